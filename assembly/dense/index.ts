@@ -1,0 +1,2 @@
+// Re-exports of the dense kernels, one variant per file.
+export {};

@@ -1,0 +1,2 @@
+// Re-exports of the nn kernels, one variant per file.
+export {};

@@ -1,0 +1,2 @@
+// Re-exports of the optim kernels, one variant per file.
+export {};

@@ -1,0 +1,2 @@
+// Re-exports of the sparse kernels, one variant per file.
+export {};

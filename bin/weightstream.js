@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The weightstream command line: runs the compiled CLI (npm install builds it; `npm run build` rebuilds).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const main = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+if (!existsSync(main)) {
+  process.stderr.write('weightstream: not built yet: run `npm run build` (npm install does it)\n');
+  process.exit(1);
+}
+const { run } = await import(main);
+process.exitCode = await run(process.argv.slice(2));

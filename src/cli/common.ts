@@ -1,0 +1,91 @@
+// Conventions every weightstream command follows: --json / --quiet / --debug, exit codes
+// 0 (done), 1 (failed), 2 (usage), and errors as one line naming the option or field and the value.
+import { Command, CommanderError, Option } from 'commander';
+import { ValidationError } from '../errors.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** Options every command accepts. */
+export interface CommonOptions {
+  json?: boolean;
+  quiet?: boolean;
+  debug?: boolean;
+}
+
+/** A bad command-line option (exit code 2). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Adds --json, --quiet and --debug to a command. */
+export function withCommonOptions(cmd: Command, opts: { json?: boolean } = { json: true }): Command {
+  if (opts.json !== false) cmd.option('--json', 'print one JSON object with the results on stdout');
+  cmd.option('--quiet', 'no progress output');
+  cmd.option('--debug', 'print stack traces on errors');
+  return cmd;
+}
+
+/** Adds worked examples to a command's --help. */
+export function withExamples(cmd: Command, examples: string[]): Command {
+  cmd.addHelpText('after', '\nExamples:\n' + examples.map((e) => `  $ ${e}`).join('\n'));
+  return cmd;
+}
+
+/** Parses an option as a number; a bad value is a UsageError naming the option and value. */
+export function parseNumber(name: string, min = -Infinity, max = Infinity, integer = false) {
+  return (value: string): number => {
+    const n = Number(value);
+    const ok = value.trim() !== '' && Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n));
+    if (!ok) {
+      const kind = integer ? 'an integer' : 'a number';
+      const range = min > -Infinity && max < Infinity ? ` in [${min}, ${max}]` : min > -Infinity ? ` >= ${min}` : max < Infinity ? ` <= ${max}` : '';
+      throw new UsageError(`${name}: expected ${kind}${range}, got ${JSON.stringify(value)}`);
+    }
+    return n;
+  };
+}
+export const parseInteger = (name: string, min = -Infinity, max = Infinity) => parseNumber(name, min, max, true);
+
+/** Parses an option as one of a fixed set of strings. */
+export function parseChoice<T extends string>(name: string, choices: readonly T[]) {
+  return (value: string): T => {
+    if (!choices.includes(value as T)) throw new UsageError(`${name}: expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+    return value as T;
+  };
+}
+
+/** An option with a parser and, optionally, a default shown in --help. */
+export function option<T>(flags: string, description: string, parse?: (v: string, prev: T) => T, def?: T): Option {
+  const o = new Option(flags, description);
+  if (parse) o.argParser(parse as (v: string, prev: unknown) => unknown);
+  if (def !== undefined) o.default(def);
+  return o;
+}
+
+/** Prints a result: JSON on stdout with --json, else the human-readable text. */
+export function emit(opts: CommonOptions, result: unknown, human: () => string): void {
+  if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else {
+    const text = human();
+    process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  }
+}
+
+/** Maps an error to its exit code and prints it as one line (a stack only with --debug). */
+export function reportError(err: unknown, debug: boolean): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
+    return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  const usage = e instanceof UsageError;
+  const line = e instanceof ValidationError || usage ? e.message : `${e.name === 'Error' ? '' : e.name + ': '}${e.message}`;
+  process.stderr.write(`weightstream: error: ${line.split('\n')[0]}\n`);
+  if (debug && e.stack) process.stderr.write(e.stack + '\n');
+  return usage ? EXIT_USAGE : EXIT_FAILED;
+}

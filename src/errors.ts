@@ -1,0 +1,61 @@
+// Error types every part of weightstream throws for bad input: each names the offending field
+// (a path such as `layers[3].out` or an option such as `--systems`) and the value it got.
+
+/** Bad input: a field or option with a value that cannot be used. */
+export class ValidationError extends Error {
+  readonly path: string;
+  readonly value: unknown;
+  constructor(path: string, value: unknown, expected: string) {
+    super(`${path}: ${expected}, got ${describe(value)}`);
+    this.name = 'ValidationError';
+    this.path = path;
+    this.value = value;
+  }
+}
+
+/** A resource limit was exceeded (wafer SRAM, core SRAM, MemoryX DRAM ...): says by how much and what to change. */
+export class CapacityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CapacityError';
+  }
+}
+
+/** Short, printable rendering of a value for error messages. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    const s = JSON.stringify(value);
+    return s.length > 80 ? s.slice(0, 77) + '...' : s;
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** Checks helpers that throw ValidationError; each returns the value typed when it passes. */
+export function requireInt(path: string, v: unknown, min = -Infinity, max = Infinity): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    const range = min === -Infinity ? '' : max === Infinity ? ` >= ${min}` : ` in [${min}, ${max}]`;
+    throw new ValidationError(path, v, `expected an integer${range}`);
+  }
+  return v;
+}
+
+export function requireNumber(path: string, v: unknown, min = -Infinity, max = Infinity, maxExclusive = false): number {
+  const bad = typeof v !== 'number' || !Number.isFinite(v) || v < min || (maxExclusive ? v >= max : v > max);
+  if (bad) {
+    const hi = max === Infinity ? '' : maxExclusive ? `, < ${max}` : `, <= ${max}`;
+    const lo = min === -Infinity ? '' : `>= ${min}`;
+    throw new ValidationError(path, v, `expected a finite number${lo || hi ? ' ' : ''}${lo}${hi}`);
+  }
+  return v as number;
+}
+
+export function requireOneOf<T extends string>(path: string, v: unknown, options: readonly T[]): T {
+  if (typeof v !== 'string' || !options.includes(v as T)) {
+    throw new ValidationError(path, v, `expected one of ${options.join(', ')}`);
+  }
+  return v as T;
+}

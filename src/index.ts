@@ -1,0 +1,5 @@
+// The public API of weightstream. Each area re-exports its entry points here.
+export { ValidationError, CapacityError } from './errors.js';
+export { Wasm, createMemory, wasmModule, defaultFlavor } from './wasm/module.js';
+export type { Flavor, WasmOptions } from './wasm/module.js';
+export { Arena } from './wasm/arena.js';
