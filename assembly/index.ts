@@ -6,3 +6,4 @@ export * from "./dense/index";
 export * from "./sparse/index";
 export * from "./nn/index";
 export * from "./optim/index";
+export * from "./fabric/index";

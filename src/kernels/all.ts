@@ -1,0 +1,2 @@
+// Imports every area's registry file so that kernelVariants() lists them all. One line per area.
+import './registry.js';
