@@ -1,0 +1,172 @@
+// The TypeScript facade of the sparse kernels (assembly/sparse/): checks sizes, pointer ranges and — in
+// checked mode, ON by default — the weight stream's indices, then calls WASM. The training engine, which
+// validates each stream once when it is built, passes { checked: false } for the fast path (sizes and
+// pointer ranges are still checked: they cost O(1)).
+//
+// Legend: K = input features, N = output features, B = batch, nnz = non-zeros of W [K, N].
+// Feature-major activations: Xt [K, B], Yt [N, B], dXt [K, B], dYt [N, B]; g [nnz] is stream-aligned.
+// Pointers are byte offsets into the Wasm instance's memory (see src/wasm/module.ts).
+import { ValidationError, requireInt } from '../errors.js';
+import { checkRange } from '../wasm/arena.js';
+import type { Wasm } from '../wasm/module.js';
+import { streamWords, validateStream, type WeightStream } from '../sparse/stream.js';
+
+/** The sparse exports of the WASM module (assembly/sparse/index.ts). */
+export interface SparseExports {
+  spmmFwdAxpySimd(y: number, x: number, s: number, K: number, N: number, B: number, accumulate: number): void;
+  spmmFwdAxpyScalar(y: number, x: number, s: number, K: number, N: number, B: number, accumulate: number): void;
+  spmmDeltaSimd(dx: number, dy: number, s: number, K: number, N: number, B: number, accumulate: number): void;
+  spmmGradSimd(g: number, x: number, dy: number, s: number, K: number, N: number, B: number, accumulate: number): void;
+}
+
+/** A weight stream placed in WASM memory: its pointer and the shape it encodes. */
+export interface StreamRef {
+  /** Byte offset of the first word (4-byte aligned). */
+  ptr: number;
+  K: number;
+  N: number;
+  nnz: number;
+}
+
+export interface SparseCallOptions {
+  /** Add to the output instead of overwriting it. Default false. */
+  accumulate?: boolean;
+  /** Validate the stream's counts and indices before the call (O(K + nnz)). Default true. */
+  checked?: boolean;
+}
+
+export type SpmmForwardVariant = 'simd' | 'scalar';
+
+function exportsOf(w: Wasm): SparseExports {
+  return w.exports as unknown as SparseExports;
+}
+
+/** Copies a stream into the Wasm arena (16-byte aligned) and returns where it lies. */
+export function putStream(w: Wasm, s: WeightStream): StreamRef {
+  const ptr = w.arena.alloc(s.words.byteLength, 16);
+  w.u32(ptr, s.words.length).set(s.words);
+  return { ptr, K: s.K, N: s.N, nnz: s.nnz };
+}
+
+/**
+ * Checks a StreamRef: positive K, N, a non-negative nnz, a 4-byte aligned pointer whose K + 2·nnz words
+ * lie in memory, and (when `indices`) the words themselves: counts that add up to nnz, columns inside [0, N).
+ */
+export function checkStream(w: Wasm, s: StreamRef, what = 'stream', indices = true): void {
+  requireInt(`${what}.K`, s.K, 1);
+  requireInt(`${what}.N`, s.N, 1);
+  requireInt(`${what}.nnz`, s.nnz, 0, s.K * s.N);
+  checkPtr(w, `${what}.ptr`, s.ptr, streamWords(s.K, s.nnz) * 4);
+  if (indices) validateStream(w.u32(s.ptr, streamWords(s.K, s.nnz)), s.K, s.N, what);
+}
+
+/** Yt [N, B] (+)= Wᵀ · Xt [K, B]: one AXPY over the batch per non-zero weight. */
+export function spmmForward(
+  w: Wasm, y: number, x: number, s: StreamRef, B: number, opts: SparseCallOptions & { variant?: SpmmForwardVariant } = {},
+): void {
+  const f = 'spmmForward';
+  checkStream(w, s, `${f}.stream`, opts.checked ?? true);
+  requireInt(`${f}.B`, B, 1);
+  checkPtr(w, `${f}.y`, y, s.N * B * 4);
+  checkPtr(w, `${f}.x`, x, s.K * B * 4);
+  checkDisjoint(`${f}.y`, y, s.N * B * 4, [[`${f}.x`, x, s.K * B * 4], [`${f}.stream`, s.ptr, streamWords(s.K, s.nnz) * 4]]);
+  const e = exportsOf(w);
+  const variant = opts.variant ?? 'simd';
+  const kernel = variant === 'simd' ? e.spmmFwdAxpySimd : variant === 'scalar' ? e.spmmFwdAxpyScalar : undefined;
+  if (!kernel) throw new ValidationError(`${f}.variant`, variant, 'expected one of simd, scalar');
+  kernel(y, x, s.ptr, s.K, s.N, B, opts.accumulate ? 1 : 0);
+}
+
+/** dXt [K, B] (+)= W · dYt [N, B]: the delta to a sparse layer's inputs, from the same stream. */
+export function spmmDelta(w: Wasm, dx: number, dy: number, s: StreamRef, B: number, opts: SparseCallOptions = {}): void {
+  const f = 'spmmDelta';
+  checkStream(w, s, `${f}.stream`, opts.checked ?? true);
+  requireInt(`${f}.B`, B, 1);
+  checkPtr(w, `${f}.dx`, dx, s.K * B * 4);
+  checkPtr(w, `${f}.dy`, dy, s.N * B * 4);
+  checkDisjoint(`${f}.dx`, dx, s.K * B * 4, [[`${f}.dy`, dy, s.N * B * 4], [`${f}.stream`, s.ptr, streamWords(s.K, s.nnz) * 4]]);
+  exportsOf(w).spmmDeltaSimd(dx, dy, s.ptr, s.K, s.N, B, opts.accumulate ? 1 : 0);
+}
+
+/** g [nnz] (+)= Σ_b Xt[k, b] · dYt[n, b] for the i-th non-zero (k, n) of the stream: the gradient at the non-zeros. */
+export function spmmGrad(w: Wasm, g: number, x: number, dy: number, s: StreamRef, B: number, opts: SparseCallOptions = {}): void {
+  const f = 'spmmGrad';
+  checkStream(w, s, `${f}.stream`, opts.checked ?? true);
+  requireInt(`${f}.B`, B, 1);
+  checkPtr(w, `${f}.g`, g, s.nnz * 4);
+  checkPtr(w, `${f}.x`, x, s.K * B * 4);
+  checkPtr(w, `${f}.dy`, dy, s.N * B * 4);
+  checkDisjoint(`${f}.g`, g, s.nnz * 4, [
+    [`${f}.x`, x, s.K * B * 4],
+    [`${f}.dy`, dy, s.N * B * 4],
+    [`${f}.stream`, s.ptr, streamWords(s.K, s.nnz) * 4],
+  ]);
+  exportsOf(w).spmmGradSimd(g, x, dy, s.ptr, s.K, s.N, B, opts.accumulate ? 1 : 0);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// One-shot helpers on plain arrays: copy in, run, copy out, release (for users and tests, not hot loops).
+
+/** Yt [N, B] = Wᵀ · Xt for a stream and Xt [K, B] given as arrays. */
+export function sparseForward(w: Wasm, s: WeightStream, Xt: Float32Array, B: number, variant: SpmmForwardVariant = 'simd'): Float32Array {
+  requireInt('sparseForward.B', B, 1);
+  if (Xt.length !== s.K * B) throw new ValidationError('sparseForward.Xt.length', Xt.length, `expected K·B = ${s.K * B}`);
+  return scoped(w, () => {
+    const sr = putStream(w, s);
+    const x = w.allocF32(Xt.length, Xt);
+    const y = w.allocF32(s.N * B);
+    spmmForward(w, y, x, sr, B, { variant });
+    return w.f32(y, s.N * B).slice();
+  });
+}
+
+/** dXt [K, B] = W · dYt for a stream and dYt [N, B] given as arrays. */
+export function sparseDelta(w: Wasm, s: WeightStream, dYt: Float32Array, B: number): Float32Array {
+  requireInt('sparseDelta.B', B, 1);
+  if (dYt.length !== s.N * B) throw new ValidationError('sparseDelta.dYt.length', dYt.length, `expected N·B = ${s.N * B}`);
+  return scoped(w, () => {
+    const sr = putStream(w, s);
+    const dy = w.allocF32(dYt.length, dYt);
+    const dx = w.allocF32(s.K * B);
+    spmmDelta(w, dx, dy, sr, B);
+    return w.f32(dx, s.K * B).slice();
+  });
+}
+
+/** g [nnz], stream-aligned, for a stream, Xt [K, B] and dYt [N, B] given as arrays. */
+export function sparseGrad(w: Wasm, s: WeightStream, Xt: Float32Array, dYt: Float32Array, B: number): Float32Array {
+  requireInt('sparseGrad.B', B, 1);
+  if (Xt.length !== s.K * B) throw new ValidationError('sparseGrad.Xt.length', Xt.length, `expected K·B = ${s.K * B}`);
+  if (dYt.length !== s.N * B) throw new ValidationError('sparseGrad.dYt.length', dYt.length, `expected N·B = ${s.N * B}`);
+  return scoped(w, () => {
+    const sr = putStream(w, s);
+    const x = w.allocF32(Xt.length, Xt);
+    const dy = w.allocF32(dYt.length, dYt);
+    const g = w.allocF32(Math.max(1, s.nnz));
+    spmmGrad(w, g, x, dy, sr, B);
+    return w.f32(g, s.nnz).slice();
+  });
+}
+
+function scoped<T>(w: Wasm, f: () => T): T {
+  const mark = w.arena.mark();
+  try {
+    return f();
+  } finally {
+    w.arena.release(mark);
+  }
+}
+
+function checkPtr(w: Wasm, what: string, ptr: number, bytes: number): void {
+  if (!Number.isInteger(ptr) || ptr % 4 !== 0) throw new RangeError(`${what}: pointer ${ptr} is not a 4-byte aligned byte offset`);
+  checkRange(w.memory, what, ptr, bytes);
+}
+
+/** Throws a RangeError when the output range overlaps an input range (the kernels assume no aliasing). */
+function checkDisjoint(what: string, ptr: number, bytes: number, inputs: Array<[string, number, number]>): void {
+  for (const [name, p, n] of inputs) {
+    if (bytes > 0 && n > 0 && ptr < p + n && p < ptr + bytes) {
+      throw new RangeError(`${what}: output range [${ptr}, ${ptr + bytes}) overlaps ${name} [${p}, ${p + n})`);
+    }
+  }
+}
