@@ -1,0 +1,200 @@
+// Compiles a model description into a Plan (plan.ts): validates it, flattens residual blocks into
+// begin/end ops, names every parameter as PyTorch's nn.Sequential state dict does, builds the masks and
+// stream skeletons of sparse layers, and groups the ops into streamed layers.
+//
+// State-dict naming: the top-level layer list is an nn.Sequential, so layer i's parameters are "i.weight",
+// "i.bias" (param-free layers take an index too). A residual block is a module whose attribute `inner` is
+// an nn.Sequential of its layers: layer j inside residual i is "i.inner.j.weight".
+//
+// Streamed layers: op list [linear0, relu, res_begin, linear1, relu, linear2, res_end] becomes
+// layer 0 = [linear0, relu, res_begin], layer 1 = [linear1, relu], layer 2 = [linear2, res_end]:
+// each op with weights starts a layer and takes the param-free ops after it; param-free ops before the
+// first op with weights join layer 0.
+import { ValidationError } from '../errors.js';
+import { randomMask, streamWords } from '../sparse/stream.js';
+import type { LayerSpec, ModelSpec } from './types.js';
+import { validateModel } from './validate.js';
+import type { PlanOp, PlanParam, Plan, SparseStructure, StreamedLayer } from './plan.js';
+
+/** Validates and compiles a model description (a parsed JSON object or a ModelSpec). */
+export function compileModel(raw: unknown): Plan {
+  const spec = validateModel(raw);
+  const ops: PlanOp[] = [];
+  const params: PlanParam[] = [];
+  const modelSeed = spec.maskSeed ?? 0;
+
+  const addParam = (p: Omit<PlanParam, 'offset' | 'wireOffset' | 'layer'>): number => {
+    params.push({ ...p, offset: 0, wireOffset: 0, layer: -1 });
+    return params.length - 1;
+  };
+
+  const walk = (layers: LayerSpec[], path: string, prefix: string, width: number): number => {
+    layers.forEach((l, i) => {
+      const p = `${path}[${i}]`;
+      const module = `${prefix}${i}`;
+      const base = { index: ops.length, path: p, module, inWidth: width, layer: -1 };
+      switch (l.type) {
+        case 'linear': {
+          const K = width;
+          const N = l.out;
+          const sparse = sparseStructure(l, K, N, modelSeed, module, p);
+          const bound = 1 / Math.sqrt(K);
+          const weight = addParam({
+            name: `${module}.weight`,
+            role: 'weight',
+            torchShape: [N, K],
+            torchSize: N * K,
+            op: ops.length,
+            size: sparse ? sparse.nnz : K * N,
+            wireWords: sparse ? streamWords(K, sparse.nnz) : K * N,
+            sparse,
+            init: { kind: 'uniform', bound },
+          });
+          const bias = l.bias === false ? -1 : addParam(vectorParam(`${module}.bias`, N, ops.length, { kind: 'uniform', bound }));
+          ops.push({ ...base, kind: 'linear', outWidth: N, weight, bias, sparse });
+          width = N;
+          break;
+        }
+        case 'relu':
+        case 'gelu':
+          ops.push({ ...base, kind: l.type, outWidth: width });
+          break;
+        case 'layernorm': {
+          const gamma = addParam(vectorParam(`${module}.weight`, width, ops.length, { kind: 'constant', value: 1 }));
+          const beta = addParam(vectorParam(`${module}.bias`, width, ops.length, { kind: 'constant', value: 0 }));
+          ops.push({ ...base, kind: 'layernorm', outWidth: width, eps: l.eps ?? 1e-5, gamma, beta });
+          break;
+        }
+        case 'residual': {
+          const begin = ops.length;
+          ops.push({ ...base, kind: 'residual_begin', outWidth: width, end: -1 });
+          walk(l.layers, `${p}.layers`, `${module}.inner.`, width);
+          const end = ops.length;
+          ops.push({ index: end, path: p, module, inWidth: width, outWidth: width, layer: -1, kind: 'residual_end', begin });
+          (ops[begin] as { end: number }).end = end;
+          break;
+        }
+      }
+    });
+    return width;
+  };
+  const classes = walk(spec.layers, 'layers', '', spec.input);
+
+  const layers = groupLayers(ops, params);
+  let maxWidth = spec.input;
+  for (const op of ops) maxWidth = Math.max(maxWidth, op.outWidth);
+  return {
+    spec,
+    input: spec.input,
+    classes,
+    loss: spec.loss ?? 'softmax_cross_entropy',
+    ops,
+    params,
+    layers,
+    paramFloats: layers.reduce((s, l) => s + l.paramFloats, 0),
+    wireWords: layers.reduce((s, l) => s + l.wireWords, 0),
+    torchParams: params.reduce((s, p) => s + p.torchSize, 0),
+    maxWidth,
+  };
+}
+
+function vectorParam(name: string, n: number, op: number, init: PlanParam['init']): Omit<PlanParam, 'offset' | 'wireOffset' | 'layer'> {
+  return { name, role: name.endsWith('.weight') ? 'weight' : 'bias', torchShape: [n], torchSize: n, op, size: n, wireWords: n, sparse: null, init };
+}
+
+/** Splits the ops into streamed layers and lays out each layer's master and wire blocks. */
+function groupLayers(ops: PlanOp[], params: PlanParam[]): StreamedLayer[] {
+  const layers: StreamedLayer[] = [];
+  const leading: number[] = [];
+  for (const op of ops) {
+    const hasWeights = op.kind === 'linear' || op.kind === 'layernorm';
+    if (hasWeights) {
+      layers.push({ index: layers.length, weightOp: op.index, ops: [...leading, op.index], params: [], paramFloats: 0, wireWords: 0, module: op.module });
+      leading.length = 0;
+    } else if (layers.length === 0) {
+      leading.push(op.index);
+    } else {
+      layers[layers.length - 1].ops.push(op.index);
+    }
+  }
+  for (const l of layers) for (const i of l.ops) ops[i].layer = l.index;
+  params.forEach((p, i) => {
+    const l = layers[ops[p.op].layer];
+    p.layer = l.index;
+    p.offset = l.paramFloats;
+    p.wireOffset = l.wireWords;
+    l.paramFloats += p.size;
+    l.wireWords += p.wireWords;
+    l.params.push(i);
+  });
+  return layers;
+}
+
+/** Mask and stream skeleton of a sparse linear (null when dense). */
+function sparseStructure(l: LayerSpec & { type: 'linear' }, K: number, N: number, modelSeed: number, module: string, path: string): SparseStructure | null {
+  let maskKN: Uint8Array;
+  if (l.mask) {
+    // explicit mask, PyTorch layout [out = N, in = K] -> kernel layout [K, N]
+    maskKN = new Uint8Array(K * N);
+    for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) maskKN[k * N + n] = l.mask[n * K + k] ? 1 : 0;
+  } else if (l.sparsity !== undefined && l.sparsity > 0) {
+    const seed = l.maskSeed ?? hashSeed(modelSeed, module);
+    maskKN = randomMask(K, N, l.sparsity, seed);
+  } else {
+    return null;
+  }
+  return structureFromMask(maskKN, K, N, path);
+}
+
+/** Builds the stream skeleton (counts, deltas, positions) of a 0/1 mask [K, N]. */
+export function structureFromMask(maskKN: Uint8Array, K: number, N: number, path = 'mask'): SparseStructure {
+  let nnz = 0;
+  for (let i = 0; i < maskKN.length; i++) if (maskKN[i]) nnz++;
+  if (nnz === 0) throw new ValidationError(path, 0, 'expected a mask that keeps at least one weight (lower the sparsity)');
+  const template = new Uint32Array(streamWords(K, nnz));
+  const rows = new Uint32Array(nnz);
+  const cols = new Uint32Array(nnz);
+  let p = 0;
+  let i = 0;
+  for (let k = 0; k < K; k++) {
+    const countAt = p++;
+    let prev = 0;
+    let c = 0;
+    for (let n = 0; n < N; n++) {
+      if (!maskKN[k * N + n]) continue;
+      template[p] = n - prev; // value word p + 1 stays 0 in the template
+      p += 2;
+      prev = n;
+      rows[i] = k;
+      cols[i] = n;
+      i++;
+      c++;
+    }
+    template[countAt] = c;
+  }
+  return { nnz, maskKN, template, rows, cols };
+}
+
+/** FNV-1a of "seed:name": a stable per-layer seed derived from the model's seed and a module name. */
+export function hashSeed(seed: number, name: string): number {
+  let h = 0x811c9dc5;
+  const s = `${seed >>> 0}:${name}`;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** A short one-line description of a plan, e.g. for the CLI. */
+export function describePlan(plan: Plan): string {
+  const parts = plan.ops.map((o) => {
+    if (o.kind === 'linear') return `linear ${o.inWidth}->${o.outWidth}${o.sparse ? ` (nnz ${o.sparse.nnz})` : ''}`;
+    if (o.kind === 'residual_begin') return 'residual(';
+    if (o.kind === 'residual_end') return ')';
+    return o.kind;
+  });
+  return `${plan.input} -> ${parts.join(', ')} -> ${plan.classes} classes; ${plan.paramFloats} stored parameters (${plan.torchParams} dense)`;
+}
+
+export type { ModelSpec };

@@ -1,0 +1,136 @@
+// Parameters of a compiled model on the host: one Float32Array MASTER block per streamed layer (plan.ts),
+// PyTorch's default initialisation from a seeded PRNG, conversion between a master block and the
+// PyTorch-layout tensors of the state dict, and packing of the WIRE block that is streamed to the systems.
+//
+// Legend: K = in features, N = out features, nnz = kept weights of a sparse linear.
+// PyTorch nn.Linear.weight is [N, K] (out, in); the kernels' W is [K, N]: W[k, n] = weight[n, k].
+import { ValidationError } from '../errors.js';
+import { Rng } from '../ref/rng.js';
+import { hashSeed } from './compile.js';
+import type { Plan, PlanParam } from './plan.js';
+
+/** Master blocks, one per streamed layer (layer.paramFloats floats each). */
+export type Params = Float32Array[];
+
+/** Zeroed master blocks for a plan. */
+export function zeroParams(plan: Plan): Params {
+  return plan.layers.map((l) => new Float32Array(l.paramFloats));
+}
+
+/** A deep copy of master blocks. */
+export function cloneParams(p: Params): Params {
+  return p.map((b) => b.slice());
+}
+
+/**
+ * PyTorch's default initialisation, seeded: nn.Linear weight and bias uniform in [-1/sqrt(in), 1/sqrt(in))
+ * (kaiming_uniform with a = sqrt(5) gives that bound), LayerNorm weight 1 and bias 0. Each parameter draws
+ * from its own generator seeded by hash(seed, name), over the full dense [out, in] tensor in PyTorch
+ * order; a sparse weight keeps the draws at its kept positions (so a mask does not move other values).
+ */
+export function initParams(plan: Plan, seed: number): Params {
+  const out = zeroParams(plan);
+  for (const p of plan.params) {
+    const block = out[p.layer];
+    if (p.init.kind === 'constant') {
+      block.fill(p.init.value, p.offset, p.offset + p.size);
+      continue;
+    }
+    const rng = new Rng(hashSeed(seed, p.name));
+    const dense = new Float32Array(p.torchSize);
+    for (let i = 0; i < dense.length; i++) dense[i] = rng.uniform(-p.init.bound, p.init.bound);
+    setFromTorch(p, block, dense);
+  }
+  return out;
+}
+
+/** The parameter `p` of a master block as a PyTorch-layout tensor (dense; zeros at masked positions). */
+export function toTorch(p: PlanParam, block: Float32Array): Float32Array {
+  const t = new Float32Array(p.torchSize);
+  if (p.torchShape.length === 1) {
+    t.set(block.subarray(p.offset, p.offset + p.size));
+    return t;
+  }
+  const [N, K] = p.torchShape;
+  if (p.sparse) {
+    const { rows, cols, nnz } = p.sparse;
+    for (let i = 0; i < nnz; i++) t[cols[i] * K + rows[i]] = block[p.offset + i];
+  } else {
+    for (let k = 0; k < K; k++) {
+      const row = p.offset + k * N;
+      for (let n = 0; n < N; n++) t[n * K + k] = block[row + n];
+    }
+  }
+  return t;
+}
+
+/**
+ * Sets parameter `p` of a master block from a PyTorch-layout tensor. For a sparse weight only the kept
+ * positions are read: the mask decides, values at masked positions are ignored (they stay exactly 0).
+ */
+export function setFromTorch(p: PlanParam, block: Float32Array, t: ArrayLike<number>): void {
+  if (t.length !== p.torchSize) throw new ValidationError(`${p.name}.length`, t.length, `expected ${p.torchSize} (shape [${p.torchShape}])`);
+  if (p.torchShape.length === 1) {
+    for (let i = 0; i < p.size; i++) block[p.offset + i] = t[i];
+    return;
+  }
+  const [N, K] = p.torchShape;
+  if (p.sparse) {
+    const { rows, cols, nnz } = p.sparse;
+    for (let i = 0; i < nnz; i++) block[p.offset + i] = t[cols[i] * K + rows[i]];
+  } else {
+    for (let k = 0; k < K; k++) {
+      const row = p.offset + k * N;
+      for (let n = 0; n < N; n++) block[row + n] = t[n * K + k];
+    }
+  }
+}
+
+/** The state dict of master blocks: name -> { shape, data } in PyTorch layout. */
+export function stateDict(plan: Plan, params: Params): Map<string, { shape: number[]; data: Float32Array }> {
+  const m = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const p of plan.params) m.set(p.name, { shape: p.torchShape.slice(), data: toTorch(p, params[p.layer]) });
+  return m;
+}
+
+/** The dense W [K, N] of a linear weight (zeros at masked positions), e.g. for tests. */
+export function denseWeightKN(p: PlanParam, block: Float32Array): Float32Array {
+  const [N, K] = p.torchShape;
+  const W = new Float32Array(K * N);
+  if (p.sparse) {
+    const { rows, cols, nnz } = p.sparse;
+    for (let i = 0; i < nnz; i++) W[rows[i] * N + cols[i]] = block[p.offset + i];
+  } else {
+    W.set(block.subarray(p.offset, p.offset + K * N));
+  }
+  return W;
+}
+
+/**
+ * Writes layer `layer`'s wire block (layer.wireWords words) from its master block into `wire` (e.g. a view
+ * of a shared broadcast buffer or of WASM memory). Dense parameters are copied as they are; a sparse
+ * weight becomes its weight stream: the skeleton's counts and deltas with the values in their slots.
+ */
+export function packWire(plan: Plan, layer: number, master: Float32Array, wire: Float32Array): void {
+  const L = plan.layers[layer];
+  if (master.length < L.paramFloats) throw new ValidationError('packWire.master.length', master.length, `expected >= ${L.paramFloats}`);
+  if (wire.length < L.wireWords) throw new ValidationError('packWire.wire.length', wire.length, `expected >= ${L.wireWords}`);
+  for (const pi of L.params) {
+    const p = plan.params[pi];
+    if (!p.sparse) {
+      wire.set(master.subarray(p.offset, p.offset + p.size), p.wireOffset);
+      continue;
+    }
+    const words = new Uint32Array(wire.buffer, wire.byteOffset + 4 * p.wireOffset, p.wireWords);
+    words.set(p.sparse.template);
+    const vals = new Float32Array(wire.buffer, wire.byteOffset + 4 * p.wireOffset, p.wireWords);
+    const K = p.torchShape[1];
+    const tpl = p.sparse.template;
+    let w = 0;
+    let i = p.offset;
+    for (let k = 0; k < K; k++) {
+      const c = tpl[w++];
+      for (let j = 0; j < c; j++, w += 2) vals[w + 1] = master[i++];
+    }
+  }
+}

@@ -1,0 +1,134 @@
+// Full validation of a model description before anything runs: every field is checked and the first fault
+// is a ValidationError naming its path (`layers[3].out`, `layers[2].layers[0].sparsity`) and its value.
+// Returns a normalised copy with every default filled in (bias true, eps 1e-5, loss, maskSeed).
+import { ValidationError, requireInt, requireNumber, requireOneOf } from '../errors.js';
+import { LAYER_TYPES, LOSS_TYPES, type LayerSpec, type ModelSpec } from './types.js';
+
+/** Largest width we accept for one layer (features); keeps K·N and masks within typed-array limits. */
+export const MAX_WIDTH = 1 << 20;
+/** Largest K·N of one linear layer (elements). */
+export const MAX_LINEAR_ELEMENTS = 1 << 30;
+
+const MODEL_KEYS = ['name', 'input', 'layers', 'loss', 'maskSeed'];
+const LAYER_KEYS: Record<string, string[]> = {
+  linear: ['type', 'out', 'bias', 'sparsity', 'maskSeed', 'mask'],
+  relu: ['type'],
+  gelu: ['type'],
+  layernorm: ['type', 'eps'],
+  residual: ['type', 'layers'],
+};
+
+/** Validates a model description (any parsed JSON) and returns it normalised. */
+export function validateModel(raw: unknown, path = 'model'): ModelSpec {
+  const m = requireObject(path, raw);
+  rejectUnknownKeys(path, m, MODEL_KEYS);
+  const input = requireInt(join(path, 'input'), m.input, 1, MAX_WIDTH);
+  if (m.name !== undefined && typeof m.name !== 'string') throw new ValidationError(join(path, 'name'), m.name, 'expected a string');
+  const loss = m.loss === undefined ? 'softmax_cross_entropy' : requireOneOf(join(path, 'loss'), m.loss, LOSS_TYPES);
+  const maskSeed = m.maskSeed === undefined ? 0 : requireInt(join(path, 'maskSeed'), m.maskSeed, 0, 0xffffffff);
+  if (!Array.isArray(m.layers)) throw new ValidationError(join(path, 'layers'), m.layers, 'expected an array of layers');
+  if (m.layers.length === 0) throw new ValidationError(join(path, 'layers'), m.layers, 'expected at least one layer');
+  const { layers, width, weighted } = validateLayers(m.layers, 'layers', input);
+  if (weighted === 0) throw new ValidationError('layers', m.layers, 'expected at least one layer with weights (linear or layernorm)');
+  if (width < 2) throw new ValidationError('layers', width, 'expected the last layer to output >= 2 classes for softmax cross-entropy');
+  const out: ModelSpec = { input, layers, loss, maskSeed };
+  if (m.name !== undefined) out.name = m.name as string;
+  return out;
+}
+
+/** Validates a list of layers fed `width` features; returns them normalised, the output width and the count of layers with weights. */
+function validateLayers(list: unknown[], path: string, width: number): { layers: LayerSpec[]; width: number; weighted: number } {
+  const layers: LayerSpec[] = [];
+  let weighted = 0;
+  for (let i = 0; i < list.length; i++) {
+    const p = `${path}[${i}]`;
+    const l = requireObject(p, list[i]);
+    const type = requireOneOf(join(p, 'type'), l.type, LAYER_TYPES);
+    rejectUnknownKeys(p, l, LAYER_KEYS[type]);
+    switch (type) {
+      case 'linear': {
+        const out = requireInt(join(p, 'out'), l.out, 1, MAX_WIDTH);
+        if (width * out > MAX_LINEAR_ELEMENTS) {
+          throw new ValidationError(join(p, 'out'), out, `expected in·out <= ${MAX_LINEAR_ELEMENTS} (in = ${width})`);
+        }
+        const bias = l.bias === undefined ? true : requireBool(join(p, 'bias'), l.bias);
+        const spec: LayerSpec = { type: 'linear', out, bias };
+        if (l.sparsity !== undefined && l.mask !== undefined) {
+          throw new ValidationError(join(p, 'mask'), '[...]', 'expected either sparsity or mask, not both');
+        }
+        if (l.sparsity !== undefined) {
+          const s = requireNumber(join(p, 'sparsity'), l.sparsity, 0, 1, true);
+          if (s > 0) spec.sparsity = s;
+        }
+        if (l.maskSeed !== undefined) spec.maskSeed = requireInt(join(p, 'maskSeed'), l.maskSeed, 0, 0xffffffff);
+        if (l.mask !== undefined) spec.mask = validateMask(join(p, 'mask'), l.mask, out, width);
+        layers.push(spec);
+        width = out;
+        weighted++;
+        break;
+      }
+      case 'relu':
+      case 'gelu':
+        layers.push({ type });
+        break;
+      case 'layernorm': {
+        const eps = l.eps === undefined ? 1e-5 : requireNumber(join(p, 'eps'), l.eps, 0);
+        if (eps <= 0) throw new ValidationError(join(p, 'eps'), eps, 'expected a positive number');
+        layers.push({ type: 'layernorm', eps });
+        weighted++; // layernorm has weights (gamma, beta): it is a streamed layer too
+        break;
+      }
+      case 'residual': {
+        const lp = join(p, 'layers');
+        if (!Array.isArray(l.layers)) throw new ValidationError(lp, l.layers, 'expected an array of layers');
+        if (l.layers.length === 0) throw new ValidationError(lp, l.layers, 'expected at least one layer');
+        const inner = validateLayers(l.layers, lp, width);
+        if (inner.width !== width) {
+          throw new ValidationError(lp, inner.width, `expected the inner layers to output the block's input width ${width} (x + f(x)); their output width`);
+        }
+        layers.push({ type: 'residual', layers: inner.layers });
+        weighted += inner.weighted;
+        break;
+      }
+    }
+  }
+  return { layers, width, weighted };
+}
+
+/** An explicit mask: out·in entries of 0/1 in PyTorch's [out, in] layout, with at least one kept weight. */
+function validateMask(path: string, v: unknown, out: number, inF: number): Uint8Array {
+  const isArrayLike = Array.isArray(v) || ArrayBuffer.isView(v);
+  if (!isArrayLike) throw new ValidationError(path, v, `expected an array of ${out}·${inF} = ${out * inF} zeros and ones`);
+  const a = v as ArrayLike<unknown>;
+  if (a.length !== out * inF) {
+    throw new ValidationError(`${path}.length`, a.length, `expected out·in = ${out}·${inF} = ${out * inF} entries ([out, in] row-major)`);
+  }
+  const m = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if (x === 0 || x === false) m[i] = 0;
+    else if (x === 1 || x === true) m[i] = 1;
+    else throw new ValidationError(`${path}[${i}]`, x, 'expected 0 or 1');
+  }
+  return m;
+}
+
+function requireObject(path: string, v: unknown): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValidationError(path, v, 'expected an object');
+  return v as Record<string, unknown>;
+}
+
+function requireBool(path: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new ValidationError(path, v, 'expected true or false');
+  return v;
+}
+
+function rejectUnknownKeys(path: string, o: Record<string, unknown>, allowed: string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) throw new ValidationError(join(path, k), o[k], `unknown field (allowed: ${allowed.join(', ')})`);
+  }
+}
+
+function join(path: string, key: string): string {
+  return path === 'model' ? key : `${path}.${key}`;
+}
