@@ -1,0 +1,267 @@
+// The layer executor: forward and backward of every op of a compiled plan on one Wasm instance, layer by
+// streamed layer, over activation buffers in that instance's memory (memory.ts). Both trainers use it:
+// the in-memory reference trainer (src/train/reference.ts) and each CS-2 worker of the engine, so one
+// system computes exactly what the reference computes.
+//
+// Legend: B = samples of this system (b ≤ capacity), B_global = samples of the step over all systems,
+// F = width, K = in, N = out features, C = classes. Activations feature-major [F, B]; W [K, N].
+// Weights come in as a layer's WIRE block and gradients go out as its GRADIENT block (model/plan.ts):
+//   linear dense   fwd Yt = Wᵀ·Xt (gemm tn) + bias;  bwd dW = Xt·dYtᵀ (gemm nt), db = Σ_b dYt, dXt = W·dYt (gemm nn)
+//   linear sparse  fwd spmm (one AXPY per non-zero) + bias; bwd g = stream-aligned grad at the non-zeros,
+//                  db, dXt = spmm delta
+//   relu, gelu     elementwise; layernorm over F per sample; residual end y = f(x) + x
+// The loss (softmax cross-entropy) is scaled by 1/B_global so that the gradients of the systems, summed,
+// equal the single-system gradient of the mean loss, and so do their losses.
+import { CapacityError, ValidationError, requireInt } from '../errors.js';
+import type { Plan, PlanOp } from '../model/plan.js';
+import type { Wasm } from '../wasm/module.js';
+import { createBackend, type NnBackend, type StreamRef } from './backend.js';
+import { activationLayout, checkActivationBudget, type ActivationLayout } from './memory.js';
+
+export interface ExecutorOptions {
+  /** Bytes the activations may use (the CS-2's wafer-SRAM budget); exceeding it throws a CapacityError. */
+  budgetBytes?: number;
+}
+
+type Phase = 'idle' | 'forward' | 'backward';
+
+export class Executor {
+  readonly plan: Plan;
+  readonly backend: NnBackend;
+  readonly w: Wasm;
+  /** Most samples a step may hold on this executor. */
+  readonly capacity: number;
+  readonly layout: ActivationLayout;
+  /** Byte offset of the activation region in the Wasm memory. */
+  readonly base: number;
+  /** Samples in the current step (set by begin()). */
+  private b = 0;
+  private phase: Phase = 'idle';
+  /** Next layer expected by forwardLayer / backwardLayer. */
+  private next = 0;
+  /** Pointer of the gradient of the current op's output during the backward pass. */
+  private g = 0;
+  private readonly firstWeightOp: number;
+  private readonly named = new Map<string, number>();
+
+  constructor(w: Wasm, plan: Plan, capacity: number, opts: ExecutorOptions = {}) {
+    requireInt('batch', capacity, 1);
+    this.w = w;
+    this.plan = plan;
+    this.capacity = capacity;
+    this.backend = createBackend(w);
+    this.layout = opts.budgetBytes !== undefined ? checkActivationBudget(plan, capacity, opts.budgetBytes) : activationLayout(plan, capacity);
+    this.base = w.arena.alloc(this.layout.bytes, 64);
+    for (const buf of this.layout.buffers) this.named.set(buf.name, this.base + buf.offset);
+    this.firstWeightOp = plan.layers[0].weightOp;
+  }
+
+  /** Byte offset of the input [D, B] buffer: write the step's batch here (feature-major, row stride B). */
+  get inputPtr(): number {
+    return this.ptr('input');
+  }
+  /** Byte offset of the labels [B] (i32) buffer. */
+  get labelsPtr(): number {
+    return this.ptr('labels');
+  }
+  /** Samples in the current step. */
+  get batch(): number {
+    return this.b;
+  }
+
+  /** Starts a step of `b` samples (≤ capacity); the input and labels must be written before forwardLayer(0). */
+  begin(b: number): void {
+    requireInt('batch', b, 1, this.capacity);
+    this.b = b;
+    this.phase = 'forward';
+    this.next = 0;
+  }
+
+  /** Copies a feature-major batch X [D, b] and its labels [b] into the executor, then begin(b). */
+  setBatch(xt: Float32Array, labels: Int32Array, b = labels.length): void {
+    if (b > this.capacity) throw new CapacityError(`executor: batch of ${b} samples exceeds its capacity of ${this.capacity}`);
+    if (xt.length !== this.plan.input * b) throw new ValidationError('batch.x.length', xt.length, `expected D·B = ${this.plan.input}·${b}`);
+    if (labels.length !== b) throw new ValidationError('batch.y.length', labels.length, `expected ${b}`);
+    for (let i = 0; i < b; i++) {
+      const y = labels[i];
+      if (!Number.isInteger(y) || y < 0 || y >= this.plan.classes) throw new ValidationError(`batch.y[${i}]`, y, `expected a class in [0, ${this.plan.classes})`);
+    }
+    this.begin(b);
+    this.w.f32(this.inputPtr, xt.length).set(xt);
+    this.w.i32(this.labelsPtr, b).set(labels);
+  }
+
+  /** Runs the forward ops of streamed layer `i` with its wire block at byte offset `wirePtr`. Layers go 0, 1, ... */
+  forwardLayer(i: number, wirePtr: number): void {
+    if (this.phase !== 'forward' || i !== this.next) throw new Error(`executor: forwardLayer(${i}) out of order (expected layer ${this.next} in the ${this.phase} phase)`);
+    for (const j of this.plan.layers[i].ops) this.forwardOp(this.plan.ops[j], wirePtr);
+    this.next++;
+  }
+
+  /**
+   * After the last layer's forward: softmax cross-entropy of the logits against the labels, scaled by
+   * 1/globalBatch (globalBatch = samples over all systems; default this step's b). Returns this system's
+   * share of the mean loss and starts the backward pass.
+   */
+  loss(globalBatch = this.b): number {
+    if (this.phase !== 'forward' || this.next !== this.plan.layers.length) throw new Error('executor: loss() before the forward pass of every layer');
+    requireInt('globalBatch', globalBatch, this.b);
+    const C = this.plan.classes;
+    this.g = this.ptr('grad0');
+    const l = this.backend.softmaxCrossEntropy(this.g, this.outPtr(this.plan.ops.length - 1), this.labelsPtr, C, this.b, 1 / globalBatch);
+    this.phase = 'backward';
+    this.next = this.plan.layers.length - 1;
+    return l;
+  }
+
+  /** Logits [C, b] of the last forward pass, as a view (copy it before the next call). */
+  logits(): Float32Array {
+    return this.w.f32(this.outPtr(this.plan.ops.length - 1), this.plan.classes * this.b);
+  }
+
+  /** Predicted class per sample (argmax of the logits, first on ties). */
+  predictions(): Int32Array {
+    const C = this.plan.classes;
+    const B = this.b;
+    const z = this.logits();
+    const out = new Int32Array(B);
+    for (let b = 0; b < B; b++) {
+      let best = 0;
+      for (let c = 1; c < C; c++) if (z[c * B + b] > z[best * B + b]) best = c;
+      out[b] = best;
+    }
+    return out;
+  }
+
+  /**
+   * Runs the backward ops of streamed layer `i` (layers go L-1, ..., 0), reading its wire block at
+   * `wirePtr` and OVERWRITING its gradient block (layer.paramFloats floats) at byte offset `gradPtr`.
+   */
+  backwardLayer(i: number, wirePtr: number, gradPtr: number): void {
+    if (this.phase !== 'backward' || i !== this.next) throw new Error(`executor: backwardLayer(${i}) out of order (expected layer ${this.next} in the ${this.phase} phase)`);
+    const ops = this.plan.layers[i].ops;
+    for (let k = ops.length - 1; k >= 0; k--) {
+      const op = this.plan.ops[ops[k]];
+      if (op.index < this.firstWeightOp) break; // nothing before the first weights needs a gradient
+      this.backwardOp(op, wirePtr, gradPtr);
+    }
+    this.next--;
+    if (this.next < 0) this.phase = 'idle';
+  }
+
+  /** Byte offset of a named activation buffer (memory.ts names: 'input', 'out[3]', 'grad0', ...). */
+  ptr(name: string): number {
+    const p = this.named.get(name);
+    if (p === undefined) throw new Error(`executor: no buffer ${name}`);
+    return p;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+
+  /** Output of op j (a residual begin is its input). */
+  private outPtr(j: number): number {
+    while (j >= 0 && this.plan.ops[j].kind === 'residual_begin') j--;
+    return j < 0 ? this.ptr('input') : this.ptr(`out[${j}]`);
+  }
+
+  private inPtr(op: PlanOp): number {
+    return this.outPtr(op.index - 1);
+  }
+
+  private stream(op: PlanOp & { kind: 'linear' }, wirePtr: number): StreamRef {
+    const p = this.plan.params[op.weight];
+    return { ptr: wirePtr + 4 * p.wireOffset, K: op.inWidth, N: op.outWidth, nnz: op.sparse!.nnz };
+  }
+
+  private wire(wirePtr: number, param: number): number {
+    return wirePtr + 4 * this.plan.params[param].wireOffset;
+  }
+
+  private gradOf(gradPtr: number, param: number): number {
+    return gradPtr + 4 * this.plan.params[param].offset;
+  }
+
+  private forwardOp(op: PlanOp, wirePtr: number): void {
+    const be = this.backend;
+    const B = this.b;
+    const x = this.inPtr(op);
+    switch (op.kind) {
+      case 'linear': {
+        const y = this.outPtr(op.index);
+        if (op.sparse) be.spmmForward(y, x, this.stream(op, wirePtr), B, false);
+        else be.gemm('tn', y, this.wire(wirePtr, op.weight), x, op.outWidth, B, op.inWidth, false);
+        if (op.bias >= 0) be.biasAdd(y, this.wire(wirePtr, op.bias), op.outWidth, B);
+        return;
+      }
+      case 'relu':
+        return be.reluForward(this.outPtr(op.index), x, op.outWidth * B);
+      case 'gelu':
+        return be.geluForward(this.outPtr(op.index), x, op.outWidth * B);
+      case 'layernorm': {
+        const stats = this.ptr(`ln[${op.index}]`);
+        return be.layerNormForward(this.outPtr(op.index), stats, stats + 4 * B, x, this.wire(wirePtr, op.gamma), this.wire(wirePtr, op.beta), op.outWidth, B, op.eps);
+      }
+      case 'residual_begin':
+        return;
+      case 'residual_end':
+        return be.add(this.outPtr(op.index), x, this.inPtr(this.plan.ops[op.begin]), op.outWidth * B);
+    }
+  }
+
+  /** Backward of one op: reads the gradient of its output at this.g, leaves the gradient of its input there. */
+  private backwardOp(op: PlanOp, wirePtr: number, gradPtr: number): void {
+    const be = this.backend;
+    const B = this.b;
+    const g = this.g;
+    const other = g === this.ptr('grad0') ? this.ptr('grad1') : this.ptr('grad0');
+    const x = this.inPtr(op);
+    const n = op.inWidth * B;
+    switch (op.kind) {
+      case 'linear': {
+        const K = op.inWidth;
+        const N = op.outWidth;
+        const needDx = op.index > this.firstWeightOp;
+        if (op.sparse) {
+          const s = this.stream(op, wirePtr);
+          be.spmmGrad(this.gradOf(gradPtr, op.weight), x, g, s, B);
+          if (op.bias >= 0) be.biasGrad(this.gradOf(gradPtr, op.bias), g, N, B);
+          if (needDx) be.spmmDelta(other, g, s, B);
+        } else {
+          const W = this.wire(wirePtr, op.weight);
+          be.gemm('nt', this.gradOf(gradPtr, op.weight), x, g, K, N, B, false);
+          if (op.bias >= 0) be.biasGrad(this.gradOf(gradPtr, op.bias), g, N, B);
+          if (needDx) be.gemm('nn', other, W, g, K, B, N, false);
+        }
+        this.g = other;
+        return;
+      }
+      case 'relu':
+        be.reluBackward(other, g, this.outPtr(op.index), n);
+        this.g = other;
+        return;
+      case 'gelu':
+        be.geluBackward(other, g, x, n);
+        this.g = other;
+        return;
+      case 'layernorm': {
+        const stats = this.ptr(`ln[${op.index}]`);
+        be.layerNormBackward(other, this.gradOf(gradPtr, op.gamma), this.gradOf(gradPtr, op.beta), g, x, stats, stats + 4 * B, this.wire(wirePtr, op.gamma), op.outWidth, B);
+        this.g = other;
+        return;
+      }
+      case 'residual_end':
+        // y = f(x) + x: the gradient goes on into f unchanged and is kept for the skip path
+        be.copy(this.ptr(`res[${op.begin}]`), g, n);
+        return;
+      case 'residual_begin':
+        // the skip path joins: dx = (gradient through f) + (gradient kept at the end)
+        be.add(g, g, this.ptr(`res[${op.index}]`), n);
+        return;
+    }
+  }
+}
+
+/** An executor for `plan` on `w` holding at most `capacity` samples a step. */
+export function createExecutor(w: Wasm, plan: Plan, capacity: number, opts: ExecutorOptions = {}): Executor {
+  return new Executor(w, plan, capacity, opts);
+}

@@ -1,0 +1,75 @@
+// Activation memory of the layer executor: which buffers a system keeps for `batch` samples of a plan,
+// op by op, and their byte offsets in one region (one allocation per kind, llm.c style). The engine
+// checks the total against a CS-2's wafer-SRAM budget before it runs anything.
+//
+// Legend: B = batch (samples on this system), F = an op's output width, D = input width, C = classes.
+// Buffers (f32 unless said):
+//   input        [D, B]     the batch, feature-major
+//   out[j]       [F_j, B]   output of op j, kept for the backward pass (a residual begin aliases its input)
+//   ln[j]        [2, B]     LayerNorm mean and rstd per sample
+//   res[j]       [F_j, B]   gradient carried around a residual block during the backward pass
+//   grad0, grad1 [maxF, B]  the backward pass's ping-pong gradient buffers (logit gradients start in grad0)
+//   labels       [B] i32
+import { CapacityError } from '../errors.js';
+import type { Plan } from '../model/plan.js';
+
+export interface ActivationBuffer {
+  name: string;
+  /** The op it belongs to (-1: the executor's own). */
+  op: number;
+  floats: number;
+  /** Byte offset within the region (16-byte aligned). */
+  offset: number;
+  bytes: number;
+}
+
+export interface ActivationLayout {
+  batch: number;
+  buffers: ActivationBuffer[];
+  /** Bytes of the whole region. */
+  bytes: number;
+  /** Bytes per sample (region bytes are batch · this, up to 16-byte alignment). */
+  bytesPerSample: number;
+  /** Per op: bytes it keeps (its output, LayerNorm stats, residual gradient). */
+  perOp: number[];
+}
+
+/** The activation buffers of `batch` samples of `plan`. */
+export function activationLayout(plan: Plan, batch: number): ActivationLayout {
+  const B = batch;
+  const buffers: ActivationBuffer[] = [];
+  let at = 0;
+  const perOp = new Array<number>(plan.ops.length).fill(0);
+  const add = (name: string, op: number, floats: number) => {
+    const bytes = floats * 4;
+    buffers.push({ name, op, floats, offset: at, bytes });
+    at += Math.ceil(bytes / 16) * 16;
+    if (op >= 0) perOp[op] += bytes;
+  };
+  add('input', -1, plan.input * B);
+  for (const op of plan.ops) {
+    if (op.kind !== 'residual_begin') add(`out[${op.index}]`, op.index, op.outWidth * B);
+    if (op.kind === 'layernorm') add(`ln[${op.index}]`, op.index, 2 * B);
+    if (op.kind === 'residual_begin') add(`res[${op.index}]`, op.index, op.outWidth * B);
+  }
+  add('grad0', -1, plan.maxWidth * B);
+  add('grad1', -1, plan.maxWidth * B);
+  add('labels', -1, B);
+  let perSample = 0;
+  for (const b of buffers) perSample += b.bytes / B;
+  return { batch, buffers, bytes: at, bytesPerSample: perSample, perOp };
+}
+
+/** Throws a CapacityError when `batch` samples of `plan` do not fit in `budgetBytes`, saying by how much and what to change. */
+export function checkActivationBudget(plan: Plan, batch: number, budgetBytes: number, who = 'CS-2 wafer SRAM'): ActivationLayout {
+  const layout = activationLayout(plan, batch);
+  if (layout.bytes > budgetBytes) {
+    const fit = Math.floor((budgetBytes - 16 * layout.buffers.length) / layout.bytesPerSample);
+    const hint = fit >= 1 ? `use at most ${fit} samples per system (more systems or a smaller batch)` : 'not even one sample fits: use a smaller model (narrower layers)';
+    throw new CapacityError(
+      `${who}: the activations of ${batch} samples need ${layout.bytes} bytes (${layout.bytesPerSample} per sample), ` +
+        `the budget is ${budgetBytes} bytes: over by ${layout.bytes - budgetBytes} bytes; ${hint}`,
+    );
+  }
+  return layout;
+}
