@@ -1,0 +1,86 @@
+// `weightstream sweep FILE`: runs every configuration of a sweep file on a pool of worker threads,
+// appending one JSON line per run to the results file; rerunning it resumes where it stopped.
+import { basename, extname } from 'node:path';
+import type { Command } from 'commander';
+import { expandSweep, loadSweepFile, pendingRuns, readResults, runSweep, validateRuns } from '../sweep/index.js';
+import { existsSync } from 'node:fs';
+import { createProgress } from './progress.js';
+import { emit, option, parseInteger, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+
+interface SweepCliOptions extends CommonOptions {
+  workers?: number;
+  out?: string;
+  csv?: string;
+  retryFailed?: boolean;
+  dryRun?: boolean;
+}
+
+/** Default results file: the sweep file's name with .results.jsonl, in the current directory. */
+function defaultOut(file: string): string {
+  return basename(file, extname(file)) + '.results.jsonl';
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('sweep')
+    .description('run a sweep file (JSON or YAML: a base configuration, the run kind and axes to vary) in parallel;\nresults are appended as JSON lines, and a rerun skips what is already done')
+    .argument('<file>', 'sweep file (.yaml, .yml or .json)')
+    .addOption(option('--workers <n>', 'worker threads (default: one per core)', parseInteger('--workers', 1, 1024)))
+    .addOption(option('--out <results.jsonl>', 'results file, appended to (default: <file name>.results.jsonl)'))
+    .addOption(option('--csv <file>', 'also write all results flattened to CSV'))
+    .option('--retry-failed', 'also rerun configurations whose recorded result is an error')
+    .option('--dry-run', 'check the file and count the runs, run nothing');
+  withCommonOptions(cmd);
+  withExamples(cmd, [
+    'weightstream sweep examples/sweeps/estimate-scaling.yaml --out scaling.jsonl --csv scaling.csv',
+    'weightstream sweep examples/sweeps/fabric-sparsity.yaml --workers 2',
+    'weightstream sweep my-sweep.json --dry-run --json',
+    'weightstream sweep my-sweep.yaml --out runs.jsonl   # run again after a crash: only the missing runs run',
+  ]);
+  cmd.action(async (file: string, opts: SweepCliOptions) => {
+    const spec = loadSweepFile(file);
+    const out = opts.out ?? defaultOut(file);
+    if (opts.dryRun) {
+      const runs = expandSweep(spec);
+      await validateRuns(spec, runs);
+      const pending = pendingRuns(runs, existsSync(out) ? readResults(out) : [], opts.retryFailed).length;
+      const result = { name: spec.name, kind: spec.kind, out, runs: runs.length, pending, skipped: runs.length - pending };
+      emit(opts, result, () => `sweep ${spec.name ?? file} (${spec.kind}): ${runs.length} runs, ${pending} to run, ${runs.length - pending} already in ${out}`);
+      return;
+    }
+    const ac = new AbortController();
+    let progress: ReturnType<typeof createProgress> | undefined;
+    const onSignal = () => {
+      if (ac.signal.aborted) process.exit(1); // second ^C: stop now (every written line is whole)
+      process.stderr.write('\nweightstream: stopping after the runs in flight (^C again to stop now); rerun to resume\n');
+      ac.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const summary = await runSweep(spec, {
+        out, workers: opts.workers, csv: opts.csv, retryFailed: opts.retryFailed, signal: ac.signal,
+        onProgress: (done, total, failed) => {
+          progress ??= createProgress({ label: 'sweep', total, quiet: opts.quiet, unit: 'runs' });
+          progress.update(done, failed ? `(${failed} failed)` : '');
+        },
+      });
+      progress?.stop();
+      emit(opts, summary, () => {
+        const rate = summary.ran ? ` in ${summary.wallSeconds.toFixed(1)} s (${summary.runsPerSecond.toFixed(summary.runsPerSecond < 10 ? 2 : 0)} runs/s, ${summary.workers} workers)` : '';
+        return [
+          `sweep ${spec.name ?? file} (${spec.kind}): ${summary.runs} runs: ${summary.ran} ran${summary.failed ? ` (${summary.failed} failed: see their error in the results)` : ''}, ${summary.skipped} already done${rate}`,
+          summary.truncatedBytes ? `  cut a torn last line (${summary.truncatedBytes} bytes) from ${out} before appending` : '',
+          `  results: ${out}${summary.csv ? `\n  CSV: ${summary.csv}` : ''}`,
+        ].filter(Boolean).join('\n');
+      });
+      if (summary.notRun > 0) {
+        process.stderr.write(`weightstream: error: interrupted with ${summary.notRun} runs not run: run the same command again to resume\n`);
+        process.exitCode = 1;
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
+}

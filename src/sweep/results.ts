@@ -1,0 +1,113 @@
+// The results file of a sweep (JSON Lines, one run per line) and how it is written so that a crash
+// never costs a finished run nor leaves a torn line: the main thread alone appends, each line goes
+// out in ONE write(2) of the complete line plus '\n' on a file opened with O_APPEND, and the file is
+// fsync'ed periodically and at the end. If a torn last line ever exists anyway (a power cut between
+// a partial write and the next), reading the file for a resume finds it and truncates it away.
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { ResultLine } from './types.js';
+
+/** What an existing results file holds. */
+export interface ExistingResults {
+  lines: ResultLine[];
+  /** Bytes of a torn last line that were cut off (0 when the file ended cleanly). */
+  truncatedBytes: number;
+}
+
+/** A results file that is not JSON Lines of sweep results (a line in the middle does not parse). */
+export class ResultsFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResultsFileError';
+  }
+}
+
+function isResultLine(v: unknown): v is ResultLine {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.hash === 'string' && typeof o.kind === 'string' && typeof o.config === 'object' && ('result' in o || 'error' in o);
+}
+
+/**
+ * Parses a results file's text. A last line without its '\n' is torn (the newline is written in the
+ * same call as the line, so a complete line always has one): it is reported, not parsed. A bad line
+ * anywhere else means the file is not ours, and is an error naming the line.
+ */
+export function parseResults(data: string | Buffer, file = 'results'): { lines: ResultLine[]; tornBytes: number } {
+  // Work in bytes: a torn line may end inside a multi-byte character, which decoding would alter.
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const end = buf.lastIndexOf(0x0a) + 1;
+  const tornBytes = buf.length - end;
+  const body = buf.subarray(0, end).toString('utf8');
+  const lines: ResultLine[] = [];
+  let lineNo = 0;
+  for (const raw of body.split('\n')) {
+    lineNo++;
+    if (raw.trim() === '') continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(raw);
+    } catch {
+      throw new ResultsFileError(`${file}:${lineNo}: not a JSON line (is this a sweep results file?)`);
+    }
+    if (!isResultLine(v)) throw new ResultsFileError(`${file}:${lineNo}: not a sweep result (expected hash, kind, config and result or error)`);
+    lines.push(v);
+  }
+  return { lines, tornBytes };
+}
+
+/** Reads a results file for a resume; a torn last line is cut off the file (truncate) before anything is appended. */
+export function readResultsForResume(file: string): ExistingResults {
+  if (!existsSync(file)) return { lines: [], truncatedBytes: 0 };
+  const buf = readFileSync(file);
+  const { lines, tornBytes } = parseResults(buf, file);
+  if (tornBytes > 0) {
+    const fd = openSync(file, 'r+');
+    try {
+      ftruncateSync(fd, buf.length - tornBytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return { lines, truncatedBytes: tornBytes };
+}
+
+/** Reads a results file without changing it (reports): a torn last line is ignored. */
+export function readResults(file: string): ResultLine[] {
+  return parseResults(readFileSync(file), file).lines;
+}
+
+/** Appends result lines: one write(2) per complete line, fsync at most every `fsyncSeconds` and on close. */
+export class ResultsAppender {
+  private fd: number;
+  private lastSync = Date.now();
+  private dirty = false;
+  constructor(
+    readonly file: string,
+    private readonly fsyncSeconds = 1,
+  ) {
+    this.fd = openSync(file, 'a');
+  }
+
+  append(line: ResultLine): void {
+    const buf = Buffer.from(JSON.stringify(line) + '\n', 'utf8');
+    // One call for the whole line. A short write to a regular file does not happen short of a full disk;
+    // if it does, the loop finishes the line (and a crash in between leaves a torn line that resume cuts).
+    let off = writeSync(this.fd, buf, 0, buf.length);
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    this.dirty = true;
+    if (Date.now() - this.lastSync >= this.fsyncSeconds * 1000) this.sync();
+  }
+
+  sync(): void {
+    if (!this.dirty) return;
+    fsyncSync(this.fd);
+    this.dirty = false;
+    this.lastSync = Date.now();
+  }
+
+  close(): void {
+    this.sync();
+    closeSync(this.fd);
+  }
+}

@@ -1,0 +1,194 @@
+// Runs a sweep: expands the spec, checks every configuration with its kind's validator before anything
+// runs, skips configurations whose hash is already in the results file (resume), and runs the rest on
+// a Piscina pool (one worker per core by default), appending one complete JSON line per finished run
+// from this thread only (see results.ts for why a SIGKILL never tears a line).
+//
+// Batching: a Piscina task costs on the order of a millisecond, far more than one `estimate` run, so a
+// task carries a batch of runs. The batch size adapts: after each reply it is set so a batch holds
+// about `targetBatchSeconds` of work (from the measured seconds per run), never more than a fair share
+// of what is left. A slow kind (fabric, train) runs one configuration per task, so a kill loses at most
+// the runs in flight; a fast kind loses at most ~targetBatchSeconds of work per worker.
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { ValidationError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { distModule } from '../paths.js';
+import { resultsToCsv } from './csv.js';
+import { adapterFor } from './kinds.js';
+import { ResultsAppender, readResults, readResultsForResume } from './results.js';
+import { expandSweep, locateField } from './spec.js';
+import type { ResultLine, Run, SweepSpec, WorkerReply, WorkerTask } from './types.js';
+import { toRunError } from './worker.js';
+
+export interface SweepOptions {
+  /** The results file (JSON Lines), appended to; created if missing. */
+  out: string;
+  /** Worker threads (default: one per core). */
+  workers?: number;
+  /** Also rerun configurations whose latest line is an error (default: every hash present is skipped). */
+  retryFailed?: boolean;
+  /** Write the whole results file flattened to this CSV when done (atomic). */
+  csv?: string;
+  /** Called after each batch of lines is written: runs done so far (this invocation), of `total`, failed among them. */
+  onProgress?: (done: number, total: number, failed: number) => void;
+  /** Stops scheduling new runs; the runs in flight finish and are written. */
+  signal?: AbortSignal;
+  /** fsync the results file at most this often (default 1 s) and at the end. */
+  fsyncSeconds?: number;
+  /** Seconds of work one task should carry (default 0.05). */
+  targetBatchSeconds?: number;
+  /** Largest batch (default 1024). */
+  maxBatch?: number;
+}
+
+export interface SweepSummary {
+  name?: string;
+  kind: string;
+  out: string;
+  csv?: string;
+  /** Configurations in the sweep. */
+  runs: number;
+  /** Skipped because their hash was already in the results file. */
+  skipped: number;
+  /** Run now (finished and written), of which `failed` recorded an error. */
+  ran: number;
+  failed: number;
+  /** Not run because the sweep was stopped (signal). */
+  notRun: number;
+  /** Bytes of a torn last line cut from the results file before appending (0 normally). */
+  truncatedBytes: number;
+  workers: number;
+  /** Piscina tasks sent (each a batch of runs). */
+  tasks: number;
+  wallSeconds: number;
+  runsPerSecond: number;
+}
+
+/**
+ * Checks every run's configuration with its kind's validator; the error names where the field came from.
+ * A validator reports a bad field by throwing a ValidationError (or any Error named 'ValidationError'
+ * with a `path` property) whose path is inside the configuration.
+ */
+export async function validateRuns(spec: SweepSpec, runs: Run[]): Promise<void> {
+  const adapter = await adapterFor(spec.kind, spec.module);
+  for (const run of runs) {
+    try {
+      await adapter.validate(run.config);
+    } catch (e) {
+      // Duck-typed: a user module's error, or one from another copy of errors.js, counts as long as it names a path.
+      if (!(e instanceof ValidationError) && !((e as Error)?.name === 'ValidationError' && typeof (e as ValidationError).path === 'string')) throw e;
+      const where = locateField(spec, run, e.path);
+      const rest = e.message.startsWith(e.path + ': ') ? e.message.slice(e.path.length + 2) : e.message;
+      const err = new ValidationError(where, e.value, rest);
+      err.message = `${where}: ${rest}`;
+      throw err;
+    }
+  }
+}
+
+/** Which of the runs still have to run, given the lines already in the results file. */
+export function pendingRuns(runs: Run[], existing: ResultLine[], retryFailed = false): Run[] {
+  const latest = new Map<string, ResultLine>();
+  for (const l of existing) latest.set(l.hash, l);
+  const seen = new Set<string>();
+  return runs.filter((r) => {
+    if (seen.has(r.hash)) return false;
+    seen.add(r.hash);
+    const l = latest.get(r.hash);
+    return !l || (retryFailed && l.error !== undefined);
+  });
+}
+
+export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<SweepSummary> {
+  const t0 = performance.now();
+  const workers = o.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1) throw new ValidationError('workers', workers, 'expected a positive integer');
+  const target = o.targetBatchSeconds ?? 0.05;
+  const maxBatch = o.maxBatch ?? 1024;
+
+  const runs = expandSweep(spec);
+  await validateRuns(spec, runs);
+  const { lines, truncatedBytes } = readResultsForResume(o.out);
+  const todo = pendingRuns(runs, lines, o.retryFailed);
+  const summary: SweepSummary = {
+    name: spec.name, kind: spec.kind, out: o.out, csv: o.csv, runs: runs.length, skipped: runs.length - todo.length,
+    ran: 0, failed: 0, notRun: 0, truncatedBytes, workers, tasks: 0, wallSeconds: 0, runsPerSecond: 0,
+  };
+
+  const appender = new ResultsAppender(o.out, o.fsyncSeconds ?? 1);
+  const write = (run: Run, out: WorkerReply[number]) => {
+    const line: ResultLine = { hash: run.hash, kind: spec.kind, config: run.config, ...(out.error ? { error: out.error } : { result: out.result }), timings: out.timings };
+    appender.append(line);
+    summary.ran++;
+    if (out.error) summary.failed++;
+  };
+
+  let pool: Piscina<WorkerTask, WorkerReply> | undefined;
+  const t1 = performance.now();
+  try {
+    if (todo.length > 0) {
+      pool = new Piscina<WorkerTask, WorkerReply>({ filename: distModule('sweep/worker'), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+      await schedule(pool, spec, todo, workers, target, maxBatch, write, summary, o);
+    }
+  } finally {
+    appender.close();
+    await pool?.destroy();
+  }
+  summary.notRun = todo.length - summary.ran;
+  summary.wallSeconds = (performance.now() - t0) / 1000;
+  summary.runsPerSecond = summary.ran / Math.max((performance.now() - t1) / 1000, 1e-9);
+  if (o.csv) writeFileAtomic(o.csv, resultsToCsv(readResults(o.out)));
+  return summary;
+}
+
+/** Keeps 2 tasks per worker in flight until every run is written (or the signal stops new ones). */
+function schedule(
+  pool: Piscina<WorkerTask, WorkerReply>, spec: SweepSpec, todo: Run[], workers: number, target: number, maxBatch: number,
+  write: (run: Run, out: WorkerReply[number]) => void, summary: SweepSummary, o: SweepOptions,
+): Promise<void> {
+  let next = 0;
+  let inFlight = 0;
+  let secondsPerRun = NaN; // moving average of measured run times
+  const retry: Run[] = []; // runs of a batch whose worker died: rerun one by one
+  let fatal: unknown;
+
+  const batchSize = () => {
+    if (!Number.isFinite(secondsPerRun)) return 1;
+    const want = Math.floor(target / Math.max(secondsPerRun, 1e-7));
+    const fair = Math.ceil((todo.length - next) / (workers * 4));
+    return Math.max(1, Math.min(want, fair, maxBatch));
+  };
+
+  return new Promise<void>((resolve, reject) => {
+    const finish = () => (fatal ? reject(fatal) : resolve());
+    const pump = () => {
+      while (!fatal && !o.signal?.aborted && inFlight < workers * 2 && (retry.length > 0 || next < todo.length)) {
+        const batch = retry.length > 0 ? [retry.shift()!] : todo.slice(next, (next += batchSize()));
+        inFlight++;
+        summary.tasks++;
+        pool
+          .run({ kind: spec.kind, module: spec.module, runs: batch.map((r) => ({ hash: r.hash, config: r.config })) })
+          .then(
+            (reply) => {
+              reply.forEach((out, i) => write(batch[i], out));
+              const secs = reply.reduce((s, x) => s + x.timings.wallSeconds, 0) / Math.max(reply.length, 1);
+              secondsPerRun = Number.isFinite(secondsPerRun) ? 0.7 * secondsPerRun + 0.3 * secs : secs;
+            },
+            (err) => {
+              // The task itself failed (its worker thread died): isolate the culprit by rerunning one by one.
+              if (batch.length > 1) retry.push(...batch);
+              else write(batch[0], { hash: batch[0].hash, error: toRunError(err), timings: { startedAt: new Date().toISOString(), wallSeconds: 0 } });
+            },
+          )
+          .catch((e) => (fatal ??= e)) // a write failed (disk full ...): stop
+          .finally(() => {
+            inFlight--;
+            o.onProgress?.(summary.ran, todo.length, summary.failed);
+            pump();
+          });
+      }
+      if (inFlight === 0) finish();
+    };
+    pump();
+  });
+}

@@ -1,0 +1,192 @@
+// The sweep file: reading it (JSON or YAML), checking every field before anything runs, and expanding
+// it into the cartesian product of run configurations, each with its hash.
+//
+//   kind: estimate            # estimate | fabric | train | module
+//   module: ./my-runner.js    # kind `module` only: a JS module exporting run(config), relative to the file
+//   name: gpt3-scaling        # optional label
+//   base: {model: gpt3-175b}  # the configuration every run starts from
+//   axes:                     # fields to vary (dotted paths set nested fields); last axis varies fastest
+//     systems: [1, 2, 4, 8]
+//     sparsity: {from: 0, to: 0.9, step: 0.1}
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { ValidationError, describe } from '../errors.js';
+import { runHash } from './hash.js';
+import { RUN_KINDS, type Axis, type Config, type Run, type RunKind, type SweepSpec } from './types.js';
+
+/** The most runs one sweep file may expand to (a guard against a typo such as step: 0.0001). */
+export const MAX_RUNS = 1_000_000;
+
+const TOP_FIELDS = ['name', 'kind', 'module', 'base', 'axes'] as const;
+
+/** A sweep file that cannot be read or parsed at all (its fields are checked with ValidationError). */
+export class SweepFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SweepFileError';
+  }
+}
+
+/**
+ * Checks for fields whose meaning is the same in every kind of run, applied wherever they appear
+ * (in `base` or as an axis); each returns the expectation text when the value is bad.
+ */
+const COMMON_FIELDS: Record<string, (v: unknown) => string | undefined> = {
+  systems: (v) => (Number.isInteger(v) && (v as number) >= 1 ? undefined : 'expected a positive integer'),
+  sparsity: (v) => (typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'expected a number in [0, 1)'),
+  seed: (v) => (Number.isInteger(v) && (v as number) >= 0 ? undefined : 'expected a non-negative integer'),
+};
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Reads and parses a sweep file (.json as JSON, anything else as YAML), then validates it. */
+export function loadSweepFile(file: string): SweepSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new SweepFileError(`${file}: cannot read the sweep file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let data: unknown;
+  try {
+    data = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    const where = e instanceof YAMLParseError && e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : '';
+    throw new SweepFileError(`${file}${where}: not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return validateSweep(data, { baseDir: dirname(resolve(file)), source: file });
+}
+
+/** Checks a parsed sweep file; a bad field is a ValidationError naming it (e.g. `axes.systems[2]`). */
+export function validateSweep(data: unknown, opts: { baseDir?: string; source?: string } = {}): SweepSpec {
+  if (!isPlainObject(data)) throw new ValidationError('(sweep file)', data, 'expected a mapping with kind, base and axes');
+  for (const k of Object.keys(data)) {
+    if (!(TOP_FIELDS as readonly string[]).includes(k)) throw new ValidationError(k, data[k], `unknown field (expected one of ${TOP_FIELDS.join(', ')})`);
+  }
+  const kind = data.kind;
+  if (typeof kind !== 'string' || !(RUN_KINDS as readonly string[]).includes(kind)) {
+    throw new ValidationError('kind', kind, `expected one of ${RUN_KINDS.join(', ')}`);
+  }
+  if (data.name !== undefined && typeof data.name !== 'string') throw new ValidationError('name', data.name, 'expected a string');
+
+  let module: string | undefined;
+  if (kind === 'module') {
+    if (typeof data.module !== 'string' || data.module === '') throw new ValidationError('module', data.module, 'expected the path of a JS module exporting run(config)');
+    module = resolve(opts.baseDir ?? process.cwd(), data.module);
+    if (!existsSync(module)) throw new ValidationError('module', data.module, `expected an existing file (looked for ${module})`);
+  } else if (data.module !== undefined) {
+    throw new ValidationError('module', data.module, `expected no module for kind ${kind} (only kind: module takes one)`);
+  }
+
+  const base = data.base ?? {};
+  if (!isPlainObject(base)) throw new ValidationError('base', base, 'expected a mapping (the configuration every run starts from)');
+  checkCommonFields(base, 'base');
+
+  const axesData = data.axes ?? {};
+  if (!isPlainObject(axesData)) throw new ValidationError('axes', axesData, 'expected a mapping of field names to lists of values');
+  const axes: Axis[] = [];
+  for (const [field, raw] of Object.entries(axesData)) {
+    if (!/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/.test(field)) throw new ValidationError(`axes.${field}`, field, 'expected a field name or a dotted path such as optimizer.lr');
+    axes.push({ field, values: axisValues(`axes.${field}`, raw) });
+  }
+  let count = 1;
+  for (const a of axes) count *= a.values.length;
+  if (count > MAX_RUNS) throw new ValidationError('axes', `${count} runs`, `expected at most ${MAX_RUNS} runs in one sweep`);
+
+  return { name: data.name as string | undefined, kind: kind as RunKind, module, base: base as Config, axes, source: opts.source };
+}
+
+/** The values of one axis: a non-empty list of distinct values, or a range {from, to, step}. */
+function axisValues(path: string, raw: unknown): unknown[] {
+  let values: unknown[];
+  if (Array.isArray(raw)) {
+    values = raw;
+  } else if (isPlainObject(raw) && 'from' in raw) {
+    for (const k of Object.keys(raw)) if (!['from', 'to', 'step'].includes(k)) throw new ValidationError(`${path}.${k}`, raw[k], 'unknown field (a range has from, to and step)');
+    const { from, to } = raw;
+    const step = raw.step ?? 1;
+    if (typeof from !== 'number' || !Number.isFinite(from)) throw new ValidationError(`${path}.from`, from, 'expected a finite number');
+    if (typeof to !== 'number' || !Number.isFinite(to) || to < from) throw new ValidationError(`${path}.to`, to, `expected a finite number >= from (${from})`);
+    if (typeof step !== 'number' || !Number.isFinite(step) || step <= 0) throw new ValidationError(`${path}.step`, step, 'expected a number > 0');
+    const n = Math.floor((to - from) / step + 1e-9) + 1;
+    if (n > MAX_RUNS) throw new ValidationError(path, raw, `expected at most ${MAX_RUNS} values`);
+    // toPrecision(12) keeps 0.1 steps from turning into 0.30000000000000004 (and so into a different hash).
+    values = Array.from({ length: n }, (_, i) => Number((from + i * step).toPrecision(12)));
+  } else {
+    throw new ValidationError(path, raw, 'expected a non-empty list of values or a range {from, to, step}');
+  }
+  if (values.length === 0) throw new ValidationError(path, raw, 'expected a non-empty list of values');
+  const field = path.slice('axes.'.length);
+  const seen = new Map<string, number>();
+  values.forEach((v, i) => {
+    if (v === null || v === undefined) throw new ValidationError(`${path}[${i}]`, v, 'expected a value');
+    const check = COMMON_FIELDS[field];
+    const bad = check?.(v);
+    if (bad) throw new ValidationError(`${path}[${i}]`, v, bad);
+    if (isPlainObject(v)) checkCommonFields(v, `${path}[${i}]`);
+    const key = JSON.stringify(v);
+    const j = seen.get(key);
+    if (j !== undefined) throw new ValidationError(`${path}[${i}]`, v, `expected distinct values (same as ${path}[${j}])`);
+    seen.set(key, i);
+  });
+  return values;
+}
+
+function checkCommonFields(obj: Record<string, unknown>, path: string): void {
+  for (const [k, v] of Object.entries(obj)) {
+    const bad = COMMON_FIELDS[k]?.(v);
+    if (bad) throw new ValidationError(`${path}.${k}`, v, bad);
+  }
+}
+
+/** Sets a dotted path in a configuration, creating intermediate mappings. */
+export function setPath(config: Config, dotted: string, value: unknown, where: string): void {
+  const parts = dotted.split('.');
+  let obj: Record<string, unknown> = config;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const next = obj[parts[i]];
+    if (next === undefined) obj = obj[parts[i]] = {};
+    else if (isPlainObject(next)) obj = next;
+    else throw new ValidationError(where, dotted, `cannot set a field inside base.${parts.slice(0, i + 1).join('.')} (it is ${describe(next)}, not a mapping)`);
+  }
+  obj[parts[parts.length - 1]] = structuredClone(value);
+}
+
+/** The number of runs a spec expands to. */
+export function runCount(spec: SweepSpec): number {
+  return spec.axes.reduce((n, a) => n * a.values.length, 1);
+}
+
+/** Expands a spec into its runs: the cartesian product of the axes over the base, last axis fastest. */
+export function expandSweep(spec: SweepSpec): Run[] {
+  const total = runCount(spec);
+  const runs: Run[] = new Array(total);
+  const idx = new Array<number>(spec.axes.length).fill(0);
+  for (let r = 0; r < total; r++) {
+    const config = structuredClone(spec.base);
+    spec.axes.forEach((a, i) => setPath(config, a.field, a.values[idx[i]], `axes.${a.field}`));
+    runs[r] = { index: r, hash: runHash(spec.kind, config), config, axisIndex: idx.slice() };
+    for (let i = spec.axes.length - 1; i >= 0; i--) {
+      if (++idx[i] < spec.axes[i].values.length) break;
+      idx[i] = 0;
+    }
+  }
+  return runs;
+}
+
+/**
+ * Says where a field of one run's configuration came from, for an error found by the kind's own
+ * validator: `axes.systems[2]` when an axis set it, else `base.<path>`.
+ */
+export function locateField(spec: SweepSpec, run: Run, path: string): string {
+  for (let i = spec.axes.length - 1; i >= 0; i--) {
+    const f = spec.axes[i].field;
+    if (path === f || path.startsWith(f + '.') || path.startsWith(f + '[')) {
+      return `axes.${f}[${run.axisIndex[i]}]${path.slice(f.length)}`;
+    }
+  }
+  return `base.${path}`;
+}

@@ -1,0 +1,95 @@
+// Running sweeps in process on the real Piscina pool (dist/src/sweep/worker.js: run `npm run build:ts`
+// first), with a user module as the run kind so that the runs' outcomes are known: every run written
+// once, resume skips what is done, a failing run records its error and the sweep goes on.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/errors.js';
+import { expandSweep, validateSweep } from '../../src/sweep/spec.js';
+import { readResults } from '../../src/sweep/results.js';
+import { runSweep } from '../../src/sweep/run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ws-run-'));
+const spec = (base: Record<string, unknown>, xs = 12) =>
+  validateSweep({ kind: 'module', module: 'fixtures/runner.mjs', base, axes: { x: { from: 1, to: xs }, y: [2, 3] } }, { baseDir: __dirname });
+
+describe('runSweep', () => {
+  it('runs every configuration once on 2 workers, records errors and goes on, and resumes', async () => {
+    const out = join(dir, 'a.jsonl');
+    const s = spec({ failAt: 5 });
+    const progress: number[] = [];
+    const first = await runSweep(s, { out, workers: 2, csv: join(dir, 'a.csv'), onProgress: (d) => progress.push(d) });
+    expect(first).toMatchObject({ runs: 24, ran: 24, failed: 2, skipped: 0, notRun: 0, workers: 2 });
+    expect(progress.at(-1)).toBe(24);
+    const lines = readResults(out);
+    expect(lines.length).toBe(24);
+    expect(new Set(lines.map((l) => l.hash))).toEqual(new Set(expandSweep(s).map((r) => r.hash)));
+    for (const l of lines) {
+      const { x, y } = l.config as { x: number; y: number };
+      if (x === 5) expect(l.error).toEqual({ name: 'RangeError', message: 'run failed on purpose at x=5' });
+      else expect((l.result as { product: number }).product).toBe(x * y);
+      expect(l.timings.wallSeconds).toBeGreaterThanOrEqual(0);
+      expect(Number.isNaN(Date.parse(l.timings.startedAt))).toBe(false);
+    }
+    // both workers took part
+    expect(new Set(lines.filter((l) => l.result).map((l) => (l.result as { threadId: number }).threadId)).size).toBe(2);
+    expect(readFileSync(join(dir, 'a.csv'), 'utf8').split('\r\n').length).toBe(26);
+
+    const again = await runSweep(s, { out, workers: 2 });
+    expect(again).toMatchObject({ runs: 24, ran: 0, skipped: 24 });
+    expect(readResults(out).length).toBe(24);
+
+    // a bigger sweep over the same file: only the new configurations run
+    const more = await runSweep(spec({ failAt: 5 }, 15), { out, workers: 2 });
+    expect(more).toMatchObject({ runs: 30, ran: 6, skipped: 24, failed: 0 });
+
+    // --retry-failed reruns the failed ones (they fail again here), appending new lines
+    const retry = await runSweep(s, { out, workers: 1, retryFailed: true });
+    expect(retry).toMatchObject({ ran: 2, failed: 2, skipped: 22 });
+    expect(readResults(out).length).toBe(32);
+  });
+
+  it('batches fast runs into few tasks and still writes every run', async () => {
+    const out = join(dir, 'b.jsonl');
+    const s = validateSweep({ kind: 'module', module: 'fixtures/runner.mjs', axes: { x: { from: 1, to: 2000 } } }, { baseDir: __dirname });
+    const r = await runSweep(s, { out, workers: 2 });
+    expect(r.ran).toBe(2000);
+    expect(r.tasks).toBeLessThan(200);
+    expect(new Set(readResults(out).map((l) => l.hash)).size).toBe(2000);
+  });
+
+  it('survives a worker thread that dies: the culprit gets an error line, the rest of its batch runs', async () => {
+    const out = join(dir, 'c.jsonl');
+    const s = validateSweep({ kind: 'module', module: 'fixtures/runner.mjs', base: { exitAt: 150 }, axes: { x: { from: 1, to: 300 } } }, { baseDir: __dirname });
+    const r = await runSweep(s, { out, workers: 2 });
+    expect(r).toMatchObject({ ran: 300, failed: 1 });
+    const lines = readResults(out);
+    expect(lines.length).toBe(300);
+    const bad = lines.filter((l) => l.error);
+    expect(bad.map((l) => l.config.x)).toEqual([150]);
+    expect(bad[0].error!.message).toMatch(/exit/i);
+  });
+
+  it('checks every configuration with the kind\'s validator before running anything, naming the axis value', async () => {
+    const out = join(dir, 'd.jsonl');
+    const s = validateSweep({ kind: 'module', module: 'fixtures/runner.mjs', axes: { x: [1, 2, 'three'] } }, { baseDir: __dirname });
+    const err = await runSweep(s, { out, workers: 1 }).catch((e) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err.message).toBe('axes.x[2]: expected a number, got "three"');
+    expect(() => readFileSync(out)).toThrow(/ENOENT/);
+  });
+
+  it('stops scheduling when the signal aborts; what finished is written, the rest runs on resume', async () => {
+    const out = join(dir, 'e.jsonl');
+    const s = spec({ sleepMs: 20 }, 20);
+    const ac = new AbortController();
+    const r = await runSweep(s, { out, workers: 2, signal: ac.signal, onProgress: (d) => d >= 6 && ac.abort() });
+    expect(r.ran).toBeGreaterThanOrEqual(6);
+    expect(r.notRun).toBe(40 - r.ran);
+    expect(r.notRun).toBeGreaterThan(0);
+    const rest = await runSweep(s, { out, workers: 2 });
+    expect(rest).toMatchObject({ ran: 40 - r.ran, skipped: r.ran });
+    expect(new Set(readResults(out).map((l) => l.hash)).size).toBe(40);
+  });
+});
