@@ -1,0 +1,74 @@
+// MemoryX's optimizer configuration as data (SGD with momentum, AdamW), its validation, and how much
+// state each keeps per parameter. The update itself runs on the optimizer kernels (src/kernels) through
+// an `Updater` (see memoryx/update.ts), so MemoryX and the in-memory reference trainer share the numbers.
+import { ValidationError, requireNumber, requireOneOf } from '../errors.js';
+
+export type OptimizerKind = 'sgd' | 'adamw';
+export const OPTIMIZER_KINDS: readonly OptimizerKind[] = ['sgd', 'adamw'];
+
+/** SGD with (PyTorch-style) momentum: v = μ·v + g (+ wd·w); w -= lr·v. */
+export interface SgdConfig {
+  kind: 'sgd';
+  lr: number;
+  /** μ in [0, 1). 0 = plain SGD (no state kept). Default 0. */
+  momentum?: number;
+  /** L2 weight decay added to the gradient. Default 0. */
+  weightDecay?: number;
+}
+
+/** AdamW (Loshchilov & Hutter; PyTorch torch.optim.AdamW): bias-corrected moments, decoupled decay. */
+export interface AdamWConfig {
+  kind: 'adamw';
+  lr: number;
+  /** Default 0.9. */
+  beta1?: number;
+  /** Default 0.999. */
+  beta2?: number;
+  /** Default 1e-8. */
+  eps?: number;
+  /** Decoupled weight decay. Default 0.01 (PyTorch's). */
+  weightDecay?: number;
+}
+
+export type OptimizerConfig = SgdConfig | AdamWConfig;
+
+/** A config with every default filled in. */
+export type ResolvedOptimizer =
+  | { kind: 'sgd'; lr: number; momentum: number; weightDecay: number }
+  | { kind: 'adamw'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number };
+
+/** Validates an optimizer config (path names the option, e.g. 'optimizer') and fills in the defaults. */
+export function resolveOptimizer(c: OptimizerConfig, path = 'optimizer'): ResolvedOptimizer {
+  if (c === null || typeof c !== 'object') throw new ValidationError(path, c, 'expected an object with kind and lr');
+  const kind = requireOneOf(`${path}.kind`, c.kind, OPTIMIZER_KINDS);
+  const lr = requireNumber(`${path}.lr`, c.lr, 0);
+  if (kind === 'sgd') {
+    const s = c as SgdConfig;
+    return {
+      kind,
+      lr,
+      momentum: requireNumber(`${path}.momentum`, s.momentum ?? 0, 0, 1, true),
+      weightDecay: requireNumber(`${path}.weightDecay`, s.weightDecay ?? 0, 0),
+    };
+  }
+  const a = c as AdamWConfig;
+  return {
+    kind,
+    lr,
+    beta1: requireNumber(`${path}.beta1`, a.beta1 ?? 0.9, 0, 1, true),
+    beta2: requireNumber(`${path}.beta2`, a.beta2 ?? 0.999, 0, 1, true),
+    eps: requireNumber(`${path}.eps`, a.eps ?? 1e-8, 0),
+    weightDecay: requireNumber(`${path}.weightDecay`, a.weightDecay ?? 0.01, 0),
+  };
+}
+
+/** State arrays kept per parameter: SGD 1 (momentum) or 0 (plain), AdamW 2 (m, v). */
+export function stateArrays(o: ResolvedOptimizer): number {
+  if (o.kind === 'adamw') return 2;
+  return o.momentum > 0 ? 1 : 0;
+}
+
+/** Bytes MemoryX keeps for `floats` master parameters under this optimizer (fp32 weights + state). */
+export function stateBytes(o: ResolvedOptimizer, floats: number): number {
+  return 4 * floats * (1 + stateArrays(o));
+}

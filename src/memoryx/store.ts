@@ -1,0 +1,329 @@
+// MemoryX: the ONLY master copy of the weights (fp32) and of all optimizer state, per streamed layer, in
+// two tiers (DRAM = WASM memory within a byte budget, flash = a file). It streams a layer's WIRE block on
+// request (dense weights as is, a sparse weight as its weight stream: non-zeros only), applies the
+// optimizer to a layer as soon as its reduced gradient is complete, and counts every byte it moves.
+//
+// Legend: l = streamed layer, P_l = master floats (= gradient floats; a sparse weight counts nnz),
+// W_l = wire words, S = optimizer state arrays (0, 1 or 2), t = optimizer steps committed.
+// Record of a layer (DRAM at a fixed pointer, flash in a file slot; the same bytes either way):
+//   [ values P_l | state 1 P_l | state 2 P_l ]   (fp32; state 1/2 = momentum, or Adam's m and v)
+// A step is a transaction: beginStep(), update(l) per layer (any order), then commitStep() or
+// rollbackStep(). Before a DRAM record is updated it is copied to an undo buffer; a flash record is
+// updated into its other slot. Rollback restores both, so a failed step leaves no half-applied update.
+import type { Wasm } from '../wasm/module.js';
+import type { Plan } from '../model/plan.js';
+import { CapacityError, ValidationError } from '../errors.js';
+import { resolveOptimizer, stateArrays, type OptimizerConfig, type ResolvedOptimizer } from './optimizer.js';
+import { FlashFile, planTiers, type TierPlan } from './tiers.js';
+
+/** One parameter tensor of a layer, as MemoryX sees it: a range of the master block and of the wire block. */
+export interface MxSegment {
+  name: string;
+  /** Float offset and count in the master (= gradient) block. */
+  offset: number;
+  size: number;
+  /** Word offset and count in the wire block. */
+  wireOffset: number;
+  wireWords: number;
+  /** Sparse weight: the stream skeleton (counts and deltas, value words 0); null for a dense tensor. */
+  template: Uint32Array | null;
+}
+
+export interface MxLayer {
+  name: string;
+  floats: number;
+  wireWords: number;
+  segments: MxSegment[];
+}
+
+/** MemoryX's view of a compiled plan's streamed layers. */
+export function memoryxLayers(plan: Plan): MxLayer[] {
+  return plan.layers.map((L) => ({
+    name: L.module,
+    floats: L.paramFloats,
+    wireWords: L.wireWords,
+    segments: L.params.map((pi) => {
+      const p = plan.params[pi];
+      return { name: p.name, offset: p.offset, size: p.size, wireOffset: p.wireOffset, wireWords: p.wireWords, template: p.sparse ? p.sparse.template : null };
+    }),
+  }));
+}
+
+/** Runs one optimizer step in place over n floats (the optimizer kernels); 0 = no such state array. */
+export interface Updater {
+  update(o: ResolvedOptimizer, t: number, wPtr: number, gPtr: number, s1Ptr: number, s2Ptr: number, n: number): void;
+}
+
+export interface MemoryXOptions {
+  optimizer: OptimizerConfig;
+  /** DRAM tier budget in bytes for weights + optimizer state (default: unlimited). */
+  dramBytes?: number;
+  /** Flash tier file (default: a temp file, deleted on close). */
+  flashPath?: string;
+}
+
+/** Byte counters (cumulative). */
+export interface MemoryXCounters {
+  /** Wire bytes MemoryX sent to SwarmX (weights, each pass of each layer, once for all systems). */
+  bytesStreamed: number;
+  /** Reduced gradient bytes MemoryX received from SwarmX. */
+  bytesGradients: number;
+  /** Flash tier traffic. */
+  flashBytesRead: number;
+  flashBytesWritten: number;
+  /** Layer updates applied (committed or not). */
+  updates: number;
+}
+
+/** MemoryX state for a checkpoint: optimizer steps and every layer's full record (copies). */
+export interface MemoryXSnapshot {
+  t: number;
+  optimizer: ResolvedOptimizer;
+  layers: Array<{ name: string; floats: number; record: Float32Array }>;
+}
+
+export class MemoryX {
+  readonly layers: MxLayer[];
+  readonly optimizer: ResolvedOptimizer;
+  readonly tiers: TierPlan;
+  /** State arrays per float. */
+  readonly S: number;
+  private readonly wasm: Wasm;
+  private readonly updater: Updater;
+  /** DRAM record pointers (-1 for flash layers). */
+  private readonly recPtr: number[];
+  private readonly stagingPtr: number;
+  private readonly flash: FlashFile | null;
+  /** Active flash slot of each flash layer; pending[l] = the step wrote its other slot. */
+  private readonly active: number[];
+  private readonly pending: boolean[];
+  private readonly undo: Array<Uint8Array | null>;
+  private readonly undone: boolean[];
+  /** Index of every value word in a sparse segment's stream (per layer, per segment). */
+  private readonly valueWords: Array<Array<Uint32Array | null>>;
+  private inStep = false;
+  private _t = 0;
+  readonly counters: MemoryXCounters = { bytesStreamed: 0, bytesGradients: 0, flashBytesRead: 0, flashBytesWritten: 0, updates: 0 };
+
+  /**
+   * @param wasm  an instance over the memory MemoryX lives in (its arena holds the DRAM tier)
+   * @param init  each layer's initial master block (P_l floats); optimizer state starts at 0
+   */
+  constructor(wasm: Wasm, layers: MxLayer[], init: Float32Array[], updater: Updater, opts: MemoryXOptions) {
+    this.wasm = wasm;
+    this.layers = layers;
+    this.updater = updater;
+    this.optimizer = resolveOptimizer(opts.optimizer);
+    this.S = stateArrays(this.optimizer);
+    if (init.length !== layers.length) throw new ValidationError('init.length', init.length, `expected ${layers.length} master blocks`);
+    layers.forEach((L, l) => {
+      if (init[l].length !== L.floats) throw new ValidationError(`init[${l}].length`, init[l].length, `expected ${L.floats} floats of layer ${L.name}`);
+    });
+    const recordBytes = layers.map((L) => 4 * L.floats * (1 + this.S));
+    this.tiers = planTiers(recordBytes, opts.dramBytes ?? Infinity, layers.map((L) => L.name));
+    this.recPtr = layers.map((_, l) => (this.tiers.tier[l] === 'dram' ? wasm.arena.alloc(recordBytes[l], 64) : -1));
+    this.stagingPtr = this.tiers.stagingBytes > 0 ? wasm.arena.alloc(this.tiers.stagingBytes, 64) : 0;
+    this.flash = this.tiers.flashBytes > 0 ? new FlashFile(this.tiers, opts.flashPath) : null;
+    this.active = layers.map(() => 0);
+    this.pending = layers.map(() => false);
+    this.undo = layers.map(() => null);
+    this.undone = layers.map(() => false);
+    this.valueWords = layers.map((L) => L.segments.map((s) => (s.template ? valueWordIndex(s.template, s.size) : null)));
+    layers.forEach((L, l) => this.writeRecord(l, init[l], null));
+  }
+
+  /** Optimizer steps committed so far. */
+  get t(): number {
+    return this._t;
+  }
+
+  /** Wire bytes of layer l (what one broadcast of it moves). */
+  wireBytes(l: number): number {
+    return 4 * this.layers[l].wireWords;
+  }
+
+  /**
+   * Streams layer l: writes its wire block (W_l words) at byte `dstPtr` of the memory. Dense tensors are
+   * copied; a sparse weight is its skeleton with the current non-zero values filled in. Returns the bytes.
+   */
+  stream(l: number, dstPtr: number): number {
+    const L = this.layers[l];
+    const src = this.valuesPtr(l);
+    const buf = this.wasm.memory.buffer;
+    const dst = new Uint32Array(buf, dstPtr, L.wireWords);
+    const vals = new Uint32Array(buf, src, L.floats);
+    L.segments.forEach((s, si) => {
+      if (!s.template) {
+        dst.set(vals.subarray(s.offset, s.offset + s.size), s.wireOffset);
+        return;
+      }
+      dst.set(s.template, s.wireOffset);
+      const idx = this.valueWords[l][si]!;
+      const base = s.wireOffset;
+      const off = s.offset;
+      for (let i = 0; i < idx.length; i++) dst[base + idx[i]] = vals[off + i];
+    });
+    const bytes = 4 * L.wireWords;
+    this.counters.bytesStreamed += bytes;
+    return bytes;
+  }
+
+  beginStep(): void {
+    if (this.inStep) throw new Error('MemoryX.beginStep: a step is already open (commit or roll it back first)');
+    this.inStep = true;
+  }
+
+  /**
+   * Applies the optimizer to layer l with its complete, reduced gradient (P_l floats at byte `gradPtr`,
+   * the master block's layout: a sparse weight's gradient is stream-aligned, nnz floats).
+   */
+  update(l: number, gradPtr: number): void {
+    if (!this.inStep) throw new Error('MemoryX.update: no open step (call beginStep first)');
+    const L = this.layers[l];
+    const P = L.floats;
+    const recBytes = this.tiers.recordBytes[l];
+    let ptr: number;
+    if (this.tiers.tier[l] === 'dram') {
+      if (this.undone[l]) throw new Error(`MemoryX.update: layer ${l} (${L.name}) was already updated in this step`);
+      ptr = this.recPtr[l];
+      let u = this.undo[l];
+      if (!u) u = this.undo[l] = new Uint8Array(recBytes);
+      u.set(new Uint8Array(this.wasm.memory.buffer, ptr, recBytes));
+      this.undone[l] = true;
+    } else {
+      if (this.pending[l]) throw new Error(`MemoryX.update: layer ${l} (${L.name}) was already updated in this step`);
+      ptr = this.stagingPtr;
+      this.flash!.read(l, this.active[l], new Uint8Array(this.wasm.memory.buffer, ptr, recBytes));
+    }
+    const s1 = this.S >= 1 ? ptr + 4 * P : 0;
+    const s2 = this.S >= 2 ? ptr + 8 * P : 0;
+    this.updater.update(this.optimizer, this._t + 1, ptr, gradPtr, s1, s2, P);
+    if (this.tiers.tier[l] === 'flash') {
+      this.flash!.write(l, 1 - this.active[l], new Uint8Array(this.wasm.memory.buffer, ptr, recBytes));
+      this.pending[l] = true;
+    }
+    this.counters.bytesGradients += 4 * P;
+    this.counters.updates++;
+    this.syncFlashCounters();
+  }
+
+  /** Makes every update of the open step current; t advances by one. */
+  commitStep(): void {
+    if (!this.inStep) throw new Error('MemoryX.commitStep: no open step');
+    for (let l = 0; l < this.layers.length; l++) {
+      if (this.pending[l]) this.active[l] = 1 - this.active[l];
+      this.pending[l] = false;
+      this.undone[l] = false;
+    }
+    this._t++;
+    this.inStep = false;
+  }
+
+  /** Undoes every update of the open step: MemoryX is exactly as it was at beginStep(). */
+  rollbackStep(): void {
+    if (!this.inStep) throw new Error('MemoryX.rollbackStep: no open step');
+    for (let l = 0; l < this.layers.length; l++) {
+      if (this.undone[l]) new Uint8Array(this.wasm.memory.buffer, this.recPtr[l], this.tiers.recordBytes[l]).set(this.undo[l]!);
+      this.pending[l] = false;
+      this.undone[l] = false;
+    }
+    this.inStep = false;
+  }
+
+  /** A copy of layer l's master values (P_l floats). */
+  values(l: number): Float32Array {
+    const P = this.layers[l].floats;
+    return this.wasm.f32(this.valuesPtr(l), P).slice();
+  }
+
+  /** Every layer's full record (values + optimizer state) and t, copied out (for a checkpoint). */
+  snapshot(): MemoryXSnapshot {
+    if (this.inStep) throw new Error('MemoryX.snapshot: a step is open; snapshots are taken between steps');
+    return {
+      t: this._t,
+      optimizer: this.optimizer,
+      layers: this.layers.map((L, l) => ({ name: L.name, floats: L.floats, record: this.readRecord(l) })),
+    };
+  }
+
+  /** Replaces the whole state with a snapshot (same layers and optimizer, else a clear error). */
+  restore(s: MemoryXSnapshot): void {
+    if (this.inStep) throw new Error('MemoryX.restore: a step is open');
+    if (JSON.stringify(s.optimizer) !== JSON.stringify(this.optimizer)) {
+      throw new ValidationError('checkpoint.optimizer', s.optimizer, `expected the run's optimizer ${JSON.stringify(this.optimizer)}`);
+    }
+    if (s.layers.length !== this.layers.length) throw new ValidationError('checkpoint.layers.length', s.layers.length, `expected ${this.layers.length} layers`);
+    s.layers.forEach((sl, l) => {
+      const L = this.layers[l];
+      const want = L.floats * (1 + this.S);
+      if (sl.name !== L.name || sl.floats !== L.floats || sl.record.length !== want) {
+        throw new ValidationError(`checkpoint.layers[${l}]`, `${sl.name} (${sl.floats} floats)`, `expected ${L.name} (${L.floats} floats)`);
+      }
+    });
+    s.layers.forEach((sl, l) => this.writeRecord(l, sl.record.subarray(0, this.layers[l].floats), sl.record.subarray(this.layers[l].floats)));
+    this._t = s.t;
+  }
+
+  /** Flushes the flash tier and releases its file. */
+  close(): void {
+    this.flash?.close();
+  }
+
+  /** Where layer l's current values are, staging them from flash if needed (values only). */
+  private valuesPtr(l: number): number {
+    if (this.tiers.tier[l] === 'dram') return this.recPtr[l];
+    const P = this.layers[l].floats;
+    // A pending (uncommitted) update is not current: stream the committed slot.
+    this.flash!.read(l, this.active[l], new Uint8Array(this.wasm.memory.buffer, this.stagingPtr, 4 * P));
+    this.syncFlashCounters();
+    return this.stagingPtr;
+  }
+
+  private readRecord(l: number): Float32Array {
+    const n = this.layers[l].floats * (1 + this.S);
+    if (this.tiers.tier[l] === 'dram') return this.wasm.f32(this.recPtr[l], n).slice();
+    const out = new Float32Array(n);
+    this.flash!.read(l, this.active[l], new Uint8Array(out.buffer));
+    this.syncFlashCounters();
+    return out;
+  }
+
+  /** Writes values (P floats) and state ((S·P) floats, or zeros when null) as layer l's current record. */
+  private writeRecord(l: number, values: Float32Array, state: Float32Array | null): void {
+    const P = this.layers[l].floats;
+    const n = P * (1 + this.S);
+    if (state && state.length !== P * this.S) throw new CapacityError(`MemoryX: state of layer ${l} has ${state.length} floats, expected ${P * this.S}`);
+    if (this.tiers.tier[l] === 'dram') {
+      const rec = this.wasm.f32(this.recPtr[l], n);
+      rec.set(values);
+      if (state) rec.set(state, P);
+      else rec.fill(0, P);
+      return;
+    }
+    const rec = new Float32Array(n);
+    rec.set(values);
+    if (state) rec.set(state, P);
+    this.active[l] = 0;
+    this.flash!.write(l, 0, new Uint8Array(rec.buffer));
+    this.syncFlashCounters();
+  }
+
+  private syncFlashCounters(): void {
+    if (!this.flash) return;
+    this.counters.flashBytesRead = this.flash.bytesRead;
+    this.counters.flashBytesWritten = this.flash.bytesWritten;
+  }
+}
+
+/** Word index, within a stream, of each of its nnz value words (stream order). */
+export function valueWordIndex(template: Uint32Array, nnz: number): Uint32Array {
+  const idx = new Uint32Array(nnz);
+  let p = 0;
+  let i = 0;
+  while (p < template.length) {
+    const c = template[p++];
+    for (let j = 0; j < c; j++, p += 2) idx[i++] = p + 1;
+  }
+  if (i !== nnz) throw new ValidationError('sparse template', i, `expected ${nnz} non-zeros`);
+  return idx;
+}

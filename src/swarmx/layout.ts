@@ -1,0 +1,91 @@
+// The fixed layout of the ONE shared WebAssembly.Memory of a training cluster: every Wasm instance (MemoryX's
+// on the main thread, one per CS-2 worker) imports the same memory and owns a disjoint region of it, so the
+// weights SwarmX broadcasts are written once and read in place by every system (no copy per system).
+//
+// Legend: N = systems, D = input features, b = max samples per system, P = max master floats of a layer,
+// W = max wire words of a layer, SLOTS = broadcast slots (2: one being read, the next being written).
+//
+//   0                  module static data (below heapBase)
+//   memoryx.start      MemoryX: DRAM tier records, flash staging, MemoryX scratch   (main thread arena)
+//   broadcast.ptr      SLOTS × W words: the wire block of a layer, written once by MemoryX/SwarmX
+//   workers[w].start   per system w, in this order:
+//                        input  [D, b] f32   its share of the batch, feature-major (written by the main thread)
+//                        labels [b]    i32
+//                        grad   [P]    f32   its gradient of the layer being reduced (SwarmX reads/sums in place)
+//                        arena  scratch + wafer SRAM (activations), the worker's own allocator
+//   totalBytes
+import { CapacityError } from '../errors.js';
+import { align } from '../wasm/arena.js';
+import { MODULE_MAX_PAGES, WASM_PAGE_BYTES } from '../wasm/module.js';
+
+export const BROADCAST_SLOTS = 2;
+
+export interface Region {
+  start: number;
+  end: number;
+}
+
+export interface WorkerRegion extends Region {
+  inputPtr: number;
+  labelsPtr: number;
+  gradPtr: number;
+  /** The worker's Wasm arena: [arenaStart, arenaEnd). */
+  arenaStart: number;
+  arenaEnd: number;
+}
+
+export interface SharedLayout {
+  totalBytes: number;
+  memoryx: Region;
+  broadcast: { ptr: number; slotBytes: number; slots: number };
+  workers: WorkerRegion[];
+}
+
+export interface LayoutRequest {
+  /** First free byte (the module's heap base). */
+  base: number;
+  systems: number;
+  inputFeatures: number;
+  maxSamplesPerSystem: number;
+  maxLayerFloats: number;
+  maxWireWords: number;
+  /** Bytes of MemoryX's region (DRAM tier + staging + its scratch). */
+  memoryxBytes: number;
+  /** Bytes of each worker's arena (its scratch + wafer SRAM budget). */
+  workerArenaBytes: number;
+}
+
+/** Computes the layout; every region 64-byte aligned. Throws a CapacityError past the 4 GiB of WASM memory. */
+export function planLayout(r: LayoutRequest): SharedLayout {
+  let p = align(r.base, 64);
+  const memoryx = { start: p, end: p + r.memoryxBytes };
+  p = align(memoryx.end, 64);
+  const slotBytes = align(4 * r.maxWireWords, 64);
+  const broadcast = { ptr: p, slotBytes, slots: BROADCAST_SLOTS };
+  p += slotBytes * BROADCAST_SLOTS;
+  const workers: WorkerRegion[] = [];
+  for (let w = 0; w < r.systems; w++) {
+    const start = align(p, 64);
+    const inputPtr = start;
+    const labelsPtr = align(inputPtr + 4 * r.inputFeatures * r.maxSamplesPerSystem, 64);
+    const gradPtr = align(labelsPtr + 4 * r.maxSamplesPerSystem, 64);
+    const arenaStart = align(gradPtr + 4 * r.maxLayerFloats, 64);
+    const arenaEnd = arenaStart + r.workerArenaBytes;
+    workers.push({ start, end: arenaEnd, inputPtr, labelsPtr, gradPtr, arenaStart, arenaEnd });
+    p = arenaEnd;
+  }
+  const totalBytes = align(p, WASM_PAGE_BYTES);
+  const max = MODULE_MAX_PAGES * WASM_PAGE_BYTES;
+  if (totalBytes > max) {
+    throw new CapacityError(
+      `the cluster's shared memory would need ${totalBytes} bytes (MemoryX ${r.memoryxBytes}, ${r.systems} systems x ${r.workerArenaBytes} arena bytes), ` +
+        `more than the ${max} bytes one WebAssembly memory can hold: lower dramBytes or waferSramBytes, use fewer systems or a smaller model`,
+    );
+  }
+  return { totalBytes, memoryx, broadcast, workers };
+}
+
+/** Byte pointer of broadcast slot `slot`. */
+export function slotPtr(l: SharedLayout, slot: number): number {
+  return l.broadcast.ptr + (slot % l.broadcast.slots) * l.broadcast.slotBytes;
+}

@@ -1,0 +1,146 @@
+// MemoryX on its own: the wire block it streams equals the model's packWire (dense and sparse), a DRAM
+// budget smaller than the model puts layers on flash with bit-identical results, a step rolls back exactly,
+// and the byte counters count what moved.
+import { describe, expect, it } from 'vitest';
+import { compileModel, initParams, packWire, type Plan } from '../../src/model/index.js';
+import { MemoryX, memoryxLayers } from '../../src/memoryx/store.js';
+import { createUpdater } from '../../src/memoryx/update.js';
+import { planTiers } from '../../src/memoryx/tiers.js';
+import { Wasm } from '../../src/wasm/module.js';
+import { CapacityError } from '../../src/errors.js';
+import type { OptimizerConfig } from '../../src/memoryx/optimizer.js';
+import { mulberry32 } from '../../src/ref/rng.js';
+
+const spec = {
+  input: 20,
+  layers: [
+    { type: 'linear', out: 32 },
+    { type: 'relu' },
+    { type: 'linear', out: 24, sparsity: 0.9, maskSeed: 3 },
+    { type: 'gelu' },
+    { type: 'linear', out: 5 },
+  ],
+};
+
+function setup(dramBytes: number | undefined, optimizer: OptimizerConfig = { kind: 'adamw', lr: 0.01 }) {
+  const plan = compileModel(spec);
+  const w = new Wasm({ initialBytes: 8 << 20 });
+  const mx = new MemoryX(w, memoryxLayers(plan), initParams(plan, 1), createUpdater(w), { optimizer, dramBytes });
+  return { plan, w, mx };
+}
+
+/** Seeded gradients for `steps` steps: a Float32Array per layer per step. */
+function grads(plan: Plan, steps: number): Float32Array[][] {
+  const r = mulberry32(99);
+  return Array.from({ length: steps }, () => plan.layers.map((L) => Float32Array.from({ length: L.paramFloats }, () => r() - 0.5)));
+}
+
+/** A budget that holds the staging slot (largest record) and the smallest layer: the rest goes to flash. */
+function smallBudget(recordBytes: number[]): number {
+  return Math.max(...recordBytes) + Math.min(...recordBytes);
+}
+
+function runSteps(s: ReturnType<typeof setup>, g: Float32Array[][]) {
+  const gp = s.w.allocF32(Math.max(...s.plan.layers.map((L) => L.paramFloats)));
+  for (const step of g) {
+    s.mx.beginStep();
+    for (let l = s.plan.layers.length - 1; l >= 0; l--) {
+      s.w.f32(gp, step[l].length).set(step[l]);
+      s.mx.update(l, gp);
+    }
+    s.mx.commitStep();
+  }
+}
+
+describe('MemoryX', () => {
+  it('streams the wire block of each layer exactly as packWire builds it (dense copy, sparse stream)', () => {
+    const s = setup(undefined);
+    const init = initParams(s.plan, 1);
+    for (let l = 0; l < s.plan.layers.length; l++) {
+      const L = s.plan.layers[l];
+      const dst = s.w.allocF32(L.wireWords);
+      const bytes = s.mx.stream(l, dst);
+      expect(bytes).toBe(4 * L.wireWords);
+      const want = new Float32Array(L.wireWords);
+      packWire(s.plan, l, init[l], want);
+      expect(new Uint32Array(s.w.u32(dst, L.wireWords))).toEqual(new Uint32Array(want.buffer));
+    }
+    const total = s.plan.layers.reduce((a, L) => a + 4 * L.wireWords, 0);
+    expect(s.mx.counters.bytesStreamed).toBe(total);
+    // The sparse layer streams K + 2·nnz words, far fewer than K·N.
+    const sp = s.plan.params.find((p) => p.sparse)!;
+    expect(sp.wireWords).toBe(32 + 2 * sp.sparse!.nnz);
+    expect(sp.sparse!.nnz).toBe(Math.round(0.1 * 32 * 24));
+  });
+
+  for (const optimizer of [{ kind: 'sgd', lr: 0.1, momentum: 0.9 }, { kind: 'adamw', lr: 0.01 }] as OptimizerConfig[]) {
+    it(`${optimizer.kind}: a DRAM budget smaller than the model (layers on flash) gives bit-identical state`, () => {
+      const all = setup(undefined, optimizer);
+      const budget = smallBudget(all.mx.tiers.recordBytes);
+      expect(budget).toBeLessThan(all.mx.tiers.dramBytesUsed);
+      const small = setup(budget, optimizer);
+      expect(small.mx.tiers.tier).toContain('flash');
+      expect(small.mx.tiers.tier).toContain('dram');
+      expect(small.mx.tiers.dramBytesUsed).toBeLessThanOrEqual(budget);
+      const g = grads(all.plan, 5);
+      runSteps(all, g);
+      runSteps(small, g);
+      const a = all.mx.snapshot();
+      const b = small.mx.snapshot();
+      expect(b.t).toBe(5);
+      for (let l = 0; l < a.layers.length; l++) expect(new Uint32Array(b.layers[l].record.buffer)).toEqual(new Uint32Array(a.layers[l].record.buffer));
+      expect(small.mx.counters.flashBytesWritten).toBeGreaterThan(0);
+      expect(all.mx.counters.flashBytesWritten).toBe(0);
+      small.mx.close();
+    });
+  }
+
+  it('rolls a half-applied step back exactly, on both tiers', () => {
+    const s = setup(undefined);
+    const f = setup(smallBudget(s.mx.tiers.recordBytes));
+    expect(f.mx.tiers.tier).toContain('flash');
+    for (const x of [s, f]) {
+      const g = grads(x.plan, 2);
+      runSteps(x, [g[0]]);
+      const before = x.mx.snapshot();
+      const gp = x.w.allocF32(2000);
+      x.mx.beginStep();
+      for (const l of [2, 1]) {
+        x.w.f32(gp, g[1][l].length).set(g[1][l]);
+        x.mx.update(l, gp);
+      }
+      // Streaming during the step shows the committed (old) weights for flash layers only after rollback; check rollback.
+      x.mx.rollbackStep();
+      const after = x.mx.snapshot();
+      expect(after.t).toBe(before.t);
+      for (let l = 0; l < before.layers.length; l++) expect(after.layers[l].record).toEqual(before.layers[l].record);
+      x.mx.close();
+    }
+  });
+
+  it('refuses a DRAM budget below one layer state with a CapacityError naming the minimum', () => {
+    expect(() => planTiers([400, 1000, 200], 900, ['0', '2', '4'])).toThrow(CapacityError);
+    expect(() => planTiers([400, 1000, 200], 900, ['0', '2', '4'])).toThrow(/layer 1 \(2\) needs 1000 bytes.*at least 1000/);
+    expect(planTiers([400, 1000, 200], 1600, ['0', '2', '4']).tier).toEqual(['dram', 'dram', 'dram']);
+    const t = planTiers([400, 1000, 200], 1500, ['0', '2', '4']);
+    expect(t.tier).toEqual(['dram', 'flash', 'flash']);
+    expect(t.dramBytesUsed).toBe(1400); // 400 resident + the 1000-byte staging slot
+  });
+
+  it('updates only the non-zeros of a sparse layer: its gradient and state are nnz long', () => {
+    const s = setup(undefined, { kind: 'sgd', lr: 0.5 });
+    const l = 1;
+    const L = s.plan.layers[l];
+    const nnz = s.plan.params[L.params[0]].sparse!.nnz;
+    expect(L.paramFloats).toBe(nnz + 24);
+    const before = s.mx.values(l);
+    const gp = s.w.allocF32(L.paramFloats);
+    s.w.f32(gp, L.paramFloats).fill(1);
+    s.mx.beginStep();
+    s.mx.update(l, gp);
+    s.mx.commitStep();
+    const after = s.mx.values(l);
+    for (let i = 0; i < L.paramFloats; i++) expect(after[i]).toBe(Math.fround(before[i] - 0.5));
+    expect(s.mx.counters.bytesGradients).toBe(4 * L.paramFloats);
+  });
+});
