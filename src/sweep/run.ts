@@ -76,10 +76,11 @@ export async function validateRuns(spec: SweepSpec, runs: Run[]): Promise<void> 
       await adapter.validate(run.config);
     } catch (e) {
       // Duck-typed: a user module's error, or one from another copy of errors.js, counts as long as it names a path.
-      if (!(e instanceof ValidationError) && !((e as Error)?.name === 'ValidationError' && typeof (e as ValidationError).path === 'string')) throw e;
-      const where = locateField(spec, run, e.path);
-      const rest = e.message.startsWith(e.path + ': ') ? e.message.slice(e.path.length + 2) : e.message;
-      const err = new ValidationError(where, e.value, rest);
+      const v = e as ValidationError;
+      if (!(e instanceof ValidationError) && !(v?.name === 'ValidationError' && typeof v.path === 'string')) throw e;
+      const where = locateField(spec, run, v.path);
+      const rest = v.message.startsWith(v.path + ': ') ? v.message.slice(v.path.length + 2) : v.message;
+      const err = new ValidationError(where, v.value, rest);
       err.message = `${where}: ${rest}`;
       throw err;
     }
