@@ -1,0 +1,25 @@
+// The data area: datasets (files, the shipped digits, a teacher–student generator) and batches.
+import { existsSync } from 'node:fs';
+import { ValidationError } from '../errors.js';
+import type { Dataset } from './dataset.js';
+import { loadDigits } from './digits.js';
+import { loadDataFile } from './file.js';
+import { teacherData, type TeacherOptions } from './teacher.js';
+
+export type { Dataset, Split } from './dataset.js';
+export { checkSplit, sliceSplit, splitLast } from './dataset.js';
+export { loadDataFile } from './file.js';
+export type { DataFileOptions } from './file.js';
+export { loadDigits, DIGITS_PATH, DIGITS_TEST_FRACTION } from './digits.js';
+export { teacherData } from './teacher.js';
+export type { TeacherOptions } from './teacher.js';
+export { BatchOrder, systemShare, fillBatch } from './batches.js';
+export type { OrderOptions } from './batches.js';
+
+/** `--data` resolution: 'digits', 'teacher' (seeded with `teacher.seed`) or a safetensors file path. */
+export function resolveData(nameOrFile: string, teacher: TeacherOptions = {}): Dataset {
+  if (nameOrFile === 'digits') return loadDigits();
+  if (nameOrFile === 'teacher') return teacherData(teacher);
+  if (existsSync(nameOrFile)) return loadDataFile(nameOrFile);
+  throw new ValidationError('--data', nameOrFile, 'expected digits, teacher or a safetensors file with x (F32 [N, D]) and y (I32/I64 [N])');
+}

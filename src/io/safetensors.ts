@@ -1,0 +1,188 @@
+// safetensors files (https://huggingface.co/docs/safetensors): read and write F32, I32 and I64 tensors,
+// and load/save a plan's weights by PyTorch state-dict name, so weights move between weightstream and
+// PyTorch in both directions.
+//
+// Format: 8 bytes little-endian u64 = header length H; H bytes of JSON
+//   { "<name>": { "dtype": "F32", "shape": [out, in], "data_offsets": [begin, end] }, ..., "__metadata__": {str: str} }
+// (padded with spaces to a multiple of 8); then the data, offsets relative to its start, little-endian,
+// row-major (C order). Writes are atomic: a temp file in the same directory, fsync, rename.
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, unlinkSync } from 'node:fs';
+import { ValidationError } from '../errors.js';
+import type { Plan } from '../model/plan.js';
+import { setFromTorch, toTorch, zeroParams, type Params } from '../model/params.js';
+
+export type Dtype = 'F32' | 'I32' | 'I64';
+const DTYPE_BYTES: Record<Dtype, number> = { F32: 4, I32: 4, I64: 8 };
+
+export interface Tensor {
+  dtype: Dtype;
+  shape: number[];
+  /** F32 → Float32Array, I32 → Int32Array, I64 → BigInt64Array. */
+  data: Float32Array | Int32Array | BigInt64Array;
+}
+
+/** Largest header we accept (bytes): a guard against reading garbage as a length. */
+const MAX_HEADER_BYTES = 100 << 20;
+
+/** Parses a safetensors file's bytes into named tensors (copies) and its metadata. */
+export function parseSafetensors(buf: Uint8Array, file = 'safetensors'): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
+  if (buf.length < 8) throw new ValidationError(file, `${buf.length} bytes`, 'expected a safetensors file (at least an 8-byte header length)');
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const h = Number(dv.getBigUint64(0, true));
+  if (h > MAX_HEADER_BYTES || 8 + h > buf.length) {
+    throw new ValidationError(`${file}: header length`, h, `expected at most ${Math.min(MAX_HEADER_BYTES, buf.length - 8)} (file of ${buf.length} bytes; truncated or not safetensors?)`);
+  }
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + h)));
+  } catch (e) {
+    throw new ValidationError(`${file}: header`, '(unparsable)', `expected JSON (${(e as Error).message})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new ValidationError(`${file}: header`, header, 'expected a JSON object');
+  const dataStart = 8 + h;
+  const dataLen = buf.length - dataStart;
+  const tensors = new Map<string, Tensor>();
+  let metadata: Record<string, string> = {};
+  for (const [name, v] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      metadata = (v ?? {}) as Record<string, string>;
+      continue;
+    }
+    const at = `${file}: ${name}`;
+    const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (typeof e !== 'object' || e === null) throw new ValidationError(at, e, 'expected {dtype, shape, data_offsets}');
+    if (e.dtype !== 'F32' && e.dtype !== 'I32' && e.dtype !== 'I64') throw new ValidationError(`${at}.dtype`, e.dtype, 'expected F32, I32 or I64');
+    const shape = e.shape;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw new ValidationError(`${at}.shape`, shape, 'expected an array of non-negative integers');
+    const off = e.data_offsets;
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0) || off[0] > off[1] || off[1] > dataLen) {
+      throw new ValidationError(`${at}.data_offsets`, off, `expected [begin, end] within the ${dataLen} data bytes`);
+    }
+    const count = (shape as number[]).reduce((a, b) => a * b, 1);
+    const bytes = count * DTYPE_BYTES[e.dtype];
+    if (off[1] - off[0] !== bytes) throw new ValidationError(`${at}.data_offsets`, off, `expected ${bytes} bytes for ${e.dtype} [${shape}]`);
+    const raw = buf.slice(dataStart + off[0], dataStart + off[1]); // copy: aligned, owned
+    const data = e.dtype === 'F32' ? new Float32Array(raw.buffer) : e.dtype === 'I32' ? new Int32Array(raw.buffer) : new BigInt64Array(raw.buffer);
+    tensors.set(name, { dtype: e.dtype, shape: shape as number[], data });
+  }
+  return { tensors, metadata };
+}
+
+/** Reads a safetensors file. */
+export function readSafetensors(path: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw new ValidationError('file', path, `expected a readable safetensors file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
+}
+
+/** Serialises named tensors (in the given order) and string metadata to safetensors bytes. */
+export function serializeSafetensors(tensors: Map<string, Tensor> | Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+  const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
+  const header: Record<string, unknown> = {};
+  if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  let at = 0;
+  for (const [name, t] of entries) {
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (t.data.length !== count) throw new ValidationError(`${name}.data.length`, t.data.length, `expected ${count} for shape [${t.shape}]`);
+    const bytes = count * DTYPE_BYTES[t.dtype];
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [at, at + bytes] };
+    at += bytes;
+  }
+  let json = JSON.stringify(header);
+  const pad = (8 - (Buffer.byteLength(json) % 8)) % 8;
+  json += ' '.repeat(pad);
+  const hb = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + hb.length + at);
+  new DataView(out.buffer).setBigUint64(0, BigInt(hb.length), true);
+  out.set(hb, 8);
+  let p = 8 + hb.length;
+  for (const [, t] of entries) {
+    const b = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    out.set(b, p);
+    p += b.length;
+  }
+  return out;
+}
+
+/** Writes bytes atomically: temp file beside the target, fsync, rename. */
+export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+}
+
+/** Writes named tensors to a safetensors file atomically. */
+export function writeSafetensors(path: string, tensors: Map<string, Tensor> | Record<string, Tensor>, metadata?: Record<string, string>): void {
+  writeFileAtomic(path, serializeSafetensors(tensors, metadata));
+}
+
+/** A plan's weights as state-dict tensors (F32, PyTorch layout: linear weight [out, in]). */
+export function weightsToTensors(plan: Plan, params: Params): Map<string, Tensor> {
+  const m = new Map<string, Tensor>();
+  for (const p of plan.params) m.set(p.name, { dtype: 'F32', shape: p.torchShape.slice(), data: toTorch(p, params[p.layer]) });
+  return m;
+}
+
+/** Saves a plan's weights to a safetensors file, named and laid out as PyTorch's state dict. */
+export function saveWeights(path: string, plan: Plan, params: Params, metadata?: Record<string, string>): void {
+  writeSafetensors(path, weightsToTensors(plan, params), { format: 'pt', producer: 'weightstream', ...metadata });
+}
+
+/**
+ * Master blocks from state-dict tensors: every parameter of the plan must be present, F32, with its
+ * PyTorch shape; extra tensors are an error too (a different model). Masked positions of a sparse weight
+ * are not read (the model's mask decides). `file` names the source in errors.
+ */
+export function weightsFromTensors(plan: Plan, tensors: Map<string, Tensor>, file = 'weights'): Params {
+  const out = zeroParams(plan);
+  const expected = new Set(plan.params.map((p) => p.name));
+  for (const name of tensors.keys()) {
+    if (!expected.has(name)) throw new ValidationError(`${file}: ${name}`, '(present)', `expected only the model's tensors (${[...expected].join(', ')})`);
+  }
+  for (const p of plan.params) {
+    const t = tensors.get(p.name);
+    if (!t) throw new ValidationError(`${file}: ${p.name}`, '(missing)', `expected an F32 tensor of shape [${p.torchShape}]`);
+    if (t.dtype !== 'F32') throw new ValidationError(`${file}: ${p.name}.dtype`, t.dtype, 'expected F32');
+    if (t.shape.length !== p.torchShape.length || t.shape.some((d, i) => d !== p.torchShape[i])) {
+      throw new ValidationError(`${file}: ${p.name}.shape`, t.shape, `expected [${p.torchShape}]`);
+    }
+    setFromTorch(p, out[p.layer], t.data as Float32Array);
+  }
+  return out;
+}
+
+/** Loads a plan's weights from a safetensors file (see weightsFromTensors). */
+export function loadWeights(path: string, plan: Plan): Params {
+  return weightsFromTensors(plan, readSafetensors(path).tensors, path);
+}
+
+/** A tensor's values as plain numbers (I64 converted; an I64 beyond 2^53 is an error). */
+export function tensorToNumbers(t: Tensor, what = 'tensor'): Float64Array | Float32Array | Int32Array {
+  if (t.dtype !== 'I64') return t.data as Float32Array | Int32Array;
+  const d = t.data as BigInt64Array;
+  const out = new Float64Array(d.length);
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) throw new ValidationError(`${what}[${i}]`, v, 'expected an integer within ±2^53');
+    out[i] = Number(v);
+  }
+  return out;
+}
