@@ -36,13 +36,13 @@ async function median(fn: () => void): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const w = new Wasm({ flavor: 'release', initialBytes: 64 << 20 });
+  const w = new Wasm({ flavor: 'release', initialBytes: 64 << 20, scratchBytes: 8 << 20 });
   const x = w.allocF32(K * B, randomF32(K * B, 1));
   const dy = w.allocF32(N * B, randomF32(N * B, 2));
   const y = w.allocF32(N * B);
   const dx = w.allocF32(K * B);
   const rows: Row[] = [];
-  const dense = (w.exports as Record<string, unknown>).gemmTn as
+  const dense = (w.exports as Record<string, unknown>).gemmTn4x8Simd as
     | ((c: number, a: number, b: number, M: number, N: number, K: number, acc: number) => void)
     | undefined;
   let denseMs = NaN;
