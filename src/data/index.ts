@@ -10,7 +10,7 @@ export type { Dataset, Split } from './dataset.js';
 export { checkSplit, sliceSplit, splitLast } from './dataset.js';
 export { loadDataFile } from './file.js';
 export type { DataFileOptions } from './file.js';
-export { loadDigits, DIGITS_PATH, DIGITS_TEST_FRACTION } from './digits.js';
+export { loadDigits, DIGITS_PATH } from './digits.js';
 export { teacherData } from './teacher.js';
 export type { TeacherOptions } from './teacher.js';
 export { BatchOrder, systemShare, fillBatch } from './batches.js';
