@@ -67,15 +67,18 @@ export const WSLOT = {
   ERROR_LEN: 2,
   /** Last SEQ it completed. */
   LAST_SEQ: 3,
-  /** Wafer SRAM bytes in use (high-water mark, for reports). */
+  /** Wafer SRAM bytes its activations take (reported at READY). */
   SRAM_USED: 4,
+  /** Byte offsets of its input [D, b] and labels [b] buffers (reported at READY; main writes the shares there). */
+  INPUT_PTR: 5,
+  LABELS_PTR: 6,
 } as const;
 export const WORKER_STRIDE = 8;
 
 /** Float64 results per worker (Float64Array over the same SharedArrayBuffer, after the int slots). */
 export const F64 = {
-  /** Sum over its samples of the loss of the last LOSS command. */
-  LOSS_SUM: 0,
+  /** Its share of the mean loss of the last LOSS command: Σ_{b in share} CE_b / BATCH. */
+  LOSS_SHARE: 0,
   /** Samples it classified correctly in the last LOSS command. */
   CORRECT: 1,
 } as const;
@@ -126,9 +129,9 @@ export interface WorkerInit {
   /** The model description (plain data, explicit masks included; no weights). */
   model: unknown;
   /** The worker's region of the shared memory and the broadcast slots. */
-  region: { inputPtr: number; labelsPtr: number; gradPtr: number; arenaStart: number; arenaEnd: number };
+  region: { gradPtr: number; arenaStart: number; arenaEnd: number };
   broadcast: { ptr: number; slotBytes: number; slots: number };
-  inputFeatures: number;
+  /** Most samples a step gives this system (its activation capacity). */
   maxSamples: number;
   waferSramBytes: number;
   scratchBytes: number;
@@ -140,5 +143,5 @@ export interface WorkerInit {
 export interface WorkerResult {
   system: number;
   commands: number;
-  sramHighWaterBytes: number;
+  sramBytes: number;
 }

@@ -2,17 +2,16 @@
 // on the main thread, one per CS-2 worker) imports the same memory and owns a disjoint region of it, so the
 // weights SwarmX broadcasts are written once and read in place by every system (no copy per system).
 //
-// Legend: N = systems, D = input features, b = max samples per system, P = max master floats of a layer,
+// Legend: N = systems, D = input features, b = samples per system, P = max master floats of a layer,
 // W = max wire words of a layer, SLOTS = broadcast slots (2: one being read, the next being written).
 //
 //   0                  module static data (below heapBase)
 //   memoryx.start      MemoryX: DRAM tier records, flash staging, MemoryX scratch   (main thread arena)
 //   broadcast.ptr      SLOTS × W words: the wire block of a layer, written once by MemoryX/SwarmX
 //   workers[w].start   per system w, in this order:
-//                        input  [D, b] f32   its share of the batch, feature-major (written by the main thread)
-//                        labels [b]    i32
 //                        grad   [P]    f32   its gradient of the layer being reduced (SwarmX reads/sums in place)
-//                        arena  scratch + wafer SRAM (activations), the worker's own allocator
+//                        arena  scratch + wafer SRAM: the activations (its input share [D, b] and labels
+//                               included; the worker reports their pointers in the control block)
 //   totalBytes
 import { CapacityError } from '../errors.js';
 import { align } from '../wasm/arena.js';
@@ -26,8 +25,6 @@ export interface Region {
 }
 
 export interface WorkerRegion extends Region {
-  inputPtr: number;
-  labelsPtr: number;
   gradPtr: number;
   /** The worker's Wasm arena: [arenaStart, arenaEnd). */
   arenaStart: number;
@@ -45,8 +42,6 @@ export interface LayoutRequest {
   /** First free byte (the module's heap base). */
   base: number;
   systems: number;
-  inputFeatures: number;
-  maxSamplesPerSystem: number;
   maxLayerFloats: number;
   maxWireWords: number;
   /** Bytes of MemoryX's region (DRAM tier + staging + its scratch). */
@@ -66,12 +61,10 @@ export function planLayout(r: LayoutRequest): SharedLayout {
   const workers: WorkerRegion[] = [];
   for (let w = 0; w < r.systems; w++) {
     const start = align(p, 64);
-    const inputPtr = start;
-    const labelsPtr = align(inputPtr + 4 * r.inputFeatures * r.maxSamplesPerSystem, 64);
-    const gradPtr = align(labelsPtr + 4 * r.maxSamplesPerSystem, 64);
+    const gradPtr = start;
     const arenaStart = align(gradPtr + 4 * r.maxLayerFloats, 64);
     const arenaEnd = arenaStart + r.workerArenaBytes;
-    workers.push({ start, end: arenaEnd, inputPtr, labelsPtr, gradPtr, arenaStart, arenaEnd });
+    workers.push({ start, end: arenaEnd, gradPtr, arenaStart, arenaEnd });
     p = arenaEnd;
   }
   const totalBytes = align(p, WASM_PAGE_BYTES);

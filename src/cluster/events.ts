@@ -1,0 +1,40 @@
+// What one step of the engine did, as events per layer (and later per system), with the bytes moved and
+// the FLOP computed: the record a timeline (issue 6, src/timeline) turns into simulated time. The engine
+// calls TrainOptions.onEvent for each; nothing is kept unless a caller keeps it.
+// Legend: B = global batch, K = in, N = out features, nnz = kept weights, F = width.
+import type { Plan } from '../model/plan.js';
+
+/**
+ * Event kinds, named as src/timeline/schedule.ts names them, except 'backward': the engine runs a layer's
+ * delta and gradient as one command, so it reports them as one event (its flop = delta + gradient).
+ */
+export type EventKind = 'streamFwd' | 'forward' | 'streamBwd' | 'backward' | 'gradOut' | 'reduce' | 'update';
+
+export interface StepEvent {
+  step: number;
+  layer: number;
+  kind: EventKind;
+  /** The system it ran on, -1 for all of them in lockstep (or for MemoryX / SwarmX). */
+  system: number;
+  /** Wall-clock milliseconds (performance.now()) of the simulator itself, never simulated time. */
+  startMs: number;
+  endMs: number;
+  bytes: number;
+  flop: number;
+}
+
+/** FLOP of streamed layer l for B samples: forward, delta (input gradient) and weight gradient (linear ops). */
+export function layerFlop(plan: Plan, l: number, B: number): { forward: number; delta: number; gradient: number } {
+  let forward = 0;
+  let delta = 0;
+  let gradient = 0;
+  for (const j of plan.layers[l].ops) {
+    const op = plan.ops[j];
+    if (op.kind !== 'linear') continue;
+    const macs = op.sparse ? op.sparse.nnz : op.inWidth * op.outWidth;
+    forward += 2 * macs * B;
+    gradient += 2 * macs * B;
+    if (op.index > plan.layers[0].weightOp) delta += 2 * macs * B;
+  }
+  return { forward, delta, gradient };
+}

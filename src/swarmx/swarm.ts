@@ -1,0 +1,67 @@
+// SwarmX at run time: broadcast (MemoryX writes a layer's wire block ONCE into a broadcast slot of the shared
+// memory; every system reads that slot in place: no copy per system) and reduce (the systems' gradient
+// regions summed in place up the fixed tree of tree.ts, so the sum lands in system 0's region in the same
+// order on every run). Counts the bytes each link carries.
+// Legend: N = systems, P = floats of the layer's gradient block.
+import type { Wasm } from '../wasm/module.js';
+import { BROADCAST_SLOTS, slotPtr, type SharedLayout } from './layout.js';
+import { LinkCounters, reduceTree, type ReduceTree } from './tree.js';
+
+export interface SwarmXCounters {
+  /** Wire bytes broadcast (once per layer pass; every link carries them). */
+  bytesBroadcast: number;
+  /** Gradient bytes the systems sent into the tree (N·4P per layer reduce). */
+  bytesGradientsIn: number;
+  /** Gradient bytes the tree delivered to MemoryX (4P per layer reduce). */
+  bytesReduced: number;
+  /** Float additions done by the reduce. */
+  adds: number;
+}
+
+export class SwarmX {
+  readonly tree: ReduceTree;
+  readonly links: LinkCounters;
+  readonly counters: SwarmXCounters = { bytesBroadcast: 0, bytesGradientsIn: 0, bytesReduced: 0, adds: 0 };
+  private readonly w: Wasm;
+  private readonly layout: SharedLayout;
+  private nextSlot = 0;
+
+  constructor(w: Wasm, layout: SharedLayout, fanIn: number) {
+    this.w = w;
+    this.layout = layout;
+    this.tree = reduceTree(layout.workers.length, fanIn);
+    this.links = new LinkCounters(this.tree);
+  }
+
+  /** The slot the next broadcast goes to (slots alternate, so a prefetch can fill one while the other is read). */
+  takeSlot(): { slot: number; ptr: number } {
+    const slot = this.nextSlot;
+    this.nextSlot = (this.nextSlot + 1) % BROADCAST_SLOTS;
+    return { slot, ptr: slotPtr(this.layout, slot) };
+  }
+
+  /** Records one broadcast of `bytes` that MemoryX wrote into a slot. */
+  broadcast(bytes: number): void {
+    this.counters.bytesBroadcast += bytes;
+    this.links.broadcast(bytes);
+  }
+
+  /**
+   * Sums the N gradient blocks (P floats each) up the tree, in place, and returns the pointer of the sum
+   * (system 0's gradient region). f32 additions in a fixed order: the same bits on every run.
+   */
+  reduce(P: number): number {
+    const buf = this.w.memory.buffer;
+    const regions = this.layout.workers;
+    for (const a of this.tree.adds) {
+      const into = new Float32Array(buf, regions[a.into].gradPtr, P);
+      const from = new Float32Array(buf, regions[a.from].gradPtr, P);
+      for (let i = 0; i < P; i++) into[i] += from[i];
+    }
+    this.counters.adds += this.tree.adds.length * P;
+    this.counters.bytesGradientsIn += regions.length * 4 * P;
+    this.counters.bytesReduced += 4 * P;
+    this.links.reduce(4 * P);
+    return regions[this.tree.root].gradPtr;
+  }
+}
