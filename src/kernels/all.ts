@@ -1,2 +1,3 @@
 // Imports every area's registry file so that kernelVariants() lists them all. One line per area.
 import './registry.js';
+import './registry-sparse.js';

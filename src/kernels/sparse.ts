@@ -7,8 +7,8 @@
 // Feature-major activations: Xt [K, B], Yt [N, B], dXt [K, B], dYt [N, B]; g [nnz] is stream-aligned.
 // Pointers are byte offsets into the Wasm instance's memory (see src/wasm/module.ts).
 import { ValidationError, requireInt } from '../errors.js';
-import { checkRange } from '../wasm/arena.js';
 import type { Wasm } from '../wasm/module.js';
+import { checkDisjoint, checkPtr } from './check.js';
 import { streamWords, validateStream, type WeightStream } from '../sparse/stream.js';
 
 /** The sparse exports of the WASM module (assembly/sparse/index.ts). */
@@ -69,7 +69,7 @@ export function spmmForward(
   requireInt(`${f}.B`, B, 1);
   checkPtr(w, `${f}.y`, y, s.N * B * 4);
   checkPtr(w, `${f}.x`, x, s.K * B * 4);
-  checkDisjoint(`${f}.y`, y, s.N * B * 4, [[`${f}.x`, x, s.K * B * 4], [`${f}.stream`, s.ptr, streamWords(s.K, s.nnz) * 4]]);
+  checkDisjoint([`${f}.y`, y, s.N * B * 4], [[`${f}.x`, x, s.K * B * 4], [`${f}.stream`, s.ptr, streamWords(s.K, s.nnz) * 4]]);
   const e = exportsOf(w);
   const variant = opts.variant ?? 'simd';
   const kernel = variant === 'simd' ? e.spmmFwdAxpySimd : variant === 'scalar' ? e.spmmFwdAxpyScalar : undefined;
@@ -84,7 +84,7 @@ export function spmmDelta(w: Wasm, dx: number, dy: number, s: StreamRef, B: numb
   requireInt(`${f}.B`, B, 1);
   checkPtr(w, `${f}.dx`, dx, s.K * B * 4);
   checkPtr(w, `${f}.dy`, dy, s.N * B * 4);
-  checkDisjoint(`${f}.dx`, dx, s.K * B * 4, [[`${f}.dy`, dy, s.N * B * 4], [`${f}.stream`, s.ptr, streamWords(s.K, s.nnz) * 4]]);
+  checkDisjoint([`${f}.dx`, dx, s.K * B * 4], [[`${f}.dy`, dy, s.N * B * 4], [`${f}.stream`, s.ptr, streamWords(s.K, s.nnz) * 4]]);
   exportsOf(w).spmmDeltaSimd(dx, dy, s.ptr, s.K, s.N, B, opts.accumulate ? 1 : 0);
 }
 
@@ -96,7 +96,7 @@ export function spmmGrad(w: Wasm, g: number, x: number, dy: number, s: StreamRef
   checkPtr(w, `${f}.g`, g, s.nnz * 4);
   checkPtr(w, `${f}.x`, x, s.K * B * 4);
   checkPtr(w, `${f}.dy`, dy, s.N * B * 4);
-  checkDisjoint(`${f}.g`, g, s.nnz * 4, [
+  checkDisjoint([`${f}.g`, g, s.nnz * 4], [
     [`${f}.x`, x, s.K * B * 4],
     [`${f}.dy`, dy, s.N * B * 4],
     [`${f}.stream`, s.ptr, streamWords(s.K, s.nnz) * 4],
@@ -157,16 +157,15 @@ function scoped<T>(w: Wasm, f: () => T): T {
   }
 }
 
-function checkPtr(w: Wasm, what: string, ptr: number, bytes: number): void {
-  if (!Number.isInteger(ptr) || ptr % 4 !== 0) throw new RangeError(`${what}: pointer ${ptr} is not a 4-byte aligned byte offset`);
-  checkRange(w.memory, what, ptr, bytes);
-}
+// ---------------------------------------------------------------------------------------------------
+// Named tolerances (maxRelError against the reference, relative to the reference's largest |value|).
 
-/** Throws a RangeError when the output range overlaps an input range (the kernels assume no aliasing). */
-function checkDisjoint(what: string, ptr: number, bytes: number, inputs: Array<[string, number, number]>): void {
-  for (const [name, p, n] of inputs) {
-    if (bytes > 0 && n > 0 && ptr < p + n && p < ptr + bytes) {
-      throw new RangeError(`${what}: output range [${ptr}, ${ptr + bytes}) overlaps ${name} [${p}, ${p + n})`);
-    }
-  }
-}
+/** Largest number of terms one output sums (c non-zeros of a row or column, or B samples) the tolerance is sized for. */
+export const SPMM_TOL_MAX_TERMS = 4096;
+/**
+ * Sparse forward/delta/gradient: each output is an f32 sum of at most SPMM_TOL_MAX_TERMS products (a
+ * column's or row's non-zeros, or the batch for the gradient). Round-off grows like a random walk,
+ * ~u·√terms relative to the result's scale (u = 2^-24); 8·u·√4096 = 3.1e-5 leaves 8x headroom, while a
+ * wrong index or a skipped non-zero gives errors of order 1. Same reasoning as GEMM_REL_TOL (dense.ts).
+ */
+export const SPMM_REL_TOL = 8 * 2 ** -24 * Math.sqrt(SPMM_TOL_MAX_TERMS);
