@@ -6,19 +6,13 @@ import { Wasm } from '../../src/wasm/module.js';
 import { encodeStream, randomStream, type WeightStream } from '../../src/sparse/stream.js';
 import { randomF32 } from '../../src/ref/rng.js';
 import { spmmDeltaRef, spmmForwardRef, spmmGradRef } from '../../src/ref/sparse.js';
-import { putStream, spmmDelta, spmmForward, spmmGrad, type SpmmForwardVariant } from '../../src/kernels/sparse.js';
+import { SPMM_REL_TOL, putStream, spmmDelta, spmmForward, spmmGrad, type SpmmForwardVariant } from '../../src/kernels/sparse.js';
+import { compareArrays } from '../../src/kernels/compare.js';
 
-/** Named tolerance: max abs error relative to the reference's max abs (f32 sums in a different order). */
-const TOL = 2e-6;
+const TOL = SPMM_REL_TOL;
 
 function relErr(got: Float32Array, want: Float32Array): number {
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    err = Math.max(err, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return err / (scale || 1);
+  return compareArrays(got, want).maxRelError;
 }
 
 interface Case {
