@@ -7,4 +7,5 @@ export type Register = (program: Command) => void;
 export const commands: Array<() => Promise<{ register: Register }>> = [
   // one line per command, e.g. () => import('./estimate.js'),
   () => import('./sweep.js'),
+  () => import('./report.js'),
 ];

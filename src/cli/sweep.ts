@@ -2,7 +2,6 @@
 // appending one JSON line per run to the results file; rerunning it resumes where it stopped.
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
-import { expandSweep, loadSweepFile, pendingRuns, readResults, runSweep, validateRuns } from '../sweep/index.js';
 import { existsSync } from 'node:fs';
 import { createProgress } from './progress.js';
 import { emit, option, parseInteger, withCommonOptions, withExamples, type CommonOptions } from './common.js';
@@ -38,6 +37,7 @@ export function register(program: Command): void {
     'weightstream sweep my-sweep.yaml --out runs.jsonl   # run again after a crash: only the missing runs run',
   ]);
   cmd.action(async (file: string, opts: SweepCliOptions) => {
+    const { expandSweep, loadSweepFile, pendingRuns, readResults, runSweep, validateRuns } = await import('../sweep/index.js');
     const spec = loadSweepFile(file);
     const out = opts.out ?? defaultOut(file);
     if (opts.dryRun) {

@@ -1,0 +1,35 @@
+// `weightstream report INPUT... --out DIR`: one self-contained HTML page of charts (SVG, no network)
+// from sweep results, training summaries, traces and fabric heatmaps.
+import type { Command } from 'commander';
+import { emit, option, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+
+interface ReportCliOptions extends CommonOptions {
+  out: string;
+  title?: string;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('report')
+    .description('write an HTML report with charts (self-contained: inline SVG, viewable offline) from sweep results (.jsonl),\ntraining summaries (train --json), traces (Chrome Trace Event JSON) and fabric heatmaps')
+    .argument('<inputs...>', 'input files: sweep results, training summaries, traces, fabric heatmaps')
+    .addOption(option('--out <dir>', 'directory to write report.html and one .svg per chart into', undefined, 'report'))
+    .addOption(option('--title <text>', 'page title'));
+  withCommonOptions(cmd);
+  withExamples(cmd, [
+    'weightstream report scaling.jsonl --out report/',
+    'weightstream report scaling.jsonl fabric.jsonl train-dense.json train-sparse.json step.trace.json heatmap.json --out report/',
+    'weightstream report step.trace.json --out /tmp/r --title "Pipeline of one step" --json',
+  ]);
+  cmd.action(async (inputs: string[], opts: ReportCliOptions) => {
+    const { writeReport } = await import('../report/index.js'); // vega loads only when a report is made
+    const r = await writeReport(inputs, opts.out, { title: opts.title });
+    emit(opts, r, () =>
+      [
+        `report: ${r.html} (${r.charts.length} chart${r.charts.length === 1 ? '' : 's'}${r.tables.length ? `, ${r.tables.length} table${r.tables.length === 1 ? '' : 's'}` : ''})`,
+        ...r.charts.map((c) => `  ${c.title}`),
+        ...r.skipped.map((s) => `  no chart: ${s}`),
+      ].join('\n'),
+    );
+  });
+}

@@ -1,0 +1,113 @@
+// The pipeline timeline of a Chrome trace (issue 6's training-step schedule, or any trace with 'X'
+// complete events or B/E pairs): one row per track (process · thread), one bar per event, coloured by
+// category. Tracks that repeat another track exactly (CS-2 in lockstep) are drawn once; very long
+// traces are cut to their first events (the caption says so).
+import type { Chart, TraceEventLike } from '../types.js';
+
+/** Most bars drawn; later events are left out (and the caption says how much time is shown). */
+export const MAX_BARS = 4000;
+
+interface Bar {
+  track: string;
+  order: number;
+  name: string;
+  cat: string;
+  start: number; // µs
+  end: number; // µs
+}
+
+/** Complete events (ph X, or B/E pairs per pid/tid) as bars, with track names from the metadata events. */
+export function traceBars(events: TraceEventLike[]): Bar[] {
+  const procName = new Map<string, string>();
+  const procSort = new Map<string, number>();
+  const threadName = new Map<string, string>();
+  for (const e of events) {
+    if (e.ph !== 'M') continue;
+    const name = e.args?.name;
+    if (e.name === 'process_name' && typeof name === 'string') procName.set(String(e.pid), name);
+    if (e.name === 'thread_name' && typeof name === 'string') threadName.set(`${e.pid}:${e.tid}`, name);
+    if (e.name === 'process_sort_index' && typeof e.args?.sort_index === 'number') procSort.set(String(e.pid), e.args.sort_index);
+  }
+  const pids = [...new Set(events.filter((e) => e.ph !== 'M').map((e) => String(e.pid ?? 0)))];
+  pids.sort((a, b) => (procSort.get(a) ?? Number(a)) - (procSort.get(b) ?? Number(b)) || a.localeCompare(b));
+  const trackOf = (e: TraceEventLike) => {
+    const pid = String(e.pid ?? 0);
+    const p = procName.get(pid) ?? `process ${pid}`;
+    const t = threadName.get(`${pid}:${e.tid ?? 0}`);
+    return t ? `${p} · ${t}` : p;
+  };
+  const orderOf = (e: TraceEventLike) => pids.indexOf(String(e.pid ?? 0)) * 1e6 + Number(e.tid ?? 0);
+  const bars: Bar[] = [];
+  const open = new Map<string, TraceEventLike[]>();
+  for (const e of events) {
+    if (typeof e.ts !== 'number') continue;
+    if (e.ph === 'X' && typeof e.dur === 'number') {
+      bars.push({ track: trackOf(e), order: orderOf(e), name: e.name ?? '', cat: e.cat ?? e.name ?? '', start: e.ts, end: e.ts + e.dur });
+    } else if (e.ph === 'B') {
+      const k = `${e.pid}:${e.tid}`;
+      open.set(k, [...(open.get(k) ?? []), e]);
+    } else if (e.ph === 'E') {
+      const b = open.get(`${e.pid}:${e.tid}`)?.pop();
+      if (b) bars.push({ track: trackOf(b), order: orderOf(b), name: b.name ?? '', cat: b.cat ?? b.name ?? '', start: b.ts!, end: e.ts });
+    }
+  }
+  return bars.sort((a, b) => a.start - b.start || a.order - b.order);
+}
+
+/** Drops tracks whose events are identical (name, start, end) to an earlier track's. Returns the dropped names. */
+function dedupeTracks(bars: Bar[]): { bars: Bar[]; same: Map<string, string[]> } {
+  const byTrack = new Map<string, Bar[]>();
+  for (const b of bars) byTrack.set(b.track, [...(byTrack.get(b.track) ?? []), b]);
+  const tracks = [...byTrack.keys()].sort((a, b) => byTrack.get(a)![0].order - byTrack.get(b)![0].order);
+  const seen = new Map<string, string>();
+  const same = new Map<string, string[]>();
+  const keep = new Set<string>();
+  for (const t of tracks) {
+    // The signature ignores the process: CS-2 #0 · wafer and CS-2 #1 · wafer match when their events do.
+    const sig = t.replace(/^.*· /, '') + '|' + byTrack.get(t)!.map((b) => `${b.name}@${b.start}-${b.end}`).join(',');
+    const first = seen.get(sig);
+    if (first) same.set(first, [...(same.get(first) ?? []), t]);
+    else (seen.set(sig, t), keep.add(t));
+  }
+  return { bars: bars.filter((b) => keep.has(b.track)), same };
+}
+
+export function timelineChart(events: TraceEventLike[], file: string, id = 'timeline'): Chart | undefined {
+  const all = traceBars(events);
+  if (all.length === 0) return undefined;
+  const { bars: unique, same } = dedupeTracks(all);
+  const t0 = Math.min(...unique.map((b) => b.start));
+  const tEnd = Math.max(...unique.map((b) => b.end));
+  const shown = unique.slice(0, MAX_BARS);
+  const cut = shown.length < unique.length ? shown[shown.length - 1].start : tEnd;
+  const spanUs = cut - t0;
+  const [unit, div] = spanUs >= 10e6 ? ['s', 1e6] : spanUs >= 10e3 ? ['ms', 1e3] : ['µs', 1];
+  const values = shown.map((b) => ({ track: b.track, order: b.order, event: b.name, category: b.cat, start: (b.start - t0) / div, end: (b.end - t0) / div }));
+  const tracks = [...new Set([...values].sort((a, b) => a.order - b.order).map((v) => v.track))];
+  const categories = [...new Set(values.map((v) => v.category))]; // in order of first appearance
+  const lockstep = [...same.entries()].map(([t, others]) => `${others.length} more track${others.length > 1 ? 's' : ''} identical to ${t}`);
+  const notes = [
+    lockstep.length ? `Not drawn: ${lockstep.join('; ')} (systems in lockstep).` : '',
+    shown.length < unique.length ? `Showing the first ${shown.length} of ${unique.length} events (${((cut - t0) / div).toPrecision(3)} of ${((tEnd - t0) / div).toPrecision(3)} ${unit}).` : '',
+  ].filter(Boolean);
+  return {
+    id,
+    title: 'Pipeline timeline of a training step',
+    caption: 'Read each row left to right: weights stream out of MemoryX while the wafer computes, and gaps on the wafer row are time it waits for weights or updates.',
+    notes: notes.join(' '),
+    sources: [file],
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      width: 720,
+      height: Math.max(60, tracks.length * 26),
+      data: { values },
+      mark: { type: 'bar', stroke: 'white', strokeWidth: 0.3 },
+      encoding: {
+        y: { field: 'track', type: 'nominal', title: 'component · track', sort: tracks, axis: { labelLimit: 220 } },
+        x: { field: 'start', type: 'quantitative', title: `simulated time (${unit})` },
+        x2: { field: 'end' },
+        color: { field: 'category', type: 'nominal', title: 'event', sort: categories },
+      },
+    },
+  };
+}

@@ -1,0 +1,111 @@
+// Reports: `weightstream report INPUT... --out DIR` turns sweep results, training summaries, traces and
+// fabric heatmaps into one self-contained HTML page of SVG charts (vega-lite rendered in Node), plus
+// each chart as its own .svg. Charts appear only for what the inputs hold.
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
+import { heatmapChart } from './charts/heatmap.js';
+import { sweepCharts } from './charts/sweeps.js';
+import { timelineChart } from './charts/timeline.js';
+import { trainingTable } from './charts/training.js';
+import { renderPage, type ReportTable } from './html.js';
+import { readInput } from './inputs.js';
+import { renderSvg } from './render.js';
+import type { Chart, RenderedChart, ReportInput } from './types.js';
+
+export { readInput, ReportInputError } from './inputs.js';
+export { renderSvg } from './render.js';
+export type { Chart, RenderedChart, ReportInput, Heatmap, TraceEventLike } from './types.js';
+
+export interface ReportOptions {
+  title?: string;
+  /** Clock for the page's "generated on" line (tests). */
+  now?: Date;
+}
+
+export interface Report {
+  html: string;
+  charts: RenderedChart[];
+  tables: ReportTable[];
+  skipped: string[];
+}
+
+/** Makes unique ids when several inputs give the same kind of chart. */
+function uniqueIds(charts: Chart[]): Chart[] {
+  const seen = new Map<string, number>();
+  return charts.map((c) => {
+    const n = (seen.get(c.id) ?? 0) + 1;
+    seen.set(c.id, n);
+    return n === 1 ? c : { ...c, id: `${c.id}-${n}` };
+  });
+}
+
+/** Builds the report of already-read inputs. */
+export async function buildReport(inputs: ReportInput[], o: ReportOptions = {}): Promise<Report> {
+  const charts: Chart[] = [];
+  const tables: ReportTable[] = [];
+  const skipped: string[] = [];
+  const notes: Array<{ file: string; type: string; note: string }> = [];
+  const sweeps = inputs.filter((i): i is Extract<ReportInput, { type: 'sweep' }> => i.type === 'sweep');
+  if (sweeps.length) {
+    const s = sweepCharts(sweeps.map((i) => ({ file: i.file, lines: i.lines })));
+    charts.push(...s.charts);
+    skipped.push(...s.skipped);
+  }
+  const trainings = inputs.filter((i): i is Extract<ReportInput, { type: 'training' }> => i.type === 'training');
+  if (trainings.length) {
+    const t = trainingTable(trainings.map((i) => ({ file: i.file, summary: i.summary })));
+    charts.push(...t.charts);
+    tables.push(...t.tables);
+  }
+  for (const i of inputs) {
+    if (i.type === 'trace') {
+      const c = timelineChart(i.events, i.file);
+      if (c) charts.push(c);
+      else skipped.push(`${i.file} (a trace with no complete events)`);
+      notes.push({ file: i.file, type: 'trace', note: `${i.events.length} events` });
+    } else if (i.type === 'heatmap') {
+      charts.push(heatmapChart(i.heatmap, i.file));
+      notes.push({ file: i.file, type: 'fabric heatmap', note: `${i.heatmap.rows}×${i.heatmap.cols} cores` });
+    } else if (i.type === 'sweep') {
+      const kinds = [...new Set(i.lines.map((l) => l.kind))].join(', ');
+      const failed = i.lines.filter((l) => l.error).length;
+      notes.push({ file: i.file, type: 'sweep results', note: `${i.lines.length} runs (${kinds || 'none'})${failed ? `, ${failed} failed` : ''}` });
+    } else {
+      notes.push({ file: i.file, type: 'training summary', note: String(i.summary.name ?? i.summary.model ?? '') });
+    }
+  }
+  const ided = uniqueIds(charts);
+  const rendered: RenderedChart[] = [];
+  for (const c of ided) rendered.push({ ...c, svg: await renderSvg(c.spec) });
+  const html = renderPage({
+    title: o.title ?? 'weightstream report',
+    generatedAt: (o.now ?? new Date()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),
+    inputs: notes,
+    charts: rendered,
+    tables,
+    skipped,
+  });
+  return { html, charts: rendered, tables, skipped };
+}
+
+export interface WrittenReport {
+  out: string;
+  html: string;
+  charts: Array<{ id: string; title: string; svg: string }>;
+  tables: string[];
+  skipped: string[];
+}
+
+/** Reads the input files, builds the report and writes DIR/report.html and DIR/<chart>.svg (atomically). */
+export async function writeReport(files: string[], outDir: string, o: ReportOptions = {}): Promise<WrittenReport> {
+  const inputs = files.map(readInput);
+  const r = await buildReport(inputs, o);
+  const charts = r.charts.map((c) => {
+    const svg = join(outDir, `${c.id}.svg`);
+    writeFileAtomic(svg, c.svg);
+    return { id: c.id, title: c.title, svg };
+  });
+  const html = join(outDir, 'report.html');
+  writeFileAtomic(html, r.html);
+  return { out: outDir, html, charts, tables: r.tables.map((t) => t.title), skipped: r.skipped };
+}

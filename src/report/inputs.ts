@@ -1,0 +1,64 @@
+// Reading report inputs and telling them apart by content: sweep results (.jsonl lines with hash,
+// kind, config and result), Chrome traces ({traceEvents: [...]} or a bare array of events), fabric
+// heatmaps and training summaries (the JSON that `weightstream fabric --heatmap` and
+// `weightstream train --json` write).
+import { readFileSync } from 'node:fs';
+import { readResults } from '../sweep/results.js';
+import type { Heatmap, ReportInput, TraceEventLike } from './types.js';
+
+/** An input file the report cannot use (unreadable, or not one of the kinds it knows). */
+export class ReportInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReportInputError';
+  }
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isEvents = (v: unknown): v is TraceEventLike[] => Array.isArray(v) && v.length > 0 && v.every((e) => isObj(e) && typeof e.ph === 'string');
+
+/** A heatmap as written by the fabric (see src/fabric); accepts {rows, cols, values} at the top or under `heatmap`. */
+export function asHeatmap(v: unknown): Heatmap | undefined {
+  const h = isObj(v) && isObj(v.heatmap) ? v.heatmap : v;
+  if (!isObj(h)) return undefined;
+  const { rows, cols, values } = h;
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || !Array.isArray(values)) return undefined;
+  if (values.length !== (rows as number) * (cols as number) || !values.every((x) => typeof x === 'number')) return undefined;
+  const about = isObj(v) && v !== h ? Object.fromEntries(Object.entries(v).filter(([k, x]) => k !== 'heatmap' && (typeof x !== 'object' || x === null))) : undefined;
+  return { rows: rows as number, cols: cols as number, values: values as number[], metric: typeof h.metric === 'string' ? h.metric : 'utilisation', about };
+}
+
+/** A training summary: an object with `kind: 'train'`, or one with per-step losses and an accuracy. */
+function isTraining(v: unknown): v is Record<string, unknown> {
+  return isObj(v) && (v.kind === 'train' || ('accuracy' in v && ('losses' in v || 'steps' in v)));
+}
+
+export function readInput(file: string): ReportInput {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ReportInputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (file.endsWith('.jsonl')) return { type: 'sweep', file, lines: readResults(file) };
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    // JSON Lines under another name?
+    const first = text.split('\n', 1)[0];
+    try {
+      const l = JSON.parse(first);
+      if (isObj(l) && typeof l.hash === 'string' && 'config' in l) return { type: 'sweep', file, lines: readResults(file) };
+    } catch {
+      /* fall through */
+    }
+    throw new ReportInputError(`${file}: not JSON (expected sweep results .jsonl, a trace, a training summary or a fabric heatmap)`);
+  }
+  if (isObj(v) && Array.isArray(v.traceEvents)) return { type: 'trace', file, events: v.traceEvents as TraceEventLike[] };
+  if (isEvents(v)) return { type: 'trace', file, events: v };
+  const h = asHeatmap(v);
+  if (h) return { type: 'heatmap', file, heatmap: h };
+  if (isTraining(v)) return { type: 'training', file, summary: v };
+  throw new ReportInputError(`${file}: not a sweep result file, trace (traceEvents), training summary (kind: "train") or fabric heatmap (rows, cols, values)`);
+}

@@ -1,0 +1,54 @@
+// The shapes of a report: the inputs it was given (classified by what they hold) and the charts made
+// from them. A chart is a vega-lite spec plus the words around it; rendering turns it into SVG.
+import type { TopLevelSpec } from 'vega-lite';
+import type { ResultLine } from '../sweep/types.js';
+
+/** A Chrome Trace Event (the subset a timeline needs). ts and dur are microseconds. */
+export interface TraceEventLike {
+  name?: string;
+  cat?: string;
+  ph: string;
+  ts?: number;
+  dur?: number;
+  pid?: number | string;
+  tid?: number | string;
+  args?: Record<string, unknown>;
+}
+
+/** One input file, classified. */
+export type ReportInput =
+  | { type: 'sweep'; file: string; lines: ResultLine[] }
+  | { type: 'trace'; file: string; events: TraceEventLike[] }
+  | { type: 'training'; file: string; summary: Record<string, unknown> }
+  | { type: 'heatmap'; file: string; heatmap: Heatmap };
+
+/** A wafer utilisation grid: rows × cols values in [0, 1], row-major, plus what it measured. */
+export interface Heatmap {
+  rows: number;
+  cols: number;
+  /** rows·cols values, row-major (row r, column c at r·cols + c). */
+  values: number[];
+  /** What a cell's value is, e.g. 'busy cycles / total cycles'. */
+  metric: string;
+  /** Free-form facts about the run (layer, sparsity, cycles ...), shown under the chart. */
+  about?: Record<string, unknown>;
+}
+
+/** A chart ready to render. */
+export interface Chart {
+  /** Stable id, used for the file name and the page anchor. */
+  id: string;
+  title: string;
+  /** One line saying what to look at. */
+  caption: string;
+  spec: TopLevelSpec;
+  /** Which input files it was made from. */
+  sources: string[];
+  /** Facts about what is drawn (cuts, left-out tracks ...), shown small under the caption. */
+  notes?: string;
+}
+
+/** A chart rendered to SVG. */
+export interface RenderedChart extends Chart {
+  svg: string;
+}

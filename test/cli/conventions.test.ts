@@ -1,0 +1,85 @@
+// The CLI's conventions, checked for EVERY registered command (commands added later are covered
+// automatically: the list comes from buildProgram()): `<cmd> --help` exits 0 and shows Examples;
+// --quiet/--debug (and --json) exist; a bad value for a numeric option exits 2 with one line on
+// stderr naming the option and the value, and no stack trace. Runs the compiled CLI (`npm run build:ts`).
+import { spawn } from 'node:child_process';
+import type { Command, Option } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/main.js';
+import { UsageError } from '../../src/cli/common.js';
+import { rootPath } from '../../src/paths.js';
+
+/** Commands that produce no results object and so need no --json (say why beside each). */
+const NO_JSON: string[] = [];
+
+const program = await buildProgram();
+const commands: Command[] = program.commands.filter((c) => c.name() !== 'help');
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [rootPath('bin', 'weightstream.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Options whose parser refuses a non-number with a UsageError naming the option: the numeric ones. */
+function numericOptions(cmd: Command): Option[] {
+  return cmd.options.filter((o) => {
+    const parse = (o as Option & { parseArg?: (v: string, prev: unknown) => unknown }).parseArg;
+    if (!parse || !o.required) return false;
+    try {
+      parse('not-a-number', undefined);
+      return false;
+    } catch (e) {
+      return e instanceof UsageError && e.message.includes(o.long!) && /number|integer/.test(e.message);
+    }
+  });
+}
+
+/** Placeholders for a command's required arguments (the usage error must come before they are used). */
+function placeholders(cmd: Command): string[] {
+  return cmd.registeredArguments.filter((a) => a.required).map((a) => `placeholder-${a.name()}`);
+}
+
+describe('CLI conventions, for every command', () => {
+  it('has commands registered', () => {
+    expect(commands.length).toBeGreaterThan(0);
+  });
+
+  it.each(commands.map((c) => [c.name(), c] as const))('%s: --help exits 0 with examples; --quiet, --debug, --json exist', async (name, cmd) => {
+    const r = await cli([name, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`Usage: weightstream ${name}`));
+    expect(r.stdout).toMatch(/\nExamples:\n\s+\$ weightstream /);
+    const longs = cmd.options.map((o) => o.long);
+    expect(longs).toContain('--quiet');
+    expect(longs).toContain('--debug');
+    if (!NO_JSON.includes(name)) expect(longs).toContain('--json');
+  });
+
+  const numeric = commands.flatMap((c) => numericOptions(c).map((o) => [c.name(), o.long!, c] as const));
+  it.each(numeric)('%s %s not-a-number: exit 2, one line naming the option and the value', async (name, long, cmd) => {
+    for (const bad of ['not-a-number', '-1e999']) {
+      const r = await cli([name, ...placeholders(cmd), long, bad]);
+      expect(r.code).toBe(2);
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines.length).toBe(1);
+      expect(lines[0]).toMatch(/^weightstream: error: /);
+      expect(lines[0]).toContain(long);
+      expect(lines[0]).toContain(JSON.stringify(bad));
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it.each(commands.map((c) => [c.name(), c] as const))('%s --no-such-option: exit 2 naming it', async (name, cmd) => {
+    const r = await cli([name, ...placeholders(cmd), '--no-such-option']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/unknown option '--no-such-option'/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
