@@ -1,2 +1,8 @@
 // Re-exports of the nn kernels, one variant per file.
-export {};
+export { biasAddSimd } from "./bias-add-simd";
+export { biasGradSimd } from "./bias-grad-simd";
+export { reluFwdSimd, reluBwdSimd } from "./relu-simd";
+export { geluFwdSimd, geluBwdSimd } from "./gelu-tanh-simd";
+export { softmaxXentSimd } from "./softmax-xent-simd";
+export { layerNormFwdSimd } from "./layernorm-fwd-simd";
+export { layerNormBwdSimd } from "./layernorm-bwd-simd";

@@ -1,2 +1,3 @@
 // Re-exports of the optim kernels, one variant per file.
-export {};
+export { sgdMomentumSimd } from "./sgd-momentum-simd";
+export { adamwSimd } from "./adamw-simd";

@@ -5,6 +5,8 @@
 // Layouts: see the facades' legends (activations feature-major [features, batch]; weights W[K_in, N_out]).
 import { Wasm, type WasmOptions } from '../wasm/module.js';
 import * as dense from './dense.js';
+import * as nn from './nn.js';
+import * as optim from './optim.js';
 import * as sparse from './sparse.js';
 import type { GemmForm, GemmOptions } from './dense.js';
 
@@ -48,10 +50,57 @@ export class Kernels {
   }
 
   // ---- nn (src/kernels/nn.ts) ----------------------------------------------------------------------
-  // (added below as the nn facade lands)
+
+  /** Yt[n,b] += bias[n], in place. */
+  biasAdd(y: number, bias: number, N: number, B: number): void {
+    nn.biasAdd(this.w, y, bias, N, B);
+  }
+  /** db[n] (+)= Σ_b dYt[n,b]. */
+  biasGrad(db: number, dy: number, N: number, B: number, accumulate = false): void {
+    nn.biasGrad(this.w, db, dy, N, B, accumulate);
+  }
+  /** y = max(x, 0) over n values (y may be x). */
+  relu(y: number, x: number, n: number): void {
+    nn.relu(this.w, y, x, n);
+  }
+  /** dx = dy·[x > 0] (x = the forward's input). */
+  reluBackward(dx: number, dy: number, x: number, n: number): void {
+    nn.reluBackward(this.w, dx, dy, x, n);
+  }
+  /** y = GELU(x), tanh approximation (PyTorch approximate='tanh'). */
+  gelu(y: number, x: number, n: number): void {
+    nn.gelu(this.w, y, x, n);
+  }
+  /** dx = dy·GELU'(x). */
+  geluBackward(dx: number, dy: number, x: number, n: number): void {
+    nn.geluBackward(this.w, dx, dy, x, n);
+  }
+  /** Mean softmax cross-entropy of logits [C,B] with labels i32 [B]; writes dlogits [C,B] unless 0. */
+  softmaxCrossEntropy(dlogits: number, logits: number, labels: number, C: number, B: number): number {
+    return nn.softmaxCrossEntropy(this.w, dlogits, logits, labels, C, B);
+  }
+  /** LayerNorm over the F features of each sample: y, mean [B], rstd [B] from x [F,B], gamma, beta [F]. */
+  layerNorm(y: number, mean: number, rstd: number, x: number, gamma: number, beta: number, F: number, B: number, eps = 1e-5): void {
+    nn.layerNorm(this.w, y, mean, rstd, x, gamma, beta, F, B, eps);
+  }
+  /** LayerNorm backward: dx [F,B], dgamma, dbeta [F] (accumulate adds to dgamma/dbeta). */
+  layerNormBackward(
+    dx: number, dgamma: number, dbeta: number, dy: number, x: number, mean: number, rstd: number, gamma: number,
+    F: number, B: number, accumulate = false,
+  ): void {
+    nn.layerNormBackward(this.w, dx, dgamma, dbeta, dy, x, mean, rstd, gamma, F, B, accumulate);
+  }
 
   // ---- optim (src/kernels/optim.ts) ----------------------------------------------------------------
-  // (added below as the optim facade lands)
+
+  /** SGD with momentum in place (mask: u8 pointer, 0 = none; pruned weights and state stay exactly 0). */
+  sgdMomentum(p: number, g: number, buf: number, mask: number, n: number, h: optim.SgdHyper): void {
+    optim.sgdMomentum(this.w, p, g, buf, mask, n, h);
+  }
+  /** AdamW in place (mask as for sgdMomentum; h.step is the 1-based update count). */
+  adamw(p: number, g: number, m: number, v: number, mask: number, n: number, h: optim.AdamWHyper): void {
+    optim.adamw(this.w, p, g, m, v, mask, n, h);
+  }
 
   // ---- sparse (src/kernels/sparse.ts; this section belongs to the sparse kernels' owner) -----------
 

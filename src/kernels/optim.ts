@@ -1,0 +1,62 @@
+// The TypeScript facade of the optimizer updates (assembly/optim/): SGD with momentum and AdamW, in
+// place, as MemoryX runs them, with an optional sparsity mask (one byte per weight, 0 = pruned; pruned
+// weights and their state are written as exactly 0). Checks sizes, hyper-parameters and pointer ranges
+// (naming the argument), then calls WASM. PyTorch semantics: see src/ref/optim.ts.
+// Legend: n = weights; p, g, buf, m, v [n] f32; mask [n] u8 (0 = no mask). Byte pointers.
+import { ValidationError, requireInt } from '../errors.js';
+import type { Wasm } from '../wasm/module.js';
+import type { AdamWHyper, SgdHyper } from '../ref/optim.js';
+import { checkBytes, checkDisjoint, checkPtr, finite, size, type Range } from './check.js';
+
+export type { AdamWHyper, SgdHyper };
+
+/** The optim exports of the WASM module (assembly/optim/index.ts). */
+export interface OptimExports {
+  sgdMomentumSimd(p: number, g: number, buf: number, mask: number, n: number, lr: number, momentum: number, weightDecay: number): void;
+  adamwSimd(
+    p: number, g: number, m: number, v: number, mask: number, n: number,
+    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number,
+  ): void;
+}
+
+function ex(w: Wasm): OptimExports {
+  return w.exports as unknown as OptimExports;
+}
+
+function checkAll(w: Wasm, f: string, n: number, f32s: Range[], mask: number): void {
+  size(`${f}.n`, n);
+  for (const [name, ptr, bytes] of f32s) checkPtr(w, name, ptr, bytes);
+  if (mask !== 0) checkBytes(w, `${f}.mask`, mask, n);
+  const all: Range[] = mask !== 0 ? [...f32s, [`${f}.mask`, mask, n]] : f32s;
+  for (let i = 0; i < f32s.length; i++) checkDisjoint(f32s[i], all.filter((_, j) => j !== i));
+}
+
+/** SGD with momentum, in place on p and buf: d = g + wd·p; buf = μ·buf + d; p -= lr·buf. */
+export function sgdMomentum(w: Wasm, p: number, g: number, buf: number, mask: number, n: number, h: SgdHyper): void {
+  const f = 'sgdMomentum';
+  finite(`${f}.lr`, h.lr, 0);
+  finite(`${f}.momentum`, h.momentum, 0, 1);
+  finite(`${f}.weightDecay`, h.weightDecay, 0);
+  checkAll(w, f, n, [[`${f}.p`, p, n * 4], [`${f}.g`, g, n * 4], [`${f}.buf`, buf, n * 4]], mask);
+  ex(w).sgdMomentumSimd(p, g, buf, mask, n, h.lr, h.momentum, h.weightDecay);
+}
+
+/** AdamW, in place on p, m and v (PyTorch semantics, bias-corrected with the 1-based h.step). */
+export function adamw(w: Wasm, p: number, g: number, m: number, v: number, mask: number, n: number, h: AdamWHyper): void {
+  const f = 'adamw';
+  finite(`${f}.lr`, h.lr, 0);
+  for (const k of ['beta1', 'beta2'] as const) {
+    if (!(h[k] >= 0 && h[k] < 1)) throw new ValidationError(`${f}.${k}`, h[k], 'expected a number in [0, 1)');
+  }
+  if (!(h.eps > 0) || !Number.isFinite(h.eps)) throw new ValidationError(`${f}.eps`, h.eps, 'expected a positive finite number');
+  finite(`${f}.weightDecay`, h.weightDecay, 0);
+  requireInt(`${f}.step`, h.step, 1, 2 ** 31 - 1);
+  checkAll(w, f, n, [[`${f}.p`, p, n * 4], [`${f}.g`, g, n * 4], [`${f}.m`, m, n * 4], [`${f}.v`, v, n * 4]], mask);
+  ex(w).adamwSimd(p, g, m, v, mask, n, h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.step);
+}
+
+/**
+ * Named tolerance (maxRelError per updated array against the f64 reference): a handful of f32 operations
+ * per element (≤ 8 roundings on the update path; bias correction folded into two f32 scalars), so 16u.
+ */
+export const OPTIM_REL_TOL = 16 * 2 ** -24;
