@@ -56,7 +56,7 @@ def build(layers, width):
         elif t == "relu":
             mods.append(nn.ReLU())
         elif t == "gelu":
-            mods.append(nn.GELU())
+            mods.append(nn.GELU(approximate="tanh"))
         elif t == "layernorm":
             mods.append(nn.LayerNorm(width, eps=l.get("eps", 1e-5)))
         elif t == "residual":

@@ -30,7 +30,7 @@ export interface ReluSpec {
   type: 'relu';
 }
 
-/** GELU, the exact (erf) form, as PyTorch nn.GELU() by default. */
+/** GELU, tanh approximation: PyTorch nn.GELU(approximate='tanh') (the WASM kernel's form). */
 export interface GeluSpec {
   type: 'gelu';
 }

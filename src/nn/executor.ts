@@ -15,6 +15,7 @@
 import { CapacityError, ValidationError, requireInt } from '../errors.js';
 import type { Plan, PlanOp } from '../model/plan.js';
 import type { Wasm } from '../wasm/module.js';
+import type { Kernels } from '../kernels/kernels.js';
 import { createBackend, type NnBackend, type StreamRef } from './backend.js';
 import { activationLayout, checkActivationBudget, type ActivationLayout } from './memory.js';
 
@@ -44,12 +45,13 @@ export class Executor {
   private readonly firstWeightOp: number;
   private readonly named = new Map<string, number>();
 
-  constructor(w: Wasm, plan: Plan, capacity: number, opts: ExecutorOptions = {}) {
+  constructor(k: Kernels | Wasm, plan: Plan, capacity: number, opts: ExecutorOptions = {}) {
     requireInt('batch', capacity, 1);
+    this.backend = createBackend(k);
+    const w = this.backend.w;
     this.w = w;
     this.plan = plan;
     this.capacity = capacity;
-    this.backend = createBackend(w);
     this.layout = opts.budgetBytes !== undefined ? checkActivationBudget(plan, capacity, opts.budgetBytes) : activationLayout(plan, capacity);
     this.base = w.arena.alloc(this.layout.bytes, 64);
     for (const buf of this.layout.buffers) this.named.set(buf.name, this.base + buf.offset);
@@ -204,7 +206,8 @@ export class Executor {
       case 'residual_begin':
         return;
       case 'residual_end':
-        return be.add(this.outPtr(op.index), x, this.inPtr(this.plan.ops[op.begin]), op.outWidth * B);
+        be.copy(this.outPtr(op.index), x, op.outWidth * B);
+        return be.addTo(this.outPtr(op.index), this.inPtr(this.plan.ops[op.begin]), op.outWidth * B);
     }
   }
 
@@ -236,7 +239,7 @@ export class Executor {
         return;
       }
       case 'relu':
-        be.reluBackward(other, g, this.outPtr(op.index), n);
+        be.reluBackward(other, g, x, n);
         this.g = other;
         return;
       case 'gelu':
@@ -255,13 +258,13 @@ export class Executor {
         return;
       case 'residual_begin':
         // the skip path joins: dx = (gradient through f) + (gradient kept at the end)
-        be.add(g, g, this.ptr(`res[${op.index}]`), n);
+        be.addTo(g, this.ptr(`res[${op.index}]`), n);
         return;
     }
   }
 }
 
-/** An executor for `plan` on `w` holding at most `capacity` samples a step. */
-export function createExecutor(w: Wasm, plan: Plan, capacity: number, opts: ExecutorOptions = {}): Executor {
-  return new Executor(w, plan, capacity, opts);
+/** An executor for `plan` on a Kernels facade (or a bare Wasm instance) holding at most `capacity` samples a step. */
+export function createExecutor(k: Kernels | Wasm, plan: Plan, capacity: number, opts: ExecutorOptions = {}): Executor {
+  return new Executor(k, plan, capacity, opts);
 }

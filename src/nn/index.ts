@@ -3,7 +3,8 @@
 // Interface (all pointers are byte offsets into the Wasm instance's memory; activations feature-major [F, B]):
 //
 //   const plan = compileModel(spec);                         // src/model: ops, params, streamed layers
-//   const ex = createExecutor(wasm, plan, capacity, { budgetBytes });   // allocates activations in wasm.arena;
+//   const ex = createExecutor(kernels, plan, capacity, { budgetBytes }); // kernels: a Kernels facade (or a Wasm);
+//                                                            // allocates the activations in its arena;
 //                                                            // CapacityError if they exceed budgetBytes
 //   ex.setBatch(xt /* Float32Array [D, b] */, labels /* Int32Array [b] */)   // or write at ex.inputPtr /
 //                                                            // ex.labelsPtr yourself, then ex.begin(b)

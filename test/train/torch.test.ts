@@ -18,8 +18,8 @@ import type { OptimizerConfig } from '../../src/memoryx/optimizer.js';
 // both sides; the differences come from summation order (torch's BLAS vs our kernels), ~1e-7 per op,
 // grown by the training dynamics over the steps.
 const GRAD_REL_TOL = 1e-5; // first-step gradients: one forward + backward
-const LOSS_REL_TOL = 1e-4; // per-step loss over 30-60 steps
-const WEIGHT_REL_TOL = 1e-4; // final weights after 30-60 steps
+const LOSS_REL_TOL = 1e-5; // per-step loss over 30-60 steps (measured <= 3.5e-7)
+const WEIGHT_REL_TOL = 2e-5; // final weights after 30-60 steps (measured <= 1.8e-6, AdamW)
 
 interface Case {
   model: unknown;
