@@ -9,7 +9,7 @@ import { timelineChart } from './charts/timeline.js';
 import { trainingTable } from './charts/training.js';
 import { renderPage, type ReportTable } from './html.js';
 import { readInput } from './inputs.js';
-import { renderSvg } from './render.js';
+import { prefixSvgIds, renderSvg } from './render.js';
 import type { Chart, RenderedChart, ReportInput } from './types.js';
 
 export { readInput, ReportInputError } from './inputs.js';
@@ -76,7 +76,7 @@ export async function buildReport(inputs: ReportInput[], o: ReportOptions = {}):
   }
   const ided = uniqueIds(charts);
   const rendered: RenderedChart[] = [];
-  for (const c of ided) rendered.push({ ...c, svg: await renderSvg(c.spec) });
+  for (const c of ided) rendered.push({ ...c, svg: prefixSvgIds(await renderSvg(c.spec), c.id) });
   const html = renderPage({
     title: o.title ?? 'weightstream report',
     generatedAt: (o.now ?? new Date()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),

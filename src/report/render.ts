@@ -23,3 +23,18 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
     view.finalize();
   }
 }
+
+/**
+ * Prefixes every id in an SVG (and the url(#id) / href="#id" references to them), so that several
+ * charts inlined in one page never share a gradient or clip-path id.
+ */
+export function prefixSvgIds(svg: string, prefix: string): string {
+  const ids = new Set<string>();
+  for (const m of svg.matchAll(/\sid="([^"]+)"/g)) ids.add(m[1]);
+  if (ids.size === 0) return svg;
+  const p = (id: string) => (ids.has(id) ? `${prefix}-${id}` : id);
+  return svg
+    .replace(/(\sid=")([^"]+)"/g, (_m, a: string, id: string) => `${a}${p(id)}"`)
+    .replace(/url\(#([^)]+)\)/g, (_m, id: string) => `url(#${p(id)})`)
+    .replace(/(href=")#([^"]+)"/g, (_m, a: string, id: string) => `${a}#${p(id)}"`);
+}

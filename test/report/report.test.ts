@@ -1,0 +1,129 @@
+// The report page: charts only for the inputs given, each with axis titles that carry units and a
+// caption; the page is self-contained (no scripts, no external URLs); inputs are recognised by content
+// and a file of another kind is refused naming it.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { downsample, MAX_SIDE } from '../../src/report/charts/heatmap.js';
+import { timelineChart, traceBars } from '../../src/report/charts/timeline.js';
+import { buildReport, readInput, ReportInputError, writeReport } from '../../src/report/index.js';
+import type { Chart } from '../../src/report/types.js';
+import { heatmapFile, makeInputs, traceFile } from './inputs.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ws-report-'));
+
+/** Every positional axis of a (possibly layered) spec has a title naming its unit in parentheses. */
+function axisTitles(c: Chart): string[] {
+  const titles: string[] = [];
+  const visit = (s: Record<string, unknown>) => {
+    const enc = s.encoding as Record<string, { title?: string; field?: string }> | undefined;
+    for (const ch of ['x', 'y']) if (enc?.[ch]) titles.push(enc[ch].title ?? `(no title for ${enc[ch].field})`);
+    for (const l of (s.layer as Array<Record<string, unknown>> | undefined) ?? []) visit(l);
+  };
+  visit(c.spec as Record<string, unknown>);
+  return titles;
+}
+
+export function checkChartConventions(c: Chart) {
+  const titles = axisTitles(c);
+  expect(titles.length, c.id).toBeGreaterThan(0);
+  for (const t of titles) expect(t, `${c.id}: axis title "${t}" names a unit`).toMatch(/\(.+\)/);
+  expect(c.caption.length, c.id).toBeGreaterThan(20);
+  expect(c.caption, `${c.id}: one line`).not.toMatch(/\n/);
+}
+
+describe('report page', () => {
+  it('has one chart per input that can give one, with units and captions, self-contained', async () => {
+    const inputs = await makeInputs(dir);
+    const out = join(dir, 'out');
+    const w = await writeReport(inputs.files, out, { title: 'Test <report>' });
+    expect(w.charts.map((c) => c.id).sort()).toEqual([...inputs.expectedCharts].sort());
+    const html = readFileSync(w.html, 'utf8');
+    expect(html).toContain('<title>Test &lt;report&gt;</title>');
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    expect(html).not.toMatch(/@import|url\((?!#)/i); // url(#id) points inside the page
+    // ids are unique across the inlined SVGs (two charts never share a gradient or clip path)
+    const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const m of html.matchAll(/url\(#([^)]+)\)/g)) expect(ids).toContain(m[1]);
+    expect(html).toMatch(/Content-Security-Policy" content="default-src 'none'/);
+    expect((html.match(/<figure class="chart"/g) ?? []).length).toBe(inputs.expectedCharts.length);
+    expect((html.match(/<svg /g) ?? []).length).toBe(inputs.expectedCharts.length);
+    // atomic writes leave no temp files; each chart also as its own SVG
+    expect(readdirSync(out).sort()).toEqual(['report.html', ...inputs.expectedCharts.map((c) => `${c}.svg`)].sort());
+    const r = await buildReport(inputs.files.map(readInput));
+    for (const c of r.charts) checkChartConventions(c);
+  });
+
+  it('makes only the charts its inputs allow', async () => {
+    const r = await buildReport([readInput(heatmapFile(dir))]);
+    expect(r.charts.map((c) => c.id)).toEqual(['heatmap']);
+    const two = await buildReport([readInput(traceFile(dir)), readInput(traceFile(dir, 1)), readInput(heatmapFile(dir)), readInput(heatmapFile(dir))]);
+    expect(two.charts.map((c) => c.id)).toEqual(['timeline', 'timeline-2', 'heatmap', 'heatmap-2']);
+    const ids = [...two.html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('refuses a file it cannot use, naming it', () => {
+    const f = join(dir, 'other.json');
+    writeFileSync(f, JSON.stringify({ hello: 1 }));
+    expect(() => readInput(f)).toThrow(ReportInputError);
+    expect(() => readInput(f)).toThrow(/other\.json: not a sweep result file, trace/);
+    const g = join(dir, 'text.json');
+    writeFileSync(g, 'hello');
+    expect(() => readInput(g)).toThrow(/text\.json: not JSON/);
+    expect(() => readInput(join(dir, 'missing.json'))).toThrow(/missing\.json: cannot read \(ENOENT\)/);
+  });
+});
+
+describe('timeline chart', () => {
+  it('draws one row per distinct track: CS-2 in lockstep are drawn once and said so', () => {
+    const f = traceFile(dir, 4, 3, 1);
+    const input = readInput(f);
+    if (input.type !== 'trace') throw new Error('expected a trace');
+    const c = timelineChart(input.events, f)!;
+    const values = (c.spec as { data: { values: Array<{ track: string; start: number; end: number }> } }).data.values;
+    const tracks = [...new Set(values.map((v) => v.track))].sort();
+    expect(tracks).toEqual(['CS-2 #0 · gradient out', 'CS-2 #0 · wafer', 'MemoryX · optimizer', 'MemoryX · weights out', 'SwarmX · reduce tree']);
+    expect(c.notes).toMatch(/3 more tracks identical to CS-2 #0 · wafer/);
+    // 1 step, 3 layers: per layer streamFwd, forward, streamBwd, delta, gradient, gradOut, reduce, update
+    expect(values.length).toBe(3 * 8);
+    expect(values.every((v) => v.end >= v.start && v.start >= 0)).toBe(true);
+  });
+
+  it('pairs B/E events and names tracks from metadata', () => {
+    const bars = traceBars([
+      { ph: 'M', name: 'process_name', pid: 7, tid: 0, args: { name: 'Host' } },
+      { ph: 'B', name: 'load', cat: 'io', pid: 7, tid: 1, ts: 10 },
+      { ph: 'B', name: 'inner', cat: 'io', pid: 7, tid: 1, ts: 12 },
+      { ph: 'E', pid: 7, tid: 1, ts: 15 },
+      { ph: 'E', pid: 7, tid: 1, ts: 30 },
+      { ph: 'X', name: 'x', pid: 8, tid: 0, ts: 0, dur: 5 },
+    ]);
+    expect(bars.map((b) => [b.track, b.name, b.start, b.end])).toEqual([
+      ['process 8', 'x', 0, 5],
+      ['Host', 'load', 10, 30],
+      ['Host', 'inner', 12, 15],
+    ]);
+  });
+});
+
+describe('heatmap chart', () => {
+  it('averages a large mesh into blocks (checked against a plain sum)', () => {
+    const rows = 150;
+    const cols = 200;
+    const values = Array.from({ length: rows * cols }, (_, i) => ((i * 7919) % 1000) / 1000);
+    const d = downsample({ rows, cols, values, metric: 'u' });
+    expect(d.block).toEqual([3, 4]);
+    expect(d.rows).toBeLessThanOrEqual(MAX_SIDE);
+    expect(d.cols).toBeLessThanOrEqual(MAX_SIDE);
+    for (const [br, bc] of [[0, 0], [10, 20], [d.rows - 1, d.cols - 1]]) {
+      let s = 0;
+      let n = 0;
+      for (let r = br * 3; r < Math.min(rows, br * 3 + 3); r++) for (let c = bc * 4; c < Math.min(cols, bc * 4 + 4); c++) (s += values[r * cols + c]), n++;
+      expect(d.values[br * d.cols + bc]).toBeCloseTo(s / n, 12);
+    }
+  });
+});
