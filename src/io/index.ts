@@ -1,0 +1,3 @@
+// The io area: safetensors files (tensors, and a plan's weights by PyTorch state-dict name).
+export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, writeFileAtomic, weightsToTensors, weightsFromTensors, saveWeights, loadWeights, tensorToNumbers } from './safetensors.js';
+export type { Dtype, Tensor } from './safetensors.js';
