@@ -1,0 +1,153 @@
+// The per-core dataflow-trigger program of the forward and delta passes (one AXPY per non-zero weight):
+//   stream (channel 0, color 0): per output o, a count c_o then c_o (delta, value) pairs of the weights
+//     that meet this column's input features; the value wavelet triggers acc[o] += w · in[idx] over Bs.
+//   reduction: when acc[o] is done, partial sums flow along the row toward the owner column of o:
+//     east flow (owner right of us): receive from W (channel 1), add acc, send E;  column 0 starts it;
+//     west flow (owner left of us):  receive from E (channel 2), add acc, send W;  column C-1 starts it;
+//     the owner adds what arrives from both sides and, when o is complete, copies it to its out slot.
+// One task per cycle-slot: a count or delta costs 1 cycle, a value max(1, ceil(Bs/F)), a reduction
+// element 1 (receive + add + send of one wavelet). Reduction tasks go first, oldest output first.
+//
+// Legend: Bs = this row's batch slice, Ks = this column's input features, O = outputs (St.nseq),
+// A = accumulator buffers (output o uses buffer o & (A-1)), F = FMAC per cycle.
+// Data block of a core: in [Ks, Bs] | acc [A, Bs] | out [No, Bs] (No = outputs this column owns).
+// Colors: 0 stream, 1 + (c & 1) east out of column c, 3 + (c & 1) west out of column c.
+import { St, F_BUSY, F_ROW, F_COL, F_DATA, F_PHASE, F_SEQ, F_REM, F_IDX, F_A, F_B, F_C, F_D, F_E, F_F,
+  ST_FMACS, CORE_WORDS, coreField, setCoreField, bump, cqCount, cqPop, coreSend, rqCount } from './state';
+import { axpyRow, zeroRow, copyRow } from './vec';
+
+export const COST_STREAM: u32 = 0;
+export const COST_COMPUTE: u32 = 1;
+export const COST_REDUCE: u32 = 2;
+
+/** Result of one core step: cycles << 2 | kind, or 0 when the core has nothing it can do now. */
+@inline function task(cycles: u32, kind: u32): u32 {
+  return (cycles << 2) | kind;
+}
+
+/** Marks outputs complete (in order) once accumulated and every flow through this core has passed them. */
+function advanceFreed(core: u32, bs: u32, col: u32, start: u32, end: u32, data: usize, ks: u32): void {
+  const C = St.cols;
+  const O = St.nseq;
+  let freed = coreField(core, F_B);
+  const done = coreField(core, F_A);
+  const eo = coreField(core, F_C);
+  const wo = coreField(core, F_E);
+  const eLo = col == 0 ? end : start;
+  const wHi = col == C - 1 ? start : end;
+  const mask = St.buffers - 1;
+  while (freed < done) {
+    const o = freed;
+    if (C > 1 && o >= eLo && o < O && eo <= o) break;
+    if (C > 1 && o < wHi && wo <= o) break;
+    if (o >= start && o < end) {
+      const acc = data + (<usize>((ks + (o & mask)) * bs) << 2);
+      const out = data + (<usize>((ks + St.buffers + (o - start)) * bs) << 2);
+      copyRow(out, acc, bs);
+    }
+    freed++;
+  }
+  setCoreField(core, F_B, freed);
+}
+
+/** One reduction element of the east (east = true) or west flow, if it can run now. */
+function flowStep(core: u32, east: bool, bs: u32, col: u32, start: u32, end: u32, data: usize, ks: u32): bool {
+  const C = St.cols;
+  const fo = east ? F_C : F_E;
+  const fi = east ? F_D : F_F;
+  const o = coreField(core, fo);
+  const lo = east ? (col == 0 ? end : start) : 0;
+  const hi = east ? St.nseq : (col == C - 1 ? start : end);
+  if (o < lo || o >= hi) return false;
+  if (o >= coreField(core, F_A)) return false; // our own partial of o is not accumulated yet
+  const i = coreField(core, fi);
+  const acc = data + (<usize>((ks + (o & (St.buffers - 1))) * bs + i) << 2);
+  const outColor: u32 = (east ? 1 : 3) + (col & 1);
+  const starts = east ? col == 0 : col == C - 1;
+  if (starts) {
+    if (rqCount(core, outColor) >= St.rqDepth) return false;
+    coreSend(core, outColor, load<u32>(acc));
+  } else {
+    const ch: u32 = east ? 1 : 2;
+    if (cqCount(core, ch) == 0) return false;
+    const owner = o >= start && o < end;
+    if (!owner && rqCount(core, outColor) >= St.rqDepth) return false;
+    const v = reinterpret<f32>(cqPop(core, ch));
+    if (owner) {
+      store<f32>(acc, load<f32>(acc) + v);
+    } else {
+      coreSend(core, outColor, reinterpret<u32>(v + load<f32>(acc)));
+    }
+  }
+  if (i + 1 == bs) {
+    setCoreField(core, fi, 0);
+    setCoreField(core, fo, o + 1);
+    advanceFreed(core, bs, col, start, end, data, ks);
+  } else {
+    setCoreField(core, fi, i + 1);
+  }
+  return true;
+}
+
+/** One task of the forward/delta program on `core`, if any can run now. */
+export function coreStepAxpy(core: u32): u32 {
+  const row = coreField(core, F_ROW);
+  const col = coreField(core, F_COL);
+  const bs = load<u32>(St.rowB + (<usize>row << 2));
+  const ks = load<u32>(St.colK + (<usize>col << 2));
+  const start = load<u32>(St.colStart + (<usize>col << 2));
+  const end = load<u32>(St.colStart + (<usize>(col + 1) << 2));
+  const data = <usize>coreField(core, F_DATA);
+  if (St.cols > 1) {
+    // reduction first, oldest output first
+    const eo = coreField(core, F_C);
+    const wo = coreField(core, F_E);
+    const eastFirst = eo <= wo;
+    if (flowStep(core, eastFirst, bs, col, start, end, data, ks)) return task(1, COST_REDUCE);
+    if (flowStep(core, !eastFirst, bs, col, start, end, data, ks)) return task(1, COST_REDUCE);
+  }
+  if (cqCount(core, 0) == 0) return 0;
+  const phase = coreField(core, F_PHASE);
+  const o = coreField(core, F_SEQ);
+  const mask = St.buffers - 1;
+  if (phase == 0) {
+    // count: opens output o in a free accumulator
+    if (o - coreField(core, F_B) >= St.buffers) return 0; // every buffer still reducing
+    const count = cqPop(core, 0);
+    zeroRow(data + (<usize>((ks + (o & mask)) * bs) << 2), bs);
+    if (count == 0) {
+      setCoreField(core, F_A, o + 1);
+      setCoreField(core, F_SEQ, o + 1);
+      advanceFreed(core, bs, col, start, end, data, ks);
+    } else {
+      setCoreField(core, F_REM, count);
+      setCoreField(core, F_IDX, 0);
+      setCoreField(core, F_PHASE, 1);
+    }
+    return task(1, COST_STREAM);
+  }
+  if (phase == 1) {
+    setCoreField(core, F_IDX, coreField(core, F_IDX) + cqPop(core, 0));
+    setCoreField(core, F_PHASE, 2);
+    return task(1, COST_STREAM);
+  }
+  // value: one AXPY over the batch slice
+  const w = reinterpret<f32>(cqPop(core, 0));
+  const idx = coreField(core, F_IDX);
+  const acc = data + (<usize>((ks + (o & mask)) * bs) << 2);
+  axpyRow(acc, data + (<usize>(idx * bs) << 2), w, bs);
+  bump(ST_FMACS, <u64>bs);
+  const rem = coreField(core, F_REM) - 1;
+  setCoreField(core, F_REM, rem);
+  if (rem == 0) {
+    setCoreField(core, F_A, o + 1);
+    setCoreField(core, F_SEQ, o + 1);
+    setCoreField(core, F_PHASE, 0);
+    advanceFreed(core, bs, col, start, end, data, ks);
+  } else {
+    setCoreField(core, F_PHASE, 1);
+  }
+  const f = St.fmacs;
+  const cyc = (bs + f - 1) / f;
+  return task(cyc > 1 ? cyc : 1, COST_COMPUTE);
+}

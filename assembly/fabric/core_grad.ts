@@ -1,0 +1,111 @@
+// The per-core dataflow-trigger program of the gradient pass (dW only where a weight exists):
+//   stream (channel 0, color 0): per input row k, a count c_k then c_k deltas giving the positions n
+//     (local to this column's output features) of row k's non-zeros; no values are needed.
+//   broadcast (color 1, channel 1): X[k] over the row's batch slice is multicast along the row from the
+//     column that holds feature k (it sends, everyone else receives, 1 wavelet per cycle).
+//   each delta triggers one dot product g = X[k]·dY[n] over Bs, pushed to a small FIFO of partials;
+//   reduction (colors 2 + (r & 1), channel 2): partials are summed down the column, row 0 starting,
+//     and the bottom row sends each total out through the south edge toward MemoryX (in stream order).
+// Costs: count 1, broadcast element 1, dot max(1, ceil(Bs/F)), reduction element 1.
+//
+// Legend: Bs = this row's batch slice, Kc = this column's input features (X rows), Nc = its output
+// features (dY rows), P = partial FIFO depth (St.buffers), F = FMAC per cycle.
+// Data block of a core: X [Kc, Bs] | dY [Nc, Bs] | xb [Bs] (X[k] received) | fifo [P].
+import { St, F_ROW, F_COL, F_DATA, F_PHASE, F_SEQ, F_REM, F_IDX, F_A, F_B, F_C, F_E,
+  ST_FMACS, coreField, setCoreField, bump, cqCount, cqPop, coreSend, rqCount } from './state';
+import { dotRow } from './vec';
+import { COST_STREAM, COST_COMPUTE, COST_REDUCE } from './core_axpy';
+
+@inline function task(cycles: u32, kind: u32): u32 {
+  return (cycles << 2) | kind;
+}
+
+/** One task of the gradient program on `core`, if any can run now. */
+export function coreStepGrad(core: u32): u32 {
+  const row = coreField(core, F_ROW);
+  const col = coreField(core, F_COL);
+  const bs = load<u32>(St.rowB + (<usize>row << 2));
+  const kc = load<u32>(St.colK + (<usize>col << 2));
+  const nc = load<u32>(St.colN + (<usize>col << 2));
+  const kStart = load<u32>(St.colStart + (<usize>col << 2));
+  const kEnd = load<u32>(St.colStart + (<usize>(col + 1) << 2));
+  const data = <usize>coreField(core, F_DATA);
+  const dy = data + (<usize>(kc * bs) << 2);
+  const xb = dy + (<usize>(nc * bs) << 2);
+  const fifo = xb + (<usize>bs << 2);
+  const P = St.buffers;
+  const fcount = coreField(core, F_C);
+
+  // 1. reduction down the column: our oldest partial (+ the total from the north) goes south
+  if (fcount > 0) {
+    const color: u32 = 2 + (row & 1);
+    if (rqCount(core, color) < St.rqDepth && (row == 0 || cqCount(core, 2) > 0)) {
+      const fhead = coreField(core, F_B);
+      let v = load<f32>(fifo + (<usize>fhead << 2));
+      if (row > 0) v = reinterpret<f32>(cqPop(core, 2)) + v;
+      coreSend(core, color, reinterpret<u32>(v));
+      setCoreField(core, F_B, (fhead + 1) % P);
+      setCoreField(core, F_C, fcount - 1);
+      setCoreField(core, F_E, coreField(core, F_E) + 1);
+      return task(1, COST_REDUCE);
+    }
+  }
+
+  const phase = coreField(core, F_PHASE);
+  const k = coreField(core, F_SEQ);
+  const owner = k >= kStart && k < kEnd;
+  // 2. the row broadcast of X[k]
+  if (phase == 1) {
+    const bi = coreField(core, F_A);
+    if (owner) {
+      if (rqCount(core, 1) >= St.rqDepth) return 0;
+      coreSend(core, 1, load<u32>(data + (<usize>((k - kStart) * bs + bi) << 2)));
+    } else {
+      if (cqCount(core, 1) == 0) return 0;
+      store<u32>(xb + (<usize>bi << 2), cqPop(core, 1));
+    }
+    if (bi + 1 == bs) {
+      if (coreField(core, F_REM) > 0) {
+        setCoreField(core, F_PHASE, 2);
+      } else {
+        setCoreField(core, F_SEQ, k + 1);
+        setCoreField(core, F_PHASE, 0);
+      }
+    } else {
+      setCoreField(core, F_A, bi + 1);
+    }
+    return task(1, COST_STREAM);
+  }
+
+  // 3. the stream
+  if (cqCount(core, 0) == 0) return 0;
+  if (phase == 0) {
+    const count = cqPop(core, 0);
+    setCoreField(core, F_REM, count);
+    setCoreField(core, F_IDX, 0);
+    setCoreField(core, F_A, 0);
+    if (St.cols > 1) setCoreField(core, F_PHASE, 1);
+    else if (count > 0) setCoreField(core, F_PHASE, 2);
+    else setCoreField(core, F_SEQ, k + 1);
+    return task(1, COST_STREAM);
+  }
+  // phase 2: a position triggers one dot product over the batch slice
+  if (fcount >= P) return 0;
+  const n = coreField(core, F_IDX) + cqPop(core, 0);
+  setCoreField(core, F_IDX, n);
+  const xk = owner ? data + (<usize>((k - kStart) * bs) << 2) : xb;
+  const g = dotRow(xk, dy + (<usize>(n * bs) << 2), bs);
+  const tail = (coreField(core, F_B) + fcount) % P;
+  store<f32>(fifo + (<usize>tail << 2), g);
+  setCoreField(core, F_C, fcount + 1);
+  bump(ST_FMACS, <u64>bs);
+  const rem = coreField(core, F_REM) - 1;
+  setCoreField(core, F_REM, rem);
+  if (rem == 0) {
+    setCoreField(core, F_SEQ, k + 1);
+    setCoreField(core, F_PHASE, 0);
+  }
+  const f = St.fmacs;
+  const cyc = (bs + f - 1) / f;
+  return task(cyc > 1 ? cyc : 1, COST_COMPUTE);
+}

@@ -1,0 +1,188 @@
+// The fabric's clock: one cycle = (1) cores whose task ends now wake from the timing wheel, (2) every
+// scheduled core runs at most one task, (3) edge injectors feed the streams, (4) scheduled routers move
+// wavelets. Only cores and routers with something to do are visited (active lists + a timing wheel for
+// busy cores), so an idle or busy-computing core costs nothing per cycle; empty cycles are skipped.
+//
+// Legend: t = St.now, the current cycle; a task started at t that lasts L cycles ends at t + L.
+import {
+  St, F_BUSY, F_ROW, F_COL, F_C, CORE_WORDS, STATS_WORDS, ST_CYCLES, ST_CORE_STEPS, ST_TASKS, ST_LAST,
+  cfg, coreField, setCoreField, bump, schedCore, schedInjector, wheelInsert,
+  CFG_MAGIC, CFG_ROWS, CFG_COLS, CFG_COLORS, CFG_RQ_LOG, CFG_CQ_LOG, CFG_PASS, CFG_FMACS, CFG_BUFFERS,
+  CFG_NSEQ, CFG_WHEEL_LOG, CFG_EDGE_CAP, CFG_RQ_DATA, CFG_RQ_HEAD, CFG_RQ_COUNT, CFG_RMASK, CFG_ROUTE,
+  CFG_LINK, CFG_CQ_DATA, CFG_CQ_HEAD, CFG_CQ_COUNT, CFG_CORE, CFG_CMARK, CFG_RMARK, CFG_WNEXT, CFG_WHEEL,
+  CFG_LIST_C0, CFG_LIST_C1, CFG_LIST_R0, CFG_LIST_R1, CFG_LIST_I0, CFG_LIST_I1, CFG_IMARK, CFG_COLOR_CH,
+  CFG_ROW_B, CFG_COL_K, CFG_COL_N, CFG_COL_START, CFG_INJ_PTR, CFG_INJ_LEN, CFG_INJ_POS, CFG_SINK_PTR,
+  CFG_SINK_POS, CFG_CSTATS, CFG_STATS, CFG_SLOTS, FABRIC_MAGIC,
+} from './state';
+import { routerStep, injectorStep } from './router';
+import { coreStepAxpy } from './core_axpy';
+import { coreStepGrad } from './core_grad';
+
+/** Number of u32 slots of the config block (the host checks it matches its own table). */
+export function fabricConfigSlots(): u32 {
+  return CFG_SLOTS;
+}
+
+/**
+ * Reads the config block the host wrote at `p` (zeroed state arrays, routes, data, streams) and
+ * prepares cycle 0. Returns 0, or 1 when the block's magic number is wrong.
+ */
+export function fabricInit(p: usize): u32 {
+  if (cfg(p, CFG_MAGIC) != FABRIC_MAGIC) return 1;
+  St.rows = cfg(p, CFG_ROWS);
+  St.cols = cfg(p, CFG_COLS);
+  St.nCores = St.rows * St.cols;
+  St.colors = cfg(p, CFG_COLORS);
+  St.rqLog = cfg(p, CFG_RQ_LOG);
+  St.rqDepth = 1 << St.rqLog;
+  St.rqMask = St.rqDepth - 1;
+  St.cqLog = cfg(p, CFG_CQ_LOG);
+  St.cqDepth = 1 << St.cqLog;
+  St.cqMask = St.cqDepth - 1;
+  St.pass = cfg(p, CFG_PASS);
+  St.fmacs = cfg(p, CFG_FMACS);
+  St.buffers = cfg(p, CFG_BUFFERS);
+  St.nseq = cfg(p, CFG_NSEQ);
+  St.wheelLog = cfg(p, CFG_WHEEL_LOG);
+  St.wheelMask = (1 << St.wheelLog) - 1;
+  St.edgeCap = cfg(p, CFG_EDGE_CAP);
+  St.rqData = cfg(p, CFG_RQ_DATA);
+  St.rqHead = cfg(p, CFG_RQ_HEAD);
+  St.rqCount = cfg(p, CFG_RQ_COUNT);
+  St.rmask = cfg(p, CFG_RMASK);
+  St.route = cfg(p, CFG_ROUTE);
+  St.link = cfg(p, CFG_LINK);
+  St.cqData = cfg(p, CFG_CQ_DATA);
+  St.cqHead = cfg(p, CFG_CQ_HEAD);
+  St.cqCount = cfg(p, CFG_CQ_COUNT);
+  St.core = cfg(p, CFG_CORE);
+  St.cmark = cfg(p, CFG_CMARK);
+  St.rmark = cfg(p, CFG_RMARK);
+  St.wnext = cfg(p, CFG_WNEXT);
+  St.wheel = cfg(p, CFG_WHEEL);
+  St.curC = cfg(p, CFG_LIST_C0);
+  St.nextC = cfg(p, CFG_LIST_C1);
+  St.curR = cfg(p, CFG_LIST_R0);
+  St.nextR = cfg(p, CFG_LIST_R1);
+  St.curI = cfg(p, CFG_LIST_I0);
+  St.nextI = cfg(p, CFG_LIST_I1);
+  St.imark = cfg(p, CFG_IMARK);
+  St.colorCh = cfg(p, CFG_COLOR_CH);
+  St.rowB = cfg(p, CFG_ROW_B);
+  St.colK = cfg(p, CFG_COL_K);
+  St.colN = cfg(p, CFG_COL_N);
+  St.colStart = cfg(p, CFG_COL_START);
+  St.injPtr = cfg(p, CFG_INJ_PTR);
+  St.injLen = cfg(p, CFG_INJ_LEN);
+  St.injPos = cfg(p, CFG_INJ_POS);
+  St.sinkPtr = cfg(p, CFG_SINK_PTR);
+  St.sinkPos = cfg(p, CFG_SINK_POS);
+  St.cstats = cfg(p, CFG_CSTATS);
+  St.stats = cfg(p, CFG_STATS);
+  St.nCurC = 0;
+  St.nNextC = 0;
+  St.nCurR = 0;
+  St.nNextR = 0;
+  St.nCurI = 0;
+  St.nNextI = 0;
+  St.wheelCount = 0;
+  St.now = 0;
+  // Core identities; the east flow of the axpy program starts at the first output it carries.
+  for (let r: u32 = 0; r < St.rows; r++) {
+    for (let c: u32 = 0; c < St.cols; c++) {
+      const core = r * St.cols + c;
+      setCoreField(core, F_ROW, r);
+      setCoreField(core, F_COL, c);
+      if (St.pass == 0) {
+        const start = load<u32>(St.colStart + (<usize>c << 2));
+        const end = load<u32>(St.colStart + (<usize>(c + 1) << 2));
+        setCoreField(core, F_C, c == 0 ? end : start);
+      }
+    }
+  }
+  // Cycle 0: every injector with words is active; St.now = 0 makes "next" mean cycle 0 here.
+  for (let c: u32 = 0; c < St.cols; c++) {
+    store<u32>(St.imark + (<usize>c << 2), 1);
+    store<u32>(St.nextI + (<usize>St.nNextI << 2), c);
+    St.nNextI++;
+  }
+  return 0;
+}
+
+@inline function swapLists(): void {
+  let p = St.curC; St.curC = St.nextC; St.nextC = p; St.nCurC = St.nNextC; St.nNextC = 0;
+  p = St.curR; St.curR = St.nextR; St.nextR = p; St.nCurR = St.nNextR; St.nNextR = 0;
+  p = St.curI; St.curI = St.nextI; St.nextI = p; St.nCurI = St.nNextI; St.nNextI = 0;
+}
+
+/** Steps one core: if idle, starts the next task its program can run and accounts its cycles. */
+@inline function stepCore(core: u32): void {
+  const cs = St.core + (<usize>(core * CORE_WORDS) << 2);
+  const now = St.now;
+  if (load<u32>(cs, F_BUSY << 2) > now) return; // still busy: the wheel wakes it
+  const r = St.pass == 0 ? coreStepAxpy(core) : coreStepGrad(core);
+  if (r == 0) return; // nothing runnable: sleeps until a wavelet or room arrives
+  const cycles = r >>> 2;
+  const until = now + cycles;
+  store<u32>(cs, until, F_BUSY << 2);
+  const sp = St.cstats + (<usize>(core * STATS_WORDS + (r & 3)) << 2);
+  store<u32>(sp, load<u32>(sp) + cycles);
+  bump(ST_TASKS, 1);
+  const lp = St.stats + (<usize>ST_LAST << 3);
+  if (<u64>until > load<u64>(lp)) store<u64>(lp, <u64>until);
+  if (cycles == 1) schedCore(core, now + 1);
+  else wheelInsert(core, until);
+}
+
+/**
+ * Runs up to `maxCycles` cycles. Returns 0 when the mesh went quiet (every stream consumed, every queue
+ * empty, every core idle: the cycle count is in stats[ST_CYCLES]), 1 when the budget ran out first.
+ */
+export function fabricRun(maxCycles: u32): u32 {
+  const end = St.now + maxCycles;
+  while (St.now < end) {
+    const now = St.now;
+    // the first cycle after init starts with the lists built for it
+    if (St.nCurC == 0 && St.nCurR == 0 && St.nCurI == 0) swapLists();
+    // 1. cores whose task ends now
+    const slot = St.wheel + (<usize>(now & St.wheelMask) << 2);
+    let w = load<u32>(slot);
+    if (w != 0) {
+      store<u32>(slot, 0);
+      while (w != 0) {
+        const core = w - 1;
+        w = load<u32>(St.wnext + (<usize>core << 2));
+        St.wheelCount--;
+        schedCore(core, now);
+      }
+    }
+    // 2. cores
+    bump(ST_CORE_STEPS, <u64>St.nCurC);
+    for (let i: u32 = 0; i < St.nCurC; i++) stepCore(load<u32>(St.curC + (<usize>i << 2)));
+    // 3. edge injectors
+    St.edgeUsed = 0;
+    for (let i: u32 = 0; i < St.nCurI; i++) injectorStep(load<u32>(St.curI + (<usize>i << 2)));
+    // 4. routers (the list may grow while we walk it: cores popping full queues wake their router now)
+    for (let i: u32 = 0; i < St.nCurR; i++) routerStep(load<u32>(St.curR + (<usize>i << 2)));
+    // next cycle
+    St.nCurC = 0;
+    St.nCurR = 0;
+    St.nCurI = 0;
+    St.now = now + 1;
+    swapLists();
+    if (St.nCurC == 0 && St.nCurR == 0 && St.nCurI == 0) {
+      if (St.wheelCount == 0) {
+        store<u64>(St.stats + (<usize>ST_CYCLES << 3), load<u64>(St.stats + (<usize>ST_LAST << 3)));
+        return 0;
+      }
+      // skip the empty cycles up to the next task end
+      while (load<u32>(St.wheel + (<usize>(St.now & St.wheelMask) << 2)) == 0) St.now++;
+    }
+  }
+  return 1;
+}
+
+/** The current cycle (for progress reports). */
+export function fabricNow(): u32 {
+  return St.now;
+}

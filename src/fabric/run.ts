@@ -1,0 +1,218 @@
+// runFabric: one layer's pass on a simulated mesh with real numbers: seeded inputs and weights (or
+// yours), the per-column weight streams at the edge, the cycle-level run, the result checked against
+// the plain-TS reference kernels (src/ref/sparse.ts) under a named error bound, and the statistics.
+//
+// Legend: B, K, N = batch, input and output features; R x C = the mesh; Xt [K, B], dYt [N, B] feature-major.
+import { requireNumber, requireInt } from '../errors.js';
+import { spmmDeltaRef, spmmForwardRef, spmmGradRef } from '../ref/sparse.js';
+import { randomStream, randomValues, type WeightStream } from '../sparse/stream.js';
+import type { Flavor } from '../wasm/module.js';
+import { fabricMachine, type FabricMachine } from './defaults.js';
+import { CSTAT, CSTAT_WORDS } from './layout.js';
+import { mapLayer, type FabricMapping, type FabricPass } from './mapping.js';
+import { modelCycles } from './model.js';
+import { FabricSim, type SimCounters } from './sim.js';
+import { columnStreams } from './streams.js';
+
+export interface FabricRunOptions {
+  rows: number;
+  cols: number;
+  batch: number;
+  in: number;
+  out: number;
+  /** Fraction of zero weights (unstructured, exact count). Default 0. Ignored when `weights` is given. */
+  sparsity?: number;
+  pass?: FabricPass;
+  seed?: number;
+  machine?: Partial<FabricMachine>;
+  /** Your weights (K = in, N = out); default: a seeded random stream at `sparsity`. */
+  weights?: WeightStream;
+  /** Your activations: Xt [K, B] (forward, gradient) and dYt [N, B] (delta, gradient); default seeded. */
+  xt?: Float32Array;
+  dyt?: Float32Array;
+  /** Compare with the reference kernels (default true). */
+  check?: boolean;
+  flavor?: Flavor;
+  onProgress?: (cycle: number) => void;
+}
+
+export interface CycleBreakdown {
+  streaming: number;
+  computing: number;
+  reducing: number;
+  waiting: number;
+}
+
+export interface FabricResult {
+  pass: FabricPass;
+  rows: number;
+  cols: number;
+  batch: number;
+  in: number;
+  out: number;
+  /** Actual fraction of zero weights of the layer. */
+  sparsity: number;
+  seed: number;
+  usedRows: number;
+  usedCols: number;
+  cycles: number;
+  /** Closed-form prediction at the layer's density (see model.ts). */
+  modelCycles: number;
+  /** FMACs the cores did (one per sample per non-zero weight). */
+  fmacs: number;
+  /** fmacs / (F · R · C · cycles): achieved over peak of the whole mesh. */
+  efficiency: number;
+  /** Non-zero weights that entered the mesh (each multicast to every used row of its column). */
+  weightsStreamed: number;
+  /** Wavelets injected at the edge (counts, deltas and values). */
+  streamWavelets: number;
+  zeroWeightsSkipped: number;
+  /** Largest |mesh − reference| over the result (NaN when not checked). */
+  maxAbsError: number;
+  /** Largest ratio of the error to its bound (f32 summation bound, see docs/fabric.md); ≤ 1 passes. */
+  errorBoundRatio: number;
+  /** Share of core-cycles computing (over all R·C cores). */
+  coreUtilization: number;
+  /** Wavelets moved between routers over (directed mesh links · cycles). */
+  linkUtilization: number;
+  /** Share of all R·C core-cycles by cause. */
+  breakdown: CycleBreakdown;
+  /** The same in core-cycles. */
+  breakdownCoreCycles: CycleBreakdown;
+  counters: SimCounters;
+  /** R·C·cycles / simulation wall seconds. */
+  simCoreCyclesPerSecond: number;
+  /** Seconds of the cycle loop alone. */
+  simSeconds: number;
+  /** Seconds of everything (inputs, streams, setup, run, check). */
+  wallSeconds: number;
+  /** Bytes of the simulator's memory and the largest data of one simulated core. */
+  memoryBytes: number;
+  maxCoreBytes: number;
+  machine: FabricMachine;
+}
+
+export interface FabricRun {
+  result: FabricResult;
+  /** Busy cycles per core of the R x C mesh, row-major (0 for unused cores). */
+  busy: Uint32Array;
+  /** The pass's output: Yt [N, B], dXt [K, B] or g [nnz] (stream order). */
+  output: Float32Array;
+  mapping: FabricMapping;
+}
+
+const U = 2 ** -24;
+
+/** Runs one pass of one layer on the mesh and checks it. */
+export function runFabric(o: FabricRunOptions): FabricRun {
+  const t0 = performance.now();
+  const pass = o.pass ?? 'forward';
+  const seed = requireInt('seed', o.seed ?? 1, 0);
+  const machine = fabricMachine(o.machine);
+  const shape = { B: o.batch, K: o.in, N: o.out };
+  const mesh = { rows: o.rows, cols: o.cols };
+  const mapping = mapLayer(shape, mesh, pass, machine);
+  const { B, K, N } = shape;
+  let ws = o.weights;
+  if (ws) {
+    if (ws.K !== K || ws.N !== N) throw new RangeError(`weights: expected a ${K}x${N} stream, got ${ws.K}x${ws.N}`);
+  } else {
+    ws = randomStream(K, N, requireNumber('sparsity', o.sparsity ?? 0, 0, 1), seed);
+  }
+  const xt = o.xt ?? (pass !== 'delta' ? randomValues(K * B, seed + 101) : undefined);
+  const dyt = o.dyt ?? (pass !== 'forward' ? randomValues(N * B, seed + 202) : undefined);
+  if (xt && xt.length !== K * B) throw new RangeError(`xt: expected ${K * B} values (K·B), got ${xt.length}`);
+  if (dyt && dyt.length !== N * B) throw new RangeError(`dyt: expected ${N * B} values (N·B), got ${dyt.length}`);
+  const streams = columnStreams(ws, pass, mapping.kStarts, mapping.nStarts);
+  const sim = new FabricSim(mapping, machine, streams, { a: pass === 'delta' ? dyt! : xt!, b: dyt }, o.flavor);
+  const s0 = performance.now();
+  sim.run({ onProgress: o.onProgress });
+  const simSeconds = (performance.now() - s0) / 1000;
+  const output = sim.output();
+  const counters = sim.counters();
+
+  let maxAbsError = NaN;
+  let errorBoundRatio = NaN;
+  if (o.check !== false) {
+    const ref = new Float32Array(output.length);
+    const absRef = new Float32Array(output.length);
+    const absWs = { ...ws, words: ws.words.slice() };
+    const absVals = new Float32Array(absWs.words.buffer);
+    let p = 0;
+    for (let k = 0; k < K; k++) {
+      const c = absWs.words[p++];
+      for (let j = 0; j < c; j++, p += 2) absVals[p + 1] = Math.abs(absVals[p + 1]);
+    }
+    const abs = (a: Float32Array) => a.map(Math.abs);
+    let terms: number;
+    if (pass === 'forward') {
+      spmmForwardRef(ref, xt!, ws.words, K, N, B);
+      spmmForwardRef(absRef, abs(xt!), absWs.words, K, N, B);
+      terms = K + mapping.usedCols;
+    } else if (pass === 'delta') {
+      spmmDeltaRef(ref, dyt!, ws.words, K, N, B);
+      spmmDeltaRef(absRef, abs(dyt!), absWs.words, K, N, B);
+      terms = N + mapping.usedCols;
+    } else {
+      spmmGradRef(ref, xt!, dyt!, ws.words, K, N, B);
+      spmmGradRef(absRef, abs(xt!), abs(dyt!), ws.words, K, N, B);
+      terms = B + mapping.usedRows;
+    }
+    // f32 summation in any order: |error| <= γ_n · Σ|terms| with γ_n ≈ n·u (u = 2^-24); the reference
+    // rounds too, so the bound is doubled; +1e-30 keeps exact zeros comparable.
+    maxAbsError = 0;
+    errorBoundRatio = 0;
+    for (let i = 0; i < output.length; i++) {
+      const e = Math.abs(output[i] - ref[i]);
+      if (!(e <= maxAbsError)) maxAbsError = e;
+      const bound = 2 * (terms + 2) * U * absRef[i] + 1e-30;
+      const r = e / bound;
+      if (!(r <= errorBoundRatio)) errorBoundRatio = r;
+    }
+  }
+
+  const { rows: R, cols: C } = mesh;
+  const { usedRows: Ru, usedCols: Cu } = mapping;
+  const cycles = counters.cycles;
+  const cc = sim.coreCycles();
+  const busy = new Uint32Array(R * C);
+  const bd = { streaming: 0, computing: 0, reducing: 0, waiting: 0 };
+  for (let r = 0; r < Ru; r++) {
+    for (let c = 0; c < Cu; c++) {
+      const i = (r * Cu + c) * CSTAT_WORDS;
+      bd.streaming += cc[i + CSTAT.STREAM];
+      bd.computing += cc[i + CSTAT.COMPUTE];
+      bd.reducing += cc[i + CSTAT.REDUCE];
+      busy[r * C + c] = cc[i + CSTAT.STREAM] + cc[i + CSTAT.COMPUTE] + cc[i + CSTAT.REDUCE];
+    }
+  }
+  const coreCycles = R * C * cycles;
+  bd.waiting = coreCycles - bd.streaming - bd.computing - bd.reducing;
+  const frac = (x: number) => (coreCycles > 0 ? x / coreCycles : 0);
+  const links = 2 * (R * (C - 1) + C * (R - 1));
+  const nnz = ws.nnz;
+  const density = nnz / (K * N);
+  const result: FabricResult = {
+    pass, rows: R, cols: C, batch: B, in: K, out: N, sparsity: 1 - density, seed,
+    usedRows: Ru, usedCols: Cu, cycles,
+    modelCycles: Math.round(modelCycles(shape, mesh, pass, machine, density).cycles),
+    fmacs: counters.fmacs,
+    efficiency: cycles > 0 ? counters.fmacs / (machine.fmacsPerCycle * coreCycles) : 0,
+    weightsStreamed: nnz,
+    streamWavelets: counters.injected,
+    zeroWeightsSkipped: K * N - nnz,
+    maxAbsError, errorBoundRatio,
+    coreUtilization: frac(bd.computing),
+    linkUtilization: links > 0 && cycles > 0 ? counters.hops / (links * cycles) : 0,
+    breakdown: { streaming: frac(bd.streaming), computing: frac(bd.computing), reducing: frac(bd.reducing), waiting: frac(bd.waiting) },
+    breakdownCoreCycles: bd,
+    counters,
+    simCoreCyclesPerSecond: simSeconds > 0 ? coreCycles / simSeconds : 0,
+    simSeconds,
+    wallSeconds: (performance.now() - t0) / 1000,
+    memoryBytes: sim.memoryBytes,
+    maxCoreBytes: mapping.maxCoreBytes,
+    machine,
+  };
+  return { result, busy, output, mapping };
+}

@@ -1,0 +1,319 @@
+// One mapped pass on one simulated mesh: builds the Wasm instance (its own memory, sized by what the
+// mapping uses), writes the config block, routes, per-core data and column streams, runs the cycle loop
+// of assembly/fabric in chunks, and reads results and statistics through typed views.
+//
+// Legend: B, K, N = batch, input and output features; Ru x Cu = used rows x columns; Bs = a row's batch
+// slice. Activations are feature-major: Xt [K, B], Yt [N, B], dYt [N, B], dXt [K, B]; g [nnz] is in the
+// weight stream's order.
+import { Wasm, type Flavor } from '../wasm/module.js';
+import type { FabricMachine } from './defaults.js';
+import type { FabricMapping } from './mapping.js';
+import type { ColumnStreams } from './streams.js';
+import {
+  AXPY_COLORS, CFG, CFG_SLOTS, CORE_WORDS, CSTAT_WORDS, F, FABRIC_MAGIC, GRAD_COLORS, MemoryPlan, NCH, NDIR,
+  STAT, STAT_WORDS,
+} from './layout.js';
+
+interface FabricExports {
+  fabricInit(p: number): number;
+  fabricRun(maxCycles: number): number;
+  fabricNow(): number;
+  fabricConfigSlots(): number;
+}
+
+/** Inputs of a pass: `a` = Xt (forward, gradient) or dYt (delta); `b` = dYt (gradient). */
+export interface PassInputs {
+  a: Float32Array;
+  b?: Float32Array;
+}
+
+export interface SimCounters {
+  cycles: number;
+  hops: number;
+  rampIn: number;
+  rampOut: number;
+  injected: number;
+  sunk: number;
+  fmacs: number;
+  tasks: number;
+  routerSteps: number;
+  coreSteps: number;
+}
+
+export interface RunProgress {
+  /** Cycles per call into the simulator between progress reports. Default 20,000. */
+  chunkCycles?: number;
+  /** Called after each chunk with the current cycle. */
+  onProgress?: (cycle: number) => void;
+  /** Stop with an error past this many cycles (a deadlock guard). */
+  maxCycles?: number;
+}
+
+const log2 = (n: number) => Math.round(Math.log2(n));
+const nextPow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(2, n)));
+
+export class FabricSim {
+  readonly mapping: FabricMapping;
+  readonly machine: FabricMachine;
+  readonly wasm: Wasm<FabricExports>;
+  /** Bytes of the simulator's memory (the Wasm instance's linear memory). */
+  readonly memoryBytes: number;
+  private readonly p: Record<string, number> = {};
+  private readonly dataOff: Float64Array;
+  private readonly streams: ColumnStreams;
+  private readonly isGrad: boolean;
+
+  constructor(mapping: FabricMapping, machine: FabricMachine, streams: ColumnStreams, inputs: PassInputs, flavor?: Flavor) {
+    this.mapping = mapping;
+    this.machine = machine;
+    this.streams = streams;
+    const { usedRows: Ru, usedCols: Cu, pass } = mapping;
+    this.isGrad = pass === 'gradient';
+    const pc = this.isGrad ? GRAD_COLORS : AXPY_COLORS;
+    const NC = pc.colors;
+    const cores = Ru * Cu;
+    const rq = machine.routerQueueWavelets;
+    const cq = machine.coreQueueWavelets;
+    const { colK, colN, colStart, nseq } = this.columnTables();
+    const rowB = new Uint32Array(Ru);
+    for (let r = 0; r < Ru; r++) rowB[r] = mapping.bStarts[r + 1] - mapping.bStarts[r];
+    const maxBs = Math.max(...rowB);
+    const wheel = nextPow2(Math.max(16, Math.ceil(maxBs / machine.fmacsPerCycle) + 2));
+    // per-core data blocks (f32 elements), 16-byte aligned
+    this.dataOff = new Float64Array(cores + 1);
+    for (let r = 0; r < Ru; r++) {
+      for (let c = 0; c < Cu; c++) {
+        const i = r * Cu + c;
+        const el = this.isGrad
+          ? rowB[r] * (colK[c] + colN[c] + 1) + machine.partialFifoDepth
+          : rowB[r] * (colK[c] + machine.accumulatorBuffers + (colStart[c + 1] - colStart[c]));
+        this.dataOff[i + 1] = this.dataOff[i] + Math.ceil(el / 4) * 16;
+      }
+    }
+    const streamWords = streams.words.reduce((s, w) => s + w.length, 0);
+    const sinkWords = this.isGrad ? streams.nnz.reduce((s, z) => s + z, 0) : 0;
+    const plan = new MemoryPlan()
+      .add('config', 4 * CFG_SLOTS)
+      .add('stats', 8 * STAT_WORDS)
+      .add('rqData', cores * NC * rq * 8)
+      .add('rqHead', cores * NC).add('rqCount', cores * NC).add('rmask', cores)
+      .add('route', cores * NC * 5)
+      .add('link', cores * NDIR * 4)
+      .add('cqData', cores * NCH * cq * 4)
+      .add('cqHead', cores * NCH).add('cqCount', cores * NCH)
+      .add('core', cores * CORE_WORDS * 4)
+      .add('cmark', cores * 4).add('rmark', cores * 4).add('wnext', cores * 4)
+      .add('wheel', wheel * 4)
+      .add('listC0', cores * 4 + 64).add('listC1', cores * 4 + 64)
+      .add('listR0', cores * 8 + 64).add('listR1', cores * 8 + 64)
+      .add('listI0', Cu * 4 + 64).add('listI1', Cu * 4 + 64).add('imark', Cu * 4)
+      .add('colorCh', NC)
+      .add('rowB', Ru * 4).add('colK', Cu * 4).add('colN', Cu * 4).add('colStart', (Cu + 1) * 4)
+      .add('injPtr', Cu * 4).add('injLen', Cu * 4).add('injPos', Cu * 4)
+      .add('sinkPtr', Cu * 4).add('sinkPos', Cu * 4)
+      .add('cstats', cores * CSTAT_WORDS * 4)
+      .add('streams', streamWords * 4)
+      .add('sinks', sinkWords * 4)
+      .add('data', this.dataOff[cores] + 16, 64);
+    const initial = plan.totalBytes + (1 << 20);
+    this.wasm = new Wasm<FabricExports>({ flavor, initialBytes: initial, maximumBytes: initial + (64 << 20), scratchBytes: 0 });
+    const w = this.wasm;
+    if (w.exports.fabricConfigSlots() !== CFG_SLOTS) {
+      throw new Error(`fabric: the wasm module's config block has ${w.exports.fabricConfigSlots()} slots, the host ${CFG_SLOTS}: rebuild (npm run build:wasm)`);
+    }
+    for (const r of plan.regions) this.p[r.name] = w.arena.alloc(r.bytes, r.align);
+    this.memoryBytes = w.memory.buffer.byteLength;
+    const p = this.p;
+    // tables
+    w.u32(p.rowB, Ru).set(rowB);
+    w.u32(p.colK, Cu).set(colK);
+    w.u32(p.colN, Cu).set(colN);
+    w.u32(p.colStart, Cu + 1).set(colStart);
+    w.u8(p.colorCh, NC).set(pc.channel);
+    // routes
+    const route = w.u8(p.route, cores * NC * 5);
+    for (let r = 0; r < Ru; r++) {
+      for (let c = 0; c < Cu; c++) {
+        const base = (r * Cu + c) * NC * 5;
+        pc.routes(r, c, Ru, Cu, (color, inDir, out) => { route[base + color * 5 + inDir] = out; });
+      }
+    }
+    // core data pointers and inputs
+    const core = w.u32(p.core, cores * CORE_WORDS);
+    for (let i = 0; i < cores; i++) core[i * CORE_WORDS + F.DATA] = p.data + this.dataOff[i];
+    this.writeInputs(inputs, rowB, colK, colN);
+    // column streams and sinks
+    let sp = p.streams;
+    let kp = p.sinks;
+    const injPtr = w.u32(p.injPtr, Cu);
+    const injLen = w.u32(p.injLen, Cu);
+    const sinkPtr = w.u32(p.sinkPtr, Cu);
+    for (let c = 0; c < Cu; c++) {
+      const s = streams.words[c];
+      w.u32(sp, s.length).set(s);
+      injPtr[c] = sp;
+      injLen[c] = s.length;
+      sp += 4 * s.length;
+      sinkPtr[c] = kp;
+      if (this.isGrad) kp += 4 * streams.nnz[c];
+    }
+    // config block
+    const cfg = w.u32(p.config, CFG_SLOTS);
+    const set = (slot: number, v: number) => { cfg[slot] = v; };
+    set(CFG.MAGIC, FABRIC_MAGIC);
+    set(CFG.ROWS, Ru); set(CFG.COLS, Cu); set(CFG.COLORS, NC);
+    set(CFG.RQ_LOG, log2(rq)); set(CFG.CQ_LOG, log2(cq));
+    set(CFG.PASS, this.isGrad ? 1 : 0);
+    set(CFG.FMACS, machine.fmacsPerCycle);
+    set(CFG.BUFFERS, this.isGrad ? machine.partialFifoDepth : machine.accumulatorBuffers);
+    set(CFG.NSEQ, nseq);
+    set(CFG.WHEEL_LOG, log2(wheel));
+    set(CFG.EDGE_CAP, machine.edgeWaveletsPerCycle);
+    const names: Array<[number, string]> = [
+      [CFG.RQ_DATA, 'rqData'], [CFG.RQ_HEAD, 'rqHead'], [CFG.RQ_COUNT, 'rqCount'], [CFG.RMASK, 'rmask'],
+      [CFG.ROUTE, 'route'], [CFG.LINK, 'link'], [CFG.CQ_DATA, 'cqData'], [CFG.CQ_HEAD, 'cqHead'],
+      [CFG.CQ_COUNT, 'cqCount'], [CFG.CORE, 'core'], [CFG.CMARK, 'cmark'], [CFG.RMARK, 'rmark'],
+      [CFG.WNEXT, 'wnext'], [CFG.WHEEL, 'wheel'], [CFG.LIST_C0, 'listC0'], [CFG.LIST_C1, 'listC1'],
+      [CFG.LIST_R0, 'listR0'], [CFG.LIST_R1, 'listR1'], [CFG.LIST_I0, 'listI0'], [CFG.LIST_I1, 'listI1'],
+      [CFG.IMARK, 'imark'], [CFG.COLOR_CH, 'colorCh'], [CFG.ROW_B, 'rowB'], [CFG.COL_K, 'colK'],
+      [CFG.COL_N, 'colN'], [CFG.COL_START, 'colStart'], [CFG.INJ_PTR, 'injPtr'], [CFG.INJ_LEN, 'injLen'],
+      [CFG.INJ_POS, 'injPos'], [CFG.SINK_PTR, 'sinkPtr'], [CFG.SINK_POS, 'sinkPos'], [CFG.CSTATS, 'cstats'],
+      [CFG.STATS, 'stats'],
+    ];
+    for (const [slot, name] of names) set(slot, p[name]);
+    if (w.exports.fabricInit(p.config) !== 0) throw new Error('fabric: the wasm module rejected the config block');
+  }
+
+  /** Per-column tables of the pass: input features (colK), N features (colN), output block starts, outputs. */
+  private columnTables() {
+    const { pass, usedCols: Cu, kStarts, nStarts, shape } = this.mapping;
+    const colK = new Uint32Array(Cu);
+    const colN = new Uint32Array(Cu);
+    for (let c = 0; c < Cu; c++) {
+      const kc = kStarts[c + 1] - kStarts[c];
+      const nc = nStarts[c + 1] - nStarts[c];
+      colK[c] = pass === 'delta' ? nc : kc;
+      colN[c] = pass === 'delta' ? kc : nc;
+    }
+    const colStart = pass === 'forward' ? nStarts : kStarts;
+    const nseq = pass === 'forward' ? shape.N : shape.K;
+    return { colK, colN, colStart, nseq };
+  }
+
+  /** Copies each core's slices of the inputs into its data block. */
+  private writeInputs(inputs: PassInputs, rowB: Uint32Array, colK: Uint32Array, colN: Uint32Array): void {
+    const { usedRows: Ru, usedCols: Cu, bStarts, kStarts, nStarts, shape, pass } = this.mapping;
+    const B = shape.B;
+    const inStarts = pass === 'delta' ? nStarts : kStarts;
+    const mem = this.wasm.f32(0, this.wasm.memory.buffer.byteLength >>> 2);
+    for (let r = 0; r < Ru; r++) {
+      const b0 = bStarts[r];
+      const bs = rowB[r];
+      for (let c = 0; c < Cu; c++) {
+        const base = (this.p.data + this.dataOff[r * Cu + c]) >>> 2;
+        for (let f = 0; f < colK[c]; f++) {
+          const g = inStarts[c] + f;
+          mem.set(inputs.a.subarray(g * B + b0, g * B + b0 + bs), base + f * bs);
+        }
+        if (this.isGrad) {
+          const dy = base + colK[c] * bs;
+          for (let f = 0; f < colN[c]; f++) {
+            const g = nStarts[c] + f;
+            mem.set(inputs.b!.subarray(g * B + b0, g * B + b0 + bs), dy + f * bs);
+          }
+        }
+      }
+    }
+  }
+
+  /** Runs the mesh until it goes quiet; throws if it stops with work left (a deadlock) or runs past maxCycles. */
+  run(opts: RunProgress = {}): void {
+    const chunk = opts.chunkCycles ?? 20_000;
+    const limit = opts.maxCycles ?? Infinity;
+    const ex = this.wasm.exports;
+    for (;;) {
+      const status = ex.fabricRun(chunk);
+      const now = ex.fabricNow() >>> 0;
+      opts.onProgress?.(now);
+      if (status === 0) break;
+      if (now > limit) throw new Error(`fabric: the simulation passed ${limit} cycles without finishing (deadlock or a far too small limit)`);
+    }
+    this.checkFinished();
+  }
+
+  /** After the mesh went quiet: every stream consumed and every core at the end of its program. */
+  private checkFinished(): void {
+    const { usedRows: Ru, usedCols: Cu } = this.mapping;
+    const w = this.wasm;
+    const injPos = w.u32(this.p.injPos, Cu);
+    for (let c = 0; c < Cu; c++) {
+      if (injPos[c] !== this.streams.words[c].length) throw new Error(`fabric: deadlock: column ${c} consumed ${injPos[c]} of ${this.streams.words[c].length} stream words`);
+    }
+    const core = w.u32(this.p.core, Ru * Cu * CORE_WORDS);
+    const nseq = this.columnTables().nseq;
+    for (let i = 0; i < Ru * Cu; i++) {
+      const seq = core[i * CORE_WORDS + F.SEQ];
+      const freed = core[i * CORE_WORDS + F.B];
+      const ok = this.isGrad ? seq === nseq && core[i * CORE_WORDS + F.C] === 0 : seq === nseq && freed === nseq;
+      if (!ok) throw new Error(`fabric: deadlock: core (${Math.floor(i / Cu)}, ${i % Cu}) stopped at row ${seq} of ${nseq}`);
+    }
+    if (this.isGrad) {
+      const sinkPos = w.u32(this.p.sinkPos, Cu);
+      for (let c = 0; c < Cu; c++) {
+        if (sinkPos[c] !== this.streams.nnz[c]) throw new Error(`fabric: column ${c} sent ${sinkPos[c]} of ${this.streams.nnz[c]} gradients out`);
+      }
+    }
+  }
+
+  counters(): SimCounters {
+    const s = new BigUint64Array(this.wasm.memory.buffer, this.p.stats, STAT_WORDS);
+    const n = (i: number) => Number(s[i]);
+    return {
+      cycles: n(STAT.CYCLES), hops: n(STAT.HOPS), rampIn: n(STAT.RAMP_IN), rampOut: n(STAT.RAMP_OUT),
+      injected: n(STAT.INJECTED), sunk: n(STAT.SUNK), fmacs: n(STAT.FMACS), tasks: n(STAT.TASKS),
+      routerSteps: n(STAT.ROUTER_STEPS), coreSteps: n(STAT.CORE_STEPS),
+    };
+  }
+
+  /** Per used core (row-major Ru x Cu), 4 u32: streaming, computing, reducing cycles, spare (a copy). */
+  coreCycles(): Uint32Array {
+    const { usedRows: Ru, usedCols: Cu } = this.mapping;
+    return this.wasm.u32(this.p.cstats, Ru * Cu * CSTAT_WORDS).slice();
+  }
+
+  /** The pass's result: Yt [N, B] (forward), dXt [K, B] (delta), g [nnz] in stream order (gradient). */
+  output(): Float32Array {
+    const { usedRows: Ru, usedCols: Cu, bStarts, kStarts, nStarts, shape, pass } = this.mapping;
+    const w = this.wasm;
+    if (this.isGrad) {
+      const total = this.streams.nnz.reduce((s, z) => s + z, 0);
+      const g = new Float32Array(total);
+      const sinkPtr = w.u32(this.p.sinkPtr, Cu);
+      for (let c = 0; c < Cu; c++) {
+        const vals = w.f32(sinkPtr[c], this.streams.nnz[c]);
+        const order = this.streams.order![c];
+        for (let j = 0; j < vals.length; j++) g[order[j]] = vals[j];
+      }
+      return g;
+    }
+    const B = shape.B;
+    const outStarts = pass === 'forward' ? nStarts : kStarts;
+    const outLen = pass === 'forward' ? shape.N : shape.K;
+    const { colK } = this.columnTables();
+    const y = new Float32Array(outLen * B);
+    const mem = w.f32(0, w.memory.buffer.byteLength >>> 2);
+    const A = this.machine.accumulatorBuffers;
+    for (let r = 0; r < Ru; r++) {
+      const b0 = bStarts[r];
+      const bs = bStarts[r + 1] - b0;
+      for (let c = 0; c < Cu; c++) {
+        const base = ((this.p.data + this.dataOff[r * Cu + c]) >>> 2) + (colK[c] + A) * bs;
+        for (let o = outStarts[c]; o < outStarts[c + 1]; o++) {
+          const at = base + (o - outStarts[c]) * bs;
+          y.set(mem.subarray(at, at + bs), o * B + b0);
+        }
+      }
+    }
+    return y;
+  }
+}
