@@ -1,14 +1,17 @@
 // Plain-TS reference for the nn kernels (the living spec): simple loops in f64, results stored to f32.
 // Feature-major layout: a tensor of F features for B samples is [F, B] (row f = feature f, batch contiguous).
 // Legend: N = features of a bias, C = classes, F = features normalised by LayerNorm, B = batch, n = length.
+// Arrays may be Float64Array too (finite-difference checks run the reference in f64 end to end).
+
+export type Vec = Float32Array | Float64Array;
 
 /** Yt[n,b] += bias[n]. */
-export function biasAddRef(y: Float32Array, bias: Float32Array, N: number, B: number): void {
+export function biasAddRef(y: Vec, bias: Vec, N: number, B: number): void {
   for (let n = 0; n < N; n++) for (let b = 0; b < B; b++) y[n * B + b] += bias[n];
 }
 
 /** db[n] (+)= Σ_b dYt[n,b]. */
-export function biasGradRef(db: Float32Array, dy: Float32Array, N: number, B: number, accumulate = false): void {
+export function biasGradRef(db: Vec, dy: Vec, N: number, B: number, accumulate = false): void {
   for (let n = 0; n < N; n++) {
     let s = 0;
     for (let b = 0; b < B; b++) s += dy[n * B + b];
@@ -17,12 +20,12 @@ export function biasGradRef(db: Float32Array, dy: Float32Array, N: number, B: nu
 }
 
 /** y = max(x, 0). */
-export function reluRef(y: Float32Array, x: Float32Array, n: number): void {
+export function reluRef(y: Vec, x: Vec, n: number): void {
   for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;
 }
 
 /** dx = dy where x > 0, else 0. */
-export function reluBackwardRef(dx: Float32Array, dy: Float32Array, x: Float32Array, n: number): void {
+export function reluBackwardRef(dx: Vec, dy: Vec, x: Vec, n: number): void {
   for (let i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
 }
 
@@ -30,7 +33,7 @@ const S2PI = Math.sqrt(2 / Math.PI);
 const C3 = 0.044715;
 
 /** GELU, tanh approximation (PyTorch approximate='tanh'): 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))). */
-export function geluRef(y: Float32Array, x: Float32Array, n: number): void {
+export function geluRef(y: Vec, x: Vec, n: number): void {
   for (let i = 0; i < n; i++) {
     const v = x[i];
     y[i] = 0.5 * v * (1 + Math.tanh(S2PI * (v + C3 * v * v * v)));
@@ -38,7 +41,7 @@ export function geluRef(y: Float32Array, x: Float32Array, n: number): void {
 }
 
 /** d/dx of geluRef times dy. */
-export function geluBackwardRef(dx: Float32Array, dy: Float32Array, x: Float32Array, n: number): void {
+export function geluBackwardRef(dx: Vec, dy: Vec, x: Vec, n: number): void {
   for (let i = 0; i < n; i++) {
     const v = x[i];
     const t = Math.tanh(S2PI * (v + C3 * v * v * v));
@@ -51,8 +54,8 @@ export function geluBackwardRef(dx: Float32Array, dy: Float32Array, x: Float32Ar
  * Returns the mean loss over the batch; writes dlogits [C,B] = (softmax - onehot)/B when given.
  */
 export function softmaxCrossEntropyRef(
-  dlogits: Float32Array | null,
-  logits: Float32Array,
+  dlogits: Vec | null,
+  logits: Vec,
   labels: Int32Array,
   C: number,
   B: number,
@@ -75,8 +78,8 @@ export function softmaxCrossEntropyRef(
 
 /** LayerNorm over the F features of each sample: y = (x - mean)/√(var + eps)·gamma + beta; saves mean, rstd [B]. */
 export function layerNormRef(
-  y: Float32Array, mean: Float32Array, rstd: Float32Array,
-  x: Float32Array, gamma: Float32Array, beta: Float32Array, F: number, B: number, eps: number,
+  y: Vec, mean: Vec, rstd: Vec,
+  x: Vec, gamma: Vec, beta: Vec, F: number, B: number, eps: number,
 ): void {
   for (let b = 0; b < B; b++) {
     let s = 0;
@@ -93,8 +96,8 @@ export function layerNormRef(
 
 /** LayerNorm backward: dx [F,B]; dgamma, dbeta [F] (overwritten, or added to with accumulate). */
 export function layerNormBackwardRef(
-  dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
-  dy: Float32Array, x: Float32Array, mean: Float32Array, rstd: Float32Array, gamma: Float32Array,
+  dx: Vec, dgamma: Vec, dbeta: Vec,
+  dy: Vec, x: Vec, mean: Vec, rstd: Vec, gamma: Vec,
   F: number, B: number, accumulate = false,
 ): void {
   const dg = new Float64Array(F);
