@@ -2,13 +2,16 @@
 // medians (tinybench) of spmm forward (SIMD, scalar), delta and gradient on B = 256, K = N = 1024 across
 // sparsities, against the dense WASM GEMM of the same shape when the module exports one, and SciPy CSR
 // (one thread) measured in a Python child process on the same shape in the same run.
-// Run: npm run build && node dist/bench/sparse-quick.js [--quick] [--no-python]
+// Writes bench/results/sparse-quick.json (atomically). Run: npm run build && node dist/bench/sparse-quick.js [--quick] [--no-python]
 import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { Bench } from 'tinybench';
 import { Wasm } from '../src/wasm/module.js';
 import { randomStream } from '../src/sparse/stream.js';
 import { randomF32 } from '../src/ref/rng.js';
 import { putStream, spmmDelta, spmmForward, spmmGrad } from '../src/kernels/sparse.js';
+import { writeJsonAtomic } from '../src/io/atomic.js';
+import { rootPath } from '../src/paths.js';
 
 const quick = process.argv.includes('--quick');
 const python = !process.argv.includes('--no-python');
@@ -84,6 +87,21 @@ async function main(): Promise<void> {
     );
   }
   for (const [s, ms] of Object.entries(scipy)) console.log(`scipy csr (Wᵀ as CSR) @ Xt   sparsity ${s}: ${ms.toFixed(3)} ms`);
+  const out = rootPath('bench', 'results', 'sparse-quick.json');
+  writeJsonAtomic(out, {
+    machine: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, node ${process.version}`,
+    date: new Date().toISOString(),
+    shape: { B, K, N },
+    denseGemmTnMs: Number.isFinite(denseMs) ? denseMs : null,
+    scipyCsrForwardMs: scipy,
+    rows: rows.map((r) => ({
+      ...r,
+      shape: { B, K, N },
+      vsDense: Number.isFinite(denseMs) ? denseMs / r.medianMs : null,
+      vsScipy: r.kernel.startsWith('spmm-fwd') && scipy[String(r.sparsity)] ? scipy[String(r.sparsity)] / r.medianMs : null,
+    })),
+  });
+  console.log(`wrote ${out}`);
 }
 
 function rates(flop: number, eff: number, ms: number): { gflops: number; effGflops: number } {
