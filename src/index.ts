@@ -11,3 +11,7 @@ export * from './nn/index.js';
 export * from './io/index.js';
 export * from './data/index.js';
 export * from './train/index.js';
+export { estimate, estimateGpu, claims, runEstimate, loadSpec, loadSpecs, defaultSpecs, preset, presets, presetNames, resolveModel, modelFromObject, perfModelFromEngine, gptModelFromHfConfig, constantEfficiency, formatEstimate, formatClaims, type Estimate, type EstimateOptions, type GpuEstimate, type Claims, type ClaimRow, type PerfModel, type Specs, type EfficiencyFn, type LayerShape, type EstimateConfig } from './perf/index.js';
+export { MemoryX, memoryxLayers, resolveOptimizer, planTiers, createUpdater, saveCheckpoint, loadCheckpoint, CheckpointError, type OptimizerConfig, type SgdConfig, type AdamWConfig, type MemoryXOptions, type MemoryXSnapshot, type Checkpoint, type TierPlan } from './memoryx/index.js';
+export { reduceTree, planLayout, SwarmX, type ReduceTree, type SharedLayout } from './swarmx/index.js';
+export { createCluster, planFingerprint, WSE2_SRAM_BYTES, layerFlop, SystemFault, type Cluster, type ClusterOptions, type TrainOptions, type TrainResult, type StepEvent, type StepEventKind, type FaultInjection } from './cluster/index.js';

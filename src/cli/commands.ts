@@ -8,4 +8,7 @@ export const commands: Array<() => Promise<{ register: Register }>> = [
   // one line per command, e.g. () => import('./estimate.js'),
   () => import('./sweep.js'),
   () => import('./report.js'),
+  () => import('./estimate.js'),
+  () => import('./claims.js'),
+  () => import('./train.js'),
 ];
