@@ -1,0 +1,77 @@
+// `weightstream estimate`: how long a model trains on N CS-2 (with MemoryX and SwarmX), dense or sparse,
+// what bounds it and what it needs — or, with --gpu, the same model on GPUs. See docs/at-scale.md.
+import type { Command } from 'commander';
+import { UsageError, emit, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+
+interface EstimateCliOptions extends CommonOptions {
+  model?: string;
+  systems?: number;
+  sparsity?: number;
+  tokens?: number;
+  batchTokens?: number;
+  spec: string[];
+  gpu?: string;
+  devices?: number;
+  efficiency?: number;
+  recompute?: 'auto' | 'none' | 'full';
+  precision?: 'mixed' | 'fp32';
+  optimizer?: 'adam' | 'momentum' | 'sgd';
+  attention?: 'causal' | 'full';
+  detail?: boolean;
+}
+
+const SUFFIX: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, B: 1e9, G: 1e9, T: 1e12 };
+
+/** A positive count with an optional suffix (k, M, B/G, T): "300B", "3.2M", "3e11". */
+export function parseCount(name: string) {
+  return (value: string): number => {
+    const m = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kKMBGT]?)\s*$/.exec(value);
+    const n = m ? Number(m[1]) * (m[2] ? SUFFIX[m[2]] : 1) : NaN;
+    if (!Number.isFinite(n) || n < 1) throw new UsageError(`${name}: expected a count >= 1 (e.g. 300B, 3.2M, 3e11), got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('estimate')
+    .description('time, bounds and capacity of training a model on N CS-2 with MemoryX and SwarmX (dense or sparse),\nor on GPUs with --gpu; every assumption is printed with the result')
+    .addOption(option('--model <name|file>', 'a preset (gpt3-small .. gpt3-175b, gpt-1t, gpt-120t), a preset-format JSON, a Hugging Face GPT-2 config.json, or a training-engine model description'))
+    .addOption(option('--systems <n>', 'CS-2 systems (data parallel)', parseInteger('--systems', 1)))
+    .addOption(option('--sparsity <s>', 'unstructured sparsity of the transformer blocks\' weights, in [0, 1)', parseNumber('--sparsity', 0, 0.999999)))
+    .addOption(option('--tokens <t>', 'training tokens (default: the preset\'s), e.g. 300B', parseCount('--tokens')))
+    .addOption(option('--batch-tokens <b>', 'tokens per optimizer step over all systems (default: the preset\'s), e.g. 3.2M', parseCount('--batch-tokens')))
+    .addOption(option('--spec <file>', 'a hardware spec JSON replacing (or with "base", amending) a built-in one; repeatable', collect, [] as string[]))
+    .addOption(option('--gpu <id>', 'estimate on GPUs instead: v100, a100, h100, h200 (or an id from --spec)'))
+    .addOption(option('--devices <n>', 'GPUs, with --gpu', parseInteger('--devices', 1)))
+    .addOption(option('--efficiency <e>', 'compute efficiency in (0, 1] (CS-2 default: the spec\'s, peak; GPU default: the spec\'s)', parseNumber('--efficiency', 1e-6, 1)))
+    .addOption(option('--recompute <mode>', 'activation recomputation: auto, none, full', parseChoice('--recompute', ['auto', 'none', 'full'] as const)))
+    .addOption(option('--precision <p>', 'MemoryX state precision: mixed, fp32', parseChoice('--precision', ['mixed', 'fp32'] as const)))
+    .addOption(option('--optimizer <o>', 'optimizer state in MemoryX: adam, momentum, sgd', parseChoice('--optimizer', ['adam', 'momentum', 'sgd'] as const)))
+    .addOption(option('--attention <a>', 'attention FLOP: causal (Kaplan) or full', parseChoice('--attention', ['causal', 'full'] as const)))
+    .option('--detail', 'with --json: one row per layer');
+  withCommonOptions(cmd);
+  withExamples(cmd, [
+    'weightstream estimate --model gpt3-175b --systems 192',
+    'weightstream estimate --model gpt3-175b --systems 192 --sparsity 0.9 --json',
+    'weightstream estimate --model gpt-1t --systems 16 --tokens 300B --batch-tokens 6.3M',
+    'weightstream estimate --model gpt3-175b --gpu h200 --devices 1024',
+    'weightstream estimate --model ./config.json --systems 4 --tokens 10B --batch-tokens 0.5M   # a Hugging Face GPT-2 config',
+    'weightstream estimate --model gpt3-xl --systems 16 --spec my-memoryx.json   # {"base": "memoryx", "figures": {"streamGBps": {"value": 300, "source": "..."}}}',
+  ]);
+  cmd.action(async (opts: EstimateCliOptions) => {
+    if (!opts.model) throw new UsageError('--model: required (a preset name or a JSON file)');
+    if (opts.gpu === undefined && opts.systems === undefined) throw new UsageError('--systems: required (or --gpu ID with --devices N)');
+    if (opts.gpu !== undefined && opts.systems !== undefined) throw new UsageError('--systems: not with --gpu (use --devices)');
+    if (opts.gpu === undefined && opts.devices !== undefined) throw new UsageError('--devices: only with --gpu');
+    const { runEstimate, formatEstimate, formatGpuEstimate } = await import('../perf/index.js');
+    const r = runEstimate({
+      model: opts.model, systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec,
+      gpu: opts.gpu, devices: opts.gpu !== undefined ? opts.devices ?? 1 : undefined, efficiency: opts.efficiency, recompute: opts.recompute,
+      precision: opts.precision, optimizer: opts.optimizer, attention: opts.attention, detail: opts.detail,
+    });
+    emit(opts, r, () => (r.kind === 'gpu' ? formatGpuEstimate(r) : formatEstimate(r)));
+  });
+}

@@ -1,0 +1,75 @@
+// Human-readable text for estimates and the claims table (the CLI prints these without --json).
+import type { Claims } from './claims.js';
+import { fmt, type Estimate } from './estimate.js';
+import type { GpuEstimate } from './gpu.js';
+
+const pct = (x: number) => `${fmt(100 * x)} %`;
+const bytes = (b: number) => (b >= 1e15 ? `${fmt(b / 1e15)} PB` : b >= 1e12 ? `${fmt(b / 1e12)} TB` : b >= 1e9 ? `${fmt(b / 1e9)} GB` : `${fmt(b / 1e6)} MB`);
+const count = (n: number) => (n >= 1e12 ? `${fmt(n / 1e12)} T` : n >= 1e9 ? `${fmt(n / 1e9)} B` : n >= 1e6 ? `${fmt(n / 1e6)} M` : fmt(n));
+
+function table(rows: Array<[string, string]>): string {
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n');
+}
+
+function assumptionsText(a: string[]): string {
+  return 'Assumptions:\n' + a.map((s) => `  - ${s}`).join('\n');
+}
+
+export function formatEstimate(e: Estimate): string {
+  const shares = (Object.entries(e.boundShares) as Array<[string, number]>).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${pct(v)}`).join(', ');
+  const lb = e.layerBounds;
+  const head = `${e.title} on ${e.systems} CS-2 (${e.sparsity > 0 ? `${pct(e.sparsity)} sparse` : 'dense'})`;
+  const rows: Array<[string, string]> = [
+    ['parameters', `${count(e.params)}${e.sparsity > 0 ? ` (${count(e.paramsNonzero)} non-zero)` : ''}`],
+    ['training', `${count(e.trainTokens)} tokens = ${fmt(e.steps)} steps of ${count(e.batchTokens)} tokens`],
+    ['train FLOP', `${fmt(e.trainFlop)} (6·P·D); with attention ${fmt(e.modelFlop)}; executed ${fmt(e.executedFlop)}`],
+    ['per CS-2 per step', `${fmt(e.tokensPerSystem)} tokens in ${e.microBatches} pass${e.microBatches > 1 ? 'es' : ''} of ${fmt(e.microBatchTokens)} (${e.recompute ? 'full recomputation' : 'no recomputation'})`],
+    ['step', `${fmt(e.stepSeconds)} s`],
+    ['time to train', `${fmt(e.trainDays)} days (${fmt(e.trainSeconds)} s), ${fmt(e.tokensPerSecond)} tokens/s`],
+    ['utilization', `${pct(e.utilization)} of peak (useful FLOP); dense-equivalent ${pct(e.denseEquivalentUtilization)}`],
+    ['bound', `${e.bound} (busy share of the step: ${shares})`],
+    ['layers bound by', `forward: ${lb.forward.compute} compute, ${lb.forward.stream} stream; backward: ${lb.backward.compute} compute, ${lb.backward.stream} stream, ${lb.backward.reduce} reduce`],
+    ['weights in', `${fmt(e.stream.GBps)} GB/s; ${bytes(e.stream.bytesPerPass)} per pass, ${bytes(e.stream.bytesPerStep)} per step per CS-2`],
+    ['SwarmX', `depth ${e.swarmx.depth}, ${e.swarmx.nodesPerLane} nodes per lane, ${bytes(e.swarmx.reduceBytesPerStep)} of gradients reduced per step, ${fmt(e.swarmx.latencySeconds * 1e6)} us per traversal`],
+    ['MemoryX update', `${bytes(e.update.bytesPerStep)} touched per step, ${fmt(e.update.seconds)} s (exposed ${fmt(e.update.exposedSeconds)} s)`],
+    ['MemoryX', `${bytes(e.memoryxBytes)} (${e.memoryxBytesPerParam} B/param) of ${bytes(e.memoryxCapacityBytes)}: ${e.memoryxFits ? 'fits' : 'DOES NOT FIT'}`],
+    ['wafer SRAM', `${bytes(e.waferBytesPerSystem)} of ${bytes(e.waferCapacityBytes)} per CS-2 (holds ${fmt(e.waferTokensFit.recompute)} tokens with recomputation, ${fmt(e.waferTokensFit.noRecompute)} without)`],
+    ['energy', `${fmt(e.energyKWh / 1000)} MWh`],
+    ['cost', e.costUSD === null ? 'n/a (no price)' : `$${fmt(e.costUSD)}`],
+  ];
+  return `${head}\n${table(rows)}\n${assumptionsText(e.assumptions)}\n`;
+}
+
+export function formatGpuEstimate(e: GpuEstimate): string {
+  const rows: Array<[string, string]> = [
+    ['parameters', count(e.params)],
+    ['train FLOP', `${fmt(e.trainFlop)} (6·P·D); counted ${fmt(e.countedFlop)} (${e.flopConvention})`],
+    ['time to train', `${fmt(e.trainDays)} days (${fmt(e.trainSeconds)} s) = ${fmt(e.deviceYears)} GPU-years`],
+    ['throughput', `${fmt(e.tokensPerSecond)} tokens/s${e.stepSeconds !== null ? `, ${fmt(e.stepSeconds)} s per step` : ''}`],
+    ['utilization', pct(e.utilization)],
+    ['model state', `${bytes(e.stateBytesPerDevice)} per device: ${e.stateFits ? 'fits' : 'DOES NOT FIT'}`],
+    ['energy', `${fmt(e.energyKWh / 1000)} MWh`],
+    ['cost', e.costUSD === null ? 'n/a (no price)' : `$${fmt(e.costUSD)}`],
+  ];
+  return `${e.title} on ${e.devices} x ${e.gpuName}\n${table(rows)}\n${assumptionsText(e.assumptions)}\n`;
+}
+
+export function formatClaims(c: Claims): string {
+  const out: string[] = ['The article\'s claims, checked by the at-scale model', ''];
+  for (const r of c.rows) {
+    out.push(`[${r.id}] ${r.claim}`);
+    out.push(`  model:   ${r.model}`);
+    out.push(`  verdict: ${r.verdict.toUpperCase()}${r.verdict === 'holds only if' ? ' ' : ': '}${r.condition}`);
+    out.push(`  assumptions: ${r.assumptions.length} (see --json); key: ${r.assumptions.slice(0, 2).join(' | ')}`);
+    out.push('');
+  }
+  out.push('Scaling, GPT-3 175B dense (efficiency = T1 / (N·TN)):');
+  out.push('  systems    days  speed-up  efficiency  passes/step  bound');
+  for (const p of c.scaling) {
+    out.push(`  ${String(p.systems).padStart(7)}  ${fmt(p.trainDays).padStart(6)}  ${fmt(p.speedup).padStart(8)}  ${pct(p.efficiency).padStart(10)}  ${String(p.microBatches).padStart(11)}  ${p.bound}`);
+  }
+  out.push('');
+  out.push(assumptionsText(c.assumptions));
+  return out.join('\n') + '\n';
+}

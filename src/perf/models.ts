@@ -1,0 +1,250 @@
+// Models for the at-scale estimate: the presets in specs/models/*.json (GPT-3 Table 2.1, Megatron-LM
+// 1 T, a derived 120 T), a Hugging Face GPT-2-style config.json, and the training engine's model
+// description (src/model) — each turned into a PerfModel: a per-layer list plus the run's token counts.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { ValidationError, requireInt, requireNumber } from '../errors.js';
+import type { LayerSpec, ModelSpec } from '../model/types.js';
+import { validateModel } from '../model/validate.js';
+import { rootPath } from '../paths.js';
+import { ACT_BYTES, countParams, gptLayers, type GptShape, type PerfLayer } from './layers.js';
+import type { Figure } from './specs.js';
+
+export interface PerfModel {
+  name: string;
+  title: string;
+  /** Where it came from: 'preset', a file path, 'object'. */
+  origin: string;
+  layers: PerfLayer[];
+  /** Parameters (each counted once). */
+  params: number;
+  /** Tokens per sequence (1 for models without a sequence: a sample is a token). */
+  contextTokens: number;
+  /** Tokens per optimizer step and in the whole training run, when the description says (else the options must). */
+  batchTokens?: number;
+  trainTokens?: number;
+  /** GPT shape (for attention FLOP conventions and reports), when it is one. */
+  gpt?: GptShape;
+  nominalParams?: number;
+  /** The training FLOP the source publishes (GPT-3 Table D.1), for checks. */
+  publishedTrainFlop?: number;
+  /** Figures with sources, as read from the preset file. */
+  figures?: Record<string, Figure>;
+}
+
+const GPT_FIELDS = {
+  nLayer: 'int',
+  dModel: 'int',
+  nHead: 'int',
+  dFF: 'int',
+  contextTokens: 'int',
+  vocab: 'int',
+  tiedEmbedding: 'bool',
+  batchTokens: 'num',
+  trainTokens: 'num',
+} as const;
+const GPT_OPTIONAL = { nominalParams: 'num', publishedTrainFlop: 'num' } as const;
+
+/** Validates a GPT preset object (the specs/models format); errors name the file and the field. */
+export function gptModelFromSpec(raw: unknown, file: string, attention: 'causal' | 'full' = 'causal'): PerfModel {
+  const at = (p: string) => `${file}: ${p}`;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError(at('(top level)'), raw, 'expected a JSON object');
+  const o = raw as Record<string, unknown>;
+  if (o.kind !== 'gpt') throw new ValidationError(at('kind'), o.kind, 'expected "gpt"');
+  if (typeof o.name !== 'string' || !o.name) throw new ValidationError(at('name'), o.name, 'expected a non-empty string');
+  const figs = o.figures as Record<string, unknown> | undefined;
+  if (figs === null || typeof figs !== 'object' || Array.isArray(figs)) throw new ValidationError(at('figures'), figs, 'expected an object of {value, source} figures');
+  const figures: Record<string, Figure> = {};
+  const v: Record<string, number | boolean> = {};
+  const all = { ...GPT_FIELDS, ...GPT_OPTIONAL } as Record<string, 'int' | 'num' | 'bool'>;
+  for (const key of Object.keys(figs)) if (!(key in all)) throw new ValidationError(at(`figures.${key}`), figs[key], `unknown figure (known: ${Object.keys(all).join(', ')})`);
+  for (const [key, type] of Object.entries(all)) {
+    const f = figs[key] as Record<string, unknown> | undefined;
+    if (f === undefined) {
+      if (key in GPT_OPTIONAL) continue;
+      throw new ValidationError(at(`figures.${key}`), undefined, 'missing figure (expected {"value": ..., "source": "..."})');
+    }
+    if (f === null || typeof f !== 'object') throw new ValidationError(at(`figures.${key}`), f, 'expected {"value": ..., "source": "..."}');
+    if (typeof f.source !== 'string' || !f.source) throw new ValidationError(at(`figures.${key}.source`), f.source, 'expected a non-empty string');
+    const p = at(`figures.${key}.value`);
+    if (type === 'bool') {
+      if (typeof f.value !== 'boolean') throw new ValidationError(p, f.value, 'expected true or false');
+      v[key] = f.value;
+    } else v[key] = type === 'int' ? requireInt(p, f.value, 1) : requireNumber(p, f.value, 1);
+    figures[key] = { value: f.value as number, source: f.source, ...(f.uncertain ? { uncertain: true } : {}) };
+  }
+  const shape: GptShape = {
+    nLayer: v.nLayer as number, dModel: v.dModel as number, nHead: v.nHead as number, dFF: v.dFF as number,
+    contextTokens: v.contextTokens as number, vocab: v.vocab as number, tiedEmbedding: v.tiedEmbedding as boolean,
+  };
+  // No check that nHead divides dModel: GPT-3 XL's Table 2.1 row (24 heads of 128 for d_model 2048) does
+  // not, and heads do not enter the estimate (attention width = d_model, as the parameter counts imply).
+  const layers = gptLayers(shape, attention);
+  return {
+    name: o.name, title: typeof o.title === 'string' ? o.title : o.name, origin: file, layers, params: countParams(layers),
+    contextTokens: shape.contextTokens, batchTokens: v.batchTokens as number, trainTokens: v.trainTokens as number, gpt: shape,
+    nominalParams: v.nominalParams as number | undefined, publishedTrainFlop: v.publishedTrainFlop as number | undefined, figures,
+  };
+}
+
+/**
+ * A Hugging Face GPT-2-style config.json (n_layer, n_embd, n_head, n_positions, vocab_size, n_inner
+ * (null = 4·n_embd), tie_word_embeddings (default true)). It has no batch or token count: the options give them.
+ */
+export function gptModelFromHfConfig(raw: unknown, file: string, attention: 'causal' | 'full' = 'causal'): PerfModel {
+  const at = (p: string) => `${file}: ${p}`;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError(at('(top level)'), raw, 'expected a JSON object');
+  const o = raw as Record<string, unknown>;
+  const d = requireInt(at('n_embd'), o.n_embd, 1);
+  const shape: GptShape = {
+    nLayer: requireInt(at('n_layer'), o.n_layer, 1),
+    dModel: d,
+    nHead: requireInt(at('n_head'), o.n_head, 1),
+    dFF: o.n_inner === undefined || o.n_inner === null ? 4 * d : requireInt(at('n_inner'), o.n_inner, 1),
+    contextTokens: requireInt(at('n_positions'), o.n_positions, 1),
+    vocab: requireInt(at('vocab_size'), o.vocab_size, 1),
+    tiedEmbedding: o.tie_word_embeddings === undefined ? true : o.tie_word_embeddings === true,
+  };
+  if (d % shape.nHead !== 0) throw new ValidationError(at('n_head'), shape.nHead, `expected a divisor of n_embd (${d})`);
+  const layers = gptLayers(shape, attention);
+  const name = typeof o._name_or_path === 'string' && o._name_or_path ? o._name_or_path : basename(file, '.json');
+  return { name, title: `${name} (Hugging Face config)`, origin: file, layers, params: countParams(layers), contextTokens: shape.contextTokens, gpt: shape };
+}
+
+/**
+ * The training engine's model description (src/model/types.ts), as layers for the estimate: a sample is
+ * one token (no sequence); linear layers keep their own sparsity (the --sparsity option fills in the
+ * others); a residual block is one recompute group; the first linear computes no input gradient.
+ */
+export function perfModelFromEngine(spec: ModelSpec, origin = 'object'): PerfModel {
+  const m = validateModel(spec);
+  const layers: PerfLayer[] = [];
+  let block = 0;
+  let first = true;
+  const walk = (list: LayerSpec[], width: number, prefix: string, inBlock: number | null): number => {
+    list.forEach((l, i) => {
+      const name = `${prefix}${i}`;
+      const b = inBlock ?? ++block;
+      const start = layers.length;
+      switch (l.type) {
+        case 'linear': {
+          const K = width;
+          const N = l.out;
+          const bias = l.bias !== false ? N : 0;
+          const fixed = l.mask ? 1 - countNonZero(l.mask) / (K * N) : l.sparsity ?? -1;
+          layers.push({
+            name: `${name}.linear`, kind: 'linear', in: K, out: N, params: K * N + bias, matWeights: K * N, vecWeights: bias,
+            sparsifiable: true, fixedSparsity: fixed, streamFwd: true, streamBwd: true, gradOut: true,
+            fwdFlop: 2 * K * N, deltaFlop: first ? 0 : 2 * K * N, gradFlop: 2 * K * N, flopScalesWithWeights: true,
+            actBytes: ACT_BYTES * K, block: b, checkpointBytes: 0,
+          });
+          first = false;
+          width = N;
+          break;
+        }
+        case 'relu':
+        case 'gelu':
+          layers.push(plain(`${name}.${l.type}`, 'activation', width, b));
+          break;
+        case 'layernorm':
+          layers.push({ ...plain(`${name}.layernorm`, 'norm', width, b), params: 2 * width, vecWeights: 2 * width, streamFwd: true, streamBwd: true, gradOut: true });
+          break;
+        case 'residual':
+          width = walk(l.layers, width, `${name}.`, inBlock ?? b);
+          break;
+      }
+      if (inBlock === null && layers.length > start) layers[start].checkpointBytes = ACT_BYTES * inputWidthOf(layers[start]);
+    });
+    return width;
+  };
+  walk(m.layers, m.input, 'layers.', null);
+  const name = m.name ?? 'model';
+  return { name, title: `${name} (training engine description)`, origin, layers, params: countParams(layers), contextTokens: 1 };
+}
+
+function inputWidthOf(l: PerfLayer): number {
+  return l.in;
+}
+
+function plain(name: string, kind: 'activation' | 'norm', width: number, block: number): PerfLayer {
+  return {
+    name, kind, in: width, out: width, params: 0, matWeights: 0, vecWeights: 0, sparsifiable: false, fixedSparsity: -1,
+    streamFwd: false, streamBwd: false, gradOut: false, fwdFlop: 0, deltaFlop: 0, gradFlop: 0, flopScalesWithWeights: false,
+    actBytes: ACT_BYTES * width, block, checkpointBytes: 0,
+  };
+}
+
+function countNonZero(mask: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) n++;
+  return n;
+}
+
+const MODELS_DIR = () => rootPath('specs', 'models');
+const presetCache = new Map<string, PerfModel>();
+
+/** Names of the shipped presets (specs/models/*.json). */
+export function presetNames(): string[] {
+  return readdirSync(MODELS_DIR()).filter((n) => n.endsWith('.json')).map((n) => basename(n, '.json')).sort(presetOrder);
+}
+
+function presetOrder(a: string, b: string): number {
+  const order = ['gpt3-small', 'gpt3-medium', 'gpt3-large', 'gpt3-xl', 'gpt3-2.7b', 'gpt3-6.7b', 'gpt3-13b', 'gpt3-175b', 'gpt-1t', 'gpt-120t'];
+  const ia = order.indexOf(a);
+  const ib = order.indexOf(b);
+  return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
+}
+
+/** A shipped preset by name (loaded once). */
+export function preset(name: string, attention: 'causal' | 'full' = 'causal'): PerfModel {
+  const key = `${name}/${attention}`;
+  const hit = presetCache.get(key);
+  if (hit) return hit;
+  const file = join(MODELS_DIR(), `${name}.json`);
+  if (!/^[\w.-]+$/.test(name) || !existsSync(file)) throw new ValidationError('--model', name, `expected a preset (${presetNames().join(', ')}) or a JSON file`);
+  const m = gptModelFromSpec(JSON.parse(readFileSync(file, 'utf8')), join('specs', 'models', `${name}.json`), attention);
+  m.origin = 'preset';
+  presetCache.set(key, m);
+  return m;
+}
+
+/** Every preset, in size order. */
+export function presets(attention: 'causal' | 'full' = 'causal'): PerfModel[] {
+  return presetNames().map((n) => preset(n, attention));
+}
+
+/** A model from a parsed object: a GPT preset ({kind: "gpt"}), a HF config (n_layer ...), or an engine description (layers). */
+export function modelFromObject(raw: unknown, origin = 'object', attention: 'causal' | 'full' = 'causal'): PerfModel {
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    const o = raw as Record<string, unknown>;
+    if (o.kind === 'gpt') return gptModelFromSpec(raw, origin, attention);
+    if ('n_layer' in o || 'n_embd' in o) return gptModelFromHfConfig(raw, origin, attention);
+    if ('layers' in o || 'input' in o) {
+      try {
+        return perfModelFromEngine(raw as ModelSpec, origin);
+      } catch (e) {
+        if (e instanceof ValidationError && origin !== 'object') e.message = `${origin}: ${e.message}`;
+        throw e;
+      }
+    }
+  }
+  throw new ValidationError(origin === 'object' ? 'model' : origin, raw, 'expected a GPT preset ({"kind": "gpt", ...}), a Hugging Face GPT-2 config.json (n_layer, n_embd, ...) or a training-engine model description (input, layers)');
+}
+
+/** --model NAME|FILE: a preset name, or a JSON file in any of the three formats. */
+export function resolveModel(nameOrFile: string, attention: 'causal' | 'full' = 'causal'): PerfModel {
+  if (!nameOrFile.endsWith('.json') && !nameOrFile.includes('/')) return preset(nameOrFile, attention);
+  let text: string;
+  try {
+    text = readFileSync(nameOrFile, 'utf8');
+  } catch (e) {
+    throw new ValidationError('--model', nameOrFile, `expected a preset (${presetNames().join(', ')}) or a readable JSON file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ValidationError('--model', nameOrFile, `expected valid JSON (${(e as Error).message})`);
+  }
+  return modelFromObject(raw, nameOrFile, attention);
+}

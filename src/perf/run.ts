@@ -1,0 +1,67 @@
+// One entry for "estimate this configuration" as plain data — what the CLI and the sweep runner pass:
+// { model: NAME|FILE|object, systems, sparsity?, tokens?, batchTokens?, spec?: FILE[], gpu?, devices?, ... }.
+// Specs load once per distinct --spec list; the estimate itself is a pure function.
+import { ValidationError, requireOneOf } from '../errors.js';
+import type { Optimizer, Precision } from './capacity.js';
+import { estimate, RECOMPUTE, type Estimate, type Recompute } from './estimate.js';
+import { estimateGpu, type GpuEstimate } from './gpu.js';
+import { modelFromObject, resolveModel, type PerfModel } from './models.js';
+import { loadSpecs, type Specs } from './specs.js';
+
+export interface EstimateConfig {
+  /** A preset name, a JSON file, or a model object (GPT preset, HF config, or engine description). */
+  model: string | Record<string, unknown>;
+  systems?: number;
+  sparsity?: number;
+  tokens?: number;
+  batchTokens?: number;
+  /** Spec files replacing or amending the built-in ones. */
+  spec?: string[];
+  /** GPU comparison instead of CS-2: the GPU id and the device count. */
+  gpu?: string;
+  devices?: number;
+  efficiency?: number;
+  recompute?: Recompute;
+  precision?: Precision;
+  optimizer?: Optimizer;
+  attention?: 'causal' | 'full';
+  detail?: boolean;
+}
+
+const specCache = new Map<string, Specs>();
+
+/** Specs for a list of files, loaded once per distinct list. */
+export function specsFor(files: readonly string[] = []): Specs {
+  const key = files.join('\0');
+  let s = specCache.get(key);
+  if (!s) {
+    s = loadSpecs(files);
+    specCache.set(key, s);
+  }
+  return s;
+}
+
+export function modelFor(model: EstimateConfig['model'], attention: 'causal' | 'full' = 'causal'): PerfModel {
+  if (typeof model === 'string') return resolveModel(model, attention);
+  if (model && typeof model === 'object') return modelFromObject(model, 'model', attention);
+  throw new ValidationError('model', model, 'expected a preset name, a JSON file or a model object');
+}
+
+/** Runs one configuration: the CS-2 estimate, or the GPU one when `gpu` is given. */
+export function runEstimate(c: EstimateConfig): Estimate | GpuEstimate {
+  if (c === null || typeof c !== 'object') throw new ValidationError('config', c, 'expected an object');
+  if (c.spec !== undefined && (!Array.isArray(c.spec) || c.spec.some((f) => typeof f !== 'string'))) throw new ValidationError('spec', c.spec, 'expected a list of spec file paths');
+  const attention = c.attention === undefined ? 'causal' : requireOneOf('attention', c.attention, ['causal', 'full'] as const);
+  const specs = specsFor(c.spec);
+  const model = modelFor(c.model, attention);
+  if (c.gpu !== undefined) {
+    if (c.systems !== undefined) throw new ValidationError('systems', c.systems, 'expected no systems with gpu (use devices)');
+    return estimateGpu(model, { gpu: c.gpu, devices: c.devices ?? 1, trainTokens: c.tokens, batchTokens: c.batchTokens, sparsity: c.sparsity, efficiency: c.efficiency }, specs);
+  }
+  if (c.devices !== undefined) throw new ValidationError('devices', c.devices, 'expected no devices without gpu (use systems)');
+  if (c.recompute !== undefined) requireOneOf('recompute', c.recompute, RECOMPUTE);
+  return estimate(model, {
+    systems: c.systems ?? 1, sparsity: c.sparsity, trainTokens: c.tokens, batchTokens: c.batchTokens, efficiency: c.efficiency,
+    recompute: c.recompute, precision: c.precision, optimizer: c.optimizer, detail: c.detail,
+  }, specs);
+}

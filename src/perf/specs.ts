@@ -1,0 +1,247 @@
+// Hardware specs for the at-scale model: loads specs/hardware/*.json (CS-2, MemoryX, SwarmX, GPUs),
+// validates every figure (errors name the file and the field), and keeps each figure's source.
+//
+// File format: { "kind": "cs2"|"memoryx"|"swarmx"|"gpu", "name": ..., "figures": { "<key with unit>":
+// { "value": ..., "source": "...", "uncertain"?: true } } }. A user file may instead say
+// "base": "cs2" (or "memoryx", "swarmx", "gpu-h200", ...) and give only the figures it changes.
+import { readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { ValidationError } from '../errors.js';
+import { rootPath } from '../paths.js';
+
+/** One figure as written in a spec file. */
+export interface Figure {
+  value: number | boolean | string | null;
+  source: string;
+  uncertain?: boolean;
+}
+
+type FieldType = 'number' | 'number?' | 'boolean' | 'string';
+interface Field {
+  type: FieldType;
+  min?: number;
+  max?: number;
+  /** The bound is exclusive (min) — e.g. bandwidths must be > 0. */
+  positive?: boolean;
+}
+
+const pos = (max = Infinity): Field => ({ type: 'number', min: 0, max, positive: true });
+
+/** The fields each kind must have, with their types and ranges (units are in the names). */
+export const SCHEMAS = {
+  cs2: {
+    cores: pos(),
+    sramBytesPerCore: pos(),
+    waferSramGB: pos(),
+    memoryBandwidthPBps: pos(),
+    fabricBandwidthPbps: pos(),
+    clockGHz: pos(),
+    fmacPerCorePerCycle: pos(),
+    peakPFLOPs: pos(),
+    ioGBps: pos(),
+    ioFullDuplex: { type: 'boolean' },
+    waferPowerKW: { type: 'number', min: 0 },
+    systemPowerKW: { type: 'number', min: 0 },
+    computeEfficiency: pos(1),
+    activationSramFraction: pos(1),
+    pricePerSystemHourUSD: { type: 'number?', min: 0 },
+  },
+  memoryx: {
+    minCapacityTB: pos(),
+    maxCapacityTB: pos(),
+    maxParamsTrillion: pos(),
+    streamGBps: pos(),
+    updateGBps: pos(),
+    masterBytesPerParam: { type: 'number', min: 0 },
+    halfBytesPerParam: { type: 'number', min: 0 },
+    adamStateBytesPerParam: { type: 'number', min: 0 },
+    momentumStateBytesPerParam: { type: 'number', min: 0 },
+    gradAccumBytesPerParam: { type: 'number', min: 0 },
+  },
+  swarmx: {
+    portGbps: pos(),
+    portsPerSystem: pos(),
+    fanIn: { type: 'number', min: 2 },
+    hopLatencyUs: { type: 'number', min: 0 },
+    maxSystems: pos(),
+  },
+  gpu: {
+    peakTFLOPs: pos(),
+    memoryGB: pos(),
+    memoryGBps: pos(),
+    powerKW: { type: 'number', min: 0 },
+    efficiency: pos(1),
+    efficiencyFlopConvention: { type: 'string' },
+    pricePerDeviceHourUSD: { type: 'number?', min: 0 },
+  },
+} satisfies Record<string, Record<string, Field>>;
+
+export type SpecKind = keyof typeof SCHEMAS;
+export const SPEC_KINDS = Object.keys(SCHEMAS) as SpecKind[];
+export const FLOP_CONVENTIONS = ['6ND', '6ND+12LdT'] as const;
+export type FlopConvention = (typeof FLOP_CONVENTIONS)[number];
+
+type ValueOf<F extends Field> = F['type'] extends 'boolean' ? boolean : F['type'] extends 'string' ? string : F['type'] extends 'number?' ? number | null : number;
+type Values<K extends SpecKind> = { -readonly [P in keyof (typeof SCHEMAS)[K]]: ValueOf<(typeof SCHEMAS)[K][P] & Field> };
+
+/** A loaded spec: plain values for the arithmetic, the figures (with sources) for reports. */
+export interface Spec<K extends SpecKind = SpecKind> {
+  kind: K;
+  /** Short id: 'cs2', 'memoryx', 'swarmx', or the GPU's id ('v100', 'h200', ...). */
+  id: string;
+  name: string;
+  /** Where it came from (a path, or 'built-in'). */
+  file: string;
+  v: Values<K>;
+  figures: Record<string, Figure>;
+}
+
+export type Cs2Spec = Spec<'cs2'>;
+export type MemoryxSpec = Spec<'memoryx'>;
+export type SwarmxSpec = Spec<'swarmx'>;
+export type GpuSpec = Spec<'gpu'> & { v: Values<'gpu'> & { efficiencyFlopConvention: FlopConvention } };
+
+/** Every spec the estimate needs. */
+export interface Specs {
+  cs2: Cs2Spec;
+  memoryx: MemoryxSpec;
+  swarmx: SwarmxSpec;
+  gpus: Record<string, GpuSpec>;
+}
+
+const HARDWARE_DIR = () => rootPath('specs', 'hardware');
+
+function idFor(kind: SpecKind, file: string, raw: Record<string, unknown>): string {
+  if (typeof raw.id === 'string' && raw.id) return raw.id;
+  if (kind !== 'gpu') return kind;
+  return basename(file, '.json').replace(/^gpu-/, '');
+}
+
+/** Validates a parsed spec object; `file` names it in errors ("specs/x.json: figures.ioGBps.value: ..."). */
+export function validateSpec(raw: unknown, file: string, base?: Spec): Spec {
+  const at = (p: string) => `${file}: ${p}`;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError(at('(top level)'), raw, 'expected a JSON object');
+  const o = raw as Record<string, unknown>;
+  const kind = (base?.kind ?? o.kind) as SpecKind;
+  if (!SPEC_KINDS.includes(kind)) throw new ValidationError(at('kind'), o.kind, `expected one of ${SPEC_KINDS.join(', ')}`);
+  if (base && o.kind !== undefined && o.kind !== base.kind) throw new ValidationError(at('kind'), o.kind, `expected "${base.kind}" (the kind of base "${base.id}") or no kind`);
+  const figs = o.figures;
+  if (figs === null || typeof figs !== 'object' || Array.isArray(figs)) throw new ValidationError(at('figures'), figs, 'expected an object of {value, source} figures');
+  const schema = SCHEMAS[kind] as Record<string, Field>;
+  const figures: Record<string, Figure> = { ...(base?.figures ?? {}) };
+  for (const [key, f] of Object.entries(figs as Record<string, unknown>)) {
+    if (!(key in schema)) throw new ValidationError(at(`figures.${key}`), f, `unknown figure for kind "${kind}" (known: ${Object.keys(schema).join(', ')})`);
+    figures[key] = checkFigure(at(`figures.${key}`), f, schema[key]);
+  }
+  const v: Record<string, unknown> = {};
+  for (const key of Object.keys(schema)) {
+    const f = figures[key];
+    if (!f) throw new ValidationError(at(`figures.${key}`), undefined, `missing figure (expected {"value": ..., "source": "..."})`);
+    v[key] = f.value;
+  }
+  if (kind === 'gpu' && !(FLOP_CONVENTIONS as readonly string[]).includes(v.efficiencyFlopConvention as string)) {
+    throw new ValidationError(at('figures.efficiencyFlopConvention.value'), v.efficiencyFlopConvention, `expected one of ${FLOP_CONVENTIONS.join(', ')}`);
+  }
+  if (kind === 'memoryx' && (v.maxCapacityTB as number) < (v.minCapacityTB as number)) {
+    throw new ValidationError(at('figures.maxCapacityTB.value'), v.maxCapacityTB, `expected >= minCapacityTB (${v.minCapacityTB})`);
+  }
+  const name = typeof o.name === 'string' && o.name ? o.name : base?.name;
+  if (!name) throw new ValidationError(at('name'), o.name, 'expected a non-empty string');
+  return { kind, id: base && o.id === undefined ? base.id : idFor(kind, file, o), name, file, v: v as Values<typeof kind>, figures } as Spec;
+}
+
+function checkFigure(path: string, f: unknown, field: Field): Figure {
+  if (f === null || typeof f !== 'object' || Array.isArray(f)) throw new ValidationError(path, f, 'expected {"value": ..., "source": "..."}');
+  const o = f as Record<string, unknown>;
+  if (typeof o.source !== 'string' || o.source.trim() === '') throw new ValidationError(`${path}.source`, o.source, 'expected a non-empty string saying where the figure comes from');
+  const value = o.value;
+  const vp = `${path}.value`;
+  switch (field.type) {
+    case 'boolean':
+      if (typeof value !== 'boolean') throw new ValidationError(vp, value, 'expected true or false');
+      break;
+    case 'string':
+      if (typeof value !== 'string') throw new ValidationError(vp, value, 'expected a string');
+      break;
+    case 'number':
+    case 'number?': {
+      if (value === null && field.type === 'number?') break;
+      const min = field.min ?? -Infinity;
+      const max = field.max ?? Infinity;
+      const ok = typeof value === 'number' && Number.isFinite(value) && (field.positive ? value > min : value >= min) && value <= max;
+      if (!ok) {
+        const lo = field.positive ? `> ${min}` : min > -Infinity ? `>= ${min}` : '';
+        const hi = max < Infinity ? `<= ${max}` : '';
+        const range = [lo, hi].filter(Boolean).join(' and ');
+        throw new ValidationError(vp, value, `expected a finite number${range ? ' ' + range : ''}${field.type === 'number?' ? ' (or null)' : ''}`);
+      }
+    }
+  }
+  if (o.uncertain !== undefined && typeof o.uncertain !== 'boolean') throw new ValidationError(`${path}.uncertain`, o.uncertain, 'expected true or false');
+  return { value: value as Figure['value'], source: o.source, ...(o.uncertain ? { uncertain: true } : {}) };
+}
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ValidationError('--spec', file, `expected a readable JSON file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ValidationError(file, '(file)', `expected valid JSON (${(e as Error).message})`);
+  }
+}
+
+let builtIn: Specs | undefined;
+
+/** The specs shipped in specs/hardware (loaded and validated once, then shared). */
+export function defaultSpecs(): Specs {
+  if (builtIn) return builtIn;
+  const dir = HARDWARE_DIR();
+  const gpus: Record<string, GpuSpec> = {};
+  const one: Partial<Record<SpecKind, Spec>> = {};
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+    const file = join('specs', 'hardware', name);
+    const spec = validateSpec(readJson(join(dir, name)), file);
+    if (spec.kind === 'gpu') gpus[spec.id] = spec as GpuSpec;
+    else one[spec.kind] = spec;
+  }
+  for (const k of ['cs2', 'memoryx', 'swarmx'] as const) if (!one[k]) throw new Error(`weightstream: specs/hardware has no ${k} spec`);
+  builtIn = Object.freeze({ cs2: one.cs2 as Cs2Spec, memoryx: one.memoryx as MemoryxSpec, swarmx: one.swarmx as SwarmxSpec, gpus });
+  return builtIn;
+}
+
+function findBase(specs: Specs, id: string, file: string): Spec {
+  if (id === 'cs2' || id === 'memoryx' || id === 'swarmx') return specs[id];
+  const g = specs.gpus[id.replace(/^gpu-/, '')];
+  if (g) return g;
+  throw new ValidationError(`${file}: base`, id, `expected one of cs2, memoryx, swarmx, ${Object.keys(specs.gpus).map((k) => 'gpu-' + k).join(', ')}`);
+}
+
+/** Loads one spec file; with "base" it is merged onto that spec of `specs`. */
+export function loadSpec(file: string, specs: Specs = defaultSpecs()): Spec {
+  const raw = readJson(file);
+  const base = raw && typeof raw === 'object' && typeof (raw as { base?: unknown }).base === 'string' ? findBase(specs, (raw as { base: string }).base, file) : undefined;
+  return validateSpec(raw, file, base);
+}
+
+/** The default specs with user spec files replacing (or, with "base", amending) the spec of the same kind / GPU id. */
+export function loadSpecs(files: readonly string[] = [], from: Specs = defaultSpecs()): Specs {
+  if (files.length === 0) return from;
+  const out: Specs = { ...from, gpus: { ...from.gpus } };
+  for (const f of files) {
+    const s = loadSpec(f, out);
+    if (s.kind === 'gpu') out.gpus[s.id] = s as GpuSpec;
+    else (out as unknown as Record<string, Spec>)[s.kind] = s;
+  }
+  return out;
+}
+
+/** The figure behind a value, for assumption lines: "150 GB/s (source)". */
+export function cite(spec: Spec, key: string): string {
+  const f = spec.figures[key];
+  return f ? `${f.source}${f.uncertain ? ' [parameter]' : ''}` : 'no source';
+}
