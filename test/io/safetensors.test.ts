@@ -142,7 +142,7 @@ describe('weights by state-dict name', () => {
     expect(() => loadWeights(f, plan)).toThrow(`${f}: 3.bias.dtype: expected F32, got "I32"`);
   });
 
-  test('a file written by PyTorch'''s side of the fixture parses', () => {
+  test('a file written by the PyTorch fixture script parses', () => {
     const bytes = readFileSync(rootPath('test', 'fixtures', 'torch_mlp_sgd.safetensors'));
     const { tensors } = parseSafetensors(new Uint8Array(bytes));
     expect(tensors.get('init.0.weight')!.shape).toEqual([32, 64]);
