@@ -10,8 +10,10 @@
 //     c_k pairs (delta, value): delta (u32) = column − previous column of this row (the first pair's
 //                               delta is relative to column 0, i.e. it is the column itself);
 //                               value (f32 bits) = W[k, column]
-// Columns of a row strictly increase, so every delta after a row's first is ≥ 1. Zero weights never
-// appear: the mask decides what is kept, and an explicit 0 value in a kept position is dropped too.
+// Columns of a row strictly increase, so every delta after a row's first is ≥ 1. Pruned weights never
+// appear: the mask decides the positions (a kept weight whose value happens to be 0 keeps its slot, so a
+// layer's stream, its gradient and its optimizer state keep one shape while values change); without a
+// mask the non-zeros of W are the positions.
 // The same bytes read as a Uint32Array (counts, deltas) and a Float32Array (values).
 import { ValidationError, requireInt, requireNumber } from '../errors.js';
 import { mulberry32 } from '../ref/rng.js';
@@ -45,14 +47,16 @@ export function wrapStream(words: Uint32Array, K: number, N: number): WeightStre
 
 /**
  * Encodes W [K, N] (row-major) as a stream. `mask` [K, N] (non-zero = keep) decides which positions are
- * kept; without a mask every non-zero of W is kept. Kept positions whose value is 0 are dropped.
+ * in the stream, whatever their values (an explicit value in a masked-out position is dropped; a kept
+ * position holding 0 stays); without a mask the non-zeros of W are the positions.
  */
 export function encodeStream(W: ArrayLike<number>, K: number, N: number, mask?: ArrayLike<number>): WeightStream {
   checkShape('encodeStream', K, N);
   if (W.length !== K * N) throw new ValidationError('encodeStream.W.length', W.length, `expected K·N = ${K * N}`);
   if (mask && mask.length !== K * N) throw new ValidationError('encodeStream.mask.length', mask.length, `expected K·N = ${K * N}`);
   let nnz = 0;
-  for (let i = 0; i < K * N; i++) if ((!mask || mask[i] !== 0) && W[i] !== 0) nnz++;
+  const keep = mask ? (i: number) => mask[i] !== 0 : (i: number) => W[i] !== 0;
+  for (let i = 0; i < K * N; i++) if (keep(i)) nnz++;
   const words = new Uint32Array(streamWords(K, nnz));
   const values = new Float32Array(words.buffer);
   let p = 0;
@@ -62,10 +66,9 @@ export function encodeStream(W: ArrayLike<number>, K: number, N: number, mask?: 
     let prev = 0;
     const row = k * N;
     for (let n = 0; n < N; n++) {
-      const v = W[row + n];
-      if ((mask && mask[row + n] === 0) || v === 0) continue;
+      if (!keep(row + n)) continue;
       words[p] = n - prev;
-      values[p + 1] = v;
+      values[p + 1] = W[row + n];
       p += 2;
       prev = n;
       count++;
@@ -143,14 +146,21 @@ export function streamValues(s: WeightStream): Float32Array {
 export function withValues(s: WeightStream, values: ArrayLike<number>): WeightStream {
   if (values.length !== s.nnz) throw new ValidationError('withValues.values.length', values.length, `expected nnz = ${s.nnz}`);
   const words = s.words.slice();
-  const out = new Float32Array(words.buffer);
+  const t: WeightStream = { K: s.K, N: s.N, nnz: s.nnz, words, values: new Float32Array(words.buffer) };
+  setValues(t, values);
+  return t;
+}
+
+/** Writes `values` (nnz floats, stream order) into the stream's value words in place (e.g. after an optimizer step). */
+export function setValues(s: WeightStream, values: ArrayLike<number>): void {
+  if (values.length !== s.nnz) throw new ValidationError('setValues.values.length', values.length, `expected nnz = ${s.nnz}`);
+  const { words, values: out } = s;
   let p = 0;
   let i = 0;
   for (let k = 0; k < s.K; k++) {
     const c = words[p++];
     for (let j = 0; j < c; j++, p += 2) out[p + 1] = values[i++];
   }
-  return { K: s.K, N: s.N, nnz: s.nnz, words, values: out };
 }
 
 /**

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   decodeStream, encodeStream, forEachNonZero, maskZeros, randomMask, randomStream, rowCounts, streamBytes,
-  streamMask, streamPositions, streamValues, validateStream, withValues, wrapStream,
+  setValues, streamMask, streamPositions, streamValues, validateStream, withValues, wrapStream,
 } from '../../src/sparse/stream.js';
 import { ValidationError } from '../../src/errors.js';
 
@@ -27,11 +27,16 @@ describe('weight stream format', () => {
     expect(Array.from(streamValues(s))).toEqual([0.5, -2, 1.5, 3]);
   });
 
-  it('the mask decides: masked-out weights and explicit zeros in kept positions are dropped', () => {
+  it('the mask decides the positions: masked-out weights are dropped, a kept 0 keeps its slot', () => {
     const W = new Float32Array([1, 2, 0, 4]);
     const s = encodeStream(W, 2, 2, new Uint8Array([1, 0, 1, 1]));
-    expect(s.nnz).toBe(2); // 2 is masked out, the kept 0 is dropped
+    expect(s.nnz).toBe(3); // 2 is masked out; the kept 0 at (1, 0) stays
+    expect(Array.from(streamPositions(s).cols)).toEqual([0, 0, 1]);
     expect(Array.from(decodeStream(s))).toEqual([1, 0, 0, 4]);
+    expect(Array.from(streamMask(s))).toEqual([1, 0, 1, 1]);
+    // Without a mask the non-zeros of W are the positions.
+    expect(encodeStream(W, 2, 2).nnz).toBe(3);
+    expect(Array.from(streamPositions(encodeStream(W, 2, 2)).cols)).toEqual([0, 1, 1]);
   });
 
   it('round-trips random matrices and masks (property)', () => {
@@ -49,11 +54,24 @@ describe('weight stream format', () => {
         forEachNonZero(s, (k, n, v, j) => {
           expect(j).toBe(i++);
           expect(W[k * N + n]).toBe(v);
-          expect(v).not.toBe(0);
+          expect(v).not.toBe(0); // random values are never exactly 0
         });
         expect(wrapStream(s.words, K, N).nnz).toBe(s.nnz);
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('with a mask, the stream holds exactly the positions of the mask whatever the values (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 30 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(), (K, N, sp, seed) => {
+        const mask = randomMask(K, N, sp, seed);
+        const W = new Float32Array(K * N).map((_, i) => (i % 3 === 0 ? 0 : i + 0.5)); // some kept values are 0
+        const s = encodeStream(W, K, N, mask);
+        expect(Array.from(streamMask(s))).toEqual(Array.from(mask));
+        expect(Array.from(decodeStream(s))).toEqual(Array.from(W.map((v, i) => (mask[i] ? v : 0))));
+      }),
+      { numRuns: 40 },
     );
   });
 
@@ -79,6 +97,9 @@ describe('weight stream format', () => {
     expect(Array.from(streamValues(t))).toEqual(Array.from(v));
     expect(Array.from(streamPositions(t).cols)).toEqual(Array.from(streamPositions(s).cols));
     expect(() => withValues(s, new Float32Array(s.nnz + 1))).toThrow(/withValues\.values\.length: expected nnz/);
+    setValues(s, v);
+    expect(Array.from(s.words)).toEqual(Array.from(t.words));
+    expect(() => setValues(s, [1])).toThrow(/setValues\.values\.length: expected nnz/);
   });
 });
 
