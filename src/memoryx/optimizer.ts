@@ -62,10 +62,12 @@ export function resolveOptimizer(c: OptimizerConfig, path = 'optimizer'): Resolv
   };
 }
 
-/** State arrays kept per parameter: SGD 1 (momentum) or 0 (plain), AdamW 2 (m, v). */
+/**
+ * State arrays kept per parameter: SGD 1 (the momentum buffer; kept for μ = 0 too, where the kernel uses
+ * it as the step direction), AdamW 2 (m, v).
+ */
 export function stateArrays(o: ResolvedOptimizer): number {
-  if (o.kind === 'adamw') return 2;
-  return o.momentum > 0 ? 1 : 0;
+  return o.kind === 'adamw' ? 2 : 1;
 }
 
 /** Bytes MemoryX keeps for `floats` master parameters under this optimizer (fp32 weights + state). */
