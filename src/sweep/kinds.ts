@@ -5,11 +5,18 @@
 //   train     functional training on simulated CS-2 (src/cluster)
 //   module    a user's JS module exporting run(config) (and optionally validate(config))
 import { pathToFileURL } from 'node:url';
+import { ValidationError } from '../errors.js';
 import type { Config, RunKind } from './types.js';
 
 export interface KindAdapter {
   /** Throws a ValidationError naming the field (a path inside the configuration) when the configuration is bad. */
   validate(config: Config): Promise<void> | void;
+  /**
+   * Whether validate() is cheap enough to call on every configuration before a sweep starts (default
+   * true). When false, it is called on every value of every axis (the other axes at their first value),
+   * and an error that only a combination of values triggers is recorded in that run's line instead.
+   */
+  validateAll?: boolean;
   /** Runs one configuration and returns its JSON-able result. */
   run(config: Config): Promise<unknown> | unknown;
 }
@@ -38,7 +45,124 @@ function moduleAdapter(file: string): Promise<KindAdapter> {
   return p;
 }
 
-const builtin: Partial<Record<RunKind, () => Promise<KindAdapter>>> = {};
+/** Refuses fields the kind does not know (a typo would otherwise be silently ignored). */
+function onlyKnown(config: Config, known: readonly string[], kind: string): void {
+  for (const k of Object.keys(config)) {
+    if (!known.includes(k)) throw new ValidationError(k, config[k], `unknown field for a ${kind} run (expected one of ${known.join(', ')})`);
+  }
+}
+
+/** Only the bad-input errors of a check count at validation; a capacity limit, say, is the run's result. */
+function validationOnly(check: () => unknown): void {
+  try {
+    check();
+  } catch (e) {
+    if (e instanceof ValidationError) throw e;
+  }
+}
+
+/** An option-style path from an area's CLI-facing error (`--model`) as a configuration field (`model`). */
+function asField(e: unknown): unknown {
+  if (e instanceof ValidationError && e.path.startsWith('--')) {
+    const field = e.path.slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+    const err = new ValidationError(field, e.value, 'x');
+    err.message = field + e.message.slice(e.path.length);
+    return err;
+  }
+  return e;
+}
+
+// ---- estimate: src/perf ------------------------------------------------------------------------------
+
+export const ESTIMATE_FIELDS = [
+  'model', 'attention', 'specs', 'systems', 'sparsity', 'trainTokens', 'batchTokens', 'efficiency', 'recompute', 'precision',
+  'optimizer', 'weightBytes', 'gradBytes', 'sparseIndexBytes', 'detail', 'assumptions', 'gpu', 'devices',
+] as const;
+
+async function estimateAdapter(): Promise<KindAdapter> {
+  const [{ estimate }, { estimateGpu }, models, { loadSpecs, defaultSpecs }] = await Promise.all([
+    import('../perf/estimate.js'), import('../perf/gpu.js'), import('../perf/models.js'), import('../perf/specs.js'),
+  ]);
+  type Specs = ReturnType<typeof defaultSpecs>;
+  type Model = ReturnType<typeof models.resolveModel>;
+  const modelCache = new Map<string, Model>();
+  const specsCache = new Map<string, Specs>();
+  const modelOf = (c: Config): Model => {
+    const attention = c.attention === undefined ? 'causal' : c.attention;
+    if (attention !== 'causal' && attention !== 'full') throw new ValidationError('attention', attention, 'expected one of causal, full');
+    const key = JSON.stringify([c.model, attention]);
+    let m = modelCache.get(key);
+    if (!m) {
+      try {
+        if (typeof c.model === 'string') m = models.resolveModel(c.model, attention);
+        else if (c.model && typeof c.model === 'object') m = models.modelFromObject(c.model, 'object', attention);
+        else throw new ValidationError('model', c.model, 'expected a preset name, a model JSON file or a model object');
+      } catch (e) {
+        throw asField(e);
+      }
+      modelCache.set(key, m);
+    }
+    return m;
+  };
+  const specsOf = (c: Config): Specs => {
+    if (c.specs === undefined) return defaultSpecs();
+    if (!Array.isArray(c.specs) || !c.specs.every((f) => typeof f === 'string')) throw new ValidationError('specs', c.specs, 'expected a list of hardware spec files');
+    const key = JSON.stringify(c.specs);
+    let s = specsCache.get(key);
+    if (!s) specsCache.set(key, (s = loadSpecs(c.specs as string[])));
+    return s;
+  };
+  const run = (c: Config) => {
+    onlyKnown(c, ESTIMATE_FIELDS, 'estimate');
+    const model = modelOf(c);
+    const specs = specsOf(c);
+    const { model: _m, attention: _a, specs: _s, assumptions: keep, gpu, devices, ...options } = c;
+    let out: { assumptions?: string[] };
+    if (gpu !== undefined) {
+      if (c.systems !== undefined) throw new ValidationError('systems', c.systems, 'expected no systems in a GPU run (it takes gpu and devices)');
+      out = estimateGpu(model, { ...(options as object), gpu: gpu as string, devices: devices as number }, specs);
+    } else {
+      if (devices !== undefined) throw new ValidationError('devices', devices, 'expected devices only with gpu (a CS-2 run takes systems)');
+      out = estimate(model, options as unknown as Parameters<typeof estimate>[1], specs);
+    }
+    // The assumptions are the same text for every run of a sweep: kept only when asked, to keep lines small.
+    if (keep !== true) delete out.assumptions;
+    return out;
+  };
+  // The authoritative check is the estimate itself (~0.1 ms): too dear for every run of a 10,000-run sweep.
+  return { run, validate: (c) => validationOnly(() => run(c)), validateAll: false };
+}
+
+// ---- fabric: src/fabric ------------------------------------------------------------------------------
+
+export const FABRIC_FIELDS = ['rows', 'cols', 'batch', 'in', 'out', 'sparsity', 'pass', 'seed', 'machine', 'check'] as const;
+
+async function fabricAdapter(): Promise<KindAdapter> {
+  const [{ runFabric }, { fabricMachine }, { mapLayer }] = await Promise.all([
+    import('../fabric/run.js'), import('../fabric/defaults.js'), import('../fabric/mapping.js'),
+  ]);
+  type Options = Parameters<typeof runFabric>[0];
+  return {
+    validate(c) {
+      onlyKnown(c, FABRIC_FIELDS, 'fabric');
+      const o = c as unknown as Options;
+      if (o.sparsity !== undefined && !(typeof o.sparsity === 'number' && o.sparsity >= 0 && o.sparsity <= 1)) throw new ValidationError('sparsity', o.sparsity, 'expected a number in [0, 1]');
+      if (o.check !== undefined && typeof o.check !== 'boolean') throw new ValidationError('check', o.check, 'expected true or false');
+      if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0)) throw new ValidationError('seed', o.seed, 'expected an integer >= 0');
+      // Shapes, pass and machine as the fabric checks them; a layer too big for the mesh is the run's result.
+      validationOnly(() => mapLayer({ B: o.batch, K: o.in, N: o.out }, { rows: o.rows, cols: o.cols }, o.pass ?? 'forward', fabricMachine(o.machine)));
+    },
+    run(c) {
+      return runFabric(c as unknown as Options).result;
+    },
+  };
+}
+
+const builtin: Partial<Record<RunKind, () => Promise<KindAdapter>>> = {
+  estimate: estimateAdapter,
+  fabric: fabricAdapter,
+};
+const loaded = new Map<RunKind, Promise<KindAdapter>>();
 
 /** The adapter for a kind; kind `module` needs the module's path. */
 export async function adapterFor(kind: RunKind, module?: string): Promise<KindAdapter> {
@@ -48,5 +172,7 @@ export async function adapterFor(kind: RunKind, module?: string): Promise<KindAd
   }
   const load = builtin[kind];
   if (!load) throw new Error(`kind ${kind}: not available in this build`);
-  return load();
+  let p = loaded.get(kind);
+  if (!p) loaded.set(kind, (p = load()));
+  return p;
 }

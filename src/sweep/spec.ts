@@ -8,12 +8,18 @@
 //   axes:                     # fields to vary (dotted paths set nested fields); last axis varies fastest
 //     systems: [1, 2, 4, 8]
 //     sparsity: {from: 0, to: 0.9, step: 0.1}
+//     merge:                  # special: each value is a mapping of fields set together (e.g. CS-2 vs GPU)
+//       - {systems: 16}
+//       - {gpu: a100, devices: 1024}
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ValidationError, describe } from '../errors.js';
 import { runHash } from './hash.js';
 import { RUN_KINDS, type Axis, type Config, type Run, type RunKind, type SweepSpec } from './types.js';
+
+/** The axis whose values are mappings merged into the configuration (several fields varied together). */
+export const MERGE_AXIS = 'merge';
 
 /** The most runs one sweep file may expand to (a guard against a typo such as step: 0.0001). */
 export const MAX_RUNS = 1_000_000;
@@ -123,6 +129,7 @@ function axisValues(path: string, raw: unknown): unknown[] {
   const seen = new Map<string, number>();
   values.forEach((v, i) => {
     if (v === null || v === undefined) throw new ValidationError(`${path}[${i}]`, v, 'expected a value');
+    if (field === MERGE_AXIS && (!isPlainObject(v) || Object.keys(v).length === 0)) throw new ValidationError(`${path}[${i}]`, v, 'expected a mapping of the fields this case sets');
     const check = COMMON_FIELDS[field];
     const bad = check?.(v);
     if (bad) throw new ValidationError(`${path}[${i}]`, v, bad);
@@ -167,7 +174,11 @@ export function expandSweep(spec: SweepSpec): Run[] {
   const idx = new Array<number>(spec.axes.length).fill(0);
   for (let r = 0; r < total; r++) {
     const config = structuredClone(spec.base);
-    spec.axes.forEach((a, i) => setPath(config, a.field, a.values[idx[i]], `axes.${a.field}`));
+    spec.axes.forEach((a, i) => {
+      const v = a.values[idx[i]];
+      if (a.field === MERGE_AXIS) for (const [k, x] of Object.entries(v as Config)) setPath(config, k, x, `axes.${MERGE_AXIS}[${idx[i]}].${k}`);
+      else setPath(config, a.field, v, `axes.${a.field}`);
+    });
     runs[r] = { index: r, hash: runHash(spec.kind, config), config, axisIndex: idx.slice() };
     for (let i = spec.axes.length - 1; i >= 0; i--) {
       if (++idx[i] < spec.axes[i].values.length) break;
@@ -182,9 +193,16 @@ export function expandSweep(spec: SweepSpec): Run[] {
  * validator: `axes.systems[2]` when an axis set it, else `base.<path>`.
  */
 export function locateField(spec: SweepSpec, run: Run, path: string): string {
+  const under = (path: string, f: string) => path === f || path.startsWith(f + '.') || path.startsWith(f + '[');
   for (let i = spec.axes.length - 1; i >= 0; i--) {
     const f = spec.axes[i].field;
-    if (path === f || path.startsWith(f + '.') || path.startsWith(f + '[')) {
+    if (f === MERGE_AXIS) {
+      const v = spec.axes[i].values[run.axisIndex[i]] as Config;
+      const k = Object.keys(v).find((k) => under(path, k));
+      if (k !== undefined) return `axes.${MERGE_AXIS}[${run.axisIndex[i]}].${path}`;
+      continue;
+    }
+    if (under(path, f)) {
       return `axes.${f}[${run.axisIndex[i]}]${path.slice(f.length)}`;
     }
   }

@@ -153,3 +153,28 @@ describe('hashing', () => {
     expect(() => canonicalJson({ a: () => 1 })).toThrow(/function has no JSON form/);
   });
 });
+
+describe('the merge axis', () => {
+  it('sets several fields together per value, and locates them', () => {
+    const s = validateSweep({
+      kind: 'estimate',
+      base: { model: 'gpt3-175b' },
+      axes: { model: ['gpt3-small', 'gpt3-175b'], merge: [{ systems: 16 }, { gpu: 'a100', devices: 1024, 'opt.lr': 2 }] },
+    });
+    const runs = expandSweep(s);
+    expect(runs.map((r) => r.config)).toEqual([
+      { model: 'gpt3-small', systems: 16 },
+      { model: 'gpt3-small', gpu: 'a100', devices: 1024, opt: { lr: 2 } },
+      { model: 'gpt3-175b', systems: 16 },
+      { model: 'gpt3-175b', gpu: 'a100', devices: 1024, opt: { lr: 2 } },
+    ]);
+    expect(locateField(s, runs[3], 'devices')).toBe('axes.merge[1].devices');
+    expect(locateField(s, runs[3], 'opt.lr')).toBe('axes.merge[1].opt.lr');
+    expect(locateField(s, runs[3], 'model')).toBe('axes.model[1]');
+  });
+
+  it('refuses a value that is not a mapping, and checks common fields inside', () => {
+    expect(errorOf(() => validateSweep({ kind: 'estimate', axes: { merge: [{ systems: 1 }, 3] } })).message).toBe('axes.merge[1]: expected a mapping of the fields this case sets, got 3');
+    expect(errorOf(() => validateSweep({ kind: 'estimate', axes: { merge: [{ systems: 0 }] } })).message).toBe('axes.merge[0].systems: expected a positive integer, got 0');
+  });
+});

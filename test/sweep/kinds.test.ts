@@ -1,0 +1,85 @@
+// The built-in run kinds dispatch to the areas' real APIs: a sweep's lines hold exactly what
+// estimate()/estimateGpu()/runFabric() return for the same configuration (computed here directly),
+// a bad field is refused before anything runs, naming the axis value, and an unknown field is refused.
+// Needs `npm run build` (the pool's workers load dist/, the fabric runs the WASM build).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runFabric } from '../../src/fabric/run.js';
+import { estimate } from '../../src/perf/estimate.js';
+import { estimateGpu } from '../../src/perf/gpu.js';
+import { preset } from '../../src/perf/models.js';
+import { readResults } from '../../src/sweep/results.js';
+import { runSweep } from '../../src/sweep/run.js';
+import { validateSweep } from '../../src/sweep/spec.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ws-kinds-'));
+
+describe('kind estimate', () => {
+  it('writes what estimate() and estimateGpu() return, CS-2 and GPU cases in one sweep', async () => {
+    const spec = validateSweep({
+      kind: 'estimate',
+      axes: { model: ['gpt3-xl', 'gpt3-175b'], merge: [{ systems: 1 }, { systems: 16, sparsity: 0.75 }, { gpu: 'a100', devices: 64 }] },
+    });
+    const out = join(dir, 'estimate.jsonl');
+    const s = await runSweep(spec, { out, workers: 2 });
+    expect(s).toMatchObject({ runs: 6, ran: 6, failed: 0 });
+    for (const l of readResults(out)) {
+      const { model, gpu, devices, ...o } = l.config as { model: string; gpu?: string; devices?: number; systems?: number; sparsity?: number };
+      const direct = gpu ? estimateGpu(preset(model), { gpu, devices: devices! }) : estimate(preset(model), o as { systems: number });
+      const { assumptions, ...expected } = direct;
+      expect(assumptions.length).toBeGreaterThan(0);
+      expect(l.result).toEqual(JSON.parse(JSON.stringify(expected)));
+    }
+  });
+
+  it('refuses a bad value before running, naming the axis value; and an unknown field', async () => {
+    const out = join(dir, 'bad.jsonl');
+    const bad = validateSweep({ kind: 'estimate', base: { model: 'gpt3-xl', systems: 2 }, axes: { recompute: ['auto', 'sometimes'], systems: [1, 2] } });
+    await expect(runSweep(bad, { out, workers: 1 })).rejects.toThrow('axes.recompute[1]: expected one of auto, none, full, got "sometimes"');
+    const typo = validateSweep({ kind: 'estimate', base: { model: 'gpt3-xl', sytems: 2 } });
+    await expect(runSweep(typo, { out, workers: 1 })).rejects.toThrow(/^base\.sytems: unknown field for a estimate run \(expected one of model, /);
+    const model = validateSweep({ kind: 'estimate', base: { systems: 2 }, axes: { model: ['gpt3-xl', 'gpt-4'] } });
+    await expect(runSweep(model, { out, workers: 1 })).rejects.toThrow(/^axes\.model\[1\]: expected a preset \(/);
+  });
+
+  it('records a run-time failure (a model too big for the wafer) in its line and goes on', async () => {
+    const out = join(dir, 'capacity.jsonl');
+    // GPT-3 175B without recomputation does not fit one wafer's SRAM: a CapacityError, not a bad field.
+    const spec = validateSweep({ kind: 'estimate', base: { model: 'gpt3-175b', systems: 1 }, axes: { recompute: ['none', 'full'] } });
+    const s = await runSweep(spec, { out, workers: 1 });
+    expect(s).toMatchObject({ ran: 2, failed: 1 });
+    const byMode = Object.fromEntries(readResults(out).map((l) => [l.config.recompute, l]));
+    expect(() => estimate(preset('gpt3-175b'), { systems: 1, recompute: 'none' })).toThrow(byMode.none.error!.message);
+    expect(byMode.none.error!.name).toBe('CapacityError');
+    expect(byMode.full.result).toMatchObject({ recompute: true, systems: 1 });
+  });
+});
+
+describe('kind fabric', () => {
+  it('writes what runFabric() returns (cycles, FMACs, the check against the reference)', async () => {
+    const base = { rows: 4, cols: 4, batch: 8, in: 16, out: 16, seed: 3 };
+    const spec = validateSweep({ kind: 'fabric', base, axes: { sparsity: [0, 0.75] } });
+    const out = join(dir, 'fabric.jsonl');
+    const s = await runSweep(spec, { out, workers: 2 });
+    expect(s).toMatchObject({ ran: 2, failed: 0 });
+    const lines = readResults(out).sort((a, b) => (a.config.sparsity as number) - (b.config.sparsity as number));
+    for (const l of lines) {
+      const r = l.result as { cycles: number; fmacs: number; errorBoundRatio: number; sparsity: number };
+      const d = runFabric({ ...base, sparsity: l.config.sparsity as number }).result;
+      expect(r.cycles).toBe(d.cycles);
+      expect(r.fmacs).toBe(d.fmacs);
+      expect(r.sparsity).toBe(d.sparsity);
+      expect(r.errorBoundRatio).toBeLessThanOrEqual(1);
+    }
+    expect((lines[1].result as { cycles: number }).cycles).toBeLessThan((lines[0].result as { cycles: number }).cycles);
+  });
+
+  it('refuses a bad shape before running, naming it', async () => {
+    const spec = validateSweep({ kind: 'fabric', base: { rows: 4, cols: 4, batch: 8, in: 16, out: 16 }, axes: { cols: [4, 0] } });
+    await expect(runSweep(spec, { out: join(dir, 'f-bad.jsonl'), workers: 1 })).rejects.toThrow('axes.cols[1]: expected an integer >= 1, got 0');
+    const pass = validateSweep({ kind: 'fabric', base: { rows: 4, cols: 4, batch: 8, in: 16, out: 16, pass: 'sideways' } });
+    await expect(runSweep(pass, { out: join(dir, 'f-bad.jsonl'), workers: 1 })).rejects.toThrow('base.pass: expected one of forward, delta, gradient, got "sideways"');
+  });
+});
