@@ -107,6 +107,31 @@ export function rowCounts(s: WeightStream): Uint32Array {
   return c;
 }
 
+/** Word offset of each row's count, plus the total length at index K (K + 1 entries). Host-side only. */
+export function rowOffsets(s: WeightStream): Uint32Array {
+  const off = new Uint32Array(s.K + 1);
+  let p = 0;
+  for (let k = 0; k < s.K; k++) {
+    off[k] = p;
+    p += 1 + 2 * s.words[p];
+  }
+  off[s.K] = p;
+  return off;
+}
+
+/**
+ * Rows [k0, k1) of a stream as a stream of a (k1 − k0) x N matrix: a zero-copy view of the same words
+ * (rows are contiguous in the stream), e.g. to split a layer's weights across workers by input rows.
+ */
+export function rowRange(s: WeightStream, k0: number, k1: number): WeightStream {
+  requireInt('rowRange.k0', k0, 0, s.K - 1);
+  requireInt('rowRange.k1', k1, k0 + 1, s.K);
+  const off = rowOffsets(s);
+  const words = s.words.subarray(off[k0], off[k1]);
+  const nnz = (off[k1] - off[k0] - (k1 - k0)) / 2;
+  return { K: k1 - k0, N: s.N, nnz, words, values: new Float32Array(words.buffer, words.byteOffset, words.length) };
+}
+
 /** Calls f(k, n, value, i) for the i-th non-zero (k, n) in stream order. */
 export function forEachNonZero(s: WeightStream, f: (k: number, n: number, value: number, i: number) => void): void {
   const { words, values } = s;

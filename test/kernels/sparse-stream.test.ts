@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   decodeStream, encodeStream, forEachNonZero, maskZeros, randomMask, randomStream, rowCounts, streamBytes,
-  setValues, streamMask, streamPositions, streamValues, validateStream, withValues, wrapStream,
+  rowOffsets, rowRange, setValues, streamMask, streamPositions, streamValues, validateStream, withValues, wrapStream,
 } from '../../src/sparse/stream.js';
 import { ValidationError } from '../../src/errors.js';
 
@@ -88,6 +88,22 @@ describe('weight stream format', () => {
     const trials = 4000;
     for (let seed = 0; seed < trials; seed++) randomMask(4, 4, 0.75, seed).forEach((v, i) => (hits[i] += v));
     for (const h of hits) expect(Math.abs(h / trials - 0.25)).toBeLessThan(0.035); // ~5 standard deviations
+  });
+
+  it('rowRange is a zero-copy stream of consecutive rows; rowOffsets locate each row', () => {
+    const s = randomStream(12, 9, 0.6, 8);
+    const W = decodeStream(s);
+    const off = rowOffsets(s);
+    expect(off[0]).toBe(0);
+    expect(off[12]).toBe(s.words.length);
+    for (const [k0, k1] of [[0, 12], [0, 1], [3, 7], [11, 12]]) {
+      const r = rowRange(s, k0, k1);
+      expect(r.words.buffer).toBe(s.words.buffer);
+      expect(validateStream(r.words, k1 - k0, 9)).toBe(r.nnz);
+      expect(Array.from(decodeStream(r))).toEqual(Array.from(W.subarray(k0 * 9, k1 * 9)));
+    }
+    expect(() => rowRange(s, 5, 5)).toThrow(/^rowRange\.k1: expected an integer in \[6, 12\], got 5/);
+    expect(() => rowRange(s, -1, 2)).toThrow(/^rowRange\.k0:/);
   });
 
   it('withValues replaces the values in stream order and keeps the positions', () => {
