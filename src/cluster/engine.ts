@@ -26,7 +26,7 @@ import { planLayout } from '../swarmx/layout.js';
 import { SwarmX } from '../swarmx/swarm.js';
 import { CMD, controlLayout, type FaultInjection, type WorkerInit } from './protocol.js';
 import { Systems, SystemFault } from './systems.js';
-import { layerFlop, type StepEvent, type EventKind } from './events.js';
+import { layerFlop, nowMs, type StepEvent, type EventKind } from './events.js';
 
 /** WSE-2 on-chip SRAM: 40 GB (Cerebras WSE-2 announcement; docs FACTS.md). */
 export const WSE2_SRAM_BYTES = 40e9;
@@ -222,8 +222,17 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
   }));
   const sys = new Systems(pool, inits, control);
   const emit = t.onEvent;
+  const now = () => (emit ? nowMs() : 0);
   const ev = (kind: EventKind, step: number, layer: number, t0: number, bytes: number, flop: number) => {
-    if (emit) emit({ step, layer, kind, system: -1, startMs: t0, endMs: performance.now(), bytes, flop });
+    if (emit) emit({ step, layer, kind, system: -1, startMs: t0, endMs: nowMs(), bytes, flop });
+  };
+  /** One event per system for the command just done (its own start and end), its share of the FLOP. */
+  const evSystems = (kind: EventKind, step: number, layer: number, flopPerSample: number) => {
+    if (!emit) return;
+    for (let w = 0; w < N; w++) {
+      const [s0, s1] = sys.commandTimes(w);
+      emit({ step, layer, kind, system: w, startMs: s0, endMs: s1, bytes: 0, flop: flopPerSample * systemShare(B, N, w).count });
+    }
   };
   let retriesUsed = 0;
   let checkpointStep = -1;
@@ -310,34 +319,34 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
     }
     await sys.command(CMD.STEP, { step, attempt, batch: B });
     for (let l = 0; l < L; l++) {
-      let t0 = performance.now();
+      const t0 = now();
       const { slot, ptr } = swarm.takeSlot();
       const bytes = mx.stream(l, ptr);
       swarm.broadcast(bytes);
       ev('streamFwd', step, l, t0, bytes, 0);
-      t0 = performance.now();
       await sys.command(CMD.FORWARD, { layer: l, slot });
-      ev('forward', step, l, t0, 0, layerFlop(plan, l, B).forward);
+      evSystems('forward', step, l, layerFlop(plan, l, 1).forward);
     }
     await sys.command(CMD.LOSS, { arg: 0 });
     let total = 0;
     for (let w = 0; w < N; w++) total += sys.lossShare(w);
     for (let l = L - 1; l >= 0; l--) {
-      let t0 = performance.now();
+      let t0 = now();
       const { slot, ptr } = swarm.takeSlot();
       const bytes = mx.stream(l, ptr);
       swarm.broadcast(bytes);
       ev('streamBwd', step, l, t0, bytes, 0);
-      t0 = performance.now();
       await sys.command(CMD.BACKWARD, { layer: l, slot });
-      const f = layerFlop(plan, l, B);
-      ev('backward', step, l, t0, 0, f.delta + f.gradient);
+      const f = layerFlop(plan, l, 1);
+      evSystems('backward', step, l, f.delta + f.gradient);
       const P = plan.layers[l].paramFloats;
-      ev('gradOut', step, l, performance.now(), N * 4 * P, 0);
-      t0 = performance.now();
+      // The gradients are already in the systems' regions of the shared memory: "gradient out" moves no
+      // bytes in the simulator; the event records what the links would carry (N blocks of 4·P bytes).
+      ev('gradOut', step, l, now(), N * 4 * P, 0);
+      t0 = now();
       const g = swarm.reduce(P);
       ev('reduce', step, l, t0, 4 * P, (N - 1) * P);
-      t0 = performance.now();
+      t0 = now();
       mx.update(l, g);
       ev('update', step, l, t0, 4 * P, 0);
     }

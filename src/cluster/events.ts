@@ -14,13 +14,21 @@ export interface StepEvent {
   step: number;
   layer: number;
   kind: EventKind;
-  /** The system it ran on, -1 for all of them in lockstep (or for MemoryX / SwarmX). */
+  /** The system it ran on (compute events: one per system), -1 for MemoryX / SwarmX work on the main thread. */
   system: number;
-  /** Wall-clock milliseconds (performance.now()) of the simulator itself, never simulated time. */
+  /**
+   * Wall-clock epoch milliseconds (performance.timeOrigin + performance.now(), comparable across threads)
+   * of the simulator itself, never simulated time.
+   */
   startMs: number;
   endMs: number;
   bytes: number;
   flop: number;
+}
+
+/** Epoch milliseconds, comparable between the main thread and the workers. */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /** FLOP of streamed layer l for B samples: forward, delta (input gradient) and weight gradient (linear ops). */

@@ -81,8 +81,11 @@ export const F64 = {
   LOSS_SHARE: 0,
   /** Samples it classified correctly in the last LOSS command. */
   CORRECT: 1,
+  /** Wall-clock start and end of its last command, epoch ms (performance.timeOrigin + now(): comparable across threads). */
+  T_START: 2,
+  T_END: 3,
 } as const;
-export const F64_STRIDE = 2;
+export const F64_STRIDE = 4;
 
 /** Bytes of error text each worker may leave. */
 export const ERROR_BYTES = 1024;

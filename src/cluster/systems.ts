@@ -108,6 +108,10 @@ export class Systems {
   correct(w: number): number {
     return this.f64[w * F64_STRIDE + F64.CORRECT];
   }
+  /** Epoch-ms start and end of system w's last command (for per-system events). */
+  commandTimes(w: number): [number, number] {
+    return [this.f64[w * F64_STRIDE + F64.T_START], this.f64[w * F64_STRIDE + F64.T_END]];
+  }
 
   /**
    * Publishes a command to every system and returns when all have done it. Throws a SystemFault naming the

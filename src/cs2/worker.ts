@@ -53,6 +53,7 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
     seen = seq;
     const cmd = Atomics.load(ctl, CTL.CMD);
     commands++;
+    f64[me * F64_STRIDE + F64.T_START] = performance.timeOrigin + performance.now();
     try {
       switch (cmd) {
         case CMD.STEP:
@@ -101,6 +102,7 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
     } catch (e) {
       fail(e);
     }
+    f64[me * F64_STRIDE + F64.T_END] = performance.timeOrigin + performance.now();
     Atomics.store(ctl, wslot(me, WSLOT.LAST_SEQ), seq);
     Atomics.add(ctl, CTL.DONE, 1);
     Atomics.notify(ctl, CTL.DONE);

@@ -4,6 +4,7 @@
 // order on every run). Counts the bytes each link carries.
 // Legend: N = systems, P = floats of the layer's gradient block.
 import type { Wasm } from '../wasm/module.js';
+import { axpy } from '../kernels/dense.js';
 import { BROADCAST_SLOTS, slotPtr, type SharedLayout } from './layout.js';
 import { LinkCounters, reduceTree, type ReduceTree } from './tree.js';
 
@@ -51,13 +52,9 @@ export class SwarmX {
    * (system 0's gradient region). f32 additions in a fixed order: the same bits on every run.
    */
   reduce(P: number): number {
-    const buf = this.w.memory.buffer;
     const regions = this.layout.workers;
-    for (const a of this.tree.adds) {
-      const into = new Float32Array(buf, regions[a.into].gradPtr, P);
-      const from = new Float32Array(buf, regions[a.from].gradPtr, P);
-      for (let i = 0; i < P; i++) into[i] += from[i];
-    }
+    // into += 1·from: the SIMD AXPY kernel; 1·x is exact, so each element is the f32 sum into + from.
+    if (P > 0) for (const a of this.tree.adds) axpy(this.w, regions[a.into].gradPtr, regions[a.from].gradPtr, 1, P);
     this.counters.adds += this.tree.adds.length * P;
     this.counters.bytesGradientsIn += regions.length * 4 * P;
     this.counters.bytesReduced += 4 * P;

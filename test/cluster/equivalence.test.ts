@@ -91,4 +91,23 @@ describe('determinism', () => {
     expect(r.swarmx.levels).toEqual([2, 1]);
     for (const link of r.swarmx.links) expect(link.bytesDown).toBe(3 * 2 * wire);
   });
+
+  it('records every event of a step per layer (and per system for compute), with bytes and FLOP (issue 6 hook)', async () => {
+    const { compileModel } = await import('../../src/model/compile.js');
+    const plan = compileModel(model);
+    const events: import('../../src/cluster/events.js').StepEvent[] = [];
+    const r = await clusters.get(2)!.train(model, data, { steps: 2, batch: 33, optimizer: { kind: 'sgd', lr: 0.1 }, evaluate: false, onEvent: (e) => events.push(e) });
+    const L = plan.layers.length;
+    const count = (k: string) => events.filter((e) => e.kind === k).length;
+    expect([count('streamFwd'), count('streamBwd'), count('gradOut'), count('reduce'), count('update')]).toEqual([2 * L, 2 * L, 2 * L, 2 * L, 2 * L]);
+    expect([count('forward'), count('backward')]).toEqual([2 * 2 * L, 2 * 2 * L]);
+    const sum = (k: string, f: 'bytes' | 'flop') => events.filter((e) => e.kind === k).reduce((a, e) => a + e[f], 0);
+    expect(sum('streamFwd', 'bytes') + sum('streamBwd', 'bytes')).toBe(r.bytesStreamed);
+    expect(sum('update', 'bytes')).toBe(r.bytesReduced);
+    // forward FLOP: 2 per weight (nnz for the sparse layer) per sample, 33 samples shared 17 + 16
+    const macs = plan.ops.reduce((a, op) => a + (op.kind === 'linear' ? (op.sparse ? op.sparse.nnz : op.inWidth * op.outWidth) : 0), 0);
+    expect(sum('forward', 'flop')).toBe(2 * 2 * macs * 33);
+    expect(events.filter((e) => e.kind === 'forward' && e.system === 1).reduce((a, e) => a + e.flop, 0)).toBe(2 * 2 * macs * 16);
+    for (const e of events) expect(e.endMs).toBeGreaterThanOrEqual(e.startMs);
+  });
 });

@@ -1,0 +1,142 @@
+// Training throughput (samples/s) of weight streaming against the in-memory reference trainer: one MLP big
+// enough to keep both cores busy (the 'wide' preset: 64 → 1024 → 1024 → 10, 1.1 M parameters, batch 256,
+// AdamW), the same kernels (release WASM) and the same run (same data order, same steps) on
+//   reference   src/train/reference.ts: one thread, no streaming
+//   stream x1   createCluster({ systems: 1 }): MemoryX + SwarmX on the main thread, one CS-2 worker
+//   stream x2   two CS-2 workers (the batch split in two), and more where the machine has the cores
+// Each configuration runs `reps` times (tinybench iterations); a run's rate is measured in steady state
+// (from the end of the warm-up steps to the end of the last step, so thread and WASM start-up is not
+// counted) and the table reports medians and ratios measured in this process.
+// Targets (issue 3): stream x1 ≥ 0.85x reference; stream x2 ≥ 1.6x stream x1 (2 cores).
+// Writes bench/results/training.json atomically. Run: npm run build && node dist/bench/training.js [--quick]
+import { availableParallelism, cpus } from 'node:os';
+import { Bench } from 'tinybench';
+import { createCluster } from '../src/cluster/engine.js';
+import { loadDigits } from '../src/data/index.js';
+import { PRESETS } from '../src/model/load.js';
+import { validateModel } from '../src/model/validate.js';
+import { compileModel } from '../src/model/compile.js';
+import { trainReference } from '../src/train/reference.js';
+import { Wasm } from '../src/wasm/module.js';
+import { writeJsonAtomic } from '../src/io/atomic.js';
+import { rootPath } from '../src/paths.js';
+import type { OptimizerConfig } from '../src/memoryx/optimizer.js';
+
+const quick = process.argv.includes('--quick');
+const warm = quick ? 2 : 3;
+const steps = quick ? 8 : 24;
+const reps = quick ? 2 : 5;
+const batch = 256;
+const optimizer: OptimizerConfig = { kind: 'adamw', lr: 1e-3 };
+const data = loadDigits();
+const model = validateModel(PRESETS.wide(data.features, data.classes));
+const plan = compileModel(model);
+const cores = availableParallelism();
+const systemsList = [1, 2, ...[4, 8, 16].filter((n) => n <= cores)];
+
+interface Row {
+  config: string;
+  systems: number;
+  samplesPerSecond: number;
+  stepMs: number;
+  runs: number[];
+}
+
+/** Steady-state samples/s of one run, from the per-step callback times. */
+function steadyRate(stepEnds: number[]): number {
+  const t0 = stepEnds[warm - 1];
+  const t1 = stepEnds[stepEnds.length - 1];
+  return ((stepEnds.length - warm) * batch) / ((t1 - t0) / 1000);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function measure(config: string, systems: number, run: () => Promise<number>): Promise<Row> {
+  const rates: number[] = [];
+  const bench = new Bench({ time: 0, iterations: reps, warmupTime: 0, warmupIterations: 0 });
+  bench.add(config, async () => {
+    rates.push(await run());
+  });
+  await bench.run();
+  const r = median(rates);
+  return { config, systems, samplesPerSecond: r, stepMs: (1000 * batch) / r, runs: rates };
+}
+
+async function main(): Promise<void> {
+  const opts = { steps, batch, optimizer, seed: 1, shuffle: true, evaluate: false };
+  const rows: Row[] = [];
+  // One Wasm instance for the reference, as a user would keep it between runs.
+  const w = new Wasm({ flavor: 'release', initialBytes: 64 << 20 });
+  rows.push(
+    await measure('reference', 0, async () => {
+      const ends: number[] = [];
+      const mark = w.arena.mark();
+      trainReference(model, data, { ...opts, wasm: w, onStep: () => ends.push(performance.now()) });
+      w.arena.release(mark);
+      return steadyRate(ends);
+    }),
+  );
+  for (const n of systemsList) {
+    const cluster = await createCluster({ systems: n, flavor: 'release' });
+    try {
+      rows.push(
+        await measure(`stream x${n}`, n, async () => {
+          const ends: number[] = [];
+          await cluster.train(model, data, { ...opts, onStep: () => ends.push(performance.now()) });
+          return steadyRate(ends);
+        }),
+      );
+    } finally {
+      await cluster.close();
+    }
+  }
+  const ref = rows[0].samplesPerSecond;
+  const x1 = rows.find((r) => r.systems === 1)!.samplesPerSecond;
+  const x2 = rows.find((r) => r.systems === 2)!.samplesPerSecond;
+  const table = rows.map((r) => ({
+    ...r,
+    vsReference: r.samplesPerSecond / ref,
+    vsOneSystem: r.systems > 0 ? r.samplesPerSecond / x1 : null,
+    scalingEfficiency: r.systems > 0 ? r.samplesPerSecond / x1 / r.systems : null,
+  }));
+  const flopPerStep = 6 * plan.paramFloats * batch; // forward + delta + gradient, 2 FLOP per MAC
+  console.log(`training throughput: ${model.name} (${plan.paramFloats} parameters), batch ${batch}, AdamW, ${steps} steps (${warm} warm-up), median of ${reps} runs`);
+  console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} x ${cores}`);
+  console.log('config        samples/s   ms/step   GFLOP/s   vs ref   vs x1   efficiency');
+  for (const r of table) {
+    const gf = (flopPerStep * r.samplesPerSecond) / batch / 1e9;
+    console.log(
+      `${r.config.padEnd(12)} ${r.samplesPerSecond.toFixed(0).padStart(10)} ${r.stepMs.toFixed(1).padStart(9)} ${gf.toFixed(1).padStart(9)} ${r.vsReference.toFixed(2).padStart(8)}` +
+        `${r.vsOneSystem === null ? '' : r.vsOneSystem.toFixed(2).padStart(8)}${r.scalingEfficiency === null ? '' : (100 * r.scalingEfficiency).toFixed(0).padStart(11) + ' %'}`,
+    );
+  }
+  const targets = {
+    oneSystemVsReference: { target: 0.85, measured: x1 / ref, met: x1 / ref >= 0.85 },
+    twoSystemsVsOne: { target: 1.6, measured: x2 / x1, met: x2 / x1 >= 1.6 },
+  };
+  console.log(`targets: x1/ref = ${targets.oneSystemVsReference.measured.toFixed(2)} (>= 0.85 ${targets.oneSystemVsReference.met ? 'met' : 'NOT met'}), x2/x1 = ${targets.twoSystemsVsOne.measured.toFixed(2)} (>= 1.6 ${targets.twoSystemsVsOne.met ? 'met' : 'NOT met'})`);
+  writeJsonAtomic(rootPath('bench', 'results', 'training.json'), {
+    bench: 'training',
+    date: new Date().toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores, node: process.version },
+    quick,
+    model: model.name,
+    parameters: plan.paramFloats,
+    batch,
+    steps,
+    warmupSteps: warm,
+    reps,
+    optimizer,
+    rows: table,
+    targets,
+  });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
