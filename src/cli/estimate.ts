@@ -34,13 +34,20 @@ export function parseCount(name: string) {
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** A sparsity in [0, 1). */
+function parseSparsity(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new UsageError(`--sparsity: expected a number in [0, 1), got ${JSON.stringify(value)}`);
+  return n;
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('estimate')
     .description('time, bounds and capacity of training a model on N CS-2 with MemoryX and SwarmX (dense or sparse),\nor on GPUs with --gpu; every assumption is printed with the result')
     .addOption(option('--model <name|file>', 'a preset (gpt3-small .. gpt3-175b, gpt-1t, gpt-120t), a preset-format JSON, a Hugging Face GPT-2 config.json, or a training-engine model description'))
     .addOption(option('--systems <n>', 'CS-2 systems (data parallel)', parseInteger('--systems', 1)))
-    .addOption(option('--sparsity <s>', 'unstructured sparsity of the transformer blocks\' weights, in [0, 1)', parseNumber('--sparsity', 0, 0.999999)))
+    .addOption(option('--sparsity <s>', 'unstructured sparsity of the transformer blocks\' weights, in [0, 1)', parseSparsity))
     .addOption(option('--tokens <t>', 'training tokens (default: the preset\'s), e.g. 300B', parseCount('--tokens')))
     .addOption(option('--batch-tokens <b>', 'tokens per optimizer step over all systems (default: the preset\'s), e.g. 3.2M', parseCount('--batch-tokens')))
     .addOption(option('--spec <file>', 'a hardware spec JSON replacing (or with "base", amending) a built-in one; repeatable', collect, [] as string[]))

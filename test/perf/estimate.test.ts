@@ -1,0 +1,209 @@
+// The per-step model: a one-layer, one-system case computed by hand (compute-bound and stream-bound),
+// the scaling from 1 to 192 systems, sparsity, micro-batching, capacity, the pluggable efficiency, and
+// bad input naming the field.
+import { describe, expect, it } from 'vitest';
+import { CapacityError, ValidationError } from '../../src/errors.js';
+import { estimate } from '../../src/perf/estimate.js';
+import { perfModelFromEngine, preset } from '../../src/perf/models.js';
+import { defaultSpecs } from '../../src/perf/specs.js';
+
+const TOL = 1e-9; // relative: the model is closed-form arithmetic, so hand and model agree to rounding
+const close = (a: number, b: number) => expect(Math.abs(a / b - 1)).toBeLessThan(TOL);
+
+describe('one linear layer on one CS-2, by hand', () => {
+  // One K x N linear layer without bias (the first layer: no input gradient), FP16 weights/gradients,
+  // 7.5 PFLOP/s, 150 GB/s in and out, mixed Adam 16 B/param touched at 1.2 TB/s, one system (tree depth 0).
+  const K = 1024, N = 1000;
+  const model = perfModelFromEngine({ input: K, layers: [{ type: 'linear', out: N, bias: false }] });
+  const peak = 7.5e15, bw = 150e9, upd = 1.2e12;
+  const S = (K * N * 2) / bw; // stream one pass
+  const G = (K * N * 2) / bw; // gradients out
+  const U = (K * N * 16) / upd; // MemoryX update (one micro-batch: no accumulator)
+
+  it('compute-bound (1 M samples per step): step = forward + gradient + exposed update', () => {
+    const B = 1e6;
+    const e = estimate(model, { systems: 1, batchTokens: B, trainTokens: 1e9, recompute: 'none' });
+    const Cf = (2 * K * N * B) / peak;
+    const Cg = (2 * K * N * B) / peak;
+    expect(Cf).toBeGreaterThan(S);
+    // forward: stream 0..S, compute 0..Cf; backward: stream S..2S, compute Cf..Cf+Cg, gradients out
+    // as computed, done at max(Cf + G, Cf + Cg); then the update.
+    const step = Math.max(Cf + G, Cf + Cg) + U;
+    expect(e.microBatches).toBe(1);
+    close(e.stepSeconds, step);
+    close(e.trainSeconds, (1e9 / B) * step);
+    close(e.trainFlop, 6 * K * N * 1e9);
+    close(e.executedFlop, 4 * K * N * 1e9);
+    close(e.utilization, (4 * K * N * B) / (step * peak));
+    expect(e.bound).toBe('compute');
+    close(e.memoryxBytes, K * N * 16);
+    close(e.update.exposedSeconds, U);
+  });
+
+  it('stream-bound (1000 samples per step): step = two weight passes + the update', () => {
+    const B = 1000;
+    const e = estimate(model, { systems: 1, batchTokens: B, trainTokens: 1e6, recompute: 'none' });
+    const Cg = (2 * K * N * B) / peak;
+    expect(Cg).toBeLessThan(S);
+    // forward: compute ends with the stream at S; backward: stream S..2S, compute ends at 2S; gradients S..2S.
+    close(e.stepSeconds, 2 * S + U);
+    expect(e.bound).toBe('stream');
+    close(e.tokensPerSecond, B / (2 * S + U));
+    close(e.stream.bytesPerStep, 2 * K * N * 2);
+  });
+
+  it('90 % sparse: stream = non-zeros x (2 B value + 2 B index) + 4 B per row; compute and gradients x 0.1', () => {
+    const B = 1000;
+    const e = estimate(model, { systems: 1, batchTokens: B, trainTokens: 1e6, recompute: 'none', sparsity: 0.9 });
+    const nnz = K * N * 0.1;
+    const Ss = (nnz * 4 + K * 4) / bw;
+    const Gs = (nnz * 2) / bw;
+    const Us = (nnz * 16) / upd;
+    expect(Gs).toBeLessThan(Ss);
+    close(e.stepSeconds, 2 * Ss + Us);
+    close(e.paramsNonzero, nnz);
+    close(e.memoryxBytes, nnz * 16 + nnz * 2);
+  });
+
+  it('half the efficiency doubles the compute time (a pluggable function sees the shape and tokens)', () => {
+    const B = 1e6;
+    const seen: unknown[] = [];
+    const half = (shape: { kind: string; in: number; out: number; tokens: number }, s: number) => {
+      seen.push({ ...shape, s });
+      return 0.5;
+    };
+    const e = estimate(model, { systems: 1, batchTokens: B, trainTokens: 1e9, recompute: 'none', efficiency: half });
+    const Cf = (2 * K * N * B) / (peak * 0.5);
+    close(e.stepSeconds, Cf + Cf + U);
+    expect(seen[0]).toEqual({ kind: 'linear', in: K, out: N, tokens: B, s: 0 });
+    close(estimate(model, { systems: 1, batchTokens: B, trainTokens: 1e9, recompute: 'none', efficiency: 0.5 }).stepSeconds, Cf + Cf + U);
+  });
+});
+
+describe('GPT-3 on 1..192 CS-2', () => {
+  const m = preset('gpt3-175b');
+
+  it.each([0, 0.9])('train time never rises from 1 to 192 systems (sparsity %s) but by an added tree level\'s latency, and falls > 100x', (s) => {
+    // The one way more systems can cost time: a SwarmX level more (N = 5, 17, 65) adds one hop of
+    // latency to the broadcast that opens a step and to the reduce before the exposed update. In a
+    // stretch where the step is flat (stream-bound, same passes per step) that shows: 2 hops per step.
+    const hop = defaultSpecs().swarmx.v.hopLatencyUs * 1e-6;
+    let prev = estimate(m, { systems: 1, sparsity: s });
+    const first = prev.trainSeconds;
+    let rises = 0;
+    for (let n = 2; n <= 192; n++) {
+      const e = estimate(m, { systems: n, sparsity: s });
+      const allowed = e.steps * 2 * hop * (e.swarmx.depth - prev.swarmx.depth);
+      expect(e.trainSeconds, `${n} systems`).toBeLessThanOrEqual(prev.trainSeconds + allowed * (1 + 1e-9));
+      if (e.trainSeconds > prev.trainSeconds) rises++;
+      prev = e;
+    }
+    expect(rises).toBeLessThanOrEqual(3); // at most once per added level
+    expect(first / prev.trainSeconds).toBeGreaterThan(100);
+  });
+
+  it('falls strictly at each doubling 1 .. 128; 192 is no slower than 128 (both 2 passes per step)', () => {
+    for (const s of [0, 0.9]) {
+      const t = [1, 2, 4, 8, 16, 32, 64, 128].map((n) => estimate(m, { systems: n, sparsity: s }).trainSeconds);
+      for (let i = 1; i < t.length; i++) expect(t[i], `sparsity ${s}, step ${i}`).toBeLessThan(t[i - 1]);
+      const e192 = estimate(m, { systems: 192, sparsity: s });
+      expect(e192.trainSeconds).toBeLessThanOrEqual(t[t.length - 1]);
+      expect(e192.microBatches).toBe(estimate(m, { systems: 128, sparsity: s }).microBatches);
+    }
+  });
+
+  it('falls strictly at every doubling for a model that stays compute-heavy (GPT-3 XL)', () => {
+    const xl = preset('gpt3-xl');
+    const t = [1, 2, 4, 8, 16, 32, 64, 128].map((n) => estimate(xl, { systems: n }).trainSeconds);
+    for (let i = 1; i < t.length; i++) expect(t[i]).toBeLessThan(t[i - 1]);
+  });
+
+  it('at 192 dense: stream-bound, 2 passes of 8333 tokens (the wafer holds ~14 k with recomputation)', () => {
+    const e = estimate(m, { systems: 192 });
+    expect(e.bound).toBe('stream');
+    expect(e.recompute).toBe(true);
+    expect(e.microBatches).toBe(Math.ceil(3.2e6 / 192 / e.waferTokensFit.recompute));
+    expect(e.microBatches).toBe(2);
+    expect(e.waferBytesPerSystem).toBeLessThanOrEqual(e.waferCapacityBytes);
+    expect(e.swarmx.depth).toBe(4); // ceil(log4 192)
+    expect(e.memoryxFits).toBe(true);
+    expect(e.memoryxBytesPerParam).toBe(20); // mixed Adam + FP32 accumulator (2 micro-batches)
+    expect(e.assumptions.length).toBeGreaterThan(10);
+    expect(e.assumptions.some((a) => /150 GB\/s/.test(a))).toBe(true);
+  });
+
+  it('never beats the compute-only bound trainFlop... executed at peak', () => {
+    for (const n of [1, 16, 192]) {
+      const e = estimate(m, { systems: n });
+      expect(e.trainSeconds).toBeGreaterThanOrEqual(e.executedFlop / (n * 7.5e15));
+      expect(e.utilization).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('more sparsity is never slower, and executed FLOP fall with it', () => {
+    let prev = Infinity;
+    let prevFlop = Infinity;
+    for (const s of [0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99]) {
+      const e = estimate(m, { systems: 192, sparsity: s });
+      expect(e.trainSeconds).toBeLessThanOrEqual(prev);
+      expect(e.executedFlop).toBeLessThan(prevFlop);
+      prev = e.trainSeconds;
+      prevFlop = e.executedFlop;
+    }
+  });
+
+  it('per-layer detail lists every layer with its bound', () => {
+    const e = estimate(preset('gpt3-small'), { systems: 1, detail: true });
+    expect(e.layers?.length).toBe(preset('gpt3-small').layers.length);
+    expect(e.layers?.find((l) => l.name === 'h0.fc1')).toMatchObject({ kind: 'linear', streamBytes: 768 * 3072 * 2 + 3072 * 2 });
+  });
+});
+
+describe('capacity', () => {
+  it('the 120 T model: MemoryX bytes = non-zero params x 20 B; one 2048-token sequence does not fit a wafer', () => {
+    const m = preset('gpt-120t');
+    expect(() => estimate(m, { systems: 1 })).toThrow(CapacityError);
+    expect(() => estimate(m, { systems: 1 })).toThrow(/wafer SRAM: one sequence of 2048 tokens needs .* GB/);
+    // With 128-token sequences it runs, and MemoryX holds the model at 20 B/param (micro-batches accumulate).
+    const short = { ...m, contextTokens: 128 };
+    const e = estimate(short, { systems: 1 });
+    expect(e.memoryxBytesPerParam).toBe(20);
+    close(e.memoryxBytes, m.params * 20);
+  });
+
+  it('recompute none refuses when a sequence does not fit without it', () => {
+    expect(() => estimate(preset('gpt3-175b'), { systems: 192, recompute: 'none' })).toThrow(/without recomputation one sequence of 2048 tokens needs/);
+  });
+
+  it('fp32 SGD keeps 8 B per parameter', () => {
+    const e = estimate(preset('gpt3-xl'), { systems: 16, precision: 'fp32', optimizer: 'sgd' });
+    expect(e.memoryxBytesPerParam).toBe(8);
+  });
+});
+
+describe('bad input names the field', () => {
+  const m = preset('gpt3-small');
+  it.each([
+    [{ systems: -1 }, /^systems: expected an integer >= 1, got -1$/],
+    [{ systems: 1.5 }, /^systems: expected an integer/],
+    [{ systems: 4, sparsity: 1 }, /^sparsity: expected a finite number >= 0, < 1, got 1$/],
+    [{ systems: 4, sparsity: -0.1 }, /^sparsity:/],
+    [{ systems: 4, sparsity: Number.NaN }, /^sparsity:/],
+    [{ systems: 4, batchTokens: 0 }, /^batchTokens:/],
+    [{ systems: 4, efficiency: 0 }, /^efficiency:/],
+    [{ systems: 4, recompute: 'sometimes' }, /^recompute: expected one of auto, none, full/],
+  ])('%o', (opts, re) => {
+    expect(() => estimate(m, opts as never)).toThrow(ValidationError);
+    expect(() => estimate(m, opts as never)).toThrow(re);
+  });
+
+  it('a model without batch or token counts asks for them', () => {
+    const mlp = perfModelFromEngine({ input: 4, layers: [{ type: 'linear', out: 2 }] });
+    expect(() => estimate(mlp, { systems: 1 })).toThrow(/batchTokens: expected a batch size in tokens.*--batch-tokens/);
+    expect(() => estimate(mlp, { systems: 1, batchTokens: 10 })).toThrow(/trainTokens:.*--tokens/);
+  });
+
+  it('the specs argument is the default when omitted', () => {
+    expect(estimate(m, { systems: 2 })).toEqual(estimate(m, { systems: 2 }, defaultSpecs()));
+  });
+});
