@@ -66,7 +66,7 @@ describe('weightstream estimate', () => {
 
   it.each([
     [['--model', 'gpt3-175b', '--systems', '-1'], 2, /--systems: expected an integer >= 1, got "-1"/],
-    [['--model', 'gpt3-175b', '--systems', '4', '--sparsity', '1'], 2, /--sparsity: expected a number in \[0, 0.999999\], got "1"/],
+    [['--model', 'gpt3-175b', '--systems', '4', '--sparsity', '1'], 2, /--sparsity: expected a number in \[0, 1\), got "1"/],
     [['--model', 'gpt9', '--systems', '4'], 1, /--model: expected a preset .* got "gpt9"/],
     [['--systems', '4'], 2, /--model: required/],
     [['--model', 'gpt3-175b'], 2, /--systems: required/],
