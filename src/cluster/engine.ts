@@ -70,6 +70,11 @@ export interface TrainOptions {
   onEvent?: (e: StepEvent) => void;
   /** Tests only: make a system fail at a given step and layer. */
   faultInjection?: FaultInjection;
+  /**
+   * Tests only: after every forward/backward command, overwrite the broadcast slot it read with NaN, so a
+   * system that kept (a pointer to) a layer's weights past its command would turn the run into NaN.
+   */
+  poisonBroadcast?: boolean;
 }
 
 export interface TrainResult {
@@ -325,6 +330,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
       swarm.broadcast(bytes);
       ev('streamFwd', step, l, t0, bytes, 0);
       await sys.command(CMD.FORWARD, { layer: l, slot });
+      if (t.poisonBroadcast) poison(ptr);
       evSystems('forward', step, l, layerFlop(plan, l, 1).forward);
     }
     await sys.command(CMD.LOSS, { arg: 0 });
@@ -337,6 +343,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
       swarm.broadcast(bytes);
       ev('streamBwd', step, l, t0, bytes, 0);
       await sys.command(CMD.BACKWARD, { layer: l, slot });
+      if (t.poisonBroadcast) poison(ptr);
       const f = layerFlop(plan, l, 1);
       evSystems('backward', step, l, f.delta + f.gradient);
       const P = plan.layers[l].paramFloats;
@@ -351,6 +358,10 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
       ev('update', step, l, t0, 4 * P, 0);
     }
     return total;
+  }
+
+  function poison(ptr: number): void {
+    new Float32Array(memory.buffer, ptr, layout.broadcast.slotBytes / 4).fill(NaN);
   }
 
   /** Test accuracy: forward passes (weights streamed per layer) over the split in chunks of B samples. */

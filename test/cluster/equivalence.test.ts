@@ -78,6 +78,15 @@ describe('determinism', () => {
     a.params.forEach((p, l) => expect(bits(b.params[l])).toEqual(bits(p)));
   });
 
+  it('no system keeps weights past a command: poisoning each broadcast slot after use changes no bit', async () => {
+    const opts = { steps: 6, batch: 48, optimizer: { kind: 'adamw', lr: 0.01 } as OptimizerConfig, seed: 9, evaluate: false };
+    const a = await clusters.get(4)!.train(model, data, opts);
+    const b = await clusters.get(4)!.train(model, data, { ...opts, poisonBroadcast: true });
+    expect(b.loss.every(Number.isFinite)).toBe(true);
+    expect(b.loss).toEqual(a.loss);
+    a.params.forEach((p, l) => expect(bits(b.params[l])).toEqual(bits(p)));
+  });
+
   it('bytes: each layer streams twice a step (once for all systems), each gradient is reduced once', async () => {
     const r = await clusters.get(2)!.train(model, data, { steps: 3, batch: 32, optimizer: { kind: 'sgd', lr: 0.1 }, evaluate: false });
     const { compileModel } = await import('../../src/model/compile.js');
