@@ -58,7 +58,7 @@ export function register(program: Command): void {
     'weightstream train --model mlp --data digits --systems 4 --sparsity 0.9 --steps 300 --optimizer adamw --lr 0.01 --json',
     'weightstream train --model model.json --data train.safetensors --init init.safetensors --save trained.safetensors',
     'weightstream train --steps 100 --checkpoint run.ckpt --checkpoint-every 20   # then: --steps 200 --resume run.ckpt',
-    'weightstream train --model wide --data teacher --dram-bytes 4e6 --systems 2   # layers stream from the flash tier',
+    'weightstream train --model wide --data digits --dram-bytes 9e6 --systems 2   # 2 of 3 layers live on the flash tier',
   ]);
   cmd.action(async (opts: TrainCliOptions) => {
     if (opts.momentum !== undefined && opts.optimizer !== 'sgd') throw new UsageError(`--momentum: only for --optimizer sgd, got --optimizer ${opts.optimizer}`);
