@@ -1,0 +1,251 @@
+// The kernel benchmark: every registered kernel variant (src/kernels/all.ts) timed on its bench shape,
+// next to baselines measured in the same run, as a table on stdout and rows in bench/results/kernels.json
+// (written atomically; run facts in bench/results/kernels.meta.json).
+//   dense GEMM n x n x n, n = 256, 512, 1024: WASM variants vs a naive JS triple loop, the plain-TS
+//     reference, TensorFlow.js WASM (XNNPACK, 1 thread) and NumPy (OpenBLAS, 1 thread: the physical limit);
+//   sparse B = 256, K = N = 1024 at sparsity 0 ... 0.99: weight-stream kernels vs the dense WASM GEMM of
+//     the same shape and form, and SciPy CSR;
+//   the other kernels (GEMV, AXPY, nn, optim) on one shape each vs their plain-TS reference.
+// Ratios are baselineMs / medianMs (> 1: faster than the baseline). gflops counts useful FLOP (2·nnz·B for
+// sparse), effGflops dense-equivalent FLOP.
+// Run: npm run build && npm run bench:kernels [-- --quick] [-- --no-python] [-- --no-tfjs]
+import { cpus } from 'node:os';
+import { Wasm } from '../src/wasm/module.js';
+import { kernelVariants, type KernelVariant, type Shape } from '../src/kernels/registry.js';
+import '../src/kernels/all.js';
+import { randomF32 } from '../src/ref/rng.js';
+import { gemmRef } from '../src/ref/dense.js';
+import { compareArrays } from '../src/kernels/compare.js';
+import { writeJsonAtomic } from '../src/io/atomic.js';
+import { rootPath } from '../src/paths.js';
+import { lastMinMs, medianMs, naiveJsGemm, python, tfjsMatMul, type NumpyResult, type ScipyResult } from './kernels-baselines.js';
+
+const quick = process.argv.includes('--quick');
+const usePython = !process.argv.includes('--no-python');
+const useTfjs = !process.argv.includes('--no-tfjs');
+const TIME_MS = quick ? 150 : 600;
+const DENSE_N = quick ? [256, 512] : [256, 512, 1024];
+/** Sizes at which the slow baselines (naive JS loop, TS reference, naive scalar WASM) run: seconds per call beyond. */
+const SLOW_N = quick ? [256] : [256, 512];
+const SPARSE = { B: 256, K: 1024, N: 1024 };
+const SPARSITIES = quick ? [0, 0.9, 0.99] : [0, 0.5, 0.75, 0.9, 0.95, 0.99];
+/** The shape each remaining op is benched on. */
+const OTHER_SHAPES: Record<string, Shape> = {
+  'gemv-n': { M: 1024, K: 1024 }, 'gemv-t': { M: 1024, K: 1024 }, axpy: { n: 1 << 20 },
+  'bias-add': { N: 1024, B: 256 }, 'bias-grad': { N: 1024, B: 256 },
+  'relu-fwd': { n: 1 << 18 }, 'relu-bwd': { n: 1 << 18 }, 'gelu-fwd': { n: 1 << 18 }, 'gelu-bwd': { n: 1 << 18 },
+  'softmax-xent': { C: 1000, B: 256 }, 'layernorm-fwd': { F: 1024, B: 256 }, 'layernorm-bwd': { F: 1024, B: 256 },
+  'sgd-momentum': { n: 1 << 20 }, adamw: { n: 1 << 20, step: 10 },
+};
+/** The dense GEMM form that computes the same product as each sparse op (feature-major). */
+const DENSE_FORM_OF: Record<string, string> = { 'spmm-fwd': 'gemm-tn', 'spmm-delta': 'gemm-nn', 'spmm-grad': 'gemm-nt' };
+
+export interface Row {
+  kernel: string;
+  shape: Shape;
+  sparsity: number;
+  medianMs: number;
+  /** Fastest sample (where timed here; null for Python medians): a lower bound on a noisy machine. */
+  minMs: number | null;
+  gflops: number;
+  effGflops: number;
+  /** baselineMs / medianMs for each baseline measured on the same shape in this run (null: not measured). */
+  vsDenseWasm: number | null;
+  vsTfjs: number | null;
+  vsNumpy: number | null;
+  vsScipy: number | null;
+  vsReference: number | null;
+  vsNaiveJs: number | null;
+}
+
+const rows: Row[] = [];
+const w = new Wasm({ flavor: 'release', initialBytes: 96 << 20 });
+
+function row(
+  kernel: string, shape: Shape, sparsity: number, ms: number, flop: number, effFlop: number,
+  base: Partial<Record<keyof Row, number | undefined>> = {}, minMs: number | null = null,
+): Row {
+  const vs = (b: number | undefined): number | null => (b && Number.isFinite(b) ? b / ms : null);
+  const r: Row = {
+    kernel, shape, sparsity, medianMs: ms, minMs, gflops: flop / ms / 1e6, effGflops: effFlop / ms / 1e6,
+    vsDenseWasm: vs(base.vsDenseWasm), vsTfjs: vs(base.vsTfjs), vsNumpy: vs(base.vsNumpy),
+    vsScipy: vs(base.vsScipy), vsReference: vs(base.vsReference), vsNaiveJs: vs(base.vsNaiveJs),
+  };
+  rows.push(r);
+  return r;
+}
+
+/** Times a registered variant on a shape; returns its median and FLOP counts. */
+async function timeVariant(v: KernelVariant, shape: Shape, sparsity?: number): Promise<{ ms: number; min: number; flop: number; effFlop: number }> {
+  const k = v.prepare(w, shape, { seed: 1, sparsity });
+  try {
+    const ms = await medianMs(() => k.run(), TIME_MS);
+    return { ms, min: lastMinMs, flop: k.flop, effFlop: k.effFlop };
+  } finally {
+    k.dispose();
+  }
+}
+
+async function denseSection(checks: Record<string, number>): Promise<NumpyResult | null> {
+  const numpy = usePython ? python<NumpyResult>('dense_numpy.py', { sizes: DENSE_N, timeMs: TIME_MS }) : null;
+  const tf = useTfjs ? await tfjsMatMul() : null;
+  const gemms = kernelVariants().filter((v) => v.op.startsWith('gemm-'));
+  for (const n of DENSE_N) {
+    const shape = { M: n, N: n, K: n };
+    const flop = 2 * n ** 3;
+    const A = randomF32(n * n, 11);
+    const B = randomF32(n * n, 12);
+    const C = new Float32Array(n * n);
+    const base: Record<string, number | undefined> = { vsNumpy: numpy?.medianMs[String(n)] };
+    const mins: Record<string, number> = {};
+    if (tf) {
+      base.vsTfjs = await medianMs(tf(A, B, n), TIME_MS);
+      mins.tfjs = lastMinMs;
+    }
+    const slow = SLOW_N.includes(n);
+    if (slow) {
+      base.vsNaiveJs = await medianMs(() => naiveJsGemm(C, A, B, n, n, n), TIME_MS, 1);
+      mins.naive = lastMinMs;
+      base.vsReference = await medianMs(() => gemmRef('nn', C, A, B, n, n, n), TIME_MS, 1);
+      mins.ref = lastMinMs;
+    }
+    const simd = gemms.find((v) => v.name === 'gemm-nn-4x8-simd')!;
+    const first = await timeVariant(simd, shape);
+    base.vsDenseWasm = first.ms;
+    for (const v of gemms) {
+      if (!slow && v.name.includes('naive')) continue;
+      const t = v === simd ? first : await timeVariant(v, shape);
+      row(v.name, shape, 0, t.ms, flop, flop, base, t.min);
+    }
+    if (base.vsNaiveJs) row('js-naive-triple-loop', shape, 0, base.vsNaiveJs, flop, flop, base, mins.naive);
+    if (base.vsReference) {
+      row('ts-reference-gemm-nn', shape, 0, base.vsReference, flop, flop, base, mins.ref);
+      // The reference just ran on A, B: check the SIMD kernel's answer on the same inputs while we have it.
+      const mark = w.arena.mark();
+      const [a, b, c] = [w.allocF32(n * n, A), w.allocF32(n * n, B), w.allocF32(n * n)];
+      (w.exports as unknown as { gemmNn4x8Simd(c: number, a: number, b: number, M: number, N: number, K: number, acc: number): void }).gemmNn4x8Simd(c, a, b, n, n, n, 0);
+      checks[`gemm-nn-4x8-simd n=${n} maxRelError vs reference`] = compareArrays(w.f32(c, n * n), C).maxRelError;
+      w.arena.release(mark);
+    }
+    if (base.vsTfjs) row('tfjs-wasm-matmul (XNNPACK, 1 thread)', shape, 0, base.vsTfjs, flop, flop, base, mins.tfjs);
+    if (base.vsNumpy) row('numpy-openblas-sgemm (1 thread)', shape, 0, base.vsNumpy, flop, flop, base);
+  }
+  return numpy;
+}
+
+async function sparseSection(): Promise<ScipyResult | null> {
+  const scipy = usePython ? python<ScipyResult>('sparse_scipy.py', { ...SPARSE, sparsities: SPARSITIES, timeMs: TIME_MS }) : null;
+  const { B, K, N } = SPARSE;
+  const flop = 2 * K * N * B;
+  const dense: Record<string, number> = {};
+  for (const v of kernelVariants().filter((x) => x.name.endsWith('-4x8-simd'))) {
+    const shape = v.op === 'gemm-tn' ? { M: N, N: B, K } : v.op === 'gemm-nn' ? { M: K, N: B, K: N } : { M: K, N, K: B };
+    const t = await timeVariant(v, shape);
+    dense[v.op] = t.ms;
+    row(`${v.name} (sparse shape)`, shape, 0, t.ms, flop, flop, { vsDenseWasm: t.ms }, t.min);
+  }
+  for (const s of SPARSITIES) {
+    for (const v of kernelVariants().filter((x) => x.area === 'sparse')) {
+      if (quick && v.name.endsWith('scalar') && s < 0.9) continue;
+      const t = await timeVariant(v, { ...SPARSE }, s);
+      const sc = v.op === 'spmm-fwd' ? scipy?.medianMs.fwd[String(s)] : v.op === 'spmm-delta' ? scipy?.medianMs.delta[String(s)] : undefined;
+      row(v.name, { ...SPARSE }, s, t.ms, t.flop, t.effFlop, { vsDenseWasm: dense[DENSE_FORM_OF[v.op]], vsScipy: sc }, t.min);
+    }
+    if (scipy) {
+      const nnz = Math.round((1 - s) * K * N);
+      for (const op of ['fwd', 'delta'] as const) {
+        const ms = scipy.medianMs[op][String(s)];
+        if (ms) row(`scipy-csr-${op} (1 thread)`, { ...SPARSE }, s, ms, 2 * nnz * B, flop, { vsDenseWasm: dense[DENSE_FORM_OF[`spmm-${op}`]] });
+      }
+    }
+  }
+  return scipy;
+}
+
+async function otherSection(): Promise<void> {
+  for (const v of kernelVariants().filter((x) => !x.op.startsWith('gemm-') && x.area !== 'sparse')) {
+    const shape = OTHER_SHAPES[v.op];
+    if (!shape) {
+      console.error(`no bench shape for op ${v.op} (${v.name}): skipped`);
+      continue;
+    }
+    const sparsity = v.area === 'optim' ? 0.5 : undefined;
+    const k = v.prepare(w, shape, { seed: 1, sparsity });
+    try {
+      const ms = await medianMs(() => k.run(), TIME_MS);
+      const min = lastMinMs;
+      const refMs = await medianMs(() => k.runReference(), TIME_MS, 1);
+      row(v.name, shape, sparsity ?? 0, ms, k.flop, k.effFlop, { vsReference: refMs }, min);
+    } finally {
+      k.dispose();
+    }
+  }
+}
+
+function fmt(x: number | null, d = 1, suffix = 'x'): string {
+  return x === null ? '' : x.toFixed(d) + suffix;
+}
+
+function printTable(): void {
+  const head = ['kernel', 'shape', 'sparsity', 'median ms', 'min ms', 'GFLOP/s', 'eff GFLOP/s', 'vs dense', 'vs tfjs', 'vs numpy', 'vs scipy', 'vs ref', 'vs naive js'];
+  const body = rows.map((r) => [
+    r.kernel, Object.entries(r.shape).map(([k, v]) => `${k}=${v}`).join(' '), r.sparsity.toFixed(2), r.medianMs.toFixed(3), r.minMs === null ? '' : r.minMs.toFixed(3),
+    r.gflops.toFixed(2), r.effGflops.toFixed(2), fmt(r.vsDenseWasm, 2), fmt(r.vsTfjs, 2), fmt(r.vsNumpy, 2), fmt(r.vsScipy, 2),
+    fmt(r.vsReference), fmt(r.vsNaiveJs),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(line(head));
+  for (const b of body) console.log(line(b));
+}
+
+/** The issue's targets, judged on this run's medians. */
+function targets(): Array<{ target: string; value: number | null; met: boolean | null }> {
+  const g512 = rows.find((r) => r.kernel === 'gemm-nn-4x8-simd' && r.shape.M === 512);
+  const fwd = (s: number): Row | undefined => rows.find((r) => r.kernel === 'spmm-fwd-axpy-simd' && r.sparsity === s);
+  const t = (target: string, value: number | null | undefined, ok: (v: number) => boolean) => ({
+    target, value: value ?? null, met: value === null || value === undefined ? null : ok(value),
+  });
+  return [
+    t('dense WASM GEMM at n=512 >= 40 GFLOP/s', g512?.gflops, (v) => v >= 40),
+    t('dense WASM GEMM at n=512 >= 1.3x TF.js WASM', g512?.vsTfjs, (v) => v >= 1.3),
+    t('sparse fwd at 0.90 >= 5x dense WASM GEMM', fwd(0.9)?.vsDenseWasm, (v) => v >= 5),
+    t('sparse fwd at 0.99 >= 40x dense WASM GEMM', fwd(0.99)?.vsDenseWasm, (v) => v >= 40),
+    t('sparse fwd at 0.90 no slower than SciPy CSR', fwd(0.9)?.vsScipy, (v) => v >= 1),
+    t('sparse fwd at 0.95 no slower than SciPy CSR', fwd(0.95)?.vsScipy, (v) => v >= 1),
+    t('sparse fwd at 0.99 no slower than SciPy CSR', fwd(0.99)?.vsScipy, (v) => v >= 1),
+    t('dense WASM GEMM at n=512 as a fraction of NumPy 1-thread SGEMM', g512?.vsNumpy, () => true),
+  ];
+}
+
+async function main(): Promise<void> {
+  const started = new Date().toISOString();
+  const checks: Record<string, number> = {};
+  const numpy = await denseSection(checks);
+  const scipy = await sparseSection();
+  await otherSection();
+  printTable();
+  const tg = targets();
+  console.log('');
+  for (const x of tg) console.log(`${x.met === null ? 'n/a ' : x.met ? 'MET ' : 'MISS'}  ${x.target}: ${x.value === null ? 'not measured' : x.value.toFixed(2)}`);
+  for (const [k, v] of Object.entries(checks)) console.log(`check: ${k} = ${v.toExponential(2)}`);
+  const meta = {
+    command: `npm run bench:kernels${quick ? ' -- --quick' : ''}`,
+    started,
+    finished: new Date().toISOString(),
+    machine: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`,
+    node: process.version,
+    quick,
+    timeMsPerCase: TIME_MS,
+    numpy: numpy ? { version: numpy.numpy, blas: numpy.blas, OPENBLAS_CORETYPE: numpy.openblasCoretype ?? 'unset' } : null,
+    scipy: scipy?.scipy ?? null,
+    targets: tg,
+    checks,
+  };
+  const out = rootPath('bench', 'results', 'kernels.json');
+  writeJsonAtomic(out, rows);
+  writeJsonAtomic(rootPath('bench', 'results', 'kernels.meta.json'), meta);
+  console.log(`wrote ${out} (${rows.length} rows) and kernels.meta.json`);
+}
+
+await main();

@@ -1,0 +1,53 @@
+#!/usr/bin/python3
+"""NumPy single-thread SGEMM medians for bench/kernels.ts: the physical limit of this CPU as native code sees it.
+
+Usage: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/python/dense_numpy.py '{"sizes": [256, 512], "timeMs": 500}'
+Prints one JSON object: {"numpy", "blas" (threadpoolctl info when importable), "openblasCoretype",
+"medianMs": {"256": ms, ...}}. float32 C = A @ B on seeded uniform inputs; each size warms up first,
+then times single calls until timeMs has passed (at least 5 samples) and reports their median.
+"""
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import numpy as np  # noqa: E402
+
+
+def blas_info():
+    try:
+        from threadpoolctl import threadpool_info
+        return [{k: v for k, v in i.items() if k in ("internal_api", "version", "architecture", "num_threads", "filepath")}
+                for i in threadpool_info()]
+    except Exception as e:  # noqa: BLE001
+        return [{"error": str(e)}]
+
+
+def median_ms(fn, time_ms):
+    for _ in range(3):
+        fn()
+    ts = []
+    start = time.perf_counter()
+    while len(ts) < 5 or (time.perf_counter() - start) * 1e3 < time_ms:
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+        if len(ts) >= 2000:
+            break
+    return float(np.median(ts) * 1e3)
+
+
+def main(args):
+    rng = np.random.default_rng(1)
+    out = {}
+    for n in args["sizes"]:
+        a = rng.random((n, n), dtype=np.float32)
+        b = rng.random((n, n), dtype=np.float32)
+        out[str(n)] = median_ms(lambda: a @ b, args["timeMs"])
+    print(json.dumps({"numpy": np.__version__, "blas": blas_info(),
+                      "openblasCoretype": os.environ.get("OPENBLAS_CORETYPE"), "medianMs": out}))
+
+
+if __name__ == "__main__":
+    main(json.loads(sys.argv[1]))
