@@ -162,19 +162,31 @@ function nonzeroParams(l: PerfModel['layers'][number], s: number): number {
   return l.params >= l.matWeights ? l.params - l.matWeights * s : l.params;
 }
 
+// Per-layer times, reused across estimates (no allocation per call); a nested estimate (an efficiency
+// function that itself estimates) gets fresh arrays instead of clobbering the outer call's.
 let scratch: LayerTimes | undefined;
-function times(n: number): LayerTimes {
-  if (!scratch || scratch.stream.length < n) {
-    const mk = () => new Float64Array(n);
-    scratch = { stream: mk(), fwd: mk(), bwd: mk(), grad: mk(), update: mk() };
-  }
-  return scratch;
+let inUse = false;
+function newTimes(n: number): LayerTimes {
+  const mk = () => new Float64Array(n);
+  return { stream: mk(), fwd: mk(), bwd: mk(), grad: mk(), update: mk() };
 }
 
 /** Fills the per-layer times for `tokens` per pass and runs the schedule. */
 function schedule(ctx: Ctx, tokens: number, recompute: boolean, lastUpdate: boolean): ScheduleResult {
   const layers = ctx.model.layers;
-  const t = times(layers.length);
+  const nested = inUse;
+  if (!nested && (!scratch || scratch.stream.length < layers.length)) scratch = newTimes(layers.length);
+  const t = nested ? newTimes(layers.length) : (scratch as LayerTimes);
+  inUse = true;
+  try {
+    return fillAndRun(ctx, t, tokens, recompute, lastUpdate);
+  } finally {
+    if (!nested) inUse = false;
+  }
+}
+
+function fillAndRun(ctx: Ctx, t: LayerTimes, tokens: number, recompute: boolean, lastUpdate: boolean): ScheduleResult {
+  const layers = ctx.model.layers;
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i];
     const s = layerSparsity(ctx, i);
@@ -327,7 +339,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   A(`elementwise work (LayerNorm, GELU, softmax, residual adds, the embedding gather) costs no compute time`);
   A(`wafer SRAM for activations ${gb(capacity)} per CS-2 (${cs2.v.waferSramGB} GB x ${cs2.v.activationSramFraction}: ${cite(cs2, 'activationSramFraction')}); ${model.gpt ? 'per block and token 34·d bytes without recomputation (Korthikanti et al. 2022), 2·d (the block input) with full recomputation plus one block\'s 34·d' : 'each layer keeps its input (2 B per value)'}`);
   A(rec ? `full activation recomputation: each block's forward is redone before its backward, streaming its weights a third time (weights are never kept on the wafer)` : 'no activation recomputation');
-  A(`micro-batching: ${m} micro-batch${m > 1 ? 'es' : ''} of ${fmt(b / m)} tokens per system per step; each streams all weights again (forward and backward); gradients are summed in MemoryX across micro-batches`);
+  A(`micro-batching: ${m} micro-batch${m > 1 ? 'es' : ''} of ${fmt(b / m)} tokens per system per step; each streams all weights again (forward and backward) and sends its gradients; MemoryX sums them across micro-batches, assumed to keep pace with the gradient stream`);
   A(`data parallel: ${fmt(B)} tokens per step split evenly over ${N} systems (whole sequences not enforced); ${fmt(steps)} steps for ${fmt(D)} tokens`);
   A(`trainFlop = 6 · P · D (GPT-3 Table D.1 convention: dense, attention ignored); modelFlop adds attention and is what the time model executes (times the non-zero fraction, plus recomputation)`);
   A(`energy: ${cs2.v.systemPowerKW} kW per CS-2 including hosts, MemoryX and SwarmX (${cite(cs2, 'systemPowerKW')})`);
@@ -381,8 +393,8 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
 }
 
 function layerRows(ctx: Ctx, tokens: number, rec: boolean): LayerRow[] {
-  schedule(ctx, tokens, rec, true);
-  const t = scratch as LayerTimes;
+  const t = newTimes(ctx.model.layers.length);
+  fillAndRun(ctx, t, tokens, rec, true);
   return ctx.model.layers.map((l, i) => {
     const s = layerSparsity(ctx, i);
     const S = t.stream[i];

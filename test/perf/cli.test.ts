@@ -57,6 +57,18 @@ describe('weightstream estimate', () => {
     expect(slow.trainSeconds).toBeGreaterThan(5 * base.trainSeconds);
   });
 
+  it('a training-engine model description needs --batch-tokens and --tokens, then estimates', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ws-cli-'));
+    const f = join(dir, 'mlp.json');
+    writeFileSync(f, JSON.stringify({ input: 64, layers: [{ type: 'linear', out: 256 }, { type: 'relu' }, { type: 'linear', out: 10 }] }));
+    const miss = cli('estimate', '--model', f, '--systems', '1');
+    expect(miss.code).toBe(1);
+    expect(miss.stderr).toMatch(/batchTokens: expected a batch size in tokens.*--batch-tokens/);
+    const r = cli('estimate', '--model', f, '--systems', '1', '--batch-tokens', '64', '--tokens', '1M', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).params).toBe(64 * 256 + 256 + 256 * 10 + 10);
+  });
+
   it('--help shows the flags and examples', () => {
     const r = cli('estimate', '--help');
     expect(r.code).toBe(0);

@@ -80,6 +80,17 @@ describe('one linear layer on one CS-2, by hand', () => {
   });
 });
 
+describe('purity', () => {
+  it('an efficiency function that itself estimates does not disturb the outer estimate', () => {
+    const m = preset('gpt3-xl');
+    const plain = estimate(m, { systems: 8, efficiency: 0.7 });
+    const inner = preset('gpt3-small');
+    const nested = estimate(m, { systems: 8, efficiency: () => (estimate(inner, { systems: 2 }).trainSeconds > 0 ? 0.7 : 0.1) });
+    expect(nested.stepSeconds).toBe(plain.stepSeconds);
+    expect(nested.trainSeconds).toBe(plain.trainSeconds);
+  });
+});
+
 describe('GPT-3 on 1..192 CS-2', () => {
   const m = preset('gpt3-175b');
 
