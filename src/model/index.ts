@@ -7,4 +7,5 @@ export { compileModel, structureFromMask, hashSeed, describePlan } from './compi
 export type { Plan, PlanOp, PlanParam, StreamedLayer, SparseStructure, LinearOp, LayerNormOp, ActivationOp, ResidualBeginOp, ResidualEndOp, OpKind } from './plan.js';
 export { initParams, zeroParams, cloneParams, toTorch, setFromTorch, stateDict, denseWeightKN, packWire } from './params.js';
 export type { Params } from './params.js';
-export { loadModelFile, resolveModel, withSparsity, PRESETS } from './load.js';
+export { loadModelFile, resolveModel, resolveModel as resolveModelSpec, withSparsity, PRESETS } from './load.js';
+// (src/index.ts also exports the perf model's resolveModel, which takes precedence there: use resolveModelSpec.)

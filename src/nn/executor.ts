@@ -44,6 +44,13 @@ export class Executor {
   private g = 0;
   private readonly firstWeightOp: number;
   private readonly named = new Map<string, number>();
+  /** Per op: its output (a residual begin: its input), its input, LayerNorm stats, residual gradient. */
+  private readonly outP: number[] = [];
+  private readonly inP: number[] = [];
+  private readonly statsP: number[] = [];
+  private readonly resP: number[] = [];
+  private readonly grad0: number;
+  private readonly grad1: number;
 
   constructor(k: Kernels | Wasm, plan: Plan, capacity: number, opts: ExecutorOptions = {}) {
     requireInt('batch', capacity, 1);
@@ -56,6 +63,17 @@ export class Executor {
     this.base = w.arena.alloc(this.layout.bytes, 64);
     for (const buf of this.layout.buffers) this.named.set(buf.name, this.base + buf.offset);
     this.firstWeightOp = plan.layers[0].weightOp;
+    let prev = this.ptr('input');
+    for (const op of plan.ops) {
+      this.inP.push(prev);
+      const out = op.kind === 'residual_begin' ? prev : this.ptr(`out[${op.index}]`);
+      this.outP.push(out);
+      this.statsP.push(op.kind === 'layernorm' ? this.ptr(`ln[${op.index}]`) : 0);
+      this.resP.push(op.kind === 'residual_begin' ? this.ptr(`res[${op.index}]`) : 0);
+      prev = out;
+    }
+    this.grad0 = this.ptr('grad0');
+    this.grad1 = this.ptr('grad1');
   }
 
   /** Byte offset of the input [D, B] buffer: write the step's batch here (feature-major, row stride B). */
@@ -109,7 +127,7 @@ export class Executor {
     if (this.phase !== 'forward' || this.next !== this.plan.layers.length) throw new Error('executor: loss() before the forward pass of every layer');
     requireInt('globalBatch', globalBatch, this.b);
     const C = this.plan.classes;
-    this.g = this.ptr('grad0');
+    this.g = this.grad0;
     const l = this.backend.softmaxCrossEntropy(this.g, this.outPtr(this.plan.ops.length - 1), this.labelsPtr, C, this.b, 1 / globalBatch);
     this.phase = 'backward';
     this.next = this.plan.layers.length - 1;
@@ -160,14 +178,13 @@ export class Executor {
 
   // ---------------------------------------------------------------------------------------------------
 
-  /** Output of op j (a residual begin is its input). */
+  /** Output of op j (a residual begin's is its input). */
   private outPtr(j: number): number {
-    while (j >= 0 && this.plan.ops[j].kind === 'residual_begin') j--;
-    return j < 0 ? this.ptr('input') : this.ptr(`out[${j}]`);
+    return this.outP[j];
   }
 
   private inPtr(op: PlanOp): number {
-    return this.outPtr(op.index - 1);
+    return this.inP[op.index];
   }
 
   private stream(op: PlanOp & { kind: 'linear' }, wirePtr: number): StreamRef {
@@ -200,7 +217,7 @@ export class Executor {
       case 'gelu':
         return be.geluForward(this.outPtr(op.index), x, op.outWidth * B);
       case 'layernorm': {
-        const stats = this.ptr(`ln[${op.index}]`);
+        const stats = this.statsP[op.index];
         return be.layerNormForward(this.outPtr(op.index), stats, stats + 4 * B, x, this.wire(wirePtr, op.gamma), this.wire(wirePtr, op.beta), op.outWidth, B, op.eps);
       }
       case 'residual_begin':
@@ -216,7 +233,7 @@ export class Executor {
     const be = this.backend;
     const B = this.b;
     const g = this.g;
-    const other = g === this.ptr('grad0') ? this.ptr('grad1') : this.ptr('grad0');
+    const other = g === this.grad0 ? this.grad1 : this.grad0;
     const x = this.inPtr(op);
     const n = op.inWidth * B;
     switch (op.kind) {
@@ -247,18 +264,18 @@ export class Executor {
         this.g = other;
         return;
       case 'layernorm': {
-        const stats = this.ptr(`ln[${op.index}]`);
+        const stats = this.statsP[op.index];
         be.layerNormBackward(other, this.gradOf(gradPtr, op.gamma), this.gradOf(gradPtr, op.beta), g, x, stats, stats + 4 * B, this.wire(wirePtr, op.gamma), op.outWidth, B);
         this.g = other;
         return;
       }
       case 'residual_end':
         // y = f(x) + x: the gradient goes on into f unchanged and is kept for the skip path
-        be.copy(this.ptr(`res[${op.begin}]`), g, n);
+        be.copy(this.resP[op.begin], g, n);
         return;
       case 'residual_begin':
         // the skip path joins: dx = (gradient through f) + (gradient kept at the end)
-        be.addTo(g, this.ptr(`res[${op.index}]`), n);
+        be.addTo(g, this.resP[op.index], n);
         return;
     }
   }
