@@ -15,3 +15,8 @@ export { estimate, estimateGpu, claims, runEstimate, loadSpec, loadSpecs, defaul
 export { MemoryX, memoryxLayers, resolveOptimizer, planTiers, createUpdater, saveCheckpoint, loadCheckpoint, CheckpointError, type OptimizerConfig, type SgdConfig, type AdamWConfig, type MemoryXOptions, type MemoryXSnapshot, type Checkpoint, type TierPlan } from './memoryx/index.js';
 export { reduceTree, planLayout, SwarmX, type ReduceTree, type SharedLayout } from './swarmx/index.js';
 export { createCluster, planFingerprint, WSE2_SRAM_BYTES, layerFlop, SystemFault, type Cluster, type ClusterOptions, type TrainOptions, type TrainResult, type StepEvent, type StepEventKind, type FaultInjection } from './cluster/index.js';
+export { Kernels } from './kernels/kernels.js';
+export { gemm, gemv, axpy, gemmArrays, GEMM_REL_TOL, type GemmForm, type GemmOptions, type GemmVariant } from './kernels/dense.js';
+export { biasAdd, biasGrad, relu, reluBackward, gelu, geluBackward, softmaxCrossEntropy, layerNorm, layerNormBackward } from './kernels/nn.js';
+export { sgdMomentum, adamw, type SgdHyper, type AdamWHyper } from './kernels/optim.js';
+export { Rng, mulberry32, randomF32 } from './ref/rng.js';
