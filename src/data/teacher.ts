@@ -1,6 +1,7 @@
 // A seeded teacher–student dataset: inputs x ~ N(0, 1) [N, D]; labels from a fixed random "teacher" MLP
-// (D -> H, ReLU, H -> C, weights N(0, 1/fan_in), no biases), y = argmax of its logits. A student with
-// enough capacity can learn it to high accuracy; the same seed gives the same data on every machine.
+// (D -> H, tanh, H -> C, weights N(0, 1/fan_in), no biases), y = argmax of its logits. tanh keeps the
+// hidden features centred, so the classes come out roughly balanced (a ReLU teacher gives one class
+// most of the samples). The same seed gives the same data on every machine.
 import { requireInt, requireNumber } from '../errors.js';
 import { Rng } from '../ref/rng.js';
 import { splitLast, type Dataset } from './dataset.js';
@@ -39,7 +40,7 @@ export function teacherData(opts: TeacherOptions = {}): Dataset {
     for (let j = 0; j < H; j++) {
       let s = 0;
       for (let d = 0; d < D; d++) s += x[i * D + d] * w1[d * H + j];
-      h[j] = s > 0 ? s : 0;
+      h[j] = Math.tanh(s);
     }
     let best = 0;
     let bestV = -Infinity;
@@ -60,6 +61,6 @@ export function teacherData(opts: TeacherOptions = {}): Dataset {
     classes: C,
     train,
     test,
-    source: `teacher-student: x ~ N(0,1) [${n}, ${D}], labels = argmax of a random ${D}-${H}-${C} ReLU MLP, seed ${seed}; last ${test ? test.n : 0} held out`,
+    source: `teacher-student: x ~ N(0,1) [${n}, ${D}], labels = argmax of a random ${D}-${H}-${C} tanh MLP, seed ${seed}; last ${test ? test.n : 0} held out`,
   };
 }
