@@ -4,6 +4,8 @@
 //   reference   src/train/reference.ts: one thread, no streaming
 //   stream x1   createCluster({ systems: 1 }): MemoryX + SwarmX on the main thread, one CS-2 worker
 //   stream x2   two CS-2 workers (the batch split in two), and more where the machine has the cores
+//   'serial'    the same without prefetch (main-thread streaming, reduce and update not overlapped with
+//               the systems' compute): what the overlap buys in the simulator's own wall time
 // Each configuration runs `reps` times (tinybench iterations); a run's rate is measured in steady state
 // (from the end of the warm-up steps to the end of the last step, so thread and WASM start-up is not
 // counted) and the table reports medians and ratios measured in this process.
@@ -37,6 +39,8 @@ const systemsList = [1, 2, ...[4, 8, 16].filter((n) => n <= cores)];
 interface Row {
   config: string;
   systems: number;
+  /** Main-thread MemoryX/SwarmX work overlapped with the systems' compute (the engine's default). */
+  prefetch: boolean;
   samplesPerSecond: number;
   stepMs: number;
   runs: number[];
@@ -55,7 +59,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-async function measure(config: string, systems: number, run: () => Promise<number>): Promise<Row> {
+async function measure(config: string, systems: number, run: () => Promise<number>, prefetch = true): Promise<Row> {
   const rates: number[] = [];
   const bench = new Bench({ time: 0, iterations: reps, warmupTime: 0, warmupIterations: 0 });
   bench.add(config, async () => {
@@ -63,12 +67,13 @@ async function measure(config: string, systems: number, run: () => Promise<numbe
   });
   await bench.run();
   const r = median(rates);
-  return { config, systems, samplesPerSecond: r, stepMs: (1000 * batch) / r, runs: rates };
+  return { config, systems, prefetch, samplesPerSecond: r, stepMs: (1000 * batch) / r, runs: rates };
 }
 
 async function main(): Promise<void> {
   const opts = { steps, batch, optimizer, seed: 1, shuffle: true, evaluate: false };
   const rows: Row[] = [];
+  // (the reference row has no prefetch to speak of: prefetch = true keeps the field uniform)
   // One Wasm instance for the reference, as a user would keep it between runs.
   const w = new Wasm({ flavor: 'release', initialBytes: 64 << 20 });
   rows.push(
@@ -78,25 +83,27 @@ async function main(): Promise<void> {
       trainReference(model, data, { ...opts, wasm: w, onStep: () => ends.push(performance.now()) });
       w.arena.release(mark);
       return steadyRate(ends);
-    }),
+    }, true),
   );
   for (const n of systemsList) {
     const cluster = await createCluster({ systems: n, flavor: 'release' });
     try {
-      rows.push(
-        await measure(`stream x${n}`, n, async () => {
-          const ends: number[] = [];
-          await cluster.train(model, data, { ...opts, onStep: () => ends.push(performance.now()) });
-          return steadyRate(ends);
-        }),
-      );
+      for (const prefetch of n <= 2 ? [true, false] : [true]) {
+        rows.push(
+          await measure(`stream x${n}${prefetch ? '' : ' serial'}`, n, async () => {
+            const ends: number[] = [];
+            await cluster.train(model, data, { ...opts, prefetch, onStep: () => ends.push(performance.now()) });
+            return steadyRate(ends);
+          }, prefetch),
+        );
+      }
     } finally {
       await cluster.close();
     }
   }
   const ref = rows[0].samplesPerSecond;
-  const x1 = rows.find((r) => r.systems === 1)!.samplesPerSecond;
-  const x2 = rows.find((r) => r.systems === 2)!.samplesPerSecond;
+  const x1 = rows.find((r) => r.systems === 1 && r.prefetch)!.samplesPerSecond;
+  const x2 = rows.find((r) => r.systems === 2 && r.prefetch)!.samplesPerSecond;
   const table = rows.map((r) => ({
     ...r,
     vsReference: r.samplesPerSecond / ref,
@@ -106,11 +113,11 @@ async function main(): Promise<void> {
   const flopPerStep = 6 * plan.paramFloats * batch; // forward + delta + gradient, 2 FLOP per MAC
   console.log(`training throughput: ${model.name} (${plan.paramFloats} parameters), batch ${batch}, AdamW, ${steps} steps (${warm} warm-up), median of ${reps} runs`);
   console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} x ${cores}`);
-  console.log('config        samples/s   ms/step   GFLOP/s   vs ref   vs x1   efficiency');
+  console.log('config           samples/s   ms/step   GFLOP/s   vs ref   vs x1   efficiency');
   for (const r of table) {
     const gf = (flopPerStep * r.samplesPerSecond) / batch / 1e9;
     console.log(
-      `${r.config.padEnd(12)} ${r.samplesPerSecond.toFixed(0).padStart(10)} ${r.stepMs.toFixed(1).padStart(9)} ${gf.toFixed(1).padStart(9)} ${r.vsReference.toFixed(2).padStart(8)}` +
+      `${r.config.padEnd(15)} ${r.samplesPerSecond.toFixed(0).padStart(10)} ${r.stepMs.toFixed(1).padStart(9)} ${gf.toFixed(1).padStart(9)} ${r.vsReference.toFixed(2).padStart(8)}` +
         `${r.vsOneSystem === null ? '' : r.vsOneSystem.toFixed(2).padStart(8)}${r.scalingEfficiency === null ? '' : (100 * r.scalingEfficiency).toFixed(0).padStart(11) + ' %'}`,
     );
   }

@@ -71,6 +71,12 @@ export interface TrainOptions {
   /** Tests only: make a system fail at a given step and layer. */
   faultInjection?: FaultInjection;
   /**
+   * Overlap MemoryX/SwarmX work on the main thread with the systems' compute (default true): the next
+   * layer's weights are streamed, and the previous layer reduced and updated, while the systems compute.
+   * The numbers are the same bits either way.
+   */
+  prefetch?: boolean;
+  /**
    * Tests only: after every forward/backward command, overwrite the broadcast slot it read with NaN, so a
    * system that kept (a pointer to) a layer's weights past its command would turn the run into NaN.
    */
@@ -217,7 +223,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
     memory,
     control,
     model: spec,
-    region: { gradPtr: r.gradPtr, arenaStart: r.arenaStart, arenaEnd: r.arenaEnd },
+    region: { gradPtrs: r.gradPtrs, arenaStart: r.arenaStart, arenaEnd: r.arenaEnd },
     broadcast: layout.broadcast,
     maxSamples: cap,
     waferSramBytes: o.waferSramBytes,
@@ -314,49 +320,81 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
     mx.close();
   }
 
-  /** One training step; returns the mean loss. Throws SystemFault when a system fails. */
+  /** Streams layer l into the next broadcast slot (MemoryX → SwarmX), recording the event. */
+  function streamLayer(step: number, l: number, kind: 'streamFwd' | 'streamBwd'): { slot: number; ptr: number } {
+    const t0 = now();
+    const s = swarm.takeSlot();
+    const bytes = mx.stream(l, s.ptr);
+    swarm.broadcast(bytes);
+    ev(kind, step, l, t0, bytes, 0);
+    return s;
+  }
+
+  /** Reduces layer l's gradients (buffer l mod 2 of every system) and lets MemoryX update layer l. */
+  function reduceAndUpdate(step: number, l: number): void {
+    const P = plan.layers[l].paramFloats;
+    // The gradients are already in the systems' regions of the shared memory: "gradient out" moves no
+    // bytes in the simulator; the event records what the links would carry (N blocks of 4·P bytes).
+    ev('gradOut', step, l, now(), N * 4 * P, 0);
+    let t0 = now();
+    const g = swarm.reduce(P, l % 2);
+    ev('reduce', step, l, t0, 4 * P, (N - 1) * P);
+    t0 = now();
+    mx.update(l, g);
+    ev('update', step, l, t0, 4 * P, 0);
+  }
+
+  /**
+   * One training step; returns the mean loss. Throws SystemFault when a system fails.
+   * With prefetch (default) the main thread overlaps its own work with the systems' compute, never
+   * changing what is computed: while the systems run forward(l) MemoryX streams layer l+1 into the other
+   * broadcast slot; while they run backward(l), SwarmX reduces and MemoryX updates layer l+1 (its
+   * gradients sit in the other gradient buffer) and layer l-1 is streamed. Without it, each of these
+   * happens after the command (a serial chain).
+   */
   async function runStep(step: number, attempt: number, indices: Int32Array): Promise<number> {
     const buf = memory.buffer;
+    const pf = t.prefetch !== false;
     for (let w = 0; w < N; w++) {
       const { start, count } = systemShare(B, N, w);
       sys.setSamples(w, count);
       fillBatch(data.train, plan.input, indices.subarray(start, start + count), new Float32Array(buf, sys.inputPtr(w), plan.input * count), new Int32Array(buf, sys.labelsPtr(w), count));
     }
     await sys.command(CMD.STEP, { step, attempt, batch: B });
+    // The stream after forward(l): layer l+1, or, after the last layer, layer L-1 again for the backward pass.
+    const after = (l: number) => (l + 1 < L ? streamLayer(step, l + 1, 'streamFwd') : streamLayer(step, L - 1, 'streamBwd'));
+    let next = streamLayer(step, 0, 'streamFwd');
     for (let l = 0; l < L; l++) {
-      const t0 = now();
-      const { slot, ptr } = swarm.takeSlot();
-      const bytes = mx.stream(l, ptr);
-      swarm.broadcast(bytes);
-      ev('streamFwd', step, l, t0, bytes, 0);
-      await sys.command(CMD.FORWARD, { layer: l, slot });
-      if (t.poisonBroadcast) poison(ptr);
+      const cur = next;
+      sys.publish(CMD.FORWARD, { layer: l, slot: cur.slot });
+      if (pf) next = after(l);
+      await sys.wait();
+      if (t.poisonBroadcast) poison(cur.ptr);
       evSystems('forward', step, l, layerFlop(plan, l, 1).forward);
+      if (!pf) next = after(l);
     }
     await sys.command(CMD.LOSS, { arg: 0 });
     let total = 0;
     for (let w = 0; w < N; w++) total += sys.lossShare(w);
+    let pendingUpdate = -1;
     for (let l = L - 1; l >= 0; l--) {
-      let t0 = now();
-      const { slot, ptr } = swarm.takeSlot();
-      const bytes = mx.stream(l, ptr);
-      swarm.broadcast(bytes);
-      ev('streamBwd', step, l, t0, bytes, 0);
-      await sys.command(CMD.BACKWARD, { layer: l, slot });
-      if (t.poisonBroadcast) poison(ptr);
+      const cur = next;
+      sys.publish(CMD.BACKWARD, { layer: l, slot: cur.slot, arg: l % 2 });
+      if (pf) {
+        if (pendingUpdate >= 0) reduceAndUpdate(step, pendingUpdate);
+        if (l > 0) next = streamLayer(step, l - 1, 'streamBwd');
+      }
+      await sys.wait();
+      if (t.poisonBroadcast) poison(cur.ptr);
       const f = layerFlop(plan, l, 1);
       evSystems('backward', step, l, f.delta + f.gradient);
-      const P = plan.layers[l].paramFloats;
-      // The gradients are already in the systems' regions of the shared memory: "gradient out" moves no
-      // bytes in the simulator; the event records what the links would carry (N blocks of 4·P bytes).
-      ev('gradOut', step, l, now(), N * 4 * P, 0);
-      t0 = now();
-      const g = swarm.reduce(P);
-      ev('reduce', step, l, t0, 4 * P, (N - 1) * P);
-      t0 = now();
-      mx.update(l, g);
-      ev('update', step, l, t0, 4 * P, 0);
+      if (pf) pendingUpdate = l;
+      else {
+        reduceAndUpdate(step, l);
+        if (l > 0) next = streamLayer(step, l - 1, 'streamBwd');
+      }
     }
+    if (pf) reduceAndUpdate(step, 0);
     return total;
   }
 

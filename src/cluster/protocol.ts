@@ -22,7 +22,7 @@ export const CMD = {
   FORWARD: 2,
   /** Loss of the share: write the loss sum and correct count; unless CTL.ARG = 1 (eval), prepare dLogits. */
   LOSS: 3,
-  /** Backward (delta + gradient) of streamed layer CTL.LAYER, weights again in slot CTL.SLOT; gradient → grad region. */
+  /** Backward (delta + gradient) of streamed layer CTL.LAYER, weights again in slot CTL.SLOT; gradient → grad buffer CTL.ARG (0/1). */
   BACKWARD: 4,
   /** Leave the loop: the task returns. */
   EXIT: 5,
@@ -46,7 +46,7 @@ export const CTL = {
   STEP: 4,
   /** Attempt of this step (0 = first try; retries count up). */
   ATTEMPT: 5,
-  /** Command argument (LOSS: 1 = evaluation, no backward). */
+  /** Command argument (LOSS: 1 = evaluation, no backward; BACKWARD: which gradient buffer, 0 or 1). */
   ARG: 6,
   /** Global batch size of the step (the loss is a mean over it: dLogits are scaled by 1/BATCH). */
   BATCH: 7,
@@ -132,7 +132,7 @@ export interface WorkerInit {
   /** The model description (plain data, explicit masks included; no weights). */
   model: unknown;
   /** The worker's region of the shared memory and the broadcast slots. */
-  region: { gradPtr: number; arenaStart: number; arenaEnd: number };
+  region: { gradPtrs: [number, number]; arenaStart: number; arenaEnd: number };
   broadcast: { ptr: number; slotBytes: number; slots: number };
   /** Most samples a step gives this system (its activation capacity). */
   maxSamples: number;

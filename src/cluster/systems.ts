@@ -45,6 +45,7 @@ export class Systems {
   private readonly dead = new Map<number, string>();
   /** Commands published (for reports). */
   commands = 0;
+  private pending: { cmd: number; layer: number | undefined } | null = null;
 
   constructor(pool: Piscina, inits: WorkerInit[], control: SharedArrayBuffer) {
     this.pool = pool;
@@ -118,6 +119,12 @@ export class Systems {
    * first system (in system order) that failed it or died.
    */
   async command(cmd: number, f: CommandFields = {}): Promise<void> {
+    this.publish(cmd, f);
+    await this.wait();
+  }
+
+  /** Publishes a command without waiting (the main thread may do MemoryX/SwarmX work meanwhile); then wait(). */
+  publish(cmd: number, f: CommandFields = {}): void {
     const c = this.ctl;
     Atomics.store(c, CTL.CMD, cmd);
     Atomics.store(c, CTL.LAYER, f.layer ?? -1);
@@ -130,6 +137,14 @@ export class Systems {
     Atomics.add(c, CTL.SEQ, 1);
     Atomics.notify(c, CTL.SEQ);
     this.commands++;
+    this.pending = { cmd, layer: f.layer };
+  }
+
+  /** Waits until every system has done the published command; throws a SystemFault as command() does. */
+  async wait(): Promise<void> {
+    const c = this.ctl;
+    const { cmd, layer } = this.pending ?? { cmd: 0, layer: undefined };
+    const what = `${CMD_NAMES[cmd] ?? 'command'}${layer !== undefined && layer >= 0 ? ` of layer ${layer}` : ''}`;
     for (;;) {
       const done = Atomics.load(c, CTL.DONE);
       if (done >= this.n) break;
@@ -140,13 +155,14 @@ export class Systems {
         await new Promise((r) => setImmediate(r));
         if (this.dead.size > 0) {
           const [w, why] = [...this.dead.entries()].sort((a, b) => a[0] - b[0])[0];
-          throw new SystemFault(w, true, `system ${w} died during ${CMD_NAMES[cmd]}${f.layer !== undefined ? ` of layer ${f.layer}` : ''}: ${why}`);
+          throw new SystemFault(w, true, `system ${w} died during ${what}: ${why}`);
         }
       }
     }
+    this.pending = null;
     for (let w = 0; w < this.n; w++) {
       if (Atomics.load(c, wslot(w, WSLOT.STATUS)) === STATUS.FAILED) {
-        throw new SystemFault(w, false, `system ${w} failed ${CMD_NAMES[cmd]}${f.layer !== undefined && f.layer >= 0 ? ` of layer ${f.layer}` : ''}: ${this.errorText(w)}`);
+        throw new SystemFault(w, false, `system ${w} failed ${what}: ${this.errorText(w)}`);
       }
     }
   }

@@ -88,7 +88,7 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
         case CMD.BACKWARD: {
           const layer = Atomics.load(ctl, CTL.LAYER);
           maybeFault(init, ctl, layer, 'backward');
-          const gradPtr = init.region.gradPtr;
+          const gradPtr = init.region.gradPtrs[Atomics.load(ctl, CTL.ARG) & 1];
           if (samples > 0) ex!.backwardLayer(layer, slot(init, Atomics.load(ctl, CTL.SLOT)), gradPtr);
           else new Float32Array(init.memory.buffer, gradPtr, ex!.plan.layers[layer].paramFloats).fill(0);
           break;

@@ -9,7 +9,8 @@
 //   memoryx.start      MemoryX: DRAM tier records, flash staging, MemoryX scratch   (main thread arena)
 //   broadcast.ptr      SLOTS × W words: the wire block of a layer, written once by MemoryX/SwarmX
 //   workers[w].start   per system w, in this order:
-//                        grad   [P]    f32   its gradient of the layer being reduced (SwarmX reads/sums in place)
+//                        grad   2 × [P] f32  its gradient blocks, by layer parity: SwarmX reduces layer l+1's
+//                                            in place while the system writes layer l's into the other
 //                        arena  scratch + wafer SRAM: the activations (its input share [D, b] and labels
 //                               included; the worker reports their pointers in the control block)
 //   totalBytes
@@ -25,6 +26,9 @@ export interface Region {
 }
 
 export interface WorkerRegion extends Region {
+  /** Gradient block of even layers (gradPtrs[0]) and of odd layers (gradPtrs[1]). */
+  gradPtrs: [number, number];
+  /** = gradPtrs[0]. */
   gradPtr: number;
   /** The worker's Wasm arena: [arenaStart, arenaEnd). */
   arenaStart: number;
@@ -62,9 +66,10 @@ export function planLayout(r: LayoutRequest): SharedLayout {
   for (let w = 0; w < r.systems; w++) {
     const start = align(p, 64);
     const gradPtr = start;
-    const arenaStart = align(gradPtr + 4 * r.maxLayerFloats, 64);
+    const grad1 = align(gradPtr + 4 * r.maxLayerFloats, 64);
+    const arenaStart = align(grad1 + 4 * r.maxLayerFloats, 64);
     const arenaEnd = arenaStart + r.workerArenaBytes;
-    workers.push({ start, end: arenaEnd, gradPtr, arenaStart, arenaEnd });
+    workers.push({ start, end: arenaEnd, gradPtrs: [gradPtr, grad1], gradPtr, arenaStart, arenaEnd });
     p = arenaEnd;
   }
   const totalBytes = align(p, WASM_PAGE_BYTES);

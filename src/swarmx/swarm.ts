@@ -48,17 +48,18 @@ export class SwarmX {
   }
 
   /**
-   * Sums the N gradient blocks (P floats each) up the tree, in place, and returns the pointer of the sum
-   * (system 0's gradient region). f32 additions in a fixed order: the same bits on every run.
+   * Sums the N gradient blocks (P floats each, in gradient buffer `buf` 0 or 1 of every system) up the
+   * tree, in place, and returns the pointer of the sum (in system 0's buffer). f32 additions in a fixed
+   * order: the same bits on every run.
    */
-  reduce(P: number): number {
+  reduce(P: number, buf = 0): number {
     const regions = this.layout.workers;
     // into += 1·from: the SIMD AXPY kernel; 1·x is exact, so each element is the f32 sum into + from.
-    if (P > 0) for (const a of this.tree.adds) axpy(this.w, regions[a.into].gradPtr, regions[a.from].gradPtr, 1, P);
+    if (P > 0) for (const a of this.tree.adds) axpy(this.w, regions[a.into].gradPtrs[buf], regions[a.from].gradPtrs[buf], 1, P);
     this.counters.adds += this.tree.adds.length * P;
     this.counters.bytesGradientsIn += regions.length * 4 * P;
     this.counters.bytesReduced += 4 * P;
     this.links.reduce(4 * P);
-    return regions[this.tree.root].gradPtr;
+    return regions[this.tree.root].gradPtrs[buf];
   }
 }

@@ -78,6 +78,16 @@ describe('determinism', () => {
     a.params.forEach((p, l) => expect(bits(b.params[l])).toEqual(bits(p)));
   });
 
+  it('prefetch (main-thread work overlapped with the systems) changes no bit against the serial chain', async () => {
+    const opts = { steps: 8, batch: 48, optimizer: { kind: 'adamw', lr: 0.01 } as OptimizerConfig, seed: 5, shuffle: true, evaluate: false };
+    for (const n of [1, 4]) {
+      const a = await clusters.get(n)!.train(model, data, { ...opts, prefetch: false });
+      const b = await clusters.get(n)!.train(model, data, opts);
+      expect(b.loss).toEqual(a.loss);
+      a.params.forEach((p, l) => expect(bits(b.params[l])).toEqual(bits(p)));
+    }
+  });
+
   it('no system keeps weights past a command: poisoning each broadcast slot after use changes no bit', async () => {
     const opts = { steps: 6, batch: 48, optimizer: { kind: 'adamw', lr: 0.01 } as OptimizerConfig, seed: 9, evaluate: false };
     const a = await clusters.get(4)!.train(model, data, opts);
