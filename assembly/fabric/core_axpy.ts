@@ -13,7 +13,7 @@
 // Data block of a core: in [Ks, Bs] | acc [A, Bs] | out [No, Bs] (No = outputs this column owns).
 // Colors: 0 stream, 1 + (c & 1) east out of column c, 3 + (c & 1) west out of column c.
 import { St, F_BUSY, F_ROW, F_COL, F_DATA, F_PHASE, F_SEQ, F_REM, F_IDX, F_A, F_B, F_C, F_D, F_E, F_F,
-  ST_FMACS, CORE_WORDS, coreField, setCoreField, bump, cqCount, cqPop, coreSend, rqCount } from './state';
+  coreField, setCoreField, cqCount, cqPop, coreSend, rqCount } from './state';
 import { axpyRow, zeroRow, copyRow } from './vec';
 
 export const COST_STREAM: u32 = 0;
@@ -136,7 +136,7 @@ export function coreStepAxpy(core: u32): u32 {
   const idx = coreField(core, F_IDX);
   const acc = data + (<usize>((ks + (o & mask)) * bs) << 2);
   axpyRow(acc, data + (<usize>(idx * bs) << 2), w, bs);
-  bump(ST_FMACS, <u64>bs);
+  St.fmacCount += <u64>bs;
   const rem = coreField(core, F_REM) - 1;
   setCoreField(core, F_REM, rem);
   if (rem == 0) {

@@ -12,7 +12,7 @@
 // features (dY rows), P = partial FIFO depth (St.buffers), F = FMAC per cycle.
 // Data block of a core: X [Kc, Bs] | dY [Nc, Bs] | xb [Bs] (X[k] received) | fifo [P].
 import { St, F_ROW, F_COL, F_DATA, F_PHASE, F_SEQ, F_REM, F_IDX, F_A, F_B, F_C, F_E,
-  ST_FMACS, coreField, setCoreField, bump, cqCount, cqPop, coreSend, rqCount } from './state';
+  coreField, setCoreField, cqCount, cqPop, coreSend, rqCount } from './state';
 import { dotRow } from './vec';
 import { COST_STREAM, COST_COMPUTE, COST_REDUCE } from './core_axpy';
 
@@ -98,7 +98,7 @@ export function coreStepGrad(core: u32): u32 {
   const tail = (coreField(core, F_B) + fcount) % P;
   store<f32>(fifo + (<usize>tail << 2), g);
   setCoreField(core, F_C, fcount + 1);
-  bump(ST_FMACS, <u64>bs);
+  St.fmacCount += <u64>bs;
   const rem = coreField(core, F_REM) - 1;
   setCoreField(core, F_REM, rem);
   if (rem == 0) {

@@ -5,14 +5,13 @@
 //
 // Legend: t = St.now, the current cycle; a task started at t that lasts L cycles ends at t + L.
 import {
-  St, F_BUSY, F_ROW, F_COL, F_C, CORE_WORDS, STATS_WORDS, ST_CYCLES, ST_CORE_STEPS, ST_TASKS, ST_LAST,
-  cfg, coreField, setCoreField, bump, schedCore, schedInjector, wheelInsert,
+  St, F_BUSY, F_ROW, F_COL, F_C, H_CSTATS, H_WNEXT, ST_CYCLES,
+  cfg, node, setCoreField, schedCore, wheelInsert, flushStats,
   CFG_MAGIC, CFG_ROWS, CFG_COLS, CFG_COLORS, CFG_RQ_LOG, CFG_CQ_LOG, CFG_PASS, CFG_FMACS, CFG_BUFFERS,
-  CFG_NSEQ, CFG_WHEEL_LOG, CFG_EDGE_CAP, CFG_RQ_DATA, CFG_RQ_HEAD, CFG_RQ_COUNT, CFG_RMASK, CFG_ROUTE,
-  CFG_LINK, CFG_CQ_DATA, CFG_CQ_HEAD, CFG_CQ_COUNT, CFG_CORE, CFG_CMARK, CFG_RMARK, CFG_WNEXT, CFG_WHEEL,
+  CFG_NSEQ, CFG_WHEEL_LOG, CFG_EDGE_CAP, CFG_NODES, CFG_NODE_BYTES, CFG_O_CQ, CFG_O_RQ, CFG_WHEEL,
   CFG_LIST_C0, CFG_LIST_C1, CFG_LIST_R0, CFG_LIST_R1, CFG_LIST_I0, CFG_LIST_I1, CFG_IMARK, CFG_COLOR_CH,
   CFG_ROW_B, CFG_COL_K, CFG_COL_N, CFG_COL_START, CFG_INJ_PTR, CFG_INJ_LEN, CFG_INJ_POS, CFG_SINK_PTR,
-  CFG_SINK_POS, CFG_CSTATS, CFG_STATS, CFG_SLOTS, FABRIC_MAGIC,
+  CFG_SINK_POS, CFG_STATS, CFG_SLOTS, FABRIC_MAGIC,
 } from './state';
 import { routerStep, injectorStep } from './router';
 import { coreStepAxpy } from './core_axpy';
@@ -46,19 +45,10 @@ export function fabricInit(p: usize): u32 {
   St.wheelLog = cfg(p, CFG_WHEEL_LOG);
   St.wheelMask = (1 << St.wheelLog) - 1;
   St.edgeCap = cfg(p, CFG_EDGE_CAP);
-  St.rqData = cfg(p, CFG_RQ_DATA);
-  St.rqHead = cfg(p, CFG_RQ_HEAD);
-  St.rqCount = cfg(p, CFG_RQ_COUNT);
-  St.rmask = cfg(p, CFG_RMASK);
-  St.route = cfg(p, CFG_ROUTE);
-  St.link = cfg(p, CFG_LINK);
-  St.cqData = cfg(p, CFG_CQ_DATA);
-  St.cqHead = cfg(p, CFG_CQ_HEAD);
-  St.cqCount = cfg(p, CFG_CQ_COUNT);
-  St.core = cfg(p, CFG_CORE);
-  St.cmark = cfg(p, CFG_CMARK);
-  St.rmark = cfg(p, CFG_RMARK);
-  St.wnext = cfg(p, CFG_WNEXT);
+  St.nodes = cfg(p, CFG_NODES);
+  St.nodeBytes = cfg(p, CFG_NODE_BYTES);
+  St.oCq = cfg(p, CFG_O_CQ);
+  St.oRq = cfg(p, CFG_O_RQ);
   St.wheel = cfg(p, CFG_WHEEL);
   St.curC = cfg(p, CFG_LIST_C0);
   St.nextC = cfg(p, CFG_LIST_C1);
@@ -77,7 +67,6 @@ export function fabricInit(p: usize): u32 {
   St.injPos = cfg(p, CFG_INJ_POS);
   St.sinkPtr = cfg(p, CFG_SINK_PTR);
   St.sinkPos = cfg(p, CFG_SINK_POS);
-  St.cstats = cfg(p, CFG_CSTATS);
   St.stats = cfg(p, CFG_STATS);
   St.nCurC = 0;
   St.nNextC = 0;
@@ -87,6 +76,16 @@ export function fabricInit(p: usize): u32 {
   St.nNextI = 0;
   St.wheelCount = 0;
   St.now = 0;
+  St.hops = 0;
+  St.rampIn = 0;
+  St.rampOut = 0;
+  St.injected = 0;
+  St.sunk = 0;
+  St.fmacCount = 0;
+  St.tasks = 0;
+  St.routerSteps = 0;
+  St.coreSteps = 0;
+  St.last = 0;
   // Core identities; the east flow of the axpy program starts at the first output it carries.
   for (let r: u32 = 0; r < St.rows; r++) {
     for (let c: u32 = 0; c < St.cols; c++) {
@@ -117,19 +116,18 @@ export function fabricInit(p: usize): u32 {
 
 /** Steps one core: if idle, starts the next task its program can run and accounts its cycles. */
 @inline function stepCore(core: u32): void {
-  const cs = St.core + (<usize>(core * CORE_WORDS) << 2);
+  const nd = node(core);
   const now = St.now;
-  if (load<u32>(cs, F_BUSY << 2) > now) return; // still busy: the wheel wakes it
+  if (load<u32>(nd, F_BUSY << 2) > now) return; // still busy: the wheel wakes it
   const r = St.pass == 0 ? coreStepAxpy(core) : coreStepGrad(core);
   if (r == 0) return; // nothing runnable: sleeps until a wavelet or room arrives
   const cycles = r >>> 2;
   const until = now + cycles;
-  store<u32>(cs, until, F_BUSY << 2);
-  const sp = St.cstats + (<usize>(core * STATS_WORDS + (r & 3)) << 2);
+  store<u32>(nd, until, F_BUSY << 2);
+  const sp = nd + H_CSTATS + (<usize>(r & 3) << 2);
   store<u32>(sp, load<u32>(sp) + cycles);
-  bump(ST_TASKS, 1);
-  const lp = St.stats + (<usize>ST_LAST << 3);
-  if (<u64>until > load<u64>(lp)) store<u64>(lp, <u64>until);
+  St.tasks++;
+  if (until > St.last) St.last = until;
   if (cycles == 1) schedCore(core, now + 1);
   else wheelInsert(core, until);
 }
@@ -151,13 +149,13 @@ export function fabricRun(maxCycles: u32): u32 {
       store<u32>(slot, 0);
       while (w != 0) {
         const core = w - 1;
-        w = load<u32>(St.wnext + (<usize>core << 2));
+        w = load<u32>(node(core) + H_WNEXT);
         St.wheelCount--;
         schedCore(core, now);
       }
     }
     // 2. cores
-    bump(ST_CORE_STEPS, <u64>St.nCurC);
+    St.coreSteps += <u64>St.nCurC;
     for (let i: u32 = 0; i < St.nCurC; i++) stepCore(load<u32>(St.curC + (<usize>i << 2)));
     // 3. edge injectors
     St.edgeUsed = 0;
@@ -172,13 +170,15 @@ export function fabricRun(maxCycles: u32): u32 {
     swapLists();
     if (St.nCurC == 0 && St.nCurR == 0 && St.nCurI == 0) {
       if (St.wheelCount == 0) {
-        store<u64>(St.stats + (<usize>ST_CYCLES << 3), load<u64>(St.stats + (<usize>ST_LAST << 3)));
+        flushStats();
+        store<u64>(St.stats + (<usize>ST_CYCLES << 3), <u64>St.last);
         return 0;
       }
       // skip the empty cycles up to the next task end
       while (load<u32>(St.wheel + (<usize>(St.now & St.wheelMask) << 2)) == 0) St.now++;
     }
   }
+  flushStats();
   return 1;
 }
 

@@ -4,11 +4,11 @@
 // edge injectors feed each column's weight stream in at the north edge; the south edge sinks gradients.
 // A router whose heads are blocked for lack of room is parked until the full queue pops (no polling).
 //
-// Legend: r = router id (= core id, r·C + c), color = routing channel, Q = router queue depth.
+// Legend: r = router id (= node id, r·C + c), nd = its node record, color = routing channel,
+// Q = router queue depth.
 import {
-  St, DIR_N, DIR_E, DIR_S, DIR_W, DIR_RAMP, DIR_EDGE, NDIR, NCH,
-  ST_HOPS, ST_RAMP_IN, ST_INJECTED, ST_SUNK, ST_ROUTER_STEPS, ST_LAST,
-  bump, schedRouter, schedCore, schedInjector, rqCount, rqPush, cqPush,
+  St, DIR_N, DIR_E, DIR_S, DIR_RAMP, DIR_EDGE, H_RMASK, H_RQHEAD, H_RQCOUNT, H_CQCOUNT, H_LINK, H_ROUTE,
+  node, schedRouter, schedCore, schedInjector, rqCountAt, rqPushAt, cqPushAt,
 } from './state';
 
 /** Index of router r's neighbour in direction d (the host's routes never point off the mesh except EDGE). */
@@ -20,8 +20,8 @@ import {
 }
 
 /** Wakes whoever feeds router r's queue of `color` (it was full, so a feeder may be blocked on it). */
-function wakeFeeders(r: u32, color: u32): void {
-  const rt = St.route + <usize>((r * St.colors + color) * 5);
+function wakeFeeders(r: u32, nd: usize, color: u32): void {
+  const rt = nd + H_ROUTE + <usize>(color * 5);
   const next = St.now + 1;
   for (let d: u32 = 0; d < 5; d++) {
     if (load<u8>(rt + <usize>d) == 0) continue;
@@ -42,50 +42,47 @@ function sink(r: u32, data: u32): void {
   const pos = load<u32>(pp);
   store<u32>(load<u32>(St.sinkPtr + (<usize>c << 2)) + (pos << 2), data);
   store<u32>(pp, pos + 1);
-  bump(ST_SUNK, 1);
+  St.sunk++;
 }
 
 /** One cycle of router r: every color queue tries to forward its head. */
 export function routerStep(r: u32): void {
-  const mp = St.rmask + <usize>r;
-  let m = <u32>load<u8>(mp);
+  const nd = node(r);
+  let m = <u32>load<u8>(nd + H_RMASK);
   if (m == 0) return;
-  bump(ST_ROUTER_STEPS, 1);
-  const now = St.now;
-  const stamp = now + 1;
+  St.routerSteps++;
+  const stamp = St.now + 1;
   const stamp29 = stamp & 0x1fffffff;
-  const linkBase = St.link + <usize>(r * NDIR * 4);
-  const NC = St.colors;
+  const link = nd + H_LINK;
   let keep = false;
   while (m != 0) {
     const color = <u32>ctz(m);
     m &= m - 1;
-    const qi = r * NC + color;
-    const head = <u32>load<u8>(St.rqHead + <usize>qi);
-    const cnt = <u32>load<u8>(St.rqCount + <usize>qi);
-    const ent = St.rqData + ((<usize>((qi << St.rqLog) + head)) << 3);
+    const head = <u32>load<u8>(nd + H_RQHEAD + <usize>color);
+    const cnt = <u32>load<u8>(nd + H_RQCOUNT + <usize>color);
+    const ent = nd + St.oRq + ((<usize>((color << St.rqLog) + head)) << 3);
     const meta = load<u32>(ent, 4);
     if ((meta >>> 3) == stamp29) {
       keep = true; // arrived this cycle: moves next cycle
       continue;
     }
-    const outs = <u32>load<u8>(St.route + <usize>(qi * 5 + (meta & 7)));
+    const outs = <u32>load<u8>(nd + H_ROUTE + <usize>(color * 5 + (meta & 7)));
     // Every destination must have room and a free link this cycle (multicast moves all copies at once).
     let ok = true;
     let o = outs;
     while (o != 0) {
       const d = <u32>ctz(o);
       o &= o - 1;
-      if (load<u32>(linkBase + (<usize>d << 2)) == stamp) {
+      if (load<u32>(link + (<usize>d << 2)) == stamp) {
         ok = false;
         keep = true; // link contention: retry next cycle
         break;
       }
       if (d == DIR_RAMP) {
         const ch = <u32>load<u8>(St.colorCh + <usize>color);
-        if (<u32>load<u8>(St.cqCount + <usize>(r * NCH + ch)) >= St.cqDepth) { ok = false; break; }
+        if (<u32>load<u8>(nd + H_CQCOUNT + <usize>ch) >= St.cqDepth) { ok = false; break; }
       } else if (d != DIR_EDGE) {
-        if (rqCount(neighbour(r, d), color) >= St.rqDepth) { ok = false; break; }
+        if (rqCountAt(node(neighbour(r, d)), color) >= St.rqDepth) { ok = false; break; }
       }
     }
     if (!ok) continue; // blocked for room: the full queue's pop wakes us
@@ -94,26 +91,26 @@ export function routerStep(r: u32): void {
     while (o != 0) {
       const d = <u32>ctz(o);
       o &= o - 1;
-      store<u32>(linkBase + (<usize>d << 2), stamp);
+      store<u32>(link + (<usize>d << 2), stamp);
       if (d == DIR_RAMP) {
-        cqPush(r, <u32>load<u8>(St.colorCh + <usize>color), data);
-        bump(ST_RAMP_IN, 1);
+        cqPushAt(nd, <u32>load<u8>(St.colorCh + <usize>color), data);
+        St.rampIn++;
         schedCore(r, stamp);
       } else if (d == DIR_EDGE) {
         sink(r, data);
       } else {
         const nb = neighbour(r, d);
-        rqPush(nb, color, data, (d + 2) & 3, stamp);
-        bump(ST_HOPS, 1);
+        rqPushAt(node(nb), color, data, (d + 2) & 3, stamp);
+        St.hops++;
         schedRouter(nb, stamp);
       }
     }
-    store<u8>(St.rqHead + <usize>qi, <u8>((head + 1) & St.rqMask));
-    store<u8>(St.rqCount + <usize>qi, <u8>(cnt - 1));
-    if (cnt == 1) store<u8>(mp, load<u8>(mp) & ~(<u8>(<u32>1 << color)));
+    store<u8>(nd + H_RQHEAD + <usize>color, <u8>((head + 1) & St.rqMask));
+    store<u8>(nd + H_RQCOUNT + <usize>color, <u8>(cnt - 1));
+    if (cnt == 1) store<u8>(nd + H_RMASK, load<u8>(nd + H_RMASK) & ~(<u8>(<u32>1 << color)));
     else keep = true;
-    if (cnt == St.rqDepth) wakeFeeders(r, color);
-    store<u64>(St.stats + (<usize>ST_LAST << 3), <u64>stamp);
+    if (cnt == St.rqDepth) wakeFeeders(r, nd, color);
+    St.last = stamp;
   }
   if (keep) schedRouter(r, stamp);
 }
@@ -124,16 +121,17 @@ export function injectorStep(c: u32): void {
   const pos = load<u32>(pp);
   const len = load<u32>(St.injLen + (<usize>c << 2));
   if (pos >= len) return;
-  if (rqCount(c, 0) >= St.rqDepth) return; // parked: the router's pop wakes us
+  const nd = node(c);
+  if (rqCountAt(nd, 0) >= St.rqDepth) return; // parked: the router's pop wakes us
   if (St.edgeCap != 0 && St.edgeUsed >= St.edgeCap) {
     schedInjector(c); // the edge's shared bandwidth is spent this cycle
     return;
   }
   St.edgeUsed++;
   const w = load<u32>(load<u32>(St.injPtr + (<usize>c << 2)) + (pos << 2));
-  rqPush(c, 0, w, DIR_N, St.now + 1);
+  rqPushAt(nd, 0, w, DIR_N, St.now + 1);
   store<u32>(pp, pos + 1);
-  bump(ST_INJECTED, 1);
+  St.injected++;
   schedRouter(c, St.now + 1);
   if (pos + 1 < len) schedInjector(c);
 }

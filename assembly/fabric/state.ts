@@ -1,13 +1,23 @@
-// The fabric simulator's machine state: flat arrays in linear memory laid out by the host
-// (src/fabric/layout.ts writes the config block read here) plus the scalars every part reads.
+// The fabric simulator's machine state. Each node (one core and its router) is one contiguous record
+// in linear memory so that a step touches few cache lines; lists, the timing wheel, tables, streams
+// and data live beside. The host (src/fabric/layout.ts, sim.ts) lays it out and writes the config block.
 // One Wasm instance simulates one mesh; globals are per instance.
 //
-// Legend: R x C = the mapped rows x columns of the mesh (core id = router id = r·C + c),
-// NC = colors (routing channels), Q = router queue depth per (router, color), QC = core input queue
-// depth per (core, channel); a channel is which of the core's 3 input queues a color lands in
-// (0 = the weight stream, 1 and 2 = the two other flows of the pass).
+// Legend: R x C = the mapped rows x columns of the mesh (node id = r·C + c), NC = colors (<= 8),
+// Q = router queue depth per (router, color), QC = core input queue depth per (core, channel); a
+// channel is which of the core's 3 input queues a color lands in (0 = the weight stream, 1 and 2 =
+// the two other flows of the pass).
 // Directions: 0 N, 1 E, 2 S, 3 W, 4 RAMP (router <-> its own core); out-masks use bit 1<<dir, plus
 // EDGE (bit 5) = off the mesh through the south edge into this column's sink.
+//
+// Node record (bytes):
+//   0   core fields, 16 u32 (F_*)
+//   64  rmask u8 (colors with a non-empty router queue) | 65 rq head u8[8] | 73 rq count u8[8]
+//   81  cq head u8[3] | 84 cq count u8[3] | 88 cmark u32 | 92 rmark u32 | 96 wheel next u32
+//   100 link stamps u32[6] (N E S W RAMP EDGE: cycle + 1 of the last use)
+//   128 per-core cycle counters u32[4]: streaming, computing, reducing, spare
+//   144 routes u8[NC][5] (out-mask per color and input direction)
+//   O_CQ core queues u32[3][QC] | O_RQ router queues (data u32, meta u32)[NC][Q], meta = stamp << 3 | in dir
 
 export const DIR_N: u32 = 0;
 export const DIR_E: u32 = 1;
@@ -15,10 +25,19 @@ export const DIR_S: u32 = 2;
 export const DIR_W: u32 = 3;
 export const DIR_RAMP: u32 = 4;
 export const DIR_EDGE: u32 = 5;
-export const NDIR: u32 = 6; // link stamps per router: N E S W RAMP(in to core) EDGE
 export const NCH: u32 = 3;
-export const CORE_WORDS: u32 = 16; // u32 fields per core
-export const STATS_WORDS: u32 = 4; // u32 per core: compute, stream, reduce, spare
+
+export const H_RMASK: usize = 64;
+export const H_RQHEAD: usize = 65;
+export const H_RQCOUNT: usize = 73;
+export const H_CQHEAD: usize = 81;
+export const H_CQCOUNT: usize = 84;
+export const H_CMARK: usize = 88;
+export const H_RMARK: usize = 92;
+export const H_WNEXT: usize = 96;
+export const H_LINK: usize = 100;
+export const H_CSTATS: usize = 128;
+export const H_ROUTE: usize = 144;
 
 // Core fields (u32 index). The two programs (axpy: forward/delta, grad: gradient) name them differently.
 export const F_BUSY: u32 = 0; // busy until this cycle (exclusive)
@@ -49,43 +68,33 @@ export const CFG_BUFFERS: u32 = 8;
 export const CFG_NSEQ: u32 = 9;
 export const CFG_WHEEL_LOG: u32 = 10;
 export const CFG_EDGE_CAP: u32 = 11;
-export const CFG_RQ_DATA: u32 = 12;
-export const CFG_RQ_HEAD: u32 = 13;
-export const CFG_RQ_COUNT: u32 = 14;
-export const CFG_RMASK: u32 = 15;
-export const CFG_ROUTE: u32 = 16;
-export const CFG_LINK: u32 = 17;
-export const CFG_CQ_DATA: u32 = 18;
-export const CFG_CQ_HEAD: u32 = 19;
-export const CFG_CQ_COUNT: u32 = 20;
-export const CFG_CORE: u32 = 21;
-export const CFG_CMARK: u32 = 22;
-export const CFG_RMARK: u32 = 23;
-export const CFG_WNEXT: u32 = 24;
-export const CFG_WHEEL: u32 = 25;
-export const CFG_LIST_C0: u32 = 26;
-export const CFG_LIST_C1: u32 = 27;
-export const CFG_LIST_R0: u32 = 28;
-export const CFG_LIST_R1: u32 = 29;
-export const CFG_LIST_I0: u32 = 30;
-export const CFG_LIST_I1: u32 = 31;
-export const CFG_IMARK: u32 = 32;
-export const CFG_COLOR_CH: u32 = 33;
-export const CFG_ROW_B: u32 = 34;
-export const CFG_COL_K: u32 = 35;
-export const CFG_COL_N: u32 = 36;
-export const CFG_COL_START: u32 = 37;
-export const CFG_INJ_PTR: u32 = 38;
-export const CFG_INJ_LEN: u32 = 39;
-export const CFG_INJ_POS: u32 = 40;
-export const CFG_SINK_PTR: u32 = 41;
-export const CFG_SINK_POS: u32 = 42;
-export const CFG_CSTATS: u32 = 43;
-export const CFG_STATS: u32 = 44;
-export const CFG_SLOTS: u32 = 45;
-export const FABRIC_MAGIC: u32 = 0x46414231; // "FAB1"
+export const CFG_NODES: u32 = 12;
+export const CFG_NODE_BYTES: u32 = 13;
+export const CFG_O_CQ: u32 = 14;
+export const CFG_O_RQ: u32 = 15;
+export const CFG_WHEEL: u32 = 16;
+export const CFG_LIST_C0: u32 = 17;
+export const CFG_LIST_C1: u32 = 18;
+export const CFG_LIST_R0: u32 = 19;
+export const CFG_LIST_R1: u32 = 20;
+export const CFG_LIST_I0: u32 = 21;
+export const CFG_LIST_I1: u32 = 22;
+export const CFG_IMARK: u32 = 23;
+export const CFG_COLOR_CH: u32 = 24;
+export const CFG_ROW_B: u32 = 25;
+export const CFG_COL_K: u32 = 26;
+export const CFG_COL_N: u32 = 27;
+export const CFG_COL_START: u32 = 28;
+export const CFG_INJ_PTR: u32 = 29;
+export const CFG_INJ_LEN: u32 = 30;
+export const CFG_INJ_POS: u32 = 31;
+export const CFG_SINK_PTR: u32 = 32;
+export const CFG_SINK_POS: u32 = 33;
+export const CFG_STATS: u32 = 34;
+export const CFG_SLOTS: u32 = 35;
+export const FABRIC_MAGIC: u32 = 0x46414232; // "FAB2"
 
-// Global counters (u64 at St.stats + 8·i). Mirror: src/fabric/layout.ts STAT.
+// Global counters (u64 at the stats pointer + 8·i, written when fabricRun returns). Mirror: layout.ts STAT.
 export const ST_HOPS: u32 = 0; // router -> neighbour router wavelets
 export const ST_RAMP_IN: u32 = 1; // router -> core
 export const ST_RAMP_OUT: u32 = 2; // core -> router
@@ -117,19 +126,10 @@ export class St {
   static wheelLog: u32 = 0;
   static wheelMask: u32 = 0;
   static edgeCap: u32 = 0;
-  static rqData: usize = 0;
-  static rqHead: usize = 0;
-  static rqCount: usize = 0;
-  static rmask: usize = 0;
-  static route: usize = 0;
-  static link: usize = 0;
-  static cqData: usize = 0;
-  static cqHead: usize = 0;
-  static cqCount: usize = 0;
-  static core: usize = 0;
-  static cmark: usize = 0;
-  static rmark: usize = 0;
-  static wnext: usize = 0;
+  static nodes: usize = 0;
+  static nodeBytes: usize = 0;
+  static oCq: usize = 0;
+  static oRq: usize = 0;
   static wheel: usize = 0;
   static colorCh: usize = 0;
   static rowB: usize = 0;
@@ -142,7 +142,6 @@ export class St {
   static imark: usize = 0;
   static sinkPtr: usize = 0;
   static sinkPos: usize = 0;
-  static cstats: usize = 0;
   static stats: usize = 0;
   // active lists: cur (this cycle) and next, for cores, routers and edge injectors
   static curC: usize = 0;
@@ -160,33 +159,39 @@ export class St {
   static wheelCount: u32 = 0;
   static now: u32 = 0;
   static edgeUsed: u32 = 0;
+  // counters (flushed to memory by flushStats)
+  static hops: u64 = 0;
+  static rampIn: u64 = 0;
+  static rampOut: u64 = 0;
+  static injected: u64 = 0;
+  static sunk: u64 = 0;
+  static fmacCount: u64 = 0;
+  static tasks: u64 = 0;
+  static routerSteps: u64 = 0;
+  static coreSteps: u64 = 0;
+  static last: u32 = 0;
 }
 
 @inline export function cfg(p: usize, slot: u32): u32 {
   return load<u32>(p + (<usize>slot << 2));
 }
 
+/** Byte address of node i's record. */
+@inline export function node(i: u32): usize {
+  return St.nodes + <usize>i * St.nodeBytes;
+}
+
 @inline export function coreField(core: u32, f: u32): u32 {
-  return load<u32>(St.core + ((<usize>(core * CORE_WORDS + f)) << 2));
+  return load<u32>(node(core) + (<usize>f << 2));
 }
 
 @inline export function setCoreField(core: u32, f: u32, v: u32): void {
-  store<u32>(St.core + ((<usize>(core * CORE_WORDS + f)) << 2), v);
-}
-
-@inline export function bump(stat: u32, by: u64): void {
-  const p = St.stats + (<usize>stat << 3);
-  store<u64>(p, load<u64>(p) + by);
-}
-
-@inline export function addCoreStat(core: u32, which: u32, cycles: u32): void {
-  const p = St.cstats + ((<usize>(core * STATS_WORDS + which)) << 2);
-  store<u32>(p, load<u32>(p) + cycles);
+  store<u32>(node(core) + (<usize>f << 2), v);
 }
 
 /** Schedules router r to be stepped in cycle `at` (once). */
 @inline export function schedRouter(r: u32, at: u32): void {
-  const m = St.rmark + (<usize>r << 2);
+  const m = node(r) + H_RMARK;
   if (load<u32>(m) == at + 1) return;
   store<u32>(m, at + 1);
   if (at == St.now) {
@@ -200,7 +205,7 @@ export class St {
 
 /** Schedules core `core` to be stepped in cycle `at` (at = now during the wheel drain, else now + 1). */
 @inline export function schedCore(core: u32, at: u32): void {
-  const m = St.cmark + (<usize>core << 2);
+  const m = node(core) + H_CMARK;
   if (load<u32>(m) == at + 1) return;
   store<u32>(m, at + 1);
   if (at == St.now) {
@@ -225,66 +230,76 @@ export class St {
 /** Puts a busy core on the timing wheel to wake at cycle `at` (> now). */
 @inline export function wheelInsert(core: u32, at: u32): void {
   const slot = St.wheel + (<usize>(at & St.wheelMask) << 2);
-  store<u32>(St.wnext + (<usize>core << 2), load<u32>(slot));
+  store<u32>(node(core) + H_WNEXT, load<u32>(slot));
   store<u32>(slot, core + 1);
   St.wheelCount++;
 }
 
-// ---- router queues: entries are (data u32, meta u32 = arrival stamp << 3 | input direction) ----
+// ---- router queues ----
 
-@inline export function rqCount(r: u32, color: u32): u32 {
-  return <u32>load<u8>(St.rqCount + <usize>(r * St.colors + color));
+@inline export function rqCountAt(nd: usize, color: u32): u32 {
+  return <u32>load<u8>(nd + H_RQCOUNT + <usize>color);
 }
 
-/** Pushes a wavelet into router r's queue of `color` (caller checked space). Stamp = cycle + 1. */
-@inline export function rqPush(r: u32, color: u32, data: u32, inDir: u32, stamp: u32): void {
-  const qi = r * St.colors + color;
-  const cnt = <u32>load<u8>(St.rqCount + <usize>qi);
-  const head = <u32>load<u8>(St.rqHead + <usize>qi);
-  const e = St.rqData + ((<usize>((qi << St.rqLog) + ((head + cnt) & St.rqMask))) << 3);
+@inline export function rqCount(r: u32, color: u32): u32 {
+  return rqCountAt(node(r), color);
+}
+
+/** Pushes a wavelet into the router queue of `color` of the node at `nd` (caller checked space). */
+@inline export function rqPushAt(nd: usize, color: u32, data: u32, inDir: u32, stamp: u32): void {
+  const cnt = <u32>load<u8>(nd + H_RQCOUNT + <usize>color);
+  const head = <u32>load<u8>(nd + H_RQHEAD + <usize>color);
+  const e = nd + St.oRq + ((<usize>((color << St.rqLog) + ((head + cnt) & St.rqMask))) << 3);
   store<u32>(e, data);
   store<u32>(e, (stamp << 3) | inDir, 4);
-  store<u8>(St.rqCount + <usize>qi, <u8>(cnt + 1));
-  const mp = St.rmask + <usize>r;
-  store<u8>(mp, load<u8>(mp) | <u8>(<u32>1 << color));
+  store<u8>(nd + H_RQCOUNT + <usize>color, <u8>(cnt + 1));
+  store<u8>(nd + H_RMASK, load<u8>(nd + H_RMASK) | <u8>(<u32>1 << color));
 }
 
 // ---- core input queues: u32 data only (cores run before routers in a cycle, so a wavelet delivered in
 // cycle t is consumed in t + 1 at the earliest) ----
 
 @inline export function cqCount(core: u32, ch: u32): u32 {
-  return <u32>load<u8>(St.cqCount + <usize>(core * NCH + ch));
+  return <u32>load<u8>(node(core) + H_CQCOUNT + <usize>ch);
 }
 
-@inline export function cqPush(core: u32, ch: u32, data: u32): void {
-  const qi = core * NCH + ch;
-  const cnt = <u32>load<u8>(St.cqCount + <usize>qi);
-  const head = <u32>load<u8>(St.cqHead + <usize>qi);
-  store<u32>(St.cqData + ((<usize>((qi << St.cqLog) + ((head + cnt) & St.cqMask))) << 2), data);
-  store<u8>(St.cqCount + <usize>qi, <u8>(cnt + 1));
+@inline export function cqPushAt(nd: usize, ch: u32, data: u32): void {
+  const cnt = <u32>load<u8>(nd + H_CQCOUNT + <usize>ch);
+  const head = <u32>load<u8>(nd + H_CQHEAD + <usize>ch);
+  store<u32>(nd + St.oCq + ((<usize>((ch << St.cqLog) + ((head + cnt) & St.cqMask))) << 2), data);
+  store<u8>(nd + H_CQCOUNT + <usize>ch, <u8>(cnt + 1));
 }
 
 /** Pops the head of a core input queue; a queue that was full wakes the core's router in this cycle. */
 @inline export function cqPop(core: u32, ch: u32): u32 {
-  const qi = core * NCH + ch;
-  const cnt = <u32>load<u8>(St.cqCount + <usize>qi);
-  const head = <u32>load<u8>(St.cqHead + <usize>qi);
-  const v = load<u32>(St.cqData + ((<usize>((qi << St.cqLog) + head)) << 2));
-  store<u8>(St.cqHead + <usize>qi, <u8>((head + 1) & St.cqMask));
-  store<u8>(St.cqCount + <usize>qi, <u8>(cnt - 1));
+  const nd = node(core);
+  const cnt = <u32>load<u8>(nd + H_CQCOUNT + <usize>ch);
+  const head = <u32>load<u8>(nd + H_CQHEAD + <usize>ch);
+  const v = load<u32>(nd + St.oCq + ((<usize>((ch << St.cqLog) + head)) << 2));
+  store<u8>(nd + H_CQHEAD + <usize>ch, <u8>((head + 1) & St.cqMask));
+  store<u8>(nd + H_CQCOUNT + <usize>ch, <u8>(cnt - 1));
   if (cnt == St.cqDepth) schedRouter(core, St.now);
   return v;
 }
 
-@inline export function cqPeek(core: u32, ch: u32): u32 {
-  const qi = core * NCH + ch;
-  const head = <u32>load<u8>(St.cqHead + <usize>qi);
-  return load<u32>(St.cqData + ((<usize>((qi << St.cqLog) + head)) << 2));
-}
-
 /** A core sends one wavelet into its own router (the ramp out): caller checked rqCount < depth. */
 @inline export function coreSend(core: u32, color: u32, data: u32): void {
-  rqPush(core, color, data, DIR_RAMP, St.now + 1);
-  bump(ST_RAMP_OUT, 1);
+  rqPushAt(node(core), color, data, DIR_RAMP, St.now + 1);
+  St.rampOut++;
   schedRouter(core, St.now + 1);
+}
+
+/** Writes the counters to the stats block. */
+export function flushStats(): void {
+  const p = St.stats;
+  store<u64>(p + (<usize>ST_HOPS << 3), St.hops);
+  store<u64>(p + (<usize>ST_RAMP_IN << 3), St.rampIn);
+  store<u64>(p + (<usize>ST_RAMP_OUT << 3), St.rampOut);
+  store<u64>(p + (<usize>ST_INJECTED << 3), St.injected);
+  store<u64>(p + (<usize>ST_SUNK << 3), St.sunk);
+  store<u64>(p + (<usize>ST_FMACS << 3), St.fmacCount);
+  store<u64>(p + (<usize>ST_TASKS << 3), St.tasks);
+  store<u64>(p + (<usize>ST_ROUTER_STEPS << 3), St.routerSteps);
+  store<u64>(p + (<usize>ST_CORE_STEPS << 3), St.coreSteps);
+  store<u64>(p + (<usize>ST_LAST << 3), <u64>St.last);
 }

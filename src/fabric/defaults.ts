@@ -43,7 +43,7 @@ export const FABRIC_MACHINE_SOURCES: { [K in keyof FabricMachine]: Sourced } = {
   colors: { value: 24, source: 'Cerebras SDK documentation: 24 routable colors per router (uncertain for WSE-2)' },
   routerQueueWavelets: { value: 4, source: 'assumed: small per-color input buffers; not published' },
   coreQueueWavelets: { value: 4, source: 'assumed: small per-channel input queues of the core; not published' },
-  accumulatorBuffers: { value: 2, source: 'assumed: double buffering lets output o reduce while o+1 accumulates' },
+  accumulatorBuffers: { value: 8, source: "assumed: outputs in flight between AXPY and the row reduction; enough to hide a reduction chain of ~3 cycles per column across a few hundred columns at small Bs (docs/fabric.md)" },
   partialFifoDepth: { value: 4, source: 'assumed: a few partial dot products waiting for the column reduction' },
   edgeWaveletsPerCycle: { value: 0, source: 'assumed: each column has its own edge link (1 wavelet/cycle); 0 = no shared cap. The CS-2 I/O of 150 GB/s (FACTS.md) is about 34 wavelets per cycle at 1.1 GHz for the whole wafer' },
 };

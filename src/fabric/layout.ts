@@ -7,14 +7,13 @@
 
 export const CFG = {
   MAGIC: 0, ROWS: 1, COLS: 2, COLORS: 3, RQ_LOG: 4, CQ_LOG: 5, PASS: 6, FMACS: 7, BUFFERS: 8, NSEQ: 9,
-  WHEEL_LOG: 10, EDGE_CAP: 11, RQ_DATA: 12, RQ_HEAD: 13, RQ_COUNT: 14, RMASK: 15, ROUTE: 16, LINK: 17,
-  CQ_DATA: 18, CQ_HEAD: 19, CQ_COUNT: 20, CORE: 21, CMARK: 22, RMARK: 23, WNEXT: 24, WHEEL: 25,
-  LIST_C0: 26, LIST_C1: 27, LIST_R0: 28, LIST_R1: 29, LIST_I0: 30, LIST_I1: 31, IMARK: 32, COLOR_CH: 33,
-  ROW_B: 34, COL_K: 35, COL_N: 36, COL_START: 37, INJ_PTR: 38, INJ_LEN: 39, INJ_POS: 40, SINK_PTR: 41,
-  SINK_POS: 42, CSTATS: 43, STATS: 44,
+  WHEEL_LOG: 10, EDGE_CAP: 11, NODES: 12, NODE_BYTES: 13, O_CQ: 14, O_RQ: 15, WHEEL: 16,
+  LIST_C0: 17, LIST_C1: 18, LIST_R0: 19, LIST_R1: 20, LIST_I0: 21, LIST_I1: 22, IMARK: 23, COLOR_CH: 24,
+  ROW_B: 25, COL_K: 26, COL_N: 27, COL_START: 28, INJ_PTR: 29, INJ_LEN: 30, INJ_POS: 31, SINK_PTR: 32,
+  SINK_POS: 33, STATS: 34,
 } as const;
-export const CFG_SLOTS = 45;
-export const FABRIC_MAGIC = 0x46414231;
+export const CFG_SLOTS = 35;
+export const FABRIC_MAGIC = 0x46414232;
 
 /** Global counters (u64). */
 export const STAT = {
@@ -23,14 +22,30 @@ export const STAT = {
 } as const;
 export const STAT_WORDS = 16;
 
-/** u32 fields per core and their indices (assembly/fabric/state.ts F_*). */
-export const CORE_WORDS = 16;
+/** Core fields: u32 index within a node record (assembly/fabric/state.ts F_*). */
 export const F = { BUSY: 0, ROW: 1, COL: 2, DATA: 3, PHASE: 4, SEQ: 5, REM: 6, IDX: 7, A: 8, B: 9, C: 10, D: 11, E: 12, F: 13 } as const;
-/** Per-core cycle counters: computing, streaming, reducing (u32 each, 4 words a core). */
-export const CSTAT = { COMPUTE: 1, STREAM: 0, REDUCE: 2 } as const;
-export const CSTAT_WORDS = 4;
+/** Per-core cycle counters: u32 index (from H_CSTATS) of streaming, computing, reducing. */
+export const CSTAT = { STREAM: 0, COMPUTE: 1, REDUCE: 2 } as const;
 export const NCH = 3;
-export const NDIR = 6;
+
+/** Byte offsets inside a node record (assembly/fabric/state.ts H_*). */
+export const H = { CSTATS: 128, ROUTE: 144 } as const;
+
+export interface NodeLayout {
+  /** Bytes per node (a multiple of 64). */
+  bytes: number;
+  /** Offset of the core input queues u32[3][QC]. */
+  oCq: number;
+  /** Offset of the router queues (u32, u32)[NC][Q]. */
+  oRq: number;
+}
+
+/** The node record for NC colors (<= 8), router queue depth Q and core queue depth QC. */
+export function nodeLayout(colors: number, q: number, qc: number): NodeLayout {
+  const oCq = Math.ceil((H.ROUTE + colors * 5) / 16) * 16;
+  const oRq = Math.ceil((oCq + NCH * qc * 4) / 16) * 16;
+  return { bytes: Math.ceil((oRq + colors * q * 8) / 64) * 64, oCq, oRq };
+}
 
 const N = 1, E = 2, S = 4, W = 8, RAMP = 16, EDGE = 32;
 const DIR_N = 0, DIR_E = 1, DIR_S = 2, DIR_W = 3, DIR_RAMP = 4;

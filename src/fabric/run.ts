@@ -8,7 +8,7 @@ import { spmmDeltaRef, spmmForwardRef, spmmGradRef } from '../ref/sparse.js';
 import { randomStream, randomValues, type WeightStream } from '../sparse/stream.js';
 import type { Flavor } from '../wasm/module.js';
 import { fabricMachine, type FabricMachine } from './defaults.js';
-import { CSTAT, CSTAT_WORDS } from './layout.js';
+import { CSTAT } from './layout.js';
 import { mapLayer, type FabricMapping, type FabricPass } from './mapping.js';
 import { modelCycles } from './model.js';
 import { FabricSim, type SimCounters } from './sim.js';
@@ -179,7 +179,7 @@ export function runFabric(o: FabricRunOptions): FabricRun {
   const bd = { streaming: 0, computing: 0, reducing: 0, waiting: 0 };
   for (let r = 0; r < Ru; r++) {
     for (let c = 0; c < Cu; c++) {
-      const i = (r * Cu + c) * CSTAT_WORDS;
+      const i = (r * Cu + c) * 4;
       bd.streaming += cc[i + CSTAT.STREAM];
       bd.computing += cc[i + CSTAT.COMPUTE];
       bd.reducing += cc[i + CSTAT.REDUCE];

@@ -10,8 +10,8 @@ import type { FabricMachine } from './defaults.js';
 import type { FabricMapping } from './mapping.js';
 import type { ColumnStreams } from './streams.js';
 import {
-  AXPY_COLORS, CFG, CFG_SLOTS, CORE_WORDS, CSTAT_WORDS, F, FABRIC_MAGIC, GRAD_COLORS, MemoryPlan, NCH, NDIR,
-  STAT, STAT_WORDS,
+  AXPY_COLORS, CFG, CFG_SLOTS, F, FABRIC_MAGIC, GRAD_COLORS, H, MemoryPlan, STAT, STAT_WORDS, nodeLayout,
+  type NodeLayout,
 } from './layout.js';
 
 interface FabricExports {
@@ -62,6 +62,7 @@ export class FabricSim {
   private readonly dataOff: Float64Array;
   private readonly streams: ColumnStreams;
   private readonly isGrad: boolean;
+  private readonly node: NodeLayout;
 
   constructor(mapping: FabricMapping, machine: FabricMachine, streams: ColumnStreams, inputs: PassInputs, flavor?: Flavor) {
     this.mapping = mapping;
@@ -78,6 +79,8 @@ export class FabricSim {
     const rowB = new Uint32Array(Ru);
     for (let r = 0; r < Ru; r++) rowB[r] = mapping.bStarts[r + 1] - mapping.bStarts[r];
     const maxBs = Math.max(...rowB);
+    const node = nodeLayout(NC, rq, cq);
+    this.node = node;
     const wheel = nextPow2(Math.max(16, Math.ceil(maxBs / machine.fmacsPerCycle) + 2));
     // per-core data blocks (f32 elements), 16-byte aligned
     this.dataOff = new Float64Array(cores + 1);
@@ -95,14 +98,7 @@ export class FabricSim {
     const plan = new MemoryPlan()
       .add('config', 4 * CFG_SLOTS)
       .add('stats', 8 * STAT_WORDS)
-      .add('rqData', cores * NC * rq * 8)
-      .add('rqHead', cores * NC).add('rqCount', cores * NC).add('rmask', cores)
-      .add('route', cores * NC * 5)
-      .add('link', cores * NDIR * 4)
-      .add('cqData', cores * NCH * cq * 4)
-      .add('cqHead', cores * NCH).add('cqCount', cores * NCH)
-      .add('core', cores * CORE_WORDS * 4)
-      .add('cmark', cores * 4).add('rmark', cores * 4).add('wnext', cores * 4)
+      .add('nodes', cores * node.bytes, 64)
       .add('wheel', wheel * 4)
       .add('listC0', cores * 4 + 64).add('listC1', cores * 4 + 64)
       .add('listR0', cores * 8 + 64).add('listR1', cores * 8 + 64)
@@ -111,12 +107,11 @@ export class FabricSim {
       .add('rowB', Ru * 4).add('colK', Cu * 4).add('colN', Cu * 4).add('colStart', (Cu + 1) * 4)
       .add('injPtr', Cu * 4).add('injLen', Cu * 4).add('injPos', Cu * 4)
       .add('sinkPtr', Cu * 4).add('sinkPos', Cu * 4)
-      .add('cstats', cores * CSTAT_WORDS * 4)
       .add('streams', streamWords * 4)
       .add('sinks', sinkWords * 4)
       .add('data', this.dataOff[cores] + 16, 64);
     const initial = plan.totalBytes + (1 << 20);
-    this.wasm = new Wasm<FabricExports>({ flavor, initialBytes: initial, maximumBytes: initial + (64 << 20), scratchBytes: 0 });
+    this.wasm = new Wasm<FabricExports>({ flavor, module: process.env.FABRIC_WASM_MODULE, initialBytes: initial, maximumBytes: initial + (64 << 20), scratchBytes: 0 });
     const w = this.wasm;
     if (w.exports.fabricConfigSlots() !== CFG_SLOTS) {
       throw new Error(`fabric: the wasm module's config block has ${w.exports.fabricConfigSlots()} slots, the host ${CFG_SLOTS}: rebuild (npm run build:wasm)`);
@@ -130,17 +125,17 @@ export class FabricSim {
     w.u32(p.colN, Cu).set(colN);
     w.u32(p.colStart, Cu + 1).set(colStart);
     w.u8(p.colorCh, NC).set(pc.channel);
-    // routes
-    const route = w.u8(p.route, cores * NC * 5);
+    // routes and core data pointers, in each node's record
+    const bytes = w.u8(p.nodes, cores * node.bytes);
+    const words = w.u32(p.nodes, (cores * node.bytes) >>> 2);
     for (let r = 0; r < Ru; r++) {
       for (let c = 0; c < Cu; c++) {
-        const base = (r * Cu + c) * NC * 5;
-        pc.routes(r, c, Ru, Cu, (color, inDir, out) => { route[base + color * 5 + inDir] = out; });
+        const i = r * Cu + c;
+        const base = i * node.bytes + H.ROUTE;
+        pc.routes(r, c, Ru, Cu, (color, inDir, out) => { bytes[base + color * 5 + inDir] = out; });
+        words[((i * node.bytes) >>> 2) + F.DATA] = p.data + this.dataOff[i];
       }
     }
-    // core data pointers and inputs
-    const core = w.u32(p.core, cores * CORE_WORDS);
-    for (let i = 0; i < cores; i++) core[i * CORE_WORDS + F.DATA] = p.data + this.dataOff[i];
     this.writeInputs(inputs, rowB, colK, colN);
     // column streams and sinks
     let sp = p.streams;
@@ -169,16 +164,13 @@ export class FabricSim {
     set(CFG.NSEQ, nseq);
     set(CFG.WHEEL_LOG, log2(wheel));
     set(CFG.EDGE_CAP, machine.edgeWaveletsPerCycle);
+    set(CFG.NODES, p.nodes); set(CFG.NODE_BYTES, node.bytes); set(CFG.O_CQ, node.oCq); set(CFG.O_RQ, node.oRq);
     const names: Array<[number, string]> = [
-      [CFG.RQ_DATA, 'rqData'], [CFG.RQ_HEAD, 'rqHead'], [CFG.RQ_COUNT, 'rqCount'], [CFG.RMASK, 'rmask'],
-      [CFG.ROUTE, 'route'], [CFG.LINK, 'link'], [CFG.CQ_DATA, 'cqData'], [CFG.CQ_HEAD, 'cqHead'],
-      [CFG.CQ_COUNT, 'cqCount'], [CFG.CORE, 'core'], [CFG.CMARK, 'cmark'], [CFG.RMARK, 'rmark'],
-      [CFG.WNEXT, 'wnext'], [CFG.WHEEL, 'wheel'], [CFG.LIST_C0, 'listC0'], [CFG.LIST_C1, 'listC1'],
+      [CFG.WHEEL, 'wheel'], [CFG.LIST_C0, 'listC0'], [CFG.LIST_C1, 'listC1'],
       [CFG.LIST_R0, 'listR0'], [CFG.LIST_R1, 'listR1'], [CFG.LIST_I0, 'listI0'], [CFG.LIST_I1, 'listI1'],
       [CFG.IMARK, 'imark'], [CFG.COLOR_CH, 'colorCh'], [CFG.ROW_B, 'rowB'], [CFG.COL_K, 'colK'],
       [CFG.COL_N, 'colN'], [CFG.COL_START, 'colStart'], [CFG.INJ_PTR, 'injPtr'], [CFG.INJ_LEN, 'injLen'],
-      [CFG.INJ_POS, 'injPos'], [CFG.SINK_PTR, 'sinkPtr'], [CFG.SINK_POS, 'sinkPos'], [CFG.CSTATS, 'cstats'],
-      [CFG.STATS, 'stats'],
+      [CFG.INJ_POS, 'injPos'], [CFG.SINK_PTR, 'sinkPtr'], [CFG.SINK_POS, 'sinkPos'], [CFG.STATS, 'stats'],
     ];
     for (const [slot, name] of names) set(slot, p[name]);
     if (w.exports.fabricInit(p.config) !== 0) throw new Error('fabric: the wasm module rejected the config block');
@@ -249,12 +241,13 @@ export class FabricSim {
     for (let c = 0; c < Cu; c++) {
       if (injPos[c] !== this.streams.words[c].length) throw new Error(`fabric: deadlock: column ${c} consumed ${injPos[c]} of ${this.streams.words[c].length} stream words`);
     }
-    const core = w.u32(this.p.core, Ru * Cu * CORE_WORDS);
     const nseq = this.columnTables().nseq;
+    const nw = this.node.bytes >>> 2;
+    const core = w.u32(this.p.nodes, Ru * Cu * nw);
     for (let i = 0; i < Ru * Cu; i++) {
-      const seq = core[i * CORE_WORDS + F.SEQ];
-      const freed = core[i * CORE_WORDS + F.B];
-      const ok = this.isGrad ? seq === nseq && core[i * CORE_WORDS + F.C] === 0 : seq === nseq && freed === nseq;
+      const seq = core[i * nw + F.SEQ];
+      const freed = core[i * nw + F.B];
+      const ok = this.isGrad ? seq === nseq && core[i * nw + F.C] === 0 : seq === nseq && freed === nseq;
       if (!ok) throw new Error(`fabric: deadlock: core (${Math.floor(i / Cu)}, ${i % Cu}) stopped at row ${seq} of ${nseq}`);
     }
     if (this.isGrad) {
@@ -278,7 +271,11 @@ export class FabricSim {
   /** Per used core (row-major Ru x Cu), 4 u32: streaming, computing, reducing cycles, spare (a copy). */
   coreCycles(): Uint32Array {
     const { usedRows: Ru, usedCols: Cu } = this.mapping;
-    return this.wasm.u32(this.p.cstats, Ru * Cu * CSTAT_WORDS).slice();
+    const nw = this.node.bytes >>> 2;
+    const words = this.wasm.u32(this.p.nodes, Ru * Cu * nw);
+    const out = new Uint32Array(Ru * Cu * 4);
+    for (let i = 0; i < Ru * Cu; i++) out.set(words.subarray(i * nw + H.CSTATS / 4, i * nw + H.CSTATS / 4 + 4), i * 4);
+    return out;
   }
 
   /** The pass's result: Yt [N, B] (forward), dXt [K, B] (delta), g [nnz] in stream order (gradient). */

@@ -1,0 +1,36 @@
+// Per-core busy cycles of a run as data a chart can show: {rows, cols, busy: [rows·cols], ...},
+// row-major (busy[r·cols + c]), plus `values` = busy / cycles (utilisation, the form `weightstream report`
+// charts), written atomically (temp file + rename).
+import { renameSync, writeFileSync } from 'node:fs';
+import type { FabricRun } from './run.js';
+
+export interface FabricHeatmap {
+  rows: number;
+  cols: number;
+  /** Busy (streaming + computing + reducing) cycles per core, row-major. */
+  busy: number[];
+  /** busy / cycles per core (0 for cores the mapping does not use). */
+  values: number[];
+  metric: 'utilisation';
+  /** The run's cycle count. */
+  cycles: number;
+  pass: string;
+  layer: { B: number; K: number; N: number; sparsity: number };
+  units: 'cycles';
+}
+
+export function heatmapOf(run: FabricRun): FabricHeatmap {
+  const r = run.result;
+  return {
+    rows: r.rows, cols: r.cols, busy: Array.from(run.busy),
+    values: Array.from(run.busy, (b) => (r.cycles > 0 ? b / r.cycles : 0)), metric: 'utilisation', cycles: r.cycles, pass: r.pass,
+    layer: { B: r.batch, K: r.in, N: r.out, sparsity: r.sparsity }, units: 'cycles',
+  };
+}
+
+/** Writes the heatmap JSON to `file` atomically. */
+export function writeHeatmap(file: string, run: FabricRun): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(heatmapOf(run)) + '\n');
+  renameSync(tmp, file);
+}
