@@ -11,4 +11,5 @@ export const commands: Array<() => Promise<{ register: Register }>> = [
   () => import('./estimate.js'),
   () => import('./claims.js'),
   () => import('./train.js'),
+  () => import('./fabric.js'),
 ];
