@@ -33,7 +33,7 @@ export type Command = (typeof CMD)[keyof typeof CMD];
 export const CMD_NAMES: Record<number, string> = Object.fromEntries(Object.entries(CMD).map(([k, v]) => [v, k.toLowerCase()]));
 
 /** Worker status (value of the per-worker STATUS slot). */
-export const STATUS = { STARTING: 0, READY: 1, FAILED: 2, EXITED: 3 } as const;
+export const STATUS = { STARTING: 0, READY: 1, FAILED: 2 } as const;
 
 /** Slots of the control block (Int32Array over a SharedArrayBuffer). */
 export const CTL = {

@@ -46,6 +46,7 @@ export class Systems {
   /** Commands published (for reports). */
   commands = 0;
   private pending: { cmd: number; layer: number | undefined } | null = null;
+  private exiting = false;
 
   constructor(pool: Piscina, inits: WorkerInit[], control: SharedArrayBuffer) {
     this.pool = pool;
@@ -69,7 +70,8 @@ export class Systems {
       this.tasks[w] = t;
       t.then(
         () => {
-          if (Atomics.load(this.ctl, wslot(w, WSLOT.STATUS)) !== STATUS.FAILED) Atomics.store(this.ctl, wslot(w, WSLOT.STATUS), STATUS.EXITED);
+          // A task only returns on CMD.EXIT; any other return means the system is gone.
+          if (!this.exiting) this.dead.set(w, 'its task returned without being asked to exit');
         },
         (e: unknown) => {
           this.dead.set(w, e instanceof Error ? e.message : String(e));
@@ -175,6 +177,7 @@ export class Systems {
   /** Ends every live task (CMD.EXIT) and waits for them. */
   async stop(): Promise<void> {
     const live = this.tasks.map((t, w) => (t && !this.dead.has(w) ? t : null));
+    this.exiting = true;
     if (live.some((t) => t)) {
       try {
         await this.command(CMD.EXIT);

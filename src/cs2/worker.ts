@@ -41,7 +41,9 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
   let seen = Atomics.load(ctl, CTL.SEQ);
   Atomics.add(ctl, CTL.READY, 1);
   Atomics.notify(ctl, CTL.READY);
-  if (Atomics.load(ctl, wslot(me, WSLOT.STATUS)) === STATUS.FAILED) return { system: me, commands: 0, sramBytes: 0 };
+  // A system that could not start stays in the loop (answering every command as failed) until EXIT, so the
+  // main thread never waits for an answer that cannot come.
+  const broken = Atomics.load(ctl, wslot(me, WSLOT.STATUS)) === STATUS.FAILED;
 
   let commands = 0;
   let samples = 0;
@@ -55,6 +57,7 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
     commands++;
     f64[me * F64_STRIDE + F64.T_START] = performance.timeOrigin + performance.now();
     try {
+      if (broken && cmd !== CMD.EXIT) throw new Error(`cs2 worker ${me} could not start: ${new TextDecoder().decode(errText.slice(0, Atomics.load(ctl, wslot(me, WSLOT.ERROR_LEN))))}`);
       switch (cmd) {
         case CMD.STEP:
           samples = Atomics.load(ctl, wslot(me, WSLOT.SAMPLES));
@@ -106,7 +109,7 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
     Atomics.store(ctl, wslot(me, WSLOT.LAST_SEQ), seq);
     Atomics.add(ctl, CTL.DONE, 1);
     Atomics.notify(ctl, CTL.DONE);
-    if (cmd === CMD.EXIT) return { system: me, commands, sramBytes: ex!.layout.bytes };
+    if (cmd === CMD.EXIT) return { system: me, commands, sramBytes: broken ? 0 : ex!.layout.bytes };
   }
 }
 
