@@ -3,10 +3,11 @@
 // each chart as its own .svg. Charts appear only for what the inputs hold.
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
+import { latestByHash } from '../sweep/csv.js';
 import { heatmapChart } from './charts/heatmap.js';
 import { sweepCharts } from './charts/sweeps.js';
 import { timelineChart } from './charts/timeline.js';
-import { trainingTable } from './charts/training.js';
+import { trainingCharts, type TrainingInput } from './charts/training.js';
 import { renderPage, type ReportTable } from './html.js';
 import { readInput } from './inputs.js';
 import { prefixSvgIds, renderSvg } from './render.js';
@@ -49,11 +50,15 @@ export async function buildReport(inputs: ReportInput[], o: ReportOptions = {}):
   if (sweeps.length) {
     const s = sweepCharts(sweeps.map((i) => ({ file: i.file, lines: i.lines })));
     charts.push(...s.charts);
-    skipped.push(...s.skipped);
   }
-  const trainings = inputs.filter((i): i is Extract<ReportInput, { type: 'training' }> => i.type === 'training');
+  // Training summaries: files of `train --json`, and the lines of `train` sweeps.
+  const trainings: TrainingInput[] = [];
+  for (const i of inputs) {
+    if (i.type === 'training') trainings.push({ file: i.file, summary: i.summary });
+    if (i.type === 'sweep') for (const l of latestByHash(i.lines)) if (l.kind === 'train' && l.result) trainings.push({ file: i.file, summary: l.result as Record<string, unknown> });
+  }
   if (trainings.length) {
-    const t = trainingTable(trainings.map((i) => ({ file: i.file, summary: i.summary })));
+    const t = trainingCharts(trainings);
     charts.push(...t.charts);
     tables.push(...t.tables);
   }
@@ -61,18 +66,27 @@ export async function buildReport(inputs: ReportInput[], o: ReportOptions = {}):
     if (i.type === 'trace') {
       const c = timelineChart(i.events, i.file);
       if (c) charts.push(c);
-      else skipped.push(`${i.file} (a trace with no complete events)`);
       notes.push({ file: i.file, type: 'trace', note: `${i.events.length} events` });
     } else if (i.type === 'heatmap') {
       charts.push(heatmapChart(i.heatmap, i.file));
       notes.push({ file: i.file, type: 'fabric heatmap', note: `${i.heatmap.rows}×${i.heatmap.cols} cores` });
     } else if (i.type === 'sweep') {
-      const kinds = [...new Set(i.lines.map((l) => l.kind))].join(', ');
-      const failed = i.lines.filter((l) => l.error).length;
-      notes.push({ file: i.file, type: 'sweep results', note: `${i.lines.length} runs (${kinds || 'none'})${failed ? `, ${failed} failed` : ''}` });
+      const latest = latestByHash(i.lines); // a rerun (--retry-failed) supersedes a run's earlier line
+      const kinds = [...new Set(latest.map((l) => l.kind))].join(', ');
+      const failed = latest.filter((l) => l.error).length;
+      const superseded = i.lines.length - latest.length;
+      notes.push({ file: i.file, type: 'sweep results', note: `${latest.length} runs (${kinds || 'none'})${failed ? `, ${failed} failed` : ''}${superseded ? `, ${superseded} earlier lines superseded` : ''}` });
     } else {
-      notes.push({ file: i.file, type: 'training summary', note: String(i.summary.name ?? i.summary.model ?? '') });
+      const s = i.summary;
+      notes.push({ file: i.file, type: 'training summary', note: `${s.model ?? 'model'}, ${s.systems ?? '?'} CS-2, ${s.steps ?? '?'} steps` });
     }
+  }
+  // Inputs that gave nothing, and why.
+  const used = new Set([...charts.flatMap((c) => c.sources), ...trainings.map((t) => t.file)]);
+  for (const i of inputs) {
+    if (used.has(i.file)) continue;
+    if (i.type === 'trace') skipped.push(`${i.file} (a trace with no complete events)`);
+    else if (i.type === 'sweep') skipped.push(`${i.file} (its runs vary nothing the charts plot: systems, sparsity or model for estimate runs, sparsity for fabric runs)`);
   }
   const ided = uniqueIds(charts);
   const rendered: RenderedChart[] = [];

@@ -28,9 +28,9 @@ export function asHeatmap(v: unknown): Heatmap | undefined {
   return { rows: rows as number, cols: cols as number, values: values as number[], metric: typeof h.metric === 'string' ? h.metric : 'utilisation', about };
 }
 
-/** A training summary: an object with `kind: 'train'`, or one with per-step losses and an accuracy. */
+/** A training summary (`weightstream train --json`): per-step losses and the bytes streamed. */
 function isTraining(v: unknown): v is Record<string, unknown> {
-  return isObj(v) && (v.kind === 'train' || ('accuracy' in v && ('losses' in v || 'steps' in v)));
+  return isObj(v) && (v.kind === 'train' || (Array.isArray(v.loss) && typeof v.bytesStreamed === 'number'));
 }
 
 export function readInput(file: string): ReportInput {
@@ -60,5 +60,5 @@ export function readInput(file: string): ReportInput {
   const h = asHeatmap(v);
   if (h) return { type: 'heatmap', file, heatmap: h };
   if (isTraining(v)) return { type: 'training', file, summary: v };
-  throw new ReportInputError(`${file}: not a sweep result file, trace (traceEvents), training summary (kind: "train") or fabric heatmap (rows, cols, values)`);
+  throw new ReportInputError(`${file}: not a sweep result file, trace (traceEvents), training summary (loss, bytesStreamed) or fabric heatmap (rows, cols, values)`);
 }

@@ -1,7 +1,14 @@
-// Inputs for the report tests, made by the real producers where they exist: a Chrome trace of the
-// training-step schedule (src/timeline), and a fabric heatmap.
+// Inputs for the report tests, made by the real producers: sweeps of the at-scale estimate (CS-2 and
+// GPU) and of the fabric run on the pool, training summaries printed by `weightstream train --json`,
+// a Chrome trace of the training-step schedule (src/timeline), and a heatmap of a real fabric run's
+// busy cycles. Needs `npm run build` (pool workers, the CLI, WASM).
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runFabric } from '../../src/fabric/run.js';
+import { rootPath } from '../../src/paths.js';
+import { runSweep } from '../../src/sweep/run.js';
+import { validateSweep } from '../../src/sweep/spec.js';
 import { schedule, type LayerCost } from '../../src/timeline/schedule.js';
 import { toTrace } from '../../src/timeline/trace.js';
 
@@ -15,18 +22,56 @@ export function traceFile(dir: string, systems = 4, layers = 4, steps = 2): stri
     name: `L${l}`,
     seconds: { streamFwd: 0.002, forward: 0.003, streamBwd: 0.002, delta: 0.003, gradient: 0.003, gradOut: 0.001, reduce: 0.001, update: 0.002 },
   }));
-  const f = join(dir, 'step.trace.json');
+  const f = join(dir, `step-${systems}-${layers}-${steps}.trace.json`);
   writeFileSync(f, JSON.stringify(toTrace(schedule(costs, steps, 'full'), costs, systems)));
   return f;
 }
 
-export function heatmapFile(dir: string, rows = 12, cols = 16): string {
-  const values = Array.from({ length: rows * cols }, (_, i) => (i % cols) / cols);
-  const f = join(dir, 'heatmap.json');
-  writeFileSync(f, JSON.stringify({ layer: 'fc1', sparsity: 0.5, heatmap: { rows, cols, values, metric: 'busy cycles / cycles' } }));
+/** The busy cycles of each core of a real fabric run over its cycles. */
+export function heatmapFile(dir: string, rows = 6, cols = 8): string {
+  const run = runFabric({ rows, cols, batch: 12, in: 32, out: 24, sparsity: 0.6, seed: 5 });
+  const values = Array.from(run.busy, (b) => b / run.result.cycles);
+  const f = join(dir, `heatmap-${rows}x${cols}.json`);
+  writeFileSync(f, JSON.stringify({ layer: '32x24', sparsity: 0.6, cycles: run.result.cycles, heatmap: { rows, cols, values, metric: 'busy cycles / cycles' } }));
   return f;
 }
 
+export async function sweepFile(dir: string, name: string, data: unknown): Promise<string> {
+  const out = join(dir, `${name}.jsonl`);
+  await runSweep(validateSweep(data), { out, workers: 2 });
+  return out;
+}
+
+function trainSummary(dir: string, name: string, args: string[]): Promise<string> {
+  const file = join(dir, `${name}.json`);
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [rootPath('bin', 'weightstream.js'), 'train', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`train ${args.join(' ')}: exit ${code}: ${err}`));
+      writeFileSync(file, out);
+      resolve(file);
+    });
+  });
+}
+
 export async function makeInputs(dir: string): Promise<Inputs> {
-  return { files: [traceFile(dir), heatmapFile(dir)], expectedCharts: ['timeline', 'heatmap'] };
+  const train = ['--model', 'mlp', '--data', 'digits', '--steps', '30', '--batch', '64', '--optimizer', 'adamw', '--lr', '0.01'];
+  const [dense, sparse] = await Promise.all([
+    trainSummary(dir, 'train-dense', [...train, '--systems', '1']),
+    trainSummary(dir, 'train-sparse', [...train, '--systems', '2', '--sparsity', '0.9']),
+  ]);
+  const files = [
+    await sweepFile(dir, 'scaling', { kind: 'estimate', base: { model: 'gpt3-175b' }, axes: { systems: [1, 2, 4, 8, 16, 32, 64, 128, 192], sparsity: [0, 0.5, 0.9] } }),
+    await sweepFile(dir, 'model-size', { kind: 'estimate', axes: { model: ['gpt3-small', 'gpt3-xl', 'gpt3-13b'], merge: [{ systems: 16 }, { gpu: 'a100', devices: 256 }] } }),
+    await sweepFile(dir, 'fabric', { kind: 'fabric', base: { rows: 4, cols: 4, batch: 8, in: 32, out: 32, seed: 2 }, axes: { sparsity: [0, 0.5, 0.9] } }),
+    dense,
+    sparse,
+    traceFile(dir),
+    heatmapFile(dir),
+  ];
+  return { files, expectedCharts: ['scaling', 'sparsity', 'model-size', 'training-loss', 'training-bytes', 'timeline', 'heatmap'] };
 }

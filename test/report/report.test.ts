@@ -127,3 +127,43 @@ describe('heatmap chart', () => {
     }
   });
 });
+
+describe('sweep charts plot the results and the ideals', () => {
+  type V = { series: string; line: string; x: number; y: number };
+  const dataOf = (c: Chart) => (c.spec as unknown as { data: { values: V[] } }).data.values;
+
+  it('scaling: measured = trainDays of each line, ideal = T(N0)·N0/N; speed-up = dense/sparse, ideal 1/(1-s)', async () => {
+    const { sweepFile } = await import('./inputs.js');
+    const { readResults } = await import('../../src/sweep/results.js');
+    const f = await sweepFile(dir, 'scaling-check', { kind: 'estimate', base: { model: 'gpt3-xl' }, axes: { systems: [2, 4, 8, 64], sparsity: [0, 0.75] } });
+    const lines = readResults(f);
+    const days = (n: number, s: number) => (lines.find((l) => l.config.systems === n && l.config.sparsity === s)!.result as { trainDays: number }).trainDays;
+    const secs = (n: number, s: number) => (lines.find((l) => l.config.systems === n && l.config.sparsity === s)!.result as { trainSeconds: number }).trainSeconds;
+    const r = await buildReport([readInput(f)]);
+    expect(r.charts.map((c) => c.id)).toEqual(['scaling', 'sparsity']);
+    const scaling = dataOf(r.charts[0]);
+    for (const s of [0, 0.75]) {
+      for (const n of [2, 4, 8, 64]) {
+        expect(scaling.find((v) => v.series === `sparsity ${s}` && v.line === 'measured' && v.x === n)!.y).toBe(days(n, s));
+        expect(scaling.find((v) => v.series === `sparsity ${s}` && v.line === 'ideal 1/N' && v.x === n)!.y).toBeCloseTo((days(2, s) * 2) / n, 10);
+      }
+    }
+    const sparsity = dataOf(r.charts[1]);
+    for (const n of [2, 64]) {
+      expect(sparsity.find((v) => v.series === `at scale: ${n} CS-2` && v.x === 0.75)!.y).toBeCloseTo(secs(n, 0) / secs(n, 0.75), 12);
+    }
+    for (const v of sparsity.filter((v) => v.line === 'ideal 1/(1-s)')) expect(v.y).toBeCloseTo(1 / (1 - v.x), 12);
+    // at scale, at most half the series limit: the first and last of the 4 systems values, and one between
+    expect(r.charts[1].notes).toMatch(/^Showing 3 of 4 series: at scale: 2 CS-2; at scale: [48] CS-2; at scale: 64 CS-2\./);
+  });
+
+  it('shows at most MAX_SERIES series, picked evenly, and says so', async () => {
+    const { sweepFile } = await import('./inputs.js');
+    const { MAX_SERIES } = await import('../../src/report/charts/sweeps.js');
+    const f = await sweepFile(dir, 'many', { kind: 'estimate', base: { model: 'gpt3-small' }, axes: { sparsity: [0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995], systems: [1, 2] } });
+    const r = await buildReport([readInput(f)]);
+    const scaling = r.charts.find((c) => c.id === 'scaling')!;
+    expect(new Set(dataOf(scaling).map((v) => v.series)).size).toBe(MAX_SERIES);
+    expect(scaling.notes).toMatch(new RegExp(`^Showing ${MAX_SERIES} of 8 series: sparsity 0; .*; sparsity 0.995\\.$`));
+  });
+});

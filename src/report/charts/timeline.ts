@@ -103,7 +103,7 @@ export function timelineChart(events: TraceEventLike[], file: string, id = 'time
       data: { values },
       mark: { type: 'bar', stroke: 'white', strokeWidth: 0.3 },
       encoding: {
-        y: { field: 'track', type: 'nominal', title: 'track (component · activity)', sort: tracks, axis: { labelLimit: 220 } },
+        y: { field: 'track', type: 'nominal', title: 'track (component)', sort: tracks, axis: { labelLimit: 220 } },
         x: { field: 'start', type: 'quantitative', title: `simulated time (${unit})` },
         x2: { field: 'end' },
         color: { field: 'category', type: 'nominal', title: 'event', sort: categories },
