@@ -56,7 +56,7 @@ describe('kernel registry', () => {
               return r.maxRelError <= v.tolerance;
             },
           ),
-          { numRuns: 15, seed: 7 },
+          { numRuns: 30, seed: 7 },
         );
       });
     });
