@@ -90,7 +90,12 @@ export class ResultsAppender {
   }
 
   append(line: ResultLine): void {
-    const buf = Buffer.from(JSON.stringify(line) + '\n', 'utf8');
+    this.appendText(JSON.stringify(line));
+  }
+
+  /** Appends one line given as JSON text (no newline inside: JSON.stringify output never has one). */
+  appendText(json: string): void {
+    const buf = Buffer.from(json + '\n', 'utf8');
     // One call for the whole line. A short write to a regular file does not happen short of a full disk;
     // if it does, the loop finishes the line (and a crash in between leaves a torn line that resume cuts).
     let off = writeSync(this.fd, buf, 0, buf.length);

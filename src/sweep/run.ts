@@ -119,9 +119,11 @@ export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<SweepS
   };
 
   const appender = new ResultsAppender(o.out, o.fsyncSeconds ?? 1);
+  const kindJson = JSON.stringify(spec.kind);
   const write = (run: Run, out: WorkerReply[number]) => {
-    const line: ResultLine = { hash: run.hash, kind: spec.kind, config: run.config, ...(out.error ? { error: out.error } : { result: out.result }), timings: out.timings };
-    appender.append(line);
+    // The line {hash, kind, config, result | error, timings}, with the result's JSON text spliced in as the worker wrote it.
+    const outcome = out.error ? `"error":${JSON.stringify(out.error)}` : `"result":${out.resultJson ?? 'null'}`;
+    appender.appendText(`{"hash":${JSON.stringify(run.hash)},"kind":${kindJson},"config":${JSON.stringify(run.config)},${outcome},"timings":${JSON.stringify(out.timings)}}`);
     summary.ran++;
     if (out.error) summary.failed++;
   };

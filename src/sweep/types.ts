@@ -70,5 +70,8 @@ export interface WorkerTask {
   runs: Array<{ hash: string; config: Config }>;
 }
 
-/** Worker → main thread: one outcome per run of the task, in the task's order. */
-export type WorkerReply = Array<{ hash: string; result?: unknown; error?: RunError; timings: Timings }>;
+/**
+ * Worker → main thread: one outcome per run of the task, in the task's order. A result travels as its
+ * JSON text (the worker serialises it once; the main thread splices it into the line as is).
+ */
+export type WorkerReply = Array<{ hash: string; resultJson?: string; error?: RunError; timings: Timings }>;

@@ -9,9 +9,9 @@ export function toRunError(e: unknown): RunError {
   return { name: 'Error', message: String(e) };
 }
 
-/** Makes a result plain JSON (typed arrays become lists), so that what is written is what was returned. */
-function plain(v: unknown): unknown {
-  return JSON.parse(JSON.stringify(v, (_k, x) => (ArrayBuffer.isView(x) && !(x instanceof DataView) ? Array.from(x as unknown as ArrayLike<number>) : x)) ?? 'null');
+/** A result as JSON text (typed arrays become lists; undefined becomes null). */
+export function resultJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (ArrayBuffer.isView(x) && !(x instanceof DataView) ? Array.from(x as unknown as ArrayLike<number>) : x)) ?? 'null';
 }
 
 export default async function runBatch(task: WorkerTask): Promise<WorkerReply> {
@@ -30,8 +30,9 @@ export default async function runBatch(task: WorkerTask): Promise<WorkerReply> {
     const startedAt = new Date().toISOString();
     const t0 = performance.now();
     try {
-      const result = plain(await adapter.run(r.config));
-      reply.push({ hash: r.hash, result, timings: { startedAt, wallSeconds: seconds(t0) } });
+      const result = await adapter.run(r.config);
+      const wallSeconds = seconds(t0);
+      reply.push({ hash: r.hash, resultJson: resultJson(result), timings: { startedAt, wallSeconds } });
     } catch (e) {
       reply.push({ hash: r.hash, error: toRunError(e), timings: { startedAt, wallSeconds: seconds(t0) } });
     }
