@@ -1,12 +1,13 @@
 // The closed-form cycle model of a pass on the mesh, from the same machine rules the simulator obeys:
 // every core does its tasks one at a time (count or delta 1 cycle, AXPY / dot L = max(1, ceil(Bs / F)),
 // broadcast or reduction element 1), links and ramps carry at most one wavelet per cycle, and on a dense
-// layer no core ever waits in steady state, so the pass takes the busiest core's work plus the pipeline's
-// fill and drain. Sparse layers use the expected non-zeros (no load imbalance): a lower bound there.
+// layer no core waits in steady state unless its accumulators are all still being reduced; the pass takes
+// the busiest core's time plus the pipeline's fill and drain. Sparse layers use the expected non-zeros
+// (evenly spread, no load imbalance): a lower bound there.
 //
 // Legend: B, K, N = batch, in, out features; Ru x Cu = used rows x columns; Bs = largest batch slice;
-// O = outputs of the pass (N forward, K delta), Ks = a column's input features, No = outputs it owns;
-// nz_c = expected non-zeros per output in a column (Ks·density), d = density = 1 - sparsity.
+// O = outputs of the pass (N forward, K delta), Kc, Nc = a column's K and N slices, own = outputs it owns;
+// d = density = 1 - sparsity; A = accumulator buffers; W = a core's work per output.
 import type { FabricMachine } from './defaults.js';
 import { blockStarts, type FabricPass, type LayerShape, type MeshShape } from './mapping.js';
 
@@ -15,7 +16,7 @@ export interface CycleModel {
   cycles: number;
   /** The busiest core's work in cycles, split by cause. */
   busiest: { streaming: number; computing: number; reducing: number };
-  /** Fill and drain (cycles not covered by the busiest core's work). */
+  /** Fill and drain (cycles not covered by the busiest core's time). */
   latency: number;
   usedRows: number;
   usedCols: number;
@@ -25,35 +26,55 @@ export interface CycleModel {
 export function modelCycles(shape: LayerShape, mesh: MeshShape, pass: FabricPass, m: FabricMachine, density = 1): CycleModel {
   const Ru = Math.min(mesh.rows, shape.B);
   const Cu = Math.min(mesh.cols, Math.max(shape.K, shape.N));
-  const bsMax = Math.ceil(shape.B / Ru);
-  const L = Math.max(1, Math.ceil(bsMax / m.fmacsPerCycle));
+  const bs = Math.ceil(shape.B / Ru);
+  const L = Math.max(1, Math.ceil(bs / m.fmacsPerCycle));
   const ks = blockStarts(shape.K, Cu);
   const ns = blockStarts(shape.N, Cu);
   let best = { streaming: 0, computing: 0, reducing: 0 };
-  let bestTotal = -1;
+  let bestWork = -1;
+  let busy = 0;
   for (let c = 0; c < Cu; c++) {
     const kc = ks[c + 1] - ks[c];
     const nc = ns[c + 1] - ns[c];
     let w: { streaming: number; computing: number; reducing: number };
+    let time: number;
     if (pass === 'gradient') {
+      // per row k: count + the row broadcast of X[k] (Bs elements); per non-zero: dot (L) + reduction (1)
       const nz = shape.K * nc * density;
-      w = { streaming: shape.K * (1 + (Cu > 1 ? bsMax : 0)), computing: nz * L, reducing: nz };
+      w = { streaming: shape.K * (1 + (Cu > 1 ? bs : 0)), computing: nz * L, reducing: nz };
+      time = w.streaming + w.computing + w.reducing;
     } else {
+      // per output: count; per non-zero: delta (1) + AXPY (L); per output, Bs reduction elements for each
+      // side it arrives from (own outputs: from both neighbours; others: pass-through or chain start)
       const O = pass === 'forward' ? shape.N : shape.K;
+      const outStarts = pass === 'forward' ? ns : ks;
       const inC = pass === 'forward' ? kc : nc;
-      const own = pass === 'forward' ? nc : kc;
+      const own = outStarts[c + 1] - outStarts[c];
       const nz = O * inC * density;
       const sides = (c > 0 ? 1 : 0) + (c < Cu - 1 ? 1 : 0);
-      const reduce = Cu > 1 ? bsMax * (O - own + own * sides) : 0;
-      w = { streaming: O + nz, computing: nz * L, reducing: reduce };
+      w = { streaming: O + nz, computing: nz * L, reducing: Cu > 1 ? bs * (O - own + own * sides) : 0 };
+      // An accumulator is freed once its output's reduction has passed this core, D cycles after it was
+      // accumulated: 3 cycles a column (router, hop, ramp into the core) from the chain's start (column 0
+      // for outputs owned east of c, column Cu - 1 for those owned west) + Bs elements. With A buffers the
+      // core waits unless A outputs of work cover that: period per output = max(W, (W + D) / A).
+      const W = (w.streaming + w.computing + w.reducing) / O;
+      const period = (D: number) => (Cu > 1 ? Math.max(W, (W + D + bs) / m.accumulatorBuffers) : W);
+      const west = 3 * (Cu - 1 - c);
+      const east = 3 * c;
+      time = outStarts[c] * period(west) + own * period(Math.max(west, east)) + (O - outStarts[c + 1]) * period(east);
     }
-    const total = w.streaming + w.computing + w.reducing;
-    if (total > bestTotal) [bestTotal, best] = [total, w];
+    const work = w.streaming + w.computing + w.reducing;
+    if (work > bestWork) [bestWork, best] = [work, w];
+    busy = Math.max(busy, time);
   }
   // Fill: the stream reaches the last used row Ru - 1 hops after the first (+2: edge and ramp).
-  // Drain: forward/delta, the last output is reduced along the row: the chain start sends its Bs elements,
-  // each further column adds 3 cycles (router, hop, ramp into the core); gradient, the last partial walks
-  // down the column (3 cycles a row) and out of the edge.
-  const latency = pass === 'gradient' ? Ru + 2 + 3 * Ru : Ru + 2 + (Cu > 1 ? bsMax + 3 * (Cu - 1) : 0);
-  return { cycles: bestTotal + latency, busiest: best, latency, usedRows: Ru, usedCols: Cu };
+  // Drain, forward/delta: the last output is reduced along the row: the chain start sends its Bs
+  // elements, each further column adds 3 cycles. Gradient: the last partial walks down the column
+  // (3 cycles a row) and out of the edge, and each of the Cu - 1 hand-offs of the row broadcast to the
+  // next owner column costs about 6 cycles (the new owner first receives the old owner's last row, 3
+  // cycles, and the far side sees its first wavelet 3 cycles after a neighbour would).
+  const latency = pass === 'gradient'
+    ? Ru + 2 + 3 * Ru + (Cu > 1 ? 6 * (Cu - 1) : 0)
+    : Ru + 2 + (Cu > 1 ? bs + 3 * (Cu - 1) : 0);
+  return { cycles: busy + latency, busiest: best, latency, usedRows: Ru, usedCols: Cu };
 }
