@@ -1,10 +1,11 @@
 // Hardware specs: every figure has a source, the built-in files validate, and a bad spec file is an
 // error naming the file and the field.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
+import { rootPath } from '../../src/paths.js';
 import { defaultSpecs, loadSpec, loadSpecs, SCHEMAS } from '../../src/perf/specs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ws-specs-'));
@@ -41,6 +42,14 @@ describe('built-in hardware specs', () => {
   it('the peak agrees with cores x FMAC x 2 x clock within 1 % (FACTS.md cross-check)', () => {
     const derived = s.cs2.v.cores * s.cs2.v.fmacPerCorePerCycle * 2 * s.cs2.v.clockGHz * 1e9;
     expect(Math.abs(derived / (s.cs2.v.peakPFLOPs * 1e15) - 1)).toBeLessThan(0.01);
+  });
+
+  it('the H100 efficiency is the GPT-3 XL / 2.7B MFU measured by bench/python/gpt_mfu.py (results file)', () => {
+    const r = JSON.parse(readFileSync(rootPath('bench', 'results', 'gpt-mfu-h100.json'), 'utf8')) as { device: string; results: Array<{ shape: string; mfu: number }> };
+    expect(r.device).toMatch(/H100/);
+    const big = r.results.filter((x) => x.shape === 'gpt3-xl' || x.shape === 'gpt3-2.7b').map((x) => x.mfu);
+    expect(big.length).toBe(2);
+    expect(Math.abs(s.gpus.h100.v.efficiency - (big[0] + big[1]) / 2)).toBeLessThan(0.01);
   });
 
   it('marks the FACTS.md uncertain figures as parameters', () => {
