@@ -17,14 +17,30 @@ export class ReportInputError extends Error {
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isEvents = (v: unknown): v is TraceEventLike[] => Array.isArray(v) && v.length > 0 && v.every((e) => isObj(e) && typeof e.ph === 'string');
 
-/** A heatmap as written by the fabric (see src/fabric); accepts {rows, cols, values} at the top or under `heatmap`. */
+/** Facts about a run to show beside its heatmap: scalars, and objects of scalars as k=v lists. */
+function facts(o: Record<string, unknown>, skip: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const short = (x: unknown) => (typeof x === 'number' && !Number.isInteger(x) ? Number(x.toPrecision(4)) : x);
+  for (const [k, v] of Object.entries(o)) {
+    if (skip.includes(k) || v === null) continue;
+    if (typeof v !== 'object') out[k] = short(v);
+    else if (isObj(v) && Object.values(v).every((x) => typeof x !== 'object')) out[k] = Object.entries(v).map(([a, b]) => `${a}=${short(b)}`).join(' ');
+  }
+  return out;
+}
+
+/**
+ * A heatmap as `weightstream fabric --heatmap` writes it ({rows, cols, values, busy, metric, cycles, pass,
+ * layer ...}); also accepted under a `heatmap` key, the other keys then describing the run.
+ */
 export function asHeatmap(v: unknown): Heatmap | undefined {
-  const h = isObj(v) && isObj(v.heatmap) ? v.heatmap : v;
+  const nested = isObj(v) && isObj(v.heatmap);
+  const h = nested ? (v as { heatmap: Record<string, unknown> }).heatmap : v;
   if (!isObj(h)) return undefined;
   const { rows, cols, values } = h;
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || !Array.isArray(values)) return undefined;
   if (values.length !== (rows as number) * (cols as number) || !values.every((x) => typeof x === 'number')) return undefined;
-  const about = isObj(v) && v !== h ? Object.fromEntries(Object.entries(v).filter(([k, x]) => k !== 'heatmap' && (typeof x !== 'object' || x === null))) : undefined;
+  const about = nested ? facts(v as Record<string, unknown>, ['heatmap']) : facts(h, ['rows', 'cols', 'values', 'busy', 'metric', 'units']);
   return { rows: rows as number, cols: cols as number, values: values as number[], metric: typeof h.metric === 'string' ? h.metric : 'utilisation', about };
 }
 

@@ -2,7 +2,7 @@
 // GPU) and of the fabric run on the pool, training summaries printed by `weightstream train --json`,
 // a Chrome trace of the training-step schedule (src/timeline), and a heatmap of a real fabric run's
 // busy cycles. Needs `npm run build` (pool workers, the CLI, WASM).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runFabric } from '../../src/fabric/run.js';
@@ -27,12 +27,20 @@ export function traceFile(dir: string, systems = 4, layers = 4, steps = 2): stri
   return f;
 }
 
-/** The busy cycles of each core of a real fabric run over its cycles. */
+/** The heatmap `weightstream fabric --heatmap` writes for a small layer (the real CLI, the real format). */
 export function heatmapFile(dir: string, rows = 6, cols = 8): string {
-  const run = runFabric({ rows, cols, batch: 12, in: 32, out: 24, sparsity: 0.6, seed: 5 });
-  const values = Array.from(run.busy, (b) => b / run.result.cycles);
   const f = join(dir, `heatmap-${rows}x${cols}.json`);
-  writeFileSync(f, JSON.stringify({ layer: '32x24', sparsity: 0.6, cycles: run.result.cycles, heatmap: { rows, cols, values, metric: 'busy cycles / cycles' } }));
+  const r = spawnSync(process.execPath, [rootPath('bin', 'weightstream.js'), 'fabric', '--rows', String(rows), '--cols', String(cols), '--batch', '12', '--in', '32', '--out', '24', '--sparsity', '0.6', '--heatmap', f, '--quiet'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`fabric --heatmap: exit ${r.status}: ${r.stderr}`);
+  return f;
+}
+
+/** The same data nested under `heatmap` with facts beside it (the other shape the report accepts), from runFabric. */
+export function nestedHeatmapFile(dir: string, rows = 12, cols = 16): string {
+  const run = runFabric({ rows, cols, batch: 24, in: 48, out: 32, sparsity: 0.5, seed: 5 });
+  const values = Array.from(run.busy, (b) => b / run.result.cycles);
+  const f = join(dir, `nested-heatmap-${rows}x${cols}.json`);
+  writeFileSync(f, JSON.stringify({ layer: '48x32', sparsity: 0.5, cycles: run.result.cycles, heatmap: { rows, cols, values, metric: 'busy cycles / cycles' } }));
   return f;
 }
 

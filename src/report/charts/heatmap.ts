@@ -35,7 +35,7 @@ export function heatmapChart(h: Heatmap, file: string, id = 'heatmap'): Chart {
   const values: Array<{ row: number; col: number; value: number }> = [];
   for (let r = 0; r < d.rows; r++) for (let c = 0; c < d.cols; c++) values.push({ row: r * d.block[0], col: c * d.block[1], value: d.values[r * d.cols + c] });
   const mean = h.values.reduce((s, x) => s + x, 0) / h.values.length;
-  const about = h.about ? Object.entries(h.about).map(([k, v]) => `${k} ${v}`).join(', ') : '';
+  const about = h.about ? Object.entries(h.about).map(([k, v]) => `${k} ${v}`).join('; ') : '';
   const side = Math.min(520, Math.max(160, 8 * Math.max(d.rows, d.cols)));
   const blockNote = d.block[0] * d.block[1] > 1 ? ` Each cell averages ${d.block[0]}×${d.block[1]} cores.` : '';
   const width = Math.round((side * d.cols) / Math.max(d.rows, d.cols));
