@@ -72,11 +72,13 @@ export interface NumpyResult {
   blas: Array<Record<string, unknown>>;
   openblasCoretype: string | null;
   medianMs: Record<string, number>;
+  minMs: Record<string, number>;
 }
 
 export interface ScipyResult {
   scipy: string;
   medianMs: { fwd: Record<string, number>; delta: Record<string, number> };
+  minMs: { fwd: Record<string, number>; delta: Record<string, number> };
 }
 
 /** Runs bench/python/<script> with a JSON argument under Debian's python, one BLAS thread; null when it fails. */

@@ -128,7 +128,7 @@ async function denseSection(checks: Record<string, number>): Promise<NumpyResult
       w.arena.release(mark);
     }
     if (base.vsTfjs) row('tfjs-wasm-matmul (XNNPACK, 1 thread)', shape, 0, base.vsTfjs, flop, flop, base, mins.tfjs);
-    if (base.vsNumpy) row('numpy-openblas-sgemm (1 thread)', shape, 0, base.vsNumpy, flop, flop, base);
+    if (base.vsNumpy) row('numpy-openblas-sgemm (1 thread)', shape, 0, base.vsNumpy, flop, flop, base, numpy?.minMs[String(n)] ?? null);
   }
   return numpy;
 }
@@ -155,7 +155,8 @@ async function sparseSection(): Promise<ScipyResult | null> {
       const nnz = Math.round((1 - s) * K * N);
       for (const op of ['fwd', 'delta'] as const) {
         const ms = scipy.medianMs[op][String(s)];
-        if (ms) row(`scipy-csr-${op} (1 thread)`, { ...SPARSE }, s, ms, 2 * nnz * B, flop, { vsDenseWasm: dense[DENSE_FORM_OF[`spmm-${op}`]] });
+        const min = scipy.minMs[op][String(s)] ?? null;
+        if (ms) row(`scipy-csr-${op} (1 thread)`, { ...SPARSE }, s, ms, 2 * nnz * B, flop, { vsDenseWasm: dense[DENSE_FORM_OF[`spmm-${op}`]] }, min);
       }
     }
   }
@@ -199,22 +200,33 @@ function printTable(): void {
   for (const b of body) console.log(line(b));
 }
 
-/** The issue's targets, judged on this run's medians. */
-function targets(): Array<{ target: string; value: number | null; met: boolean | null }> {
-  const g512 = rows.find((r) => r.kernel === 'gemm-nn-4x8-simd' && r.shape.M === 512);
-  const fwd = (s: number): Row | undefined => rows.find((r) => r.kernel === 'spmm-fwd-axpy-simd' && r.sparsity === s);
-  const t = (target: string, value: number | null | undefined, ok: (v: number) => boolean) => ({
-    target, value: value ?? null, met: value === null || value === undefined ? null : ok(value),
+/**
+ * The issue's targets, judged on this run's medians (`value`) and, because this machine is shared, also
+ * on the fastest samples (`valueFromMin`: min over min for ratios).
+ */
+function targets(): Array<{ target: string; value: number | null; valueFromMin: number | null; met: boolean | null }> {
+  const get = (kernel: string, pick: (r: Row) => boolean): Row | undefined => rows.find((r) => r.kernel === kernel && pick(r));
+  const g512 = get('gemm-nn-4x8-simd', (r) => r.shape.M === 512);
+  const tf512 = get('tfjs-wasm-matmul (XNNPACK, 1 thread)', (r) => r.shape.M === 512);
+  const np512 = get('numpy-openblas-sgemm (1 thread)', (r) => r.shape.M === 512);
+  const denseTn = get('gemm-tn-4x8-simd (sparse shape)', () => true);
+  const fwd = (s: number): Row | undefined => get('spmm-fwd-axpy-simd', (r) => r.sparsity === s);
+  const scipyFwd = (s: number): Row | undefined => get('scipy-csr-fwd (1 thread)', (r) => r.sparsity === s);
+  const ratioMin = (base: Row | undefined, r: Row | undefined): number | null =>
+    base?.minMs && r?.minMs ? base.minMs / r.minMs : null;
+  const t = (target: string, value: number | null | undefined, fromMin: number | null, ok: ((v: number) => boolean) | null) => ({
+    target, value: value ?? null, valueFromMin: fromMin, met: value === null || value === undefined || !ok ? null : ok(value),
   });
+  const gMin = g512?.minMs ? (2 * 512 ** 3) / g512.minMs / 1e6 : null;
   return [
-    t('dense WASM GEMM at n=512 >= 40 GFLOP/s', g512?.gflops, (v) => v >= 40),
-    t('dense WASM GEMM at n=512 >= 1.3x TF.js WASM', g512?.vsTfjs, (v) => v >= 1.3),
-    t('sparse fwd at 0.90 >= 5x dense WASM GEMM', fwd(0.9)?.vsDenseWasm, (v) => v >= 5),
-    t('sparse fwd at 0.99 >= 40x dense WASM GEMM', fwd(0.99)?.vsDenseWasm, (v) => v >= 40),
-    t('sparse fwd at 0.90 no slower than SciPy CSR', fwd(0.9)?.vsScipy, (v) => v >= 1),
-    t('sparse fwd at 0.95 no slower than SciPy CSR', fwd(0.95)?.vsScipy, (v) => v >= 1),
-    t('sparse fwd at 0.99 no slower than SciPy CSR', fwd(0.99)?.vsScipy, (v) => v >= 1),
-    t('dense WASM GEMM at n=512 as a fraction of NumPy 1-thread SGEMM', g512?.vsNumpy, () => true),
+    t('dense WASM GEMM at n=512 >= 40 GFLOP/s', g512?.gflops, gMin, (v) => v >= 40),
+    t('dense WASM GEMM at n=512 >= 1.3x TF.js WASM', g512?.vsTfjs, ratioMin(tf512, g512), (v) => v >= 1.3),
+    t('sparse fwd at 0.90 >= 5x dense WASM GEMM', fwd(0.9)?.vsDenseWasm, ratioMin(denseTn, fwd(0.9)), (v) => v >= 5),
+    t('sparse fwd at 0.99 >= 40x dense WASM GEMM', fwd(0.99)?.vsDenseWasm, ratioMin(denseTn, fwd(0.99)), (v) => v >= 40),
+    t('sparse fwd at 0.90 no slower than SciPy CSR', fwd(0.9)?.vsScipy, ratioMin(scipyFwd(0.9), fwd(0.9)), (v) => v >= 1),
+    t('sparse fwd at 0.95 no slower than SciPy CSR', fwd(0.95)?.vsScipy, ratioMin(scipyFwd(0.95), fwd(0.95)), (v) => v >= 1),
+    t('sparse fwd at 0.99 no slower than SciPy CSR', fwd(0.99)?.vsScipy, ratioMin(scipyFwd(0.99), fwd(0.99)), (v) => v >= 1),
+    t('dense WASM GEMM at n=512 as a fraction of NumPy 1-thread SGEMM (the physical limit; no target)', g512?.vsNumpy, ratioMin(np512, g512), null),
   ];
 }
 
@@ -227,7 +239,12 @@ async function main(): Promise<void> {
   printTable();
   const tg = targets();
   console.log('');
-  for (const x of tg) console.log(`${x.met === null ? 'n/a ' : x.met ? 'MET ' : 'MISS'}  ${x.target}: ${x.value === null ? 'not measured' : x.value.toFixed(2)}`);
+  for (const x of tg) {
+    const v = x.value === null ? 'not measured' : x.value.toFixed(2);
+    const m = x.valueFromMin === null ? '' : ` (from fastest samples: ${x.valueFromMin.toFixed(2)})`;
+    const verdict = x.met === null ? (x.value === null ? 'n/a ' : 'info') : x.met ? 'MET ' : 'MISS';
+    console.log(`${verdict}  ${x.target}: ${v}${m}`);
+  }
   for (const [k, v] of Object.entries(checks)) console.log(`check: ${k} = ${v.toExponential(2)}`);
   const meta = {
     command: `npm run bench:kernels${quick ? ' -- --quick' : ''}`,
