@@ -14,9 +14,9 @@ const dir = mkdtempSync(join(tmpdir(), 'ws-kill-'));
 const bin = rootPath('bin', 'weightstream.js');
 const runner = join(__dirname, 'fixtures', 'runner.mjs');
 
-function sweepFile(name: string, body: string): string {
+function sweepFile(name: string, body: string, kind = `kind: module\nmodule: ${runner}\n`): string {
   const f = join(dir, name);
-  writeFileSync(f, `kind: module\nmodule: ${runner}\n${body}`);
+  writeFileSync(f, kind + body);
   return f;
 }
 
@@ -96,5 +96,15 @@ describe('a sweep killed with SIGKILL', () => {
       if (kept > 0 && kept < 6000) killedMidway++;
     }
     expect(killedMidway).toBeGreaterThan(0);
+  });
+
+  it('mid-way through a real estimate sweep (batched runs of the at-scale model)', async () => {
+    const file = sweepFile('estimate.yaml', 'base: {model: gpt3-xl}\naxes:\n  systems: {from: 1, to: 192}\n  sparsity: [0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.97]\n', 'kind: estimate\n');
+    const out = join(dir, 'estimate.jsonl');
+    const target = 100 + Math.floor(Math.random() * 600);
+    const { bytes } = await runAndKill(file, out, () => completeLines(out) >= target);
+    const kept = checkAfterKill(file, out, bytes);
+    expect(kept).toBeGreaterThanOrEqual(target);
+    expect(kept).toBeLessThan(192 * 8);
   });
 });
