@@ -191,3 +191,51 @@ describe('dense facade: bad input names the argument', () => {
     expect(() => gemmArrays(w, 'nn', new Float32Array(3), new Float32Array(4), 2, 2, 2)).toThrow(/^gemmArrays\.A\.length: expected M·K = 4, got 3$/);
   });
 });
+
+describe('Kernels: the three GEMM forms are the gradients of a feature-major layer', () => {
+  it('dW = nt(Xt, dY), dXt = nn(W, dY), db = Σ_b dY match finite differences of the loss', async () => {
+    const { Kernels } = await import('../../src/kernels/kernels.js');
+    const { softmaxCrossEntropyRef } = await import('../../src/ref/nn.js');
+    const [K, N, B] = [5, 3, 4]; // in features, classes, batch
+    const Wv = randomF32(K * N, 21);
+    const Xv = randomF32(K * B, 22);
+    const bv = randomF32(N, 23);
+    const labels = Int32Array.from([2, 0, 1, 2]);
+    // loss(W, X, b) in f64 with the references: logits[N,B] = Wᵀ·Xt + b
+    const loss = (Wd: Float64Array, Xd: Float64Array, bd: Float64Array): number => {
+      const logits = new Float64Array(N * B);
+      for (let n = 0; n < N; n++) for (let b = 0; b < B; b++) {
+        let s = bd[n];
+        for (let k = 0; k < K; k++) s += Wd[k * N + n] * Xd[k * B + b];
+        logits[n * B + b] = s;
+      }
+      return softmaxCrossEntropyRef(null, logits, labels, N, B);
+    };
+    const k = Kernels.create({ scratchBytes: 1 << 20 });
+    const w = k.w;
+    const [W, X, bias] = [w.allocF32(K * N, Wv), w.allocF32(K * B, Xv), w.allocF32(N, bv)];
+    const [Y, dY, dW, dX, db] = [w.allocF32(N * B), w.allocF32(N * B), w.allocF32(K * N), w.allocF32(K * B), w.allocF32(N)];
+    const lab = w.allocI32(B, labels);
+    k.gemmTN(Y, W, X, N, B, K);
+    k.biasAdd(Y, bias, N, B);
+    const l = k.softmaxCrossEntropy(dY, Y, lab, N, B);
+    k.gemmNT(dW, X, dY, K, N, B);
+    k.gemmNN(dX, W, dY, K, B, N);
+    k.biasGrad(db, dY, N, B);
+    const [Wd, Xd, bd] = [Float64Array.from(Wv), Float64Array.from(Xv), Float64Array.from(bv)];
+    expect(l).toBeCloseTo(loss(Wd, Xd, bd), 5);
+    const fd = (arr: Float64Array, i: number): number => {
+      const h = 1e-6;
+      const x0 = arr[i];
+      arr[i] = x0 + h;
+      const up = loss(Wd, Xd, bd);
+      arr[i] = x0 - h;
+      const dn = loss(Wd, Xd, bd);
+      arr[i] = x0;
+      return (up - dn) / (2 * h);
+    };
+    for (let i = 0; i < K * N; i++) expect(w.f32(dW, K * N)[i], `dW[${i}]`).toBeCloseTo(fd(Wd, i), 5);
+    for (let i = 0; i < K * B; i++) expect(w.f32(dX, K * B)[i], `dX[${i}]`).toBeCloseTo(fd(Xd, i), 5);
+    for (let i = 0; i < N; i++) expect(w.f32(db, N)[i], `db[${i}]`).toBeCloseTo(fd(bd, i), 5);
+  });
+});
