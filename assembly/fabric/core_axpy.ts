@@ -98,13 +98,18 @@ export function coreStepAxpy(core: u32): u32 {
   const start = load<u32>(St.colStart + (<usize>col << 2));
   const end = load<u32>(St.colStart + (<usize>(col + 1) << 2));
   const data = <usize>coreField(core, F_DATA);
-  if (St.cols > 1) {
-    // reduction first, oldest output first
-    const eo = coreField(core, F_C);
-    const wo = coreField(core, F_E);
-    const eastFirst = eo <= wo;
-    if (flowStep(core, eastFirst, bs, col, start, end, data, ks)) return task(1, COST_REDUCE);
-    if (flowStep(core, !eastFirst, bs, col, start, end, data, ks)) return task(1, COST_REDUCE);
+  const C = St.cols;
+  if (C > 1) {
+    // reduction first, oldest output first (a flow can run only with input queued or as the chain start)
+    const canE = col == 0 || cqCount(core, 1) > 0;
+    const canW = col == C - 1 || cqCount(core, 2) > 0;
+    if (canE || canW) {
+      const eastFirst = coreField(core, F_C) <= coreField(core, F_E);
+      const first = eastFirst ? canE : canW;
+      const second = eastFirst ? canW : canE;
+      if (first && flowStep(core, eastFirst, bs, col, start, end, data, ks)) return task(1, COST_REDUCE);
+      if (second && flowStep(core, !eastFirst, bs, col, start, end, data, ks)) return task(1, COST_REDUCE);
+    }
   }
   if (cqCount(core, 0) == 0) return 0;
   const phase = coreField(core, F_PHASE);
@@ -126,10 +131,15 @@ export function coreStepAxpy(core: u32): u32 {
     }
     return task(1, COST_STREAM);
   }
+  let pair = false;
   if (phase == 1) {
     setCoreField(core, F_IDX, coreField(core, F_IDX) + cqPop(core, 0));
-    setCoreField(core, F_PHASE, 2);
-    return task(1, COST_STREAM);
+    if (cqCount(core, 0) == 0) {
+      setCoreField(core, F_PHASE, 2);
+      return task(1, COST_STREAM);
+    }
+    // its value is queued too: the pair runs back to back as one task (1 streaming + L computing cycles)
+    pair = true;
   }
   // value: one AXPY over the batch slice
   const w = reinterpret<f32>(cqPop(core, 0));
@@ -148,6 +158,11 @@ export function coreStepAxpy(core: u32): u32 {
     setCoreField(core, F_PHASE, 1);
   }
   const f = St.fmacs;
-  const cyc = (bs + f - 1) / f;
-  return task(cyc > 1 ? cyc : 1, COST_COMPUTE);
+  let cyc = (bs + f - 1) / f;
+  if (cyc < 1) cyc = 1;
+  if (pair) {
+    St.pairStream = 1;
+    cyc++;
+  }
+  return task(cyc, COST_COMPUTE);
 }

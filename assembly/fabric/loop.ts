@@ -125,7 +125,13 @@ export function fabricInit(p: usize): u32 {
   const until = now + cycles;
   store<u32>(nd, until, F_BUSY << 2);
   const sp = nd + H_CSTATS + (<usize>(r & 3) << 2);
-  store<u32>(sp, load<u32>(sp) + cycles);
+  if (St.pairStream != 0) {
+    St.pairStream = 0;
+    store<u32>(sp, load<u32>(sp) + cycles - 1);
+    store<u32>(nd + H_CSTATS, load<u32>(nd + H_CSTATS) + 1); // counter 0: streaming
+  } else {
+    store<u32>(sp, load<u32>(sp) + cycles);
+  }
   St.tasks++;
   if (until > St.last) St.last = until;
   if (cycles == 1) schedCore(core, now + 1);

@@ -95,7 +95,8 @@ export function routerStep(r: u32): void {
       if (d == DIR_RAMP) {
         cqPushAt(nd, <u32>load<u8>(St.colorCh + <usize>color), data);
         St.rampIn++;
-        schedCore(r, stamp);
+        // a core busy at stamp is woken when its task ends (wheel or its own next-cycle step)
+        if (load<u32>(nd) < stamp) schedCore(r, stamp);
       } else if (d == DIR_EDGE) {
         sink(r, data);
       } else {

@@ -170,6 +170,8 @@ export class St {
   static routerSteps: u64 = 0;
   static coreSteps: u64 = 0;
   static last: u32 = 0;
+  /** Set by a core program when its task began with one streaming cycle (a delta + value pair). */
+  static pairStream: u32 = 0;
 }
 
 @inline export function cfg(p: usize, slot: u32): u32 {
