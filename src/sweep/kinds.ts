@@ -72,64 +72,31 @@ function asField(e: unknown): unknown {
   return e;
 }
 
-// ---- estimate: src/perf ------------------------------------------------------------------------------
+// ---- estimate: src/perf (runEstimate: the configuration-as-data entry the estimate CLI uses too) ------
 
+/** The fields of perf's EstimateConfig, plus `assumptions` (keep the assumptions list in the line). */
 export const ESTIMATE_FIELDS = [
-  'model', 'attention', 'specs', 'systems', 'sparsity', 'trainTokens', 'batchTokens', 'efficiency', 'recompute', 'precision',
-  'optimizer', 'weightBytes', 'gradBytes', 'sparseIndexBytes', 'detail', 'assumptions', 'gpu', 'devices',
+  'model', 'systems', 'sparsity', 'tokens', 'batchTokens', 'spec', 'gpu', 'devices', 'efficiency', 'recompute', 'precision',
+  'optimizer', 'attention', 'detail', 'assumptions',
 ] as const;
 
 async function estimateAdapter(): Promise<KindAdapter> {
-  const [{ estimate }, { estimateGpu }, models, { loadSpecs, defaultSpecs }] = await Promise.all([
-    import('../perf/estimate.js'), import('../perf/gpu.js'), import('../perf/models.js'), import('../perf/specs.js'),
-  ]);
-  type Specs = ReturnType<typeof defaultSpecs>;
-  type Model = ReturnType<typeof models.resolveModel>;
-  const modelCache = new Map<string, Model>();
-  const specsCache = new Map<string, Specs>();
-  const modelOf = (c: Config): Model => {
-    const attention = c.attention === undefined ? 'causal' : c.attention;
-    if (attention !== 'causal' && attention !== 'full') throw new ValidationError('attention', attention, 'expected one of causal, full');
-    const key = JSON.stringify([c.model, attention]);
-    let m = modelCache.get(key);
-    if (!m) {
-      try {
-        if (typeof c.model === 'string') m = models.resolveModel(c.model, attention);
-        else if (c.model && typeof c.model === 'object') m = models.modelFromObject(c.model, 'object', attention);
-        else throw new ValidationError('model', c.model, 'expected a preset name, a model JSON file or a model object');
-      } catch (e) {
-        throw asField(e);
-      }
-      modelCache.set(key, m);
-    }
-    return m;
-  };
-  const specsOf = (c: Config): Specs => {
-    if (c.specs === undefined) return defaultSpecs();
-    if (!Array.isArray(c.specs) || !c.specs.every((f) => typeof f === 'string')) throw new ValidationError('specs', c.specs, 'expected a list of hardware spec files');
-    const key = JSON.stringify(c.specs);
-    let s = specsCache.get(key);
-    if (!s) specsCache.set(key, (s = loadSpecs(c.specs as string[])));
-    return s;
-  };
+  const { runEstimate } = await import('../perf/run.js');
   const run = (c: Config) => {
     onlyKnown(c, ESTIMATE_FIELDS, 'estimate');
-    const model = modelOf(c);
-    const specs = specsOf(c);
-    const { model: _m, attention: _a, specs: _s, assumptions: keep, gpu, devices, ...options } = c;
+    const { assumptions: keep, ...config } = c;
+    if (keep !== undefined && typeof keep !== 'boolean') throw new ValidationError('assumptions', keep, 'expected true or false');
     let out: { assumptions?: string[] };
-    if (gpu !== undefined) {
-      if (c.systems !== undefined) throw new ValidationError('systems', c.systems, 'expected no systems in a GPU run (it takes gpu and devices)');
-      out = estimateGpu(model, { ...(options as object), gpu: gpu as string, devices: devices as number }, specs);
-    } else {
-      if (devices !== undefined) throw new ValidationError('devices', devices, 'expected devices only with gpu (a CS-2 run takes systems)');
-      out = estimate(model, options as unknown as Parameters<typeof estimate>[1], specs);
+    try {
+      out = runEstimate(config as unknown as Parameters<typeof runEstimate>[0]);
+    } catch (e) {
+      throw asField(e);
     }
     // The assumptions are the same text for every run of a sweep: kept only when asked, to keep lines small.
     if (keep !== true) delete out.assumptions;
     return out;
   };
-  // The authoritative check is the estimate itself (~0.1 ms): too dear for every run of a 10,000-run sweep.
+  // The authoritative check is the estimate itself (~0.1-1 ms): too dear for every run of a 10,000-run sweep.
   return { run, validate: (c) => validationOnly(() => run(c)), validateAll: false };
 }
 

@@ -37,7 +37,7 @@ describe('kind estimate', () => {
   it('refuses a bad value before running, naming the axis value; and an unknown field', async () => {
     const out = join(dir, 'bad.jsonl');
     const bad = validateSweep({ kind: 'estimate', base: { model: 'gpt3-xl', systems: 2 }, axes: { recompute: ['auto', 'sometimes'], systems: [1, 2] } });
-    await expect(runSweep(bad, { out, workers: 1 })).rejects.toThrow('axes.recompute[1]: expected one of auto, none, full, got "sometimes"');
+    await expect(runSweep(bad, { out, workers: 1 })).rejects.toThrow(/^axes\.recompute\[1\]: expected one of auto, none, full[\w, ]*, got "sometimes"$/);
     const typo = validateSweep({ kind: 'estimate', base: { model: 'gpt3-xl', sytems: 2 } });
     await expect(runSweep(typo, { out, workers: 1 })).rejects.toThrow(/^base\.sytems: unknown field for a estimate run \(expected one of model, /);
     const model = validateSweep({ kind: 'estimate', base: { systems: 2 }, axes: { model: ['gpt3-xl', 'gpt-4'] } });
