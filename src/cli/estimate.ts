@@ -13,7 +13,7 @@ interface EstimateCliOptions extends CommonOptions {
   gpu?: string;
   devices?: number;
   efficiency?: number;
-  recompute?: 'auto' | 'none' | 'full';
+  recompute?: 'auto' | 'none' | 'full' | 'cached';
   precision?: 'mixed' | 'fp32';
   optimizer?: 'adam' | 'momentum' | 'sgd';
   attention?: 'causal' | 'full';
@@ -54,7 +54,7 @@ export function register(program: Command): void {
     .addOption(option('--gpu <id>', 'estimate on GPUs instead: v100, a100, h100, h200 (or an id from --spec)'))
     .addOption(option('--devices <n>', 'GPUs, with --gpu', parseInteger('--devices', 1)))
     .addOption(option('--efficiency <e>', 'compute efficiency in (0, 1] (CS-2 default: the spec\'s, peak; GPU default: the spec\'s)', parseNumber('--efficiency', 1e-6, 1)))
-    .addOption(option('--recompute <mode>', 'activation recomputation: auto, none, full', parseChoice('--recompute', ['auto', 'none', 'full'] as const)))
+    .addOption(option('--recompute <mode>', 'activation recomputation: auto (none or full, the faster that fits), none, full, cached (full, keeping a block\'s weights on the wafer: a what-if)', parseChoice('--recompute', ['auto', 'none', 'full', 'cached'] as const)))
     .addOption(option('--precision <p>', 'MemoryX state precision: mixed, fp32', parseChoice('--precision', ['mixed', 'fp32'] as const)))
     .addOption(option('--optimizer <o>', 'optimizer state in MemoryX: adam, momentum, sgd', parseChoice('--optimizer', ['adam', 'momentum', 'sgd'] as const)))
     .addOption(option('--attention <a>', 'attention FLOP: causal (Kaplan) or full', parseChoice('--attention', ['causal', 'full'] as const)))

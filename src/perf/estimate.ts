@@ -8,12 +8,12 @@ import { CapacityError, ValidationError, requireInt, requireNumber, requireOneOf
 import { bytesPerParam, waferFit, OPTIMIZERS, PRECISIONS, type BytesPerParam, type Optimizer, type Precision, type WaferFit } from './capacity.js';
 import { constantEfficiency, type EfficiencyFn, type LayerShape } from './efficiency.js';
 import type { PerfModel } from './models.js';
-import { runSchedule, type LayerTimes, type ScheduleResult } from './schedule.js';
+import { groups, runSchedule, type LayerTimes, type ScheduleResult } from './schedule.js';
 import { cite, defaultSpecs, type Specs } from './specs.js';
 import { swarmxTree, type SwarmxTree } from './swarmx.js';
 
-export type Recompute = 'auto' | 'none' | 'full';
-export const RECOMPUTE: readonly Recompute[] = ['auto', 'none', 'full'];
+export type Recompute = 'auto' | 'none' | 'full' | 'cached';
+export const RECOMPUTE: readonly Recompute[] = ['auto', 'none', 'full', 'cached'];
 export type Bound = 'compute' | 'stream' | 'reduce' | 'update';
 
 export interface EstimateOptions {
@@ -27,7 +27,12 @@ export interface EstimateOptions {
   batchTokens?: number;
   /** Compute efficiency: a number in (0, 1] or a function of (layer shape, sparsity). Default: the CS-2 spec's computeEfficiency. */
   efficiency?: number | EfficiencyFn;
-  /** Activation recomputation: 'auto' (the faster that fits), 'none', 'full'. Default 'auto'. */
+  /**
+   * Activation recomputation: 'auto' (the faster of none / full that fits), 'none', 'full' (each block's
+   * forward redone before its backward, its weights streamed a third time), 'cached' (like full, but the
+   * block's weights stay on the wafer from the recomputed forward to its backward: two weight passes, less
+   * SRAM for activations — a what-if beyond the article's "weights never stay on the wafer"). Default 'auto'.
+   */
   recompute?: Recompute;
   /** MemoryX state: 'mixed' (FP16 + FP32 master) or 'fp32'. Default 'mixed'. */
   precision?: Precision;
@@ -69,6 +74,7 @@ export interface Estimate {
   microBatches: number;
   microBatchTokens: number;
   recompute: boolean;
+  recomputeMode: 'none' | 'full' | 'cached';
   /** 6 · P · D, the GPT-3 Table D.1 convention (dense, attention ignored). */
   trainFlop: number;
   /** Dense model FLOP including attention (what a dense machine does, no recomputation). */
@@ -99,7 +105,7 @@ export interface Estimate {
   memoryxFits: boolean;
   waferBytesPerSystem: number;
   waferCapacityBytes: number;
-  waferTokensFit: { noRecompute: number; recompute: number };
+  waferTokensFit: { noRecompute: number; recompute: number; recomputeCached: number };
   energyKWh: number;
   costUSD: number | null;
   assumptions: string[];
@@ -172,20 +178,20 @@ function newTimes(n: number): LayerTimes {
 }
 
 /** Fills the per-layer times for `tokens` per pass and runs the schedule. */
-function schedule(ctx: Ctx, tokens: number, recompute: boolean, lastUpdate: boolean): ScheduleResult {
+function schedule(ctx: Ctx, tokens: number, recompute: boolean, lastUpdate: boolean, cache = false): ScheduleResult {
   const layers = ctx.model.layers;
   const nested = inUse;
   if (!nested && (!scratch || scratch.stream.length < layers.length)) scratch = newTimes(layers.length);
   const t = nested ? newTimes(layers.length) : (scratch as LayerTimes);
   inUse = true;
   try {
-    return fillAndRun(ctx, t, tokens, recompute, lastUpdate);
+    return fillAndRun(ctx, t, tokens, recompute, lastUpdate, cache);
   } finally {
     if (!nested) inUse = false;
   }
 }
 
-function fillAndRun(ctx: Ctx, t: LayerTimes, tokens: number, recompute: boolean, lastUpdate: boolean): ScheduleResult {
+function fillAndRun(ctx: Ctx, t: LayerTimes, tokens: number, recompute: boolean, lastUpdate: boolean, cache = false): ScheduleResult {
   const layers = ctx.model.layers;
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i];
@@ -207,7 +213,7 @@ function fillAndRun(ctx: Ctx, t: LayerTimes, tokens: number, recompute: boolean,
     t.grad[i] = l.gradOut ? ((l.matWeights * (1 - s) + l.vecWeights) * ctx.gb) / ctx.bwOut : 0;
     t.update[i] = lastUpdate ? (nonzeroParams(l, s) * ctx.updateBpp) / (ctx.specs.memoryx.v.updateGBps * 1e9) : 0;
   }
-  return runSchedule(layers, t, recompute, ctx.specs.cs2.v.ioFullDuplex, ctx.tree.latencySeconds);
+  return runSchedule(layers, t, recompute, ctx.specs.cs2.v.ioFullDuplex, ctx.tree.latencySeconds, cache);
 }
 
 /** Estimate for a model on N CS-2 (+ MemoryX + SwarmX). */
@@ -257,23 +263,28 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   }
   if (want === 'none' && !fitsNone) throw new CapacityError(`wafer SRAM: without recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenNoRecompute * T)}, one CS-2 holds ${gb(capacity)}: use recompute 'full' or 'auto'`);
   if (want === 'full' && !fitsFull) throw new CapacityError(`wafer SRAM: with full recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenRecompute * T)}, one CS-2 holds ${gb(capacity)}: use recompute 'none' or 'auto'`);
+  // 'cached': the largest recomputed group's weights sit on the wafer beside the activations.
+  const cacheBytes = want === 'cached' ? largestGroupWeightBytes(ctx) : 0;
+  const tokensCached = Math.max(0, Math.floor((capacity - cacheBytes) / fit.bytesPerTokenRecompute));
+  if (want === 'cached' && tokensCached < T) throw new CapacityError(`wafer SRAM: with one block's weights cached (${gb(cacheBytes)}) one sequence of ${T} tokens (${gb(fit.bytesPerTokenRecompute * T)}) does not fit in ${gb(capacity)}: use recompute 'full'`);
 
   // The optimizer state touched per update depends on whether micro-batches accumulate: decide m first.
-  const plan = (rec: boolean) => {
-    const tokensFit = rec ? fit.tokensRecompute : fit.tokensNoRecompute;
+  type Mode = 'none' | 'full' | 'cached';
+  const plan = (mode: Mode) => {
+    const tokensFit = mode === 'none' ? fit.tokensNoRecompute : mode === 'full' ? fit.tokensRecompute : tokensCached;
     const m = Math.ceil(b / tokensFit - 1e-9);
     const bpp = bytesPerParam(memoryx, precision, optimizer, m > 1);
     ctx.updateBpp = bpp.total;
-    const mb = schedule(ctx, b / m, rec, true);
+    const mb = schedule(ctx, b / m, mode !== 'none', true, mode === 'cached');
     const step = m > 1 ? (m - 1) * mb.microBatchSeconds + mb.lastMicroBatchSeconds : mb.lastMicroBatchSeconds;
-    return { rec, m, bpp, mb, step };
+    return { mode, rec: mode !== 'none', m, bpp, mb, step };
   };
-  let chosen = want === 'none' ? plan(false) : want === 'full' ? plan(true) : fitsNone ? plan(false) : plan(true);
+  let chosen = want === 'auto' ? plan(fitsNone ? 'none' : 'full') : plan(want);
   if (want === 'auto' && fitsNone && fitsFull) {
-    const other = plan(true);
+    const other = plan('full');
     if (other.step < chosen.step) chosen = other;
   }
-  const { rec, m, bpp, mb, step } = chosen;
+  const { mode, rec, m, bpp, mb, step } = chosen;
   ctx.updateBpp = bpp.total;
 
   // Totals from the layer list (one loop, no allocation).
@@ -299,7 +310,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     if (again) recomputeFlop += l.fwdFlop * scale;
     const sb = streamBytes(ctx, i, s);
     bytesPass += l.streamFwd ? sb : 0;
-    bytesStep += (l.streamFwd ? sb : 0) * (again ? 2 : 1) + (l.streamBwd ? sb : 0);
+    bytesStep += (l.streamFwd ? sb : 0) * (again ? 2 : 1) + (l.streamBwd && !(again && mode === 'cached') ? sb : 0);
     if (l.gradOut) gradBytes += (l.matWeights * (1 - s) + l.vecWeights) * ctx.gb;
     const nz = nonzeroParams(l, s);
     nzParams += nz;
@@ -338,7 +349,11 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   A(`attention: ${model.gpt ? 'score FLOP per token and layer 2·T·d forward (causal, Kaplan et al. 2020) or 4·T·d (full), backward 2x forward; scores recomputed, never stored' : 'none (not a sequence model)'}`);
   A(`elementwise work (LayerNorm, GELU, softmax, residual adds, the embedding gather) costs no compute time`);
   A(`wafer SRAM for activations ${gb(capacity)} per CS-2 (${cs2.v.waferSramGB} GB x ${cs2.v.activationSramFraction}: ${cite(cs2, 'activationSramFraction')}); ${model.gpt ? 'per block and token 34·d bytes without recomputation (Korthikanti et al. 2022), 2·d (the block input) with full recomputation plus one block\'s 34·d' : 'each layer keeps its input (2 B per value)'}`);
-  A(rec ? `full activation recomputation: each block's forward is redone before its backward, streaming its weights a third time (weights are never kept on the wafer)` : 'no activation recomputation');
+  A(
+    mode === 'full' ? `full activation recomputation: each block's forward is redone before its backward, streaming its weights a third time (weights are never kept on the wafer)`
+    : mode === 'cached' ? `full activation recomputation with the block's weights kept on the wafer from its recomputed forward to its backward (${gb(cacheBytes)} of SRAM; two weight passes per micro-batch): a what-if beyond the article, whose weights never stay on the wafer`
+    : 'no activation recomputation',
+  );
   A(`micro-batching: ${m} micro-batch${m > 1 ? 'es' : ''} of ${fmt(b / m)} tokens per system per step; each streams all weights again (forward and backward) and sends its gradients; MemoryX sums them across micro-batches, assumed to keep pace with the gradient stream`);
   A(`data parallel: ${fmt(B)} tokens per step split evenly over ${N} systems (whole sequences not enforced); ${fmt(steps)} steps for ${fmt(D)} tokens`);
   A(`trainFlop = 6 · P · D (GPT-3 Table D.1 convention: dense, attention ignored); modelFlop adds attention and is what the time model executes (times the non-zero fraction, plus recomputation)`);
@@ -361,6 +376,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     microBatches: m,
     microBatchTokens: b / m,
     recompute: rec,
+    recomputeMode: mode,
     trainFlop: 6 * P * D,
     modelFlop: dense * D,
     executedFlop: (useful + recomputeFlop) * D,
@@ -381,20 +397,20 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     memoryxBytesPerParam: bpp.total,
     memoryxCapacityBytes,
     memoryxFits: memoryxBytes <= memoryxCapacityBytes,
-    waferBytesPerSystem: (b / m) * (rec ? fit.bytesPerTokenRecompute : fit.bytesPerTokenNoRecompute),
+    waferBytesPerSystem: (b / m) * (rec ? fit.bytesPerTokenRecompute : fit.bytesPerTokenNoRecompute) + cacheBytes,
     waferCapacityBytes: capacity,
-    waferTokensFit: { noRecompute: fit.tokensNoRecompute, recompute: fit.tokensRecompute },
+    waferTokensFit: { noRecompute: fit.tokensNoRecompute, recompute: fit.tokensRecompute, recomputeCached: mode === 'cached' ? tokensCached : Math.max(0, Math.floor((capacity - largestGroupWeightBytes(ctx)) / fit.bytesPerTokenRecompute)) },
     energyKWh: N * cs2.v.systemPowerKW * (trainSeconds / 3600),
     costUSD: price === null ? null : N * price * (trainSeconds / 3600),
     assumptions,
   };
-  if (options.detail) result.layers = layerRows(ctx, b / m, rec);
+  if (options.detail) result.layers = layerRows(ctx, b / m, rec, mode === 'cached');
   return result;
 }
 
-function layerRows(ctx: Ctx, tokens: number, rec: boolean): LayerRow[] {
+function layerRows(ctx: Ctx, tokens: number, rec: boolean, cache: boolean): LayerRow[] {
   const t = newTimes(ctx.model.layers.length);
-  fillAndRun(ctx, t, tokens, rec, true);
+  fillAndRun(ctx, t, tokens, rec, true, cache);
   return ctx.model.layers.map((l, i) => {
     const s = layerSparsity(ctx, i);
     const S = t.stream[i];
@@ -406,6 +422,23 @@ function layerRows(ctx: Ctx, tokens: number, rec: boolean): LayerRow[] {
       bound: (G > S && G > t.bwd[i] ? 'reduce' : S * 2 > C ? 'stream' : 'compute') as Bound,
     };
   });
+}
+
+/** Bytes of the largest recompute group's streamed weights (at this estimate's sparsity). */
+function largestGroupWeightBytes(ctx: Ctx): number {
+  const L = ctx.model.layers;
+  const g = groups(L);
+  let max = 0;
+  for (let k = 0; k < g.length; k += 2) {
+    let sum = 0;
+    let checkpoint = false;
+    for (let i = g[k]; i < g[k + 1]; i++) {
+      if (L[i].checkpointBytes > 0) checkpoint = true;
+      if (L[i].streamBwd) sum += streamBytes(ctx, i, layerSparsity(ctx, i));
+    }
+    if (checkpoint && sum > max) max = sum;
+  }
+  return max;
 }
 
 /** The wafer fit of a model (tokens per CS-2 with and without recomputation). */

@@ -24,7 +24,7 @@ export function formatEstimate(e: Estimate): string {
     ['parameters', `${count(e.params)}${e.sparsity > 0 ? ` (${count(e.paramsNonzero)} non-zero)` : ''}`],
     ['training', `${count(e.trainTokens)} tokens = ${fmt(e.steps)} steps of ${count(e.batchTokens)} tokens`],
     ['train FLOP', `${fmt(e.trainFlop)} (6·P·D); with attention ${fmt(e.modelFlop)}; executed ${fmt(e.executedFlop)}`],
-    ['per CS-2 per step', `${fmt(e.tokensPerSystem)} tokens in ${e.microBatches} pass${e.microBatches > 1 ? 'es' : ''} of ${fmt(e.microBatchTokens)} (${e.recompute ? 'full recomputation' : 'no recomputation'})`],
+    ['per CS-2 per step', `${fmt(e.tokensPerSystem)} tokens in ${e.microBatches} pass${e.microBatches > 1 ? 'es' : ''} of ${fmt(e.microBatchTokens)} (${e.recomputeMode === 'none' ? 'no recomputation' : e.recomputeMode === 'full' ? 'full recomputation' : 'recomputation, block weights cached on the wafer'})`],
     ['step', `${fmt(e.stepSeconds)} s`],
     ['time to train', `${fmt(e.trainDays)} days (${fmt(e.trainSeconds)} s), ${fmt(e.tokensPerSecond)} tokens/s`],
     ['utilization', `${pct(e.utilization)} of peak (useful FLOP); dense-equivalent ${pct(e.denseEquivalentUtilization)}`],

@@ -1,6 +1,7 @@
 // One training step of one CS-2 as a layer-level schedule (all N systems are alike: data parallel).
 // Per micro-batch: forward over the layers in order, then backward in reverse order (with full
-// recomputation, each group's forward is redone — weights streamed again — before its backward).
+// recomputation, each group's forward is redone — weights streamed again — before its backward; with
+// `cacheBlockWeights` the group's weights then stay on the wafer for its backward instead of a third pass).
 //
 // Coarse-grained pipeline, per layer l (times relative to the micro-batch start):
 //   stream  s_l: starts when the input link is free and layer l-1 has started computing (one layer of
@@ -72,6 +73,7 @@ export function runSchedule(
   recompute: boolean,
   fullDuplex: boolean,
   treeLatency: number,
+  cacheBlockWeights = false,
 ): ScheduleResult {
   let linkFree = 0;
   let outFree = 0;
@@ -116,9 +118,10 @@ export function runSchedule(
       else fC++;
     }
   };
+  let cached = false; // the current group's weights stayed on the wafer from its recomputed forward
   const backward = (i: number) => {
     const l = layers[i];
-    const S = l.streamBwd ? t.stream[i] : 0;
+    const S = l.streamBwd && !cached ? t.stream[i] : 0;
     const C = t.bwd[i];
     step(S, C);
     let G = 0;
@@ -151,7 +154,9 @@ export function runSchedule(
   for (let k = g.length - 2; k >= 0; k -= 2) {
     const a = g[k];
     const b = g[k + 1];
-    if (recompute && hasCheckpoint(layers, a, b)) for (let i = a; i < b; i++) forward(i);
+    const again = recompute && hasCheckpoint(layers, a, b);
+    if (again) for (let i = a; i < b; i++) forward(i);
+    cached = again && cacheBlockWeights;
     for (let i = b - 1; i >= a; i--) backward(i);
   }
   const work = prevCEnd > outFree ? prevCEnd : outFree;

@@ -186,6 +186,22 @@ describe('capacity', () => {
     expect(() => estimate(preset('gpt3-175b'), { systems: 192, recompute: 'none' })).toThrow(/without recomputation one sequence of 2048 tokens needs/);
   });
 
+  it("recompute 'cached' streams two weight passes per micro-batch instead of three, and takes one block's weights from the SRAM", () => {
+    const m = preset('gpt3-175b');
+    const full = estimate(m, { systems: 192, recompute: 'full' });
+    const cached = estimate(m, { systems: 192, recompute: 'cached' });
+    expect(cached.recomputeMode).toBe('cached');
+    expect(full.recomputeMode).toBe('full');
+    expect(cached.microBatches).toBe(full.microBatches);
+    // forward + recomputed forward (+ embedding/head passes unchanged) vs forward + recompute + backward
+    expect(cached.stream.bytesPerStep / full.stream.bytesPerStep).toBeGreaterThan(0.66);
+    expect(cached.stream.bytesPerStep / full.stream.bytesPerStep).toBeLessThan(0.68);
+    const blockBytes = (12 * 12288 * 12288 + 13 * 12288) * 2; // one block's weights, biases and gains, FP16
+    expect(cached.waferTokensFit.recomputeCached).toBe(Math.floor((40e9 - blockBytes) / (full.waferBytesPerSystem / full.microBatchTokens)));
+    expect(cached.trainSeconds).toBeLessThan(full.trainSeconds);
+    expect(estimate(m, { systems: 192 }).recomputeMode).toBe('full'); // auto never caches weights
+  });
+
   it('fp32 SGD keeps 8 B per parameter', () => {
     const e = estimate(preset('gpt3-xl'), { systems: 16, precision: 'fp32', optimizer: 'sgd' });
     expect(e.memoryxBytesPerParam).toBe(8);
