@@ -103,6 +103,8 @@ export interface Estimate {
   memoryxBytesPerParam: number;
   memoryxCapacityBytes: number;
   memoryxFits: boolean;
+  /** Fits the smallest MemoryX configuration (minCapacityTB, 4 TB); larger ones add flash capacity. */
+  memoryxFitsSmallest: boolean;
   waferBytesPerSystem: number;
   waferCapacityBytes: number;
   waferTokensFit: { noRecompute: number; recompute: number; recomputeCached: number };
@@ -397,6 +399,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     memoryxBytesPerParam: bpp.total,
     memoryxCapacityBytes,
     memoryxFits: memoryxBytes <= memoryxCapacityBytes,
+    memoryxFitsSmallest: memoryxBytes <= memoryx.v.minCapacityTB * 1e12,
     waferBytesPerSystem: (b / m) * (rec ? fit.bytesPerTokenRecompute : fit.bytesPerTokenNoRecompute) + cacheBytes,
     waferCapacityBytes: capacity,
     waferTokensFit: { noRecompute: fit.tokensNoRecompute, recompute: fit.tokensRecompute, recomputeCached: mode === 'cached' ? tokensCached : Math.max(0, Math.floor((capacity - largestGroupWeightBytes(ctx)) / fit.bytesPerTokenRecompute)) },

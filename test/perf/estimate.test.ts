@@ -138,6 +138,8 @@ describe('GPT-3 on 1..192 CS-2', () => {
     expect(e.waferBytesPerSystem).toBeLessThanOrEqual(e.waferCapacityBytes);
     expect(e.swarmx.depth).toBe(4); // ceil(log4 192)
     expect(e.memoryxFits).toBe(true);
+    expect(e.memoryxFitsSmallest).toBe(true); // 3.5 TB <= 4 TB
+    expect(estimate(preset('gpt-1t'), { systems: 192 }).memoryxFitsSmallest).toBe(false);
     expect(e.memoryxBytesPerParam).toBe(20); // mixed Adam + FP32 accumulator (2 micro-batches)
     expect(e.assumptions.length).toBeGreaterThan(10);
     expect(e.assumptions.some((a) => /150 GB\/s/.test(a))).toBe(true);

@@ -52,6 +52,10 @@ describe('built-in hardware specs', () => {
     expect(Math.abs(s.gpus.h100.v.efficiency - (big[0] + big[1]) / 2)).toBeLessThan(0.01);
   });
 
+  it('cores x SRAM per core agrees with the 40 GB wafer figure within 5 %', () => {
+    expect(Math.abs((s.cs2.v.cores * s.cs2.v.sramBytesPerCore) / (s.cs2.v.waferSramGB * 1e9) - 1)).toBeLessThan(0.05);
+  });
+
   it('marks the FACTS.md uncertain figures as parameters', () => {
     for (const k of ['clockGHz', 'fmacPerCorePerCycle', 'computeEfficiency']) expect(s.cs2.figures[k].uncertain, k).toBe(true);
     expect(s.memoryx.figures.streamGBps.uncertain).toBe(true);
