@@ -38,7 +38,7 @@ export interface EstimateOptions {
   precision?: Precision;
   /** Optimizer whose state MemoryX keeps. Default 'adam'. */
   optimizer?: Optimizer;
-  /** Bytes per streamed weight value / gradient value / sparse index. Defaults 2 (FP16) / 2 / 2. */
+  /** Bytes per streamed weight value / gradient value / sparse index. Defaults 2 / 2 / 2 (4 / 4 / 2 with precision 'fp32'). */
   weightBytes?: number;
   gradBytes?: number;
   sparseIndexBytes?: number;
@@ -243,7 +243,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   const optimizer = options.optimizer ?? 'adam';
   const ctx: Ctx = {
     model, specs, sparsity: S, eff, peak: cs2.v.peakPFLOPs * 1e15, bwIn: linkGBps * 1e9, bwOut: linkGBps * 1e9,
-    wb: options.weightBytes ?? 2, gb: options.gradBytes ?? 2, ib: options.sparseIndexBytes ?? 2, updateBpp: 0, tree,
+    wb: options.weightBytes ?? (precision === 'fp32' ? 4 : 2), gb: options.gradBytes ?? (precision === 'fp32' ? 4 : 2), ib: options.sparseIndexBytes ?? 2, updateBpp: 0, tree,
   };
 
   // Tokens per system; with fewer sequences than systems the extra systems idle.
@@ -342,7 +342,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   if (S > 0) A(`sparsity ${S} (unstructured) on the transformer blocks' linear weights; embeddings, LM head and attention scores stay dense; compute, streamed bytes, gradients and MemoryX state scale with the non-zeros (dataflow triggers skip zeros, M8/M10)`);
   if (S > 0) A(`a sparse layer streams ${ctx.wb} B value + ${ctx.ib} B delta-coded column index per non-zero + ${ROW_HEADER_BYTES} B count per input row (or dense, whichever is smaller); gradients only at non-zeros, in stream order (no index)`);
   A(`weights stream at ${fmt(linkGBps)} GB/s per CS-2 = min(CS-2 I/O ${cs2.v.ioGBps} GB/s [${cite(cs2, 'ioGBps')}], MemoryX ${memoryx.v.streamGBps} GB/s [${cite(memoryx, 'streamGBps')}], SwarmX ${swarmx.v.portsPerSystem} x ${swarmx.v.portGbps} Gb/s lanes [${cite(swarmx, 'portsPerSystem')}]); SwarmX broadcasts, so MemoryX sends each weight once whatever N`);
-  A(`weights ${ctx.wb} B (FP16), gradients ${ctx.gb} B, activations 2 B per value`);
+  A(`streamed weights ${ctx.wb} B and gradients ${ctx.gb} B per value (${precision === 'fp32' ? 'FP32 training' : 'mixed precision: FP16'}), activations 2 B per value`);
   A(cs2.v.ioFullDuplex ? `gradients leave on the output side of the same links while weights arrive (full duplex: ${cite(cs2, 'ioFullDuplex')})` : 'gradients share the input link with the weights (half duplex)');
   A(`SwarmX: fan-in ${swarmx.v.fanIn}, depth ${tree.depth} for ${N} systems, reduce at line rate, ${swarmx.v.hopLatencyUs} us per hop (${cite(swarmx, 'hopLatencyUs')})`);
   A(`coarse pipeline: layer l+1's weights stream while layer l computes (one layer in flight); the wafer computes as the weights arrive`);

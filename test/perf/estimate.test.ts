@@ -207,6 +207,8 @@ describe('capacity', () => {
   it('fp32 SGD keeps 8 B per parameter', () => {
     const e = estimate(preset('gpt3-xl'), { systems: 16, precision: 'fp32', optimizer: 'sgd' });
     expect(e.memoryxBytesPerParam).toBe(8);
+    // and streams 4 B per weight: twice the mixed-precision bytes
+    expect(e.stream.bytesPerPass).toBe(2 * estimate(preset('gpt3-xl'), { systems: 16 }).stream.bytesPerPass);
   });
 });
 
