@@ -28,8 +28,8 @@ const estimateSweep = validateSweep({
 });
 const fabricSweep = validateSweep({
   kind: 'fabric',
-  base: { rows: 8, cols: 8, batch: 16, in: 64, out: 64, pass: 'forward' },
-  axes: { sparsity: [0, 0.5, 0.75, 0.9, 0.95, 0.98], seed: quick ? [1] : [1, 2] },
+  base: { rows: 16, cols: 16, batch: 64, in: 128, out: 128, pass: 'forward' },
+  axes: { sparsity: [0, 0.5, 0.75, 0.9, 0.95, 0.98], seed: quick ? [1] : [1, 2, 3, 4] },
 });
 
 interface Row {
@@ -43,52 +43,58 @@ interface Row {
   vsLoop?: number;
 }
 
-async function onPool(name: string, spec: ReturnType<typeof validateSweep>, workers: number): Promise<Row> {
-  const walls: number[] = [];
-  const runPhase: number[] = [];
-  let runs = 0;
-  for (let r = 0; r < reps; r++) {
-    const out = join(dir, `${name}-${workers}-${r}.jsonl`);
-    const t0 = performance.now();
-    const s = await runSweep(spec, { out, workers });
-    walls.push((performance.now() - t0) / 1000);
-    runPhase.push(s.ran / s.runsPerSecond);
-    if (s.failed) throw new Error(`${name}: ${s.failed} runs failed (see ${out})`);
-    runs = s.ran;
-    rmSync(out);
-  }
-  const wall = median(walls);
-  return { kind: name, how: `pool, ${workers} worker${workers > 1 ? 's' : ''}`, runs, wallSeconds: wall, runsPerSecond: runs / wall, runPhaseSeconds: median(runPhase) };
+/** One timed sweep on the pool (a fresh results file). */
+async function onPoolOnce(name: string, spec: ReturnType<typeof validateSweep>, workers: number, r: number): Promise<{ wall: number; runPhase: number; runs: number }> {
+  const out = join(dir, `${name}-${workers}-${r}.jsonl`);
+  const t0 = performance.now();
+  const s = await runSweep(spec, { out, workers });
+  const wall = (performance.now() - t0) / 1000;
+  if (s.failed) throw new Error(`${name}: ${s.failed} runs failed (see ${out})`);
+  rmSync(out);
+  return { wall, runPhase: s.ran / s.runsPerSecond, runs: s.ran };
 }
 
-function inLoop(name: string, configs: Config[], run: (c: Config) => unknown): Row {
-  const walls: number[] = [];
+/** One timed loop over the configurations on this thread. */
+function inLoopOnce(configs: Config[], run: (c: Config) => unknown): number {
+  const t0 = performance.now();
+  for (const c of configs) run(c);
+  return (performance.now() - t0) / 1000;
+}
+
+/**
+ * The loop, the 1-worker pool and the 2-worker pool, measured in turns (loop, 1, 2, loop, 1, 2 ...) so
+ * that load from other processes on a shared machine falls on all three alike; medians per variant.
+ */
+async function measure(name: string, spec: ReturnType<typeof validateSweep>, run: (c: Config) => unknown): Promise<Row[]> {
+  const configs = expandSweep(spec).map((r) => r.config);
+  const loop: number[] = [];
+  const pool: Record<number, Array<{ wall: number; runPhase: number; runs: number }>> = { 1: [], 2: [] };
   for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    for (const c of configs) run(c);
-    walls.push((performance.now() - t0) / 1000);
+    loop.push(inLoopOnce(configs, run));
+    for (const w of [1, 2]) pool[w].push(await onPoolOnce(name, spec, w, r));
   }
-  const wall = median(walls);
-  return { kind: name, how: 'loop on this thread (baseline)', runs: configs.length, wallSeconds: wall, runsPerSecond: configs.length / wall };
+  const base: Row = { kind: name, how: 'loop on this thread (baseline)', runs: configs.length, wallSeconds: median(loop), runsPerSecond: configs.length / median(loop), vsLoop: 1 };
+  const rows = [base];
+  for (const w of [1, 2]) {
+    const wall = median(pool[w].map((x) => x.wall));
+    const runs = pool[w][0].runs;
+    rows.push({ kind: name, how: `pool, ${w} worker${w > 1 ? 's' : ''}`, runs, wallSeconds: wall, runsPerSecond: runs / wall, runPhaseSeconds: median(pool[w].map((x) => x.runPhase)), vsLoop: runs / wall / base.runsPerSecond });
+  }
+  return rows;
 }
 
 async function main() {
   const rows: Row[] = [];
   const gpt3 = preset('gpt3-175b');
-  const est = expandSweep(estimateSweep).map((r) => r.config);
-  const loopE = inLoop('estimate', est, (c) => estimate(gpt3, { systems: c.systems as number, sparsity: c.sparsity as number }));
-  rows.push(loopE);
-  for (const w of [1, 2]) rows.push({ ...(await onPool('estimate', estimateSweep, w)) });
-  const fab = expandSweep(fabricSweep).map((r) => r.config);
-  const loopF = inLoop('fabric', fab, (c) => runFabric(c as unknown as Parameters<typeof runFabric>[0]));
-  rows.push(loopF);
-  for (const w of [1, 2]) rows.push({ ...(await onPool('fabric', fabricSweep, w)) });
-  for (const r of rows) r.vsLoop = r.runsPerSecond / (r.kind === 'estimate' ? loopE : loopF).runsPerSecond;
+  rows.push(...(await measure('estimate', estimateSweep, (c) => estimate(gpt3, { systems: c.systems as number, sparsity: c.sparsity as number }))));
+  rows.push(...(await measure('fabric', fabricSweep, (c) => runFabric(c as unknown as Parameters<typeof runFabric>[0]))));
+  const est = expandSweep(estimateSweep);
+  const fab = expandSweep(fabricSweep);
 
   console.log(`\nsweep throughput (${quick ? 'quick, 1 repetition' : `median of ${reps}`}; ${cpus().length} cores: ${cpus()[0]?.model ?? ''})`);
-  console.log('kind      how                              runs    wall s   runs/s   x loop');
+  console.log('kind      how                              runs    wall s   runs/s   x loop   run phase s');
   for (const r of rows) {
-    console.log(`${r.kind.padEnd(9)} ${r.how.padEnd(32)} ${String(r.runs).padStart(6)} ${r.wallSeconds.toFixed(2).padStart(8)} ${r.runsPerSecond.toFixed(r.runsPerSecond < 100 ? 1 : 0).padStart(8)} ${r.vsLoop!.toFixed(2).padStart(8)}`);
+    console.log(`${r.kind.padEnd(9)} ${r.how.padEnd(32)} ${String(r.runs).padStart(6)} ${r.wallSeconds.toFixed(2).padStart(8)} ${r.runsPerSecond.toFixed(r.runsPerSecond < 100 ? 1 : 0).padStart(8)} ${r.vsLoop!.toFixed(2).padStart(8)} ${r.runPhaseSeconds === undefined ? '' : r.runPhaseSeconds.toFixed(2).padStart(13)}`);
   }
   const result = {
     bench: 'sweep',
@@ -98,10 +104,10 @@ async function main() {
     repetitions: reps,
     sweeps: {
       estimate: { configurations: est.length, model: 'gpt3-175b', systems: '1..192', sparsities: estimateSweep.axes[1].values.length },
-      fabric: { configurations: fab.length, layer: '64x64 forward, batch 16', mesh: '8x8' },
+      fabric: { configurations: fab.length, layer: '128x128 forward, batch 64', mesh: '16x16' },
     },
     rows,
-    notes: 'wall = whole sweep (validation, pool start, runs, one fsynced JSON line per run); runs/s = runs / wall; x loop = ratio to the same configurations called in a loop on one thread',
+    notes: 'wall = whole sweep (validation, pool start, runs, one JSON line per run, fsync); runs/s = runs / wall; x loop = ratio to the same configurations called in a loop on one thread; run phase = pool start to last line written; variants measured in turns, medians',
   };
   writeJsonAtomic(rootPath('bench', 'results', 'sweep.json'), result);
   console.log(`\nwrote ${rootPath('bench', 'results', 'sweep.json')}`);
