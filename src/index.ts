@@ -21,3 +21,4 @@ export { biasAdd, biasGrad, relu, reluBackward, gelu, geluBackward, softmaxCross
 export { sgdMomentum, adamw, type SgdHyper, type AdamWHyper } from './kernels/optim.js';
 export { Rng, mulberry32, randomF32 } from './ref/rng.js';
 export { runFabric, fabricEfficiency, fabricModelEfficiency, fabricEfficiencyFn, fabricMachine, FABRIC_DEFAULTS, FABRIC_MACHINE_SOURCES, mapLayer as mapFabricLayer, modelCycles as fabricModelCycles, writeHeatmap as writeFabricHeatmap, type FabricRunOptions, type FabricResult, type FabricRun, type FabricMachine, type FabricPass, type FabricEfficiency } from './fabric/index.js';
+export { writeReport, buildReport, readInput, renderSvg, ReportInputError, type Report, type ReportOptions, type WrittenReport, type Chart, type ReportInput } from './report/index.js';
