@@ -1,7 +1,7 @@
 // `weightstream estimate`: how long a model trains on N CS-2 (with MemoryX and SwarmX), dense or sparse,
 // what bounds it and what it needs — or, with --gpu, the same model on GPUs. See docs/at-scale.md.
 import type { Command } from 'commander';
-import { UsageError, emit, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { UsageError, emit, option, parseChoice, parseInteger, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 
 interface EstimateCliOptions extends CommonOptions {
   model?: string;
@@ -12,7 +12,7 @@ interface EstimateCliOptions extends CommonOptions {
   spec: string[];
   gpu?: string;
   devices?: number;
-  efficiency?: number;
+  efficiency?: number | { rows: number; cols: number };
   recompute?: 'auto' | 'none' | 'full' | 'cached';
   precision?: 'mixed' | 'fp32';
   optimizer?: 'adam' | 'momentum' | 'sgd';
@@ -34,6 +34,22 @@ export function parseCount(name: string) {
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** WSE-2-sized square mesh for `--efficiency fabric`: 922 x 922 = 850,084 cores (FACTS.md: 850,000; the real aspect is not published). */
+const WAFER_MESH = 922;
+
+/** --efficiency: a number in (0, 1], or `fabric` / `fabric:RxC` (the fabric simulator's closed-form efficiency on an R x C mesh). */
+function parseEfficiency(value: string): number | { rows: number; cols: number } {
+  const f = /^fabric(?::(\d+)x(\d+))?$/.exec(value.trim());
+  if (f) {
+    const rows = f[1] ? Number(f[1]) : WAFER_MESH;
+    const cols = f[2] ? Number(f[2]) : WAFER_MESH;
+    if (rows >= 1 && cols >= 1) return { rows, cols };
+  }
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) throw new UsageError(`--efficiency: expected a number in (0, 1], "fabric" or "fabric:RxC", got ${JSON.stringify(value)}`);
+  return n;
+}
+
 /** A sparsity in [0, 1). */
 function parseSparsity(value: string): number {
   const n = Number(value);
@@ -53,7 +69,7 @@ export function register(program: Command): void {
     .addOption(option('--spec <file>', 'a hardware spec JSON replacing (or with "base", amending) a built-in one; repeatable', collect, [] as string[]))
     .addOption(option('--gpu <id>', 'estimate on GPUs instead: v100, a100, h100, h200 (or an id from --spec)'))
     .addOption(option('--devices <n>', 'GPUs, with --gpu', parseInteger('--devices', 1)))
-    .addOption(option('--efficiency <e>', 'compute efficiency in (0, 1] (CS-2 default: the spec\'s, peak; GPU default: the spec\'s)', parseNumber('--efficiency', 1e-6, 1)))
+    .addOption(option('--efficiency <e>', 'compute efficiency in (0, 1] (CS-2 default: the spec\'s, peak; GPU default: the spec\'s), or "fabric[:RxC]": per layer from the fabric simulator\'s closed-form model on an R x C mesh (default 922x922, a WSE-2\'s cores)', parseEfficiency))
     .addOption(option('--recompute <mode>', 'activation recomputation: auto (none or full, the faster that fits), none, full, cached (full, keeping a block\'s weights on the wafer: a what-if)', parseChoice('--recompute', ['auto', 'none', 'full', 'cached'] as const)))
     .addOption(option('--precision <p>', 'MemoryX state precision: mixed, fp32', parseChoice('--precision', ['mixed', 'fp32'] as const)))
     .addOption(option('--optimizer <o>', 'optimizer state in MemoryX: adam, momentum, sgd', parseChoice('--optimizer', ['adam', 'momentum', 'sgd'] as const)))
@@ -65,6 +81,7 @@ export function register(program: Command): void {
     'weightstream estimate --model gpt3-175b --systems 192 --sparsity 0.9 --json',
     'weightstream estimate --model gpt-1t --systems 16 --tokens 300B --batch-tokens 6.3M',
     'weightstream estimate --model gpt3-175b --gpu h200 --devices 1024',
+    'weightstream estimate --model gpt3-xl --systems 16 --efficiency fabric   # per-layer efficiency from the fabric model (922x922 mesh)',
     'weightstream estimate --model ./config.json --systems 4 --tokens 10B --batch-tokens 0.5M   # a Hugging Face GPT-2 config',
     'weightstream estimate --model gpt3-xl --systems 16 --spec my-memoryx.json   # {"base": "memoryx", "figures": {"streamGBps": {"value": 300, "source": "..."}}}',
   ]);
@@ -74,9 +91,15 @@ export function register(program: Command): void {
     if (opts.gpu !== undefined && opts.systems !== undefined) throw new UsageError('--systems: not with --gpu (use --devices)');
     if (opts.gpu === undefined && opts.devices !== undefined) throw new UsageError('--devices: only with --gpu');
     const { runEstimate, formatEstimate, formatGpuEstimate } = await import('../perf/index.js');
+    let efficiency: number | ((shape: { kind: string; in: number; out: number; tokens: number }, s: number) => number) | undefined;
+    if (typeof opts.efficiency === 'object') {
+      if (opts.gpu !== undefined) throw new UsageError('--efficiency: "fabric" is for CS-2 estimates, not --gpu');
+      const { fabricEfficiencyFn } = await import('../fabric/efficiency.js');
+      efficiency = fabricEfficiencyFn({ rows: opts.efficiency.rows, cols: opts.efficiency.cols, mode: 'model' });
+    } else efficiency = opts.efficiency;
     const r = runEstimate({
       model: opts.model, systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec,
-      gpu: opts.gpu, devices: opts.gpu !== undefined ? opts.devices ?? 1 : undefined, efficiency: opts.efficiency, recompute: opts.recompute,
+      gpu: opts.gpu, devices: opts.gpu !== undefined ? opts.devices ?? 1 : undefined, efficiency, recompute: opts.recompute,
       precision: opts.precision, optimizer: opts.optimizer, attention: opts.attention, detail: opts.detail,
     });
     emit(opts, r, () => (r.kind === 'gpu' ? formatGpuEstimate(r) : formatEstimate(r)));

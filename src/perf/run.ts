@@ -3,6 +3,7 @@
 // Specs load once per distinct --spec list; the estimate itself is a pure function.
 import { ValidationError, requireOneOf } from '../errors.js';
 import type { Optimizer, Precision } from './capacity.js';
+import type { EfficiencyFn } from './efficiency.js';
 import { estimate, RECOMPUTE, type Estimate, type Recompute } from './estimate.js';
 import { estimateGpu, type GpuEstimate } from './gpu.js';
 import { modelFromObject, resolveModel, type PerfModel } from './models.js';
@@ -20,7 +21,8 @@ export interface EstimateConfig {
   /** GPU comparison instead of CS-2: the GPU id and the device count. */
   gpu?: string;
   devices?: number;
-  efficiency?: number;
+  /** A number in (0, 1], or (CS-2 only) a function (layer shape, sparsity) => efficiency, e.g. the fabric's. */
+  efficiency?: number | EfficiencyFn;
   recompute?: Recompute;
   precision?: Precision;
   optimizer?: Optimizer;
@@ -56,6 +58,7 @@ export function runEstimate(c: EstimateConfig): Estimate | GpuEstimate {
   const model = modelFor(c.model, attention);
   if (c.gpu !== undefined) {
     if (c.systems !== undefined) throw new ValidationError('systems', c.systems, 'expected no systems with gpu (use devices)');
+    if (typeof c.efficiency === 'function') throw new ValidationError('efficiency', 'a function', 'expected a number for a GPU estimate');
     return estimateGpu(model, { gpu: c.gpu, devices: c.devices ?? 1, trainTokens: c.tokens, batchTokens: c.batchTokens, sparsity: c.sparsity, efficiency: c.efficiency }, specs);
   }
   if (c.devices !== undefined) throw new ValidationError('devices', c.devices, 'expected no devices without gpu (use systems)');

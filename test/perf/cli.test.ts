@@ -69,6 +69,18 @@ describe('weightstream estimate', () => {
     expect(JSON.parse(r.stdout).params).toBe(64 * 256 + 256 + 256 * 10 + 10);
   });
 
+  it('--efficiency fabric[:RxC] takes each layer\'s efficiency from the fabric simulator\'s model (never above peak)', () => {
+    const base = JSON.parse(cli('estimate', '--model', 'gpt3-xl', '--systems', '16', '--json').stdout);
+    const r = cli('estimate', '--model', 'gpt3-xl', '--systems', '16', '--efficiency', 'fabric:64x64', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const o = JSON.parse(r.stdout);
+    expect(o.assumptions.some((a: string) => /compute efficiency: fabric model on a 64x64 mesh/.test(a))).toBe(true);
+    expect(o.trainSeconds).toBeGreaterThanOrEqual(base.trainSeconds * (1 - 1e-9));
+    const g = cli('estimate', '--model', 'gpt3-xl', '--gpu', 'h100', '--efficiency', 'fabric');
+    expect(g.code).toBe(2);
+    expect(g.stderr).toMatch(/--efficiency: "fabric" is for CS-2 estimates/);
+  });
+
   it('--help shows the flags and examples', () => {
     const r = cli('estimate', '--help');
     expect(r.code).toBe(0);
