@@ -1,7 +1,7 @@
 // Per-core busy cycles of a run as data a chart can show: {rows, cols, busy: [rows·cols], ...},
 // row-major (busy[r·cols + c]), plus `values` = busy / cycles (utilisation, the form `weightstream report`
 // charts), written atomically (temp file + rename).
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic.js';
 import type { FabricRun } from './run.js';
 
 export interface FabricHeatmap {
@@ -30,7 +30,5 @@ export function heatmapOf(run: FabricRun): FabricHeatmap {
 
 /** Writes the heatmap JSON to `file` atomically. */
 export function writeHeatmap(file: string, run: FabricRun): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(heatmapOf(run)) + '\n');
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(heatmapOf(run)) + '\n');
 }

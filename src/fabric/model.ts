@@ -1,13 +1,13 @@
 // The closed-form cycle model of a pass on the mesh, from the same machine rules the simulator obeys:
 // every core does its tasks one at a time (count or delta 1 cycle, AXPY / dot L = max(1, ceil(Bs / F)),
 // broadcast or reduction element 1), links and ramps carry at most one wavelet per cycle, and on a dense
-// layer no core waits in steady state unless its accumulators are all still being reduced; the pass takes
+// layer no core waits in steady state (reduction chains only skew the columns in time); the pass takes
 // the busiest core's time plus the pipeline's fill and drain. Sparse layers use the expected non-zeros
 // (evenly spread, no load imbalance): a lower bound there.
 //
 // Legend: B, K, N = batch, in, out features; Ru x Cu = used rows x columns; Bs = largest batch slice;
 // O = outputs of the pass (N forward, K delta), Kc, Nc = a column's K and N slices, own = outputs it owns;
-// d = density = 1 - sparsity; A = accumulator buffers; W = a core's work per output.
+// d = density = 1 - sparsity.
 import type { FabricMachine } from './defaults.js';
 import { blockStarts, type FabricPass, type LayerShape, type MeshShape } from './mapping.js';
 
@@ -53,28 +53,24 @@ export function modelCycles(shape: LayerShape, mesh: MeshShape, pass: FabricPass
       const nz = O * inC * density;
       const sides = (c > 0 ? 1 : 0) + (c < Cu - 1 ? 1 : 0);
       w = { streaming: O + nz, computing: nz * L, reducing: Cu > 1 ? bs * (O - own + own * sides) : 0 };
-      // An accumulator is freed once its output's reduction has passed this core, D cycles after it was
-      // accumulated: 3 cycles a column (router, hop, ramp into the core) from the chain's start (column 0
-      // for outputs owned east of c, column Cu - 1 for those owned west) + Bs elements. With A buffers the
-      // core waits unless A outputs of work cover that: period per output = max(W, (W + D) / A).
-      const W = (w.streaming + w.computing + w.reducing) / O;
-      const period = (D: number) => (Cu > 1 ? Math.max(W, (W + D + bs) / m.accumulatorBuffers) : W);
-      const west = 3 * (Cu - 1 - c);
-      const east = 3 * c;
-      time = outStarts[c] * period(west) + own * period(Math.max(west, east)) + (O - outStarts[c + 1]) * period(east);
+      // Reduction chains add latency, not time per output: a column waits for its neighbour's partial only
+      // until it runs a few cycles behind it, and the A accumulator buffers absorb that skew (docs/fabric.md).
+      time = w.streaming + w.computing + w.reducing;
     }
     const work = w.streaming + w.computing + w.reducing;
     if (work > bestWork) [bestWork, best] = [work, w];
     busy = Math.max(busy, time);
   }
   // Fill: the stream reaches the last used row Ru - 1 hops after the first (+2: edge and ramp).
-  // Drain, forward/delta: the last output is reduced along the row: the chain start sends its Bs
-  // elements, each further column adds 3 cycles. Gradient: the last partial walks down the column
+  // Skew and drain, forward/delta: a reduction element takes 3 cycles a column (router, hop, ramp into
+  // the core). The first outputs are owned by column 0 and reduced westward, so column 0 ends up 3·(Cu - 1)
+  // cycles behind column Cu - 1; the last ones are owned by column Cu - 1 and reduced eastward, which turns
+  // the skew around: 6·(Cu - 1) cycles over the pass, plus the last output's Bs elements. Gradient: the last partial walks down the column
   // (3 cycles a row) and out of the edge, and each of the Cu - 1 hand-offs of the row broadcast to the
   // next owner column costs about 6 cycles (the new owner first receives the old owner's last row, 3
   // cycles, and the far side sees its first wavelet 3 cycles after a neighbour would).
   const latency = pass === 'gradient'
     ? Ru + 2 + 3 * Ru + (Cu > 1 ? 6 * (Cu - 1) : 0)
-    : Ru + 2 + (Cu > 1 ? bs + 3 * (Cu - 1) : 0);
+    : Ru + 2 + (Cu > 1 ? bs + 6 * (Cu - 1) : 0);
   return { cycles: busy + latency, busiest: best, latency, usedRows: Ru, usedCols: Cu };
 }

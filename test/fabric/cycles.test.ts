@@ -25,6 +25,7 @@ const shapes: Array<[number, number, number, number, number]> = [
   [12, 4, 8, 32, 40],
   [16, 16, 16, 64, 64],
   [32, 32, 64, 256, 64],
+  [64, 64, 256, 128, 64],
 ];
 
 describe('fabric: cycles', () => {

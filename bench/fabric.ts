@@ -1,0 +1,186 @@
+// How fast is the cycle-level fabric, and what does sparsity buy on it? Four questions, one table each,
+// rows in bench/results/fabric.json (written atomically):
+//   1. speed: simulated core-cycles per wall second on one thread, dense 64x64-mesh layers of three kinds
+//      (compute-bound, balanced, reduction-heavy; goal >= 50 M), with the plain-TS reference kernel's time
+//      for the same layer measured in the same process (tinybench) as the baseline: what cycle-level
+//      fidelity costs over computing the numbers alone;
+//   2. the same on sparse layers;
+//   3. the speed-up curve at sparsity 0 .. 0.99 on a compute-bound shape vs the ideal 1 / (1 - s), with
+//      what bends it (reduction share, column load imbalance, and a run whose edge bandwidth is capped);
+//   4. a WSE-2-sized mesh (1000 x 850 = 850,000 cores) running one layer: wall time and memory.
+// Simulator runs take seconds each, so they are repeated `reps` times and the median is reported.
+// Run: npm run build && npm run bench:fabric [-- --quick] [-- --no-wafer]
+import { cpus } from 'node:os';
+import { Bench } from 'tinybench';
+import { writeJsonAtomic } from '../src/io/atomic.js';
+import { rootPath } from '../src/paths.js';
+import { spmmForwardRef } from '../src/ref/sparse.js';
+import { randomStream, randomValues } from '../src/sparse/stream.js';
+import { blockStarts } from '../src/fabric/mapping.js';
+import { runFabric, type FabricResult, type FabricRunOptions } from '../src/fabric/run.js';
+
+const quick = process.argv.includes('--quick');
+const wafer = !process.argv.includes('--no-wafer');
+const reps = quick ? 1 : 3;
+
+interface SpeedRow {
+  name: string;
+  rows: number;
+  cols: number;
+  B: number;
+  K: number;
+  N: number;
+  sparsity: number;
+  cycles: number;
+  coreCycles: number;
+  simSecondsMedian: number;
+  simCoreCyclesPerSecond: number;
+  efficiency: number;
+  /** Median ms of the plain-TS reference (spmmForwardRef) on the same layer, and sim / reference. */
+  referenceMs: number | null;
+  simOverReference: number | null;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Runs `reps` times; returns the last result and the median simulation seconds. */
+function timed(o: FabricRunOptions): { r: FabricResult; sim: number } {
+  let r: FabricResult | undefined;
+  const secs: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    r = runFabric({ ...o, check: false, flavor: 'release' }).result;
+    secs.push(r.simSeconds);
+  }
+  return { r: r!, sim: median(secs) };
+}
+
+async function referenceMs(B: number, K: number, N: number, sparsity: number): Promise<number> {
+  const ws = randomStream(K, N, sparsity, 1);
+  const xt = randomValues(K * B, 2);
+  const y = new Float32Array(N * B);
+  const bench = new Bench({ time: quick ? 200 : 1000, warmupTime: 100 });
+  bench.add('ref', () => spmmForwardRef(y, xt, ws.words, K, N, B));
+  await bench.run();
+  const res = bench.tasks[0].result as unknown as { latency?: { p50: number } };
+  if (!res.latency) throw new Error('tinybench: the reference did not complete');
+  return res.latency.p50;
+}
+
+async function speedRow(name: string, rows: number, cols: number, B: number, K: number, N: number, sparsity: number, withRef: boolean): Promise<SpeedRow> {
+  const { r, sim } = timed({ rows, cols, batch: B, in: K, out: N, sparsity, seed: 1 });
+  const coreCycles = rows * cols * r.cycles;
+  const refMs = withRef ? await referenceMs(B, K, N, sparsity) : null;
+  return {
+    name, rows, cols, B, K, N, sparsity, cycles: r.cycles, coreCycles, simSecondsMedian: sim,
+    simCoreCyclesPerSecond: coreCycles / sim, efficiency: r.efficiency,
+    referenceMs: refMs, simOverReference: refMs ? (sim * 1000) / refMs : null,
+  };
+}
+
+/** Non-zeros per used column (the forward pass splits W's rows by column) and max / mean. */
+function columnImbalance(K: number, N: number, cols: number, sparsity: number, seed: number): number {
+  const ws = randomStream(K, N, sparsity, seed);
+  const ks = blockStarts(K, cols);
+  const per = new Float64Array(cols);
+  let p = 0;
+  let c = 0;
+  for (let k = 0; k < K; k++) {
+    while (k >= ks[c + 1]) c++;
+    const n = ws.words[p];
+    per[c] += n;
+    p += 1 + 2 * n;
+  }
+  const mean = per.reduce((a, b) => a + b, 0) / cols;
+  return mean > 0 ? Math.max(...per) / mean : 1;
+}
+
+async function main() {
+  const M = quick ? 32 : 64;
+  // 1. dense speed on a M x M mesh: compute-bound (Ks = 64, Bs = 32), balanced (Ks = Bs = 16),
+  //    reduction-heavy (Ks = Bs = 8)
+  const nOut = quick ? 64 : 256;
+  const kinds: Array<[string, number, number, number]> = [
+    ['compute-bound (Ks 64, Bs 32)', 32 * M, 64 * M, nOut],
+    ['balanced (Ks 16, Bs 16)', 16 * M, 16 * M, nOut * 2],
+    ['reduction-heavy (Ks 8, Bs 8)', 8 * M, 8 * M, nOut * 2],
+  ];
+  const speed: SpeedRow[] = [];
+  for (const [name, B, K, N] of kinds) speed.push(await speedRow(`dense ${name}`, M, M, B, K, N, 0, true));
+  // 2. sparse layers, compute-bound shape
+  for (const s of [0.5, 0.9, 0.99]) speed.push(await speedRow(`sparse ${s} compute-bound`, M, M, 32 * M, 64 * M, nOut, s, true));
+  console.log(`\n1-2. simulated core-cycles per wall second, one thread, ${M}x${M} mesh (forward pass; median of ${reps})`);
+  console.table(speed.map((r) => ({
+    layer: r.name, 'B K N': `${r.B} ${r.K} ${r.N}`, cycles: r.cycles, 'M core-cycles/s': +(r.simCoreCyclesPerSecond / 1e6).toFixed(1),
+    'sim s': +r.simSecondsMedian.toFixed(2), 'ref ms': r.referenceMs && +r.referenceMs.toFixed(1), 'sim/ref': r.simOverReference && +r.simOverReference.toFixed(1),
+    efficiency: +r.efficiency.toFixed(3),
+  })));
+
+  // 3. speed-up curve, compute-bound: 16 x 16 mesh, Bs = 16 (AXPY 4 cycles), Ks = 64
+  const C = 16;
+  const shape = { rows: C, cols: C, batch: 16 * C, in: 64 * C, out: quick ? 64 : 256 };
+  const sparsities = [0, 0.5, 0.75, 0.9, 0.95, 0.99];
+  const curve = [];
+  let dense = 0;
+  let denseCapped = 0;
+  const cap = 2; // stream wavelets per cycle for the whole edge (16 columns): an I/O-bound edge
+  for (const s of sparsities) {
+    const { r } = timed({ ...shape, sparsity: s, seed: 1 });
+    const capped = runFabric({ ...shape, sparsity: s, seed: 1, check: false, flavor: 'release', machine: { edgeWaveletsPerCycle: cap } }).result;
+    if (s === 0) [dense, denseCapped] = [r.cycles, capped.cycles];
+    curve.push({
+      sparsity: s, cycles: r.cycles, modelCycles: r.modelCycles, speedup: dense / r.cycles, ideal: 1 / (1 - s),
+      efficiency: r.efficiency, reducingShare: r.breakdown.reducing, streamingShare: r.breakdown.streaming,
+      computingShare: r.breakdown.computing, waitingShare: r.breakdown.waiting,
+      columnImbalance: columnImbalance(shape.in, shape.out, C, s, 1),
+      edgeCappedCycles: capped.cycles, edgeCappedSpeedup: denseCapped / capped.cycles,
+    });
+  }
+  console.log(`\n3. speed-up from unstructured sparsity, forward B=${shape.batch} K=${shape.in} N=${shape.out} on ${C}x${C} (Bs 16, Ks 64)`);
+  console.table(curve.map((c) => ({
+    sparsity: c.sparsity, cycles: c.cycles, model: c.modelCycles, speedup: +c.speedup.toFixed(2), ideal: +c.ideal.toFixed(1),
+    computing: +c.computingShare.toFixed(3), reducing: +c.reducingShare.toFixed(3), streaming: +c.streamingShare.toFixed(3),
+    waiting: +c.waitingShare.toFixed(3), 'col nnz max/mean': +c.columnImbalance.toFixed(3),
+    [`edge ${cap}/cycle: speedup`]: +c.edgeCappedSpeedup.toFixed(2),
+  })));
+
+  // 4. a WSE-2-sized mesh
+  let waferRow = null;
+  if (wafer) {
+    const [R, Cw] = quick ? [250, 212] : [1000, 850];
+    const o = { rows: R, cols: Cw, batch: R, in: 2 * Cw, out: Cw, sparsity: 0.9, seed: 1 };
+    const rss0 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const run = runFabric({ ...o, check: true, flavor: 'release' });
+    const wall = (performance.now() - t0) / 1000;
+    const r = run.result;
+    waferRow = {
+      rows: R, cols: Cw, cores: R * Cw, B: o.batch, K: o.in, N: o.out, sparsity: o.sparsity, cycles: r.cycles,
+      modelCycles: r.modelCycles, wallSeconds: wall, simSeconds: r.simSeconds, simCoreCyclesPerSecond: r.simCoreCyclesPerSecond,
+      wasmMemoryBytes: r.memoryBytes, bytesPerCore: r.memoryBytes / (R * Cw), rssGrowthBytes: process.memoryUsage().rss - rss0,
+      maxAbsError: r.maxAbsError, errorBoundRatio: r.errorBoundRatio, breakdown: r.breakdown, efficiency: r.efficiency,
+    };
+    console.log(`\n4. a ${R}x${Cw} mesh (${R * Cw} cores): forward B=${o.batch} K=${o.in} N=${o.out} at sparsity ${o.sparsity}`);
+    console.table([{
+      cycles: r.cycles, model: r.modelCycles, 'wall s': +wall.toFixed(1), 'sim s': +r.simSeconds.toFixed(1),
+      'M core-cycles/s': +(r.simCoreCyclesPerSecond / 1e6).toFixed(1), 'wasm MB': +(r.memoryBytes / 2 ** 20).toFixed(0),
+      'bytes/core': Math.round(r.memoryBytes / (R * Cw)), 'max |err|': r.maxAbsError, 'err/bound': +r.errorBoundRatio.toFixed(3),
+    }]);
+  }
+
+  const out = rootPath('bench', 'results', 'fabric.json');
+  writeJsonAtomic(out, {
+    bench: 'fabric', quick, date: new Date().toISOString(), node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, reps,
+    goal: { simCoreCyclesPerSecond: 50e6, speedupAt09: 5 },
+    speed, curve, wafer: waferRow,
+  });
+  console.log(`\nwrote ${out}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
