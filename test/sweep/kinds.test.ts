@@ -83,3 +83,36 @@ describe('kind fabric', () => {
     await expect(runSweep(pass, { out: join(dir, 'f-bad.jsonl'), workers: 1 })).rejects.toThrow('base.pass: expected one of forward, delta, gradient, got "sideways"');
   });
 });
+
+describe('kind train', () => {
+  it('writes the summary of createCluster().train() for the same options (losses identical: training is deterministic)', async () => {
+    const { createCluster } = await import('../../src/cluster/engine.js');
+    const { resolveData } = await import('../../src/data/index.js');
+    const { resolveModel, withSparsity } = await import('../../src/model/load.js');
+    const base = { model: 'mlp', data: 'digits', steps: 6, batch: 32, optimizer: 'adamw', lr: 0.01 };
+    const spec = validateSweep({ kind: 'train', base, axes: { merge: [{ systems: 1 }, { systems: 2, sparsity: 0.9 }] } });
+    const out = join(dir, 'train.jsonl');
+    const s = await runSweep(spec, { out, workers: 2 });
+    expect(s).toMatchObject({ ran: 2, failed: 0 });
+    for (const l of readResults(out)) {
+      const c = l.config as { systems: number; sparsity?: number };
+      const data = resolveData('digits', { seed: 0 });
+      let model = resolveModel('mlp', data.features, data.classes);
+      if (c.sparsity !== undefined) model = withSparsity(model, c.sparsity);
+      const cluster = await createCluster({ systems: c.systems });
+      try {
+        const r = await cluster.train(model, data, { steps: 6, batch: 32, optimizer: { kind: 'adamw', lr: 0.01, weightDecay: 0.01 }, seed: 0, shuffle: false });
+        expect(l.result).toMatchObject({ kind: 'train', systems: c.systems, steps: 6, loss: r.loss, testAccuracy: r.testAccuracy, bytesStreamed: r.bytesStreamed, bytesReduced: r.bytesReduced });
+      } finally {
+        await cluster.close();
+      }
+    }
+  });
+
+  it('refuses a bad field before running, naming it', async () => {
+    const spec = validateSweep({ kind: 'train', base: { steps: 2 }, axes: { optimizer: ['sgd', 'lamb'] } });
+    await expect(runSweep(spec, { out: join(dir, 't-bad.jsonl'), workers: 1 })).rejects.toThrow('axes.optimizer[1]: expected one of sgd, adamw, got "lamb"');
+    const batch = validateSweep({ kind: 'train', base: { steps: 2, systems: 4, batch: 2 } });
+    await expect(runSweep(batch, { out: join(dir, 't-bad.jsonl'), workers: 1 })).rejects.toThrow('base.batch: expected an integer >= systems (4), got 2');
+  });
+});
