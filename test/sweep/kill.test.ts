@@ -3,7 +3,7 @@
 // the kill is still there byte for byte, and a rerun runs exactly the missing configurations.
 // Needs `npm run build:ts` (the CLI and the pool worker are compiled JS).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +19,8 @@ function sweepFile(name: string, body: string, kind = `kind: module\nmodule: ${r
   writeFileSync(f, kind + body);
   return f;
 }
+
+const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
 
 function completeLines(file: string): number {
   if (!existsSync(file)) return 0;
@@ -87,24 +89,26 @@ describe('a sweep killed with SIGKILL', () => {
 
   it('at random moments of a fast, batched sweep (thousands of lines a second)', async () => {
     let killedMidway = 0;
-    for (let i = 0; i < 3; i++) {
-      const file = sweepFile(`fast-${i}.yaml`, 'axes:\n  x: {from: 1, to: 3000}\n  y: [1, 2]\n');
+    for (let i = 0; i < 2; i++) {
+      // 12,000 runs, killed at a random point in their first third (lines are ~200 bytes)
+      const file = sweepFile(`fast-${i}.yaml`, 'axes:\n  x: {from: 1, to: 6000}\n  y: [1, 2]\n');
       const out = join(dir, `fast-${i}.jsonl`);
-      const target = 50 + Math.floor(Math.random() * 4000);
-      const { bytes } = await runAndKill(file, out, () => existsSync(out) && readFileSync(out).length >= target * 150);
+      const target = 50 + Math.floor(Math.random() * 3950);
+      const { bytes } = await runAndKill(file, out, () => sizeOf(out) >= target * 200);
       const kept = checkAfterKill(file, out, bytes);
-      if (kept > 0 && kept < 6000) killedMidway++;
+      if (kept > 0 && kept < 12000) killedMidway++;
     }
     expect(killedMidway).toBeGreaterThan(0);
   });
 
   it('mid-way through a real estimate sweep (batched runs of the at-scale model)', async () => {
-    const file = sweepFile('estimate.yaml', 'base: {model: gpt3-xl}\naxes:\n  systems: {from: 1, to: 192}\n  sparsity: [0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.97]\n', 'kind: estimate\n');
+    // 192 × 16 = 3072 runs, killed after 100..700 lines (~1.7 kB each)
+    const file = sweepFile('estimate.yaml', 'base: {model: gpt3-xl}\naxes:\n  systems: {from: 1, to: 192}\n  sparsity: {from: 0, to: 0.9, step: 0.06}\n', 'kind: estimate\n');
     const out = join(dir, 'estimate.jsonl');
     const target = 100 + Math.floor(Math.random() * 600);
-    const { bytes } = await runAndKill(file, out, () => completeLines(out) >= target);
+    const { bytes } = await runAndKill(file, out, () => sizeOf(out) >= target * 1700);
     const kept = checkAfterKill(file, out, bytes);
-    expect(kept).toBeGreaterThanOrEqual(target);
-    expect(kept).toBeLessThan(192 * 8);
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(192 * 16);
   });
 });
