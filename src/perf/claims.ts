@@ -111,7 +111,9 @@ function timeClaim(id: string, claim: string, model: PerfModel, N: number, targe
       id, mission: 'M6', claim,
       model: `${N} CS-2, dense: ${fmt(dense.trainDays)} days (${why}); at 100 % of peak with no streaming limit it would be ${fmt(peakDays)} days, so the claim needs ${fmt(needCompute)}x from sparsity or a higher peak` +
         (at ? `; the full model reaches ${targetDays} day${targetDays === 1 ? '' : 's'} at ${pct(s as number)} sparsity (${at.bound}-bound)` : '') +
-      (cachedDays !== null && dense.recompute ? `; keeping each recomputed block's weights on the wafer (a what-if beyond the article) would make it ${fmt(cachedDays)} days dense` : ''),
+      (cachedDays !== null && dense.recompute
+        ? `; keeping each recomputed block's weights on the wafer (a what-if beyond the article) would make it ${fmt(cachedDays)} days dense${cachedDays > dense.trainDays ? ' — slower: the cached block takes SRAM from the activations, so more passes' : ''}`
+        : ''),
       verdict, condition,
       figures: {
         systems: N, targetDays, trainFlop: dense.trainFlop, peakOnlyDays: peakDays, requiredSpeedupAtPeak: needCompute, denseDays: dense.trainDays,

@@ -9,110 +9,14 @@ import { bytesPerParam, waferFit, OPTIMIZERS, PRECISIONS, type BytesPerParam, ty
 import { constantEfficiency, type EfficiencyFn, type LayerShape } from './efficiency.js';
 import type { PerfModel } from './models.js';
 import { groups, runSchedule, type LayerTimes, type ScheduleResult } from './schedule.js';
+import { estimateAssumptions } from './assumptions.js';
 import { cite, defaultSpecs, type Specs } from './specs.js';
 import { swarmxTree, type SwarmxTree } from './swarmx.js';
+import type { Bound, Estimate, EstimateOptions, LayerRow } from './types.js';
+import { RECOMPUTE } from './types.js';
+import { fmt, gb, tb } from './units.js';
 
-export type Recompute = 'auto' | 'none' | 'full' | 'cached';
-export const RECOMPUTE: readonly Recompute[] = ['auto', 'none', 'full', 'cached'];
-export type Bound = 'compute' | 'stream' | 'reduce' | 'update';
-
-export interface EstimateOptions {
-  /** CS-2 systems (data parallel), >= 1. */
-  systems: number;
-  /** Unstructured sparsity of the sparsifiable weights (the transformer blocks' linears), in [0, 1). Default 0. */
-  sparsity?: number;
-  /** Training tokens (default: the model's). */
-  trainTokens?: number;
-  /** Tokens per optimizer step over all systems (default: the model's). */
-  batchTokens?: number;
-  /** Compute efficiency: a number in (0, 1] or a function of (layer shape, sparsity). Default: the CS-2 spec's computeEfficiency. */
-  efficiency?: number | EfficiencyFn;
-  /**
-   * Activation recomputation: 'auto' (the faster of none / full that fits), 'none', 'full' (each block's
-   * forward redone before its backward, its weights streamed a third time), 'cached' (like full, but the
-   * block's weights stay on the wafer from the recomputed forward to its backward: two weight passes, less
-   * SRAM for activations — a what-if beyond the article's "weights never stay on the wafer"). Default 'auto'.
-   */
-  recompute?: Recompute;
-  /** MemoryX state: 'mixed' (FP16 + FP32 master) or 'fp32'. Default 'mixed'. */
-  precision?: Precision;
-  /** Optimizer whose state MemoryX keeps. Default 'adam'. */
-  optimizer?: Optimizer;
-  /** Bytes per streamed weight value / gradient value / sparse index. Defaults 2 / 2 / 2 (4 / 4 / 2 with precision 'fp32'). */
-  weightBytes?: number;
-  gradBytes?: number;
-  sparseIndexBytes?: number;
-  /** Include one row per layer (a larger result; off for sweeps). */
-  detail?: boolean;
-}
-
-export interface LayerRow {
-  name: string;
-  kind: string;
-  sparsity: number;
-  streamBytes: number;
-  gradBytes: number;
-  streamSeconds: number;
-  forwardSeconds: number;
-  backwardSeconds: number;
-  gradSeconds: number;
-  bound: Bound;
-}
-
-export interface Estimate {
-  kind: 'cs2';
-  model: string;
-  title: string;
-  systems: number;
-  sparsity: number;
-  params: number;
-  /** Non-zero parameters (= params when dense). */
-  paramsNonzero: number;
-  trainTokens: number;
-  batchTokens: number;
-  tokensPerSystem: number;
-  microBatches: number;
-  microBatchTokens: number;
-  recompute: boolean;
-  recomputeMode: 'none' | 'full' | 'cached';
-  /** 6 · P · D, the GPT-3 Table D.1 convention (dense, attention ignored). */
-  trainFlop: number;
-  /** Dense model FLOP including attention (what a dense machine does, no recomputation). */
-  modelFlop: number;
-  /** FLOP the CS-2s execute: non-zeros only, including recomputation. */
-  executedFlop: number;
-  steps: number;
-  stepSeconds: number;
-  trainSeconds: number;
-  trainDays: number;
-  tokensPerSecond: number;
-  /** Useful FLOP (non-zeros, no recomputation) per second / (N × peak). */
-  utilization: number;
-  /** Dense model FLOP per second / (N × peak): above 1 means sparsity beat dense peak. */
-  denseEquivalentUtilization: number;
-  bound: Bound;
-  /** Busy seconds per step of each resource, divided by the step time. */
-  boundShares: Record<Bound, number>;
-  /** Layers bound by each resource (forward includes recomputed forwards). */
-  layerBounds: { forward: { compute: number; stream: number }; backward: { compute: number; stream: number; reduce: number } };
-  /** Weights in: bandwidth (GB/s) and bytes per pass and per step on one system. */
-  stream: { GBps: number; bytesPerPass: number; bytesPerStep: number };
-  swarmx: SwarmxTree & { reduceBytesPerStep: number };
-  update: { bytesPerStep: number; seconds: number; exposedSeconds: number };
-  memoryxBytes: number;
-  memoryxBytesPerParam: number;
-  memoryxCapacityBytes: number;
-  memoryxFits: boolean;
-  /** Fits the smallest MemoryX configuration (minCapacityTB, 4 TB); larger ones add flash capacity. */
-  memoryxFitsSmallest: boolean;
-  waferBytesPerSystem: number;
-  waferCapacityBytes: number;
-  waferTokensFit: { noRecompute: number; recompute: number; recomputeCached: number };
-  energyKWh: number;
-  costUSD: number | null;
-  assumptions: string[];
-  layers?: LayerRow[];
-}
+export { RECOMPUTE, type Bound, type Estimate, type EstimateOptions, type LayerRow, type Recompute } from './types.js';
 
 interface Ctx {
   model: PerfModel;
@@ -132,7 +36,7 @@ interface Ctx {
 const ROW_HEADER_BYTES = 4; // a u32 count of non-zeros per input row (the weight-stream format)
 
 /** Checks the options; errors name the option. */
-function check(o: EstimateOptions, specs: Specs) {
+function check(o: EstimateOptions) {
   if (o === null || typeof o !== 'object') throw new ValidationError('options', o, 'expected an object');
   requireInt('systems', o.systems, 1);
   if (o.sparsity !== undefined) requireNumber('sparsity', o.sparsity, 0, 1, true);
@@ -147,7 +51,6 @@ function check(o: EstimateOptions, specs: Specs) {
   if (o.optimizer !== undefined) requireOneOf('optimizer', o.optimizer, OPTIMIZERS);
   for (const k of ['weightBytes', 'gradBytes'] as const) if (o[k] !== undefined) requireNumber(k, o[k], 0.125, 16);
   if (o.sparseIndexBytes !== undefined) requireNumber('sparseIndexBytes', o.sparseIndexBytes, 0, 16);
-  void specs;
 }
 
 /** Sparsity that applies to layer i. */
@@ -220,7 +123,7 @@ function fillAndRun(ctx: Ctx, t: LayerTimes, tokens: number, recompute: boolean,
 
 /** Estimate for a model on N CS-2 (+ MemoryX + SwarmX). */
 export function estimate(model: PerfModel, options: EstimateOptions, specs: Specs = defaultSpecs()): Estimate {
-  check(options, specs);
+  check(options);
   const { cs2, memoryx, swarmx } = specs;
   const N = options.systems;
   const S = options.sparsity ?? 0;
@@ -336,33 +239,12 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   const memoryxCapacityBytes = memoryx.v.maxCapacityTB * 1e12;
   const price = cs2.v.pricePerSystemHourUSD;
 
-  // Assumptions, each with its figure and source.
-  A(`peak ${cs2.v.peakPFLOPs} PFLOP/s dense FP16 per CS-2 (${cite(cs2, 'peakPFLOPs')})`);
-  A(`compute efficiency: ${eff.description ?? 'a user-supplied function of (layer shape, sparsity)'}`);
-  if (S > 0) A(`sparsity ${S} (unstructured) on the transformer blocks' linear weights; embeddings, LM head and attention scores stay dense; compute, streamed bytes, gradients and MemoryX state scale with the non-zeros (dataflow triggers skip zeros, M8/M10)`);
-  if (S > 0) A(`a sparse layer streams ${ctx.wb} B value + ${ctx.ib} B delta-coded column index per non-zero + ${ROW_HEADER_BYTES} B count per input row (or dense, whichever is smaller); gradients only at non-zeros, in stream order (no index)`);
-  A(`weights stream at ${fmt(linkGBps)} GB/s per CS-2 = min(CS-2 I/O ${cs2.v.ioGBps} GB/s [${cite(cs2, 'ioGBps')}], MemoryX ${memoryx.v.streamGBps} GB/s [${cite(memoryx, 'streamGBps')}], SwarmX ${swarmx.v.portsPerSystem} x ${swarmx.v.portGbps} Gb/s lanes [${cite(swarmx, 'portsPerSystem')}]); SwarmX broadcasts, so MemoryX sends each weight once whatever N`);
-  A(`streamed weights ${ctx.wb} B and gradients ${ctx.gb} B per value (${precision === 'fp32' ? 'FP32 training' : 'mixed precision: FP16'}), activations 2 B per value`);
-  A(cs2.v.ioFullDuplex ? `gradients leave on the output side of the same links while weights arrive (full duplex: ${cite(cs2, 'ioFullDuplex')})` : 'gradients share the input link with the weights (half duplex)');
-  A(`SwarmX: fan-in ${swarmx.v.fanIn}, depth ${tree.depth} for ${N} systems, reduce at line rate, ${swarmx.v.hopLatencyUs} us per hop (${cite(swarmx, 'hopLatencyUs')})`);
-  A(`coarse pipeline: layer l+1's weights stream while layer l computes (one layer in flight); the wafer computes as the weights arrive`);
-  A(`backward streams every layer's weights again, in reverse order (Cerebras docs); gradients are summed in SwarmX and applied in MemoryX`);
-  A(`MemoryX update: ${bpp.total} B of state per parameter touched (${Object.entries(bpp.parts).map(([k, v]) => `${k} ${v}`).join(' + ')}) at ${memoryx.v.updateGBps} GB/s (${cite(memoryx, 'updateGBps')}); overlapped with the backward and the next forward, exposed only for the first layer at the iteration boundary`);
-  A(`attention: ${model.gpt ? 'score FLOP per token and layer 2·T·d forward (causal, Kaplan et al. 2020) or 4·T·d (full), backward 2x forward; scores recomputed, never stored' : 'none (not a sequence model)'}`);
-  A(`elementwise work (LayerNorm, GELU, softmax, residual adds, the embedding gather) costs no compute time`);
-  A(`wafer SRAM for activations ${gb(capacity)} per CS-2 (${cs2.v.waferSramGB} GB x ${cs2.v.activationSramFraction}: ${cite(cs2, 'activationSramFraction')}); ${model.gpt ? 'per block and token 34·d bytes without recomputation (Korthikanti et al. 2022), 2·d (the block input) with full recomputation plus one block\'s 34·d' : 'each layer keeps its input (2 B per value)'}`);
-  A(
-    mode === 'full' ? `full activation recomputation: each block's forward is redone before its backward, streaming its weights a third time (weights are never kept on the wafer)`
-    : mode === 'cached' ? `full activation recomputation with the block's weights kept on the wafer from its recomputed forward to its backward (${gb(cacheBytes)} of SRAM; two weight passes per micro-batch): a what-if beyond the article, whose weights never stay on the wafer`
-    : 'no activation recomputation',
+  assumptions.push(
+    ...estimateAssumptions({
+      specs, model, eff, S, N, B, D, b, m, steps, mode, cacheBytes, capacity, linkGBps, tree, bpp, precision,
+      wb: ctx.wb, gb: ctx.gb, ib: ctx.ib, rowHeaderBytes: ROW_HEADER_BYTES, memoryxBytes, memoryxCapacityBytes,
+    }),
   );
-  A(`micro-batching: ${m} micro-batch${m > 1 ? 'es' : ''} of ${fmt(b / m)} tokens per system per step; each streams all weights again (forward and backward) and sends its gradients; MemoryX sums them across micro-batches, assumed to keep pace with the gradient stream`);
-  A(`data parallel: ${fmt(B)} tokens per step split evenly over ${N} systems (whole sequences not enforced); ${fmt(steps)} steps for ${fmt(D)} tokens`);
-  A(`trainFlop = 6 · P · D (GPT-3 Table D.1 convention: dense, attention ignored); modelFlop adds attention and is what the time model executes (times the non-zero fraction, plus recomputation)`);
-  A(`energy: ${cs2.v.systemPowerKW} kW per CS-2 including hosts, MemoryX and SwarmX (${cite(cs2, 'systemPowerKW')})`);
-  if (price === null) A(`cost: no CS-2 price is published (${cite(cs2, 'pricePerSystemHourUSD')})`);
-  if (N > swarmx.v.maxSystems) A(`${N} systems is beyond the published maximum of ${swarmx.v.maxSystems}`);
-  if (memoryxBytes > memoryxCapacityBytes) A(`MemoryX: the model needs ${tb(memoryxBytes)}, more than the largest MemoryX (${memoryx.v.maxCapacityTB} TB)`);
 
   const result: Estimate = {
     kind: 'cs2',
@@ -450,16 +332,5 @@ export function waferFitOf(model: PerfModel, specs: Specs = defaultSpecs()): Waf
 }
 
 export type { BytesPerParam };
+export { fmt } from './units.js';
 
-export function fmt(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return x.toExponential(3).replace(/\.?0+e/, 'e');
-  return Number(x.toPrecision(4)).toString();
-}
-function gb(bytes: number): string {
-  return `${fmt(bytes / 1e9)} GB`;
-}
-function tb(bytes: number): string {
-  return `${fmt(bytes / 1e12)} TB`;
-}

@@ -1,6 +1,7 @@
 // Human-readable text for estimates and the claims table (the CLI prints these without --json).
 import type { Claims } from './claims.js';
-import { fmt, type Estimate } from './estimate.js';
+import type { Estimate } from './estimate.js';
+import { fmt } from './units.js';
 import type { GpuEstimate } from './gpu.js';
 
 const pct = (x: number) => `${fmt(100 * x)} %`;

@@ -4,7 +4,7 @@
 //
 // Legend: P = parameters, D = training tokens, L = layers, d = d_model, T = context tokens.
 import { ValidationError, requireInt, requireNumber } from '../errors.js';
-import { fmt } from './estimate.js';
+import { fmt } from './units.js';
 import type { PerfModel } from './models.js';
 import { cite, defaultSpecs, type Specs } from './specs.js';
 

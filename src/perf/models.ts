@@ -25,6 +25,8 @@ export interface PerfModel {
   trainTokens?: number;
   /** GPT shape (for attention FLOP conventions and reports), when it is one. */
   gpt?: GptShape;
+  /** The attention FLOP convention the layers were built with. */
+  attention?: 'causal' | 'full';
   nominalParams?: number;
   /** The training FLOP the source publishes (GPT-3 Table D.1), for checks. */
   publishedTrainFlop?: number;
@@ -82,7 +84,7 @@ export function gptModelFromSpec(raw: unknown, file: string, attention: 'causal'
   const layers = gptLayers(shape, attention);
   return {
     name: o.name, title: typeof o.title === 'string' ? o.title : o.name, origin: file, layers, params: countParams(layers),
-    contextTokens: shape.contextTokens, batchTokens: v.batchTokens as number, trainTokens: v.trainTokens as number, gpt: shape,
+    contextTokens: shape.contextTokens, batchTokens: v.batchTokens as number, trainTokens: v.trainTokens as number, gpt: shape, attention,
     nominalParams: v.nominalParams as number | undefined, publishedTrainFlop: v.publishedTrainFlop as number | undefined, figures,
   };
 }
@@ -108,7 +110,7 @@ export function gptModelFromHfConfig(raw: unknown, file: string, attention: 'cau
   if (d % shape.nHead !== 0) throw new ValidationError(at('n_head'), shape.nHead, `expected a divisor of n_embd (${d})`);
   const layers = gptLayers(shape, attention);
   const name = typeof o._name_or_path === 'string' && o._name_or_path ? o._name_or_path : basename(file, '.json');
-  return { name, title: `${name} (Hugging Face config)`, origin: file, layers, params: countParams(layers), contextTokens: shape.contextTokens, gpt: shape };
+  return { name, title: `${name} (Hugging Face config)`, origin: file, layers, params: countParams(layers), contextTokens: shape.contextTokens, gpt: shape, attention };
 }
 
 /**

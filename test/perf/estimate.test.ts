@@ -165,6 +165,15 @@ describe('GPT-3 on 1..192 CS-2', () => {
     }
   });
 
+  it("attention 'full' adds 6·L·T·d FLOP per token to the model FLOP and says so", () => {
+    const causal = estimate(preset('gpt3-xl'), { systems: 8 });
+    const full = estimate(preset('gpt3-xl', 'full'), { systems: 8 });
+    expect(Math.abs((full.modelFlop - causal.modelFlop) / (6 * 24 * 2048 * 2048 * 300e9) - 1)).toBeLessThan(1e-12);
+    expect(full.assumptions.some((a) => /4·T·d forward/.test(a))).toBe(true);
+    expect(causal.assumptions.some((a) => /2·T·d forward \(causal/.test(a))).toBe(true);
+    expect(full.trainFlop).toBe(causal.trainFlop);
+  });
+
   it('per-layer detail lists every layer with its bound', () => {
     const e = estimate(preset('gpt3-small'), { systems: 1, detail: true });
     expect(e.layers?.length).toBe(preset('gpt3-small').layers.length);

@@ -1,0 +1,107 @@
+// The estimate's options and result, as types (the arithmetic is in estimate.ts).
+import type { Optimizer, Precision } from './capacity.js';
+import type { EfficiencyFn } from './efficiency.js';
+import type { SwarmxTree } from './swarmx.js';
+
+export type Recompute = 'auto' | 'none' | 'full' | 'cached';
+export const RECOMPUTE: readonly Recompute[] = ['auto', 'none', 'full', 'cached'];
+export type Bound = 'compute' | 'stream' | 'reduce' | 'update';
+
+export interface EstimateOptions {
+  /** CS-2 systems (data parallel), >= 1. */
+  systems: number;
+  /** Unstructured sparsity of the sparsifiable weights (the transformer blocks' linears), in [0, 1). Default 0. */
+  sparsity?: number;
+  /** Training tokens (default: the model's). */
+  trainTokens?: number;
+  /** Tokens per optimizer step over all systems (default: the model's). */
+  batchTokens?: number;
+  /** Compute efficiency: a number in (0, 1] or a function of (layer shape, sparsity). Default: the CS-2 spec's computeEfficiency. */
+  efficiency?: number | EfficiencyFn;
+  /**
+   * Activation recomputation: 'auto' (the faster of none / full that fits), 'none', 'full' (each block's
+   * forward redone before its backward, its weights streamed a third time), 'cached' (like full, but the
+   * block's weights stay on the wafer from the recomputed forward to its backward: two weight passes, less
+   * SRAM for activations — a what-if beyond the article's "weights never stay on the wafer"). Default 'auto'.
+   */
+  recompute?: Recompute;
+  /** MemoryX state: 'mixed' (FP16 + FP32 master) or 'fp32'. Default 'mixed'. */
+  precision?: Precision;
+  /** Optimizer whose state MemoryX keeps. Default 'adam'. */
+  optimizer?: Optimizer;
+  /** Bytes per streamed weight value / gradient value / sparse index. Defaults 2 / 2 / 2 (4 / 4 / 2 with precision 'fp32'). */
+  weightBytes?: number;
+  gradBytes?: number;
+  sparseIndexBytes?: number;
+  /** Include one row per layer (a larger result; off for sweeps). */
+  detail?: boolean;
+}
+
+export interface LayerRow {
+  name: string;
+  kind: string;
+  sparsity: number;
+  streamBytes: number;
+  gradBytes: number;
+  streamSeconds: number;
+  forwardSeconds: number;
+  backwardSeconds: number;
+  gradSeconds: number;
+  bound: Bound;
+}
+
+export interface Estimate {
+  kind: 'cs2';
+  model: string;
+  title: string;
+  systems: number;
+  sparsity: number;
+  params: number;
+  /** Non-zero parameters (= params when dense). */
+  paramsNonzero: number;
+  trainTokens: number;
+  batchTokens: number;
+  tokensPerSystem: number;
+  microBatches: number;
+  microBatchTokens: number;
+  recompute: boolean;
+  recomputeMode: 'none' | 'full' | 'cached';
+  /** 6 · P · D, the GPT-3 Table D.1 convention (dense, attention ignored). */
+  trainFlop: number;
+  /** Dense model FLOP including attention (what a dense machine does, no recomputation). */
+  modelFlop: number;
+  /** FLOP the CS-2s execute: non-zeros only, including recomputation. */
+  executedFlop: number;
+  steps: number;
+  stepSeconds: number;
+  trainSeconds: number;
+  trainDays: number;
+  tokensPerSecond: number;
+  /** Useful FLOP (non-zeros, no recomputation) per second / (N × peak). */
+  utilization: number;
+  /** Dense model FLOP per second / (N × peak): above 1 means sparsity beat dense peak. */
+  denseEquivalentUtilization: number;
+  bound: Bound;
+  /** Busy seconds per step of each resource, divided by the step time. */
+  boundShares: Record<Bound, number>;
+  /** Layers bound by each resource (forward includes recomputed forwards). */
+  layerBounds: { forward: { compute: number; stream: number }; backward: { compute: number; stream: number; reduce: number } };
+  /** Weights in: bandwidth (GB/s) and bytes per pass and per step on one system. */
+  stream: { GBps: number; bytesPerPass: number; bytesPerStep: number };
+  swarmx: SwarmxTree & { reduceBytesPerStep: number };
+  update: { bytesPerStep: number; seconds: number; exposedSeconds: number };
+  memoryxBytes: number;
+  memoryxBytesPerParam: number;
+  memoryxCapacityBytes: number;
+  memoryxFits: boolean;
+  /** Fits the smallest MemoryX configuration (minCapacityTB, 4 TB); larger ones add flash capacity. */
+  memoryxFitsSmallest: boolean;
+  waferBytesPerSystem: number;
+  waferCapacityBytes: number;
+  waferTokensFit: { noRecompute: number; recompute: number; recomputeCached: number };
+  energyKWh: number;
+  costUSD: number | null;
+  assumptions: string[];
+  layers?: LayerRow[];
+}
+
