@@ -132,8 +132,9 @@ export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<SweepS
   const t1 = performance.now();
   try {
     if (todo.length > 0) {
-      pool = new Piscina<WorkerTask, WorkerReply>({ filename: distModule('sweep/worker'), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
-      await schedule(pool, spec, todo, workers, target, maxBatch, write, summary, o);
+      const threads = Math.min(workers, todo.length); // no idle threads for a handful of runs
+      pool = new Piscina<WorkerTask, WorkerReply>({ filename: distModule('sweep/worker'), minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+      await schedule(pool, spec, todo, threads, target, maxBatch, write, summary, o);
     }
   } finally {
     appender.close();
