@@ -9,7 +9,7 @@ interface EstimateCliOptions extends CommonOptions {
   sparsity?: number;
   tokens?: number;
   batchTokens?: number;
-  spec: string[];
+  spec?: string[];
   gpu?: string;
   devices?: number;
   efficiency?: number | { rows: number; cols: number };
@@ -60,13 +60,13 @@ function parseSparsity(value: string): number {
 export function register(program: Command): void {
   const cmd = program
     .command('estimate')
-    .description('time, bounds and capacity of training a model on N CS-2 with MemoryX and SwarmX (dense or sparse),\nor on GPUs with --gpu; every assumption is printed with the result')
+    .description('time, bounds and capacity of training a model on N CS-2 with MemoryX and SwarmX (dense or sparse), or on GPUs with --gpu; every assumption is printed with the result')
     .addOption(option('--model <name|file>', 'a preset (gpt3-small .. gpt3-175b, gpt-1t, gpt-120t), a preset-format JSON, a Hugging Face GPT-2 config.json, or a training-engine model description'))
     .addOption(option('--systems <n>', 'CS-2 systems (data parallel)', parseInteger('--systems', 1)))
     .addOption(option('--sparsity <s>', 'unstructured sparsity of the transformer blocks\' weights, in [0, 1)', parseSparsity))
     .addOption(option('--tokens <t>', 'training tokens (default: the preset\'s), e.g. 300B', parseCount('--tokens')))
     .addOption(option('--batch-tokens <b>', 'tokens per optimizer step over all systems (default: the preset\'s), e.g. 3.2M', parseCount('--batch-tokens')))
-    .addOption(option('--spec <file>', 'a hardware spec JSON replacing (or with "base", amending) a built-in one; repeatable', collect, [] as string[]))
+    .addOption(option('--spec <file>', 'a hardware spec JSON replacing (or with "base", amending) a built-in one; repeatable', collect))
     .addOption(option('--gpu <id>', 'estimate on GPUs instead: v100, a100, h100, h200 (or an id from --spec)'))
     .addOption(option('--devices <n>', 'GPUs, with --gpu', parseInteger('--devices', 1)))
     .addOption(option('--efficiency <e>', 'compute efficiency in (0, 1] (CS-2 default: the spec\'s, peak; GPU default: the spec\'s), or "fabric[:RxC]": per layer from the fabric simulator\'s closed-form model on an R x C mesh (default 922x922, a WSE-2\'s cores)', parseEfficiency))
@@ -98,7 +98,7 @@ export function register(program: Command): void {
       efficiency = fabricEfficiencyFn({ rows: opts.efficiency.rows, cols: opts.efficiency.cols, mode: 'model' });
     } else efficiency = opts.efficiency;
     const r = runEstimate({
-      model: opts.model, systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec,
+      model: opts.model, systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec ?? [],
       gpu: opts.gpu, devices: opts.gpu !== undefined ? opts.devices ?? 1 : undefined, efficiency, recompute: opts.recompute,
       precision: opts.precision, optimizer: opts.optimizer, attention: opts.attention, detail: opts.detail,
     });
