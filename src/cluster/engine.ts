@@ -202,13 +202,25 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
   let startStep = 0;
   const loss: number[] = [];
   if (t.resume) {
-    const c = loadCheckpoint(t.resume);
-    if (c.model !== fingerprint) throw new CheckpointError(`checkpoint ${t.resume}: written for a different model (fingerprint ${c.model}, this model ${fingerprint})`);
+    let c;
+    try {
+      c = loadCheckpoint(t.resume);
+      if (c.model !== fingerprint) throw new CheckpointError(`checkpoint ${t.resume}: written for a different model (fingerprint ${c.model}, this model ${fingerprint})`);
+    } catch (e) {
+      mx.close();
+      throw e;
+    }
     const r = c.rng as { seed?: number; shuffle?: boolean; batch?: number };
     if (r.seed !== seed || r.shuffle !== (t.shuffle ?? false) || r.batch !== B) {
+      mx.close();
       throw new CheckpointError(`checkpoint ${t.resume}: its data order (seed ${r.seed}, shuffle ${r.shuffle}, batch ${r.batch}) differs from this run's (seed ${seed}, shuffle ${t.shuffle ?? false}, batch ${B})`);
     }
-    mx.restore(c.memoryx);
+    try {
+      mx.restore(c.memoryx);
+    } catch (e) {
+      mx.close();
+      throw e;
+    }
     startStep = c.step;
     const prev = (c.extra?.loss as number[] | undefined) ?? [];
     loss.push(...prev);
