@@ -4,7 +4,7 @@ import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { createProgress } from './progress.js';
-import { emit, option, parseInteger, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { emit, option, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 
 interface SweepCliOptions extends CommonOptions {
   workers?: number;
@@ -12,6 +12,7 @@ interface SweepCliOptions extends CommonOptions {
   csv?: string;
   retryFailed?: boolean;
   dryRun?: boolean;
+  timeout?: number;
 }
 
 /** Default results file: the sweep file's name with .results.jsonl, in the current directory. */
@@ -27,12 +28,13 @@ export function register(program: Command): void {
     .addOption(option('--workers <n>', 'worker threads (default: one per core)', parseInteger('--workers', 1, 1024)))
     .addOption(option('--out <results.jsonl>', 'results file, appended to (default: <file name>.results.jsonl)'))
     .addOption(option('--csv <file>', 'also write all results flattened to CSV'))
+    .addOption(option('--timeout <seconds>', 'stop a run that takes longer and record a TimeoutError', parseNumber('--timeout', 0.001, 1e7)))
     .option('--retry-failed', 'also rerun configurations whose recorded result is an error')
     .option('--dry-run', 'check the file and count the runs, run nothing');
   withCommonOptions(cmd);
   withExamples(cmd, [
     'weightstream sweep examples/sweeps/estimate-scaling.yaml --out scaling.jsonl --csv scaling.csv',
-    'weightstream sweep examples/sweeps/fabric-sparsity.yaml --workers 2',
+    'weightstream sweep examples/sweeps/fabric-sparsity.yaml --workers 2 --timeout 600',
     'weightstream sweep my-sweep.json --dry-run --json',
     'weightstream sweep my-sweep.yaml --out runs.jsonl   # run again after a crash: only the missing runs run',
   ]);
@@ -59,7 +61,7 @@ export function register(program: Command): void {
     process.on('SIGTERM', onSignal);
     try {
       const summary = await runSweep(spec, {
-        out, workers: opts.workers, csv: opts.csv, retryFailed: opts.retryFailed, signal: ac.signal,
+        out, workers: opts.workers, csv: opts.csv, retryFailed: opts.retryFailed, signal: ac.signal, timeoutSeconds: opts.timeout,
         onProgress: (done, total, failed) => {
           progress ??= createProgress({ label: 'sweep', total, quiet: opts.quiet, unit: 'runs' });
           progress.update(done, failed ? `(${failed} failed)` : '');

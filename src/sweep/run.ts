@@ -33,6 +33,12 @@ export interface SweepOptions {
   onProgress?: (done: number, total: number, failed: number) => void;
   /** Stops scheduling new runs; the runs in flight finish and are written. */
   signal?: AbortSignal;
+  /**
+   * Longest a run may take, in seconds: a run still going is stopped (its worker thread is ended) and
+   * recorded as a TimeoutError. With a timeout, one task per worker is in flight (so a task's clock
+   * starts when it starts running, not while it waits in the queue).
+   */
+  timeoutSeconds?: number;
   /** fsync the results file at most this often (default 1 s) and at the end. */
   fsyncSeconds?: number;
   /** Seconds of work one task should carry (default 0.05). */
@@ -106,6 +112,7 @@ export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<SweepS
   const t0 = performance.now();
   const workers = o.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1) throw new ValidationError('workers', workers, 'expected a positive integer');
+  if (o.timeoutSeconds !== undefined && !(o.timeoutSeconds > 0 && Number.isFinite(o.timeoutSeconds))) throw new ValidationError('timeoutSeconds', o.timeoutSeconds, 'expected a number of seconds > 0');
   const target = o.targetBatchSeconds ?? 0.05;
   const maxBatch = o.maxBatch ?? 1024;
 
@@ -147,7 +154,7 @@ export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<SweepS
   return summary;
 }
 
-/** Keeps 2 tasks per worker in flight until every run is written (or the signal stops new ones). */
+/** Keeps 2 tasks per worker (1 with a timeout) in flight until every run is written (or the signal stops new ones). */
 function schedule(
   pool: Piscina<WorkerTask, WorkerReply>, spec: SweepSpec, todo: Run[], workers: number, target: number, maxBatch: number,
   write: (run: Run, out: WorkerReply[number]) => void, summary: SweepSummary, o: SweepOptions,
@@ -157,6 +164,7 @@ function schedule(
   let secondsPerRun = NaN; // moving average of measured run times
   const retry: Run[] = []; // runs of a batch whose worker died: rerun one by one
   let fatal: unknown;
+  const perWorker = o.timeoutSeconds ? 1 : 2;
 
   const batchSize = () => {
     if (!Number.isFinite(secondsPerRun)) return 1;
@@ -168,12 +176,14 @@ function schedule(
   return new Promise<void>((resolve, reject) => {
     const finish = () => (fatal ? reject(fatal) : resolve());
     const pump = () => {
-      while (!fatal && !o.signal?.aborted && inFlight < workers * 2 && (retry.length > 0 || next < todo.length)) {
+      while (!fatal && !o.signal?.aborted && inFlight < workers * perWorker && (retry.length > 0 || next < todo.length)) {
         const batch = retry.length > 0 ? [retry.shift()!] : todo.slice(next, (next += batchSize()));
         inFlight++;
         summary.tasks++;
+        const started = new Date().toISOString();
+        const signal = o.timeoutSeconds ? AbortSignal.timeout(o.timeoutSeconds * 1000 * batch.length) : undefined;
         pool
-          .run({ kind: spec.kind, module: spec.module, runs: batch.map((r) => ({ hash: r.hash, config: r.config })) })
+          .run({ kind: spec.kind, module: spec.module, runs: batch.map((r) => ({ hash: r.hash, config: r.config })) }, { signal })
           .then(
             (reply) => {
               reply.forEach((out, i) => write(batch[i], out));
@@ -181,9 +191,13 @@ function schedule(
               secondsPerRun = Number.isFinite(secondsPerRun) ? 0.7 * secondsPerRun + 0.3 * secs : secs;
             },
             (err) => {
-              // The task itself failed (its worker thread died): isolate the culprit by rerunning one by one.
-              if (batch.length > 1) retry.push(...batch);
-              else write(batch[0], { hash: batch[0].hash, error: toRunError(err), timings: { startedAt: new Date().toISOString(), wallSeconds: 0 } });
+              // The task itself failed (its worker thread died, or it ran out of time): isolate the culprit by
+              // rerunning the batch one run per task.
+              if (batch.length > 1) return void retry.push(...batch);
+              const timedOut = signal?.aborted === true;
+              const error = timedOut ? { name: 'TimeoutError', message: `no result within ${o.timeoutSeconds} s: the run was stopped (--timeout)` } : toRunError(err);
+              const wallSeconds = timedOut ? o.timeoutSeconds! : 0;
+              write(batch[0], { hash: batch[0].hash, error, timings: { startedAt: started, wallSeconds } });
             },
           )
           .catch((e) => (fatal ??= e)) // a write failed (disk full ...): stop
