@@ -99,7 +99,7 @@ function timeClaim(id: string, claim: string, model: PerfModel, N: number, targe
   } catch {
     cachedDays = null;
   }
-  const why = `${dense.bound}-bound: ${fmt(dense.tokensPerSystem)} tokens per CS-2 per step in ${dense.microBatches} pass${dense.microBatches > 1 ? 'es' : ''} of ${fmt(dense.microBatchTokens)} (the wafer holds ${fmt(dense.recompute ? dense.waferTokensFit.recompute : dense.waferTokensFit.noRecompute)} with${dense.recompute ? '' : 'out'} recomputation), each streaming ${fmt(dense.stream.bytesPerStep / dense.microBatches / 1e9)} GB of weights at ${fmt(dense.stream.GBps)} GB/s`;
+  const why = `${dense.bound}-bound: ${fmt(dense.tokensPerSystem)} tokens per CS-2 per step in ${dense.microBatches} pass${dense.microBatches > 1 ? 'es' : ''} of ${fmt(dense.microBatchTokens)} (the wafer holds ${fmt(dense.recompute ? dense.waferTokensFit.recompute : dense.waferTokensFit.noRecompute)} with${dense.recompute ? '' : 'out'} recomputation), each streaming ${fmt(dense.stream.bytesPerStep / dense.microBatches / 1e9)} GB of weights at ${fmt(dense.stream.GBps)} GB/s; compute would hide the stream only from ${fmt(dense.balanceTokensPerPass)} tokens per pass`;
   const verdict: Verdict = dense.trainDays <= targetDays ? 'holds' : s === null ? 'does not hold' : 'holds only if';
   const condition =
     verdict === 'holds' ? `dense at the default assumptions: ${fmt(dense.trainDays)} days`

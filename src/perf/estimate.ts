@@ -259,6 +259,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     tokensPerSystem: b,
     microBatches: m,
     microBatchTokens: b / m,
+    balanceTokensPerPass: mb.computeSeconds > 0 ? mb.streamSeconds / (mb.computeSeconds / (b / m)) : Infinity,
     recompute: rec,
     recomputeMode: mode,
     trainFlop: 6 * P * D,

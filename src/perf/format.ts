@@ -26,6 +26,7 @@ export function formatEstimate(e: Estimate): string {
     ['training', `${count(e.trainTokens)} tokens = ${fmt(e.steps)} steps of ${count(e.batchTokens)} tokens`],
     ['train FLOP', `${fmt(e.trainFlop)} (6·P·D); with attention ${fmt(e.modelFlop)}; executed ${fmt(e.executedFlop)}`],
     ['per CS-2 per step', `${fmt(e.tokensPerSystem)} tokens in ${e.microBatches} pass${e.microBatches > 1 ? 'es' : ''} of ${fmt(e.microBatchTokens)} (${e.recomputeMode === 'none' ? 'no recomputation' : e.recomputeMode === 'full' ? 'full recomputation' : 'recomputation, block weights cached on the wafer'})`],
+    ['balance', `compute = weight streaming at ${fmt(e.balanceTokensPerPass)} tokens per pass (${e.microBatchTokens < e.balanceTokensPerPass ? 'below it: stream-bound' : 'at or above it: compute can hide the stream'})`],
     ['step', `${fmt(e.stepSeconds)} s`],
     ['time to train', `${fmt(e.trainDays)} days (${fmt(e.trainSeconds)} s), ${fmt(e.tokensPerSecond)} tokens/s`],
     ['utilization', `${pct(e.utilization)} of peak (useful FLOP); dense-equivalent ${pct(e.denseEquivalentUtilization)}`],

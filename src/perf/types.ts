@@ -64,6 +64,8 @@ export interface Estimate {
   tokensPerSystem: number;
   microBatches: number;
   microBatchTokens: number;
+  /** Tokens per pass at which compute time equals weight-stream time (below: stream-bound); the FACTS.md balance. */
+  balanceTokensPerPass: number;
   recompute: boolean;
   recomputeMode: 'none' | 'full' | 'cached';
   /** 6 · P · D, the GPT-3 Table D.1 convention (dense, attention ignored). */

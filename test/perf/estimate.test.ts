@@ -137,6 +137,10 @@ describe('GPT-3 on 1..192 CS-2', () => {
     expect(e.microBatches).toBe(2);
     expect(e.waferBytesPerSystem).toBeLessThanOrEqual(e.waferCapacityBytes);
     expect(e.swarmx.depth).toBe(4); // ceil(log4 192)
+    // balance: (3 weight passes of P·2 B at 150 GB/s) / (8·P FLOP per token at 7.5 PF) ≈ 37.5 k tokens (FACTS.md: 25-50 k)
+    expect(e.balanceTokensPerPass).toBeGreaterThan(35e3);
+    expect(e.balanceTokensPerPass).toBeLessThan(40e3);
+    expect(e.microBatchTokens).toBeLessThan(e.balanceTokensPerPass);
     expect(e.memoryxFits).toBe(true);
     expect(e.memoryxFitsSmallest).toBe(true); // 3.5 TB <= 4 TB
     expect(estimate(preset('gpt-1t'), { systems: 192 }).memoryxFitsSmallest).toBe(false);
