@@ -82,8 +82,11 @@ export interface FabricResult {
   counters: SimCounters;
   /** R·C·cycles / simulation wall seconds. */
   simCoreCyclesPerSecond: number;
-  /** Seconds of the cycle loop alone. */
+  /** Seconds of the cycle loop alone (wall), and the CPU seconds this process spent in it. */
   simSeconds: number;
+  simCpuSeconds: number;
+  /** R·C·cycles / simulation CPU seconds (steadier than wall time on a shared machine). */
+  simCoreCyclesPerCpuSecond: number;
   /** Seconds of everything (inputs, streams, setup, run, check). */
   wallSeconds: number;
   /** Bytes of the simulator's memory and the largest data of one simulated core. */
@@ -126,8 +129,11 @@ export function runFabric(o: FabricRunOptions): FabricRun {
   const streams = columnStreams(ws, pass, mapping.kStarts, mapping.nStarts);
   const sim = new FabricSim(mapping, machine, streams, { a: pass === 'delta' ? dyt! : xt!, b: dyt }, o.flavor);
   const s0 = performance.now();
+  const c0 = process.cpuUsage();
   sim.run({ onProgress: o.onProgress });
   const simSeconds = (performance.now() - s0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  const simCpuSeconds = (cpu.user + cpu.system) / 1e6;
   const output = sim.output();
   const counters = sim.counters();
 
@@ -209,6 +215,8 @@ export function runFabric(o: FabricRunOptions): FabricRun {
     counters,
     simCoreCyclesPerSecond: simSeconds > 0 ? coreCycles / simSeconds : 0,
     simSeconds,
+    simCpuSeconds,
+    simCoreCyclesPerCpuSecond: simCpuSeconds > 0 ? coreCycles / simCpuSeconds : 0,
     wallSeconds: (performance.now() - t0) / 1000,
     memoryBytes: sim.memoryBytes,
     maxCoreBytes: mapping.maxCoreBytes,
