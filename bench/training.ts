@@ -6,7 +6,7 @@
 //   stream x2   two CS-2 workers (the batch split in two), and more where the machine has the cores
 //   'serial'    the same without prefetch (main-thread streaming, reduce and update not overlapped with
 //               the systems' compute): what the overlap buys in the simulator's own wall time
-// Each configuration runs `reps` times (tinybench iterations); a run's rate is measured in steady state
+// Each configuration runs `reps` times, interleaved in rounds; a run's rate is measured in steady state
 // (from the end of the warm-up steps to the end of the last step, so thread and WASM start-up is not
 // counted) and the table reports medians and ratios measured in this process.
 // Targets (issue 3): stream x1 ≥ 0.85x reference; stream x2 ≥ 1.6x stream x1 (2 cores).
@@ -59,48 +59,66 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-async function measure(config: string, systems: number, run: () => Promise<number>, prefetch = true): Promise<Row> {
-  const rates: number[] = [];
-  const bench = new Bench({ time: 0, iterations: reps, warmupTime: 0, warmupIterations: 0 });
-  bench.add(config, async () => {
-    rates.push(await run());
-  });
-  await bench.run();
-  const r = median(rates);
-  return { config, systems, prefetch, samplesPerSecond: r, stepMs: (1000 * batch) / r, runs: rates };
+interface Config {
+  config: string;
+  systems: number;
+  prefetch: boolean;
+  run: () => Promise<number>;
 }
 
 async function main(): Promise<void> {
   const opts = { steps, batch, optimizer, seed: 1, shuffle: true, evaluate: false };
-  const rows: Row[] = [];
-  // (the reference row has no prefetch to speak of: prefetch = true keeps the field uniform)
   // One Wasm instance for the reference, as a user would keep it between runs.
   const w = new Wasm({ flavor: 'release', initialBytes: 64 << 20 });
-  rows.push(
-    await measure('reference', 0, async () => {
-      const ends: number[] = [];
-      const mark = w.arena.mark();
-      trainReference(model, data, { ...opts, wasm: w, onStep: () => ends.push(performance.now()) });
-      w.arena.release(mark);
-      return steadyRate(ends);
-    }, true),
-  );
-  for (const n of systemsList) {
-    const cluster = await createCluster({ systems: n, flavor: 'release' });
-    try {
-      for (const prefetch of n <= 2 ? [true, false] : [true]) {
-        rows.push(
-          await measure(`stream x${n}${prefetch ? '' : ' serial'}`, n, async () => {
-            const ends: number[] = [];
-            await cluster.train(model, data, { ...opts, prefetch, onStep: () => ends.push(performance.now()) });
-            return steadyRate(ends);
-          }, prefetch),
-        );
-      }
-    } finally {
-      await cluster.close();
+  const configs: Config[] = [
+    {
+      config: 'reference',
+      systems: 0,
+      prefetch: true,
+      run: async () => {
+        const ends: number[] = [];
+        const mark = w.arena.mark();
+        trainReference(model, data, { ...opts, wasm: w, onStep: () => ends.push(performance.now()) });
+        w.arena.release(mark);
+        return steadyRate(ends);
+      },
+    },
+  ];
+  // Idle clusters cost nothing (their threads sleep in Atomics.wait), so all are created up front.
+  const clusters = await Promise.all(systemsList.map((n) => createCluster({ systems: n, flavor: 'release' })));
+  systemsList.forEach((n, i) => {
+    for (const prefetch of n <= 2 ? [true, false] : [true]) {
+      configs.push({
+        config: `stream x${n}${prefetch ? '' : ' serial'}`,
+        systems: n,
+        prefetch,
+        run: async () => {
+          const ends: number[] = [];
+          await clusters[i].train(model, data, { ...opts, prefetch, onStep: () => ends.push(performance.now()) });
+          return steadyRate(ends);
+        },
+      });
+    }
+  });
+  // Rounds: every configuration once per round, in turn, so that the load of a shared (noisy) machine
+  // falls on all of them alike; medians over the rounds. (A run lasts seconds and is timed in steady
+  // state from its own step callbacks, so tinybench's per-iteration timer adds nothing here: each
+  // configuration is one tinybench task of `reps` iterations, interleaved by hand.)
+  const rates = configs.map(() => [] as number[]);
+  for (let round = 0; round < reps; round++) {
+    for (const [i, c] of configs.entries()) {
+      const bench = new Bench({ time: 0, iterations: 1, warmupTime: 0, warmupIterations: 0 });
+      bench.add(c.config, async () => {
+        rates[i].push(await c.run());
+      });
+      await bench.run();
     }
   }
+  await Promise.all(clusters.map((c) => c.close()));
+  const rows: Row[] = configs.map((c, i) => {
+    const r = median(rates[i]);
+    return { config: c.config, systems: c.systems, prefetch: c.prefetch, samplesPerSecond: r, stepMs: (1000 * batch) / r, runs: rates[i] };
+  });
   const ref = rows[0].samplesPerSecond;
   const x1 = rows.find((r) => r.systems === 1 && r.prefetch)!.samplesPerSecond;
   const x2 = rows.find((r) => r.systems === 2 && r.prefetch)!.samplesPerSecond;
