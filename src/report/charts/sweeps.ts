@@ -69,9 +69,22 @@ function collect(inputs: Array<{ file: string; lines: ResultLine[] }>, kind: str
 
 const sourcesOf = (pts: Point[]) => [...new Set(pts.map((p) => p.file))];
 
-/** Sorts series by their label, numbers in labels compared as numbers. */
-function sortSeries(groups: Array<{ label: string; pts: Point[] }>) {
-  return groups.sort((a, b) => a.label.localeCompare(b.label, 'en', { numeric: true }));
+/** Orders two values: numbers as numbers, anything else by its canonical JSON. */
+function compareValues(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? -1 : 1;
+  return canonicalJson(a).localeCompare(canonicalJson(b), 'en', { numeric: true });
+}
+
+/** Sorts series by the values of the fields that tell them apart (in the order of `keys`). */
+function sortSeries<T extends { label: string; pts: Point[] }>(groups: T[], keys: string[]): T[] {
+  return groups.sort((a, b) => {
+    for (const k of keys) {
+      const d = compareValues(a.pts[0].config[k], b.pts[0].config[k]);
+      if (d !== 0) return d;
+    }
+    return a.label.localeCompare(b.label);
+  });
 }
 
 function seriesNote(shown: string[], total: number): string {
@@ -79,7 +92,7 @@ function seriesNote(shown: string[], total: number): string {
 }
 
 /** A measured line per series plus a dashed ideal per series; x and y log scales as asked. */
-function lineSpec(values: object[], x: { title: string; log: boolean; domain?: number[] }, y: { title: string; log: boolean }, idealName: string) {
+function lineSpec(values: object[], x: { title: string; log: boolean; domain?: number[] }, y: { title: string; log: boolean }, idealName: string, series: string[]) {
   return {
     $schema: SCHEMA,
     width: 560,
@@ -88,7 +101,7 @@ function lineSpec(values: object[], x: { title: string; log: boolean; domain?: n
     encoding: {
       x: { field: 'x', type: 'quantitative', title: x.title, scale: { type: x.log ? 'log' : 'linear', nice: false, ...(x.domain ? { domain: x.domain } : {}) } },
       y: { field: 'y', type: 'quantitative', title: y.title, scale: { type: y.log ? 'log' : 'linear' } },
-      color: { field: 'series', type: 'nominal', title: 'series', legend: { labelLimit: 320 } },
+      color: { field: 'series', type: 'nominal', title: 'series', scale: { domain: series }, legend: { labelLimit: 320 } },
       strokeDash: { field: 'line', type: 'nominal', title: 'line', scale: { domain: ['measured', idealName], range: [[1, 0], [5, 4]] }, legend: { symbolType: 'stroke', symbolStrokeWidth: 2, encode: { symbols: { update: { stroke: { value: '#444' } } } } } },
     },
     layer: [
@@ -104,7 +117,7 @@ function scalingChart(points: Point[]): Chart | undefined {
   const groups = seriesBy(cs2, 'systems').filter((g) => new Set(g.map((p) => p.config.systems)).size >= 2);
   if (groups.length === 0) return undefined;
   const keys = varying(groups.flat(), 'systems');
-  const all = sortSeries(groups.map((pts) => ({ label: label(pts[0].config, keys, String(pts[0].result.model ?? 'model')), pts })));
+  const all = sortSeries(groups.map((pts) => ({ label: label(pts[0].config, keys, String(pts[0].result.model ?? 'model')), pts })), keys);
   const shown = pickEvenly(all, MAX_SERIES);
   const values: object[] = [];
   for (const s of shown) {
@@ -123,7 +136,7 @@ function scalingChart(points: Point[]): Chart | undefined {
     caption: 'Solid lines are the model, dashed lines ideal linear scaling (1/N from the smallest cluster): where a solid line leaves its dashed one, more systems stop paying off.',
     notes: seriesNote(shown.map((s) => s.label), all.length),
     sources: sourcesOf(groups.flat()),
-    spec: lineSpec(values, { title: 'CS-2 systems (count, log scale)', log: true }, { title: 'time to train (days, log scale)', log: true }, 'ideal 1/N'),
+    spec: lineSpec(values, { title: 'CS-2 systems (count, log scale)', log: true }, { title: 'time to train (days, log scale)', log: true }, 'ideal 1/N', shown.map((s) => s.label)),
   };
 }
 
@@ -133,7 +146,7 @@ function sparsityChart(estimates: Point[], fabric: Point[]): Chart | undefined {
   const build = (pts: Point[], metric: string, prefix: string, fallback: (p: Point) => string) => {
     const groups = seriesBy(pts, 'sparsity').filter((g) => g.some((p) => (p.config.sparsity ?? 0) === 0) && new Set(g.map((p) => p.config.sparsity ?? 0)).size >= 2);
     const keys = varying(groups.flat(), 'sparsity');
-    const all = sortSeries(groups.map((g) => ({ label: `${prefix}: ${label(g[0].config, keys, fallback(g[0]))}`, pts: g })));
+    const all = sortSeries(groups.map((g) => ({ label: `${prefix}: ${label(g[0].config, keys, fallback(g[0]))}`, pts: g })), keys);
     return { all, shown: pickEvenly(all, Math.ceil(MAX_SERIES / 2)).map((s) => ({ ...s, metric })) };
   };
   const est = build(estimates.filter((p) => p.result.kind === 'cs2' && num(p.result.trainSeconds)), 'trainSeconds', 'at scale', (p) => `${p.result.model}, ${p.result.systems} CS-2`);
@@ -162,7 +175,7 @@ function sparsityChart(estimates: Point[], fabric: Point[]): Chart | undefined {
     caption: 'Each line is dense time (at scale) or dense cycles (fabric) over the sparse one; the dashed curve is the ideal 1/(1-s) of skipping every zero for free: the gap is what zeros still cost.',
     notes: [notes, 'At scale: time to train; fabric: cycles of one layer pass on the simulated mesh.'].filter(Boolean).join(' '),
     sources: sourcesOf(series.flatMap((s) => s.pts)),
-    spec: lineSpec(values, { title: 'weight sparsity s (fraction of zero weights)', log: false, domain: [0, Math.max(0.5, Math.ceil(sMax * 10) / 10)] }, { title: 'speed-up over dense (×, log scale)', log: true }, 'ideal 1/(1-s)'),
+    spec: lineSpec(values, { title: 'weight sparsity s (fraction of zero weights)', log: false, domain: [0, Math.max(0.5, Math.ceil(sMax * 10) / 10)] }, { title: 'speed-up over dense (×, log scale)', log: true }, 'ideal 1/(1-s)', [...series.map((s) => s.label), 'ideal 1/(1-s)']),
   };
 }
 
@@ -172,7 +185,7 @@ function modelSizeChart(points: Point[]): Chart | undefined {
   const groups = seriesBy(usable, 'model').filter((g) => new Set(g.map((p) => p.result.params)).size >= 2);
   if (groups.length === 0) return undefined;
   const keys = varying(groups.flat(), 'model');
-  const all = sortSeries(groups.map((pts) => ({ label: label(pts[0].config, keys, pts[0].result.kind === 'gpu' ? String(pts[0].result.gpuName) : 'CS-2'), pts })));
+  const all = sortSeries(groups.map((pts) => ({ label: label(pts[0].config, keys, pts[0].result.kind === 'gpu' ? String(pts[0].result.gpuName) : 'CS-2'), pts })), ['gpu', ...keys]);
   const shown = pickEvenly(all, MAX_SERIES);
   const values = shown.flatMap((s) =>
     s.pts.map((p) => ({ series: s.label, machine: p.result.kind === 'gpu' ? 'GPU cluster' : 'CS-2 cluster', x: p.result.params, y: p.result.trainDays, model: p.result.model })),
@@ -192,7 +205,7 @@ function modelSizeChart(points: Point[]): Chart | undefined {
       encoding: {
         x: { field: 'x', type: 'quantitative', title: 'model size (parameters, log scale)', scale: { type: 'log', nice: false }, axis: { format: '.0s', labelExpr: "replace(datum.label, 'G', 'B')" } },
         y: { field: 'y', type: 'quantitative', title: 'time to train (days, log scale)', scale: { type: 'log' } },
-        color: { field: 'series', type: 'nominal', title: 'machine', legend: { labelLimit: 320 } },
+        color: { field: 'series', type: 'nominal', title: 'machine', scale: { domain: shown.map((s) => s.label) }, legend: { labelLimit: 320 } },
         strokeDash: { field: 'machine', type: 'nominal', title: 'kind', scale: { domain: ['CS-2 cluster', 'GPU cluster'], range: [[1, 0], [5, 4]] }, legend: { symbolType: 'stroke', symbolStrokeWidth: 2, encode: { symbols: { update: { stroke: { value: '#444' } } } } } },
         order: { field: 'x', type: 'quantitative' },
       },
