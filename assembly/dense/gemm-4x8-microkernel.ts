@@ -11,7 +11,11 @@ export function microkernel4x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usi
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let k = 0; k < kc; k++) {
+  // Loop on the B pointer against its end: one induction variable fewer per k than a counter, which
+  // measured +7% (the loop is bound by instruction dispatch as much as by the two multiply pipes).
+  // Unrolling k by 2 measured 35% slower: Binaryen interleaves the two steps and V8 spills.
+  const bend = bp + <usize>kc * 32;
+  for (; bp < bend; bp += 32) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
     c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
@@ -22,7 +26,6 @@ export function microkernel4x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usi
     a = v128.load32_splat(ap, 12);
     c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
     ap += 16;
-    bp += 32;
   }
   const r1 = c + ldc, r2 = c + 2 * ldc, r3 = c + 3 * ldc;
   if (accumulate) {
