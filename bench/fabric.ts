@@ -103,10 +103,11 @@ function columnImbalance(K: number, N: number, cols: number, sparsity: number, s
 
 async function main() {
   const M = quick ? 32 : 64;
-  // 1. dense speed on a M x M mesh: compute-bound (Ks = 64, Bs = 32), balanced (Ks = Bs = 16),
+  // 1. dense speed on a M x M mesh: compute-bound (Ks = 64, Bs = 64 or 32), balanced (Ks = Bs = 16),
   //    reduction-heavy (Ks = Bs = 8)
   const nOut = quick ? 64 : 256;
   const kinds: Array<[string, number, number, number]> = [
+    ['compute-bound (Ks 64, Bs 64)', 64 * M, 64 * M, nOut / 2],
     ['compute-bound (Ks 64, Bs 32)', 32 * M, 64 * M, nOut],
     ['balanced (Ks 16, Bs 16)', 16 * M, 16 * M, nOut * 2],
     ['reduction-heavy (Ks 8, Bs 8)', 8 * M, 8 * M, nOut * 2],

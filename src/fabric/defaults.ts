@@ -75,3 +75,6 @@ export function fabricMachine(over: Partial<FabricMachine> = {}): FabricMachine 
   requireInt('machine.edgeWaveletsPerCycle', m.edgeWaveletsPerCycle, 0);
   return m;
 }
+
+/** A WSE-2-sized mesh: 850,000 cores (FACTS.md) as 1000 rows x 850 columns (the aspect is assumed). */
+export const WSE2_MESH = { rows: 1000, cols: 850, source: 'FACTS.md: 850,000 cores (AnandTech 16626); 1000 x 850 aspect assumed' } as const;

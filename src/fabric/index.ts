@@ -4,7 +4,7 @@ export { runFabric } from './run.js';
 export type { FabricRunOptions, FabricResult, FabricRun, CycleBreakdown } from './run.js';
 export { fabricEfficiency, fabricModelEfficiency, fabricEfficiencyFn } from './efficiency.js';
 export type { FabricEfficiency, FabricEfficiencyOptions, FabricEfficiencyFnOptions, PerfLayerShape } from './efficiency.js';
-export { FABRIC_DEFAULTS, FABRIC_MACHINE_SOURCES, fabricMachine } from './defaults.js';
+export { FABRIC_DEFAULTS, FABRIC_MACHINE_SOURCES, WSE2_MESH, fabricMachine } from './defaults.js';
 export type { FabricMachine } from './defaults.js';
 export { mapLayer, blockStarts, FABRIC_PASSES } from './mapping.js';
 export type { FabricMapping, FabricPass, LayerShape, MeshShape } from './mapping.js';

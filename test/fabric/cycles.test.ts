@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { CapacityError } from '../../src/errors.js';
 import { FABRIC_DEFAULTS } from '../../src/fabric/defaults.js';
-import { fabricEfficiency, fabricModelEfficiency } from '../../src/fabric/efficiency.js';
+import { fabricEfficiency, fabricEfficiencyFn, fabricModelEfficiency } from '../../src/fabric/efficiency.js';
 import { mapLayer } from '../../src/fabric/mapping.js';
 import { modelCycles } from '../../src/fabric/model.js';
 import { runFabric } from '../../src/fabric/run.js';
@@ -103,5 +103,18 @@ describe('fabric: cycles', () => {
     const sparse = fabricEfficiency(shape, 0.9, mesh);
     expect(sparse.denseEquivalentEfficiency).toBeGreaterThan(sim.denseEquivalentEfficiency * 5);
     expect(sparse.efficiency).toBeLessThan(sim.efficiency);
+  });
+
+  it('fabricEfficiencyFn has the at-scale hook\'s shape: (layer {in, out, tokens}, sparsity) -> (0, 1]', () => {
+    const fn = fabricEfficiencyFn({ rows: 4, cols: 4, mode: 'simulate', flavor: 'release' });
+    const layer = { kind: 'linear', in: 256, out: 64, tokens: 64 };
+    const e = fn(layer, 0.5);
+    expect(e).toBeGreaterThan(0);
+    expect(e).toBeLessThanOrEqual(1);
+    expect(e).toBeCloseTo(fabricEfficiency({ B: 64, K: 256, N: 64 }, 0.5, { rows: 4, cols: 4 }).efficiency, 12);
+    expect(fn.description).toMatch(/4x4 mesh/);
+    const model = fabricEfficiencyFn({ rows: 1000, cols: 850 });
+    const big = model({ kind: 'linear', in: 12288, out: 12288, tokens: 100_000 }, 0);
+    expect(big).toBeCloseTo(fabricModelEfficiency({ B: 100_000, K: 12288, N: 12288 }, 0, { rows: 1000, cols: 850 }).efficiency, 12);
   });
 });
