@@ -14,7 +14,7 @@ import { ValidationError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { distModule } from '../paths.js';
 import { resultsToCsv } from './csv.js';
-import { adapterFor } from './kinds.js';
+import { adapterFor } from './kinds/index.js';
 import { ResultsAppender, readResults, readResultsForResume } from './results.js';
 import { expandSweep, locateField } from './spec.js';
 import type { ResultLine, Run, SweepSpec, WorkerReply, WorkerTask } from './types.js';

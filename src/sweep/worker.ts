@@ -1,7 +1,7 @@
 // The sweep pool's worker (a Piscina worker thread, loaded from dist/ via distModule('sweep/worker')):
 // runs a batch of configurations of one kind one after the other and returns one outcome per run.
 // A run that throws becomes an outcome with its error; the rest of the batch goes on.
-import { adapterFor } from './kinds.js';
+import { adapterFor } from './kinds/index.js';
 import type { RunError, WorkerReply, WorkerTask } from './types.js';
 
 export function toRunError(e: unknown): RunError {

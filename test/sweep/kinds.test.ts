@@ -39,7 +39,7 @@ describe('kind estimate', () => {
     const bad = validateSweep({ kind: 'estimate', base: { model: 'gpt3-xl', systems: 2 }, axes: { recompute: ['auto', 'sometimes'], systems: [1, 2] } });
     await expect(runSweep(bad, { out, workers: 1 })).rejects.toThrow(/^axes\.recompute\[1\]: expected one of auto, none, full[\w, ]*, got "sometimes"$/);
     const typo = validateSweep({ kind: 'estimate', base: { model: 'gpt3-xl', sytems: 2 } });
-    await expect(runSweep(typo, { out, workers: 1 })).rejects.toThrow(/^base\.sytems: unknown field for a estimate run \(expected one of model, /);
+    await expect(runSweep(typo, { out, workers: 1 })).rejects.toThrow(/^base\.sytems: unknown field for an estimate run \(expected one of model, /);
     const model = validateSweep({ kind: 'estimate', base: { systems: 2 }, axes: { model: ['gpt3-xl', 'gpt-4'] } });
     await expect(runSweep(model, { out, workers: 1 })).rejects.toThrow(/^axes\.model\[1\]: expected a preset \(/);
   });

@@ -1,0 +1,30 @@
+// Run kind `module`: a user's JS module exporting run(config) (and optionally validate(config)), as a
+// named export or on its default export; loaded once per thread.
+import { pathToFileURL } from 'node:url';
+import type { Config } from '../types.js';
+import type { KindAdapter } from './common.js';
+
+interface UserModule {
+  run?: (config: Config) => unknown;
+  default?: ((config: Config) => unknown) | { run?: (config: Config) => unknown; validate?: (config: Config) => void };
+  validate?: (config: Config) => void;
+}
+
+const userModules = new Map<string, Promise<KindAdapter>>();
+
+/** The adapter of a user module (loaded once per thread). */
+export function moduleAdapter(file: string): Promise<KindAdapter> {
+  let p = userModules.get(file);
+  if (!p) {
+    p = import(pathToFileURL(file).href).then((m: UserModule) => {
+      const def = m.default;
+      const run = m.run ?? (typeof def === 'function' ? def : def?.run);
+      const validate = m.validate ?? (typeof def === 'object' ? def?.validate : undefined);
+      if (typeof run !== 'function') throw new TypeError(`${file}: expected the module to export a function run(config)`);
+      return { run, validate: validate ?? (() => {}) };
+    });
+    userModules.set(file, p);
+  }
+  return p;
+}
+
