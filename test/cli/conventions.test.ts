@@ -80,6 +80,14 @@ describe('CLI conventions, for every command', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  const withArgs = commands.filter((c) => c.registeredArguments.some((a) => a.required));
+  it.concurrent.each(withArgs.map((c) => [c.name(), c] as const))('%s with a required argument missing: exit 2 naming it', async (name, cmd) => {
+    const r = await cli([name]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(`weightstream: error: missing required argument '${cmd.registeredArguments[0].name()}'`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it.concurrent.each(commands.map((c) => [c.name(), c] as const))('%s --no-such-option: exit 2 naming it', async (name, cmd) => {
     const r = await cli([name, ...placeholders(cmd), '--no-such-option']);
     expect(r.code).toBe(2);
