@@ -95,6 +95,17 @@ describe('timeline chart', () => {
     expect(values.every((v) => v.end >= v.start && v.start >= 0)).toBe(true);
   });
 
+  it('cuts a long trace to its first MAX_BARS events and says how much time is shown', async () => {
+    const { MAX_BARS } = await import('../../src/report/charts/timeline.js');
+    const f = traceFile(dir, 2, 4, 200); // 200 steps × 4 layers × 8 events on the drawn tracks
+    const input = readInput(f);
+    if (input.type !== 'trace') throw new Error('expected a trace');
+    const c = timelineChart(input.events, f)!;
+    const values = (c.spec as { data: { values: unknown[] } }).data.values;
+    expect(values.length).toBe(MAX_BARS);
+    expect(c.notes).toMatch(new RegExp(`Showing the first ${MAX_BARS} of 6400 events \\([\\d.]+ of [\\d.]+ (ms|s)\\)\\.`));
+  });
+
   it('pairs B/E events and names tracks from metadata', () => {
     const bars = traceBars([
       { ph: 'M', name: 'process_name', pid: 7, tid: 0, args: { name: 'Host' } },

@@ -72,6 +72,9 @@ function dedupeTracks(bars: Bar[]): { bars: Bar[]; same: Map<string, string[]> }
   return { bars: bars.filter((b) => keep.has(b.track)), same };
 }
 
+/** Three significant digits, never in exponent form. */
+const short = (x: number) => String(Number(x.toPrecision(3)));
+
 export function timelineChart(events: TraceEventLike[], file: string, id = 'timeline'): Chart | undefined {
   const all = traceBars(events);
   if (all.length === 0) return undefined;
@@ -88,7 +91,7 @@ export function timelineChart(events: TraceEventLike[], file: string, id = 'time
   const lockstep = [...same.entries()].map(([t, others]) => `${others.length} more track${others.length > 1 ? 's' : ''} identical to ${t}`);
   const notes = [
     lockstep.length ? `Not drawn: ${lockstep.join('; ')} (systems in lockstep).` : '',
-    shown.length < unique.length ? `Showing the first ${shown.length} of ${unique.length} events (${((cut - t0) / div).toPrecision(3)} of ${((tEnd - t0) / div).toPrecision(3)} ${unit}).` : '',
+    shown.length < unique.length ? `Showing the first ${shown.length} of ${unique.length} events (${short((cut - t0) / div)} of ${short((tEnd - t0) / div)} ${unit}).` : '',
   ].filter(Boolean);
   return {
     id,
