@@ -78,7 +78,7 @@ function checkAfterKill(file: string, out: string, bytes: Buffer) {
 }
 
 describe('a sweep killed with SIGKILL', () => {
-  it.each([1, 17, 45])('after %i lines of a slow sweep: no finished run lost, no torn line, rerun completes the rest', async (k) => {
+  it.each([1, 30])('after %i lines of a slow sweep: no finished run lost, no torn line, rerun completes the rest', async (k) => {
     const file = sweepFile(`slow-${k}.yaml`, 'base: {sleepMs: 15}\naxes:\n  x: {from: 1, to: 40}\n  y: [1, 2]\n');
     const out = join(dir, `slow-${k}.jsonl`);
     const { bytes } = await runAndKill(file, out, () => completeLines(out) >= k);
