@@ -8,7 +8,7 @@
 //   the other kernels (GEMV, AXPY, nn, optim) on one shape each vs their plain-TS reference.
 // Ratios are baselineMs / medianMs (> 1: faster than the baseline). gflops counts useful FLOP (2·nnz·B for
 // sparse), effGflops dense-equivalent FLOP.
-// Run: npm run build && npm run bench:kernels [-- --quick] [-- --no-python] [-- --no-tfjs]
+// Run: npm run build && npm run bench:kernels [-- --quick] [-- --no-python] [-- --no-tfjs] [-- --only=dense,sparse,other]
 import { cpus } from 'node:os';
 import { Wasm } from '../src/wasm/module.js';
 import { kernelVariants, type KernelVariant, type Shape } from '../src/kernels/registry.js';
@@ -23,6 +23,15 @@ import { lastMinMs, medianMs, naiveJsGemm, python, tfjsMatMul, type NumpyResult,
 const quick = process.argv.includes('--quick');
 const usePython = !process.argv.includes('--no-python');
 const useTfjs = !process.argv.includes('--no-tfjs');
+const SECTIONS = ['dense', 'sparse', 'other'] as const;
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const only = new Set(onlyArg ? onlyArg.slice('--only='.length).split(',') : SECTIONS);
+for (const x of only) {
+  if (!(SECTIONS as readonly string[]).includes(x)) {
+    console.error(`--only: expected a comma list of ${SECTIONS.join(', ')}, got ${JSON.stringify(x)}`);
+    process.exit(2);
+  }
+}
 const TIME_MS = quick ? 150 : 600;
 const DENSE_N = quick ? [256, 512] : [256, 512, 1024];
 /** Sizes at which the slow baselines (naive JS loop, TS reference, naive scalar WASM) run: seconds per call beyond. */
@@ -233,9 +242,9 @@ function targets(): Array<{ target: string; value: number | null; valueFromMin: 
 async function main(): Promise<void> {
   const started = new Date().toISOString();
   const checks: Record<string, number> = {};
-  const numpy = await denseSection(checks);
-  const scipy = await sparseSection();
-  await otherSection();
+  const numpy = only.has('dense') ? await denseSection(checks) : null;
+  const scipy = only.has('sparse') ? await sparseSection() : null;
+  if (only.has('other')) await otherSection();
   printTable();
   const tg = targets();
   console.log('');
@@ -253,16 +262,20 @@ async function main(): Promise<void> {
     machine: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`,
     node: process.version,
     quick,
+    sections: [...only],
     timeMsPerCase: TIME_MS,
     numpy: numpy ? { version: numpy.numpy, blas: numpy.blas, OPENBLAS_CORETYPE: numpy.openblasCoretype ?? 'unset' } : null,
     scipy: scipy?.scipy ?? null,
     targets: tg,
     checks,
   };
-  const out = rootPath('bench', 'results', 'kernels.json');
+  // A full run writes kernels.json; a quick or partial one writes beside it, so it never clobbers the full table.
+  const tag = [quick ? 'quick' : '', onlyArg ? [...only].join('-') : ''].filter(Boolean).join('.');
+  const base = tag ? `kernels.${tag}` : 'kernels';
+  const out = rootPath('bench', 'results', `${base}.json`);
   writeJsonAtomic(out, rows);
-  writeJsonAtomic(rootPath('bench', 'results', 'kernels.meta.json'), meta);
-  console.log(`wrote ${out} (${rows.length} rows) and kernels.meta.json`);
+  writeJsonAtomic(rootPath('bench', 'results', `${base}.meta.json`), meta);
+  console.log(`wrote ${out} (${rows.length} rows) and ${base}.meta.json`);
 }
 
 await main();
