@@ -8,14 +8,16 @@
 // about `targetBatchSeconds` of work (from the measured seconds per run), never more than a fair share
 // of what is left. A slow kind (fabric, train) runs one configuration per task, so a kill loses at most
 // the runs in flight; a fast kind loses at most ~targetBatchSeconds of work per worker.
+import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { Piscina } from 'piscina';
 import { ValidationError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { distModule } from '../paths.js';
 import { resultsToCsv } from './csv.js';
 import { adapterFor } from './kinds/index.js';
-import { ResultsAppender, readResults, readResultsForResume } from './results.js';
+import { ResultsAppender, lockResults, readResults, readResultsForResume } from './results.js';
 import { expandSweep, locateField } from './spec.js';
 import type { ResultLine, Run, SweepSpec, WorkerReply, WorkerTask } from './types.js';
 import { toRunError } from './worker.js';
@@ -118,6 +120,16 @@ export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<SweepS
 
   const runs = expandSweep(spec);
   await validateRuns(spec, runs);
+  mkdirSync(dirname(resolve(o.out)), { recursive: true });
+  const unlock = lockResults(o.out);
+  try {
+    return await runLocked(spec, runs, o, workers, target, maxBatch, t0);
+  } finally {
+    unlock();
+  }
+}
+
+async function runLocked(spec: SweepSpec, runs: Run[], o: SweepOptions, workers: number, target: number, maxBatch: number, t0: number): Promise<SweepSummary> {
   const { lines, truncatedBytes } = readResultsForResume(o.out);
   const todo = pendingRuns(runs, lines, o.retryFailed);
   const summary: SweepSummary = {

@@ -1,7 +1,8 @@
 // Running sweeps in process on the real Piscina pool (dist/src/sweep/worker.js: run `npm run build:ts`
 // first), with a user module as the run kind so that the runs' outcomes are known: every run written
 // once, resume skips what is done, a failing run records its error and the sweep goes on.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -106,5 +107,17 @@ describe('runSweep', () => {
     }
     expect((performance.now() - t0) / 1000).toBeLessThan(20); // the hanging runs were stopped, not waited for
     await expect(runSweep(hang, { out, workers: 1, timeoutSeconds: 0 })).rejects.toThrow('timeoutSeconds: expected a number of seconds > 0, got 0');
+  });
+
+  it('one sweep at a time per results file: a live lock refuses, a stale one (its process gone) is taken over', async () => {
+    const out = join(dir, 'h.jsonl');
+    const s = spec({}, 2);
+    writeFileSync(`${out}.lock`, `${process.ppid}\n`); // a live process holds it
+    await expect(runSweep(s, { out, workers: 1 })).rejects.toThrow(`${out}: another sweep (pid ${process.ppid}) is writing it`);
+    expect(existsSync(out)).toBe(false);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a process that has ended
+    writeFileSync(`${out}.lock`, `${dead}\n`);
+    expect((await runSweep(s, { out, workers: 1 })).ran).toBe(4);
+    expect(existsSync(`${out}.lock`)).toBe(false); // released at the end
   });
 });
