@@ -46,8 +46,12 @@ function exportsOf(w: Wasm): DenseExports {
 /** The raw WASM function for a form and variant (no checks: for benches that already checked once). */
 export function gemmKernel(w: Wasm, form: GemmForm, variant: GemmVariant = 'simd'): GemmFn {
   const e = exportsOf(w);
-  const f = form[0].toUpperCase() + form[1];
-  return variant === 'simd' ? e[`gemm${f}4x8Simd` as 'gemmNn4x8Simd'] : e[`gemm${f}NaiveScalar` as 'gemmNnNaiveScalar'];
+  const simd = variant === 'simd';
+  switch (form) {
+    case 'nn': return simd ? e.gemmNn4x8Simd : e.gemmNnNaiveScalar;
+    case 'nt': return simd ? e.gemmNt4x8Simd : e.gemmNtNaiveScalar;
+    case 'tn': return simd ? e.gemmTn4x8Simd : e.gemmTnNaiveScalar;
+  }
 }
 
 /** C[M,N] (+)= op(A)·op(B) (see the legend above). */
