@@ -28,9 +28,9 @@ export interface PageParts {
 const CSS = `
 body { font: 15px/1.45 Helvetica, Arial, sans-serif; color: #222; margin: 2rem auto; max-width: 980px; padding: 0 1rem; }
 h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { font-size: 1.15rem; margin: 2rem 0 .4rem; }
-.meta, figcaption.sources { color: #666; font-size: .85rem; }
+.meta, .sources { color: #666; font-size: .85rem; margin: .2rem 0; }
 figure { margin: 0 0 1.5rem; } figure svg { max-width: 100%; height: auto; }
-figcaption.caption { font-size: .95rem; margin: .3rem 0; }
+.caption { font-size: .95rem; margin: .3rem 0; }
 table { border-collapse: collapse; font-size: .9rem; margin: .4rem 0 1rem; }
 th, td { border: 1px solid #ddd; padding: .25rem .6rem; text-align: right; } th { background: #f4f4f4; }
 td:first-child, th:first-child { text-align: left; }
@@ -59,8 +59,8 @@ ${p.charts
 <h2>${e(c.title)}</h2>
 <figure class="chart" data-chart="${e(c.id)}">
 ${c.svg}
-<figcaption class="caption">${e(c.caption)}</figcaption>
-<figcaption class="sources">From ${c.sources.map(e).join(', ')}.${c.notes ? ' ' + e(c.notes) : ''}</figcaption>
+<figcaption><p class="caption">${e(c.caption)}</p>
+<p class="sources">From ${c.sources.map(e).join(', ')}.${c.notes ? ' ' + e(c.notes) : ''}</p></figcaption>
 </figure>
 </section>`,
   )

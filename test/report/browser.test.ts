@@ -39,7 +39,7 @@ describe.skipIf(!run)('report in headless Chromium', () => {
     writeFileSync(
       html,
       '<!DOCTYPE html><html><head><title>broken</title></head><body>' +
-        '<figure class="chart" data-chart="empty"><svg width="300" height="100"></svg><figcaption class="caption">nothing</figcaption></figure>' +
+        '<figure class="chart" data-chart="empty"><svg width="300" height="100"></svg><figcaption><p class="caption">nothing</p></figcaption></figure>' +
         '<img src="https://example.com/chart.png"><script>console.error("boom"); notDefined();</script></body></html>',
     );
     const check = checkInBrowser(html, dir);

@@ -56,7 +56,7 @@ document.querySelectorAll('figure.chart').forEach(function(f){var svg=f.querySel
 var g=svg?svg.querySelector('g.role-mark'):null;var b=g?g.getBBox():null;
 out.charts.push({id:f.getAttribute('data-chart'),svg:!!svg,width:r?r.width:0,height:r?r.height:0,
 marks:svg?svg.querySelectorAll('g.role-mark > *').length:0,markBox:b?[b.width,b.height]:null,
-caption:(f.querySelector('figcaption.caption')||{}).textContent||''});});
+caption:(f.querySelector('figcaption .caption')||{}).textContent||''});});
 var pre=document.createElement('pre');pre.id='ws-check';pre.textContent=JSON.stringify(out);document.body.appendChild(pre);});</script>`;
 
 /** Loads `html` (a report.html path) in Chromium twice: as shipped (console + screenshot), and as a checking copy. */
