@@ -32,6 +32,7 @@ export function gemmBlocked4x8(c: usize, a: usize, b: usize, M: i32, N: i32, K: 
   const scratch = getScratchPtr();
   const NC = gemmNC(getScratchBytes());
   assert(NC >= 8, "gemm: scratch too small");
+  if (NC < 8) unreachable(); // release builds too: a trap, never an endless jc loop (the facade checks first)
   const edge = scratch;
   const Ap = scratch + EDGE_BYTES;
   const Bp = Ap + <usize>GEMM_MC * <usize>GEMM_KC * 4;

@@ -18,6 +18,7 @@ export function layerNormBwdSimd(
   assert(F > 0 && B > 0, "layerNormBwd: sizes must be positive");
   const ld = <usize>B * 4;
   assert(ld * 2 <= getScratchBytes(), "layerNormBwd: scratch too small (needs 8·B bytes)");
+  if (ld * 2 > getScratchBytes()) unreachable(); // release builds too: trap rather than write past the scratch
   const s1 = getScratchPtr(), s2 = s1 + ld;
   memory.fill(s1, 0, ld * 2);
   const b4 = B & ~3;
