@@ -8,16 +8,20 @@
 import { exp1, exp4 } from "./simd-math";
 
 const SAT: f32 = 88.0;
+/** Vector constants, loaded with load-splats (see simd-math.ts for why): offsets 0 √(2/π), 4 C3, 8 1, 12 -2, 16 SAT, 20 3·C3, 24 2. */
+@lazy const GELU_TABLE = memory.data<f32>([S2PI, C3, 1, -2, SAT, 3 * C3, 2]);
 
 const S2PI: f32 = 0.7978845608028654; // √(2/π)
 const C3: f32 = 0.044715;
 
 export function geluFwdSimd(y: usize, x: usize, n: i32): void {
   assert(n > 0, "gelu: n must be positive");
-  const one = f32x4.splat(1), m2 = f32x4.splat(-2), s = f32x4.splat(S2PI), c = f32x4.splat(C3), sat = f32x4.splat(SAT);
+  const G = GELU_TABLE;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i * 4;
+    const s = v128.load32_splat(G, 0), c = v128.load32_splat(G, 4), one = v128.load32_splat(G, 8);
+    const m2 = v128.load32_splat(G, 12), sat = v128.load32_splat(G, 16);
     const v = v128.load(x + o);
     const u = f32x4.mul(s, f32x4.add(v, f32x4.mul(c, f32x4.mul(v, f32x4.mul(v, v)))));
     const a = f32x4.mul(m2, u);
@@ -36,10 +40,12 @@ export function geluFwdSimd(y: usize, x: usize, n: i32): void {
 
 export function geluBwdSimd(dx: usize, dy: usize, x: usize, n: i32): void {
   assert(n > 0, "gelu: n must be positive");
-  const one = f32x4.splat(1), two = f32x4.splat(2), m2 = f32x4.splat(-2), s = f32x4.splat(S2PI), c = f32x4.splat(C3), c3 = f32x4.splat(3 * C3), sat = f32x4.splat(SAT);
+  const G = GELU_TABLE;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i * 4;
+    const s = v128.load32_splat(G, 0), c = v128.load32_splat(G, 4), one = v128.load32_splat(G, 8);
+    const m2 = v128.load32_splat(G, 12), sat = v128.load32_splat(G, 16), c3 = v128.load32_splat(G, 20), two = v128.load32_splat(G, 24);
     const v = v128.load(x + o);
     const v2 = f32x4.mul(v, v);
     const a = f32x4.mul(m2, f32x4.mul(s, f32x4.add(v, f32x4.mul(c, f32x4.mul(v, v2)))));

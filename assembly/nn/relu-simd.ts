@@ -7,7 +7,9 @@ export function reluFwdSimd(y: usize, x: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i * 4;
-    v128.store(y + o, f32x4.max(v128.load(x + o), zero));
+    // pmax(0, x) = 0 < x ? x : 0: one maxps, and +0 for -0 and NaN exactly as the reference (f32x4.max
+    // needs a NaN/-0 fix-up sequence in V8).
+    v128.store(y + o, f32x4.pmax(zero, v128.load(x + o)));
   }
   for (; i < n; i++) {
     const o = <usize>i * 4;

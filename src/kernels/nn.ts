@@ -28,6 +28,13 @@ function ex(w: Wasm): NnExports {
   return w.exports as unknown as NnExports;
 }
 
+/** Kernels that keep two floats per sample in the instance's scratch (softmax CE, LayerNorm backward). */
+function checkScratch(w: Wasm, f: string, B: number): void {
+  if (B * 8 > w.scratchBytes) {
+    throw new RangeError(`${f}.B: ${B} samples need ${B * 8} bytes of the instance's scratch, it has ${w.scratchBytes} (WasmOptions.scratchBytes)`);
+  }
+}
+
 /** Elementwise outputs may be their input exactly (in place) but must not partly overlap it. */
 function sameOrDisjoint(out: Range, inputs: Range[]): void {
   checkDisjoint(out, inputs.filter(([, p]) => p !== out[1]));
@@ -96,12 +103,13 @@ export function geluBackward(w: Wasm, dx: number, dy: number, x: number, n: numb
 
 /**
  * Mean softmax cross-entropy over the batch of logits [C,B] with labels i32 [B] in [0,C); writes
- * dlogits [C,B] = (softmax - onehot)/B unless dlogits is 0. Returns the loss.
+ * dlogits [C,B] = (softmax - onehot)/B unless dlogits is 0. Returns the loss. Needs 8·B bytes of scratch.
  */
 export function softmaxCrossEntropy(w: Wasm, dlogits: number, logits: number, labels: number, C: number, B: number): number {
   const f = 'softmaxCrossEntropy';
   size(`${f}.C`, C);
   size(`${f}.B`, B);
+  checkScratch(w, f, B);
   checkPtr(w, `${f}.logits`, logits, C * B * 4);
   checkPtr(w, `${f}.labels`, labels, B * 4);
   if (dlogits !== 0) {
@@ -146,9 +154,7 @@ export function layerNormBackward(
   const f = 'layerNormBackward';
   size(`${f}.F`, F);
   size(`${f}.B`, B);
-  if (B * 8 > w.scratchBytes) {
-    throw new RangeError(`${f}.B: ${B} samples need ${B * 8} bytes of the instance's scratch, it has ${w.scratchBytes} (WasmOptions.scratchBytes)`);
-  }
+  checkScratch(w, f, B);
   const fb = F * B * 4;
   checkPtr(w, `${f}.dx`, dx, fb);
   checkPtr(w, `${f}.dgamma`, dgamma, F * 4);

@@ -190,11 +190,12 @@ describe('nn facade: bad input names the argument', () => {
     w.i32(lab, 8)[5] = 1;
   });
 
-  it('layerNormBackward needs 8·B bytes of scratch', () => {
+  it('layerNormBackward and softmaxCrossEntropy need 8·B bytes of scratch', () => {
     const small = new Wasm({ scratchBytes: 64 });
     const p = small.allocF32(1024);
     expect(() => nn.layerNormBackward(small, p, p + 64, p + 128, p + 192, p + 256, p + 320, p + 384, p + 448, 1, 16)).toThrow(
       /^layerNormBackward\.B: 16 samples need 128 bytes of the instance's scratch, it has 64/,
     );
+    expect(() => nn.softmaxCrossEntropy(small, p, p + 256, p + 512, 2, 16)).toThrow(/^softmaxCrossEntropy\.B: 16 samples need 128 bytes/);
   });
 });
