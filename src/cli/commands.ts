@@ -11,5 +11,6 @@ export const commands: Array<() => Promise<{ register: Register }>> = [
   () => import('./estimate.js'),
   () => import('./claims.js'),
   () => import('./train.js'),
+  () => import('./demo.js'),
   () => import('./fabric.js'),
 ];

@@ -14,7 +14,6 @@ export async function buildProgram(): Promise<Command> {
   const program = new Command('weightstream')
     .description('Simulate wafer-scale weight-streaming training (Cerebras CS-2 + MemoryX + SwarmX):\nfunctional training on simulated systems, the wafer at cycle level, and time/capacity at scale.')
     .version(version(), '-V, --version', 'print the version')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.configureOutput({
     // commander's own usage errors: one line, then our exit code 2.

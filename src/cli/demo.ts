@@ -1,0 +1,154 @@
+// `weightstream demo` (what `npm start` runs): the tour a newcomer should see first, as a script of the
+// real commands, each printed before it runs so it can be copied: train the shipped digits on 4 simulated
+// CS-2 (dense and 90 % sparse), one layer on the cycle-level fabric at several sparsities, the at-scale
+// estimate swept over 1..192 systems, the article's claims table, and an HTML report of all of it.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { rootPath } from '../paths.js';
+import { emit, option, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+
+interface DemoOptions extends CommonOptions {
+  out: string;
+  quick?: boolean;
+}
+
+/** One step of the tour: a weightstream command line, and where its --json output goes (if captured). */
+interface Step {
+  title: string;
+  args: string[];
+  /** Capture stdout as JSON into this file (else the command prints to the terminal). */
+  json?: string;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('demo')
+    .description('the guided tour (npm start): training on 4 simulated CS-2 dense and sparse, the fabric at\nseveral sparsities, GPT-3 on 1..192 CS-2, the claims table, and an HTML report')
+    .addOption(option('--out <dir>', 'where the results and the report go', undefined, 'out/demo'))
+    .option('--quick', 'fewer training steps and a smaller sweep (about a third of the time)');
+  withCommonOptions(cmd);
+  withExamples(cmd, ['weightstream demo', 'weightstream demo --quick --out /tmp/ws-demo', 'npm start']);
+  cmd.action(async (opts: DemoOptions) => {
+    const out = resolve(opts.out);
+    mkdirSync(out, { recursive: true });
+    const say = (s: string) => {
+      if (!opts.quiet && !opts.json) process.stdout.write(s + '\n');
+    };
+    const f = (name: string) => relative(process.cwd(), join(out, name)) || '.'; // shorter command lines to read and copy
+    const steps = tour(f, opts.quick ?? false);
+    const t0 = performance.now();
+    const captured: Record<string, unknown> = {};
+    for (const [i, s] of steps.entries()) {
+      say(`\n[${i + 1}/${steps.length}] ${s.title}\n  $ weightstream ${s.args.map(shellQuote).join(' ')}`);
+      const value = runStep(s, opts);
+      if (s.json) {
+        captured[s.json] = value;
+        writeJsonAtomic(f(s.json), value);
+      }
+    }
+    const summary = summarize(captured, f, steps);
+    say('\n' + summary.text);
+    writeJsonAtomic(f('demo-summary.json'), summary.json);
+    const result = { ...summary.json, outDir: out, wallSeconds: (performance.now() - t0) / 1000 };
+    emit(opts, result, () => `\ndemo done in ${result.wallSeconds.toFixed(0)} s; the report is ${f('report/report.html')}`);
+  });
+}
+
+/** The tour's command lines. */
+function tour(f: (name: string) => string, quick: boolean): Step[] {
+  const trainSteps = quick ? '200' : '600';
+  const train = (sparsity: string) => [
+    'train', '--model', 'wide', '--data', 'digits', '--systems', '4', '--steps', trainSteps, '--batch', '64',
+    '--optimizer', 'adamw', '--lr', '0.003', '--shuffle', '--seed', '1', ...(sparsity === '0' ? [] : ['--sparsity', sparsity]),
+    '--json',
+  ];
+  for (const name of ['fabric.jsonl', 'scaling.jsonl', 'model-size.jsonl']) rmSync(f(name), { force: true });
+  writeFileAtomic(f('fabric-sweep.json'), JSON.stringify(fabricSweep, null, 2));
+  writeFileAtomic(f('scaling-sweep.json'), JSON.stringify(scalingSweep(quick), null, 2));
+  return [
+    { title: 'Train the UCI digits on 4 simulated CS-2, dense (MemoryX streams every layer, SwarmX reduces the gradients)', args: train('0'), json: 'train-dense.json' },
+    { title: 'The same at 90 % unstructured sparsity: only non-zero weights are streamed, reduced and updated', args: train('0.9'), json: 'train-sparse.json' },
+    { title: 'One layer on the cycle-level wafer at several sparsities: dataflow triggers skip zero weights', args: ['sweep', f('fabric-sweep.json'), '--out', f('fabric.jsonl'), '--quiet', '--json'], json: 'fabric-sweep-summary.json' },
+    { title: 'GPT-3 175B on 1..192 CS-2, dense and sparse: the at-scale model', args: ['sweep', f('scaling-sweep.json'), '--out', f('scaling.jsonl'), '--quiet', '--json'], json: 'scaling-sweep-summary.json' },
+    { title: 'Time to train vs model size, CS-2 cluster vs GPU clusters', args: ['sweep', rootPath('examples', 'sweeps', 'model-size.yaml'), '--out', f('model-size.jsonl'), '--quiet', '--json'], json: 'model-size-summary.json' },
+    { title: "The article's claims, checked line by line", args: ['claims'] },
+    {
+      title: 'An HTML report of all of the above (self-contained, charts as SVG)',
+      args: ['report', f('train-dense.json'), f('train-sparse.json'), f('fabric.jsonl'), f('scaling.jsonl'), f('model-size.jsonl'), '--out', f('report'), '--json'],
+      json: 'report-summary.json',
+    },
+  ];
+}
+
+/** A compute-bound layer (B = 64 per row of the mesh) on a 16 x 16 mesh, forward pass. */
+const fabricSweep = {
+  name: 'demo-fabric-sparsity',
+  kind: 'fabric',
+  base: { rows: 16, cols: 16, batch: 256, in: 256, out: 256, pass: 'forward', seed: 1 },
+  axes: { sparsity: [0, 0.5, 0.75, 0.9, 0.95] },
+};
+
+function scalingSweep(quick: boolean) {
+  const systems = quick ? [1, 2, 4, 8, 16, 32, 64, 128, 192] : Array.from({ length: 192 }, (_, i) => i + 1);
+  return { name: 'demo-gpt3-175b-scaling', kind: 'estimate', base: { model: 'gpt3-175b' }, axes: { systems, sparsity: [0, 0.5, 0.75, 0.9] } };
+}
+
+/** Runs one step as a child process of this CLI; returns its parsed --json output when captured. */
+function runStep(s: Step, opts: DemoOptions): unknown {
+  const bin = rootPath('bin', 'weightstream.js');
+  const args = [bin, ...s.args, ...(opts.quiet || opts.json ? ['--quiet'] : [])].filter((a, i, all) => a !== '--quiet' || all.indexOf(a) === i);
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', s.json ? 'pipe' : opts.quiet || opts.json ? 'ignore' : 'inherit', 'inherit'], encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (r.status !== 0) throw new Error(`demo: \`weightstream ${s.args.join(' ')}\` failed with exit code ${r.status}`);
+  if (!s.json) return undefined;
+  return JSON.parse(r.stdout) as unknown;
+}
+
+interface TrainSummary {
+  testAccuracy: number | null;
+  finalLoss: number;
+  bytesStreamed: number;
+  bytesReduced: number;
+  wallSeconds: number;
+  parameters: { master: number; pytorch: number };
+  simulatedStepSeconds?: number;
+}
+
+interface FabricLine {
+  config: { sparsity: number };
+  result?: { cycles: number; maxAbsError: number; sparsity: number };
+}
+
+/** The closing summary: the numbers a newcomer should take away, as text and as JSON. */
+function summarize(captured: Record<string, unknown>, f: (name: string) => string, steps: Step[]) {
+  const dense = captured['train-dense.json'] as TrainSummary;
+  const sparse = captured['train-sparse.json'] as TrainSummary;
+  const fabric = readFileSync(f('fabric.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FabricLine).filter((l) => l.result)
+    .sort((a, b) => a.config.sparsity - b.config.sparsity);
+  const base = fabric.find((l) => l.config.sparsity === 0)?.result?.cycles ?? NaN;
+  const curve = fabric.map((l) => ({ sparsity: l.config.sparsity, cycles: l.result!.cycles, speedup: base / l.result!.cycles, ideal: 1 / (1 - l.config.sparsity), maxAbsError: l.result!.maxAbsError }));
+  const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(2)} %`);
+  const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+  const text = [
+    'Summary',
+    `  digits on 4 CS-2, dense:       test accuracy ${pct(dense.testAccuracy)}, ${dense.parameters.master} weights in MemoryX, streamed ${mb(dense.bytesStreamed)}, reduced ${mb(dense.bytesReduced)}`,
+    `  digits on 4 CS-2, 90 % sparse: test accuracy ${pct(sparse.testAccuracy)}, ${sparse.parameters.master} weights in MemoryX, streamed ${mb(sparse.bytesStreamed)} (${(dense.bytesStreamed / sparse.bytesStreamed).toFixed(1)}x less), reduced ${mb(sparse.bytesReduced)}`,
+    '  fabric, one 256x256 layer, batch 256, 16x16 cores (forward):',
+    ...curve.map((c) => `    sparsity ${c.sparsity.toFixed(2)}: ${c.cycles} cycles, speed-up ${c.speedup.toFixed(2)}x (ideal ${c.ideal.toFixed(1)}x), max |error| ${c.maxAbsError.toExponential(1)}`),
+    `  files in ${f('')}: ${steps.filter((s) => s.json).map((s) => s.json).join(', ')}, fabric.jsonl, scaling.jsonl, model-size.jsonl`,
+  ].join('\n');
+  return {
+    text,
+    json: {
+      train: { dense, sparse },
+      fabric: curve,
+      report: f('report/report.html'),
+    },
+  };
+}
+
+function shellQuote(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
