@@ -35,6 +35,29 @@ async function timeMs_(fn: () => void, timeMs: number, minWarmup: number): Promi
   return { median: r.latency.p50, min: r.latency.min };
 }
 
+/**
+ * Medians (ms) of several functions timed in alternating short rounds (A B A B ...), so that load from
+ * other processes falls on all of them alike: the fair way to take a ratio on a shared machine.
+ */
+export async function interleavedMedians(fns: Array<() => void>, timeMs: number, rounds = 12): Promise<number[]> {
+  for (const fn of fns) for (let i = 0; i < 3; i++) fn(); // warm-up: V8 tiers WASM up after the first calls
+  const samples = fns.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < fns.length; i++) {
+      const bench = new Bench({ time: timeMs / rounds, iterations: 1, warmup: false, retainSamples: true, throws: true });
+      bench.add('task', fns[i]);
+      await bench.run();
+      const res = bench.tasks[0].result;
+      if (res.state !== 'completed') throw new Error(`tinybench: task ended in state ${res.state}`);
+      samples[i].push(...(res.latency.samples ?? []));
+    }
+  }
+  return samples.map((xs) => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  });
+}
+
 /** C[M,N] = A[M,K]·B[K,N], the loop a person writes first (i, j, k; f32 arrays, JS numbers). */
 export function naiveJsGemm(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number): void {
   for (let i = 0; i < M; i++) {

@@ -18,7 +18,7 @@ import { gemmRef } from '../src/ref/dense.js';
 import { compareArrays } from '../src/kernels/compare.js';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
-import { lastMinMs, medianMs, naiveJsGemm, python, tfjsMatMul, type NumpyResult, type ScipyResult } from './kernels-baselines.js';
+import { interleavedMedians, lastMinMs, medianMs, naiveJsGemm, python, tfjsMatMul, type NumpyResult, type ScipyResult } from './kernels-baselines.js';
 
 const quick = process.argv.includes('--quick');
 const usePython = !process.argv.includes('--no-python');
@@ -192,6 +192,49 @@ async function otherSection(): Promise<void> {
   }
 }
 
+interface Paired {
+  target: string;
+  kernelMs: number;
+  baselineMs: number;
+  ratio: number;
+  met: boolean;
+}
+
+/**
+ * The targets that compare two kernels of this process, re-measured in alternating rounds (see
+ * interleavedMedians): on a busy machine these ratios are the fair ones.
+ */
+async function pairedSection(): Promise<Paired[]> {
+  const out: Paired[] = [];
+  const find = (name: string): KernelVariant | undefined => kernelVariants().find((v) => v.name === name);
+  const pair = async (target: string, a: { run(): void }, b: { run(): void }, need: number): Promise<void> => {
+    const [ka, kb] = await interleavedMedians([() => a.run(), () => b.run()], 2 * TIME_MS);
+    out.push({ target, kernelMs: ka, baselineMs: kb, ratio: kb / ka, met: kb / ka >= need });
+  };
+  const gemm = find('gemm-nn-4x8-simd');
+  if (only.has('dense') && gemm && useTfjs) {
+    const tf = await tfjsMatMul();
+    if (tf) {
+      const k = gemm.prepare(w, { M: 512, N: 512, K: 512 }, { seed: 1 });
+      await pair('dense WASM GEMM n=512 >= 1.3x TF.js WASM (interleaved)', k, { run: tf(randomF32(512 * 512, 11), randomF32(512 * 512, 12), 512) }, 1.3);
+      k.dispose();
+    }
+  }
+  const fwd = find('spmm-fwd-axpy-simd');
+  const tn = find('gemm-tn-4x8-simd');
+  if (only.has('sparse') && fwd && tn) {
+    const { B, K, N } = SPARSE;
+    for (const [s, need] of [[0.9, 5], [0.99, 40]] as const) {
+      const d = tn.prepare(w, { M: N, N: B, K }, { seed: 1 });
+      const k = fwd.prepare(w, { ...SPARSE }, { seed: 1, sparsity: s });
+      await pair(`sparse fwd at ${s.toFixed(2)} >= ${need}x dense WASM GEMM (interleaved)`, k, d, need);
+      k.dispose();
+      d.dispose();
+    }
+  }
+  return out;
+}
+
 function fmt(x: number | null, d = 1, suffix = 'x'): string {
   return x === null ? '' : x.toFixed(d) + suffix;
 }
@@ -245,6 +288,7 @@ async function main(): Promise<void> {
   const numpy = only.has('dense') ? await denseSection(checks) : null;
   const scipy = only.has('sparse') ? await sparseSection() : null;
   if (only.has('other')) await otherSection();
+  const paired = await pairedSection();
   printTable();
   const tg = targets();
   console.log('');
@@ -253,6 +297,9 @@ async function main(): Promise<void> {
     const m = x.valueFromMin === null ? '' : ` (from fastest samples: ${x.valueFromMin.toFixed(2)})`;
     const verdict = x.met === null ? (x.value === null ? 'n/a ' : 'info') : x.met ? 'MET ' : 'MISS';
     console.log(`${verdict}  ${x.target}: ${v}${m}`);
+  }
+  for (const p of paired) {
+    console.log(`${p.met ? 'MET ' : 'MISS'}  ${p.target}: ${p.ratio.toFixed(2)} (${p.kernelMs.toFixed(3)} vs ${p.baselineMs.toFixed(3)} ms)`);
   }
   for (const [k, v] of Object.entries(checks)) console.log(`check: ${k} = ${v.toExponential(2)}`);
   const meta = {
@@ -267,6 +314,7 @@ async function main(): Promise<void> {
     numpy: numpy ? { version: numpy.numpy, blas: numpy.blas, OPENBLAS_CORETYPE: numpy.openblasCoretype ?? 'unset' } : null,
     scipy: scipy?.scipy ?? null,
     targets: tg,
+    pairedTargets: paired,
     checks,
   };
   // A full run writes kernels.json; a quick or partial one writes beside it, so it never clobbers the full table.
