@@ -18,7 +18,7 @@ import { distModule } from '../paths.js';
 import { resultsToCsv } from './csv.js';
 import { adapterFor } from './kinds/index.js';
 import { ResultsAppender, lockResults, readResults, readResultsForResume } from './results.js';
-import { expandSweep, locateField } from './spec.js';
+import { expandSweep, locateField, validateSweep } from './spec.js';
 import type { ResultLine, Run, SweepSpec, WorkerReply, WorkerTask } from './types.js';
 import { toRunError } from './worker.js';
 
@@ -110,8 +110,10 @@ export function pendingRuns(runs: Run[], existing: ResultLine[], retryFailed = f
   });
 }
 
-export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<SweepSummary> {
+export async function runSweep(input: SweepSpec | Record<string, unknown>, o: SweepOptions): Promise<SweepSummary> {
   const t0 = performance.now();
+  // A sweep as written in a file (axes as a mapping) is validated here; a validated one is used as is.
+  const spec = Array.isArray((input as SweepSpec).axes) ? (input as SweepSpec) : validateSweep(input);
   const workers = o.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1) throw new ValidationError('workers', workers, 'expected a positive integer');
   if (o.timeoutSeconds !== undefined && !(o.timeoutSeconds > 0 && Number.isFinite(o.timeoutSeconds))) throw new ValidationError('timeoutSeconds', o.timeoutSeconds, 'expected a number of seconds > 0');
