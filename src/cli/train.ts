@@ -26,7 +26,12 @@ interface TrainCliOptions extends CommonOptions {
   fanIn: number;
   dramBytes?: number;
   waferSramBytes?: number;
+  pipeline: 'none' | 'coarse' | 'full';
+  trace?: string;
+  spec?: string[];
 }
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function register(program: Command): void {
   const cmd = program
@@ -51,7 +56,10 @@ export function register(program: Command): void {
     .addOption(option('--resume <file>', 'continue from a checkpoint (bit-identical to an uninterrupted run)'))
     .addOption(option('--fan-in <n>', 'SwarmX reduce-tree fan-in', parseInteger('--fan-in', 2, 64), 4))
     .addOption(option('--dram-bytes <n>', 'MemoryX DRAM budget for weights + optimizer state; layers beyond it live on the flash tier (a file)', parseNumber('--dram-bytes', 0, 1e15)))
-    .addOption(option('--wafer-sram-bytes <n>', 'wafer SRAM per system for activations (default 40e9, the WSE-2)', parseNumber('--wafer-sram-bytes', 1, 1e15)));
+    .addOption(option('--wafer-sram-bytes <n>', 'wafer SRAM per system for activations (default 40e9, the WSE-2)', parseNumber('--wafer-sram-bytes', 1, 1e15)))
+    .addOption(option('--pipeline <mode>', 'pipeline of the simulated timeline: none (serial), coarse (streams and gradients overlap compute), full (updates overlap too); none also runs the simulator without prefetch', parseChoice('--pipeline', ['none', 'coarse', 'full'] as const), 'full'))
+    .addOption(option('--trace <file>', 'write the simulated timeline (first 100 steps) as a Chrome Trace Event JSON file (Perfetto, chrome://tracing)'))
+    .addOption(option('--spec <file>', 'a hardware spec JSON for the simulated durations, replacing (or with "base", amending) a built-in one; repeatable', collect));
   withCommonOptions(cmd);
   withExamples(cmd, [
     'weightstream train --model mlp --data digits --systems 2 --steps 300 --batch 64 --lr 0.01 --optimizer adamw --shuffle',
@@ -59,6 +67,7 @@ export function register(program: Command): void {
     'weightstream train --model model.json --data train.safetensors --init init.safetensors --save trained.safetensors',
     'weightstream train --steps 100 --checkpoint run.ckpt --checkpoint-every 20   # then: --steps 200 --resume run.ckpt',
     'weightstream train --model wide --data digits --dram-bytes 9e6 --systems 2   # 2 of 3 layers live on the flash tier',
+    'weightstream train --model wide --systems 4 --steps 100 --pipeline coarse --trace trace.json --json   # open trace.json in Perfetto',
   ]);
   cmd.action(async (opts: TrainCliOptions) => {
     if (opts.momentum !== undefined && opts.optimizer !== 'sgd') throw new UsageError(`--momentum: only for --optimizer sgd, got --optimizer ${opts.optimizer}`);
@@ -69,6 +78,8 @@ export function register(program: Command): void {
     const { compileModel } = await import('../model/compile.js');
     const { loadWeights, saveWeights } = await import('../io/safetensors.js');
     const { createCluster } = await import('../cluster/engine.js');
+    const { loadSpecs } = await import('../perf/specs.js');
+    const specs = loadSpecs(opts.spec ?? []);
 
     const data = resolveData(opts.data, { seed: opts.seed });
     let spec = resolveModel(opts.model, data.features, data.classes);
@@ -94,6 +105,9 @@ export function register(program: Command): void {
         checkpoint: opts.checkpoint,
         checkpointEvery: opts.checkpointEvery,
         resume: opts.resume,
+        pipeline: opts.pipeline,
+        specs,
+        trace: opts.trace,
         onStep: (step, loss) => progress.update(step + 1, `loss ${loss.toFixed(4)}`),
       });
     } finally {
@@ -125,6 +139,12 @@ export function register(program: Command): void {
       resumedFrom: r.resumedFrom,
       checkpoint: opts.checkpoint ?? null,
       saved: opts.save ?? null,
+      pipeline: r.pipeline,
+      simulatedStepSeconds: r.simulatedStepSeconds,
+      exposedLatencySeconds: r.exposedLatencySeconds,
+      utilization: r.utilization,
+      timeline: r.timeline,
+      trace: r.timeline?.trace ?? null,
     };
     emit(opts, result, () => {
       const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
@@ -135,6 +155,10 @@ export function register(program: Command): void {
         `  parameters ${plan.paramFloats} in MemoryX (${plan.torchParams} dense)${opts.sparsity ? `, sparsity ${opts.sparsity}` : ''}; ${flash ? `${flash} of ${r.memoryx.tiers.length} layers on the flash tier` : 'all layers in DRAM'}`,
         `  streamed ${mb(r.bytesStreamed)} of weights, reduced ${mb(r.bytesReduced)} of gradients (${mb(r.bytesGradientsSent)} sent by the systems), SwarmX fan-in ${r.swarmx.fanIn}`,
         `  ${r.wallSeconds.toFixed(2)} s wall, ${r.samplesPerSecond.toFixed(0)} samples/s${r.retries ? `, ${r.retries} step retries after faults` : ''}`,
+        r.timeline
+          ? `  simulated on the spec'd hardware (pipeline ${r.pipeline}): ${(r.timeline.simulatedStepSeconds * 1e6).toFixed(2)} µs per step, ${(r.timeline.exposedLatencySeconds * 1e6).toFixed(2)} µs of it exposed (not hidden behind compute); busy: ${Object.entries(r.timeline.utilization).map(([k, v]) => `${k} ${(100 * v).toFixed(0)} %`).join(', ')}`
+          : '',
+        r.timeline?.trace ? `  trace ${r.timeline.trace.file} (${r.timeline.trace.steps} steps, ${r.timeline.trace.events} events, ${(r.timeline.trace.bytes / 1e6).toFixed(2)} MB)` : '',
         opts.save ? `  weights saved to ${opts.save}` : '',
         opts.checkpoint ? `  checkpoint ${opts.checkpoint}` : '',
       ].filter(Boolean).join('\n');

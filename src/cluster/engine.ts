@@ -8,7 +8,7 @@
 // Legend: N = systems, L = streamed layers, B = global batch, b_w = samples of system w, P_l = floats of layer l.
 import { Piscina } from 'piscina';
 import { createHash } from 'node:crypto';
-import { ValidationError, requireInt, requireNumber } from '../errors.js';
+import { ValidationError, requireInt, requireNumber, requireOneOf } from '../errors.js';
 import { compileModel } from '../model/compile.js';
 import { initParams, type Params } from '../model/params.js';
 import type { Plan } from '../model/plan.js';
@@ -27,6 +27,12 @@ import { SwarmX } from '../swarmx/swarm.js';
 import { CMD, controlLayout, type FaultInjection, type WorkerInit } from './protocol.js';
 import { Systems, SystemFault } from './systems.js';
 import { layerFlop, nowMs, type StepEvent, type EventKind } from './events.js';
+import { CostRecorder } from './costs.js';
+import { PIPELINE_MODES, schedule, type LayerCost, type PipelineMode, type Resource } from '../timeline/schedule.js';
+import { summarizeSchedule, type TimelineSummary } from '../timeline/summary.js';
+import { toTrace, writeTrace } from '../timeline/trace.js';
+import { hardwareRates } from '../perf/rates.js';
+import { defaultSpecs, type Specs } from '../perf/specs.js';
 
 /** WSE-2 on-chip SRAM: 40 GB (Cerebras WSE-2 announcement; docs FACTS.md). */
 export const WSE2_SRAM_BYTES = 40e9;
@@ -77,6 +83,22 @@ export interface TrainOptions {
    */
   prefetch?: boolean;
   /**
+   * The pipeline of the SIMULATED timeline (issue 6): 'none' (one serial chain), 'coarse' (streams and
+   * gradients overlap compute; updates after the backward, a barrier per step) or 'full' (default: each
+   * layer's update overlaps the rest of the backward and the next forward). It also sets the simulator's
+   * own overlap unless `prefetch` is given: 'none' runs without prefetch, 'coarse' and 'full' with it.
+   * Never changes the numbers.
+   */
+  pipeline?: PipelineMode;
+  /** Hardware specs the simulated durations come from (default: specs/hardware, src/perf/specs.ts). */
+  specs?: Specs;
+  /** CS-2 compute efficiency in (0, 1] for the simulated durations (default: the CS-2 spec's). */
+  efficiency?: number;
+  /** Write the simulated timeline as a Chrome Trace Event file here (atomically). */
+  trace?: string;
+  /** Steps drawn in the trace (default 100; later steps repeat the steady state and are left out). */
+  traceMaxSteps?: number;
+  /**
    * Tests only: after every forward/backward command, overwrite the broadcast slot it read with NaN, so a
    * system that kept (a pointer to) a layer's weights past its command would turn the run into NaN.
    */
@@ -106,6 +128,24 @@ export interface TrainResult {
   swarmx: { fanIn: number; levels: number[]; links: Array<{ link: string; bytesDown: number; bytesUp: number }> };
   waferSramBytesPerSystem: number;
   resumedFrom: number | null;
+  /** The simulated timeline's pipeline mode. */
+  pipeline: PipelineMode;
+  /** Steady-state simulated seconds per step on the spec'd hardware (null when no step ran). */
+  simulatedStepSeconds: number | null;
+  /** Per step: simulated seconds the wafers wait, what the pipeline failed to hide (null when no step ran). */
+  exposedLatencySeconds: number | null;
+  /** Busy fraction of the simulated time per resource (stream, compute, gradOut, reduce, update). */
+  utilization: Record<Resource, number> | null;
+  /** The whole timeline summary with the per-layer costs it was built from (null when no step ran). */
+  timeline: (TimelineSummary & { layers: LayerCost[]; trace: TraceInfo | null }) | null;
+}
+
+/** What --trace wrote. */
+export interface TraceInfo {
+  file: string;
+  steps: number;
+  events: number;
+  bytes: number;
 }
 
 export interface Cluster {
@@ -244,14 +284,31 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
     fault: t.faultInjection ?? null,
   }));
   const sys = new Systems(pool, inits, control);
-  const emit = t.onEvent;
-  const now = () => (emit ? nowMs() : 0);
+  const pipeline = t.pipeline === undefined ? 'full' : requireOneOf('pipeline', t.pipeline, PIPELINE_MODES);
+  const specs = t.specs ?? defaultSpecs();
+  const efficiency = requireNumber('efficiency', t.efficiency ?? specs.cs2.v.computeEfficiency, Number.MIN_VALUE, 1);
+  const traceMaxSteps = requireInt('traceMaxSteps', t.traceMaxSteps ?? 100, 1);
+  const recorder = new CostRecorder(
+    plan.layers.map((_, l) => `L${l}`),
+    N,
+    // MemoryX's update touches the reduced gradient (the update event's bytes), the fp32 weights and S state arrays
+    2 + S,
+    plan.layers.map((_, l) => {
+      const f = layerFlop(plan, l, 1);
+      return f.delta + f.gradient > 0 ? f.delta / (f.delta + f.gradient) : 0;
+    }),
+  );
+  const onEvent = t.onEvent;
+  const emit = (e: StepEvent) => {
+    recorder.add(e);
+    onEvent?.(e);
+  };
+  const now = () => nowMs();
   const ev = (kind: EventKind, step: number, layer: number, t0: number, bytes: number, flop: number) => {
-    if (emit) emit({ step, layer, kind, system: -1, startMs: t0, endMs: nowMs(), bytes, flop });
+    emit({ step, layer, kind, system: -1, startMs: t0, endMs: nowMs(), bytes, flop });
   };
   /** One event per system for the command just done (its own start and end), its share of the FLOP. */
   const evSystems = (kind: EventKind, step: number, layer: number, flopPerSample: number) => {
-    if (!emit) return;
     for (let w = 0; w < N; w++) {
       const [s0, s1] = sys.commandTimes(w);
       emit({ step, layer, kind, system: w, startMs: s0, endMs: s1, bytes: 0, flop: flopPerSample * systemShare(B, N, w).count });
@@ -272,9 +329,11 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
       order.indices(step, idx);
       for (let attempt = 0; ; attempt++) {
         mx.beginStep();
+        recorder.begin();
         try {
           const l = await runStep(step, attempt, idx);
           mx.commitStep();
+          recorder.commit();
           loss.push(l);
           break;
         } catch (e) {
@@ -301,6 +360,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
     const trainSeconds = (performance.now() - wall0) / 1000;
     const evaluate = t.evaluate ?? data.test !== null;
     const testAccuracy = evaluate && data.test ? await evaluateSplit(data.test) : null;
+    const timeline = buildTimeline();
     const wallSeconds = (performance.now() - wall0) / 1000;
     return {
       loss,
@@ -326,6 +386,11 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
       swarmx: { fanIn: o.fanIn, levels: swarm.tree.levelSizes.slice(), links: swarm.links.snapshot() },
       waferSramBytesPerSystem: sys.sramBytes(0),
       resumedFrom: t.resume ? startStep : null,
+      pipeline,
+      simulatedStepSeconds: timeline?.simulatedStepSeconds ?? null,
+      exposedLatencySeconds: timeline?.exposedLatencySeconds ?? null,
+      utilization: timeline?.utilization ?? null,
+      timeline,
     };
   } finally {
     await sys.stop();
@@ -366,7 +431,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
    */
   async function runStep(step: number, attempt: number, indices: Int32Array): Promise<number> {
     const buf = memory.buffer;
-    const pf = t.prefetch !== false;
+    const pf = t.prefetch ?? pipeline !== 'none';
     for (let w = 0; w < N; w++) {
       const { start, count } = systemShare(B, N, w);
       sys.setSamples(w, count);
@@ -410,6 +475,30 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
     return total;
   }
 
+  /** The simulated timeline of the steps run: measured counts → durations (src/perf/rates.ts) → schedule. */
+  function buildTimeline(): TrainResult['timeline'] {
+    const layers = recorder.layerCosts(hardwareRates(specs, N), efficiency);
+    if (!layers) return null;
+    const sched = schedule(layers, recorder.steps, pipeline);
+    let trace: TraceInfo | null = null;
+    if (t.trace) {
+      const drawn = Math.min(recorder.steps, traceMaxSteps);
+      const shown = drawn === recorder.steps ? sched : { ...sched, events: sched.events.filter((e) => e.step < drawn) };
+      const tr = toTrace(shown, layers, N, {
+        pipeline,
+        systems: N,
+        stepsRun: recorder.steps,
+        stepsDrawn: drawn,
+        rule: `the first ${traceMaxSteps} steps are drawn; later ones repeat the steady state`,
+        simulatedStepSeconds: sched.stepSeconds,
+        timeUnit: 'simulated microseconds of the spec\'d hardware',
+      });
+      const bytes = writeTrace(t.trace, tr);
+      trace = { file: t.trace, steps: drawn, events: tr.traceEvents.length, bytes };
+    }
+    return { ...summarizeSchedule(layers, sched), layers, trace };
+  }
+
   function poison(ptr: number): void {
     new Float32Array(memory.buffer, ptr, layout.broadcast.slotBytes / 4).fill(NaN);
   }
@@ -448,4 +537,5 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
 function stripForWorkers(plan: Plan): unknown {
   return JSON.parse(JSON.stringify(plan.spec, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v)));
 }
+
 

@@ -8,10 +8,12 @@ import { CapacityError, ValidationError, requireInt, requireNumber, requireOneOf
 import { bytesPerParam, waferFit, OPTIMIZERS, PRECISIONS, type BytesPerParam, type Optimizer, type Precision, type WaferFit } from './capacity.js';
 import { constantEfficiency, type EfficiencyFn, type LayerShape } from './efficiency.js';
 import type { PerfModel } from './models.js';
+import type { PerfLayer } from './layers.js';
 import { groups, runSchedule, type LayerTimes, type ScheduleResult } from './schedule.js';
 import { estimateAssumptions } from './assumptions.js';
 import { cite, defaultSpecs, type Specs } from './specs.js';
 import { swarmxTree, type SwarmxTree } from './swarmx.js';
+import { computeSeconds, gradOutSeconds, hardwareRates, streamSeconds, updateSeconds, type Rates } from './rates.js';
 import type { Bound, Estimate, EstimateOptions, LayerRow } from './types.js';
 import { RECOMPUTE } from './types.js';
 import { fmt, gb, tb } from './units.js';
@@ -23,8 +25,9 @@ interface Ctx {
   specs: Specs;
   sparsity: number;
   eff: EfficiencyFn;
+  /** Bandwidths, peak and latencies from the specs (the shared conversion, src/perf/rates.ts). */
+  rates: Rates;
   peak: number;
-  bwIn: number;
   bwOut: number;
   wb: number;
   gb: number;
@@ -55,21 +58,33 @@ function check(o: EstimateOptions) {
 
 /** Sparsity that applies to layer i. */
 function layerSparsity(ctx: Ctx, i: number): number {
-  const l = ctx.model.layers[i];
-  return l.fixedSparsity >= 0 ? l.fixedSparsity : l.sparsifiable ? ctx.sparsity : 0;
+  return sparsityOf(ctx.model.layers[i], ctx.sparsity);
+}
+
+/** Sparsity of a layer under the option `sparsity`: its own fixed one, the option's, or 0 (not sparsifiable). */
+export function sparsityOf(l: PerfLayer, sparsity: number): number {
+  return l.fixedSparsity >= 0 ? l.fixedSparsity : l.sparsifiable ? sparsity : 0;
 }
 
 function streamBytes(ctx: Ctx, i: number, s: number): number {
-  const l = ctx.model.layers[i];
-  let m = 0;
-  if (l.matWeights > 0) {
-    const dense = l.matWeights * ctx.wb;
-    m = s > 0 ? Math.min(dense, l.matWeights * (1 - s) * (ctx.wb + ctx.ib) + l.in * ROW_HEADER_BYTES) : dense;
-  }
-  return m + l.vecWeights * ctx.wb;
+  return layerStreamBytes(ctx.model.layers[i], s, ctx.wb, ctx.ib);
 }
 
-function nonzeroParams(l: PerfModel['layers'][number], s: number): number {
+/**
+ * Bytes one pass of a layer's weights streams: dense K·N·wb, or sparse (the weight-stream format) the
+ * non-zeros with their indices plus a count per input row, whichever is smaller; plus the vectors.
+ */
+export function layerStreamBytes(l: PerfLayer, s: number, wb: number, ib: number): number {
+  let m = 0;
+  if (l.matWeights > 0) {
+    const dense = l.matWeights * wb;
+    m = s > 0 ? Math.min(dense, l.matWeights * (1 - s) * (wb + ib) + l.in * ROW_HEADER_BYTES) : dense;
+  }
+  return m + l.vecWeights * wb;
+}
+
+/** Non-zero parameters a layer owns at sparsity s (what MemoryX keeps and updates). */
+export function nonzeroParams(l: PerfLayer, s: number): number {
   return l.params >= l.matWeights ? l.params - l.matWeights * s : l.params;
 }
 
@@ -101,7 +116,7 @@ function fillAndRun(ctx: Ctx, t: LayerTimes, tokens: number, recompute: boolean,
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i];
     const s = layerSparsity(ctx, i);
-    t.stream[i] = streamBytes(ctx, i, s) / ctx.bwIn;
+    t.stream[i] = streamSeconds(ctx.rates, streamBytes(ctx, i, s));
     const scale = l.flopScalesWithWeights ? 1 - s : 1;
     const flopF = l.fwdFlop * scale * tokens;
     const flopB = (l.deltaFlop + l.gradFlop) * scale * tokens;
@@ -109,14 +124,14 @@ function fillAndRun(ctx: Ctx, t: LayerTimes, tokens: number, recompute: boolean,
       const shape: LayerShape = { kind: l.kind, in: l.in, out: l.out, tokens };
       const e = ctx.eff(shape, s);
       if (!(e > 0 && e <= 1)) throw new ValidationError(`efficiency(${l.name})`, e, 'expected the efficiency function to return a number in (0, 1]');
-      t.fwd[i] = flopF / (ctx.peak * e);
-      t.bwd[i] = flopB / (ctx.peak * e);
+      t.fwd[i] = computeSeconds(ctx.rates, flopF, e);
+      t.bwd[i] = computeSeconds(ctx.rates, flopB, e);
     } else {
       t.fwd[i] = 0;
       t.bwd[i] = 0;
     }
-    t.grad[i] = l.gradOut ? ((l.matWeights * (1 - s) + l.vecWeights) * ctx.gb) / ctx.bwOut : 0;
-    t.update[i] = lastUpdate ? (nonzeroParams(l, s) * ctx.updateBpp) / (ctx.specs.memoryx.v.updateGBps * 1e9) : 0;
+    t.grad[i] = l.gradOut ? gradOutSeconds(ctx.rates, (l.matWeights * (1 - s) + l.vecWeights) * ctx.gb) : 0;
+    t.update[i] = lastUpdate ? updateSeconds(ctx.rates, nonzeroParams(l, s) * ctx.updateBpp) : 0;
   }
   return runSchedule(layers, t, recompute, ctx.specs.cs2.v.ioFullDuplex, ctx.tree.latencySeconds, cache);
 }
@@ -139,13 +154,13 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   const effOpt = options.efficiency;
   const eff: EfficiencyFn =
     typeof effOpt === 'function' ? effOpt : constantEfficiency(effOpt ?? cs2.v.computeEfficiency, effOpt === undefined ? `constant ${cs2.v.computeEfficiency} of peak on the non-zero work (CS-2 spec computeEfficiency: ${cite(cs2, 'computeEfficiency')})` : undefined);
-  const lanesGBps = (swarmx.v.portGbps / 8) * swarmx.v.portsPerSystem;
-  const linkGBps = Math.min(cs2.v.ioGBps, memoryx.v.streamGBps, lanesGBps);
+  const rates = hardwareRates(specs, N);
+  const linkGBps = rates.linkGBps;
   const tree = swarmxTree(N, swarmx.v.fanIn, swarmx.v.hopLatencyUs);
   const precision = options.precision ?? 'mixed';
   const optimizer = options.optimizer ?? 'adam';
   const ctx: Ctx = {
-    model, specs, sparsity: S, eff, peak: cs2.v.peakPFLOPs * 1e15, bwIn: linkGBps * 1e9, bwOut: linkGBps * 1e9,
+    model, specs, sparsity: S, eff, rates, peak: rates.peakFlopPerSecond, bwOut: rates.gradBytesPerSecond,
     wb: options.weightBytes ?? (precision === 'fp32' ? 4 : 2), gb: options.gradBytes ?? (precision === 'fp32' ? 4 : 2), ib: options.sparseIndexBytes ?? 2, updateBpp: 0, tree,
   };
 
@@ -202,7 +217,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   let gradBytes = 0;
   let nzParams = 0;
   let sparseIndex = 0;
-  let updateSeconds = 0;
+  let updateSecondsTotal = 0;
   const recomputeGroups = rec ? new Set<number>() : undefined;
   if (recomputeGroups) for (const l of L) if (l.checkpointBytes > 0) recomputeGroups.add(l.block);
   for (let i = 0; i < L.length; i++) {
@@ -220,7 +235,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     const nz = nonzeroParams(l, s);
     nzParams += nz;
     if (s > 0 && l.params >= l.matWeights) sparseIndex += l.matWeights * (1 - s) * ctx.ib;
-    updateSeconds += (nz * bpp.total) / (memoryx.v.updateGBps * 1e9);
+    updateSecondsTotal += updateSeconds(rates, nz * bpp.total);
   }
   bytesStep *= m;
   const P = model.params;
@@ -277,7 +292,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     layerBounds: { forward: mb.forward, backward: mb.backward },
     stream: { GBps: linkGBps, bytesPerPass: bytesPass, bytesPerStep: bytesStep },
     swarmx: { ...tree, reduceBytesPerStep: m * gradBytes },
-    update: { bytesPerStep: nzParams * bpp.total, seconds: updateSeconds, exposedSeconds: mb.exposedSeconds },
+    update: { bytesPerStep: nzParams * bpp.total, seconds: updateSecondsTotal, exposedSeconds: mb.exposedSeconds },
     memoryxBytes,
     memoryxBytesPerParam: bpp.total,
     memoryxCapacityBytes,

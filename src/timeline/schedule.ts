@@ -14,13 +14,21 @@
 //          reduced (overlapping the backward of layers < l), and the next step's forward of layer l (its
 //          weight stream) waits only for update(s,l). Only the update of layer 0 — the last gradient to
 //          arrive — stays exposed, at the iteration boundary.
-// Durations are inputs (seconds of the simulated hardware), computed elsewhere from bytes and FLOP.
+// One exception to "one event at a time": the SwarmX reduce tree is pipelined (it sums the gradients at
+// line rate as they stream through, so the next layer's gradients enter right behind the previous ones);
+// a reduce event lasts the tree's latency after its gradient-out ends but never holds the tree — its
+// line-rate occupancy is the gradient-out time, already on the gradOut resource.
+// Durations are inputs (seconds of the simulated hardware), computed from bytes and FLOP by
+// src/perf/rates.ts (eventSeconds), the same conversion the at-scale model uses.
 import { ValidationError } from '../errors.js';
 
 export type PipelineMode = 'none' | 'coarse' | 'full';
 export const PIPELINE_MODES: readonly PipelineMode[] = ['none', 'coarse', 'full'];
 
 export type EventKind = 'streamFwd' | 'forward' | 'streamBwd' | 'delta' | 'gradient' | 'gradOut' | 'reduce' | 'update';
+
+/** Resources whose events overlap one another (a pipeline of fixed latency): the SwarmX tree. */
+export const PIPELINED: ReadonlySet<Resource> = new Set<Resource>(['reduce']);
 
 /** The resource each kind of event occupies. */
 export const RESOURCE_OF: Record<EventKind, Resource> = {
@@ -64,7 +72,7 @@ export interface Schedule {
   stepEnds: number[];
   /** Steady-state seconds per step: (stepEnds[S-1] - stepEnds[0]) / (S-1), or the makespan when S = 1. */
   stepSeconds: number;
-  /** Busy seconds per resource over the whole schedule. */
+  /** Busy seconds per resource over the whole schedule (a pipelined resource: seconds with work in flight). */
   busy: Record<Resource, number>;
 }
 
@@ -96,6 +104,7 @@ export function schedule(layers: readonly LayerCost[], steps: number, mode: Pipe
   const program = stepProgram(L, mode);
   const free: Record<Resource, number> = { stream: 0, compute: 0, gradOut: 0, reduce: 0, update: 0 };
   const busy: Record<Resource, number> = { stream: 0, compute: 0, gradOut: 0, reduce: 0, update: 0 };
+  const covered: Record<Resource, number> = { stream: 0, compute: 0, gradOut: 0, reduce: 0, update: 0 };
   const events: ScheduledEvent[] = [];
   const stepEnds: number[] = [];
   let prevEnd = 0; // end of the previous event in program order (the serial chain of 'none')
@@ -143,10 +152,13 @@ export function schedule(layers: readonly LayerCost[], steps: number, mode: Pipe
         }
       }
       const resource = RESOURCE_OF[kind];
-      const start = Math.max(free[resource], ...deps);
+      const pipelined = PIPELINED.has(resource);
+      const start = Math.max(pipelined ? 0 : free[resource], ...deps);
       const e = start + layers[l].seconds[kind];
-      free[resource] = e;
-      busy[resource] += e - start;
+      if (!pipelined) free[resource] = e;
+      // busy: the time the resource has work (for a pipelined one, the union of its events' intervals)
+      busy[resource] += Math.max(0, e - Math.max(start, covered[resource]));
+      covered[resource] = Math.max(covered[resource], e);
       end.set(`${kind}:${l}`, e);
       begin.set(`${kind}:${l}`, start);
       events.push({ step: s, layer: l, kind, resource, start, end: e });

@@ -2,7 +2,7 @@
 // per component (MemoryX, SwarmX, each CS-2), 'X' complete events in microseconds of simulated time,
 // named by layer and pass, with bytes and FLOP as arguments.
 import type { EventKind, LayerCost, Schedule } from './schedule.js';
-import { writeJsonAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 export interface TraceEvent {
   name: string;
@@ -64,7 +64,19 @@ export function toTrace(sched: Schedule, layers: readonly LayerCost[], systems: 
   return { traceEvents: ev, displayTimeUnit: 'ms', otherData };
 }
 
-/** Writes a trace file atomically. */
-export function writeTrace(path: string, trace: Trace): void {
-  writeJsonAtomic(path, trace);
+/**
+ * The trace as JSON text, one event per line (compact, yet a line per event for grep and diff).
+ * Returns what writeTrace writes.
+ */
+export function traceJson(trace: Trace): string {
+  const head = { displayTimeUnit: trace.displayTimeUnit, ...(trace.otherData ? { otherData: trace.otherData } : {}) };
+  const lines = trace.traceEvents.map((e) => JSON.stringify(e));
+  return `${JSON.stringify(head).slice(0, -1)},"traceEvents":[\n${lines.join(',\n')}\n]}\n`;
+}
+
+/** Writes a trace file atomically; returns its size in bytes. */
+export function writeTrace(path: string, trace: Trace): number {
+  const text = traceJson(trace);
+  writeFileAtomic(path, text);
+  return Buffer.byteLength(text, 'utf8');
 }
