@@ -91,7 +91,7 @@ export function pipelineLayerCosts(model: PerfModel, o: PipelineEstimateOptions,
   return units.map((u) => ({
     name: u.name,
     seconds: Object.fromEntries(KINDS.map((k) => [k, eventSeconds(rates, k, u.bytes[k], u.flop[k], eff)])) as Record<RateEventKind, number>,
-    bytes: u.bytes,
+    bytes: { streamFwd: u.bytes.streamFwd, streamBwd: u.bytes.streamBwd, gradOut: u.bytes.gradOut, reduce: u.bytes.reduce, update: u.bytes.update },
     flop: { forward: u.flop.forward, delta: u.flop.delta, gradient: u.flop.gradient },
   }));
 }
