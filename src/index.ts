@@ -22,3 +22,8 @@ export { sgdMomentum, adamw, type SgdHyper, type AdamWHyper } from './kernels/op
 export { Rng, mulberry32, randomF32 } from './ref/rng.js';
 export { runFabric, fabricEfficiency, fabricModelEfficiency, fabricEfficiencyFn, fabricMachine, FABRIC_DEFAULTS, FABRIC_MACHINE_SOURCES, mapLayer as mapFabricLayer, modelCycles as fabricModelCycles, writeHeatmap as writeFabricHeatmap, type FabricRunOptions, type FabricResult, type FabricRun, type FabricMachine, type FabricPass, type FabricEfficiency } from './fabric/index.js';
 export { writeReport, buildReport, readInput, renderSvg, ReportInputError, type Report, type ReportOptions, type WrittenReport, type Chart, type ReportInput } from './report/index.js';
+export { schedule, exposedSeconds, PIPELINE_MODES, type PipelineMode, type LayerCost, type Schedule, type ScheduledEvent, type Resource } from './timeline/schedule.js';
+export { summarize, summarizeSchedule, type TimelineSummary } from './timeline/summary.js';
+export { toTrace, writeTrace, traceJson, type Trace, type TraceEvent } from './timeline/trace.js';
+export { hardwareRates, eventSeconds, type Rates } from './perf/rates.js';
+export { pipelineEstimate, pipelineLayerCosts, type PipelineEstimate, type PipelineEstimateOptions } from './perf/pipeline.js';

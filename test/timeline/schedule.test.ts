@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { exposedSeconds, schedule, type LayerCost, type EventKind } from '../../src/timeline/schedule.js';
 import { toTrace } from '../../src/timeline/trace.js';
+import { summarize } from '../../src/timeline/summary.js';
 
 const cost = (name: string, v: number[]): LayerCost => {
   const kinds: EventKind[] = ['streamFwd', 'forward', 'streamBwd', 'delta', 'gradient', 'gradOut', 'reduce', 'update'];
@@ -52,6 +53,22 @@ describe('step schedule', () => {
     // four streams back to back, then layer 0's delta + gradient (2) before its update frees the next stream
     expect(s.stepSeconds).toBeCloseTo(40 + 2, 9);
     expect(s.busy.stream).toBe(4 * 40);
+  });
+
+  it('the SwarmX tree is pipelined: a reduce lasts its latency but the next one enters right behind it', () => {
+    // coarse with a 5 s tree latency: O1[14,15] R1[15,20]; O0[18,19] R0[19,24] (overlaps R1; serialized it
+    // would wait until 20); U1[24,26] U0[26,28]: 28 per step (29 if the tree held one reduction at a time)
+    const slowTree = layers.map((c) => ({ ...c, seconds: { ...c.seconds, reduce: 5 } }));
+    const s = schedule(slowTree, 2, 'coarse');
+    const r0 = s.events.find((e) => e.step === 0 && e.kind === 'reduce' && e.layer === 0)!;
+    expect([r0.start, r0.end]).toEqual([19, 24]);
+    expect(s.stepSeconds).toBe(28);
+    // busy: the union of the reduce intervals, [15, 24] per step
+    expect(s.busy.reduce).toBe(2 * 9);
+    const sum = summarize(slowTree, 2, 'coarse');
+    expect(sum.utilization.reduce).toBeCloseTo(18 / 56, 12);
+    expect(sum.busySecondsPerStep.stream).toBe(6);
+    expect(sum.exposedLatencySeconds).toBe(28 - 17);
   });
 
   it('refuses bad input naming the field', () => {
