@@ -75,6 +75,9 @@ export function fabricInit(p: usize): u32 {
   St.nCurI = 0;
   St.nNextI = 0;
   St.wheelCount = 0;
+  const l1Words = (St.nCores + 31) >>> 5;
+  St.l2Off = <usize>l1Words << 2;
+  St.l2Words = (l1Words + 31) >>> 5;
   St.now = 0;
   St.hops = 0;
   St.rampIn = 0;
@@ -160,14 +163,54 @@ export function fabricRun(maxCycles: u32): u32 {
         schedCore(core, now);
       }
     }
-    // 2. cores
+    // 2. cores, in id order
     St.coreSteps += <u64>St.nCurC;
-    for (let i: u32 = 0; i < St.nCurC; i++) stepCore(load<u32>(St.curC + (<usize>i << 2)));
+    {
+      const bits = St.curC;
+      const l2 = bits + St.l2Off;
+      for (let w2: u32 = 0; w2 < St.l2Words; w2++) {
+        const p2 = l2 + (<usize>w2 << 2);
+        let m2 = load<u32>(p2);
+        if (m2 == 0) continue;
+        store<u32>(p2, 0);
+        while (m2 != 0) {
+          const j = (w2 << 5) + <u32>ctz(m2);
+          m2 &= m2 - 1;
+          const p1 = bits + (<usize>j << 2);
+          let m1 = load<u32>(p1);
+          store<u32>(p1, 0);
+          while (m1 != 0) {
+            stepCore((j << 5) + <u32>ctz(m1));
+            m1 &= m1 - 1;
+          }
+        }
+      }
+    }
     // 3. edge injectors
     St.edgeUsed = 0;
     for (let i: u32 = 0; i < St.nCurI; i++) injectorStep(load<u32>(St.curI + (<usize>i << 2)));
-    // 4. routers (the list may grow while we walk it: cores popping full queues wake their router now)
-    for (let i: u32 = 0; i < St.nCurR; i++) routerStep(load<u32>(St.curR + (<usize>i << 2)));
+    // 4. routers, in id order (the set may have grown during 2: cores popping full queues wake their router)
+    {
+      const bits = St.curR;
+      const l2 = bits + St.l2Off;
+      for (let w2: u32 = 0; w2 < St.l2Words; w2++) {
+        const p2 = l2 + (<usize>w2 << 2);
+        let m2 = load<u32>(p2);
+        if (m2 == 0) continue;
+        store<u32>(p2, 0);
+        while (m2 != 0) {
+          const j = (w2 << 5) + <u32>ctz(m2);
+          m2 &= m2 - 1;
+          const p1 = bits + (<usize>j << 2);
+          let m1 = load<u32>(p1);
+          store<u32>(p1, 0);
+          while (m1 != 0) {
+            routerStep((j << 5) + <u32>ctz(m1));
+            m1 &= m1 - 1;
+          }
+        }
+      }
+    }
     // next cycle
     St.nCurC = 0;
     St.nCurR = 0;

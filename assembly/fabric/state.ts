@@ -13,7 +13,7 @@
 // Node record (bytes):
 //   0   core fields, 16 u32 (F_*)
 //   64  rmask u8 (colors with a non-empty router queue) | 65 rq head u8[8] | 73 rq count u8[8]
-//   81  cq head u8[3] | 84 cq count u8[3] | 88 cmark u32 | 92 rmark u32 | 96 wheel next u32
+//   81  cq head u8[3] | 84 cq count u8[3] | 96 wheel next u32
 //   100 link stamps u32[6] (N E S W RAMP EDGE: cycle + 1 of the last use)
 //   128 per-core cycle counters u32[4]: streaming, computing, reducing, spare
 //   144 routes u8[NC][5] (out-mask per color and input direction)
@@ -32,8 +32,6 @@ export const H_RQHEAD: usize = 65;
 export const H_RQCOUNT: usize = 73;
 export const H_CQHEAD: usize = 81;
 export const H_CQCOUNT: usize = 84;
-export const H_CMARK: usize = 88;
-export const H_RMARK: usize = 92;
 export const H_WNEXT: usize = 96;
 export const H_LINK: usize = 100;
 export const H_CSTATS: usize = 128;
@@ -143,7 +141,7 @@ export class St {
   static sinkPtr: usize = 0;
   static sinkPos: usize = 0;
   static stats: usize = 0;
-  // active lists: cur (this cycle) and next, for cores, routers and edge injectors
+  // active sets: cur (this cycle) and next; bitmaps for cores and routers, lists for edge injectors
   static curC: usize = 0;
   static nextC: usize = 0;
   static nCurC: u32 = 0;
@@ -157,6 +155,9 @@ export class St {
   static nCurI: u32 = 0;
   static nNextI: u32 = 0;
   static wheelCount: u32 = 0;
+  /** Byte offset of the level-2 words in an active-set bitmap, and their count. */
+  static l2Off: usize = 0;
+  static l2Words: u32 = 0;
   static now: u32 = 0;
   static edgeUsed: u32 = 0;
   // counters (flushed to memory by flushStats)
@@ -191,31 +192,36 @@ export class St {
   store<u32>(node(core) + (<usize>f << 2), v);
 }
 
-/** Schedules router r to be stepped in cycle `at` (once). */
+/**
+ * Active sets are two-level bitmaps (bit i = node i; a level-2 bit per 32-node word) so that each phase
+ * visits its nodes in id order, walking the node records sequentially. Sets `i`; true if it was not set.
+ */
+@inline export function setBit(bits: usize, i: u32): bool {
+  const p = bits + (<usize>(i >>> 5) << 2);
+  const w = load<u32>(p);
+  const m: u32 = <u32>1 << (i & 31);
+  if ((w & m) != 0) return false;
+  store<u32>(p, w | m);
+  const q = bits + St.l2Off + (<usize>(i >>> 10) << 2);
+  store<u32>(q, load<u32>(q) | (<u32>1 << ((i >>> 5) & 31)));
+  return true;
+}
+
+/** Schedules router r to be stepped in cycle `at` (now or now + 1; once). */
 @inline export function schedRouter(r: u32, at: u32): void {
-  const m = node(r) + H_RMARK;
-  if (load<u32>(m) == at + 1) return;
-  store<u32>(m, at + 1);
   if (at == St.now) {
-    store<u32>(St.curR + (<usize>St.nCurR << 2), r);
-    St.nCurR++;
+    if (setBit(St.curR, r)) St.nCurR++;
   } else {
-    store<u32>(St.nextR + (<usize>St.nNextR << 2), r);
-    St.nNextR++;
+    if (setBit(St.nextR, r)) St.nNextR++;
   }
 }
 
-/** Schedules core `core` to be stepped in cycle `at` (at = now during the wheel drain, else now + 1). */
+/** Schedules core `core` to be stepped in cycle `at` (now during the wheel drain, else now + 1; once). */
 @inline export function schedCore(core: u32, at: u32): void {
-  const m = node(core) + H_CMARK;
-  if (load<u32>(m) == at + 1) return;
-  store<u32>(m, at + 1);
   if (at == St.now) {
-    store<u32>(St.curC + (<usize>St.nCurC << 2), core);
-    St.nCurC++;
+    if (setBit(St.curC, core)) St.nCurC++;
   } else {
-    store<u32>(St.nextC + (<usize>St.nNextC << 2), core);
-    St.nNextC++;
+    if (setBit(St.nextC, core)) St.nNextC++;
   }
 }
 

@@ -5,6 +5,7 @@
 // Legend: B, K, N = batch, input and output features; Ru x Cu = used rows x columns; Bs = a row's batch
 // slice. Activations are feature-major: Xt [K, B], Yt [N, B], dYt [N, B], dXt [K, B]; g [nnz] is in the
 // weight stream's order.
+import { CapacityError } from '../errors.js';
 import { Wasm, type Flavor } from '../wasm/module.js';
 import type { FabricMachine } from './defaults.js';
 import type { FabricMapping } from './mapping.js';
@@ -111,6 +112,12 @@ export class FabricSim {
       .add('sinks', sinkWords * 4)
       .add('data', this.dataOff[cores] + 16, 64);
     const initial = plan.totalBytes + (1 << 20);
+    if (initial > 4 * 2 ** 30 - (64 << 20)) {
+      throw new CapacityError(
+        `fabric: simulating the ${mapping.pass} pass on ${Ru}x${Cu} mapped cores needs ${initial} bytes of WebAssembly memory ` +
+        `(${node.bytes} bytes of state per node plus data and streams), over its 4 GiB limit: use a smaller mesh or layer`,
+      );
+    }
     this.wasm = new Wasm<FabricExports>({ flavor, module: process.env.FABRIC_WASM_MODULE, initialBytes: initial, maximumBytes: initial + (64 << 20), scratchBytes: 0 });
     const w = this.wasm;
     if (w.exports.fabricConfigSlots() !== CFG_SLOTS) {
