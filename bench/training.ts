@@ -5,12 +5,14 @@
 //   stream x1   createCluster({ systems: 1 }): MemoryX + SwarmX on the main thread, one CS-2 worker
 //   stream x2   two CS-2 workers (the batch split in two), and more where the machine has the cores
 //   'serial'    the same without prefetch (main-thread streaming, reduce and update not overlapped with
-//               the systems' compute): what the overlap buys in the simulator's own wall time
+//               the systems' compute): what the overlap buys in the simulator's own wall time — printed as
+//               "wall time per step with and without prefetch" (issue 6), beside the SIMULATED step time of
+//               the spec'd hardware that the same run reports (src/timeline, pipeline 'full')
 // Each configuration runs `reps` times, interleaved in rounds; a run's rate is measured in steady state
 // (from the end of the warm-up steps to the end of the last step, so thread and WASM start-up is not
 // counted) and the table reports medians and ratios measured in this process.
 // Targets (issue 3): stream x1 ≥ 0.85x reference; stream x2 ≥ 1.6x stream x1 (2 cores).
-// Writes bench/results/training.json atomically. Run: npm run build && node dist/bench/training.js [--quick]
+// Writes bench/results/training.json (--quick: training-quick.json) atomically. Run: npm run build && node dist/bench/training.js [--quick]
 import { availableParallelism, cpus } from 'node:os';
 import { Bench } from 'tinybench';
 import { createCluster } from '../src/cluster/engine.js';
@@ -66,6 +68,8 @@ interface Config {
   run: () => Promise<number>;
 }
 
+let simulatedStepSeconds: number | null = null;
+
 async function main(): Promise<void> {
   const opts = { steps, batch, optimizer, seed: 1, shuffle: true, evaluate: false };
   // One Wasm instance for the reference, as a user would keep it between runs.
@@ -94,7 +98,8 @@ async function main(): Promise<void> {
         prefetch,
         run: async () => {
           const ends: number[] = [];
-          await clusters[i].train(model, data, { ...opts, prefetch, onStep: () => ends.push(performance.now()) });
+          const r = await clusters[i].train(model, data, { ...opts, prefetch, onStep: () => ends.push(performance.now()) });
+          simulatedStepSeconds = r.simulatedStepSeconds;
           return steadyRate(ends);
         },
       });
@@ -144,7 +149,19 @@ async function main(): Promise<void> {
     twoSystemsVsOne: { target: 1.6, measured: x2 / x1, met: x2 / x1 >= 1.6 },
   };
   console.log(`targets: x1/ref = ${targets.oneSystemVsReference.measured.toFixed(2)} (>= 0.85 ${targets.oneSystemVsReference.met ? 'met' : 'NOT met'}), x2/x1 = ${targets.twoSystemsVsOne.measured.toFixed(2)} (>= 1.6 ${targets.twoSystemsVsOne.met ? 'met' : 'NOT met'})`);
-  writeJsonAtomic(rootPath('bench', 'results', 'training.json'), {
+  // Wall time per step of the simulator itself, with and without prefetch (same systems, same run).
+  const prefetch = systemsList
+    .filter((n) => n <= 2)
+    .map((n) => {
+      const on = rows.find((r) => r.systems === n && r.prefetch)!;
+      const off = rows.find((r) => r.systems === n && !r.prefetch)!;
+      return { systems: n, wallMsPerStepWithPrefetch: on.stepMs, wallMsPerStepWithoutPrefetch: off.stepMs, speedup: off.stepMs / on.stepMs };
+    });
+  for (const p of prefetch) {
+    console.log(`wall time per step, x${p.systems}: ${p.wallMsPerStepWithPrefetch.toFixed(1)} ms with prefetch, ${p.wallMsPerStepWithoutPrefetch.toFixed(1)} ms without (prefetch ${p.speedup.toFixed(2)}x)`);
+  }
+  if (simulatedStepSeconds !== null) console.log(`simulated step on the spec'd hardware (pipeline full): ${(simulatedStepSeconds * 1e6).toFixed(1)} µs (the same steps the simulator took the wall time above for)`);
+  writeJsonAtomic(rootPath('bench', 'results', quick ? 'training-quick.json' : 'training.json'), {
     bench: 'training',
     date: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores, node: process.version },
@@ -158,6 +175,8 @@ async function main(): Promise<void> {
     optimizer,
     rows: table,
     targets,
+    prefetch,
+    simulatedStepSeconds,
   });
 }
 
