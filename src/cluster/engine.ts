@@ -207,6 +207,10 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
   const B = requireInt('batch', t.batch, N);
   const optimizer = resolveOptimizer(t.optimizer);
   const seed = requireInt('seed', t.seed ?? 0, 0, 0xffffffff);
+  const pipeline = t.pipeline === undefined ? 'full' : requireOneOf('pipeline', t.pipeline, PIPELINE_MODES);
+  const specs = t.specs ?? defaultSpecs();
+  const efficiency = requireNumber('efficiency', t.efficiency ?? specs.cs2.v.computeEfficiency, Number.MIN_VALUE, 1);
+  const traceMaxSteps = requireInt('traceMaxSteps', t.traceMaxSteps ?? 100, 1);
   if (plan.input !== data.features) throw new ValidationError('data.features', data.features, `expected the model's input width ${plan.input}`);
   if (plan.classes !== data.classes) throw new ValidationError('data.classes', data.classes, `expected the model's ${plan.classes} output classes`);
   const order = new BatchOrder(data.train.n, B, { shuffle: t.shuffle, seed });
@@ -284,10 +288,6 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
     fault: t.faultInjection ?? null,
   }));
   const sys = new Systems(pool, inits, control);
-  const pipeline = t.pipeline === undefined ? 'full' : requireOneOf('pipeline', t.pipeline, PIPELINE_MODES);
-  const specs = t.specs ?? defaultSpecs();
-  const efficiency = requireNumber('efficiency', t.efficiency ?? specs.cs2.v.computeEfficiency, Number.MIN_VALUE, 1);
-  const traceMaxSteps = requireInt('traceMaxSteps', t.traceMaxSteps ?? 100, 1);
   const recorder = new CostRecorder(
     plan.layers.map((_, l) => `L${l}`),
     N,

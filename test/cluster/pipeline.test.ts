@@ -144,6 +144,15 @@ describe('pipelining never changes the numbers', () => {
   });
 });
 
+describe('timeline edge cases', () => {
+  it('no step run: no timeline; a bad pipeline mode is refused naming the option', async () => {
+    const small = { input: 64, layers: [{ type: 'linear', out: 10 }] };
+    const r = await cluster.train(small, data, { steps: 0, batch: 4, optimizer: { kind: 'sgd', lr: 0.1 }, evaluate: false });
+    expect([r.timeline, r.simulatedStepSeconds, r.exposedLatencySeconds, r.utilization]).toEqual([null, null, null, null]);
+    await expect(cluster.train(small, data, { steps: 1, batch: 4, optimizer: { kind: 'sgd', lr: 0.1 }, pipeline: 'fast' as never })).rejects.toThrow(/^pipeline: expected one of none, coarse, full, got "fast"/);
+  });
+});
+
 describe('weightstream train --trace', () => {
   it('writes a Chrome Trace Event file: one track per system, MemoryX and SwarmX, events named by layer and pass', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ws-trace-'));
