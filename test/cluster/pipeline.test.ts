@@ -151,6 +151,18 @@ describe('timeline edge cases', () => {
     expect([r.timeline, r.simulatedStepSeconds, r.exposedLatencySeconds, r.utilization]).toEqual([null, null, null, null]);
     await expect(cluster.train(small, data, { steps: 1, batch: 4, optimizer: { kind: 'sgd', lr: 0.1 }, pipeline: 'fast' as never })).rejects.toThrow(/^pipeline: expected one of none, coarse, full, got "fast"/);
   });
+
+  it('a trace draws at most traceMaxSteps steps (later ones repeat the steady state) and says so', async () => {
+    const small = { input: 64, layers: [{ type: 'linear', out: 10 }] };
+    const file = join(mkdtempSync(join(tmpdir(), 'ws-trace-cap-')), 'cap.json');
+    const r = await cluster.train(small, data, { steps: 5, batch: 4, optimizer: { kind: 'sgd', lr: 0.1 }, evaluate: false, trace: file, traceMaxSteps: 2 });
+    const t = JSON.parse(readFileSync(file, 'utf8'));
+    expect(r.timeline!.trace!.steps).toBe(2);
+    expect(t.otherData).toMatchObject({ stepsRun: 5, stepsDrawn: 2 });
+    // one layer, 2 systems: 4 events on MemoryX / SwarmX + 4 per system, per step
+    expect(t.traceEvents.filter((e: { ph: string }) => e.ph === 'X').length).toBe(2 * (4 + 4 * 2));
+    expect(Math.max(...t.traceEvents.map((e: { args?: { step?: number } }) => e.args?.step ?? 0))).toBe(1);
+  });
 });
 
 describe('weightstream train --trace', () => {
