@@ -29,7 +29,7 @@ import { Systems, SystemFault } from './systems.js';
 import { layerFlop, nowMs, type StepEvent, type EventKind } from './events.js';
 import { CostRecorder } from './costs.js';
 import { PIPELINE_MODES, schedule, type LayerCost, type PipelineMode, type Resource } from '../timeline/schedule.js';
-import { summarizeSchedule, type TimelineSummary } from '../timeline/summary.js';
+import { summarize, type TimelineSummary } from '../timeline/summary.js';
 import { toTrace, writeTrace } from '../timeline/trace.js';
 import { hardwareRates } from '../perf/rates.js';
 import { defaultSpecs, type Specs } from '../perf/specs.js';
@@ -479,24 +479,23 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
   function buildTimeline(): TrainResult['timeline'] {
     const layers = recorder.layerCosts(hardwareRates(specs, N), efficiency);
     if (!layers) return null;
-    const sched = schedule(layers, recorder.steps, pipeline);
     let trace: TraceInfo | null = null;
     if (t.trace) {
+      // a schedule's first k steps do not depend on later ones: the drawn prefix is scheduled alone
       const drawn = Math.min(recorder.steps, traceMaxSteps);
-      const shown = drawn === recorder.steps ? sched : { ...sched, events: sched.events.filter((e) => e.step < drawn) };
-      const tr = toTrace(shown, layers, N, {
+      const sched = schedule(layers, drawn, pipeline);
+      const tr = toTrace(sched, layers, N, {
         pipeline,
         systems: N,
         stepsRun: recorder.steps,
         stepsDrawn: drawn,
         rule: `the first ${traceMaxSteps} steps are drawn; later ones repeat the steady state`,
-        simulatedStepSeconds: sched.stepSeconds,
         timeUnit: 'simulated microseconds of the spec\'d hardware',
       });
       const bytes = writeTrace(t.trace, tr);
       trace = { file: t.trace, steps: drawn, events: tr.traceEvents.length, bytes };
     }
-    return { ...summarizeSchedule(layers, sched), layers, trace };
+    return { ...summarize(layers, recorder.steps, pipeline), layers, trace };
   }
 
   function poison(ptr: number): void {

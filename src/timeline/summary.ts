@@ -42,7 +42,28 @@ export function summarizeSchedule(layers: readonly LayerCost[], sched: Schedule)
   };
 }
 
-/** Schedules `steps` steps of `layers` in `mode` and summarises them. */
-export function summarize(layers: readonly LayerCost[], steps: number, mode: PipelineMode): TimelineSummary {
-  return summarizeSchedule(layers, schedule(layers, steps, mode));
+/** Steps scheduled event by event at most; longer runs are extrapolated (see summarize). */
+export const MAX_SCHEDULED_STEPS = 1000;
+
+/**
+ * Schedules `steps` steps of `layers` in `mode` and summarises them. Every step costs the same, so after a
+ * short transient the schedule repeats with a fixed period; beyond `maxScheduled` steps (default 1000)
+ * only the first `maxScheduled` are scheduled and each further step adds the last scheduled step's
+ * period (to the end time, the step average and the busy times alike), so memory stays bounded.
+ */
+export function summarize(layers: readonly LayerCost[], steps: number, mode: PipelineMode, maxScheduled = MAX_SCHEDULED_STEPS): TimelineSummary {
+  const k = Math.min(steps, Math.max(2, maxScheduled));
+  const sched = schedule(layers, k, mode);
+  const s = summarizeSchedule(layers, sched);
+  if (k === steps) return s;
+  const ends = sched.stepEnds;
+  const period = ends[k - 1] - ends[k - 2];
+  const extra = steps - k;
+  const total = sched.makespan + extra * period;
+  const stepSeconds = (ends[k - 1] - ends[0] + extra * period) / (steps - 1);
+  const utilization = {} as Record<Resource, number>;
+  for (const r of Object.keys(s.busySecondsPerStep) as Resource[]) utilization[r] = total > 0 ? (s.busySecondsPerStep[r] * steps) / total : 0;
+  let compute = 0;
+  for (const c of layers) compute += c.seconds.forward + c.seconds.delta + c.seconds.gradient;
+  return { ...s, steps, simulatedStepSeconds: stepSeconds, simulatedSeconds: total, exposedLatencySeconds: Math.max(0, stepSeconds - compute), utilization };
 }

@@ -71,6 +71,19 @@ describe('step schedule', () => {
     expect(sum.exposedLatencySeconds).toBe(28 - 17);
   });
 
+  it('long runs: scheduling the first k steps and extrapolating by the last period equals scheduling all', () => {
+    const odd = [cost('a', [0.3, 1.7, 0.3, 0.9, 1.1, 2.5, 0.7, 4.1]), cost('b', [2.2, 0.4, 2.2, 0.5, 0.5, 0.2, 0.7, 0.3]), cost('c', [0.1, 0.1, 0.1, 0.1, 0.1, 3, 0.7, 6])];
+    for (const set of [layers, odd]) {
+      for (const mode of ['none', 'coarse', 'full'] as const) {
+        const all = summarize(set, 60, mode);
+        const cut = summarize(set, 60, mode, 6);
+        expect(cut.steps).toBe(60);
+        for (const k of ['simulatedStepSeconds', 'simulatedSeconds', 'exposedLatencySeconds'] as const) expect(cut[k]).toBeCloseTo(all[k], 9);
+        for (const r of Object.keys(all.utilization) as Array<keyof typeof all.utilization>) expect(cut.utilization[r]).toBeCloseTo(all.utilization[r], 9);
+      }
+    }
+  });
+
   it('refuses bad input naming the field', () => {
     expect(() => schedule(layers, 0, 'full')).toThrow(/^steps: expected an integer >= 1, got 0/);
     expect(() => schedule(layers, 1, 'fast' as never)).toThrow(/^pipeline: expected one of none, coarse, full, got "fast"/);
