@@ -479,11 +479,12 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
   function buildTimeline(): TrainResult['timeline'] {
     const layers = recorder.layerCosts(hardwareRates(specs, N), efficiency);
     if (!layers) return null;
+    const halfDuplex = !specs.cs2.v.ioFullDuplex;
     let trace: TraceInfo | null = null;
     if (t.trace) {
       // a schedule's first k steps do not depend on later ones: the drawn prefix is scheduled alone
       const drawn = Math.min(recorder.steps, traceMaxSteps);
-      const sched = schedule(layers, drawn, pipeline);
+      const sched = schedule(layers, drawn, pipeline, { halfDuplex });
       const tr = toTrace(sched, layers, N, {
         pipeline,
         systems: N,
@@ -495,7 +496,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
       const bytes = writeTrace(t.trace, tr);
       trace = { file: t.trace, steps: drawn, events: tr.traceEvents.length, bytes };
     }
-    return { ...summarize(layers, recorder.steps, pipeline), layers, trace };
+    return { ...summarize(layers, recorder.steps, pipeline, { halfDuplex }), layers, trace };
   }
 
   function poison(ptr: number): void {

@@ -101,5 +101,5 @@ export function pipelineEstimate(model: PerfModel, o: PipelineEstimateOptions, s
   const mode = requireOneOf('pipeline', o.pipeline, PIPELINE_MODES);
   const steps = requireInt('steps', o.steps ?? 3, 1);
   const layers = pipelineLayerCosts(model, o, specs);
-  return { ...summarize(layers, steps, mode), layers };
+  return { ...summarize(layers, steps, mode, { halfDuplex: !specs.cs2.v.ioFullDuplex }), layers };
 }

@@ -89,8 +89,16 @@ function stepProgram(L: number, mode: PipelineMode): Array<[EventKind, number]> 
   return p;
 }
 
+export interface ScheduleOptions {
+  /**
+   * The CS-2 I/O is half duplex: gradients go out on the weight-stream link (resource 'stream'), in
+   * program order with the streams (the spec's `ioFullDuplex: false`). Default false: their own link.
+   */
+  halfDuplex?: boolean;
+}
+
 /** Schedules `steps` training steps of a model whose layers cost `layers`, in the given pipeline mode. */
-export function schedule(layers: readonly LayerCost[], steps: number, mode: PipelineMode): Schedule {
+export function schedule(layers: readonly LayerCost[], steps: number, mode: PipelineMode, options: ScheduleOptions = {}): Schedule {
   if (!PIPELINE_MODES.includes(mode)) throw new ValidationError('pipeline', mode, `expected one of ${PIPELINE_MODES.join(', ')}`);
   if (!Number.isInteger(steps) || steps < 1) throw new ValidationError('steps', steps, 'expected an integer >= 1');
   if (layers.length === 0) throw new ValidationError('layers', layers, 'expected at least one layer');
@@ -151,7 +159,7 @@ export function schedule(layers: readonly LayerCost[], steps: number, mode: Pipe
             break;
         }
       }
-      const resource = RESOURCE_OF[kind];
+      const resource = kind === 'gradOut' && options.halfDuplex ? 'stream' : RESOURCE_OF[kind];
       const pipelined = PIPELINED.has(resource);
       const start = Math.max(pipelined ? 0 : free[resource], ...deps);
       const e = start + layers[l].seconds[kind];

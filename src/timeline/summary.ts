@@ -1,7 +1,7 @@
 // What a schedule says in a few numbers, the same for the training engine (measured bytes/FLOP) and the
 // at-scale model (analytic bytes/FLOP): simulated seconds per step, the exposed latency per step (what
 // the pipeline failed to hide behind the wafers' compute) and each resource's utilisation.
-import { exposedSeconds, schedule, type LayerCost, type PipelineMode, type Resource, type Schedule } from './schedule.js';
+import { exposedSeconds, schedule, type LayerCost, type PipelineMode, type Resource, type Schedule, type ScheduleOptions } from './schedule.js';
 
 export interface TimelineSummary {
   pipeline: PipelineMode;
@@ -51,9 +51,9 @@ export const MAX_SCHEDULED_STEPS = 1000;
  * only the first `maxScheduled` are scheduled and each further step adds the last scheduled step's
  * period (to the end time, the step average and the busy times alike), so memory stays bounded.
  */
-export function summarize(layers: readonly LayerCost[], steps: number, mode: PipelineMode, maxScheduled = MAX_SCHEDULED_STEPS): TimelineSummary {
+export function summarize(layers: readonly LayerCost[], steps: number, mode: PipelineMode, options: ScheduleOptions = {}, maxScheduled = MAX_SCHEDULED_STEPS): TimelineSummary {
   const k = Math.min(steps, Math.max(2, maxScheduled));
-  const sched = schedule(layers, k, mode);
+  const sched = schedule(layers, k, mode, options);
   const s = summarizeSchedule(layers, sched);
   if (k === steps) return s;
   const ends = sched.stepEnds;

@@ -6,7 +6,7 @@
 // the same work. Precision matched explicitly: the engine streams fp32 (4 B weights, 4 B gradients, 4 B
 // sparse index words) and keeps fp32 weights + state in MemoryX (the at-scale default is mixed FP16).
 // Checked on the spec'd hardware (stream/latency-bound for models this small) and on a slow wafer
-// (compute-bound), so both the byte counts and the FLOP counts are compared.
+// (compute-bound), so both the byte counts and the FLOP counts are compared, and with half-duplex I/O.
 // The workers run compiled JS: `npm run build:ts` (npm test builds first).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCluster, type Cluster } from '../../src/cluster/engine.js';
@@ -54,9 +54,14 @@ function slowWafer(): Specs {
   return { ...d, cs2: { ...d.cs2, v: { ...d.cs2.v, peakPFLOPs: 1e-6 } } };
 }
 
+function halfDuplex(): Specs {
+  const d = defaultSpecs();
+  return { ...d, cs2: { ...d.cs2, v: { ...d.cs2.v, ioFullDuplex: false } } };
+}
+
 describe('engine vs at-scale model, simulated step time', () => {
   for (const [name, model] of Object.entries(models)) {
-    for (const [hw, specs] of [['spec\'d hardware', defaultSpecs()], ['a slow wafer', slowWafer()]] as const) {
+    for (const [hw, specs] of [['spec\'d hardware', defaultSpecs()], ['a slow wafer', slowWafer()], ['half-duplex I/O', halfDuplex()]] as const) {
       it(`${name} model on ${hw}: within ${CROSS_RTOL * 100} % in none, coarse and full`, async () => {
         const perf = perfModelFromEngine(model);
         for (const pipeline of PIPELINE_MODES) {

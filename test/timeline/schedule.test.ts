@@ -76,12 +76,23 @@ describe('step schedule', () => {
     for (const set of [layers, odd]) {
       for (const mode of ['none', 'coarse', 'full'] as const) {
         const all = summarize(set, 60, mode);
-        const cut = summarize(set, 60, mode, 6);
+        const cut = summarize(set, 60, mode, {}, 6);
         expect(cut.steps).toBe(60);
         for (const k of ['simulatedStepSeconds', 'simulatedSeconds', 'exposedLatencySeconds'] as const) expect(cut[k]).toBeCloseTo(all[k], 9);
         for (const r of Object.keys(all.utilization) as Array<keyof typeof all.utilization>) expect(cut.utilization[r]).toBeCloseTo(all.utilization[r], 9);
       }
     }
+  });
+
+  it('half-duplex I/O: gradients go out on the weight link, in program order with the streams', () => {
+    // coarse as above until G1 [11,14]; then O1 on the link [14,15], R1 [15,16]; sB0 must follow O1 on
+    // the link: [15,16] (full duplex: [8,9]); D0 [16,18] G0 [18,20] O0 [20,21] R0 [21,22] U1 [22,24] U0 [24,26]
+    const s = schedule(layers, 3, 'coarse', { halfDuplex: true });
+    const sB0 = s.events.find((e) => e.step === 0 && e.kind === 'streamBwd' && e.layer === 0)!;
+    expect([sB0.start, sB0.end]).toEqual([15, 16]);
+    expect(s.stepSeconds).toBe(26);
+    expect(s.busy.stream).toBe(3 * (1 + 2 + 2 + 1 + 1 + 1));
+    expect(s.busy.gradOut).toBe(0);
   });
 
   it('refuses bad input naming the field', () => {
