@@ -537,3 +537,4 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
 function stripForWorkers(plan: Plan): unknown {
   return JSON.parse(JSON.stringify(plan.spec, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v)));
 }
+
