@@ -360,7 +360,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
     const trainSeconds = (performance.now() - wall0) / 1000;
     const evaluate = t.evaluate ?? data.test !== null;
     const testAccuracy = evaluate && data.test ? await evaluateSplit(data.test) : null;
-    const timeline = buildTimeline();
+    const timeline = buildTimeline(trainSeconds);
     const wallSeconds = (performance.now() - wall0) / 1000;
     return {
       loss,
@@ -476,7 +476,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
   }
 
   /** The simulated timeline of the steps run: measured counts → durations (src/perf/rates.ts) → schedule. */
-  function buildTimeline(): TrainResult['timeline'] {
+  function buildTimeline(trainSeconds: number): TrainResult['timeline'] {
     const layers = recorder.layerCosts(hardwareRates(specs, N), efficiency);
     if (!layers) return null;
     const halfDuplex = !specs.cs2.v.ioFullDuplex;
@@ -492,6 +492,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
         stepsDrawn: drawn,
         rule: `the first ${traceMaxSteps} steps are drawn; later ones repeat the steady state`,
         timeUnit: 'simulated microseconds of the spec\'d hardware',
+        simulatorWallSecondsPerStep: trainSeconds / recorder.steps,
       });
       const bytes = writeTrace(t.trace, tr);
       trace = { file: t.trace, steps: drawn, events: tr.traceEvents.length, bytes };
