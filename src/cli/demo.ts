@@ -63,7 +63,7 @@ function tour(f: (name: string) => string, quick: boolean): Step[] {
   const train = (sparsity: string) => [
     'train', '--model', 'wide', '--data', 'digits', '--systems', '4', '--steps', trainSteps, '--batch', '64',
     '--optimizer', 'adamw', '--lr', '0.003', '--shuffle', '--seed', '1', ...(sparsity === '0' ? [] : ['--sparsity', sparsity]),
-    '--json',
+    '--trace', f(sparsity === '0' ? 'trace-dense.json' : 'trace-sparse.json'), '--json',
   ];
   for (const name of ['fabric.jsonl', 'scaling.jsonl', 'model-size.jsonl']) rmSync(f(name), { force: true });
   writeFileAtomic(f('fabric-sweep.json'), JSON.stringify(fabricSweep, null, 2));
@@ -72,22 +72,28 @@ function tour(f: (name: string) => string, quick: boolean): Step[] {
     { title: 'Train the UCI digits on 4 simulated CS-2, dense (MemoryX streams every layer, SwarmX reduces the gradients)', args: train('0'), json: 'train-dense.json' },
     { title: 'The same at 90 % unstructured sparsity: only non-zero weights are streamed, reduced and updated', args: train('0.9'), json: 'train-sparse.json' },
     { title: 'One layer on the cycle-level wafer at several sparsities: dataflow triggers skip zero weights', args: ['sweep', f('fabric-sweep.json'), '--out', f('fabric.jsonl'), '--quiet', '--json'], json: 'fabric-sweep-summary.json' },
+    {
+      title: 'Where the cycles go: per-core busy cycles of the 90 % sparse layer, as a heatmap for the report',
+      args: ['fabric', '--rows', '16', '--cols', '16', '--batch', '256', '--in', '1024', '--out', '64', '--sparsity', '0.9', '--seed', '1', '--heatmap', f('heatmap.json'), '--json'],
+      json: 'fabric-run.json',
+    },
     { title: 'GPT-3 175B on 1..192 CS-2, dense and sparse: the at-scale model', args: ['sweep', f('scaling-sweep.json'), '--out', f('scaling.jsonl'), '--quiet', '--json'], json: 'scaling-sweep-summary.json' },
     { title: 'Time to train vs model size, CS-2 cluster vs GPU clusters', args: ['sweep', rootPath('examples', 'sweeps', 'model-size.yaml'), '--out', f('model-size.jsonl'), '--quiet', '--json'], json: 'model-size-summary.json' },
     { title: "The article's claims, checked line by line", args: ['claims'] },
     {
       title: 'An HTML report of all of the above (self-contained, charts as SVG)',
-      args: ['report', f('train-dense.json'), f('train-sparse.json'), f('fabric.jsonl'), f('scaling.jsonl'), f('model-size.jsonl'), '--out', f('report'), '--json'],
+      args: ['report', f('train-dense.json'), f('train-sparse.json'), f('fabric.jsonl'), f('scaling.jsonl'), f('model-size.jsonl'), f('trace-dense.json'), f('heatmap.json'), '--out', f('report'), '--json'],
       json: 'report-summary.json',
     },
   ];
 }
 
-/** A compute-bound layer (B = 64 per row of the mesh) on a 16 x 16 mesh, forward pass. */
+/** A compute-bound forward layer on a 16 x 16 mesh: 64 input features per column, so each core's AXPYs
+ *  outweigh the per-output reduction along its row (docs/fabric.md: where the speed-up curve bends). */
 const fabricSweep = {
   name: 'demo-fabric-sparsity',
   kind: 'fabric',
-  base: { rows: 16, cols: 16, batch: 256, in: 256, out: 256, pass: 'forward', seed: 1 },
+  base: { rows: 16, cols: 16, batch: 256, in: 1024, out: 64, pass: 'forward', seed: 1 },
   axes: { sparsity: [0, 0.5, 0.75, 0.9, 0.95] },
 };
 
@@ -135,7 +141,7 @@ function summarize(captured: Record<string, unknown>, f: (name: string) => strin
     'Summary',
     `  digits on 4 CS-2, dense:       test accuracy ${pct(dense.testAccuracy)}, ${dense.parameters.master} weights in MemoryX, streamed ${mb(dense.bytesStreamed)}, reduced ${mb(dense.bytesReduced)}`,
     `  digits on 4 CS-2, 90 % sparse: test accuracy ${pct(sparse.testAccuracy)}, ${sparse.parameters.master} weights in MemoryX, streamed ${mb(sparse.bytesStreamed)} (${(dense.bytesStreamed / sparse.bytesStreamed).toFixed(1)}x less), reduced ${mb(sparse.bytesReduced)}`,
-    '  fabric, one 256x256 layer, batch 256, 16x16 cores (forward):',
+    '  fabric, one 1024 -> 64 layer, batch 256, on 16 x 16 cores (forward pass):',
     ...curve.map((c) => `    sparsity ${c.sparsity.toFixed(2)}: ${c.cycles} cycles, speed-up ${c.speedup.toFixed(2)}x (ideal ${c.ideal.toFixed(1)}x), max |error| ${c.maxAbsError.toExponential(1)}`),
     `  files in ${f('')}: ${steps.filter((s) => s.json).map((s) => s.json).join(', ')}, fabric.jsonl, scaling.jsonl, model-size.jsonl`,
   ].join('\n');

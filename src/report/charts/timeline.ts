@@ -6,6 +6,8 @@ import type { Chart, TraceEventLike } from '../types.js';
 
 /** Most bars drawn; later events are left out (and the caption says how much time is shown). */
 export const MAX_BARS = 4000;
+/** Training steps drawn when events carry args.step: enough to see one iteration boundary and the steady state. */
+export const STEPS_SHOWN = 3;
 
 interface Bar {
   track: string;
@@ -76,7 +78,9 @@ function dedupeTracks(bars: Bar[]): { bars: Bar[]; same: Map<string, string[]> }
 const short = (x: number) => String(Number(x.toPrecision(3)));
 
 export function timelineChart(events: TraceEventLike[], file: string, id = 'timeline'): Chart | undefined {
-  const all = traceBars(events);
+  const stepOf = (e: TraceEventLike) => (typeof e.args?.step === 'number' ? e.args.step : undefined);
+  const steps = new Set(events.map(stepOf).filter((s) => s !== undefined));
+  const all = traceBars(steps.size > STEPS_SHOWN ? events.filter((e) => (stepOf(e) ?? 0) < STEPS_SHOWN) : events);
   if (all.length === 0) return undefined;
   const { bars: unique, same } = dedupeTracks(all);
   const t0 = Math.min(...unique.map((b) => b.start));
@@ -90,6 +94,7 @@ export function timelineChart(events: TraceEventLike[], file: string, id = 'time
   const categories = [...new Set(values.map((v) => v.category))]; // in order of first appearance
   const lockstep = [...same.entries()].map(([t, others]) => `${others.length} more track${others.length > 1 ? 's' : ''} identical to ${t}`);
   const notes = [
+    steps.size > STEPS_SHOWN ? `The first ${STEPS_SHOWN} of the ${steps.size} steps in the trace.` : '',
     lockstep.length ? `Not drawn: ${lockstep.join('; ')} (systems in lockstep).` : '',
     shown.length < unique.length ? `Showing the first ${shown.length} of ${unique.length} events (${short((cut - t0) / div)} of ${short((tEnd - t0) / div)} ${unit}).` : '',
   ].filter(Boolean);
