@@ -95,12 +95,25 @@ describe('timeline chart', () => {
     expect(values.every((v) => v.end >= v.start && v.start >= 0)).toBe(true);
   });
 
+  it('draws the first STEPS_SHOWN steps of a trace whose events carry their step', async () => {
+    const { STEPS_SHOWN } = await import('../../src/report/charts/timeline.js');
+    const f = traceFile(dir, 2, 4, 200); // 200 steps × 4 layers × 8 events on the drawn tracks
+    const input = readInput(f);
+    if (input.type !== 'trace') throw new Error('expected a trace');
+    const c = timelineChart(input.events, f)!;
+    const values = (c.spec as { data: { values: unknown[] } }).data.values;
+    expect(values.length).toBe(STEPS_SHOWN * 4 * 8);
+    expect(c.notes).toMatch(new RegExp(`The first ${STEPS_SHOWN} of the 200 steps in the trace\\.`));
+  });
+
   it('cuts a long trace to its first MAX_BARS events and says how much time is shown', async () => {
     const { MAX_BARS } = await import('../../src/report/charts/timeline.js');
     const f = traceFile(dir, 2, 4, 200); // 200 steps × 4 layers × 8 events on the drawn tracks
     const input = readInput(f);
     if (input.type !== 'trace') throw new Error('expected a trace');
-    const c = timelineChart(input.events, f)!;
+    // the same events without their step (any other tool's trace): only the bar cap applies
+    const events = input.events.map((e) => ({ ...e, args: e.args && Object.fromEntries(Object.entries(e.args).filter(([k]) => k !== 'step')) }));
+    const c = timelineChart(events, f)!;
     const values = (c.spec as { data: { values: unknown[] } }).data.values;
     expect(values.length).toBe(MAX_BARS);
     expect(c.notes).toMatch(new RegExp(`Showing the first ${MAX_BARS} of 6400 events \\([\\d.]+ of [\\d.]+ (ms|s)\\)\\.`));
