@@ -10,7 +10,8 @@
 //
 // Legend: Bs = this row's batch slice, Ks = this column's input features, O = outputs (St.nseq),
 // A = accumulator buffers (output o uses buffer o & (A-1)), F = FMAC per cycle.
-// Data block of a core: in [Ks, Bs] | acc [A, Bs] | out [No, Bs] (No = outputs this column owns).
+// Data of a column (rows of B floats; a core's slice of each row starts at its data pointer, rows are
+// St.stride = B floats apart): in [Ks, B] | acc [A, B] | out [No, B] (No = outputs this column owns).
 // Colors: 0 stream, 1 + (c & 1) east out of column c, 3 + (c & 1) west out of column c.
 import { St, F_BUSY, F_ROW, F_COL, F_DATA, F_PHASE, F_SEQ, F_REM, F_IDX, F_A, F_B, F_C, F_D, F_E, F_F,
   coreField, setCoreField, cqCount, cqPop, coreSend, rqCount } from './state';
@@ -41,8 +42,8 @@ function advanceFreed(core: u32, bs: u32, col: u32, start: u32, end: u32, data: 
     if (C > 1 && o >= eLo && o < O && eo <= o) break;
     if (C > 1 && o < wHi && wo <= o) break;
     if (o >= start && o < end) {
-      const acc = data + (<usize>((ks + (o & mask)) * bs) << 2);
-      const out = data + (<usize>((ks + St.buffers + (o - start)) * bs) << 2);
+      const acc = data + (<usize>((ks + (o & mask)) * St.stride) << 2);
+      const out = data + (<usize>((ks + St.buffers + (o - start)) * St.stride) << 2);
       copyRow(out, acc, bs);
     }
     freed++;
@@ -61,7 +62,7 @@ function flowStep(core: u32, east: bool, bs: u32, col: u32, start: u32, end: u32
   if (o < lo || o >= hi) return false;
   if (o >= coreField(core, F_A)) return false; // our own partial of o is not accumulated yet
   const i = coreField(core, fi);
-  const acc = data + (<usize>((ks + (o & (St.buffers - 1))) * bs + i) << 2);
+  const acc = data + (<usize>((ks + (o & (St.buffers - 1))) * St.stride + i) << 2);
   const outColor: u32 = (east ? 1 : 3) + (col & 1);
   const starts = east ? col == 0 : col == C - 1;
   if (starts) {
@@ -119,7 +120,7 @@ export function coreStepAxpy(core: u32): u32 {
     // count: opens output o in a free accumulator
     if (o - coreField(core, F_B) >= St.buffers) return 0; // every buffer still reducing
     const count = cqPop(core, 0);
-    zeroRow(data + (<usize>((ks + (o & mask)) * bs) << 2), bs);
+    zeroRow(data + (<usize>((ks + (o & mask)) * St.stride) << 2), bs);
     if (count == 0) {
       setCoreField(core, F_A, o + 1);
       setCoreField(core, F_SEQ, o + 1);
@@ -144,8 +145,8 @@ export function coreStepAxpy(core: u32): u32 {
   // value: one AXPY over the batch slice
   const w = reinterpret<f32>(cqPop(core, 0));
   const idx = coreField(core, F_IDX);
-  const acc = data + (<usize>((ks + (o & mask)) * bs) << 2);
-  axpyRow(acc, data + (<usize>(idx * bs) << 2), w, bs);
+  const acc = data + (<usize>((ks + (o & mask)) * St.stride) << 2);
+  axpyRow(acc, data + (<usize>(idx * St.stride) << 2), w, bs);
   St.fmacCount += <u64>bs;
   const rem = coreField(core, F_REM) - 1;
   setCoreField(core, F_REM, rem);

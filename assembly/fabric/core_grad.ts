@@ -10,7 +10,8 @@
 //
 // Legend: Bs = this row's batch slice, Kc = this column's input features (X rows), Nc = its output
 // features (dY rows), P = partial FIFO depth (St.buffers), F = FMAC per cycle.
-// Data block of a core: X [Kc, Bs] | dY [Nc, Bs] | xb [Bs] (X[k] received) | fifo [P].
+// Data of a column (rows of B floats, St.stride apart; a core's slice of a row starts at its data pointer):
+// X [Kc, B] | dY [Nc, B] | xb [1, B] (X[k] received) | fifo [P, B] (a core's partials: slot j in row j).
 import { St, F_ROW, F_COL, F_DATA, F_PHASE, F_SEQ, F_REM, F_IDX, F_A, F_B, F_C, F_E,
   coreField, setCoreField, cqCount, cqPop, coreSend, rqCount } from './state';
 import { dotRow } from './vec';
@@ -30,9 +31,10 @@ export function coreStepGrad(core: u32): u32 {
   const kStart = load<u32>(St.colStart + (<usize>col << 2));
   const kEnd = load<u32>(St.colStart + (<usize>(col + 1) << 2));
   const data = <usize>coreField(core, F_DATA);
-  const dy = data + (<usize>(kc * bs) << 2);
-  const xb = dy + (<usize>(nc * bs) << 2);
-  const fifo = xb + (<usize>bs << 2);
+  const stride = St.stride;
+  const dy = data + (<usize>(kc * stride) << 2);
+  const xb = dy + (<usize>(nc * stride) << 2);
+  const fifo = xb + (<usize>stride << 2);
   const P = St.buffers;
   const fcount = coreField(core, F_C);
 
@@ -41,7 +43,7 @@ export function coreStepGrad(core: u32): u32 {
     const color: u32 = 2 + (row & 1);
     if (rqCount(core, color) < St.rqDepth && (row == 0 || cqCount(core, 2) > 0)) {
       const fhead = coreField(core, F_B);
-      let v = load<f32>(fifo + (<usize>fhead << 2));
+      let v = load<f32>(fifo + (<usize>(fhead * stride) << 2));
       if (row > 0) v = reinterpret<f32>(cqPop(core, 2)) + v;
       coreSend(core, color, reinterpret<u32>(v));
       setCoreField(core, F_B, (fhead + 1) % P);
@@ -59,7 +61,7 @@ export function coreStepGrad(core: u32): u32 {
     const bi = coreField(core, F_A);
     if (owner) {
       if (rqCount(core, 1) >= St.rqDepth) return 0;
-      coreSend(core, 1, load<u32>(data + (<usize>((k - kStart) * bs + bi) << 2)));
+      coreSend(core, 1, load<u32>(data + (<usize>((k - kStart) * stride + bi) << 2)));
     } else {
       if (cqCount(core, 1) == 0) return 0;
       store<u32>(xb + (<usize>bi << 2), cqPop(core, 1));
@@ -93,10 +95,10 @@ export function coreStepGrad(core: u32): u32 {
   if (fcount >= P) return 0;
   const n = coreField(core, F_IDX) + cqPop(core, 0);
   setCoreField(core, F_IDX, n);
-  const xk = owner ? data + (<usize>((k - kStart) * bs) << 2) : xb;
-  const g = dotRow(xk, dy + (<usize>(n * bs) << 2), bs);
+  const xk = owner ? data + (<usize>((k - kStart) * stride) << 2) : xb;
+  const g = dotRow(xk, dy + (<usize>(n * stride) << 2), bs);
   const tail = (coreField(core, F_B) + fcount) % P;
-  store<f32>(fifo + (<usize>tail << 2), g);
+  store<f32>(fifo + (<usize>(tail * stride) << 2), g);
   setCoreField(core, F_C, fcount + 1);
   St.fmacCount += <u64>bs;
   const rem = coreField(core, F_REM) - 1;

@@ -11,7 +11,7 @@ import {
   CFG_NSEQ, CFG_WHEEL_LOG, CFG_EDGE_CAP, CFG_NODES, CFG_NODE_BYTES, CFG_O_CQ, CFG_O_RQ, CFG_WHEEL,
   CFG_LIST_C0, CFG_LIST_C1, CFG_LIST_R0, CFG_LIST_R1, CFG_LIST_I0, CFG_LIST_I1, CFG_IMARK, CFG_COLOR_CH,
   CFG_ROW_B, CFG_COL_K, CFG_COL_N, CFG_COL_START, CFG_INJ_PTR, CFG_INJ_LEN, CFG_INJ_POS, CFG_SINK_PTR,
-  CFG_SINK_POS, CFG_STATS, CFG_SLOTS, FABRIC_MAGIC,
+  CFG_SINK_POS, CFG_STATS, CFG_STRIDE, CFG_SLOTS, FABRIC_MAGIC,
 } from './state';
 import { routerStep, injectorStep } from './router';
 import { coreStepAxpy } from './core_axpy';
@@ -42,6 +42,7 @@ export function fabricInit(p: usize): u32 {
   St.fmacs = cfg(p, CFG_FMACS);
   St.buffers = cfg(p, CFG_BUFFERS);
   St.nseq = cfg(p, CFG_NSEQ);
+  St.stride = cfg(p, CFG_STRIDE);
   St.wheelLog = cfg(p, CFG_WHEEL_LOG);
   St.wheelMask = (1 << St.wheelLog) - 1;
   St.edgeCap = cfg(p, CFG_EDGE_CAP);
@@ -92,7 +93,7 @@ export function fabricInit(p: usize): u32 {
   // Core identities; the east flow of the axpy program starts at the first output it carries.
   for (let r: u32 = 0; r < St.rows; r++) {
     for (let c: u32 = 0; c < St.cols; c++) {
-      const core = r * St.cols + c;
+      const core = c * St.rows + r;
       setCoreField(core, F_ROW, r);
       setCoreField(core, F_COL, c);
       if (St.pass == 0) {

@@ -4,19 +4,19 @@
 // edge injectors feed each column's weight stream in at the north edge; the south edge sinks gradients.
 // A router whose heads are blocked for lack of room is parked until the full queue pops (no polling).
 //
-// Legend: r = router id (= node id, r·C + c), nd = its node record, color = routing channel,
+// Legend: r = router id (= node id, column-major: c·R + row), nd = its node record, color = routing channel,
 // Q = router queue depth.
 import {
   St, DIR_N, DIR_E, DIR_S, DIR_RAMP, DIR_EDGE, H_RMASK, H_RQHEAD, H_RQCOUNT, H_CQCOUNT, H_LINK, H_ROUTE,
-  node, schedRouter, schedCore, schedInjector, rqCountAt, rqPushAt, cqPushAt,
+  F_ROW, F_COL, node, coreField, schedRouter, schedCore, schedInjector, rqCountAt, rqPushAt, cqPushAt,
 } from './state';
 
 /** Index of router r's neighbour in direction d (the host's routes never point off the mesh except EDGE). */
 @inline function neighbour(r: u32, d: u32): u32 {
-  if (d == DIR_N) return r - St.cols;
-  if (d == DIR_S) return r + St.cols;
-  if (d == DIR_E) return r + 1;
-  return r - 1;
+  if (d == DIR_N) return r - 1;
+  if (d == DIR_S) return r + 1;
+  if (d == DIR_E) return r + St.rows;
+  return r - St.rows;
 }
 
 /** Wakes whoever feeds router r's queue of `color` (it was full, so a feeder may be blocked on it). */
@@ -27,8 +27,8 @@ function wakeFeeders(r: u32, nd: usize, color: u32): void {
     if (load<u8>(rt + <usize>d) == 0) continue;
     if (d == DIR_RAMP) {
       schedCore(r, next);
-    } else if (d == DIR_N && r < St.cols) {
-      schedInjector(r); // row 0's north input is the edge
+    } else if (d == DIR_N && coreField(r, F_ROW) == 0) {
+      schedInjector(coreField(r, F_COL)); // row 0's north input is the edge
     } else {
       schedRouter(neighbour(r, d), next);
     }
@@ -37,7 +37,7 @@ function wakeFeeders(r: u32, nd: usize, color: u32): void {
 
 /** Writes a wavelet leaving the mesh through the south edge into the sink of router r's column. */
 function sink(r: u32, data: u32): void {
-  const c = r % St.cols;
+  const c = coreField(r, F_COL);
   const pp = St.sinkPos + (<usize>c << 2);
   const pos = load<u32>(pp);
   store<u32>(load<u32>(St.sinkPtr + (<usize>c << 2)) + (pos << 2), data);
@@ -122,7 +122,8 @@ export function injectorStep(c: u32): void {
   const pos = load<u32>(pp);
   const len = load<u32>(St.injLen + (<usize>c << 2));
   if (pos >= len) return;
-  const nd = node(c);
+  const top = c * St.rows;
+  const nd = node(top);
   if (rqCountAt(nd, 0) >= St.rqDepth) return; // parked: the router's pop wakes us
   if (St.edgeCap != 0 && St.edgeUsed >= St.edgeCap) {
     schedInjector(c); // the edge's shared bandwidth is spent this cycle
@@ -133,6 +134,6 @@ export function injectorStep(c: u32): void {
   rqPushAt(nd, 0, w, DIR_N, St.now + 1);
   store<u32>(pp, pos + 1);
   St.injected++;
-  schedRouter(c, St.now + 1);
+  schedRouter(top, St.now + 1);
   if (pos + 1 < len) schedInjector(c);
 }

@@ -3,7 +3,8 @@
 // and data live beside. The host (src/fabric/layout.ts, sim.ts) lays it out and writes the config block.
 // One Wasm instance simulates one mesh; globals are per instance.
 //
-// Legend: R x C = the mapped rows x columns of the mesh (node id = r·C + c), NC = colors (<= 8),
+// Legend: R x C = the mapped rows x columns of the mesh (node id = c·R + r: column-major, so a column's
+// cores, which see the same weight stream in lockstep, are neighbours in memory), NC = colors (<= 8),
 // Q = router queue depth per (router, color), QC = core input queue depth per (core, channel); a
 // channel is which of the core's 3 input queues a color lands in (0 = the weight stream, 1 and 2 =
 // the two other flows of the pass).
@@ -89,8 +90,9 @@ export const CFG_INJ_POS: u32 = 31;
 export const CFG_SINK_PTR: u32 = 32;
 export const CFG_SINK_POS: u32 = 33;
 export const CFG_STATS: u32 = 34;
-export const CFG_SLOTS: u32 = 35;
-export const FABRIC_MAGIC: u32 = 0x46414232; // "FAB2"
+export const CFG_STRIDE: u32 = 35;
+export const CFG_SLOTS: u32 = 36;
+export const FABRIC_MAGIC: u32 = 0x46414233; // "FAB3"
 
 // Global counters (u64 at the stats pointer + 8·i, written when fabricRun returns). Mirror: layout.ts STAT.
 export const ST_HOPS: u32 = 0; // router -> neighbour router wavelets
@@ -121,6 +123,9 @@ export class St {
   static fmacs: u32 = 4;
   static buffers: u32 = 2;
   static nseq: u32 = 0;
+  /** Floats between consecutive feature rows of a column's data (= the batch B: a core's slice of row k
+   * is at its data pointer + k·stride, the column's cores side by side). */
+  static stride: u32 = 0;
   static wheelLog: u32 = 0;
   static wheelMask: u32 = 0;
   static edgeCap: u32 = 0;

@@ -2,7 +2,7 @@
 // assembly/fabric/state.ts), the colors and static routes of each pass, and the byte plan of the
 // simulator's memory: everything sized by the mapped part of the mesh (Ru x Cu), not by 48 KB per core.
 //
-// Legend: Ru x Cu = used rows x columns, core id = r·Cu + c, NC = colors of the pass.
+// Legend: Ru x Cu = used rows x columns, node id = c·Ru + r (column-major), NC = colors of the pass.
 // Route byte: bit (1 << dir) per output, dirs 0 N, 1 E, 2 S, 3 W, 4 RAMP (to the core), 5 EDGE (off the mesh, south).
 
 export const CFG = {
@@ -10,10 +10,10 @@ export const CFG = {
   WHEEL_LOG: 10, EDGE_CAP: 11, NODES: 12, NODE_BYTES: 13, O_CQ: 14, O_RQ: 15, WHEEL: 16,
   LIST_C0: 17, LIST_C1: 18, LIST_R0: 19, LIST_R1: 20, LIST_I0: 21, LIST_I1: 22, IMARK: 23, COLOR_CH: 24,
   ROW_B: 25, COL_K: 26, COL_N: 27, COL_START: 28, INJ_PTR: 29, INJ_LEN: 30, INJ_POS: 31, SINK_PTR: 32,
-  SINK_POS: 33, STATS: 34,
+  SINK_POS: 33, STATS: 34, STRIDE: 35,
 } as const;
-export const CFG_SLOTS = 35;
-export const FABRIC_MAGIC = 0x46414232;
+export const CFG_SLOTS = 36;
+export const FABRIC_MAGIC = 0x46414233;
 
 /** Global counters (u64). */
 export const STAT = {

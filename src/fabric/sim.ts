@@ -3,7 +3,10 @@
 // of assembly/fabric in chunks, and reads results and statistics through typed views.
 //
 // Legend: B, K, N = batch, input and output features; Ru x Cu = used rows x columns; Bs = a row's batch
-// slice. Activations are feature-major: Xt [K, B], Yt [N, B], dYt [N, B], dXt [K, B]; g [nnz] is in the
+// slice; node id = c·Ru + r (column-major). A column's data are rows of B floats (feature-major, the whole
+// batch: X [Kc, B] | acc [A, B] | out [No, B], or X | dY | xb | fifo for the gradient); core (r, c)'s
+// slice of each row starts at b0 = bStarts[r], so its data pointer is the column base + 4·b0. Each core
+// still owns only its Bs floats of every row (the 48 KB check is per core, in mapping.ts). Activations are feature-major: Xt [K, B], Yt [N, B], dYt [N, B], dXt [K, B]; g [nnz] is in the
 // weight stream's order.
 import { CapacityError } from '../errors.js';
 import { Wasm, type Flavor } from '../wasm/module.js';
@@ -60,7 +63,8 @@ export class FabricSim {
   /** Bytes of the simulator's memory (the Wasm instance's linear memory). */
   readonly memoryBytes: number;
   private readonly p: Record<string, number> = {};
-  private readonly dataOff: Float64Array;
+  /** Byte offset of each column's data from the data region (Cu + 1). */
+  private readonly colOff: Float64Array;
   private readonly streams: ColumnStreams;
   private readonly isGrad: boolean;
   private readonly node: NodeLayout;
@@ -83,16 +87,14 @@ export class FabricSim {
     const node = nodeLayout(NC, rq, cq);
     this.node = node;
     const wheel = nextPow2(Math.max(16, Math.ceil(maxBs / machine.fmacsPerCycle) + 2));
-    // per-core data blocks (f32 elements), 16-byte aligned
-    this.dataOff = new Float64Array(cores + 1);
-    for (let r = 0; r < Ru; r++) {
-      for (let c = 0; c < Cu; c++) {
-        const i = r * Cu + c;
-        const el = this.isGrad
-          ? rowB[r] * (colK[c] + colN[c] + 1) + machine.partialFifoDepth
-          : rowB[r] * (colK[c] + machine.accumulatorBuffers + (colStart[c + 1] - colStart[c]));
-        this.dataOff[i + 1] = this.dataOff[i] + Math.ceil(el / 4) * 16;
-      }
+    // per-column data (rows of B floats), 16-byte aligned
+    const B = mapping.shape.B;
+    this.colOff = new Float64Array(Cu + 1);
+    for (let c = 0; c < Cu; c++) {
+      const rowsOfB = this.isGrad
+        ? colK[c] + colN[c] + 1 + machine.partialFifoDepth
+        : colK[c] + machine.accumulatorBuffers + (colStart[c + 1] - colStart[c]);
+      this.colOff[c + 1] = this.colOff[c] + Math.ceil((rowsOfB * B) / 4) * 16;
     }
     const streamWords = streams.words.reduce((s, w) => s + w.length, 0);
     const sinkWords = this.isGrad ? streams.nnz.reduce((s, z) => s + z, 0) : 0;
@@ -110,7 +112,7 @@ export class FabricSim {
       .add('sinkPtr', Cu * 4).add('sinkPos', Cu * 4)
       .add('streams', streamWords * 4)
       .add('sinks', sinkWords * 4)
-      .add('data', this.dataOff[cores] + 16, 64);
+      .add('data', this.colOff[Cu] + 16, 64);
     const initial = plan.totalBytes + (1 << 20);
     if (initial > 4 * 2 ** 30 - (64 << 20)) {
       throw new CapacityError(
@@ -118,7 +120,9 @@ export class FabricSim {
         `(${node.bytes} bytes of state per node plus data and streams), over its 4 GiB limit: use a smaller mesh or layer`,
       );
     }
-    this.wasm = new Wasm<FabricExports>({ flavor, module: process.env.FABRIC_WASM_MODULE, initialBytes: initial, maximumBytes: initial + (64 << 20), scratchBytes: 0 });
+    // FABRIC_WASM_MODULE=name loads build/name.<flavor>.wasm instead (e.g. a release build with function
+    // names, `asc ... --target release --debug --outFile build/prof.release.wasm`, for CPU profiles).
+    this.wasm = new Wasm<FabricExports>({ flavor, module: process.env.FABRIC_WASM_MODULE || undefined, initialBytes: initial, maximumBytes: initial + (64 << 20), scratchBytes: 0 });
     const w = this.wasm;
     if (w.exports.fabricConfigSlots() !== CFG_SLOTS) {
       throw new Error(`fabric: the wasm module's config block has ${w.exports.fabricConfigSlots()} slots, the host ${CFG_SLOTS}: rebuild (npm run build:wasm)`);
@@ -137,13 +141,13 @@ export class FabricSim {
     const words = w.u32(p.nodes, (cores * node.bytes) >>> 2);
     for (let r = 0; r < Ru; r++) {
       for (let c = 0; c < Cu; c++) {
-        const i = r * Cu + c;
+        const i = c * Ru + r;
         const base = i * node.bytes + H.ROUTE;
         pc.routes(r, c, Ru, Cu, (color, inDir, out) => { bytes[base + color * 5 + inDir] = out; });
-        words[((i * node.bytes) >>> 2) + F.DATA] = p.data + this.dataOff[i];
+        words[((i * node.bytes) >>> 2) + F.DATA] = p.data + this.colOff[c] + 4 * mapping.bStarts[r];
       }
     }
-    this.writeInputs(inputs, rowB, colK, colN);
+    this.writeInputs(inputs, colK, colN);
     // column streams and sinks
     let sp = p.streams;
     let kp = p.sinks;
@@ -169,6 +173,7 @@ export class FabricSim {
     set(CFG.FMACS, machine.fmacsPerCycle);
     set(CFG.BUFFERS, this.isGrad ? machine.partialFifoDepth : machine.accumulatorBuffers);
     set(CFG.NSEQ, nseq);
+    set(CFG.STRIDE, B);
     set(CFG.WHEEL_LOG, log2(wheel));
     set(CFG.EDGE_CAP, machine.edgeWaveletsPerCycle);
     set(CFG.NODES, p.nodes); set(CFG.NODE_BYTES, node.bytes); set(CFG.O_CQ, node.oCq); set(CFG.O_RQ, node.oRq);
@@ -199,28 +204,16 @@ export class FabricSim {
     return { colK, colN, colStart, nseq };
   }
 
-  /** Copies each core's slices of the inputs into its data block. */
-  private writeInputs(inputs: PassInputs, rowB: Uint32Array, colK: Uint32Array, colN: Uint32Array): void {
-    const { usedRows: Ru, usedCols: Cu, bStarts, kStarts, nStarts, shape, pass } = this.mapping;
+  /** Copies each column's feature rows of the inputs (whole batch: the column's cores side by side). */
+  private writeInputs(inputs: PassInputs, colK: Uint32Array, colN: Uint32Array): void {
+    const { usedCols: Cu, kStarts, nStarts, shape, pass } = this.mapping;
     const B = shape.B;
     const inStarts = pass === 'delta' ? nStarts : kStarts;
-    const mem = this.wasm.f32(0, this.wasm.memory.buffer.byteLength >>> 2);
-    for (let r = 0; r < Ru; r++) {
-      const b0 = bStarts[r];
-      const bs = rowB[r];
-      for (let c = 0; c < Cu; c++) {
-        const base = (this.p.data + this.dataOff[r * Cu + c]) >>> 2;
-        for (let f = 0; f < colK[c]; f++) {
-          const g = inStarts[c] + f;
-          mem.set(inputs.a.subarray(g * B + b0, g * B + b0 + bs), base + f * bs);
-        }
-        if (this.isGrad) {
-          const dy = base + colK[c] * bs;
-          for (let f = 0; f < colN[c]; f++) {
-            const g = nStarts[c] + f;
-            mem.set(inputs.b!.subarray(g * B + b0, g * B + b0 + bs), dy + f * bs);
-          }
-        }
+    for (let c = 0; c < Cu; c++) {
+      const base = this.p.data + this.colOff[c];
+      this.wasm.f32(base, colK[c] * B).set(inputs.a.subarray(inStarts[c] * B, (inStarts[c] + colK[c]) * B));
+      if (this.isGrad) {
+        this.wasm.f32(base + 4 * colK[c] * B, colN[c] * B).set(inputs.b!.subarray(nStarts[c] * B, (nStarts[c] + colN[c]) * B));
       }
     }
   }
@@ -255,7 +248,7 @@ export class FabricSim {
       const seq = core[i * nw + F.SEQ];
       const freed = core[i * nw + F.B];
       const ok = this.isGrad ? seq === nseq && core[i * nw + F.C] === 0 : seq === nseq && freed === nseq;
-      if (!ok) throw new Error(`fabric: deadlock: core (${Math.floor(i / Cu)}, ${i % Cu}) stopped at row ${seq} of ${nseq}`);
+      if (!ok) throw new Error(`fabric: deadlock: core (${i % Ru}, ${Math.floor(i / Ru)}) stopped at row ${seq} of ${nseq}`);
     }
     if (this.isGrad) {
       const sinkPos = w.u32(this.p.sinkPos, Cu);
@@ -281,7 +274,12 @@ export class FabricSim {
     const nw = this.node.bytes >>> 2;
     const words = this.wasm.u32(this.p.nodes, Ru * Cu * nw);
     const out = new Uint32Array(Ru * Cu * 4);
-    for (let i = 0; i < Ru * Cu; i++) out.set(words.subarray(i * nw + H.CSTATS / 4, i * nw + H.CSTATS / 4 + 4), i * 4);
+    for (let r = 0; r < Ru; r++) {
+      for (let c = 0; c < Cu; c++) {
+        const at = (c * Ru + r) * nw + H.CSTATS / 4;
+        out.set(words.subarray(at, at + 4), (r * Cu + c) * 4);
+      }
+    }
     return out;
   }
 
@@ -305,18 +303,11 @@ export class FabricSim {
     const outLen = pass === 'forward' ? shape.N : shape.K;
     const { colK } = this.columnTables();
     const y = new Float32Array(outLen * B);
-    const mem = w.f32(0, w.memory.buffer.byteLength >>> 2);
     const A = this.machine.accumulatorBuffers;
-    for (let r = 0; r < Ru; r++) {
-      const b0 = bStarts[r];
-      const bs = bStarts[r + 1] - b0;
-      for (let c = 0; c < Cu; c++) {
-        const base = ((this.p.data + this.dataOff[r * Cu + c]) >>> 2) + (colK[c] + A) * bs;
-        for (let o = outStarts[c]; o < outStarts[c + 1]; o++) {
-          const at = base + (o - outStarts[c]) * bs;
-          y.set(mem.subarray(at, at + bs), o * B + b0);
-        }
-      }
+    for (let c = 0; c < Cu; c++) {
+      const own = outStarts[c + 1] - outStarts[c];
+      const at = this.p.data + this.colOff[c] + 4 * (colK[c] + A) * B;
+      y.set(w.f32(at, own * B), outStarts[c] * B);
     }
     return y;
   }
