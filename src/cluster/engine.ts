@@ -99,6 +99,12 @@ export interface TrainOptions {
   /** Steps drawn in the trace (default 100; later steps repeat the steady state and are left out). */
   traceMaxSteps?: number;
   /**
+   * Where SwarmX's additions run in the simulator (default 'systems'): 'systems' = every system's thread adds
+   * its slice of the floats (REDUCE command, in parallel), 'main' = the main thread adds them all. The tree
+   * order per element is the same, so are the bits.
+   */
+  reduceOn?: 'systems' | 'main';
+  /**
    * Tests only: after every forward/backward command, overwrite the broadcast slot it read with NaN, so a
    * system that kept (a pointer to) a layer's weights past its command would turn the run into NaN.
    */
@@ -242,6 +248,8 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
   const init = t.init ?? initParams(plan, seed);
   const mx = new MemoryX(mxWasm, memoryxLayers(plan), init, createUpdater(mxWasm), { optimizer, dramBytes: o.dramBytes, flashPath: o.flashPath });
   const swarm = new SwarmX(mxWasm, layout, o.fanIn);
+  const reduceOn = t.reduceOn === undefined ? 'systems' : requireOneOf('reduceOn', t.reduceOn, ['systems', 'main'] as const);
+  const reduceOnSys = reduceOn === 'systems' && N > 1;
 
   let startStep = 0;
   const loss: number[] = [];
@@ -286,6 +294,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
     scratchBytes,
     flavor: o.flavor,
     fault: t.faultInjection ?? null,
+    reduce: { adds: swarm.tree.adds.map((a) => [a.into, a.from] as [number, number]), gradPtrs: layout.workers.map((r) => r.gradPtrs) },
   }));
   const sys = new Systems(pool, inits, control);
   const recorder = new CostRecorder(
@@ -407,16 +416,32 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
     return s;
   }
 
-  /** Reduces layer l's gradients (buffer l mod 2 of every system) and lets MemoryX update layer l. */
-  function reduceAndUpdate(step: number, l: number): void {
+  /**
+   * SwarmX's additions of layer l on the systems' threads (each adds its slice, in the tree's order) when
+   * they run there; the sum lands in system 0's gradient buffer l mod 2.
+   */
+  async function reduceOnSystems(step: number, l: number): Promise<void> {
     const P = plan.layers[l].paramFloats;
     // The gradients are already in the systems' regions of the shared memory: "gradient out" moves no
     // bytes in the simulator; the event records what the links would carry (N blocks of 4·P bytes).
     ev('gradOut', step, l, now(), N * 4 * P, 0);
-    let t0 = now();
-    const g = swarm.reduce(P, l % 2);
+    const t0 = now();
+    await sys.command(CMD.REDUCE, { layer: l, arg: l % 2 });
+    swarm.count(P, l % 2);
     ev('reduce', step, l, t0, 4 * P, (N - 1) * P);
-    t0 = now();
+  }
+
+  /** Reduces layer l's gradients on the main thread (unless the systems did) and lets MemoryX update layer l. */
+  function reduceAndUpdate(step: number, l: number): void {
+    const P = plan.layers[l].paramFloats;
+    let g = layout.workers[swarm.tree.root].gradPtrs[l % 2];
+    if (!reduceOnSys) {
+      ev('gradOut', step, l, now(), N * 4 * P, 0);
+      const t0 = now();
+      g = swarm.reduce(P, l % 2);
+      ev('reduce', step, l, t0, 4 * P, (N - 1) * P);
+    }
+    const t0 = now();
     mx.update(l, g);
     ev('update', step, l, t0, 4 * P, 0);
   }
@@ -425,9 +450,10 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
    * One training step; returns the mean loss. Throws SystemFault when a system fails.
    * With prefetch (default) the main thread overlaps its own work with the systems' compute, never
    * changing what is computed: while the systems run forward(l) MemoryX streams layer l+1 into the other
-   * broadcast slot; while they run backward(l), SwarmX reduces and MemoryX updates layer l+1 (its
-   * gradients sit in the other gradient buffer) and layer l-1 is streamed. Without it, each of these
-   * happens after the command (a serial chain).
+   * broadcast slot; while they run backward(l), MemoryX updates layer l+1 (its reduced gradient sits in
+   * the other gradient buffer; reduced on the main thread here too with reduceOn 'main') and layer l-1 is
+   * streamed. Without it, each of these happens after the command (a serial chain). With reduceOn
+   * 'systems' (default, N > 1) the systems add their slices right after backward(l).
    */
   async function runStep(step: number, attempt: number, indices: Int32Array): Promise<number> {
     const buf = memory.buffer;
@@ -465,6 +491,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
       if (t.poisonBroadcast) poison(cur.ptr);
       const f = layerFlop(plan, l, 1);
       evSystems('backward', step, l, f.delta + f.gradient);
+      if (reduceOnSys) await reduceOnSystems(step, l);
       if (pf) pendingUpdate = l;
       else {
         reduceAndUpdate(step, l);

@@ -28,6 +28,11 @@ export const CMD = {
   EXIT: 5,
   /** Do nothing but answer (used to check that every system is alive after a restart). */
   PING: 6,
+  /**
+   * SwarmX's additions for layer CTL.LAYER, gradient buffer CTL.ARG, on this system's slice of the floats
+   * (swarmx/swarm.ts reduceSlice): every system adds its slice over all N blocks in the tree's order.
+   */
+  REDUCE: 7,
 } as const;
 export type Command = (typeof CMD)[keyof typeof CMD];
 export const CMD_NAMES: Record<number, string> = Object.fromEntries(Object.entries(CMD).map(([k, v]) => [v, k.toLowerCase()]));
@@ -140,6 +145,8 @@ export interface WorkerInit {
   scratchBytes: number;
   flavor: 'release' | 'debug';
   fault: FaultInjection | null;
+  /** The reduce tree's additions ([into, from] system pairs, in order) and every system's two gradient buffers. */
+  reduce: { adds: Array<[number, number]>; gradPtrs: Array<[number, number]> };
 }
 
 /** What a worker task resolves with when it leaves on CMD.EXIT. */

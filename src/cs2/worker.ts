@@ -8,6 +8,7 @@
 import { compileModel } from '../model/compile.js';
 import { createExecutor, type Executor } from '../nn/executor.js';
 import { Wasm } from '../wasm/module.js';
+import { addSlice, reduceSlice } from '../swarmx/swarm.js';
 import { CMD, CTL, ERROR_BYTES, F64, F64_STRIDE, STATUS, WSLOT, controlLayout, wslot, type WorkerInit, type WorkerResult } from '../cluster/protocol.js';
 
 export default function cs2Worker(init: WorkerInit): WorkerResult {
@@ -27,8 +28,9 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
   };
 
   let ex: Executor;
+  let wasm: Wasm;
   try {
-    const wasm = new Wasm({ memory: init.memory, flavor: init.flavor, arenaStart: init.region.arenaStart, arenaEnd: init.region.arenaEnd, scratchBytes: init.scratchBytes });
+    wasm = new Wasm({ memory: init.memory, flavor: init.flavor, arenaStart: init.region.arenaStart, arenaEnd: init.region.arenaEnd, scratchBytes: init.scratchBytes });
     ex = createExecutor(wasm, compileModel(init.model), init.maxSamples, { budgetBytes: init.waferSramBytes });
     Atomics.store(ctl, wslot(me, WSLOT.INPUT_PTR), ex.inputPtr);
     Atomics.store(ctl, wslot(me, WSLOT.LABELS_PTR), ex.labelsPtr);
@@ -94,6 +96,12 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
           const gradPtr = init.region.gradPtrs[Atomics.load(ctl, CTL.ARG) & 1];
           if (samples > 0) ex!.backwardLayer(layer, slot(init, Atomics.load(ctl, CTL.SLOT)), gradPtr);
           else new Float32Array(init.memory.buffer, gradPtr, ex!.plan.layers[layer].paramFloats).fill(0);
+          break;
+        }
+        case CMD.REDUCE: {
+          const b = Atomics.load(ctl, CTL.ARG) & 1;
+          const [lo, hi] = reduceSlice(ex!.plan.layers[Atomics.load(ctl, CTL.LAYER)].paramFloats, me, init.systems);
+          addSlice(wasm!, init.reduce.adds, init.reduce.gradPtrs.map((p) => p[b]), lo, hi);
           break;
         }
         case CMD.PING:

@@ -2,6 +2,9 @@
 // memory; every system reads that slot in place: no copy per system) and reduce (the systems' gradient
 // regions summed in place up the fixed tree of tree.ts, so the sum lands in system 0's region in the same
 // order on every run). Counts the bytes each link carries.
+// The additions are elementwise, so they can run on any partition of the P floats — the tree's order per
+// element, hence every bit, stays the same: the engine lets each of the N systems' threads add one slice
+// (reduceSlice), the main thread can also do all of them (SwarmX.reduce).
 // Legend: N = systems, P = floats of the layer's gradient block.
 import type { Wasm } from '../wasm/module.js';
 import { axpy } from '../kernels/dense.js';
@@ -54,12 +57,34 @@ export class SwarmX {
    */
   reduce(P: number, buf = 0): number {
     const regions = this.layout.workers;
-    // into += 1·from: the SIMD AXPY kernel; 1·x is exact, so each element is the f32 sum into + from.
-    if (P > 0) for (const a of this.tree.adds) axpy(this.w, regions[a.into].gradPtrs[buf], regions[a.from].gradPtrs[buf], 1, P);
+    addSlice(this.w, this.tree.adds.map((a) => [a.into, a.from]), regions.map((r) => r.gradPtrs[buf]), 0, P);
+    return this.count(P, buf);
+  }
+
+  /** Counts a reduce of P floats done elsewhere (by the systems' threads, slice by slice); returns the sum's pointer. */
+  count(P: number, buf = 0): number {
+    const regions = this.layout.workers;
     this.counters.adds += this.tree.adds.length * P;
     this.counters.bytesGradientsIn += regions.length * 4 * P;
     this.counters.bytesReduced += 4 * P;
     this.links.reduce(4 * P);
     return regions[this.tree.root].gradPtrs[buf];
   }
+}
+
+/** The slice [lo, hi) of a P-float reduce that system w of N adds (64-byte aligned pieces; some may be empty). */
+export function reduceSlice(P: number, w: number, N: number): [number, number] {
+  const chunk = Math.ceil(P / N / 16) * 16;
+  const lo = Math.min(P, w * chunk);
+  return [lo, Math.min(P, lo + chunk)];
+}
+
+/**
+ * The tree's additions (pairs [into, from] of system indices, in order) over floats [lo, hi) of the gradient
+ * blocks at `ptrs` (one per system): into += 1·from on the SIMD AXPY kernel (1·x is exact, so each element is
+ * the f32 sum into + from, as a plain fold gives).
+ */
+export function addSlice(w: Wasm, adds: ReadonlyArray<readonly [number, number]>, ptrs: readonly number[], lo: number, hi: number): void {
+  if (hi <= lo) return;
+  for (const [into, from] of adds) axpy(w, ptrs[into] + 4 * lo, ptrs[from] + 4 * lo, 1, hi - lo);
 }

@@ -88,6 +88,20 @@ describe('determinism', () => {
     }
   });
 
+  it('the reduce gives the same bits on the systems\' threads (by slices) as on the main thread', async () => {
+    const opts = { steps: 6, batch: 48, optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9 } as OptimizerConfig, seed: 2, evaluate: false };
+    for (const n of [2, 8]) {
+      const a = await clusters.get(n)!.train(model, data, { ...opts, reduceOn: 'main' });
+      const b = await clusters.get(n)!.train(model, data, { ...opts, reduceOn: 'systems' });
+      const c = await clusters.get(n)!.train(model, data, { ...opts, reduceOn: 'systems', prefetch: false });
+      for (const r of [b, c]) {
+        expect(r.loss).toEqual(a.loss);
+        a.params.forEach((p, l) => expect(bits(r.params[l])).toEqual(bits(p)));
+        expect(r.bytesReduced).toBe(a.bytesReduced);
+      }
+    }
+  });
+
   it('no system keeps weights past a command: poisoning each broadcast slot after use changes no bit', async () => {
     const opts = { steps: 6, batch: 48, optimizer: { kind: 'adamw', lr: 0.01 } as OptimizerConfig, seed: 9, evaluate: false };
     const a = await clusters.get(4)!.train(model, data, opts);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { reduceTree } from '../../src/swarmx/tree.js';
 import { planLayout, slotPtr } from '../../src/swarmx/layout.js';
-import { SwarmX } from '../../src/swarmx/swarm.js';
+import { SwarmX, addSlice, reduceSlice } from '../../src/swarmx/swarm.js';
 import { Wasm } from '../../src/wasm/module.js';
 import { ValidationError, CapacityError } from '../../src/errors.js';
 import { mulberry32 } from '../../src/ref/rng.js';
@@ -69,5 +69,23 @@ describe('SwarmX over one shared memory', () => {
       expect(l.bytesDown).toBe(1200);
       expect(l.bytesUp).toBe(4 * P);
     }
+  });
+
+  it.each([1, 3, 6, 7])('the reduce by %i slices (one per system thread) equals the whole reduce bit for bit', (parts) => {
+    const r = mulberry32(40 + parts);
+    const grads = Array.from({ length: N }, () => Float32Array.from({ length: P }, () => (r() - 0.5) * 10 ** Math.floor(r() * 8 - 4)));
+    const s = new SwarmX(w, layout, 3);
+    grads.forEach((g, i) => w.f32(layout.workers[i].gradPtrs[1], P).set(g));
+    const whole = w.f32(s.reduce(P, 1), P).slice();
+    grads.forEach((g, i) => w.f32(layout.workers[i].gradPtrs[1], P).set(g));
+    const adds = s.tree.adds.map((a) => [a.into, a.from] as [number, number]);
+    let covered = 0;
+    for (let k = 0; k < parts; k++) {
+      const [lo, hi] = reduceSlice(P, k, parts);
+      covered += hi - lo;
+      addSlice(w, adds, layout.workers.map((x) => x.gradPtrs[1]), lo, hi);
+    }
+    expect(covered).toBe(P);
+    expect(new Uint32Array(w.f32(layout.workers[0].gradPtrs[1], P).slice().buffer)).toEqual(new Uint32Array(whole.buffer));
   });
 });
