@@ -36,7 +36,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function register(program: Command): void {
   const cmd = program
     .command('train')
-    .description('train a network by weight streaming on N simulated CS-2: MemoryX streams each layer\'s weights,\nSwarmX broadcasts them and tree-reduces the gradients, MemoryX updates each layer at once')
+    .description("train a network by weight streaming on N simulated CS-2 (worker threads): MemoryX streams each layer's weights, SwarmX broadcasts them and tree-reduces the gradients, MemoryX updates each layer at once")
     .addOption(option('--model <file|name>', 'model JSON file or preset (mlp, mlp2, resmlp, wide)', undefined, 'mlp'))
     .addOption(option('--data <file|digits|teacher>', 'safetensors file with x (F32 [N, D]) and y (I32/I64 [N]), the shipped digits, or a seeded teacher', undefined, 'digits'))
     .addOption(option('--systems <n>', 'simulated CS-2 systems (worker threads)', parseInteger('--systems', 1, 64), 1))
