@@ -45,6 +45,15 @@ describe('weightstream train', () => {
     expect(again.testAccuracy).toBe(full.testAccuracy);
   });
 
+  it('without --json: progress on stderr (plain lines off a terminal) and a readable summary on stdout', () => {
+    const r = cli(...common, '--systems', '2', '--steps', '3');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^train: 3\/3 steps loss \d+\.\d{4}$/m);
+    expect(r.stdout).toMatch(/^trained mlp on digits: 3 steps of 32 samples on 2 CS-2 systems$/m);
+    expect(r.stdout).toMatch(/test accuracy \d+\.\d\d %/);
+    expect(cli(...common, '--steps', '3', '--quiet').stderr).toBe('');
+  });
+
   it('usage errors exit 2 with one line naming the flag and the value', () => {
     const a = cli('train', '--systems', '0');
     expect(a.code).toBe(2);

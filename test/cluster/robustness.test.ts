@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCluster, type Cluster, type TrainOptions, type TrainResult } from '../../src/cluster/engine.js';
-import { loadDigits } from '../../src/data/index.js';
+import { loadDigits, teacherData } from '../../src/data/index.js';
+import { trainReference } from '../../src/train/reference.js';
 import { compileModel } from '../../src/model/compile.js';
 import { loadCheckpoint } from '../../src/memoryx/checkpoint.js';
 import { CapacityError } from '../../src/errors.js';
@@ -124,6 +125,24 @@ describe('wafer SRAM', () => {
       const run = c.train(model, data, { ...base, batch: 64 });
       await expect(run).rejects.toThrow(CapacityError);
       await expect(c.train(model, data, { ...base, batch: 64 })).rejects.toThrow(/32 samples need \d+ bytes.*budget is 20000 bytes: over by \d+ bytes; use at most \d+ samples per system/);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe('evaluation', () => {
+  it('test accuracy over a split that does not fill the last chunk (systems with no samples) equals the reference', async () => {
+    const small = teacherData({ samples: 110, features: 16, classes: 4, seed: 3, testFraction: 0.1 }); // 11 test samples
+    const m = { input: 16, layers: [{ type: 'linear', out: 32 }, { type: 'relu' }, { type: 'linear', out: 4 }] };
+    const opts = { steps: 30, batch: 8, optimizer: { kind: 'sgd', lr: 0.2, momentum: 0.9 } as const, seed: 1 };
+    const ref = trainReference(m, small, opts);
+    const c = await createCluster({ systems: 8 });
+    try {
+      const r = await c.train(m, small, opts); // chunks of 8 + 3: five systems hold no sample in the last one
+      expect(small.test!.n).toBe(11);
+      expect(Math.abs(r.testAccuracy! - ref.testAccuracy!)).toBeLessThanOrEqual(1 / 11);
+      expect(r.testAccuracy! * 11).toBeCloseTo(Math.round(r.testAccuracy! * 11), 9);
     } finally {
       await c.close();
     }
