@@ -1,5 +1,5 @@
 // How fast is the cycle-level fabric, and what does sparsity buy on it? Four questions, one table each,
-// rows in bench/results/fabric.json (written atomically):
+// rows in bench/results/fabric.json (written atomically; --quick or --no-wafer: fabric-quick.json):
 //   1. speed: simulated core-cycles per wall second on one thread, dense 64x64-mesh layers of three kinds
 //      (compute-bound, balanced, reduction-heavy; goal >= 50 M), with the plain-TS reference kernel's time
 //      for the same layer measured in the same process (tinybench) as the baseline: what cycle-level
@@ -65,7 +65,8 @@ async function referenceMs(B: number, K: number, N: number, sparsity: number): P
   const ws = randomStream(K, N, sparsity, 1);
   const xt = randomValues(K * B, 2);
   const y = new Float32Array(N * B);
-  const bench = new Bench({ time: quick ? 200 : 1000, warmupTime: 100 });
+  // the reference takes up to seconds a call on these layers: a few timed iterations after one warm-up
+  const bench = new Bench({ time: 0, iterations: reps, warmupTime: 0, warmupIterations: 1 });
   bench.add('ref', () => spmmForwardRef(y, xt, ws.words, K, N, B));
   await bench.run();
   const res = bench.tasks[0].result as unknown as { latency?: { p50: number } };
@@ -179,7 +180,8 @@ async function main() {
     }]);
   }
 
-  const out = rootPath('bench', 'results', 'fabric.json');
+  // a quick or partial run writes beside the full table, never over it
+  const out = rootPath('bench', 'results', quick || !wafer ? 'fabric-quick.json' : 'fabric.json');
   writeJsonAtomic(out, {
     bench: 'fabric', quick, date: new Date().toISOString(), node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, reps,
