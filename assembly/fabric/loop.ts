@@ -1,7 +1,8 @@
 // The fabric's clock: one cycle = (1) cores whose task ends now wake from the timing wheel, (2) every
 // scheduled core runs at most one task, (3) edge injectors feed the streams, (4) scheduled routers move
-// wavelets. Only cores and routers with something to do are visited (active lists + a timing wheel for
-// busy cores), so an idle or busy-computing core costs nothing per cycle; empty cycles are skipped.
+// wavelets. Only cores and routers with something to do are visited (active sets: two-level bitmaps walked
+// in node order; a timing wheel for busy cores), so an idle or busy-computing core costs nothing per cycle
+// (an idle block of 1024 nodes costs one zero word); empty cycles are skipped.
 //
 // Legend: t = St.now, the current cycle; a task started at t that lasts L cycles ends at t + L.
 import {
@@ -150,7 +151,7 @@ export function fabricRun(maxCycles: u32): u32 {
   const end = St.now + maxCycles;
   while (St.now < end) {
     const now = St.now;
-    // the first cycle after init starts with the lists built for it
+    // the first cycle after init starts with the sets built for it
     if (St.nCurC == 0 && St.nCurR == 0 && St.nCurI == 0) swapLists();
     // 1. cores whose task ends now
     const slot = St.wheel + (<usize>(now & St.wheelMask) << 2);

@@ -1,5 +1,5 @@
 // The fabric simulator's machine state. Each node (one core and its router) is one contiguous record
-// in linear memory so that a step touches few cache lines; lists, the timing wheel, tables, streams
+// in linear memory so that a step touches few cache lines; active sets, the timing wheel, tables, streams
 // and data live beside. The host (src/fabric/layout.ts, sim.ts) lays it out and writes the config block.
 // One Wasm instance simulates one mesh; globals are per instance.
 //

@@ -98,13 +98,16 @@ export class FabricSim {
     }
     const streamWords = streams.words.reduce((s, w) => s + w.length, 0);
     const sinkWords = this.isGrad ? streams.nnz.reduce((s, z) => s + z, 0) : 0;
+    const l1Words = Math.ceil(cores / 32);
+    const bitmapBytes = 4 * (l1Words + Math.ceil(l1Words / 32)) + 64;
     const plan = new MemoryPlan()
       .add('config', 4 * CFG_SLOTS)
       .add('stats', 8 * STAT_WORDS)
       .add('nodes', cores * node.bytes, 64)
       .add('wheel', wheel * 4)
-      .add('listC0', cores * 4 + 64).add('listC1', cores * 4 + 64)
-      .add('listR0', cores * 8 + 64).add('listR1', cores * 8 + 64)
+      // active sets of cores and routers: two-level bitmaps (a bit per node, a bit per 32-node word)
+      .add('listC0', bitmapBytes).add('listC1', bitmapBytes)
+      .add('listR0', bitmapBytes).add('listR1', bitmapBytes)
       .add('listI0', Cu * 4 + 64).add('listI1', Cu * 4 + 64).add('imark', Cu * 4)
       .add('colorCh', NC)
       .add('rowB', Ru * 4).add('colK', Cu * 4).add('colN', Cu * 4).add('colStart', (Cu + 1) * 4)
