@@ -99,9 +99,10 @@ export interface TrainOptions {
   /** Steps drawn in the trace (default 100; later steps repeat the steady state and are left out). */
   traceMaxSteps?: number;
   /**
-   * Where SwarmX's additions run in the simulator (default 'systems'): 'systems' = every system's thread adds
-   * its slice of the floats (REDUCE command, in parallel), 'main' = the main thread adds them all. The tree
-   * order per element is the same, so are the bits.
+   * Where SwarmX's additions run in the simulator: 'systems' = every system's thread adds its slice of the
+   * floats (REDUCE command, in parallel), 'main' = the main thread adds them all. The tree order per element
+   * is the same, so are the bits. Default: 'systems' from 4 systems on (N − 1 additions of P floats are
+   * worth splitting), 'main' below (one or two additions cost less than a command round trip and the wake-ups).
    */
   reduceOn?: 'systems' | 'main';
   /**
@@ -248,7 +249,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
   const init = t.init ?? initParams(plan, seed);
   const mx = new MemoryX(mxWasm, memoryxLayers(plan), init, createUpdater(mxWasm), { optimizer, dramBytes: o.dramBytes, flashPath: o.flashPath });
   const swarm = new SwarmX(mxWasm, layout, o.fanIn);
-  const reduceOn = t.reduceOn === undefined ? 'systems' : requireOneOf('reduceOn', t.reduceOn, ['systems', 'main'] as const);
+  const reduceOn = t.reduceOn === undefined ? (N >= 4 ? 'systems' : 'main') : requireOneOf('reduceOn', t.reduceOn, ['systems', 'main'] as const);
   const reduceOnSys = reduceOn === 'systems' && N > 1;
 
   let startStep = 0;
