@@ -21,7 +21,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 export function register(program: Command): void {
   const cmd = program
     .command('fabric')
-    .description('run one layer (Y = X W, X [batch, in], W [in, out]) on a mesh of wafer cores at cycle level:\nbatch over rows, features over columns, non-zero weights streamed in at the edge, one AXPY per\nnon-zero weight, partial sums reduced along rows; checks the result against the reference kernels')
+    .description('run one layer (Y = X W, X [batch, in], W [in, out]) on a mesh of wafer cores at cycle level: batch over rows, features over columns, non-zero weights streamed in at the edge, one AXPY per non-zero weight, partial sums reduced along rows; checks the result against the reference kernels')
     .addOption(option('--rows <R>', 'mesh rows', parseInteger('--rows', 1, 4096), 8))
     .addOption(option('--cols <C>', 'mesh columns', parseInteger('--cols', 1, 4096), 8))
     .addOption(option('--batch <B>', 'samples in the batch', parseInteger('--batch', 1, 1 << 24), 64))

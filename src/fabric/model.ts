@@ -2,8 +2,9 @@
 // every core does its tasks one at a time (count or delta 1 cycle, AXPY / dot L = max(1, ceil(Bs / F)),
 // broadcast or reduction element 1), links and ramps carry at most one wavelet per cycle, and on a dense
 // layer no core waits in steady state (reduction chains only skew the columns in time); the pass takes
-// the busiest core's time plus the pipeline's fill and drain. Sparse layers use the expected non-zeros
-// (evenly spread, no load imbalance): a lower bound there.
+// the busiest core's time plus the pipeline's fill and drain. Sparse forward/delta layers take the
+// busiest column's non-zeros per output (an extreme-value estimate, below); the gradient pass uses the
+// expected non-zeros. Past sparsity ~0.9 the reductions' waiting dominates and the model undershoots.
 //
 // Legend: B, K, N = batch, in, out features; Ru x Cu = used rows x columns; Bs = largest batch slice;
 // O = outputs of the pass (N forward, K delta), Kc, Nc = a column's K and N slices, own = outputs it owns;
@@ -50,7 +51,14 @@ export function modelCycles(shape: LayerShape, mesh: MeshShape, pass: FabricPass
       const outStarts = pass === 'forward' ? ns : ks;
       const inC = pass === 'forward' ? kc : nc;
       const own = outStarts[c + 1] - outStarts[c];
-      const nz = O * inC * density;
+      // Row reductions couple the columns output by output: over the A outputs its buffers let a column
+      // run ahead, the pass goes at the pace of the busiest of the Cu columns. With non-zeros per output
+      // ~ Binomial(inC, d), the busiest window sum is ≈ A·μ + σ·sqrt(A)·sqrt(2 ln Cu) (normal extreme
+      // value): per output μ + σ·sqrt(2 ln Cu / A), at most inC. Dense layers: σ = 0, exactly inC.
+      const mu = inC * density;
+      const sigma = Math.sqrt(inC * density * (1 - density));
+      const perOut = Cu > 1 ? Math.min(inC, mu + sigma * Math.sqrt((2 * Math.log(Cu)) / m.accumulatorBuffers)) : mu;
+      const nz = O * perOut;
       const sides = (c > 0 ? 1 : 0) + (c < Cu - 1 ? 1 : 0);
       w = { streaming: O + nz, computing: nz * L, reducing: Cu > 1 ? bs * (O - own + own * sides) : 0 };
       // Reduction chains add latency, not time per output: a column waits for its neighbour's partial only
