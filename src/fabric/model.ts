@@ -3,8 +3,8 @@
 // broadcast or reduction element 1), links and ramps carry at most one wavelet per cycle, and on a dense
 // layer no core waits in steady state (reduction chains only skew the columns in time); the pass takes
 // the busiest core's time plus the pipeline's fill and drain. Sparse forward/delta layers take the
-// busiest column's non-zeros per output (an extreme-value estimate, below); the gradient pass uses the
-// expected non-zeros. Past sparsity ~0.9 the reductions' waiting dominates and the model undershoots.
+// busiest column's non-zeros per output (an extreme-value estimate, below), the gradient pass per input
+// row. Past sparsity ~0.9 the reductions' waiting dominates and the model undershoots.
 //
 // Legend: B, K, N = batch, in, out features; Ru x Cu = used rows x columns; Bs = largest batch slice;
 // O = outputs of the pass (N forward, K delta), Kc, Nc = a column's K and N slices, own = outputs it owns;
@@ -40,8 +40,13 @@ export function modelCycles(shape: LayerShape, mesh: MeshShape, pass: FabricPass
     let w: { streaming: number; computing: number; reducing: number };
     let time: number;
     if (pass === 'gradient') {
-      // per row k: count + the row broadcast of X[k] (Bs elements); per non-zero: dot (L) + reduction (1)
-      const nz = shape.K * nc * density;
+      // per row k: count + the row broadcast of X[k] (Bs elements); per non-zero: dot (L) + reduction (1).
+      // The row broadcast of X[k] keeps the columns within about a row of each other; only the FIFO of P
+      // partials lets a column's dot products run ahead, so the pass goes at the pace of the busiest column
+      // over windows of P: per row, non-zeros ~ Binomial(Nc, d), μ + σ·sqrt(2 ln Cu / P), at most Nc.
+      const mu = nc * density;
+      const sigma = Math.sqrt(nc * density * (1 - density));
+      const nz = shape.K * (Cu > 1 ? Math.min(nc, mu + sigma * Math.sqrt((2 * Math.log(Cu)) / m.partialFifoDepth)) : mu);
       w = { streaming: shape.K * (1 + (Cu > 1 ? bs : 0)), computing: nz * L, reducing: nz };
       time = w.streaming + w.computing + w.reducing;
     } else {

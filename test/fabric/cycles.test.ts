@@ -59,6 +59,16 @@ describe('fabric: cycles', () => {
     }
   });
 
+  it('sparse gradient layers: the closed form within 15 % up to sparsity 0.9', () => {
+    for (const [rows, cols, batch, K, N] of [[8, 8, 128, 128, 512], [4, 4, 64, 64, 256]]) {
+      for (const sparsity of [0.5, 0.9]) {
+        const { result } = runFabric({ rows, cols, batch, in: K, out: N, sparsity, pass: 'gradient', seed: 1, check: false, flavor: 'release' });
+        const model = modelCycles({ B: batch, K, N }, { rows, cols }, 'gradient', FABRIC_DEFAULTS, 1 - sparsity).cycles;
+        expect(Math.abs(result.cycles - model) / model, `${rows}x${cols} s=${sparsity}: sim ${result.cycles} model ${model}`).toBeLessThan(0.15);
+      }
+    }
+  });
+
   it('the backward passes also fall with sparsity', () => {
     const o = { rows: 4, cols: 4, batch: 64, in: 64, out: 256, seed: 3, check: false, flavor: 'release' as const };
     for (const pass of ['delta', 'gradient'] as const) {
