@@ -147,6 +147,33 @@ export function fabricInit(p: usize): u32 {
  * Runs up to `maxCycles` cycles. Returns 0 when the mesh went quiet (every stream consumed, every queue
  * empty, every core idle: the cycle count is in stats[ST_CYCLES]), 1 when the budget ran out first.
  */
+
+/** Visits every set bit of a two-level active bitmap in id order, clearing it as it goes: each active core
+ *  runs stepCore (cores = true) or each active router routerStep. Inlined with a constant flag. */
+@inline
+function walkActive(bits: usize, cores: bool): void {
+  const l2 = bits + St.l2Off;
+  for (let w2: u32 = 0; w2 < St.l2Words; w2++) {
+    const p2 = l2 + (<usize>w2 << 2);
+    let m2 = load<u32>(p2);
+    if (m2 == 0) continue;
+    store<u32>(p2, 0);
+    while (m2 != 0) {
+      const j = (w2 << 5) + <u32>ctz(m2);
+      m2 &= m2 - 1;
+      const p1 = bits + (<usize>j << 2);
+      let m1 = load<u32>(p1);
+      store<u32>(p1, 0);
+      while (m1 != 0) {
+        const id = (j << 5) + <u32>ctz(m1);
+        if (cores) stepCore(id);
+        else routerStep(id);
+        m1 &= m1 - 1;
+      }
+    }
+  }
+}
+
 export function fabricRun(maxCycles: u32): u32 {
   const end = St.now + maxCycles;
   while (St.now < end) {
@@ -167,52 +194,12 @@ export function fabricRun(maxCycles: u32): u32 {
     }
     // 2. cores, in id order
     St.coreSteps += <u64>St.nCurC;
-    {
-      const bits = St.curC;
-      const l2 = bits + St.l2Off;
-      for (let w2: u32 = 0; w2 < St.l2Words; w2++) {
-        const p2 = l2 + (<usize>w2 << 2);
-        let m2 = load<u32>(p2);
-        if (m2 == 0) continue;
-        store<u32>(p2, 0);
-        while (m2 != 0) {
-          const j = (w2 << 5) + <u32>ctz(m2);
-          m2 &= m2 - 1;
-          const p1 = bits + (<usize>j << 2);
-          let m1 = load<u32>(p1);
-          store<u32>(p1, 0);
-          while (m1 != 0) {
-            stepCore((j << 5) + <u32>ctz(m1));
-            m1 &= m1 - 1;
-          }
-        }
-      }
-    }
+    walkActive(St.curC, true);
     // 3. edge injectors
     St.edgeUsed = 0;
     for (let i: u32 = 0; i < St.nCurI; i++) injectorStep(load<u32>(St.curI + (<usize>i << 2)));
     // 4. routers, in id order (the set may have grown during 2: cores popping full queues wake their router)
-    {
-      const bits = St.curR;
-      const l2 = bits + St.l2Off;
-      for (let w2: u32 = 0; w2 < St.l2Words; w2++) {
-        const p2 = l2 + (<usize>w2 << 2);
-        let m2 = load<u32>(p2);
-        if (m2 == 0) continue;
-        store<u32>(p2, 0);
-        while (m2 != 0) {
-          const j = (w2 << 5) + <u32>ctz(m2);
-          m2 &= m2 - 1;
-          const p1 = bits + (<usize>j << 2);
-          let m1 = load<u32>(p1);
-          store<u32>(p1, 0);
-          while (m1 != 0) {
-            routerStep((j << 5) + <u32>ctz(m1));
-            m1 &= m1 - 1;
-          }
-        }
-      }
-    }
+    walkActive(St.curR, false);
     // next cycle
     St.nCurC = 0;
     St.nCurR = 0;
