@@ -1,3 +1,4 @@
 // The io area: safetensors files (tensors, and a plan's weights by PyTorch state-dict name).
-export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, writeFileAtomic, weightsToTensors, weightsFromTensors, saveWeights, loadWeights, tensorToNumbers } from './safetensors.js';
+export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, weightsToTensors, weightsFromTensors, saveWeights, loadWeights, tensorToNumbers } from './safetensors.js';
 export type { Dtype, Tensor } from './safetensors.js';
+export { writeFileAtomic, writeJsonAtomic } from './atomic.js';

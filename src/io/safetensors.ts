@@ -6,7 +6,8 @@
 //   { "<name>": { "dtype": "F32", "shape": [out, in], "data_offsets": [begin, end] }, ..., "__metadata__": {str: str} }
 // (padded with spaces to a multiple of 8); then the data, offsets relative to its start, little-endian,
 // row-major (C order). Writes are atomic: a temp file in the same directory, fsync, rename.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, unlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic.js';
 import { ValidationError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import { setFromTorch, toTorch, zeroParams, type Params } from '../model/params.js';
@@ -108,26 +109,6 @@ export function serializeSafetensors(tensors: Map<string, Tensor> | Record<strin
   return out;
 }
 
-/** Writes bytes atomically: temp file beside the target, fsync, rename. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* already gone */
-    }
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-}
 
 /** Writes named tensors to a safetensors file atomically. */
 export function writeSafetensors(path: string, tensors: Map<string, Tensor> | Record<string, Tensor>, metadata?: Record<string, string>): void {
