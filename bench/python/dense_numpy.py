@@ -9,10 +9,10 @@ then times single calls until timeMs has passed (at least 5 samples) and reports
 import json
 import os
 import sys
-import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
+from timing import median_ms  # noqa: E402
 
 
 def blas_info():
@@ -22,20 +22,6 @@ def blas_info():
                 for i in threadpool_info()]
     except Exception as e:  # noqa: BLE001
         return [{"error": str(e)}]
-
-
-def median_ms(fn, time_ms):
-    for _ in range(3):
-        fn()
-    ts = []
-    start = time.perf_counter()
-    while len(ts) < 5 or (time.perf_counter() - start) * 1e3 < time_ms:
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-        if len(ts) >= 2000:
-            break
-    return float(np.median(ts) * 1e3), float(np.min(ts) * 1e3)
 
 
 def main(args):

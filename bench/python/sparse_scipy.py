@@ -9,26 +9,12 @@ forward Yt[N,B] = Wᵀ·Xt with Wᵀ held in CSR; delta dXt[K,B] = W·dYt with W
 import json
 import os
 import sys
-import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
+from timing import median_ms  # noqa: E402
 import scipy  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
-
-
-def median_ms(fn, time_ms):
-    for _ in range(3):
-        fn()
-    ts = []
-    start = time.perf_counter()
-    while len(ts) < 5 or (time.perf_counter() - start) * 1e3 < time_ms:
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-        if len(ts) >= 5000:
-            break
-    return float(np.median(ts) * 1e3), float(np.min(ts) * 1e3)
 
 
 def main(a):
@@ -42,8 +28,8 @@ def main(a):
         W[rng.random((K, N)) < s] = 0
         Wt = sp.csr_matrix(W.T)
         Wc = sp.csr_matrix(W)
-        fwd[str(s)], fwd_min[str(s)] = median_ms(lambda: Wt @ Xt, a["timeMs"])
-        delta[str(s)], delta_min[str(s)] = median_ms(lambda: Wc @ dYt, a["timeMs"])
+        fwd[str(s)], fwd_min[str(s)] = median_ms(lambda: Wt @ Xt, a["timeMs"], 5000)
+        delta[str(s)], delta_min[str(s)] = median_ms(lambda: Wc @ dYt, a["timeMs"], 5000)
     print(json.dumps({"scipy": scipy.__version__, "medianMs": {"fwd": fwd, "delta": delta},
                       "minMs": {"fwd": fwd_min, "delta": delta_min}}))
 
