@@ -13,8 +13,8 @@ import { compileModel } from '../model/compile.js';
 import { initParams, type Params } from '../model/params.js';
 import type { Plan } from '../model/plan.js';
 import { activationLayout, checkActivationBudget } from '../nn/memory.js';
-import { BatchOrder, fillBatch, systemShare } from '../data/batches.js';
-import type { Dataset, Split } from '../data/dataset.js';
+import { BatchOrder, systemShare } from '../data/batches.js';
+import { checkDataForPlan, fillSamples, type AnySplit, type TrainData } from '../data/fill.js';
 import { distModule } from '../paths.js';
 import { createMemory, defaultFlavor, Wasm, type Flavor } from '../wasm/module.js';
 import { MemoryX, memoryxLayers } from '../memoryx/store.js';
@@ -157,7 +157,7 @@ export interface TraceInfo {
 
 export interface Cluster {
   readonly systems: number;
-  train(model: unknown, data: Dataset, opts: TrainOptions): Promise<TrainResult>;
+  train(model: unknown, data: TrainData, opts: TrainOptions): Promise<TrainResult>;
   close(): Promise<void>;
 }
 
@@ -206,7 +206,7 @@ export function planFingerprint(plan: Plan): string {
   return h.digest('hex').slice(0, 32);
 }
 
-async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, t: TrainOptions): Promise<TrainResult> {
+async function train(pool: Piscina, o: Resolved, model: unknown, data: TrainData, t: TrainOptions): Promise<TrainResult> {
   const wall0 = performance.now();
   const plan = compileModel(model);
   const N = o.systems;
@@ -218,8 +218,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
   const specs = t.specs ?? defaultSpecs();
   const efficiency = requireNumber('efficiency', t.efficiency ?? specs.cs2.v.computeEfficiency, Number.MIN_VALUE, 1);
   const traceMaxSteps = requireInt('traceMaxSteps', t.traceMaxSteps ?? 100, 1);
-  if (plan.input !== data.features) throw new ValidationError('data.features', data.features, `expected the model's input width ${plan.input}`);
-  if (plan.classes !== data.classes) throw new ValidationError('data.classes', data.classes, `expected the model's ${plan.classes} output classes`);
+  checkDataForPlan(plan, data);
   const order = new BatchOrder(data.train.n, B, { shuffle: t.shuffle, seed });
   const fingerprint = planFingerprint(plan);
 
@@ -462,7 +461,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
     for (let w = 0; w < N; w++) {
       const { start, count } = systemShare(B, N, w);
       sys.setSamples(w, count);
-      fillBatch(data.train, plan.input, indices.subarray(start, start + count), new Float32Array(buf, sys.inputPtr(w), plan.input * count), new Int32Array(buf, sys.labelsPtr(w), count));
+      fillSamples(plan, data.train, indices.subarray(start, start + count), buf, sys.inputPtr(w), sys.labelsPtr(w));
     }
     await sys.command(CMD.STEP, { step, attempt, batch: B });
     // The stream after forward(l): layer l+1, or, after the last layer, layer L-1 again for the backward pass.
@@ -533,7 +532,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
   }
 
   /** Test accuracy: forward passes (weights streamed per layer) over the split in chunks of B samples. */
-  async function evaluateSplit(split: Split): Promise<number> {
+  async function evaluateSplit(split: AnySplit): Promise<number> {
     let correct = 0;
     const buf = memory.buffer;
     for (let from = 0; from < split.n; from += B) {
@@ -547,7 +546,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
         const ids = new Int32Array(count);
         for (let j = 0; j < count; j++) ids[j] = at + j;
         at += count;
-        if (count > 0) fillBatch(split, plan.input, ids, new Float32Array(buf, sys.inputPtr(w), plan.input * count), new Int32Array(buf, sys.labelsPtr(w), count));
+        if (count > 0) fillSamples(plan, split, ids, buf, sys.inputPtr(w), sys.labelsPtr(w));
       }
       await sys.command(CMD.STEP, { step: -1, attempt: 0, batch: n });
       for (let l = 0; l < L; l++) {
@@ -558,7 +557,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
       await sys.command(CMD.LOSS, { arg: 1 });
       for (let w = 0; w < N; w++) correct += sys.correct(w);
     }
-    return correct / split.n;
+    return correct / (split.n * plan.seqLen); // a token model: per token
   }
 }
 

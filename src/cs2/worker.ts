@@ -84,9 +84,10 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
           f64[base + F64.LOSS_SHARE] = ex!.loss(globalBatch);
           const pred = ex!.predictions();
           const labels = init.memory.buffer;
-          const y = new Int32Array(labels, ex!.labelsPtr, samples);
+          const cols = ex!.columns; // one label per column: samples · T tokens for a GPT
+          const y = new Int32Array(labels, ex!.labelsPtr, cols);
           let correct = 0;
-          for (let i = 0; i < samples; i++) if (pred[i] === y[i]) correct++;
+          for (let i = 0; i < cols; i++) if (pred[i] === y[i]) correct++;
           f64[base + F64.CORRECT] = correct;
           break;
         }

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
 import { ValidationError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
-import { setFromTorch, toTorch, zeroParams, type Params } from '../model/params.js';
+import { setFromTorch, syncTied, toTorch, zeroParams, type Params } from '../model/params.js';
 
 export type Dtype = 'F32' | 'I32' | 'I64';
 const DTYPE_BYTES: Record<Dtype, number> = { F32: 4, I32: 4, I64: 8 };
@@ -118,7 +118,8 @@ export function writeSafetensors(path: string, tensors: Map<string, Tensor> | Re
 /** A plan's weights as state-dict tensors (F32, PyTorch layout: linear weight [out, in]). */
 export function weightsToTensors(plan: Plan, params: Params): Map<string, Tensor> {
   const m = new Map<string, Tensor>();
-  for (const p of plan.params) m.set(p.name, { dtype: 'F32', shape: p.torchShape.slice(), data: toTorch(p, params[p.layer]) });
+  // a tied parameter (the tied LM head) is not in the state dict: it is its source's tensor (GPT-2's files omit lm_head.weight)
+  for (const p of plan.params) if (p.tiedTo < 0) m.set(p.name, { dtype: 'F32', shape: p.torchShape.slice(), data: toTorch(p, params[p.layer]) });
   return m;
 }
 
@@ -134,11 +135,12 @@ export function saveWeights(path: string, plan: Plan, params: Params, metadata?:
  */
 export function weightsFromTensors(plan: Plan, tensors: Map<string, Tensor>, file = 'weights'): Params {
   const out = zeroParams(plan);
-  const expected = new Set(plan.params.map((p) => p.name));
+  const expected = new Set(plan.params.filter((p) => p.tiedTo < 0).map((p) => p.name));
   for (const name of tensors.keys()) {
     if (!expected.has(name)) throw new ValidationError(`${file}: ${name}`, '(present)', `expected only the model's tensors (${[...expected].join(', ')})`);
   }
   for (const p of plan.params) {
+    if (p.tiedTo >= 0) continue;
     const t = tensors.get(p.name);
     if (!t) throw new ValidationError(`${file}: ${p.name}`, '(missing)', `expected an F32 tensor of shape [${p.torchShape}]`);
     if (t.dtype !== 'F32') throw new ValidationError(`${file}: ${p.name}.dtype`, t.dtype, 'expected F32');
@@ -147,6 +149,7 @@ export function weightsFromTensors(plan: Plan, tensors: Map<string, Tensor>, fil
     }
     setFromTorch(p, out[p.layer], t.data as Float32Array);
   }
+  syncTied(plan, out);
   return out;
 }
 

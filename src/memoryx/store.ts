@@ -31,9 +31,15 @@ export interface MxSegment {
 
 export interface MxLayer {
   name: string;
+  /** Gradient floats (= master floats, except a tied layer, which keeps none of its own). */
   floats: number;
   wireWords: number;
   segments: MxSegment[];
+  /**
+   * A tied layer (the tied LM head): no record of its own; it streams `floats` values of layer `layer` from
+   * `offset`, and its reduced gradient waits in MemoryX until that layer's update, which adds it first.
+   */
+  tiedTo: { layer: number; offset: number } | null;
 }
 
 /** MemoryX's view of a compiled plan's streamed layers. */
@@ -42,6 +48,7 @@ export function memoryxLayers(plan: Plan): MxLayer[] {
     name: L.module,
     floats: L.paramFloats,
     wireWords: L.wireWords,
+    tiedTo: L.tiedTo,
     segments: L.params.map((pi) => {
       const p = plan.params[pi];
       return { name: p.name, offset: p.offset, size: p.size, wireOffset: p.wireOffset, wireWords: p.wireWords, template: p.sparse ? p.sparse.template : null };
@@ -101,6 +108,9 @@ export class MemoryX {
   private readonly undone: boolean[];
   /** Index of every value word in a sparse segment's stream (per layer, per segment). */
   private readonly valueWords: Array<Array<Uint32Array | null>>;
+  /** Per tied layer: where its gradient waits (byte pointer, -1 otherwise); per source layer: the tied layer pending for it (-1: none). */
+  private readonly tiedGradPtr: number[];
+  private readonly tiedPending: number[];
   private inStep = false;
   private _t = 0;
   readonly counters: MemoryXCounters = { bytesStreamed: 0, bytesGradients: 0, flashBytesRead: 0, flashBytesWritten: 0, updates: 0 };
@@ -119,7 +129,7 @@ export class MemoryX {
     layers.forEach((L, l) => {
       if (init[l].length !== L.floats) throw new ValidationError(`init[${l}].length`, init[l].length, `expected ${L.floats} floats of layer ${L.name}`);
     });
-    const recordBytes = layers.map((L) => 4 * L.floats * (1 + this.S));
+    const recordBytes = layers.map((L) => 4 * recordFloats(L) * (1 + this.S));
     this.tiers = planTiers(recordBytes, opts.dramBytes ?? Infinity, layers.map((L) => L.name));
     this.recPtr = layers.map((_, l) => (this.tiers.tier[l] === 'dram' ? wasm.arena.alloc(recordBytes[l], 64) : -1));
     this.stagingPtr = this.tiers.stagingBytes > 0 ? wasm.arena.alloc(this.tiers.stagingBytes, 64) : 0;
@@ -129,7 +139,13 @@ export class MemoryX {
     this.undo = layers.map(() => null);
     this.undone = layers.map(() => false);
     this.valueWords = layers.map((L) => L.segments.map((s) => (s.template ? valueWordIndex(s.template, s.size) : null)));
-    layers.forEach((L, l) => this.writeRecord(l, init[l], null));
+    this.tiedGradPtr = layers.map((L) => (L.tiedTo ? wasm.arena.alloc(4 * L.floats, 64) : -1));
+    this.tiedPending = layers.map(() => -1);
+    layers.forEach((L, l) => {
+      if (!L.tiedTo) return this.writeRecord(l, init[l], null);
+      const src = layers[L.tiedTo.layer];
+      if (src.tiedTo || L.tiedTo.offset + L.floats > src.floats) throw new ValidationError(`layers[${l}].tiedTo`, L.tiedTo.layer, `expected an untied layer holding ${L.floats} floats at offset ${L.tiedTo.offset}`);
+    });
   }
 
   /** Optimizer steps committed so far. */
@@ -148,9 +164,16 @@ export class MemoryX {
    */
   stream(l: number, dstPtr: number): number {
     const L = this.layers[l];
-    const src = this.valuesPtr(l);
     const buf = this.wasm.memory.buffer;
     const dst = new Uint32Array(buf, dstPtr, L.wireWords);
+    if (L.tiedTo) {
+      // the tied head streams its source's values (the embedding's wte) again: the weights cross the link twice a pass
+      const at = this.valuesPtr(L.tiedTo.layer) + 4 * L.tiedTo.offset;
+      dst.set(new Uint32Array(buf, at, L.floats));
+      this.counters.bytesStreamed += 4 * L.wireWords;
+      return 4 * L.wireWords;
+    }
+    const src = this.valuesPtr(l);
     const vals = new Uint32Array(buf, src, L.floats);
     L.segments.forEach((s, si) => {
       if (!s.template) {
@@ -181,6 +204,13 @@ export class MemoryX {
     if (!this.inStep) throw new Error('MemoryX.update: no open step (call beginStep first)');
     const L = this.layers[l];
     const P = L.floats;
+    if (L.tiedTo) return this.holdTiedGradient(l, gradPtr);
+    const tied = this.tiedPending[l];
+    if (tied >= 0) {
+      // both uses of a tied weight meet here: gradient of this layer's segment += the tied layer's, then one update
+      addTiedGradient(this.wasm, gradPtr + 4 * this.layers[tied].tiedTo!.offset, this.tiedGradPtr[tied], this.layers[tied].floats);
+      this.tiedPending[l] = -1;
+    }
     const recBytes = this.tiers.recordBytes[l];
     let ptr: number;
     if (this.tiers.tier[l] === 'dram') {
@@ -207,9 +237,22 @@ export class MemoryX {
     this.syncFlashCounters();
   }
 
+  /** A tied layer's reduced gradient waits in MemoryX until its source layer's update. */
+  private holdTiedGradient(l: number, gradPtr: number): void {
+    const L = this.layers[l];
+    const src = L.tiedTo!.layer;
+    if (this.tiedPending[src] >= 0) throw new Error(`MemoryX.update: layer ${l} (${L.name}) was already updated in this step`);
+    this.wasm.f32(this.tiedGradPtr[l], L.floats).set(this.wasm.f32(gradPtr, L.floats));
+    this.tiedPending[src] = l;
+    this.counters.bytesGradients += 4 * L.floats;
+    this.counters.updates++;
+  }
+
   /** Makes every update of the open step current; t advances by one. */
   commitStep(): void {
     if (!this.inStep) throw new Error('MemoryX.commitStep: no open step');
+    const waiting = this.tiedPending.findIndex((t) => t >= 0);
+    if (waiting >= 0) throw new Error(`MemoryX.commitStep: the gradient of tied layer ${this.layers[this.tiedPending[waiting]].name} was never applied (layer ${this.layers[waiting].name} was not updated)`);
     for (let l = 0; l < this.layers.length; l++) {
       if (this.pending[l]) this.active[l] = 1 - this.active[l];
       this.pending[l] = false;
@@ -226,14 +269,16 @@ export class MemoryX {
       if (this.undone[l]) new Uint8Array(this.wasm.memory.buffer, this.recPtr[l], this.tiers.recordBytes[l]).set(this.undo[l]!);
       this.pending[l] = false;
       this.undone[l] = false;
+      this.tiedPending[l] = -1;
     }
     this.inStep = false;
   }
 
   /** A copy of layer l's master values (P_l floats). */
   values(l: number): Float32Array {
-    const P = this.layers[l].floats;
-    return this.wasm.f32(this.valuesPtr(l), P).slice();
+    const L = this.layers[l];
+    if (L.tiedTo) return this.wasm.f32(this.valuesPtr(L.tiedTo.layer) + 4 * L.tiedTo.offset, L.floats).slice();
+    return this.wasm.f32(this.valuesPtr(l), L.floats).slice();
   }
 
   /** Every layer's full record (values + optimizer state) and t, copied out (for a checkpoint). */
@@ -255,12 +300,15 @@ export class MemoryX {
     if (s.layers.length !== this.layers.length) throw new ValidationError('checkpoint.layers.length', s.layers.length, `expected ${this.layers.length} layers`);
     s.layers.forEach((sl, l) => {
       const L = this.layers[l];
-      const want = L.floats * (1 + this.S);
+      const want = recordFloats(L) * (1 + this.S);
       if (sl.name !== L.name || sl.floats !== L.floats || sl.record.length !== want) {
         throw new ValidationError(`checkpoint.layers[${l}]`, `${sl.name} (${sl.floats} floats)`, `expected ${L.name} (${L.floats} floats)`);
       }
     });
-    s.layers.forEach((sl, l) => this.writeRecord(l, sl.record.subarray(0, this.layers[l].floats), sl.record.subarray(this.layers[l].floats)));
+    s.layers.forEach((sl, l) => {
+      const P = recordFloats(this.layers[l]);
+      if (P > 0 || !this.layers[l].tiedTo) this.writeRecord(l, sl.record.subarray(0, P), sl.record.subarray(P));
+    });
     this._t = s.t;
   }
 
@@ -280,7 +328,8 @@ export class MemoryX {
   }
 
   private readRecord(l: number): Float32Array {
-    const n = this.layers[l].floats * (1 + this.S);
+    const n = recordFloats(this.layers[l]) * (1 + this.S);
+    if (n === 0) return new Float32Array(0);
     if (this.tiers.tier[l] === 'dram') return this.wasm.f32(this.recPtr[l], n).slice();
     const out = new Float32Array(n);
     this.flash!.read(l, this.active[l], new Uint8Array(out.buffer));
@@ -313,6 +362,21 @@ export class MemoryX {
     this.counters.flashBytesRead = this.flash.bytesRead;
     this.counters.flashBytesWritten = this.flash.bytesWritten;
   }
+}
+
+/** Floats of a layer's own record (a tied layer keeps none). */
+function recordFloats(L: MxLayer): number {
+  return L.tiedTo ? 0 : L.floats;
+}
+
+/**
+ * g[0..n) += tied[0..n): where the two gradients of a tied weight meet (MemoryX and the reference trainer
+ * both call this, so they add in the same order). One f32 rounding per element, as a WASM f32.add.
+ */
+export function addTiedGradient(w: Wasm, gPtr: number, tiedPtr: number, n: number): void {
+  const g = w.f32(gPtr, n);
+  const t = w.f32(tiedPtr, n);
+  for (let i = 0; i < n; i++) g[i] = g[i] + t[i];
 }
 
 /** Word index, within a stream, of each of its nnz value words (stream order). */

@@ -23,15 +23,16 @@ export function compileModel(raw: unknown): Plan {
   const params: PlanParam[] = [];
   const modelSeed = spec.maskSeed ?? 0;
 
-  const addParam = (p: Omit<PlanParam, 'offset' | 'wireOffset' | 'layer'>): number => {
-    params.push({ ...p, offset: 0, wireOffset: 0, layer: -1 });
+  const addParam = (p: Omit<PlanParam, 'offset' | 'wireOffset' | 'layer' | 'tiedTo'> & { tiedTo?: number }): number => {
+    params.push({ tiedTo: -1, ...p, offset: 0, wireOffset: 0, layer: -1 });
     return params.length - 1;
   };
+  let wteParam = -1;
 
   const walk = (layers: LayerSpec[], path: string, prefix: string, width: number): number => {
     layers.forEach((l, i) => {
       const p = `${path}[${i}]`;
-      const module = `${prefix}${i}`;
+      const module = ('name' in l && l.name) || `${prefix}${i}`;
       const base = { index: ops.length, path: p, module, inWidth: width, layer: -1 };
       switch (l.type) {
         case 'linear': {
@@ -42,15 +43,17 @@ export function compileModel(raw: unknown): Plan {
           const weight = addParam({
             name: `${module}.weight`,
             role: 'weight',
-            torchShape: [N, K],
+            torchShape: l.conv1d ? [K, N] : [N, K],
             torchSize: N * K,
+            layout: l.conv1d ? 'conv1d' : 'linear',
             op: ops.length,
             size: sparse ? sparse.nnz : K * N,
             wireWords: sparse ? streamWords(K, sparse.nnz) : K * N,
             sparse,
-            init: { kind: 'uniform', bound },
+            init: l.initStd !== undefined ? { kind: 'normal', std: l.initStd } : { kind: 'uniform', bound },
           });
-          const bias = l.bias === false ? -1 : addParam(vectorParam(`${module}.bias`, N, ops.length, { kind: 'uniform', bound }));
+          const biasInit: PlanParam['init'] = l.initStd !== undefined ? { kind: 'constant', value: 0 } : { kind: 'uniform', bound };
+          const bias = l.bias === false ? -1 : addParam(vectorParam(`${module}.bias`, N, ops.length, biasInit));
           ops.push({ ...base, kind: 'linear', outWidth: N, weight, bias, sparse });
           width = N;
           break;
@@ -74,6 +77,37 @@ export function compileModel(raw: unknown): Plan {
           (ops[begin] as { end: number }).end = end;
           break;
         }
+        case 'embedding': {
+          const init: PlanParam['init'] = { kind: 'normal', std: l.initStd ?? 1 };
+          const C = l.out;
+          wteParam = addParam(tableParam(`${module}.wte.weight`, l.vocab, C, ops.length, init));
+          const wpe = addParam(tableParam(`${module}.wpe.weight`, l.positions, C, ops.length, init));
+          ops.push({ ...base, kind: 'embedding', outWidth: C, wte: wteParam, wpe, vocab: l.vocab, positions: l.positions });
+          width = C;
+          break;
+        }
+        case 'attention':
+          ops.push({ ...base, kind: 'attention', outWidth: width / 3, heads: l.heads });
+          width /= 3;
+          break;
+        case 'lm_head': {
+          const V = params[wteParam].torchShape[0];
+          if (l.tied !== false) {
+            const weight = addParam({ ...tableParam('lm_head.weight', V, width, ops.length, { kind: 'tied' }), tiedTo: wteParam });
+            ops.push({ ...base, module: 'lm_head', kind: 'lm_head', outWidth: V, weight });
+          } else {
+            // untied: a bias-free nn.Linear(C, V) named lm_head (GPT2LMHeadModel's)
+            const name = l.name ?? 'lm_head';
+            const weight = addParam({
+              name: `${name}.weight`, role: 'weight', torchShape: [V, width], torchSize: V * width, layout: 'linear', op: ops.length,
+              size: V * width, wireWords: V * width, sparse: null,
+              init: l.initStd !== undefined ? { kind: 'normal', std: l.initStd } : { kind: 'uniform', bound: 1 / Math.sqrt(width) },
+            });
+            ops.push({ ...base, module: name, kind: 'linear', outWidth: V, weight, bias: -1, sparse: null });
+          }
+          width = V;
+          break;
+        }
       }
     });
     return width;
@@ -83,6 +117,7 @@ export function compileModel(raw: unknown): Plan {
   const layers = groupLayers(ops, params);
   let maxWidth = spec.input;
   for (const op of ops) maxWidth = Math.max(maxWidth, op.outWidth);
+  const tokens = ops[0].kind === 'embedding';
   return {
     spec,
     input: spec.input,
@@ -91,15 +126,24 @@ export function compileModel(raw: unknown): Plan {
     ops,
     params,
     layers,
-    paramFloats: layers.reduce((s, l) => s + l.paramFloats, 0),
+    paramFloats: layers.reduce((s, l) => s + (l.tiedTo ? 0 : l.paramFloats), 0),
     wireWords: layers.reduce((s, l) => s + l.wireWords, 0),
-    torchParams: params.reduce((s, p) => s + p.torchSize, 0),
+    torchParams: params.reduce((s, p) => s + (p.tiedTo >= 0 ? 0 : p.torchSize), 0),
     maxWidth,
+    seqLen: tokens ? spec.seqLen! : 1,
+    inputKind: tokens ? 'tokens' : 'features',
   };
 }
 
-function vectorParam(name: string, n: number, op: number, init: PlanParam['init']): Omit<PlanParam, 'offset' | 'wireOffset' | 'layer'> {
-  return { name, role: name.endsWith('.weight') ? 'weight' : 'bias', torchShape: [n], torchSize: n, op, size: n, wireWords: n, sparse: null, init };
+type NewParam = Omit<PlanParam, 'offset' | 'wireOffset' | 'layer' | 'tiedTo'>;
+
+function vectorParam(name: string, n: number, op: number, init: PlanParam['init']): NewParam {
+  return { name, role: name.endsWith('.weight') ? 'weight' : 'bias', torchShape: [n], torchSize: n, layout: 'vector', op, size: n, wireWords: n, sparse: null, init };
+}
+
+/** A [rows, C] table stored as it is (embeddings, the tied head). */
+function tableParam(name: string, rows: number, C: number, op: number, init: PlanParam['init']): NewParam {
+  return { name, role: 'weight', torchShape: [rows, C], torchSize: rows * C, layout: 'table', op, size: rows * C, wireWords: rows * C, sparse: null, init };
 }
 
 /** Splits the ops into streamed layers and lays out each layer's master and wire blocks. */
@@ -107,9 +151,9 @@ function groupLayers(ops: PlanOp[], params: PlanParam[]): StreamedLayer[] {
   const layers: StreamedLayer[] = [];
   const leading: number[] = [];
   for (const op of ops) {
-    const hasWeights = op.kind === 'linear' || op.kind === 'layernorm';
+    const hasWeights = op.kind === 'linear' || op.kind === 'layernorm' || op.kind === 'embedding' || op.kind === 'lm_head';
     if (hasWeights) {
-      layers.push({ index: layers.length, weightOp: op.index, ops: [...leading, op.index], params: [], paramFloats: 0, wireWords: 0, module: op.module });
+      layers.push({ index: layers.length, weightOp: op.index, ops: [...leading, op.index], params: [], paramFloats: 0, wireWords: 0, module: op.module, tiedTo: null });
       leading.length = 0;
     } else if (layers.length === 0) {
       leading.push(op.index);
@@ -127,6 +171,11 @@ function groupLayers(ops: PlanOp[], params: PlanParam[]): StreamedLayer[] {
     l.wireWords += p.wireWords;
     l.params.push(i);
   });
+  for (const p of params) {
+    if (p.tiedTo < 0) continue;
+    const to = params[p.tiedTo];
+    layers[p.layer].tiedTo = { layer: to.layer, offset: to.offset };
+  }
   return layers;
 }
 
@@ -192,6 +241,9 @@ export function describePlan(plan: Plan): string {
     if (o.kind === 'linear') return `linear ${o.inWidth}->${o.outWidth}${o.sparse ? ` (nnz ${o.sparse.nnz})` : ''}`;
     if (o.kind === 'residual_begin') return 'residual(';
     if (o.kind === 'residual_end') return ')';
+    if (o.kind === 'embedding') return `embedding ${o.vocab}x${o.outWidth} (+${o.positions} positions)`;
+    if (o.kind === 'attention') return `attention ${o.heads} heads`;
+    if (o.kind === 'lm_head') return `lm_head (tied) ${o.inWidth}->${o.outWidth}`;
     return o.kind;
   });
   return `${plan.input} -> ${parts.join(', ')} -> ${plan.classes} classes; ${plan.paramFloats} stored parameters (${plan.torchParams} dense)`;

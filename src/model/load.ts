@@ -3,11 +3,19 @@
 // override that puts one seeded sparsity on every linear layer.
 import { existsSync, readFileSync } from 'node:fs';
 import { ValidationError, requireInt, requireNumber } from '../errors.js';
+import { rootPath } from '../paths.js';
+import { importGpt2Config, isHfConfig } from './hf.js';
 import type { LayerSpec, ModelSpec } from './types.js';
 import { validateModel } from './validate.js';
 
-/** Reads and validates a model description from a JSON file. */
-export function loadModelFile(path: string): ModelSpec {
+/** GPT presets: Hugging Face GPT-2 config.json files shipped in specs/gpt (see its README). */
+export const GPT_PRESETS = ['gpt-nano', 'gpt-micro', 'gpt-mini'] as const;
+
+/**
+ * Reads a model description from a JSON file: the engine's own description, or a Hugging Face GPT-2
+ * config.json (model_type "gpt2", imported by hf.ts; `seqLen` = tokens per sequence, default n_positions).
+ */
+export function loadModelFile(path: string, opts: { seqLen?: number } = {}): ModelSpec {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -21,8 +29,10 @@ export function loadModelFile(path: string): ModelSpec {
     throw new ValidationError('--model', path, `expected valid JSON (${(e as Error).message})`);
   }
   try {
+    if (isHfConfig(raw)) return validateModel(importGpt2Config(raw, { seqLen: opts.seqLen, path }).spec);
     return validateModel(raw);
   } catch (e) {
+    if (e instanceof ValidationError && e.message.startsWith(`${path}: `)) throw e;
     if (e instanceof ValidationError) e.message = `${path}: ${e.message}`;
     throw e;
   }
@@ -59,6 +69,27 @@ export const PRESETS: Record<string, (input: number, classes: number) => ModelSp
   }),
 };
 
+/** The spec of a GPT preset by name (null for another name), for sequences of `seqLen` tokens (default its n_positions). */
+export function gptPreset(name: string, seqLen?: number): ModelSpec | null {
+  if (!(GPT_PRESETS as readonly string[]).includes(name)) return null;
+  return loadModelFile(rootPath('specs', 'gpt', `${name}.json`), { seqLen });
+}
+
+/**
+ * A model for token data (vocab V, sequences of T tokens): a GPT preset or a config.json / description file;
+ * its vocabulary must cover V and its positions T.
+ */
+export function resolveTokenModel(fileOrName: string, vocab: number, seqLen: number): ModelSpec {
+  let spec = gptPreset(fileOrName, undefined);
+  if (!spec && !existsSync(fileOrName)) throw new ValidationError('--model', fileOrName, `expected a GPT preset (${GPT_PRESETS.join(', ')}) or a config.json / model JSON file for token data`);
+  spec ??= loadModelFile(fileOrName);
+  const emb = spec.layers[0];
+  if (emb.type !== 'embedding') throw new ValidationError('--model', fileOrName, 'expected a model that starts with an embedding for token data');
+  if (seqLen > emb.positions) throw new ValidationError('data.seqLen', seqLen, `expected sequences of at most the model's n_positions ${emb.positions}`);
+  if (vocab > emb.vocab) throw new ValidationError('data.vocab', vocab, `expected at most the model's vocab_size ${emb.vocab}`);
+  return validateModel({ ...spec, seqLen });
+}
+
 /** A model from a preset name or a JSON file path; `input`/`classes` size presets (and are checked against files). */
 export function resolveModel(fileOrName: string, input: number, classes: number): ModelSpec {
   requireInt('input', input, 1);
@@ -78,7 +109,7 @@ export function withSparsity(spec: ModelSpec, sparsity: number): ModelSpec {
   const map = (layers: LayerSpec[]): LayerSpec[] =>
     layers.map((l) => {
       if (l.type === 'residual') return { ...l, layers: map(l.layers) };
-      if (l.type !== 'linear') return { ...l };
+      if (l.type !== 'linear') return { ...l }; // a GPT's embedding and head stay dense; its block linears take the mask
       const { mask: _m, sparsity: _s, ...rest } = l;
       return sparsity > 0 ? { ...rest, sparsity } : rest;
     });

@@ -36,25 +36,39 @@ export function initParams(plan: Plan, seed: number): Params {
       block.fill(p.init.value, p.offset, p.offset + p.size);
       continue;
     }
+    if (p.init.kind === 'tied') continue; // copied from its source below
     const rng = new Rng(hashSeed(seed, p.name));
     const dense = new Float32Array(p.torchSize);
-    for (let i = 0; i < dense.length; i++) dense[i] = rng.uniform(-p.init.bound, p.init.bound);
+    const init = p.init;
+    if (init.kind === 'normal') for (let i = 0; i < dense.length; i++) dense[i] = rng.normal(0, init.std);
+    else for (let i = 0; i < dense.length; i++) dense[i] = rng.uniform(-init.bound, init.bound);
     setFromTorch(p, block, dense);
   }
+  syncTied(plan, out);
   return out;
 }
 
-/** The parameter `p` of a master block as a PyTorch-layout tensor (dense; zeros at masked positions). */
+/** Copies every tied parameter's values from its source (the tied head's block mirrors the embedding's wte). */
+export function syncTied(plan: Plan, params: Params): void {
+  for (const p of plan.params) {
+    if (p.tiedTo < 0) continue;
+    const src = plan.params[p.tiedTo];
+    params[p.layer].set(params[src.layer].subarray(src.offset, src.offset + src.size), p.offset);
+  }
+}
+
+/** The parameter `p` of a master block as a tensor in its file layout (dense; zeros at masked positions). */
 export function toTorch(p: PlanParam, block: Float32Array): Float32Array {
   const t = new Float32Array(p.torchSize);
-  if (p.torchShape.length === 1) {
+  if (p.layout === 'vector' || p.layout === 'table' || (p.layout === 'conv1d' && !p.sparse)) {
     t.set(block.subarray(p.offset, p.offset + p.size));
     return t;
   }
-  const [N, K] = p.torchShape;
+  const [K, N] = kernelShape(p);
   if (p.sparse) {
     const { rows, cols, nnz } = p.sparse;
-    for (let i = 0; i < nnz; i++) t[cols[i] * K + rows[i]] = block[p.offset + i];
+    const at = fileIndex(p, K, N);
+    for (let i = 0; i < nnz; i++) t[at(rows[i], cols[i])] = block[p.offset + i];
   } else {
     for (let k = 0; k < K; k++) {
       const row = p.offset + k * N;
@@ -65,19 +79,20 @@ export function toTorch(p: PlanParam, block: Float32Array): Float32Array {
 }
 
 /**
- * Sets parameter `p` of a master block from a PyTorch-layout tensor. For a sparse weight only the kept
+ * Sets parameter `p` of a master block from a tensor in its file layout. For a sparse weight only the kept
  * positions are read: the mask decides, values at masked positions are ignored (they stay exactly 0).
  */
 export function setFromTorch(p: PlanParam, block: Float32Array, t: ArrayLike<number>): void {
   if (t.length !== p.torchSize) throw new ValidationError(`${p.name}.length`, t.length, `expected ${p.torchSize} (shape [${p.torchShape}])`);
-  if (p.torchShape.length === 1) {
+  if (p.layout === 'vector' || p.layout === 'table' || (p.layout === 'conv1d' && !p.sparse)) {
     for (let i = 0; i < p.size; i++) block[p.offset + i] = t[i];
     return;
   }
-  const [N, K] = p.torchShape;
+  const [K, N] = kernelShape(p);
   if (p.sparse) {
     const { rows, cols, nnz } = p.sparse;
-    for (let i = 0; i < nnz; i++) block[p.offset + i] = t[cols[i] * K + rows[i]];
+    const at = fileIndex(p, K, N);
+    for (let i = 0; i < nnz; i++) block[p.offset + i] = t[at(rows[i], cols[i])];
   } else {
     for (let k = 0; k < K; k++) {
       const row = p.offset + k * N;
@@ -86,16 +101,26 @@ export function setFromTorch(p: PlanParam, block: Float32Array, t: ArrayLike<num
   }
 }
 
+/** [K, N] of a linear weight in the kernels' layout, from its file shape. */
+function kernelShape(p: PlanParam): [number, number] {
+  return p.layout === 'conv1d' ? [p.torchShape[0], p.torchShape[1]] : [p.torchShape[1], p.torchShape[0]];
+}
+
+/** Index in the file tensor of kernel element W[k, n]: [out, in] for nn.Linear, [in, out] for Conv1D. */
+function fileIndex(p: PlanParam, K: number, N: number): (k: number, n: number) => number {
+  return p.layout === 'conv1d' ? (k, n) => k * N + n : (k, n) => n * K + k;
+}
+
 /** The state dict of master blocks: name -> { shape, data } in PyTorch layout. */
 export function stateDict(plan: Plan, params: Params): Map<string, { shape: number[]; data: Float32Array }> {
   const m = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const p of plan.params) m.set(p.name, { shape: p.torchShape.slice(), data: toTorch(p, params[p.layer]) });
+  for (const p of plan.params) if (p.tiedTo < 0) m.set(p.name, { shape: p.torchShape.slice(), data: toTorch(p, params[p.layer]) });
   return m;
 }
 
 /** The dense W [K, N] of a linear weight (zeros at masked positions), e.g. for tests. */
 export function denseWeightKN(p: PlanParam, block: Float32Array): Float32Array {
-  const [N, K] = p.torchShape;
+  const [K, N] = kernelShape(p);
   const W = new Float32Array(K * N);
   if (p.sparse) {
     const { rows, cols, nnz } = p.sparse;
@@ -124,7 +149,7 @@ export function packWire(plan: Plan, layer: number, master: Float32Array, wire: 
     const words = new Uint32Array(wire.buffer, wire.byteOffset + 4 * p.wireOffset, p.wireWords);
     words.set(p.sparse.template);
     const vals = new Float32Array(wire.buffer, wire.byteOffset + 4 * p.wireOffset, p.wireWords);
-    const K = p.torchShape[1];
+    const K = kernelShape(p)[0];
     const tpl = p.sparse.template;
     let w = 0;
     let i = p.offset;

@@ -66,15 +66,44 @@ export interface ResidualEndOp extends OpBase {
   kind: 'residual_end';
   begin: number;
 }
-export type PlanOp = LinearOp | ActivationOp | LayerNormOp | ResidualBeginOp | ResidualEndOp;
+/** Token + position embedding: out [C, n] from token ids (the model's input); wte [V, C], wpe [P, C]. */
+export interface EmbeddingOp extends OpBase {
+  kind: 'embedding';
+  wte: number;
+  wpe: number;
+  vocab: number;
+  positions: number;
+}
+/** Causal multi-head self-attention: qkv [3C, n] → out [C, n], per sequence of T columns; keeps P [T, T] per head. */
+export interface AttentionOp extends OpBase {
+  kind: 'attention';
+  heads: number;
+}
+/** The tied LM head: logits [V, n] = wte [V, C] · x [C, n]; `weight` is its tied parameter (tiedTo = the embedding's wte). */
+export interface LmHeadOp extends OpBase {
+  kind: 'lm_head';
+  weight: number;
+}
+export type PlanOp = LinearOp | ActivationOp | LayerNormOp | ResidualBeginOp | ResidualEndOp | EmbeddingOp | AttentionOp | LmHeadOp;
 export type OpKind = PlanOp['kind'];
 
 export interface PlanParam {
   /** State-dict name, e.g. '0.weight', '2.inner.0.bias'. */
   name: string;
   role: 'weight' | 'bias';
-  /** Shape in the PyTorch state dict: [out, in] for a linear weight, [F] for vectors. */
+  /** Shape in the PyTorch state dict: [out, in] for a linear weight, [in, out] for a Conv1D one, [F] for vectors, [V, C] for tables. */
   torchShape: number[];
+  /**
+   * How the file tensor maps to the master block: 'vector' and 'table' (embeddings, the tied head) as they
+   * are; 'linear' = PyTorch nn.Linear [out, in], the transpose of the kernels' W [K, N]; 'conv1d' = Hugging
+   * Face Conv1D [in, out], the kernels' layout itself.
+   */
+  layout: 'vector' | 'table' | 'linear' | 'conv1d';
+  /**
+   * Index in plan.params of the parameter whose values this one shares (the tied LM head → the embedding's
+   * wte), -1 for none. A tied parameter has no master copy of its own in MemoryX and is not in state dicts.
+   */
+  tiedTo: number;
   /** Elements of the PyTorch tensor (dense, zeros included). */
   torchSize: number;
   layer: number;
@@ -88,7 +117,7 @@ export interface PlanParam {
   /** Set for a sparse linear weight. */
   sparse: SparseStructure | null;
   /** Initial values: PyTorch's defaults (uniform ±1/sqrt(in) for linear weight and bias; LayerNorm 1, 0). */
-  init: { kind: 'uniform'; bound: number } | { kind: 'constant'; value: number };
+  init: { kind: 'uniform'; bound: number } | { kind: 'constant'; value: number } | { kind: 'normal'; std: number } | { kind: 'tied' };
 }
 
 /** A unit MemoryX streams: one op with weights (linear or layernorm) + the param-free ops around it. */
@@ -106,6 +135,11 @@ export interface StreamedLayer {
   wireWords: number;
   /** PyTorch module name of the weight op. */
   module: string;
+  /**
+   * A layer whose only parameter is tied to another layer's (the tied LM head): MemoryX streams that
+   * layer's values at `offset` and adds this layer's gradient to its gradient before that layer's update.
+   */
+  tiedTo: { layer: number; offset: number } | null;
 }
 
 export interface Plan {
@@ -124,4 +158,8 @@ export interface Plan {
   torchParams: number;
   /** Widest activation over the ops, input included (features). */
   maxWidth: number;
+  /** Columns per sample: T tokens of a sequence for a model that starts with an embedding, else 1. */
+  seqLen: number;
+  /** What a column of input is: features (D floats) or one token id. */
+  inputKind: 'features' | 'tokens';
 }

@@ -9,35 +9,60 @@ export const MAX_WIDTH = 1 << 20;
 /** Largest K·N of one linear layer (elements). */
 export const MAX_LINEAR_ELEMENTS = 1 << 30;
 
-const MODEL_KEYS = ['name', 'input', 'layers', 'loss', 'maskSeed'];
+/** Largest vocabulary, positions and heads we accept (a closed-form bound before anything is allocated). */
+export const MAX_VOCAB = 1 << 22;
+export const MAX_POSITIONS = 1 << 16;
+
+const MODEL_KEYS = ['name', 'input', 'seqLen', 'layers', 'loss', 'maskSeed'];
 const LAYER_KEYS: Record<string, string[]> = {
-  linear: ['type', 'out', 'bias', 'sparsity', 'maskSeed', 'mask'],
+  linear: ['type', 'out', 'bias', 'sparsity', 'maskSeed', 'mask', 'conv1d', 'initStd', 'name'],
   relu: ['type'],
   gelu: ['type'],
-  layernorm: ['type', 'eps'],
+  layernorm: ['type', 'eps', 'name'],
   residual: ['type', 'layers'],
+  embedding: ['type', 'vocab', 'positions', 'out', 'initStd', 'name'],
+  attention: ['type', 'heads'],
+  lm_head: ['type', 'tied', 'initStd', 'name'],
 };
+
+/** What validating a list of layers knows on the way: the embedding (if any) the LM head ties to. */
+interface Ctx {
+  embedding: { vocab: number; out: number } | null;
+  lmHeads: number;
+}
 
 /** Validates a model description (any parsed JSON) and returns it normalised. */
 export function validateModel(raw: unknown, path = 'model'): ModelSpec {
   const m = requireObject(path, raw);
   rejectUnknownKeys(path, m, MODEL_KEYS);
-  const input = requireInt(join(path, 'input'), m.input, 1, MAX_WIDTH);
+  if (!Array.isArray(m.layers)) throw new ValidationError(join(path, 'layers'), m.layers, 'expected an array of layers');
+  const first = m.layers[0] as { type?: unknown } | undefined;
+  const tokens = typeof first === 'object' && first !== null && first.type === 'embedding';
+  // a model that starts with an embedding reads one token id per column: input 1 (may be omitted)
+  const input = tokens ? requireInt(join(path, 'input'), m.input ?? 1, 1, 1) : requireInt(join(path, 'input'), m.input, 1, MAX_WIDTH);
   if (m.name !== undefined && typeof m.name !== 'string') throw new ValidationError(join(path, 'name'), m.name, 'expected a string');
   const loss = m.loss === undefined ? 'softmax_cross_entropy' : requireOneOf(join(path, 'loss'), m.loss, LOSS_TYPES);
   const maskSeed = m.maskSeed === undefined ? 0 : requireInt(join(path, 'maskSeed'), m.maskSeed, 0, 0xffffffff);
-  if (!Array.isArray(m.layers)) throw new ValidationError(join(path, 'layers'), m.layers, 'expected an array of layers');
   if (m.layers.length === 0) throw new ValidationError(join(path, 'layers'), m.layers, 'expected at least one layer');
-  const { layers, width, weighted } = validateLayers(m.layers, 'layers', input);
+  const ctx: Ctx = { embedding: null, lmHeads: 0 };
+  const { layers, width, weighted } = validateLayers(m.layers, 'layers', input, ctx, true);
+  let seqLen: number | undefined;
+  if (layers[0].type === 'embedding') {
+    const P = layers[0].positions;
+    seqLen = m.seqLen === undefined ? P : requireInt(join(path, 'seqLen'), m.seqLen, 1, P);
+  } else if (m.seqLen !== undefined && m.seqLen !== 1) {
+    throw new ValidationError(join(path, 'seqLen'), m.seqLen, 'expected 1 (or no seqLen) for a model that does not start with an embedding');
+  }
   if (weighted === 0) throw new ValidationError('layers', m.layers, 'expected at least one layer with weights (linear or layernorm)');
   if (width < 2) throw new ValidationError('layers', width, 'expected the last layer to output >= 2 classes for softmax cross-entropy');
   const out: ModelSpec = { input, layers, loss, maskSeed };
+  if (seqLen !== undefined) out.seqLen = seqLen;
   if (m.name !== undefined) out.name = m.name as string;
   return out;
 }
 
 /** Validates a list of layers fed `width` features; returns them normalised, the output width and the count of layers with weights. */
-function validateLayers(list: unknown[], path: string, width: number): { layers: LayerSpec[]; width: number; weighted: number } {
+function validateLayers(list: unknown[], path: string, width: number, ctx: Ctx, top: boolean): { layers: LayerSpec[]; width: number; weighted: number } {
   const layers: LayerSpec[] = [];
   let weighted = 0;
   for (let i = 0; i < list.length; i++) {
@@ -53,6 +78,9 @@ function validateLayers(list: unknown[], path: string, width: number): { layers:
         }
         const bias = l.bias === undefined ? true : requireBool(join(p, 'bias'), l.bias);
         const spec: LayerSpec = { type: 'linear', out, bias };
+        if (l.conv1d !== undefined && requireBool(join(p, 'conv1d'), l.conv1d)) spec.conv1d = true;
+        if (l.initStd !== undefined) spec.initStd = requireNumber(join(p, 'initStd'), l.initStd, Number.MIN_VALUE, 1e6);
+        if (l.name !== undefined) spec.name = requireModuleName(join(p, 'name'), l.name);
         if (l.sparsity !== undefined && l.mask !== undefined) {
           throw new ValidationError(join(p, 'mask'), '[...]', 'expected either sparsity or mask, not both');
         }
@@ -74,7 +102,7 @@ function validateLayers(list: unknown[], path: string, width: number): { layers:
       case 'layernorm': {
         const eps = l.eps === undefined ? 1e-5 : requireNumber(join(p, 'eps'), l.eps, 0);
         if (eps <= 0) throw new ValidationError(join(p, 'eps'), eps, 'expected a positive number');
-        layers.push({ type: 'layernorm', eps });
+        layers.push(l.name === undefined ? { type: 'layernorm', eps } : { type: 'layernorm', eps, name: requireModuleName(join(p, 'name'), l.name) });
         weighted++; // layernorm has weights (gamma, beta): it is a streamed layer too
         break;
       }
@@ -82,12 +110,51 @@ function validateLayers(list: unknown[], path: string, width: number): { layers:
         const lp = join(p, 'layers');
         if (!Array.isArray(l.layers)) throw new ValidationError(lp, l.layers, 'expected an array of layers');
         if (l.layers.length === 0) throw new ValidationError(lp, l.layers, 'expected at least one layer');
-        const inner = validateLayers(l.layers, lp, width);
+        const inner = validateLayers(l.layers, lp, width, ctx, false);
         if (inner.width !== width) {
           throw new ValidationError(lp, inner.width, `expected the inner layers to output the block's input width ${width} (x + f(x)); their output width`);
         }
         layers.push({ type: 'residual', layers: inner.layers });
         weighted += inner.weighted;
+        break;
+      }
+      case 'embedding': {
+        if (!top || i !== 0) throw new ValidationError(join(p, 'type'), type, 'expected an embedding only as the first layer of the model');
+        const vocab = requireInt(join(p, 'vocab'), l.vocab, 2, MAX_VOCAB);
+        const positions = requireInt(join(p, 'positions'), l.positions, 1, MAX_POSITIONS);
+        const out = requireInt(join(p, 'out'), l.out, 1, MAX_WIDTH);
+        if (vocab * out > MAX_LINEAR_ELEMENTS) throw new ValidationError(join(p, 'vocab'), vocab, `expected vocab·out <= ${MAX_LINEAR_ELEMENTS} (out = ${out})`);
+        const spec: LayerSpec = { type: 'embedding', vocab, positions, out };
+        if (l.initStd !== undefined) spec.initStd = requireNumber(join(p, 'initStd'), l.initStd, Number.MIN_VALUE, 1e6);
+        if (l.name !== undefined) spec.name = requireModuleName(join(p, 'name'), l.name);
+        layers.push(spec);
+        ctx.embedding = { vocab, out };
+        width = out;
+        weighted++;
+        break;
+      }
+      case 'attention': {
+        const heads = requireInt(join(p, 'heads'), l.heads, 1, MAX_WIDTH);
+        if (ctx.embedding === null) throw new ValidationError(join(p, 'type'), type, 'expected attention only in a model that starts with an embedding (it attends over the tokens of a sequence)');
+        if (width % 3 !== 0) throw new ValidationError(join(p, 'type'), type, `expected an input width divisible by 3 (fused q | k | v), got ${width}`);
+        if ((width / 3) % heads !== 0) throw new ValidationError(join(p, 'heads'), heads, `expected a divisor of the width ${width / 3} (C = 3C/3 split into heads)`);
+        layers.push({ type: 'attention', heads });
+        width /= 3;
+        break;
+      }
+      case 'lm_head': {
+        if (!top || i !== list.length - 1) throw new ValidationError(join(p, 'type'), type, 'expected lm_head only as the last layer of the model');
+        const emb = ctx.embedding;
+        if (emb === null) throw new ValidationError(join(p, 'type'), type, 'expected an embedding as the first layer (the head predicts its vocabulary)');
+        const tied = l.tied === undefined ? true : requireBool(join(p, 'tied'), l.tied);
+        if (width !== emb.out) throw new ValidationError(join(p, 'type'), type, `expected an input width equal to the embedding width ${emb.out}, got ${width}`);
+        const spec: LayerSpec = { type: 'lm_head', tied };
+        if (!tied && l.initStd !== undefined) spec.initStd = requireNumber(join(p, 'initStd'), l.initStd, Number.MIN_VALUE, 1e6);
+        if (!tied && l.name !== undefined) spec.name = requireModuleName(join(p, 'name'), l.name);
+        if (tied && (l.initStd !== undefined || l.name !== undefined)) throw new ValidationError(join(p, l.name !== undefined ? 'name' : 'initStd'), l.name ?? l.initStd, 'expected no own name or init for a tied head (it uses the embedding\'s wte)');
+        layers.push(spec);
+        width = emb.vocab;
+        weighted++;
         break;
       }
     }
@@ -116,6 +183,14 @@ function validateMask(path: string, v: unknown, out: number, inF: number): Uint8
 function requireObject(path: string, v: unknown): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValidationError(path, v, 'expected an object');
   return v as Record<string, unknown>;
+}
+
+/** A module name for state dicts: dot-separated identifiers, never a prototype key. */
+function requireModuleName(path: string, v: unknown): string {
+  if (typeof v !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/.test(v) || v.split('.').some((s) => s === '__proto__' || s === 'constructor' || s === 'prototype')) {
+    throw new ValidationError(path, v, 'expected a module name like transformer.h.0.attn.c_attn');
+  }
+  return v;
 }
 
 function requireBool(path: string, v: unknown): boolean {

@@ -3,15 +3,19 @@
 // the in-memory reference trainer (src/train/reference.ts) and each CS-2 worker of the engine, so one
 // system computes exactly what the reference computes.
 //
-// Legend: B = samples of this system (b ≤ capacity), B_global = samples of the step over all systems,
-// F = width, K = in, N = out features, C = classes. Activations feature-major [F, B]; W [K, N].
+// Legend: S = samples of this system (≤ capacity), T = columns per sample (the tokens of a sequence for a
+// GPT, else 1), B = S·T columns, S_global = samples of the step over all systems, F = width, K = in, N = out
+// features, C = classes (a GPT: the vocabulary V), H = heads. Activations feature-major [F, B]; W [K, N].
 // Weights come in as a layer's WIRE block and gradients go out as its GRADIENT block (model/plan.ts):
 //   linear dense   fwd Yt = Wᵀ·Xt (gemm tn) + bias;  bwd dW = Xt·dYtᵀ (gemm nt), db = Σ_b dYt, dXt = W·dYt (gemm nn)
 //   linear sparse  fwd spmm (one AXPY per non-zero) + bias; bwd g = stream-aligned grad at the non-zeros,
 //                  db, dXt = spmm delta
-//   relu, gelu     elementwise; layernorm over F per sample; residual end y = f(x) + x
-// The loss (softmax cross-entropy) is scaled by 1/B_global so that the gradients of the systems, summed,
-// equal the single-system gradient of the mean loss, and so do their losses.
+//   relu, gelu     elementwise; layernorm over F per column; residual end y = f(x) + x
+//   embedding      fwd out = wte[ids] + wpe[t] (gather); bwd dwte, dwpe = scatter-add of dY (rows of the batch's tokens)
+//   attention      fwd per sequence and head P = causal softmax(QᵀK/√hd), out = V·Pᵀ (P kept for the backward); bwd dQ, dK, dV
+//   lm_head (tied) fwd logits [V, B] = wte [V, C]·X (gemm nn); bwd dwte = dY·Xᵀ (gemm nt), dX = wteᵀ·dY (gemm tn)
+// The loss (softmax cross-entropy over every column) is scaled by 1/(S_global·T) so that the gradients of the
+// systems, summed, equal the single-system gradient of the mean loss over all tokens, and so do their losses.
 import { CapacityError, ValidationError, requireInt } from '../errors.js';
 import type { Plan, PlanOp } from '../model/plan.js';
 import type { Wasm } from '../wasm/module.js';
@@ -35,8 +39,12 @@ export class Executor {
   readonly layout: ActivationLayout;
   /** Byte offset of the activation region in the Wasm memory. */
   readonly base: number;
-  /** Samples in the current step (set by begin()). */
+  /** Columns in the current step (samples · T, set by begin()). */
   private b = 0;
+  /** Samples in the current step. */
+  private samples = 0;
+  /** Columns per sample (plan.seqLen). */
+  private readonly T: number;
   private phase: Phase = 'idle';
   /** Next layer expected by forwardLayer / backwardLayer. */
   private next = 0;
@@ -59,6 +67,7 @@ export class Executor {
     this.w = w;
     this.plan = plan;
     this.capacity = capacity;
+    this.T = plan.seqLen;
     this.layout = opts.budgetBytes !== undefined ? checkActivationBudget(plan, capacity, opts.budgetBytes) : activationLayout(plan, capacity);
     this.base = w.arena.alloc(this.layout.bytes, 64);
     for (const buf of this.layout.buffers) this.named.set(buf.name, this.base + buf.offset);
@@ -69,14 +78,14 @@ export class Executor {
       const out = op.kind === 'residual_begin' ? prev : this.ptr(`out[${op.index}]`);
       this.outP.push(out);
       this.statsP.push(op.kind === 'layernorm' ? this.ptr(`ln[${op.index}]`) : 0);
-      this.resP.push(op.kind === 'residual_begin' ? this.ptr(`res[${op.index}]`) : 0);
+      this.resP.push(op.kind === 'residual_begin' ? this.ptr(`res[${op.index}]`) : op.kind === 'attention' ? this.ptr(`att[${op.index}]`) : 0);
       prev = out;
     }
     this.grad0 = this.ptr('grad0');
     this.grad1 = this.ptr('grad1');
   }
 
-  /** Byte offset of the input [D, B] buffer: write the step's batch here (feature-major, row stride B). */
+  /** Byte offset of the input [D, B] buffer: write the step's batch here (feature-major, row stride B; a GPT: B token ids, i32). */
   get inputPtr(): number {
     return this.ptr('input');
   }
@@ -86,19 +95,25 @@ export class Executor {
   }
   /** Samples in the current step. */
   get batch(): number {
+    return this.samples;
+  }
+  /** Columns in the current step (samples · T): the length of the labels and of every activation row. */
+  get columns(): number {
     return this.b;
   }
 
   /** Starts a step of `b` samples (≤ capacity); the input and labels must be written before forwardLayer(0). */
   begin(b: number): void {
     requireInt('batch', b, 1, this.capacity);
-    this.b = b;
+    this.samples = b;
+    this.b = b * this.T;
     this.phase = 'forward';
     this.next = 0;
   }
 
   /** Copies a feature-major batch X [D, b] and its labels [b] into the executor, then begin(b). */
   setBatch(xt: Float32Array, labels: Int32Array, b = labels.length): void {
+    if (this.T !== 1) throw new Error('executor: setBatch is for feature inputs; a token model writes ids at inputPtr and targets at labelsPtr after begin()');
     if (b > this.capacity) throw new CapacityError(`executor: batch of ${b} samples exceeds its capacity of ${this.capacity}`);
     if (xt.length !== this.plan.input * b) throw new ValidationError('batch.x.length', xt.length, `expected D·B = ${this.plan.input}·${b}`);
     if (labels.length !== b) throw new ValidationError('batch.y.length', labels.length, `expected ${b}`);
@@ -119,16 +134,16 @@ export class Executor {
   }
 
   /**
-   * After the last layer's forward: softmax cross-entropy of the logits against the labels, scaled by
-   * 1/globalBatch (globalBatch = samples over all systems; default this step's b). Returns this system's
-   * share of the mean loss and starts the backward pass.
+   * After the last layer's forward: softmax cross-entropy of the logits against the labels (one per column),
+   * scaled by 1/(globalBatch·T) (globalBatch = samples over all systems; default this step's). Returns this
+   * system's share of the mean loss over all tokens and starts the backward pass.
    */
-  loss(globalBatch = this.b): number {
+  loss(globalBatch = this.samples): number {
     if (this.phase !== 'forward' || this.next !== this.plan.layers.length) throw new Error('executor: loss() before the forward pass of every layer');
-    requireInt('globalBatch', globalBatch, this.b);
+    requireInt('globalBatch', globalBatch, this.samples);
     const C = this.plan.classes;
     this.g = this.grad0;
-    const l = this.backend.softmaxCrossEntropy(this.g, this.outPtr(this.plan.ops.length - 1), this.labelsPtr, C, this.b, 1 / globalBatch);
+    const l = this.backend.softmaxCrossEntropy(this.g, this.outPtr(this.plan.ops.length - 1), this.labelsPtr, C, this.b, 1 / (globalBatch * this.T));
     this.phase = 'backward';
     this.next = this.plan.layers.length - 1;
     return l;
@@ -139,7 +154,7 @@ export class Executor {
     return this.w.f32(this.outPtr(this.plan.ops.length - 1), this.plan.classes * this.b);
   }
 
-  /** Predicted class per sample (argmax of the logits, first on ties). */
+  /** Predicted class per column (argmax of the logits, first on ties). */
   predictions(): Int32Array {
     const C = this.plan.classes;
     const B = this.b;
@@ -225,6 +240,12 @@ export class Executor {
       case 'residual_end':
         be.copy(this.outPtr(op.index), x, op.outWidth * B);
         return be.addTo(this.outPtr(op.index), this.inPtr(this.plan.ops[op.begin]), op.outWidth * B);
+      case 'embedding':
+        return be.embeddingForward(this.outPtr(op.index), x, this.wire(wirePtr, op.wte), this.wire(wirePtr, op.wpe), B, this.T, op.outWidth);
+      case 'attention':
+        return be.attentionForward(this.outPtr(op.index), this.resP[op.index], x, this.samples, this.T, op.outWidth, op.heads);
+      case 'lm_head':
+        return be.gemm('nn', this.outPtr(op.index), this.wire(wirePtr, op.weight), x, op.outWidth, B, op.inWidth, false);
     }
   }
 
@@ -277,6 +298,28 @@ export class Executor {
         // the skip path joins: dx = (gradient through f) + (gradient kept at the end)
         be.addTo(g, this.resP[op.index], n);
         return;
+      case 'embedding': {
+        // scatter-add into zeroed tables: only the rows of this batch's tokens (and its positions) are non-zero
+        const V = op.vocab;
+        const C = op.outWidth;
+        this.w.f32(this.gradOf(gradPtr, op.wte), V * C).fill(0);
+        this.w.f32(this.gradOf(gradPtr, op.wpe), op.positions * C).fill(0);
+        be.embeddingBackward(this.gradOf(gradPtr, op.wte), this.gradOf(gradPtr, op.wpe), g, x, B, this.T, C);
+        return;
+      }
+      case 'attention':
+        be.attentionBackward(other, g, x, this.resP[op.index], this.ptr('attScratch'), this.samples, this.T, op.outWidth, op.heads);
+        this.g = other;
+        return;
+      case 'lm_head': {
+        const V = op.outWidth;
+        const C = op.inWidth;
+        const W = this.wire(wirePtr, op.weight);
+        be.gemm('nt', this.gradOf(gradPtr, op.weight), g, x, V, C, B, false);
+        be.gemm('tn', other, W, g, C, B, V, false);
+        this.g = other;
+        return;
+      }
     }
   }
 }

@@ -2,9 +2,12 @@
 // op by op, and their byte offsets in one region (one allocation per kind, llm.c style). The engine
 // checks the total against a CS-2's wafer-SRAM budget before it runs anything.
 //
-// Legend: B = batch (samples on this system), F = an op's output width, D = input width, C = classes.
+// Legend: S = samples on this system, T = columns per sample (tokens of a sequence; 1 without an embedding),
+// B = S·T columns, F = an op's output width, D = input width (1 token id for a GPT), C = classes, H = heads.
 // Buffers (f32 unless said):
-//   input        [D, B]     the batch, feature-major
+//   input        [D, B]     the batch, feature-major (a GPT: B token ids, i32)
+//   att[j]       [S, H, T, T] attention probabilities of op j, kept for its backward (the scores never leave the wafer)
+//   attScratch   [T]        the attention backward's row of dP (one per system)
 //   out[j]       [F_j, B]   output of op j, kept for the backward pass (a residual begin aliases its input)
 //   ln[j]        [2, B]     LayerNorm mean and rstd per sample
 //   res[j]       [F_j, B]   gradient carried around a residual block during the backward pass
@@ -24,11 +27,14 @@ export interface ActivationBuffer {
 }
 
 export interface ActivationLayout {
+  /** Samples (S). */
   batch: number;
+  /** Columns (B = S·T). */
+  columns: number;
   buffers: ActivationBuffer[];
   /** Bytes of the whole region. */
   bytes: number;
-  /** Bytes per sample (region bytes are batch · this, up to 16-byte alignment). */
+  /** Bytes per sample (region bytes are batch · this, up to 16-byte alignment and the per-system scratch). */
   bytesPerSample: number;
   /** Per op: bytes it keeps (its output, LayerNorm stats, residual gradient). */
   perOp: number[];
@@ -36,7 +42,8 @@ export interface ActivationLayout {
 
 /** The activation buffers of `batch` samples of `plan`. */
 export function activationLayout(plan: Plan, batch: number): ActivationLayout {
-  const B = batch;
+  const T = plan.seqLen;
+  const B = batch * T;
   const buffers: ActivationBuffer[] = [];
   let at = 0;
   const perOp = new Array<number>(plan.ops.length).fill(0);
@@ -51,13 +58,21 @@ export function activationLayout(plan: Plan, batch: number): ActivationLayout {
     if (op.kind !== 'residual_begin') add(`out[${op.index}]`, op.index, op.outWidth * B);
     if (op.kind === 'layernorm') add(`ln[${op.index}]`, op.index, 2 * B);
     if (op.kind === 'residual_begin') add(`res[${op.index}]`, op.index, op.outWidth * B);
+    if (op.kind === 'attention') add(`att[${op.index}]`, op.index, batch * op.heads * T * T);
   }
+  const attention = plan.ops.some((o) => o.kind === 'attention');
   add('grad0', -1, plan.maxWidth * B);
   add('grad1', -1, plan.maxWidth * B);
   add('labels', -1, B);
   let perSample = 0;
-  for (const b of buffers) perSample += b.bytes / B;
-  return { batch, buffers, bytes: at, bytesPerSample: perSample, perOp };
+  for (const b of buffers) perSample += b.bytes / batch;
+  if (attention) add('attScratch', -1, attentionScratchFloats(T));
+  return { batch, columns: B, buffers, bytes: at, bytesPerSample: perSample, perOp };
+}
+
+/** Floats of the attention backward's scratch (a row of dP). */
+export function attentionScratchFloats(T: number): number {
+  return T;
 }
 
 /** Throws a CapacityError when `batch` samples of `plan` do not fit in `budgetBytes`, saying by how much and what to change. */
@@ -65,7 +80,10 @@ export function checkActivationBudget(plan: Plan, batch: number, budgetBytes: nu
   const layout = activationLayout(plan, batch);
   if (layout.bytes > budgetBytes) {
     const fit = Math.floor((budgetBytes - 16 * layout.buffers.length) / layout.bytesPerSample);
-    const hint = fit >= 1 ? `use at most ${fit} samples per system (more systems or a smaller batch)` : 'not even one sample fits: use a smaller model (narrower layers)';
+    const att = layout.buffers.filter((b) => b.name.startsWith('att[')).reduce((s, b) => s + b.bytes, 0);
+    const unit = plan.seqLen > 1 ? 'sequences' : 'samples';
+    let hint = fit >= 1 ? `use at most ${fit} ${unit} per system (more systems or a smaller batch)` : `not even one ${unit.slice(0, -1)} fits: use a smaller model (narrower layers)`;
+    if (att > 0) hint += `; the attention scores (S·H·T·T, T = ${plan.seqLen}) take ${att} bytes of it: a shorter sequence length cuts them quadratically`;
     throw new CapacityError(
       `${who}: the activations of ${batch} samples need ${layout.bytes} bytes (${layout.bytesPerSample} per sample), ` +
         `the budget is ${budgetBytes} bytes: over by ${layout.bytes - budgetBytes} bytes; ${hint}`,

@@ -6,11 +6,13 @@
 // One step t (1-based for the optimizer): take batch t's samples (data/batches.ts), forward every
 // streamed layer (a sparse layer's wire block = its weight stream, packed from the master values), loss
 // = mean softmax cross-entropy over the batch, backward layer L-1 .. 0, and right after each layer's
-// backward apply the optimizer to that layer's master block (as MemoryX does).
+// backward apply the optimizer to that layer's master block (as MemoryX does). A tied layer (the tied LM
+// head) is not updated on its own: its gradient is added to its source's (the embedding's wte) right before
+// that layer's update, with the same function MemoryX uses.
 // Memory (one Wasm arena): per layer a master block, a gradient block, a wire block (dense layers use the
 // master block as their wire block: same layout) and 0-2 optimizer state blocks; plus the activations.
-import { BatchOrder, fillBatch } from '../data/batches.js';
-import type { Dataset } from '../data/dataset.js';
+import { BatchOrder } from '../data/batches.js';
+import { checkDataForPlan, fillSamples, type TrainData } from '../data/fill.js';
 import { ValidationError, requireInt } from '../errors.js';
 import { compileModel } from '../model/compile.js';
 import type { Plan } from '../model/plan.js';
@@ -18,6 +20,7 @@ import { initParams, packWire, type Params } from '../model/params.js';
 import type { ModelSpec } from '../model/types.js';
 import { resolveOptimizer, stateArrays, type OptimizerConfig, type ResolvedOptimizer } from '../memoryx/optimizer.js';
 import { createUpdater } from '../memoryx/update.js';
+import { addTiedGradient } from '../memoryx/store.js';
 import { createExecutor } from '../nn/executor.js';
 import { Wasm } from '../wasm/module.js';
 import { evaluate, type Evaluation } from './evaluate.js';
@@ -55,12 +58,11 @@ export interface ReferenceResult {
 }
 
 /** Trains `model` (a description or a compiled plan) on `data` in memory; see the file comment. */
-export function trainReference(model: ModelSpec | Plan, data: Dataset, opts: ReferenceOptions): ReferenceResult {
+export function trainReference(model: ModelSpec | Plan, data: TrainData, opts: ReferenceOptions): ReferenceResult {
   const plan = 'ops' in model ? model : compileModel(model);
   const steps = requireInt('steps', opts.steps, 0);
   const B = requireInt('batch', opts.batch, 1);
-  if (plan.input !== data.features) throw new ValidationError('model.input', plan.input, `expected the data's ${data.features} features`);
-  if (plan.classes !== data.classes) throw new ValidationError('model output width', plan.classes, `expected the data's ${data.classes} classes`);
+  checkDataForPlan(plan, data);
   const opt = resolveOptimizer(opts.optimizer);
   const seed = opts.seed ?? 0;
   const w = opts.wasm ?? new Wasm();
@@ -73,27 +75,29 @@ export function trainReference(model: ModelSpec | Plan, data: Dataset, opts: Ref
   const order = new BatchOrder(data.train.n, B, { shuffle: opts.shuffle, seed });
   const idx = new Int32Array(B);
   const losses: number[] = [];
-  const D = plan.input;
   const L = plan.layers.length;
 
   for (let t = 0; t < steps; t++) {
     order.indices(t, idx);
     ex.begin(B);
-    fillBatch(data.train, D, idx, w.f32(ex.inputPtr, D * B), w.i32(ex.labelsPtr, B));
+    fillSamples(plan, data.train, idx, w.memory.buffer, ex.inputPtr, ex.labelsPtr);
     for (let l = 0; l < L; l++) {
-      if (state.wire[l] !== state.master[l]) packWire(plan, l, w.f32(state.master[l], plan.layers[l].paramFloats), w.f32(state.wire[l], plan.layers[l].wireWords));
+      if (state.wire[l] !== state.master[l] && !plan.layers[l].tiedTo) packWire(plan, l, w.f32(state.master[l], plan.layers[l].paramFloats), w.f32(state.wire[l], plan.layers[l].wireWords));
       ex.forwardLayer(l, state.wire[l]);
     }
     const loss = ex.loss(B);
     for (let l = L - 1; l >= 0; l--) {
       ex.backwardLayer(l, state.wire[l], state.grad[l]);
-      updater.update(opt, t + 1, state.master[l], state.grad[l], state.s1[l], state.s2[l], plan.layers[l].paramFloats);
+      const layer = plan.layers[l];
+      if (layer.tiedTo) continue; // applied with its source's update
+      for (const tl of plan.layers) if (tl.tiedTo?.layer === l) addTiedGradient(w, state.grad[l] + 4 * tl.tiedTo.offset, state.grad[tl.index], tl.paramFloats);
+      updater.update(opt, t + 1, state.master[l], state.grad[l], state.s1[l], state.s2[l], layer.paramFloats);
     }
     losses.push(loss);
     opts.onStep?.(t, loss);
   }
 
-  const params = plan.layers.map((l, i) => w.f32(state.master[i], l.paramFloats).slice());
+  const params = plan.layers.map((l, i) => w.f32(state.master[i], l.paramFloats).slice()); // a tied layer's "master" is its view of the source
   const wallSeconds = (performance.now() - start) / 1000;
   const test = (opts.evaluate ?? true) && data.test ? evaluate(plan, params, data.test, { wasm: w }) : null;
   return { plan, loss: losses, finalLoss: losses.length ? losses[losses.length - 1] : NaN, params, test, testAccuracy: test ? test.accuracy : null, steps, wallSeconds };
@@ -114,6 +118,16 @@ function allocateState(w: Wasm, plan: Plan, init: Params, opt: ResolvedOptimizer
   plan.layers.forEach((l, i) => {
     if (init[i].length !== l.paramFloats) throw new ValidationError(`init[${i}].length`, init[i].length, `expected layer ${i}'s ${l.paramFloats} floats`);
     const n = Math.max(1, l.paramFloats);
+    if (l.tiedTo) {
+      // no copy of its own: its master and wire block are the source layer's segment (the embedding's wte)
+      const view = st.master[l.tiedTo.layer] + 4 * l.tiedTo.offset;
+      st.master.push(view);
+      st.grad.push(w.allocF32(n));
+      st.wire.push(view);
+      st.s1.push(0);
+      st.s2.push(0);
+      return;
+    }
     st.master.push(w.allocF32(n, init[i]));
     st.grad.push(w.allocF32(n));
     const sparse = l.params.some((p) => plan.params[p].sparse);

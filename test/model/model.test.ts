@@ -12,7 +12,7 @@ const mlp = (layers: unknown[]) => ({ input: 4, layers });
 
 describe('validation: every fault names its path and value', () => {
   const cases: [string, unknown, string][] = [
-    ['unknown layer type', mlp([{ type: 'linear', out: 3 }, { type: 'conv' }]), 'layers[1].type: expected one of linear, relu, gelu, layernorm, residual, got "conv"'],
+    ['unknown layer type', mlp([{ type: 'linear', out: 3 }, { type: 'conv' }]), 'layers[1].type: expected one of linear, relu, gelu, layernorm, residual, embedding, attention, lm_head, got "conv"'],
     ['zero width', mlp([{ type: 'linear', out: 0 }]), 'layers[0].out: expected an integer in [1, 1048576], got 0'],
     ['negative width', mlp([{ type: 'relu' }, { type: 'linear', out: 3 }, { type: 'linear', out: -1 }]), 'layers[2].out: expected an integer in [1, 1048576], got -1'],
     ['fractional width', mlp([{ type: 'linear', out: 2.5 }]), 'layers[0].out: expected an integer'],
