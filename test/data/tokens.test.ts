@@ -1,7 +1,7 @@
 // Token datasets: safetensors token files (I32/I64, explicit or held-out test rows, vocab from metadata
 // or max + 1), the bytes tokenizer and text windows (stride, test split, every byte a target once), the
 // shipped text, token batches in file order, the checks against a model and the unigram entropy.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -153,5 +153,21 @@ describe('batches and entropy', () => {
     expect(h.tokens).toBe(6);
     expect(h.bits).toBeCloseTo(-p * Math.log2(p) - (1 - p) * Math.log2(1 - p), 12);
     expect(h.nats).toBeCloseTo(h.bits * Math.LN2, 12);
+  });
+});
+
+describe('the PyTorch GPT fixtures (scripts/make_gpt_fixture.py) read as token files', () => {
+  const fx = (c: string, f: string) => join(__dirname, '..', 'fixtures', 'gpt', c, f);
+  test('the text case holds the first 40 windows that `--data austen` cuts at T = 16 (Python and TS cut alike)', () => {
+    const d = loadTokenFile(fx('sgd_tied_dense', 'tokens.safetensors'));
+    const a = loadShippedText({ seqLen: 16 });
+    expect([d.seqLen, d.vocab, d.train.n]).toEqual([16, 256, 40]);
+    expect([...d.train.tokens]).toEqual([...a.train.tokens.subarray(0, 40 * 17)]);
+  });
+  test.each(['sgd_tied_dense', 'adamw_untied_dense', 'adamw_tied_sparse90'])('%s: tokens fit its config', (c) => {
+    const cfg = JSON.parse(readFileSync(fx(c, 'config.json'), 'utf8'));
+    const d = loadTokenFile(fx(c, 'tokens.safetensors'));
+    expect(d.vocab).toBe(cfg.vocab_size);
+    expect(() => checkTokens(d, cfg.vocab_size, cfg.n_positions)).not.toThrow();
   });
 });
