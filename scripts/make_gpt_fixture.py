@@ -9,7 +9,7 @@ Debian's python (torch 1.13, float32, CPU, one thread, deterministic):
   # one run of your own:
   /usr/bin/python3 scripts/make_gpt_fixture.py run --config CONFIG.json --tokens TOKENS.safetensors \\
       --out DIR --optimizer adamw --lr 1e-3 --steps 30 --batch 4 [--init INIT.safetensors] \\
-      [--sparsity 0.9 --mask-seed 1 | --masks MASKS.safetensors] [--seed 0]
+      [--sparsity 0.9 --mask-seed 1 | --masks MASKS.safetensors] [--seed 0] [--grads0]
   (--text FILE --seq-len T --rows N instead of --tokens: the first N windows of the file's bytes,
    T + 1 bytes at stride T, as weightstream's `--data FILE.txt` cuts them.)
 
@@ -19,6 +19,7 @@ Writes into DIR:
   tokens.safetensors   tokens I32 [N, T+1] (metadata vocab)
   masks.safetensors    only when sparse: mask.<param name> F32 0/1 in the weight's layout [in, out]
   result.safetensors   losses F32 [S] (step s's mean cross-entropy before its update) and final.<name>
+                       (with --grads0 also grads0.<name>, step 0's gradients after masking)
   result.json          the settings, the losses (full precision) and the versions
 Training: step s takes rows (s·B + i) mod N, i < B, in file order (no shuffle); inputs tokens[:, :T],
 targets tokens[:, 1:]; loss = F.cross_entropy over all B·T tokens (mean). Optimizers as weightstream's
@@ -98,8 +99,8 @@ def self_check(model, c, tokens, B):
     return {"loss_vs_numpy_f64_rel": rel, "attention_vs_mha_max_abs": d_attn}
 
 
-def train(c, init, tokens, masks, o, steps, B):
-    """Runs `steps` steps; returns (losses, final state dict as numpy)."""
+def train(c, init, tokens, masks, o, steps, B, want_grads0=False):
+    """Runs `steps` steps; returns (losses, final state dict, self-check, step 0's gradients or {}), numpy."""
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     model = gpt_torch.GPT(c)
@@ -114,7 +115,7 @@ def train(c, init, tokens, masks, o, steps, B):
     check = self_check(model, c, tokens, B)
     opt = make_optimizer(model, o)
     N = tokens.shape[0]
-    losses = []
+    losses, grads0 = [], {}
     for s in range(steps):
         rows = [(s * B + i) % N for i in range(B)]
         batch = torch.from_numpy(tokens[rows].astype(np.int64))  # [B, T+1]
@@ -124,16 +125,18 @@ def train(c, init, tokens, masks, o, steps, B):
         with torch.no_grad():
             for name, m in mk.items():
                 params[name].grad.mul_(m)
+        if s == 0 and want_grads0:
+            grads0 = {f"grads0.{k}": p.grad.detach().numpy().copy() for k, p in params.items()}
         opt.step()
         with torch.no_grad():
             for name, m in mk.items():
                 params[name].mul_(m)
         losses.append(float(loss.detach()))
     final = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
-    return losses, final, check
+    return losses, final, check, grads0
 
 
-def run(cfg_in, tokens, out, o, steps, B, seed, init_path=None, masks_path=None, sparsity=0.0, mask_seed=1):
+def run(cfg_in, tokens, out, o, steps, B, seed, init_path=None, masks_path=None, sparsity=0.0, mask_seed=1, grads0=False):
     """One case end to end; writes the files listed at the top into `out`."""
     c = gpt_torch.resolve_config(cfg_in)
     if tokens.shape[1] - 1 > c["n_positions"]:
@@ -154,7 +157,7 @@ def run(cfg_in, tokens, out, o, steps, B, seed, init_path=None, masks_path=None,
         init = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
         for k, m in masks.items():
             init[k[len("mask."):]] *= m
-    losses, final, check = train(c, init, tokens, masks, o, steps, B)
+    losses, final, check, g0 = train(c, init, tokens, masks, o, steps, B, grads0)
     os.makedirs(out, exist_ok=True)
     cfg_out = {k: v for k, v in cfg_in.items()}
     with open(os.path.join(out, "config.json"), "w") as f:
@@ -165,7 +168,7 @@ def run(cfg_in, tokens, out, o, steps, B, seed, init_path=None, masks_path=None,
     safetensors_min.save(os.path.join(out, "tokens.safetensors"), {"tokens": tokens.astype(np.int32)}, {"vocab": c["vocab_size"], **meta})
     if masks:
         safetensors_min.save(os.path.join(out, "masks.safetensors"), masks, meta)
-    res = {"losses": np.array(losses, dtype=np.float32), **{f"final.{k}": v for k, v in final.items()}}
+    res = {"losses": np.array(losses, dtype=np.float32), **{f"final.{k}": v for k, v in final.items()}, **g0}
     safetensors_min.save(os.path.join(out, "result.safetensors"), res, meta)
     summary = {**meta, "numpy": np.__version__, "steps": steps, "batch": B, "seed": seed, "optimizer": o, "sparsity": sparsity,
                "mask_seed": mask_seed if masks and not masks_path else None, "rows": int(tokens.shape[0]), "T": int(tokens.shape[1] - 1),
@@ -210,6 +213,7 @@ def main():
     r.add_argument("--masks")
     r.add_argument("--sparsity", type=float, default=0.0)
     r.add_argument("--mask-seed", type=int, default=1)
+    r.add_argument("--grads0", action="store_true", help="also write grads0.<name>, step 0's gradients (after masking)")
     a = ap.parse_args()
     if a.cmd == "fixtures":
         return fixtures()
@@ -225,7 +229,7 @@ def main():
         o.update(momentum=a.momentum, weight_decay=a.weight_decay if a.weight_decay is not None else 0.0)
     else:
         o.update(beta1=a.beta1, beta2=a.beta2, eps=a.eps, weight_decay=a.weight_decay if a.weight_decay is not None else 0.01)
-    run(cfg, tokens, a.out, o, a.steps, a.batch, a.seed, a.init, a.masks, a.sparsity, a.mask_seed)
+    run(cfg, tokens, a.out, o, a.steps, a.batch, a.seed, a.init, a.masks, a.sparsity, a.mask_seed, a.grads0)
 
 
 if __name__ == "__main__":
