@@ -22,7 +22,7 @@ export {
   encodeBytes, decodeBytes, BYTE_VOCAB, textDataset, loadTextFile, loadShippedText, shippedTextPath, SHIPPED_TEXTS, resolveTokenData,
 } from './text.js';
 export type { TextOptions } from './text.js';
-export { sampleTokens, argmax } from './sample.js';
+export { sampleTokens } from './sample.js';
 export type { SampleOptions } from './sample.js';
 
 /** `--data` resolution: 'digits', 'teacher' (seeded with `teacher.seed`) or a safetensors file path. */
