@@ -5,7 +5,7 @@
 //     reference, TensorFlow.js WASM (XNNPACK, 1 thread) and NumPy (OpenBLAS, 1 thread: the physical limit);
 //   sparse B = 256, K = N = 1024 at sparsity 0 ... 0.99: weight-stream kernels vs the dense WASM GEMM of
 //     the same shape and form, and SciPy CSR;
-//   the other kernels (GEMV, AXPY, nn, optim) on one shape each vs their plain-TS reference.
+//   the other kernels (GEMV, AXPY, nn, attention, embedding, optim) on one shape each vs their plain-TS reference.
 // Ratios are baselineMs / medianMs (> 1: faster than the baseline). gflops counts useful FLOP (2·nnz·B for
 // sparse), effGflops dense-equivalent FLOP.
 // Run: npm run build && npm run bench:kernels [-- --quick] [-- --no-python] [-- --no-tfjs] [-- --only=dense,sparse,other]
@@ -45,6 +45,9 @@ const OTHER_SHAPES: Record<string, Shape> = {
   'relu-fwd': { n: 1 << 18 }, 'relu-bwd': { n: 1 << 18 }, 'gelu-fwd': { n: 1 << 18 }, 'gelu-bwd': { n: 1 << 18 },
   'softmax-xent': { C: 1000, B: 256 }, 'layernorm-fwd': { F: 1024, B: 256 }, 'layernorm-bwd': { F: 1024, B: 256 },
   'sgd-momentum': { n: 1 << 20 }, adamw: { n: 1 << 20, step: 10 },
+  // a GPT-micro-sized block: 4 sequences of 128 tokens, 256 channels, 4 heads (hd 64); vocabulary 1024
+  'attention-fwd': { nSeq: 4, T: 128, C: 256, H: 4 }, 'attention-bwd': { nSeq: 4, T: 128, C: 256, H: 4 },
+  'embedding-fwd': { n: 512, T: 128, C: 256, V: 1024 }, 'embedding-bwd': { n: 512, T: 128, C: 256, V: 1024 },
 };
 /** The dense GEMM form that computes the same product as each sparse op (feature-major). */
 const DENSE_FORM_OF: Record<string, string> = { 'spmm-fwd': 'gemm-tn', 'spmm-delta': 'gemm-nn', 'spmm-grad': 'gemm-nt' };

@@ -6,3 +6,7 @@ export { geluFwdSimd, geluBwdSimd } from "./gelu-tanh-simd";
 export { softmaxXentSimd } from "./softmax-xent-simd";
 export { layerNormFwdSimd } from "./layernorm-fwd-simd";
 export { layerNormBwdSimd } from "./layernorm-bwd-simd";
+export { attentionFwdSimd } from "./attention-fwd-simd";
+export { attentionBwdSimd } from "./attention-bwd-simd";
+export { embeddingFwdSimd } from "./embedding-fwd-simd";
+export { embeddingBwdSimd } from "./embedding-bwd-simd";

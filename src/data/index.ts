@@ -1,4 +1,5 @@
-// The data area: datasets (files, the shipped digits, a teacher–student generator) and batches.
+// The data area: datasets (files, the shipped digits, a teacher–student generator), token datasets for
+// language models (token files, raw text, the shipped English text), batches and the token sampler.
 import { existsSync } from 'node:fs';
 import { ValidationError } from '../errors.js';
 import type { Dataset } from './dataset.js';
@@ -15,6 +16,14 @@ export { teacherData } from './teacher.js';
 export type { TeacherOptions } from './teacher.js';
 export { BatchOrder, systemShare, fillBatch } from './batches.js';
 export type { OrderOptions } from './batches.js';
+export { loadTokenFile, fillTokenBatch, checkTokens, unigramEntropy, entropyOfCounts, sliceTokens, splitLastRows } from './tokens.js';
+export type { TokenDataset, TokenSplit, TokenFileOptions } from './tokens.js';
+export {
+  encodeBytes, decodeBytes, BYTE_VOCAB, textDataset, loadTextFile, loadShippedText, shippedTextPath, SHIPPED_TEXTS, resolveTokenData,
+} from './text.js';
+export type { TextOptions } from './text.js';
+export { sampleTokens } from './sample.js';
+export type { SampleOptions } from './sample.js';
 
 /** `--data` resolution: 'digits', 'teacher' (seeded with `teacher.seed`) or a safetensors file path. */
 export function resolveData(nameOrFile: string, teacher: TeacherOptions = {}): Dataset {

@@ -4,3 +4,4 @@ import './registry-sparse.js';
 import './registry-dense.js';
 import './registry-nn.js';
 import './registry-optim.js';
+import './registry-attention.js';

@@ -1,10 +1,12 @@
 // `Kernels`: one Wasm instance with a typed, checked method for every kernel of the module: what the
-// training engine calls. Each method forwards to an area's facade (dense.ts, nn.ts, optim.ts,
-// sparse.ts), which checks sizes and pointer ranges (naming the argument) before calling WASM.
+// training engine calls. Each method forwards to an area's facade (dense.ts, nn.ts, attention.ts,
+// embedding.ts, optim.ts, sparse.ts), which checks sizes and pointer ranges (naming the argument) before calling WASM.
 // Pointers are byte offsets into `this.w.memory`; allocate with `this.w.allocF32` / `this.w.arena`.
 // Layouts: see the facades' legends (activations feature-major [features, batch]; weights W[K_in, N_out]).
 import { Wasm, type WasmOptions } from '../wasm/module.js';
+import * as attention from './attention.js';
 import * as dense from './dense.js';
+import * as embedding from './embedding.js';
 import * as nn from './nn.js';
 import * as optim from './optim.js';
 import * as sparse from './sparse.js';
@@ -89,6 +91,29 @@ export class Kernels {
     F: number, B: number, accumulate = false,
   ): void {
     nn.layerNormBackward(this.w, dx, dgamma, dbeta, dy, x, mean, rstd, gamma, F, B, accumulate);
+  }
+
+  // ---- attention, embedding (src/kernels/attention.ts, embedding.ts) --------------------------------
+
+  /** out [C, n] = causal multi-head attention of qkv [3C, n] (n = nSeq·T); saves att [nSeq, H, T, T]. */
+  attentionForward(out: number, att: number, qkv: number, nSeq: number, T: number, C: number, H: number): void {
+    attention.attentionForward(this.w, out, att, qkv, nSeq, T, C, H);
+  }
+  /** dqkv [3C, n] (overwritten) from dout [C, n], qkv and att; scratch of attentionScratchFloats(T) floats. */
+  attentionBackward(dqkv: number, dout: number, qkv: number, att: number, scratch: number, nSeq: number, T: number, C: number, H: number): void {
+    attention.attentionBackward(this.w, dqkv, dout, qkv, att, scratch, nSeq, T, C, H);
+  }
+  /** Floats of scratch attentionBackward needs for sequences of T tokens. */
+  attentionScratchFloats(T: number): number {
+    return attention.attentionScratchFloats(T);
+  }
+  /** out [C, n] = wte[ids[j], :] + wpe[j mod T, :] (V, when given, bounds the ids). */
+  embeddingForward(out: number, ids: number, wte: number, wpe: number, n: number, T: number, C: number, V?: number): void {
+    embedding.embeddingForward(this.w, out, ids, wte, wpe, n, T, C, V);
+  }
+  /** dwte[ids[j], :] += dout[:, j]; dwpe[j mod T, :] += dout[:, j] (dwpe 0: skipped). */
+  embeddingBackward(dwte: number, dwpe: number, dout: number, ids: number, n: number, T: number, C: number, V?: number): void {
+    embedding.embeddingBackward(this.w, dwte, dwpe, dout, ids, n, T, C, V);
   }
 
   // ---- optim (src/kernels/optim.ts) ----------------------------------------------------------------

@@ -49,6 +49,20 @@ export interface NnBackend {
    * returns scale · Σ_b −log softmax[label_b, b]. With scale = 1/B_global the sums over systems are the mean.
    */
   softmaxCrossEntropy(dlogits: number, logits: number, labels: number, C: number, B: number, scale: number): number;
+  /**
+   * Causal multi-head self-attention over nSeq sequences of T tokens (n = nSeq·T columns, j = s·T + t):
+   * qkv [3C, n] = q, k, v rows (head h: rows h·hd..(h+1)·hd of each, hd = C/H) → out [C, n]; saves
+   * att [nSeq, H, T, T] = the softmax P (0 where t2 > t1).
+   */
+  attentionForward(out: number, att: number, qkv: number, nSeq: number, T: number, C: number, H: number): void;
+  /** dqkv [3C, n] (OVERWRITTEN: dq, dk, dv) from dout [C, n], qkv and att; scratch ≥ attentionScratchFloats(T) floats. */
+  attentionBackward(dqkv: number, dout: number, qkv: number, att: number, scratch: number, nSeq: number, T: number, C: number, H: number): void;
+  /** Floats of scratch attentionBackward needs (T). */
+  attentionScratchFloats(T: number): number;
+  /** out [C, n] = wte[ids[j], :] + wpe[j mod T, :] (ids i32 [n]; wte [V, C], wpe [P, C]; V, when given, bounds the ids). */
+  embeddingForward(out: number, ids: number, wte: number, wpe: number, n: number, T: number, C: number, V?: number): void;
+  /** dwte[ids[j], :] += dout[:, j]; dwpe[j mod T, :] += dout[:, j], j ascending (ADDS: the caller zeros; dwpe 0 skips). */
+  embeddingBackward(dwte: number, dwpe: number, dout: number, ids: number, n: number, T: number, C: number, V?: number): void;
 }
 
 /** The backend over a Kernels facade (or a bare Wasm instance, wrapped). */
@@ -110,6 +124,21 @@ export function createBackend(k: Kernels | Wasm): NnBackend {
       const d = w.f32(dlogits, C * B);
       for (let i = 0; i < d.length; i++) d[i] *= r;
       return mean * r;
+    },
+    attentionForward(out, att, qkv, nSeq, T, C, H) {
+      K.attentionForward(out, att, qkv, nSeq, T, C, H);
+    },
+    attentionBackward(dqkv, dout, qkv, att, scratch, nSeq, T, C, H) {
+      K.attentionBackward(dqkv, dout, qkv, att, scratch, nSeq, T, C, H);
+    },
+    attentionScratchFloats(T) {
+      return K.attentionScratchFloats(T);
+    },
+    embeddingForward(out, ids, wte, wpe, n, T, C, V) {
+      K.embeddingForward(out, ids, wte, wpe, n, T, C, V);
+    },
+    embeddingBackward(dwte, dwpe, dout, ids, n, T, C, V) {
+      K.embeddingBackward(dwte, dwpe, dout, ids, n, T, C, V);
     },
   };
 }
