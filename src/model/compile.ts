@@ -182,7 +182,11 @@ function groupLayers(ops: PlanOp[], params: PlanParam[]): StreamedLayer[] {
 /** Mask and stream skeleton of a sparse linear (null when dense). */
 function sparseStructure(l: LayerSpec & { type: 'linear' }, K: number, N: number, modelSeed: number, module: string, path: string): SparseStructure | null {
   let maskKN: Uint8Array;
-  if (l.mask) {
+  if (l.mask && l.conv1d) {
+    // explicit mask in the weight's file layout, Conv1D [in = K, out = N]: the kernel layout itself
+    maskKN = new Uint8Array(K * N);
+    for (let i = 0; i < K * N; i++) maskKN[i] = l.mask[i] ? 1 : 0;
+  } else if (l.mask) {
     // explicit mask, PyTorch layout [out = N, in = K] -> kernel layout [K, N]
     maskKN = new Uint8Array(K * N);
     for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) maskKN[k * N + n] = l.mask[n * K + k] ? 1 : 0;

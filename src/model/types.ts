@@ -20,8 +20,8 @@ export interface LinearSpec {
   /** Seed of the mask (default: derived from the model's maskSeed and the layer path). */
   maskSeed?: number;
   /**
-   * Explicit 0/1 mask in PyTorch's weight layout [out, in] row-major (out·in entries; non-zero = keep),
-   * e.g. `(linear.weight != 0).flatten()`. Excludes `sparsity`.
+   * Explicit 0/1 mask in the weight's file layout row-major (out·in entries; non-zero = keep): PyTorch's
+   * [out, in], e.g. `(linear.weight != 0).flatten()`, or [in, out] for a Conv1D weight. Excludes `sparsity`.
    */
   mask?: ArrayLike<number>;
   /**
