@@ -31,18 +31,30 @@ export function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
-/** FLOP of streamed layer l for B samples: forward, delta (input gradient) and weight gradient (linear ops). */
+/**
+ * FLOP of streamed layer l for B samples (a sample = T columns: the tokens of a sequence): forward, delta
+ * (input gradient) and weight gradient. Matmuls (linear, the LM head): 2 per multiply-add per column, over
+ * the non-zeros of a sparse weight. Causal attention per sequence and head: Q·Kᵀ and P·V take hd·T(T+1)/2
+ * multiply-adds each forward (only t2 ≤ t1), the backward four such products (dP, dV, dQ, dK): twice the forward.
+ */
 export function layerFlop(plan: Plan, l: number, B: number): { forward: number; delta: number; gradient: number } {
   let forward = 0;
   let delta = 0;
   let gradient = 0;
+  const T = plan.seqLen;
   for (const j of plan.layers[l].ops) {
     const op = plan.ops[j];
-    if (op.kind !== 'linear') continue;
-    const macs = op.sparse ? op.sparse.nnz : op.inWidth * op.outWidth;
-    forward += 2 * macs * B;
-    gradient += 2 * macs * B;
-    if (op.index > plan.layers[0].weightOp) delta += 2 * macs * B;
+    if (op.kind === 'attention') {
+      const macs = op.outWidth * ((T * (T + 1)) / 2); // Σ over heads of hd·T(T+1)/2 = C·T(T+1)/2
+      forward += 2 * 2 * macs * B;
+      delta += 2 * 4 * macs * B;
+      continue;
+    }
+    if (op.kind !== 'linear' && op.kind !== 'lm_head') continue;
+    const macs = op.kind === 'linear' && op.sparse ? op.sparse.nnz : op.inWidth * op.outWidth;
+    forward += 2 * macs * B * T;
+    gradient += 2 * macs * B * T;
+    if (op.index > plan.layers[0].weightOp) delta += 2 * macs * B * T;
   }
   return { forward, delta, gradient };
 }

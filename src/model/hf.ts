@@ -38,7 +38,12 @@ export interface HfImport {
   ignored: string[];
   /** The parameters the config determines (tied head counted once), in closed form. */
   params: number;
+  /** The shape read (for the at-scale model). */
+  shape: { L: number; C: number; H: number; I: number; P: number; V: number; tied: boolean };
 }
+
+/** Dropout fields: refused for training (no bit-for-bit match), ignored for estimates (no effect on time or capacity). */
+const DROPOUT = ['attn_pdrop', 'resid_pdrop', 'embd_pdrop'];
 
 /** True when a parsed JSON object looks like a Hugging Face config (has model_type). */
 export function isHfConfig(raw: unknown): raw is Record<string, unknown> {
@@ -55,7 +60,8 @@ export function gpt2ParamCount(L: number, C: number, I: number, P: number, V: nu
  * A GPT-2 config.json (parsed) → the engine's description. `seqLen` = tokens per training sequence
  * (default n_positions). `path` names the file in errors.
  */
-export function importGpt2Config(raw: unknown, opts: { seqLen?: number; path?: string } = {}): HfImport {
+export function importGpt2Config(raw: unknown, opts: { seqLen?: number; path?: string; purpose?: 'train' | 'estimate'; maxParams?: number } = {}): HfImport {
+  const train = (opts.purpose ?? 'train') === 'train';
   const path = opts.path ?? 'config.json';
   const f = (k: string) => `${path}: ${k}`;
   if (!isHfConfig(raw)) throw new ValidationError(f('model_type'), '(missing)', 'expected a Hugging Face config.json with model_type "gpt2"');
@@ -80,8 +86,9 @@ export function importGpt2Config(raw: unknown, opts: { seqLen?: number; path?: s
   if (typeof act !== 'string' || !TANH_GELU.includes(act)) throw new ValidationError(f('activation_function'), act, `expected ${TANH_GELU.join(' or ')} (GPT-2's tanh GELU)`);
   const tied = c.tie_word_embeddings === undefined ? true : requireBoolean(f('tie_word_embeddings'), c.tie_word_embeddings);
   const std = requireNumber(f('initializer_range'), c.initializer_range ?? 0.02, Number.MIN_VALUE, 1e3);
-  for (const k of ['attn_pdrop', 'resid_pdrop', 'embd_pdrop']) {
-    if (c[k] !== undefined && c[k] !== 0) {
+  for (const k of DROPOUT) {
+    if (!train && c[k] !== undefined) ignored.push(k);
+    else if (c[k] !== undefined && c[k] !== 0) {
       throw new ValidationError(f(k), c[k], 'expected 0: dropout cannot match an ordinary trainer bit for bit, so it is refused rather than applied or ignored (set it to 0)');
     }
   }
@@ -90,11 +97,13 @@ export function importGpt2Config(raw: unknown, opts: { seqLen?: number; path?: s
   requireFlag(f, c, 'reorder_and_upcast_attn', false);
   requireFlag(f, c, 'add_cross_attention', false);
   const params = gpt2ParamCount(L, C, I, P, V, tied);
-  if (params > MAX_FUNCTIONAL_PARAMS) {
-    throw new ValidationError(f('n_layer'), L, `expected a model the functional level can hold (${params.toExponential(3)} parameters > ${MAX_FUNCTIONAL_PARAMS.toExponential(0)}); use \`weightstream estimate\` for models at scale`);
+  const max = opts.maxParams ?? MAX_FUNCTIONAL_PARAMS;
+  if (params > max) {
+    const hint = train ? '; use `weightstream estimate` for models at scale' : '';
+    throw new ValidationError(f('n_layer'), L, `expected at most ${max.toExponential(0)} parameters (this config has ${params.toExponential(3)})${hint}`);
   }
   const seqLen = opts.seqLen === undefined ? P : requireInt('seqLen', opts.seqLen, 1, P);
-  return { spec: gpt2Spec({ L, C, H, I, P, V, eps, tied, std }, seqLen), ignored, params };
+  return { spec: gpt2Spec({ L, C, H, I, P, V, eps, tied, std }, seqLen), ignored, params, shape: { L, C, H, I, P, V, tied } };
 }
 
 interface Gpt2Shape {

@@ -6,6 +6,10 @@ import { basename, join } from 'node:path';
 import { ValidationError, requireInt, requireNumber } from '../errors.js';
 import type { LayerSpec, ModelSpec } from '../model/types.js';
 import { validateModel } from '../model/validate.js';
+import { importGpt2Config } from '../model/hf.js';
+
+/** Largest parameter count the at-scale model takes from a config (120 T is the largest preset). */
+export const MAX_SCALE_PARAMS = 1e15;
 import { rootPath } from '../paths.js';
 import { ACT_BYTES, countParams, gptLayers, type GptShape, type PerfLayer } from './layers.js';
 import type { Figure } from './specs.js';
@@ -32,6 +36,8 @@ export interface PerfModel {
   publishedTrainFlop?: number;
   /** Figures with sources, as read from the preset file. */
   figures?: Record<string, Figure>;
+  /** Config fields read and ignored because they change neither time nor capacity (a Hugging Face config). */
+  ignoredFields?: string[];
 }
 
 const GPT_FIELDS = {
@@ -94,23 +100,14 @@ export function gptModelFromSpec(raw: unknown, file: string, attention: 'causal'
  * (null = 4·n_embd), tie_word_embeddings (default true)). It has no batch or token count: the options give them.
  */
 export function gptModelFromHfConfig(raw: unknown, file: string, attention: 'causal' | 'full' = 'causal'): PerfModel {
-  const at = (p: string) => `${file}: ${p}`;
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError(at('(top level)'), raw, 'expected a JSON object');
-  const o = raw as Record<string, unknown>;
-  const d = requireInt(at('n_embd'), o.n_embd, 1);
-  const shape: GptShape = {
-    nLayer: requireInt(at('n_layer'), o.n_layer, 1),
-    dModel: d,
-    nHead: requireInt(at('n_head'), o.n_head, 1),
-    dFF: o.n_inner === undefined || o.n_inner === null ? 4 * d : requireInt(at('n_inner'), o.n_inner, 1),
-    contextTokens: requireInt(at('n_positions'), o.n_positions, 1),
-    vocab: requireInt(at('vocab_size'), o.vocab_size, 1),
-    tiedEmbedding: o.tie_word_embeddings === undefined ? true : o.tie_word_embeddings === true,
-  };
-  if (d % shape.nHead !== 0) throw new ValidationError(at('n_head'), shape.nHead, `expected a divisor of n_embd (${d})`);
+  // one importer for all three levels (src/model/hf.ts): the same fields used, ignored or refused by name
+  const imp = importGpt2Config(raw, { path: file, purpose: 'estimate', maxParams: MAX_SCALE_PARAMS });
+  const g = imp.shape;
+  const shape: GptShape = { nLayer: g.L, dModel: g.C, nHead: g.H, dFF: g.I, contextTokens: g.P, vocab: g.V, tiedEmbedding: g.tied };
   const layers = gptLayers(shape, attention);
+  const o = raw as Record<string, unknown>;
   const name = typeof o._name_or_path === 'string' && o._name_or_path ? o._name_or_path : basename(file, '.json');
-  return { name, title: `${name} (Hugging Face config)`, origin: file, layers, params: countParams(layers), contextTokens: shape.contextTokens, gpt: shape, attention };
+  return { name, title: `${name} (Hugging Face config)`, origin: file, layers, params: countParams(layers), contextTokens: shape.contextTokens, gpt: shape, attention, ignoredFields: imp.ignored };
 }
 
 /**
@@ -220,7 +217,7 @@ export function modelFromObject(raw: unknown, origin = 'object', attention: 'cau
   if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
     const o = raw as Record<string, unknown>;
     if (o.kind === 'gpt') return gptModelFromSpec(raw, origin, attention);
-    if ('n_layer' in o || 'n_embd' in o) return gptModelFromHfConfig(raw, origin, attention);
+    if ('n_layer' in o || 'n_embd' in o || 'model_type' in o) return gptModelFromHfConfig(raw, origin, attention);
     if ('layers' in o || 'input' in o) {
       try {
         return perfModelFromEngine(raw as ModelSpec, origin);
