@@ -5,4 +5,5 @@ export type { Cluster, ClusterOptions, TrainOptions, TrainResult } from './engin
 export { layerFlop } from './events.js';
 export type { StepEvent, EventKind as StepEventKind } from './events.js';
 export { SystemFault } from './systems.js';
-export type { FaultInjection } from './protocol.js';
+export type { FaultInjection } from '../protocol/cs2.js';
+export type { TraceInfo } from './options.js';
