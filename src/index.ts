@@ -14,7 +14,7 @@ export * from './train/index.js';
 export { estimate, estimateGpu, claims, runEstimate, loadSpec, loadSpecs, defaultSpecs, preset, presets, presetNames, resolveModel, modelFromObject, perfModelFromEngine, gptModelFromHfConfig, constantEfficiency, formatEstimate, formatClaims, type Estimate, type EstimateOptions, type GpuEstimate, type Claims, type ClaimRow, type PerfModel, type Specs, type EfficiencyFn, type LayerShape, type EstimateConfig } from './perf/index.js';
 export { MemoryX, memoryxLayers, resolveOptimizer, planTiers, createUpdater, saveCheckpoint, loadCheckpoint, CheckpointError, type OptimizerConfig, type SgdConfig, type AdamWConfig, type MemoryXOptions, type MemoryXSnapshot, type Checkpoint, type TierPlan } from './memoryx/index.js';
 export { reduceTree, planLayout, SwarmX, type ReduceTree, type SharedLayout } from './swarmx/index.js';
-export { createCluster, planFingerprint, WSE2_SRAM_BYTES, layerFlop, SystemFault, type Cluster, type ClusterOptions, type TrainOptions, type TrainResult, type StepEvent, type StepEventKind, type FaultInjection } from './cluster/index.js';
+export { createCluster, planFingerprint, WSE2_SRAM_BYTES, layerFlop, SystemFault, runTrain, TRAIN_DEFAULTS, type Cluster, type ClusterOptions, type TrainOptions, type TrainResult, type TrainConfig, type TrainSummary, type TrainRun, type StepEvent, type StepEventKind, type FaultInjection } from './cluster/index.js';
 export { Kernels } from './kernels/kernels.js';
 export { gemm, gemv, axpy, gemmArrays, GEMM_REL_TOL, type GemmForm, type GemmOptions, type GemmVariant } from './kernels/dense.js';
 export { biasAdd, biasGrad, relu, reluBackward, gelu, geluBackward, softmaxCrossEntropy, layerNorm, layerNormBackward } from './kernels/nn.js';

@@ -2,7 +2,7 @@
 // long-lived Piscina task per system, publishing a command and waiting for every system (Atomics on the
 // control block, protocol.ts), and noticing a system that failed (threw) or died (its thread exited).
 import type { Piscina } from 'piscina';
-import { CMD, CMD_NAMES, CTL, ERROR_BYTES, F64, F64_STRIDE, STATUS, WSLOT, controlLayout, wslot, type ControlLayout, type WorkerInit, type WorkerResult } from './protocol.js';
+import { CMD, CMD_NAMES, CTL, ERROR_BYTES, F64, F64_STRIDE, STATUS, WSLOT, controlLayout, wslot, type ControlLayout, type WorkerInit, type WorkerResult } from '../protocol/cs2.js';
 
 /** A system failed a command (it threw) or died (its thread is gone): the step can be retried. */
 export class SystemFault extends Error {

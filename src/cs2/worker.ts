@@ -1,6 +1,6 @@
 // One simulated CS-2, run as ONE long-lived Piscina task per training run: it imports the cluster's shared
 // WebAssembly.Memory, keeps the activations of its share of the batch in its own region (bounded by the
-// wafer-SRAM budget), and runs the commands the main thread publishes in the control block (protocol.ts):
+// wafer-SRAM budget), and runs the commands the main thread publishes in the control block (src/protocol/cs2.ts):
 // forward of a layer as its weights arrive in a broadcast slot, the loss, backward of a layer with its
 // weights streamed AGAIN (it never keeps weights from one layer to the next: it only ever reads the slot
 // named by the current command), writing its gradient block into its gradient region for SwarmX.
@@ -9,7 +9,8 @@ import { compileModel } from '../model/compile.js';
 import { createExecutor, type Executor } from '../nn/executor.js';
 import { Wasm } from '../wasm/module.js';
 import { addSlice, reduceSlice } from '../swarmx/swarm.js';
-import { CMD, CTL, ERROR_BYTES, F64, F64_STRIDE, STATUS, WSLOT, controlLayout, wslot, type WorkerInit, type WorkerResult } from '../cluster/protocol.js';
+import { CMD, CTL, ERROR_BYTES, F64, F64_STRIDE, STATUS, WSLOT, controlLayout, wslot, type WorkerInit, type WorkerResult } from '../protocol/cs2.js';
+import { slotPtr } from '../protocol/memory-map.js';
 
 export default function cs2Worker(init: WorkerInit): WorkerResult {
   const cl = controlLayout(init.systems);
@@ -69,7 +70,7 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
         case CMD.FORWARD: {
           const layer = Atomics.load(ctl, CTL.LAYER);
           maybeFault(init, ctl, layer, 'forward');
-          if (samples > 0) ex!.forwardLayer(layer, slot(init, Atomics.load(ctl, CTL.SLOT)));
+          if (samples > 0) ex!.forwardLayer(layer, slotPtr(init, Atomics.load(ctl, CTL.SLOT)));
           break;
         }
         case CMD.LOSS: {
@@ -95,7 +96,7 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
           const layer = Atomics.load(ctl, CTL.LAYER);
           maybeFault(init, ctl, layer, 'backward');
           const gradPtr = init.region.gradPtrs[Atomics.load(ctl, CTL.ARG) & 1];
-          if (samples > 0) ex!.backwardLayer(layer, slot(init, Atomics.load(ctl, CTL.SLOT)), gradPtr);
+          if (samples > 0) ex!.backwardLayer(layer, slotPtr(init, Atomics.load(ctl, CTL.SLOT)), gradPtr);
           else new Float32Array(init.memory.buffer, gradPtr, ex!.plan.layers[layer].paramFloats).fill(0);
           break;
         }
@@ -120,10 +121,6 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
     Atomics.notify(ctl, CTL.DONE);
     if (cmd === CMD.EXIT) return { system: me, commands, sramBytes: broken ? 0 : ex!.layout.bytes };
   }
-}
-
-function slot(init: WorkerInit, s: number): number {
-  return init.broadcast.ptr + (s % init.broadcast.slots) * init.broadcast.slotBytes;
 }
 
 /** Fault injection (tests only): fail as configured at (step, layer, pass) on the first `attempts` tries. */

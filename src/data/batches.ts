@@ -72,8 +72,16 @@ export function systemShare(B: number, systems: number, s: number): { start: num
   requireInt('--systems', systems, 1);
   if (B < systems) throw new ValidationError('--batch', B, `expected at least one sample per system (>= --systems ${systems})`);
   requireInt('system', s, 0, systems - 1);
-  const base = Math.floor(B / systems);
-  const extra = B % systems;
+  return chunkShare(B, systems, s);
+}
+
+/**
+ * The same split for any n >= 0 samples, fewer than the systems included (the last ones then get none): an
+ * evaluation's final chunk. Positions: the first n mod S systems take one more than floor(n / S).
+ */
+export function chunkShare(n: number, systems: number, s: number): { start: number; count: number } {
+  const base = Math.floor(n / systems);
+  const extra = n % systems;
   const start = s * base + Math.min(s, extra);
   return { start, count: base + (s < extra ? 1 : 0) };
 }

@@ -8,7 +8,7 @@
 // Legend: N = systems, P = floats of the layer's gradient block.
 import type { Wasm } from '../wasm/module.js';
 import { axpy } from '../kernels/dense.js';
-import { BROADCAST_SLOTS, slotPtr, type SharedLayout } from './layout.js';
+import { BROADCAST_SLOTS, slotPtr, type SharedLayout } from '../protocol/memory-map.js';
 import { LinkCounters, reduceTree, type ReduceTree } from './tree.js';
 
 export interface SwarmXCounters {

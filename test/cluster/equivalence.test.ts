@@ -6,6 +6,7 @@
 // The workers run compiled JS: `npm run build:ts` (npm test builds first).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCluster, type Cluster } from '../../src/cluster/engine.js';
+import { withTestHooks } from '../../src/cluster/hooks.js';
 import { trainReference, type ReferenceResult } from '../../src/train/reference.js';
 import { loadDigits } from '../../src/data/index.js';
 import type { OptimizerConfig } from '../../src/memoryx/optimizer.js';
@@ -105,7 +106,7 @@ describe('determinism', () => {
   it('no system keeps weights past a command: poisoning each broadcast slot after use changes no bit', async () => {
     const opts = { steps: 6, batch: 48, optimizer: { kind: 'adamw', lr: 0.01 } as OptimizerConfig, seed: 9, evaluate: false };
     const a = await clusters.get(4)!.train(model, data, opts);
-    const b = await clusters.get(4)!.train(model, data, { ...opts, poisonBroadcast: true });
+    const b = await clusters.get(4)!.train(model, data, withTestHooks(opts, { poisonBroadcast: true }));
     expect(b.loss.every(Number.isFinite)).toBe(true);
     expect(b.loss).toEqual(a.loss);
     a.params.forEach((p, l) => expect(bits(b.params[l])).toEqual(bits(p)));

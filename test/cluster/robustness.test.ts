@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCluster, type Cluster, type TrainOptions, type TrainResult } from '../../src/cluster/engine.js';
+import { withTestHooks } from '../../src/cluster/hooks.js';
 import { loadDigits, teacherData } from '../../src/data/index.js';
 import { trainReference } from '../../src/train/reference.js';
 import { compileModel } from '../../src/model/compile.js';
@@ -86,25 +87,24 @@ describe('faults', () => {
   it('a worker that throws mid-backward (after a layer was already updated) is retried from MemoryX state: same result', async () => {
     // backward runs layers 2, 1, 0: layer 2 is updated before system 1 fails at layer 1, so a retry that did
     // not roll back would apply layer 2's update twice.
-    const r = await c2.train(model, data, { ...base, faultInjection: { system: 1, step: 5, layer: 1, pass: 'backward', kind: 'throw' } });
+    const r = await c2.train(model, data, withTestHooks(base, { faultInjection: { system: 1, step: 5, layer: 1, pass: 'backward', kind: 'throw' } }));
     expect(r.retries).toBe(1);
     expectSameRun(r, ref);
   });
 
   it('a worker thread that dies mid-forward is restarted and the step retried: same result', async () => {
-    const r = await c2.train(model, data, { ...base, faultInjection: { system: 0, step: 3, layer: 2, pass: 'forward', kind: 'exit' } });
+    const r = await c2.train(model, data, withTestHooks(base, { faultInjection: { system: 0, step: 3, layer: 2, pass: 'forward', kind: 'exit' } }));
     expect(r.retries).toBe(1);
     expectSameRun(r, ref);
   });
 
   it('a fault that outlives the retries stops the run with a clear error; the last checkpoint stays intact', async () => {
     const ck = join(dir, 'fault.ckpt');
-    const run = c2.train(model, data, {
-      ...base,
-      checkpoint: ck,
-      checkpointEvery: 4,
-      faultInjection: { system: 1, step: 10, layer: 0, pass: 'backward', kind: 'throw', attempts: 99 },
-    });
+    const run = c2.train(
+      model,
+      data,
+      withTestHooks({ ...base, checkpoint: ck, checkpointEvery: 4 }, { faultInjection: { system: 1, step: 10, layer: 0, pass: 'backward', kind: 'throw', attempts: 99 } }),
+    );
     await expect(run).rejects.toThrow(
       /training stopped at step 10: system 1 failed backward of layer 0: injected fault.*gave up after 2 retries.*no half-applied update.*fault\.ckpt \(after step 8\) is intact/,
     );

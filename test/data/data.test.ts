@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { BatchOrder, fillBatch, loadDataFile, loadDigits, resolveData, systemShare, teacherData } from '../../src/data/index.js';
+import { chunkShare } from '../../src/data/batches.js';
 import { writeSafetensors, type Tensor } from '../../src/io/safetensors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ws-data-'));
@@ -104,6 +105,20 @@ describe('batches', () => {
       expect(at).toBe(B);
     }
     expect(() => systemShare(3, 4, 0)).toThrow('--batch: expected at least one sample per system (>= --systems 4), got 3');
+  });
+
+  test('an evaluation chunk smaller than the systems is shared the same way, the last systems holding none', () => {
+    for (const [n, S] of [[33, 4], [3, 4], [1, 8], [0, 2]]) {
+      let at = 0;
+      for (let s = 0; s < S; s++) {
+        const { start, count } = chunkShare(n, S, s);
+        expect(start).toBe(at);
+        expect(count).toBe(s < n % S ? Math.floor(n / S) + 1 : Math.floor(n / S));
+        if (n >= S) expect({ start, count }).toEqual(systemShare(n, S, s));
+        at += count;
+      }
+      expect(at).toBe(n);
+    }
   });
 
   test('fillBatch copies rows into the feature-major [D, b] layout', () => {

@@ -2,7 +2,7 @@
 // one shared memory against a plain fold in that order (bit-exact), link byte counts, and the layout.
 import { describe, expect, it } from 'vitest';
 import { reduceTree } from '../../src/swarmx/tree.js';
-import { planLayout, slotPtr } from '../../src/swarmx/layout.js';
+import { planLayout, slotPtr } from '../../src/protocol/memory-map.js';
 import { SwarmX, addSlice, reduceSlice } from '../../src/swarmx/swarm.js';
 import { Wasm } from '../../src/wasm/module.js';
 import { ValidationError, CapacityError } from '../../src/errors.js';

@@ -1,6 +1,8 @@
-// The ONE file of the cluster's cross-thread protocol (as piscina keeps types.ts + symbols.ts): every message
-// type and every slot of the shared control block. Weights and gradients never travel in messages: they live
-// in the shared WebAssembly.Memory (swarmx/layout.ts); messages only carry small descriptions, once per run.
+// The ONE file of the cross-thread protocol between the main thread (src/cluster) and a CS-2 worker
+// (src/cs2/worker.ts), as piscina keeps types.ts + symbols.ts: every message type and every slot of the
+// shared control block. Both sides import it; neither imports the other. Weights and gradients never travel
+// in messages: they live in the shared WebAssembly.Memory (protocol/memory-map.ts); messages only carry
+// small descriptions, once per run.
 //
 // Control flow of one step (N systems, L streamed layers; seq = command sequence number):
 //   main: write each system's batch share into its input region      → CMD_STEP

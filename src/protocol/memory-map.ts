@@ -1,4 +1,5 @@
-// The fixed layout of the ONE shared WebAssembly.Memory of a training cluster: every Wasm instance (MemoryX's
+// The memory map of a training cluster: the fixed layout of the ONE shared WebAssembly.Memory (the whole
+// cluster's, imported by the coordinator, SwarmX and every CS-2 worker alike): every Wasm instance (MemoryX's
 // on the main thread, one per CS-2 worker) imports the same memory and owns a disjoint region of it, so the
 // weights SwarmX broadcasts are written once and read in place by every system (no copy per system).
 //
@@ -83,7 +84,7 @@ export function planLayout(r: LayoutRequest): SharedLayout {
   return { totalBytes, memoryx, broadcast, workers };
 }
 
-/** Byte pointer of broadcast slot `slot`. */
-export function slotPtr(l: SharedLayout, slot: number): number {
+/** Byte pointer of broadcast slot `slot` (of the layout, or of a worker's WorkerInit: both carry `broadcast`). */
+export function slotPtr(l: Pick<SharedLayout, 'broadcast'>, slot: number): number {
   return l.broadcast.ptr + (slot % l.broadcast.slots) * l.broadcast.slotBytes;
 }

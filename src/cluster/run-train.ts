@@ -1,0 +1,181 @@
+// runTrain(config): one training run from a TrainConfig (config.ts), as runEstimate and runFabric are for
+// theirs — the data and the model resolved, every field checked (a ValidationError names the config field),
+// TRAIN_DEFAULTS filled in, the cluster created, trained and closed, and the ONE summary built that the CLI
+// prints (--json) and the sweep kind writes.
+import { ValidationError } from '../errors.js';
+import { resolveData, type Dataset } from '../data/index.js';
+import { resolveModel, withSparsity } from '../model/load.js';
+import { compileModel } from '../model/compile.js';
+import type { Params } from '../model/params.js';
+import type { Plan } from '../model/plan.js';
+import type { ModelSpec } from '../model/types.js';
+import { loadWeights, saveWeights } from '../io/safetensors.js';
+import { resolveOptimizer, type OptimizerConfig } from '../memoryx/optimizer.js';
+import { loadSpecs } from '../perf/specs.js';
+import { createCluster } from './engine.js';
+import { TRAIN_DEFAULTS, type TrainConfig } from './config.js';
+import type { TrainResult } from './options.js';
+
+/** A TrainConfig checked, with its data, model and defaults resolved. */
+export interface PreparedTrain {
+  config: TrainConfig;
+  data: Dataset;
+  spec: ModelSpec;
+  plan: Plan;
+  optimizer: OptimizerConfig;
+  systems: number;
+  steps: number;
+  batch: number;
+  seed: number;
+}
+
+/** What a run reports: `weightstream train --json` prints it; the sweep kind writes it less the timeline. */
+export type TrainSummary = Omit<TrainResult, 'params'> & {
+  model: string;
+  data: string;
+  optimizer: OptimizerConfig;
+  sparsity: number;
+  parameters: { master: number; pytorch: number };
+  checkpoint: string | null;
+  saved: string | null;
+  trace: NonNullable<TrainResult['timeline']>['trace'];
+};
+
+/** Datasets by (name, seed), for callers that prepare many configurations (a sweep). */
+export type DataCache = Map<string, Dataset>;
+
+/** An area's option-style path (`--data`) as a config field (`data`); `optimizer.lr` as `lr`. */
+function asField(e: unknown): unknown {
+  if (!(e instanceof ValidationError) || !/^(--|optimizer\.)/.test(e.path)) return e;
+  const field = e.path.replace(/^--|^optimizer\./, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+  const err = new ValidationError(field, e.value, 'x');
+  err.message = field + e.message.slice(e.path.length);
+  return err;
+}
+
+function integer(field: string, v: unknown, min: number, max = Infinity): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ValidationError(field, v, `expected an integer ${max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`}`);
+  return v;
+}
+
+/** Checks a TrainConfig and resolves its data and model (the cheap part of a run: no cluster yet). */
+export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
+  if (c === null || typeof c !== 'object') throw new ValidationError('config', c, 'expected an object');
+  const D = TRAIN_DEFAULTS;
+  const seed = integer('seed', c.seed ?? D.seed, 0, 0xffffffff);
+  const dataName = c.data ?? D.data;
+  if (typeof dataName !== 'string') throw new ValidationError('data', dataName, 'expected digits, teacher or a safetensors file');
+  const key = JSON.stringify([dataName, seed]);
+  try {
+    let data = cache?.get(key);
+    if (!data) {
+      data = resolveData(dataName, { seed });
+      cache?.set(key, data);
+    }
+    const model = c.model ?? D.model;
+    let spec = typeof model === 'string' ? resolveModel(model, data.features, data.classes) : model;
+    if (c.sparsity !== undefined) spec = withSparsity(spec, c.sparsity);
+    const plan = compileModel(spec);
+    const systems = integer('systems', c.systems ?? D.systems, 1, 64);
+    const steps = integer('steps', c.steps ?? D.steps, 0);
+    const batch = c.batch ?? D.batch;
+    if (!Number.isInteger(batch) || batch < systems) throw new ValidationError('batch', batch, `expected an integer >= systems (${systems})`);
+    const optimizer = optimizerOf(c);
+    for (const k of ['shuffle', 'evaluate'] as const) if (c[k] !== undefined && typeof c[k] !== 'boolean') throw new ValidationError(k, c[k], 'expected true or false');
+    if (c.checkpointEvery !== undefined && !c.checkpoint) throw new ValidationError('checkpointEvery', c.checkpointEvery, 'expected a checkpoint file to write to');
+    if (c.spec !== undefined && (!Array.isArray(c.spec) || c.spec.some((f) => typeof f !== 'string'))) throw new ValidationError('spec', c.spec, 'expected a list of spec file paths');
+    return { config: c, data, spec, plan, optimizer, systems, steps, batch, seed };
+  } catch (e) {
+    throw asField(e);
+  }
+}
+
+/** The optimizer of a config with TRAIN_DEFAULTS filled in (checked by MemoryX's own resolveOptimizer). */
+function optimizerOf(c: TrainConfig): OptimizerConfig {
+  const kind = c.optimizer ?? TRAIN_DEFAULTS.optimizer;
+  const { sgd, adamw } = TRAIN_DEFAULTS;
+  let o: OptimizerConfig;
+  if (kind === 'sgd') o = { kind, lr: c.lr ?? sgd.lr, momentum: c.momentum ?? sgd.momentum, weightDecay: c.weightDecay ?? sgd.weightDecay };
+  else if (kind === 'adamw') o = { kind, lr: c.lr ?? adamw.lr, weightDecay: c.weightDecay ?? adamw.weightDecay };
+  else throw new ValidationError('optimizer', kind, 'expected one of sgd, adamw');
+  if (kind !== 'sgd' && c.momentum !== undefined) throw new ValidationError('momentum', c.momentum, 'expected no momentum for adamw');
+  resolveOptimizer(o);
+  return o;
+}
+
+/** Runs one training configuration; `onStep` sees every step's loss (a progress bar). */
+export async function runTrain(config: TrainConfig, opts: RunTrainOptions = {}): Promise<TrainRun> {
+  return runPrepared(prepareTrain(config), opts);
+}
+
+export interface RunTrainOptions {
+  onStep?: (step: number, loss: number) => void;
+}
+
+/** The summary, and the trained master blocks (not in the summary: they are the weights). */
+export interface TrainRun {
+  summary: TrainSummary;
+  params: Params;
+}
+
+/** Runs a configuration prepareTrain() checked. */
+export async function runPrepared(p: PreparedTrain, opts: RunTrainOptions = {}): Promise<TrainRun> {
+  const c = p.config;
+  const specs = loadSpecs(c.spec ?? []);
+  const init = c.init ? loadWeights(c.init, p.plan) : undefined;
+  const cluster = await createCluster({ systems: p.systems, fanIn: c.fanIn ?? TRAIN_DEFAULTS.fanIn, dramBytes: c.dramBytes, waferSramBytes: c.waferSramBytes });
+  let r: TrainResult;
+  try {
+    r = await cluster.train(p.spec, p.data, {
+      steps: p.steps,
+      batch: p.batch,
+      optimizer: p.optimizer,
+      seed: p.seed,
+      shuffle: c.shuffle ?? TRAIN_DEFAULTS.shuffle,
+      evaluate: c.evaluate,
+      init,
+      checkpoint: c.checkpoint,
+      checkpointEvery: c.checkpointEvery,
+      resume: c.resume,
+      pipeline: c.pipeline ?? TRAIN_DEFAULTS.pipeline,
+      specs,
+      trace: c.trace,
+      onStep: opts.onStep,
+    });
+  } finally {
+    await cluster.close();
+  }
+  if (c.save) saveWeights(c.save, p.plan, r.params, { model: JSON.stringify(p.spec), steps: String(r.steps) });
+  const summary: TrainSummary = {
+    model: p.spec.name ?? (typeof c.model === 'string' ? c.model : 'model'),
+    data: p.data.name,
+    systems: r.systems,
+    steps: r.steps,
+    batch: r.batch,
+    optimizer: p.optimizer,
+    sparsity: c.sparsity ?? 0,
+    loss: r.loss,
+    finalLoss: r.finalLoss,
+    testAccuracy: r.testAccuracy,
+    bytesStreamed: r.bytesStreamed,
+    bytesReduced: r.bytesReduced,
+    bytesGradientsSent: r.bytesGradientsSent,
+    wallSeconds: r.wallSeconds,
+    samplesPerSecond: r.samplesPerSecond,
+    retries: r.retries,
+    parameters: { master: p.plan.paramFloats, pytorch: p.plan.torchParams },
+    memoryx: r.memoryx,
+    swarmx: r.swarmx,
+    waferSramBytesPerSystem: r.waferSramBytesPerSystem,
+    resumedFrom: r.resumedFrom,
+    checkpoint: c.checkpoint ?? null,
+    saved: c.save ?? null,
+    pipeline: r.pipeline,
+    simulatedStepSeconds: r.simulatedStepSeconds,
+    exposedLatencySeconds: r.exposedLatencySeconds,
+    utilization: r.utilization,
+    timeline: r.timeline,
+    trace: r.timeline?.trace ?? null,
+  };
+  return { summary, params: r.params };
+}
