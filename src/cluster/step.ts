@@ -16,9 +16,13 @@ import { fillSamples, type AnySplit } from '../data/fill.js';
 import { CMD, type Command } from '../protocol/cs2.js';
 import { SystemFault, type CommandFields } from './systems.js';
 import { layerFlop, nowMs } from './events.js';
+import { embeddingLayer, embeddingWire, streamsInBackward } from './embedding-wire.js';
+import type { GradientWire } from '../swarmx/swarm.js';
 import type { Run } from './run.js';
 
 type Slot = { slot: number; ptr: number };
+/** A backward command whose layer reads no weights (the embedding): nothing streamed, no slot. */
+const NO_STREAM: Slot = { slot: -1, ptr: -1 };
 
 /** Runs step `step` as a MemoryX transaction, retrying a failed attempt up to `retries` times. */
 export async function transaction(run: Run, split: AnySplit, step: number, indices: Int32Array, retries: number, onGiveUp: (e: SystemFault) => Error): Promise<{ loss: number; retries: number }> {
@@ -45,10 +49,15 @@ async function runStep(run: Run, split: AnySplit, step: number, attempt: number,
   const { plan, sys, N, s } = run;
   const L = plan.layers.length;
   const B = s.batch;
+  const shares: Int32Array[] = [];
   for (let w = 0; w < N; w++) {
     const { start, count } = systemShare(B, N, w);
-    loadShare(run, w, split, indices.subarray(start, start + count));
+    shares.push(indices.subarray(start, start + count));
+    loadShare(run, w, split, shares[w]);
   }
+  const emb = embeddingLayer(plan);
+  // the embedding's gradient leaves the wafer as the rows of this step's tokens only (embedding-wire.ts)
+  const wire = (l: number): GradientWire | undefined => (l === emb && 'tokens' in split ? embeddingWire(plan, split, shares) : undefined);
   await sys.command(CMD.STEP, { step, attempt, batch: B });
   let next = streamLayer(run, step, 0, 'streamFwd');
   for (let l = 0; l < L; l++) {
@@ -67,16 +76,16 @@ async function runStep(run: Run, split: AnySplit, step: number, attempt: number,
     const cur = next;
     await onSystems(run, CMD.BACKWARD, { layer: l, slot: cur.slot, arg: l % 2 }, () => {
       const u = s.prefetch ? l + 1 : l;
-      if (u < L) reduceAndUpdate(run, step, u);
-      if (l > 0) next = streamLayer(run, step, l - 1, 'streamBwd');
+      if (u < L) reduceAndUpdate(run, step, u, wire(u));
+      if (l > 0) next = streamsInBackward(plan, l - 1) ? streamLayer(run, step, l - 1, 'streamBwd') : NO_STREAM;
     }, async () => {
       poison(run, cur);
       const f = layerFlop(plan, l, 1);
       run.systemEvents('backward', step, l, f.delta + f.gradient);
-      if (s.reduceOnSystems) await reduceOnSystems(run, step, l);
+      if (s.reduceOnSystems) await reduceOnSystems(run, step, l, wire(l));
     });
   }
-  if (s.prefetch) reduceAndUpdate(run, step, 0);
+  if (s.prefetch) reduceAndUpdate(run, step, 0, wire(0));
   return total;
 }
 
@@ -114,27 +123,28 @@ function streamLayer(run: Run, step: number, l: number, kind: 'streamFwd' | 'str
  * SwarmX's additions of layer l on the systems' threads (each adds its slice, in the tree's order); the sum
  * lands in system 0's gradient buffer l mod 2.
  */
-async function reduceOnSystems(run: Run, step: number, l: number): Promise<void> {
+async function reduceOnSystems(run: Run, step: number, l: number, wire?: GradientWire): Promise<void> {
   const P = run.plan.layers[l].paramFloats;
   // The gradients are already in the systems' regions of the shared memory: "gradient out" moves no
-  // bytes in the simulator; the event records what the links would carry (N blocks of 4·P bytes).
-  run.mainEvent('gradOut', step, l, nowMs(), run.N * 4 * P, 0);
+  // bytes in the simulator; the event records what the links would carry (N blocks of 4·P bytes, or a
+  // row-sparse gradient's rows).
+  run.mainEvent('gradOut', step, l, nowMs(), wire ? wire.sentBytes : run.N * 4 * P, 0);
   const t0 = nowMs();
   await run.sys.command(CMD.REDUCE, { layer: l, arg: l % 2 });
-  run.swarm.count(P, l % 2);
-  run.mainEvent('reduce', step, l, t0, 4 * P, (run.N - 1) * P);
+  run.swarm.count(P, l % 2, wire);
+  run.mainEvent('reduce', step, l, t0, wire ? wire.reducedBytes : 4 * P, (run.N - 1) * P);
 }
 
 /** Reduces layer l's gradients on the main thread (unless the systems did) and lets MemoryX update layer l. */
-function reduceAndUpdate(run: Run, step: number, l: number): void {
+function reduceAndUpdate(run: Run, step: number, l: number, wire?: GradientWire): void {
   const { swarm, N } = run;
   const P = run.plan.layers[l].paramFloats;
   let g = run.layout.workers[swarm.tree.root].gradPtrs[l % 2];
   if (!run.s.reduceOnSystems) {
-    run.mainEvent('gradOut', step, l, nowMs(), N * 4 * P, 0);
+    run.mainEvent('gradOut', step, l, nowMs(), wire ? wire.sentBytes : N * 4 * P, 0);
     const t0 = nowMs();
-    g = swarm.reduce(P, l % 2);
-    run.mainEvent('reduce', step, l, t0, 4 * P, (N - 1) * P);
+    g = swarm.reduce(P, l % 2, wire);
+    run.mainEvent('reduce', step, l, t0, wire ? wire.reducedBytes : 4 * P, (N - 1) * P);
   }
   const t0 = nowMs();
   run.mx.update(l, g);
@@ -143,5 +153,5 @@ function reduceAndUpdate(run: Run, step: number, l: number): void {
 
 /** Test hook: overwrite the broadcast slot the systems just read with NaN (they must not keep it). */
 function poison(run: Run, slot: Slot): void {
-  if (run.s.hooks.poisonBroadcast) new Float32Array(run.memory.buffer, slot.ptr, run.layout.broadcast.slotBytes / 4).fill(NaN);
+  if (run.s.hooks.poisonBroadcast && slot.slot >= 0) new Float32Array(run.memory.buffer, slot.ptr, run.layout.broadcast.slotBytes / 4).fill(NaN);
 }

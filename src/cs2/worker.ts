@@ -96,7 +96,8 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
           const layer = Atomics.load(ctl, CTL.LAYER);
           maybeFault(init, ctl, layer, 'backward');
           const gradPtr = init.region.gradPtrs[Atomics.load(ctl, CTL.ARG) & 1];
-          if (samples > 0) ex!.backwardLayer(layer, slotPtr(init, Atomics.load(ctl, CTL.SLOT)), gradPtr);
+          const s = Atomics.load(ctl, CTL.SLOT); // -1: a layer whose backward reads no weights (the embedding)
+          if (samples > 0) ex!.backwardLayer(layer, s < 0 ? -1 : slotPtr(init, s), gradPtr);
           else new Float32Array(init.memory.buffer, gradPtr, ex!.plan.layers[layer].paramFloats).fill(0);
           break;
         }

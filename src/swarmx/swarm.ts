@@ -55,21 +55,31 @@ export class SwarmX {
    * tree, in place, and returns the pointer of the sum (in system 0's buffer). f32 additions in a fixed
    * order: the same bits on every run.
    */
-  reduce(P: number, buf = 0): number {
+  reduce(P: number, buf = 0, wire?: GradientWire): number {
     const regions = this.layout.workers;
     addSlice(this.w, this.tree.adds.map((a) => [a.into, a.from]), regions.map((r) => r.gradPtrs[buf]), 0, P);
-    return this.count(P, buf);
+    return this.count(P, buf, wire);
   }
 
   /** Counts a reduce of P floats done elsewhere (by the systems' threads, slice by slice); returns the sum's pointer. */
-  count(P: number, buf = 0): number {
+  count(P: number, buf = 0, wire?: GradientWire): number {
     const regions = this.layout.workers;
     this.counters.adds += this.tree.adds.length * P;
-    this.counters.bytesGradientsIn += regions.length * 4 * P;
-    this.counters.bytesReduced += 4 * P;
-    this.links.reduce(4 * P);
+    this.counters.bytesGradientsIn += wire ? wire.sentBytes : regions.length * 4 * P;
+    this.counters.bytesReduced += wire ? wire.reducedBytes : 4 * P;
+    this.links.reduce(wire ? wire.reducedBytes : 4 * P);
     return regions[this.tree.root].gradPtrs[buf];
   }
+}
+
+/**
+ * What a row-sparse gradient (an embedding's: only the rows of the batch's tokens are non-zero) moves on
+ * the wire instead of P dense floats: the systems' sends together, and the reduced sum (the union of rows).
+ * The simulator still adds the dense blocks (the zeros add nothing); only the counts follow the hardware.
+ */
+export interface GradientWire {
+  sentBytes: number;
+  reducedBytes: number;
 }
 
 /** The slice [lo, hi) of a P-float reduce that system w of N adds (64-byte aligned pieces; some may be empty). */

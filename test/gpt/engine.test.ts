@@ -70,22 +70,42 @@ describe.each(cases)('GPT engine vs reference trainer: $name', ({ spec, optimize
 });
 
 describe('what streams for a GPT', () => {
-  it('the tied wte streams twice a pass (input gather and LM head), sparse block linears as non-zeros only', async () => {
-    const steps = 2;
-    const opt = { steps, batch: 8, optimizer: { kind: 'sgd' as const, lr: 0.1 }, evaluate: false };
-    const dense = compileModel(tied);
-    const r = await clusters.get(2)!.train(tied, data, opt);
-    // per step every layer streams twice (forward, backward): wire words of all layers, the tied head's V·C included
-    expect(r.bytesStreamed).toBe(steps * 2 * 4 * dense.wireWords);
-    const head = dense.layers[dense.layers.length - 1];
-    expect(head.tiedTo).not.toBeNull();
+  const opt = (steps: number) => ({ steps, batch: 8, optimizer: { kind: 'sgd' as const, lr: 0.1 }, evaluate: false });
+  /** Wire words streamed per step: every layer forward and backward, except the embedding's backward (it reads no weights). */
+  const perStep = (plan: ReturnType<typeof compileModel>) => 4 * (2 * plan.wireWords - plan.layers[0].wireWords);
+
+  it('the tied wte streams twice a pass (input gather and LM head), the embedding not at all in the backward pass', async () => {
+    const plan = compileModel(tied);
+    const r = await clusters.get(2)!.train(tied, data, opt(2));
+    expect(r.bytesStreamed).toBe(2 * perStep(plan));
+    const head = plan.layers[plan.layers.length - 1];
+    expect(head.tiedTo).toEqual({ layer: 0, offset: 0 });
     expect(head.wireWords).toBe(256 * 32);
-    const sparse = compileModel(withSparsity(tied, 0.9));
-    const s = await clusters.get(2)!.train(withSparsity(tied, 0.9), data, opt);
-    expect(s.bytesStreamed).toBe(steps * 2 * 4 * sparse.wireWords);
-    // the block linears' streams hold ~10 % of their weights (K counts + 2 words per non-zero)
-    const linears = sparse.params.filter((p) => p.sparse);
+  });
+
+  it('sparse block linears stream their non-zeros only (~10 % of the weights at 0.9)', async () => {
+    const spec = withSparsity(tied, 0.9);
+    const plan = compileModel(spec);
+    const r = await clusters.get(2)!.train(spec, data, opt(2));
+    expect(r.bytesStreamed).toBe(2 * perStep(plan));
+    const linears = plan.params.filter((p) => p.sparse);
     expect(linears.length).toBe(8);
     for (const p of linears) expect(p.sparse!.nnz / p.torchSize).toBeCloseTo(0.1, 1);
+  });
+
+  it('the embedding gradient leaves the wafer as the rows of the batch\'s tokens only', async () => {
+    const plan = compileModel(tied);
+    const N = 2;
+    const r = await clusters.get(N)!.train(tied, data, opt(1));
+    // step 0 takes rows 0..7 in file order (no shuffle): systems get rows 0-3 and 4-7
+    const W = T + 1;
+    const distinct = (rows: number[]) => new Set(rows.flatMap((row) => Array.from(data.train.tokens.subarray(row * W, row * W + T)))).size;
+    const C = 32;
+    const embSent = 4 * ((distinct([0, 1, 2, 3]) * (C + 1) + T * C) + (distinct([4, 5, 6, 7]) * (C + 1) + T * C));
+    const embReduced = 4 * (distinct([0, 1, 2, 3, 4, 5, 6, 7]) * (C + 1) + T * C);
+    const others = plan.layers.slice(1).reduce((s, l) => s + 4 * l.paramFloats, 0);
+    expect(r.bytesReduced).toBe(others + embReduced);
+    expect(r.bytesGradientsSent).toBe(N * others + embSent);
+    expect(embReduced).toBeLessThan(4 * plan.layers[0].paramFloats / 2); // far fewer than the dense V·C + P·C
   });
 });
