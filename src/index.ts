@@ -18,6 +18,8 @@ export { createCluster, planFingerprint, WSE2_SRAM_BYTES, layerFlop, SystemFault
 export { Kernels } from './kernels/kernels.js';
 export { gemm, gemv, axpy, gemmArrays, GEMM_REL_TOL, type GemmForm, type GemmOptions, type GemmVariant } from './kernels/dense.js';
 export { biasAdd, biasGrad, relu, reluBackward, gelu, geluBackward, softmaxCrossEntropy, layerNorm, layerNormBackward } from './kernels/nn.js';
+export { attentionForward, attentionBackward, attentionScratchFloats, type AttentionVariant } from './kernels/attention.js';
+export { embeddingForward, embeddingBackward } from './kernels/embedding.js';
 export { sgdMomentum, adamw, type SgdHyper, type AdamWHyper } from './kernels/optim.js';
 export { Rng, mulberry32, randomF32 } from './ref/rng.js';
 export { runFabric, fabricEfficiency, fabricModelEfficiency, fabricEfficiencyFn, fabricMachine, FABRIC_DEFAULTS, FABRIC_MACHINE_SOURCES, mapLayer as mapFabricLayer, modelCycles as fabricModelCycles, writeHeatmap as writeFabricHeatmap, type FabricRunOptions, type FabricResult, type FabricRun, type FabricMachine, type FabricPass, type FabricEfficiency } from './fabric/index.js';

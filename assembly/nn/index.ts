@@ -10,3 +10,5 @@ export { attentionFwdSimd } from "./attention-fwd-simd";
 export { attentionBwdSimd } from "./attention-bwd-simd";
 export { embeddingFwdSimd } from "./embedding-fwd-simd";
 export { embeddingBwdSimd } from "./embedding-bwd-simd";
+export { attentionFwd4qSimd } from "./attention-fwd-4q-simd";
+export { attentionBwd4qSimd } from "./attention-bwd-4q-simd";

@@ -1,6 +1,7 @@
 // The TypeScript facade of the attention kernels (assembly/nn/attention-*-simd.ts): causal multi-head
 // self-attention forward and backward. Checks sizes (C % H == 0), pointer ranges and aliasing, naming
 // the argument, then calls WASM.
+// Two variants of each (AttentionVariant): four-query register tiles (default) and one row at a time.
 // Legend (feature-major): nSeq sequences of T tokens, n = nSeq·T columns (j = s·T + t), C channels,
 // H heads of hd = C/H rows. qkv, dqkv [3C, n] (q, k, v rows); out, dout [C, n]; att [nSeq, H, T, T];
 // scratch [attentionScratchFloats(T)]. Pointers are byte offsets into the Wasm instance's memory.
@@ -13,15 +14,24 @@ import { F32_UNIT_ROUNDOFF as U } from './compare.js';
 export interface AttentionExports {
   attentionFwdSimd(out: number, att: number, qkv: number, nSeq: number, T: number, C: number, H: number): void;
   attentionBwdSimd(dqkv: number, dout: number, qkv: number, att: number, scratch: number, nSeq: number, T: number, C: number, H: number): void;
+  attentionFwd4qSimd(out: number, att: number, qkv: number, nSeq: number, T: number, C: number, H: number): void;
+  attentionBwd4qSimd(dqkv: number, dout: number, qkv: number, att: number, scratch: number, nSeq: number, T: number, C: number, H: number): void;
 }
+
+/**
+ * Which kernel runs: '4q' (default) blocks four queries in register tiles (attention-*-4q-simd.ts);
+ * 'rows' goes one query row at a time (attention-*-simd.ts). Same formulas, sums grouped differently.
+ */
+export type AttentionVariant = '4q' | 'rows';
+export const ATTENTION_VARIANTS: readonly AttentionVariant[] = ['4q', 'rows'];
 
 function ex(w: Wasm): AttentionExports {
   return w.exports as unknown as AttentionExports;
 }
 
-/** Floats of scratch the backward needs: one row of T (the dP / dS row of one query). */
+/** Floats of scratch the backward needs: four rows of T (the dP / dS rows of a block of four queries). */
 export function attentionScratchFloats(T: number): number {
-  return T;
+  return 4 * T;
 }
 
 /** Sizes checked and the byte sizes of each buffer. */
@@ -36,7 +46,9 @@ function shapes(f: string, nSeq: number, T: number, C: number, H: number): { act
 }
 
 /** out [C, n] = causal softmax(q·kᵀ/√hd)·v per sequence and head; saves att [nSeq, H, T, T] = P (0 where t2 > t1). */
-export function attentionForward(w: Wasm, out: number, att: number, qkv: number, nSeq: number, T: number, C: number, H: number): void {
+export function attentionForward(
+  w: Wasm, out: number, att: number, qkv: number, nSeq: number, T: number, C: number, H: number, variant: AttentionVariant = '4q',
+): void {
   const f = 'attentionForward';
   const b = shapes(f, nSeq, T, C, H);
   checkPtr(w, `${f}.out`, out, b.act);
@@ -45,12 +57,14 @@ export function attentionForward(w: Wasm, out: number, att: number, qkv: number,
   const input: Range = [`${f}.qkv`, qkv, b.qkv];
   checkDisjoint([`${f}.out`, out, b.act], [input, [`${f}.att`, att, b.att]]);
   checkDisjoint([`${f}.att`, att, b.att], [input]);
-  ex(w).attentionFwdSimd(out, att, qkv, nSeq, T, C, H);
+  const k = ex(w);
+  (variant === 'rows' ? k.attentionFwdSimd : k.attentionFwd4qSimd)(out, att, qkv, nSeq, T, C, H);
 }
 
-/** dqkv [3C, n] (overwritten: dq, dk, dv) from dout [C, n], the forward's qkv and att; scratch ≥ T floats. */
+/** dqkv [3C, n] (overwritten: dq, dk, dv) from dout [C, n], the forward's qkv and att; scratch ≥ 4·T floats. */
 export function attentionBackward(
   w: Wasm, dqkv: number, dout: number, qkv: number, att: number, scratch: number, nSeq: number, T: number, C: number, H: number,
+  variant: AttentionVariant = '4q',
 ): void {
   const f = 'attentionBackward';
   const b = shapes(f, nSeq, T, C, H);
@@ -63,7 +77,8 @@ export function attentionBackward(
   const inputs: Range[] = [[`${f}.dout`, dout, b.act], [`${f}.qkv`, qkv, b.qkv], [`${f}.att`, att, b.att]];
   checkDisjoint([`${f}.dqkv`, dqkv, b.qkv], [...inputs, [`${f}.scratch`, scratch, sb]]);
   checkDisjoint([`${f}.scratch`, scratch, sb], inputs);
-  ex(w).attentionBwdSimd(dqkv, dout, qkv, att, scratch, nSeq, T, C, H);
+  const k = ex(w);
+  (variant === 'rows' ? k.attentionBwdSimd : k.attentionBwd4qSimd)(dqkv, dout, qkv, att, scratch, nSeq, T, C, H);
 }
 
 // ---------------------------------------------------------------------------------------------------

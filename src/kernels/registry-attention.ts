@@ -12,11 +12,11 @@ import * as emb from './embedding.js';
 import { compareArrays, worst } from './compare.js';
 import { randInt, scope } from './registry-dense.js';
 
-/** T = 1, hd not a multiple of 4 (1, 3, 5), H = 1, nSeq = 1..3, T not a multiple of 4, and a few regular ones. */
+/** T = 1, hd not a multiple of 4 (1, 3, 5), H = 1, nSeq = 1..3, T not a multiple of 4 or 8 (tile tails), and a few regular ones. */
 const ATTN_EDGES: Shape[] = [
   { nSeq: 1, T: 1, C: 4, H: 1 }, { nSeq: 2, T: 1, C: 8, H: 2 }, { nSeq: 2, T: 3, C: 1, H: 1 }, { nSeq: 2, T: 7, C: 6, H: 2 },
   { nSeq: 3, T: 5, C: 5, H: 1 }, { nSeq: 1, T: 13, C: 12, H: 4 }, { nSeq: 2, T: 16, C: 32, H: 4 }, { nSeq: 3, T: 33, C: 20, H: 4 },
-  { nSeq: 1, T: 64, C: 64, H: 2 },
+  { nSeq: 1, T: 64, C: 64, H: 2 }, { nSeq: 2, T: 12, C: 8, H: 2 }, { nSeq: 1, T: 4, C: 3, H: 1 }, { nSeq: 3, T: 8, C: 4, H: 1 },
 ];
 const attnRandom = (r: () => number): Shape => {
   const H = randInt(r, 1, 4);
@@ -25,8 +25,8 @@ const attnRandom = (r: () => number): Shape => {
 /** Attention's useful FLOP: q·k and P·v, 2·hd each per causal pair, over all heads and sequences. */
 const attnFlop = ({ nSeq, T, C }: Shape): number => 2 * nSeq * C * T * (T + 1);
 
-const attentionFwdVariant: KernelVariant = {
-  name: 'attention-fwd-causal-simd',
+const attentionFwdVariant = (variant: attn.AttentionVariant): KernelVariant => ({
+  name: `attention-fwd-causal-${variant}-simd`,
   op: 'attention-fwd',
   area: 'nn',
   tolerance: attn.ATTENTION_FWD_REL_TOL,
@@ -42,7 +42,7 @@ const attentionFwdVariant: KernelVariant = {
     const att = s.f32(nSeq * H * T * T);
     const [outR, attR] = [new Float32Array(C * n), new Float32Array(nSeq * H * T * T)];
     return {
-      run: () => attn.attentionForward(w, out, att, qkv, nSeq, T, C, H),
+      run: () => attn.attentionForward(w, out, att, qkv, nSeq, T, C, H, variant),
       runReference: () => attentionForwardRef(outR, attR, QKV, nSeq, T, C, H),
       compare: () => worst(compareArrays(w.f32(out, C * n), outR), compareArrays(w.f32(att, nSeq * H * T * T), attR)),
       flop: attnFlop(shape),
@@ -50,10 +50,10 @@ const attentionFwdVariant: KernelVariant = {
       dispose: s.dispose,
     };
   },
-};
+});
 
-const attentionBwdVariant: KernelVariant = {
-  name: 'attention-bwd-causal-simd',
+const attentionBwdVariant = (variant: attn.AttentionVariant): KernelVariant => ({
+  name: `attention-bwd-causal-${variant}-simd`,
   op: 'attention-bwd',
   area: 'nn',
   tolerance: attn.ATTENTION_BWD_REL_TOL,
@@ -74,7 +74,7 @@ const attentionBwdVariant: KernelVariant = {
     const dR = new Float32Array(3 * C * n);
     const part = (a: Float32Array, i: number): Float32Array => a.subarray(i * C * n, (i + 1) * C * n);
     return {
-      run: () => attn.attentionBackward(w, dqkv, dout, qkv, att, scratch, nSeq, T, C, H),
+      run: () => attn.attentionBackward(w, dqkv, dout, qkv, att, scratch, nSeq, T, C, H, variant),
       runReference: () => attentionBackwardRef(dR, DOUT, QKV, ATT, nSeq, T, C, H),
       // dq, dk and dv each against their own scale
       compare: () => {
@@ -86,7 +86,7 @@ const attentionBwdVariant: KernelVariant = {
       dispose: s.dispose,
     };
   },
-};
+});
 
 /** n = 1, repeated ids inside one 4-token block (V = 2), n < T, C and n not multiples of 4. */
 const EMB_EDGES: Shape[] = [
@@ -163,4 +163,8 @@ const embeddingBwdVariant: KernelVariant = {
   },
 };
 
-registerKernels(attentionFwdVariant, attentionBwdVariant, embeddingFwdVariant, embeddingBwdVariant);
+registerKernels(
+  ...attn.ATTENTION_VARIANTS.flatMap((v) => [attentionFwdVariant(v), attentionBwdVariant(v)]),
+  embeddingFwdVariant,
+  embeddingBwdVariant,
+);

@@ -11,6 +11,7 @@ import { embeddingBackwardRef, embeddingForwardRef } from '../../src/ref/embeddi
 import * as attn from '../../src/kernels/attention.js';
 import * as emb from '../../src/kernels/embedding.js';
 import { createBackend } from '../../src/nn/backend.js';
+import { compareArrays } from '../../src/kernels/compare.js';
 
 const w = new Wasm();
 
@@ -24,24 +25,26 @@ function scoped<T>(f: () => T): T {
 }
 
 /** Runs the WASM forward on qkv [3C, nSeq·T]; returns copies of out and att. */
-function forward(QKV: Float32Array, nSeq: number, T: number, C: number, H: number): { out: Float32Array; att: Float32Array } {
+function forward(QKV: Float32Array, nSeq: number, T: number, C: number, H: number, variant: attn.AttentionVariant = '4q'): { out: Float32Array; att: Float32Array } {
   return scoped(() => {
     const n = nSeq * T;
     const [qkv, out, att] = [w.allocF32(3 * C * n, QKV), w.allocF32(C * n), w.allocF32(nSeq * H * T * T)];
     w.f32(att, nSeq * H * T * T).fill(NaN); // every entry must be written
-    attn.attentionForward(w, out, att, qkv, nSeq, T, C, H);
+    attn.attentionForward(w, out, att, qkv, nSeq, T, C, H, variant);
     return { out: w.f32(out, C * n).slice(), att: w.f32(att, nSeq * H * T * T).slice() };
   });
 }
 
 /** Runs the WASM backward; returns a copy of dqkv. dqkv starts as garbage (it must be overwritten). */
-function backward(QKV: Float32Array, DOUT: Float32Array, ATT: Float32Array, nSeq: number, T: number, C: number, H: number): Float32Array {
+function backward(
+  QKV: Float32Array, DOUT: Float32Array, ATT: Float32Array, nSeq: number, T: number, C: number, H: number, variant: attn.AttentionVariant = '4q',
+): Float32Array {
   return scoped(() => {
     const n = nSeq * T;
     const [qkv, dout, att] = [w.allocF32(3 * C * n, QKV), w.allocF32(C * n, DOUT), w.allocF32(ATT.length, ATT)];
     const dqkv = w.allocF32(3 * C * n, randomF32(3 * C * n, 99, 1e3, 2e3));
     const scratch = w.allocF32(attn.attentionScratchFloats(T));
-    attn.attentionBackward(w, dqkv, dout, qkv, att, scratch, nSeq, T, C, H);
+    attn.attentionBackward(w, dqkv, dout, qkv, att, scratch, nSeq, T, C, H, variant);
     return w.f32(dqkv, 3 * C * n).slice();
   });
 }
@@ -107,83 +110,99 @@ describe('attention and embedding references: backward = finite differences of f
   });
 });
 
-describe('attention kernels: masking, causality, independence of sequences', () => {
-  it('masked entries of att (t2 > t1) are exactly 0 and each row of P sums to 1', () => {
-    const [nSeq, T, C, H] = [3, 11, 10, 2];
-    const { att } = forward(randomF32(3 * C * nSeq * T, 7, -3, 3), nSeq, T, C, H);
-    for (let r = 0; r < nSeq * H * T; r++) {
-      const t1 = r % T;
-      let sum = 0;
-      for (let t2 = 0; t2 < T; t2++) {
-        const p = att[r * T + t2];
-        if (t2 > t1) expect(Object.is(p, 0), `row ${r} t2 ${t2}`).toBe(true);
-        else {
-          expect(p).toBeGreaterThanOrEqual(0);
-          sum += p;
-        }
-      }
-      expect(sum).toBeCloseTo(1, 6);
-    }
-  });
-
-  it('T = 1: out equals v and P = 1 (one key attends to itself)', () => {
-    const [nSeq, C, H] = [3, 6, 3];
-    const QKV = randomF32(3 * C * nSeq, 8);
-    const { out, att } = forward(QKV, nSeq, 1, C, H);
-    expect(Array.from(att)).toEqual(new Array(nSeq * H).fill(1));
-    expect(Array.from(out)).toEqual(Array.from(QKV.subarray(2 * C * nSeq)));
-  });
-
-  it('property: a later token never changes an earlier output (causal), forward and dq', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 2, max: 20 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 6 }), fc.nat(1000), (T, H, hd, seed) => {
-        const C = H * hd;
-        const QKV = randomF32(3 * C * T, seed);
-        const tc = new Rng(seed).int(T); // change every row at token tc
-        const changed = QKV.slice();
-        for (let r = 0; r < 3 * C; r++) changed[r * T + tc] += 1;
-        const [a, b] = [forward(QKV, 1, T, C, H).out, forward(changed, 1, T, C, H).out];
-        for (let c = 0; c < C; c++) for (let t = 0; t < tc; t++) if (a[c * T + t] !== b[c * T + t]) return false;
-        return true;
-      }),
-      { numRuns: 40, seed: 11 },
-    );
-  });
-
-  it('property: a sequence gives bit-identical results alone and inside a batch of nSeq (what N systems rely on)', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 17 }), fc.integer({ min: 2, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 7 }), fc.nat(1000),
-        (T, nSeq, H, hd, seed) => {
-          const C = H * hd;
-          const n = nSeq * T;
-          const QKV = randomF32(3 * C * n, seed);
-          const DOUT = randomF32(C * n, seed + 1);
-          const all = forward(QKV, nSeq, T, C, H);
-          const dAll = backward(QKV, DOUT, all.att, nSeq, T, C, H);
-          for (let s = 0; s < nSeq; s++) {
-            const q1 = sequence(QKV, 3 * C, nSeq, T, s);
-            const one = forward(q1, 1, T, C, H);
-            const d1 = backward(q1, sequence(DOUT, C, nSeq, T, s), one.att, 1, T, C, H);
-            const same = (x: Float32Array, y: Float32Array): boolean => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
-            if (!same(sequence(all.out, C, nSeq, T, s), one.out)) return false;
-            if (!same(all.att.subarray(s * H * T * T, (s + 1) * H * T * T), one.att)) return false;
-            if (!same(sequence(dAll, 3 * C, nSeq, T, s), d1)) return false;
+for (const variant of attn.ATTENTION_VARIANTS) {
+  describe(`attention kernels (${variant}): masking, causality, independence of sequences`, () => {
+    it('masked entries of att (t2 > t1) are exactly 0 and each row of P sums to 1', () => {
+      const [nSeq, T, C, H] = [3, 11, 10, 2];
+      const { att } = forward(randomF32(3 * C * nSeq * T, 7, -3, 3), nSeq, T, C, H, variant);
+      for (let r = 0; r < nSeq * H * T; r++) {
+        const t1 = r % T;
+        let sum = 0;
+        for (let t2 = 0; t2 < T; t2++) {
+          const p = att[r * T + t2];
+          if (t2 > t1) expect(Object.is(p, 0), `row ${r} t2 ${t2}`).toBe(true);
+          else {
+            expect(p).toBeGreaterThanOrEqual(0);
+            sum += p;
           }
+        }
+        expect(sum).toBeCloseTo(1, 6);
+      }
+    });
+
+    it('T = 1: out equals v and P = 1 (one key attends to itself)', () => {
+      const [nSeq, C, H] = [3, 6, 3];
+      const QKV = randomF32(3 * C * nSeq, 8);
+      const { out, att } = forward(QKV, nSeq, 1, C, H, variant);
+      expect(Array.from(att)).toEqual(new Array(nSeq * H).fill(1));
+      expect(Array.from(out)).toEqual(Array.from(QKV.subarray(2 * C * nSeq)));
+    });
+
+    it('property: a later token never changes an earlier output (causal), forward and dq', () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 2, max: 20 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 6 }), fc.nat(1000), (T, H, hd, seed) => {
+          const C = H * hd;
+          const QKV = randomF32(3 * C * T, seed);
+          const tc = new Rng(seed).int(T); // change every row at token tc
+          const changed = QKV.slice();
+          for (let r = 0; r < 3 * C; r++) changed[r * T + tc] += 1;
+          const [a, b] = [forward(QKV, 1, T, C, H, variant).out, forward(changed, 1, T, C, H, variant).out];
+          for (let c = 0; c < C; c++) for (let t = 0; t < tc; t++) if (a[c * T + t] !== b[c * T + t]) return false;
           return true;
         }),
-      { numRuns: 30, seed: 12 },
-    );
-  });
+        { numRuns: 40, seed: 11 },
+      );
+    });
 
-  it('backward overwrites dqkv and runs twice to the same bits', () => {
-    const [nSeq, T, C, H] = [2, 9, 8, 2];
-    const QKV = randomF32(3 * C * nSeq * T, 13);
-    const DOUT = randomF32(C * nSeq * T, 14);
-    const { att } = forward(QKV, nSeq, T, C, H);
-    const a = backward(QKV, DOUT, att, nSeq, T, C, H);
-    expect(a.every(Number.isFinite)).toBe(true);
-    expect(Math.max(...a.map(Math.abs))).toBeLessThan(100); // none of the 1e3..2e3 garbage survived
-    expect(Array.from(backward(QKV, DOUT, att, nSeq, T, C, H))).toEqual(Array.from(a));
+    it('property: a sequence gives bit-identical results alone and inside a batch of nSeq (what N systems rely on)', () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 17 }), fc.integer({ min: 2, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 7 }), fc.nat(1000),
+          (T, nSeq, H, hd, seed) => {
+            const C = H * hd;
+            const n = nSeq * T;
+            const QKV = randomF32(3 * C * n, seed);
+            const DOUT = randomF32(C * n, seed + 1);
+            const all = forward(QKV, nSeq, T, C, H, variant);
+            const dAll = backward(QKV, DOUT, all.att, nSeq, T, C, H, variant);
+            for (let s = 0; s < nSeq; s++) {
+              const q1 = sequence(QKV, 3 * C, nSeq, T, s);
+              const one = forward(q1, 1, T, C, H, variant);
+              const d1 = backward(q1, sequence(DOUT, C, nSeq, T, s), one.att, 1, T, C, H, variant);
+              const same = (x: Float32Array, y: Float32Array): boolean => x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+              if (!same(sequence(all.out, C, nSeq, T, s), one.out)) return false;
+              if (!same(all.att.subarray(s * H * T * T, (s + 1) * H * T * T), one.att)) return false;
+              if (!same(sequence(dAll, 3 * C, nSeq, T, s), d1)) return false;
+            }
+            return true;
+          }),
+        { numRuns: 30, seed: 12 },
+      );
+    });
+
+    it('backward overwrites dqkv and runs twice to the same bits', () => {
+      const [nSeq, T, C, H] = [2, 9, 8, 2];
+      const QKV = randomF32(3 * C * nSeq * T, 13);
+      const DOUT = randomF32(C * nSeq * T, 14);
+      const { att } = forward(QKV, nSeq, T, C, H, variant);
+      const a = backward(QKV, DOUT, att, nSeq, T, C, H, variant);
+      expect(a.every(Number.isFinite)).toBe(true);
+      expect(Math.max(...a.map(Math.abs))).toBeLessThan(100); // none of the 1e3..2e3 garbage survived
+      expect(Array.from(backward(QKV, DOUT, att, nSeq, T, C, H, variant))).toEqual(Array.from(a));
+    });
+  });
+}
+
+describe('attention variants', () => {
+  it('4q and rows give bit-identical att (same scores, same softmax) and outputs within the tolerances', () => {
+    for (const [nSeq, T, C, H] of [[2, 13, 12, 3], [1, 32, 64, 1], [3, 6, 10, 5]]) {
+      const QKV = randomF32(3 * C * nSeq * T, T);
+      const DOUT = randomF32(C * nSeq * T, T + 1);
+      const [a, b] = [forward(QKV, nSeq, T, C, H, '4q'), forward(QKV, nSeq, T, C, H, 'rows')];
+      expect(Array.from(a.att)).toEqual(Array.from(b.att));
+      expect(compareArrays(a.out, b.out).maxRelError).toBeLessThanOrEqual(attn.ATTENTION_FWD_REL_TOL);
+      const [da, db] = [backward(QKV, DOUT, a.att, nSeq, T, C, H, '4q'), backward(QKV, DOUT, a.att, nSeq, T, C, H, 'rows')];
+      expect(compareArrays(da, db).maxRelError).toBeLessThanOrEqual(attn.ATTENTION_BWD_REL_TOL);
+    }
   });
 });
 
@@ -257,7 +276,7 @@ describe('attention and embedding facades: bad input names the argument', () => 
 
   it('the NnBackend exposes them (same results as the facade)', () => {
     const be = createBackend(w);
-    expect(be.attentionScratchFloats(17)).toBe(17);
+    expect(be.attentionScratchFloats(17)).toBe(68);
     const [nSeq, T, C, H] = [2, 5, 6, 3];
     const QKV = randomF32(3 * C * nSeq * T, 30);
     const ref = forward(QKV, nSeq, T, C, H);

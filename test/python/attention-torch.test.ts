@@ -47,13 +47,15 @@ describe.skipIf(!hasTorch)('attention and embedding kernels agree with PyTorch a
     const QKV = randomF32(3 * C * n, 100 + i, -2, 2);
     const DOUT = randomF32(C * n, 200 + i);
     cases.push({ name, op: 'attention', nSeq, T, C, H, qkv: put(`${name}.qkv.f32`, QKV), dout: put(`${name}.dout.f32`, DOUT) });
-    const mark = w.arena.mark();
-    const [qkv, dout, out, att, dqkv] = [w.allocF32(QKV.length, QKV), w.allocF32(DOUT.length, DOUT), w.allocF32(C * n), w.allocF32(nSeq * H * T * T), w.allocF32(3 * C * n)];
-    const scratch = w.allocF32(attn.attentionScratchFloats(T));
-    attn.attentionForward(w, out, att, qkv, nSeq, T, C, H);
-    attn.attentionBackward(w, dqkv, dout, qkv, att, scratch, nSeq, T, C, H);
-    wasm.set(name, { out: w.f32(out, C * n).slice(), att: w.f32(att, nSeq * H * T * T).slice(), dqkv: w.f32(dqkv, 3 * C * n).slice() });
-    w.arena.release(mark);
+    for (const variant of attn.ATTENTION_VARIANTS) {
+      const mark = w.arena.mark();
+      const [qkv, dout, out, att, dqkv] = [w.allocF32(QKV.length, QKV), w.allocF32(DOUT.length, DOUT), w.allocF32(C * n), w.allocF32(nSeq * H * T * T), w.allocF32(3 * C * n)];
+      const scratch = w.allocF32(attn.attentionScratchFloats(T));
+      attn.attentionForward(w, out, att, qkv, nSeq, T, C, H, variant);
+      attn.attentionBackward(w, dqkv, dout, qkv, att, scratch, nSeq, T, C, H, variant);
+      wasm.set(`${name}.${variant}`, { out: w.f32(out, C * n).slice(), att: w.f32(att, nSeq * H * T * T).slice(), dqkv: w.f32(dqkv, 3 * C * n).slice() });
+      w.arena.release(mark);
+    }
   });
 
   EMB.forEach(([n, T, C, V], i) => {
@@ -81,19 +83,19 @@ describe.skipIf(!hasTorch)('attention and embedding kernels agree with PyTorch a
     expect(r.stdout.trim()).toBe('ok');
   });
 
-  it('attention forward (out, att) and backward (dq, dk, dv) match torch', () => {
-    ATTN.forEach(([nSeq, T, C], i) => {
+  it('attention forward (out, att) and backward (dq, dk, dv) match torch, both variants', () => {
+    ATTN.forEach(([nSeq, T, C], i) => attn.ATTENTION_VARIANTS.forEach((variant) => {
       const name = `attn${i}`;
-      const mine = wasm.get(name)!;
+      const mine = wasm.get(`${name}.${variant}`)!;
       const cn = C * nSeq * T;
       expect(compareArrays(mine.out, torch(name, 'out')).maxRelError, `${name} out`).toBeLessThanOrEqual(attn.ATTENTION_FWD_REL_TOL);
       expect(compareArrays(mine.att, torch(name, 'att')).maxRelError, `${name} att`).toBeLessThanOrEqual(attn.ATTENTION_FWD_REL_TOL);
       const d = torch(name, 'dqkv');
       ['dq', 'dk', 'dv'].forEach((what, p) => {
         const cmp = compareArrays(mine.dqkv.subarray(p * cn, (p + 1) * cn), d.subarray(p * cn, (p + 1) * cn));
-        expect(cmp.maxRelError, `${name} ${what}`).toBeLessThanOrEqual(attn.ATTENTION_BWD_REL_TOL);
+        expect(cmp.maxRelError, `${name} ${variant} ${what}`).toBeLessThanOrEqual(attn.ATTENTION_BWD_REL_TOL);
       });
-    });
+    }));
   });
 
   it('embedding forward and nn.Embedding gradients (token, position) match torch', () => {
