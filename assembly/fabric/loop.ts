@@ -154,7 +154,9 @@ export function fabricInit(p: usize): u32 {
  */
 
 /** Visits every set bit of a two-level active bitmap in id order, clearing it as it goes: each active core
- *  runs stepCore (cores = true) or each active router routerStep. Inlined with a constant flag. */
+ *  runs stepCore (cores = true) or each active router routerStep. Inlined with a constant flag. A router
+ *  step may wake a router of a higher id for this same cycle (wakeFeeders), so the router walk re-reads
+ *  the words it has taken after each step and picks up the new bits (always ahead of the walk). */
 @inline
 function walkActive(bits: usize, cores: bool): void {
   const l2 = bits + St.l2Off;
@@ -174,6 +176,20 @@ function walkActive(bits: usize, cores: bool): void {
         if (cores) stepCore(id);
         else routerStep(id);
         m1 &= m1 - 1;
+        if (!cores) {
+          const more = load<u32>(p1);
+          if (more != 0) {
+            m1 |= more;
+            store<u32>(p1, 0);
+          }
+        }
+      }
+      if (!cores) {
+        const more2 = load<u32>(p2);
+        if (more2 != 0) {
+          m2 |= more2;
+          store<u32>(p2, 0);
+        }
       }
     }
   }
