@@ -96,6 +96,7 @@ export function fabricInit(p: usize): u32 {
   St.routerSteps = 0;
   St.coreSteps = 0;
   St.last = 0;
+  St.wokeAhead = 0;
   // Core identities; the east flow of the axpy program starts at the first output it carries.
   for (let r: u32 = 0; r < St.rows; r++) {
     for (let c: u32 = 0; c < St.cols; c++) {
@@ -155,8 +156,8 @@ export function fabricInit(p: usize): u32 {
 
 /** Visits every set bit of a two-level active bitmap in id order, clearing it as it goes: each active core
  *  runs stepCore (cores = true) or each active router routerStep. Inlined with a constant flag. A router
- *  step may wake a router of a higher id for this same cycle (wakeFeeders), so the router walk re-reads
- *  the words it has taken after each step and picks up the new bits (always ahead of the walk). */
+ *  step may wake a router of a higher id for this same cycle (wakeFeeders sets St.wokeAhead), so the router
+ *  walk then re-reads the words it has taken and picks up the new bits (always ahead of the walk). */
 @inline
 function walkActive(bits: usize, cores: bool): void {
   const l2 = bits + St.l2Off;
@@ -176,18 +177,12 @@ function walkActive(bits: usize, cores: bool): void {
         if (cores) stepCore(id);
         else routerStep(id);
         m1 &= m1 - 1;
-        if (!cores) {
-          const more = load<u32>(p1);
-          if (more != 0) {
-            m1 |= more;
-            store<u32>(p1, 0);
-          }
-        }
-      }
-      if (!cores) {
-        const more2 = load<u32>(p2);
-        if (more2 != 0) {
-          m2 |= more2;
+        if (!cores && St.wokeAhead != 0) {
+          // take the bits set since (they are all ahead of id: this word's and later words')
+          St.wokeAhead = 0;
+          m1 |= load<u32>(p1);
+          store<u32>(p1, 0);
+          m2 |= load<u32>(p2);
           store<u32>(p2, 0);
         }
       }

@@ -35,7 +35,12 @@ function wakeFeeders(r: u32, nd: usize, color: u32): void {
       schedInjector(coreField(r, F_COL)); // row 0's north input is the edge
     } else {
       const f = neighbour(r, d);
-      schedRouter(f, f > r ? St.now : next);
+      if (f > r) {
+        schedRouter(f, St.now);
+        St.wokeAhead = 1;
+      } else {
+        schedRouter(f, next);
+      }
     }
   }
 }

@@ -97,6 +97,8 @@ export class St {
   static routerSteps: u64 = 0;
   static coreSteps: u64 = 0;
   static last: u32 = 0;
+  /** Set when a router step woke a router of a higher id for this cycle (the walk must re-read its words). */
+  static wokeAhead: u32 = 0;
   /** Set by a core program when its task began with one streaming cycle (a delta + value pair). */
   static pairStream: u32 = 0;
 }
