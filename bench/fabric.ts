@@ -15,7 +15,7 @@ import { Bench } from 'tinybench';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import { spmmForwardRef } from '../src/ref/sparse.js';
-import { randomStream, randomValues } from '../src/sparse/stream.js';
+import { randomStream, randomValues, rowCounts } from '../src/sparse/stream.js';
 import { blockStarts } from '../src/fabric/mapping.js';
 import { runFabric, type FabricResult, type FabricRunOptions } from '../src/fabric/run.js';
 
@@ -90,13 +90,11 @@ function columnImbalance(K: number, N: number, cols: number, sparsity: number, s
   const ws = randomStream(K, N, sparsity, seed);
   const ks = blockStarts(K, cols);
   const per = new Float64Array(cols);
-  let p = 0;
+  const counts = rowCounts(ws);
   let c = 0;
   for (let k = 0; k < K; k++) {
     while (k >= ks[c + 1]) c++;
-    const n = ws.words[p];
-    per[c] += n;
-    p += 1 + 2 * n;
+    per[c] += counts[k];
   }
   const mean = per.reduce((a, b) => a + b, 0) / cols;
   return mean > 0 ? Math.max(...per) / mean : 1;

@@ -13,13 +13,11 @@
 // Data of a column (rows of B floats; a core's slice of each row starts at its data pointer, rows are
 // St.stride = B floats apart): in [Ks, B] | acc [A, B] | out [No, B] (No = outputs this column owns).
 // Colors: 0 stream, 1 + (c & 1) east out of column c, 3 + (c & 1) west out of column c.
-import { St, F_BUSY, F_ROW, F_COL, F_DATA, F_PHASE, F_SEQ, F_REM, F_IDX, F_A, F_B, F_C, F_D, F_E, F_F,
+import { St, F_BUSY, F_ROW, F_COL, F_DATA, F_PHASE, F_SEQ, F_REM, F_IDX, F_AX_DONE, F_AX_FREED, F_AX_EAST_OUT, F_AX_EAST_EL, F_AX_WEST_OUT, F_AX_WEST_EL,
+  CSTAT_STREAM, CSTAT_COMPUTE, CSTAT_REDUCE,
   coreField, setCoreField, cqCount, cqPop, coreSend, rqCount } from './state';
 import { axpyRow, zeroRow, copyRow } from './vec';
 
-export const COST_STREAM: u32 = 0;
-export const COST_COMPUTE: u32 = 1;
-export const COST_REDUCE: u32 = 2;
 
 /** Result of one core step: cycles << 2 | kind, or 0 when the core has nothing it can do now. */
 @inline function task(cycles: u32, kind: u32): u32 {
@@ -30,10 +28,10 @@ export const COST_REDUCE: u32 = 2;
 function advanceFreed(core: u32, bs: u32, col: u32, start: u32, end: u32, data: usize, ks: u32): void {
   const C = St.cols;
   const O = St.nseq;
-  let freed = coreField(core, F_B);
-  const done = coreField(core, F_A);
-  const eo = coreField(core, F_C);
-  const wo = coreField(core, F_E);
+  let freed = coreField(core, F_AX_FREED);
+  const done = coreField(core, F_AX_DONE);
+  const eo = coreField(core, F_AX_EAST_OUT);
+  const wo = coreField(core, F_AX_WEST_OUT);
   const eLo = col == 0 ? end : start;
   const wHi = col == C - 1 ? start : end;
   const mask = St.buffers - 1;
@@ -48,19 +46,19 @@ function advanceFreed(core: u32, bs: u32, col: u32, start: u32, end: u32, data: 
     }
     freed++;
   }
-  setCoreField(core, F_B, freed);
+  setCoreField(core, F_AX_FREED, freed);
 }
 
 /** One reduction element of the east (east = true) or west flow, if it can run now. */
 function flowStep(core: u32, east: bool, bs: u32, col: u32, start: u32, end: u32, data: usize, ks: u32): bool {
   const C = St.cols;
-  const fo = east ? F_C : F_E;
-  const fi = east ? F_D : F_F;
+  const fo = east ? F_AX_EAST_OUT : F_AX_WEST_OUT;
+  const fi = east ? F_AX_EAST_EL : F_AX_WEST_EL;
   const o = coreField(core, fo);
   const lo = east ? (col == 0 ? end : start) : 0;
   const hi = east ? St.nseq : (col == C - 1 ? start : end);
   if (o < lo || o >= hi) return false;
-  if (o >= coreField(core, F_A)) return false; // our own partial of o is not accumulated yet
+  if (o >= coreField(core, F_AX_DONE)) return false; // our own partial of o is not accumulated yet
   const i = coreField(core, fi);
   const acc = data + (<usize>((ks + (o & (St.buffers - 1))) * St.stride + i) << 2);
   const outColor: u32 = (east ? 1 : 3) + (col & 1);
@@ -105,11 +103,11 @@ export function coreStepAxpy(core: u32): u32 {
     const canE = col == 0 || cqCount(core, 1) > 0;
     const canW = col == C - 1 || cqCount(core, 2) > 0;
     if (canE || canW) {
-      const eastFirst = coreField(core, F_C) <= coreField(core, F_E);
+      const eastFirst = coreField(core, F_AX_EAST_OUT) <= coreField(core, F_AX_WEST_OUT);
       const first = eastFirst ? canE : canW;
       const second = eastFirst ? canW : canE;
-      if (first && flowStep(core, eastFirst, bs, col, start, end, data, ks)) return task(1, COST_REDUCE);
-      if (second && flowStep(core, !eastFirst, bs, col, start, end, data, ks)) return task(1, COST_REDUCE);
+      if (first && flowStep(core, eastFirst, bs, col, start, end, data, ks)) return task(1, CSTAT_REDUCE);
+      if (second && flowStep(core, !eastFirst, bs, col, start, end, data, ks)) return task(1, CSTAT_REDUCE);
     }
   }
   if (cqCount(core, 0) == 0) return 0;
@@ -118,11 +116,11 @@ export function coreStepAxpy(core: u32): u32 {
   const mask = St.buffers - 1;
   if (phase == 0) {
     // count: opens output o in a free accumulator
-    if (o - coreField(core, F_B) >= St.buffers) return 0; // every buffer still reducing
+    if (o - coreField(core, F_AX_FREED) >= St.buffers) return 0; // every buffer still reducing
     const count = cqPop(core, 0);
     zeroRow(data + (<usize>((ks + (o & mask)) * St.stride) << 2), bs);
     if (count == 0) {
-      setCoreField(core, F_A, o + 1);
+      setCoreField(core, F_AX_DONE, o + 1);
       setCoreField(core, F_SEQ, o + 1);
       advanceFreed(core, bs, col, start, end, data, ks);
     } else {
@@ -130,14 +128,14 @@ export function coreStepAxpy(core: u32): u32 {
       setCoreField(core, F_IDX, 0);
       setCoreField(core, F_PHASE, 1);
     }
-    return task(1, COST_STREAM);
+    return task(1, CSTAT_STREAM);
   }
   let pair = false;
   if (phase == 1) {
     setCoreField(core, F_IDX, coreField(core, F_IDX) + cqPop(core, 0));
     if (cqCount(core, 0) == 0) {
       setCoreField(core, F_PHASE, 2);
-      return task(1, COST_STREAM);
+      return task(1, CSTAT_STREAM);
     }
     // its value is queued too: the pair runs back to back as one task (1 streaming + L computing cycles)
     pair = true;
@@ -151,7 +149,7 @@ export function coreStepAxpy(core: u32): u32 {
   const rem = coreField(core, F_REM) - 1;
   setCoreField(core, F_REM, rem);
   if (rem == 0) {
-    setCoreField(core, F_A, o + 1);
+    setCoreField(core, F_AX_DONE, o + 1);
     setCoreField(core, F_SEQ, o + 1);
     setCoreField(core, F_PHASE, 0);
     advanceFreed(core, bs, col, start, end, data, ks);
@@ -165,5 +163,5 @@ export function coreStepAxpy(core: u32): u32 {
     St.pairStream = 1;
     cyc++;
   }
-  return task(cyc, COST_COMPUTE);
+  return task(cyc, CSTAT_COMPUTE);
 }

@@ -12,10 +12,10 @@
 // features (dY rows), P = partial FIFO depth (St.buffers), F = FMAC per cycle.
 // Data of a column (rows of B floats, St.stride apart; a core's slice of a row starts at its data pointer):
 // X [Kc, B] | dY [Nc, B] | xb [1, B] (X[k] received) | fifo [P, B] (a core's partials: slot j in row j).
-import { St, F_ROW, F_COL, F_DATA, F_PHASE, F_SEQ, F_REM, F_IDX, F_A, F_B, F_C, F_E,
+import { St, F_ROW, F_COL, F_DATA, F_PHASE, F_SEQ, F_REM, F_IDX, F_GR_BCAST_EL, F_GR_FIFO_HEAD, F_GR_FIFO_COUNT, F_GR_REDUCED,
+  CSTAT_STREAM, CSTAT_COMPUTE, CSTAT_REDUCE,
   coreField, setCoreField, cqCount, cqPop, coreSend, rqCount } from './state';
 import { dotRow } from './vec';
-import { COST_STREAM, COST_COMPUTE, COST_REDUCE } from './core_axpy';
 
 @inline function task(cycles: u32, kind: u32): u32 {
   return (cycles << 2) | kind;
@@ -36,20 +36,20 @@ export function coreStepGrad(core: u32): u32 {
   const xb = dy + (<usize>(nc * stride) << 2);
   const fifo = xb + (<usize>stride << 2);
   const P = St.buffers;
-  const fcount = coreField(core, F_C);
+  const fcount = coreField(core, F_GR_FIFO_COUNT);
 
   // 1. reduction down the column: our oldest partial (+ the total from the north) goes south
   if (fcount > 0) {
     const color: u32 = 2 + (row & 1);
     if (rqCount(core, color) < St.rqDepth && (row == 0 || cqCount(core, 2) > 0)) {
-      const fhead = coreField(core, F_B);
+      const fhead = coreField(core, F_GR_FIFO_HEAD);
       let v = load<f32>(fifo + (<usize>(fhead * stride) << 2));
       if (row > 0) v = reinterpret<f32>(cqPop(core, 2)) + v;
       coreSend(core, color, reinterpret<u32>(v));
-      setCoreField(core, F_B, (fhead + 1) % P);
-      setCoreField(core, F_C, fcount - 1);
-      setCoreField(core, F_E, coreField(core, F_E) + 1);
-      return task(1, COST_REDUCE);
+      setCoreField(core, F_GR_FIFO_HEAD, (fhead + 1) % P);
+      setCoreField(core, F_GR_FIFO_COUNT, fcount - 1);
+      setCoreField(core, F_GR_REDUCED, coreField(core, F_GR_REDUCED) + 1);
+      return task(1, CSTAT_REDUCE);
     }
   }
 
@@ -58,7 +58,7 @@ export function coreStepGrad(core: u32): u32 {
   const owner = k >= kStart && k < kEnd;
   // 2. the row broadcast of X[k]
   if (phase == 1) {
-    const bi = coreField(core, F_A);
+    const bi = coreField(core, F_GR_BCAST_EL);
     if (owner) {
       if (rqCount(core, 1) >= St.rqDepth) return 0;
       coreSend(core, 1, load<u32>(data + (<usize>((k - kStart) * stride + bi) << 2)));
@@ -74,9 +74,9 @@ export function coreStepGrad(core: u32): u32 {
         setCoreField(core, F_PHASE, 0);
       }
     } else {
-      setCoreField(core, F_A, bi + 1);
+      setCoreField(core, F_GR_BCAST_EL, bi + 1);
     }
-    return task(1, COST_STREAM);
+    return task(1, CSTAT_STREAM);
   }
 
   // 3. the stream
@@ -85,11 +85,11 @@ export function coreStepGrad(core: u32): u32 {
     const count = cqPop(core, 0);
     setCoreField(core, F_REM, count);
     setCoreField(core, F_IDX, 0);
-    setCoreField(core, F_A, 0);
+    setCoreField(core, F_GR_BCAST_EL, 0);
     if (St.cols > 1) setCoreField(core, F_PHASE, 1);
     else if (count > 0) setCoreField(core, F_PHASE, 2);
     else setCoreField(core, F_SEQ, k + 1);
-    return task(1, COST_STREAM);
+    return task(1, CSTAT_STREAM);
   }
   // phase 2: a position triggers one dot product over the batch slice
   if (fcount >= P) return 0;
@@ -97,9 +97,9 @@ export function coreStepGrad(core: u32): u32 {
   setCoreField(core, F_IDX, n);
   const xk = owner ? data + (<usize>((k - kStart) * stride) << 2) : xb;
   const g = dotRow(xk, dy + (<usize>(n * stride) << 2), bs);
-  const tail = (coreField(core, F_B) + fcount) % P;
+  const tail = (coreField(core, F_GR_FIFO_HEAD) + fcount) % P;
   store<f32>(fifo + (<usize>(tail * stride) << 2), g);
-  setCoreField(core, F_C, fcount + 1);
+  setCoreField(core, F_GR_FIFO_COUNT, fcount + 1);
   St.fmacCount += <u64>bs;
   const rem = coreField(core, F_REM) - 1;
   setCoreField(core, F_REM, rem);
@@ -109,5 +109,5 @@ export function coreStepGrad(core: u32): u32 {
   }
   const f = St.fmacs;
   const cyc = (bs + f - 1) / f;
-  return task(cyc > 1 ? cyc : 1, COST_COMPUTE);
+  return task(cyc > 1 ? cyc : 1, CSTAT_COMPUTE);
 }

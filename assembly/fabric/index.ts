@@ -1,3 +1,3 @@
 // The cycle-level wafer simulator: mesh of cores, routers and the dataflow-trigger loop.
 // Host side: src/fabric/ (mapping, layout of the config block, runs, statistics).
-export { fabricInit, fabricRun, fabricNow, fabricConfigSlots } from './loop';
+export { fabricInit, fabricRun, fabricNow, fabricConfigSlots, fabricAbiHash } from './loop';

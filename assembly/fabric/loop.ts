@@ -6,13 +6,13 @@
 //
 // Legend: t = St.now, the current cycle; a task started at t that lasts L cycles ends at t + L.
 import {
-  St, F_BUSY, F_ROW, F_COL, F_C, H_CSTATS, H_WNEXT, ST_CYCLES,
+  St, F_BUSY, F_ROW, F_COL, F_AX_EAST_OUT, H_CSTATS, CSTAT_STREAM, H_WNEXT, ST_CYCLES,
   cfg, node, setCoreField, schedCore, wheelInsert, flushStats,
   CFG_MAGIC, CFG_ROWS, CFG_COLS, CFG_COLORS, CFG_RQ_LOG, CFG_CQ_LOG, CFG_PASS, CFG_FMACS, CFG_BUFFERS,
   CFG_NSEQ, CFG_WHEEL_LOG, CFG_EDGE_CAP, CFG_NODES, CFG_NODE_BYTES, CFG_O_CQ, CFG_O_RQ, CFG_WHEEL,
   CFG_LIST_C0, CFG_LIST_C1, CFG_LIST_R0, CFG_LIST_R1, CFG_LIST_I0, CFG_LIST_I1, CFG_IMARK, CFG_COLOR_CH,
   CFG_ROW_B, CFG_COL_K, CFG_COL_N, CFG_COL_START, CFG_INJ_PTR, CFG_INJ_LEN, CFG_INJ_POS, CFG_SINK_PTR,
-  CFG_SINK_POS, CFG_STATS, CFG_STRIDE, CFG_SLOTS, FABRIC_MAGIC,
+  CFG_SINK_POS, CFG_STATS, CFG_STRIDE, CFG_SLOTS, FABRIC_MAGIC, FABRIC_ABI_HASH,
 } from './state';
 import { routerStep, injectorStep } from './router';
 import { coreStepAxpy } from './core_axpy';
@@ -21,6 +21,11 @@ import { coreStepGrad } from './core_grad';
 /** Number of u32 slots of the config block (the host checks it matches its own table). */
 export function fabricConfigSlots(): u32 {
   return CFG_SLOTS;
+}
+
+/** Hash of the ABI table this module was generated from (scripts/fabric-abi.mjs; the host checks it). */
+export function fabricAbiHash(): u32 {
+  return FABRIC_ABI_HASH;
 }
 
 /**
@@ -91,6 +96,7 @@ export function fabricInit(p: usize): u32 {
   St.routerSteps = 0;
   St.coreSteps = 0;
   St.last = 0;
+  St.wokeAhead = 0;
   // Core identities; the east flow of the axpy program starts at the first output it carries.
   for (let r: u32 = 0; r < St.rows; r++) {
     for (let c: u32 = 0; c < St.cols; c++) {
@@ -100,7 +106,7 @@ export function fabricInit(p: usize): u32 {
       if (St.pass == 0) {
         const start = load<u32>(St.colStart + (<usize>c << 2));
         const end = load<u32>(St.colStart + (<usize>(c + 1) << 2));
-        setCoreField(core, F_C, c == 0 ? end : start);
+        setCoreField(core, F_AX_EAST_OUT, c == 0 ? end : start);
       }
     }
   }
@@ -133,7 +139,7 @@ export function fabricInit(p: usize): u32 {
   if (St.pairStream != 0) {
     St.pairStream = 0;
     store<u32>(sp, load<u32>(sp) + cycles - 1);
-    store<u32>(nd + H_CSTATS, load<u32>(nd + H_CSTATS) + 1); // counter 0: streaming
+    store<u32>(nd + H_CSTATS + (<usize>CSTAT_STREAM << 2), load<u32>(nd + H_CSTATS + (<usize>CSTAT_STREAM << 2)) + 1);
   } else {
     store<u32>(sp, load<u32>(sp) + cycles);
   }
@@ -149,7 +155,9 @@ export function fabricInit(p: usize): u32 {
  */
 
 /** Visits every set bit of a two-level active bitmap in id order, clearing it as it goes: each active core
- *  runs stepCore (cores = true) or each active router routerStep. Inlined with a constant flag. */
+ *  runs stepCore (cores = true) or each active router routerStep. Inlined with a constant flag. A router
+ *  step may wake a router of a higher id for this same cycle (wakeFeeders sets St.wokeAhead), so the router
+ *  walk then re-reads the words it has taken and picks up the new bits (always ahead of the walk). */
 @inline
 function walkActive(bits: usize, cores: bool): void {
   const l2 = bits + St.l2Off;
@@ -169,6 +177,14 @@ function walkActive(bits: usize, cores: bool): void {
         if (cores) stepCore(id);
         else routerStep(id);
         m1 &= m1 - 1;
+        if (!cores && St.wokeAhead != 0) {
+          // take the bits set since (they are all ahead of id: this word's and later words')
+          St.wokeAhead = 0;
+          m1 |= load<u32>(p1);
+          store<u32>(p1, 0);
+          m2 |= load<u32>(p2);
+          store<u32>(p2, 0);
+        }
       }
     }
   }

@@ -19,7 +19,11 @@ import {
   return r - St.rows;
 }
 
-/** Wakes whoever feeds router r's queue of `color` (it was full, so a feeder may be blocked on it). */
+/**
+ * Wakes whoever feeds router r's queue of `color` (it was full, so a feeder may be blocked on it). Cores
+ * and injectors act before routers, so they see the room next cycle; a feeding router not yet visited in
+ * this cycle (a higher id: routers go in id order) sees it now, as it would if every router were visited.
+ */
 function wakeFeeders(r: u32, nd: usize, color: u32): void {
   const rt = nd + H_ROUTE + <usize>(color * 5);
   const next = St.now + 1;
@@ -30,7 +34,13 @@ function wakeFeeders(r: u32, nd: usize, color: u32): void {
     } else if (d == DIR_N && coreField(r, F_ROW) == 0) {
       schedInjector(coreField(r, F_COL)); // row 0's north input is the edge
     } else {
-      schedRouter(neighbour(r, d), next);
+      const f = neighbour(r, d);
+      if (f > r) {
+        schedRouter(f, St.now);
+        St.wokeAhead = 1;
+      } else {
+        schedRouter(f, next);
+      }
     }
   }
 }

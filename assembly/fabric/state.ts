@@ -11,8 +11,8 @@
 // Directions: 0 N, 1 E, 2 S, 3 W, 4 RAMP (router <-> its own core); out-masks use bit 1<<dir, plus
 // EDGE (bit 5) = off the mesh through the south edge into this column's sink.
 //
-// Node record (bytes):
-//   0   core fields, 16 u32 (F_*)
+// Node record (bytes; offsets in abi.ts):
+//   0   core fields, 16 u32 (F_*: common, then each program's own names)
 //   64  rmask u8 (colors with a non-empty router queue) | 65 rq head u8[8] | 73 rq count u8[8]
 //   81  cq head u8[3] | 84 cq count u8[3] | 96 wheel next u32
 //   100 link stamps u32[6] (N E S W RAMP EDGE: cycle + 1 of the last use)
@@ -20,92 +20,13 @@
 //   144 routes u8[NC][5] (out-mask per color and input direction)
 //   O_CQ core queues u32[3][QC] | O_RQ router queues (data u32, meta u32)[NC][Q], meta = stamp << 3 | in dir
 
-export const DIR_N: u32 = 0;
-export const DIR_E: u32 = 1;
-export const DIR_S: u32 = 2;
-export const DIR_W: u32 = 3;
-export const DIR_RAMP: u32 = 4;
-export const DIR_EDGE: u32 = 5;
-export const NCH: u32 = 3;
-
-export const H_RMASK: usize = 64;
-export const H_RQHEAD: usize = 65;
-export const H_RQCOUNT: usize = 73;
-export const H_CQHEAD: usize = 81;
-export const H_CQCOUNT: usize = 84;
-export const H_WNEXT: usize = 96;
-export const H_LINK: usize = 100;
-export const H_CSTATS: usize = 128;
-export const H_ROUTE: usize = 144;
-
-// Core fields (u32 index). The two programs (axpy: forward/delta, grad: gradient) name them differently.
-export const F_BUSY: u32 = 0; // busy until this cycle (exclusive)
-export const F_ROW: u32 = 1;
-export const F_COL: u32 = 2;
-export const F_DATA: u32 = 3; // byte pointer of this core's data block
-export const F_PHASE: u32 = 4;
-export const F_SEQ: u32 = 5; // output (axpy) or input row k (grad) the stream is at
-export const F_REM: u32 = 6; // non-zeros left in the current stream row
-export const F_IDX: u32 = 7; // local index built from the deltas
-export const F_A: u32 = 8; // axpy: outputs whose accumulation is done | grad: broadcast element
-export const F_B: u32 = 9; // axpy: outputs fully reduced (buffers freed) | grad: partial FIFO head
-export const F_C: u32 = 10; // axpy: east flow output | grad: partial FIFO count
-export const F_D: u32 = 11; // axpy: east flow element
-export const F_E: u32 = 12; // axpy: west flow output | grad: partials reduced
-export const F_F: u32 = 13; // axpy: west flow element
-
-// Config block slots (u32). Mirror: src/fabric/layout.ts CFG.
-export const CFG_MAGIC: u32 = 0;
-export const CFG_ROWS: u32 = 1;
-export const CFG_COLS: u32 = 2;
-export const CFG_COLORS: u32 = 3;
-export const CFG_RQ_LOG: u32 = 4;
-export const CFG_CQ_LOG: u32 = 5;
-export const CFG_PASS: u32 = 6;
-export const CFG_FMACS: u32 = 7;
-export const CFG_BUFFERS: u32 = 8;
-export const CFG_NSEQ: u32 = 9;
-export const CFG_WHEEL_LOG: u32 = 10;
-export const CFG_EDGE_CAP: u32 = 11;
-export const CFG_NODES: u32 = 12;
-export const CFG_NODE_BYTES: u32 = 13;
-export const CFG_O_CQ: u32 = 14;
-export const CFG_O_RQ: u32 = 15;
-export const CFG_WHEEL: u32 = 16;
-export const CFG_LIST_C0: u32 = 17;
-export const CFG_LIST_C1: u32 = 18;
-export const CFG_LIST_R0: u32 = 19;
-export const CFG_LIST_R1: u32 = 20;
-export const CFG_LIST_I0: u32 = 21;
-export const CFG_LIST_I1: u32 = 22;
-export const CFG_IMARK: u32 = 23;
-export const CFG_COLOR_CH: u32 = 24;
-export const CFG_ROW_B: u32 = 25;
-export const CFG_COL_K: u32 = 26;
-export const CFG_COL_N: u32 = 27;
-export const CFG_COL_START: u32 = 28;
-export const CFG_INJ_PTR: u32 = 29;
-export const CFG_INJ_LEN: u32 = 30;
-export const CFG_INJ_POS: u32 = 31;
-export const CFG_SINK_PTR: u32 = 32;
-export const CFG_SINK_POS: u32 = 33;
-export const CFG_STATS: u32 = 34;
-export const CFG_STRIDE: u32 = 35;
-export const CFG_SLOTS: u32 = 36;
-export const FABRIC_MAGIC: u32 = 0x46414233; // "FAB3"
-
-// Global counters (u64 at the stats pointer + 8·i, written when fabricRun returns). Mirror: layout.ts STAT.
-export const ST_HOPS: u32 = 0; // router -> neighbour router wavelets
-export const ST_RAMP_IN: u32 = 1; // router -> core
-export const ST_RAMP_OUT: u32 = 2; // core -> router
-export const ST_INJECTED: u32 = 3; // edge -> mesh (weight stream words)
-export const ST_SUNK: u32 = 4; // mesh -> edge (gradients out)
-export const ST_FMACS: u32 = 5;
-export const ST_TASKS: u32 = 6;
-export const ST_ROUTER_STEPS: u32 = 7;
-export const ST_CORE_STEPS: u32 = 8;
-export const ST_CYCLES: u32 = 9; // the cycle count when the mesh went quiet
-export const ST_LAST: u32 = 10; // last cycle anything happened + 1
+// Every shared constant (directions, node record offsets H_*, core fields F_*, per-core counters CSTAT_*,
+// config slots CFG_*, global counters ST_*) is generated from the one ABI table in scripts/fabric-abi.mjs.
+export * from './abi';
+import {
+  DIR_RAMP, H_RMASK, H_RQHEAD, H_RQCOUNT, H_CQHEAD, H_CQCOUNT, H_WNEXT,
+  ST_HOPS, ST_RAMP_IN, ST_RAMP_OUT, ST_INJECTED, ST_SUNK, ST_FMACS, ST_TASKS, ST_ROUTER_STEPS, ST_CORE_STEPS, ST_LAST,
+} from './abi';
 
 /** Every scalar and array base of the simulated mesh (static fields are per-instance globals). */
 export class St {
@@ -176,6 +97,8 @@ export class St {
   static routerSteps: u64 = 0;
   static coreSteps: u64 = 0;
   static last: u32 = 0;
+  /** Set when a router step woke a router of a higher id for this cycle (the walk must re-read its words). */
+  static wokeAhead: u32 = 0;
   /** Set by a core program when its task began with one streaming cycle (a delta + value pair). */
   static pairStream: u32 = 0;
 }

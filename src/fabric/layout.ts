@@ -1,35 +1,14 @@
-// The host's half of the fabric ABI: the config block slots and statistics indices (mirrors of
-// assembly/fabric/state.ts), the colors and static routes of each pass, and the byte plan of the
-// simulator's memory: everything sized by the mapped part of the mesh (Ru x Cu), not by 48 KB per core.
+// The host's half of the fabric ABI: the shared tables (generated into abi.ts), the colors and static
+// routes of each pass, and the byte plan of the simulator's memory: everything sized by the mapped part
+// of the mesh (Ru x Cu), not by 48 KB per core.
 //
 // Legend: Ru x Cu = used rows x columns, node id = c·Ru + r (column-major), NC = colors of the pass.
 // Route byte: bit (1 << dir) per output, dirs 0 N, 1 E, 2 S, 3 W, 4 RAMP (to the core), 5 EDGE (off the mesh, south).
 
-export const CFG = {
-  MAGIC: 0, ROWS: 1, COLS: 2, COLORS: 3, RQ_LOG: 4, CQ_LOG: 5, PASS: 6, FMACS: 7, BUFFERS: 8, NSEQ: 9,
-  WHEEL_LOG: 10, EDGE_CAP: 11, NODES: 12, NODE_BYTES: 13, O_CQ: 14, O_RQ: 15, WHEEL: 16,
-  LIST_C0: 17, LIST_C1: 18, LIST_R0: 19, LIST_R1: 20, LIST_I0: 21, LIST_I1: 22, IMARK: 23, COLOR_CH: 24,
-  ROW_B: 25, COL_K: 26, COL_N: 27, COL_START: 28, INJ_PTR: 29, INJ_LEN: 30, INJ_POS: 31, SINK_PTR: 32,
-  SINK_POS: 33, STATS: 34, STRIDE: 35,
-} as const;
-export const CFG_SLOTS = 36;
-export const FABRIC_MAGIC = 0x46414233;
-
-/** Global counters (u64). */
-export const STAT = {
-  HOPS: 0, RAMP_IN: 1, RAMP_OUT: 2, INJECTED: 3, SUNK: 4, FMACS: 5, TASKS: 6, ROUTER_STEPS: 7, CORE_STEPS: 8,
-  CYCLES: 9, LAST: 10,
-} as const;
-export const STAT_WORDS = 16;
-
-/** Core fields: u32 index within a node record (assembly/fabric/state.ts F_*). */
-export const F = { BUSY: 0, ROW: 1, COL: 2, DATA: 3, PHASE: 4, SEQ: 5, REM: 6, IDX: 7, A: 8, B: 9, C: 10, D: 11, E: 12, F: 13 } as const;
-/** Per-core cycle counters: u32 index (from H_CSTATS) of streaming, computing, reducing. */
-export const CSTAT = { STREAM: 0, COMPUTE: 1, REDUCE: 2 } as const;
-export const NCH = 3;
-
-/** Byte offsets inside a node record (assembly/fabric/state.ts H_*). */
-export const H = { CSTATS: 128, ROUTE: 144 } as const;
+// The shared tables (config slots, counters, core fields, node record offsets) are generated from the one
+// ABI table in scripts/fabric-abi.mjs into abi.ts (this side) and assembly/fabric/abi.ts (the WASM side).
+import { DIR, H, NCH } from './abi.js';
+export { CFG, CFG_SLOTS, CSTAT, DIR, F, FABRIC_ABI_HASH, FABRIC_MAGIC, H, NCH, STAT, STAT_WORDS } from './abi.js';
 
 export interface NodeLayout {
   /** Bytes per node (a multiple of 64). */
@@ -47,8 +26,9 @@ export function nodeLayout(colors: number, q: number, qc: number): NodeLayout {
   return { bytes: Math.ceil((oRq + colors * q * 8) / 64) * 64, oCq, oRq };
 }
 
-const N = 1, E = 2, S = 4, W = 8, RAMP = 16, EDGE = 32;
-const DIR_N = 0, DIR_E = 1, DIR_S = 2, DIR_W = 3, DIR_RAMP = 4;
+const { N: DIR_N, E: DIR_E, S: DIR_S, W: DIR_W, RAMP: DIR_RAMP, EDGE: DIR_EDGE } = DIR;
+/** Out-mask bits of each direction. */
+const N = 1 << DIR_N, E = 1 << DIR_E, S = 1 << DIR_S, W = 1 << DIR_W, RAMP = 1 << DIR_RAMP, EDGE = 1 << DIR_EDGE;
 
 export interface PassColors {
   /** Number of colors the pass uses. */

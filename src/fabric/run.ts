@@ -5,7 +5,7 @@
 // Legend: B, K, N = batch, input and output features; R x C = the mesh; Xt [K, B], dYt [N, B] feature-major.
 import { requireNumber, requireInt } from '../errors.js';
 import { spmmDeltaRef, spmmForwardRef, spmmGradRef } from '../ref/sparse.js';
-import { randomStream, randomValues, type WeightStream } from '../sparse/stream.js';
+import { randomStream, randomValues, streamValues, withValues, type WeightStream } from '../sparse/stream.js';
 import type { Flavor } from '../wasm/module.js';
 import { fabricMachine, type FabricMachine } from './defaults.js';
 import { CSTAT } from './layout.js';
@@ -142,13 +142,7 @@ export function runFabric(o: FabricRunOptions): FabricRun {
   if (o.check !== false) {
     const ref = new Float32Array(output.length);
     const absRef = new Float32Array(output.length);
-    const absWs = { ...ws, words: ws.words.slice() };
-    const absVals = new Float32Array(absWs.words.buffer);
-    let p = 0;
-    for (let k = 0; k < K; k++) {
-      const c = absWs.words[p++];
-      for (let j = 0; j < c; j++, p += 2) absVals[p + 1] = Math.abs(absVals[p + 1]);
-    }
+    const absWs = withValues(ws, streamValues(ws).map(Math.abs));
     const abs = (a: Float32Array) => a.map(Math.abs);
     let terms: number;
     if (pass === 'forward') {

@@ -14,7 +14,7 @@ import type { FabricMachine } from './defaults.js';
 import type { FabricMapping } from './mapping.js';
 import type { ColumnStreams } from './streams.js';
 import {
-  AXPY_COLORS, CFG, CFG_SLOTS, F, FABRIC_MAGIC, GRAD_COLORS, H, MemoryPlan, STAT, STAT_WORDS, nodeLayout,
+  AXPY_COLORS, CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, FABRIC_MAGIC, GRAD_COLORS, H, MemoryPlan, STAT, STAT_WORDS, nodeLayout,
   type NodeLayout,
 } from './layout.js';
 
@@ -23,6 +23,7 @@ interface FabricExports {
   fabricRun(maxCycles: number): number;
   fabricNow(): number;
   fabricConfigSlots(): number;
+  fabricAbiHash(): number;
 }
 
 /** Inputs of a pass: `a` = Xt (forward, gradient) or dYt (delta); `b` = dYt (gradient). */
@@ -51,6 +52,18 @@ export interface RunProgress {
   onProgress?: (cycle: number) => void;
   /** Stop with an error past this many cycles (a deadlock guard). */
   maxCycles?: number;
+}
+
+/**
+ * Refuses a module built from another ABI table than this host (scripts/fabric-abi.mjs generates both
+ * sides; the hash covers every name and value, so one changed field is caught, not only the slot count).
+ */
+function checkAbi(ex: FabricExports): void {
+  const slots = ex.fabricConfigSlots();
+  const hash = ex.fabricAbiHash() >>> 0;
+  if (slots !== CFG_SLOTS || hash !== FABRIC_ABI_HASH) {
+    throw new Error(`fabric: the wasm module's ABI (${slots} config slots, table hash 0x${hash.toString(16)}) differs from the host's (${CFG_SLOTS}, 0x${FABRIC_ABI_HASH.toString(16)}): rebuild (npm run build:wasm)`);
+  }
 }
 
 const log2 = (n: number) => Math.round(Math.log2(n));
@@ -127,9 +140,7 @@ export class FabricSim {
     // names, `asc ... --target release --debug --outFile build/prof.release.wasm`, for CPU profiles).
     this.wasm = new Wasm<FabricExports>({ flavor, module: process.env.FABRIC_WASM_MODULE || undefined, initialBytes: initial, maximumBytes: initial + (64 << 20), scratchBytes: 0 });
     const w = this.wasm;
-    if (w.exports.fabricConfigSlots() !== CFG_SLOTS) {
-      throw new Error(`fabric: the wasm module's config block has ${w.exports.fabricConfigSlots()} slots, the host ${CFG_SLOTS}: rebuild (npm run build:wasm)`);
-    }
+    checkAbi(w.exports);
     for (const r of plan.regions) this.p[r.name] = w.arena.alloc(r.bytes, r.align);
     this.memoryBytes = w.memory.buffer.byteLength;
     const p = this.p;
@@ -249,8 +260,7 @@ export class FabricSim {
     const core = w.u32(this.p.nodes, Ru * Cu * nw);
     for (let i = 0; i < Ru * Cu; i++) {
       const seq = core[i * nw + F.SEQ];
-      const freed = core[i * nw + F.B];
-      const ok = this.isGrad ? seq === nseq && core[i * nw + F.C] === 0 : seq === nseq && freed === nseq;
+      const ok = this.isGrad ? seq === nseq && core[i * nw + F.GR_FIFO_COUNT] === 0 : seq === nseq && core[i * nw + F.AX_FREED] === nseq;
       if (!ok) throw new Error(`fabric: deadlock: core (${i % Ru}, ${Math.floor(i / Ru)}) stopped at row ${seq} of ${nseq}`);
     }
     if (this.isGrad) {

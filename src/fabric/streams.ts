@@ -7,7 +7,7 @@
 //   forward  (outputs n over Wᵀ): per n: count, then (delta of local k, value) pairs  -> N + 2·nnz_c words
 //   delta    (outputs k over W):  per k: count, then (delta of local n, value) pairs  -> K + 2·nnz_c words
 //   gradient (rows k over W):     per k: count, then deltas of local n (no values)   -> K + nnz_c words
-import type { WeightStream } from '../sparse/stream.js';
+import { StreamReader, StreamWriter, forEachEntry, type WeightStream } from '../sparse/stream.js';
 import type { FabricPass } from './mapping.js';
 
 export interface ColumnStreams {
@@ -35,106 +35,64 @@ export function columnStreams(ws: WeightStream, pass: FabricPass, kStarts: Uint3
 function forwardStreams(ws: WeightStream, kStarts: Uint32Array): ColumnStreams {
   const { K, N, nnz, words, values } = ws;
   const Cu = kStarts.length - 1;
+  const kOwner = ownerTable(K, kStarts);
+  // CSC of W: colPtr[n] .. colPtr[n + 1] hold column n's non-zeros (rows ascending)
   const colPtr = new Uint32Array(N + 1);
-  let p = 0;
-  for (let k = 0; k < K; k++) {
-    const c = words[p++];
-    let n = 0;
-    for (let j = 0; j < c; j++, p += 2) {
-      n += words[p];
-      colPtr[n + 1]++;
-    }
-  }
+  const perCol = new Uint32Array(Cu);
+  forEachEntry(words, K, (k, n) => {
+    colPtr[n + 1]++;
+    perCol[kOwner[k]]++;
+  });
   for (let n = 0; n < N; n++) colPtr[n + 1] += colPtr[n];
   const fill = colPtr.slice(0, N);
   const rowOf = new Uint32Array(nnz);
   const valOf = new Float32Array(nnz);
-  const perCol = new Uint32Array(Cu);
-  const kOwner = ownerTable(K, kStarts);
-  p = 0;
-  for (let k = 0; k < K; k++) {
-    const c = words[p++];
-    let n = 0;
-    for (let j = 0; j < c; j++, p += 2) {
-      n += words[p];
-      const at = fill[n]++;
-      rowOf[at] = k;
-      valOf[at] = values[p + 1];
-      perCol[kOwner[k]]++;
-    }
-  }
+  forEachEntry(words, K, (k, n, at) => {
+    const i = fill[n]++;
+    rowOf[i] = k;
+    valOf[i] = values[at];
+  });
+  // column col's stream: per output n, the non-zeros of W[k0..k1, n] as (local k, value)
   const out: Uint32Array[] = [];
   const cur = colPtr.slice(0, N);
   for (let col = 0; col < Cu; col++) {
-    const k1 = kStarts[col + 1];
     const k0 = kStarts[col];
-    const w = new Uint32Array(N + 2 * perCol[col]);
-    const f = new Float32Array(w.buffer);
-    let q = 0;
+    const k1 = kStarts[col + 1];
+    const w = new StreamWriter(N, perCol[col]);
     for (let n = 0; n < N; n++) {
-      const countAt = q++;
-      let prev = 0;
+      w.row();
       let i = cur[n];
-      const e = colPtr[n + 1];
-      for (; i < e && rowOf[i] < k1; i++) {
-        const kl = rowOf[i] - k0;
-        w[q] = kl - prev;
-        f[q + 1] = valOf[i];
-        q += 2;
-        prev = kl;
-      }
-      w[countAt] = i - cur[n];
+      for (const e = colPtr[n + 1]; i < e && rowOf[i] < k1; i++) w.push(rowOf[i] - k0, valOf[i]);
       cur[n] = i;
     }
-    out.push(w);
+    out.push(w.finish());
   }
   return { words: out, nnz: perCol };
 }
 
 /** Delta (with values) and gradient (positions only, plus the global order): W split by N slices. */
 function rowStreams(ws: WeightStream, nStarts: Uint32Array, positionsOnly: boolean): ColumnStreams {
-  const { K, N, words, values } = ws;
+  const { K, N, words } = ws;
   const Cu = nStarts.length - 1;
   const nOwner = ownerTable(N, nStarts);
   const perCol = new Uint32Array(Cu);
-  let p = 0;
-  for (let k = 0; k < K; k++) {
-    const c = words[p++];
-    let n = 0;
-    for (let j = 0; j < c; j++, p += 2) {
-      n += words[p];
-      perCol[nOwner[n]]++;
-    }
-  }
-  const per = positionsOnly ? 1 : 2;
-  const out = Array.from(perCol, (z) => new Uint32Array(K + per * z));
-  const outF = out.map((w) => new Float32Array(w.buffer));
+  forEachEntry(words, K, (_k, n) => {
+    perCol[nOwner[n]]++;
+  });
+  const writers = Array.from(perCol, (z) => new StreamWriter(K, z, !positionsOnly));
   const order = positionsOnly ? Array.from(perCol, (z) => new Uint32Array(z)) : undefined;
-  const q = new Uint32Array(Cu);
   const oq = new Uint32Array(Cu);
-  const countAt = new Uint32Array(Cu);
-  const prev = new Uint32Array(Cu);
-  p = 0;
+  // every column's stream has all K rows (empty ones too), so rows open in step with the weight stream
+  const r = new StreamReader(words);
   let gi = 0;
   for (let k = 0; k < K; k++) {
-    for (let col = 0; col < Cu; col++) {
-      countAt[col] = q[col]++;
-      prev[col] = 0;
-    }
-    const c = words[p++];
-    let n = 0;
-    for (let j = 0; j < c; j++, p += 2, gi++) {
-      n += words[p];
+    for (const w of writers) w.row();
+    for (let c = r.row(); c > 0; c--, gi++) {
+      const n = r.next();
       const col = nOwner[n];
-      const nl = n - nStarts[col];
-      const w = out[col];
-      w[q[col]] = nl - prev[col];
-      if (!positionsOnly) outF[col][q[col] + 1] = values[p + 1];
-      q[col] += per;
-      prev[col] = nl;
-      w[countAt[col]]++;
+      writers[col].push(n - nStarts[col], r.value());
       if (order) order[col][oq[col]++] = gi;
     }
   }
-  return { words: out, nnz: perCol, order };
+  return { words: writers.map((w) => w.finish()), nnz: perCol, order };
 }

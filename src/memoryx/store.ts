@@ -15,6 +15,7 @@ import type { Plan } from '../model/plan.js';
 import { CapacityError, ValidationError } from '../errors.js';
 import { resolveOptimizer, stateArrays, type OptimizerConfig, type ResolvedOptimizer } from './optimizer.js';
 import { FlashFile, planTiers, type TierPlan } from './tiers.js';
+import { valueWordIndex } from '../sparse/stream.js';
 
 /** One parameter tensor of a layer, as MemoryX sees it: a range of the master block and of the wire block. */
 export interface MxSegment {
@@ -379,15 +380,5 @@ export function addTiedGradient(w: Wasm, gPtr: number, tiedPtr: number, n: numbe
   for (let i = 0; i < n; i++) g[i] = g[i] + t[i];
 }
 
-/** Word index, within a stream, of each of its nnz value words (stream order). */
-export function valueWordIndex(template: Uint32Array, nnz: number): Uint32Array {
-  const idx = new Uint32Array(nnz);
-  let p = 0;
-  let i = 0;
-  while (p < template.length) {
-    const c = template[p++];
-    for (let j = 0; j < c; j++, p += 2) idx[i++] = p + 1;
-  }
-  if (i !== nnz) throw new ValidationError('sparse template', i, `expected ${nnz} non-zeros`);
-  return idx;
-}
+/** Word index of each value word of a stream (owned by src/sparse/stream.ts; re-exported for callers here). */
+export { valueWordIndex };

@@ -11,7 +11,7 @@
 // each op with weights starts a layer and takes the param-free ops after it; param-free ops before the
 // first op with weights join layer 0.
 import { ValidationError } from '../errors.js';
-import { randomMask, streamWords } from '../sparse/stream.js';
+import { encodeSkeleton, randomMask, streamPositions, streamWords } from '../sparse/stream.js';
 import type { LayerSpec, ModelSpec } from './types.js';
 import { validateModel } from './validate.js';
 import type { PlanOp, PlanParam, Plan, SparseStructure, StreamedLayer } from './plan.js';
@@ -199,33 +199,12 @@ function sparseStructure(l: LayerSpec & { type: 'linear' }, K: number, N: number
   return structureFromMask(maskKN, K, N, path);
 }
 
-/** Builds the stream skeleton (counts, deltas, positions) of a 0/1 mask [K, N]. */
+/** Builds the stream skeleton (counts, deltas, positions) of a 0/1 mask [K, N] (src/sparse/stream.ts encodes it). */
 export function structureFromMask(maskKN: Uint8Array, K: number, N: number, path = 'mask'): SparseStructure {
-  let nnz = 0;
-  for (let i = 0; i < maskKN.length; i++) if (maskKN[i]) nnz++;
-  if (nnz === 0) throw new ValidationError(path, 0, 'expected a mask that keeps at least one weight (lower the sparsity)');
-  const template = new Uint32Array(streamWords(K, nnz));
-  const rows = new Uint32Array(nnz);
-  const cols = new Uint32Array(nnz);
-  let p = 0;
-  let i = 0;
-  for (let k = 0; k < K; k++) {
-    const countAt = p++;
-    let prev = 0;
-    let c = 0;
-    for (let n = 0; n < N; n++) {
-      if (!maskKN[k * N + n]) continue;
-      template[p] = n - prev; // value word p + 1 stays 0 in the template
-      p += 2;
-      prev = n;
-      rows[i] = k;
-      cols[i] = n;
-      i++;
-      c++;
-    }
-    template[countAt] = c;
-  }
-  return { nnz, maskKN, template, rows, cols };
+  const skeleton = encodeSkeleton(maskKN, K, N);
+  if (skeleton.nnz === 0) throw new ValidationError(path, 0, 'expected a mask that keeps at least one weight (lower the sparsity)');
+  const { rows, cols } = streamPositions(skeleton);
+  return { nnz: skeleton.nnz, maskKN, template: skeleton.words, rows, cols };
 }
 
 /** FNV-1a of "seed:name": a stable per-layer seed derived from the model's seed and a module name. */

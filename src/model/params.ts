@@ -6,6 +6,7 @@
 // PyTorch nn.Linear.weight is [N, K] (out, in); the kernels' W is [K, N]: W[k, n] = weight[n, k].
 import { ValidationError } from '../errors.js';
 import { Rng } from '../ref/rng.js';
+import { fillStream } from '../sparse/stream.js';
 import { hashSeed } from './compile.js';
 import type { Plan, PlanParam } from './plan.js';
 
@@ -146,16 +147,6 @@ export function packWire(plan: Plan, layer: number, master: Float32Array, wire: 
       wire.set(master.subarray(p.offset, p.offset + p.size), p.wireOffset);
       continue;
     }
-    const words = new Uint32Array(wire.buffer, wire.byteOffset + 4 * p.wireOffset, p.wireWords);
-    words.set(p.sparse.template);
-    const vals = new Float32Array(wire.buffer, wire.byteOffset + 4 * p.wireOffset, p.wireWords);
-    const K = kernelShape(p)[0];
-    const tpl = p.sparse.template;
-    let w = 0;
-    let i = p.offset;
-    for (let k = 0; k < K; k++) {
-      const c = tpl[w++];
-      for (let j = 0; j < c; j++, w += 2) vals[w + 1] = master[i++];
-    }
+    fillStream(p.sparse.template, master, p.offset, wire.subarray(p.wireOffset, p.wireOffset + p.wireWords));
   }
 }

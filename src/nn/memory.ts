@@ -7,7 +7,7 @@
 // Buffers (f32 unless said):
 //   input        [D, B]     the batch, feature-major (a GPT: B token ids, i32)
 //   att[j]       [S, H, T, T] attention probabilities of op j, kept for its backward (the scores never leave the wafer)
-//   attScratch   [T]        the attention backward's row of dP (one per system)
+//   attScratch   [4T]       the attention backward's rows of dP (one per system; kernels/attention.ts)
 //   out[j]       [F_j, B]   output of op j, kept for the backward pass (a residual begin aliases its input)
 //   ln[j]        [2, B]     LayerNorm mean and rstd per sample
 //   res[j]       [F_j, B]   gradient carried around a residual block during the backward pass
@@ -15,6 +15,7 @@
 //   labels       [B] i32
 import { CapacityError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
+import { attentionScratchFloats } from '../kernels/attention.js';
 
 export interface ActivationBuffer {
   name: string;
@@ -70,9 +71,7 @@ export function activationLayout(plan: Plan, batch: number): ActivationLayout {
   return { batch, columns: B, buffers, bytes: at, bytesPerSample: perSample, perOp };
 }
 
-/** Floats of the attention backward's scratch (a row of dP). */
-export function attentionScratchFloats(T: number): number {
-  return T;
+export { attentionScratchFloats };
 }
 
 /** Throws a CapacityError when `batch` samples of `plan` do not fit in `budgetBytes`, saying by how much and what to change. */

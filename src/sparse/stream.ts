@@ -1,5 +1,7 @@
-// The sparse WEIGHT STREAM: the non-zero weights of a matrix W [K, N] in the order the wafer consumes them,
-// and everything the host does with it (encode, decode, validate, iterate, seeded masks).
+// The sparse WEIGHT STREAM: the non-zero weights of a matrix W [K, N] in the order the wafer consumes them.
+// This module is the ONE owner of the format: it encodes (a skeleton from a mask, a stream from W, row by
+// row with StreamWriter), fills and reads the values, iterates rows and entries (forEachRow, forEachEntry,
+// StreamReader) and validates. Every other module goes through these functions instead of walking words.
 //
 // Legend: K = input features (rows of W), N = output features (columns of W), nnz = non-zero weights,
 // c_k = non-zeros of row k. W [K, N] is row-major.
@@ -15,8 +17,11 @@
 // layer's stream, its gradient and its optimizer state keep one shape while values change); without a
 // mask the non-zeros of W are the positions.
 // The same bytes read as a Uint32Array (counts, deltas) and a Float32Array (values).
-import { ValidationError, requireInt, requireNumber } from '../errors.js';
-import { mulberry32 } from '../ref/rng.js';
+// A POSITIONS-ONLY stream (the fabric's gradient pass needs no values) drops the value words: per row a
+// count, then c_k deltas (K + nnz words); StreamWriter writes it with `values = false`.
+import { ValidationError, requireInt } from '../errors.js';
+
+export { seededRandom, maskZeros, randomMask, maskWithNonZeros, randomValues, randomStream } from './masks.js';
 
 /** A weight stream with its matrix shape. `words` and `values` view the same bytes. */
 export interface WeightStream {
@@ -39,10 +44,132 @@ export function streamBytes(K: number, nnz: number): number {
   return 4 * streamWords(K, nnz);
 }
 
-/** Wraps existing words (e.g. a view into WASM memory) as a stream after validating them against K, N. */
-export function wrapStream(words: Uint32Array, K: number, N: number): WeightStream {
-  const nnz = validateStream(words, K, N);
-  return { K, N, nnz, words, values: new Float32Array(words.buffer, words.byteOffset, words.length) };
+/** The f32 view of the same bytes as `words`. */
+function f32View(words: Uint32Array): Float32Array {
+  return new Float32Array(words.buffer, words.byteOffset, words.length);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Walking: the only loops over a stream's words on the host.
+
+/**
+ * Calls f(k, count, at) for each row k = 0 .. K-1 of the stream `words`, where `at` is the word index of
+ * row k's count (its pairs follow at at + 1 + 2j). Returns the word index after the last row.
+ */
+export function forEachRow(words: Uint32Array, K: number, f: (k: number, count: number, at: number) => void): number {
+  let p = 0;
+  for (let k = 0; k < K; k++) {
+    const c = words[p];
+    f(k, c, p);
+    p += 1 + 2 * c;
+  }
+  return p;
+}
+
+/**
+ * Calls f(k, n, at, i) for the i-th non-zero (row k, column n) of the stream `words` in stream order,
+ * where `at` is the word index of its value (read it through a Float32Array over the same bytes).
+ */
+export function forEachEntry(words: Uint32Array, K: number, f: (k: number, n: number, at: number, i: number) => void): void {
+  let p = 0;
+  let i = 0;
+  for (let k = 0; k < K; k++) {
+    const c = words[p++];
+    let n = 0;
+    for (let j = 0; j < c; j++, p += 2) {
+      n += words[p];
+      f(k, n, p + 1, i++);
+    }
+  }
+}
+
+/**
+ * A cursor over a stream, for loops that need their own control flow (e.g. a kernel over rows):
+ *   const r = new StreamReader(words);
+ *   for (let k = 0; k < K; k++) for (let c = r.row(); c > 0; c--) { const n = r.next(); use(k, n, r.value()); }
+ */
+export class StreamReader {
+  private readonly words: Uint32Array;
+  private readonly vals: Float32Array;
+  private p = 0;
+  /** Column of the current entry (after next()). */
+  n = 0;
+  /** Word index of the current entry's value. */
+  at = 0;
+  constructor(words: Uint32Array) {
+    this.words = words;
+    this.vals = f32View(words);
+  }
+  /** Opens the next row and returns its count. */
+  row(): number {
+    this.n = 0;
+    return this.words[this.p++];
+  }
+  /** Moves to the next entry of the open row and returns its column. */
+  next(): number {
+    this.n += this.words[this.p];
+    this.at = this.p + 1;
+    this.p += 2;
+    return this.n;
+  }
+  /** The current entry's value. */
+  value(): number {
+    return this.vals[this.at];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Encoding: the only code that writes counts and deltas.
+
+/**
+ * Writes a stream row by row: row() opens the next row, push(n, v) appends column n (strictly increasing
+ * within a row) with value v. `values = false` writes a positions-only stream (no value words).
+ * Sized up front for `rows` rows and `nnz` entries; finish() checks that exactly that much was written.
+ */
+export class StreamWriter {
+  readonly words: Uint32Array;
+  private readonly vals: Float32Array;
+  private readonly per: number;
+  private p = 0;
+  private countAt = -1;
+  private prev = 0;
+  private rowsOpen = 0;
+  constructor(private readonly rows: number, nnz: number, values = true) {
+    this.per = values ? 2 : 1;
+    this.words = new Uint32Array(rows + this.per * nnz);
+    this.vals = f32View(this.words);
+  }
+  /** Opens the next row (count 0 until entries are pushed). */
+  row(): void {
+    this.countAt = this.p++;
+    this.prev = 0;
+    this.rowsOpen++;
+  }
+  /** Appends column n (> the row's previous column) with value v to the open row. */
+  push(n: number, v = 0): void {
+    this.words[this.p] = n - this.prev;
+    if (this.per === 2) this.vals[this.p + 1] = v;
+    this.p += this.per;
+    this.prev = n;
+    this.words[this.countAt]++;
+  }
+  /** The words, after checking every row and entry it was sized for was written. */
+  finish(): Uint32Array {
+    if (this.rowsOpen !== this.rows || this.p !== this.words.length) {
+      throw new Error(`StreamWriter: wrote ${this.rowsOpen} of ${this.rows} rows and ${this.p} of ${this.words.length} words`);
+    }
+    return this.words;
+  }
+}
+
+/**
+ * The SKELETON of a 0/1 mask [K, N] (non-zero = keep): the stream of its kept positions with every value
+ * word 0 (counts and deltas only). Fill it with fillStream / setValues.
+ */
+export function encodeSkeleton(mask: ArrayLike<number>, K: number, N: number): WeightStream {
+  checkShape('encodeSkeleton', K, N);
+  if (mask.length !== K * N) throw new ValidationError('encodeSkeleton.mask.length', mask.length, `expected K·N = ${K * N}`);
+  return encodeWhere((i) => mask[i] !== 0, null, K, N);
 }
 
 /**
@@ -54,28 +181,89 @@ export function encodeStream(W: ArrayLike<number>, K: number, N: number, mask?: 
   checkShape('encodeStream', K, N);
   if (W.length !== K * N) throw new ValidationError('encodeStream.W.length', W.length, `expected K·N = ${K * N}`);
   if (mask && mask.length !== K * N) throw new ValidationError('encodeStream.mask.length', mask.length, `expected K·N = ${K * N}`);
+  return encodeWhere(mask ? (i) => mask[i] !== 0 : (i) => W[i] !== 0, W, K, N);
+}
+
+/** The stream of the positions i = k·N + n where keep(i), with values W[i] (0 without W). */
+function encodeWhere(keep: (i: number) => boolean, W: ArrayLike<number> | null, K: number, N: number): WeightStream {
   let nnz = 0;
-  const keep = mask ? (i: number) => mask[i] !== 0 : (i: number) => W[i] !== 0;
   for (let i = 0; i < K * N; i++) if (keep(i)) nnz++;
-  const words = new Uint32Array(streamWords(K, nnz));
-  const values = new Float32Array(words.buffer);
-  let p = 0;
+  const w = new StreamWriter(K, nnz);
   for (let k = 0; k < K; k++) {
-    const countAt = p++;
-    let count = 0;
-    let prev = 0;
+    w.row();
     const row = k * N;
-    for (let n = 0; n < N; n++) {
-      if (!keep(row + n)) continue;
-      words[p] = n - prev;
-      values[p + 1] = W[row + n];
-      p += 2;
-      prev = n;
-      count++;
-    }
-    words[countAt] = count;
+    for (let n = 0; n < N; n++) if (keep(row + n)) w.push(n, W ? W[row + n] : 0);
   }
-  return { K, N, nnz, words, values };
+  const words = w.finish();
+  return { K, N, nnz, words, values: f32View(words) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Values: master blocks hold a sparse weight as its nnz values in stream order; the wire holds the stream.
+
+/** Word index, within a stream, of each of its nnz value words (stream order). */
+export function valueWordIndex(words: Uint32Array, nnz: number): Uint32Array {
+  const idx = new Uint32Array(nnz);
+  let i = 0;
+  let p = 0;
+  while (p < words.length) {
+    const c = words[p];
+    for (let j = 0; j < c; j++) idx[i++] = p + 2 + 2 * j;
+    p += 1 + 2 * c;
+  }
+  if (i !== nnz) throw new ValidationError('sparse template', i, `expected ${nnz} non-zeros`);
+  return idx;
+}
+
+/**
+ * Writes a stream into `out` (a Float32Array view, e.g. of a wire block): the skeleton's counts and
+ * deltas, with values[offset .. offset + nnz) (stream order) in the value words. out has ≥ skeleton words.
+ */
+export function fillStream(skeleton: Uint32Array, values: ArrayLike<number>, offset: number, out: Float32Array): void {
+  new Uint32Array(out.buffer, out.byteOffset, skeleton.length).set(skeleton);
+  let i = offset;
+  let p = 0;
+  while (p < skeleton.length) {
+    const c = skeleton[p++];
+    for (let j = 0; j < c; j++, p += 2) out[p + 1] = values[i++];
+  }
+}
+
+/** The values of the non-zeros in stream order (nnz floats): the layout of a sparse layer's gradient. */
+export function streamValues(s: WeightStream): Float32Array {
+  const out = new Float32Array(s.nnz);
+  const v = s.values;
+  forEachEntry(s.words, s.K, (_k, _n, at, i) => {
+    out[i] = v[at];
+  });
+  return out;
+}
+
+/** Writes `values` (nnz floats, stream order) into the stream's value words in place (e.g. after an optimizer step). */
+export function setValues(s: WeightStream, values: ArrayLike<number>): void {
+  if (values.length !== s.nnz) throw new ValidationError('setValues.values.length', values.length, `expected nnz = ${s.nnz}`);
+  const out = s.values;
+  forEachEntry(s.words, s.K, (_k, _n, at, i) => {
+    out[at] = values[i];
+  });
+}
+
+/** A copy of the stream with its values replaced by `values` (nnz floats, stream order), e.g. after an update. */
+export function withValues(s: WeightStream, values: ArrayLike<number>): WeightStream {
+  if (values.length !== s.nnz) throw new ValidationError('withValues.values.length', values.length, `expected nnz = ${s.nnz}`);
+  const words = s.words.slice();
+  const t: WeightStream = { K: s.K, N: s.N, nnz: s.nnz, words, values: f32View(words) };
+  setValues(t, values);
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reading: dense, masks, positions, rows.
+
+/** Calls f(k, n, value, i) for the i-th non-zero (k, n) in stream order. */
+export function forEachNonZero(s: WeightStream, f: (k: number, n: number, value: number, i: number) => void): void {
+  const v = s.values;
+  forEachEntry(s.words, s.K, (k, n, at, i) => f(k, n, v[at], i));
 }
 
 /** Decodes a stream to a dense W [K, N] (row-major), zeros where the stream holds nothing. */
@@ -90,32 +278,38 @@ export function decodeStream(s: WeightStream): Float32Array {
 /** The 0/1 mask [K, N] of the positions a stream holds. */
 export function streamMask(s: WeightStream): Uint8Array {
   const m = new Uint8Array(s.K * s.N);
-  forEachNonZero(s, (k, n) => {
+  forEachEntry(s.words, s.K, (k, n) => {
     m[k * s.N + n] = 1;
   });
   return m;
 }
 
+/** Rows and columns of the non-zeros in stream order (nnz each). */
+export function streamPositions(s: WeightStream): { rows: Uint32Array; cols: Uint32Array } {
+  const rows = new Uint32Array(s.nnz);
+  const cols = new Uint32Array(s.nnz);
+  forEachEntry(s.words, s.K, (k, n, _at, i) => {
+    rows[i] = k;
+    cols[i] = n;
+  });
+  return { rows, cols };
+}
+
 /** Non-zeros per row, c_k for k = 0 .. K-1. */
 export function rowCounts(s: WeightStream): Uint32Array {
   const c = new Uint32Array(s.K);
-  let p = 0;
-  for (let k = 0; k < s.K; k++) {
-    c[k] = s.words[p];
-    p += 1 + 2 * c[k];
-  }
+  forEachRow(s.words, s.K, (k, count) => {
+    c[k] = count;
+  });
   return c;
 }
 
 /** Word offset of each row's count, plus the total length at index K (K + 1 entries). Host-side only. */
 export function rowOffsets(s: WeightStream): Uint32Array {
   const off = new Uint32Array(s.K + 1);
-  let p = 0;
-  for (let k = 0; k < s.K; k++) {
-    off[k] = p;
-    p += 1 + 2 * s.words[p];
-  }
-  off[s.K] = p;
+  off[s.K] = forEachRow(s.words, s.K, (k, _c, at) => {
+    off[k] = at;
+  });
   return off;
 }
 
@@ -129,63 +323,16 @@ export function rowRange(s: WeightStream, k0: number, k1: number): WeightStream 
   const off = rowOffsets(s);
   const words = s.words.subarray(off[k0], off[k1]);
   const nnz = (off[k1] - off[k0] - (k1 - k0)) / 2;
-  return { K: k1 - k0, N: s.N, nnz, words, values: new Float32Array(words.buffer, words.byteOffset, words.length) };
+  return { K: k1 - k0, N: s.N, nnz, words, values: f32View(words) };
 }
 
-/** Calls f(k, n, value, i) for the i-th non-zero (k, n) in stream order. */
-export function forEachNonZero(s: WeightStream, f: (k: number, n: number, value: number, i: number) => void): void {
-  const { words, values } = s;
-  let p = 0;
-  let i = 0;
-  for (let k = 0; k < s.K; k++) {
-    const c = words[p++];
-    let n = 0;
-    for (let j = 0; j < c; j++, p += 2) {
-      n += words[p];
-      f(k, n, values[p + 1], i++);
-    }
-  }
-}
+// ---------------------------------------------------------------------------------------------------
+// Validation.
 
-/** Rows and columns of the non-zeros in stream order (nnz each). */
-export function streamPositions(s: WeightStream): { rows: Uint32Array; cols: Uint32Array } {
-  const rows = new Uint32Array(s.nnz);
-  const cols = new Uint32Array(s.nnz);
-  forEachNonZero(s, (k, n, _v, i) => {
-    rows[i] = k;
-    cols[i] = n;
-  });
-  return { rows, cols };
-}
-
-/** The values of the non-zeros in stream order (nnz floats): the layout of a sparse layer's gradient. */
-export function streamValues(s: WeightStream): Float32Array {
-  const out = new Float32Array(s.nnz);
-  forEachNonZero(s, (_k, _n, v, i) => {
-    out[i] = v;
-  });
-  return out;
-}
-
-/** A copy of the stream with its values replaced by `values` (nnz floats, stream order), e.g. after an update. */
-export function withValues(s: WeightStream, values: ArrayLike<number>): WeightStream {
-  if (values.length !== s.nnz) throw new ValidationError('withValues.values.length', values.length, `expected nnz = ${s.nnz}`);
-  const words = s.words.slice();
-  const t: WeightStream = { K: s.K, N: s.N, nnz: s.nnz, words, values: new Float32Array(words.buffer) };
-  setValues(t, values);
-  return t;
-}
-
-/** Writes `values` (nnz floats, stream order) into the stream's value words in place (e.g. after an optimizer step). */
-export function setValues(s: WeightStream, values: ArrayLike<number>): void {
-  if (values.length !== s.nnz) throw new ValidationError('setValues.values.length', values.length, `expected nnz = ${s.nnz}`);
-  const { words, values: out } = s;
-  let p = 0;
-  let i = 0;
-  for (let k = 0; k < s.K; k++) {
-    const c = words[p++];
-    for (let j = 0; j < c; j++, p += 2) out[p + 1] = values[i++];
-  }
+/** Wraps existing words (e.g. a view into WASM memory) as a stream after validating them against K, N. */
+export function wrapStream(words: Uint32Array, K: number, N: number): WeightStream {
+  const nnz = validateStream(words, K, N);
+  return { K, N, nnz, words, values: f32View(words) };
 }
 
 /**
@@ -229,60 +376,4 @@ export function validateStream(words: Uint32Array, K: number, N: number, what = 
 function checkShape(what: string, K: number, N: number): void {
   requireInt(`${what}.K`, K, 1);
   requireInt(`${what}.N`, N, 1);
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Seeded randomness: unstructured masks and test data, reproducible from a seed.
-
-/** A seeded uniform [0, 1) source (mulberry32, the project's one PRNG in src/ref/rng.ts). */
-export const seededRandom: (seed: number) => () => number = mulberry32;
-
-/** Number of zeros an unstructured mask of this sparsity has: round(sparsity · K · N). */
-export function maskZeros(K: number, N: number, sparsity: number): number {
-  return Math.round(sparsity * K * N);
-}
-
-/**
- * An unstructured 0/1 mask [K, N] with exactly round(sparsity·K·N) zeros, every such set of positions
- * equally likely (selection sampling, Knuth's Algorithm S: one pass, no extra memory).
- */
-export function randomMask(K: number, N: number, sparsity: number, seed: number): Uint8Array {
-  checkShape('randomMask', K, N);
-  requireNumber('randomMask.sparsity', sparsity, 0, 1);
-  const total = K * N;
-  return maskWithNonZeros(total, total - maskZeros(K, N, sparsity), seed);
-}
-
-/** A 0/1 mask of `total` entries with exactly `keep` ones placed uniformly at random. */
-export function maskWithNonZeros(total: number, keep: number, seed: number): Uint8Array {
-  requireInt('mask.total', total, 1);
-  requireInt('mask.keep', keep, 0, total);
-  const rand = seededRandom(seed);
-  const m = new Uint8Array(total);
-  let need = keep;
-  for (let i = 0; i < total && need > 0; i++) {
-    if (rand() * (total - i) < need) {
-      m[i] = 1;
-      need--;
-    }
-  }
-  return m;
-}
-
-/** Seeded floats uniform in [lo, hi), none exactly zero (so a kept weight is never dropped by accident). */
-export function randomValues(len: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const rand = seededRandom(seed);
-  const out = new Float32Array(len);
-  for (let i = 0; i < len; i++) {
-    let v = lo + (hi - lo) * rand();
-    if (Math.fround(v) === 0) v = (hi - lo) / 1024 || 1;
-    out[i] = v;
-  }
-  return out;
-}
-
-/** A random stream: W [K, N] uniform in [-1, 1) under an unstructured mask of the given sparsity. */
-export function randomStream(K: number, N: number, sparsity: number, seed: number): WeightStream {
-  const W = randomValues(K * N, seed ^ 0x9e3779b9);
-  return encodeStream(W, K, N, randomMask(K, N, sparsity, seed));
 }

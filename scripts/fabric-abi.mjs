@@ -1,0 +1,184 @@
+// The ONE description of the fabric simulator's ABI (the tables shared by the WASM mesh in assembly/fabric
+// and its TypeScript host in src/fabric), and the generator that writes both sides from it:
+//   assembly/fabric/abi.ts   (AssemblyScript constants)       src/fabric/abi.ts   (TypeScript tables)
+// Both outputs are committed (so `tsc` alone builds, and an ABI change shows in review); `npm run
+// build:wasm` regenerates them first, and test/fabric/abi.test.ts fails when either is stale. The WASM
+// exports the table's hash (fabricAbiHash) and the host refuses a module whose hash differs.
+//
+// Usage: node scripts/fabric-abi.mjs           (write both files)
+//        node scripts/fabric-abi.mjs --check   (exit 1 if either file differs from what it would write)
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+/** Each entry: [name, value, meaning]. Values are u32 word indices unless said otherwise. */
+export const ABI = {
+  /** "FAB3": the first word of the config block. */
+  magic: 0x46414233,
+  /** Router directions: 0..3 the mesh links, RAMP = router <-> its own core, EDGE = off the mesh (south). */
+  dir: [
+    ['N', 0, 'north link'], ['E', 1, 'east link'], ['S', 2, 'south link'], ['W', 3, 'west link'],
+    ['RAMP', 4, 'router <-> its own core'], ['EDGE', 5, 'off the mesh through the south edge into the column sink'],
+  ],
+  /** Core input channels (queues) per core. */
+  channels: 3,
+  /** Byte offsets inside a node record (after the 16 core fields at 0). */
+  header: [
+    ['RMASK', 64, 'u8: colors with a non-empty router queue'],
+    ['RQHEAD', 65, 'u8[8]: router queue heads per color'],
+    ['RQCOUNT', 73, 'u8[8]: router queue counts per color'],
+    ['CQHEAD', 81, 'u8[3]: core queue heads per channel'],
+    ['CQCOUNT', 84, 'u8[3]: core queue counts per channel'],
+    ['WNEXT', 96, 'u32: next core on the same timing-wheel slot (+1; 0 ends)'],
+    ['LINK', 100, 'u32[6]: per direction, cycle + 1 of its last use'],
+    ['CSTATS', 128, 'u32[4]: per-core cycle counters (see cstat)'],
+    ['ROUTE', 144, 'u8[colors][5]: out-mask per color and input direction'],
+  ],
+  /** Core fields (u32 index in a node record), one name per meaning; each program uses its own. */
+  coreFields: {
+    common: [
+      ['BUSY', 0, 'busy until this cycle (exclusive)'],
+      ['ROW', 1, 'mesh row'], ['COL', 2, 'mesh column'],
+      ['DATA', 3, 'byte pointer of this core\'s data block'],
+      ['PHASE', 4, 'where the stream program is: axpy 0 count, 1 delta, 2 value; grad 0 count, 1 broadcast, 2 positions'],
+      ['SEQ', 5, 'output (axpy) or input row k (grad) the stream is at'],
+      ['REM', 6, 'non-zeros left in the current stream row'],
+      ['IDX', 7, 'local index built from the deltas'],
+    ],
+    axpy: [
+      ['AX_DONE', 8, 'outputs whose accumulation is done'],
+      ['AX_FREED', 9, 'outputs fully reduced (their buffers free)'],
+      ['AX_EAST_OUT', 10, 'output the east-bound reduction flow is at'],
+      ['AX_EAST_EL', 11, 'element of that output the east flow is at'],
+      ['AX_WEST_OUT', 12, 'output the west-bound reduction flow is at'],
+      ['AX_WEST_EL', 13, 'element of that output the west flow is at'],
+    ],
+    grad: [
+      ['GR_BCAST_EL', 8, 'element of X[k] the row broadcast is at'],
+      ['GR_FIFO_HEAD', 9, 'head slot of the partial FIFO'],
+      ['GR_FIFO_COUNT', 10, 'partials waiting in the FIFO'],
+      ['GR_REDUCED', 12, 'partials sent down the column so far'],
+    ],
+  },
+  /** Per-core cycle counters (u32 index from header CSTATS); also the kind of a task. */
+  cstat: [['STREAM', 0, 'streaming'], ['COMPUTE', 1, 'computing'], ['REDUCE', 2, 'reducing']],
+  /** Config block slots (u32), in order: the slot is the index. */
+  cfg: [
+    ['MAGIC', 'the magic number'], ['ROWS', 'used rows Ru'], ['COLS', 'used columns Cu'], ['COLORS', 'colors of the pass'],
+    ['RQ_LOG', 'log2 router queue depth'], ['CQ_LOG', 'log2 core queue depth'], ['PASS', '0 axpy (forward, delta), 1 gradient'],
+    ['FMACS', 'FMAC per cycle'], ['BUFFERS', 'accumulators (axpy) or partial FIFO depth (grad)'], ['NSEQ', 'outputs (axpy) or rows K (grad)'],
+    ['WHEEL_LOG', 'log2 timing wheel slots'], ['EDGE_CAP', 'edge wavelets per cycle (0 = no cap)'],
+    ['NODES', 'pointer: node records'], ['NODE_BYTES', 'bytes per node record'], ['O_CQ', 'offset of core queues in a record'],
+    ['O_RQ', 'offset of router queues in a record'], ['WHEEL', 'pointer: timing wheel'],
+    ['LIST_C0', 'pointer: core set 0'], ['LIST_C1', 'pointer: core set 1'], ['LIST_R0', 'pointer: router set 0'],
+    ['LIST_R1', 'pointer: router set 1'], ['LIST_I0', 'pointer: injector list 0'], ['LIST_I1', 'pointer: injector list 1'],
+    ['IMARK', 'pointer: injector marks'], ['COLOR_CH', 'pointer: channel of each color (u8)'], ['ROW_B', 'pointer: batch slice per row'],
+    ['COL_K', 'pointer: input features per column'], ['COL_N', 'pointer: N features per column'],
+    ['COL_START', 'pointer: output (axpy) or K (grad) block starts, Cu + 1'], ['INJ_PTR', 'pointer: stream pointer per column'],
+    ['INJ_LEN', 'pointer: stream words per column'], ['INJ_POS', 'pointer: words injected per column'],
+    ['SINK_PTR', 'pointer: sink pointer per column'], ['SINK_POS', 'pointer: words sunk per column'],
+    ['STATS', 'pointer: u64 counters (see stat)'], ['STRIDE', 'floats between feature rows of a column (= B)'],
+  ],
+  /** Global counters (u64 at the stats pointer + 8·i), in order. */
+  stat: [
+    ['HOPS', 'router -> neighbour router wavelets'], ['RAMP_IN', 'router -> core'], ['RAMP_OUT', 'core -> router'],
+    ['INJECTED', 'edge -> mesh (stream words)'], ['SUNK', 'mesh -> edge (gradients out)'], ['FMACS', 'FMACs done'],
+    ['TASKS', 'core tasks run'], ['ROUTER_STEPS', 'router visits that had a queue'], ['CORE_STEPS', 'core visits'],
+    ['CYCLES', 'the cycle count when the mesh went quiet'], ['LAST', 'last cycle anything happened + 1'],
+  ],
+  /** u64 words reserved for the counters. */
+  statWords: 16,
+};
+
+/** FNV-1a over the table's canonical JSON: both sides carry it, the host checks the module's. */
+export function abiHash(abi = ABI) {
+  const s = JSON.stringify(abi);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** Throws unless names are unique and each program's core fields are distinct words below 16. */
+function check(abi) {
+  const { common, axpy, grad } = abi.coreFields;
+  for (const prog of [axpy, grad]) {
+    const used = new Set();
+    for (const [name, v] of [...common, ...prog]) {
+      if (used.has(v) || v >= 16) throw new Error(`fabric ABI: core field ${name} = ${v} collides or is past the 16 fields`);
+      used.add(v);
+    }
+  }
+  const names = new Set();
+  for (const [name] of [...common, ...axpy, ...grad]) {
+    if (names.has(name)) throw new Error(`fabric ABI: core field ${name} named twice`);
+    names.add(name);
+  }
+}
+
+const HEAD = (what) => `// GENERATED by scripts/fabric-abi.mjs from its ABI table: do not edit (run \`node scripts/fabric-abi.mjs\`).
+// ${what}`;
+
+/** The AssemblyScript constants. */
+export function renderAssembly(abi = ABI) {
+  check(abi);
+  const L = [HEAD('The fabric ABI, WASM side: directions, node record offsets, core fields, config slots, counters.'), ''];
+  L.push(`export const FABRIC_MAGIC: u32 = 0x${abi.magic.toString(16)};`);
+  L.push(`export const FABRIC_ABI_HASH: u32 = 0x${abiHash(abi).toString(16)};`, '');
+  for (const [n, v, m] of abi.dir) L.push(`export const DIR_${n}: u32 = ${v}; // ${m}`);
+  L.push(`export const NCH: u32 = ${abi.channels}; // core input channels`, '');
+  for (const [n, v, m] of abi.header) L.push(`export const H_${n}: usize = ${v}; // ${m}`);
+  L.push('');
+  for (const group of ['common', 'axpy', 'grad']) {
+    L.push(`// core fields: ${group}`);
+    for (const [n, v, m] of abi.coreFields[group]) L.push(`export const F_${n}: u32 = ${v}; // ${m}`);
+  }
+  L.push('');
+  for (const [n, v, m] of abi.cstat) L.push(`export const CSTAT_${n}: u32 = ${v}; // ${m}`);
+  L.push('');
+  abi.cfg.forEach(([n, m], i) => L.push(`export const CFG_${n}: u32 = ${i}; // ${m}`));
+  L.push(`export const CFG_SLOTS: u32 = ${abi.cfg.length};`, '');
+  abi.stat.forEach(([n, m], i) => L.push(`export const ST_${n}: u32 = ${i}; // ${m}`));
+  L.push(`export const ST_WORDS: u32 = ${abi.statWords};`, '');
+  return L.join('\n');
+}
+
+/** The TypeScript tables. */
+export function renderTs(abi = ABI) {
+  check(abi);
+  const obj = (pairs) => `{\n${pairs.map(([n, v, m]) => `  /** ${m} */\n  ${n}: ${v},`).join('\n')}\n} as const`;
+  const L = [HEAD('The fabric ABI, host side (the same table as assembly/fabric/abi.ts).'), ''];
+  L.push(`export const FABRIC_MAGIC = 0x${abi.magic.toString(16)};`);
+  L.push(`export const FABRIC_ABI_HASH = 0x${abiHash(abi).toString(16)};`, '');
+  L.push(`/** Router directions. */\nexport const DIR = ${obj(abi.dir)};\n`);
+  L.push(`/** Core input channels per core. */\nexport const NCH = ${abi.channels};\n`);
+  L.push(`/** Byte offsets inside a node record. */\nexport const H = ${obj(abi.header)};\n`);
+  const fields = [...abi.coreFields.common, ...abi.coreFields.axpy, ...abi.coreFields.grad];
+  L.push(`/** Core fields: u32 index within a node record (common, then the axpy and the grad program's own). */\nexport const F = ${obj(fields)};\n`);
+  L.push(`/** Per-core cycle counters: u32 index from H.CSTATS (also a task's kind). */\nexport const CSTAT = ${obj(abi.cstat)};\n`);
+  L.push(`/** Config block slots (u32). */\nexport const CFG = ${obj(abi.cfg.map(([n, m], i) => [n, i, m]))};\nexport const CFG_SLOTS = ${abi.cfg.length};\n`);
+  L.push(`/** Global counters (u64 index at the stats pointer). */\nexport const STAT = ${obj(abi.stat.map(([n, m], i) => [n, i, m]))};\nexport const STAT_WORDS = ${abi.statWords};\n`);
+  return L.join('\n');
+}
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const OUTPUTS = [
+  [join(root, 'assembly/fabric/abi.ts'), renderAssembly],
+  [join(root, 'src/fabric/abi.ts'), renderTs],
+];
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const checkOnly = process.argv.includes('--check');
+  let stale = 0;
+  for (const [path, render] of OUTPUTS) {
+    const text = render();
+    let old = '';
+    try { old = readFileSync(path, 'utf8'); } catch { /* missing */ }
+    if (old === text) continue;
+    if (checkOnly) { console.error(`${path} is stale: run node scripts/fabric-abi.mjs`); stale++; }
+    else writeFileSync(path, text);
+  }
+  process.exit(stale ? 1 : 0);
+}
