@@ -3,7 +3,7 @@
 //
 // Legend: K = input features (rows of W), N = output features (columns of W); masks are [K, N], 1 = keep.
 import { requireInt, requireNumber } from '../errors.js';
-import { mulberry32 } from '../ref/rng.js';
+import { mulberry32 } from '../rng.js';
 import { encodeStream, type WeightStream } from './stream.js';
 
 /** A seeded uniform [0, 1) source (mulberry32, the project's one PRNG in src/ref/rng.ts). */

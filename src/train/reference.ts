@@ -12,7 +12,7 @@
 // Memory (one Wasm arena): per layer a master block, a gradient block, a wire block (dense layers use the
 // master block as their wire block: same layout) and 0-2 optimizer state blocks; plus the activations.
 import { BatchOrder } from '../data/batches.js';
-import { checkDataForPlan, fillSamples, type TrainData } from '../data/fill.js';
+import { checkDataForPlan, fillSamples, isTokenData, type TrainData } from '../data/fill.js';
 import { ValidationError, requireInt } from '../errors.js';
 import { compileModel } from '../model/compile.js';
 import type { Plan } from '../model/plan.js';
@@ -62,6 +62,10 @@ export function trainReference(model: ModelSpec | Plan, data: TrainData, opts: R
   const plan = 'ops' in model ? model : compileModel(model);
   const steps = requireInt('steps', opts.steps, 0);
   const B = requireInt('batch', opts.batch, 1);
+  if (!isTokenData(data)) {
+    if (plan.input !== data.features) throw new ValidationError('model.input', plan.input, `expected the data's ${data.features} features`);
+    if (plan.classes !== data.classes) throw new ValidationError('model output width', plan.classes, `expected the data's ${data.classes} classes`);
+  }
   checkDataForPlan(plan, data);
   const opt = resolveOptimizer(opts.optimizer);
   const seed = opts.seed ?? 0;
