@@ -118,6 +118,7 @@ function removeLegacyLock(lockDir: string, staleMs: number): void {
 export async function acquireLock(file: string, o: LockOptions = {}): Promise<HeldLock> {
   const what = o.what ?? 'process';
   const staleMs = Math.max(2, o.staleSeconds ?? 10) * 1000;
+  fs.mkdirSync(dirname(resolve(file)), { recursive: true }); // as the atomic writer does for the file itself
   const target = canonical(file);
   const lockDir = `${target}.lock`;
   const ownerFile = `${lockDir}.owner`;
@@ -138,7 +139,12 @@ export async function acquireLock(file: string, o: LockOptions = {}): Promise<He
         stale: holder === 'dead' ? DEAD_HOLDER_STALE_MS : staleMs,
         onCompromised: (err) => { state.lost = err; },
       });
-      writeFileAtomic(ownerFile, JSON.stringify(me(what)) + '\n');
+      try {
+        writeFileAtomic(ownerFile, JSON.stringify(me(what)) + '\n');
+      } catch (err) {
+        await release().catch(() => undefined); // no lock left behind when its record cannot be written (disk full)
+        throw err;
+      }
       held.set(target, state);
       return handle(target, file, lockDir, ownerFile, release, state);
     } catch (e) {

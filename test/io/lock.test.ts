@@ -169,6 +169,12 @@ describe('a checkpoint lock', () => {
     parent.kill('SIGKILL');
   });
 
+  it('is taken in a directory that does not exist yet (as the checkpoint writer creates it)', async () => {
+    const lock = await lockCheckpoint(join(dir, 'new', 'dir', 'run.ckpt'));
+    expect(existsSync(join(dir, 'new', 'dir', 'run.ckpt.lock'))).toBe(true);
+    await lock.release();
+  });
+
   it('stops a run that lost its lock from overwriting the checkpoint', async () => {
     const file = join(dir, 'lost.ckpt');
     const lock = await lockCheckpoint(file);
