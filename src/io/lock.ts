@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { requireNumber } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 
 /** A lock that is held by a live process, or that this process held and lost (another process took it over). */
@@ -117,7 +118,7 @@ function removeLegacyLock(lockDir: string, staleMs: number): void {
  */
 export async function acquireLock(file: string, o: LockOptions = {}): Promise<HeldLock> {
   const what = o.what ?? 'process';
-  const staleMs = Math.max(2, o.staleSeconds ?? 10) * 1000;
+  const staleMs = requireNumber('staleSeconds', o.staleSeconds ?? 10, 2, 3600) * 1000;
   fs.mkdirSync(dirname(resolve(file)), { recursive: true }); // as the atomic writer does for the file itself
   const target = canonical(file);
   const lockDir = `${target}.lock`;
@@ -150,7 +151,8 @@ export async function acquireLock(file: string, o: LockOptions = {}): Promise<He
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
       if (Date.now() - t0 > staleMs + 1000) throw new LockError(refusal);
-      if (!waited) o.onWait?.(`${file}: held by ${describeHolder(owner, what).replace(/^another /, 'a ')}: waiting up to ${staleMs / 1000} s for it to go stale`);
+      const upTo = holder === 'dead' ? DEAD_HOLDER_STALE_MS : staleMs;
+      if (!waited) o.onWait?.(`${file}: held by ${describeHolder(owner, what).replace(/^another /, 'a ')}: waiting up to ${upTo / 1000} s for it to go stale`);
       waited = true;
       await new Promise((r) => setTimeout(r, POLL_MS));
     }

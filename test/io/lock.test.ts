@@ -85,6 +85,7 @@ describe('the lock', () => {
     await expect(acquireLock(file)).rejects.toThrow(`another sweep (pid ${process.pid} on `);
     await lock.release();
     await lock.release(); // idempotent
+    await expect(acquireLock(file, { staleSeconds: Number.NaN })).rejects.toThrow('staleSeconds: expected a finite number >= 2, <= 3600, got NaN');
   });
 
   it.each([
