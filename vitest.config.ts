@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     env: { WEIGHTSTREAM_WASM: 'debug' },
+    // Lists, at the end, the reference checks skipped for a missing outside tool (test/helpers/outside.ts).
+    globalSetup: ['test/helpers/global-setup.ts'],
   },
 });

@@ -62,6 +62,7 @@ export function register(program: Command): void {
     try {
       const summary = await runSweep(spec, {
         out, workers: opts.workers, csv: opts.csv, retryFailed: opts.retryFailed, signal: ac.signal, timeoutSeconds: opts.timeout,
+        onLockWait: opts.quiet ? undefined : (m) => process.stderr.write(`weightstream: ${m}\n`),
         onProgress: (done, total, failed) => {
           progress ??= createProgress({ label: 'sweep', total, quiet: opts.quiet, unit: 'runs' });
           progress.update(done, failed ? `(${failed} failed)` : '');

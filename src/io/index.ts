@@ -2,3 +2,5 @@
 export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, weightsToTensors, weightsFromTensors, saveWeights, loadWeights, tensorToNumbers } from './safetensors.js';
 export type { Dtype, Tensor } from './safetensors.js';
 export { writeFileAtomic, writeJsonAtomic } from './atomic.js';
+export { acquireLock, withLock, LockError } from './lock.js';
+export type { HeldLock, LockOptions } from './lock.js';

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Packr } from 'msgpackr';
 import { writeFileAtomic } from '../io/atomic.js';
+import { acquireLock, assertNotLost, type HeldLock } from '../io/lock.js';
 import type { MemoryXSnapshot } from './store.js';
 
 const MAGIC = 'WSCKPT01';
@@ -54,9 +55,18 @@ export function encodeCheckpoint(c: Omit<Checkpoint, 'format' | 'version'>): Uin
 
 /** Writes a checkpoint atomically: a reader or a crash sees the old file or the new one, never a mix. */
 export function saveCheckpoint(path: string, c: Omit<Checkpoint, 'format' | 'version'>): number {
+  assertNotLost(path); // a run that locked this path and lost the lock does not overwrite the new holder's file
   const bytes = encodeCheckpoint(c);
   writeFileAtomic(path, bytes);
   return bytes.length;
+}
+
+/**
+ * Locks a checkpoint path for a whole training run (src/io/lock.ts), so two runs never write the same
+ * checkpoint: a second run is refused naming the first; a killed run's lock is taken over. Release it when the run ends.
+ */
+export function lockCheckpoint(path: string): Promise<HeldLock> {
+  return acquireLock(path, { what: 'training run' });
 }
 
 /** Decodes and verifies checkpoint bytes; `what` names the source in errors. */

@@ -7,5 +7,5 @@ export type { OptimizerConfig, SgdConfig, AdamWConfig, ResolvedOptimizer, Optimi
 export { planTiers, FlashFile } from './tiers.js';
 export type { TierPlan } from './tiers.js';
 export { createUpdater } from './update.js';
-export { saveCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, CheckpointError } from './checkpoint.js';
+export { saveCheckpoint, lockCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, CheckpointError } from './checkpoint.js';
 export type { Checkpoint } from './checkpoint.js';

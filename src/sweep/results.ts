@@ -3,7 +3,7 @@
 // out in ONE write(2) of the complete line plus '\n' on a file opened with O_APPEND, and the file is
 // fsync'ed periodically and at the end. If a torn last line ever exists anyway (a power cut between
 // a partial write and the next), reading the file for a resume finds it and truncates it away.
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { ResultLine } from './types.js';
 
 /** What an existing results file holds. */
@@ -118,44 +118,4 @@ export class ResultsAppender {
     this.sync();
     closeSync(this.fd);
   }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0); // signal 0: no signal, only "does it exist"
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
-  }
-}
-
-/**
- * One sweep at a time per results file: `<file>.lock` holds the writing process's pid (created with
- * O_EXCL). A lock whose process is gone (a sweep killed with SIGKILL) is stale and taken over. Returns
- * the release function.
- */
-export function lockResults(file: string): () => void {
-  const lock = `${file}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lock, 'wx');
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return () => {
-        try {
-          unlinkSync(lock);
-        } catch {
-          /* already gone */
-        }
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-        throw new ResultsFileError(`${file}: another sweep (pid ${pid}) is writing it: wait for it to end, or remove ${lock} if that process is not a sweep`);
-      }
-      unlinkSync(lock); // stale: its sweep died without releasing it
-    }
-  }
-  throw new ResultsFileError(`${file}: cannot take ${file}.lock (another sweep is starting on it)`);
 }

@@ -17,7 +17,8 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { distModule } from '../paths.js';
 import { resultsToCsv } from './csv.js';
 import { adapterFor } from './kinds/index.js';
-import { ResultsAppender, lockResults, readResults, readResultsForResume } from './results.js';
+import { ResultsAppender, readResults, readResultsForResume } from './results.js';
+import { acquireLock, type HeldLock } from '../io/lock.js';
 import { expandSweep, locateField, validateSweep } from './spec.js';
 import type { ResultLine, Run, SweepSpec, WorkerReply, WorkerTask } from './types.js';
 import { toRunError } from './worker.js';
@@ -47,6 +48,8 @@ export interface SweepOptions {
   targetBatchSeconds?: number;
   /** Largest batch (default 1024). */
   maxBatch?: number;
+  /** Called once if another process's lock on `out` is found and the sweep waits for it to go stale (a line naming the holder). */
+  onLockWait?: (message: string) => void;
 }
 
 export interface SweepSummary {
@@ -123,15 +126,16 @@ export async function runSweep(input: SweepSpec | Record<string, unknown>, o: Sw
   const runs = expandSweep(spec);
   await validateRuns(spec, runs);
   mkdirSync(dirname(resolve(o.out)), { recursive: true });
-  const unlock = lockResults(o.out);
+  // One sweep at a time per results file; a killed sweep's lock is taken over (src/io/lock.ts).
+  const lock = await acquireLock(o.out, { what: 'sweep', onWait: o.onLockWait });
   try {
-    return await runLocked(spec, runs, o, workers, target, maxBatch, t0);
+    return await runLocked(spec, runs, o, workers, target, maxBatch, t0, lock);
   } finally {
-    unlock();
+    await lock.release();
   }
 }
 
-async function runLocked(spec: SweepSpec, runs: Run[], o: SweepOptions, workers: number, target: number, maxBatch: number, t0: number): Promise<SweepSummary> {
+async function runLocked(spec: SweepSpec, runs: Run[], o: SweepOptions, workers: number, target: number, maxBatch: number, t0: number, lock: HeldLock): Promise<SweepSummary> {
   const { lines, truncatedBytes } = readResultsForResume(o.out);
   const todo = pendingRuns(runs, lines, o.retryFailed);
   const summary: SweepSummary = {
@@ -143,6 +147,7 @@ async function runLocked(spec: SweepSpec, runs: Run[], o: SweepOptions, workers:
   const kindJson = JSON.stringify(spec.kind);
   const write = (run: Run, out: WorkerReply[number]) => {
     // The line {hash, kind, config, result | error, timings}, with the result's JSON text spliced in as the worker wrote it.
+    lock.assertHeld(); // never append once another process has taken the file over
     const outcome = out.error ? `"error":${JSON.stringify(out.error)}` : `"result":${out.resultJson ?? 'null'}`;
     appender.appendText(`{"hash":${JSON.stringify(run.hash)},"kind":${kindJson},"config":${JSON.stringify(run.config)},${outcome},"timings":${JSON.stringify(out.timings)}}`);
     summary.ran++;

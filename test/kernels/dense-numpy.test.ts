@@ -16,11 +16,10 @@ import * as nn from '../../src/kernels/nn.js';
 import { adamw, sgdMomentum, OPTIM_REL_TOL } from '../../src/kernels/optim.js';
 import { compareArrays } from '../../src/kernels/compare.js';
 import type { GemmForm } from '../../src/ref/dense.js';
+import { missing, outside, pythonPath } from '../helpers/outside.js';
 
-const PY = '/usr/bin/python3';
-const probe = spawnSync(PY, ['-c', 'import numpy'], { encoding: 'utf8' });
-const hasNumpy = probe.status === 0;
-if (!hasNumpy) console.warn(`dense-numpy: SKIPPED: ${PY} cannot import numpy (${probe.error?.message ?? probe.stderr.trim()}); install python3-numpy`);
+const PY = pythonPath();
+const hasNumpy = outside(['numpy'], 'dense kernels vs NumPy (test/kernels/dense-numpy.test.ts)');
 
 interface Case {
   name: string;
@@ -163,7 +162,7 @@ describe.skipIf(!hasNumpy)('dense/nn/optim kernels agree with NumPy and PyTorch'
   const results = run.status === 0
     ? (JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { done: string[]; skipped: string[]; torch: string | null })
     : { done: [], skipped: [], torch: null };
-  if (results.torch === null) console.warn('dense-numpy: torch is not importable: the nn/optim cases are SKIPPED (numpy cases still run)');
+  if (results.torch === null && run.status === 0) missing('torch', 'nn/optim kernels vs PyTorch (test/kernels/dense-numpy.test.ts)', `${PY} cannot import torch`);
 
   for (const c of cases) {
     const torchCase = !c.op.startsWith('gem');

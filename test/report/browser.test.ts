@@ -1,6 +1,6 @@
 // The report in a real browser: headless Chromium shows the page with no network and logs no console
 // message; every chart is an <svg> laid out at a non-zero size with marks in it; a screenshot is saved.
-// Chromium missing: fails in CI (process.env.CI), skips loudly elsewhere.
+// Chromium missing: the rule of test/helpers/outside.ts (skipped loudly; a failure under CI).
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -7,8 +7,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { chromiumPath, outside } from '../helpers/outside.js';
 
-export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM = chromiumPath();
 
 export interface ChartCheck {
   id: string;
@@ -81,10 +82,7 @@ export function checkInBrowser(html: string, screenshotDir: string): BrowserChec
   return { console: consoleLines, errors: res.errors, charts: res.charts, screenshot };
 }
 
-/** Whether a browser test may run here: Chromium present, or (in CI) a loud failure. */
+/** Whether a browser test may run here: the one rule for outside tools (test/helpers/outside.ts). */
 export function chromiumAvailable(): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (see .ci/run)`);
-  console.warn(`\n*** ${CHROMIUM} not found: SKIPPING the real-browser report test (install it: apt-get install -y chromium; in CI this fails) ***\n`);
-  return false;
+  return outside(['chromium'], 'report in headless Chromium (test/report/browser.test.ts)');
 }

@@ -1,8 +1,8 @@
 // Running sweeps in process on the real Piscina pool (dist/src/sweep/worker.js: run `npm run build:ts`
 // first), with a user module as the run kind so that the runs' outcomes are known: every run written
 // once, resume skips what is done, a failing run records its error and the sweep goes on.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -112,11 +112,14 @@ describe('runSweep', () => {
   it('one sweep at a time per results file: a live lock refuses, a stale one (its process gone) is taken over', async () => {
     const out = join(dir, 'h.jsonl');
     const s = spec({}, 2);
-    writeFileSync(`${out}.lock`, `${process.ppid}\n`); // a live process holds it
-    await expect(runSweep(s, { out, workers: 1 })).rejects.toThrow(`${out}: another sweep (pid ${process.ppid}) is writing it`);
+    // A live process holds it (the lock of src/io/lock.ts, taken by a real process); test/io/lock.test.ts has the other holders.
+    const holder = spawn(process.execPath, [join(__dirname, '..', 'io', 'fixtures', 'hold-lock.mjs'), out, 'sweep'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((r) => holder.stdout!.once('data', r));
+    await expect(runSweep(s, { out, workers: 1 })).rejects.toThrow(`${out}: another sweep (pid ${holder.pid} on `);
     expect(existsSync(out)).toBe(false);
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a process that has ended
-    writeFileSync(`${out}.lock`, `${dead}\n`);
+    holder.kill('SIGKILL'); // a process that has ended, without releasing its lock
+    await new Promise((r) => holder.once('exit', r));
+    expect(existsSync(`${out}.lock`)).toBe(true);
     expect((await runSweep(s, { out, workers: 1 })).ran).toBe(4);
     expect(existsSync(`${out}.lock`)).toBe(false); // released at the end
   });

@@ -1,0 +1,196 @@
+// The one lock every weightstream writer takes (sweep results, training checkpoints): one process at a
+// time per file, and a lock left by a dead process (exited, killed, zombie, pid reused) never blocks.
+//
+// Mechanism (proper-lockfile): the lock is the directory `<file>.lock`, made with mkdir(2) (atomic on local
+// and network file systems); the holder refreshes its mtime every second, and a lock not refreshed for
+// `staleSeconds` is stale and taken over. Beside it, `<file>.lock.owner` says who holds it (pid, process
+// start time, kernel boot id, pid namespace, host). That record only speeds things up and names the holder:
+// on the same kernel and pid namespace (Linux /proc), a holder that is provably dead (gone, a zombie, or
+// its pid now another process) is taken over once its lock is 2 s old instead of `staleSeconds`, and a
+// provably live holder is refused at once. Everything else (another host, no /proc) waits for staleness.
+// What this guarantees where: docs/reliability.md, "Locks".
+import * as fs from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { requireNumber } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
+
+/** A lock that is held by a live process, or that this process held and lost (another process took it over). */
+export class LockError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LockError';
+  }
+}
+
+export interface LockOptions {
+  /** What holds the lock, for messages ("sweep", "training run"). */
+  what?: string;
+  /** A lock not refreshed for this long is taken over (>= 2; default 10). Must exceed clock skew between hosts on a network file system. */
+  staleSeconds?: number;
+  /** Called once when the lock is found held and this call starts waiting for it to go stale (a line of text naming the holder). */
+  onWait?: (message: string) => void;
+}
+
+export interface HeldLock {
+  /** The locked file (canonical path). */
+  readonly file: string;
+  /** Throws a LockError if the lock was lost (taken over by another process); call before each write. */
+  assertHeld(): void;
+  /** Releases the lock (idempotent). */
+  release(): Promise<void>;
+}
+
+/** Who holds a lock: written by the holder beside the lock directory. */
+interface Owner {
+  pid: number;
+  /** Process start time in clock ticks since boot (/proc/<pid>/stat field 22); tells a reused pid apart. */
+  start: number | null;
+  bootId: string | null;
+  pidNs: string | null;
+  host: string;
+  what: string;
+  since: string;
+}
+
+const DEAD_HOLDER_STALE_MS = 2000; // proper-lockfile's smallest stale period
+const POLL_MS = 200;
+const held = new Map<string, { lost?: Error }>(); // canonical file -> this process's lock on it
+
+function readOr<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+}
+
+/** State letter and start time of a process from /proc (Linux), or null when there is no such process. */
+function procStat(pid: number): { state: string; start: number } | null {
+  const stat = readOr(() => fs.readFileSync(`/proc/${pid}/stat`, 'utf8'), null);
+  if (stat === null) return null;
+  // "pid (comm) S ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0], start: Number(fields[19]) };
+}
+
+const bootId = () => readOr(() => fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), null);
+const pidNs = () => readOr(() => fs.readlinkSync('/proc/self/ns/pid'), null);
+
+function me(what: string): Owner {
+  return { pid: process.pid, start: procStat(process.pid)?.start ?? null, bootId: bootId(), pidNs: pidNs(), host: hostname(), what, since: new Date().toISOString() };
+}
+
+/** 'alive' or 'dead' when /proc of this kernel and pid namespace can tell; 'unknown' otherwise (another host, no /proc). */
+export function holderState(o: Pick<Owner, 'pid' | 'start' | 'bootId' | 'pidNs'>): 'alive' | 'dead' | 'unknown' {
+  if (o.bootId === null || o.start === null || o.bootId !== bootId() || o.pidNs !== pidNs()) return 'unknown';
+  const p = procStat(o.pid);
+  if (p === null || p.state === 'Z' || p.state === 'X' || p.start !== o.start) return 'dead'; // gone, zombie, or pid reused
+  return 'alive';
+}
+
+function readOwner(path: string): Owner | null {
+  const o = readOr(() => JSON.parse(fs.readFileSync(path, 'utf8')) as Owner, null);
+  return o && Number.isInteger(o.pid) ? o : null;
+}
+
+/** The path a lock is keyed on: the file's real path, or its directory's real path and its name when it does not exist yet. */
+function canonical(file: string): string {
+  const abs = resolve(file);
+  return readOr(() => fs.realpathSync(abs), join(readOr(() => fs.realpathSync(dirname(abs)), dirname(abs)), basename(abs)));
+}
+
+function describeHolder(o: Owner | null, what: string): string {
+  return o ? `another ${o.what} (pid ${o.pid} on ${o.host}, since ${o.since})` : `another ${what}`;
+}
+
+/** A lock file from weightstream <= 0.1 (a plain file holding a pid, never refreshed): removed once older than the stale period. */
+function removeLegacyLock(lockDir: string, staleMs: number): void {
+  const st = readOr(() => fs.lstatSync(lockDir), null);
+  if (st && !st.isDirectory() && Date.now() - st.mtimeMs > staleMs) readOr(() => fs.unlinkSync(lockDir), undefined);
+}
+
+/**
+ * Takes the lock on `file` for this process, waiting at most `staleSeconds` (+1 s) for a lock whose holder
+ * cannot be seen to go stale; a provably dead holder's lock is taken over after at most 2 s. Throws a
+ * LockError naming the holder when a live process holds it.
+ */
+export async function acquireLock(file: string, o: LockOptions = {}): Promise<HeldLock> {
+  const what = o.what ?? 'process';
+  const staleMs = requireNumber('staleSeconds', o.staleSeconds ?? 10, 2, 3600) * 1000;
+  fs.mkdirSync(dirname(resolve(file)), { recursive: true }); // as the atomic writer does for the file itself
+  const target = canonical(file);
+  const lockDir = `${target}.lock`;
+  const ownerFile = `${lockDir}.owner`;
+  const state: { lost?: Error } = {};
+  // proper-lockfile removes held locks on exit and fatal signals with rmdirSync: drop the owner record with it.
+  const lockFs = { ...fs, rmdirSync: (p: string) => { fs.rmdirSync(p); readOr(() => fs.unlinkSync(ownerFile), undefined); } };
+  const t0 = Date.now();
+  let waited = false;
+  for (;;) {
+    const owner = readOwner(ownerFile);
+    const holder = owner ? holderState(owner) : 'unknown';
+    const refusal = `${file}: ${describeHolder(owner, what)} is using it: wait for it to end (lock ${lockDir})`;
+    if (holder === 'alive' && fs.existsSync(lockDir)) throw new LockError(refusal);
+    removeLegacyLock(lockDir, staleMs);
+    try {
+      const release = await lockfile.lock(target, {
+        lockfilePath: lockDir, realpath: false, retries: 0, fs: lockFs, update: 1000,
+        stale: holder === 'dead' ? DEAD_HOLDER_STALE_MS : staleMs,
+        onCompromised: (err) => { state.lost = err; },
+      });
+      try {
+        writeFileAtomic(ownerFile, JSON.stringify(me(what)) + '\n');
+      } catch (err) {
+        await release().catch(() => undefined); // no lock left behind when its record cannot be written (disk full)
+        throw err;
+      }
+      held.set(target, state);
+      return handle(target, file, lockDir, ownerFile, release, state);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
+      if (Date.now() - t0 > staleMs + 1000) throw new LockError(refusal);
+      const upTo = holder === 'dead' ? DEAD_HOLDER_STALE_MS : staleMs;
+      if (!waited) o.onWait?.(`${file}: held by ${describeHolder(owner, what).replace(/^another /, 'a ')}: waiting up to ${upTo / 1000} s for it to go stale`);
+      waited = true;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+}
+
+function handle(target: string, file: string, lockDir: string, ownerFile: string, release: () => Promise<void>, state: { lost?: Error }): HeldLock {
+  let released = false;
+  return {
+    file: target,
+    assertHeld() {
+      if (state.lost) throw new LockError(`${file}: lost its lock ${lockDir} (${state.lost.message}): another process may be writing it; stopping`);
+    },
+    async release() {
+      if (released) return;
+      released = true;
+      held.delete(target);
+      if (state.lost) return; // the lock directory is someone else's now
+      await release().catch(() => undefined); // already removed: nothing to release
+      // Then the record (a kill in between leaves a record without a lock, which the next holder overwrites),
+      // unless the next holder has already written its own.
+      if (readOwner(ownerFile)?.pid === process.pid) readOr(() => fs.unlinkSync(ownerFile), undefined);
+    },
+  };
+}
+
+/** Throws if this process locked `file` and has since lost the lock; does nothing for a file it never locked. */
+export function assertNotLost(file: string): void {
+  const s = held.get(canonical(file));
+  if (s?.lost) throw new LockError(`${file}: lost its lock ${canonical(file)}.lock (${s.lost.message}): another process may be writing it`);
+}
+
+/** Runs `fn` holding the lock on `file`, released afterwards whatever happens. */
+export async function withLock<T>(file: string, o: LockOptions, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
+  const lock = await acquireLock(file, o);
+  try {
+    return await fn(lock);
+  } finally {
+    await lock.release();
+  }
+}
