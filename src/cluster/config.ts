@@ -50,12 +50,19 @@ export interface TrainConfig {
   trace?: string;
   /** Hardware spec JSON files for the simulated durations (replacing, or with "base" amending, built-in ones). */
   spec?: string[];
+  /** A language model's tokens per training sequence T (default its n_positions; a token file gives its own). */
+  seqLen?: number;
+  /** A language model: generate this many tokens from the trained weights after training (default 0). */
+  sample?: number;
+  /** The text the sample starts from (default the first T/2 bytes of the test split, else of the training data). */
+  prompt?: string;
 }
 
 /** Every field of a TrainConfig (the CLI's flags are these, kebab-cased). */
 export const TRAIN_CONFIG_FIELDS = [
   'model', 'data', 'systems', 'steps', 'batch', 'optimizer', 'lr', 'momentum', 'weightDecay', 'sparsity', 'seed', 'shuffle', 'evaluate',
   'fanIn', 'dramBytes', 'waferSramBytes', 'init', 'save', 'checkpoint', 'checkpointEvery', 'resume', 'pipeline', 'trace', 'spec',
+  'seqLen', 'sample', 'prompt',
 ] as const satisfies ReadonlyArray<keyof TrainConfig>;
 
 /**
@@ -65,6 +72,8 @@ export const TRAIN_CONFIG_FIELDS = [
 export const TRAIN_DEFAULTS = {
   model: 'mlp',
   data: 'digits',
+  /** --data when the model is a language model (a GPT preset or config.json): the shipped text. */
+  textData: 'austen',
   systems: 1,
   steps: 100,
   batch: 64,

@@ -3,15 +3,23 @@
 // TRAIN_DEFAULTS filled in, the cluster created, trained and closed, and the ONE summary built that the CLI
 // prints (--json) and the sweep kind writes.
 import { ValidationError } from '../errors.js';
-import { resolveData, type Dataset } from '../data/index.js';
-import { resolveModel, withSparsity } from '../model/load.js';
+import { resolveData } from '../data/index.js';
+import type { TrainData } from '../data/fill.js';
+import { resolveTokenData, decodeBytes, encodeBytes } from '../data/text.js';
+import { checkTokens, type TokenDataset } from '../data/tokens.js';
+import { readsTokens, resolveModel, resolveTokenModel, withSparsity } from '../model/load.js';
+import { gpt2ConfigOf } from '../model/hf.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { generate } from '../train/generate.js';
+import { dirname, join, resolve } from 'node:path';
 import { compileModel } from '../model/compile.js';
 import type { Params } from '../model/params.js';
 import type { Plan } from '../model/plan.js';
 import type { ModelSpec } from '../model/types.js';
 import { loadWeights, saveWeights } from '../io/safetensors.js';
 import { resolveOptimizer, type OptimizerConfig } from '../memoryx/optimizer.js';
-import { loadSpecs } from '../perf/specs.js';
+import { loadSpecs, type Specs } from '../perf/specs.js';
+import { lockCheckpoint } from '../memoryx/checkpoint.js';
 import { createCluster } from './engine.js';
 import { TRAIN_DEFAULTS, type TrainConfig } from './config.js';
 import type { TrainResult } from './options.js';
@@ -19,7 +27,7 @@ import type { TrainResult } from './options.js';
 /** A TrainConfig checked, with its data, model and defaults resolved. */
 export interface PreparedTrain {
   config: TrainConfig;
-  data: Dataset;
+  data: TrainData;
   spec: ModelSpec;
   plan: Plan;
   optimizer: OptimizerConfig;
@@ -39,10 +47,15 @@ export type TrainSummary = Omit<TrainResult, 'params'> & {
   checkpoint: string | null;
   saved: string | null;
   trace: NonNullable<TrainResult['timeline']>['trace'];
+  /** Tokens trained per wall second (samples/s · T; = samples/s for models without a sequence). */
+  tokensPerSecond: number;
+  /** A language model: the config.json written beside --save, and the text sampled after training. */
+  savedConfig: string | null;
+  sample: { prompt: string; text: string } | null;
 };
 
 /** Datasets by (name, seed), for callers that prepare many configurations (a sweep). */
-export type DataCache = Map<string, Dataset>;
+export type DataCache = Map<string, TrainData>;
 
 /** An area's option-style path (`--data`) as a config field (`data`); `optimizer.lr` as `lr`. */
 function asField(e: unknown): unknown {
@@ -63,18 +76,26 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
   if (c === null || typeof c !== 'object') throw new ValidationError('config', c, 'expected an object');
   const D = TRAIN_DEFAULTS;
   const seed = integer('seed', c.seed ?? D.seed, 0, 0xffffffff);
-  const dataName = c.data ?? D.data;
+  const model = c.model ?? D.model;
+  const tokens = readsTokens(model);
+  const dataName = c.data ?? (tokens ? D.textData : D.data);
   if (typeof dataName !== 'string') throw new ValidationError('data', dataName, 'expected digits, teacher or a safetensors file');
-  const key = JSON.stringify([dataName, seed]);
+  const seqLen = c.seqLen === undefined ? undefined : integer('seqLen', c.seqLen, 1);
+  const key = JSON.stringify([dataName, seed, tokens, seqLen ?? null, typeof model === 'string' ? model : null]);
   try {
     let data = cache?.get(key);
     if (!data) {
-      data = resolveData(dataName, { seed });
+      data = tokens ? tokenData(model, dataName, seqLen) : resolveData(dataName, { seed });
       cache?.set(key, data);
     }
-    const model = c.model ?? D.model;
-    let spec = typeof model === 'string' ? resolveModel(model, data.features, data.classes) : model;
+    let spec: ModelSpec;
+    if ('kind' in data) {
+      spec = typeof model === 'string' ? resolveTokenModel(model, data.vocab, data.seqLen) : { ...model, seqLen: data.seqLen };
+      checkTokens(data, (spec.layers[0] as { vocab: number }).vocab, (spec.layers[0] as { positions: number }).positions);
+    } else spec = typeof model === 'string' ? resolveModel(model, data.features, data.classes) : model;
     if (c.sparsity !== undefined) spec = withSparsity(spec, c.sparsity);
+    if (c.sample !== undefined) integer('sample', c.sample, 0, 1e6);
+    if (c.sample && !tokens) throw new ValidationError('sample', c.sample, 'expected a language model (a GPT preset or config.json) to sample from');
     const plan = compileModel(spec);
     const systems = integer('systems', c.systems ?? D.systems, 1, 64);
     const steps = integer('steps', c.steps ?? D.steps, 0);
@@ -88,6 +109,19 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
   } catch (e) {
     throw asField(e);
   }
+}
+
+/**
+ * Token data for a language model: the shipped text, a .txt file or a tokens safetensors file, cut into
+ * sequences of the model's n_positions tokens unless seqLen says fewer.
+ */
+function tokenData(model: string | ModelSpec, dataName: string, seqLen?: number): TokenDataset {
+  let T = seqLen;
+  if (T === undefined) {
+    const m = typeof model === 'string' ? resolveTokenModel(model, 1, 1) : model;
+    T = (m.layers[0] as { positions: number }).positions;
+  }
+  return resolveTokenData(dataName, { seqLen: T, testFraction: 0.1 });
 }
 
 /** The optimizer of a config with TRAIN_DEFAULTS filled in (checked by MemoryX's own resolveOptimizer). */
@@ -123,10 +157,23 @@ export async function runPrepared(p: PreparedTrain, opts: RunTrainOptions = {}):
   const c = p.config;
   const specs = loadSpecs(c.spec ?? []);
   const init = c.init ? loadWeights(c.init, p.plan) : undefined;
-  const cluster = await createCluster({ systems: p.systems, fanIn: c.fanIn ?? TRAIN_DEFAULTS.fanIn, dramBytes: c.dramBytes, waferSramBytes: c.waferSramBytes });
+  // one run per checkpoint file at a time (src/io/lock.ts): a second is refused, naming the first
+  const ckptLock = c.checkpoint ? await lockCheckpoint(c.checkpoint) : undefined;
   let r: TrainResult;
   try {
-    r = await cluster.train(p.spec, p.data, {
+    r = await trainOn(p, init, specs, opts);
+  } finally {
+    await ckptLock?.release();
+  }
+  return summarize(p, r);
+}
+
+/** Creates the cluster, trains the prepared configuration on it, and closes it. */
+async function trainOn(p: PreparedTrain, init: Params | undefined, specs: Specs, opts: RunTrainOptions): Promise<TrainResult> {
+  const c = p.config;
+  const cluster = await createCluster({ systems: p.systems, fanIn: c.fanIn ?? TRAIN_DEFAULTS.fanIn, dramBytes: c.dramBytes, waferSramBytes: c.waferSramBytes });
+  try {
+    return await cluster.train(p.spec, p.data, {
       steps: p.steps,
       batch: p.batch,
       optimizer: p.optimizer,
@@ -145,7 +192,14 @@ export async function runPrepared(p: PreparedTrain, opts: RunTrainOptions = {}):
   } finally {
     await cluster.close();
   }
+}
+
+/** The summary of a finished run, after writing what it saves (weights, config.json) and samples. */
+function summarize(p: PreparedTrain, r: TrainResult): TrainRun {
+  const c = p.config;
   if (c.save) saveWeights(c.save, p.plan, r.params, { model: JSON.stringify(p.spec), steps: String(r.steps) });
+  const savedConfig = c.save ? saveHfConfig(p, c.save) : null;
+  const sample = c.sample ? sampleAfter(p, r.params, c.sample, c.prompt) : null;
   const summary: TrainSummary = {
     model: p.spec.name ?? (typeof c.model === 'string' ? c.model : 'model'),
     data: p.data.name,
@@ -176,6 +230,37 @@ export async function runPrepared(p: PreparedTrain, opts: RunTrainOptions = {}):
     utilization: r.utilization,
     timeline: r.timeline,
     trace: r.timeline?.trace ?? null,
+    tokensPerSecond: r.samplesPerSecond * p.plan.seqLen,
+    savedConfig,
+    sample,
   };
   return { summary, params: r.params };
+}
+
+/**
+ * A GPT-2's config.json beside its saved weights, so `GPT2LMHeadModel.from_pretrained(dir)` loads them
+ * (name the weights model.safetensors). Never over the --model file itself.
+ */
+function saveHfConfig(p: PreparedTrain, save: string): string | null {
+  const config = gpt2ConfigOf(p.spec);
+  if (!config) return null;
+  const path = join(dirname(save), 'config.json');
+  if (typeof p.config.model === 'string' && resolve(p.config.model) === resolve(path)) return null; // it is already there: the input
+  writeFileAtomic(path, JSON.stringify(config, null, 2) + '\n');
+  return path;
+}
+
+/** `sample` tokens generated from the trained weights after a prompt (bytes tokenizer). */
+function sampleAfter(p: PreparedTrain, params: Params, n: number, prompt?: string): { prompt: string; text: string } {
+  const data = p.data as TokenDataset;
+  const T = p.plan.seqLen;
+  let ids: Int32Array;
+  if (prompt !== undefined) ids = encodeBytes(prompt);
+  else {
+    const from = data.test ?? data.train;
+    ids = from.tokens.slice(0, Math.max(1, Math.floor(T / 2)));
+  }
+  if (ids.length > T) ids = ids.slice(ids.length - T);
+  const out = generate(p.plan, params, ids, { maxNewTokens: n, temperature: 0.8, topK: 40, seed: p.seed });
+  return { prompt: decodeBytes(ids), text: decodeBytes(out.subarray(ids.length)) };
 }

@@ -69,6 +69,23 @@ export const PRESETS: Record<string, (input: number, classes: number) => ModelSp
   }),
 };
 
+/**
+ * Whether a model (a preset name, a file, or a description) reads token ids: a GPT preset, a Hugging Face
+ * config.json, or a description that starts with an embedding. Unreadable files count as feature models
+ * (their own loader reports the error).
+ */
+export function readsTokens(model: string | ModelSpec): boolean {
+  if (typeof model !== 'string') return model.layers?.[0]?.type === 'embedding';
+  if ((GPT_PRESETS as readonly string[]).includes(model)) return true;
+  if (!existsSync(model)) return false;
+  try {
+    const raw = JSON.parse(readFileSync(model, 'utf8'));
+    return isHfConfig(raw) || raw?.layers?.[0]?.type === 'embedding';
+  } catch {
+    return false;
+  }
+}
+
 /** The spec of a GPT preset by name (null for another name), for sequences of `seqLen` tokens (default its n_positions). */
 export function gptPreset(name: string, seqLen?: number): ModelSpec | null {
   if (!(GPT_PRESETS as readonly string[]).includes(name)) return null;
