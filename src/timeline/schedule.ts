@@ -1,15 +1,20 @@
-// The weight-streaming step as a dependency graph of events in simulated time (issue 6, M3).
-// Per step s and layer l (forward order 0..L-1, backward L-1..0):
-//   streamFwd(s,l) → forward(s,l) … streamBwd(s,l) → delta(s,l) → gradient(s,l) → gradOut(s,l) → reduce(s,l) → update(s,l)
+// THE step scheduler of weightstream: one training step of weight streaming as a dependency graph of
+// events in simulated time, used by the training engine's simulated time (measured bytes/FLOP, via
+// src/cluster) and by the at-scale model (analytic bytes/FLOP, src/perf/estimate.ts and pipeline.ts).
+// Per step s, micro-batch k and layer l (forward order 0..L-1, backward L-1..0):
+//   streamFwd(l) → forward(l) … streamBwd(l) → delta(l) → gradient(l) → gradOut(l) → reduce(l) → update(l)
+// (update only after the last micro-batch). With recomputation, a recomputed group of layers [a, b) has
+// its forward redone — weights streamed again (streamFwd, forward marked `recompute`) — right before its
+// backward; with `cacheRecomputed` its weights then stay on the wafer and its streamBwd events are dropped.
 // Each event runs on one resource; a resource runs its events one at a time in program order, and an
 // event starts when its resource is free and all its dependencies have ended (ASAP list scheduling).
+// A layer computes once its weights have arrived (store-and-forward per layer, one layer of weights
+// buffered ahead: a stream starts when the compute pass before the one it feeds has started).
 // The pipeline mode only changes the dependency edges:
 //   none   every event waits for the previous event of the step program (one serial chain);
-//   coarse the coarse-grained pipeline: weights of layer l+1 stream while layer l computes (one layer of
-//          look-ahead: a layer's weights start streaming when the previous layer's compute starts, as with
-//          double buffering), and gradients of layer l stream out and reduce while layer l-1 runs its
-//          backward; the optimizer runs once every gradient is reduced (as an ordinary optimizer.step()),
-//          and the next step's forward waits for every update (an iteration barrier);
+//   coarse the coarse-grained pipeline: the one-layer look-ahead above, gradients of layer l stream out
+//          and reduce while layer l-1 runs its backward; the optimizer runs once every gradient is reduced
+//          (as an ordinary optimizer.step()), and the next step's forward waits for every update (a barrier);
 //   full   coarse plus the fine-grained pipeline: MemoryX updates layer l as soon as its gradient is
 //          reduced (overlapping the backward of layers < l), and the next step's forward of layer l (its
 //          weight stream) waits only for update(s,l). Only the update of layer 0 — the last gradient to
@@ -18,19 +23,28 @@
 // line rate as they stream through, so the next layer's gradients enter right behind the previous ones);
 // a reduce event lasts the tree's latency after its gradient-out ends but never holds the tree — its
 // line-rate occupancy is the gradient-out time, already on the gradOut resource.
+// Every step ends with update(s, 0), after which all resources are free: the schedule repeats with the
+// period of one step from the start (so the at-scale model schedules one step; the engine averages).
 // Durations are inputs (seconds of the simulated hardware), computed from bytes and FLOP by
-// src/perf/rates.ts (eventSeconds), the same conversion the at-scale model uses.
+// src/perf/rates.ts (eventSeconds), the same conversion for both levels.
 import { ValidationError } from '../errors.js';
 
 export type PipelineMode = 'none' | 'coarse' | 'full';
 export const PIPELINE_MODES: readonly PipelineMode[] = ['none', 'coarse', 'full'];
 
+/** THE event vocabulary of one layer in one step (the engine's recorder, the rates and the trace use it). */
 export type EventKind = 'streamFwd' | 'forward' | 'streamBwd' | 'delta' | 'gradient' | 'gradOut' | 'reduce' | 'update';
+export const EVENT_KINDS: readonly EventKind[] = ['streamFwd', 'forward', 'streamBwd', 'delta', 'gradient', 'gradOut', 'reduce', 'update'];
+
+/** stream: MemoryX → SwarmX → CS-2 broadcast; compute: the CS-2 wafers (in lockstep); gradOut: CS-2 → SwarmX;
+ *  reduce: the SwarmX tree; update: the optimizer in MemoryX. */
+export type Resource = 'stream' | 'compute' | 'gradOut' | 'reduce' | 'update';
+const RESOURCES: readonly Resource[] = ['stream', 'compute', 'gradOut', 'reduce', 'update'];
 
 /** Resources whose events overlap one another (a pipeline of fixed latency): the SwarmX tree. */
 export const PIPELINED: ReadonlySet<Resource> = new Set<Resource>(['reduce']);
 
-/** The resource each kind of event occupies. */
+/** The resource each kind of event occupies (gradOut: 'stream' when the I/O is half duplex). */
 export const RESOURCE_OF: Record<EventKind, Resource> = {
   streamFwd: 'stream',
   forward: 'compute',
@@ -41,9 +55,6 @@ export const RESOURCE_OF: Record<EventKind, Resource> = {
   reduce: 'reduce',
   update: 'update',
 };
-/** stream: MemoryX → SwarmX → CS-2 broadcast; compute: the CS-2 wafers (in lockstep); gradOut: CS-2 → SwarmX;
- *  reduce: the SwarmX tree; update: the optimizer in MemoryX. */
-export type Resource = 'stream' | 'compute' | 'gradOut' | 'reduce' | 'update';
 
 /** Durations (simulated seconds) of one layer's events, plus what they moved and computed (for the trace). */
 export interface LayerCost {
@@ -61,10 +72,15 @@ export interface ScheduledEvent {
   resource: Resource;
   start: number;
   end: number;
+  /** Micro-batch index (present only with microBatches > 1). */
+  micro?: number;
+  /** A recomputed forward (or its weight stream), present only when true. */
+  recompute?: true;
 }
 
 export interface Schedule {
   mode: PipelineMode;
+  /** Every event (empty when scheduled with `events: false`). */
   events: ScheduledEvent[];
   /** End of the last event. */
   makespan: number;
@@ -74,19 +90,8 @@ export interface Schedule {
   stepSeconds: number;
   /** Busy seconds per resource over the whole schedule (a pipelined resource: seconds with work in flight). */
   busy: Record<Resource, number>;
-}
-
-/** The program order of one step's events: forward 0..L-1, then backward L-1..0; in 'coarse' the updates
- *  come after the whole backward pass, otherwise each layer's update follows its reduce. */
-function stepProgram(L: number, mode: PipelineMode): Array<[EventKind, number]> {
-  const p: Array<[EventKind, number]> = [];
-  for (let l = 0; l < L; l++) p.push(['streamFwd', l], ['forward', l]);
-  for (let l = L - 1; l >= 0; l--) {
-    p.push(['streamBwd', l], ['delta', l], ['gradient', l], ['gradOut', l], ['reduce', l]);
-    if (mode !== 'coarse') p.push(['update', l]);
-  }
-  if (mode === 'coarse') for (let l = L - 1; l >= 0; l--) p.push(['update', l]);
-  return p;
+  /** The wafers' compute seconds in one step (every micro-batch, recomputed forwards included). */
+  computeSecondsPerStep: number;
 }
 
 export interface ScheduleOptions {
@@ -95,96 +100,174 @@ export interface ScheduleOptions {
    * program order with the streams (the spec's `ioFullDuplex: false`). Default false: their own link.
    */
   halfDuplex?: boolean;
+  /** Micro-batches per step (gradient accumulation): each runs forward and backward and sends its gradients; the updates follow the last. Default 1. */
+  microBatches?: number;
+  /** Per layer, its recompute group (a contiguous run of one id) or -1: a group's forward is redone, weights streamed again, before its backward. */
+  recomputeGroups?: readonly number[];
+  /** Recomputed groups keep their weights on the wafer from the recomputed forward to their backward (no streamBwd). */
+  cacheRecomputed?: boolean;
+  /** Record every event (default true); false: only the times (the at-scale model's fast path). */
+  events?: boolean;
 }
 
-/** Schedules `steps` training steps of a model whose layers cost `layers`, in the given pipeline mode. */
-export function schedule(layers: readonly LayerCost[], steps: number, mode: PipelineMode, options: ScheduleOptions = {}): Schedule {
+// Program codes: the event kinds in EVENT_KINDS order.
+const SF = 0, F = 1, SB = 2, D = 3, G = 4, O = 5, R = 6, U = 7;
+
+interface Program {
+  kind: Uint8Array;
+  layer: Int32Array;
+  micro: Int32Array;
+  /** 1: a recomputed forward or its stream. */
+  rec: Uint8Array;
+  /** Per layer: its seconds in kind order (8 per layer). */
+  seconds: Float64Array;
+}
+
+/** One step's program order: per micro-batch forward 0..L-1, then the backward by recompute group, L-1..0;
+ *  updates after the last micro-batch's reduce of each layer, or (coarse) after the whole backward. */
+function stepProgram(layers: readonly LayerCost[], mode: PipelineMode, o: ScheduleOptions): Program {
+  const L = layers.length;
+  const m = o.microBatches ?? 1;
+  const groups = o.recomputeGroups;
+  const kind: number[] = [];
+  const layer: number[] = [];
+  const micro: number[] = [];
+  const rec: number[] = [];
+  const push = (k: number, l: number, mb: number, r = 0) => {
+    kind.push(k);
+    layer.push(l);
+    micro.push(mb);
+    rec.push(r);
+  };
+  for (let mb = 0; mb < m; mb++) {
+    const last = mb === m - 1;
+    for (let l = 0; l < L; l++) push(SF, l, mb), push(F, l, mb);
+    for (let b = L; b > 0; ) {
+      // the recompute group ending at b: [a, b)
+      const g = groups ? groups[b - 1] : -1;
+      let a = b - 1;
+      if (g >= 0) while (a > 0 && groups![a - 1] === g) a--;
+      if (g >= 0) for (let l = a; l < b; l++) push(SF, l, mb, 1), push(F, l, mb, 1);
+      const cached = g >= 0 && o.cacheRecomputed === true;
+      for (let l = b - 1; l >= a; l--) {
+        if (!cached) push(SB, l, mb);
+        push(D, l, mb), push(G, l, mb), push(O, l, mb), push(R, l, mb);
+        if (last && mode !== 'coarse') push(U, l, mb);
+      }
+      b = a;
+    }
+  }
+  if (mode === 'coarse') for (let l = L - 1; l >= 0; l--) push(U, l, m - 1);
+  const seconds = new Float64Array(8 * L);
+  for (let l = 0; l < L; l++) for (let k = 0; k < 8; k++) seconds[8 * l + k] = layers[l].seconds[EVENT_KINDS[k]];
+  return { kind: Uint8Array.from(kind), layer: Int32Array.from(layer), micro: Int32Array.from(micro), rec: Uint8Array.from(rec), seconds };
+}
+
+function check(layers: readonly LayerCost[], steps: number, mode: PipelineMode, o: ScheduleOptions): void {
   if (!PIPELINE_MODES.includes(mode)) throw new ValidationError('pipeline', mode, `expected one of ${PIPELINE_MODES.join(', ')}`);
   if (!Number.isInteger(steps) || steps < 1) throw new ValidationError('steps', steps, 'expected an integer >= 1');
   if (layers.length === 0) throw new ValidationError('layers', layers, 'expected at least one layer');
+  const m = o.microBatches ?? 1;
+  if (!Number.isInteger(m) || m < 1) throw new ValidationError('microBatches', m, 'expected an integer >= 1');
+  if (o.recomputeGroups !== undefined && o.recomputeGroups.length !== layers.length) throw new ValidationError('recomputeGroups', o.recomputeGroups.length, `expected one group per layer (${layers.length})`);
   layers.forEach((c, l) => {
-    for (const k of Object.keys(RESOURCE_OF) as EventKind[]) {
+    for (const k of EVENT_KINDS) {
       const s = c.seconds[k];
       if (typeof s !== 'number' || !Number.isFinite(s) || s < 0) throw new ValidationError(`layers[${l}].seconds.${k}`, s, 'expected a finite number >= 0');
     }
   });
+}
+
+/** The wafers' compute seconds of one step: every micro-batch's forward, delta and gradient, plus recomputed forwards. */
+function computePerStep(layers: readonly LayerCost[], o: ScheduleOptions): number {
+  let compute = 0;
+  for (let l = 0; l < layers.length; l++) {
+    const c = layers[l].seconds;
+    compute += c.forward + c.delta + c.gradient;
+    if (o.recomputeGroups && o.recomputeGroups[l] >= 0) compute += c.forward;
+  }
+  return compute * (o.microBatches ?? 1);
+}
+
+/** Schedules `steps` training steps of a model whose layers cost `layers`, in the given pipeline mode. */
+export function schedule(layers: readonly LayerCost[], steps: number, mode: PipelineMode, options: ScheduleOptions = {}): Schedule {
+  check(layers, steps, mode, options);
   const L = layers.length;
-  const program = stepProgram(L, mode);
-  const free: Record<Resource, number> = { stream: 0, compute: 0, gradOut: 0, reduce: 0, update: 0 };
-  const busy: Record<Resource, number> = { stream: 0, compute: 0, gradOut: 0, reduce: 0, update: 0 };
-  const covered: Record<Resource, number> = { stream: 0, compute: 0, gradOut: 0, reduce: 0, update: 0 };
+  const p = stepProgram(layers, mode, options);
+  const n = p.kind.length;
+  const record = options.events !== false;
+  const multi = (options.microBatches ?? 1) > 1;
+  const resOf = Uint8Array.from(EVENT_KINDS, (k) => RESOURCES.indexOf(k === 'gradOut' && options.halfDuplex ? 'stream' : RESOURCE_OF[k]));
+  const REDUCE = RESOURCES.indexOf('reduce');
+  const free = new Float64Array(5);
+  const busy = new Float64Array(5);
+  const covered = new Float64Array(5);
+  const endD = new Float64Array(L); // this pass's event ends, per layer
+  const endG = new Float64Array(L);
+  const endO = new Float64Array(L);
+  const endR = new Float64Array(L);
+  const prevUpdates = new Float64Array(L); // end of update(s-1, l)
   const events: ScheduledEvent[] = [];
   const stepEnds: number[] = [];
   let prevEnd = 0; // end of the previous event in program order (the serial chain of 'none')
-  let prevUpdates: number[] = []; // end of update(s-1, l)
   let prevStepEnd = 0;
+  let passStart = 0; // start of the latest compute pass (a forward or a delta): the one-layer look-ahead
+  let streamEnd = 0; // end of the latest weight stream: the next compute pass waits for it
+  let lastReduce = 0;
   for (let s = 0; s < steps; s++) {
-    const end = new Map<string, number>();
-    const begin = new Map<string, number>();
-    const at = (k: EventKind, l: number) => end.get(`${k}:${l}`) ?? 0;
-    const startOf = (k: EventKind, l: number) => begin.get(`${k}:${l}`) ?? 0;
     let stepEnd = 0;
-    for (const [kind, l] of program) {
-      const deps: number[] = [];
-      if (mode === 'none') deps.push(prevEnd);
-      else {
-        switch (kind) {
-          case 'streamFwd':
-            // the weights must be updated before they stream again
-            deps.push(mode === 'full' ? (prevUpdates[l] ?? 0) : prevStepEnd);
-            if (l > 0) deps.push(startOf('forward', l - 1)); // one layer of look-ahead
-            break;
-          case 'forward':
-            deps.push(at('streamFwd', l), l > 0 ? at('forward', l - 1) : 0);
-            break;
-          case 'streamBwd':
-            // one layer of look-ahead: starts when the compute of the layer before it (in backward order) starts
-            deps.push(l === L - 1 ? startOf('forward', L - 1) : startOf('delta', l + 1));
-            break;
-          case 'delta':
-            deps.push(at('streamBwd', l), l === L - 1 ? at('forward', L - 1) : at('gradient', l + 1));
-            break;
-          case 'gradient':
-            deps.push(at('delta', l));
-            break;
-          case 'gradOut':
-            deps.push(at('gradient', l));
-            break;
-          case 'reduce':
-            deps.push(at('gradOut', l));
-            break;
-          case 'update':
-            deps.push(at('reduce', l));
-            if (mode === 'coarse') deps.push(at('reduce', 0)); // after every gradient is reduced
-            break;
-        }
-      }
-      const resource = kind === 'gradOut' && options.halfDuplex ? 'stream' : RESOURCE_OF[kind];
-      const pipelined = PIPELINED.has(resource);
-      const start = Math.max(pipelined ? 0 : free[resource], ...deps);
-      const e = start + layers[l].seconds[kind];
-      if (!pipelined) free[resource] = e;
+    const updates = new Float64Array(L);
+    for (let i = 0; i < n; i++) {
+      const k = p.kind[i];
+      const l = p.layer[i];
+      let dep = 0;
+      if (mode === 'none') dep = prevEnd;
+      else if (k === SF || k === SB) {
+        dep = passStart;
+        // the weights must be updated before they stream again (the step's first forward pass)
+        if (k === SF && p.micro[i] === 0 && p.rec[i] === 0) dep = Math.max(dep, mode === 'full' ? prevUpdates[l] : prevStepEnd);
+      } else if (k === F) dep = streamEnd;
+      else if (k === D) dep = i > 0 && p.kind[i - 1] === SB ? streamEnd : 0;
+      else if (k === G) dep = endD[l];
+      else if (k === O) dep = endG[l];
+      else if (k === R) dep = endO[l];
+      else dep = mode === 'coarse' ? Math.max(endR[l], lastReduce) : endR[l];
+      const r = resOf[k];
+      const pipelined = r === REDUCE;
+      const start = pipelined || free[r] < dep ? dep : free[r];
+      const e = start + p.seconds[8 * l + k];
+      if (!pipelined) free[r] = e;
       // busy: the time the resource has work (for a pipelined one, the union of its events' intervals)
-      busy[resource] += Math.max(0, e - Math.max(start, covered[resource]));
-      covered[resource] = Math.max(covered[resource], e);
-      end.set(`${kind}:${l}`, e);
-      begin.set(`${kind}:${l}`, start);
-      events.push({ step: s, layer: l, kind, resource, start, end: e });
+      busy[r] += Math.max(0, e - Math.max(start, covered[r]));
+      if (e > covered[r]) covered[r] = e;
+      if (k === SF || k === SB) streamEnd = e;
+      else if (k === F) passStart = start;
+      else if (k === D) (passStart = start), (endD[l] = e);
+      else if (k === G) endG[l] = e;
+      else if (k === O) endO[l] = e;
+      else if (k === R) (endR[l] = e), (lastReduce = e > lastReduce ? e : lastReduce);
+      else updates[l] = e;
+      if (record) {
+        const ev: ScheduledEvent = { step: s, layer: l, kind: EVENT_KINDS[k], resource: RESOURCES[r], start, end: e };
+        if (multi) ev.micro = p.micro[i];
+        if (p.rec[i]) ev.recompute = true;
+        events.push(ev);
+      }
       prevEnd = e;
-      stepEnd = Math.max(stepEnd, e);
+      if (e > stepEnd) stepEnd = e;
     }
-    prevUpdates = Array.from({ length: L }, (_, l) => at('update', l));
+    prevUpdates.set(updates);
     prevStepEnd = stepEnd;
     stepEnds.push(stepEnd);
   }
-  const makespan = Math.max(...events.map((e) => e.end));
+  const makespan = Math.max(...stepEnds);
   const stepSeconds = steps === 1 ? makespan : (stepEnds[steps - 1] - stepEnds[0]) / (steps - 1);
-  return { mode, events, makespan, stepEnds, stepSeconds, busy };
+  const busyOut = {} as Record<Resource, number>;
+  RESOURCES.forEach((r, i) => (busyOut[r] = busy[i]));
+  return { mode, events, makespan, stepEnds, stepSeconds, busy: busyOut, computeSecondsPerStep: computePerStep(layers, options) };
 }
 
 /** Seconds per step the wafers sit idle: what the pipeline failed to hide (steady state). */
 export function exposedSeconds(layers: readonly LayerCost[], sched: Schedule): number {
-  let compute = 0;
-  for (const c of layers) compute += c.seconds.forward + c.seconds.delta + c.seconds.gradient;
-  return Math.max(0, sched.stepSeconds - compute);
+  return Math.max(0, sched.stepSeconds - sched.computeSecondsPerStep);
 }
