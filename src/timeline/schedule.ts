@@ -92,6 +92,10 @@ export interface Schedule {
   busy: Record<Resource, number>;
   /** The wafers' compute seconds in one step (every micro-batch, recomputed forwards included). */
   computeSecondsPerStep: number;
+  /** First step: end of each micro-batch's last compute event (the marks of the micro-batch period). */
+  microEnds: number[];
+  /** Last step: seconds from its last event other than an update to its end (the exposed updates). */
+  updateTailSeconds: number;
 }
 
 export interface ScheduleOptions {
@@ -214,6 +218,8 @@ export function schedule(layers: readonly LayerCost[], steps: number, mode: Pipe
   let passStart = 0; // start of the latest compute pass (a forward or a delta): the one-layer look-ahead
   let streamEnd = 0; // end of the latest weight stream: the next compute pass waits for it
   let lastReduce = 0;
+  const microEnds: number[] = [];
+  let work = 0; // end of the latest event other than an update
   for (let s = 0; s < steps; s++) {
     let stepEnd = 0;
     const updates = new Float64Array(L);
@@ -247,6 +253,8 @@ export function schedule(layers: readonly LayerCost[], steps: number, mode: Pipe
       else if (k === O) endO[l] = e;
       else if (k === R) (endR[l] = e), (lastReduce = e > lastReduce ? e : lastReduce);
       else updates[l] = e;
+      if (k !== U && e > work) work = e;
+      if (s === 0 && (k === F || k === D || k === G)) microEnds[p.micro[i]] = e;
       if (record) {
         const ev: ScheduledEvent = { step: s, layer: l, kind: EVENT_KINDS[k], resource: RESOURCES[r], start, end: e };
         if (multi) ev.micro = p.micro[i];
@@ -264,7 +272,29 @@ export function schedule(layers: readonly LayerCost[], steps: number, mode: Pipe
   const stepSeconds = steps === 1 ? makespan : (stepEnds[steps - 1] - stepEnds[0]) / (steps - 1);
   const busyOut = {} as Record<Resource, number>;
   RESOURCES.forEach((r, i) => (busyOut[r] = busy[i]));
-  return { mode, events, makespan, stepEnds, stepSeconds, busy: busyOut, computeSecondsPerStep: computePerStep(layers, options) };
+  return { mode, events, makespan, stepEnds, stepSeconds, busy: busyOut, computeSecondsPerStep: computePerStep(layers, options), microEnds, updateTailSeconds: stepEnds[steps - 1] - work };
+}
+
+/** Micro-batches scheduled event by event at first by stepTime (then doubled until the period settles). */
+export const STEP_TIME_MICRO_BATCHES = 4;
+
+/**
+ * The steady-state seconds of one step and its exposed update tail, as `schedule` gives them (every step
+ * ends with all resources free, so the period is one step's makespan). With more than
+ * STEP_TIME_MICRO_BATCHES micro-batches, schedules the first M (the last of them with the updates) and
+ * adds (m − M) × the micro-batch period, once the last two periods of the middle micro-batches agree
+ * (relative 1e-12; otherwise M doubles, up to m): the middle micro-batches repeat exactly by then.
+ */
+export function stepTime(layers: readonly LayerCost[], mode: PipelineMode, options: ScheduleOptions = {}): { stepSeconds: number; updateTailSeconds: number } {
+  const m = options.microBatches ?? 1;
+  for (let M = Math.min(m, STEP_TIME_MICRO_BATCHES); ; M = Math.min(m, 2 * M)) {
+    const sched = schedule(layers, 1, mode, { ...options, microBatches: M, events: false });
+    if (M === m) return { stepSeconds: sched.stepSeconds, updateTailSeconds: sched.updateTailSeconds };
+    const e = sched.microEnds;
+    const p1 = e[M - 2] - e[M - 3];
+    const p0 = e[M - 3] - e[M - 4];
+    if (Math.abs(p1 - p0) <= 1e-12 * Math.abs(p1)) return { stepSeconds: sched.stepSeconds + (m - M) * p1, updateTailSeconds: sched.updateTailSeconds };
+  }
 }
 
 /** Seconds per step the wafers sit idle: what the pipeline failed to hide (steady state). */
