@@ -9,7 +9,7 @@ import { bytesPerParam, waferFit, OPTIMIZERS, PRECISIONS, type BytesPerParam, ty
 import { constantEfficiency, type EfficiencyFn, type LayerShape } from './efficiency.js';
 import type { PerfModel } from './models.js';
 import type { PerfLayer } from './layers.js';
-import { stepTime, type PipelineMode } from '../timeline/schedule.js';
+import { stepTimeOfTable, type PipelineMode } from '../timeline/schedule.js';
 import { layerStreamBytes, nonzeroParams, sparsityOf, unitCosts, ROW_HEADER_BYTES, type UnitCosts } from './layer-costs.js';
 import { estimateAssumptions } from './assumptions.js';
 import { cite, defaultSpecs, type Specs } from './specs.js';
@@ -75,14 +75,15 @@ function costs(ctx: Ctx, tokens: number, recompute: boolean, cached: boolean): U
 /** Busy seconds of one micro-batch per resource (updates: per step), from the units' costs. */
 function busyPerPass(u: UnitCosts, cached: boolean) {
   let stream = 0, compute = 0, grad = 0, update = 0;
-  u.layers.forEach((c, i) => {
-    const s = c.seconds;
+  const t = u.sec; // per unit: streamFwd, forward, streamBwd, delta, gradient, gradOut, reduce, update
+  for (let i = 0; i < u.count; i++) {
+    const o = 8 * i;
     const again = u.recomputeGroups !== undefined && u.recomputeGroups[i] >= 0;
-    stream += s.streamFwd * (again ? 2 : 1) + (again && cached ? 0 : s.streamBwd);
-    compute += s.forward * (again ? 2 : 1) + s.delta + s.gradient;
-    grad += s.gradOut;
-    update += s.update;
-  });
+    stream += t[o] * (again ? 2 : 1) + (again && cached ? 0 : t[o + 2]);
+    compute += t[o + 1] * (again ? 2 : 1) + t[o + 3] + t[o + 4];
+    grad += t[o + 5];
+    update += t[o + 7];
+  }
   return { stream, compute, grad, update };
 }
 
@@ -148,7 +149,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     const bpp = bytesPerParam(memoryx, precision, optimizer, m > 1);
     ctx.updateBpp = bpp.total;
     const units = costs(ctx, b / m, mode !== 'none', mode === 'cached');
-    const t = stepTime(units.layers, pipeline, { halfDuplex, microBatches: m, recomputeGroups: units.recomputeGroups, cacheRecomputed: mode === 'cached' });
+    const t = stepTimeOfTable(units.sec, units.count, pipeline, { halfDuplex, microBatches: m, recomputeGroups: units.recomputeGroups, cacheRecomputed: mode === 'cached' });
     return { mode, rec: mode !== 'none', m, bpp, units, tail: t.updateTailSeconds, step: t.stepSeconds };
   };
   let chosen = want === 'auto' ? plan(fitsNone ? 'none' : 'full') : plan(want);

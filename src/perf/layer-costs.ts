@@ -68,15 +68,20 @@ export interface LayerBounds {
 }
 
 export interface UnitCosts {
-  layers: LayerCost[];
+  /** Streamed units. */
+  count: number;
+  names: string[];
+  /** Per unit, 8 values in EVENT_KINDS order: seconds (the scheduler's table), bytes moved, FLOP per system. */
+  sec: Float64Array;
+  bytes: Float64Array;
+  flop: Float64Array;
   /** Per unit: its recompute group, or -1 (undefined when nothing is recomputed). */
-  recomputeGroups: number[] | undefined;
+  recomputeGroups: Int32Array | undefined;
   bounds: LayerBounds;
 }
 
-type Counts = Record<EventKind, number>;
-const zero = (): Counts => ({ streamFwd: 0, forward: 0, streamBwd: 0, delta: 0, gradient: 0, gradOut: 0, reduce: 0, update: 0 });
-interface Unit { name: string; block: number; checkpoint: boolean; bytes: Counts; flop: Counts; compute: Counts }
+/** The events whose seconds come from bytes: streamFwd, streamBwd, gradOut, reduce, update (EVENT_KINDS codes). */
+const BYTE_KINDS = [0, 2, 5, 6, 7];
 
 /** The efficiency of a layer's shape, checked. */
 function efficiencyOf(x: CostInputs, l: PerfLayer, s: number): number {
@@ -85,50 +90,84 @@ function efficiencyOf(x: CostInputs, l: PerfLayer, s: number): number {
   return e;
 }
 
-/** Groups the model's layers into streamed units with their bytes, FLOP and compute seconds. */
-function gather(x: CostInputs, bounds: LayerBounds): Unit[] {
-  const units: Unit[] = [];
-  let pending: Unit | null = null; // leading weight-free layers
-  const blocksWithCheckpoint = new Set<number>();
-  if (x.recompute) for (const l of x.model.layers) if (l.checkpointBytes > 0) blocksWithCheckpoint.add(l.block);
-  const fresh = (l: PerfLayer): Unit => ({ name: l.name, block: l.block, checkpoint: false, bytes: zero(), flop: zero(), compute: zero() });
-  for (const l of x.model.layers) {
+/**
+ * The at-scale model's costs per streamed unit, for `tokens` per pass on one system: the model's layers
+ * grouped into units, their bytes, FLOP and compute seconds summed, then the other events' seconds.
+ */
+export function unitCosts(x: CostInputs): UnitCosts {
+  const layers = x.model.layers;
+  const n = layers.length;
+  const bounds: LayerBounds = { forward: { compute: 0, stream: 0 }, backward: { compute: 0, stream: 0, reduce: 0 } };
+  const buf = new Float64Array(24 * n); // one allocation: seconds, bytes, FLOP
+  const sec = buf.subarray(0, 8 * n);
+  const bytes = buf.subarray(8 * n, 16 * n);
+  const flop = buf.subarray(16 * n, 24 * n);
+  const names: string[] = [];
+  const blockOf: number[] = [];
+  const checkpointed = new Set<number>();
+  if (x.recompute) for (const l of layers) if (l.checkpointBytes > 0) checkpointed.add(l.block);
+  let units = 0;
+  let pending = false; // leading weight-free layers sit in unit 0 before it has weights
+  for (const l of layers) {
     const s = sparsityOf(l, x.sparsity);
-    let u: Unit;
+    let u: number;
     if (l.streamFwd || l.streamBwd) {
-      u = pending ?? fresh(l);
-      u.name = l.name;
-      u.block = l.block;
-      u.checkpoint = blocksWithCheckpoint.has(l.block);
-      pending = null;
-      units.push(u);
-    } else if (units.length) u = units[units.length - 1];
-    else u = pending ??= fresh(l);
+      u = pending ? 0 : units;
+      pending = false;
+      units = u + 1;
+      names[u] = l.name;
+      blockOf[u] = l.block;
+    } else if (units > 0) u = units - 1;
+    else (u = 0), (pending = true);
+    const o = 8 * u;
     const scale = l.flopScalesWithWeights ? 1 - s : 1;
     const fwd = l.fwdFlop * scale * x.tokens;
     const delta = l.deltaFlop * scale * x.tokens;
     const grad = l.gradFlop * scale * x.tokens;
     const e = fwd > 0 || delta > 0 || grad > 0 ? efficiencyOf(x, l, s) : 1;
-    u.flop.forward += fwd;
-    u.flop.delta += delta;
-    u.flop.gradient += grad;
+    flop[o + 1] += fwd;
+    flop[o + 3] += delta;
+    flop[o + 4] += grad;
     const cF = fwd > 0 ? computeSeconds(x.rates, fwd, e) : 0;
     const cD = delta > 0 ? computeSeconds(x.rates, delta, e) : 0;
     const cG = grad > 0 ? computeSeconds(x.rates, grad, e) : 0;
-    u.compute.forward += cF;
-    u.compute.delta += cD;
-    u.compute.gradient += cG;
+    sec[o + 1] += cF;
+    sec[o + 3] += cD;
+    sec[o + 4] += cG;
     const sb = layerStreamBytes(l, s, x.wb, x.ib);
-    if (l.streamFwd) u.bytes.streamFwd += sb;
-    if (l.streamBwd) u.bytes.streamBwd += sb;
+    if (l.streamFwd) bytes[o] += sb;
+    if (l.streamBwd) bytes[o + 2] += sb;
     const g = l.gradOut ? (l.matWeights * (1 - s) + l.vecWeights) * x.gb : 0;
-    u.bytes.gradOut += g;
-    u.bytes.reduce += g;
-    u.bytes.update += nonzeroParams(l, s) * x.bpp;
-    countBounds(bounds, l, x, sb, g, cF, cD + cG, blocksWithCheckpoint.has(l.block));
+    bytes[o + 5] += g;
+    bytes[o + 6] += g;
+    bytes[o + 7] += nonzeroParams(l, s) * x.bpp;
+    countBounds(bounds, l, x, sb, g, cF, cD + cG, checkpointed.has(l.block));
   }
-  if (units.length === 0) throw new ValidationError('model.layers', x.model.layers.length, 'expected at least one layer with weights');
-  return units;
+  if (units === 0) throw new ValidationError('model.layers', n, 'expected at least one layer with weights');
+  for (let u = 0; u < units; u++) {
+    const o = 8 * u;
+    for (let j = 0; j < BYTE_KINDS.length; j++) {
+      const k = BYTE_KINDS[j];
+      sec[o + k] = eventSeconds(x.rates, EVENT_KINDS[k], bytes[o + k], 0, 1);
+    }
+  }
+  const recomputeGroups = x.recompute ? Int32Array.from(blockOf.slice(0, units), (b) => (checkpointed.has(b) ? b : -1)) : undefined;
+  return { count: units, names: names.slice(0, units), sec: sec.subarray(0, 8 * units), bytes: bytes.subarray(0, 8 * units), flop: flop.subarray(0, 8 * units), recomputeGroups, bounds };
+}
+
+/** The units as the scheduler's LayerCost records (with bytes and FLOP for the trace). */
+export function toLayerCosts(u: UnitCosts): LayerCost[] {
+  return u.names.map((name, i) => {
+    const at = (t: Float64Array, k: number) => t[8 * i + k];
+    const seconds = {} as Record<EventKind, number>;
+    EVENT_KINDS.forEach((k, j) => (seconds[k] = at(u.sec, j)));
+    return {
+      name,
+      seconds,
+      bytes: { streamFwd: at(u.bytes, 0), streamBwd: at(u.bytes, 2), gradOut: at(u.bytes, 5), reduce: at(u.bytes, 6), update: at(u.bytes, 7) },
+      flop: { forward: at(u.flop, 1), delta: at(u.flop, 3), gradient: at(u.flop, 4) },
+    };
+  });
 }
 
 /** A layer's bound in the forward (stream or compute) and backward (reduce, stream or compute) pass. */
@@ -145,22 +184,4 @@ function countBounds(b: LayerBounds, l: PerfLayer, x: CostInputs, bytes: number,
   if (G > Sb && G > bwd) b.backward.reduce++;
   else if (Sb > bwd) b.backward.stream++;
   else b.backward.compute++;
-}
-
-/** The at-scale model's LayerCost per streamed unit, for `tokens` per pass on one system. */
-export function unitCosts(x: CostInputs): UnitCosts {
-  const bounds: LayerBounds = { forward: { compute: 0, stream: 0 }, backward: { compute: 0, stream: 0, reduce: 0 } };
-  const units = gather(x, bounds);
-  const layers = units.map((u): LayerCost => {
-    const seconds = zero();
-    for (const k of EVENT_KINDS) seconds[k] = k === 'forward' || k === 'delta' || k === 'gradient' ? u.compute[k] : eventSeconds(x.rates, k, u.bytes[k], 0, 1);
-    return {
-      name: u.name,
-      seconds,
-      bytes: { streamFwd: u.bytes.streamFwd, streamBwd: u.bytes.streamBwd, gradOut: u.bytes.gradOut, reduce: u.bytes.reduce, update: u.bytes.update },
-      flop: { forward: u.flop.forward, delta: u.flop.delta, gradient: u.flop.gradient },
-    };
-  });
-  const recomputeGroups = x.recompute ? units.map((u) => (u.checkpoint ? u.block : -1)) : undefined;
-  return { layers, recomputeGroups, bounds };
 }

@@ -11,7 +11,7 @@ import { PIPELINE_MODES } from '../timeline/schedule.js';
 import { summarize, type TimelineSummary } from '../timeline/summary.js';
 import { bytesPerParam, OPTIMIZERS, PRECISIONS, type Optimizer, type Precision } from './capacity.js';
 import { constantEfficiency } from './efficiency.js';
-import { unitCosts } from './layer-costs.js';
+import { toLayerCosts, unitCosts } from './layer-costs.js';
 import type { PerfModel } from './models.js';
 import { hardwareRates } from './rates.js';
 import { defaultSpecs, type Specs } from './specs.js';
@@ -48,11 +48,12 @@ export function pipelineLayerCosts(model: PerfModel, o: PipelineEstimateOptions,
   if (eff <= 0) throw new ValidationError('efficiency', eff, 'expected a number in (0, 1]');
   const precision = o.precision === undefined ? 'mixed' : requireOneOf('precision', o.precision, PRECISIONS);
   const optimizer = o.optimizer === undefined ? 'adam' : requireOneOf('optimizer', o.optimizer, OPTIMIZERS);
-  return unitCosts({
+  const units = unitCosts({
     model, sparsity: S, tokens: B / N, rates: hardwareRates(specs, N), eff: constantEfficiency(eff), recompute: false,
     wb: o.weightBytes ?? (precision === 'fp32' ? 4 : 2), gb: o.gradBytes ?? (precision === 'fp32' ? 4 : 2), ib: o.sparseIndexBytes ?? 2,
     bpp: bytesPerParam(specs.memoryx, precision, optimizer, false).total,
-  }).layers;
+  });
+  return toLayerCosts(units);
 }
 
 /** The at-scale model's step in a pipeline mode: seconds per step, exposed latency, utilisation. */

@@ -28,6 +28,7 @@
 // Durations are inputs (seconds of the simulated hardware), computed from bytes and FLOP by
 // src/perf/rates.ts (eventSeconds), the same conversion for both levels.
 import { ValidationError } from '../errors.js';
+import { StepRun, type EventSink, type ModeCode, type RunConfig } from './run.js';
 
 export type PipelineMode = 'none' | 'coarse' | 'full';
 export const PIPELINE_MODES: readonly PipelineMode[] = ['none', 'coarse', 'full'];
@@ -107,64 +108,11 @@ export interface ScheduleOptions {
   /** Micro-batches per step (gradient accumulation): each runs forward and backward and sends its gradients; the updates follow the last. Default 1. */
   microBatches?: number;
   /** Per layer, its recompute group (a contiguous run of one id) or -1: a group's forward is redone, weights streamed again, before its backward. */
-  recomputeGroups?: readonly number[];
+  recomputeGroups?: ArrayLike<number>;
   /** Recomputed groups keep their weights on the wafer from the recomputed forward to their backward (no streamBwd). */
   cacheRecomputed?: boolean;
   /** Record every event (default true); false: only the times (the at-scale model's fast path). */
   events?: boolean;
-}
-
-// Program codes: the event kinds in EVENT_KINDS order.
-const SF = 0, F = 1, SB = 2, D = 3, G = 4, O = 5, R = 6, U = 7;
-
-interface Program {
-  kind: Uint8Array;
-  layer: Int32Array;
-  micro: Int32Array;
-  /** 1: a recomputed forward or its stream. */
-  rec: Uint8Array;
-  /** Per layer: its seconds in kind order (8 per layer). */
-  seconds: Float64Array;
-}
-
-/** One step's program order: per micro-batch forward 0..L-1, then the backward by recompute group, L-1..0;
- *  updates after the last micro-batch's reduce of each layer, or (coarse) after the whole backward. */
-function stepProgram(layers: readonly LayerCost[], mode: PipelineMode, o: ScheduleOptions): Program {
-  const L = layers.length;
-  const m = o.microBatches ?? 1;
-  const groups = o.recomputeGroups;
-  const kind: number[] = [];
-  const layer: number[] = [];
-  const micro: number[] = [];
-  const rec: number[] = [];
-  const push = (k: number, l: number, mb: number, r = 0) => {
-    kind.push(k);
-    layer.push(l);
-    micro.push(mb);
-    rec.push(r);
-  };
-  for (let mb = 0; mb < m; mb++) {
-    const last = mb === m - 1;
-    for (let l = 0; l < L; l++) push(SF, l, mb), push(F, l, mb);
-    for (let b = L; b > 0; ) {
-      // the recompute group ending at b: [a, b)
-      const g = groups ? groups[b - 1] : -1;
-      let a = b - 1;
-      if (g >= 0) while (a > 0 && groups![a - 1] === g) a--;
-      if (g >= 0) for (let l = a; l < b; l++) push(SF, l, mb, 1), push(F, l, mb, 1);
-      const cached = g >= 0 && o.cacheRecomputed === true;
-      for (let l = b - 1; l >= a; l--) {
-        if (!cached) push(SB, l, mb);
-        push(D, l, mb), push(G, l, mb), push(O, l, mb), push(R, l, mb);
-        if (last && mode !== 'coarse') push(U, l, mb);
-      }
-      b = a;
-    }
-  }
-  if (mode === 'coarse') for (let l = L - 1; l >= 0; l--) push(U, l, m - 1);
-  const seconds = new Float64Array(8 * L);
-  for (let l = 0; l < L; l++) for (let k = 0; k < 8; k++) seconds[8 * l + k] = layers[l].seconds[EVENT_KINDS[k]];
-  return { kind: Uint8Array.from(kind), layer: Int32Array.from(layer), micro: Int32Array.from(micro), rec: Uint8Array.from(rec), seconds };
 }
 
 function check(layers: readonly LayerCost[], steps: number, mode: PipelineMode, o: ScheduleOptions): void {
@@ -193,86 +141,41 @@ function computePerStep(layers: readonly LayerCost[], o: ScheduleOptions): numbe
   return compute * (o.microBatches ?? 1);
 }
 
+const MODE_CODE: Record<PipelineMode, ModeCode> = { none: 0, coarse: 1, full: 2 };
+
+/** The per-layer seconds as a table, 8 per layer in EVENT_KINDS order (the core's input). */
+export function secondsTable(layers: readonly LayerCost[]): Float64Array {
+  const sec = new Float64Array(8 * layers.length);
+  for (let l = 0; l < layers.length; l++) for (let k = 0; k < 8; k++) sec[8 * l + k] = layers[l].seconds[EVENT_KINDS[k]];
+  return sec;
+}
+
+function config(sec: Float64Array, L: number, mode: PipelineMode, o: ScheduleOptions, microBatches = o.microBatches ?? 1, sink?: EventSink): RunConfig {
+  return { sec, L, mode: MODE_CODE[mode], halfDuplex: o.halfDuplex === true, microBatches, groups: o.recomputeGroups, cached: o.cacheRecomputed === true, sink };
+}
+
 /** Schedules `steps` training steps of a model whose layers cost `layers`, in the given pipeline mode. */
 export function schedule(layers: readonly LayerCost[], steps: number, mode: PipelineMode, options: ScheduleOptions = {}): Schedule {
   check(layers, steps, mode, options);
-  const L = layers.length;
-  const p = stepProgram(layers, mode, options);
-  const n = p.kind.length;
-  const record = options.events !== false;
-  const multi = (options.microBatches ?? 1) > 1;
-  const resOf = Uint8Array.from(EVENT_KINDS, (k) => RESOURCES.indexOf(k === 'gradOut' && options.halfDuplex ? 'stream' : RESOURCE_OF[k]));
-  const REDUCE = RESOURCES.indexOf('reduce');
-  const free = new Float64Array(5);
-  const busy = new Float64Array(5);
-  const covered = new Float64Array(5);
-  const endD = new Float64Array(L); // this pass's event ends, per layer
-  const endG = new Float64Array(L);
-  const endO = new Float64Array(L);
-  const endR = new Float64Array(L);
-  const prevUpdates = new Float64Array(L); // end of update(s-1, l)
   const events: ScheduledEvent[] = [];
-  const stepEnds: number[] = [];
-  let prevEnd = 0; // end of the previous event in program order (the serial chain of 'none')
-  let prevStepEnd = 0;
-  let passStart = 0; // start of the latest compute pass (a forward or a delta): the one-layer look-ahead
-  let streamEnd = 0; // end of the latest weight stream: the next compute pass waits for it
-  let lastReduce = 0;
-  const microEnds: number[] = [];
-  let work = 0; // end of the latest event other than an update
-  for (let s = 0; s < steps; s++) {
-    let stepEnd = 0;
-    const updates = new Float64Array(L);
-    for (let i = 0; i < n; i++) {
-      const k = p.kind[i];
-      const l = p.layer[i];
-      let dep = 0;
-      if (mode === 'none') dep = prevEnd;
-      else if (k === SF || k === SB) {
-        dep = passStart;
-        // the weights must be updated before they stream again (the step's first forward pass)
-        if (k === SF && p.micro[i] === 0 && p.rec[i] === 0) dep = Math.max(dep, mode === 'full' ? prevUpdates[l] : prevStepEnd);
-      } else if (k === F) dep = streamEnd;
-      else if (k === D) dep = i > 0 && p.kind[i - 1] === SB ? streamEnd : 0;
-      else if (k === G) dep = endD[l];
-      else if (k === O) dep = endG[l];
-      else if (k === R) dep = endO[l];
-      else dep = mode === 'coarse' ? Math.max(endR[l], lastReduce) : endR[l];
-      const r = resOf[k];
-      const pipelined = r === REDUCE;
-      const start = pipelined || free[r] < dep ? dep : free[r];
-      const e = start + p.seconds[8 * l + k];
-      if (!pipelined) free[r] = e;
-      // busy: the time the resource has work (for a pipelined one, the union of its events' intervals)
-      busy[r] += Math.max(0, e - Math.max(start, covered[r]));
-      if (e > covered[r]) covered[r] = e;
-      if (k === SF || k === SB) streamEnd = e;
-      else if (k === F) passStart = start;
-      else if (k === D) (passStart = start), (endD[l] = e);
-      else if (k === G) endG[l] = e;
-      else if (k === O) endO[l] = e;
-      else if (k === R) (endR[l] = e), (lastReduce = e > lastReduce ? e : lastReduce);
-      else updates[l] = e;
-      if (k !== U && e > work) work = e;
-      if (s === 0 && (k === F || k === D || k === G)) microEnds[p.micro[i]] = e;
-      if (record) {
-        const ev: ScheduledEvent = { step: s, layer: l, kind: EVENT_KINDS[k], resource: RESOURCES[r], start, end: e };
-        if (multi) ev.micro = p.micro[i];
-        if (p.rec[i]) ev.recompute = true;
-        events.push(ev);
-      }
-      prevEnd = e;
-      if (e > stepEnd) stepEnd = e;
-    }
-    prevUpdates.set(updates);
-    prevStepEnd = stepEnd;
-    stepEnds.push(stepEnd);
-  }
+  const multi = (options.microBatches ?? 1) > 1;
+  const sink: EventSink | undefined =
+    options.events === false
+      ? undefined
+      : (step, layer, k, r, start, end, micro, recompute) => {
+          const ev: ScheduledEvent = { step, layer, kind: EVENT_KINDS[k], resource: RESOURCES[r], start, end };
+          if (multi) ev.micro = micro;
+          if (recompute) ev.recompute = true;
+          events.push(ev);
+        };
+  const run = new StepRun(config(secondsTable(layers), layers.length, mode, options, undefined, sink));
+  for (let s = 0; s < steps; s++) run.runStep();
+  const stepEnds = run.stepEnds;
   const makespan = Math.max(...stepEnds);
   const stepSeconds = steps === 1 ? makespan : (stepEnds[steps - 1] - stepEnds[0]) / (steps - 1);
-  const busyOut = {} as Record<Resource, number>;
-  RESOURCES.forEach((r, i) => (busyOut[r] = busy[i]));
-  return { mode, events, makespan, stepEnds, stepSeconds, busy: busyOut, computeSecondsPerStep: computePerStep(layers, options), microEnds, updateTailSeconds: stepEnds[steps - 1] - work };
+  const busy = {} as Record<Resource, number>;
+  RESOURCES.forEach((r, i) => (busy[r] = run.busy[i]));
+  return { mode, events, makespan, stepEnds, stepSeconds, busy, computeSecondsPerStep: computePerStep(layers, options), microEnds: run.microEnds, updateTailSeconds: stepEnds[steps - 1] - run.work };
 }
 
 /** Micro-batches scheduled event by event at first by stepTime (then doubled until the period settles). */
@@ -284,17 +187,27 @@ export const STEP_TIME_MICRO_BATCHES = 4;
  * STEP_TIME_MICRO_BATCHES micro-batches, schedules the first M (the last of them with the updates) and
  * adds (m − M) × the micro-batch period, once the last two periods of the middle micro-batches agree
  * (relative 1e-12; otherwise M doubles, up to m): the middle micro-batches repeat exactly by then.
+ * `sec`: the per-layer seconds table (secondsTable), trusted (the at-scale model's fast path).
  */
-export function stepTime(layers: readonly LayerCost[], mode: PipelineMode, options: ScheduleOptions = {}): { stepSeconds: number; updateTailSeconds: number } {
+export function stepTimeOfTable(sec: Float64Array, L: number, mode: PipelineMode, options: ScheduleOptions = {}): { stepSeconds: number; updateTailSeconds: number } {
   const m = options.microBatches ?? 1;
   for (let M = Math.min(m, STEP_TIME_MICRO_BATCHES); ; M = Math.min(m, 2 * M)) {
-    const sched = schedule(layers, 1, mode, { ...options, microBatches: M, events: false });
-    if (M === m) return { stepSeconds: sched.stepSeconds, updateTailSeconds: sched.updateTailSeconds };
-    const e = sched.microEnds;
+    const run = new StepRun(config(sec, L, mode, options, M));
+    run.runStep();
+    const stepSeconds = run.stepEnds[0];
+    const updateTailSeconds = stepSeconds - run.work;
+    if (M === m) return { stepSeconds, updateTailSeconds };
+    const e = run.microEnds;
     const p1 = e[M - 2] - e[M - 3];
     const p0 = e[M - 3] - e[M - 4];
-    if (Math.abs(p1 - p0) <= 1e-12 * Math.abs(p1)) return { stepSeconds: sched.stepSeconds + (m - M) * p1, updateTailSeconds: sched.updateTailSeconds };
+    if (Math.abs(p1 - p0) <= 1e-12 * Math.abs(p1)) return { stepSeconds: stepSeconds + (m - M) * p1, updateTailSeconds };
   }
+}
+
+/** stepTimeOfTable for LayerCost[] (checked). */
+export function stepTime(layers: readonly LayerCost[], mode: PipelineMode, options: ScheduleOptions = {}): { stepSeconds: number; updateTailSeconds: number } {
+  check(layers, 1, mode, options);
+  return stepTimeOfTable(secondsTable(layers), layers.length, mode, options);
 }
 
 /** Seconds per step the wafers sit idle: what the pipeline failed to hide (steady state). */
