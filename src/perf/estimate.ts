@@ -210,7 +210,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
 
   assumptions.push(
     ...estimateAssumptions({
-      specs, model, eff, S, N, B, D, b, m, steps, mode, cacheBytes, capacity, linkGBps, tree, bpp, precision,
+      specs, pipeline, model, eff, S, N, B, D, b, m, steps, mode, cacheBytes, capacity, linkGBps, tree, bpp, precision,
       wb: ctx.wb, gb: ctx.gb, ib: ctx.ib, rowHeaderBytes: ROW_HEADER_BYTES, memoryxBytes, memoryxCapacityBytes,
     }),
   );

@@ -86,6 +86,13 @@ describe('estimate() and the engine path give one step time', () => {
   });
 });
 
+describe('estimate() pipeline option', () => {
+  it("refuses an unknown mode naming the field; the assumptions say the mode", () => {
+    expect(() => estimate(preset('gpt3-small'), { systems: 4, pipeline: 'fast' as never })).toThrow(/^pipeline: expected one of none, coarse, full, got "fast"/);
+    expect(estimate(preset('gpt3-small'), { systems: 4, pipeline: 'coarse' }).assumptions.some((a) => a.startsWith("pipeline 'coarse'"))).toBe(true);
+  });
+});
+
 describe('stepTime: the micro-batch extrapolation equals scheduling every micro-batch', () => {
   const cost = (name: string, v: number[]): LayerCost => {
     const kinds: EventKind[] = ['streamFwd', 'forward', 'streamBwd', 'delta', 'gradient', 'gradOut', 'reduce', 'update'];
