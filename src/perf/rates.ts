@@ -56,7 +56,7 @@ export type RateEventKind = EventKind;
  * (per system for compute and gradient out). A reduce costs the tree latency (only when the layer
  * sends gradients: bytes > 0).
  */
-export function eventSeconds(r: Rates, kind: RateEventKind, bytes: number, flop: number, efficiency: number): number {
+export function eventSeconds(r: Rates, kind: EventKind, bytes: number, flop: number, efficiency: number): number {
   switch (kind) {
     case 'streamFwd':
     case 'streamBwd':
