@@ -16,7 +16,7 @@ import { cite, defaultSpecs, type Specs } from './specs.js';
 import { swarmxTree, type SwarmxTree } from './swarmx.js';
 import { computeSeconds, gradOutSeconds, hardwareRates, streamSeconds, updateSeconds, type Rates } from './rates.js';
 import { PIPELINE_MODES } from '../timeline/schedule.js';
-import type { Bound, Estimate, EstimateOptions, LayerRow } from './types.js';
+import type { Bound, Estimate, EstimateOptions, LayerRow, Recompute } from './types.js';
 import { RECOMPUTE } from './types.js';
 import { fmt, gb, tb } from './units.js';
 
@@ -87,6 +87,62 @@ function busyPerPass(u: UnitCosts, cached: boolean) {
   return { stream, compute, grad, update };
 }
 
+/** What the wafer holds: tokens per CS-2 with and without recomputation (and with a block cached); refuses what cannot fit. */
+function waferPlan(ctx: Ctx, T: number, want: Recompute) {
+  const cs2 = ctx.specs.cs2;
+  const capacity = cs2.v.waferSramGB * 1e9 * cs2.v.activationSramFraction;
+  const fit = waferFit(ctx.model.layers, capacity);
+  const fitsNone = fit.tokensNoRecompute >= T;
+  const fitsFull = fit.tokensRecompute >= T;
+  if (!fitsFull && !fitsNone) {
+    throw new CapacityError(
+      `wafer SRAM: one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenRecompute * T)} of activations even with full recomputation, ` +
+        `one CS-2 holds ${gb(capacity)} (${fmt((fit.bytesPerTokenRecompute * T) / capacity)}x too much): use shorter sequences (<= ${fit.tokensRecompute} tokens) or a smaller model`,
+    );
+  }
+  if (want === 'none' && !fitsNone) throw new CapacityError(`wafer SRAM: without recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenNoRecompute * T)}, one CS-2 holds ${gb(capacity)}: use recompute 'full' or 'auto'`);
+  if (want === 'full' && !fitsFull) throw new CapacityError(`wafer SRAM: with full recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenRecompute * T)}, one CS-2 holds ${gb(capacity)}: use recompute 'none' or 'auto'`);
+  // 'cached': the largest recomputed group's weights sit on the wafer beside the activations.
+  const cacheBytes = want === 'cached' ? largestGroupWeightBytes(ctx) : 0;
+  const tokensCached = Math.max(0, Math.floor((capacity - cacheBytes) / fit.bytesPerTokenRecompute));
+  if (want === 'cached' && tokensCached < T) throw new CapacityError(`wafer SRAM: with one block's weights cached (${gb(cacheBytes)}) one sequence of ${T} tokens (${gb(fit.bytesPerTokenRecompute * T)}) does not fit in ${gb(capacity)}: use recompute 'full'`);
+  return { capacity, fit, fitsNone, fitsFull, cacheBytes, tokensCached };
+}
+
+/** Per-step totals from the layer list (one loop, no allocation): FLOP per token, bytes per pass, MemoryX state. */
+function totals(ctx: Ctx, rec: boolean, cached: boolean, bpp: number) {
+  const L = ctx.model.layers;
+  let useful = 0;
+  let dense = 0;
+  let recomputeFlop = 0;
+  let bytesPass = 0;
+  let bytesPerPass = 0;
+  let gradBytes = 0;
+  let nzParams = 0;
+  let sparseIndex = 0;
+  let updateSecondsTotal = 0;
+  const recomputeGroups = rec ? new Set<number>() : undefined;
+  if (recomputeGroups) for (const l of L) if (l.checkpointBytes > 0) recomputeGroups.add(l.block);
+  for (let i = 0; i < L.length; i++) {
+    const l = L[i];
+    const s = layerSparsity(ctx, i);
+    const scale = l.flopScalesWithWeights ? 1 - s : 1;
+    useful += (l.fwdFlop + l.deltaFlop + l.gradFlop) * scale;
+    dense += l.fwdFlop + l.deltaFlop + l.gradFlop;
+    const again = recomputeGroups?.has(l.block) ?? false;
+    if (again) recomputeFlop += l.fwdFlop * scale;
+    const sb = streamBytes(ctx, i, s);
+    bytesPass += l.streamFwd ? sb : 0;
+    bytesPerPass += (l.streamFwd ? sb : 0) * (again ? 2 : 1) + (l.streamBwd && !(again && cached) ? sb : 0);
+    if (l.gradOut) gradBytes += (l.matWeights * (1 - s) + l.vecWeights) * ctx.gb;
+    const nz = nonzeroParams(l, s);
+    nzParams += nz;
+    if (s > 0 && l.params >= l.matWeights) sparseIndex += l.matWeights * (1 - s) * ctx.ib;
+    updateSecondsTotal += updateSeconds(ctx.rates, nz * bpp);
+  }
+  return { useful, dense, recomputeFlop, bytesPass, bytesPerPass, gradBytes, nzParams, sparseIndex, updateSecondsTotal };
+}
+
 /** Estimate for a model on N CS-2 (+ MemoryX + SwarmX). */
 export function estimate(model: PerfModel, options: EstimateOptions, specs: Specs = defaultSpecs()): Estimate {
   check(options);
@@ -121,24 +177,8 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     A(`only ${fmt(B / T)} sequences per step for ${N} systems: each busy system takes one sequence (${T} tokens), the rest idle`);
     b = T;
   }
-  const capacity = cs2.v.waferSramGB * 1e9 * cs2.v.activationSramFraction;
-  const fit = waferFit(model.layers, capacity);
   const want = options.recompute ?? 'auto';
-  const fitsNone = fit.tokensNoRecompute >= T;
-  const fitsFull = fit.tokensRecompute >= T;
-  if (!fitsFull && !fitsNone) {
-    throw new CapacityError(
-      `wafer SRAM: one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenRecompute * T)} of activations even with full recomputation, ` +
-        `one CS-2 holds ${gb(capacity)} (${fmt((fit.bytesPerTokenRecompute * T) / capacity)}x too much): use shorter sequences (<= ${fit.tokensRecompute} tokens) or a smaller model`,
-    );
-  }
-  if (want === 'none' && !fitsNone) throw new CapacityError(`wafer SRAM: without recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenNoRecompute * T)}, one CS-2 holds ${gb(capacity)}: use recompute 'full' or 'auto'`);
-  if (want === 'full' && !fitsFull) throw new CapacityError(`wafer SRAM: with full recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenRecompute * T)}, one CS-2 holds ${gb(capacity)}: use recompute 'none' or 'auto'`);
-  // 'cached': the largest recomputed group's weights sit on the wafer beside the activations.
-  const cacheBytes = want === 'cached' ? largestGroupWeightBytes(ctx) : 0;
-  const tokensCached = Math.max(0, Math.floor((capacity - cacheBytes) / fit.bytesPerTokenRecompute));
-  if (want === 'cached' && tokensCached < T) throw new CapacityError(`wafer SRAM: with one block's weights cached (${gb(cacheBytes)}) one sequence of ${T} tokens (${gb(fit.bytesPerTokenRecompute * T)}) does not fit in ${gb(capacity)}: use recompute 'full'`);
-
+  const { capacity, fit, fitsNone, fitsFull, cacheBytes, tokensCached } = waferPlan(ctx, T, want);
   // The optimizer state touched per update depends on whether micro-batches accumulate: decide m first.
   type Mode = 'none' | 'full' | 'cached';
   const pipeline: PipelineMode = options.pipeline ?? 'full';
@@ -161,37 +201,8 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   ctx.updateBpp = bpp.total;
   const mb = busyPerPass(units, mode === 'cached');
 
-  // Totals from the layer list (one loop, no allocation).
-  const L = model.layers;
-  let useful = 0;
-  let dense = 0;
-  let recomputeFlop = 0;
-  let bytesPass = 0;
-  let bytesStep = 0;
-  let gradBytes = 0;
-  let nzParams = 0;
-  let sparseIndex = 0;
-  let updateSecondsTotal = 0;
-  const recomputeGroups = rec ? new Set<number>() : undefined;
-  if (recomputeGroups) for (const l of L) if (l.checkpointBytes > 0) recomputeGroups.add(l.block);
-  for (let i = 0; i < L.length; i++) {
-    const l = L[i];
-    const s = layerSparsity(ctx, i);
-    const scale = l.flopScalesWithWeights ? 1 - s : 1;
-    useful += (l.fwdFlop + l.deltaFlop + l.gradFlop) * scale;
-    dense += l.fwdFlop + l.deltaFlop + l.gradFlop;
-    const again = recomputeGroups?.has(l.block) ?? false;
-    if (again) recomputeFlop += l.fwdFlop * scale;
-    const sb = streamBytes(ctx, i, s);
-    bytesPass += l.streamFwd ? sb : 0;
-    bytesStep += (l.streamFwd ? sb : 0) * (again ? 2 : 1) + (l.streamBwd && !(again && mode === 'cached') ? sb : 0);
-    if (l.gradOut) gradBytes += (l.matWeights * (1 - s) + l.vecWeights) * ctx.gb;
-    const nz = nonzeroParams(l, s);
-    nzParams += nz;
-    if (s > 0 && l.params >= l.matWeights) sparseIndex += l.matWeights * (1 - s) * ctx.ib;
-    updateSecondsTotal += updateSeconds(rates, nz * bpp.total);
-  }
-  bytesStep *= m;
+  const { useful, dense, recomputeFlop, bytesPass, bytesPerPass, gradBytes, nzParams, sparseIndex, updateSecondsTotal } = totals(ctx, rec, mode === 'cached', bpp.total);
+  const bytesStep = bytesPerPass * m;
   const P = model.params;
   const steps = D / B;
   const trainSeconds = steps * step;
