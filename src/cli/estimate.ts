@@ -14,6 +14,7 @@ interface EstimateCliOptions extends CommonOptions {
   devices?: number;
   efficiency?: number | { rows: number; cols: number };
   recompute?: 'auto' | 'none' | 'full' | 'cached';
+  pipeline?: 'none' | 'coarse' | 'full';
   precision?: 'mixed' | 'fp32';
   optimizer?: 'adam' | 'momentum' | 'sgd';
   attention?: 'causal' | 'full';
@@ -70,6 +71,7 @@ export function register(program: Command): void {
     .addOption(option('--gpu <id>', 'estimate on GPUs instead: v100, a100, h100, h200 (or an id from --spec)'))
     .addOption(option('--devices <n>', 'GPUs, with --gpu', parseInteger('--devices', 1)))
     .addOption(option('--efficiency <e>', 'compute efficiency in (0, 1] (CS-2 default: the spec\'s, peak; GPU default: the spec\'s), or "fabric[:RxC]": per layer from the fabric simulator\'s closed-form model on an R x C mesh (default 922x922, a WSE-2\'s cores)', parseEfficiency))
+    .addOption(option('--pipeline <mode>', 'the step\'s pipeline (the training engine\'s modes): none (serial), coarse (stream one layer ahead, updates after the backward), full (coarse + each layer updated once reduced; default)', parseChoice('--pipeline', ['none', 'coarse', 'full'] as const)))
     .addOption(option('--recompute <mode>', 'activation recomputation: auto (none or full, the faster that fits), none, full, cached (full, keeping a block\'s weights on the wafer: a what-if)', parseChoice('--recompute', ['auto', 'none', 'full', 'cached'] as const)))
     .addOption(option('--precision <p>', 'MemoryX state precision: mixed, fp32', parseChoice('--precision', ['mixed', 'fp32'] as const)))
     .addOption(option('--optimizer <o>', 'optimizer state in MemoryX: adam, momentum, sgd', parseChoice('--optimizer', ['adam', 'momentum', 'sgd'] as const)))
@@ -99,7 +101,7 @@ export function register(program: Command): void {
     } else efficiency = opts.efficiency;
     const r = runEstimate({
       model: opts.model, systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec ?? [],
-      gpu: opts.gpu, devices: opts.gpu !== undefined ? opts.devices ?? 1 : undefined, efficiency, recompute: opts.recompute,
+      gpu: opts.gpu, devices: opts.gpu !== undefined ? opts.devices ?? 1 : undefined, efficiency, recompute: opts.recompute, pipeline: opts.pipeline,
       precision: opts.precision, optimizer: opts.optimizer, attention: opts.attention, detail: opts.detail,
     });
     emit(opts, r, () => (r.kind === 'gpu' ? formatGpuEstimate(r) : formatEstimate(r)));

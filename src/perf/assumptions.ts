@@ -5,10 +5,12 @@ import type { EfficiencyFn } from './efficiency.js';
 import type { PerfModel } from './models.js';
 import { cite, type Specs } from './specs.js';
 import type { SwarmxTree } from './swarmx.js';
+import type { PipelineMode } from '../timeline/schedule.js';
 import { fmt, gb as gbs, tb as tbs } from './units.js';
 
 export interface AssumptionInputs {
   specs: Specs;
+  pipeline: PipelineMode;
   model: PerfModel;
   eff: EfficiencyFn;
   S: number;
@@ -34,7 +36,7 @@ export interface AssumptionInputs {
 }
 
 export function estimateAssumptions(x: AssumptionInputs): string[] {
-  const { specs, model, eff, S, N, B, D, b, m, steps, mode, cacheBytes, capacity, linkGBps, tree, bpp, precision, wb, gb, ib, rowHeaderBytes, memoryxBytes, memoryxCapacityBytes } = x;
+  const { specs, pipeline, model, eff, S, N, B, D, b, m, steps, mode, cacheBytes, capacity, linkGBps, tree, bpp, precision, wb, gb, ib, rowHeaderBytes, memoryxBytes, memoryxCapacityBytes } = x;
   const { cs2, memoryx, swarmx } = specs;
   const price = cs2.v.pricePerSystemHourUSD;
   const out: string[] = [];
@@ -47,9 +49,13 @@ export function estimateAssumptions(x: AssumptionInputs): string[] {
   A(`streamed weights ${wb} B and gradients ${gb} B per value (${precision === 'fp32' ? 'FP32 training' : 'mixed precision: FP16'}), activations 2 B per value`);
   A(cs2.v.ioFullDuplex ? `gradients leave on the output side of the same links while weights arrive (full duplex: ${cite(cs2, 'ioFullDuplex')})` : 'gradients share the input link with the weights (half duplex)');
   A(`SwarmX: fan-in ${swarmx.v.fanIn}, depth ${tree.depth} for ${N} systems, reduce at line rate, ${swarmx.v.hopLatencyUs} us per hop (${cite(swarmx, 'hopLatencyUs')})`);
-  A(`coarse pipeline: layer l+1's weights stream while layer l computes (one layer in flight); the wafer computes as the weights arrive`);
+  A(
+    pipeline === 'none'
+      ? `pipeline 'none': every stream, compute, gradient out, reduce and update waits for the one before (src/timeline/schedule.ts, the engine's scheduler)`
+      : `pipeline '${pipeline}' (src/timeline/schedule.ts, the engine's scheduler): layer l+1's weights stream while layer l computes (one streamed layer of weights buffered ahead); a layer computes once its weights have arrived and sends its gradients once computed`,
+  );
   A(`backward streams every layer's weights again, in reverse order (Cerebras docs); gradients are summed in SwarmX and applied in MemoryX`);
-  A(`MemoryX update: ${bpp.total} B of state per parameter touched (${Object.entries(bpp.parts).map(([k, v]) => `${k} ${v}`).join(' + ')}) at ${memoryx.v.updateGBps} GB/s (${cite(memoryx, 'updateGBps')}); overlapped with the backward and the next forward, exposed only for the first layer at the iteration boundary`);
+  A(`MemoryX update: ${bpp.total} B of state per parameter touched (${Object.entries(bpp.parts).map(([k, v]) => `${k} ${v}`).join(' + ')}) at ${memoryx.v.updateGBps} GB/s (${cite(memoryx, 'updateGBps')}); ${pipeline === 'full' ? 'each layer updated as soon as its gradient is reduced, overlapped with the backward; exposed only for the first layer at the iteration boundary' : pipeline === 'coarse' ? 'all updates after the backward, before the next step (exposed)' : 'serial (exposed)'}`);
   A(`attention: ${model.gpt ? (model.attention === 'full' ? 'score FLOP per token and layer 4·T·d forward (the masked half computed too)' : 'score FLOP per token and layer 2·T·d forward (causal: Kaplan et al. 2020)') + ', backward 2x forward; scores recomputed, never stored' : 'none (not a sequence model)'}`);
   A(`elementwise work (LayerNorm, GELU, softmax, residual adds, the embedding gather) costs no compute time`);
   A(`wafer SRAM for activations ${gbs(capacity)} per CS-2 (${cs2.v.waferSramGB} GB x ${cs2.v.activationSramFraction}: ${cite(cs2, 'activationSramFraction')}); ${model.gpt ? 'per block and token 34·d bytes without recomputation (Korthikanti et al. 2022), 2·d (the block input) with full recomputation plus one block\'s 34·d' : 'each layer keeps its input (2 B per value)'}`);

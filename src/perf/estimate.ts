@@ -9,15 +9,18 @@ import { bytesPerParam, waferFit, OPTIMIZERS, PRECISIONS, type BytesPerParam, ty
 import { constantEfficiency, type EfficiencyFn, type LayerShape } from './efficiency.js';
 import type { PerfModel } from './models.js';
 import type { PerfLayer } from './layers.js';
-import { groups, runSchedule, type LayerTimes, type ScheduleResult } from './schedule.js';
+import { stepTimeOfTable, type PipelineMode } from '../timeline/schedule.js';
+import { layerStreamBytes, nonzeroParams, sparsityOf, unitCosts, ROW_HEADER_BYTES, type UnitCosts } from './layer-costs.js';
 import { estimateAssumptions } from './assumptions.js';
 import { cite, defaultSpecs, type Specs } from './specs.js';
 import { swarmxTree, type SwarmxTree } from './swarmx.js';
 import { computeSeconds, gradOutSeconds, hardwareRates, streamSeconds, updateSeconds, type Rates } from './rates.js';
-import type { Bound, Estimate, EstimateOptions, LayerRow } from './types.js';
+import { PIPELINE_MODES } from '../timeline/schedule.js';
+import type { Bound, Estimate, EstimateOptions, LayerRow, Recompute } from './types.js';
 import { RECOMPUTE } from './types.js';
 import { fmt, gb, tb } from './units.js';
 
+export { layerStreamBytes, nonzeroParams, sparsityOf } from './layer-costs.js';
 export { RECOMPUTE, type Bound, type Estimate, type EstimateOptions, type LayerRow, type Recompute } from './types.js';
 
 interface Ctx {
@@ -36,8 +39,6 @@ interface Ctx {
   tree: SwarmxTree;
 }
 
-const ROW_HEADER_BYTES = 4; // a u32 count of non-zeros per input row (the weight-stream format)
-
 /** Checks the options; errors name the option. */
 function check(o: EstimateOptions) {
   if (o === null || typeof o !== 'object') throw new ValidationError('options', o, 'expected an object');
@@ -54,6 +55,7 @@ function check(o: EstimateOptions) {
   if (o.optimizer !== undefined) requireOneOf('optimizer', o.optimizer, OPTIMIZERS);
   for (const k of ['weightBytes', 'gradBytes'] as const) if (o[k] !== undefined) requireNumber(k, o[k], 0.125, 16);
   if (o.sparseIndexBytes !== undefined) requireNumber('sparseIndexBytes', o.sparseIndexBytes, 0, 16);
+  if (o.pipeline !== undefined) requireOneOf('pipeline', o.pipeline, PIPELINE_MODES);
 }
 
 /** Sparsity that applies to layer i. */
@@ -61,79 +63,84 @@ function layerSparsity(ctx: Ctx, i: number): number {
   return sparsityOf(ctx.model.layers[i], ctx.sparsity);
 }
 
-/** Sparsity of a layer under the option `sparsity`: its own fixed one, the option's, or 0 (not sparsifiable). */
-export function sparsityOf(l: PerfLayer, sparsity: number): number {
-  return l.fixedSparsity >= 0 ? l.fixedSparsity : l.sparsifiable ? sparsity : 0;
-}
-
 function streamBytes(ctx: Ctx, i: number, s: number): number {
   return layerStreamBytes(ctx.model.layers[i], s, ctx.wb, ctx.ib);
 }
 
-/**
- * Bytes one pass of a layer's weights streams: dense K·N·wb, or sparse (the weight-stream format) the
- * non-zeros with their indices plus a count per input row, whichever is smaller; plus the vectors.
- */
-export function layerStreamBytes(l: PerfLayer, s: number, wb: number, ib: number): number {
-  let m = 0;
-  if (l.matWeights > 0) {
-    const dense = l.matWeights * wb;
-    m = s > 0 ? Math.min(dense, l.matWeights * (1 - s) * (wb + ib) + l.in * ROW_HEADER_BYTES) : dense;
+/** The streamed units' costs for `tokens` per pass (THE scheduler's input, src/perf/layer-costs.ts). */
+function costs(ctx: Ctx, tokens: number, recompute: boolean, cached: boolean): UnitCosts {
+  return unitCosts({ model: ctx.model, sparsity: ctx.sparsity, tokens, wb: ctx.wb, gb: ctx.gb, ib: ctx.ib, bpp: ctx.updateBpp, rates: ctx.rates, eff: ctx.eff, recompute, cached });
+}
+
+/** Busy seconds of one micro-batch per resource (updates: per step), from the units' costs. */
+function busyPerPass(u: UnitCosts, cached: boolean) {
+  let stream = 0, compute = 0, grad = 0, update = 0;
+  const t = u.sec; // per unit: streamFwd, forward, streamBwd, delta, gradient, gradOut, reduce, update
+  for (let i = 0; i < u.count; i++) {
+    const o = 8 * i;
+    const again = u.recomputeGroups !== undefined && u.recomputeGroups[i] >= 0;
+    stream += t[o] * (again ? 2 : 1) + (again && cached ? 0 : t[o + 2]);
+    compute += t[o + 1] * (again ? 2 : 1) + t[o + 3] + t[o + 4];
+    grad += t[o + 5];
+    update += t[o + 7];
   }
-  return m + l.vecWeights * wb;
+  return { stream, compute, grad, update };
 }
 
-/** Non-zero parameters a layer owns at sparsity s (what MemoryX keeps and updates). */
-export function nonzeroParams(l: PerfLayer, s: number): number {
-  return l.params >= l.matWeights ? l.params - l.matWeights * s : l.params;
-}
-
-// Per-layer times, reused across estimates (no allocation per call); a nested estimate (an efficiency
-// function that itself estimates) gets fresh arrays instead of clobbering the outer call's.
-let scratch: LayerTimes | undefined;
-let inUse = false;
-function newTimes(n: number): LayerTimes {
-  const mk = () => new Float64Array(n);
-  return { stream: mk(), fwd: mk(), bwd: mk(), grad: mk(), update: mk() };
-}
-
-/** Fills the per-layer times for `tokens` per pass and runs the schedule. */
-function schedule(ctx: Ctx, tokens: number, recompute: boolean, lastUpdate: boolean, cache = false): ScheduleResult {
-  const layers = ctx.model.layers;
-  const nested = inUse;
-  if (!nested && (!scratch || scratch.stream.length < layers.length)) scratch = newTimes(layers.length);
-  const t = nested ? newTimes(layers.length) : (scratch as LayerTimes);
-  inUse = true;
-  try {
-    return fillAndRun(ctx, t, tokens, recompute, lastUpdate, cache);
-  } finally {
-    if (!nested) inUse = false;
+/** What the wafer holds: tokens per CS-2 with and without recomputation (and with a block cached); refuses what cannot fit. */
+function waferPlan(ctx: Ctx, T: number, want: Recompute) {
+  const cs2 = ctx.specs.cs2;
+  const capacity = cs2.v.waferSramGB * 1e9 * cs2.v.activationSramFraction;
+  const fit = waferFit(ctx.model.layers, capacity);
+  const fitsNone = fit.tokensNoRecompute >= T;
+  const fitsFull = fit.tokensRecompute >= T;
+  if (!fitsFull && !fitsNone) {
+    throw new CapacityError(
+      `wafer SRAM: one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenRecompute * T)} of activations even with full recomputation, ` +
+        `one CS-2 holds ${gb(capacity)} (${fmt((fit.bytesPerTokenRecompute * T) / capacity)}x too much): use shorter sequences (<= ${fit.tokensRecompute} tokens) or a smaller model`,
+    );
   }
+  if (want === 'none' && !fitsNone) throw new CapacityError(`wafer SRAM: without recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenNoRecompute * T)}, one CS-2 holds ${gb(capacity)}: use recompute 'full' or 'auto'`);
+  if (want === 'full' && !fitsFull) throw new CapacityError(`wafer SRAM: with full recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenRecompute * T)}, one CS-2 holds ${gb(capacity)}: use recompute 'none' or 'auto'`);
+  // 'cached': the largest recomputed group's weights sit on the wafer beside the activations.
+  const cacheBytes = want === 'cached' ? largestGroupWeightBytes(ctx) : 0;
+  const tokensCached = Math.max(0, Math.floor((capacity - cacheBytes) / fit.bytesPerTokenRecompute));
+  if (want === 'cached' && tokensCached < T) throw new CapacityError(`wafer SRAM: with one block's weights cached (${gb(cacheBytes)}) one sequence of ${T} tokens (${gb(fit.bytesPerTokenRecompute * T)}) does not fit in ${gb(capacity)}: use recompute 'full'`);
+  return { capacity, fit, fitsNone, fitsFull, cacheBytes, tokensCached };
 }
 
-function fillAndRun(ctx: Ctx, t: LayerTimes, tokens: number, recompute: boolean, lastUpdate: boolean, cache = false): ScheduleResult {
-  const layers = ctx.model.layers;
-  for (let i = 0; i < layers.length; i++) {
-    const l = layers[i];
+/** Per-step totals from the layer list (one loop, no allocation): FLOP per token, bytes per pass, MemoryX state. */
+function totals(ctx: Ctx, rec: boolean, cached: boolean, bpp: number) {
+  const L = ctx.model.layers;
+  let useful = 0;
+  let dense = 0;
+  let recomputeFlop = 0;
+  let bytesPass = 0;
+  let bytesPerPass = 0;
+  let gradBytes = 0;
+  let nzParams = 0;
+  let sparseIndex = 0;
+  let updateSecondsTotal = 0;
+  const recomputeGroups = rec ? new Set<number>() : undefined;
+  if (recomputeGroups) for (const l of L) if (l.checkpointBytes > 0) recomputeGroups.add(l.block);
+  for (let i = 0; i < L.length; i++) {
+    const l = L[i];
     const s = layerSparsity(ctx, i);
-    t.stream[i] = streamSeconds(ctx.rates, streamBytes(ctx, i, s));
     const scale = l.flopScalesWithWeights ? 1 - s : 1;
-    const flopF = l.fwdFlop * scale * tokens;
-    const flopB = (l.deltaFlop + l.gradFlop) * scale * tokens;
-    if (flopF > 0 || flopB > 0) {
-      const shape: LayerShape = { kind: l.kind, in: l.in, out: l.out, tokens };
-      const e = ctx.eff(shape, s);
-      if (!(e > 0 && e <= 1)) throw new ValidationError(`efficiency(${l.name})`, e, 'expected the efficiency function to return a number in (0, 1]');
-      t.fwd[i] = computeSeconds(ctx.rates, flopF, e);
-      t.bwd[i] = computeSeconds(ctx.rates, flopB, e);
-    } else {
-      t.fwd[i] = 0;
-      t.bwd[i] = 0;
-    }
-    t.grad[i] = l.gradOut ? gradOutSeconds(ctx.rates, (l.matWeights * (1 - s) + l.vecWeights) * ctx.gb) : 0;
-    t.update[i] = lastUpdate ? updateSeconds(ctx.rates, nonzeroParams(l, s) * ctx.updateBpp) : 0;
+    useful += (l.fwdFlop + l.deltaFlop + l.gradFlop) * scale;
+    dense += l.fwdFlop + l.deltaFlop + l.gradFlop;
+    const again = recomputeGroups?.has(l.block) ?? false;
+    if (again) recomputeFlop += l.fwdFlop * scale;
+    const sb = streamBytes(ctx, i, s);
+    bytesPass += l.streamFwd ? sb : 0;
+    bytesPerPass += (l.streamFwd ? sb : 0) * (again ? 2 : 1) + (l.streamBwd && !(again && cached) ? sb : 0);
+    if (l.gradOut) gradBytes += (l.matWeights * (1 - s) + l.vecWeights) * ctx.gb;
+    const nz = nonzeroParams(l, s);
+    nzParams += nz;
+    if (s > 0 && l.params >= l.matWeights) sparseIndex += l.matWeights * (1 - s) * ctx.ib;
+    updateSecondsTotal += updateSeconds(ctx.rates, nz * bpp);
   }
-  return runSchedule(layers, t, recompute, ctx.specs.cs2.v.ioFullDuplex, ctx.tree.latencySeconds, cache);
+  return { useful, dense, recomputeFlop, bytesPass, bytesPerPass, gradBytes, nzParams, sparseIndex, updateSecondsTotal };
 }
 
 /** Estimate for a model on N CS-2 (+ MemoryX + SwarmX). */
@@ -170,83 +177,41 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     A(`only ${fmt(B / T)} sequences per step for ${N} systems: each busy system takes one sequence (${T} tokens), the rest idle`);
     b = T;
   }
-  const capacity = cs2.v.waferSramGB * 1e9 * cs2.v.activationSramFraction;
-  const fit = waferFit(model.layers, capacity);
   const want = options.recompute ?? 'auto';
-  const fitsNone = fit.tokensNoRecompute >= T;
-  const fitsFull = fit.tokensRecompute >= T;
-  if (!fitsFull && !fitsNone) {
-    throw new CapacityError(
-      `wafer SRAM: one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenRecompute * T)} of activations even with full recomputation, ` +
-        `one CS-2 holds ${gb(capacity)} (${fmt((fit.bytesPerTokenRecompute * T) / capacity)}x too much): use shorter sequences (<= ${fit.tokensRecompute} tokens) or a smaller model`,
-    );
-  }
-  if (want === 'none' && !fitsNone) throw new CapacityError(`wafer SRAM: without recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenNoRecompute * T)}, one CS-2 holds ${gb(capacity)}: use recompute 'full' or 'auto'`);
-  if (want === 'full' && !fitsFull) throw new CapacityError(`wafer SRAM: with full recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenRecompute * T)}, one CS-2 holds ${gb(capacity)}: use recompute 'none' or 'auto'`);
-  // 'cached': the largest recomputed group's weights sit on the wafer beside the activations.
-  const cacheBytes = want === 'cached' ? largestGroupWeightBytes(ctx) : 0;
-  const tokensCached = Math.max(0, Math.floor((capacity - cacheBytes) / fit.bytesPerTokenRecompute));
-  if (want === 'cached' && tokensCached < T) throw new CapacityError(`wafer SRAM: with one block's weights cached (${gb(cacheBytes)}) one sequence of ${T} tokens (${gb(fit.bytesPerTokenRecompute * T)}) does not fit in ${gb(capacity)}: use recompute 'full'`);
-
+  const { capacity, fit, fitsNone, fitsFull, cacheBytes, tokensCached } = waferPlan(ctx, T, want);
   // The optimizer state touched per update depends on whether micro-batches accumulate: decide m first.
   type Mode = 'none' | 'full' | 'cached';
+  const pipeline: PipelineMode = options.pipeline ?? 'full';
+  const halfDuplex = !cs2.v.ioFullDuplex;
   const plan = (mode: Mode) => {
     const tokensFit = mode === 'none' ? fit.tokensNoRecompute : mode === 'full' ? fit.tokensRecompute : tokensCached;
     const m = Math.ceil(b / tokensFit - 1e-9);
     const bpp = bytesPerParam(memoryx, precision, optimizer, m > 1);
     ctx.updateBpp = bpp.total;
-    const mb = schedule(ctx, b / m, mode !== 'none', true, mode === 'cached');
-    const step = m > 1 ? (m - 1) * mb.microBatchSeconds + mb.lastMicroBatchSeconds : mb.lastMicroBatchSeconds;
-    return { mode, rec: mode !== 'none', m, bpp, mb, step };
+    const units = costs(ctx, b / m, mode !== 'none', mode === 'cached');
+    const t = stepTimeOfTable(units.sec, units.count, pipeline, { halfDuplex, microBatches: m, recomputeGroups: units.recomputeGroups, cacheRecomputed: mode === 'cached' });
+    return { mode, rec: mode !== 'none', m, bpp, units, tail: t.updateTailSeconds, step: t.stepSeconds };
   };
   let chosen = want === 'auto' ? plan(fitsNone ? 'none' : 'full') : plan(want);
   if (want === 'auto' && fitsNone && fitsFull) {
     const other = plan('full');
     if (other.step < chosen.step) chosen = other;
   }
-  const { mode, rec, m, bpp, mb, step } = chosen;
+  const { mode, rec, m, bpp, units, tail, step } = chosen;
   ctx.updateBpp = bpp.total;
+  const mb = busyPerPass(units, mode === 'cached');
 
-  // Totals from the layer list (one loop, no allocation).
-  const L = model.layers;
-  let useful = 0;
-  let dense = 0;
-  let recomputeFlop = 0;
-  let bytesPass = 0;
-  let bytesStep = 0;
-  let gradBytes = 0;
-  let nzParams = 0;
-  let sparseIndex = 0;
-  let updateSecondsTotal = 0;
-  const recomputeGroups = rec ? new Set<number>() : undefined;
-  if (recomputeGroups) for (const l of L) if (l.checkpointBytes > 0) recomputeGroups.add(l.block);
-  for (let i = 0; i < L.length; i++) {
-    const l = L[i];
-    const s = layerSparsity(ctx, i);
-    const scale = l.flopScalesWithWeights ? 1 - s : 1;
-    useful += (l.fwdFlop + l.deltaFlop + l.gradFlop) * scale;
-    dense += l.fwdFlop + l.deltaFlop + l.gradFlop;
-    const again = recomputeGroups?.has(l.block) ?? false;
-    if (again) recomputeFlop += l.fwdFlop * scale;
-    const sb = streamBytes(ctx, i, s);
-    bytesPass += l.streamFwd ? sb : 0;
-    bytesStep += (l.streamFwd ? sb : 0) * (again ? 2 : 1) + (l.streamBwd && !(again && mode === 'cached') ? sb : 0);
-    if (l.gradOut) gradBytes += (l.matWeights * (1 - s) + l.vecWeights) * ctx.gb;
-    const nz = nonzeroParams(l, s);
-    nzParams += nz;
-    if (s > 0 && l.params >= l.matWeights) sparseIndex += l.matWeights * (1 - s) * ctx.ib;
-    updateSecondsTotal += updateSeconds(rates, nz * bpp.total);
-  }
-  bytesStep *= m;
+  const { useful, dense, recomputeFlop, bytesPass, bytesPerPass, gradBytes, nzParams, sparseIndex, updateSecondsTotal } = totals(ctx, rec, mode === 'cached', bpp.total);
+  const bytesStep = bytesPerPass * m;
   const P = model.params;
   const steps = D / B;
   const trainSeconds = steps * step;
   const peakAll = N * ctx.peak;
   const busy: Record<Bound, number> = {
-    compute: (m * mb.computeSeconds) / step,
-    stream: (m * mb.streamSeconds) / step,
-    reduce: (m * mb.gradSeconds) / step,
-    update: mb.updateSeconds / step,
+    compute: (m * mb.compute) / step,
+    stream: (m * mb.stream) / step,
+    reduce: (m * mb.grad) / step,
+    update: mb.update / step,
   };
   let bound: Bound = 'compute';
   for (const k of ['stream', 'reduce', 'update'] as const) if (busy[k] > busy[bound]) bound = k;
@@ -256,7 +221,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
 
   assumptions.push(
     ...estimateAssumptions({
-      specs, model, eff, S, N, B, D, b, m, steps, mode, cacheBytes, capacity, linkGBps, tree, bpp, precision,
+      specs, pipeline, model, eff, S, N, B, D, b, m, steps, mode, cacheBytes, capacity, linkGBps, tree, bpp, precision,
       wb: ctx.wb, gb: ctx.gb, ib: ctx.ib, rowHeaderBytes: ROW_HEADER_BYTES, memoryxBytes, memoryxCapacityBytes,
     }),
   );
@@ -274,7 +239,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     tokensPerSystem: b,
     microBatches: m,
     microBatchTokens: b / m,
-    balanceTokensPerPass: mb.computeSeconds > 0 ? mb.streamSeconds / (mb.computeSeconds / (b / m)) : Infinity,
+    balanceTokensPerPass: mb.compute > 0 ? mb.stream / (mb.compute / (b / m)) : Infinity,
     recompute: rec,
     recomputeMode: mode,
     trainFlop: 6 * P * D,
@@ -289,10 +254,10 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     denseEquivalentUtilization: (dense * B) / (step * peakAll),
     bound,
     boundShares: busy,
-    layerBounds: { forward: mb.forward, backward: mb.backward },
+    layerBounds: units.bounds,
     stream: { GBps: linkGBps, bytesPerPass: bytesPass, bytesPerStep: bytesStep },
     swarmx: { ...tree, reduceBytesPerStep: m * gradBytes },
-    update: { bytesPerStep: nzParams * bpp.total, seconds: updateSecondsTotal, exposedSeconds: mb.exposedSeconds },
+    update: { bytesPerStep: nzParams * bpp.total, seconds: updateSecondsTotal, exposedSeconds: tail },
     memoryxBytes,
     memoryxBytesPerParam: bpp.total,
     memoryxCapacityBytes,
@@ -305,39 +270,46 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     costUSD: price === null ? null : N * price * (trainSeconds / 3600),
     assumptions,
   };
-  if (options.detail) result.layers = layerRows(ctx, b / m, rec, mode === 'cached');
+  if (options.detail) result.layers = layerRows(ctx, b / m, mode === 'cached');
   return result;
 }
 
-function layerRows(ctx: Ctx, tokens: number, rec: boolean, cache: boolean): LayerRow[] {
-  const t = newTimes(ctx.model.layers.length);
-  fillAndRun(ctx, t, tokens, rec, true, cache);
+/** One row per model layer (not per unit): its bytes, seconds and bound for `tokens` per pass. */
+function layerRows(ctx: Ctx, tokens: number, cache: boolean): LayerRow[] {
   return ctx.model.layers.map((l, i) => {
     const s = layerSparsity(ctx, i);
-    const S = t.stream[i];
-    const C = t.fwd[i] + t.bwd[i];
-    const G = t.grad[i];
+    const scale = l.flopScalesWithWeights ? 1 - s : 1;
+    const flopF = l.fwdFlop * scale * tokens;
+    const flopB = (l.deltaFlop + l.gradFlop) * scale * tokens;
+    const e = flopF > 0 || flopB > 0 ? ctx.eff({ kind: l.kind, in: l.in, out: l.out, tokens }, s) : 1;
+    const bytes = streamBytes(ctx, i, s);
+    const S = streamSeconds(ctx.rates, bytes);
+    const F = flopF > 0 ? computeSeconds(ctx.rates, flopF, e) : 0;
+    const Bw = flopB > 0 ? computeSeconds(ctx.rates, flopB, e) : 0;
+    const gradBytes = l.gradOut ? (l.matWeights * (1 - s) + l.vecWeights) * ctx.gb : 0;
+    const G = gradOutSeconds(ctx.rates, gradBytes);
     return {
-      name: l.name, kind: l.kind, sparsity: s, streamBytes: streamBytes(ctx, i, s), gradBytes: G * ctx.bwOut,
-      streamSeconds: S, forwardSeconds: t.fwd[i], backwardSeconds: t.bwd[i], gradSeconds: G,
-      bound: (G > S && G > t.bwd[i] ? 'reduce' : S * 2 > C ? 'stream' : 'compute') as Bound,
+      name: l.name, kind: l.kind, sparsity: s, streamBytes: bytes, gradBytes,
+      streamSeconds: S, forwardSeconds: F, backwardSeconds: Bw, gradSeconds: G, updateSeconds: updateSeconds(ctx.rates, nonzeroParams(l, s) * ctx.updateBpp),
+      bound: (G > S && G > Bw ? 'reduce' : S * 2 > F + Bw ? 'stream' : 'compute') as Bound,
     };
   });
 }
 
-/** Bytes of the largest recompute group's streamed weights (at this estimate's sparsity). */
+/** Bytes of the largest recompute group's streamed weights (at this estimate's sparsity): a group is a block with a checkpoint. */
 function largestGroupWeightBytes(ctx: Ctx): number {
   const L = ctx.model.layers;
-  const g = groups(L);
   let max = 0;
-  for (let k = 0; k < g.length; k += 2) {
+  for (let a = 0; a < L.length; ) {
+    let b = a;
     let sum = 0;
     let checkpoint = false;
-    for (let i = g[k]; i < g[k + 1]; i++) {
-      if (L[i].checkpointBytes > 0) checkpoint = true;
-      if (L[i].streamBwd) sum += streamBytes(ctx, i, layerSparsity(ctx, i));
+    for (; b < L.length && L[b].block === L[a].block; b++) {
+      if (L[b].checkpointBytes > 0) checkpoint = true;
+      if (L[b].streamBwd) sum += streamBytes(ctx, b, layerSparsity(ctx, b));
     }
     if (checkpoint && sum > max) max = sum;
+    a = b;
   }
   return max;
 }

@@ -6,7 +6,6 @@ export { preset, presets, presetNames, resolveModel, modelFromObject, gptModelFr
 export { constantEfficiency, type EfficiencyFn, type LayerShape } from './efficiency.js';
 export { bytesPerParam, waferFit, PRECISIONS, OPTIMIZERS, type Precision, type Optimizer, type WaferFit, type BytesPerParam } from './capacity.js';
 export { swarmxTree, type SwarmxTree } from './swarmx.js';
-export { runSchedule, type ScheduleResult, type LayerTimes } from './schedule.js';
 export { estimate, waferFitOf, RECOMPUTE, type Estimate, type EstimateOptions, type Bound, type Recompute, type LayerRow } from './estimate.js';
 export { estimateGpu, type GpuEstimate, type GpuEstimateOptions } from './gpu.js';
 export { claims, sparsityFor, SCALING_SYSTEMS, type Claims, type ClaimRow, type ClaimsOptions, type ScalingPoint, type Verdict } from './claims.js';

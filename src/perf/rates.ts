@@ -10,6 +10,7 @@
 //                                         the tree sums at line rate as the gradients stream through, so
 //                                         its bandwidth term is the gradient-out time already counted
 //   update       (update)                 optimizer-state bytes MemoryX touches / MemoryX update bandwidth
+import type { EventKind } from '../timeline/schedule.js';
 import type { Specs } from './specs.js';
 import { swarmxTree } from './swarmx.js';
 
@@ -47,15 +48,15 @@ export const computeSeconds = (r: Rates, flop: number, efficiency: number): numb
 export const gradOutSeconds = (r: Rates, bytes: number): number => bytes / r.gradBytesPerSecond;
 export const updateSeconds = (r: Rates, bytes: number): number => bytes / r.updateBytesPerSecond;
 
-/** The event kinds of one layer in one step (src/timeline/schedule.ts names them the same). */
-export type RateEventKind = 'streamFwd' | 'forward' | 'streamBwd' | 'delta' | 'gradient' | 'gradOut' | 'reduce' | 'update';
+/** The event kinds of one layer in one step: the scheduler's vocabulary (src/timeline/schedule.ts EventKind). */
+export type RateEventKind = EventKind;
 
 /**
  * Seconds one event takes on the simulated hardware, from the bytes it moves and the FLOP it computes
  * (per system for compute and gradient out). A reduce costs the tree latency (only when the layer
  * sends gradients: bytes > 0).
  */
-export function eventSeconds(r: Rates, kind: RateEventKind, bytes: number, flop: number, efficiency: number): number {
+export function eventSeconds(r: Rates, kind: EventKind, bytes: number, flop: number, efficiency: number): number {
   switch (kind) {
     case 'streamFwd':
     case 'streamBwd':

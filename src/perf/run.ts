@@ -8,6 +8,7 @@ import { estimate, RECOMPUTE, type Estimate, type Recompute } from './estimate.j
 import { estimateGpu, type GpuEstimate } from './gpu.js';
 import { modelFromObject, resolveModel, type PerfModel } from './models.js';
 import { loadSpecs, type Specs } from './specs.js';
+import type { PipelineMode } from '../timeline/schedule.js';
 
 export interface EstimateConfig {
   /** A preset name, a JSON file, or a model object (GPT preset, HF config, or engine description). */
@@ -24,6 +25,8 @@ export interface EstimateConfig {
   /** A number in (0, 1], or (CS-2 only) a function (layer shape, sparsity) => efficiency, e.g. the fabric's. */
   efficiency?: number | EfficiencyFn;
   recompute?: Recompute;
+  /** The step's pipeline mode (the engine's: none, coarse, full). Default 'full'. */
+  pipeline?: PipelineMode;
   precision?: Precision;
   optimizer?: Optimizer;
   attention?: 'causal' | 'full';
@@ -65,6 +68,6 @@ export function runEstimate(c: EstimateConfig): Estimate | GpuEstimate {
   if (c.recompute !== undefined) requireOneOf('recompute', c.recompute, RECOMPUTE);
   return estimate(model, {
     systems: c.systems ?? 1, sparsity: c.sparsity, trainTokens: c.tokens, batchTokens: c.batchTokens, efficiency: c.efficiency,
-    recompute: c.recompute, precision: c.precision, optimizer: c.optimizer, detail: c.detail,
+    recompute: c.recompute, pipeline: c.pipeline, precision: c.precision, optimizer: c.optimizer, detail: c.detail,
   }, specs);
 }

@@ -2,6 +2,7 @@
 import type { Optimizer, Precision } from './capacity.js';
 import type { EfficiencyFn } from './efficiency.js';
 import type { SwarmxTree } from './swarmx.js';
+import type { PipelineMode } from '../timeline/schedule.js';
 
 export type Recompute = 'auto' | 'none' | 'full' | 'cached';
 export const RECOMPUTE: readonly Recompute[] = ['auto', 'none', 'full', 'cached'];
@@ -33,6 +34,12 @@ export interface EstimateOptions {
   weightBytes?: number;
   gradBytes?: number;
   sparseIndexBytes?: number;
+  /**
+   * The step's pipeline (src/timeline/schedule.ts, the engine's modes): 'none' (serial), 'coarse' (streams one
+   * layer ahead, gradients out during the backward, updates after it), 'full' (coarse + each layer's update as
+   * soon as its gradient is reduced). Default 'full'.
+   */
+  pipeline?: PipelineMode;
   /** Include one row per layer (a larger result; off for sweeps). */
   detail?: boolean;
 }
@@ -47,6 +54,8 @@ export interface LayerRow {
   forwardSeconds: number;
   backwardSeconds: number;
   gradSeconds: number;
+  /** MemoryX update seconds of the layer's non-zero parameters. */
+  updateSeconds: number;
   bound: Bound;
 }
 

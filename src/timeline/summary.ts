@@ -53,7 +53,7 @@ export const MAX_SCHEDULED_STEPS = 1000;
  */
 export function summarize(layers: readonly LayerCost[], steps: number, mode: PipelineMode, options: ScheduleOptions = {}, maxScheduled = MAX_SCHEDULED_STEPS): TimelineSummary {
   const k = Math.min(steps, Math.max(2, maxScheduled));
-  const sched = schedule(layers, k, mode, options);
+  const sched = schedule(layers, k, mode, { ...options, events: false });
   const s = summarizeSchedule(layers, sched);
   if (k === steps) return s;
   const ends = sched.stepEnds;
@@ -63,7 +63,5 @@ export function summarize(layers: readonly LayerCost[], steps: number, mode: Pip
   const stepSeconds = (ends[k - 1] - ends[0] + extra * period) / (steps - 1);
   const utilization = {} as Record<Resource, number>;
   for (const r of Object.keys(s.busySecondsPerStep) as Resource[]) utilization[r] = total > 0 ? (s.busySecondsPerStep[r] * steps) / total : 0;
-  let compute = 0;
-  for (const c of layers) compute += c.seconds.forward + c.seconds.delta + c.seconds.gradient;
-  return { ...s, steps, simulatedStepSeconds: stepSeconds, simulatedSeconds: total, exposedLatencySeconds: Math.max(0, stepSeconds - compute), utilization };
+  return { ...s, steps, simulatedStepSeconds: stepSeconds, simulatedSeconds: total, exposedLatencySeconds: Math.max(0, stepSeconds - sched.computeSecondsPerStep), utilization };
 }

@@ -26,6 +26,18 @@ describe('weightstream estimate', () => {
     expect(o.assumptions.length).toBeGreaterThan(10);
   });
 
+  it('--pipeline picks the step schedule (the engine\'s modes): none is slower than full; a bad mode is a usage error naming the option', () => {
+    const step = (mode: string) => {
+      const r = cli('estimate', '--model', 'gpt3-xl', '--systems', '16', '--pipeline', mode, '--json');
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).stepSeconds as number;
+    };
+    expect(step('none')).toBeGreaterThan(step('full'));
+    const bad = cli('estimate', '--model', 'gpt3-xl', '--pipeline', 'fast');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--pipeline: expected one of none, coarse, full, got "fast"/);
+  });
+
   it('human output prints the result and every assumption', () => {
     const r = cli('estimate', '--model', 'gpt3-xl', '--systems', '16', '--tokens', '30B', '--batch-tokens', '1M');
     expect(r.code, r.stderr).toBe(0);
