@@ -64,9 +64,11 @@ export function importGpt2Config(raw: unknown, opts: { seqLen?: number; path?: s
   const train = (opts.purpose ?? 'train') === 'train';
   const path = opts.path ?? 'config.json';
   const f = (k: string) => `${path}: ${k}`;
-  if (!isHfConfig(raw)) throw new ValidationError(f('model_type'), '(missing)', 'expected a Hugging Face config.json with model_type "gpt2"');
-  const c = raw;
-  if (c.model_type !== 'gpt2') throw new ValidationError(f('model_type'), c.model_type, 'expected "gpt2" (the functional level trains GPT-2-style decoders)');
+  const isObject = typeof raw === 'object' && raw !== null && !Array.isArray(raw);
+  // the at-scale model also takes a bare GPT-2-style config (n_layer, n_embd, ...) without model_type
+  if (!isHfConfig(raw) && !(isObject && !train)) throw new ValidationError(f('model_type'), '(missing)', 'expected a Hugging Face config.json with model_type "gpt2"');
+  const c = raw as Record<string, unknown>;
+  if (c.model_type !== 'gpt2' && (train || c.model_type !== undefined)) throw new ValidationError(f('model_type'), c.model_type, 'expected "gpt2" (the functional level trains GPT-2-style decoders)');
   const ignored: string[] = [];
   for (const k of Object.keys(c)) {
     if (k === '__proto__' || k === 'constructor' || k === 'prototype') throw new ValidationError(f(k), '(present)', 'expected no prototype keys');
