@@ -59,10 +59,10 @@ async function killScenario(file: string, kind: string, name: string, o: { worke
   const workerArgs = ['worker', '--queue', redis.url, '--queue-name', name, '--concurrency', '2', '--lock-seconds', '2', '--quiet'];
 
   const c1 = cli(coordArgs, env);
-  await until(async () => (await waiting(kind, name)) === total, 30_000, `${total} jobs queued`);
+  await until(async () => (await waiting(kind, name)) === total, 60_000, `${total} jobs queued`);
   const a = cli(workerArgs);
   let heldByA: string[] = [];
-  await until(async () => lineCount(out) >= o.workerKillAt && (heldByA = await active(kind, name)).length > 0, 30_000, 'worker A to hold a job');
+  await until(async () => lineCount(out) >= o.workerKillAt && (heldByA = await active(kind, name)).length > 0, 60_000, 'worker A to hold a job');
   a.proc.kill('SIGKILL');
   expect((await a.exited).signal).toBe('SIGKILL');
   const b = cli(workerArgs);
@@ -71,7 +71,7 @@ async function killScenario(file: string, kind: string, name: string, o: { worke
   c1.proc.kill('SIGKILL');
   expect((await c1.exited).signal).toBe('SIGKILL');
   // Results finish while no coordinator runs: they wait in Redis.
-  await until(async () => (await redis.client.zcard(`weightstream:${name}.${kind}:completed`)) > 0, 30_000, 'a result to wait in Redis');
+  await until(async () => (await redis.client.zcard(`weightstream:${name}.${kind}:completed`)) > 0, 60_000, 'a result to wait in Redis');
   const c2 = cli(coordArgs, env);
   const end = await c2.exited;
   expect(end.code, c2.stderr()).toBe(0);
@@ -118,7 +118,7 @@ describe.skipIf(!haveRedisServer)('weightstream sweep --queue with workers on a 
     const { out, heldByA } = await killScenario(file, 'estimate', 'est', { workerKillAt: 10, coordKillAt: 100 });
     expectSameAsLocal(out, local, heldByA);
     await expectQueueCleared('estimate', 'est');
-  });
+  }, 150_000);
 
   it('fabric: 48 runs on a small mesh, the same kills; the JSONL equals the local sweep', async () => {
     const file = sweepFile('fab.yaml', 'kind: fabric\nbase: {rows: 4, cols: 4, batch: 4, in: 16, out: 16}\naxes:\n  sparsity: [0, 0.25, 0.5, 0.75]\n  seed: [1, 2, 3, 4, 5, 6]\n  cols: [2, 4]\n');
@@ -126,7 +126,7 @@ describe.skipIf(!haveRedisServer)('weightstream sweep --queue with workers on a 
     const { out, heldByA } = await killScenario(file, 'fabric', 'fab', { workerKillAt: 2, coordKillAt: 20 });
     expectSameAsLocal(out, local, heldByA);
     await expectQueueCleared('fabric', 'fab');
-  });
+  }, 150_000);
 
   it('train: 4 small runs, the same kills; losses and accuracies equal the local sweep', async () => {
     const file = sweepFile('train.yaml', 'kind: train\nbase: {steps: 10, batch: 16, data: teacher}\naxes:\n  systems: [1, 2]\n  lr: [0.05, 0.1]\n');
@@ -135,5 +135,5 @@ describe.skipIf(!haveRedisServer)('weightstream sweep --queue with workers on a 
     expect(heldByA.length).toBeGreaterThan(0);
     expectSameAsLocal(out, local, heldByA);
     await expectQueueCleared('train', 'train');
-  });
+  }, 150_000);
 });

@@ -41,10 +41,9 @@ export interface QueuedSweepSummary extends SweepSummary {
   enqueued: number;
 }
 
-/** Checks every run as a local sweep does, and the queue's own rule (no files named), naming the sweep file's field. */
+/** Checks every run with the queue's own rule (no files named), then as a local sweep does; errors name the sweep file's field. */
 export async function validateQueuedRuns(spec: SweepSpec, runs: Run[]): Promise<void> {
   await checkQueueable(spec.kind, {});
-  await validateRuns(spec, runs);
   for (const run of runs) {
     try {
       await checkQueueable(spec.kind, run.config);
@@ -56,6 +55,7 @@ export async function validateQueuedRuns(spec: SweepSpec, runs: Run[]): Promise<
       throw err;
     }
   }
+  await validateRuns(spec, runs);
 }
 
 export async function runQueuedSweep(spec: SweepSpec, o: QueuedSweepOptions): Promise<QueuedSweepSummary> {
