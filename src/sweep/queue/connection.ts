@@ -83,18 +83,24 @@ export async function checkRedis(url: string): Promise<{ version: string }> {
   });
   let last: (Error & { code?: string }) | undefined;
   client.on('error', (e: Error) => (last = e));
+  // One deadline over connect, ready check and PING together (each has its own timeout in ioredis).
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), CONNECT_TIMEOUT_SECONDS * 1000);
+  });
   try {
-    await client.connect();
-    await client.ping();
-    const info = await client.info('server');
+    await Promise.race([client.connect().then(() => client.ping()), deadline]);
+    const info = await Promise.race([client.info('server'), deadline]);
     const version = /redis_version:([\d.]+)/.exec(info)?.[1] ?? '0';
     const [maj, min] = version.split('.').map(Number);
     if (maj < MIN_REDIS[0] || (maj === MIN_REDIS[0] && min < MIN_REDIS[1])) throw new QueueError(`Redis at ${where} is version ${version}: the queue needs Redis ${MIN_REDIS.join('.')} or newer`);
     return { version };
   } catch (e) {
     if (e instanceof QueueError) throw e;
-    throw new QueueError(connectFailure(where, last ?? (e as Error)));
+    const err = e as Error & { code?: string };
+    throw new QueueError(connectFailure(where, err.code === 'ETIMEDOUT' ? err : (last ?? err)));
   } finally {
+    clearTimeout(timer);
     client.disconnect();
   }
 }
