@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { writeJsonAtomic } from '../src/io/atomic.js';
@@ -112,6 +112,7 @@ async function measure(kind: string, spec: SweepSpec, url: string): Promise<Row[
 }
 
 async function main() {
+  const loadBefore = loadavg()[0];
   const { url, proc } = await startRedis();
   const workers = [...(await startWorkers(url, 'bench1', 1)), ...(await startWorkers(url, 'bench2', 2))];
   try {
@@ -120,7 +121,8 @@ async function main() {
     // The queue's cost per job, from the short-run sweep (where it dominates): a run of 9x that loses < 10 %.
     const overhead = median(rows.filter((r) => r.kind === 'estimate' && r.overheadMsPerJob !== undefined).map((r) => r.overheadMsPerJob!));
     const breakEven = { overheadMsPerJob: overhead, runMsForUnder10Percent: 9 * overhead, runMsForUnder1Percent: 99 * overhead };
-    console.log(`\nqueued sweep throughput (${quick ? 'quick, 1 repetition' : `median of ${reps}`}; ${cpus().length} cores: ${cpus()[0]?.model ?? ''})`);
+    const load = { before: loadBefore, after: loadavg()[0] };
+    console.log(`\nqueued sweep throughput (${quick ? 'quick, 1 repetition' : `median of ${reps}`}; ${cpus().length} cores: ${cpus()[0]?.model ?? ''}; load average ${load.before.toFixed(1)} before, ${load.after.toFixed(1)} after)`);
     console.log('kind      how                            runs    wall s    runs/s  x local  overhead ms/job');
     for (const r of rows) {
       console.log(`${r.kind.padEnd(9)} ${r.how.padEnd(30)} ${String(r.runs).padStart(5)} ${r.wallSeconds.toFixed(2).padStart(9)} ${r.runsPerSecond.toFixed(r.runsPerSecond < 100 ? 1 : 0).padStart(9)} ${(r.vsLocal?.toFixed(2) ?? '').padStart(8)} ${(r.overheadMsPerJob?.toFixed(2) ?? '').padStart(16)}`);
@@ -128,7 +130,7 @@ async function main() {
     console.log(`\nqueue overhead ~${overhead.toFixed(2)} ms per job and lane: runs longer than ${breakEven.runMsForUnder10Percent.toFixed(0)} ms lose < 10 %, longer than ${breakEven.runMsForUnder1Percent.toFixed(0)} ms < 1 %`);
     const result = {
       bench: 'queue', when: new Date().toISOString(),
-      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, wasm: process.env.WEIGHTSTREAM_WASM ?? 'release', redis: 'redis-server on localhost, no persistence' },
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, wasm: process.env.WEIGHTSTREAM_WASM ?? 'release', redis: 'redis-server on localhost, no persistence', loadAverage1min: load },
       quick, repetitions: reps,
       sweeps: { estimate: { configurations: expandSweep(sweeps.estimate).length, model: 'gpt3-175b' }, fabric: { configurations: expandSweep(sweeps.fabric).length, layer: '128x128 forward, batch 64', mesh: '16x16' } },
       rows, breakEven,

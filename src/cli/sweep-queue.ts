@@ -53,7 +53,9 @@ export async function queued(spec: SweepSpec, file: string, out: string, opts: Q
       out, url, name, csv: opts.csv, retryFailed: opts.retryFailed, signal: ac.signal,
       onProgress: (done, total, failed, workers) => {
         progress ??= createProgress({ label: 'sweep', total, quiet: opts.quiet, unit: 'runs' });
-        progress.update(done, `(${workers} worker${workers === 1 ? '' : 's'}${failed ? `, ${failed} failed` : ''})`);
+        const who = workers < 0 ? [] : [`${workers} worker${workers === 1 ? '' : 's'}`];
+        const status = [...who, ...(failed ? [`${failed} failed`] : [])].join(', ');
+        progress.update(done, status ? `(${status})` : '');
       },
     });
     progress?.stop();

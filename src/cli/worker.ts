@@ -31,7 +31,7 @@ export function register(program: Command): void {
   ]);
   cmd.action(async (opts: WorkerCliOptions) => {
     const { QUEUE_KINDS, checkQueueName } = await import('../sweep/queue/protocol.js');
-    const kinds = (opts.kinds ?? QUEUE_KINDS.join(',')).split(',').map((k) => k.trim());
+    const kinds = [...new Set((opts.kinds ?? QUEUE_KINDS.join(',')).split(',').map((k) => k.trim()))];
     for (const k of kinds) if (!(QUEUE_KINDS as readonly string[]).includes(k)) throw new UsageError(`--kinds: expected a comma-separated list of ${QUEUE_KINDS.join(', ')}, got ${JSON.stringify(k)}`);
     const url = await queueUrl(opts.queue ?? 'env:WEIGHTSTREAM_QUEUE');
     const name = opts.queueName === undefined ? undefined : checkQueueName(opts.queueName);

@@ -90,7 +90,8 @@ export async function checkRedis(url: string): Promise<{ version: string }> {
   });
   try {
     await Promise.race([client.connect().then(() => client.ping()), deadline]);
-    const info = await Promise.race([client.info('server'), deadline]);
+    // An ACL user may be refused INFO (@dangerous): then the version is not checked here.
+    const info = await Promise.race([client.info('server').catch((e: Error) => (/^NOPERM/.test(e.message) ? 'redis_version:99' : Promise.reject(e))), deadline]);
     const version = /redis_version:([\d.]+)/.exec(info)?.[1] ?? '0';
     const [maj, min] = version.split('.').map(Number);
     if (maj < MIN_REDIS[0] || (maj === MIN_REDIS[0] && min < MIN_REDIS[1])) throw new QueueError(`Redis at ${where} is version ${version}: the queue needs Redis ${MIN_REDIS.join('.')} or newer`);

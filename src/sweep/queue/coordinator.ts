@@ -27,7 +27,7 @@ export interface QueuedSweepOptions {
   name?: string;
   retryFailed?: boolean;
   csv?: string;
-  /** Lines written this invocation, of `total`, failed among them, worker processes connected. */
+  /** Lines written this invocation, of `total`, failed among them, worker processes connected (-1: not known). */
   onProgress?: (done: number, total: number, failed: number, workers: number) => void;
   /** Stops collecting: jobs stay queued (workers go on), a rerun collects them. */
   signal?: AbortSignal;
@@ -100,13 +100,13 @@ async function collectAll(spec: SweepSpec, runs: Run[], queue: Queue<JobPayload,
   const poll = o.pollMs ?? QUEUE_DEFAULTS.pollMs;
   let lastLook = 0;
   try {
-    o.onProgress?.(0, todo.length, 0, (summary.workers = await queue.getWorkersCount()));
+    o.onProgress?.(0, todo.length, 0, (summary.workers = await workersCount(queue)));
     while (pending.size > 0 && !o.signal?.aborted) {
       const n = (await collect(queue, 'completed', pending, spec.kind, appender, summary)) + (await collect(queue, 'failed', pending, spec.kind, appender, summary));
       let changed = n > 0;
       if (Date.now() - lastLook > 2000) {
         lastLook = Date.now();
-        const workers = await queue.getWorkersCount();
+        const workers = await workersCount(queue);
         changed ||= workers !== summary.workers;
         summary.workers = workers;
         // Jobs lost from Redis (a server restarted without persistence, a FLUSHALL): enqueue them again.
@@ -163,6 +163,11 @@ function failedReply(job: Job): JobReply {
     error: { name: 'JobFailed', message: `${job.failedReason ?? 'failed'} (after ${attempts} attempt${attempts === 1 ? '' : 's'})` },
     timings: { startedAt: new Date(started).toISOString(), wallSeconds },
   };
+}
+
+/** Worker processes connected (CLIENT LIST); -1 when an ACL user may not list clients (@admin). */
+async function workersCount(queue: Queue): Promise<number> {
+  return queue.getWorkersCount().catch((e: Error) => (/^NOPERM/.test(e.message) ? -1 : Promise.reject(e)));
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
