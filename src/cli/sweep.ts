@@ -42,7 +42,7 @@ export function register(program: Command): void {
     'weightstream sweep examples/sweeps/fabric-sparsity.yaml --workers 2 --timeout 600',
     'weightstream sweep my-sweep.json --dry-run --json',
     'weightstream sweep my-sweep.yaml --out runs.jsonl   # run again after a crash: only the missing runs run',
-    'WEIGHTSTREAM_QUEUE=redis://:PASS@redis-host:6379 weightstream sweep big.yaml --out big.jsonl --queue env:WEIGHTSTREAM_QUEUE',
+    'weightstream sweep big.yaml --out big.jsonl --queue env:WEIGHTSTREAM_QUEUE   # WEIGHTSTREAM_QUEUE=redis://:PASS@host:6379; then weightstream worker on each host',
   ]);
   cmd.action(async (file: string, opts: SweepCliOptions) => {
     const { expandSweep, loadSweepFile, pendingRuns, readResults, runSweep, validateRuns } = await import('../sweep/index.js');

@@ -1,11 +1,11 @@
 // `weightstream worker --queue URL`: takes the jobs of queued sweeps (`weightstream sweep FILE --queue URL`)
 // and runs them on this host's pool of worker threads; run one per host. SIGINT/SIGTERM: stop taking
 // jobs, finish the running ones, exit 0 (a second signal exits at once: its jobs run again elsewhere
-// once their lock expires).
+// once their lock expires). With --json, it prints what it did as one JSON object when it stops.
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { queueUrl } from './sweep-queue.js';
-import { UsageError, option, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { UsageError, emit, option, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 
 interface WorkerCliOptions extends CommonOptions {
   queue?: string;
@@ -24,9 +24,9 @@ export function register(program: Command): void {
     .addOption(option('--concurrency <n>', 'worker threads and runs at once (default: one per core)', parseInteger('--concurrency', 1, 1024)))
     .addOption(option('--kinds <list>', 'run kinds to take, comma-separated (default: estimate,fabric,train)'))
     .addOption(option('--lock-seconds <s>', 'how long a job stays locked without news from its worker before it runs elsewhere (default 30)', parseNumber('--lock-seconds', 1, 3600)));
-  withCommonOptions(cmd, { json: false });
+  withCommonOptions(cmd);
   withExamples(cmd, [
-    'WEIGHTSTREAM_QUEUE=redis://:PASS@redis-host:6379 weightstream worker          # on every host',
+    'weightstream worker --queue env:WEIGHTSTREAM_QUEUE   # on every host, with WEIGHTSTREAM_QUEUE=redis://:PASS@redis-host:6379',
     'weightstream worker --queue rediss://:PASS@redis-host:6380 --concurrency 8 --kinds fabric,train',
   ]);
   cmd.action(async (opts: WorkerCliOptions) => {
@@ -54,6 +54,7 @@ export function register(program: Command): void {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
     });
-    say(`stopped after ${worker.done} runs`);
+    const summary = { queue: redactUrl(url), queueName: name ?? 'sweep', kinds, concurrency, runs: worker.done };
+    emit(opts, summary, () => `weightstream worker: stopped after ${worker.done} run${worker.done === 1 ? '' : 's'}`);
   });
 }
