@@ -52,6 +52,10 @@ describe('validateJob: the worker-side check of every job payload', () => {
     await refused(typo.data, typo.id, /systemz: unknown field for an estimate run/);
     const bad = job('estimate', { model: 'gpt3-xl', systems: -1 });
     await refused(bad.data, bad.id, /^base\.systems: expected a positive integer, got -1/);
+    // A payload as it arrives from Redis (JSON.parse): a __proto__ key is refused and pollutes nothing.
+    const polluted = JSON.parse('{"kind": "estimate", "config": {"__proto__": {"polluted": 1}, "model": "gpt3-xl", "systems": 1}}') as { kind: string; config: Record<string, unknown> };
+    await refused(polluted, runHash('estimate', polluted.config), /^job\.config\.__proto__: expected no such key/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     const big = job('estimate', { model: 'gpt3-xl', systems: 1, detail: 'x'.repeat(1 << 20) });
     await refused(big.data, big.id, /^job: expected at most 1048576 bytes/);
   });

@@ -108,6 +108,7 @@ export async function validateJob(data: unknown, jobId: string | undefined, kind
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ValidationError('job', data, 'expected {kind, config}');
   const keys = Object.keys(data);
   if (keys.length !== 2 || !keys.includes('kind') || !keys.includes('config')) throw new ValidationError('job', keys, 'expected exactly the fields kind and config');
+  noPrototypeKeys(data, 'job');
   const { kind, config } = data as { kind: unknown; config: unknown };
   if (typeof kind !== 'string' || !kinds.includes(kind)) throw new ValidationError('job.kind', kind, `expected one of ${kinds.join(', ')} (this worker's --kinds)`);
   // The sweep file's own validator, on a one-run sweep whose base is the configuration.
@@ -117,4 +118,14 @@ export async function validateJob(data: unknown, jobId: string | undefined, kind
   const hash = runHash(kind, spec.base);
   if (jobId !== hash) throw new ValidationError('job id', jobId, `expected the hash of the job's configuration (${hash})`);
   return { kind: kind as QueueKind, config: spec.base };
+}
+
+/** Refuses __proto__, constructor and prototype as keys anywhere in a payload (it came over the network). */
+function noPrototypeKeys(v: unknown, path: string): void {
+  if (typeof v !== 'object' || v === null) return;
+  for (const [k, x] of Object.entries(v)) {
+    const here = Array.isArray(v) ? `${path}[${k}]` : `${path}.${k}`;
+    if (!Array.isArray(v) && (k === '__proto__' || k === 'constructor' || k === 'prototype')) throw new ValidationError(here, x, 'expected no such key (it could reach an object prototype)');
+    noPrototypeKeys(x, here);
+  }
 }
