@@ -13,4 +13,5 @@ export const commands: Array<() => Promise<{ register: Register }>> = [
   () => import('./train.js'),
   () => import('./demo.js'),
   () => import('./fabric.js'),
+  () => import('./worker.js'),
 ];

@@ -4,15 +4,18 @@ import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { createProgress } from './progress.js';
-import { emit, option, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { UsageError, emit, option, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { queued } from './sweep-queue.js';
 
-interface SweepCliOptions extends CommonOptions {
+export interface SweepCliOptions extends CommonOptions {
   workers?: number;
   out?: string;
   csv?: string;
   retryFailed?: boolean;
   dryRun?: boolean;
   timeout?: number;
+  queue?: string;
+  queueName?: string;
 }
 
 /** Default results file: the sweep file's name with .results.jsonl, in the current directory. */
@@ -29,6 +32,8 @@ export function register(program: Command): void {
     .addOption(option('--out <results.jsonl>', 'results file, appended to (default: <file name>.results.jsonl)'))
     .addOption(option('--csv <file>', 'also write all results flattened to CSV'))
     .addOption(option('--timeout <seconds>', 'stop a run that takes longer and record a TimeoutError', parseNumber('--timeout', 0.001, 1e7)))
+    .addOption(option('--queue <url>', 'run through a Redis queue instead: redis://[user:pass@]host:port[/db], rediss://... (TLS), or env:NAME\n(the URL read from environment variable NAME, so no password shows in ps); start workers with `weightstream worker`'))
+    .addOption(option('--queue-name <name>', 'name of the queue in Redis, when several sweeps share one server (default: sweep)'))
     .option('--retry-failed', 'also rerun configurations whose recorded result is an error')
     .option('--dry-run', 'check the file and count the runs, run nothing');
   withCommonOptions(cmd);
@@ -37,11 +42,14 @@ export function register(program: Command): void {
     'weightstream sweep examples/sweeps/fabric-sparsity.yaml --workers 2 --timeout 600',
     'weightstream sweep my-sweep.json --dry-run --json',
     'weightstream sweep my-sweep.yaml --out runs.jsonl   # run again after a crash: only the missing runs run',
+    'weightstream sweep big.yaml --out big.jsonl --queue env:WEIGHTSTREAM_QUEUE   # WEIGHTSTREAM_QUEUE=redis://:PASS@host:6379; then weightstream worker on each host',
   ]);
   cmd.action(async (file: string, opts: SweepCliOptions) => {
     const { expandSweep, loadSweepFile, pendingRuns, readResults, runSweep, validateRuns } = await import('../sweep/index.js');
     const spec = loadSweepFile(file);
     const out = opts.out ?? defaultOut(file);
+    if (opts.queue !== undefined) return queued(spec, file, out, opts);
+    if (opts.queueName !== undefined) throw new UsageError('--queue-name: applies only with --queue');
     if (opts.dryRun) {
       const runs = expandSweep(spec);
       await validateRuns(spec, runs);

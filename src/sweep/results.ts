@@ -119,3 +119,13 @@ export class ResultsAppender {
     closeSync(this.fd);
   }
 }
+
+/**
+ * The text of one results line (no newline): {hash, kind, config, result | error, timings}, with the
+ * result's JSON text spliced in as the worker wrote it. A queued sweep writes its lines with this, so
+ * they are the same bytes a local sweep writes for the same outcome.
+ */
+export function resultLineText(hash: string, kind: string, config: unknown, out: { resultJson?: string; error?: { name: string; message: string }; timings: unknown }): string {
+  const outcome = out.error ? `"error":${JSON.stringify(out.error)}` : `"result":${out.resultJson ?? 'null'}`;
+  return `{"hash":${JSON.stringify(hash)},"kind":${JSON.stringify(kind)},"config":${JSON.stringify(config)},${outcome},"timings":${JSON.stringify(out.timings)}}`;
+}

@@ -1,0 +1,60 @@
+// `weightstream worker --queue URL`: takes the jobs of queued sweeps (`weightstream sweep FILE --queue URL`)
+// and runs them on this host's pool of worker threads; run one per host. SIGINT/SIGTERM: stop taking
+// jobs, finish the running ones, exit 0 (a second signal exits at once: its jobs run again elsewhere
+// once their lock expires). With --json, it prints what it did as one JSON object when it stops.
+import { availableParallelism } from 'node:os';
+import type { Command } from 'commander';
+import { queueUrl } from './sweep-queue.js';
+import { UsageError, emit, option, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+
+interface WorkerCliOptions extends CommonOptions {
+  queue?: string;
+  queueName?: string;
+  concurrency?: number;
+  kinds?: string;
+  lockSeconds?: number;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('worker')
+    .description('take the runs of queued sweeps (weightstream sweep FILE --queue URL) from Redis and run them on this host;\nstart one per host, any number of hosts')
+    .addOption(option('--queue <url>', 'redis://[user:pass@]host:port[/db], rediss://... (TLS), or env:NAME (the URL read from environment\nvariable NAME, so no password shows in ps) (default: env:WEIGHTSTREAM_QUEUE)'))
+    .addOption(option('--queue-name <name>', 'the sweep\'s --queue-name (default: sweep)'))
+    .addOption(option('--concurrency <n>', 'worker threads and runs at once (default: one per core)', parseInteger('--concurrency', 1, 1024)))
+    .addOption(option('--kinds <list>', 'run kinds to take, comma-separated (default: estimate,fabric,train)'))
+    .addOption(option('--lock-seconds <s>', 'how long a job stays locked without news from its worker before it runs elsewhere (default 30)', parseNumber('--lock-seconds', 1, 3600)));
+  withCommonOptions(cmd);
+  withExamples(cmd, [
+    'weightstream worker --queue env:WEIGHTSTREAM_QUEUE   # on every host, with WEIGHTSTREAM_QUEUE=redis://:PASS@redis-host:6379',
+    'weightstream worker --queue rediss://:PASS@redis-host:6380 --concurrency 8 --kinds fabric,train',
+  ]);
+  cmd.action(async (opts: WorkerCliOptions) => {
+    const { QUEUE_KINDS, checkQueueName } = await import('../sweep/queue/protocol.js');
+    const kinds = [...new Set((opts.kinds ?? QUEUE_KINDS.join(',')).split(',').map((k) => k.trim()))];
+    for (const k of kinds) if (!(QUEUE_KINDS as readonly string[]).includes(k)) throw new UsageError(`--kinds: expected a comma-separated list of ${QUEUE_KINDS.join(', ')}, got ${JSON.stringify(k)}`);
+    const url = await queueUrl(opts.queue ?? 'env:WEIGHTSTREAM_QUEUE');
+    const name = opts.queueName === undefined ? undefined : checkQueueName(opts.queueName);
+    const concurrency = opts.concurrency ?? availableParallelism();
+    const { startQueueWorker } = await import('../sweep/queue/worker.js');
+    const { redactUrl } = await import('../sweep/queue/connection.js');
+    const say = (line: string) => opts.quiet || process.stderr.write(`weightstream worker: ${line}\n`);
+    const worker = await startQueueWorker({
+      url, name, concurrency, kinds: kinds as typeof QUEUE_KINDS[number][], lockSeconds: opts.lockSeconds, onLog: say,
+    });
+    say(`taking ${kinds.join(', ')} runs from ${redactUrl(url)} (queue ${name ?? 'sweep'}), ${concurrency} at once; ^C stops after the runs in flight`);
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const onSignal = () => {
+        if (stopping) process.exit(0); // second signal: leave now; the jobs' locks expire and they run elsewhere
+        stopping = true;
+        say(`stopping: finishing the runs in flight (${worker.done} done so far; signal again to leave them to other workers)`);
+        worker.close().then(resolve, resolve);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+    const summary = { queue: redactUrl(url), queueName: name ?? 'sweep', kinds, concurrency, runs: worker.done };
+    emit(opts, summary, () => `weightstream worker: stopped after ${worker.done} run${worker.done === 1 ? '' : 's'}`);
+  });
+}

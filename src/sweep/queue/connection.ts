@@ -1,0 +1,118 @@
+// The Redis connection of a queued sweep: the --queue URL (redis://, rediss:// for TLS, or env:NAME to
+// read it from an environment variable so a password never shows in `ps`), its printable form with the
+// password hidden, and a connect that fails within a bounded time with one line saying why
+// (unreachable, no or wrong password, too old a server) instead of retrying forever.
+import { Redis, type RedisOptions } from 'ioredis';
+
+/** Seconds a connect may take before the sweep or worker gives up (both ends). */
+export const CONNECT_TIMEOUT_SECONDS = 5;
+
+/** The oldest Redis BullMQ supports well (streams, LMOVE/BLMOVE). */
+const MIN_REDIS = [6, 2];
+
+/** A queue that cannot be used: unreachable, refused, or not ours. Exit code 1; message is one line. */
+export class QueueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueueError';
+  }
+}
+
+/** A --queue value that is not a Redis URL (the CLI maps it to exit code 2, like any bad option). */
+export class QueueUrlError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueueUrlError';
+  }
+}
+
+/** The Redis URL a --queue value names: the value itself, or for `env:NAME` the variable NAME. */
+export function resolveQueueUrl(value: string, env: NodeJS.ProcessEnv = process.env): string {
+  let url = value;
+  if (value.startsWith('env:')) {
+    const name = value.slice(4);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new QueueUrlError(`--queue: expected env:NAME with NAME an environment variable name, got ${JSON.stringify(value)}`);
+    const v = env[name];
+    if (v === undefined || v === '') throw new QueueUrlError(`--queue: environment variable ${name} is not set (expected a redis:// or rediss:// URL in it)`);
+    url = v;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new QueueUrlError(`--queue: expected redis://[user:pass@]host:port[/db], rediss://... or env:NAME, got ${JSON.stringify(redactUrl(url))}`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new QueueUrlError(`--queue: expected a redis:// or rediss:// URL, got ${JSON.stringify(redactUrl(url))}`);
+  }
+  if (parsed.pathname && parsed.pathname !== '/' && !/^\/\d{1,2}$/.test(parsed.pathname)) {
+    throw new QueueUrlError(`--queue: expected a database number after the port (/0 .. /15), got ${JSON.stringify(parsed.pathname)}`);
+  }
+  return url;
+}
+
+/** The URL as it may be printed: the password (if any) replaced by ***. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/)([^@/]*)@/i, (_m, scheme: string, auth: string) => {
+    const colon = auth.indexOf(':');
+    return `${scheme}${colon < 0 ? auth : auth.slice(0, colon) + ':***'}@`;
+  });
+}
+
+/**
+ * Options for the long-lived connections BullMQ uses (it requires maxRetriesPerRequest null on a
+ * worker's blocking connection): a bounded connect, reconnects spaced up to 2 s after a drop.
+ */
+export function bullConnection(url: string): Redis {
+  const opts: RedisOptions = {
+    maxRetriesPerRequest: null,
+    connectTimeout: CONNECT_TIMEOUT_SECONDS * 1000,
+    retryStrategy: (times) => Math.min(100 * times, 2000),
+  };
+  return new Redis(url, opts);
+}
+
+/**
+ * Connects once, with no retry, and checks the server answers PING and is Redis >= 6.2. Throws a
+ * QueueError with one line naming the cause; never waits longer than CONNECT_TIMEOUT_SECONDS (+ a little).
+ */
+export async function checkRedis(url: string): Promise<{ version: string }> {
+  const where = redactUrl(url);
+  const client = new Redis(url, {
+    lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_SECONDS * 1000, commandTimeout: CONNECT_TIMEOUT_SECONDS * 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false,
+  });
+  let last: (Error & { code?: string }) | undefined;
+  client.on('error', (e: Error) => (last = e));
+  // One deadline over connect, ready check and PING together (each has its own timeout in ioredis).
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), CONNECT_TIMEOUT_SECONDS * 1000);
+  });
+  try {
+    await Promise.race([client.connect().then(() => client.ping()), deadline]);
+    // An ACL user may be refused INFO (@dangerous): then the version is not checked here.
+    const info = await Promise.race([client.info('server').catch((e: Error) => (/^NOPERM/.test(e.message) ? 'redis_version:99' : Promise.reject(e))), deadline]);
+    const version = /redis_version:([\d.]+)/.exec(info)?.[1] ?? '0';
+    const [maj, min] = version.split('.').map(Number);
+    if (maj < MIN_REDIS[0] || (maj === MIN_REDIS[0] && min < MIN_REDIS[1])) throw new QueueError(`Redis at ${where} is version ${version}: the queue needs Redis ${MIN_REDIS.join('.')} or newer`);
+    return { version };
+  } catch (e) {
+    if (e instanceof QueueError) throw e;
+    const err = e as Error & { code?: string };
+    throw new QueueError(connectFailure(where, err.code === 'ETIMEDOUT' ? err : (last ?? err)));
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
+}
+
+/** One line for a failed connect, from the error ioredis reported. */
+export function connectFailure(where: string, e: Error & { code?: string }): string {
+  const msg = e.message ?? String(e);
+  if (/^NOAUTH/.test(msg)) return `Redis at ${where} requires a password: put it in the URL (redis://:PASSWORD@host:port), best through --queue env:NAME`;
+  if (/^WRONGPASS|invalid password|invalid username-password/i.test(msg)) return `Redis at ${where} refused the user name or password (WRONGPASS)`;
+  if (e.code === 'ETIMEDOUT' || /ETIMEDOUT|timed? ?out|Command timed out/i.test(msg)) return `cannot reach Redis at ${where}: no answer within ${CONNECT_TIMEOUT_SECONDS} s (is the host right, is a firewall in the way, does it speak TLS: rediss://?)`;
+  if (e.code === 'ECONNREFUSED') return `cannot reach Redis at ${where}: connection refused (is redis-server running on that port?)`;
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `cannot reach Redis at ${where}: unknown host`;
+  return `cannot reach Redis at ${where}: ${e.code ? e.code + ' ' : ''}${msg.split('\n')[0]}`;
+}

@@ -1,0 +1,184 @@
+// A queued sweep's coordinator (`weightstream sweep FILE --queue URL`): validates the sweep as a local
+// sweep does, enqueues one job per configuration not yet in the results file (job id = the run's hash,
+// so enqueueing twice creates nothing), then collects finished jobs and appends each one's line.
+//
+// Exactly once in the file: a finished job stays in Redis until its line is written and fsync'ed; only
+// then is it removed. A coordinator killed between the two finds the hash in the file when restarted
+// and only removes the job. Lines are written by this process alone, one write(2) each (results.ts).
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Queue, type Job } from 'bullmq';
+import { ValidationError } from '../../errors.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { resultsToCsv } from '../csv.js';
+import { ResultsAppender, readResults, readResultsForResume, resultLineText } from '../results.js';
+import { acquireLock } from '../../io/lock.js';
+import { pendingRuns, validateRuns, type SweepSummary } from '../run.js';
+import { expandSweep, locateField } from '../spec.js';
+import type { Run, SweepSpec } from '../types.js';
+import { bullConnection, checkRedis } from './connection.js';
+import { claimQueue, jobsLeft, releaseQueue } from './owner.js';
+import { QUEUE_DEFAULTS, checkQueueable, queueName, sweepId, type JobPayload, type JobReply, type OwnerRecord } from './protocol.js';
+
+export interface QueuedSweepOptions {
+  out: string;
+  /** Redis URL (already resolved from env:NAME). */
+  url: string;
+  /** --queue-name (default QUEUE_DEFAULTS.name). */
+  name?: string;
+  retryFailed?: boolean;
+  csv?: string;
+  /** Lines written this invocation, of `total`, failed among them, worker processes connected (-1: not known). */
+  onProgress?: (done: number, total: number, failed: number, workers: number) => void;
+  /** Stops collecting: jobs stay queued (workers go on), a rerun collects them. */
+  signal?: AbortSignal;
+  fsyncSeconds?: number;
+  pollMs?: number;
+}
+
+export interface QueuedSweepSummary extends SweepSummary {
+  queue: string;
+  /** Jobs submitted this invocation (one per run not in the file; a job already queued is left as it is). */
+  enqueued: number;
+}
+
+/** Checks every run with the queue's own rule (no files named), then as a local sweep does; errors name the sweep file's field. */
+export async function validateQueuedRuns(spec: SweepSpec, runs: Run[]): Promise<void> {
+  await checkQueueable(spec.kind, {});
+  for (const run of runs) {
+    try {
+      await checkQueueable(spec.kind, run.config);
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      const where = locateField(spec, run, e.path);
+      const err = new ValidationError(where, e.value, 'x');
+      err.message = where + e.message.slice(e.path.length);
+      throw err;
+    }
+  }
+  await validateRuns(spec, runs);
+}
+
+export async function runQueuedSweep(spec: SweepSpec, o: QueuedSweepOptions): Promise<QueuedSweepSummary> {
+  const t0 = performance.now();
+  const runs = expandSweep(spec);
+  await validateQueuedRuns(spec, runs);
+  await checkRedis(o.url);
+  mkdirSync(dirname(resolve(o.out)), { recursive: true });
+  const lock = await acquireLock(o.out, { what: 'sweep' }); // the project's one lock (src/io/lock.ts)
+  const connection = bullConnection(o.url);
+  connection.on('error', () => {}); // reconnects; a lasting failure shows as a progress bar that stops
+  const name = o.name ?? QUEUE_DEFAULTS.name;
+  const queue = new Queue<JobPayload, JobReply>(queueName(name, spec.kind), { connection, prefix: QUEUE_DEFAULTS.prefix });
+  queue.on('error', () => {});
+  try {
+    const me: OwnerRecord = { sweep: sweepId(spec), name: spec.name, source: spec.source, kind: spec.kind, createdAt: new Date().toISOString() };
+    await claimQueue(connection, name, me);
+    const summary = await collectAll(spec, runs, queue, o, t0);
+    if (summary.notRun === 0) await releaseQueue(connection, queue, name, me);
+    if (o.csv) writeFileAtomic(o.csv, resultsToCsv(readResults(o.out)));
+    return summary;
+  } finally {
+    await queue.close().catch(() => {});
+    connection.disconnect();
+    await lock.release();
+  }
+}
+
+/** Enqueues what the file lacks, then writes finished jobs' lines until every one is in (or the signal). */
+async function collectAll(spec: SweepSpec, runs: Run[], queue: Queue<JobPayload, JobReply>, o: QueuedSweepOptions, t0: number): Promise<QueuedSweepSummary> {
+  const { lines, truncatedBytes } = readResultsForResume(o.out);
+  const todo = pendingRuns(runs, lines, o.retryFailed);
+  const pending = new Map(todo.map((r) => [r.hash, r]));
+  const summary: QueuedSweepSummary = {
+    name: spec.name, kind: spec.kind, out: o.out, csv: o.csv, runs: runs.length, skipped: runs.length - todo.length, ran: 0, failed: 0, notRun: 0,
+    truncatedBytes, workers: 0, tasks: 0, wallSeconds: 0, runsPerSecond: 0, queue: queue.name, enqueued: 0,
+  };
+  const t1 = performance.now();
+  summary.enqueued = await enqueue(queue, spec, todo);
+  summary.tasks = todo.length;
+  const appender = new ResultsAppender(o.out, o.fsyncSeconds ?? 1);
+  const poll = o.pollMs ?? QUEUE_DEFAULTS.pollMs;
+  let lastLook = 0;
+  try {
+    o.onProgress?.(0, todo.length, 0, (summary.workers = await workersCount(queue)));
+    while (pending.size > 0 && !o.signal?.aborted) {
+      const n = (await collect(queue, 'completed', pending, spec.kind, appender, summary)) + (await collect(queue, 'failed', pending, spec.kind, appender, summary));
+      let changed = n > 0;
+      if (Date.now() - lastLook > 2000) {
+        lastLook = Date.now();
+        const workers = await workersCount(queue);
+        changed ||= workers !== summary.workers;
+        summary.workers = workers;
+        // Jobs lost from Redis (a server restarted without persistence, a FLUSHALL): enqueue them again.
+        if ((await jobsLeft(queue)) < pending.size) summary.enqueued += await enqueue(queue, spec, [...pending.values()]);
+      }
+      if (changed) o.onProgress?.(summary.ran, todo.length, summary.failed, summary.workers);
+      if (n === 0) await sleep(poll, o.signal);
+    }
+  } finally {
+    appender.close();
+  }
+  summary.notRun = pending.size;
+  summary.wallSeconds = (performance.now() - t0) / 1000;
+  summary.runsPerSecond = summary.ran / Math.max((performance.now() - t1) / 1000, 1e-9);
+  return summary;
+}
+
+/** Adds one job per run (id = hash); a job whose id exists is left as it is (BullMQ). Returns how many were submitted. */
+async function enqueue(queue: Queue<JobPayload, JobReply>, spec: SweepSpec, runs: Run[]): Promise<number> {
+  const opts = { attempts: QUEUE_DEFAULTS.attempts, backoff: { type: 'exponential', delay: QUEUE_DEFAULTS.backoffMs }, removeOnComplete: false, removeOnFail: false };
+  for (let i = 0; i < runs.length; i += 1000) {
+    const chunk = runs.slice(i, i + 1000);
+    await queue.addBulk(chunk.map((r) => ({ name: spec.kind, data: { kind: spec.kind as JobPayload['kind'], config: r.config }, opts: { ...opts, jobId: r.hash } })));
+  }
+  return runs.length;
+}
+
+/** Writes the lines of up to 1000 finished jobs in one state, fsyncs, then removes the jobs. Returns how many. */
+async function collect(
+  queue: Queue<JobPayload, JobReply>, state: 'completed' | 'failed', pending: Map<string, Run>, kind: string, appender: ResultsAppender, summary: SweepSummary,
+): Promise<number> {
+  const jobs = (await queue.getJobs([state], 0, 999, true)) as Job<JobPayload, JobReply>[];
+  if (jobs.length === 0) return 0;
+  for (const job of jobs) {
+    const run = job.id === undefined ? undefined : pending.get(job.id);
+    if (!run) continue; // already in the file (a coordinator died before removing it), or not this sweep's
+    const reply = state === 'completed' ? job.returnvalue : failedReply(job);
+    appender.appendText(resultLineText(run.hash, kind, run.config, reply));
+    pending.delete(run.hash);
+    summary.ran++;
+    if (reply.error) summary.failed++;
+  }
+  appender.sync(); // the lines are on disk before their jobs leave Redis
+  await Promise.all(jobs.map((j) => j.remove().catch(() => {})));
+  return jobs.length;
+}
+
+/** The line of a job that failed every attempt: its last error, and how many attempts it had. */
+function failedReply(job: Job): JobReply {
+  const started = job.processedOn ?? job.timestamp;
+  const wallSeconds = job.finishedOn && job.processedOn ? (job.finishedOn - job.processedOn) / 1000 : 0;
+  const attempts = Math.max(job.attemptsMade, 1);
+  return {
+    error: { name: 'JobFailed', message: `${job.failedReason ?? 'failed'} (after ${attempts} attempt${attempts === 1 ? '' : 's'})` },
+    timings: { startedAt: new Date(started).toISOString(), wallSeconds },
+  };
+}
+
+/** Worker processes connected (CLIENT LIST); -1 when an ACL user may not list clients (@admin). */
+async function workersCount(queue: Queue): Promise<number> {
+  return queue.getWorkersCount().catch((e: Error) => (/^NOPERM/.test(e.message) ? -1 : Promise.reject(e)));
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

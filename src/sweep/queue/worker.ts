@@ -1,0 +1,92 @@
+// A queued sweep's worker process (`weightstream worker`): one BullMQ Worker per run kind it takes,
+// all feeding the same local Piscina pool the local sweep uses (src/sweep/worker.ts), so a run on a
+// remote host is the same code as a run on this one. Every job is validated (protocol.ts) before it runs.
+//
+// What the queue guarantees (BullMQ): a job is locked by the worker that took it for lockSeconds,
+// renewed every half of it while the run goes on. A worker killed with SIGKILL stops renewing; another
+// worker's stall check (every stalledIntervalSeconds) puts the job back to wait, and it runs again
+// elsewhere. A run that throws is not a job failure: its error is the result (as in a local sweep).
+// A job fails (and is retried, up to `attempts`) only when its worker thread dies or its payload is bad.
+import { hostname } from 'node:os';
+import { Piscina } from 'piscina';
+import { Worker as BullWorker, UnrecoverableError, type Job } from 'bullmq';
+import { distModule } from '../../paths.js';
+import type { WorkerReply, WorkerTask } from '../types.js';
+import { bullConnection, checkRedis, redactUrl } from './connection.js';
+import { QUEUE_DEFAULTS, QUEUE_KINDS, queueName, validateJob, type JobReply, type QueueKind } from './protocol.js';
+
+export interface QueueWorkerOptions {
+  /** Redis URL (already resolved from env:NAME). */
+  url: string;
+  /** Worker threads of the local pool, and jobs taken at once per kind. */
+  concurrency: number;
+  kinds: readonly QueueKind[];
+  name?: string;
+  lockSeconds?: number;
+  stalledIntervalSeconds?: number;
+  /** Called once per finished job (ok false: the job failed and goes back for another attempt or to failed). */
+  onJob?: (kind: string, ok: boolean) => void;
+  /** Called with one line when something worth saying happens (connection lost, a job refused). */
+  onLog?: (line: string) => void;
+}
+
+export interface QueueWorker {
+  /** Jobs finished so far. */
+  readonly done: number;
+  /** Stop taking jobs; resolve when the running ones are finished and handed back. force: release them now (they run again elsewhere). */
+  close(force?: boolean): Promise<void>;
+}
+
+/** Connects (bounded, one line on failure), then takes jobs until close(). */
+export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWorker> {
+  await checkRedis(o.url);
+  const name = o.name ?? QUEUE_DEFAULTS.name;
+  const lockMs = (o.lockSeconds ?? QUEUE_DEFAULTS.lockSeconds) * 1000;
+  const stalledMs = (o.stalledIntervalSeconds ?? Math.min(QUEUE_DEFAULTS.stalledIntervalSeconds, o.lockSeconds ? o.lockSeconds / 2 : Infinity)) * 1000;
+  const pool = new Piscina<WorkerTask, WorkerReply>({ filename: distModule('sweep/worker'), minThreads: o.concurrency, maxThreads: o.concurrency, idleTimeout: 60_000 });
+  const connection = bullConnection(o.url);
+  let lostSaid = false;
+  connection.on('error', (e: Error) => {
+    if (!lostSaid) o.onLog?.(`lost the connection to Redis at ${redactUrl(o.url)} (${e.message.split('\n')[0]}): retrying`);
+    lostSaid = true;
+  });
+  connection.on('ready', () => (lostSaid = false));
+  let done = 0;
+
+  const processor = async (job: Job): Promise<JobReply> => {
+    let payload;
+    try {
+      payload = await validateJob(job.data, job.id, o.kinds);
+    } catch (e) {
+      o.onLog?.(`refused job ${job.id}: ${(e as Error).message}`);
+      throw new UnrecoverableError(`refused by the worker on ${hostname()}: ${(e as Error).message}`);
+    }
+    const [out] = await pool.run({ kind: payload.kind, runs: [{ hash: job.id!, config: payload.config }] });
+    return { resultJson: out.resultJson, error: out.error, timings: out.timings };
+  };
+
+  const workers = o.kinds.map((kind) => {
+    const w = new BullWorker(queueName(name, kind), processor, {
+      connection, prefix: QUEUE_DEFAULTS.prefix, concurrency: o.concurrency, lockDuration: lockMs, stalledInterval: stalledMs,
+      maxStalledCount: QUEUE_DEFAULTS.maxStalledCount, name: `weightstream-worker@${hostname()}:${process.pid}`,
+    });
+    w.on('completed', () => (done++, o.onJob?.(kind, true)));
+    w.on('failed', () => o.onJob?.(kind, false));
+    w.on('error', (e) => o.onLog?.(`queue ${queueName(name, kind)}: ${e.message.split('\n')[0]}`));
+    return w;
+  });
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+
+  return {
+    get done() {
+      return done;
+    },
+    async close(force = false) {
+      await Promise.all(workers.map((w) => w.close(force)));
+      await pool.destroy();
+      connection.disconnect();
+    },
+  };
+}
+
+export { QUEUE_KINDS };

@@ -1,0 +1,147 @@
+// Queued sweeps when something is wrong, with real servers and the real CLI: Redis unreachable, silent,
+// password missing or wrong, a bad --queue, a queue serving another sweep file: one line each, exit 1
+// or 2, within the connect timeout, no stack trace. And: enqueueing twice creates nothing new, and a
+// hostile job planted in the queue is refused by the worker and recorded as that run's error line.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expandSweep, loadSweepFile } from '../../src/sweep/spec.js';
+import { cli, freePort, haveRedisServer, startRedis, until, type RedisServer } from './fixtures/redis.js';
+
+// Needs a real redis-server: the project's one rule for outside tools (test/helpers/outside.ts).
+const haveRedis = haveRedisServer('queued-sweep failures vs a real redis-server');
+
+const dir = mkdtempSync(join(tmpdir(), 'ws-queue-err-'));
+let redis: RedisServer;
+let locked: RedisServer;
+
+function sweepFile(name: string, text: string): string {
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+const small = () => sweepFile('small.yaml', 'kind: estimate\nname: small\naxes:\n  model: [gpt3-small, gpt3-xl]\n  systems: [1, 2, 4]\n');
+
+/** Runs the CLI to its end; returns exit code, stderr and seconds taken. */
+async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const t0 = Date.now();
+  const c = cli(args, env, dir);
+  const { code } = await c.exited;
+  return { code, stderr: c.stderr(), stdout: c.stdout(), seconds: (Date.now() - t0) / 1000 };
+}
+
+/** Exactly one line on stderr, no stack trace. */
+function oneLine(stderr: string, re: RegExp) {
+  expect(stderr.trimEnd().split('\n'), stderr).toHaveLength(1);
+  expect(stderr).toMatch(re);
+  expect(stderr).not.toMatch(/\n\s+at /);
+}
+
+describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang', () => {
+  beforeAll(async () => {
+    [redis, locked] = await Promise.all([startRedis(), startRedis(['--requirepass', 's3cret-pw'], 's3cret-pw')]);
+  });
+  afterAll(async () => {
+    await Promise.all([redis?.stop(), locked?.stop()]);
+  });
+
+  it('Redis unreachable, or a port that never answers: exit 1, one line, within the 5 s connect timeout', async () => {
+    const port = await freePort();
+    // A server that accepts the connection and says nothing.
+    const silent: Server = createServer(() => {});
+    const sport = await new Promise<number>((res) => silent.listen(0, '127.0.0.1', () => res((silent.address() as { port: number }).port)));
+    try {
+      const [r, w] = await Promise.all([
+        run(['sweep', small(), '--out', 'x.jsonl', '--queue', `redis://127.0.0.1:${port}`]),
+        run(['worker', '--queue', `redis://127.0.0.1:${sport}`, '--concurrency', '1']),
+      ]);
+      expect(r.code).toBe(1);
+      oneLine(r.stderr, new RegExp(`^weightstream: error: QueueError: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}: connection refused`));
+      expect(w.code).toBe(1);
+      oneLine(w.stderr, /cannot reach Redis at .*: no answer within 5 s/);
+      // Bounded: no longer than an instant failure (same start-up cost, side by side) plus the 5 s timeout and a margin.
+      expect(w.seconds).toBeLessThan(r.seconds + 10);
+      expect(w.seconds).toBeGreaterThan(4);
+    } finally {
+      silent.close();
+    }
+  }, 150_000);
+
+  it('no password, a wrong one (from env:NAME): exit 1, one line that does not print the password; a bad URL: exit 2', async () => {
+    const url = `redis://127.0.0.1:${locked.port}`;
+    const mod = sweepFile('mod.yaml', `kind: module\nmodule: ${join(__dirname, 'fixtures', 'runner.mjs')}\naxes:\n  x: [1, 2]\n`);
+    const file = sweepFile('file-model.yaml', 'kind: estimate\naxes:\n  model: [gpt3-small, ./my-model.json]\n');
+    // Independent runs, side by side.
+    const [none, wrong, bad, unset, m, fm] = await Promise.all([
+      run(['worker', '--queue', url]),
+      run(['sweep', small(), '--out', 'x.jsonl', '--queue', 'env:WS_Q'], { WS_Q: `redis://:not-the-pw@127.0.0.1:${locked.port}` }),
+      run(['worker', '--queue', 'http://127.0.0.1:1']),
+      run(['worker'], { WEIGHTSTREAM_QUEUE: '' }),
+      run(['sweep', mod, '--queue', redis.url]),
+      run(['sweep', file, '--queue', redis.url, '--dry-run']),
+    ]);
+    expect(none.code).toBe(1);
+    oneLine(none.stderr, /Redis at redis:\/\/127\.0\.0\.1:\d+ requires a password/);
+    expect(wrong.code).toBe(1);
+    oneLine(wrong.stderr, /Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ refused the user name or password \(WRONGPASS\)/);
+    expect(wrong.stderr).not.toContain('not-the-pw');
+    expect(bad.code).toBe(2);
+    oneLine(bad.stderr, /^weightstream: error: --queue: expected a redis:\/\/ or rediss:\/\/ URL/);
+    expect(unset.code).toBe(2);
+    oneLine(unset.stderr, /--queue: environment variable WEIGHTSTREAM_QUEUE is not set/);
+    expect(m.code).toBe(1);
+    oneLine(m.stderr, /^weightstream: error: kind: expected one of estimate, fabric, train on a queue/);
+    expect(fm.code).toBe(1);
+    oneLine(fm.stderr, /^weightstream: error: axes\.model\[1\]: expected a preset name or an inline model on a queue/);
+  }, 150_000);
+
+  it('enqueueing twice creates nothing new; a second sweep file on the same queue is refused while the first has jobs', async () => {
+    const f = small();
+    const args = ['sweep', f, '--out', 'twice.jsonl', '--queue', redis.url, '--queue-name', 'twice'];
+    const count = () => redis.client.llen('weightstream:twice.estimate:wait');
+    for (let i = 0; i < 2; i++) {
+      const c = cli(args, {}, dir);
+      // The progress line appears once every job is queued and the coordinator waits for results.
+      await until(() => c.stderr().includes('sweep: 0/6 runs (0 workers)'), 20_000, 'the coordinator to wait for results');
+      c.proc.kill('SIGINT'); // no worker yet: stop collecting, the jobs stay
+      expect((await c.exited).code).toBe(1);
+      expect(c.stderr()).toMatch(/6 results not collected: run the same command again/);
+      expect(await count()).toBe(6);
+    }
+    const other = sweepFile('other.yaml', 'kind: estimate\naxes:\n  systems: [1, 2]\nbase: {model: gpt3-small}\n');
+    const r = await run(['sweep', other, '--out', 'other.jsonl', '--queue', redis.url, '--queue-name', 'twice']);
+    expect(r.code).toBe(1);
+    oneLine(r.stderr, /queue "twice" is serving another sweep \(small, started .*, 6 jobs left\): finish that one, or run this one with its own --queue-name/);
+    // A worker, then the first sweep's command again: it finishes, and the name is free for the other.
+    const w = cli(['worker', '--queue', redis.url, '--queue-name', 'twice', '--concurrency', '1', '--quiet']);
+    expect((await run([...args, '--quiet'])).code).toBe(0);
+    expect((await run(['sweep', other, '--out', 'other.jsonl', '--queue', redis.url, '--queue-name', 'twice', '--quiet'])).code).toBe(0);
+    w.proc.kill('SIGTERM');
+    expect((await w.exited).code).toBe(0);
+    expect(readFileSync(join(dir, 'twice.jsonl'), 'utf8').trim().split('\n')).toHaveLength(6);
+  }, 150_000);
+
+  it('a hostile job planted under a run\'s hash is refused by the worker and recorded as that run\'s error; the others run', async () => {
+    const f = small();
+    const runs = expandSweep(loadSweepFile(f));
+    const q = new Queue('hostile.estimate', { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'weightstream' });
+    await q.add('estimate', { kind: 'estimate', config: { model: '/etc/passwd', systems: 1 } }, { jobId: runs[0].hash });
+    await q.add('estimate', { kind: 'module', config: {}, module: '/tmp/evil.mjs' }, { jobId: 'evil' });
+    await q.close();
+    const w = cli(['worker', '--queue', redis.url, '--queue-name', 'hostile', '--concurrency', '1']);
+    const r = await run(['sweep', f, '--out', 'hostile.jsonl', '--queue', redis.url, '--queue-name', 'hostile', '--json', '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ runs: 6, ran: 6, failed: 1 });
+    const lines = readFileSync(join(dir, 'hostile.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { hash: string; error?: { name: string; message: string } });
+    const bad = lines.find((l) => l.hash === runs[0].hash)!;
+    expect(bad.error?.name).toBe('JobFailed');
+    expect(bad.error?.message).toMatch(/^refused by the worker on .*: model: expected a preset name or an inline model on a queue .* \(after 1 attempt\)$/);
+    expect(lines.filter((l) => l.error)).toHaveLength(1);
+    await until(() => /refused job evil: job: expected exactly the fields kind and config/.test(w.stderr()), 10_000, 'the worker to refuse job evil');
+    w.proc.kill('SIGTERM');
+    expect((await w.exited).code).toBe(0);
+  }, 150_000);
+});
