@@ -16,8 +16,11 @@ export function register(program: Command): void {
   const cmd = program
     .command('train')
     .description("train a network by weight streaming on N simulated CS-2 (worker threads): MemoryX streams each layer's weights, SwarmX broadcasts them and tree-reduces the gradients, MemoryX updates each layer at once")
-    .addOption(option('--model <file|name>', 'model JSON file or preset (mlp, mlp2, resmlp, wide)', undefined, D.model))
-    .addOption(option('--data <file|digits|teacher>', 'safetensors file with x (F32 [N, D]) and y (I32/I64 [N]), the shipped digits, or a seeded teacher', undefined, D.data))
+    .addOption(option('--model <file|name>', 'model JSON file, Hugging Face GPT-2 config.json, or preset (mlp, mlp2, resmlp, wide; GPTs: gpt-nano, gpt-micro, gpt-mini)', undefined, D.model))
+    .addOption(option('--data <file|name>', `features: a safetensors file with x (F32 [N, D]) and y (I32/I64 [N]), the shipped digits, or a seeded teacher; a GPT: the shipped text ${D.textData} (its default), a .txt file (bytes, windows of T+1 at stride T, last 10 % for testing), or a safetensors file with tokens (I32/I64 [N, T+1])`, undefined))
+    .addOption(option('--seq-len <T>', 'a GPT: tokens per training sequence (default the model\'s n_positions; a tokens file gives its own)', parseInteger('--seq-len', 1, 1 << 16)))
+    .addOption(option('--sample <n>', 'a GPT: after training, generate n tokens (bytes) from the trained weights and print them', parseInteger('--sample', 0, 1e6)))
+    .addOption(option('--prompt <text>', 'a GPT: the text --sample continues (default the start of the test split)'))
     .addOption(option('--systems <n>', 'simulated CS-2 systems (worker threads)', parseInteger('--systems', 1, 64), D.systems))
     .addOption(option('--steps <n>', 'training steps (with --resume: the total, counting the checkpoint\'s)', parseInteger('--steps', 0, 1e9), D.steps))
     .addOption(option('--batch <n>', 'global batch (samples per step over all systems; at least --systems)', parseInteger('--batch', 1, 1 << 24), D.batch))
@@ -29,7 +32,7 @@ export function register(program: Command): void {
     .addOption(option('--seed <k>', 'seed of the initial weights and of the shuffled order', parseInteger('--seed', 0, 0xffffffff), D.seed))
     .option('--shuffle', 'shuffle the training samples every epoch (seeded)')
     .addOption(option('--init <file.safetensors>', 'initial weights (PyTorch nn.Sequential state dict names and layout)'))
-    .addOption(option('--save <file.safetensors>', 'save the trained weights (PyTorch layout)'))
+    .addOption(option('--save <file.safetensors>', 'save the trained weights (PyTorch layout; a GPT: Hugging Face names, and config.json beside it — name it model.safetensors for GPT2LMHeadModel.from_pretrained(dir))'))
     .addOption(option('--checkpoint <file>', 'write MemoryX state here at the end (and every --checkpoint-every steps)'))
     .addOption(option('--checkpoint-every <n>', 'steps between checkpoints', parseInteger('--checkpoint-every', 1, 1e9)))
     .addOption(option('--resume <file>', 'continue from a checkpoint (bit-identical to an uninterrupted run)'))
@@ -47,6 +50,8 @@ export function register(program: Command): void {
     'weightstream train --steps 100 --checkpoint run.ckpt --checkpoint-every 20   # then: --steps 200 --resume run.ckpt',
     'weightstream train --model wide --data digits --dram-bytes 9e6 --systems 2   # 2 of 3 layers live on the flash tier',
     'weightstream train --model wide --systems 4 --steps 100 --pipeline coarse --trace trace.json --json   # open trace.json in Perfetto',
+    'weightstream train --model gpt-micro --data austen --systems 4 --steps 300 --batch 16 --optimizer adamw --lr 0.003 --sample 200',
+    'weightstream train --model config.json --data tokens.safetensors --sparsity 0.9 --save out/model.safetensors   # a Hugging Face GPT-2 config',
   ]);
   cmd.action(async (opts: TrainCliOptions) => {
     const { prepareTrain, runPrepared } = await import('../cluster/run-train.js');
@@ -65,20 +70,22 @@ export function register(program: Command): void {
       progress.stop();
     }
     const r = run.summary;
+    const tokens = r.tokensPerSecond !== r.samplesPerSecond;
     emit(opts, r, () => {
       const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
       const flash = r.memoryx.tiers.filter((t) => t === 'flash').length;
       return [
         `trained ${r.model} on ${r.data}: ${r.steps} steps of ${r.batch} samples on ${r.systems} CS-2 system${r.systems > 1 ? 's' : ''}${r.resumedFrom !== null ? ` (resumed at step ${r.resumedFrom})` : ''}`,
-        `  loss ${r.loss.length ? r.loss[0].toFixed(4) : '-'} -> ${Number.isFinite(r.finalLoss) ? r.finalLoss.toFixed(4) : '-'}${r.testAccuracy !== null ? `, test accuracy ${(100 * r.testAccuracy).toFixed(2)} %` : ''}`,
+        `  loss ${r.loss.length ? r.loss[0].toFixed(4) : '-'} -> ${Number.isFinite(r.finalLoss) ? r.finalLoss.toFixed(4) : '-'}${r.testAccuracy !== null ? `, ${tokens ? 'next-token accuracy on the test split' : 'test accuracy'} ${(100 * r.testAccuracy).toFixed(2)} %` : ''}`,
         `  parameters ${r.parameters.master} in MemoryX (${r.parameters.pytorch} dense)${r.sparsity ? `, sparsity ${r.sparsity}` : ''}; ${flash ? `${flash} of ${r.memoryx.tiers.length} layers on the flash tier` : 'all layers in DRAM'}`,
         `  streamed ${mb(r.bytesStreamed)} of weights, reduced ${mb(r.bytesReduced)} of gradients (${mb(r.bytesGradientsSent)} sent by the systems), SwarmX fan-in ${r.swarmx.fanIn}`,
-        `  ${r.wallSeconds.toFixed(2)} s wall, ${r.samplesPerSecond.toFixed(0)} samples/s${r.retries ? `, ${r.retries} step retries after faults` : ''}`,
+        `  ${r.wallSeconds.toFixed(2)} s wall, ${r.samplesPerSecond.toFixed(0)} ${tokens ? `sequences/s, ${r.tokensPerSecond.toFixed(0)} tokens/s` : 'samples/s'}${r.retries ? `, ${r.retries} step retries after faults` : ''}`,
         r.timeline
           ? `  simulated on the spec'd hardware (pipeline ${r.pipeline}): ${(r.timeline.simulatedStepSeconds * 1e6).toFixed(2)} µs per step, ${(r.timeline.exposedLatencySeconds * 1e6).toFixed(2)} µs of it exposed (not hidden behind compute); busy: ${Object.entries(r.timeline.utilization).map(([k, v]) => `${k} ${(100 * v).toFixed(0)} %`).join(', ')}`
           : '',
         r.timeline?.trace ? `  trace ${r.timeline.trace.file} (${r.timeline.trace.steps} steps, ${r.timeline.trace.events} events, ${(r.timeline.trace.bytes / 1e6).toFixed(2)} MB)` : '',
-        r.saved ? `  weights saved to ${r.saved}` : '',
+        r.saved ? `  weights saved to ${r.saved}${r.savedConfig ? ` (and ${r.savedConfig})` : ''}` : '',
+        r.sample ? `  sample (temperature 0.8, top-k 40) after ${JSON.stringify(r.sample.prompt)}:\n${r.sample.text}` : '',
         r.checkpoint ? `  checkpoint ${r.checkpoint}` : '',
       ].filter(Boolean).join('\n');
     });

@@ -89,7 +89,7 @@ export function readsTokens(model: string | ModelSpec): boolean {
 /** The spec of a GPT preset by name (null for another name), for sequences of `seqLen` tokens (default its n_positions). */
 export function gptPreset(name: string, seqLen?: number): ModelSpec | null {
   if (!(GPT_PRESETS as readonly string[]).includes(name)) return null;
-  return loadModelFile(rootPath('specs', 'gpt', `${name}.json`), { seqLen });
+  return { ...loadModelFile(rootPath('specs', 'gpt', `${name}.json`), { seqLen }), name };
 }
 
 /**
