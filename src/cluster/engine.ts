@@ -127,13 +127,15 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: TrainData
     checkpoints.atEnd(Math.max(s.steps, startStep), loss);
     const counters1 = run.counters();
     const trainSeconds = (performance.now() - wall0) / 1000;
-    const testAccuracy = s.evaluate && data.test ? await evaluate(run, data.test) : null;
+    const test = s.evaluate && data.test ? await evaluate(run, data.test) : null;
+    const testAccuracy = test ? test.accuracy : null;
     const timeline = buildTimeline(run.recorder, s, o.systems, trainSeconds, t.trace);
     const { mx, swarm } = run;
     return {
       loss,
       finalLoss: loss.length ? loss[loss.length - 1] : NaN,
       testAccuracy,
+      testLoss: test ? test.loss : null,
       systems: o.systems,
       steps: s.steps,
       batch: B,

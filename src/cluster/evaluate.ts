@@ -7,12 +7,13 @@ import { CMD } from '../protocol/cs2.js';
 import type { Run } from './run.js';
 import { loadShare } from './step.js';
 
-/** Fraction of the split's samples (a token model: tokens) the model classifies correctly. */
-export async function evaluate(run: Run, split: AnySplit): Promise<number> {
+/** Fraction of the split's samples (a token model: tokens) the model classifies correctly, and the mean loss over them. */
+export async function evaluate(run: Run, split: AnySplit): Promise<{ accuracy: number; loss: number }> {
   const { sys, mx, swarm, N } = run;
   const B = run.s.batch;
   const L = run.plan.layers.length;
   let correct = 0;
+  let loss = 0;
   for (let from = 0; from < split.n; from += B) {
     const n = Math.min(B, split.n - from);
     for (let w = 0; w < N; w++) {
@@ -29,6 +30,7 @@ export async function evaluate(run: Run, split: AnySplit): Promise<number> {
     }
     await sys.command(CMD.LOSS, { arg: 1 });
     for (let w = 0; w < N; w++) correct += sys.correct(w);
+    for (let w = 0; w < N; w++) loss += (sys.lossShare(w) * n) / split.n; // a chunk's mean, weighted by its samples
   }
-  return correct / (split.n * run.plan.seqLen);
+  return { accuracy: correct / (split.n * run.plan.seqLen), loss };
 }

@@ -72,6 +72,8 @@ export interface TrainResult {
   loss: number[];
   finalLoss: number;
   testAccuracy: number | null;
+  /** Mean loss on the test split (a language model: per token, in nats), null when not evaluated. */
+  testLoss: number | null;
   systems: number;
   steps: number;
   batch: number;

@@ -211,6 +211,7 @@ function summarize(p: PreparedTrain, r: TrainResult): TrainRun {
     loss: r.loss,
     finalLoss: r.finalLoss,
     testAccuracy: r.testAccuracy,
+    testLoss: r.testLoss,
     bytesStreamed: r.bytesStreamed,
     bytesReduced: r.bytesReduced,
     bytesGradientsSent: r.bytesGradientsSent,
