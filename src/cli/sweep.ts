@@ -42,6 +42,9 @@ export function register(program: Command): void {
     const { expandSweep, loadSweepFile, pendingRuns, readResults, runSweep, validateRuns } = await import('../sweep/index.js');
     const spec = loadSweepFile(file);
     const out = opts.out ?? defaultOut(file);
+    const { checkOutputs } = await import('../io/files.js');
+    const inputs = [{ label: 'sweep file', path: file }, ...(spec.module ? [{ label: 'module', path: spec.module }] : [])];
+    checkOutputs({ inputs, outputs: [{ label: '--out', path: out }, ...(opts.csv ? [{ label: '--csv', path: opts.csv }] : [])] });
     if (opts.dryRun) {
       const runs = expandSweep(spec);
       await validateRuns(spec, runs);

@@ -73,6 +73,8 @@ export function register(program: Command): void {
     if (opts.momentum !== undefined && opts.optimizer !== 'sgd') throw new UsageError(`--momentum: only for --optimizer sgd, got --optimizer ${opts.optimizer}`);
     if (opts.checkpointEvery !== undefined && !opts.checkpoint) throw new UsageError('--checkpoint-every: needs --checkpoint FILE');
     if (opts.batch < opts.systems) throw new UsageError(`--batch: expected at least one sample per system (>= --systems ${opts.systems}), got ${opts.batch}`);
+    (await import('./outputs.js')).checkTrainPaths(opts); // outputs never eat inputs; checked before any work
+    const uninstallCleanup = (await import('../io/cleanup.js')).installCleanup(); // ^C removes temp files (flash tier, checkpoint temps)
     const { resolveData } = await import('../data/index.js');
     const { resolveModel, withSparsity } = await import('../model/load.js');
     const { compileModel } = await import('../model/compile.js');
@@ -113,6 +115,7 @@ export function register(program: Command): void {
     } finally {
       progress.stop();
       await cluster.close();
+      uninstallCleanup();
     }
     if (opts.save) saveWeights(opts.save, plan, r.params, { model: JSON.stringify(spec), steps: String(r.steps) });
     const result = {

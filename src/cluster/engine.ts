@@ -21,7 +21,8 @@ import { MemoryX, memoryxLayers } from '../memoryx/store.js';
 import { createUpdater } from '../memoryx/update.js';
 import { resolveOptimizer, stateArrays, type OptimizerConfig } from '../memoryx/optimizer.js';
 import { planTiers } from '../memoryx/tiers.js';
-import { loadCheckpoint, saveCheckpoint, CheckpointError } from '../memoryx/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, CheckpointError, checkResumeSteps } from '../memoryx/checkpoint.js';
+import { checkFiniteStep } from '../memoryx/finite.js';
 import { planLayout } from '../swarmx/layout.js';
 import { SwarmX } from '../swarmx/swarm.js';
 import { CMD, controlLayout, type FaultInjection, type WorkerInit } from './protocol.js';
@@ -259,6 +260,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
     try {
       c = loadCheckpoint(t.resume);
       if (c.model !== fingerprint) throw new CheckpointError(`checkpoint ${t.resume}: written for a different model (fingerprint ${c.model}, this model ${fingerprint})`);
+      checkResumeSteps(c, steps, t.resume); // --steps at or below the checkpoint's step would run nothing
     } catch (e) {
       mx.close();
       throw e;
@@ -358,6 +360,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
           if (dead.length) await sys.start(dead);
         }
       }
+      checkFiniteStep(step, loss[loss.length - 1], mx, step === steps - 1); // NaN/Inf stops the run, naming step and layer
       t.onStep?.(step, loss[loss.length - 1]);
       if (t.checkpoint && t.checkpointEvery && (step + 1) % t.checkpointEvery === 0) writeCheckpoint(step + 1);
     }

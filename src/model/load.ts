@@ -1,25 +1,15 @@
 // Model descriptions from files and by name: a JSON file (validated in full, errors name the file and
 // the path inside it), or a preset sized to the data (input width and classes), and the `--sparsity`
 // override that puts one seeded sparsity on every linear layer.
-import { existsSync, readFileSync } from 'node:fs';
-import { ValidationError, requireInt, requireNumber } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { parseJsonText, readInputText } from '../io/files.js';
+import { ValidationError, ownEntry, requireInt, requireNumber } from '../errors.js';
 import type { LayerSpec, ModelSpec } from './types.js';
 import { validateModel } from './validate.js';
 
 /** Reads and validates a model description from a JSON file. */
 export function loadModelFile(path: string): ModelSpec {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ValidationError('--model', path, `expected a readable JSON file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ValidationError('--model', path, `expected valid JSON (${(e as Error).message})`);
-  }
+  const raw = parseJsonText(readInputText(path, 'model', '--model'), '--model', path);
   try {
     return validateModel(raw);
   } catch (e) {
@@ -63,7 +53,7 @@ export const PRESETS: Record<string, (input: number, classes: number) => ModelSp
 export function resolveModel(fileOrName: string, input: number, classes: number): ModelSpec {
   requireInt('input', input, 1);
   requireInt('classes', classes, 2);
-  const preset = PRESETS[fileOrName];
+  const preset = ownEntry(PRESETS, fileOrName);
   let spec: ModelSpec;
   if (preset) spec = validateModel(preset(input, classes));
   else if (existsSync(fileOrName)) spec = loadModelFile(fileOrName);

@@ -9,6 +9,13 @@ export const MAX_WIDTH = 1 << 20;
 /** Largest K·N of one linear layer (elements). */
 export const MAX_LINEAR_ELEMENTS = 1 << 30;
 
+/** Most layers in one model, counting those inside residual blocks (set-up grows with it; 16x a deep GPT). */
+export const MAX_LAYERS = 10_000;
+/** Deepest nesting of residual blocks. */
+export const MAX_NESTING = 32;
+/** Most parameters of one model (floats): with optimizer state and gradients it must fit 32-bit WASM memory. */
+export const MAX_MODEL_PARAMS = 1 << 28;
+
 const MODEL_KEYS = ['name', 'input', 'layers', 'loss', 'maskSeed'];
 const LAYER_KEYS: Record<string, string[]> = {
   linear: ['type', 'out', 'bias', 'sparsity', 'maskSeed', 'mask'],
@@ -28,7 +35,8 @@ export function validateModel(raw: unknown, path = 'model'): ModelSpec {
   const maskSeed = m.maskSeed === undefined ? 0 : requireInt(join(path, 'maskSeed'), m.maskSeed, 0, 0xffffffff);
   if (!Array.isArray(m.layers)) throw new ValidationError(join(path, 'layers'), m.layers, 'expected an array of layers');
   if (m.layers.length === 0) throw new ValidationError(join(path, 'layers'), m.layers, 'expected at least one layer');
-  const { layers, width, weighted } = validateLayers(m.layers, 'layers', input);
+  const count = { layers: 0, params: 0 };
+  const { layers, width, weighted } = validateLayers(m.layers, 'layers', input, count, 0);
   if (weighted === 0) throw new ValidationError('layers', m.layers, 'expected at least one layer with weights (linear or layernorm)');
   if (width < 2) throw new ValidationError('layers', width, 'expected the last layer to output >= 2 classes for softmax cross-entropy');
   const out: ModelSpec = { input, layers, loss, maskSeed };
@@ -37,11 +45,13 @@ export function validateModel(raw: unknown, path = 'model'): ModelSpec {
 }
 
 /** Validates a list of layers fed `width` features; returns them normalised, the output width and the count of layers with weights. */
-function validateLayers(list: unknown[], path: string, width: number): { layers: LayerSpec[]; width: number; weighted: number } {
+function validateLayers(list: unknown[], path: string, width: number, count: { layers: number; params: number }, depth: number): { layers: LayerSpec[]; width: number; weighted: number } {
   const layers: LayerSpec[] = [];
   let weighted = 0;
+  if (depth > MAX_NESTING) throw new ValidationError(path, `${depth} levels`, `expected residual blocks nested at most ${MAX_NESTING} deep`);
   for (let i = 0; i < list.length; i++) {
     const p = `${path}[${i}]`;
+    if (++count.layers > MAX_LAYERS) throw new ValidationError(p, `layer ${count.layers}`, `expected at most ${MAX_LAYERS} layers in a model`);
     const l = requireObject(p, list[i]);
     const type = requireOneOf(join(p, 'type'), l.type, LAYER_TYPES);
     rejectUnknownKeys(p, l, LAYER_KEYS[type]);
@@ -52,6 +62,7 @@ function validateLayers(list: unknown[], path: string, width: number): { layers:
           throw new ValidationError(join(p, 'out'), out, `expected in·out <= ${MAX_LINEAR_ELEMENTS} (in = ${width})`);
         }
         const bias = l.bias === undefined ? true : requireBool(join(p, 'bias'), l.bias);
+        addParams(count, width * out + (bias ? out : 0), join(p, 'out'), out);
         const spec: LayerSpec = { type: 'linear', out, bias };
         if (l.sparsity !== undefined && l.mask !== undefined) {
           throw new ValidationError(join(p, 'mask'), '[...]', 'expected either sparsity or mask, not both');
@@ -75,6 +86,7 @@ function validateLayers(list: unknown[], path: string, width: number): { layers:
         const eps = l.eps === undefined ? 1e-5 : requireNumber(join(p, 'eps'), l.eps, 0);
         if (eps <= 0) throw new ValidationError(join(p, 'eps'), eps, 'expected a positive number');
         layers.push({ type: 'layernorm', eps });
+        addParams(count, 2 * width, p, 'layernorm');
         weighted++; // layernorm has weights (gamma, beta): it is a streamed layer too
         break;
       }
@@ -82,7 +94,7 @@ function validateLayers(list: unknown[], path: string, width: number): { layers:
         const lp = join(p, 'layers');
         if (!Array.isArray(l.layers)) throw new ValidationError(lp, l.layers, 'expected an array of layers');
         if (l.layers.length === 0) throw new ValidationError(lp, l.layers, 'expected at least one layer');
-        const inner = validateLayers(l.layers, lp, width);
+        const inner = validateLayers(l.layers, lp, width, count, depth + 1);
         if (inner.width !== width) {
           throw new ValidationError(lp, inner.width, `expected the inner layers to output the block's input width ${width} (x + f(x)); their output width`);
         }
@@ -93,6 +105,14 @@ function validateLayers(list: unknown[], path: string, width: number): { layers:
     }
   }
   return { layers, width, weighted };
+}
+
+/** Adds a layer's parameters to the running total (closed form, before anything is allocated). */
+function addParams(count: { params: number }, n: number, path: string, value: unknown): void {
+  count.params += n;
+  if (count.params > MAX_MODEL_PARAMS) {
+    throw new ValidationError(path, value, `expected at most ${MAX_MODEL_PARAMS} parameters in the model (${count.params} up to here)`);
+  }
 }
 
 /** An explicit mask: out·in entries of 0/1 in PyTorch's [out, in] layout, with at least one kept weight. */

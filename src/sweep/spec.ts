@@ -12,9 +12,10 @@
 //       - {systems: 16}
 //       - {gpu: a100, devices: 1024}
 import { existsSync, readFileSync } from 'node:fs';
+import { checkInputFile } from '../io/files.js';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { ValidationError, describe } from '../errors.js';
+import { ValidationError, describe, requireSafeKey, requireSafeTree } from '../errors.js';
 import { runHash } from './hash.js';
 import { RUN_KINDS, type Axis, type Config, type Run, type RunKind, type SweepSpec } from './types.js';
 
@@ -52,8 +53,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function loadSweepFile(file: string): SweepSpec {
   let text: string;
   try {
+    if (existsSync(file)) checkInputFile(file, 'sweep', 'sweep file'); // a FIFO or /dev/zero is refused unread
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof ValidationError) throw e;
     throw new SweepFileError(`${file}: cannot read the sweep file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   let data: unknown;
@@ -89,6 +92,7 @@ export function validateSweep(data: unknown, opts: { baseDir?: string; source?: 
 
   const base = data.base ?? {};
   if (!isPlainObject(base)) throw new ValidationError('base', base, 'expected a mapping (the configuration every run starts from)');
+  requireSafeTree('base', base); // no __proto__/constructor/prototype fields, no absurd nesting
   checkCommonFields(base, 'base');
 
   const axesData = data.axes ?? {};
@@ -96,6 +100,8 @@ export function validateSweep(data: unknown, opts: { baseDir?: string; source?: 
   const axes: Axis[] = [];
   for (const [field, raw] of Object.entries(axesData)) {
     if (!/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/.test(field)) throw new ValidationError(`axes.${field}`, field, 'expected a field name or a dotted path such as optimizer.lr');
+    requireSafeKey(`axes.${field}`, field);
+    requireSafeTree(`axes.${field}`, raw);
     axes.push({ field, values: axisValues(`axes.${field}`, raw) });
   }
   let count = 1;
@@ -151,7 +157,7 @@ function checkCommonFields(obj: Record<string, unknown>, path: string): void {
 
 /** Sets a dotted path in a configuration, creating intermediate mappings. */
 export function setPath(config: Config, dotted: string, value: unknown, where: string): void {
-  const parts = dotted.split('.');
+  const parts = requireSafeKey(where, dotted).split('.');
   let obj: Record<string, unknown> = config;
   for (let i = 0; i < parts.length - 1; i++) {
     const next = obj[parts[i]];
