@@ -81,12 +81,13 @@ export const MAX_DATA_DEPTH = 64;
 
 /**
  * Walks user data (iteratively: no stack to overflow) and refuses a key in UNSAFE_KEYS at any depth,
- * or nesting past MAX_DATA_DEPTH; errors name the path (`base.optimizer.__proto__`).
+ * a NaN or ±Infinity (YAML's .nan has no JSON form), or nesting past MAX_DATA_DEPTH; errors name the path (`base.optimizer.__proto__`).
  */
 export function requireSafeTree(path: string, value: unknown): void {
   const stack: Array<[string, unknown, number]> = [[path, value, 0]];
   while (stack.length) {
     const [p, v, depth] = stack.pop()!;
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new ValidationError(p, v, 'expected a finite number (a configuration is JSON data)');
     if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) continue;
     if (depth >= MAX_DATA_DEPTH) throw new ValidationError(p, '(nested data)', `expected at most ${MAX_DATA_DEPTH} levels of nesting`);
     if (Array.isArray(v)) v.forEach((x, i) => stack.push([`${p}[${i}]`, x, depth + 1]));

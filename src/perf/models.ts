@@ -63,7 +63,7 @@ function checkGptShape(s: GptShape, at: (p: string) => string, names: Record<'nL
   over('contextTokens', s.contextTokens, GPT_LIMITS.contextTokens);
   const d = s.dModel;
   const params = s.nLayer * (4 * d * d + 2 * d * s.dFF + 9 * d + s.dFF) + (s.vocab + s.contextTokens) * d;
-  if (params > GPT_LIMITS.params) throw new ValidationError(at(names.nLayer), s.nLayer, `expected a model of at most ${GPT_LIMITS.params} parameters (this shape has ${params.toExponential(2)})`);
+  if (params > GPT_LIMITS.params) throw new ValidationError(at(names.nLayer), s.nLayer, `expected a model of at most ${GPT_LIMITS.params.toExponential(0)} parameters (this shape has ${params.toExponential(2)})`);
 }
 
 /** Validates a GPT preset object (the specs/models format); errors name the file and the field. */

@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { checkInputFile } from '../io/files.js';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { ValidationError, describe, requireSafeKey, requireSafeTree } from '../errors.js';
+import { ValidationError, describe, ownEntry, requireSafeKey, requireSafeTree } from '../errors.js';
 import { runHash } from './hash.js';
 import { RUN_KINDS, type Axis, type Config, type Run, type RunKind, type SweepSpec } from './types.js';
 
@@ -136,7 +136,7 @@ function axisValues(path: string, raw: unknown): unknown[] {
   values.forEach((v, i) => {
     if (v === null || v === undefined) throw new ValidationError(`${path}[${i}]`, v, 'expected a value');
     if (field === MERGE_AXIS && (!isPlainObject(v) || Object.keys(v).length === 0)) throw new ValidationError(`${path}[${i}]`, v, 'expected a mapping of the fields this case sets');
-    const check = COMMON_FIELDS[field];
+    const check = ownEntry(COMMON_FIELDS, field);
     const bad = check?.(v);
     if (bad) throw new ValidationError(`${path}[${i}]`, v, bad);
     if (isPlainObject(v)) checkCommonFields(v, `${path}[${i}]`);
@@ -150,7 +150,7 @@ function axisValues(path: string, raw: unknown): unknown[] {
 
 function checkCommonFields(obj: Record<string, unknown>, path: string): void {
   for (const [k, v] of Object.entries(obj)) {
-    const bad = COMMON_FIELDS[k]?.(v);
+    const bad = ownEntry(COMMON_FIELDS, k)?.(v);
     if (bad) throw new ValidationError(`${path}.${k}`, v, bad);
   }
 }

@@ -195,6 +195,18 @@ describe('reports stay linear and bounded (item 8)', () => {
   });
 });
 
+describe('found by the fuzzer', () => {
+  it('an axis named hasOwnProperty is an axis, not a TypeError', () => {
+    const s = validateSweep({ kind: 'estimate', base: {}, axes: { hasOwnProperty: ['x', 0] } });
+    expect(expandSweep(s).map((r) => r.config.hasOwnProperty)).toEqual(['x', 0]);
+  });
+  it('a YAML .nan in a sweep is refused by name (a run hash needs JSON)', () => {
+    const d = mkdtempSync(join(tmpdir(), 'ws-rel-'));
+    writeFileSync(join(d, 's.yaml'), 'kind: estimate\nbase: {model: gpt3-xl}\naxes:\n  merge:\n    - {gpu: a100, devices: .nan}\n');
+    expect(err(() => loadSweepFile(join(d, 's.yaml'))).message).toMatch(/^axes\.merge\[0\]\.devices: expected a finite number/);
+  });
+});
+
 describe('sweep files: expandSweep never pollutes (item 4)', () => {
   it('a sound sweep still expands', () => {
     expect(expandSweep(validateSweep({ kind: 'estimate', base: { model: 'gpt3-xl' }, axes: { systems: [1, 2] } })).length).toBe(2);
