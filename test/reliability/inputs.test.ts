@@ -213,3 +213,14 @@ describe('sweep files: expandSweep never pollutes (item 4)', () => {
     expect(typeof loadSweepFile).toBe('function');
   });
 });
+
+describe('report inputs (item 12)', () => {
+  it('a heatmap with negative rows is not a heatmap (was a RangeError)', async () => {
+    const { readInput } = await import('../../src/report/inputs.js');
+    const d = mkdtempSync(join(tmpdir(), 'ws-rel-'));
+    writeFileSync(join(d, 'h.json'), JSON.stringify({ rows: -1, cols: -1, values: [1] }));
+    const e = err(() => readInput(join(d, 'h.json')));
+    expect(e.name).toBe('ReportInputError');
+    expect(e.message).toMatch(/h\.json: not a sweep result file, trace/);
+  });
+});
