@@ -175,8 +175,28 @@ export function runCount(spec: SweepSpec): number {
 
 /** Expands a spec into its runs: the cartesian product of the axes over the base, last axis fastest. */
 export function expandSweep(spec: SweepSpec): Run[] {
+  return [...expandRuns(spec)];
+}
+
+/**
+ * expandSweep in slices that let a signal in: a million runs take tens of seconds to expand, and ^C
+ * must stop that promptly. Throws `onAbort()` when the signal is aborted.
+ */
+export async function expandSweepAsync(spec: SweepSpec, signal: AbortSignal | undefined, onAbort: (done: number) => Error): Promise<Run[]> {
+  const runs: Run[] = [];
+  for (const r of expandRuns(spec)) {
+    runs.push(r);
+    if (runs.length % 1000 === 0) {
+      await new Promise((res) => setImmediate(res));
+      if (signal?.aborted) throw onAbort(runs.length);
+    }
+  }
+  return runs;
+}
+
+/** The runs of a spec, one by one, in expandSweep's order. */
+function* expandRuns(spec: SweepSpec): Generator<Run> {
   const total = runCount(spec);
-  const runs: Run[] = new Array(total);
   const idx = new Array<number>(spec.axes.length).fill(0);
   for (let r = 0; r < total; r++) {
     const config = structuredClone(spec.base);
@@ -185,13 +205,12 @@ export function expandSweep(spec: SweepSpec): Run[] {
       if (a.field === MERGE_AXIS) for (const [k, x] of Object.entries(v as Config)) setPath(config, k, x, `axes.${MERGE_AXIS}[${idx[i]}].${k}`);
       else setPath(config, a.field, v, `axes.${a.field}`);
     });
-    runs[r] = { index: r, hash: runHash(spec.kind, config), config, axisIndex: idx.slice() };
+    yield { index: r, hash: runHash(spec.kind, config), config, axisIndex: idx.slice() };
     for (let i = spec.axes.length - 1; i >= 0; i--) {
       if (++idx[i] < spec.axes[i].values.length) break;
       idx[i] = 0;
     }
   }
-  return runs;
 }
 
 /**

@@ -125,3 +125,21 @@ describe('signals (item 10)', () => {
     expect(existsSync(tmp)).toBe(true);
   }, 60_000);
 });
+
+describe('^C on a large sweep is prompt (item 11)', () => {
+  it('SIGINT while a 1M-run sweep is being checked ends it within seconds, exit 1, no lock left', async () => {
+    const d = dir();
+    writeFileSync(join(d, 'big.yaml'), 'kind: estimate\nbase: {model: gpt3-small}\naxes:\n  systems: {from: 1, to: 1000}\n  tokens: {from: 1000000000, to: 1000999000000, step: 1000000000}\n');
+    const child = spawn(process.execPath, [rootPath('bin', 'weightstream.js'), 'sweep', 'big.yaml', '--out', 'r.jsonl', '--quiet', '--workers', '1'], { cwd: d });
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    await new Promise((r) => setTimeout(r, 4000)); // past start-up and the expansion, inside the checks (~40 s here)
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/stopping after the runs in flight/);
+    expect(readdirSync(d).filter((n) => n.endsWith('.lock'))).toEqual([]);
+  }, 60_000);
+});
