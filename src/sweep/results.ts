@@ -102,8 +102,12 @@ export class ResultsAppender {
     const buf = Buffer.from(json + '\n', 'utf8');
     // One call for the whole line. A short write to a regular file does not happen short of a full disk;
     // if it does, the loop finishes the line (and a crash in between leaves a torn line that resume cuts).
-    let off = writeSync(this.fd, buf, 0, buf.length);
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    try {
+      let off = writeSync(this.fd, buf, 0, buf.length);
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    } catch (e) {
+      throw new ResultsFileError(`${this.file}: cannot append a result (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the lines before it are whole: free space and rerun to resume`);
+    }
     this.dirty = true;
     if (Date.now() - this.lastSync >= this.fsyncSeconds * 1000) this.sync();
   }

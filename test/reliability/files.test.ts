@@ -120,3 +120,15 @@ describe('stale temporaries (item 10)', () => {
     expect(existsSync(join(d, 'other.tmp'))).toBe(true);
   });
 });
+
+describe('errno errors name the path (item 12)', () => {
+  it('a results append onto a full device says which file and that a rerun resumes', async () => {
+    const { ResultsAppender } = await import('../../src/sweep/results.js');
+    const a = new ResultsAppender('/dev/full');
+    expect(err(() => a.appendText('{"x":1}')).message).toMatch(/^\/dev\/full: cannot append a result \(ENOSPC\)/);
+  });
+  it('an atomic write into a full device names the path', () => {
+    // /dev is not writable as a place for temp files for non-root; as root, the rename over a device fails.
+    expect(err(() => writeFileAtomic('/proc/version', 'x')).message).toMatch(/^cannot write \/proc\/version \(E[A-Z]+\)/);
+  });
+});
