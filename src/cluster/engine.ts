@@ -21,7 +21,7 @@ import { MemoryX, memoryxLayers } from '../memoryx/store.js';
 import { createUpdater } from '../memoryx/update.js';
 import { resolveOptimizer, stateArrays, type OptimizerConfig } from '../memoryx/optimizer.js';
 import { planTiers } from '../memoryx/tiers.js';
-import { loadCheckpoint, saveCheckpoint, CheckpointError, checkResumeSteps } from '../memoryx/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, CheckpointError, checkResume } from '../memoryx/checkpoint.js';
 import { checkFiniteStep } from '../memoryx/finite.js';
 import { planLayout } from '../swarmx/layout.js';
 import { SwarmX } from '../swarmx/swarm.js';
@@ -260,7 +260,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: Dataset, 
     try {
       c = loadCheckpoint(t.resume);
       if (c.model !== fingerprint) throw new CheckpointError(`checkpoint ${t.resume}: written for a different model (fingerprint ${c.model}, this model ${fingerprint})`);
-      checkResumeSteps(c, steps, t.resume); // --steps at or below the checkpoint's step would run nothing
+      checkResume(c, steps, t.resume); // steps left to run, finite state
     } catch (e) {
       mx.close();
       throw e;

@@ -59,13 +59,10 @@ function readSplit(tensors: Map<string, Tensor>, xName: string, yName: string, p
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const v = yv[i];
+    if (!Number.isInteger(v) || v < 0) throw new ValidationError(`${path}: ${yName}[${i}]`, v, 'expected a non-negative class index');
     // Classes become the last layer's width: a label past the widest layer would be blamed on the model.
-    if (!Number.isInteger(v) || v < 0 || v >= MAX_WIDTH) throw new ValidationError(`${path}: ${yName}[${i}]`, v, `expected a non-negative class index below ${MAX_WIDTH}`);
+    if (v >= MAX_WIDTH) throw new ValidationError(`${path}: ${yName}[${i}]`, v, `expected a class index below ${MAX_WIDTH}`);
     labels[i] = v;
   }
-  const xs = x.data as Float32Array;
-  for (let i = 0; i < xs.length; i++) {
-    if (!Number.isFinite(xs[i])) throw new ValidationError(`${path}: ${xName}[${Math.floor(i / x.shape[1])}][${i % x.shape[1]}]`, xs[i], 'expected a finite feature (NaN and Infinity are refused)');
-  }
-  return { split: { x: xs, y: labels, n }, features: x.shape[1] };
+  return { split: { x: x.data as Float32Array, y: labels, n }, features: x.shape[1] };
 }

@@ -117,8 +117,6 @@ function checkFields(c: Checkpoint, what: string): void {
     if (typeof L.name !== 'string') throw bad(`${at}.name`, L.name, 'expected a string');
     if (!Number.isSafeInteger(L.floats) || (L.floats as number) < 0) throw bad(`${at}.floats`, L.floats, 'expected a non-negative integer');
     if (!(L.record instanceof Float32Array)) throw new CheckpointError(`${what}: ${at}.record is not a Float32Array`);
-    const i = firstNonFinite(L.record);
-    if (i >= 0) throw new CheckpointError(`${what}: ${at}.record[${i}] (layer ${L.name}) is ${L.record[i]}: refusing to resume from non-finite weights or optimizer state`);
   });
 }
 
@@ -129,13 +127,18 @@ export function firstNonFinite(a: ArrayLike<number>): number {
 }
 
 /**
- * For the engine: a resume must have steps left to run. `steps` is the run's total (counting the
- * checkpoint's); at or below the checkpoint's step nothing would run, which is refused by name.
+ * For the engine, before a resume: the run must have steps left (`steps` is the run's total, counting
+ * the checkpoint's; at or below the checkpoint's step nothing would run), and the state must be finite
+ * (a checkpoint stores any float bit for bit, NaN included; training on from a NaN is refused by name).
  */
-export function checkResumeSteps(c: Pick<Checkpoint, 'step'>, steps: number, file: string): void {
+export function checkResume(c: Pick<Checkpoint, 'step' | 'memoryx'>, steps: number, file: string): void {
   if (!(steps > c.step)) {
     throw new ValidationError('--steps', steps, `expected more than the checkpoint's step ${c.step} (with --resume, --steps is the total; ${file} has done ${c.step})`);
   }
+  c.memoryx.layers.forEach((L, l) => {
+    const i = firstNonFinite(L.record);
+    if (i >= 0) throw new CheckpointError(`checkpoint ${file}: memoryx.layers[${l}].record[${i}] (layer ${L.name}) is ${L.record[i]}: refusing to resume from non-finite weights or optimizer state`);
+  });
 }
 
 /** Reads and verifies a checkpoint file. */
