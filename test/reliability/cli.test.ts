@@ -3,7 +3,7 @@
 // training; --resume with nothing left to run, NaN initial weights and fabric --sparsity 1 are refused;
 // ^C during training leaves no flash-tier file behind.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -142,4 +142,25 @@ describe('^C on a large sweep is prompt (item 11)', () => {
     expect(stderr).toMatch(/stopping after the runs in flight/);
     expect(readdirSync(d).filter((n) => n.endsWith('.lock'))).toEqual([]);
   }, 60_000);
+});
+
+describe('non-regular files are refused, not read (item 3)', () => {
+  it('sweep --out a symlink to /dev/full, or a FIFO, fails at once naming --out', () => {
+    const d = dir();
+    writeFileSync(join(d, 's.yaml'), SWEEP);
+    symlinkSync('/dev/full', join(d, 'full.jsonl'));
+    spawnSync('mkfifo', [join(d, 'fifo.jsonl')]);
+    for (const out of ['full.jsonl', 'fifo.jsonl']) {
+      const t0 = performance.now();
+      const r = cli(['sweep', 's.yaml', '--out', out, '--quiet'], d);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/--out: expected a regular file to write \(not a FIFO, device or socket\)/);
+      expect(performance.now() - t0).toBeLessThan(20_000);
+    }
+  });
+  it('train --init /dev/zero fails at once naming the file', () => {
+    const r = cli(['train', '--init', '/dev/zero', '--steps', '1', '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/file: expected a regular file \(not a FIFO, device or socket\), got "\/dev\/zero"/);
+  });
 });
