@@ -74,7 +74,6 @@ export function register(program: Command): void {
     if (opts.checkpointEvery !== undefined && !opts.checkpoint) throw new UsageError('--checkpoint-every: needs --checkpoint FILE');
     if (opts.batch < opts.systems) throw new UsageError(`--batch: expected at least one sample per system (>= --systems ${opts.systems}), got ${opts.batch}`);
     (await import('./outputs.js')).checkTrainPaths(opts); // outputs never eat inputs; checked before any work
-    const uninstallCleanup = (await import('../io/cleanup.js')).installCleanup(); // ^C removes temp files (flash tier, checkpoint temps)
     const { resolveData } = await import('../data/index.js');
     const { resolveModel, withSparsity } = await import('../model/load.js');
     const { compileModel } = await import('../model/compile.js');
@@ -95,6 +94,7 @@ export function register(program: Command): void {
 
     const cluster = await createCluster({ systems: opts.systems, fanIn: opts.fanIn, dramBytes: opts.dramBytes, waferSramBytes: opts.waferSramBytes });
     const progress = createProgress({ label: 'train', total: opts.steps, quiet: opts.quiet || opts.json, unit: 'steps' });
+    const uninstallCleanup = (await import('../io/cleanup.js')).installCleanup(); // ^C removes temp files (flash tier, checkpoint temps)
     let r;
     try {
       r = await cluster.train(spec, data, {

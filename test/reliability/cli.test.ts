@@ -164,3 +164,11 @@ describe('non-regular files are refused, not read (item 3)', () => {
     expect(r.stderr).toMatch(/file: expected a regular file \(not a FIFO, device or socket\), got "\/dev\/zero"/);
   });
 });
+
+describe('non-finite training stops (item 6)', () => {
+  it('a diverging run (--lr 1e6) stops with exit 1 naming the step and a layer, not exit 0', () => {
+    const r = cli(['train', '--lr', '1e6', '--momentum', '0.99', '--steps', '60', '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^weightstream: error: NonFiniteError: training stopped at step \d+: the loss is (NaN|-?Infinity); first non-finite value: layer \d+ /);
+  });
+});
