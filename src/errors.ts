@@ -59,3 +59,41 @@ export function requireOneOf<T extends string>(path: string, v: unknown, options
   }
   return v as T;
 }
+
+/** Field names that would reach an object's prototype when used as a key: refused wherever a user names a field. */
+export const UNSAFE_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+/** Refuses a user-given key (or dotted path) with a segment in UNSAFE_KEYS; returns it when safe. */
+export function requireSafeKey(path: string, key: string): string {
+  if (key.split('.').some((seg) => UNSAFE_KEYS.includes(seg))) {
+    throw new ValidationError(path, key, `expected a field name (not ${UNSAFE_KEYS.join(', ')})`);
+  }
+  return key;
+}
+
+/** The own property `key` of a table, never one inherited from Object.prototype (`toString`, `constructor`). */
+export function ownEntry<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+/** Deepest nesting of user data we walk (a sweep's base or axis values); JSON this deep is never a configuration. */
+export const MAX_DATA_DEPTH = 64;
+
+/**
+ * Walks user data (iteratively: no stack to overflow) and refuses a key in UNSAFE_KEYS at any depth,
+ * a NaN or ±Infinity (YAML's .nan has no JSON form), or nesting past MAX_DATA_DEPTH; errors name the path (`base.optimizer.__proto__`).
+ */
+export function requireSafeTree(path: string, value: unknown): void {
+  const stack: Array<[string, unknown, number]> = [[path, value, 0]];
+  while (stack.length) {
+    const [p, v, depth] = stack.pop()!;
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new ValidationError(p, v, 'expected a finite number (a configuration is JSON data)');
+    if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) continue;
+    if (depth >= MAX_DATA_DEPTH) throw new ValidationError(p, '(nested data)', `expected at most ${MAX_DATA_DEPTH} levels of nesting`);
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push([`${p}[${i}]`, x, depth + 1]));
+    else for (const k of Object.keys(v)) {
+      requireSafeKey(`${p}.${k}`, k);
+      stack.push([`${p}.${k}`, (v as Record<string, unknown>)[k], depth + 1]);
+    }
+  }
+}

@@ -1,7 +1,7 @@
 // `weightstream fabric`: one layer's pass on a simulated mesh of wafer cores, cycle by cycle, with
 // real numbers checked against the reference kernels, and where the cycles went.
 import type { Command } from 'commander';
-import { emit, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { UsageError, emit, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 import { createProgress } from './progress.js';
 
 interface FabricCliOptions extends CommonOptions {
@@ -16,6 +16,13 @@ interface FabricCliOptions extends CommonOptions {
   heatmap?: string;
 }
 
+/** A sparsity in [0, 1), as train and estimate take it (1 would stream no weight at all). */
+function parseSparsity(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new UsageError(`--sparsity: expected a number in [0, 1), got ${JSON.stringify(value)}`);
+  return n;
+}
+
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 export function register(program: Command): void {
@@ -27,7 +34,7 @@ export function register(program: Command): void {
     .addOption(option('--batch <B>', 'samples in the batch', parseInteger('--batch', 1, 1 << 24), 64))
     .addOption(option('--in <K>', 'input features', parseInteger('--in', 1, 1 << 24), 256))
     .addOption(option('--out <N>', 'output features', parseInteger('--out', 1, 1 << 24), 256))
-    .addOption(option('--sparsity <S>', 'fraction of zero weights (unstructured)', parseNumber('--sparsity', 0, 1), 0))
+    .addOption(option('--sparsity <S>', 'fraction of zero weights (unstructured)', parseSparsity, 0))
     .addOption(option('--pass <pass>', 'forward (Y = X W), delta (dX = dY Wᵀ) or gradient (dW = Xᵀ dY at non-zeros)', parseChoice('--pass', ['forward', 'delta', 'gradient'] as const), 'forward'))
     .addOption(option('--seed <K>', 'seed of the weights, mask and activations', parseInteger('--seed', 0, 2 ** 32 - 1), 1))
     .addOption(option('--heatmap <FILE>', 'write per-core busy cycles as JSON {rows, cols, busy, values, ...}'));
@@ -38,6 +45,7 @@ export function register(program: Command): void {
     'weightstream fabric --rows 8 --cols 8 --batch 64 --in 300 --out 200 --pass gradient --heatmap busy.json',
   ]);
   cmd.action(async (opts: FabricCliOptions) => {
+    if (opts.heatmap) (await import('../io/files.js')).checkOutputs({ inputs: [], outputs: [{ label: '--heatmap', path: opts.heatmap }] });
     const { runFabric, writeHeatmap, modelCycles, fabricMachine } = await import('../fabric/index.js');
     const shape = { B: opts.batch, K: opts.in, N: opts.out };
     const estimate = modelCycles(shape, { rows: opts.rows, cols: opts.cols }, opts.pass, fabricMachine(), 1 - opts.sparsity).cycles;

@@ -22,6 +22,9 @@ export function register(program: Command): void {
     'weightstream report step.trace.json --out /tmp/r --title "Pipeline of one step" --json',
   ]);
   cmd.action(async (inputs: string[], opts: ReportCliOptions) => {
+    const { checkOutputs } = await import('../io/files.js');
+    // The report writes DIR/report.html and DIR/<chart>.svg: none of them may be an input.
+    checkOutputs({ inputs: inputs.map((f) => ({ label: 'input', path: f })), outputs: [{ label: '--out', path: opts.out, dir: true }], writes: (n) => n === 'report.html' || n.endsWith('.svg') });
     const { writeReport } = await import('../report/index.js'); // vega loads only when a report is made
     const r = await writeReport(inputs, opts.out, { title: opts.title });
     emit(opts, r, () =>

@@ -48,6 +48,9 @@ export function register(program: Command): void {
     const { expandSweep, loadSweepFile, pendingRuns, readResults, runSweep, validateRuns } = await import('../sweep/index.js');
     const spec = loadSweepFile(file);
     const out = opts.out ?? defaultOut(file);
+    const { checkOutputs } = await import('../io/files.js');
+    const inputs = [{ label: 'sweep file', path: file }, ...(spec.module ? [{ label: 'module', path: spec.module }] : [])];
+    checkOutputs({ inputs, outputs: [{ label: '--out', path: out }, ...(opts.csv ? [{ label: '--csv', path: opts.csv }] : [])] });
     if (opts.queue !== undefined) return queued(spec, file, out, opts);
     if (opts.queueName !== undefined) throw new UsageError('--queue-name: applies only with --queue');
     if (opts.dryRun) {

@@ -54,6 +54,7 @@ export function register(program: Command): void {
     'weightstream train --model config.json --data tokens.safetensors --sparsity 0.9 --save out/model.safetensors   # a Hugging Face GPT-2 config',
   ]);
   cmd.action(async (opts: TrainCliOptions) => {
+    (await import('./outputs.js')).checkTrainPaths(opts); // outputs never eat inputs; checked before any work
     const { prepareTrain, runPrepared } = await import('../cluster/run-train.js');
     const { json: _j, quiet: _q, debug: _d, ...config } = opts;
     let prepared;
@@ -63,11 +64,13 @@ export function register(program: Command): void {
       throw asUsage(e);
     }
     const progress = createProgress({ label: 'train', total: opts.steps ?? D.steps, quiet: opts.quiet || opts.json, unit: 'steps' });
+    const uninstallCleanup = (await import('../io/cleanup.js')).installCleanup(); // ^C removes temp files (flash tier, checkpoint temps)
     let run;
     try {
       run = await runPrepared(prepared, { onStep: (step, loss) => progress.update(step + 1, `loss ${loss.toFixed(4)}`) });
     } finally {
       progress.stop();
+      uninstallCleanup();
     }
     const r = run.summary;
     const tokens = r.tokensPerSecond !== r.samplesPerSecond;

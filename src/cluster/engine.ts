@@ -23,6 +23,7 @@ import { resume, Checkpointer } from './resume.js';
 import { transaction } from './step.js';
 import { evaluate } from './evaluate.js';
 import { buildTimeline } from './timeline.js';
+import { checkFiniteStep } from '../memoryx/finite.js';
 
 export type { TrainOptions, TrainResult, TraceInfo } from './options.js';
 
@@ -108,7 +109,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: TrainData
   const fingerprint = planFingerprint(plan);
   const run = new Run(pool, o, plan, s, t.init ?? initParams(plan, s.seed), t.onEvent);
   try {
-    const { startStep, loss } = t.resume ? resume(run.mx, t.resume, fingerprint, dataOrder) : { startStep: 0, loss: [] as number[] };
+    const { startStep, loss } = t.resume ? resume(run.mx, t.resume, fingerprint, dataOrder, s.steps) : { startStep: 0, loss: [] as number[] };
     const counters0 = run.counters();
     const checkpoints = new Checkpointer(run.mx, t.checkpoint, t.checkpointEvery, fingerprint, dataOrder);
     await run.sys.start();
@@ -121,6 +122,9 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: TrainData
       );
       loss.push(r.loss);
       retries += r.retries;
+      // a non-finite loss stops the run naming the step and layer; the weights are scanned when a checkpoint is due and at the end
+      const due = step === s.steps - 1 || (!!t.checkpointEvery && (step + 1) % t.checkpointEvery === 0);
+      checkFiniteStep(step, r.loss, run.mx, due);
       t.onStep?.(step, r.loss);
       checkpoints.afterStep(step + 1, loss);
     }

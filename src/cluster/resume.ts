@@ -2,7 +2,7 @@
 // the same data order; the steps before it keep their losses) and the writer of checkpoints during a run.
 // A checkpoint carries the model's fingerprint (engine.ts planFingerprint) and the data order (seed,
 // shuffle, batch): a resumed run is bit-identical to an uninterrupted one.
-import { loadCheckpoint, saveCheckpoint, CheckpointError } from '../memoryx/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, CheckpointError, checkResume } from '../memoryx/checkpoint.js';
 import type { MemoryX } from '../memoryx/store.js';
 
 /** The data order a run draws its batches in (BatchOrder's inputs). */
@@ -13,9 +13,10 @@ export interface DataOrder {
 }
 
 /** Restores MemoryX from the checkpoint at `path`; returns the step to continue at and the losses before it. */
-export function resume(mx: MemoryX, path: string, fingerprint: string, order: DataOrder): { startStep: number; loss: number[] } {
+export function resume(mx: MemoryX, path: string, fingerprint: string, order: DataOrder, steps: number): { startStep: number; loss: number[] } {
   const c = loadCheckpoint(path);
   if (c.model !== fingerprint) throw new CheckpointError(`checkpoint ${path}: written for a different model (fingerprint ${c.model}, this model ${fingerprint})`);
+  checkResume(c, steps, path); // steps left to run, finite state
   const r = c.rng as { seed?: number; shuffle?: boolean; batch?: number };
   if (r.seed !== order.seed || r.shuffle !== order.shuffle || r.batch !== order.batch) {
     throw new CheckpointError(

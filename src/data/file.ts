@@ -1,6 +1,7 @@
 // `--data FILE.safetensors`: a dataset from a safetensors file holding `x` (F32 [N, D]) and `y` (I32 or
 // I64 [N]), optionally `x_test`/`y_test` for an explicit test split (else the last testFraction of the rows).
 // Classes: metadata "classes" if given, else max(y) + 1 over both splits.
+import { MAX_WIDTH } from '../model/validate.js';
 import { basename } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { readSafetensors, tensorToNumbers, type Tensor } from '../io/safetensors.js';
@@ -58,7 +59,9 @@ function readSplit(tensors: Map<string, Tensor>, xName: string, yName: string, p
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const v = yv[i];
-    if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new ValidationError(`${path}: ${yName}[${i}]`, v, 'expected a non-negative class index');
+    if (!Number.isInteger(v) || v < 0) throw new ValidationError(`${path}: ${yName}[${i}]`, v, 'expected a non-negative class index');
+    // Classes become the last layer's width: a label past the widest layer would be blamed on the model.
+    if (v >= MAX_WIDTH) throw new ValidationError(`${path}: ${yName}[${i}]`, v, `expected a class index below ${MAX_WIDTH}`);
     labels[i] = v;
   }
   return { split: { x: x.data as Float32Array, y: labels, n }, features: x.shape[1] };

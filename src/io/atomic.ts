@@ -1,26 +1,46 @@
 // Atomic file writes: write a temp file beside the target, fsync it, rename it over the target, so a
-// reader (or a crash) never sees a half-written file.
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
+// reader (or a crash) never sees a half-written file. A target that is a symlink is written through: the
+// link's target file is replaced (the link stays). The temp file is removed on any failure and on
+// SIGINT/SIGTERM (src/io/cleanup.ts); stale temps of the same target from dead processes are removed.
+import { closeSync, fsyncSync, openSync, realpathSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { removeStaleTemps, trackTemp } from './cleanup.js';
+import { errnoText } from './files.js';
+
+/** The file a write to `path` lands in: the symlink's target when `path` is one. */
+function writeTarget(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path; // does not exist yet
+  }
+}
 
 /** Writes `data` to `path` atomically (temp + fsync + rename). Creates the directory if needed. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const dir = dirname(path);
+  const target = writeTarget(path);
+  const dir = dirname(target);
   mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w');
+  removeStaleTemps(dir, basename(target));
+  const tmp = join(dir, `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
+  const untrack = trackTemp(tmp);
+  let fd = -1;
   try {
+    fd = openSync(tmp, 'w');
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     fsyncSync(fd);
-  } catch (err) {
     closeSync(fd);
+    fd = -1;
+    renameSync(tmp, target);
+  } catch (err) {
+    if (fd >= 0) closeSync(fd);
     try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw err;
+    untrack();
+    throw new Error(`cannot write ${path} (${errnoText(err)})`);
   }
-  closeSync(fd);
-  renameSync(tmp, path);
+  untrack();
 }
 
 /** Writes a value as pretty JSON atomically. */

@@ -8,6 +8,7 @@
 // row-major (C order). Writes are atomic: a temp file in the same directory, fsync, rename.
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
+import { checkInputFile } from './files.js';
 import { ValidationError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import { setFromTorch, syncTied, toTorch, zeroParams, type Params } from '../model/params.js';
@@ -43,6 +44,7 @@ export function parseSafetensors(buf: Uint8Array, file = 'safetensors'): { tenso
   const dataStart = 8 + h;
   const dataLen = buf.length - dataStart;
   const tensors = new Map<string, Tensor>();
+  const spans: Array<{ name: string; begin: number; end: number }> = [];
   let metadata: Record<string, string> = {};
   for (const [name, v] of Object.entries(header)) {
     if (name === '__metadata__') {
@@ -62,19 +64,33 @@ export function parseSafetensors(buf: Uint8Array, file = 'safetensors'): { tenso
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     const bytes = count * DTYPE_BYTES[e.dtype];
     if (off[1] - off[0] !== bytes) throw new ValidationError(`${at}.data_offsets`, off, `expected ${bytes} bytes for ${e.dtype} [${shape}]`);
+    if (off[0] % DTYPE_BYTES[e.dtype] !== 0) throw new ValidationError(`${at}.data_offsets`, off, `expected a begin aligned to ${DTYPE_BYTES[e.dtype]} bytes (${e.dtype})`);
+    spans.push({ name, begin: off[0], end: off[1] });
     const raw = buf.slice(dataStart + off[0], dataStart + off[1]); // copy: aligned, owned
     const data = e.dtype === 'F32' ? new Float32Array(raw.buffer) : e.dtype === 'I32' ? new Int32Array(raw.buffer) : new BigInt64Array(raw.buffer);
     tensors.set(name, { dtype: e.dtype, shape: shape as number[], data });
   }
+  checkNoOverlap(spans, file);
   return { tensors, metadata };
+}
+
+/** Refuses tensors whose byte ranges overlap (two names reading the same bytes). */
+function checkNoOverlap(spans: Array<{ name: string; begin: number; end: number }>, file: string): void {
+  const sorted = spans.filter((s) => s.end > s.begin).sort((a, b) => a.begin - b.begin);
+  for (let i = 1; i < sorted.length; i++) {
+    const [a, b] = [sorted[i - 1], sorted[i]];
+    if (b.begin < a.end) throw new ValidationError(`${file}: ${b.name}.data_offsets`, [b.begin, b.end], `expected bytes not shared with ${a.name} [${a.begin}, ${a.end}]`);
+  }
 }
 
 /** Reads a safetensors file. */
 export function readSafetensors(path: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
   let buf: Buffer;
   try {
+    checkInputFile(path, 'safetensors', 'file');
     buf = readFileSync(path);
   } catch (e) {
+    if (e instanceof ValidationError) throw e;
     throw new ValidationError('file', path, `expected a readable safetensors file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
@@ -147,7 +163,11 @@ export function weightsFromTensors(plan: Plan, tensors: Map<string, Tensor>, fil
     if (t.shape.length !== p.torchShape.length || t.shape.some((d, i) => d !== p.torchShape[i])) {
       throw new ValidationError(`${file}: ${p.name}.shape`, t.shape, `expected [${p.torchShape}]`);
     }
-    setFromTorch(p, out[p.layer], t.data as Float32Array);
+    const data = t.data as Float32Array;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) throw new ValidationError(`${file}: ${p.name}[${i}]`, data[i], 'expected a finite weight (NaN and Infinity are refused)');
+    }
+    setFromTorch(p, out[p.layer], data);
   }
   syncTied(plan, out);
   return out;

@@ -8,10 +8,14 @@
 //   bytes 16..47  SHA-256 of the payload
 //   bytes 48..    payload: msgpack of a Checkpoint
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { INPUT_LIMITS } from '../io/files.js';
+import { removeStaleTemps } from '../io/cleanup.js';
+import { basename, dirname, resolve } from 'node:path';
 import { Packr } from 'msgpackr';
 import { writeFileAtomic } from '../io/atomic.js';
 import { acquireLock, assertNotLost, type HeldLock } from '../io/lock.js';
+import { ValidationError, describe } from '../errors.js';
 import type { MemoryXSnapshot } from './store.js';
 
 const MAGIC = 'WSCKPT01';
@@ -93,18 +97,71 @@ export function decodeCheckpoint(bytes: Uint8Array, what = 'checkpoint'): Checkp
   if (c?.format !== 'weightstream-memoryx' || c.version !== FORMAT_VERSION) {
     throw new CheckpointError(`${what}: format ${String(c?.format)} v${String(c?.version)}, expected weightstream-memoryx v${FORMAT_VERSION}`);
   }
-  for (const [l, L] of c.memoryx.layers.entries()) {
-    if (!(L.record instanceof Float32Array)) throw new CheckpointError(`${what}: memoryx.layers[${l}].record is not a Float32Array`);
-  }
+  checkFields(c, what);
   return c;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The fields a resume reads, checked by name: a missing or mistyped field, a step that is not a
+ * non-negative safe integer, or a NaN/Infinity in a weight or optimizer state is refused (a valid hash
+ * says only that the bytes are the ones written, not that they are usable).
+ */
+function checkFields(c: Checkpoint, what: string): void {
+  const bad = (field: string, v: unknown, expected: string) => new CheckpointError(`${what}: ${field}: ${expected}, got ${describe(v)}`);
+  if (!Number.isSafeInteger(c.step) || c.step < 0) throw bad('step', c.step, 'expected a non-negative integer');
+  if (typeof c.model !== 'string') throw bad('model', c.model, 'expected the model fingerprint (a string)');
+  if (!isObj(c.rng)) throw bad('rng', c.rng, 'expected a mapping');
+  if (c.extra !== undefined && !isObj(c.extra)) throw bad('extra', c.extra, 'expected a mapping');
+  const loss = c.extra?.loss;
+  if (loss !== undefined && (!Array.isArray(loss) || !loss.every((x) => typeof x === 'number'))) throw bad('extra.loss', loss, 'expected a list of numbers');
+  const m = c.memoryx as unknown;
+  if (!isObj(m)) throw bad('memoryx', m, 'expected a mapping with t, optimizer and layers');
+  if (!Number.isSafeInteger(m.t) || (m.t as number) < 0) throw bad('memoryx.t', m.t, 'expected a non-negative integer');
+  if (!isObj(m.optimizer)) throw bad('memoryx.optimizer', m.optimizer, 'expected a mapping');
+  if (!Array.isArray(m.layers)) throw bad('memoryx.layers', m.layers, 'expected a list');
+  m.layers.forEach((L: unknown, l: number) => {
+    const at = `memoryx.layers[${l}]`;
+    if (!isObj(L)) throw bad(at, L, 'expected {name, floats, record}');
+    if (typeof L.name !== 'string') throw bad(`${at}.name`, L.name, 'expected a string');
+    if (!Number.isSafeInteger(L.floats) || (L.floats as number) < 0) throw bad(`${at}.floats`, L.floats, 'expected a non-negative integer');
+    if (!(L.record instanceof Float32Array)) throw new CheckpointError(`${what}: ${at}.record is not a Float32Array`);
+  });
+}
+
+/** Index of the first NaN or ±Infinity in `a`, or -1. */
+export function firstNonFinite(a: ArrayLike<number>): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
+  return -1;
+}
+
+/**
+ * For the engine, before a resume: the run must have steps left (`steps` is the run's total, counting
+ * the checkpoint's; at or below the checkpoint's step nothing would run), and the state must be finite
+ * (a checkpoint stores any float bit for bit, NaN included; training on from a NaN is refused by name).
+ */
+export function checkResume(c: Pick<Checkpoint, 'step' | 'memoryx'>, steps: number, file: string): void {
+  if (!(steps > c.step)) {
+    throw new ValidationError('--steps', steps, `expected more than the checkpoint's step ${c.step} (with --resume, --steps is the total; ${file} has done ${c.step})`);
+  }
+  c.memoryx.layers.forEach((L, l) => {
+    const i = firstNonFinite(L.record);
+    if (i >= 0) throw new CheckpointError(`checkpoint ${file}: memoryx.layers[${l}].record[${i}] (layer ${L.name}) is ${L.record[i]}: refusing to resume from non-finite weights or optimizer state`);
+  });
 }
 
 /** Reads and verifies a checkpoint file. */
 export function loadCheckpoint(path: string): Checkpoint {
+  removeStaleTemps(dirname(resolve(path)), basename(path)); // temps a killed writer left behind
   let bytes: Buffer;
   try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new CheckpointError(`checkpoint ${path}: not a regular file (a directory, FIFO or device is not read)`);
+    if (st.size > INPUT_LIMITS.checkpoint) throw new CheckpointError(`checkpoint ${path}: ${st.size} bytes, more than the ${INPUT_LIMITS.checkpoint} a checkpoint may have`);
     bytes = readFileSync(path);
   } catch (e) {
+    if (e instanceof CheckpointError) throw e;
     throw new CheckpointError(`checkpoint ${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return decodeCheckpoint(bytes, `checkpoint ${path}`);

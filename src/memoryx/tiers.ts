@@ -4,6 +4,7 @@
 // Legend: P_l = master floats of layer l, S = state arrays per float (0, 1 or 2), rec_l = 4·P_l·(1+S) bytes.
 import { closeSync, fsyncSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { trackTemp } from '../io/cleanup.js';
 import { join } from 'node:path';
 import { CapacityError, requireNumber } from '../errors.js';
 
@@ -58,6 +59,7 @@ export class FlashFile {
   readonly path: string;
   private fd: number;
   private readonly owned: boolean;
+  private untrack = () => {};
   /** Byte offset of slot 0 of each layer (slot 1 follows it); -1 for DRAM layers. */
   readonly offsets: number[];
   readonly recordBytes: number[];
@@ -68,6 +70,7 @@ export class FlashFile {
     this.owned = path === undefined;
     this.path = path ?? join(tmpdir(), `weightstream-memoryx-${process.pid}-${Date.now()}-${Math.floor(Math.random() * 1e9)}.flash`);
     this.fd = openSync(this.path, 'w+');
+    if (this.owned) this.untrack = trackTemp(this.path); // removed on SIGINT/SIGTERM and at exit too
     this.recordBytes = plan.recordBytes;
     let off = 0;
     this.offsets = plan.tier.map((t, l) => {
@@ -113,6 +116,7 @@ export class FlashFile {
       } catch {
         /* already gone */
       }
+      this.untrack();
     }
   }
 }

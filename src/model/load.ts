@@ -1,8 +1,9 @@
 // Model descriptions from files and by name: a JSON file (validated in full, errors name the file and
 // the path inside it), or a preset sized to the data (input width and classes), and the `--sparsity`
 // override that puts one seeded sparsity on every linear layer.
-import { existsSync, readFileSync } from 'node:fs';
-import { ValidationError, requireInt, requireNumber } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { parseJsonText, readInputText } from '../io/files.js';
+import { ValidationError, ownEntry, requireInt, requireNumber } from '../errors.js';
 import { rootPath } from '../paths.js';
 import { importGpt2Config, isHfConfig } from './hf.js';
 import type { LayerSpec, ModelSpec } from './types.js';
@@ -16,18 +17,7 @@ export const GPT_PRESETS = ['gpt-nano', 'gpt-micro', 'gpt-mini'] as const;
  * config.json (model_type "gpt2", imported by hf.ts; `seqLen` = tokens per sequence, default n_positions).
  */
 export function loadModelFile(path: string, opts: { seqLen?: number } = {}): ModelSpec {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ValidationError('--model', path, `expected a readable JSON file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ValidationError('--model', path, `expected valid JSON (${(e as Error).message})`);
-  }
+  const raw = parseJsonText(readInputText(path, 'model', '--model'), '--model', path);
   try {
     if (isHfConfig(raw)) return validateModel(importGpt2Config(raw, { seqLen: opts.seqLen, path }).spec);
     return validateModel(raw);
@@ -79,7 +69,7 @@ export function readsTokens(model: string | ModelSpec): boolean {
   if ((GPT_PRESETS as readonly string[]).includes(model)) return true;
   if (!existsSync(model)) return false;
   try {
-    const raw = JSON.parse(readFileSync(model, 'utf8'));
+    const raw = JSON.parse(readInputText(model, 'model', '--model'));
     return isHfConfig(raw) || raw?.layers?.[0]?.type === 'embedding';
   } catch {
     return false;
@@ -111,7 +101,7 @@ export function resolveTokenModel(fileOrName: string, vocab: number, seqLen: num
 export function resolveModel(fileOrName: string, input: number, classes: number): ModelSpec {
   requireInt('input', input, 1);
   requireInt('classes', classes, 2);
-  const preset = PRESETS[fileOrName];
+  const preset = ownEntry(PRESETS, fileOrName);
   let spec: ModelSpec;
   if (preset) spec = validateModel(preset(input, classes));
   else if (existsSync(fileOrName)) spec = loadModelFile(fileOrName);

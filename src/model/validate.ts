@@ -14,6 +14,13 @@ export const MAX_VOCAB = 1 << 22;
 export const MAX_POSITIONS = 1 << 16;
 
 const MODEL_KEYS = ['name', 'input', 'seqLen', 'layers', 'loss', 'maskSeed'];
+/** Most layers in one model, counting those inside residual blocks (set-up grows with it; 16x a deep GPT). */
+export const MAX_LAYERS = 10_000;
+/** Deepest nesting of residual blocks. */
+export const MAX_NESTING = 32;
+/** Most parameters of one model (floats): with optimizer state and gradients it must fit 32-bit WASM memory. */
+export const MAX_MODEL_PARAMS = 1 << 28;
+
 const LAYER_KEYS: Record<string, string[]> = {
   linear: ['type', 'out', 'bias', 'sparsity', 'maskSeed', 'mask', 'conv1d', 'initStd', 'name'],
   relu: ['type'],
@@ -29,6 +36,9 @@ const LAYER_KEYS: Record<string, string[]> = {
 interface Ctx {
   embedding: { vocab: number; out: number } | null;
   lmHeads: number;
+  /** Layers and parameters so far (closed-form bounds before anything is allocated). */
+  layers: number;
+  params: number;
 }
 
 /** Validates a model description (any parsed JSON) and returns it normalised. */
@@ -44,8 +54,8 @@ export function validateModel(raw: unknown, path = 'model'): ModelSpec {
   const loss = m.loss === undefined ? 'softmax_cross_entropy' : requireOneOf(join(path, 'loss'), m.loss, LOSS_TYPES);
   const maskSeed = m.maskSeed === undefined ? 0 : requireInt(join(path, 'maskSeed'), m.maskSeed, 0, 0xffffffff);
   if (m.layers.length === 0) throw new ValidationError(join(path, 'layers'), m.layers, 'expected at least one layer');
-  const ctx: Ctx = { embedding: null, lmHeads: 0 };
-  const { layers, width, weighted } = validateLayers(m.layers, 'layers', input, ctx, true);
+  const ctx: Ctx = { embedding: null, lmHeads: 0, layers: 0, params: 0 };
+  const { layers, width, weighted } = validateLayers(m.layers, 'layers', input, ctx, 0);
   let seqLen: number | undefined;
   if (layers[0].type === 'embedding') {
     const P = layers[0].positions;
@@ -62,11 +72,15 @@ export function validateModel(raw: unknown, path = 'model'): ModelSpec {
 }
 
 /** Validates a list of layers fed `width` features; returns them normalised, the output width and the count of layers with weights. */
-function validateLayers(list: unknown[], path: string, width: number, ctx: Ctx, top: boolean): { layers: LayerSpec[]; width: number; weighted: number } {
+function validateLayers(list: unknown[], path: string, width: number, ctx: Ctx, depth: number): { layers: LayerSpec[]; width: number; weighted: number } {
+  const top = depth === 0;
+  const count = ctx;
   const layers: LayerSpec[] = [];
   let weighted = 0;
+  if (depth > MAX_NESTING) throw new ValidationError(path, `${depth} levels`, `expected residual blocks nested at most ${MAX_NESTING} deep`);
   for (let i = 0; i < list.length; i++) {
     const p = `${path}[${i}]`;
+    if (++count.layers > MAX_LAYERS) throw new ValidationError(p, `layer ${count.layers}`, `expected at most ${MAX_LAYERS} layers in a model`);
     const l = requireObject(p, list[i]);
     const type = requireOneOf(join(p, 'type'), l.type, LAYER_TYPES);
     rejectUnknownKeys(p, l, LAYER_KEYS[type]);
@@ -77,6 +91,7 @@ function validateLayers(list: unknown[], path: string, width: number, ctx: Ctx, 
           throw new ValidationError(join(p, 'out'), out, `expected in·out <= ${MAX_LINEAR_ELEMENTS} (in = ${width})`);
         }
         const bias = l.bias === undefined ? true : requireBool(join(p, 'bias'), l.bias);
+        addParams(count, width * out + (bias ? out : 0), join(p, 'out'), out);
         const spec: LayerSpec = { type: 'linear', out, bias };
         if (l.conv1d !== undefined && requireBool(join(p, 'conv1d'), l.conv1d)) spec.conv1d = true;
         if (l.initStd !== undefined) spec.initStd = requireNumber(join(p, 'initStd'), l.initStd, Number.MIN_VALUE, 1e6);
@@ -103,6 +118,7 @@ function validateLayers(list: unknown[], path: string, width: number, ctx: Ctx, 
         const eps = l.eps === undefined ? 1e-5 : requireNumber(join(p, 'eps'), l.eps, 0);
         if (eps <= 0) throw new ValidationError(join(p, 'eps'), eps, 'expected a positive number');
         layers.push(l.name === undefined ? { type: 'layernorm', eps } : { type: 'layernorm', eps, name: requireModuleName(join(p, 'name'), l.name) });
+        addParams(count, 2 * width, p, 'layernorm');
         weighted++; // layernorm has weights (gamma, beta): it is a streamed layer too
         break;
       }
@@ -110,7 +126,7 @@ function validateLayers(list: unknown[], path: string, width: number, ctx: Ctx, 
         const lp = join(p, 'layers');
         if (!Array.isArray(l.layers)) throw new ValidationError(lp, l.layers, 'expected an array of layers');
         if (l.layers.length === 0) throw new ValidationError(lp, l.layers, 'expected at least one layer');
-        const inner = validateLayers(l.layers, lp, width, ctx, false);
+        const inner = validateLayers(l.layers, lp, width, ctx, depth + 1);
         if (inner.width !== width) {
           throw new ValidationError(lp, inner.width, `expected the inner layers to output the block's input width ${width} (x + f(x)); their output width`);
         }
@@ -124,6 +140,7 @@ function validateLayers(list: unknown[], path: string, width: number, ctx: Ctx, 
         const positions = requireInt(join(p, 'positions'), l.positions, 1, MAX_POSITIONS);
         const out = requireInt(join(p, 'out'), l.out, 1, MAX_WIDTH);
         if (vocab * out > MAX_LINEAR_ELEMENTS) throw new ValidationError(join(p, 'vocab'), vocab, `expected vocab·out <= ${MAX_LINEAR_ELEMENTS} (out = ${out})`);
+        addParams(count, (vocab + positions) * out, join(p, 'vocab'), vocab);
         const spec: LayerSpec = { type: 'embedding', vocab, positions, out };
         if (l.initStd !== undefined) spec.initStd = requireNumber(join(p, 'initStd'), l.initStd, Number.MIN_VALUE, 1e6);
         if (l.name !== undefined) spec.name = requireModuleName(join(p, 'name'), l.name);
@@ -148,6 +165,7 @@ function validateLayers(list: unknown[], path: string, width: number, ctx: Ctx, 
         if (emb === null) throw new ValidationError(join(p, 'type'), type, 'expected an embedding as the first layer (the head predicts its vocabulary)');
         const tied = l.tied === undefined ? true : requireBool(join(p, 'tied'), l.tied);
         if (width !== emb.out) throw new ValidationError(join(p, 'type'), type, `expected an input width equal to the embedding width ${emb.out}, got ${width}`);
+        if (!tied) addParams(count, emb.vocab * width, join(p, 'tied'), tied);
         const spec: LayerSpec = { type: 'lm_head', tied };
         if (!tied && l.initStd !== undefined) spec.initStd = requireNumber(join(p, 'initStd'), l.initStd, Number.MIN_VALUE, 1e6);
         if (!tied && l.name !== undefined) spec.name = requireModuleName(join(p, 'name'), l.name);
@@ -160,6 +178,14 @@ function validateLayers(list: unknown[], path: string, width: number, ctx: Ctx, 
     }
   }
   return { layers, width, weighted };
+}
+
+/** Adds a layer's parameters to the running total (closed form, before anything is allocated). */
+function addParams(count: { params: number }, n: number, path: string, value: unknown): void {
+  count.params += n;
+  if (count.params > MAX_MODEL_PARAMS) {
+    throw new ValidationError(path, value, `expected at most ${MAX_MODEL_PARAMS} parameters in the model (${count.params} up to here)`);
+  }
 }
 
 /** An explicit mask: out·in entries of 0/1 in PyTorch's [out, in] layout, with at least one kept weight. */

@@ -2,6 +2,7 @@
 // 1 T, a derived 120 T), a Hugging Face GPT-2-style config.json, and the training engine's model
 // description (src/model) — each turned into a PerfModel: a per-layer list plus the run's token counts.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { parseJsonText, readInputText } from '../io/files.js';
 import { basename, join } from 'node:path';
 import { ValidationError, requireInt, requireNumber } from '../errors.js';
 import type { LayerSpec, ModelSpec } from '../model/types.js';
@@ -53,6 +54,24 @@ const GPT_FIELDS = {
 } as const;
 const GPT_OPTIONAL = { nominalParams: 'num', publishedTrainFlop: 'num' } as const;
 
+/** Bounds on a GPT shape from a file, checked in closed form before any layer is built (GPT-120t: 626 layers, d 126400). */
+export const GPT_LIMITS = { nLayer: 10_000, width: 1 << 24, vocab: 1 << 24, contextTokens: 1 << 24, params: 1e16 } as const;
+
+/** Refuses a GPT shape past GPT_LIMITS (each field by name), and one whose parameter count (12·L·d² + ...) passes 1e16. */
+function checkGptShape(s: GptShape, at: (p: string) => string, names: Record<'nLayer' | 'dModel' | 'dFF' | 'vocab' | 'contextTokens', string>): void {
+  const over = (k: keyof typeof names, v: number, max: number) => {
+    if (v > max) throw new ValidationError(at(names[k]), v, `expected at most ${max}`);
+  };
+  over('nLayer', s.nLayer, GPT_LIMITS.nLayer);
+  over('dModel', s.dModel, GPT_LIMITS.width);
+  over('dFF', s.dFF, GPT_LIMITS.width);
+  over('vocab', s.vocab, GPT_LIMITS.vocab);
+  over('contextTokens', s.contextTokens, GPT_LIMITS.contextTokens);
+  const d = s.dModel;
+  const params = s.nLayer * (4 * d * d + 2 * d * s.dFF + 9 * d + s.dFF) + (s.vocab + s.contextTokens) * d;
+  if (params > GPT_LIMITS.params) throw new ValidationError(at(names.nLayer), s.nLayer, `expected a model of at most ${GPT_LIMITS.params.toExponential(0)} parameters (this shape has ${params.toExponential(2)})`);
+}
+
 /** Validates a GPT preset object (the specs/models format); errors name the file and the field. */
 export function gptModelFromSpec(raw: unknown, file: string, attention: 'causal' | 'full' = 'causal'): PerfModel {
   const at = (p: string) => `${file}: ${p}`;
@@ -65,7 +84,7 @@ export function gptModelFromSpec(raw: unknown, file: string, attention: 'causal'
   const figures: Record<string, Figure> = {};
   const v: Record<string, number | boolean> = {};
   const all = { ...GPT_FIELDS, ...GPT_OPTIONAL } as Record<string, 'int' | 'num' | 'bool'>;
-  for (const key of Object.keys(figs)) if (!(key in all)) throw new ValidationError(at(`figures.${key}`), figs[key], `unknown figure (known: ${Object.keys(all).join(', ')})`);
+  for (const key of Object.keys(figs)) if (!Object.hasOwn(all, key)) throw new ValidationError(at(`figures.${key}`), figs[key], `unknown figure (known: ${Object.keys(all).join(', ')})`);
   for (const [key, type] of Object.entries(all)) {
     const f = figs[key] as Record<string, unknown> | undefined;
     if (f === undefined) {
@@ -85,6 +104,7 @@ export function gptModelFromSpec(raw: unknown, file: string, attention: 'causal'
     nLayer: v.nLayer as number, dModel: v.dModel as number, nHead: v.nHead as number, dFF: v.dFF as number,
     contextTokens: v.contextTokens as number, vocab: v.vocab as number, tiedEmbedding: v.tiedEmbedding as boolean,
   };
+  checkGptShape(shape, at, { nLayer: 'figures.nLayer.value', dModel: 'figures.dModel.value', dFF: 'figures.dFF.value', vocab: 'figures.vocab.value', contextTokens: 'figures.contextTokens.value' });
   // No check that nHead divides dModel: GPT-3 XL's Table 2.1 row (24 heads of 128 for d_model 2048) does
   // not, and heads do not enter the estimate (attention width = d_model, as the parameter counts imply).
   const layers = gptLayers(shape, attention);
@@ -104,6 +124,7 @@ export function gptModelFromHfConfig(raw: unknown, file: string, attention: 'cau
   const imp = importGpt2Config(raw, { path: file, purpose: 'estimate', maxParams: MAX_SCALE_PARAMS });
   const g = imp.shape;
   const shape: GptShape = { nLayer: g.L, dModel: g.C, nHead: g.H, dFF: g.I, contextTokens: g.P, vocab: g.V, tiedEmbedding: g.tied };
+  checkGptShape(shape, (p: string) => `${file}: ${p}`, { nLayer: 'n_layer', dModel: 'n_embd', dFF: 'n_inner', vocab: 'vocab_size', contextTokens: 'n_positions' });
   const layers = gptLayers(shape, attention);
   const o = raw as Record<string, unknown>;
   const name = typeof o._name_or_path === 'string' && o._name_or_path ? o._name_or_path : basename(file, '.json');
@@ -233,17 +254,8 @@ export function modelFromObject(raw: unknown, origin = 'object', attention: 'cau
 /** --model NAME|FILE: a preset name, or a JSON file in any of the three formats. */
 export function resolveModel(nameOrFile: string, attention: 'causal' | 'full' = 'causal'): PerfModel {
   if (!nameOrFile.endsWith('.json') && !nameOrFile.includes('/')) return preset(nameOrFile, attention);
-  let text: string;
-  try {
-    text = readFileSync(nameOrFile, 'utf8');
-  } catch (e) {
-    throw new ValidationError('--model', nameOrFile, `expected a preset (${presetNames().join(', ')}) or a readable JSON file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ValidationError('--model', nameOrFile, `expected valid JSON (${(e as Error).message})`);
-  }
+  if (!existsSync(nameOrFile)) throw new ValidationError('--model', nameOrFile, `expected a preset (${presetNames().join(', ')}) or a readable JSON file (ENOENT)`);
+  const text = readInputText(nameOrFile, 'model', '--model');
+  const raw = parseJsonText(text, '--model', nameOrFile);
   return modelFromObject(raw, nameOrFile, attention);
 }

@@ -5,8 +5,9 @@
 // { "value": ..., "source": "...", "uncertain"?: true } } }. A user file may instead say
 // "base": "cs2" (or "memoryx", "swarmx", "gpu-h200", ...) and give only the figures it changes.
 import { readFileSync, readdirSync } from 'node:fs';
+import { parseJsonText, readInputText } from '../io/files.js';
 import { basename, join } from 'node:path';
-import { ValidationError } from '../errors.js';
+import { ValidationError, ownEntry, requireSafeKey } from '../errors.js';
 import { rootPath } from '../paths.js';
 
 /** One figure as written in a spec file. */
@@ -112,9 +113,9 @@ export interface Specs {
 const HARDWARE_DIR = () => rootPath('specs', 'hardware');
 
 function idFor(kind: SpecKind, file: string, raw: Record<string, unknown>): string {
-  if (typeof raw.id === 'string' && raw.id) return raw.id;
+  if (typeof raw.id === 'string' && raw.id) return requireSafeKey(`${file}: id`, raw.id);
   if (kind !== 'gpu') return kind;
-  return basename(file, '.json').replace(/^gpu-/, '');
+  return requireSafeKey(`${file}: id`, basename(file, '.json').replace(/^gpu-/, ''));
 }
 
 /** Validates a parsed spec object; `file` names it in errors ("specs/x.json: figures.ioGBps.value: ..."). */
@@ -130,7 +131,7 @@ export function validateSpec(raw: unknown, file: string, base?: Spec): Spec {
   const schema = SCHEMAS[kind] as Record<string, Field>;
   const figures: Record<string, Figure> = { ...(base?.figures ?? {}) };
   for (const [key, f] of Object.entries(figs as Record<string, unknown>)) {
-    if (!(key in schema)) throw new ValidationError(at(`figures.${key}`), f, `unknown figure for kind "${kind}" (known: ${Object.keys(schema).join(', ')})`);
+    if (!Object.hasOwn(schema, key)) throw new ValidationError(at(`figures.${key}`), f, `unknown figure for kind "${kind}" (known: ${Object.keys(schema).join(', ')})`);
     figures[key] = checkFigure(at(`figures.${key}`), f, schema[key]);
   }
   const v: Record<string, unknown> = {};
@@ -182,17 +183,7 @@ function checkFigure(path: string, f: unknown, field: Field): Figure {
 }
 
 function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ValidationError('--spec', file, `expected a readable JSON file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new ValidationError(file, '(file)', `expected valid JSON (${(e as Error).message})`);
-  }
+  return parseJsonText(readInputText(file, 'spec', '--spec'), file, '(file)');
 }
 
 let builtIn: Specs | undefined;
@@ -216,7 +207,7 @@ export function defaultSpecs(): Specs {
 
 function findBase(specs: Specs, id: string, file: string): Spec {
   if (id === 'cs2' || id === 'memoryx' || id === 'swarmx') return specs[id];
-  const g = specs.gpus[id.replace(/^gpu-/, '')];
+  const g = ownEntry(specs.gpus, id.replace(/^gpu-/, ''));
   if (g) return g;
   throw new ValidationError(`${file}: base`, id, `expected one of cs2, memoryx, swarmx, ${Object.keys(specs.gpus).map((k) => 'gpu-' + k).join(', ')}`);
 }

@@ -2,7 +2,7 @@
 // kind, config and result), Chrome traces ({traceEvents: [...]} or a bare array of events), fabric
 // heatmaps and training summaries (the JSON that `weightstream fabric --heatmap` and
 // `weightstream train --json` write).
-import { readFileSync } from 'node:fs';
+import { InputFileError, readInputText } from '../io/files.js';
 import { readResults } from '../sweep/results.js';
 import type { Heatmap, ReportInput, TraceEventLike } from './types.js';
 
@@ -38,7 +38,7 @@ export function asHeatmap(v: unknown): Heatmap | undefined {
   const h = nested ? (v as { heatmap: Record<string, unknown> }).heatmap : v;
   if (!isObj(h)) return undefined;
   const { rows, cols, values } = h;
-  if (!Number.isInteger(rows) || !Number.isInteger(cols) || !Array.isArray(values)) return undefined;
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || (rows as number) < 1 || (cols as number) < 1 || !Array.isArray(values)) return undefined;
   if (values.length !== (rows as number) * (cols as number) || !values.every((x) => typeof x === 'number')) return undefined;
   const about = nested ? facts(v as Record<string, unknown>, ['heatmap']) : facts(h, ['rows', 'cols', 'values', 'busy', 'metric', 'units']);
   return { rows: rows as number, cols: cols as number, values: values as number[], metric: typeof h.metric === 'string' ? h.metric : 'utilisation', about };
@@ -52,8 +52,9 @@ function isTraining(v: unknown): v is Record<string, unknown> {
 export function readInput(file: string): ReportInput {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputText(file, 'report-input', 'report input');
   } catch (e) {
+    if (e instanceof InputFileError && !e.code) throw e; // a FIFO, device, directory or a file past the limit
     throw new ReportInputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   if (file.endsWith('.jsonl')) return { type: 'sweep', file, lines: readResults(file) };

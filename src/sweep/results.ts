@@ -3,7 +3,8 @@
 // out in ONE write(2) of the complete line plus '\n' on a file opened with O_APPEND, and the file is
 // fsync'ed periodically and at the end. If a torn last line ever exists anyway (a power cut between
 // a partial write and the next), reading the file for a resume finds it and truncates it away.
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { readInputFile } from '../io/files.js';
 import type { ResultLine } from './types.js';
 
 /** What an existing results file holds. */
@@ -61,7 +62,7 @@ export function parseResults(data: string | Buffer, file = 'results'): { lines: 
 /** Reads a results file for a resume; a torn last line is cut off the file (truncate) before anything is appended. */
 export function readResultsForResume(file: string): ExistingResults {
   if (!existsSync(file)) return { lines: [], truncatedBytes: 0 };
-  const buf = readFileSync(file);
+  const buf = readInputFile(file, 'results', 'results file');
   const { lines, tornBytes } = parseResults(buf, file);
   if (tornBytes > 0) {
     const fd = openSync(file, 'r+');
@@ -77,7 +78,7 @@ export function readResultsForResume(file: string): ExistingResults {
 
 /** Reads a results file without changing it (reports): a torn last line is ignored. */
 export function readResults(file: string): ResultLine[] {
-  return parseResults(readFileSync(file), file).lines;
+  return parseResults(readInputFile(file, 'results', 'results file'), file).lines;
 }
 
 /** Appends result lines: one write(2) per complete line, fsync at most every `fsyncSeconds` and on close. */
@@ -101,8 +102,12 @@ export class ResultsAppender {
     const buf = Buffer.from(json + '\n', 'utf8');
     // One call for the whole line. A short write to a regular file does not happen short of a full disk;
     // if it does, the loop finishes the line (and a crash in between leaves a torn line that resume cuts).
-    let off = writeSync(this.fd, buf, 0, buf.length);
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    try {
+      let off = writeSync(this.fd, buf, 0, buf.length);
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    } catch (e) {
+      throw new ResultsFileError(`${this.file}: cannot append a result (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the lines before it are whole: free space and rerun to resume`);
+    }
     this.dirty = true;
     if (Date.now() - this.lastSync >= this.fsyncSeconds * 1000) this.sync();
   }

@@ -19,7 +19,7 @@ import { resultsToCsv } from './csv.js';
 import { adapterFor } from './kinds/index.js';
 import { ResultsAppender, readResults, readResultsForResume } from './results.js';
 import { acquireLock, type HeldLock } from '../io/lock.js';
-import { expandSweep, locateField, validateSweep } from './spec.js';
+import { expandSweepAsync, locateField, runCount, validateSweep } from './spec.js';
 import type { ResultLine, Run, SweepSpec, WorkerReply, WorkerTask } from './types.js';
 import { toRunError } from './worker.js';
 
@@ -80,11 +80,17 @@ export interface SweepSummary {
  * A validator reports a bad field by throwing a ValidationError (or any Error named 'ValidationError'
  * with a `path` property) whose path is inside the configuration.
  */
-export async function validateRuns(spec: SweepSpec, runs: Run[]): Promise<void> {
+export async function validateRuns(spec: SweepSpec, runs: Run[], signal?: AbortSignal): Promise<void> {
   const adapter = await adapterFor(spec.kind, spec.module);
   // Every run, or (for a kind whose check costs a run) the runs that vary one axis from the first run.
   const checked = adapter.validateAll === false ? runs.filter((r) => r.axisIndex.filter((i) => i !== 0).length <= 1) : runs;
+  let k = 0;
   for (const run of checked) {
+    // A million checks take tens of seconds: let a signal (^C) in every 1000 (an await of a value does not).
+    if (++k % 1000 === 0) {
+      await new Promise((r) => setImmediate(r));
+      if (signal?.aborted) throw new SweepInterrupted(`interrupted while checking the runs (${k} of ${checked.length}); no run started: run the same command again`);
+    }
     try {
       await adapter.validate(run.config);
     } catch (e) {
@@ -97,6 +103,14 @@ export async function validateRuns(spec: SweepSpec, runs: Run[]): Promise<void> 
       err.message = `${where}: ${rest}`;
       throw err;
     }
+  }
+}
+
+/** A sweep stopped by its signal (^C) before any run started. */
+export class SweepInterrupted extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SweepInterrupted';
   }
 }
 
@@ -123,8 +137,8 @@ export async function runSweep(input: SweepSpec | Record<string, unknown>, o: Sw
   const target = o.targetBatchSeconds ?? 0.05;
   const maxBatch = o.maxBatch ?? 1024;
 
-  const runs = expandSweep(spec);
-  await validateRuns(spec, runs);
+  const runs = await expandSweepAsync(spec, o.signal, (k) => new SweepInterrupted(`interrupted while expanding the runs (${k} of ${runCount(spec)}); no run started: run the same command again`));
+  await validateRuns(spec, runs, o.signal);
   mkdirSync(dirname(resolve(o.out)), { recursive: true });
   // One sweep at a time per results file; a killed sweep's lock is taken over (src/io/lock.ts).
   const lock = await acquireLock(o.out, { what: 'sweep', onWait: o.onLockWait });

@@ -12,9 +12,10 @@
 //       - {systems: 16}
 //       - {gpu: a100, devices: 1024}
 import { existsSync, readFileSync } from 'node:fs';
+import { checkInputFile } from '../io/files.js';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { ValidationError, describe } from '../errors.js';
+import { ValidationError, describe, ownEntry, requireSafeKey, requireSafeTree } from '../errors.js';
 import { runHash } from './hash.js';
 import { RUN_KINDS, type Axis, type Config, type Run, type RunKind, type SweepSpec } from './types.js';
 
@@ -52,8 +53,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function loadSweepFile(file: string): SweepSpec {
   let text: string;
   try {
+    if (existsSync(file)) checkInputFile(file, 'sweep', 'sweep file'); // a FIFO or /dev/zero is refused unread
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof ValidationError) throw e;
     throw new SweepFileError(`${file}: cannot read the sweep file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   let data: unknown;
@@ -89,6 +92,7 @@ export function validateSweep(data: unknown, opts: { baseDir?: string; source?: 
 
   const base = data.base ?? {};
   if (!isPlainObject(base)) throw new ValidationError('base', base, 'expected a mapping (the configuration every run starts from)');
+  requireSafeTree('base', base); // no __proto__/constructor/prototype fields, no absurd nesting
   checkCommonFields(base, 'base');
 
   const axesData = data.axes ?? {};
@@ -96,6 +100,8 @@ export function validateSweep(data: unknown, opts: { baseDir?: string; source?: 
   const axes: Axis[] = [];
   for (const [field, raw] of Object.entries(axesData)) {
     if (!/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/.test(field)) throw new ValidationError(`axes.${field}`, field, 'expected a field name or a dotted path such as optimizer.lr');
+    requireSafeKey(`axes.${field}`, field);
+    requireSafeTree(`axes.${field}`, raw);
     axes.push({ field, values: axisValues(`axes.${field}`, raw) });
   }
   let count = 1;
@@ -130,7 +136,7 @@ function axisValues(path: string, raw: unknown): unknown[] {
   values.forEach((v, i) => {
     if (v === null || v === undefined) throw new ValidationError(`${path}[${i}]`, v, 'expected a value');
     if (field === MERGE_AXIS && (!isPlainObject(v) || Object.keys(v).length === 0)) throw new ValidationError(`${path}[${i}]`, v, 'expected a mapping of the fields this case sets');
-    const check = COMMON_FIELDS[field];
+    const check = ownEntry(COMMON_FIELDS, field);
     const bad = check?.(v);
     if (bad) throw new ValidationError(`${path}[${i}]`, v, bad);
     if (isPlainObject(v)) checkCommonFields(v, `${path}[${i}]`);
@@ -144,14 +150,14 @@ function axisValues(path: string, raw: unknown): unknown[] {
 
 function checkCommonFields(obj: Record<string, unknown>, path: string): void {
   for (const [k, v] of Object.entries(obj)) {
-    const bad = COMMON_FIELDS[k]?.(v);
+    const bad = ownEntry(COMMON_FIELDS, k)?.(v);
     if (bad) throw new ValidationError(`${path}.${k}`, v, bad);
   }
 }
 
 /** Sets a dotted path in a configuration, creating intermediate mappings. */
 export function setPath(config: Config, dotted: string, value: unknown, where: string): void {
-  const parts = dotted.split('.');
+  const parts = requireSafeKey(where, dotted).split('.');
   let obj: Record<string, unknown> = config;
   for (let i = 0; i < parts.length - 1; i++) {
     const next = obj[parts[i]];
@@ -169,8 +175,28 @@ export function runCount(spec: SweepSpec): number {
 
 /** Expands a spec into its runs: the cartesian product of the axes over the base, last axis fastest. */
 export function expandSweep(spec: SweepSpec): Run[] {
+  return [...expandRuns(spec)];
+}
+
+/**
+ * expandSweep in slices that let a signal in: a million runs take tens of seconds to expand, and ^C
+ * must stop that promptly. Throws `onAbort()` when the signal is aborted.
+ */
+export async function expandSweepAsync(spec: SweepSpec, signal: AbortSignal | undefined, onAbort: (done: number) => Error): Promise<Run[]> {
+  const runs: Run[] = [];
+  for (const r of expandRuns(spec)) {
+    runs.push(r);
+    if (runs.length % 1000 === 0) {
+      await new Promise((res) => setImmediate(res));
+      if (signal?.aborted) throw onAbort(runs.length);
+    }
+  }
+  return runs;
+}
+
+/** The runs of a spec, one by one, in expandSweep's order. */
+function* expandRuns(spec: SweepSpec): Generator<Run> {
   const total = runCount(spec);
-  const runs: Run[] = new Array(total);
   const idx = new Array<number>(spec.axes.length).fill(0);
   for (let r = 0; r < total; r++) {
     const config = structuredClone(spec.base);
@@ -179,13 +205,12 @@ export function expandSweep(spec: SweepSpec): Run[] {
       if (a.field === MERGE_AXIS) for (const [k, x] of Object.entries(v as Config)) setPath(config, k, x, `axes.${MERGE_AXIS}[${idx[i]}].${k}`);
       else setPath(config, a.field, v, `axes.${a.field}`);
     });
-    runs[r] = { index: r, hash: runHash(spec.kind, config), config, axisIndex: idx.slice() };
+    yield { index: r, hash: runHash(spec.kind, config), config, axisIndex: idx.slice() };
     for (let i = spec.axes.length - 1; i >= 0; i--) {
       if (++idx[i] < spec.axes[i].values.length) break;
       idx[i] = 0;
     }
   }
-  return runs;
 }
 
 /**

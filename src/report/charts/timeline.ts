@@ -38,7 +38,8 @@ export function traceBars(events: TraceEventLike[]): Bar[] {
     const t = threadName.get(`${pid}:${e.tid ?? 0}`);
     return t ? `${p} · ${t}` : p;
   };
-  const orderOf = (e: TraceEventLike) => pids.indexOf(String(e.pid ?? 0)) * 1e6 + Number(e.tid ?? 0);
+  const pidRank = new Map(pids.map((p, i) => [p, i]));
+  const orderOf = (e: TraceEventLike) => (pidRank.get(String(e.pid ?? 0)) ?? 0) * 1e6 + Number(e.tid ?? 0);
   const bars: Bar[] = [];
   const open = new Map<string, TraceEventLike[]>();
   for (const e of events) {
@@ -47,7 +48,9 @@ export function traceBars(events: TraceEventLike[]): Bar[] {
       bars.push({ track: trackOf(e), order: orderOf(e), name: e.name ?? '', cat: e.cat ?? e.name ?? '', start: e.ts, end: e.ts + e.dur });
     } else if (e.ph === 'B') {
       const k = `${e.pid}:${e.tid}`;
-      open.set(k, [...(open.get(k) ?? []), e]);
+      const stack = open.get(k);
+      if (stack) stack.push(e);
+      else open.set(k, [e]);
     } else if (e.ph === 'E') {
       const b = open.get(`${e.pid}:${e.tid}`)?.pop();
       if (b) bars.push({ track: trackOf(b), order: orderOf(b), name: b.name ?? '', cat: b.cat ?? b.name ?? '', start: b.ts!, end: e.ts });
@@ -59,7 +62,11 @@ export function traceBars(events: TraceEventLike[]): Bar[] {
 /** Drops tracks whose events are identical (name, start, end) to an earlier track's. Returns the dropped names. */
 function dedupeTracks(bars: Bar[]): { bars: Bar[]; same: Map<string, string[]> } {
   const byTrack = new Map<string, Bar[]>();
-  for (const b of bars) byTrack.set(b.track, [...(byTrack.get(b.track) ?? []), b]);
+  for (const b of bars) {
+    const list = byTrack.get(b.track);
+    if (list) list.push(b);
+    else byTrack.set(b.track, [b]);
+  }
   const tracks = [...byTrack.keys()].sort((a, b) => byTrack.get(a)![0].order - byTrack.get(b)![0].order);
   const seen = new Map<string, string>();
   const same = new Map<string, string[]>();
@@ -83,8 +90,9 @@ export function timelineChart(events: TraceEventLike[], file: string, id = 'time
   const all = traceBars(steps.size > STEPS_SHOWN ? events.filter((e) => (stepOf(e) ?? 0) < STEPS_SHOWN) : events);
   if (all.length === 0) return undefined;
   const { bars: unique, same } = dedupeTracks(all);
-  const t0 = Math.min(...unique.map((b) => b.start));
-  const tEnd = Math.max(...unique.map((b) => b.end));
+  let t0 = Infinity;
+  let tEnd = -Infinity;
+  for (const b of unique) (t0 = Math.min(t0, b.start), tEnd = Math.max(tEnd, b.end)); // no spread: traces have millions of events
   const shown = unique.slice(0, MAX_BARS);
   const cut = shown.length < unique.length ? shown[shown.length - 1].start : tEnd;
   const spanUs = cut - t0;

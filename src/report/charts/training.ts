@@ -19,17 +19,42 @@ function labels(inputs: TrainingInput[]): string[] {
   return base.map((l, i) => (base.indexOf(l) !== base.lastIndexOf(l) ? `${l} (${inputs[i].file.split('/').pop()})` : l));
 }
 
+/** Most points drawn per run's loss curve: a longer run is drawn as means of equal bins (memory stays bounded). */
+export const MAX_LOSS_POINTS = 2000;
+
+/** A run's loss curve as at most MAX_LOSS_POINTS points (bin means, at each bin's first step); non-numbers skipped. */
+function lossPoints(raw: unknown[], run: string): { points: Array<{ run: string; step: number; loss: number }>; bin: number } {
+  const bin = Math.max(1, Math.ceil(raw.length / MAX_LOSS_POINTS));
+  const points: Array<{ run: string; step: number; loss: number }> = [];
+  for (let s = 0; s < raw.length; s += bin) {
+    let sum = 0;
+    let n = 0;
+    for (let j = s; j < Math.min(s + bin, raw.length); j++) {
+      const y = num(raw[j]);
+      if (y !== undefined) (sum += y, n++);
+    }
+    if (n > 0) points.push({ run, step: s, loss: sum / n });
+  }
+  return { points, bin };
+}
+
 export function trainingCharts(inputs: TrainingInput[]): { charts: Chart[]; tables: ReportTable[] } {
   if (inputs.length === 0) return { charts: [], tables: [] };
   const names = labels(inputs);
   const sources = [...new Set(inputs.map((i) => i.file))];
   const charts: Chart[] = [];
 
-  const loss = inputs.flatMap((i, k) => (Array.isArray(i.summary.loss) ? (i.summary.loss as unknown[]) : []).map((y, step) => ({ run: names[k], step, loss: num(y) })).filter((p) => p.loss !== undefined));
+  let binned = 0;
+  const loss = inputs.flatMap((i, k) => {
+    const pts = lossPoints(Array.isArray(i.summary.loss) ? (i.summary.loss as unknown[]) : [], names[k]);
+    binned = Math.max(binned, pts.bin);
+    return pts.points;
+  });
   if (loss.length > 0) {
     charts.push({
       id: 'training-loss',
       title: 'Training loss per step',
+      ...(binned > 1 ? { notes: `Runs longer than ${MAX_LOSS_POINTS} steps are drawn as the mean of every ${binned} steps.` } : {}),
       caption: 'Each run should fall from about ln(classes) towards zero; a sparse run that tracks the dense one learned as well with fewer weights.',
       sources,
       spec: {

@@ -1,0 +1,174 @@
+// Issue 17 at the command line (the compiled CLI as a child process): outputs that would eat an input
+// are refused before any work with the input unchanged; bad output locations are refused before
+// training; --resume with nothing left to run, NaN initial weights and fabric --sparsity 1 are refused;
+// ^C during training leaves no flash-tier file behind.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { rootPath } from '../../src/paths.js';
+import { serializeSafetensors } from '../../src/io/safetensors.js';
+
+function cli(args: string[], cwd?: string, env?: NodeJS.ProcessEnv) {
+  const r = spawnSync(process.execPath, [rootPath('bin', 'weightstream.js'), ...args], { encoding: 'utf8', cwd, env: { ...process.env, ...env }, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const dir = () => mkdtempSync(join(tmpdir(), 'ws-relcli-'));
+const SWEEP = 'kind: estimate\nbase: {model: gpt3-small}\naxes:\n  systems: [1, 2]\n';
+
+describe('outputs never eat inputs (item 1)', () => {
+  it('sweep --csv onto its --out or its sweep file is refused before any run; both files unchanged', () => {
+    const d = dir();
+    writeFileSync(join(d, 's.yaml'), SWEEP);
+    expect(cli(['sweep', 's.yaml', '--out', 'r.jsonl', '--quiet', '--workers', '1'], d).code).toBe(0);
+    const results = readFileSync(join(d, 'r.jsonl'), 'utf8');
+    const a = cli(['sweep', 's.yaml', '--out', 'r.jsonl', '--csv', 'r.jsonl', '--quiet'], d);
+    expect(a.code).toBe(1);
+    expect(a.stderr).toMatch(/^weightstream: error: --csv: expected a path distinct from --out r\.jsonl/);
+    const b = cli(['sweep', 's.yaml', '--out', 'r.jsonl', '--csv', 's.yaml', '--quiet'], d);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toMatch(/--csv: expected a path that is not an input of this run \(it is sweep file s\.yaml\)/);
+    expect(readFileSync(join(d, 'r.jsonl'), 'utf8')).toBe(results);
+    expect(readFileSync(join(d, 's.yaml'), 'utf8')).toBe(SWEEP);
+  });
+
+  it('train --save onto --data is refused before training; the dataset is unchanged', () => {
+    const d = dir();
+    const x = new Float32Array(8 * 4).map((_, i) => (i % 7) / 7);
+    const bytes = serializeSafetensors({ x: { dtype: 'F32', shape: [8, 4], data: x }, y: { dtype: 'I32', shape: [8], data: new Int32Array([0, 1, 0, 1, 0, 1, 0, 1]) } });
+    writeFileSync(join(d, 'd.safetensors'), bytes);
+    const r = cli(['train', '--data', 'd.safetensors', '--save', 'd.safetensors', '--steps', '2', '--batch', '4', '--quiet'], d);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--save: expected a path that is not an input of this run \(it is --data d\.safetensors\)/);
+    expect(Buffer.compare(readFileSync(join(d, 'd.safetensors')), Buffer.from(bytes))).toBe(0);
+  });
+
+  it('report --out holding an input it would overwrite is refused', () => {
+    const d = dir();
+    writeFileSync(join(d, 'report.html'), JSON.stringify({ loss: [1, 0.5], bytesStreamed: 1 }));
+    const r = cli(['report', join(d, 'report.html'), '--out', d], d);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--out: expected a path that is not an input/);
+  });
+});
+
+describe('bad output locations before work (item 5)', () => {
+  it('train --save into a directory or under a file fails at once, before any step', () => {
+    const d = dir();
+    mkdirSync(join(d, 'w.safetensors'));
+    writeFileSync(join(d, 'file'), 'x');
+    for (const [flag, path, re] of [
+      ['--save', 'w.safetensors', /--save: expected a file to write, not a directory/],
+      ['--trace', 'file/t.json', /--trace: expected a location inside a directory/],
+    ] as const) {
+      const t0 = performance.now();
+      const r = cli(['train', '--steps', '100000', flag, path, '--quiet'], d);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(re);
+      expect(performance.now() - t0).toBeLessThan(20_000); // 100k steps would take minutes
+    }
+    expect(readdirSync(d).sort()).toEqual(['file', 'w.safetensors']);
+  });
+});
+
+describe('training inputs (items 6, 7)', () => {
+  it('--init with a NaN weight is refused by name (exit 1, no stack)', () => {
+    const d = dir();
+    const w = cli(['train', '--model', 'mlp', '--steps', '0', '--save', join(d, 'w.safetensors'), '--quiet']);
+    expect(w.code).toBe(0);
+    const buf = readFileSync(join(d, 'w.safetensors'));
+    const h = Number(buf.readBigUInt64LE(0));
+    buf.writeFloatLE(NaN, 8 + h + 4 * 3); // the 4th float of the first tensor
+    writeFileSync(join(d, 'nan.safetensors'), buf);
+    const r = cli(['train', '--init', join(d, 'nan.safetensors'), '--steps', '2', '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/nan\.safetensors: \S+\[3\]: expected a finite weight \(NaN and Infinity are refused\), got NaN/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('--resume with --steps at or below the checkpoint\'s step is refused, not "-1325 samples/s"', () => {
+    const d = dir();
+    expect(cli(['train', '--steps', '3', '--checkpoint', join(d, 'run.ckpt'), '--quiet']).code).toBe(0);
+    for (const steps of ['3', '2']) {
+      const r = cli(['train', '--steps', steps, '--resume', join(d, 'run.ckpt'), '--quiet']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`--steps: expected more than the checkpoint's step 3 .*got ${steps}`));
+    }
+  });
+});
+
+describe('fabric --sparsity 1 (item 13)', () => {
+  it('is a usage error like train and estimate', () => {
+    const r = cli(['fabric', '--sparsity', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--sparsity: expected a number in \[0, 1\), got "1"/);
+  });
+});
+
+describe('signals (item 10)', () => {
+  it('SIGINT during training with a flash tier removes the flash file and exits 1', async () => {
+    const tmp = dir();
+    const child = spawn(process.execPath, [rootPath('bin', 'weightstream.js'), 'train', '--model', 'wide', '--dram-bytes', '9e6', '--steps', '100000', '--quiet'], { env: { ...process.env, TMPDIR: tmp } });
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    const flash = () => readdirSync(tmp).filter((n) => n.endsWith('.flash'));
+    const t0 = Date.now();
+    while (flash().length === 0 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 100));
+    expect(flash().length).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/interrupted \(SIGINT\); temporary files removed/);
+    expect(flash()).toEqual([]);
+    expect(existsSync(tmp)).toBe(true);
+  }, 60_000);
+});
+
+describe('^C on a large sweep is prompt (item 11)', () => {
+  it('SIGINT while a 1M-run sweep is being checked ends it within seconds, exit 1, no lock left', async () => {
+    const d = dir();
+    writeFileSync(join(d, 'big.yaml'), 'kind: estimate\nbase: {model: gpt3-small}\naxes:\n  systems: {from: 1, to: 1000}\n  tokens: {from: 1000000000, to: 1000999000000, step: 1000000000}\n');
+    const child = spawn(process.execPath, [rootPath('bin', 'weightstream.js'), 'sweep', 'big.yaml', '--out', 'r.jsonl', '--quiet', '--workers', '1'], { cwd: d });
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    await new Promise((r) => setTimeout(r, 4000)); // past start-up and the expansion, inside the checks (~40 s here)
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/stopping after the runs in flight/);
+    expect(readdirSync(d).filter((n) => n.endsWith('.lock'))).toEqual([]);
+  }, 60_000);
+});
+
+describe('non-regular files are refused, not read (item 3)', () => {
+  it('sweep --out a symlink to /dev/full, or a FIFO, fails at once naming --out', () => {
+    const d = dir();
+    writeFileSync(join(d, 's.yaml'), SWEEP);
+    symlinkSync('/dev/full', join(d, 'full.jsonl'));
+    spawnSync('mkfifo', [join(d, 'fifo.jsonl')]);
+    for (const out of ['full.jsonl', 'fifo.jsonl']) {
+      const t0 = performance.now();
+      const r = cli(['sweep', 's.yaml', '--out', out, '--quiet'], d);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/--out: expected a regular file to write \(not a FIFO, device or socket\)/);
+      expect(performance.now() - t0).toBeLessThan(20_000);
+    }
+  });
+  it('train --init /dev/zero fails at once naming the file', () => {
+    const r = cli(['train', '--init', '/dev/zero', '--steps', '1', '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/file: expected a regular file \(not a FIFO, device or socket\), got "\/dev\/zero"/);
+  });
+});
+
+describe('non-finite training stops (item 6)', () => {
+  it('a diverging run (--lr 1e6) stops with exit 1 naming the step and a layer, not exit 0', () => {
+    const r = cli(['train', '--lr', '1e6', '--momentum', '0.99', '--steps', '60', '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^weightstream: error: NonFiniteError: training stopped at step \d+: the loss is (NaN|-?Infinity); first non-finite value: layer \d+ /);
+  });
+});
