@@ -14,6 +14,8 @@ interface FabricCliOptions extends CommonOptions {
   pass: 'forward' | 'delta' | 'gradient';
   seed: number;
   heatmap?: string;
+  model?: string;
+  layer?: string;
 }
 
 /** A sparsity in [0, 1), as train and estimate take it (1 would stream no weight at all). */
@@ -31,10 +33,12 @@ export function register(program: Command): void {
     .description('run one layer (Y = X W, X [batch, in], W [in, out]) on a mesh of wafer cores at cycle level: batch over rows, features over columns, non-zero weights streamed in at the edge, one AXPY per non-zero weight, partial sums reduced along rows; checks the result against the reference kernels')
     .addOption(option('--rows <R>', 'mesh rows', parseInteger('--rows', 1, 4096), 8))
     .addOption(option('--cols <C>', 'mesh columns', parseInteger('--cols', 1, 4096), 8))
-    .addOption(option('--batch <B>', 'samples in the batch', parseInteger('--batch', 1, 1 << 24), 64))
+    .addOption(option('--model <M>', 'take the layer\'s shape from a model: a GPT preset (gpt-nano, gpt-micro, gpt-mini), a Hugging Face GPT-2 config.json or a model JSON (with --layer; not with --in/--out)'))
+    .addOption(option('--layer <NAME>', 'with --model: the linear to map, by module name (e.g. transformer.h.0.mlp.c_fc, transformer.h.1.attn.c_attn, lm_head); K = its in, N = its out features'))
+    .addOption(option('--batch <B>', 'samples in the batch (with --model: tokens, default one sequence of the model\'s n_positions for a GPT, 64 samples otherwise)', parseInteger('--batch', 1, 1 << 24), 64))
     .addOption(option('--in <K>', 'input features', parseInteger('--in', 1, 1 << 24), 256))
     .addOption(option('--out <N>', 'output features', parseInteger('--out', 1, 1 << 24), 256))
-    .addOption(option('--sparsity <S>', 'fraction of zero weights (unstructured)', parseSparsity, 0))
+    .addOption(option('--sparsity <S>', 'fraction of zero weights (unstructured, in [0, 1); with --model, default the layer\'s own)', parseSparsity, 0))
     .addOption(option('--pass <pass>', 'forward (Y = X W), delta (dX = dY Wᵀ) or gradient (dW = Xᵀ dY at non-zeros)', parseChoice('--pass', ['forward', 'delta', 'gradient'] as const), 'forward'))
     .addOption(option('--seed <K>', 'seed of the weights, mask and activations', parseInteger('--seed', 0, 2 ** 32 - 1), 1))
     .addOption(option('--heatmap <FILE>', 'write per-core busy cycles as JSON {rows, cols, busy, values, ...}'));
@@ -43,10 +47,14 @@ export function register(program: Command): void {
     'weightstream fabric --rows 16 --cols 16 --batch 256 --in 1024 --out 256',
     'weightstream fabric --rows 16 --cols 16 --batch 256 --in 1024 --out 256 --sparsity 0.9 --json',
     'weightstream fabric --rows 8 --cols 8 --batch 64 --in 300 --out 200 --pass gradient --heatmap busy.json',
+    'weightstream fabric --model gpt-micro --layer transformer.h.0.mlp.c_fc --rows 16 --cols 16 --sparsity 0.9',
+    'weightstream fabric --model config.json --layer lm_head --batch 512 --rows 32 --cols 32 --json',
   ]);
   cmd.action(async (opts: FabricCliOptions) => {
     if (opts.heatmap) (await import('../io/files.js')).checkOutputs({ inputs: [], outputs: [{ label: '--heatmap', path: opts.heatmap }] });
     const { runFabric, writeHeatmap, modelCycles, fabricMachine } = await import('../fabric/index.js');
+    const layer = await modelLayerOf(cmd, opts);
+    if (layer) Object.assign(opts, layer.run);
     const shape = { B: opts.batch, K: opts.in, N: opts.out };
     const estimate = modelCycles(shape, { rows: opts.rows, cols: opts.cols }, opts.pass, fabricMachine(), 1 - opts.sparsity).cycles;
     const progress = createProgress({ label: 'fabric', total: Math.max(1, Math.round(estimate)), quiet: opts.quiet, unit: 'cycles (estimated total)' });
@@ -59,10 +67,11 @@ export function register(program: Command): void {
     if (opts.heatmap) writeHeatmap(opts.heatmap, run);
     const r = run.result;
     const { counters: _c, machine: _m, ...rest } = r;
-    const json = { ...rest, heatmap: opts.heatmap ?? null, counters: r.counters, machine: r.machine };
+    const json = { ...rest, layer: layer?.info ?? null, heatmap: opts.heatmap ?? null, counters: r.counters, machine: r.machine };
     emit(opts, json, () => {
       const b = r.breakdown;
       return [
+        layer ? `${layer.info.name} of ${layer.info.model}: K=${r.in} in, N=${r.out} out features, B=${r.batch} ${layer.info.columns}` : '',
         `fabric ${r.pass}: B=${r.batch} K=${r.in} N=${r.out}, sparsity ${r.sparsity.toFixed(3)}, on a ${r.rows}x${r.cols} mesh (${r.usedRows}x${r.usedCols} used)`,
         `  cycles            ${r.cycles} (closed-form model ${r.modelCycles}; ${(r.cycles / (r.machine.clockGHz * 1e3)).toFixed(2)} µs at ${r.machine.clockGHz} GHz)`,
         `  FMACs             ${r.fmacs} (${pct(r.efficiency)} of the mesh's peak)`,
@@ -79,4 +88,22 @@ export function register(program: Command): void {
       process.exitCode = 1;
     }
   });
+}
+
+/**
+ * With --model and --layer: the layer's K and N, and the batch and sparsity defaults they imply (an option
+ * given on the command line wins). Null without them; a usage error for --model with --in/--out.
+ */
+async function modelLayerOf(cmd: Command, opts: FabricCliOptions) {
+  if (opts.model === undefined && opts.layer === undefined) return null;
+  if (opts.model === undefined) throw new UsageError('--layer: only with --model (a GPT preset, config.json or model JSON)');
+  if (opts.layer === undefined) throw new UsageError('--model: needs --layer NAME, the linear to map (e.g. transformer.h.0.mlp.c_fc)');
+  const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+  for (const o of ['in', 'out']) if (given(o)) throw new UsageError(`--${o}: not with --model (the layer gives K and N)`);
+  const { loadFabricModel, linearShapeOf, defaultBatchOf } = await import('../fabric/model-layer.js');
+  const plan = loadFabricModel(opts.model);
+  const s = linearShapeOf(plan, opts.layer);
+  const run = { in: s.K, out: s.N, batch: given('batch') ? opts.batch : defaultBatchOf(plan), sparsity: given('sparsity') ? opts.sparsity : s.sparsity };
+  const columns = plan.inputKind === 'tokens' ? 'tokens' : 'samples';
+  return { run, info: { model: opts.model, name: s.name, kind: s.kind, K: s.K, N: s.N, modelSparsity: s.sparsity, columns } };
 }

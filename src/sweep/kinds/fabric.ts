@@ -1,20 +1,36 @@
 // Run kind `fabric`: one layer's pass on the cycle-level wafer fabric of src/fabric (runFabric), its
-// result checked against the reference kernels by the fabric itself.
+// result checked against the reference kernels by the fabric itself. The layer is given by its shape
+// (`batch`, `in`, `out`) or by `model` + `layer` (src/fabric/model-layer.ts: K and N from the model's
+// linear of that name, `batch` in tokens defaulting to one sequence, `sparsity` to the layer's own).
 import { ValidationError } from '../../errors.js';
+import type { Plan } from '../../model/plan.js';
 import type { Config } from '../types.js';
 import { onlyKnown, validationOnly, type KindAdapter } from './common.js';
 
-export const FABRIC_FIELDS = ['rows', 'cols', 'batch', 'in', 'out', 'sparsity', 'pass', 'seed', 'machine', 'check'] as const;
+export const FABRIC_FIELDS = ['rows', 'cols', 'batch', 'in', 'out', 'sparsity', 'pass', 'seed', 'machine', 'check', 'model', 'layer'] as const;
 
 export async function fabricAdapter(): Promise<KindAdapter> {
-  const [{ runFabric }, { fabricMachine }, { mapLayer }] = await Promise.all([
-    import('../../fabric/run.js'), import('../../fabric/defaults.js'), import('../../fabric/mapping.js'),
+  const [{ runFabric }, { fabricMachine }, { mapLayer }, { loadFabricModel, linearShapeOf, defaultBatchOf }] = await Promise.all([
+    import('../../fabric/run.js'), import('../../fabric/defaults.js'), import('../../fabric/mapping.js'), import('../../fabric/model-layer.js'),
   ]);
   type Options = Parameters<typeof runFabric>[0];
+  const plans = new Map<string, Plan>(); // one compile per model file or preset per sweep
+  /** The run's options: a model layer's K, N and defaults filled in (fields given in the configuration win). */
+  const options = (c: Config): Options => {
+    const { model, layer, ...rest } = c as Record<string, unknown>;
+    if (model === undefined && layer === undefined) return rest as unknown as Options;
+    if (typeof model !== 'string') throw new ValidationError('model', model, 'expected a GPT preset name or a config.json / model JSON file (with layer)');
+    if (typeof layer !== 'string') throw new ValidationError('layer', layer, 'expected the module name of one of the model\'s linears, e.g. transformer.h.0.mlp.c_fc');
+    for (const k of ['in', 'out'] as const) if (rest[k] !== undefined) throw new ValidationError(k, rest[k], 'expected no in/out with model (the layer gives K and N)');
+    let plan = plans.get(model);
+    if (!plan) plans.set(model, (plan = loadFabricModel(model, 'model')));
+    const s = linearShapeOf(plan, layer, 'layer');
+    return { ...rest, in: s.K, out: s.N, batch: rest.batch ?? defaultBatchOf(plan), sparsity: rest.sparsity ?? s.sparsity } as unknown as Options;
+  };
   return {
     validate(c) {
       onlyKnown(c, FABRIC_FIELDS, 'fabric');
-      const o = c as unknown as Options;
+      const o = options(c);
       if (o.sparsity !== undefined && !(typeof o.sparsity === 'number' && o.sparsity >= 0 && o.sparsity <= 1)) throw new ValidationError('sparsity', o.sparsity, 'expected a number in [0, 1]');
       if (o.check !== undefined && typeof o.check !== 'boolean') throw new ValidationError('check', o.check, 'expected true or false');
       if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0)) throw new ValidationError('seed', o.seed, 'expected an integer >= 0');
@@ -22,8 +38,7 @@ export async function fabricAdapter(): Promise<KindAdapter> {
       validationOnly(() => mapLayer({ B: o.batch, K: o.in, N: o.out }, { rows: o.rows, cols: o.cols }, o.pass ?? 'forward', fabricMachine(o.machine)));
     },
     run(c) {
-      return runFabric(c as unknown as Options).result;
+      return runFabric(options(c)).result;
     },
   };
 }
-

@@ -1,0 +1,120 @@
+// One linear layer of a model description as a fabric run's shape: `fabric --model M --layer NAME`
+// and the sweep kind's `model`/`layer` fields load the model (a GPT preset, a Hugging Face GPT-2
+// config.json or the engine's own model JSON), compile it (src/model/compile.ts) and look NAME up
+// among the plan's linears by module name, e.g. `transformer.h.0.mlp.c_fc` or `lm_head`.
+//
+// Legend: K = in features (rows of W), N = out features (columns of W), B = columns of X (tokens for a
+// GPT: one sequence of T tokens is T columns). The tied LM head logits [V, n] = wte [V, C] · x [C, n] is
+// the fabric's Y = X W with K = C, N = V.
+import { existsSync, readFileSync } from 'node:fs';
+import { ValidationError } from '../errors.js';
+import { compileModel } from '../model/compile.js';
+import { importGpt2Config, isHfConfig } from '../model/hf.js';
+import { GPT_PRESETS, gptPreset, loadModelFile } from '../model/load.js';
+import type { Plan, PlanOp } from '../model/plan.js';
+import type { ModelSpec } from '../model/types.js';
+
+/** The shape of one linear of a model, as the fabric maps it. */
+export interface ModelLayerShape {
+  /** Module name, e.g. 'transformer.h.0.mlp.c_fc', 'lm_head', '2.inner.1'. */
+  name: string;
+  /** 'lm_head' for the tied head (it streams the embedding's wte); 'linear' otherwise (an untied head included). */
+  kind: 'linear' | 'lm_head';
+  K: number;
+  N: number;
+  /** The layer's own fraction of zero weights in the model (0 for a dense layer). */
+  sparsity: number;
+}
+
+/** Samples (columns of X) of a fabric run on a feature model when no batch is given: the CLI's default. */
+export const FEATURE_BATCH_DEFAULT = 64;
+
+/** How many names an unknown-layer error lists. */
+const LISTED = 5;
+
+/** The linears of a plan (block linears, untied and tied heads) in plan order. */
+export function linearLayersOf(plan: Plan): ModelLayerShape[] {
+  const out: ModelLayerShape[] = [];
+  for (const op of plan.ops) {
+    if (op.kind === 'linear') {
+      const sparsity = op.sparse ? 1 - op.sparse.nnz / (op.inWidth * op.outWidth) : 0;
+      out.push({ name: op.module, kind: 'linear', K: op.inWidth, N: op.outWidth, sparsity });
+    } else if (op.kind === 'lm_head') {
+      out.push({ name: op.module, kind: 'lm_head', K: op.inWidth, N: op.outWidth, sparsity: 0 });
+    }
+  }
+  return out;
+}
+
+/**
+ * The linear named `name` in the plan (a module name; its state-dict key `NAME.weight` too). Throws a
+ * one-line ValidationError at `field` for a name that is not a linear: a layernorm, attention or
+ * embedding, a module that holds several layers, or a name the model does not have.
+ */
+export function linearShapeOf(plan: Plan, name: string, field = '--layer'): ModelLayerShape {
+  const linears = linearLayersOf(plan);
+  const key = name.endsWith('.weight') ? name.slice(0, -'.weight'.length) : name;
+  const hit = linears.find((l) => l.name === name) ?? linears.find((l) => l.name === key);
+  if (hit) return hit;
+  const only = 'only linears map onto the mesh here';
+  const other = plan.ops.find((o) => isNamed(plan, o, name) || isNamed(plan, o, key));
+  if (other) throw new ValidationError(field, name, `expected a linear layer (${only}; this is ${kindName(other)})`);
+  const inside = linears.filter((l) => l.name.startsWith(`${name}.`));
+  if (inside.length > 0) {
+    const kinds = kindsWithin(plan, name, inside);
+    const holds = `${kinds.length ? `${kinds.join(', ')} and ` : ''}${inside.length} linear${inside.length > 1 ? 's' : ''}: ${inside.map((l) => l.name).join(', ')}`;
+    throw new ValidationError(field, name, `expected a linear layer (${only}; this module holds ${holds})`);
+  }
+  const few = linears.length <= LISTED ? linears : [...linears.slice(0, LISTED - 1), linears[linears.length - 1]];
+  const list = few.map((l) => l.name).join(', ').replace(/, ([^,]+)$/, linears.length > LISTED ? ', ..., $1' : ', $1');
+  throw new ValidationError(field, name, `expected the name of one of the model's ${linears.length} linear layer${linears.length > 1 ? 's' : ''} (${list})`);
+}
+
+/** Whether an op (not a linear) goes by `name`: its module, or a parameter name without `.weight`/`.bias`. */
+function isNamed(plan: Plan, op: PlanOp, name: string): boolean {
+  if (op.kind === 'residual_end' || op.kind === 'linear' || op.kind === 'lm_head') return false;
+  if (op.module === name) return true;
+  return plan.params.some((p) => p.op === op.index && p.name.replace(/\.(weight|bias)$/, '') === name);
+}
+
+function kindName(op: PlanOp): string {
+  if (op.kind === 'residual_begin') return 'a residual block';
+  if (op.kind === 'attention') return 'attention (no weights of its own)';
+  return `${/^[aeiou]/.test(op.kind) ? 'an' : 'a'} ${op.kind}`;
+}
+
+/** The other kinds of op inside a module that holds `inside` linears (e.g. attention between c_attn and c_proj). */
+function kindsWithin(plan: Plan, name: string, inside: ModelLayerShape[]): string[] {
+  const at = plan.ops.filter((o) => (o.kind === 'linear' || o.kind === 'lm_head') && inside.some((l) => l.name === o.module)).map((o) => o.index);
+  const [lo, hi] = [Math.min(...at), Math.max(...at)];
+  const kinds = new Set<string>();
+  for (const o of plan.ops) {
+    if (o.kind === 'linear' || o.kind === 'lm_head' || o.kind === 'residual_begin' || o.kind === 'residual_end') continue;
+    if ((o.index > lo && o.index < hi) || o.module.startsWith(`${name}.`)) kinds.add(o.kind);
+  }
+  return [...kinds];
+}
+
+/**
+ * A model for the fabric from a GPT preset name or a JSON file (a Hugging Face GPT-2 config.json or the
+ * engine's description), compiled. A config.json is read as `estimate` reads it: dropout and the
+ * parameter count do not change one layer's shape, so a published config (dropout 0.1, any size) maps too.
+ */
+export function loadFabricModel(model: string, field = '--model'): Plan {
+  const preset = gptPreset(model);
+  if (preset) return compileModel(preset);
+  if (!existsSync(model)) throw new ValidationError(field, model, `expected a GPT preset (${GPT_PRESETS.join(', ')}) or a config.json / model JSON file`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(model, 'utf8'));
+  } catch {
+    raw = undefined; // loadModelFile names the file and the reason
+  }
+  const spec: ModelSpec = isHfConfig(raw) ? importGpt2Config(raw, { path: model, purpose: 'estimate', maxParams: Infinity }).spec : loadModelFile(model);
+  return compileModel(spec);
+}
+
+/** Columns of X when none are given: one sequence of the model's seqLen tokens (n_positions) for a GPT, else FEATURE_BATCH_DEFAULT. */
+export function defaultBatchOf(plan: Plan): number {
+  return plan.inputKind === 'tokens' ? plan.seqLen : FEATURE_BATCH_DEFAULT;
+}

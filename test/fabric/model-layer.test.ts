@@ -1,0 +1,165 @@
+// `fabric --model M --layer NAME`: a model's linear by module name gives the fabric run's K and N. The
+// shapes are checked against the config's own numbers (n_embd, n_inner, vocab_size), the CLI run against
+// runFabric on the same shape, and every bad name is a one-line error.
+// Needs `npm run build` (the CLI runs dist/ and the WASM build).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/errors.js';
+import { defaultBatchOf, linearLayersOf, linearShapeOf, loadFabricModel } from '../../src/fabric/model-layer.js';
+import { runFabric } from '../../src/fabric/run.js';
+import { rootPath } from '../../src/paths.js';
+import { fabricAdapter } from '../../src/sweep/kinds/fabric.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ws-model-layer-'));
+const nano = JSON.parse(readFileSync(rootPath('specs', 'gpt', 'gpt-nano.json'), 'utf8')) as { n_layer: number; n_embd: number; vocab_size: number; n_positions: number };
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [rootPath('bin', 'weightstream.js'), ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The ValidationError a call throws (fails the test when it does not throw one). */
+function errorOf(f: () => unknown): ValidationError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ValidationError) return e;
+    throw e;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('linearShapeOf: the linears of a model by name', () => {
+  it('gpt-nano: every block linear and the tied head, K and N from n_embd, 4·n_embd and vocab_size', () => {
+    const plan = loadFabricModel('gpt-nano');
+    const C = nano.n_embd;
+    const expected: [string, number, number][] = [];
+    for (let i = 0; i < nano.n_layer; i++) {
+      const h = `transformer.h.${i}`;
+      expected.push([`${h}.attn.c_attn`, C, 3 * C], [`${h}.attn.c_proj`, C, C], [`${h}.mlp.c_fc`, C, 4 * C], [`${h}.mlp.c_proj`, 4 * C, C]);
+    }
+    expected.push(['lm_head', C, nano.vocab_size]);
+    expect(linearLayersOf(plan).map((l) => [l.name, l.K, l.N])).toEqual(expected);
+    expect(linearShapeOf(plan, 'transformer.h.0.mlp.c_fc')).toEqual({ name: 'transformer.h.0.mlp.c_fc', kind: 'linear', K: 64, N: 256, sparsity: 0 });
+    expect(linearShapeOf(plan, 'lm_head')).toMatchObject({ kind: 'lm_head', K: C, N: nano.vocab_size });
+    expect(linearShapeOf(plan, 'transformer.h.1.attn.c_attn.weight')).toMatchObject({ name: 'transformer.h.1.attn.c_attn', K: C, N: 3 * C });
+    expect(defaultBatchOf(plan)).toBe(nano.n_positions);
+  });
+
+  it('a config.json written here: n_inner, an untied head, and published dropout (does not change a layer\'s shape)', () => {
+    const file = join(dir, 'config.json');
+    const cfg = { model_type: 'gpt2', n_layer: 3, n_embd: 48, n_head: 3, n_inner: 100, n_positions: 16, vocab_size: 300, tie_word_embeddings: false, attn_pdrop: 0.1, resid_pdrop: 0.1, embd_pdrop: 0.1 };
+    writeFileSync(file, JSON.stringify(cfg));
+    const plan = loadFabricModel(file);
+    expect(linearLayersOf(plan)).toHaveLength(4 * cfg.n_layer + 1);
+    expect(linearShapeOf(plan, 'transformer.h.2.mlp.c_fc')).toMatchObject({ K: 48, N: 100 });
+    expect(linearShapeOf(plan, 'transformer.h.2.mlp.c_proj')).toMatchObject({ K: 100, N: 48 });
+    expect(linearShapeOf(plan, 'lm_head')).toEqual({ name: 'lm_head', kind: 'linear', K: 48, N: 300, sparsity: 0 });
+    expect(defaultBatchOf(plan)).toBe(16);
+  });
+
+  it('a model JSON: nn.Sequential names, the layer\'s own sparsity, 64 samples by default', () => {
+    const file = join(dir, 'mlp.json');
+    writeFileSync(file, JSON.stringify({ input: 20, layers: [{ type: 'linear', out: 30, sparsity: 0.5 }, { type: 'relu' }, { type: 'layernorm' }, { type: 'linear', out: 5 }] }));
+    const plan = loadFabricModel(file);
+    const first = linearShapeOf(plan, '0');
+    expect(first).toMatchObject({ K: 20, N: 30 });
+    expect(first.sparsity).toBeCloseTo(0.5, 2);
+    expect(linearShapeOf(plan, '3')).toEqual({ name: '3', kind: 'linear', K: 30, N: 5, sparsity: 0 });
+    expect(defaultBatchOf(plan)).toBe(64);
+    expect(errorOf(() => linearShapeOf(plan, '2')).message).toMatch(/^--layer: expected a linear layer \(only linears map onto the mesh here; this is a layernorm\), got "2"$/);
+  });
+
+  it('an unknown name: one line with how many linears there are and a few of them', () => {
+    const plan = loadFabricModel('gpt-nano');
+    const e = errorOf(() => linearShapeOf(plan, 'transformer.h.9.mlp.c_fc'));
+    expect(e.path).toBe('--layer');
+    expect(e.message).not.toContain('\n');
+    expect(e.message).toContain("one of the model's 9 linear layers");
+    expect(e.message).toContain('transformer.h.0.attn.c_attn, transformer.h.0.attn.c_proj');
+    expect(e.message).toContain('..., lm_head');
+    expect(e.message).toMatch(/got "transformer\.h\.9\.mlp\.c_fc"$/);
+  });
+
+  it('not a linear (layernorm, attention, embedding, a block): only linears map onto the mesh here', () => {
+    const plan = loadFabricModel('gpt-nano');
+    const cases: [string, RegExp][] = [
+      ['transformer.h.0.ln_1', /this is a layernorm/],
+      ['transformer.ln_f', /this is a layernorm/],
+      ['transformer.h.0.attn', /this module holds attention and 2 linears: transformer\.h\.0\.attn\.c_attn, transformer\.h\.0\.attn\.c_proj/],
+      ['transformer.wte', /this is an embedding/],
+      ['transformer.h.1', /this module holds .*4 linears/],
+    ];
+    for (const [name, what] of cases) {
+      const e = errorOf(() => linearShapeOf(plan, name));
+      expect(e.message, name).toContain('only linears map onto the mesh here');
+      expect(e.message, name).toMatch(what);
+      expect(e.message, name).not.toContain('\n');
+    }
+  });
+
+  it('a model that is neither a preset nor a file names --model', () => {
+    expect(errorOf(() => loadFabricModel('gpt-huge')).message).toMatch(/^--model: expected a GPT preset \(gpt-nano, gpt-micro, gpt-mini\) or a config\.json/);
+    expect(errorOf(() => loadFabricModel('gpt-huge', 'model')).path).toBe('model');
+  });
+});
+
+describe('weightstream fabric --model --layer', () => {
+  it('maps gpt-nano\'s transformer.h.0.mlp.c_fc: K=64, N=256, one sequence of 64 tokens, the same run as --in 64 --out 256', () => {
+    const r = cli('fabric', '--model', 'gpt-nano', '--layer', 'transformer.h.0.mlp.c_fc', '--rows', '4', '--cols', '4', '--json', '--quiet');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ in: 64, out: 256, batch: 64, sparsity: 0, rows: 4, cols: 4 });
+    expect(j.layer).toEqual({ model: 'gpt-nano', name: 'transformer.h.0.mlp.c_fc', kind: 'linear', K: 64, N: 256, modelSparsity: 0, columns: 'tokens' });
+    expect(j.maxAbsError).toBeLessThan(1e-4);
+    expect(j.errorBoundRatio).toBeLessThanOrEqual(1);
+    const same = runFabric({ rows: 4, cols: 4, batch: 64, in: 64, out: 256 }).result;
+    expect(j.cycles).toBe(same.cycles);
+    expect(j.fmacs).toBe(64 * 64 * 256);
+  });
+
+  it('--batch and --sparsity given win; the head maps as K = n_embd, N = vocab_size', () => {
+    const r = cli('fabric', '--model', 'gpt-nano', '--layer', 'lm_head', '--batch', '8', '--sparsity', '0.5', '--rows', '2', '--cols', '4', '--json', '--quiet');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ in: 64, out: 256, batch: 8, sparsity: 0.5 });
+    expect(j.layer.kind).toBe('lm_head');
+    expect(j.errorBoundRatio).toBeLessThanOrEqual(1);
+  });
+
+  it('bad uses: --model with --in/--out or without --layer is a usage error (2); a bad layer name fails (1); one line each', () => {
+    const cases: [string[], number, RegExp][] = [
+      [['--model', 'gpt-nano', '--layer', 'lm_head', '--in', '64'], 2, /^weightstream: error: --in: not with --model/],
+      [['--model', 'gpt-nano', '--layer', 'lm_head', '--out', '64'], 2, /^weightstream: error: --out: not with --model/],
+      [['--model', 'gpt-nano'], 2, /^weightstream: error: --model: needs --layer NAME/],
+      [['--layer', 'lm_head'], 2, /^weightstream: error: --layer: only with --model/],
+      [['--model', 'gpt-nano', '--layer', 'nope'], 1, /^weightstream: error: --layer: expected the name of one of the model's 9 linear layers/],
+      [['--model', 'gpt-nano', '--layer', 'transformer.h.0.ln_2'], 1, /only linears map onto the mesh here; this is a layernorm/],
+    ];
+    for (const [args, code, line] of cases) {
+      const r = cli('fabric', ...args, '--quiet');
+      expect(r.code, args.join(' ')).toBe(code);
+      expect(r.stderr, args.join(' ')).toMatch(line);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stdout).toBe('');
+    }
+  });
+});
+
+describe('sweep kind fabric: model and layer', () => {
+  it('runs a model\'s layer as the same shape given by in/out; refuses in/out with model and names a bad layer', async () => {
+    const a = await fabricAdapter();
+    const c = { rows: 2, cols: 2, batch: 8, model: 'gpt-nano', layer: 'transformer.h.1.attn.c_attn' };
+    await a.validate(c);
+    const r = (await a.run(c)) as { in: number; out: number; cycles: number };
+    expect(r).toMatchObject({ in: 64, out: 192 });
+    expect(r.cycles).toBe(runFabric({ rows: 2, cols: 2, batch: 8, in: 64, out: 192 }).result.cycles);
+    await expect(async () => a.validate({ ...c, in: 64 })).rejects.toThrow(/^in: expected no in\/out with model/);
+    await expect(async () => a.validate({ ...c, layer: 'transformer.h.1.ln_1' })).rejects.toThrow(/^layer: expected a linear layer \(only linears map onto the mesh here/);
+    await expect(async () => a.validate({ rows: 2, cols: 2, layer: 'lm_head' })).rejects.toThrow(/^model: expected a GPT preset name/);
+  });
+});
