@@ -3,6 +3,7 @@
 // init.safetensors on the same tokens, torch 1.13, float32, CPU). The reference trainer, and the engine on
 // 1 system (bit-identical to it), must give the same losses and final weights within the 1e-4.
 import { readFileSync } from 'node:fs';
+import { maxRelDiff } from '../helpers/compare.js';
 import { describe, expect, it } from 'vitest';
 import { loadTokenFile } from '../../src/data/tokens.js';
 import { loadWeights, readSafetensors, weightsFromTensors, type Tensor } from '../../src/io/safetensors.js';
@@ -47,16 +48,6 @@ function withMasks(spec: ModelSpec, masks: Map<string, Tensor>): ModelSpec {
       return m && l.type === 'linear' ? { ...l, mask: m.data as Float32Array } : l;
     });
   return { ...spec, layers: map(spec.layers) };
-}
-
-function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let scale = 0;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]));
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-  }
-  return d / Math.max(scale, 1e-30);
 }
 
 describe.each(['sgd_tied_dense', 'adamw_untied_dense', 'adamw_tied_sparse90'])('GPT-2 vs PyTorch: %s', (c) => {

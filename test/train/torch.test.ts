@@ -3,6 +3,7 @@
 // model (same state-dict names), same initial weights exchanged through safetensors in both directions,
 // same data order. We check the first step's gradients, every step's loss and the final weights.
 import { existsSync, readFileSync } from 'node:fs';
+import { maxRelDiff } from '../helpers/compare.js';
 import { describe, expect, test } from 'vitest';
 import { loadDigits } from '../../src/data/index.js';
 import { loadWeights, readSafetensors, saveWeights, weightsFromTensors, type Tensor } from '../../src/io/safetensors.js';
@@ -36,16 +37,6 @@ function withPrefix(tensors: Map<string, Tensor>, prefix: string): Map<string, T
   const m = new Map<string, Tensor>();
   for (const [k, v] of tensors) if (k.startsWith(prefix)) m.set(k.slice(prefix.length), v);
   return m;
-}
-
-function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let scale = 0;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]));
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-  }
-  return d / Math.max(scale, 1e-30);
 }
 
 /** The gradient blocks of one step on `params` for step-0 samples, from the shared executor. */
