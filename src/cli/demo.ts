@@ -66,8 +66,8 @@ function tour(f: (name: string) => string, quick: boolean): Step[] {
     '--optimizer', 'adamw', '--lr', '0.003', '--shuffle', '--seed', '1', ...(sparsity === '0' ? [] : ['--sparsity', sparsity]),
     '--trace', f(sparsity === '0' ? 'trace-dense.json' : 'trace-sparse.json'), '--json',
   ];
-  const gpt = (steps: string, batch: string, extra: string[]) => [
-    'train', '--model', 'gpt-nano', '--data', 'austen', '--systems', '4', '--steps', steps, '--batch', batch,
+  const gpt = (systems: string, steps: string, batch: string, extra: string[]) => [
+    'train', '--model', 'gpt-nano', '--data', 'austen', '--systems', systems, '--steps', steps, '--batch', batch,
     '--optimizer', 'adamw', '--lr', '0.003', '--shuffle', '--seed', '0', ...extra, '--json',
   ];
   for (const name of ['fabric.jsonl', 'scaling.jsonl', 'model-size.jsonl']) rmSync(f(name), { force: true });
@@ -78,12 +78,12 @@ function tour(f: (name: string) => string, quick: boolean): Step[] {
     { title: 'The same at 90 % unstructured sparsity: only non-zero weights are streamed, reduced and updated', args: train('0.9'), json: 'train-sparse.json' },
     {
       title: 'A GPT (gpt-nano: 2 blocks, 64 wide, tied embeddings) on Pride and Prejudice by bytes: every weight streams from MemoryX, attention stays on the wafer',
-      args: gpt(quick ? '150' : '400', '16', ['--sample', '200']),
+      args: gpt('4', quick ? '150' : '400', '16', ['--sample', '200']),
       json: 'train-gpt.json',
     },
     {
-      title: 'One GPT step at a realistic batch (512 sequences = 32k tokens), traced: the wafer computes while the next weights stream',
-      args: gpt('2', '512', ['--trace', f('trace-gpt.json')]),
+      title: 'One GPT step at a realistic batch for one wafer (1024 sequences = 65k tokens on 1 CS-2), traced: the wafer computes while the next weights stream',
+      args: gpt('1', '2', '1024', ['--trace', f('trace-gpt.json')]),
       json: 'train-gpt-step.json',
     },
     { title: 'One layer on the cycle-level wafer at several sparsities: dataflow triggers skip zero weights', args: ['sweep', f('fabric-sweep.json'), '--out', f('fabric.jsonl'), '--quiet', '--json'], json: 'fabric-sweep-summary.json' },
@@ -166,7 +166,7 @@ function summarize(captured: Record<string, unknown>, f: (name: string) => strin
     `  digits on 4 CS-2, 90 % sparse: test accuracy ${pct(sparse.testAccuracy)}, ${sparse.parameters.master} weights in MemoryX, streamed ${mb(sparse.bytesStreamed)} (${(dense.bytesStreamed / sparse.bytesStreamed).toFixed(1)}x less), reduced ${mb(sparse.bytesReduced)}`,
     `  gpt-nano on 4 CS-2, by bytes:  loss ${gpt.loss[0].toFixed(2)} -> ${gpt.finalLoss.toFixed(2)} nats (the text's unigram entropy is 3.09), streamed ${mb(gpt.bytesStreamed)}, reduced ${mb(gpt.bytesReduced)} (the embedding's gradient as its batch rows only)`,
     `    sample: ${JSON.stringify(gpt.sample?.text.slice(0, 100) ?? '')}`,
-    `    one step of 32k tokens, simulated on CS-2: ${(1e6 * (step.simulatedStepSeconds ?? NaN)).toFixed(1)} µs, wafer busy ${(100 * (step.utilization?.compute ?? 0)).toFixed(0)} %, weight stream busy ${(100 * (step.utilization?.stream ?? 0)).toFixed(0)} %`,
+    `    one step of 65k tokens on one CS-2, simulated: ${(1e6 * (step.simulatedStepSeconds ?? NaN)).toFixed(1)} µs, wafer busy ${(100 * (step.utilization?.compute ?? 0)).toFixed(0)} %, weight stream busy ${(100 * (step.utilization?.stream ?? 0)).toFixed(0)} %`,
     '  fabric, one 1024 -> 64 layer, batch 256, on 16 x 16 cores (forward pass):',
     ...curve.map((c) => `    sparsity ${c.sparsity.toFixed(2)}: ${c.cycles} cycles, speed-up ${c.speedup.toFixed(2)}x (ideal ${c.ideal.toFixed(1)}x), max |error| ${c.maxAbsError.toExponential(1)}`),
     `  files in ${f('')}: ${steps.filter((s) => s.json).map((s) => s.json).join(', ')}, fabric.jsonl, scaling.jsonl, model-size.jsonl`,
