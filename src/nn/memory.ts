@@ -77,15 +77,26 @@ export { attentionScratchFloats };
 export function checkActivationBudget(plan: Plan, batch: number, budgetBytes: number, who = 'CS-2 wafer SRAM'): ActivationLayout {
   const layout = activationLayout(plan, batch);
   if (layout.bytes > budgetBytes) {
-    const fit = Math.floor((budgetBytes - 16 * layout.buffers.length) / layout.bytesPerSample);
+    const fit = largestFit(plan, batch - 1, budgetBytes);
     const att = layout.buffers.filter((b) => b.name.startsWith('att[')).reduce((s, b) => s + b.bytes, 0);
     const unit = plan.seqLen > 1 ? 'sequences' : 'samples';
     let hint = fit >= 1 ? `use at most ${fit} ${unit} per system (more systems or a smaller batch)` : `not even one ${unit.slice(0, -1)} fits: use a smaller model (narrower layers)`;
     if (att > 0) hint += `; the attention scores (S·H·T·T, T = ${plan.seqLen}) take ${att} bytes of it: a shorter sequence length cuts them quadratically`;
     throw new CapacityError(
-      `${who}: the activations of ${batch} samples need ${layout.bytes} bytes (${layout.bytesPerSample} per sample), ` +
+      `${who}: the activations of ${batch} ${unit} need ${layout.bytes} bytes (${layout.bytesPerSample} per sample), ` +
         `the budget is ${budgetBytes} bytes: over by ${layout.bytes - budgetBytes} bytes; ${hint}`,
     );
   }
   return layout;
+}
+
+/** The most samples in [0, hi] whose activations fit `budgetBytes` (binary search: alignment and scratch make it not quite linear). */
+function largestFit(plan: Plan, hi: number, budgetBytes: number): number {
+  let lo = 0;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (activationLayout(plan, mid).bytes <= budgetBytes) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }

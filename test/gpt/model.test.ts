@@ -6,6 +6,8 @@ import { gpt2ConfigOf, gpt2ParamCount, importGpt2Config } from '../../src/model/
 import { gptPreset } from '../../src/model/load.js';
 import { initParams, setFromTorch, stateDict, toTorch } from '../../src/model/params.js';
 import { validateModel } from '../../src/model/validate.js';
+import { activationLayout, checkActivationBudget } from '../../src/nn/memory.js';
+import { CapacityError } from '../../src/errors.js';
 
 /** GPT-2 small as published (Hugging Face `gpt2` config.json, dropout set to 0). */
 const GPT2_SMALL = {
@@ -124,5 +126,17 @@ describe('GPT layers in the engine\'s own description', () => {
     expect(std('transformer.h.0.mlp.c_fc.weight')).toBeCloseTo(0.02, 3);
     expect(std('transformer.h.0.mlp.c_proj.weight')).toBeCloseTo(0.02 / Math.sqrt(8), 3);
     expect(std('transformer.h.0.mlp.c_fc.bias')).toBe(0);
+  });
+});
+
+describe('the wafer budget of a GPT', () => {
+  it('counts the attention scores S·H·T·T and refuses a batch that does not fit, naming what to change', () => {
+    const plan = compileModel(gptPreset('gpt-nano')!); // T 64, H 4, 2 attention layers
+    const fits = activationLayout(plan, 8);
+    const att = fits.buffers.filter((b) => b.name.startsWith('att[')).reduce((s, b) => s + b.bytes, 0);
+    expect(att).toBe(2 * 8 * 4 * 64 * 64 * 4); // two layers of [S, H, T, T] floats: 1,048,576 bytes
+    expect(() => checkActivationBudget(plan, 8, fits.bytes - 1)).toThrow(CapacityError);
+    expect(() => checkActivationBudget(plan, 8, fits.bytes - 1)).toThrow(/activations of 8 sequences need.*at most 7 sequences per system.*attention scores \(S·H·T·T, T = 64\) take 1048576 bytes.*shorter sequence/);
+    expect(checkActivationBudget(plan, 8, fits.bytes).bytes).toBe(fits.bytes);
   });
 });
