@@ -36,7 +36,8 @@ export { loadDigits, loadDataFile, teacherData, resolveData, type Dataset, type 
 export { loadTokenFile, checkTokens, unigramEntropy, sampleTokens, type TokenDataset, type TokenSplit, type TokenFileOptions, type SampleOptions } from './data/index.js';
 export { loadTextFile, loadShippedText, resolveTokenData, encodeBytes, decodeBytes, SHIPPED_TEXTS, type TextOptions } from './data/text.js';
 export type { TrainData } from './data/fill.js';
-export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, weightsToTensors, weightsFromTensors, saveWeights, loadWeights, tensorToNumbers, type Dtype, type Tensor } from './io/safetensors.js';
+export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, tensorToNumbers, type Dtype, type Tensor } from './io/safetensors.js';
+export { weightsToTensors, weightsFromTensors, saveWeights, loadWeights } from './model/weights-file.js';
 
 // The weight-stream format and the kernels (docs/sparse.md, docs/kernels.md)
 export { encodeStream, decodeStream, validateStream, wrapStream, randomMask, randomStream, rowCounts, rowOffsets, rowRange, forEachNonZero, streamPositions, streamValues, withValues, setValues, streamMask, streamWords, streamBytes, type WeightStream } from './sparse/stream.js';

@@ -125,6 +125,9 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: TrainData
       // a non-finite loss stops the run naming the step and layer; the weights are scanned when a checkpoint is due and at the end
       const due = step === s.steps - 1 || (!!t.checkpointEvery && (step + 1) % t.checkpointEvery === 0);
       checkFiniteStep(step, r.loss, run.mx, due);
+      // one turn of the event loop per step: the systems' waits may never yield to it (their commands end
+      // within a wait slice), and signals (^C), timers and the progress bar are delivered only there
+      await new Promise((resolve) => setImmediate(resolve));
       t.onStep?.(step, r.loss);
       checkpoints.afterStep(step + 1, loss);
     }

@@ -16,7 +16,7 @@ import { compileModel } from '../model/compile.js';
 import type { Params } from '../model/params.js';
 import type { Plan } from '../model/plan.js';
 import type { ModelSpec } from '../model/types.js';
-import { loadWeights, saveWeights } from '../io/safetensors.js';
+import { loadWeights, saveWeights } from '../model/weights-file.js';
 import { resolveOptimizer, type OptimizerConfig } from '../memoryx/optimizer.js';
 import { loadSpecs, type Specs } from '../perf/specs.js';
 import { lockCheckpoint } from '../memoryx/checkpoint.js';

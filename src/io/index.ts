@@ -1,5 +1,5 @@
 // The io area: safetensors files (tensors, and a plan's weights by PyTorch state-dict name).
-export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, weightsToTensors, weightsFromTensors, saveWeights, loadWeights, tensorToNumbers } from './safetensors.js';
+export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, tensorToNumbers } from './safetensors.js';
 export type { Dtype, Tensor } from './safetensors.js';
 export { writeFileAtomic, writeJsonAtomic } from './atomic.js';
 export { acquireLock, withLock, LockError } from './lock.js';

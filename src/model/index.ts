@@ -9,3 +9,4 @@ export { initParams, zeroParams, cloneParams, toTorch, setFromTorch, stateDict, 
 export type { Params } from './params.js';
 export { loadModelFile, resolveModel, resolveModel as resolveModelSpec, withSparsity, PRESETS } from './load.js';
 // (src/index.ts also exports the perf model's resolveModel, which takes precedence there: use resolveModelSpec.)
+export { weightsToTensors, weightsFromTensors, saveWeights, loadWeights } from './weights-file.js';

@@ -9,8 +9,8 @@ import type { LayerSpec, ModelSpec } from '../model/types.js';
 import { validateModel } from '../model/validate.js';
 import { importGpt2Config } from '../model/hf.js';
 
-/** Largest parameter count the at-scale model takes from a config (120 T is the largest preset). */
-export const MAX_SCALE_PARAMS = 1e15;
+/** Largest parameter count the at-scale model takes from a config: GPT_LIMITS.params (below), the presets' bound. */
+const MAX_SCALE_PARAMS = 1e16;
 import { rootPath } from '../paths.js';
 import { ACT_BYTES, countParams, gptLayers, type GptShape, type PerfLayer } from './layers.js';
 import type { Figure } from './specs.js';

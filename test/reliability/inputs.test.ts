@@ -12,7 +12,8 @@ import { validateModel, MAX_LAYERS } from '../../src/model/validate.js';
 import { resolveModel } from '../../src/model/load.js';
 import { compileModel } from '../../src/model/compile.js';
 import { loadSweepFile, validateSweep, expandSweep } from '../../src/sweep/spec.js';
-import { parseSafetensors, serializeSafetensors, weightsFromTensors, weightsToTensors } from '../../src/io/safetensors.js';
+import { parseSafetensors, serializeSafetensors } from '../../src/io/safetensors.js';
+import { weightsFromTensors, weightsToTensors } from '../../src/model/weights-file.js';
 import { initParams } from '../../src/model/params.js';
 import { CheckpointError, checkResume, decodeCheckpoint, encodeCheckpoint } from '../../src/memoryx/checkpoint.js';
 import { NonFiniteError, checkFiniteStep } from '../../src/memoryx/finite.js';
@@ -38,9 +39,10 @@ describe('size bounds before allocation (item 2)', () => {
       expect(e).toBeInstanceOf(ValidationError);
       expect(e.message).toMatch(/config\.json: n_layer: expected (at most 10000|an integer)/);
     }
-    expect(err(() => modelFromObject(hf({ n_embd: 1 << 25, n_head: 1 }), 'c.json')).message).toMatch(/n_embd: expected at most 16777216/);
-    // Within each bound but 1e17 parameters in all: refused by the closed-form count.
-    expect(err(() => modelFromObject(hf({ n_layer: 10_000, n_embd: 1 << 20, n_head: 1 }), 'c.json')).message).toMatch(/expected a model of at most 1e\+16 parameters/);
+    // (the one GPT-2 importer, src/model/hf.ts, bounds widths at 2^20 and layers at 4096 before the at-scale limits)
+    expect(err(() => modelFromObject(hf({ n_embd: 1 << 25, n_head: 1 }), 'c.json')).message).toMatch(/c\.json: n_embd: expected an integer in \[1, 1048576\], got 33554432/);
+    // Within each bound but 5e16 parameters in all: refused by the closed-form count.
+    expect(err(() => modelFromObject(hf({ n_layer: 4000, n_embd: 1 << 20, n_head: 1 }), 'c.json')).message).toMatch(/c\.json: n_layer: expected at most 1e\+16 parameters/);
   });
 
   it('an engine model past MAX_LAYERS layers, nesting or parameters is refused by name', () => {

@@ -107,7 +107,7 @@ describe('runSweep', () => {
       if (l.config.sleepMs === 30_000) expect(l.error).toEqual({ name: 'TimeoutError', message: 'no result within 2 s: the run was stopped (--timeout)' });
       else expect((l.result as { product: number }).product).toBe(l.config.x);
     }
-    expect((performance.now() - t0) / 1000).toBeLessThan(25); // the hanging runs (30 s) were stopped, not waited for
+    expect((performance.now() - t0) / 1000).toBeLessThan(20); // the hanging runs (30 s) were stopped, not waited for
     await expect(runSweep(hang, { out, workers: 1, timeoutSeconds: 0 })).rejects.toThrow('timeoutSeconds: expected a number of seconds > 0, got 0');
   });
 
