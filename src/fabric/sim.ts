@@ -46,7 +46,11 @@ export interface SimCounters {
 }
 
 export interface RunProgress {
-  /** Cycles per call into the simulator between progress reports. Default 20,000. */
+  /**
+   * Cycles per call into the simulator between progress reports. Default: adaptive, starting at 1,000 and
+   * sized so that a call takes about PROGRESS_SECONDS (a large mesh reports at least every second; a small
+   * one does not pay for many calls). The chunking never changes the cycles or the result.
+   */
   chunkCycles?: number;
   /** Called after each chunk with the current cycle. */
   onProgress?: (cycle: number) => void;
@@ -234,11 +238,13 @@ export class FabricSim {
 
   /** Runs the mesh until it goes quiet; throws if it stops with work left (a deadlock) or runs past maxCycles. */
   run(opts: RunProgress = {}): void {
-    const chunk = opts.chunkCycles ?? 20_000;
+    let chunk = opts.chunkCycles ?? 1000;
     const limit = opts.maxCycles ?? Infinity;
     const ex = this.wasm.exports;
     for (;;) {
+      const t0 = performance.now();
       const status = ex.fabricRun(chunk);
+      if (opts.chunkCycles === undefined) chunk = nextChunk(chunk, (performance.now() - t0) / 1000);
       const now = ex.fabricNow() >>> 0;
       opts.onProgress?.(now);
       if (status === 0) break;
@@ -324,4 +330,13 @@ export class FabricSim {
     }
     return y;
   }
+}
+
+/** Seconds one call into the simulator aims at between progress reports (well under the promised one second). */
+const PROGRESS_SECONDS = 0.25;
+
+/** The next chunk of cycles: scaled towards PROGRESS_SECONDS a call, at most 4x up or down at a time, 64..1e7. */
+function nextChunk(chunk: number, seconds: number): number {
+  const scale = seconds > 0 ? Math.min(4, Math.max(0.25, PROGRESS_SECONDS / seconds)) : 4;
+  return Math.max(64, Math.min(10_000_000, Math.round(chunk * scale)));
 }
