@@ -4,6 +4,7 @@
 import type { SweepSpec } from '../sweep/types.js';
 import { createProgress } from './progress.js';
 import { UsageError, emit, type CommonOptions } from './common.js';
+import { stopOnSignals, sweepSummaryText } from './sweep-text.js';
 
 interface QueuedCliOptions extends CommonOptions {
   queue?: string;
@@ -39,18 +40,11 @@ export async function queued(spec: SweepSpec, file: string, out: string, opts: Q
     emit(opts, { name: spec.name, kind: spec.kind, out, runs: runs.length }, () => `sweep ${spec.name ?? file} (${spec.kind}): ${runs.length} runs, each can go through the queue`);
     return;
   }
-  const ac = new AbortController();
+  const stop = stopOnSignals('stopping; queued jobs stay in Redis and the workers go on: rerun the same command to collect them');
   let progress: ReturnType<typeof createProgress> | undefined;
-  const onSignal = () => {
-    if (ac.signal.aborted) process.exit(1);
-    process.stderr.write('\nweightstream: stopping; queued jobs stay in Redis and the workers go on: rerun the same command to collect them\n');
-    ac.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   try {
     const summary = await runQueuedSweep(spec, {
-      out, url, name, csv: opts.csv, retryFailed: opts.retryFailed, signal: ac.signal,
+      out, url, name, csv: opts.csv, retryFailed: opts.retryFailed, signal: stop.signal,
       onProgress: (done, total, failed, workers) => {
         progress ??= createProgress({ label: 'sweep', total, quiet: opts.quiet, unit: 'runs' });
         const who = workers < 0 ? [] : [`${workers} worker${workers === 1 ? '' : 's'}`];
@@ -61,18 +55,13 @@ export async function queued(spec: SweepSpec, file: string, out: string, opts: Q
     progress?.stop();
     emit(opts, summary, () => {
       const rate = summary.ran ? ` in ${summary.wallSeconds.toFixed(1)} s (${summary.runsPerSecond.toFixed(summary.runsPerSecond < 10 ? 2 : 0)} runs/s through queue ${summary.queue})` : '';
-      return [
-        `sweep ${spec.name ?? file} (${spec.kind}): ${summary.runs} runs: ${summary.ran} ran${summary.failed ? ` (${summary.failed} failed: see their error in the results)` : ''}, ${summary.skipped} already done${rate}`,
-        summary.truncatedBytes ? `  cut a torn last line (${summary.truncatedBytes} bytes) from ${out} before appending` : '',
-        `  results: ${out}${summary.csv ? `\n  CSV: ${summary.csv}` : ''}`,
-      ].filter(Boolean).join('\n');
+      return sweepSummaryText(`${spec.name ?? file} (${spec.kind})`, summary, out, rate);
     });
     if (summary.notRun > 0) {
       process.stderr.write(`weightstream: error: stopped with ${summary.notRun} results not collected: run the same command again to collect them\n`);
       process.exitCode = 1;
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
   }
 }

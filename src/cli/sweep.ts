@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { createProgress } from './progress.js';
 import { UsageError, emit, option, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 import { queued } from './sweep-queue.js';
+import { stopOnSignals, sweepSummaryText } from './sweep-text.js';
 
 export interface SweepCliOptions extends CommonOptions {
   workers?: number;
@@ -61,18 +62,11 @@ export function register(program: Command): void {
       emit(opts, result, () => `sweep ${spec.name ?? file} (${spec.kind}): ${runs.length} runs, ${pending} to run, ${runs.length - pending} already in ${out}`);
       return;
     }
-    const ac = new AbortController();
+    const stop = stopOnSignals('stopping after the runs in flight (^C again to stop now); rerun to resume');
     let progress: ReturnType<typeof createProgress> | undefined;
-    const onSignal = () => {
-      if (ac.signal.aborted) process.exit(1); // second ^C: stop now (every written line is whole)
-      process.stderr.write('\nweightstream: stopping after the runs in flight (^C again to stop now); rerun to resume\n');
-      ac.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     try {
       const summary = await runSweep(spec, {
-        out, workers: opts.workers, csv: opts.csv, retryFailed: opts.retryFailed, signal: ac.signal, timeoutSeconds: opts.timeout,
+        out, workers: opts.workers, csv: opts.csv, retryFailed: opts.retryFailed, signal: stop.signal, timeoutSeconds: opts.timeout,
         onLockWait: opts.quiet ? undefined : (m) => process.stderr.write(`weightstream: ${m}\n`),
         onProgress: (done, total, failed) => {
           progress ??= createProgress({ label: 'sweep', total, quiet: opts.quiet, unit: 'runs' });
@@ -82,19 +76,14 @@ export function register(program: Command): void {
       progress?.stop();
       emit(opts, summary, () => {
         const rate = summary.ran ? ` in ${summary.wallSeconds.toFixed(1)} s (${summary.runsPerSecond.toFixed(summary.runsPerSecond < 10 ? 2 : 0)} runs/s, ${summary.workers} workers)` : '';
-        return [
-          `sweep ${spec.name ?? file} (${spec.kind}): ${summary.runs} runs: ${summary.ran} ran${summary.failed ? ` (${summary.failed} failed: see their error in the results)` : ''}, ${summary.skipped} already done${rate}`,
-          summary.truncatedBytes ? `  cut a torn last line (${summary.truncatedBytes} bytes) from ${out} before appending` : '',
-          `  results: ${out}${summary.csv ? `\n  CSV: ${summary.csv}` : ''}`,
-        ].filter(Boolean).join('\n');
+        return sweepSummaryText(`${spec.name ?? file} (${spec.kind})`, summary, out, rate);
       });
       if (summary.notRun > 0) {
         process.stderr.write(`weightstream: error: interrupted with ${summary.notRun} runs not run: run the same command again to resume\n`);
         process.exitCode = 1;
       }
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      stop.dispose();
     }
   });
 }

@@ -1,0 +1,40 @@
+// What both sweep coordinators (local pool, Redis queue) share on the command line: ^C handling (the
+// first signal stops taking new work and lets what is in flight finish, a second one exits at once) and
+// the closing summary's text.
+
+/** Aborts `signal` on the first SIGINT/SIGTERM (printing `message`), exits 1 on the second; dispose() uninstalls. */
+export function stopOnSignals(message: string): { signal: AbortSignal; dispose(): void } {
+  const ac = new AbortController();
+  const onSignal = () => {
+    if (ac.signal.aborted) process.exit(1); // second ^C: stop now (every written line is whole)
+    process.stderr.write(`\nweightstream: ${message}\n`);
+    ac.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: ac.signal,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+interface SummaryLike {
+  runs: number;
+  ran: number;
+  failed: number;
+  skipped: number;
+  truncatedBytes: number;
+  csv?: string | null;
+}
+
+/** The summary lines of a sweep: runs, what ran and failed, what was already done (`rate` follows), the files. */
+export function sweepSummaryText(title: string, s: SummaryLike, out: string, rate: string): string {
+  return [
+    `sweep ${title}: ${s.runs} runs: ${s.ran} ran${s.failed ? ` (${s.failed} failed: see their error in the results)` : ''}, ${s.skipped} already done${rate}`,
+    s.truncatedBytes ? `  cut a torn last line (${s.truncatedBytes} bytes) from ${out} before appending` : '',
+    `  results: ${out}${s.csv ? `\n  CSV: ${s.csv}` : ''}`,
+  ].filter(Boolean).join('\n');
+}
