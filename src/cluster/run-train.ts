@@ -7,7 +7,7 @@ import { resolveData } from '../data/index.js';
 import type { TrainData } from '../data/fill.js';
 import { resolveTokenData, decodeBytes, encodeBytes } from '../data/text.js';
 import { checkTokens, type TokenDataset } from '../data/tokens.js';
-import { readsTokens, resolveModel, resolveTokenModel, withSparsity } from '../model/load.js';
+import { fitTokenModel, loadTokenModel, readsTokens, resolveModel, withSparsity } from '../model/load.js';
 import { gpt2ConfigOf } from '../model/hf.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { generate } from '../train/generate.js';
@@ -83,14 +83,16 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
   const seqLen = c.seqLen === undefined ? undefined : integer('seqLen', c.seqLen, 1);
   const key = JSON.stringify([dataName, seed, tokens, seqLen ?? null, typeof model === 'string' ? model : null]);
   try {
+    // a language model is read once: its n_positions cuts the text, then it is checked against the data
+    const lm = tokens ? (typeof model === 'string' ? loadTokenModel(model) : model) : null;
     let data = cache?.get(key);
     if (!data) {
-      data = tokens ? tokenData(model, dataName, seqLen) : resolveData(dataName, { seed });
+      data = lm ? tokenData(lm, dataName, seqLen) : resolveData(dataName, { seed });
       cache?.set(key, data);
     }
     let spec: ModelSpec;
     if ('kind' in data) {
-      spec = typeof model === 'string' ? resolveTokenModel(model, data.vocab, data.seqLen) : { ...model, seqLen: data.seqLen };
+      spec = fitTokenModel(lm!, data.vocab, data.seqLen, typeof model === 'string' ? model : 'model');
       checkTokens(data, (spec.layers[0] as { vocab: number }).vocab, (spec.layers[0] as { positions: number }).positions);
     } else spec = typeof model === 'string' ? resolveModel(model, data.features, data.classes) : model;
     if (c.sparsity !== undefined) spec = withSparsity(spec, c.sparsity);
@@ -115,12 +117,8 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
  * Token data for a language model: the shipped text, a .txt file or a tokens safetensors file, cut into
  * sequences of the model's n_positions tokens unless seqLen says fewer.
  */
-function tokenData(model: string | ModelSpec, dataName: string, seqLen?: number): TokenDataset {
-  let T = seqLen;
-  if (T === undefined) {
-    const m = typeof model === 'string' ? resolveTokenModel(model, 1, 1) : model;
-    T = (m.layers[0] as { positions: number }).positions;
-  }
+function tokenData(model: ModelSpec, dataName: string, seqLen?: number): TokenDataset {
+  const T = seqLen ?? (model.layers[0] as { positions: number }).positions;
   return resolveTokenData(dataName, { seqLen: T, testFraction: 0.1 });
 }
 

@@ -57,7 +57,11 @@ async function runStep(run: Run, split: AnySplit, step: number, attempt: number,
   }
   const emb = embeddingLayer(plan);
   // the embedding's gradient leaves the wafer as the rows of this step's tokens only (embedding-wire.ts)
-  const wire = (l: number): GradientWire | undefined => (l === emb && 'tokens' in split ? embeddingWire(plan, split, shares) : undefined);
+  let embWire: GradientWire | undefined;
+  const wire = (l: number): GradientWire | undefined => {
+    if (l !== emb || !('tokens' in split)) return undefined;
+    return (embWire ??= embeddingWire(plan, split, shares));
+  };
   await sys.command(CMD.STEP, { step, attempt, batch: B });
   let next = streamLayer(run, step, 0, 'streamFwd');
   for (let l = 0; l < L; l++) {

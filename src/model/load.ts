@@ -87,11 +87,21 @@ export function gptPreset(name: string, seqLen?: number): ModelSpec | null {
  * its vocabulary must cover V and its positions T.
  */
 export function resolveTokenModel(fileOrName: string, vocab: number, seqLen: number): ModelSpec {
-  let spec = gptPreset(fileOrName, undefined);
-  if (!spec && !existsSync(fileOrName)) throw new ValidationError('--model', fileOrName, `expected a GPT preset (${GPT_PRESETS.join(', ')}) or a config.json / model JSON file for token data`);
-  spec ??= loadModelFile(fileOrName);
+  return fitTokenModel(loadTokenModel(fileOrName), vocab, seqLen, fileOrName);
+}
+
+/** A GPT preset or a config.json / model JSON file, read once (checked against the data by fitTokenModel). */
+export function loadTokenModel(fileOrName: string): ModelSpec {
+  const spec = gptPreset(fileOrName, undefined);
+  if (spec) return spec;
+  if (!existsSync(fileOrName)) throw new ValidationError('--model', fileOrName, `expected a GPT preset (${GPT_PRESETS.join(', ')}) or a config.json / model JSON file for token data`);
+  return loadModelFile(fileOrName);
+}
+
+/** The model for token data of vocabulary V and sequences of T tokens: its vocabulary must cover V and its positions T. */
+export function fitTokenModel(spec: ModelSpec, vocab: number, seqLen: number, name = 'model'): ModelSpec {
   const emb = spec.layers[0];
-  if (emb.type !== 'embedding') throw new ValidationError('--model', fileOrName, 'expected a model that starts with an embedding for token data');
+  if (emb.type !== 'embedding') throw new ValidationError('--model', name, 'expected a model that starts with an embedding for token data');
   if (seqLen > emb.positions) throw new ValidationError('data.seqLen', seqLen, `expected sequences of at most the model's n_positions ${emb.positions}`);
   if (vocab > emb.vocab) throw new ValidationError('data.vocab', vocab, `expected at most the model's vocab_size ${emb.vocab}`);
   return validateModel({ ...spec, seqLen });

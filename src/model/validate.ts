@@ -35,7 +35,6 @@ const LAYER_KEYS: Record<string, string[]> = {
 /** What validating a list of layers knows on the way: the embedding (if any) the LM head ties to. */
 interface Ctx {
   embedding: { vocab: number; out: number } | null;
-  lmHeads: number;
   /** Layers and parameters so far (closed-form bounds before anything is allocated). */
   layers: number;
   params: number;
@@ -54,7 +53,7 @@ export function validateModel(raw: unknown, path = 'model'): ModelSpec {
   const loss = m.loss === undefined ? 'softmax_cross_entropy' : requireOneOf(join(path, 'loss'), m.loss, LOSS_TYPES);
   const maskSeed = m.maskSeed === undefined ? 0 : requireInt(join(path, 'maskSeed'), m.maskSeed, 0, 0xffffffff);
   if (m.layers.length === 0) throw new ValidationError(join(path, 'layers'), m.layers, 'expected at least one layer');
-  const ctx: Ctx = { embedding: null, lmHeads: 0, layers: 0, params: 0 };
+  const ctx: Ctx = { embedding: null, layers: 0, params: 0 };
   const { layers, width, weighted } = validateLayers(m.layers, 'layers', input, ctx, 0);
   let seqLen: number | undefined;
   if (layers[0].type === 'embedding') {
@@ -74,13 +73,12 @@ export function validateModel(raw: unknown, path = 'model'): ModelSpec {
 /** Validates a list of layers fed `width` features; returns them normalised, the output width and the count of layers with weights. */
 function validateLayers(list: unknown[], path: string, width: number, ctx: Ctx, depth: number): { layers: LayerSpec[]; width: number; weighted: number } {
   const top = depth === 0;
-  const count = ctx;
   const layers: LayerSpec[] = [];
   let weighted = 0;
   if (depth > MAX_NESTING) throw new ValidationError(path, `${depth} levels`, `expected residual blocks nested at most ${MAX_NESTING} deep`);
   for (let i = 0; i < list.length; i++) {
     const p = `${path}[${i}]`;
-    if (++count.layers > MAX_LAYERS) throw new ValidationError(p, `layer ${count.layers}`, `expected at most ${MAX_LAYERS} layers in a model`);
+    if (++ctx.layers > MAX_LAYERS) throw new ValidationError(p, `layer ${ctx.layers}`, `expected at most ${MAX_LAYERS} layers in a model`);
     const l = requireObject(p, list[i]);
     const type = requireOneOf(join(p, 'type'), l.type, LAYER_TYPES);
     rejectUnknownKeys(p, l, LAYER_KEYS[type]);
@@ -91,7 +89,7 @@ function validateLayers(list: unknown[], path: string, width: number, ctx: Ctx, 
           throw new ValidationError(join(p, 'out'), out, `expected in·out <= ${MAX_LINEAR_ELEMENTS} (in = ${width})`);
         }
         const bias = l.bias === undefined ? true : requireBool(join(p, 'bias'), l.bias);
-        addParams(count, width * out + (bias ? out : 0), join(p, 'out'), out);
+        addParams(ctx, width * out + (bias ? out : 0), join(p, 'out'), out);
         const spec: LayerSpec = { type: 'linear', out, bias };
         if (l.conv1d !== undefined && requireBool(join(p, 'conv1d'), l.conv1d)) spec.conv1d = true;
         if (l.initStd !== undefined) spec.initStd = requireNumber(join(p, 'initStd'), l.initStd, Number.MIN_VALUE, 1e6);
@@ -118,7 +116,7 @@ function validateLayers(list: unknown[], path: string, width: number, ctx: Ctx, 
         const eps = l.eps === undefined ? 1e-5 : requireNumber(join(p, 'eps'), l.eps, 0);
         if (eps <= 0) throw new ValidationError(join(p, 'eps'), eps, 'expected a positive number');
         layers.push(l.name === undefined ? { type: 'layernorm', eps } : { type: 'layernorm', eps, name: requireModuleName(join(p, 'name'), l.name) });
-        addParams(count, 2 * width, p, 'layernorm');
+        addParams(ctx, 2 * width, p, 'layernorm');
         weighted++; // layernorm has weights (gamma, beta): it is a streamed layer too
         break;
       }
@@ -140,7 +138,7 @@ function validateLayers(list: unknown[], path: string, width: number, ctx: Ctx, 
         const positions = requireInt(join(p, 'positions'), l.positions, 1, MAX_POSITIONS);
         const out = requireInt(join(p, 'out'), l.out, 1, MAX_WIDTH);
         if (vocab * out > MAX_LINEAR_ELEMENTS) throw new ValidationError(join(p, 'vocab'), vocab, `expected vocab·out <= ${MAX_LINEAR_ELEMENTS} (out = ${out})`);
-        addParams(count, (vocab + positions) * out, join(p, 'vocab'), vocab);
+        addParams(ctx, (vocab + positions) * out, join(p, 'vocab'), vocab);
         const spec: LayerSpec = { type: 'embedding', vocab, positions, out };
         if (l.initStd !== undefined) spec.initStd = requireNumber(join(p, 'initStd'), l.initStd, Number.MIN_VALUE, 1e6);
         if (l.name !== undefined) spec.name = requireModuleName(join(p, 'name'), l.name);
@@ -165,7 +163,7 @@ function validateLayers(list: unknown[], path: string, width: number, ctx: Ctx, 
         if (emb === null) throw new ValidationError(join(p, 'type'), type, 'expected an embedding as the first layer (the head predicts its vocabulary)');
         const tied = l.tied === undefined ? true : requireBool(join(p, 'tied'), l.tied);
         if (width !== emb.out) throw new ValidationError(join(p, 'type'), type, `expected an input width equal to the embedding width ${emb.out}, got ${width}`);
-        if (!tied) addParams(count, emb.vocab * width, join(p, 'tied'), tied);
+        if (!tied) addParams(ctx, emb.vocab * width, join(p, 'tied'), tied);
         const spec: LayerSpec = { type: 'lm_head', tied };
         if (!tied && l.initStd !== undefined) spec.initStd = requireNumber(join(p, 'initStd'), l.initStd, Number.MIN_VALUE, 1e6);
         if (!tied && l.name !== undefined) spec.name = requireModuleName(join(p, 'name'), l.name);

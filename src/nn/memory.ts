@@ -71,7 +71,6 @@ export function activationLayout(plan: Plan, batch: number): ActivationLayout {
   return { batch, columns: B, buffers, bytes: at, bytesPerSample: perSample, perOp };
 }
 
-export { attentionScratchFloats };
 
 /** Throws a CapacityError when `batch` samples of `plan` do not fit in `budgetBytes`, saying by how much and what to change. */
 export function checkActivationBudget(plan: Plan, batch: number, budgetBytes: number, who = 'CS-2 wafer SRAM'): ActivationLayout {

@@ -80,6 +80,8 @@ export function trainReference(model: ModelSpec | Plan, data: TrainData, opts: R
   const idx = new Int32Array(B);
   const losses: number[] = [];
   const L = plan.layers.length;
+  // per layer, the tied layers whose gradients join its own before its update (the tied LM head → the embedding)
+  const tiedInto = plan.layers.map((_, l) => plan.layers.filter((tl) => tl.tiedTo?.layer === l));
 
   for (let t = 0; t < steps; t++) {
     order.indices(t, idx);
@@ -94,7 +96,7 @@ export function trainReference(model: ModelSpec | Plan, data: TrainData, opts: R
       ex.backwardLayer(l, state.wire[l], state.grad[l]);
       const layer = plan.layers[l];
       if (layer.tiedTo) continue; // applied with its source's update
-      for (const tl of plan.layers) if (tl.tiedTo?.layer === l) addTiedGradient(w, state.grad[l] + 4 * tl.tiedTo.offset, state.grad[tl.index], tl.paramFloats);
+      for (const tl of tiedInto[l]) addTiedGradient(w, state.grad[l] + 4 * tl.tiedTo!.offset, state.grad[tl.index], tl.paramFloats);
       updater.update(opt, t + 1, state.master[l], state.grad[l], state.s1[l], state.s2[l], layer.paramFloats);
     }
     losses.push(loss);
