@@ -3,11 +3,14 @@ import type { Claims } from './claims.js';
 import type { Estimate } from './estimate.js';
 import { fmt } from './units.js';
 import type { GpuEstimate } from './gpu.js';
-import { formatLayerTable } from './format-layers.js';
+import { exactCount, formatLayerTable } from './format-layers.js';
 
 const pct = (x: number) => `${fmt(100 * x)} %`;
 const bytes = (b: number) => (b >= 1e15 ? `${fmt(b / 1e15)} PB` : b >= 1e12 ? `${fmt(b / 1e12)} TB` : b >= 1e9 ? `${fmt(b / 1e9)} GB` : `${fmt(b / 1e6)} MB`);
 const count = (n: number) => (n >= 1e12 ? `${fmt(n / 1e12)} T` : n >= 1e9 ? `${fmt(n / 1e9)} B` : n >= 1e6 ? `${fmt(n / 1e6)} M` : fmt(n));
+
+/** A parameter count exact (thousands separators), with its short form for large ones: "6,738,415,616 (6.738 B)". */
+const params = (n: number) => (n >= 1e6 ? `${exactCount(n)} (${count(n)})` : exactCount(n));
 
 function table(rows: Array<[string, string]>): string {
   const w = Math.max(...rows.map((r) => r[0].length));
@@ -23,7 +26,7 @@ export function formatEstimate(e: Estimate): string {
   const lb = e.layerBounds;
   const head = `${e.title} on ${e.systems} CS-2 (${e.sparsity > 0 ? `${pct(e.sparsity)} sparse` : 'dense'})`;
   const rows: Array<[string, string]> = [
-    ['parameters', `${count(e.params)}${e.sparsity > 0 ? ` (${count(e.paramsNonzero)} non-zero)` : ''}`],
+    ['parameters', `${params(e.params)}${e.sparsity > 0 ? `; ${params(Math.round(e.paramsNonzero))} non-zero` : ''}`],
     ['training', `${count(e.trainTokens)} tokens = ${fmt(e.steps)} steps of ${count(e.batchTokens)} tokens`],
     ['batch', `${fmt(e.batchSeqs)} sequences of ${fmt(e.seqLen)} tokens per step`],
     ['train FLOP', `${fmt(e.trainFlop)} (6·P·D); ${modelFlopText(e)}; executed ${fmt(e.executedFlop)}`],
@@ -61,7 +64,7 @@ function modelFlopText(e: Estimate): string {
 
 export function formatGpuEstimate(e: GpuEstimate): string {
   const rows: Array<[string, string]> = [
-    ['parameters', count(e.params)],
+    ['parameters', params(e.params)],
     ['train FLOP', `${fmt(e.trainFlop)} (6·P·D); counted ${fmt(e.countedFlop)} (${e.flopConvention})`],
     ['time to train', `${fmt(e.trainDays)} days (${fmt(e.trainSeconds)} s) = ${fmt(e.deviceYears)} GPU-years`],
     ['throughput', `${fmt(e.tokensPerSecond)} tokens/s${e.stepSeconds !== null ? `, ${fmt(e.stepSeconds)} s per step` : ''}`],
