@@ -23,6 +23,7 @@ interface EstimateCliOptions extends CommonOptions {
   batchSeqs?: number;
   passes?: number;
   microBatchSeqs?: number;
+  run?: string;
 }
 
 const SUFFIX: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, B: 1e9, G: 1e9, T: 1e12 };
@@ -84,6 +85,7 @@ export function register(program: Command): void {
     .addOption(option('--batch-seqs <n>', 'global batch in sequences per optimizer step (instead of --batch-tokens)', parseCount('--batch-seqs')))
     .addOption(option('--passes <n>', 'passes (micro-batches) per step on each system (default: the fewest whose activations fit the wafer)', parseInteger('--passes', 1)))
     .addOption(option('--micro-batch-seqs <n>', 'sequences per pass on each system (passes = ceil(sequences per system / n)); not with --passes', parseInteger('--micro-batch-seqs', 1)))
+    .addOption(option('--run <file>', 'a multi-phase run: JSON {model?, source?, phases: [{tokens, systems?, seqLen?, batchSeqs? | batchTokens?, passes? | microBatchSeqs?}]}; each phase estimated and the run totalled (the other flags fill what a phase leaves out)'))
     .option('--detail', 'one row per layer: a table in the text output, `layers` in --json');
   withCommonOptions(cmd);
   withExamples(cmd, [
@@ -98,8 +100,9 @@ export function register(program: Command): void {
     'weightstream estimate --model gpt3-xl --systems 16 --spec my-memoryx.json   # {"base": "memoryx", "figures": {"streamGBps": {"value": 300, "source": "..."}}}',
   ]);
   cmd.action(async (opts: EstimateCliOptions) => {
-    if (!opts.model) throw new UsageError('--model: required (a preset name or a JSON file)');
-    if (opts.gpu === undefined && opts.systems === undefined) throw new UsageError('--systems: required (or --gpu ID with --devices N)');
+    if (!opts.model && !opts.run) throw new UsageError('--model: required (a preset name or a JSON file)');
+    if (opts.gpu === undefined && opts.systems === undefined && !opts.run) throw new UsageError('--systems: required (or --gpu ID with --devices N)');
+    if (opts.run && opts.gpu !== undefined) throw new UsageError('--run: not with --gpu (phases are estimated on CS-2)');
     if (opts.gpu !== undefined && opts.systems !== undefined) throw new UsageError('--systems: not with --gpu (use --devices)');
     if (opts.gpu === undefined && opts.devices !== undefined) throw new UsageError('--devices: only with --gpu');
     if (opts.batchSeqs !== undefined && opts.batchTokens !== undefined) throw new UsageError('--batch-seqs: not with --batch-tokens (give the batch one way)');
@@ -112,12 +115,22 @@ export function register(program: Command): void {
       const { fabricEfficiencyFn } = await import('../fabric/efficiency.js');
       efficiency = fabricEfficiencyFn({ rows: opts.efficiency.rows, cols: opts.efficiency.cols, mode: 'model' });
     } else efficiency = opts.efficiency;
-    const r = runEstimate({
-      model: opts.model, systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec ?? [],
+    const config = {
+      model: opts.model ?? '', systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec ?? [],
       gpu: opts.gpu, devices: opts.gpu !== undefined ? opts.devices ?? 1 : undefined, efficiency, recompute: opts.recompute, pipeline: opts.pipeline,
       precision: opts.precision, optimizer: opts.optimizer, attention: opts.attention, detail: opts.detail,
       seqLen: opts.seqLen, batchSeqs: opts.batchSeqs, passes: opts.passes, microBatchSeqs: opts.microBatchSeqs,
-    });
+    };
+    if (opts.run) {
+      const { estimatePhases, formatPhases, parseRunFile } = await import('../perf/phases.js');
+      const { parseJsonText, readInputText } = await import('../io/files.js');
+      const run = parseRunFile(parseJsonText(readInputText(opts.run, 'sweep', '--run'), '--run', opts.run), opts.run);
+      if (!opts.model && run.model === undefined) throw new UsageError('--model: required (the run file names no model)');
+      const p = estimatePhases(config, run);
+      emit(opts, p, () => formatPhases(p));
+      return;
+    }
+    const r = runEstimate(config);
     emit(opts, r, () => (r.kind === 'gpu' ? formatGpuEstimate(r) : formatEstimate(r)));
   });
 }
