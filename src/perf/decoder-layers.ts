@@ -94,3 +94,11 @@ export function decoderLayers(a: DecoderArch, T: number, attention: 'causal' | '
   );
   return out;
 }
+
+/** The architecture in one assumption line: what the layer list models for this family. */
+export function archAssumption(a: DecoderArch, T: number, attention: 'causal' | 'full'): string {
+  const attn = a.nKvHead === a.nHead ? `${a.nHead} heads of ${a.headDim}` : `grouped-query attention: ${a.nHead} query heads, ${a.nKvHead} key/value heads of ${a.headDim}`;
+  const window = a.slidingWindow === null || a.slidingWindow >= T ? (attention === 'full' ? '4·T·h·a forward (the masked half computed too)' : '2·T·h·a forward (causal)') : `a sliding window of ${a.slidingWindow}: 4·h·a·(W − W²/2T) forward${attention === 'full' ? ', x2 (full)' : ''}`;
+  const mlp = a.experts > 1 ? `${a.experts} experts (every expert's weights streamed and stored), ${a.expertsPerToken} computed per token, a router d→${a.experts}` : a.gatedMlp ? 'a gated MLP (gate and up d→f streamed as one, down f→d)' : 'an MLP d→f→d';
+  return `architecture (${a.family}): ${attn}; attention score FLOP per token and layer ${window}, backward 2x forward, scores never stored; ${mlp}; ${a.norm === 'rmsnorm' ? 'RMSNorm (a gain)' : 'LayerNorm (gain and shift)'}${a.normsPerBlock === 1 ? ', one per block' : ''}${a.parallel ? '; attention and MLP in parallel from the same input (the same weights and FLOP as in sequence)' : ''}; ${a.rotaryDims > 0 ? 'rotary positions (no parameters, elementwise work not counted)' : 'learned positions'}`;
+}
