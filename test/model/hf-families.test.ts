@@ -121,3 +121,10 @@ describe('Hugging Face families: dispatch, ignored and refused fields', () => {
     expect(() => loadModelFile(rootPath('specs', 'hf', 'gpt-j-6b.json'))).toThrow(/model_type: expected "gpt2": the functional level trains GPT-2-family configs; `weightstream estimate --model FILE` takes this one, got "gptj"/);
   });
 });
+
+describe('Hugging Face families at the fabric level', () => {
+  it('fabric --model refuses a non-GPT-2 family in one line naming the family and pointing at estimate', async () => {
+    const { loadFabricModel } = await import('../../src/fabric/model-layer.js');
+    expect(() => loadFabricModel(rootPath('specs', 'hf', 'mistral-7b-v0.1.json'))).toThrow(/--model: expected a GPT-2-family config or an engine model .*this "mistral" config is for `weightstream estimate`/);
+  });
+});
