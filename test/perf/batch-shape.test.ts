@@ -79,6 +79,15 @@ describe('batch shape', () => {
   });
 });
 
+describe('sweeps vary the batch shape', () => {
+  it('the estimate run kind takes seqLen, batchSeqs and passes (a sweep axis each)', async () => {
+    const { estimateAdapter } = await import('../../src/sweep/kinds/estimate.js');
+    const a = await estimateAdapter();
+    const r = (await a.run({ model: 'llama-2-7b', systems: 1, tokens: 1e9, seqLen: 1024, batchSeqs: 64, passes: 2 })) as unknown as Estimate;
+    expect([r.seqLen, r.batchSeqs, r.microBatches, r.passesSource]).toEqual([1024, 64, 2, 'set']);
+  });
+});
+
 describe('weightstream estimate: batch shape, --detail text, JSON fields (built CLI)', () => {
   it('text: the passes line says chosen or set; --detail prints the per-layer table with exact counts', () => {
     const r = cli('estimate', '--model', 'llama-2-7b', '--systems', '1', '--seq-len', '2048', '--batch-seqs', '99', '--tokens', '10B', '--detail');
