@@ -28,7 +28,7 @@ export function formatEstimate(e: Estimate): string {
   const rows: Array<[string, string]> = [
     ['parameters', `${params(e.params)}${e.sparsity > 0 ? `; ${params(Math.round(e.paramsNonzero))} non-zero` : ''}`],
     ['training', `${count(e.trainTokens)} tokens = ${fmt(e.steps)} steps of ${count(e.batchTokens)} tokens`],
-    ['batch', `${fmt(e.batchSeqs)} sequences of ${fmt(e.seqLen)} tokens per step`],
+    ['batch', `${Number.isInteger(e.batchSeqs) ? exactCount(e.batchSeqs) : e.batchSeqs.toFixed(2)} sequences of ${exactCount(e.seqLen)} tokens per step`],
     ['train FLOP', `${fmt(e.trainFlop)} (6·P·D); ${modelFlopText(e)}; executed ${fmt(e.executedFlop)}`],
     ['per CS-2 per step', `${fmt(e.tokensPerSystem)} tokens in ${e.microBatches} pass${e.microBatches > 1 ? 'es' : ''} of ${fmt(e.microBatchTokens)} (${e.recomputeMode === 'none' ? 'no recomputation' : e.recomputeMode === 'full' ? 'full recomputation' : 'recomputation, block weights cached on the wafer'})`],
     ['passes per step', `${e.microBatches} (${e.passesReason})`],

@@ -20,6 +20,8 @@ const config = (name: string) => JSON.parse(readFileSync(rootPath('specs', 'hf',
  *   card's naming table gives the totals 162,322,944 / 1,414,647,808 / 6,857,302,016.
  * - llama-2-7b: model.safetensors.index.json of meta-llama/Llama-2-7b-hf, total_size 13,476,839,424 bytes =
  *   2 B (fp16) x 6,738,415,616 + 8,192 bytes of rotary inv_freq buffers that checkpoint stores (not parameters).
+ * - llama-7b (LLaMA 1, huggyllama/llama-7b): the same tensors as Llama-2-7B (only the positions, 2048, and
+ *   rms_norm_eps differ), so the same 6,738,415,616; the LLaMA paper (Touvron et al. 2023, Table 2) rounds it to 6.7B.
  * - llama-3-8b: meta-llama/Meta-Llama-3-8B index total_size 16,060,522,496 bytes = 2 B (bf16) x 8,030,261,248.
  * - mistral-7b-v0.1: mistralai/Mistral-7B-v0.1 index total_size 14,483,464,192 bytes = 2 B x 7,241,732,096.
  * - mixtral-8x7b-v0.1: mistralai/Mixtral-8x7B-v0.1 index total_size 93,405,585,408 bytes = 2 B x 46,702,792,704.
@@ -29,6 +31,7 @@ const PUBLISHED: Record<string, number> = {
   'pythia-160m': 162_322_944,
   'pythia-1.4b': 1_414_647_808,
   'pythia-6.9b': 6_857_302_016,
+  'llama-7b': 6_738_415_616,
   'llama-2-7b': 6_738_415_616,
   'llama-3-8b': 8_030_261_248,
   'mistral-7b-v0.1': 7_241_732_096,

@@ -93,7 +93,7 @@ describe('weightstream estimate: batch shape, --detail text, JSON fields (built 
     const r = cli('estimate', '--model', 'llama-2-7b', '--systems', '1', '--seq-len', '2048', '--batch-seqs', '99', '--tokens', '10B', '--detail');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/passes per step +3 \(chosen by the model: activations, one pass holds/);
-    expect(r.stdout).toMatch(/batch +99 sequences of 2048 tokens per step/);
+    expect(r.stdout).toMatch(/batch +99 sequences of 2,048 tokens per step/);
     expect(r.stdout).toMatch(/Per layer \(seconds per pass of \d+ tokens on one system\):/);
     expect(r.stdout).toMatch(/h0\.qkv +linear +50,331,648 /);
     expect(r.stdout).toMatch(/ignored fields +_name_or_path, architectures/);
