@@ -81,5 +81,5 @@ export async function makeInputs(dir: string): Promise<Inputs> {
     traceFile(dir),
     heatmapFile(dir),
   ];
-  return { files, expectedCharts: ['scaling', 'sparsity', 'model-size', 'training-loss', 'training-bytes', 'timeline', 'heatmap'] };
+  return { files, expectedCharts: ['scaling', 'sparsity', 'model-size', 'compare', 'compare-2', 'training-loss', 'training-bytes', 'timeline', 'heatmap'] };
 }

@@ -1,0 +1,98 @@
+// Variants side by side: one bar of time to train per estimate run (a hardware spec, a model, a system
+// count, a GPU cluster ...), coloured by the resource that bounds its step (the result's `bound`, else the
+// largest of its `boundShares`), with the days and the bound written at the bar's end.
+// A numeric field with many values (systems 1..192) is held at its largest value (the notes say so),
+// so the bars compare what else varies; at most MAX_VARIANTS bars.
+import { basename } from 'node:path';
+import { canonicalJson } from '../../sweep/hash.js';
+import type { Chart } from '../types.js';
+import { legendTitle, seriesLabels } from './labels.js';
+import { SCHEMA } from './series.js';
+import { num, sortGroups, sourcesOf, varying, type Point } from './points.js';
+
+export const MAX_VARIANTS = 40;
+/** A numeric field with more values than this is a sweep axis, not a set of variants. */
+const FEW = 4;
+const BOUNDS = ['compute', 'stream', 'reduce', 'update', 'memory', 'unknown'];
+
+/** What bounds a run's step: `bound` when the result names it, else the largest share of `boundShares`. */
+export function boundOf(result: Record<string, unknown>): string {
+  if (typeof result.bound === 'string') return result.bound;
+  const shares = result.boundShares;
+  if (shares && typeof shares === 'object') {
+    const best = Object.entries(shares as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number').sort((a, b) => b[1] - a[1])[0];
+    if (best) return best[0];
+  }
+  return 'unknown';
+}
+
+/** The runs to compare: numeric fields with many values held at their largest; returns what was held. */
+function pickVariants(points: Point[]): { runs: Point[]; held: string[] } {
+  let runs = points;
+  const held: string[] = [];
+  for (const k of varying(points, '')) {
+    const values = [...new Set(runs.map((p) => p.config[k]))];
+    if (values.length > FEW && values.every((v) => typeof v === 'number')) {
+      const top = Math.max(...(values as number[]));
+      runs = runs.filter((p) => p.config[k] === top);
+      held.push(`${k} = ${top}`);
+    }
+  }
+  return { runs, held };
+}
+
+export function comparisonChart(points: Point[]): Chart | undefined {
+  const usable = points.filter((p) => num(p.result.trainDays));
+  const { runs, held } = pickVariants(usable);
+  const keys = varying(runs, '');
+  if (runs.length < 2 || keys.length === 0) return undefined;
+  // One run per distinct configuration of the varied fields (identical runs from two files: the first).
+  const byVariant = new Map<string, Point>();
+  for (const p of runs) {
+    const k = canonicalJson(keys.map((f) => p.config[f] ?? null));
+    if (!byVariant.has(k)) byVariant.set(k, p);
+  }
+  const all = sortGroups([...byVariant.values()].map((p) => [p]), keys).map((g) => g[0]);
+  const shown = all.slice(0, MAX_VARIANTS);
+  const labels = seriesLabels(shown.map((p) => p.config), keys, (i) => String(shown[i].result.model ?? i));
+  const values = shown.map((p, i) => {
+    const days = p.result.trainDays as number;
+    const bound = boundOf(p.result);
+    return { series: labels[i], days, bound, text: `${days < 10 ? days.toPrecision(3) : days.toFixed(0)} d, ${bound}-bound` };
+  });
+  const bounds = [...BOUNDS.filter((b) => values.some((v) => v.bound === b)), ...new Set(values.map((v) => v.bound).filter((b) => !BOUNDS.includes(b)))];
+  // Room at the right for the text at the end of the longest bar.
+  const x = { field: 'days', type: 'quantitative', title: 'time to train (days)', scale: { domain: [0, 1.4 * Math.max(...values.map((v) => v.days))], nice: false } };
+  const y = { field: 'series', type: 'nominal', title: `variant (${legendTitle(keys, 'run')})`, sort: labels, axis: { labelLimit: 1000 } };
+  const notes = [
+    held.length ? `Held at the sweep's largest value: ${held.join(', ')}.` : '',
+    all.length > shown.length ? `Showing the first ${shown.length} of ${all.length} variants (in sweep order).` : '',
+  ].filter(Boolean).join(' ');
+  return {
+    id: 'compare',
+    title: `Time to train per variant, and what bounds the step (${sourcesOf(shown).map((f) => basename(f)).join(', ')})`,
+    caption: 'One bar per variant of the sweep: the shorter the bar the faster it trains; the colour and the text say which resource bounds its step (compute, weight streaming, gradient reduce, optimizer update).',
+    notes,
+    sources: sourcesOf(shown),
+    series: labels,
+    spec: {
+      $schema: SCHEMA,
+      width: 480,
+      height: Math.max(60, 22 * shown.length),
+      data: { values },
+      encoding: { y },
+      layer: [
+        {
+          name: 'series_bars',
+          mark: { type: 'bar', height: { band: 0.7 } },
+          encoding: {
+            x,
+            color: { field: 'bound', type: 'nominal', title: 'step bound by', scale: { domain: bounds }, legend: { orient: 'bottom' } },
+            description: { field: 'series', type: 'nominal' },
+          },
+        },
+        { mark: { type: 'text', align: 'left', dx: 4, fontSize: 10, color: '#333' }, encoding: { x, text: { field: 'text' } } },
+      ],
+    } as unknown as Chart['spec'],
+  };
+}
