@@ -3,7 +3,7 @@
 // ones, identical series told apart and named; the comparison bars name the bound; the tornado chart
 // reads `estimate --sensitivity --json`; the timeline's overlap row is exactly where stream and wafer
 // are both busy. Sweeps run through the real pool (needs `npm run build`).
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { timelineChart, traceBars } from '../../src/report/charts/timeline.js';
 import { buildReport, readInput } from '../../src/report/index.js';
 import { readResults } from '../../src/sweep/results.js';
 import type { Chart } from '../../src/report/types.js';
-import { sweepFile, traceFile } from './inputs.js';
+import { SENSITIVITY_FIXTURE, sweepFile, traceFile, whatIfSweep } from './inputs.js';
 import { checkChartConventions } from './conventions.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ws-charts-'));
@@ -25,21 +25,6 @@ function layer(c: Chart, name: string): Row[] {
   return l ? l.data.values : [];
 }
 const seriesOf = (c: Chart, name = 'series_points') => [...new Set(layer(c, name).map((v) => v.series))];
-
-/** Hardware what-if specs: CS-2 I/O at 1x, 2x (two folders with the same file name) and an unchanged copy. */
-function whatIf(): { sweep: object } {
-  const hw = (sub: string, name: string, base: string, figures: object) => {
-    mkdirSync(join(dir, sub), { recursive: true });
-    const f = join(dir, sub, name);
-    writeFileSync(f, JSON.stringify({ base, figures }));
-    return f;
-  };
-  const io = (v: number) => ({ ioGBps: { value: v, source: 'what-if' } });
-  const a = hw('a', 'cs2-io.json', 'cs2', io(150));
-  const b = hw('b', 'cs2-io.json', 'cs2', io(300));
-  const same = hw('a', 'cs2-same.json', 'cs2', {});
-  return { sweep: { kind: 'estimate', base: { model: 'gpt3-xl' }, axes: { spec: [[a], [b], [same]], systems: [1, 2, 4, 8, 16, 32, 64], sparsity: [0, 0.9] } } };
-}
 
 describe('sweep charts', () => {
   it('scaling and sparsity: the computed values, the ideals, every series labelled apart', async () => {
@@ -74,7 +59,7 @@ describe('sweep charts', () => {
   });
 
   it('a hardware what-if: spec files by their names (folders only where names collide), every series, identical ones named', async () => {
-    const f = await sweepFile(dir, 'what-if', whatIf().sweep);
+    const f = await sweepFile(dir, 'what-if', whatIfSweep(dir));
     const r = await buildReport([readInput(f)]);
     const scaling = r.charts.find((c) => c.id === 'scaling')!;
     expect(scaling.series).toEqual([
@@ -126,7 +111,7 @@ describe('sweep charts', () => {
 
 describe('sensitivity (tornado) chart', () => {
   it('reads estimate --sensitivity --json and draws each figure halved and doubled from the baseline', async () => {
-    const f = join(import.meta.dirname, 'fixtures', 'sensitivity.json');
+    const f = SENSITIVITY_FIXTURE;
     const input = readInput(f);
     expect(input.type).toBe('sensitivity');
     const r = await buildReport([input]);
