@@ -72,7 +72,7 @@ function tour(f: (name: string) => string, quick: boolean): Step[] {
   ];
   for (const name of ['fabric.jsonl', 'scaling.jsonl', 'model-size.jsonl']) rmSync(f(name), { force: true });
   writeFileAtomic(f('fabric-sweep.json'), JSON.stringify(fabricSweep, null, 2));
-  writeFileAtomic(f('scaling-sweep.json'), JSON.stringify(scalingSweep(quick), null, 2));
+  writeFileAtomic(f('scaling-sweep.json'), JSON.stringify(scalingSweep(), null, 2));
   return [
     { title: 'Train the UCI digits on 4 simulated CS-2, dense (MemoryX streams every layer, SwarmX reduces the gradients)', args: train('0'), json: 'train-dense.json' },
     { title: 'The same at 90 % unstructured sparsity: only non-zero weights are streamed, reduced and updated', args: train('0.9'), json: 'train-sparse.json' },
@@ -116,8 +116,8 @@ const fabricSweep = {
 
 /** Cluster sizes that double (and the largest, 192): each a marker, joined where close on the log axis;
  *  one series per sparsity on the scaling chart and one per cluster size on the sparsity chart. */
-function scalingSweep(quick: boolean) {
-  const systems = quick ? [1, 4, 16, 64, 192] : [1, 2, 4, 8, 16, 32, 64, 128, 192];
+function scalingSweep() {
+  const systems = [1, 2, 4, 8, 16, 32, 64, 128, 192];
   return { name: 'demo-gpt3-175b-scaling', kind: 'estimate', base: { model: 'gpt3-175b' }, axes: { systems, sparsity: [0, 0.5, 0.75, 0.9] } };
 }
 

@@ -63,13 +63,13 @@ describe('sweep charts', () => {
     const r = await buildReport([readInput(f)]);
     const scaling = r.charts.find((c) => c.id === 'scaling')!;
     expect(scaling.series).toEqual([
-      'sparsity 0, spec a/cs2-io.json', 'sparsity 0, spec a/cs2-same.json', 'sparsity 0, spec b/cs2-io.json',
-      'sparsity 0.9, spec a/cs2-io.json', 'sparsity 0.9, spec a/cs2-same.json', 'sparsity 0.9, spec b/cs2-io.json',
+      'spec a/cs2-io.json, sparsity 0', 'spec a/cs2-same.json, sparsity 0', 'spec b/cs2-io.json, sparsity 0',
+      'spec a/cs2-io.json, sparsity 0.9', 'spec a/cs2-same.json, sparsity 0.9', 'spec b/cs2-io.json, sparsity 0.9',
     ]);
     expect(seriesOf(scaling)).toEqual(scaling.series);
     // the unchanged spec equals CS-2 I/O at its default 150: drawn dashed, bigger markers, and said so
-    expect(scaling.notes).toContain('Identical values: "sparsity 0, spec a/cs2-io.json" and "sparsity 0, spec a/cs2-same.json"');
-    expect(layer(scaling, 'series_points').filter((v) => v.series === 'sparsity 0, spec a/cs2-same.json').every((v) => v.overlap === 1)).toBe(true);
+    expect(scaling.notes).toContain('Identical values (within 0.5 %): "spec a/cs2-io.json, sparsity 0" and "spec a/cs2-same.json, sparsity 0"');
+    expect(layer(scaling, 'series_points').filter((v) => v.series === 'spec a/cs2-same.json, sparsity 0').every((v) => v.overlap === 1)).toBe(true);
     const sparsity = r.charts.find((c) => c.id === 'sparsity')!;
     expect(sparsity.series).toHaveLength(3 * 7); // 3 specs × 7 cluster sizes: all drawn
     expect(new Set(sparsity.series).size).toBe(21);
@@ -151,7 +151,7 @@ describe('timeline overlap row', () => {
     const end = Math.max(...values.map((v) => v.end));
     for (let i = 0; i < 2000; i++) {
       const t = (end * (i + 0.5)) / 2000;
-      expect(busy('overlap · streaming while computing', t), `t = ${t}`).toBe(busy('MemoryX · weights out', t) && busy('CS-2 #0 · wafer', t));
+      expect(busy('overlap · stream ∥ wafer', t), `t = ${t}`).toBe(busy('MemoryX · weights out', t) && busy('CS-2 #0 · wafer', t));
     }
     expect(t0).toBe(0);
     expect(c.notes).toMatch(/the wafer \(CS-2 #0 · wafer\) computes \d+ %, weights stream \d+ %, both at once \d+ %/);

@@ -62,7 +62,12 @@ export function comparisonChart(points: Point[]): Chart | undefined {
   });
   const bounds = [...BOUNDS.filter((b) => values.some((v) => v.bound === b)), ...new Set(values.map((v) => v.bound).filter((b) => !BOUNDS.includes(b)))];
   // Room at the right for the text at the end of the longest bar.
-  const x = { field: 'days', type: 'quantitative', title: 'time to train (days)', scale: { domain: [0, 1.4 * Math.max(...values.map((v) => v.days))], nice: false } };
+  // Variants 100x apart and more (models from 125 M to 1 T): a log axis, else the short bars vanish.
+  const [lo, hi] = [Math.min(...values.map((v) => v.days)), Math.max(...values.map((v) => v.days))];
+  const log = hi > 100 * lo;
+  const x = log
+    ? { field: 'days', type: 'quantitative', title: 'time to train (days, log scale)', scale: { type: 'log', domain: [lo / 2, hi * 8], nice: false } }
+    : { field: 'days', type: 'quantitative', title: 'time to train (days)', scale: { domain: [0, 1.4 * hi], nice: false } };
   const y = { field: 'series', type: 'nominal', title: `variant (${legendTitle(keys, 'run')})`, sort: labels, axis: { labelLimit: 1000 } };
   const notes = [
     held.length ? `Held at the sweep's largest value: ${held.join(', ')}.` : '',

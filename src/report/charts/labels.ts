@@ -6,6 +6,10 @@ import type { Config } from '../../sweep/types.js';
 
 /** Longest legend label, in characters (legends get room for it: vega never cuts it). */
 export const MAX_LABEL = 56;
+/** The order of fields in a label: what was trained, on what hardware, then how (others after, by name). */
+const FIELD_ORDER = ['model', 'spec', 'gpu', 'devices', 'systems', 'sparsity'];
+const rank = (k: string) => (FIELD_ORDER.includes(k) ? FIELD_ORDER.indexOf(k) : FIELD_ORDER.length);
+const inLabelOrder = (keys: string[]) => [...keys].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 /** Shortest a value is cut to (middle ellipsis). */
 const MIN_PART = 10;
 
@@ -73,7 +77,7 @@ function injective(keys: string[], texts: string[]): boolean {
  */
 export function seriesLabels(configs: Config[], keys: string[], fallback: (i: number) => string): string[] {
   if (configs.length === 0) return [];
-  const fields = keys.filter((k) => configs.some((c) => c[k] !== undefined));
+  const fields = inLabelOrder(keys.filter((k) => configs.some((c) => c[k] !== undefined)));
   // Per field: the shortest level of detail that still tells every distinct value apart.
   const columns = fields.map((k) => {
     const canon = configs.map((c) => canonicalJson(c[k] ?? null));
@@ -112,6 +116,6 @@ export function seriesLabels(configs: Config[], keys: string[], fallback: (i: nu
 
 /** The legend title: the varied fields, in words. */
 export function legendTitle(keys: string[], fallback: string): string {
-  const words = [...new Set(keys.map(fieldWord))];
+  const words = [...new Set(inLabelOrder(keys).map(fieldWord))];
   return words.length ? `varied: ${words.join(', ')}` : fallback;
 }

@@ -1,8 +1,8 @@
 // Drawing many series honestly: every computed value is a marker (colour and shape per series, so up to
 // 90 series each get their own pair); a line joins two markers only where they are close on the x axis
 // (at most 1/4 of the axis apart, in the axis's own scale: log or linear), so no long line suggests
-// values between points that were never computed; series with identical values are drawn dashed with
-// larger hollow markers over the first one, and a note names them.
+// values between points that were never computed; series with identical values (within 0.5 %: they
+// would hide each other) are drawn dashed with larger hollow markers over the first one, and a note names them.
 import type { Chart } from '../types.js';
 
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -18,9 +18,11 @@ export interface Series {
   points: Array<{ x: number; y: number }>;
 }
 
-const close = (a: number, b: number) => a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+/** Values closer than this (relative) draw on top of each other: such series count as one on the chart. */
+export const SAME = 5e-3;
+const close = (a: number, b: number) => a === b || Math.abs(a - b) <= SAME * Math.max(Math.abs(a), Math.abs(b));
 
-/** For each series, how many earlier series have exactly its points (0: the first of its kind). */
+/** For each series, how many earlier series have its points, each within SAME (0: the first of its kind). */
 export function overlapRanks(series: Series[]): { ranks: number[]; groups: string[][] } {
   const ranks: number[] = [];
   const groups: string[][] = [];
@@ -111,7 +113,7 @@ export function seriesChart(series: Series[], axes: SeriesChartAxes, ref?: Refer
       size: { field: 'overlap', type: 'quantitative', scale: { domain: [0, 3], range: [40, 220] }, legend: null },
     },
   });
-  const notes = groups.map((g) => `Identical values: ${g.map((l) => `"${l}"`).join(' and ')} (${g.length > 2 ? 'the later ones' : 'the second'} dashed, with larger markers, over the first).`);
+  const notes = groups.map((g) => `Identical values (within 0.5 %): ${g.map((l) => `"${l}"`).join(' and ')} (${g.length > 2 ? 'the later ones' : 'the second'} dashed, with larger markers, over the first).`);
   const joined = segments.length / 2;
   const total = series.reduce((n, s) => n + Math.max(0, s.points.length - 1), 0);
   if (joined < total) notes.push(`Markers are computed values; lines join only neighbours at most 1/4 of the x axis apart (${joined} of ${total} gaps): nothing is drawn between points further apart.`);

@@ -125,8 +125,8 @@ function overlapRow(bars: Bar[], t0: number, t1: number): { bars: Bar[]; note: s
   const pct = (iv: Array<[number, number]>) => `${((100 * total(iv)) / span).toFixed(0)} %`;
   const order = wafer[0].order + 0.5;
   return {
-    bars: both.map(([start, end]) => ({ track: 'overlap · streaming while computing', order, name: 'stream ∥ compute', cat: 'stream ∥ compute', start, end })),
-    note: `Of the time shown, the wafer (${track}) computes ${pct(w)}, weights stream ${pct(st)}, both at once ${pct(both)} (the overlap row).`,
+    bars: both.map(([start, end]) => ({ track: 'overlap · stream ∥ wafer', order, name: 'stream ∥ compute', cat: 'stream ∥ compute', start, end })),
+    note: `Of the time shown, the wafer (${track}) computes ${pct(w)}, weights stream ${pct(st)}, both at once ${pct(both)} (the overlap row: stream ∥ wafer).`,
   };
 }
 
