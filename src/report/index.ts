@@ -16,7 +16,7 @@ import type { Chart, RenderedChart, ReportInput } from './types.js';
 
 export { readInput, ReportInputError } from './inputs.js';
 export { renderSvg } from './render.js';
-export type { Chart, RenderedChart, ReportInput, Heatmap, TraceEventLike } from './types.js';
+export type { Chart, RenderedChart, ReportInput, Heatmap, TraceEventLike, SensitivityInput, SensitivityInputPoint } from './types.js';
 
 export interface ReportOptions {
   title?: string;

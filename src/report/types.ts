@@ -21,19 +21,19 @@ export type ReportInput =
   | { type: 'trace'; file: string; events: TraceEventLike[] }
   | { type: 'training'; file: string; summary: Record<string, unknown> }
   | { type: 'heatmap'; file: string; heatmap: Heatmap }
-  | { type: 'sensitivity'; file: string; sensitivity: Sensitivity };
+  | { type: 'sensitivity'; file: string; sensitivity: SensitivityInput };
 
 /** One step-time figure of `estimate --sensitivity --json`: the step with the figure at a factor. */
-export interface SensitivityPoint {
+export interface SensitivityInputPoint {
   factor: number;
   stepSeconds: number;
   bound: string;
 }
 
 /** `estimate --sensitivity --json`: the step time with each hardware figure halved and doubled. */
-export interface Sensitivity {
+export interface SensitivityInput {
   baseline: { stepSeconds: number; bound: string };
-  rows: Array<{ figure: string; spec: string; low: SensitivityPoint; high: SensitivityPoint }>;
+  rows: Array<{ figure: string; spec: string; low: SensitivityInputPoint; high: SensitivityInputPoint }>;
 }
 
 /** A wafer utilisation grid: rows × cols values in [0, 1], row-major, plus what it measured. */

@@ -90,6 +90,23 @@ describe('sweep charts', () => {
     }
   });
 
+  it('comparison across models and machines: models by size, a log axis for a 100x spread, bars from its left end', async () => {
+    const f = await sweepFile(dir, 'models', { kind: 'estimate', axes: { model: ['gpt3-175b', 'gpt3-small'], merge: [{ systems: 16 }, { gpu: 'a100', devices: 1024 }] } });
+    const cmp = (await buildReport([readInput(f)])).charts.find((c) => c.id === 'compare')!;
+    checkChartConventions(cmp);
+    expect(cmp.series).toEqual(['gpt3-small, 16 CS-2', 'gpt3-small, 1024 × A100', 'gpt3-175b, 16 CS-2', 'gpt3-175b, 1024 × A100']);
+    const spec = cmp.spec as unknown as { data: { values: Array<{ series: string; days: number; bound: string }> }; layer: Array<{ name?: string; encoding: { x: { title: string }; x2?: { datum: number } } }> };
+    const bars = spec.layer.find((l) => l.name === 'series_bars')!;
+    const days = spec.data.values.map((v) => v.days);
+    expect(Math.max(...days) / Math.min(...days)).toBeGreaterThan(100);
+    expect(bars.encoding.x.title).toBe('time to train (days, log scale)');
+    expect(bars.encoding.x2!.datum).toBe(Math.min(...days) / 2);
+    for (const v of spec.data.values) {
+      const line = readResults(f).find((l) => v.series.startsWith(`${l.config.model},`) && (l.config.gpu ? v.series.includes('A100') : v.series.includes('CS-2')))!;
+      expect([v.days, v.bound]).toEqual([(line.result as { trainDays: number }).trainDays, (line.result as { bound: string }).bound]);
+    }
+  });
+
   it('labels: never equal, long values cut in the middle, the same file name in two folders told apart', () => {
     const long = (k: number) => ({ spec: [`hw/a-very-long-hardware-spec-file-name-for-a-what-if-of-memoryx-${k}.json`, 'hw/swarmx.json'], sparsity: 0 });
     const labels = seriesLabels([long(1), long(2), long(3)], ['spec'], () => 'x');

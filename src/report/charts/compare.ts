@@ -8,7 +8,7 @@ import { canonicalJson } from '../../sweep/hash.js';
 import type { Chart } from '../types.js';
 import { legendTitle, seriesLabels } from './labels.js';
 import { SCHEMA } from './series.js';
-import { num, sortGroups, sourcesOf, varying, type Point } from './points.js';
+import { compareValues, num, sourcesOf, varying, type Point } from './points.js';
 
 export const MAX_VARIANTS = 40;
 /** A numeric field with more values than this is a sweep axis, not a set of variants. */
@@ -52,7 +52,16 @@ export function comparisonChart(points: Point[]): Chart | undefined {
     const k = canonicalJson(keys.map((f) => p.config[f] ?? null));
     if (!byVariant.has(k)) byVariant.set(k, p);
   }
-  const all = sortGroups([...byVariant.values()].map((p) => [p]), keys).map((g) => g[0]);
+  // In sweep-field order; models by size (their parameter count) rather than by name.
+  const modelFirst = keys.includes('model') ? ['model', ...keys.filter((k) => k !== 'model')] : keys;
+  const bySize = (a: Point, b: Point) => (num(a.result.params) ?? 0) - (num(b.result.params) ?? 0);
+  const all = [...byVariant.values()].sort((a, b) => {
+    for (const k of modelFirst) {
+      const d = k === 'model' && num(a.result.params) && num(b.result.params) ? bySize(a, b) : compareValues(a.config[k], b.config[k]);
+      if (d !== 0) return d;
+    }
+    return 0;
+  });
   const shown = all.slice(0, MAX_VARIANTS);
   const labels = seriesLabels(shown.map((p) => p.config), keys, (i) => String(shown[i].result.model ?? i));
   const values = shown.map((p, i) => {
@@ -90,8 +99,10 @@ export function comparisonChart(points: Point[]): Chart | undefined {
         {
           name: 'series_bars',
           mark: { type: 'bar', height: { band: 0.7 } },
+          // A bar on a log axis starts at the axis's left end (there is no zero).
           encoding: {
             x,
+            ...(log ? { x2: { datum: lo / 2 } } : {}),
             color: { field: 'bound', type: 'nominal', title: 'step bound by', scale: { domain: bounds }, legend: { orient: 'bottom' } },
             description: { field: 'series', type: 'nominal' },
           },

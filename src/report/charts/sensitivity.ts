@@ -2,13 +2,13 @@
 // time with the figure halved and doubled, as two bars from the baseline step time; the figures whose
 // change moves the step most on top. Where a change moves the bound to another resource, the bar's end
 // says so.
-import type { Chart, Sensitivity } from '../types.js';
+import type { Chart, SensitivityInput } from '../types.js';
 import { SCHEMA } from './series.js';
 
 /** Three significant digits, never in exponent form. */
 const short = (x: number) => String(Number(x.toPrecision(3)));
 
-export function sensitivityChart(s: Sensitivity, file: string): Chart | undefined {
+export function sensitivityChart(s: SensitivityInput, file: string): Chart | undefined {
   if (s.rows.length === 0) return undefined;
   const base = s.baseline.stepSeconds;
   const rows = [...s.rows].sort((a, b) => Math.abs(b.high.stepSeconds - b.low.stepSeconds) - Math.abs(a.high.stepSeconds - a.low.stepSeconds));
@@ -60,14 +60,14 @@ export function sensitivityChart(s: Sensitivity, file: string): Chart | undefine
   };
 }
 
-/** Whether a parsed JSON value is `estimate --sensitivity --json` output (the shape of types.ts Sensitivity). */
-export function asSensitivity(v: unknown): Sensitivity | undefined {
-  const o = v as Partial<Sensitivity> | null;
+/** Whether a parsed JSON value is `estimate --sensitivity --json` output (the shape of types.ts SensitivityInput). */
+export function asSensitivity(v: unknown): SensitivityInput | undefined {
+  const o = v as Partial<SensitivityInput> | null;
   const point = (p: unknown) => {
     const q = p as Record<string, unknown> | null;
     return !!q && typeof q === 'object' && typeof q.factor === 'number' && typeof q.stepSeconds === 'number' && Number.isFinite(q.stepSeconds) && typeof q.bound === 'string';
   };
   if (!o || typeof o !== 'object' || !o.baseline || typeof o.baseline.stepSeconds !== 'number' || !(o.baseline.stepSeconds > 0) || typeof o.baseline.bound !== 'string') return undefined;
   if (!Array.isArray(o.rows) || !o.rows.every((r) => r && typeof r.figure === 'string' && typeof r.spec === 'string' && point(r.low) && point(r.high))) return undefined;
-  return o as Sensitivity;
+  return o as SensitivityInput;
 }
