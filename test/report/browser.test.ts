@@ -41,14 +41,17 @@ describe.skipIf(!run)('report in headless Chromium', () => {
     console.log(`report screenshot: ${check.screenshot}`);
   });
 
-  it('a hardware what-if (the issue\'s case): every series drawn, labels apart, identical series drawn too', async () => {
+  it('a hardware what-if (the issue\'s case): every series drawn, labels apart, identical series drawn too; log-axis bars drawn', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ws-report-whatif-'));
-    const files = [await sweepFile(dir, 'what-if', whatIfSweep(dir))];
+    // and models 1000x apart in training time on CS-2 and GPUs: comparison bars on a log axis
+    const models = { kind: 'estimate', axes: { model: ['gpt3-175b', 'gpt3-small'], merge: [{ systems: 16 }, { gpu: 'a100', devices: 1024 }] } };
+    const files = [await sweepFile(dir, 'what-if', whatIfSweep(dir)), await sweepFile(dir, 'models', models)];
     const w = await writeReport(files, join(dir, 'out'));
     const r = await buildReport(files.map(readInput));
     const check = checkInBrowser(w.html, dir);
     expect(check.errors).toEqual([]);
-    expect(check.charts.map((c) => c.id)).toEqual(['scaling', 'sparsity', 'compare']);
+    expect(check.charts.map((c) => c.id)).toEqual(['scaling', 'sparsity', 'model-size', 'compare', 'compare-2']);
+    expect(r.charts[4].spec).toMatchObject({ layer: [{ encoding: { x: { title: 'time to train (days, log scale)' } } }, {}] });
     for (const c of check.charts) {
       const chart = r.charts.find((x) => x.id === c.id)!;
       expect(c.drawnSeries.length, c.id).toBe(chart.series!.length);

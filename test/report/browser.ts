@@ -22,7 +22,7 @@ export interface ChartCheck {
   /** Size of the bounding box of the first mark group, in SVG units. */
   markBox: [number, number] | null;
   caption: string;
-  /** The series the SVG draws: distinct aria-labels (vega's description channel) of visible marks in the layers named series_*. */
+  /** The series the SVG draws: distinct aria-labels (vega's description channel) of visible marks in the layers named series_* (a bar: non-zero width and height). */
   drawnSeries: string[];
   /** Every legend label's text, as drawn (vega cuts a label past its labelLimit with "…"). */
   legendLabels: string[];
@@ -63,7 +63,7 @@ var g=svg?svg.querySelector('g.role-mark'):null;var b=g?g.getBBox():null;
 out.charts.push({id:f.getAttribute('data-chart'),svg:!!svg,width:r?r.width:0,height:r?r.height:0,
 marks:svg?svg.querySelectorAll('g.role-mark > *').length:0,markBox:b?[b.width,b.height]:null,
 caption:(f.querySelector('figcaption .caption')||{}).textContent||'',
-drawnSeries:svg?Array.from(new Set(Array.from(svg.querySelectorAll('g.role-mark[class*="series_"] [aria-label]')).filter(function(e){var bb=e.getBBox();return bb.width+bb.height>0}).map(function(e){return e.getAttribute('aria-label')}))):[],
+drawnSeries:svg?Array.from(new Set(Array.from(svg.querySelectorAll('g.role-mark[class*="series_"] [aria-label]')).filter(function(e){var bb=e.getBBox();return e.getAttribute('aria-roledescription')==='bar'?bb.width>0&&bb.height>0:bb.width+bb.height>0}).map(function(e){return e.getAttribute('aria-label')}))):[],
 legendLabels:svg?Array.from(svg.querySelectorAll('g.role-legend-label text')).map(function(t){return t.textContent}):[]});});
 var pre=document.createElement('pre');pre.id='ws-check';pre.textContent=JSON.stringify(out);document.body.appendChild(pre);});</script>`;
 

@@ -142,7 +142,7 @@ describe('sensitivity (tornado) chart', () => {
     for (const v of rows) expect(v.base).toBe(120.72);
     const io = rows.filter((v) => v.series === 'ioGBps (cs2)');
     expect(io.map((v) => [v.factor, v.step, v.text])).toEqual([['figure × 0.5', 241.44, '2×'], ['figure × 2', 64.1, '0.531×, compute-bound']]);
-    expect(c.notes).toBe('1 of 5 figures change nothing at ×0.5 or ×2 (no bar).');
+    expect(c.notes).toBe('1 of 5 figures change nothing at ×0.5 or ×2 (a tick on the baseline, no bar).');
     expect(c.caption).toMatch(/baseline step of 121 s \(stream-bound/);
   });
 

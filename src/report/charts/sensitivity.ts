@@ -1,6 +1,6 @@
 // The sensitivity (tornado) chart of `estimate --sensitivity --json`: for each hardware figure, the step
-// time with the figure halved and doubled, as two bars from the baseline step time; the figures whose
-// change moves the step most on top. Where a change moves the bound to another resource, the bar's end
+// time with the figure halved and doubled, as two bars from the baseline step time, ticks at their ends;
+// the figures whose change moves the step most on top. Where a change moves the bound to another resource, the bar's end
 // says so.
 import type { Chart, SensitivityInput } from '../types.js';
 import { SCHEMA } from './series.js';
@@ -34,7 +34,7 @@ export function sensitivityChart(s: SensitivityInput, file: string): Chart | und
     id: 'sensitivity',
     title: 'Sensitivity of the step time to each hardware figure',
     caption: `Each figure halved and doubled, one at a time, from a baseline step of ${short(base)} s (${s.baseline.bound}-bound, the vertical rule): the longest bars are the figures the step depends on most; bar-end text is the step over the baseline, and the new bound where it changes.`,
-    notes: unchanged ? `${unchanged} of ${rows.length} figures change nothing at ×0.5 or ×2 (no bar).` : '',
+    notes: unchanged ? `${unchanged} of ${rows.length} figures change nothing at ×0.5 or ×2 (a tick on the baseline, no bar).` : '',
     sources: [file],
     series: labels,
     spec: {
@@ -51,6 +51,12 @@ export function sensitivityChart(s: SensitivityInput, file: string): Chart | und
             color: { field: 'factor', type: 'nominal', title: 'change', scale: { domain: factors, range: ['#4c78a8', '#e45756'] } },
             description: { field: 'series', type: 'nominal' },
           },
+        },
+        // A marker at each end, so a figure that changes nothing (a bar of no width) still shows on its row.
+        {
+          name: 'series_ends',
+          mark: { type: 'tick', thickness: 2, size: 14 },
+          encoding: { x, y, color: { field: 'factor', type: 'nominal', title: 'change', scale: { domain: factors, range: ['#4c78a8', '#e45756'] } }, description: { field: 'series', type: 'nominal' } },
         },
         { mark: { type: 'text', dx: 4, fontSize: 10, color: '#333', align: 'left' }, transform: [{ filter: "datum.align === 'left'" }], encoding: { x, y, text: { field: 'text' } } },
         { mark: { type: 'text', dx: -4, fontSize: 10, color: '#333', align: 'right' }, transform: [{ filter: "datum.align === 'right'" }], encoding: { x, y, text: { field: 'text' } } },
