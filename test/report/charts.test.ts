@@ -137,11 +137,14 @@ describe('sensitivity (tornado) chart', () => {
     checkChartConventions(c);
     // sorted by swing |high - low|: ioGBps 177 s, streamGBps 121 s, portGbps 9.4 s, updateGBps 0.03 s, peakPFLOPs 0
     expect(c.series).toEqual(['ioGBps (cs2)', 'streamGBps (memoryx)', 'portGbps (swarmx)', 'updateGBps (memoryx)', 'peakPFLOPs (cs2)']);
-    const rows = (c.spec as unknown as { data: { values: Array<{ series: string; factor: string; step: number; base: number; text: string }> } }).data.values;
+    const spec = c.spec as unknown as { data: { values: Array<{ series: string; factor: string; step: number; base: number }> }; layer: Array<{ data?: { values: Array<{ series: string; text: string }> } }> };
+    const rows = spec.data.values;
     expect(rows).toHaveLength(10);
     for (const v of rows) expect(v.base).toBe(120.72);
     const io = rows.filter((v) => v.series === 'ioGBps (cs2)');
-    expect(io.map((v) => [v.factor, v.step, v.text])).toEqual([['figure × 0.5', 241.44, '2×'], ['figure × 2', 64.1, '0.531×, compute-bound']]);
+    expect(io.map((v) => [v.factor, v.step])).toEqual([['figure × 0.5', 241.44], ['figure × 2', 64.1]]);
+    const texts = spec.layer.find((l) => l.data && l.data.values.some((v) => 'text' in v))!.data!.values;
+    expect(texts.map((t) => t.text)).toEqual(['×0.5: 2×; ×2: 0.531× compute-bound', '×0.5: 2×', '×0.5: 1.08× reduce-bound', '×0.5: 1×', '']);
     expect(c.notes).toBe('1 of 5 figures change nothing at ×0.5 or ×2 (a tick on the baseline, no bar).');
     expect(c.caption).toMatch(/baseline step of 121 s \(stream-bound/);
   });

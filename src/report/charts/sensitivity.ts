@@ -15,25 +15,28 @@ export function sensitivityChart(s: SensitivityInput, file: string): Chart | und
   // A figure's label: its name and spec; the same name in two specs (or twice) stays apart.
   const names = rows.map((r) => `${r.figure} (${r.spec})`);
   const labels = names.map((n, i) => (names.indexOf(n) === i && names.lastIndexOf(n) === i ? n : `${n} #${names.slice(0, i + 1).filter((m) => m === n).length}`));
+  const ratio = (p: { stepSeconds: number; bound: string }) => `${short(p.stepSeconds / base)}×${p.bound !== s.baseline.bound ? ` ${p.bound}-bound` : ''}`;
   const values = rows.flatMap((r, i) =>
-    [r.low, r.high].map((p) => ({
-      series: labels[i],
-      factor: `figure × ${p.factor}`,
-      step: p.stepSeconds,
-      base,
-      bound: p.bound,
-      text: `${short(p.stepSeconds / base)}×${p.bound !== s.baseline.bound ? `, ${p.bound}-bound` : ''}`,
-      align: p.stepSeconds >= base ? 'left' : 'right',
-    })),
+    [r.low, r.high].map((p) => ({ series: labels[i], factor: `figure × ${p.factor}`, step: p.stepSeconds, base, bound: p.bound })),
   );
+  // One text per row, right of its longest bar: what each change does to the step (unchanged ones left out).
+  const texts = rows.map((r, i) => ({
+    series: labels[i],
+    step: Math.max(base, r.low.stepSeconds, r.high.stepSeconds),
+    text: [r.low, r.high].filter((p) => p.stepSeconds !== base).map((p) => `×${p.factor}: ${ratio(p)}`).join('; '),
+  }));
   const factors = [...new Set(values.map((v) => v.factor))];
-  const x = { field: 'step', type: 'quantitative', title: 'step time (seconds)', scale: { zero: false } };
+  // Room on both sides for the text at the bars' ends.
+  const steps = [base, ...values.map((v) => v.step)];
+  const [lo, hi] = [Math.min(...steps), Math.max(...steps)];
+  const span = hi - lo || base;
+  const x = { field: 'step', type: 'quantitative', title: 'step time (seconds)', scale: { domain: [Math.max(0, lo - 0.05 * span), hi + 0.7 * span], nice: false } };
   const y = { field: 'series', type: 'nominal', title: 'hardware figure (spec)', sort: labels, axis: { labelLimit: 1000 } };
   const unchanged = rows.filter((r) => r.low.stepSeconds === base && r.high.stepSeconds === base).length;
   return {
     id: 'sensitivity',
     title: 'Sensitivity of the step time to each hardware figure',
-    caption: `Each figure halved and doubled, one at a time, from a baseline step of ${short(base)} s (${s.baseline.bound}-bound, the vertical rule): the longest bars are the figures the step depends on most; bar-end text is the step over the baseline, and the new bound where it changes.`,
+    caption: `Each figure halved and doubled, one at a time, from a baseline step of ${short(base)} s (${s.baseline.bound}-bound, the vertical rule): the longest bars are the figures the step depends on most; the text is the step over the baseline at each change, and the new bound where it changes.`,
     notes: unchanged ? `${unchanged} of ${rows.length} figures change nothing at ×0.5 or ×2 (a tick on the baseline, no bar).` : '',
     sources: [file],
     series: labels,
@@ -58,8 +61,7 @@ export function sensitivityChart(s: SensitivityInput, file: string): Chart | und
           mark: { type: 'tick', thickness: 2, size: 14 },
           encoding: { x, y, color: { field: 'factor', type: 'nominal', title: 'change', scale: { domain: factors, range: ['#4c78a8', '#e45756'] } }, description: { field: 'series', type: 'nominal' } },
         },
-        { mark: { type: 'text', dx: 4, fontSize: 10, color: '#333', align: 'left' }, transform: [{ filter: "datum.align === 'left'" }], encoding: { x, y, text: { field: 'text' } } },
-        { mark: { type: 'text', dx: -4, fontSize: 10, color: '#333', align: 'right' }, transform: [{ filter: "datum.align === 'right'" }], encoding: { x, y, text: { field: 'text' } } },
+        { data: { values: texts }, mark: { type: 'text', dx: 4, fontSize: 10, color: '#333', align: 'left' }, encoding: { x, y, text: { field: 'text' } } },
         { data: { values: [{ base }] }, mark: { type: 'rule', color: '#222', strokeWidth: 1 }, encoding: { x: { field: 'base', type: 'quantitative', title: 'step time (seconds)' } } },
       ],
     } as unknown as Chart['spec'],
