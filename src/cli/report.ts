@@ -1,5 +1,5 @@
 // `weightstream report INPUT... --out DIR`: one self-contained HTML page of charts (SVG, no network)
-// from sweep results, training summaries, traces and fabric heatmaps.
+// from sweep results, training summaries, traces, fabric heatmaps and sensitivities (estimate --sensitivity --json).
 import type { Command } from 'commander';
 import { emit, option, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 
@@ -11,8 +11,8 @@ interface ReportCliOptions extends CommonOptions {
 export function register(program: Command): void {
   const cmd = program
     .command('report')
-    .description('write an HTML report with charts (self-contained: inline SVG, viewable offline) from sweep results (.jsonl),\ntraining summaries (train --json), traces (Chrome Trace Event JSON) and fabric heatmaps')
-    .argument('<inputs...>', 'input files: sweep results, training summaries, traces, fabric heatmaps')
+    .description('write an HTML report with charts (self-contained: inline SVG, viewable offline) from sweep results (.jsonl),\ntraining summaries (train --json), traces (Chrome Trace Event JSON), fabric heatmaps and sensitivities\n(estimate --sensitivity --json: a tornado chart)')
+    .argument('<inputs...>', 'input files: sweep results, training summaries, traces, fabric heatmaps, sensitivities')
     .addOption(option('--out <dir>', 'directory to write report.html and one .svg per chart into', undefined, 'report'))
     .addOption(option('--title <text>', 'page title'));
   withCommonOptions(cmd);
@@ -20,6 +20,7 @@ export function register(program: Command): void {
     'weightstream report scaling.jsonl --out report/',
     'weightstream report scaling.jsonl fabric.jsonl train-dense.json train-sparse.json step.trace.json heatmap.json --out report/',
     'weightstream report step.trace.json --out /tmp/r --title "Pipeline of one step" --json',
+    'weightstream estimate --model gpt3-175b --systems 16 --sensitivity --json > sens.json && weightstream report sens.json --out /tmp/r',
   ]);
   cmd.action(async (inputs: string[], opts: ReportCliOptions) => {
     const { checkOutputs } = await import('../io/files.js');

@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .command('train')
     .description("train a network by weight streaming on N simulated CS-2 (worker threads): MemoryX streams each layer's weights, SwarmX broadcasts them and tree-reduces the gradients, MemoryX updates each layer at once")
     .addOption(option('--model <file|name>', 'model JSON file, Hugging Face GPT-2 config.json, or preset (mlp, mlp2, resmlp, wide; GPTs: gpt-nano, gpt-micro, gpt-mini)', undefined, D.model))
-    .addOption(option('--data <file|name>', `features: a safetensors file with x (F32 [N, D]) and y (I32/I64 [N]), the shipped digits, or a seeded teacher; a GPT: the shipped text ${D.textData} (its default), a .txt file (bytes, windows of T+1 at stride T, last 10 % for testing), or a safetensors file with tokens (I32/I64 [N, T+1])`, undefined))
+    .addOption(option('--data <file|name>', `features: a safetensors file with x (F32 [N, D]) and y (I32/I64 [N]), a CSV file (.csv/.tsv: numeric features, the label column named label/y/class/target or last; the last 20 % of rows for testing), the shipped digits, or a seeded teacher; a GPT: the shipped text ${D.textData} (its default), a .txt file (bytes, windows of T+1 at stride T, last 10 % for testing), or a safetensors file with tokens (I32/I64 [N, T+1])`, undefined))
     .addOption(option('--seq-len <T>', 'a GPT: tokens per training sequence (default the model\'s n_positions; a tokens file gives its own)', parseInteger('--seq-len', 1, 1 << 16)))
     .addOption(option('--sample <n>', 'a GPT: after training, generate n tokens (bytes) from the trained weights and print them', parseInteger('--sample', 0, 1e6)))
     .addOption(option('--prompt <text>', 'a GPT: the text --sample continues (default the start of the test split)'))
@@ -50,6 +50,7 @@ export function register(program: Command): void {
     'weightstream train --model mlp --data digits --systems 2 --steps 300 --batch 64 --lr 0.01 --optimizer adamw --shuffle',
     'weightstream train --model mlp --data digits --systems 4 --sparsity 0.9 --steps 300 --optimizer adamw --lr 0.01 --json',
     'weightstream train --model model.json --data train.safetensors --init init.safetensors --save trained.safetensors',
+    'weightstream train --model model.json --data own.csv --steps 200   # header row optional; label column named "label" or last',
     'weightstream train --steps 100 --checkpoint run.ckpt --checkpoint-every 20   # then: --steps 200 --resume run.ckpt',
     'weightstream train --model wide --data digits --dram-bytes 9e6 --systems 2   # 2 of 3 layers live on the flash tier',
     'weightstream train --model wide --systems 4 --steps 100 --pipeline coarse --trace trace.json --json   # open trace.json in Perfetto',

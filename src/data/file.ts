@@ -1,11 +1,32 @@
 // `--data FILE.safetensors`: a dataset from a safetensors file holding `x` (F32 [N, D]) and `y` (I32 or
 // I64 [N]), optionally `x_test`/`y_test` for an explicit test split (else the last testFraction of the rows).
-// Classes: metadata "classes" if given, else max(y) + 1 over both splits.
+// Classes: metadata "classes" if given, else max(y) + 1 over both splits. A .csv/.tsv file goes to
+// csv.ts; any other file that does not start like safetensors is refused, naming the accepted formats.
 import { MAX_WIDTH } from '../model/validate.js';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ValidationError } from '../errors.js';
+import { checkInputFile } from '../io/files.js';
 import { readSafetensors, tensorToNumbers, type Tensor } from '../io/safetensors.js';
+import { loadCsvFile } from './csv.js';
 import { checkSplit, splitLast, type Dataset, type Split } from './dataset.js';
+
+/** The formats `--data FILE` accepts, for errors. */
+export const DATA_FORMATS = 'a safetensors file with x (F32 [N, D]) and y (I32/I64 [N]), or a CSV file (.csv or .tsv: numeric feature columns and an integer label column named label, y, class or target, else the last)';
+
+/** Whether a file starts like safetensors: an 8-byte little-endian header length that fits the file, then '{'. */
+export function looksLikeSafetensors(path: string): boolean {
+  const size = checkInputFile(path, 'safetensors', '--data').size;
+  const head = Buffer.alloc(9);
+  const fd = openSync(path, 'r');
+  try {
+    if (readSync(fd, head, 0, 9, 0) < 9) return false;
+  } finally {
+    closeSync(fd);
+  }
+  const n = head.readBigUInt64LE(0);
+  return n >= 2n && n <= BigInt(size - 8) && head[8] === 0x7b;
+}
 
 export interface DataFileOptions {
   /** Fraction of rows (the last ones) held out for testing when the file has no x_test. Default 0.2. */
@@ -14,8 +35,10 @@ export interface DataFileOptions {
   name?: string;
 }
 
-/** Loads a dataset from a safetensors file. */
+/** Loads a dataset from a safetensors or CSV file. */
 export function loadDataFile(path: string, opts: DataFileOptions = {}): Dataset {
+  if (/\.(csv|tsv)$/i.test(path)) return loadCsvFile(path, opts);
+  if (!looksLikeSafetensors(path)) throw new ValidationError('--data', path, `expected ${DATA_FORMATS}`);
   const { tensors, metadata } = readSafetensors(path);
   const train = readSplit(tensors, 'x', 'y', path);
   const test = tensors.has('x_test') ? readSplit(tensors, 'x_test', 'y_test', path) : null;

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { ValidationError } from '../errors.js';
 import type { Dataset } from './dataset.js';
 import { loadDigits } from './digits.js';
-import { loadDataFile } from './file.js';
+import { DATA_FORMATS, loadDataFile } from './file.js';
 import { teacherData, type TeacherOptions } from './teacher.js';
 
 export type { Dataset, Split } from './dataset.js';
@@ -25,10 +25,10 @@ export type { TextOptions } from './text.js';
 export { sampleTokens } from './sample.js';
 export type { SampleOptions } from './sample.js';
 
-/** `--data` resolution: 'digits', 'teacher' (seeded with `teacher.seed`) or a safetensors file path. */
+/** `--data` resolution: 'digits', 'teacher' (seeded with `teacher.seed`) or a safetensors or CSV file path. */
 export function resolveData(nameOrFile: string, teacher: TeacherOptions = {}): Dataset {
   if (nameOrFile === 'digits') return loadDigits();
   if (nameOrFile === 'teacher') return teacherData(teacher);
   if (existsSync(nameOrFile)) return loadDataFile(nameOrFile);
-  throw new ValidationError('--data', nameOrFile, 'expected digits, teacher or a safetensors file with x (F32 [N, D]) and y (I32/I64 [N])');
+  throw new ValidationError('--data', nameOrFile, `expected digits, teacher or ${DATA_FORMATS}`);
 }

@@ -1,10 +1,11 @@
-// Reports: `weightstream report INPUT... --out DIR` turns sweep results, training summaries, traces and
-// fabric heatmaps into one self-contained HTML page of SVG charts (vega-lite rendered in Node), plus
-// each chart as its own .svg. Charts appear only for what the inputs hold.
+// Reports: `weightstream report INPUT... --out DIR` turns sweep results, training summaries, traces,
+// fabric heatmaps and sensitivities (estimate --sensitivity) into one self-contained HTML page of SVG
+// charts (vega-lite rendered in Node), plus each chart as its own .svg. Charts appear only for what the inputs hold.
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { latestByHash } from '../sweep/csv.js';
 import { heatmapChart } from './charts/heatmap.js';
+import { sensitivityChart } from './charts/sensitivity.js';
 import { sweepCharts } from './charts/sweeps.js';
 import { timelineChart } from './charts/timeline.js';
 import { trainingCharts, type TrainingInput } from './charts/training.js';
@@ -15,7 +16,7 @@ import type { Chart, RenderedChart, ReportInput } from './types.js';
 
 export { readInput, ReportInputError } from './inputs.js';
 export { renderSvg } from './render.js';
-export type { Chart, RenderedChart, ReportInput, Heatmap, TraceEventLike } from './types.js';
+export type { Chart, RenderedChart, ReportInput, Heatmap, TraceEventLike, SensitivityInput, SensitivityInputPoint } from './types.js';
 
 export interface ReportOptions {
   title?: string;
@@ -76,6 +77,10 @@ export async function buildReport(inputs: ReportInput[], o: ReportOptions = {}):
       const failed = latest.filter((l) => l.error).length;
       const superseded = i.lines.length - latest.length;
       notes.push({ file: i.file, type: 'sweep results', note: `${latest.length} runs (${kinds || 'none'})${failed ? `, ${failed} failed` : ''}${superseded ? `, ${superseded} earlier lines superseded` : ''}` });
+    } else if (i.type === 'sensitivity') {
+      const c = sensitivityChart(i.sensitivity, i.file);
+      if (c) charts.push(c);
+      notes.push({ file: i.file, type: 'sensitivity', note: `${i.sensitivity.rows.length} figures, baseline step ${Number(i.sensitivity.baseline.stepSeconds.toPrecision(3))} s (${i.sensitivity.baseline.bound}-bound)` });
     } else {
       const s = i.summary;
       notes.push({ file: i.file, type: 'training summary', note: `${s.model ?? 'model'}, ${s.systems ?? '?'} CS-2, ${s.steps ?? '?'} steps` });
@@ -86,6 +91,7 @@ export async function buildReport(inputs: ReportInput[], o: ReportOptions = {}):
   for (const i of inputs) {
     if (used.has(i.file)) continue;
     if (i.type === 'trace') skipped.push(`${i.file} (a trace with no complete events)`);
+    else if (i.type === 'sensitivity') skipped.push(`${i.file} (a sensitivity with no rows)`);
     else if (i.type === 'sweep') skipped.push(`${i.file} (its runs vary nothing the charts plot: systems, sparsity or model for estimate runs, sparsity for fabric runs)`);
   }
   const ided = uniqueIds(charts);

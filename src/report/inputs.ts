@@ -1,9 +1,10 @@
 // Reading report inputs and telling them apart by content: sweep results (.jsonl lines with hash,
 // kind, config and result), Chrome traces ({traceEvents: [...]} or a bare array of events), fabric
-// heatmaps and training summaries (the JSON that `weightstream fabric --heatmap` and
-// `weightstream train --json` write).
+// heatmaps, training summaries and sensitivities (the JSON that `weightstream fabric --heatmap`,
+// `weightstream train --json` and `weightstream estimate --sensitivity --json` write).
 import { InputFileError, readInputText } from '../io/files.js';
 import { readResults } from '../sweep/results.js';
+import { asSensitivity } from './charts/sensitivity.js';
 import type { Heatmap, ReportInput, TraceEventLike } from './types.js';
 
 /** An input file the report cannot use (unreadable, or not one of the kinds it knows). */
@@ -77,5 +78,7 @@ export function readInput(file: string): ReportInput {
   const h = asHeatmap(v);
   if (h) return { type: 'heatmap', file, heatmap: h };
   if (isTraining(v)) return { type: 'training', file, summary: v };
-  throw new ReportInputError(`${file}: not a sweep result file, trace (traceEvents), training summary (loss, bytesStreamed) or fabric heatmap (rows, cols, values)`);
+  const s = asSensitivity(v);
+  if (s) return { type: 'sensitivity', file, sensitivity: s };
+  throw new ReportInputError(`${file}: not a sweep result file, trace (traceEvents), training summary (loss, bytesStreamed), fabric heatmap (rows, cols, values) or sensitivity (estimate --sensitivity --json: baseline, rows)`);
 }

@@ -20,7 +20,21 @@ export type ReportInput =
   | { type: 'sweep'; file: string; lines: ResultLine[] }
   | { type: 'trace'; file: string; events: TraceEventLike[] }
   | { type: 'training'; file: string; summary: Record<string, unknown> }
-  | { type: 'heatmap'; file: string; heatmap: Heatmap };
+  | { type: 'heatmap'; file: string; heatmap: Heatmap }
+  | { type: 'sensitivity'; file: string; sensitivity: SensitivityInput };
+
+/** One step-time figure of `estimate --sensitivity --json`: the step with the figure at a factor. */
+export interface SensitivityInputPoint {
+  factor: number;
+  stepSeconds: number;
+  bound: string;
+}
+
+/** `estimate --sensitivity --json`: the step time with each hardware figure halved and doubled. */
+export interface SensitivityInput {
+  baseline: { stepSeconds: number; bound: string };
+  rows: Array<{ figure: string; spec: string; low: SensitivityInputPoint; high: SensitivityInputPoint }>;
+}
 
 /** A wafer utilisation grid: rows × cols values in [0, 1], row-major, plus what it measured. */
 export interface Heatmap {
@@ -46,6 +60,8 @@ export interface Chart {
   sources: string[];
   /** Facts about what is drawn (cuts, left-out tracks ...), shown small under the caption. */
   notes?: string;
+  /** The series the data holds (one legend entry and one drawn set of marks each), where the chart has series. */
+  series?: string[];
 }
 
 /** A chart rendered to SVG. */

@@ -1,7 +1,8 @@
 // Opens a report in a real headless Chromium (Debian's `chromium`; .ci/run installs it) and reports
 // what the browser saw: every console message of the page as shipped, and — on a copy with a small
 // checking script added (the page itself has no scripts, and its CSP forbids them) — the errors
-// raised up to the load event (resources that failed included) and, for each chart, whether an <svg> with marks was laid out with a non-zero size.
+// raised up to the load event (resources that failed included) and, for each chart, whether an <svg> with marks was laid out with a non-zero size,
+// which series its marks draw and the text of its legend labels.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,10 @@ export interface ChartCheck {
   /** Size of the bounding box of the first mark group, in SVG units. */
   markBox: [number, number] | null;
   caption: string;
+  /** The series the SVG draws: distinct aria-labels (vega's description channel) of visible marks in the layers named series_* (a bar: non-zero width and height). */
+  drawnSeries: string[];
+  /** Every legend label's text, as drawn (vega cuts a label past its labelLimit with "…"). */
+  legendLabels: string[];
 }
 
 export interface BrowserCheck {
@@ -57,7 +62,9 @@ document.querySelectorAll('figure.chart').forEach(function(f){var svg=f.querySel
 var g=svg?svg.querySelector('g.role-mark'):null;var b=g?g.getBBox():null;
 out.charts.push({id:f.getAttribute('data-chart'),svg:!!svg,width:r?r.width:0,height:r?r.height:0,
 marks:svg?svg.querySelectorAll('g.role-mark > *').length:0,markBox:b?[b.width,b.height]:null,
-caption:(f.querySelector('figcaption .caption')||{}).textContent||''});});
+caption:(f.querySelector('figcaption .caption')||{}).textContent||'',
+drawnSeries:svg?Array.from(new Set(Array.from(svg.querySelectorAll('g.role-mark[class*="series_"] [aria-label]')).filter(function(e){var bb=e.getBBox();return e.getAttribute('aria-roledescription')==='bar'?bb.width>0&&bb.height>0:bb.width+bb.height>0}).map(function(e){return e.getAttribute('aria-label')}))):[],
+legendLabels:svg?Array.from(svg.querySelectorAll('g.role-legend-label text')).map(function(t){return t.textContent}):[]});});
 var pre=document.createElement('pre');pre.id='ws-check';pre.textContent=JSON.stringify(out);document.body.appendChild(pre);});</script>`;
 
 /** Loads `html` (a report.html path) in Chromium twice: as shipped (console + screenshot), and as a checking copy. */

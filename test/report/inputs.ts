@@ -3,7 +3,7 @@
 // a Chrome trace of the training-step schedule (src/timeline), and a heatmap of a real fabric run's
 // busy cycles. Needs `npm run build` (pool workers, the CLI, WASM).
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runFabric } from '../../src/fabric/run.js';
 import { rootPath } from '../../src/paths.js';
@@ -11,6 +11,26 @@ import { runSweep } from '../../src/sweep/run.js';
 import { validateSweep } from '../../src/sweep/spec.js';
 import { schedule, type LayerCost } from '../../src/timeline/schedule.js';
 import { toTrace } from '../../src/timeline/trace.js';
+
+/** `estimate --sensitivity --json` output of the agreed shape (test/report/fixtures). */
+export const SENSITIVITY_FIXTURE = join(import.meta.dirname, 'fixtures', 'sensitivity.json');
+
+/**
+ * A hardware what-if sweep as a researcher writes one: CS-2 I/O at 150 and 300 GB/s in two folders under
+ * the same file name, and a spec that changes nothing (its series equal the first one's), over 1..64
+ * systems and two sparsities: 6 series on the scaling chart, 21 on the sparsity chart.
+ */
+export function whatIfSweep(dir: string): object {
+  const hw = (sub: string, name: string, figures: object) => {
+    mkdirSync(join(dir, sub), { recursive: true });
+    const f = join(dir, sub, name);
+    writeFileSync(f, JSON.stringify({ base: 'cs2', figures }));
+    return f;
+  };
+  const io = (v: number) => ({ ioGBps: { value: v, source: 'what-if' } });
+  const specs = [[hw('a', 'cs2-io.json', io(150))], [hw('b', 'cs2-io.json', io(300))], [hw('a', 'cs2-same.json', {})]];
+  return { kind: 'estimate', base: { model: 'gpt3-xl' }, axes: { spec: specs, systems: [1, 2, 4, 8, 16, 32, 64], sparsity: [0, 0.9] } };
+}
 
 export interface Inputs {
   files: string[];
@@ -80,6 +100,7 @@ export async function makeInputs(dir: string): Promise<Inputs> {
     sparse,
     traceFile(dir),
     heatmapFile(dir),
+    SENSITIVITY_FIXTURE,
   ];
-  return { files, expectedCharts: ['scaling', 'sparsity', 'model-size', 'training-loss', 'training-bytes', 'timeline', 'heatmap'] };
+  return { files, expectedCharts: ['scaling', 'sparsity', 'model-size', 'compare', 'compare-2', 'training-loss', 'training-bytes', 'timeline', 'heatmap', 'sensitivity'] };
 }

@@ -8,30 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { downsample, MAX_SIDE } from '../../src/report/charts/heatmap.js';
 import { timelineChart, traceBars } from '../../src/report/charts/timeline.js';
 import { buildReport, readInput, ReportInputError, writeReport } from '../../src/report/index.js';
-import type { Chart } from '../../src/report/types.js';
+import { checkChartConventions } from './conventions.js';
 import { heatmapFile, makeInputs, nestedHeatmapFile, traceFile } from './inputs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ws-report-'));
-
-/** Every positional axis of a (possibly layered) spec has a title naming its unit in parentheses. */
-function axisTitles(c: Chart): string[] {
-  const titles: string[] = [];
-  const visit = (s: Record<string, unknown>) => {
-    const enc = s.encoding as Record<string, { title?: string; field?: string }> | undefined;
-    for (const ch of ['x', 'y']) if (enc?.[ch]) titles.push(enc[ch].title ?? `(no title for ${enc[ch].field})`);
-    for (const l of (s.layer as Array<Record<string, unknown>> | undefined) ?? []) visit(l);
-  };
-  visit(c.spec as Record<string, unknown>);
-  return titles;
-}
-
-export function checkChartConventions(c: Chart) {
-  const titles = axisTitles(c);
-  expect(titles.length, c.id).toBeGreaterThan(0);
-  for (const t of titles) expect(t, `${c.id}: axis title "${t}" names a unit`).toMatch(/\(.+\)/);
-  expect(c.caption.length, c.id).toBeGreaterThan(20);
-  expect(c.caption, `${c.id}: one line`).not.toMatch(/\n/);
-}
 
 describe('report page', () => {
   it('has one chart per input that can give one, with units and captions, self-contained', async () => {
@@ -86,9 +66,11 @@ describe('timeline chart', () => {
     const input = readInput(f);
     if (input.type !== 'trace') throw new Error('expected a trace');
     const c = timelineChart(input.events, f)!;
-    const values = (c.spec as { data: { values: Array<{ track: string; start: number; end: number }> } }).data.values;
+    const all = (c.spec as { data: { values: Array<{ track: string; start: number; end: number }> } }).data.values;
+    const values = all.filter((v) => !v.track.startsWith('overlap'));
     const tracks = [...new Set(values.map((v) => v.track))].sort();
     expect(tracks).toEqual(['CS-2 #0 · gradient out', 'CS-2 #0 · wafer', 'MemoryX · optimizer', 'MemoryX · weights out', 'SwarmX · reduce tree']);
+    expect(new Set(c.series)).toEqual(new Set(all.map((v) => v.track))); // the overlap row too
     expect(c.notes).toMatch(/3 more tracks identical to CS-2 #0 · wafer/);
     // 1 step, 3 layers: per layer streamFwd, forward, streamBwd, delta, gradient, gradOut, reduce, update
     expect(values.length).toBe(3 * 8);
@@ -101,7 +83,7 @@ describe('timeline chart', () => {
     const input = readInput(f);
     if (input.type !== 'trace') throw new Error('expected a trace');
     const c = timelineChart(input.events, f)!;
-    const values = (c.spec as { data: { values: unknown[] } }).data.values;
+    const values = (c.spec as { data: { values: Array<{ track: string }> } }).data.values.filter((v) => !v.track.startsWith('overlap'));
     expect(values.length).toBe(STEPS_SHOWN * 4 * 8);
     expect(c.notes).toMatch(new RegExp(`The first ${STEPS_SHOWN} of the 200 steps in the trace\\.`));
   });
@@ -114,7 +96,7 @@ describe('timeline chart', () => {
     // the same events without their step (any other tool's trace): only the bar cap applies
     const events = input.events.map((e) => ({ ...e, args: e.args && Object.fromEntries(Object.entries(e.args).filter(([k]) => k !== 'step')) }));
     const c = timelineChart(events, f)!;
-    const values = (c.spec as { data: { values: unknown[] } }).data.values;
+    const values = (c.spec as { data: { values: Array<{ track: string }> } }).data.values.filter((v) => !v.track.startsWith('overlap'));
     expect(values.length).toBe(MAX_BARS);
     expect(c.notes).toMatch(new RegExp(`Showing the first ${MAX_BARS} of 6400 events \\([\\d.]+ of [\\d.]+ (ms|s)\\)\\.`));
   });
@@ -154,46 +136,3 @@ describe('heatmap chart', () => {
   });
 });
 
-describe('sweep charts plot the results and the ideals', () => {
-  type V = { series: string; line: string; x: number; y: number };
-  const dataOf = (c: Chart) => (c.spec as unknown as { data: { values: V[] } }).data.values;
-
-  it('scaling: measured = trainDays of each line, ideal = T(N0)·N0/N; speed-up = dense/sparse, ideal 1/(1-s)', async () => {
-    const { sweepFile } = await import('./inputs.js');
-    const { readResults } = await import('../../src/sweep/results.js');
-    const f = await sweepFile(dir, 'scaling-check', { kind: 'estimate', base: { model: 'gpt3-xl' }, axes: { systems: [2, 4, 8, 64], sparsity: [0, 0.75] } });
-    const lines = readResults(f);
-    const days = (n: number, s: number) => (lines.find((l) => l.config.systems === n && l.config.sparsity === s)!.result as { trainDays: number }).trainDays;
-    const secs = (n: number, s: number) => (lines.find((l) => l.config.systems === n && l.config.sparsity === s)!.result as { trainSeconds: number }).trainSeconds;
-    const r = await buildReport([readInput(f)]);
-    expect(r.charts.map((c) => c.id)).toEqual(['scaling', 'sparsity']);
-    const scaling = dataOf(r.charts[0]);
-    for (const s of [0, 0.75]) {
-      for (const n of [2, 4, 8, 64]) {
-        expect(scaling.find((v) => v.series === `sparsity ${s}` && v.line === 'measured' && v.x === n)!.y).toBe(days(n, s));
-        expect(scaling.find((v) => v.series === `sparsity ${s}` && v.line === 'ideal 1/N' && v.x === n)!.y).toBeCloseTo((days(2, s) * 2) / n, 10);
-      }
-    }
-    const sparsity = dataOf(r.charts[1]);
-    for (const n of [2, 64]) {
-      expect(sparsity.find((v) => v.series === `at scale: ${n} CS-2` && v.x === 0.75)!.y).toBeCloseTo(secs(n, 0) / secs(n, 0.75), 12);
-    }
-    for (const v of sparsity.filter((v) => v.line === 'ideal 1/(1-s)')) expect(v.y).toBeCloseTo(1 / (1 - v.x), 12);
-    // at scale, at most half the series limit: the first and last of the 4 systems values, and one between
-    expect(r.charts[1].notes).toMatch(/^Showing 3 of 4 series: at scale: 2 CS-2; at scale: [48] CS-2; at scale: 64 CS-2\./);
-  });
-
-  it('shows at most MAX_SERIES series, picked evenly, and says so', async () => {
-    const { sweepFile } = await import('./inputs.js');
-    const { MAX_SERIES } = await import('../../src/report/charts/sweeps.js');
-    // in value order (0.26 before 0.7, which a text sort would not do), in the legend too
-    const f = await sweepFile(dir, 'many', { kind: 'estimate', base: { model: 'gpt3-small' }, axes: { sparsity: [0.99, 0, 0.7, 0.26, 0.9, 0.95, 0.98, 0.995], systems: [1, 2] } });
-    const r = await buildReport([readInput(f)]);
-    const scaling = r.charts.find((c) => c.id === 'scaling')!;
-    expect(MAX_SERIES).toBe(6);
-    const shown = ['sparsity 0', 'sparsity 0.26', 'sparsity 0.9', 'sparsity 0.95', 'sparsity 0.99', 'sparsity 0.995'];
-    expect([...new Set(dataOf(scaling).map((v) => v.series))].sort()).toEqual([...shown].sort());
-    expect(scaling.notes).toBe(`Showing 6 of 8 series: ${shown.join('; ')}.`);
-    expect((scaling.spec as unknown as { encoding: { color: { scale: { domain: string[] } } } }).encoding.color.scale.domain).toEqual(shown);
-  });
-});

@@ -16,7 +16,9 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 /** "mlp on digits, 4 CS-2, sparsity 0.9" (plus the file when two runs would read the same). */
 function labels(inputs: TrainingInput[]): string[] {
   const base = inputs.map(({ summary: s }) => `${s.model ?? 'model'}${s.data ? ` on ${s.data}` : ''}, ${s.systems ?? '?'} CS-2, sparsity ${s.sparsity ?? 0}`);
-  return base.map((l, i) => (base.indexOf(l) !== base.lastIndexOf(l) ? `${l} (${inputs[i].file.split('/').pop()})` : l));
+  const named = base.map((l, i) => (base.indexOf(l) !== base.lastIndexOf(l) ? `${l} (${inputs[i].file.split('/').pop()})` : l));
+  // Two runs of one file (a train sweep's lines) can still read the same: number them.
+  return named.map((l, i) => (named.indexOf(l) !== named.lastIndexOf(l) ? `${l} #${named.slice(0, i + 1).filter((m) => m === l).length}` : l));
 }
 
 /** Most points drawn per run's loss curve: a longer run is drawn as means of equal bins (memory stays bounded). */
@@ -54,6 +56,7 @@ export function trainingCharts(inputs: TrainingInput[]): { charts: Chart[]; tabl
     charts.push({
       id: 'training-loss',
       title: 'Training loss per step',
+      series: [...new Set(loss.map((p) => p.run))],
       ...(binned > 1 ? { notes: `Runs longer than ${MAX_LOSS_POINTS} steps are drawn as the mean of every ${binned} steps.` } : {}),
       caption: 'Each run should fall from about ln(classes) towards zero; a sparse run that tracks the dense one learned as well with fewer weights.',
       sources,
@@ -62,12 +65,19 @@ export function trainingCharts(inputs: TrainingInput[]): { charts: Chart[]; tabl
         width: 560,
         height: 300,
         data: { values: loss },
-        mark: { type: 'line', strokeWidth: 1.5 },
-        encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'training step (count)' },
-          y: { field: 'loss', type: 'quantitative', title: 'mean loss (cross-entropy, nats)' },
-          color: { field: 'run', type: 'nominal', title: 'run', legend: { labelLimit: 320, orient: 'bottom', columns: 1 } },
-        },
+        layer: [
+          {
+            name: 'series_lines',
+            mark: { type: 'line', strokeWidth: 1.5 },
+            encoding: {
+              x: { field: 'step', type: 'quantitative', title: 'training step (count)' },
+              y: { field: 'loss', type: 'quantitative', title: 'mean loss (cross-entropy, nats)' },
+              color: { field: 'run', type: 'nominal', title: 'run', legend: { labelLimit: 1000, orient: 'bottom', columns: 1 } },
+              strokeDash: { field: 'run', type: 'nominal', title: 'run', legend: { labelLimit: 1000, orient: 'bottom', columns: 1 } },
+              description: { field: 'run', type: 'nominal' },
+            },
+          },
+        ],
       } as unknown as Chart['spec'],
     });
   }

@@ -1,0 +1,48 @@
+// Sweep results as points for charts: a run's configuration and result, the fields that vary between
+// runs, and orders that follow the values (numbers as numbers).
+import { canonicalJson } from '../../sweep/hash.js';
+import { latestByHash } from '../../sweep/csv.js';
+import type { Config, ResultLine } from '../../sweep/types.js';
+
+export interface Point {
+  config: Config;
+  result: Record<string, unknown>;
+  file: string;
+}
+
+/** Fields whose values differ between the given points (these are what tells series apart). */
+export function varying(points: Point[], exclude: string): string[] {
+  const keys = new Set(points.flatMap((p) => Object.keys(p.config)));
+  return [...keys].filter((k) => k !== exclude && new Set(points.map((p) => canonicalJson(p.config[k] ?? null))).size > 1).sort();
+}
+
+export const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+export function collect(inputs: Array<{ file: string; lines: ResultLine[] }>, kind: string): Point[] {
+  return inputs.flatMap((i) =>
+    latestByHash(i.lines)
+      .filter((l) => l.kind === kind && l.result && typeof l.result === 'object')
+      .map((l) => ({ config: l.config, result: l.result as Record<string, unknown>, file: i.file })),
+  );
+}
+
+export const sourcesOf = (pts: Point[]) => [...new Set(pts.map((p) => p.file))];
+
+/** Orders two values: numbers as numbers, anything else by its canonical JSON. */
+export function compareValues(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? -1 : 1;
+  return canonicalJson(a).localeCompare(canonicalJson(b), 'en', { numeric: true });
+}
+
+/** Sorts groups of runs by the values of the fields that tell them apart (in the order of `keys`). */
+export function sortGroups(groups: Point[][], keys: string[]): Point[][] {
+  return groups.sort((a, b) => {
+    for (const k of keys) {
+      const d = compareValues(a[0].config[k], b[0].config[k]);
+      if (d !== 0) return d;
+    }
+    return 0;
+  });
+}
+
