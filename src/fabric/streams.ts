@@ -7,7 +7,7 @@
 //   forward  (outputs n over Wᵀ): per n: count, then (delta of local k, value) pairs  -> N + 2·nnz_c words
 //   delta    (outputs k over W):  per k: count, then (delta of local n, value) pairs  -> K + 2·nnz_c words
 //   gradient (rows k over W):     per k: count, then deltas of local n (no values)   -> K + nnz_c words
-import { StreamReader, StreamWriter, forEachEntry, type WeightStream } from '../sparse/stream.js';
+import { StreamReader, StreamWriter, forEachEntry, rowOffsets, type WeightStream } from '../sparse/stream.js';
 import type { FabricPass } from './mapping.js';
 
 export interface ColumnStreams {
@@ -31,39 +31,46 @@ export function columnStreams(ws: WeightStream, pass: FabricPass, kStarts: Uint3
   return pass === 'forward' ? forwardStreams(ws, kStarts) : rowStreams(ws, nStarts, pass === 'gradient');
 }
 
-/** Forward: W transposed (CSC), split by K slices. */
+/**
+ * Forward: W transposed, split by K slices, one column at a time: the column's rows [k0, k1) are read
+ * twice (count per output n, then place), so the work is O(N + nnz_c) per column and no whole-matrix
+ * transpose is held.
+ */
 function forwardStreams(ws: WeightStream, kStarts: Uint32Array): ColumnStreams {
-  const { K, N, nnz, words, values } = ws;
+  const { N, words } = ws;
   const Cu = kStarts.length - 1;
-  const kOwner = ownerTable(K, kStarts);
-  // CSC of W: colPtr[n] .. colPtr[n + 1] hold column n's non-zeros (rows ascending)
-  const colPtr = new Uint32Array(N + 1);
+  const off = rowOffsets(ws);
+  const ptr = new Uint32Array(N + 1);
   const perCol = new Uint32Array(Cu);
-  forEachEntry(words, K, (k, n) => {
-    colPtr[n + 1]++;
-    perCol[kOwner[k]]++;
-  });
-  for (let n = 0; n < N; n++) colPtr[n + 1] += colPtr[n];
-  const fill = colPtr.slice(0, N);
-  const rowOf = new Uint32Array(nnz);
-  const valOf = new Float32Array(nnz);
-  forEachEntry(words, K, (k, n, at) => {
-    const i = fill[n]++;
-    rowOf[i] = k;
-    valOf[i] = values[at];
-  });
-  // column col's stream: per output n, the non-zeros of W[k0..k1, n] as (local k, value)
+  let locK = new Uint32Array(0);
+  let val = new Float32Array(0);
   const out: Uint32Array[] = [];
-  const cur = colPtr.slice(0, N);
   for (let col = 0; col < Cu; col++) {
     const k0 = kStarts[col];
     const k1 = kStarts[col + 1];
-    const w = new StreamWriter(N, perCol[col]);
+    const block = words.subarray(off[k0], off[k1]);
+    // ptr[n + 1] = entries of output n in this block, then prefix sums: n's entries at ptr[n] ..
+    ptr.fill(0);
+    let r = new StreamReader(block);
+    for (let k = k0; k < k1; k++) for (let c = r.row(); c > 0; c--) ptr[r.next() + 1]++;
+    for (let n = 0; n < N; n++) ptr[n + 1] += ptr[n];
+    const nnz = ptr[N];
+    perCol[col] = nnz;
+    if (locK.length < nnz) [locK, val] = [new Uint32Array(nnz), new Float32Array(nnz)];
+    r = new StreamReader(block);
+    for (let k = k0; k < k1; k++) {
+      for (let c = r.row(); c > 0; c--) {
+        const i = ptr[r.next()]++; // k ascends, so each output's entries stay in k order
+        locK[i] = k - k0;
+        val[i] = r.value();
+      }
+    }
+    // ptr[n] is now the end of n's entries (the start of n + 1's)
+    const w = new StreamWriter(N, nnz);
+    let i = 0;
     for (let n = 0; n < N; n++) {
       w.row();
-      let i = cur[n];
-      for (const e = colPtr[n + 1]; i < e && rowOf[i] < k1; i++) w.push(rowOf[i] - k0, valOf[i]);
-      cur[n] = i;
+      for (const e = ptr[n]; i < e; i++) w.push(locK[i], val[i]);
     }
     out.push(w.finish());
   }
