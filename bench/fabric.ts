@@ -10,7 +10,7 @@
 //   4. a WSE-2-sized mesh (1000 x 850 = 850,000 cores) running one layer: wall time and memory.
 // Simulator runs take seconds each, so they are repeated `reps` times and the median is reported.
 // Run: npm run build && npm run bench:fabric [-- --quick] [-- --no-wafer]
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { Bench } from 'tinybench';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
@@ -38,6 +38,11 @@ interface SpeedRow {
   /** The same per CPU second of this process (the machine may be shared: wall time then counts others' work). */
   simCoreCyclesPerCpuSecond: number;
   efficiency: number;
+  /** Median seconds before the first simulated cycle (weights, streams, the mesh's memory) and its share of set-up + simulation (goal <= 10 %). */
+  setupSecondsMedian: number;
+  setupShare: number;
+  /** Bytes of simulator state per core (node record and active-set bits). */
+  stateBytesPerCore: number;
   /** Median ms of the plain-TS reference (spmmForwardRef) on the same layer, and sim / reference. */
   referenceMs: number | null;
   simOverReference: number | null;
@@ -49,16 +54,18 @@ function median(xs: number[]): number {
 }
 
 /** Runs `reps` times; returns the last result and the median simulation seconds. */
-function timed(o: FabricRunOptions): { r: FabricResult; sim: number; cpu: number } {
+function timed(o: FabricRunOptions): { r: FabricResult; sim: number; cpu: number; setup: number } {
   let r: FabricResult | undefined;
   const secs: number[] = [];
   const cpus: number[] = [];
+  const setups: number[] = [];
   for (let i = 0; i < reps; i++) {
     r = runFabric({ ...o, check: false, flavor: 'release' }).result;
     secs.push(r.simSeconds);
     cpus.push(r.simCpuSeconds);
+    setups.push(r.setupSeconds);
   }
-  return { r: r!, sim: median(secs), cpu: median(cpus) };
+  return { r: r!, sim: median(secs), cpu: median(cpus), setup: median(setups) };
 }
 
 async function referenceMs(B: number, K: number, N: number, sparsity: number): Promise<number> {
@@ -75,12 +82,13 @@ async function referenceMs(B: number, K: number, N: number, sparsity: number): P
 }
 
 async function speedRow(name: string, rows: number, cols: number, B: number, K: number, N: number, sparsity: number, withRef: boolean): Promise<SpeedRow> {
-  const { r, sim, cpu } = timed({ rows, cols, batch: B, in: K, out: N, sparsity, seed: 1 });
+  const { r, sim, cpu, setup } = timed({ rows, cols, batch: B, in: K, out: N, sparsity, seed: 1 });
   const coreCycles = rows * cols * r.cycles;
   const refMs = withRef ? await referenceMs(B, K, N, sparsity) : null;
   return {
     name, rows, cols, B, K, N, sparsity, cycles: r.cycles, coreCycles, simSecondsMedian: sim,
     simCoreCyclesPerSecond: coreCycles / sim, simCoreCyclesPerCpuSecond: coreCycles / cpu, efficiency: r.efficiency,
+    setupSecondsMedian: setup, setupShare: setup / (setup + sim), stateBytesPerCore: r.memoryEstimate.stateBytesPerCore,
     referenceMs: refMs, simOverReference: refMs ? (sim * 1000) / refMs : null,
   };
 }
@@ -119,7 +127,7 @@ async function main() {
   console.table(speed.map((r) => ({
     layer: r.name, 'B K N': `${r.B} ${r.K} ${r.N}`, cycles: r.cycles, 'M core-cycles/s': +(r.simCoreCyclesPerSecond / 1e6).toFixed(1),
     'per CPU s': +(r.simCoreCyclesPerCpuSecond / 1e6).toFixed(1),
-    'sim s': +r.simSecondsMedian.toFixed(2), 'ref ms': r.referenceMs && +r.referenceMs.toFixed(1), 'sim/ref': r.simOverReference && +r.simOverReference.toFixed(1),
+    'sim s': +r.simSecondsMedian.toFixed(2), 'set-up %': +(100 * r.setupShare).toFixed(1), 'ref ms': r.referenceMs && +r.referenceMs.toFixed(1), 'sim/ref': r.simOverReference && +r.simOverReference.toFixed(1),
     efficiency: +r.efficiency.toFixed(3),
   })));
 
@@ -160,7 +168,7 @@ async function main() {
     const o = { rows: R, cols: Cw, batch: R, in: 2 * Cw, out: Cw, sparsity: 0.9, seed: 1 };
     const rss0 = process.memoryUsage().rss;
     const t0 = performance.now();
-    const run = runFabric({ ...o, check: true, flavor: 'release' });
+    const run = runFabric({ ...o, check: 'auto', flavor: 'release' });
     const wall = (performance.now() - t0) / 1000;
     const r = run.result;
     waferRow = {
@@ -168,11 +176,13 @@ async function main() {
       modelCycles: r.modelCycles, wallSeconds: wall, simSeconds: r.simSeconds, simCpuSeconds: r.simCpuSeconds,
       simCoreCyclesPerSecond: r.simCoreCyclesPerSecond, simCoreCyclesPerCpuSecond: r.simCoreCyclesPerCpuSecond,
       wasmMemoryBytes: r.memoryBytes, bytesPerCore: r.memoryBytes / (R * Cw), rssGrowthBytes: process.memoryUsage().rss - rss0,
+      stateBytesPerCore: r.memoryEstimate.stateBytesPerCore, memoryEstimate: r.memoryEstimate,
+      setupSeconds: r.setupSeconds, checkSeconds: r.checkSeconds, check: r.check,
       maxAbsError: r.maxAbsError, errorBoundRatio: r.errorBoundRatio, breakdown: r.breakdown, efficiency: r.efficiency,
     };
     console.log(`\n4. a ${R}x${Cw} mesh (${R * Cw} cores): forward B=${o.batch} K=${o.in} N=${o.out} at sparsity ${o.sparsity}`);
     console.table([{
-      cycles: r.cycles, model: r.modelCycles, 'wall s': +wall.toFixed(1), 'sim s': +r.simSeconds.toFixed(1),
+      cycles: r.cycles, model: r.modelCycles, 'wall s': +wall.toFixed(1), 'set-up s': +r.setupSeconds.toFixed(1), 'sim s': +r.simSeconds.toFixed(1),
       'M core-cycles/s': +(r.simCoreCyclesPerSecond / 1e6).toFixed(1), 'wasm MB': +(r.memoryBytes / 2 ** 20).toFixed(0),
       'bytes/core': Math.round(r.memoryBytes / (R * Cw)), 'max |err|': r.maxAbsError, 'err/bound': +r.errorBoundRatio.toFixed(3),
     }]);
@@ -182,7 +192,7 @@ async function main() {
   const out = rootPath('bench', 'results', quick || !wafer ? 'fabric-quick.json' : 'fabric.json');
   writeJsonAtomic(out, {
     bench: 'fabric', quick, date: new Date().toISOString(), node: process.version,
-    cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, reps,
+    cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, reps, loadAverage: loadavg(),
     goal: { simCoreCyclesPerSecond: 50e6, speedupAt09: 5 },
     speed, curve, wafer: waferRow,
   });
