@@ -2,7 +2,7 @@
 // rows in bench/results/fabric.json (written atomically; --quick or --no-wafer: fabric-quick.json):
 //   1. speed: simulated core-cycles per wall second on one thread, dense 64x64-mesh layers of three kinds
 //      (compute-bound, balanced, reduction-heavy; goal >= 50 M), with the plain-TS reference kernel's time
-//      for the same layer measured in the same process (tinybench) as the baseline: what cycle-level
+//      for the same layer measured in the same process, interleaved run by run, as the baseline: what cycle-level
 //      fidelity costs over computing the numbers alone;
 //   2. the same on sparse layers;
 //   3. the speed-up curve at sparsity 0 .. 0.99 on a compute-bound shape vs the ideal 1 / (1 - s), with
@@ -11,7 +11,6 @@
 // Simulator runs take seconds each, so they are repeated `reps` times and the median is reported.
 // Run: npm run build && npm run bench:fabric [-- --quick] [-- --no-wafer]
 import { cpus, loadavg } from 'node:os';
-import { Bench } from 'tinybench';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import { spmmForwardRef } from '../src/ref/sparse.js';
@@ -38,8 +37,8 @@ interface SpeedRow {
   /** The same per CPU second of this process (the machine may be shared: wall time then counts others' work). */
   simCoreCyclesPerCpuSecond: number;
   efficiency: number;
-  /** Median seconds before the first simulated cycle (weights, streams, the mesh's memory) and its share of set-up + simulation (goal <= 10 %). */
-  setupSecondsMedian: number;
+  /** Median CPU seconds before the first simulated cycle (weights, streams, the mesh's memory) and its share of set-up + simulation CPU seconds (goal <= 10 %). */
+  setupCpuSecondsMedian: number;
   setupShare: number;
   /** Bytes of simulator state per core (node record and active-set bits). */
   stateBytesPerCore: number;
@@ -53,42 +52,48 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Runs `reps` times; returns the last result and the median simulation seconds. */
-function timed(o: FabricRunOptions): { r: FabricResult; sim: number; cpu: number; setup: number } {
+/**
+ * Runs the simulator `reps` times, interleaved with the plain-TS reference on the same layer (one
+ * warm-up call first), so both see the same machine load; returns the last result and the medians.
+ */
+function timed(o: FabricRunOptions, withRef = false): { r: FabricResult; sim: number; cpu: number; setup: number; refMs: number | null } {
   let r: FabricResult | undefined;
   const secs: number[] = [];
   const cpus: number[] = [];
   const setups: number[] = [];
+  const refs: number[] = [];
+  const ref = withRef ? referenceCall(o) : null;
+  ref?.();
   for (let i = 0; i < reps; i++) {
     r = runFabric({ ...o, check: false, flavor: 'release' }).result;
     secs.push(r.simSeconds);
     cpus.push(r.simCpuSeconds);
-    setups.push(r.setupSeconds);
+    setups.push(r.setupCpuSeconds);
+    if (ref) {
+      const t0 = performance.now();
+      ref();
+      refs.push(performance.now() - t0);
+    }
   }
-  return { r: r!, sim: median(secs), cpu: median(cpus), setup: median(setups) };
+  return { r: r!, sim: median(secs), cpu: median(cpus), setup: median(setups), refMs: ref ? median(refs) : null };
 }
 
-async function referenceMs(B: number, K: number, N: number, sparsity: number): Promise<number> {
-  const ws = randomStream(K, N, sparsity, 1);
+/** One call of the plain-TS reference (spmmForwardRef) on the layer of `o`, inputs made once. */
+function referenceCall(o: FabricRunOptions): () => void {
+  const { batch: B, in: K, out: N } = o;
+  const ws = randomStream(K, N, o.sparsity ?? 0, 1);
   const xt = randomValues(K * B, 2);
   const y = new Float32Array(N * B);
-  // the reference takes up to seconds a call on these layers: a few timed iterations after one warm-up
-  const bench = new Bench({ time: 0, iterations: reps, warmupTime: 0, warmupIterations: 1 });
-  bench.add('ref', () => spmmForwardRef(y, xt, ws.words, K, N, B));
-  await bench.run();
-  const res = bench.tasks[0].result as unknown as { latency?: { p50: number } };
-  if (!res.latency) throw new Error('tinybench: the reference did not complete');
-  return res.latency.p50;
+  return () => spmmForwardRef(y, xt, ws.words, K, N, B);
 }
 
 async function speedRow(name: string, rows: number, cols: number, B: number, K: number, N: number, sparsity: number, withRef: boolean): Promise<SpeedRow> {
-  const { r, sim, cpu, setup } = timed({ rows, cols, batch: B, in: K, out: N, sparsity, seed: 1 });
+  const { r, sim, cpu, setup, refMs } = timed({ rows, cols, batch: B, in: K, out: N, sparsity, seed: 1 }, withRef);
   const coreCycles = rows * cols * r.cycles;
-  const refMs = withRef ? await referenceMs(B, K, N, sparsity) : null;
   return {
     name, rows, cols, B, K, N, sparsity, cycles: r.cycles, coreCycles, simSecondsMedian: sim,
     simCoreCyclesPerSecond: coreCycles / sim, simCoreCyclesPerCpuSecond: coreCycles / cpu, efficiency: r.efficiency,
-    setupSecondsMedian: setup, setupShare: setup / (setup + sim), stateBytesPerCore: r.memoryEstimate.stateBytesPerCore,
+    setupCpuSecondsMedian: setup, setupShare: setup / (setup + cpu), stateBytesPerCore: r.memoryEstimate.stateBytesPerCore,
     referenceMs: refMs, simOverReference: refMs ? (sim * 1000) / refMs : null,
   };
 }

@@ -10,6 +10,7 @@ import { requireOneOf } from '../errors.js';
 import { spmmDeltaRef, spmmForwardRef, spmmGradRef } from '../ref/sparse.js';
 import { rowOffsets, rowRange, streamValues, withValues, type WeightStream } from '../sparse/stream.js';
 import type { FabricPass } from './mapping.js';
+import { materialize, valuesInto, type Values } from './weights.js';
 
 export type FabricCheck = 'full' | 'sampled' | 'off';
 export const FABRIC_CHECKS: readonly (FabricCheck | 'auto')[] = ['auto', 'full', 'sampled', 'off'];
@@ -32,8 +33,8 @@ export interface CheckInputs {
   pass: FabricPass;
   ws: WeightStream;
   B: number;
-  xt?: Float32Array;
-  dyt?: Float32Array;
+  xt?: Values;
+  dyt?: Values;
   /** Extra terms of each sum from the mesh's split (used columns or rows). */
   splitTerms: number;
 }
@@ -53,11 +54,24 @@ function picks(n: number, take: number): number[] {
   return Array.from({ length: take }, (_, j) => Math.floor((j * (n - 1)) / (take - 1)));
 }
 
-/** Columns `cols` of a [rows, B] feature-major matrix as [rows, S] (S = cols.length). */
-function columnsOf(a: Float32Array, rows: number, B: number, cols: number[]): Float32Array {
+/** Columns `cols` of a [rows, B] feature-major matrix as [rows, S] (S = cols.length); seeded values made one by one. */
+function columnsOf(a: Values, rows: number, B: number, cols: number[]): Float32Array {
   const S = cols.length;
   const out = new Float32Array(rows * S);
-  for (let r = 0; r < rows; r++) for (let j = 0; j < S; j++) out[r * S + j] = a[r * B + cols[j]];
+  const one = new Float32Array(1);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < S; j++) {
+      valuesInto(a, one, r * B + cols[j]);
+      out[r * S + j] = one[0];
+    }
+  }
+  return out;
+}
+
+/** Row k of a [rows, B] feature-major matrix. */
+function rowOf(a: Values, k: number, B: number): Float32Array {
+  const out = new Float32Array(B);
+  valuesInto(a, out, k * B);
   return out;
 }
 
@@ -88,13 +102,12 @@ export function checkOutput(mode: FabricCheck, inp: CheckInputs, output: Float32
   const absWs = withValues(ws, streamValues(ws).map(Math.abs));
   if (pass === 'gradient') {
     const fold = new ErrorFold(B + inp.splitTerms);
-    const xt = inp.xt!;
-    const dyt = inp.dyt!;
+    const dyt = materialize(inp.dyt!);
     const absDy = abs(dyt);
     const off = rowOffsets(ws);
     for (const k of mode === 'full' ? [-1] : picks(K, SAMPLED_ROWS)) {
       // the whole stream (k = -1) or row k alone; its non-zeros start at index (off[k] - k) / 2
-      const [sub, x, first] = k < 0 ? [ws, xt, 0] : [rowRange(ws, k, k + 1), xt.subarray(k * B, (k + 1) * B), (off[k] - k) / 2];
+      const [sub, x, first] = k < 0 ? [ws, materialize(inp.xt!), 0] : [rowRange(ws, k, k + 1), rowOf(inp.xt!, k, B), (off[k] - k) / 2];
       const ref = new Float32Array(sub.nnz);
       const absRef = new Float32Array(sub.nnz);
       spmmGradRef(ref, x, dyt, sub.words, sub.K, N, B);
@@ -107,7 +120,7 @@ export function checkOutput(mode: FabricCheck, inp: CheckInputs, output: Float32
   const ref1 = pass === 'forward' ? spmmForwardRef : spmmDeltaRef;
   const cols = mode === 'full' ? null : picks(B, SAMPLED_COLUMNS);
   const S = cols ? cols.length : B;
-  const aS = cols ? columnsOf(a, inRows, B, cols) : a;
+  const aS = cols ? columnsOf(a, inRows, B, cols) : materialize(a);
   const ref = new Float32Array(outRows * S);
   const absRef = new Float32Array(outRows * S);
   ref1(ref, aS, ws.words, K, N, S);

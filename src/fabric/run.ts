@@ -4,7 +4,7 @@
 //
 // Legend: B, K, N = batch, input and output features; R x C = the mesh; Xt [K, B], dYt [N, B] feature-major.
 import { requireNumber, requireInt } from '../errors.js';
-import { maskZeros, randomValues, type WeightStream } from '../sparse/stream.js';
+import { maskZeros, type WeightStream } from '../sparse/stream.js';
 import type { Flavor } from '../wasm/module.js';
 import { fabricMachine, type FabricMachine } from './defaults.js';
 import { CSTAT } from './layout.js';
@@ -14,7 +14,7 @@ import { FabricSim, type SimCounters } from './sim.js';
 import { columnStreams } from './streams.js';
 import { checkOutput, resolveCheck, type FabricCheck } from './check.js';
 import { checkFabricMemory, fabricMemory, type FabricMemory } from './memory.js';
-import { seededLayerStream } from './weights.js';
+import { seededLayerStream, seededValues, type Values } from './weights.js';
 
 export interface FabricRunOptions {
   rows: number;
@@ -104,6 +104,8 @@ export interface FabricResult {
   wallSeconds: number;
   /** Seconds before the first simulated cycle (weights, activations, streams, the mesh's memory) and of the check. */
   setupSeconds: number;
+  /** CPU seconds of the set-up (steadier than wall time on a shared machine). */
+  setupCpuSeconds: number;
   checkSeconds: number;
   /** Bytes of the simulator's memory and the largest data of one simulated core. */
   memoryBytes: number;
@@ -125,6 +127,7 @@ export interface FabricRun {
 /** Runs one pass of one layer on the mesh and checks it. */
 export function runFabric(o: FabricRunOptions): FabricRun {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const pass = o.pass ?? 'forward';
   const seed = requireInt('seed', o.seed ?? 1, 0);
   const machine = fabricMachine(o.machine);
@@ -140,8 +143,10 @@ export function runFabric(o: FabricRunOptions): FabricRun {
   checkFabricMemory(mapping, memoryEstimate, o.memoryLimitBytes);
   const setup = o.onSetup;
   const ws = o.weights ?? seededLayerStream(K, N, sparsity, seed, setup && ((d, t) => setup('weights', d / t)));
-  const xt = o.xt ?? (pass !== 'delta' ? randomValues(K * B, seed + 101) : undefined);
-  const dyt = o.dyt ?? (pass !== 'forward' ? randomValues(N * B, seed + 202) : undefined);
+  // seeded activations are made in the simulator's memory; as arrays too only where the full check reads them all
+  const seeded = (len: number, sd: number): Values => (checkMode === 'full' ? seededValues(len, sd) : { seed: sd, length: len });
+  const xt = o.xt ?? (pass !== 'delta' ? seeded(K * B, seed + 101) : undefined);
+  const dyt = o.dyt ?? (pass !== 'forward' ? seeded(N * B, seed + 202) : undefined);
   if (xt && xt.length !== K * B) throw new RangeError(`xt: expected ${K * B} values (K·B), got ${xt.length}`);
   if (dyt && dyt.length !== N * B) throw new RangeError(`dyt: expected ${N * B} values (N·B), got ${dyt.length}`);
   setup?.('streams', 0);
@@ -151,6 +156,7 @@ export function runFabric(o: FabricRunOptions): FabricRun {
   const s0 = performance.now();
   const setupSeconds = (s0 - t0) / 1000;
   const c0 = process.cpuUsage();
+  const setupCpuSeconds = (c0.user + c0.system - cpu0.user - cpu0.system) / 1e6;
   sim.run({ onProgress: o.onProgress });
   const simSeconds = (performance.now() - s0) / 1000;
   const cpu = process.cpuUsage(c0);
@@ -205,7 +211,7 @@ export function runFabric(o: FabricRunOptions): FabricRun {
     simCpuSeconds,
     simCoreCyclesPerCpuSecond: simCpuSeconds > 0 ? coreCycles / simCpuSeconds : 0,
     wallSeconds: (performance.now() - t0) / 1000,
-    setupSeconds, checkSeconds,
+    setupSeconds, setupCpuSeconds, checkSeconds,
     memoryBytes: sim.memoryBytes,
     memoryEstimate,
     maxCoreBytes: mapping.maxCoreBytes,

@@ -18,6 +18,7 @@ import {
   type NodeLayout,
 } from './layout.js';
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
+import { valuesInto, type Values } from './weights.js';
 
 interface FabricExports {
   fabricInit(p: number): number;
@@ -27,10 +28,10 @@ interface FabricExports {
   fabricAbiHash(): number;
 }
 
-/** Inputs of a pass: `a` = Xt (forward, gradient) or dYt (delta); `b` = dYt (gradient). */
+/** Inputs of a pass: `a` = Xt (forward, gradient) or dYt (delta); `b` = dYt (gradient); seeded ones are made in place. */
 export interface PassInputs {
-  a: Float32Array;
-  b?: Float32Array;
+  a: Values;
+  b?: Values;
 }
 
 export interface SimCounters {
@@ -207,10 +208,8 @@ export class FabricSim {
     const inStarts = pass === 'delta' ? nStarts : kStarts;
     for (let c = 0; c < Cu; c++) {
       const base = this.p.data + this.colOff[c];
-      this.wasm.f32(base, colK[c] * B).set(inputs.a.subarray(inStarts[c] * B, (inStarts[c] + colK[c]) * B));
-      if (this.isGrad) {
-        this.wasm.f32(base + 4 * colK[c] * B, colN[c] * B).set(inputs.b!.subarray(nStarts[c] * B, (nStarts[c] + colN[c]) * B));
-      }
+      valuesInto(inputs.a, this.wasm.f32(base, colK[c] * B), inStarts[c] * B);
+      if (this.isGrad) valuesInto(inputs.b!, this.wasm.f32(base + 4 * colK[c] * B, colN[c] * B), nStarts[c] * B);
     }
   }
 

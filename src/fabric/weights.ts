@@ -4,6 +4,8 @@
 // through positions the mask drops), so a GPT-3-sized layer (12288 x 49152) needs K + 2·nnz words of
 // memory instead of 5 bytes per weight, and seconds instead of a minute.
 //
+// The activations likewise (seededValues, fillSeededValues: any segment of randomValues(len, seed)).
+//
 // Legend: K, N = W's rows and columns (row-major positions i = k·N + n), keep = K·N − round(s·K·N).
 import { requireInt, requireNumber } from '../errors.js';
 import { maskZeros, type WeightStream } from '../sparse/stream.js';
@@ -17,6 +19,41 @@ function hash(a: number): number {
   t = Math.imul(t ^ (t >>> 15), t | 1);
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/**
+ * Fills `out` with values first .. first + out.length − 1 of randomValues(len, seed) (uniform in [-1, 1),
+ * none zero), bit for bit, without the values before `first`: mulberry32's i-th state is seed + (i + 1)·STEP.
+ */
+export function fillSeededValues(out: Float32Array, seed: number, first: number): void {
+  let a = ((seed >>> 0) + Math.imul((first % 2 ** 32) | 0, STEP)) >>> 0;
+  for (let i = 0; i < out.length; i++) {
+    a = (a + STEP) >>> 0;
+    let v = -1 + 2 * hash(a);
+    if (Math.fround(v) === 0) v = 2 / 1024;
+    out[i] = v;
+  }
+}
+
+/** Values given as an array, or seeded: randomValues(length, seed), made where they are needed. */
+export type Values = Float32Array | { seed: number; length: number };
+
+/** Values first .. first + out.length − 1 of `v` into `out`. */
+export function valuesInto(v: Values, out: Float32Array, first: number): void {
+  if (v instanceof Float32Array) out.set(v.subarray(first, first + out.length));
+  else fillSeededValues(out, v.seed, first);
+}
+
+/** All of `v` as an array (seeded values are made now). */
+export function materialize(v: Values): Float32Array {
+  return v instanceof Float32Array ? v : seededValues(v.length, v.seed);
+}
+
+/** randomValues(len, seed) (src/sparse/masks.ts), bit for bit, in one tight loop. */
+export function seededValues(len: number, seed: number): Float32Array {
+  const out = new Float32Array(len);
+  fillSeededValues(out, seed, 0);
+  return out;
 }
 
 /** Calls `progress(done, total)` about every 2^24 positions (a GPT-3 layer has 6e8). */

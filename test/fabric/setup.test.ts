@@ -9,7 +9,7 @@ import { mapLayer, blockStarts } from '../../src/fabric/mapping.js';
 import { fabricMemory } from '../../src/fabric/memory.js';
 import { runFabric } from '../../src/fabric/run.js';
 import { columnStreams } from '../../src/fabric/streams.js';
-import { seededLayerStream } from '../../src/fabric/weights.js';
+import { fillSeededValues, seededLayerStream, seededValues } from '../../src/fabric/weights.js';
 import { CapacityError } from '../../src/errors.js';
 import { decodeStream, encodeStream, randomStream, randomValues } from '../../src/sparse/stream.js';
 
@@ -28,6 +28,19 @@ describe('fabric set-up', () => {
       ),
       { numRuns: 100, seed: 3 },
     );
+  });
+
+  it('seededValues / fillSeededValues equal randomValues, from any first index (past 2^32 too)', () => {
+    const a = randomValues(5000, 77);
+    expect(seededValues(5000, 77)).toEqual(a);
+    const seg = new Float32Array(100);
+    fillSeededValues(seg, 77, 4321);
+    expect(seg).toEqual(a.subarray(4321, 4421));
+    const far = new Float32Array(3);
+    const farther = new Float32Array(1);
+    fillSeededValues(far, 9, 2 ** 32 + 5);
+    fillSeededValues(farther, 9, 2 ** 32 + 7);
+    expect(farther[0]).toBe(far[2]);
   });
 
   it('forward column streams: column c holds Wᵀ restricted to its K slice (against a dense transpose)', () => {
