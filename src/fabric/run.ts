@@ -150,9 +150,9 @@ export function runFabric(o: FabricRunOptions): FabricRun {
   if (xt && xt.length !== K * B) throw new RangeError(`xt: expected ${K * B} values (K·B), got ${xt.length}`);
   if (dyt && dyt.length !== N * B) throw new RangeError(`dyt: expected ${N * B} values (N·B), got ${dyt.length}`);
   setup?.('streams', 0);
-  const streams = columnStreams(ws, pass, mapping.kStarts, mapping.nStarts);
+  const streams = columnStreams(ws, pass, mapping.kStarts, mapping.nStarts, setup && ((f) => setup('streams', f)));
   setup?.('mesh', 0);
-  const sim = new FabricSim(mapping, machine, streams, { a: pass === 'delta' ? dyt! : xt!, b: dyt }, o.flavor);
+  const sim = new FabricSim(mapping, machine, streams, { a: pass === 'delta' ? dyt! : xt!, b: dyt }, o.flavor, setup && ((f) => setup('mesh', f)));
   const s0 = performance.now();
   const setupSeconds = (s0 - t0) / 1000;
   const c0 = process.cpuUsage();

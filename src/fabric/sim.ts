@@ -87,7 +87,8 @@ export class FabricSim {
   private readonly isGrad: boolean;
   private readonly node: NodeLayout;
 
-  constructor(mapping: FabricMapping, machine: FabricMachine, streams: ColumnStreams, inputs: PassInputs, flavor?: Flavor) {
+  /** `progress` is told the fraction of the inputs written (the long part on a large mesh). */
+  constructor(mapping: FabricMapping, machine: FabricMachine, streams: ColumnStreams, inputs: PassInputs, flavor?: Flavor, progress?: (fraction: number) => void) {
     this.mapping = mapping;
     this.machine = machine;
     this.streams = streams;
@@ -144,7 +145,7 @@ export class FabricSim {
         words[((i * node.bytes) >>> 2) + F.DATA] = p.data + this.colOff[c] + 4 * mapping.bStarts[r];
       }
     }
-    this.writeInputs(inputs, colK, colN);
+    this.writeInputs(inputs, colK, colN, progress);
     // column streams and sinks
     let sp = p.streams;
     let kp = p.sinks;
@@ -202,11 +203,12 @@ export class FabricSim {
   }
 
   /** Copies each column's feature rows of the inputs (whole batch: the column's cores side by side). */
-  private writeInputs(inputs: PassInputs, colK: Uint32Array, colN: Uint32Array): void {
+  private writeInputs(inputs: PassInputs, colK: Uint32Array, colN: Uint32Array, progress?: (fraction: number) => void): void {
     const { usedCols: Cu, kStarts, nStarts, shape, pass } = this.mapping;
     const B = shape.B;
     const inStarts = pass === 'delta' ? nStarts : kStarts;
     for (let c = 0; c < Cu; c++) {
+      if ((c & 15) === 0) progress?.(c / Cu);
       const base = this.p.data + this.colOff[c];
       valuesInto(inputs.a, this.wasm.f32(base, colK[c] * B), inStarts[c] * B);
       if (this.isGrad) valuesInto(inputs.b!, this.wasm.f32(base + 4 * colK[c] * B, colN[c] * B), nStarts[c] * B);

@@ -27,8 +27,8 @@ function ownerTable(n: number, starts: Uint32Array): Uint32Array {
 }
 
 /** Per-column streams for `pass`; kStarts / nStarts are the column blocks of K and N. */
-export function columnStreams(ws: WeightStream, pass: FabricPass, kStarts: Uint32Array, nStarts: Uint32Array): ColumnStreams {
-  return pass === 'forward' ? forwardStreams(ws, kStarts) : rowStreams(ws, nStarts, pass === 'gradient');
+export function columnStreams(ws: WeightStream, pass: FabricPass, kStarts: Uint32Array, nStarts: Uint32Array, progress?: (fraction: number) => void): ColumnStreams {
+  return pass === 'forward' ? forwardStreams(ws, kStarts, progress) : rowStreams(ws, nStarts, pass === 'gradient', progress);
 }
 
 /**
@@ -36,7 +36,7 @@ export function columnStreams(ws: WeightStream, pass: FabricPass, kStarts: Uint3
  * twice (count per output n, then place), so the work is O(N + nnz_c) per column and no whole-matrix
  * transpose is held.
  */
-function forwardStreams(ws: WeightStream, kStarts: Uint32Array): ColumnStreams {
+function forwardStreams(ws: WeightStream, kStarts: Uint32Array, progress?: (fraction: number) => void): ColumnStreams {
   const { N, words } = ws;
   const Cu = kStarts.length - 1;
   const off = rowOffsets(ws);
@@ -46,6 +46,7 @@ function forwardStreams(ws: WeightStream, kStarts: Uint32Array): ColumnStreams {
   let val = new Float32Array(0);
   const out: Uint32Array[] = [];
   for (let col = 0; col < Cu; col++) {
+    if ((col & 15) === 0) progress?.(col / Cu);
     const k0 = kStarts[col];
     const k1 = kStarts[col + 1];
     const block = words.subarray(off[k0], off[k1]);
@@ -78,7 +79,7 @@ function forwardStreams(ws: WeightStream, kStarts: Uint32Array): ColumnStreams {
 }
 
 /** Delta (with values) and gradient (positions only, plus the global order): W split by N slices. */
-function rowStreams(ws: WeightStream, nStarts: Uint32Array, positionsOnly: boolean): ColumnStreams {
+function rowStreams(ws: WeightStream, nStarts: Uint32Array, positionsOnly: boolean, progress?: (fraction: number) => void): ColumnStreams {
   const { K, N, words } = ws;
   const Cu = nStarts.length - 1;
   const nOwner = ownerTable(N, nStarts);
@@ -93,6 +94,7 @@ function rowStreams(ws: WeightStream, nStarts: Uint32Array, positionsOnly: boole
   const r = new StreamReader(words);
   let gi = 0;
   for (let k = 0; k < K; k++) {
+    if ((k & 63) === 0) progress?.(k / K);
     for (const w of writers) w.row();
     for (let c = r.row(); c > 0; c--, gi++) {
       const n = r.next();
