@@ -2,7 +2,7 @@
 // rows in bench/results/fabric.json (written atomically; --quick or --no-wafer: fabric-quick.json):
 //   1. speed: simulated core-cycles per wall second on one thread, dense 64x64-mesh layers of three kinds
 //      (compute-bound, balanced, reduction-heavy; goal >= 50 M), with the plain-TS reference kernel's time
-//      for the same layer measured in the same process (tinybench) as the baseline: what cycle-level
+//      for the same layer measured in the same process, interleaved run by run, as the baseline: what cycle-level
 //      fidelity costs over computing the numbers alone;
 //   2. the same on sparse layers;
 //   3. the speed-up curve at sparsity 0 .. 0.99 on a compute-bound shape vs the ideal 1 / (1 - s), with
@@ -10,8 +10,7 @@
 //   4. a WSE-2-sized mesh (1000 x 850 = 850,000 cores) running one layer: wall time and memory.
 // Simulator runs take seconds each, so they are repeated `reps` times and the median is reported.
 // Run: npm run build && npm run bench:fabric [-- --quick] [-- --no-wafer]
-import { cpus } from 'node:os';
-import { Bench } from 'tinybench';
+import { cpus, loadavg } from 'node:os';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import { spmmForwardRef } from '../src/ref/sparse.js';
@@ -38,6 +37,11 @@ interface SpeedRow {
   /** The same per CPU second of this process (the machine may be shared: wall time then counts others' work). */
   simCoreCyclesPerCpuSecond: number;
   efficiency: number;
+  /** Median CPU seconds before the first simulated cycle (weights, streams, the mesh's memory) and its share of set-up + simulation CPU seconds (goal <= 10 %). */
+  setupCpuSecondsMedian: number;
+  setupShare: number;
+  /** Bytes of simulator state per core (node record and active-set bits). */
+  stateBytesPerCore: number;
   /** Median ms of the plain-TS reference (spmmForwardRef) on the same layer, and sim / reference. */
   referenceMs: number | null;
   simOverReference: number | null;
@@ -48,39 +52,48 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Runs `reps` times; returns the last result and the median simulation seconds. */
-function timed(o: FabricRunOptions): { r: FabricResult; sim: number; cpu: number } {
+/**
+ * Runs the simulator `reps` times, interleaved with the plain-TS reference on the same layer (one
+ * warm-up call first), so both see the same machine load; returns the last result and the medians.
+ */
+function timed(o: FabricRunOptions, withRef = false): { r: FabricResult; sim: number; cpu: number; setup: number; refMs: number | null } {
   let r: FabricResult | undefined;
   const secs: number[] = [];
   const cpus: number[] = [];
+  const setups: number[] = [];
+  const refs: number[] = [];
+  const ref = withRef ? referenceCall(o) : null;
+  ref?.();
   for (let i = 0; i < reps; i++) {
     r = runFabric({ ...o, check: false, flavor: 'release' }).result;
     secs.push(r.simSeconds);
     cpus.push(r.simCpuSeconds);
+    setups.push(r.setupCpuSeconds);
+    if (ref) {
+      const t0 = performance.now();
+      ref();
+      refs.push(performance.now() - t0);
+    }
   }
-  return { r: r!, sim: median(secs), cpu: median(cpus) };
+  return { r: r!, sim: median(secs), cpu: median(cpus), setup: median(setups), refMs: ref ? median(refs) : null };
 }
 
-async function referenceMs(B: number, K: number, N: number, sparsity: number): Promise<number> {
-  const ws = randomStream(K, N, sparsity, 1);
+/** One call of the plain-TS reference (spmmForwardRef) on the layer of `o`, inputs made once. */
+function referenceCall(o: FabricRunOptions): () => void {
+  const { batch: B, in: K, out: N } = o;
+  const ws = randomStream(K, N, o.sparsity ?? 0, 1);
   const xt = randomValues(K * B, 2);
   const y = new Float32Array(N * B);
-  // the reference takes up to seconds a call on these layers: a few timed iterations after one warm-up
-  const bench = new Bench({ time: 0, iterations: reps, warmupTime: 0, warmupIterations: 1 });
-  bench.add('ref', () => spmmForwardRef(y, xt, ws.words, K, N, B));
-  await bench.run();
-  const res = bench.tasks[0].result as unknown as { latency?: { p50: number } };
-  if (!res.latency) throw new Error('tinybench: the reference did not complete');
-  return res.latency.p50;
+  return () => spmmForwardRef(y, xt, ws.words, K, N, B);
 }
 
 async function speedRow(name: string, rows: number, cols: number, B: number, K: number, N: number, sparsity: number, withRef: boolean): Promise<SpeedRow> {
-  const { r, sim, cpu } = timed({ rows, cols, batch: B, in: K, out: N, sparsity, seed: 1 });
+  const { r, sim, cpu, setup, refMs } = timed({ rows, cols, batch: B, in: K, out: N, sparsity, seed: 1 }, withRef);
   const coreCycles = rows * cols * r.cycles;
-  const refMs = withRef ? await referenceMs(B, K, N, sparsity) : null;
   return {
     name, rows, cols, B, K, N, sparsity, cycles: r.cycles, coreCycles, simSecondsMedian: sim,
     simCoreCyclesPerSecond: coreCycles / sim, simCoreCyclesPerCpuSecond: coreCycles / cpu, efficiency: r.efficiency,
+    setupCpuSecondsMedian: setup, setupShare: setup / (setup + cpu), stateBytesPerCore: r.memoryEstimate.stateBytesPerCore,
     referenceMs: refMs, simOverReference: refMs ? (sim * 1000) / refMs : null,
   };
 }
@@ -119,7 +132,7 @@ async function main() {
   console.table(speed.map((r) => ({
     layer: r.name, 'B K N': `${r.B} ${r.K} ${r.N}`, cycles: r.cycles, 'M core-cycles/s': +(r.simCoreCyclesPerSecond / 1e6).toFixed(1),
     'per CPU s': +(r.simCoreCyclesPerCpuSecond / 1e6).toFixed(1),
-    'sim s': +r.simSecondsMedian.toFixed(2), 'ref ms': r.referenceMs && +r.referenceMs.toFixed(1), 'sim/ref': r.simOverReference && +r.simOverReference.toFixed(1),
+    'sim s': +r.simSecondsMedian.toFixed(2), 'set-up %': +(100 * r.setupShare).toFixed(1), 'ref ms': r.referenceMs && +r.referenceMs.toFixed(1), 'sim/ref': r.simOverReference && +r.simOverReference.toFixed(1),
     efficiency: +r.efficiency.toFixed(3),
   })));
 
@@ -160,7 +173,7 @@ async function main() {
     const o = { rows: R, cols: Cw, batch: R, in: 2 * Cw, out: Cw, sparsity: 0.9, seed: 1 };
     const rss0 = process.memoryUsage().rss;
     const t0 = performance.now();
-    const run = runFabric({ ...o, check: true, flavor: 'release' });
+    const run = runFabric({ ...o, check: 'auto', flavor: 'release' });
     const wall = (performance.now() - t0) / 1000;
     const r = run.result;
     waferRow = {
@@ -168,11 +181,13 @@ async function main() {
       modelCycles: r.modelCycles, wallSeconds: wall, simSeconds: r.simSeconds, simCpuSeconds: r.simCpuSeconds,
       simCoreCyclesPerSecond: r.simCoreCyclesPerSecond, simCoreCyclesPerCpuSecond: r.simCoreCyclesPerCpuSecond,
       wasmMemoryBytes: r.memoryBytes, bytesPerCore: r.memoryBytes / (R * Cw), rssGrowthBytes: process.memoryUsage().rss - rss0,
+      stateBytesPerCore: r.memoryEstimate.stateBytesPerCore, memoryEstimate: r.memoryEstimate,
+      setupSeconds: r.setupSeconds, checkSeconds: r.checkSeconds, check: r.check,
       maxAbsError: r.maxAbsError, errorBoundRatio: r.errorBoundRatio, breakdown: r.breakdown, efficiency: r.efficiency,
     };
     console.log(`\n4. a ${R}x${Cw} mesh (${R * Cw} cores): forward B=${o.batch} K=${o.in} N=${o.out} at sparsity ${o.sparsity}`);
     console.table([{
-      cycles: r.cycles, model: r.modelCycles, 'wall s': +wall.toFixed(1), 'sim s': +r.simSeconds.toFixed(1),
+      cycles: r.cycles, model: r.modelCycles, 'wall s': +wall.toFixed(1), 'set-up s': +r.setupSeconds.toFixed(1), 'sim s': +r.simSeconds.toFixed(1),
       'M core-cycles/s': +(r.simCoreCyclesPerSecond / 1e6).toFixed(1), 'wasm MB': +(r.memoryBytes / 2 ** 20).toFixed(0),
       'bytes/core': Math.round(r.memoryBytes / (R * Cw)), 'max |err|': r.maxAbsError, 'err/bound': +r.errorBoundRatio.toFixed(3),
     }]);
@@ -182,7 +197,7 @@ async function main() {
   const out = rootPath('bench', 'results', quick || !wafer ? 'fabric-quick.json' : 'fabric.json');
   writeJsonAtomic(out, {
     bench: 'fabric', quick, date: new Date().toISOString(), node: process.version,
-    cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, reps,
+    cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, reps, loadAverage: loadavg(),
     goal: { simCoreCyclesPerSecond: 50e6, speedupAt09: 5 },
     speed, curve, wafer: waferRow,
   });

@@ -55,6 +55,8 @@ export { sgdMomentum, adamw, type SgdHyper, type AdamWHyper } from './kernels/op
 export { runFabric, fabricEfficiency, fabricModelEfficiency, fabricEfficiencyFn, fabricMachine, FABRIC_DEFAULTS, FABRIC_MACHINE_SOURCES, writeHeatmap as writeFabricHeatmap, type FabricRunOptions, type FabricResult, type FabricRun, type FabricMachine, type FabricPass, type FabricEfficiency, type CycleBreakdown, type FabricEfficiencyOptions, type FabricEfficiencyFnOptions, type PerfLayerShape, type FabricMapping, type LayerShape as FabricLayerShape, type MeshShape } from './fabric/index.js';
 export type { Sourced } from './fabric/defaults.js';
 export type { SimCounters } from './fabric/sim.js';
+export type { FabricCheck } from './fabric/check.js';
+export type { FabricMemory } from './fabric/memory.js';
 
 // At scale: the estimate, the GPU comparison, the claims
 export { estimate, estimateGpu, claims, runEstimate, loadSpec, loadSpecs, defaultSpecs, preset, presets, presetNames, resolveModel, modelFromObject, perfModelFromEngine, gptModelFromHfConfig, constantEfficiency, formatEstimate, formatGpuEstimate, formatClaims, type Estimate, type EstimateOptions, type GpuEstimate, type GpuEstimateOptions, type Claims, type ClaimRow, type PerfModel, type Specs, type EfficiencyFn, type LayerShape, type EstimateConfig, type Bound, type LayerRow, type Recompute, type Optimizer, type Precision, type Verdict, type ScalingPoint, type ClaimsOptions, type SwarmxTree, type Spec, type Figure, type Cs2Spec, type GpuSpec, type MemoryxSpec, type SwarmxSpec, type PerfLayer, type PerfLayerKind, type GptShape } from './perf/index.js';

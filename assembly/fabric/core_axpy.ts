@@ -15,7 +15,7 @@
 // Colors: 0 stream, 1 + (c & 1) east out of column c, 3 + (c & 1) west out of column c.
 import { St, F_BUSY, F_ROW, F_COL, F_DATA, F_PHASE, F_SEQ, F_REM, F_IDX, F_AX_DONE, F_AX_FREED, F_AX_EAST_OUT, F_AX_EAST_EL, F_AX_WEST_OUT, F_AX_WEST_EL,
   CSTAT_STREAM, CSTAT_COMPUTE, CSTAT_REDUCE,
-  coreField, setCoreField, cqCount, cqPop, coreSend, rqCount } from './state';
+  fieldAt, setFieldAt, cqCountAt, cqPopAt, coreSendAt, rqCountAt } from './state';
 import { axpyRow, zeroRow, copyRow } from './vec';
 
 
@@ -25,13 +25,13 @@ import { axpyRow, zeroRow, copyRow } from './vec';
 }
 
 /** Marks outputs complete (in order) once accumulated and every flow through this core has passed them. */
-function advanceFreed(core: u32, bs: u32, col: u32, start: u32, end: u32, data: usize, ks: u32): void {
+function advanceFreed(nd: usize, bs: u32, col: u32, start: u32, end: u32, data: usize, ks: u32): void {
   const C = St.cols;
   const O = St.nseq;
-  let freed = coreField(core, F_AX_FREED);
-  const done = coreField(core, F_AX_DONE);
-  const eo = coreField(core, F_AX_EAST_OUT);
-  const wo = coreField(core, F_AX_WEST_OUT);
+  let freed = fieldAt(nd, F_AX_FREED);
+  const done = fieldAt(nd, F_AX_DONE);
+  const eo = fieldAt(nd, F_AX_EAST_OUT);
+  const wo = fieldAt(nd, F_AX_WEST_OUT);
   const eLo = col == 0 ? end : start;
   const wHi = col == C - 1 ? start : end;
   const mask = St.buffers - 1;
@@ -46,115 +46,116 @@ function advanceFreed(core: u32, bs: u32, col: u32, start: u32, end: u32, data: 
     }
     freed++;
   }
-  setCoreField(core, F_AX_FREED, freed);
+  setFieldAt(nd, F_AX_FREED, freed);
 }
 
 /** One reduction element of the east (east = true) or west flow, if it can run now. */
-function flowStep(core: u32, east: bool, bs: u32, col: u32, start: u32, end: u32, data: usize, ks: u32): bool {
+function flowStep(nd: usize, core: u32, east: bool, bs: u32, col: u32, start: u32, end: u32, data: usize, ks: u32): bool {
   const C = St.cols;
   const fo = east ? F_AX_EAST_OUT : F_AX_WEST_OUT;
   const fi = east ? F_AX_EAST_EL : F_AX_WEST_EL;
-  const o = coreField(core, fo);
+  const o = fieldAt(nd, fo);
   const lo = east ? (col == 0 ? end : start) : 0;
   const hi = east ? St.nseq : (col == C - 1 ? start : end);
   if (o < lo || o >= hi) return false;
-  if (o >= coreField(core, F_AX_DONE)) return false; // our own partial of o is not accumulated yet
-  const i = coreField(core, fi);
+  if (o >= fieldAt(nd, F_AX_DONE)) return false; // our own partial of o is not accumulated yet
+  const i = fieldAt(nd, fi);
   const acc = data + (<usize>((ks + (o & (St.buffers - 1))) * St.stride + i) << 2);
   const outColor: u32 = (east ? 1 : 3) + (col & 1);
   const starts = east ? col == 0 : col == C - 1;
   if (starts) {
-    if (rqCount(core, outColor) >= St.rqDepth) return false;
-    coreSend(core, outColor, load<u32>(acc));
+    if (rqCountAt(nd, outColor) >= St.rqDepth) return false;
+    coreSendAt(nd, core, outColor, load<u32>(acc));
   } else {
     const ch: u32 = east ? 1 : 2;
-    if (cqCount(core, ch) == 0) return false;
+    if (cqCountAt(nd, ch) == 0) return false;
     const owner = o >= start && o < end;
-    if (!owner && rqCount(core, outColor) >= St.rqDepth) return false;
-    const v = reinterpret<f32>(cqPop(core, ch));
+    if (!owner && rqCountAt(nd, outColor) >= St.rqDepth) return false;
+    const v = reinterpret<f32>(cqPopAt(nd, core, ch));
     if (owner) {
       store<f32>(acc, load<f32>(acc) + v);
     } else {
-      coreSend(core, outColor, reinterpret<u32>(v + load<f32>(acc)));
+      coreSendAt(nd, core, outColor, reinterpret<u32>(v + load<f32>(acc)));
     }
   }
   if (i + 1 == bs) {
-    setCoreField(core, fi, 0);
-    setCoreField(core, fo, o + 1);
-    advanceFreed(core, bs, col, start, end, data, ks);
+    setFieldAt(nd, fi, 0);
+    setFieldAt(nd, fo, o + 1);
+    advanceFreed(nd, bs, col, start, end, data, ks);
   } else {
-    setCoreField(core, fi, i + 1);
+    setFieldAt(nd, fi, i + 1);
   }
   return true;
 }
 
 /** One task of the forward/delta program on `core`, if any can run now. */
-export function coreStepAxpy(core: u32): u32 {
-  const row = coreField(core, F_ROW);
-  const col = coreField(core, F_COL);
+/** `nd` = node(core), computed once by the caller. */
+export function coreStepAxpy(core: u32, nd: usize): u32 {
+  const row = fieldAt(nd, F_ROW);
+  const col = fieldAt(nd, F_COL);
   const bs = load<u32>(St.rowB + (<usize>row << 2));
   const ks = load<u32>(St.colK + (<usize>col << 2));
   const start = load<u32>(St.colStart + (<usize>col << 2));
   const end = load<u32>(St.colStart + (<usize>(col + 1) << 2));
-  const data = <usize>coreField(core, F_DATA);
+  const data = <usize>fieldAt(nd, F_DATA);
   const C = St.cols;
   if (C > 1) {
     // reduction first, oldest output first (a flow can run only with input queued or as the chain start)
-    const canE = col == 0 || cqCount(core, 1) > 0;
-    const canW = col == C - 1 || cqCount(core, 2) > 0;
+    const canE = col == 0 || cqCountAt(nd, 1) > 0;
+    const canW = col == C - 1 || cqCountAt(nd, 2) > 0;
     if (canE || canW) {
-      const eastFirst = coreField(core, F_AX_EAST_OUT) <= coreField(core, F_AX_WEST_OUT);
+      const eastFirst = fieldAt(nd, F_AX_EAST_OUT) <= fieldAt(nd, F_AX_WEST_OUT);
       const first = eastFirst ? canE : canW;
       const second = eastFirst ? canW : canE;
-      if (first && flowStep(core, eastFirst, bs, col, start, end, data, ks)) return task(1, CSTAT_REDUCE);
-      if (second && flowStep(core, !eastFirst, bs, col, start, end, data, ks)) return task(1, CSTAT_REDUCE);
+      if (first && flowStep(nd, core, eastFirst, bs, col, start, end, data, ks)) return task(1, CSTAT_REDUCE);
+      if (second && flowStep(nd, core, !eastFirst, bs, col, start, end, data, ks)) return task(1, CSTAT_REDUCE);
     }
   }
-  if (cqCount(core, 0) == 0) return 0;
-  const phase = coreField(core, F_PHASE);
-  const o = coreField(core, F_SEQ);
+  if (cqCountAt(nd, 0) == 0) return 0;
+  const phase = fieldAt(nd, F_PHASE);
+  const o = fieldAt(nd, F_SEQ);
   const mask = St.buffers - 1;
   if (phase == 0) {
     // count: opens output o in a free accumulator
-    if (o - coreField(core, F_AX_FREED) >= St.buffers) return 0; // every buffer still reducing
-    const count = cqPop(core, 0);
+    if (o - fieldAt(nd, F_AX_FREED) >= St.buffers) return 0; // every buffer still reducing
+    const count = cqPopAt(nd, core, 0);
     zeroRow(data + (<usize>((ks + (o & mask)) * St.stride) << 2), bs);
     if (count == 0) {
-      setCoreField(core, F_AX_DONE, o + 1);
-      setCoreField(core, F_SEQ, o + 1);
-      advanceFreed(core, bs, col, start, end, data, ks);
+      setFieldAt(nd, F_AX_DONE, o + 1);
+      setFieldAt(nd, F_SEQ, o + 1);
+      advanceFreed(nd, bs, col, start, end, data, ks);
     } else {
-      setCoreField(core, F_REM, count);
-      setCoreField(core, F_IDX, 0);
-      setCoreField(core, F_PHASE, 1);
+      setFieldAt(nd, F_REM, count);
+      setFieldAt(nd, F_IDX, 0);
+      setFieldAt(nd, F_PHASE, 1);
     }
     return task(1, CSTAT_STREAM);
   }
   let pair = false;
   if (phase == 1) {
-    setCoreField(core, F_IDX, coreField(core, F_IDX) + cqPop(core, 0));
-    if (cqCount(core, 0) == 0) {
-      setCoreField(core, F_PHASE, 2);
+    setFieldAt(nd, F_IDX, fieldAt(nd, F_IDX) + cqPopAt(nd, core, 0));
+    if (cqCountAt(nd, 0) == 0) {
+      setFieldAt(nd, F_PHASE, 2);
       return task(1, CSTAT_STREAM);
     }
     // its value is queued too: the pair runs back to back as one task (1 streaming + L computing cycles)
     pair = true;
   }
   // value: one AXPY over the batch slice
-  const w = reinterpret<f32>(cqPop(core, 0));
-  const idx = coreField(core, F_IDX);
+  const w = reinterpret<f32>(cqPopAt(nd, core, 0));
+  const idx = fieldAt(nd, F_IDX);
   const acc = data + (<usize>((ks + (o & mask)) * St.stride) << 2);
   axpyRow(acc, data + (<usize>(idx * St.stride) << 2), w, bs);
   St.fmacCount += <u64>bs;
-  const rem = coreField(core, F_REM) - 1;
-  setCoreField(core, F_REM, rem);
+  const rem = fieldAt(nd, F_REM) - 1;
+  setFieldAt(nd, F_REM, rem);
   if (rem == 0) {
-    setCoreField(core, F_AX_DONE, o + 1);
-    setCoreField(core, F_SEQ, o + 1);
-    setCoreField(core, F_PHASE, 0);
-    advanceFreed(core, bs, col, start, end, data, ks);
+    setFieldAt(nd, F_AX_DONE, o + 1);
+    setFieldAt(nd, F_SEQ, o + 1);
+    setFieldAt(nd, F_PHASE, 0);
+    advanceFreed(nd, bs, col, start, end, data, ks);
   } else {
-    setCoreField(core, F_PHASE, 1);
+    setFieldAt(nd, F_PHASE, 1);
   }
   const f = St.fmacs;
   let cyc = (bs + f - 1) / f;

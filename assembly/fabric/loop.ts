@@ -54,6 +54,7 @@ export function fabricInit(p: usize): u32 {
   St.edgeCap = cfg(p, CFG_EDGE_CAP);
   St.nodes = cfg(p, CFG_NODES);
   St.nodeBytes = cfg(p, CFG_NODE_BYTES);
+  St.colBytes = <usize>St.rows * St.nodeBytes;
   St.oCq = cfg(p, CFG_O_CQ);
   St.oRq = cfg(p, CFG_O_RQ);
   St.wheel = cfg(p, CFG_WHEEL);
@@ -130,7 +131,7 @@ export function fabricInit(p: usize): u32 {
   const nd = node(core);
   const now = St.now;
   if (load<u32>(nd, F_BUSY << 2) > now) return; // still busy: the wheel wakes it
-  const r = St.pass == 0 ? coreStepAxpy(core) : coreStepGrad(core);
+  const r = St.pass == 0 ? coreStepAxpy(core, nd) : coreStepGrad(core, nd);
   if (r == 0) return; // nothing runnable: sleeps until a wavelet or room arrives
   const cycles = r >>> 2;
   const until = now + cycles;

@@ -19,6 +19,14 @@ import {
   return r - St.rows;
 }
 
+/** Byte address of the node record of nd's neighbour in direction d (N, E, S or W): no multiply. */
+@inline function nbNode(nd: usize, d: u32): usize {
+  if (d == DIR_N) return nd - St.nodeBytes;
+  if (d == DIR_S) return nd + St.nodeBytes;
+  if (d == DIR_E) return nd + St.colBytes;
+  return nd - St.colBytes;
+}
+
 /**
  * Wakes whoever feeds router r's queue of `color` (it was full, so a feeder may be blocked on it). Cores
  * and injectors act before routers, so they see the room next cycle; a feeding router not yet visited in
@@ -92,7 +100,7 @@ export function routerStep(r: u32): void {
         const ch = <u32>load<u8>(St.colorCh + <usize>color);
         if (<u32>load<u8>(nd + H_CQCOUNT + <usize>ch) >= St.cqDepth) { ok = false; break; }
       } else if (d != DIR_EDGE) {
-        if (rqCountAt(node(neighbour(r, d)), color) >= St.rqDepth) { ok = false; break; }
+        if (<u32>load<u8>(nbNode(nd, d) + H_RQCOUNT + <usize>color) >= St.rqDepth) { ok = false; break; }
       }
     }
     if (!ok) continue; // blocked for room: the full queue's pop wakes us
@@ -110,10 +118,9 @@ export function routerStep(r: u32): void {
       } else if (d == DIR_EDGE) {
         sink(r, data);
       } else {
-        const nb = neighbour(r, d);
-        rqPushAt(node(nb), color, data, (d + 2) & 3, stamp);
+        rqPushAt(nbNode(nd, d), color, data, (d + 2) & 3, stamp);
         St.hops++;
-        schedRouter(nb, stamp);
+        schedRouter(neighbour(r, d), stamp);
       }
     }
     store<u8>(nd + H_RQHEAD + <usize>color, <u8>((head + 1) & St.rqMask));

@@ -52,6 +52,8 @@ export class St {
   static edgeCap: u32 = 0;
   static nodes: usize = 0;
   static nodeBytes: usize = 0;
+  /** Bytes between a node and its east neighbour (rows · nodeBytes: node ids are column-major). */
+  static colBytes: usize = 0;
   static oCq: usize = 0;
   static oRq: usize = 0;
   static wheel: usize = 0;
@@ -116,6 +118,15 @@ export class St {
   return load<u32>(node(core) + (<usize>f << 2));
 }
 
+/** Field f of the node record at nd (the core's node address computed once per step). */
+@inline export function fieldAt(nd: usize, f: u32): u32 {
+  return load<u32>(nd + (<usize>f << 2));
+}
+
+@inline export function setFieldAt(nd: usize, f: u32, v: u32): void {
+  store<u32>(nd + (<usize>f << 2), v);
+}
+
 @inline export function setCoreField(core: u32, f: u32, v: u32): void {
   store<u32>(node(core) + (<usize>f << 2), v);
 }
@@ -130,8 +141,11 @@ export class St {
   const m: u32 = <u32>1 << (i & 31);
   if ((w & m) != 0) return false;
   store<u32>(p, w | m);
-  const q = bits + St.l2Off + (<usize>(i >>> 10) << 2);
-  store<u32>(q, load<u32>(q) | (<u32>1 << ((i >>> 5) & 31)));
+  // a non-zero word already has its level-2 bit (or is held by the walk that took that bit)
+  if (w == 0) {
+    const q = bits + St.l2Off + (<usize>(i >>> 10) << 2);
+    store<u32>(q, load<u32>(q) | (<u32>1 << ((i >>> 5) & 31)));
+  }
   return true;
 }
 
@@ -206,9 +220,17 @@ export class St {
   store<u8>(nd + H_CQCOUNT + <usize>ch, <u8>(cnt + 1));
 }
 
+@inline export function cqCountAt(nd: usize, ch: u32): u32 {
+  return <u32>load<u8>(nd + H_CQCOUNT + <usize>ch);
+}
+
 /** Pops the head of a core input queue; a queue that was full wakes the core's router in this cycle. */
 @inline export function cqPop(core: u32, ch: u32): u32 {
-  const nd = node(core);
+  return cqPopAt(node(core), core, ch);
+}
+
+/** cqPop for the core whose node record is at nd. */
+@inline export function cqPopAt(nd: usize, core: u32, ch: u32): u32 {
   const cnt = <u32>load<u8>(nd + H_CQCOUNT + <usize>ch);
   const head = <u32>load<u8>(nd + H_CQHEAD + <usize>ch);
   const v = load<u32>(nd + St.oCq + ((<usize>((ch << St.cqLog) + head)) << 2));
@@ -220,7 +242,12 @@ export class St {
 
 /** A core sends one wavelet into its own router (the ramp out): caller checked rqCount < depth. */
 @inline export function coreSend(core: u32, color: u32, data: u32): void {
-  rqPushAt(node(core), color, data, DIR_RAMP, St.now + 1);
+  coreSendAt(node(core), core, color, data);
+}
+
+/** coreSend for the core whose node record is at nd. */
+@inline export function coreSendAt(nd: usize, core: u32, color: u32, data: u32): void {
+  rqPushAt(nd, color, data, DIR_RAMP, St.now + 1);
   St.rampOut++;
   schedRouter(core, St.now + 1);
 }

@@ -14,6 +14,7 @@ interface FabricCliOptions extends CommonOptions {
   pass: 'forward' | 'delta' | 'gradient';
   seed: number;
   heatmap?: string;
+  check: 'auto' | 'full' | 'sampled' | 'off';
   model?: string;
   layer?: string;
 }
@@ -26,6 +27,9 @@ function parseSparsity(value: string): number {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+
+/** Where each set-up stage starts on the set-up bar and its share of it (the weights dominate). */
+const SETUP_SHARE: Record<string, [number, number]> = { weights: [0, 0.7], streams: [0.7, 0.15], mesh: [0.85, 0.15], check: [1, 0] };
 
 export function register(program: Command): void {
   const cmd = program
@@ -41,6 +45,7 @@ export function register(program: Command): void {
     .addOption(option('--sparsity <S>', 'fraction of zero weights (unstructured, in [0, 1); with --model, default the layer\'s own)', parseSparsity, 0))
     .addOption(option('--pass <pass>', 'forward (Y = X W), delta (dX = dY Wᵀ) or gradient (dW = Xᵀ dY at non-zeros)', parseChoice('--pass', ['forward', 'delta', 'gradient'] as const), 'forward'))
     .addOption(option('--seed <K>', 'seed of the weights, mask and activations', parseInteger('--seed', 0, 2 ** 32 - 1), 1))
+    .addOption(option('--check <how>', 'compare with the reference kernels: full (every output), sampled (8 batch columns, or 64 weight rows for the gradient), off, or auto: full up to 2^29 reference multiply-adds (nnz·batch), sampled above', parseChoice('--check', ['auto', 'full', 'sampled', 'off'] as const), 'auto'))
     .addOption(option('--heatmap <FILE>', 'write per-core busy cycles as JSON {rows, cols, busy, values, ...}'));
   withCommonOptions(cmd);
   withExamples(cmd, [
@@ -57,13 +62,21 @@ export function register(program: Command): void {
     if (layer) Object.assign(opts, layer.run);
     const shape = { B: opts.batch, K: opts.in, N: opts.out };
     const estimate = modelCycles(shape, { rows: opts.rows, cols: opts.cols }, opts.pass, fabricMachine(), 1 - opts.sparsity).cycles;
-    const progress = createProgress({ label: 'fabric', total: Math.max(1, Math.round(estimate)), quiet: opts.quiet, unit: 'cycles (estimated total)' });
+    const setup = createProgress({ label: 'fabric set-up', total: 100, quiet: opts.quiet, unit: '%', intervalSeconds: 1 });
+    let progress: ReturnType<typeof createProgress> | null = null;
     const run = runFabric({
       rows: opts.rows, cols: opts.cols, batch: opts.batch, in: opts.in, out: opts.out,
-      sparsity: opts.sparsity, pass: opts.pass, seed: opts.seed,
-      onProgress: (cycle) => progress.update(Math.min(cycle, Math.round(estimate))),
+      sparsity: opts.sparsity, pass: opts.pass, seed: opts.seed, check: opts.check,
+      onSetup: (stage, fraction) => progress || setup.update(Math.floor(100 * SETUP_SHARE[stage][0] + 100 * SETUP_SHARE[stage][1] * fraction), stage),
+      onProgress: (cycle) => {
+        if (!progress) {
+          setup.stop();
+          progress = createProgress({ label: 'fabric', total: Math.max(1, Math.round(estimate)), quiet: opts.quiet, unit: 'cycles (estimated total)', intervalSeconds: 1 });
+        }
+        progress.update(Math.min(cycle, Math.round(estimate)));
+      },
     });
-    progress.stop();
+    (progress ?? setup).stop();
     if (opts.heatmap) writeHeatmap(opts.heatmap, run);
     const r = run.result;
     const { counters: _c, machine: _m, ...rest } = r;
@@ -76,10 +89,13 @@ export function register(program: Command): void {
         `  cycles            ${r.cycles} (closed-form model ${r.modelCycles}; ${(r.cycles / (r.machine.clockGHz * 1e3)).toFixed(2)} µs at ${r.machine.clockGHz} GHz)`,
         `  FMACs             ${r.fmacs} (${pct(r.efficiency)} of the mesh's peak)`,
         `  weights streamed  ${r.weightsStreamed} non-zeros (${r.streamWavelets} wavelets), ${r.zeroWeightsSkipped} zeros skipped`,
-        `  max |error|       ${r.maxAbsError.toExponential(2)} vs the reference (${(100 * r.errorBoundRatio).toFixed(1)} % of the f32 bound)`,
+        r.check === 'off'
+          ? `  max |error|       not checked (--check off)`
+          : `  max |error|       ${r.maxAbsError.toExponential(2)} vs the reference (${(100 * r.errorBoundRatio).toFixed(1)} % of the f32 bound; ${r.check}: ${r.checkedOutputs} outputs)`,
         `  core cycles       computing ${pct(b.computing)}, streaming ${pct(b.streaming)}, reducing ${pct(b.reducing)}, waiting ${pct(b.waiting)}`,
         `  link utilization  ${pct(r.linkUtilization)}`,
-        `  simulated         ${(r.simCoreCyclesPerSecond / 1e6).toFixed(1)} M core-cycles/s; wall ${r.wallSeconds.toFixed(2)} s`,
+        `  simulated         ${(r.simCoreCyclesPerSecond / 1e6).toFixed(1)} M core-cycles/s; wall ${r.wallSeconds.toFixed(2)} s (set-up ${r.setupSeconds.toFixed(2)} s, simulation ${r.simSeconds.toFixed(2)} s, check ${r.checkSeconds.toFixed(2)} s)`,
+        `  memory            ${(r.memoryBytes / 1e6).toFixed(1)} MB simulator (${Math.round(r.memoryEstimate.stateBytesPerCore)} bytes of state per core), about ${(r.memoryEstimate.hostBytes / 1e6).toFixed(1)} MB host`,
         opts.heatmap ? `  heatmap           ${opts.heatmap}` : '',
       ].filter(Boolean).join('\n');
     });

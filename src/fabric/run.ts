@@ -4,8 +4,7 @@
 //
 // Legend: B, K, N = batch, input and output features; R x C = the mesh; Xt [K, B], dYt [N, B] feature-major.
 import { requireNumber, requireInt } from '../errors.js';
-import { spmmDeltaRef, spmmForwardRef, spmmGradRef } from '../ref/sparse.js';
-import { randomStream, randomValues, streamValues, withValues, type WeightStream } from '../sparse/stream.js';
+import { maskZeros, type WeightStream } from '../sparse/stream.js';
 import type { Flavor } from '../wasm/module.js';
 import { fabricMachine, type FabricMachine } from './defaults.js';
 import { CSTAT } from './layout.js';
@@ -13,6 +12,9 @@ import { mapLayer, type FabricMapping, type FabricPass } from './mapping.js';
 import { modelCycles } from './model.js';
 import { FabricSim, type SimCounters } from './sim.js';
 import { columnStreams } from './streams.js';
+import { checkOutput, resolveCheck, type FabricCheck } from './check.js';
+import { checkFabricMemory, fabricMemory, type FabricMemory } from './memory.js';
+import { seededLayerStream, seededValues, type Values } from './weights.js';
 
 export interface FabricRunOptions {
   rows: number;
@@ -30,10 +32,18 @@ export interface FabricRunOptions {
   /** Your activations: Xt [K, B] (forward, gradient) and dYt [N, B] (delta, gradient); default seeded. */
   xt?: Float32Array;
   dyt?: Float32Array;
-  /** Compare with the reference kernels (default true). */
-  check?: boolean;
+  /**
+   * Compare with the reference kernels: 'full' (every output), 'sampled' (a few batch columns or weight
+   * rows, see check.ts), 'off', or 'auto' (default: full up to FULL_CHECK_FMACS reference multiply-adds,
+   * sampled above). `true` = 'full', `false` = 'off'.
+   */
+  check?: boolean | FabricCheck | 'auto';
   flavor?: Flavor;
   onProgress?: (cycle: number) => void;
+  /** Set-up progress: the stage ('weights', 'streams', 'mesh', 'check') and its fraction done. */
+  onSetup?: (stage: string, fraction: number) => void;
+  /** Bytes the run may use (default: the machine's available memory); past it the run is refused before allocating. */
+  memoryLimitBytes?: number;
 }
 
 export interface CycleBreakdown {
@@ -67,7 +77,10 @@ export interface FabricResult {
   /** Wavelets injected at the edge (counts, deltas and values). */
   streamWavelets: number;
   zeroWeightsSkipped: number;
-  /** Largest |mesh − reference| over the result (NaN when not checked). */
+  /** How the result was checked ('full', 'sampled' or 'off') and how many outputs were compared. */
+  check: FabricCheck;
+  checkedOutputs: number;
+  /** Largest |mesh − reference| over the checked outputs (NaN when not checked). */
   maxAbsError: number;
   /** Largest ratio of the error to its bound (f32 summation bound, see docs/fabric.md); ≤ 1 passes. */
   errorBoundRatio: number;
@@ -89,9 +102,16 @@ export interface FabricResult {
   simCoreCyclesPerCpuSecond: number;
   /** Seconds of everything (inputs, streams, setup, run, check). */
   wallSeconds: number;
+  /** Seconds before the first simulated cycle (weights, activations, streams, the mesh's memory) and of the check. */
+  setupSeconds: number;
+  /** CPU seconds of the set-up (steadier than wall time on a shared machine). */
+  setupCpuSeconds: number;
+  checkSeconds: number;
   /** Bytes of the simulator's memory and the largest data of one simulated core. */
   memoryBytes: number;
   maxCoreBytes: number;
+  /** The closed-form memory estimate made before allocating (memory.ts), bytes. */
+  memoryEstimate: FabricMemory;
   machine: FabricMachine;
 }
 
@@ -104,11 +124,10 @@ export interface FabricRun {
   mapping: FabricMapping;
 }
 
-const U = 2 ** -24;
-
 /** Runs one pass of one layer on the mesh and checks it. */
 export function runFabric(o: FabricRunOptions): FabricRun {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const pass = o.pass ?? 'forward';
   const seed = requireInt('seed', o.seed ?? 1, 0);
   const machine = fabricMachine(o.machine);
@@ -116,20 +135,28 @@ export function runFabric(o: FabricRunOptions): FabricRun {
   const mesh = { rows: o.rows, cols: o.cols };
   const mapping = mapLayer(shape, mesh, pass, machine);
   const { B, K, N } = shape;
-  let ws = o.weights;
-  if (ws) {
-    if (ws.K !== K || ws.N !== N) throw new RangeError(`weights: expected a ${K}x${N} stream, got ${ws.K}x${ws.N}`);
-  } else {
-    ws = randomStream(K, N, requireNumber('sparsity', o.sparsity ?? 0, 0, 1), seed);
-  }
-  const xt = o.xt ?? (pass !== 'delta' ? randomValues(K * B, seed + 101) : undefined);
-  const dyt = o.dyt ?? (pass !== 'forward' ? randomValues(N * B, seed + 202) : undefined);
+  const sparsity = requireNumber('sparsity', o.sparsity ?? 0, 0, 1);
+  if (o.weights && (o.weights.K !== K || o.weights.N !== N)) throw new RangeError(`weights: expected a ${K}x${N} stream, got ${o.weights.K}x${o.weights.N}`);
+  const nnz = o.weights ? o.weights.nnz : K * N - maskZeros(K, N, sparsity);
+  const checkMode = resolveCheck(o.check === true ? 'full' : o.check === false ? 'off' : o.check, nnz, B);
+  const memoryEstimate = fabricMemory(mapping, machine, nnz, checkMode, !o.weights);
+  checkFabricMemory(mapping, memoryEstimate, o.memoryLimitBytes);
+  const setup = o.onSetup;
+  const ws = o.weights ?? seededLayerStream(K, N, sparsity, seed, setup && ((d, t) => setup('weights', d / t)));
+  // seeded activations are made in the simulator's memory; as arrays too only where the full check reads them all
+  const seeded = (len: number, sd: number): Values => (checkMode === 'full' ? seededValues(len, sd) : { seed: sd, length: len });
+  const xt = o.xt ?? (pass !== 'delta' ? seeded(K * B, seed + 101) : undefined);
+  const dyt = o.dyt ?? (pass !== 'forward' ? seeded(N * B, seed + 202) : undefined);
   if (xt && xt.length !== K * B) throw new RangeError(`xt: expected ${K * B} values (K·B), got ${xt.length}`);
   if (dyt && dyt.length !== N * B) throw new RangeError(`dyt: expected ${N * B} values (N·B), got ${dyt.length}`);
-  const streams = columnStreams(ws, pass, mapping.kStarts, mapping.nStarts);
-  const sim = new FabricSim(mapping, machine, streams, { a: pass === 'delta' ? dyt! : xt!, b: dyt }, o.flavor);
+  setup?.('streams', 0);
+  const streams = columnStreams(ws, pass, mapping.kStarts, mapping.nStarts, setup && ((f) => setup('streams', f)));
+  setup?.('mesh', 0);
+  const sim = new FabricSim(mapping, machine, streams, { a: pass === 'delta' ? dyt! : xt!, b: dyt }, o.flavor, setup && ((f) => setup('mesh', f)));
   const s0 = performance.now();
+  const setupSeconds = (s0 - t0) / 1000;
   const c0 = process.cpuUsage();
+  const setupCpuSeconds = (c0.user + c0.system - cpu0.user - cpu0.system) / 1e6;
   sim.run({ onProgress: o.onProgress });
   const simSeconds = (performance.now() - s0) / 1000;
   const cpu = process.cpuUsage(c0);
@@ -137,39 +164,11 @@ export function runFabric(o: FabricRunOptions): FabricRun {
   const output = sim.output();
   const counters = sim.counters();
 
-  let maxAbsError = NaN;
-  let errorBoundRatio = NaN;
-  if (o.check !== false) {
-    const ref = new Float32Array(output.length);
-    const absRef = new Float32Array(output.length);
-    const absWs = withValues(ws, streamValues(ws).map(Math.abs));
-    const abs = (a: Float32Array) => a.map(Math.abs);
-    let terms: number;
-    if (pass === 'forward') {
-      spmmForwardRef(ref, xt!, ws.words, K, N, B);
-      spmmForwardRef(absRef, abs(xt!), absWs.words, K, N, B);
-      terms = K + mapping.usedCols;
-    } else if (pass === 'delta') {
-      spmmDeltaRef(ref, dyt!, ws.words, K, N, B);
-      spmmDeltaRef(absRef, abs(dyt!), absWs.words, K, N, B);
-      terms = N + mapping.usedCols;
-    } else {
-      spmmGradRef(ref, xt!, dyt!, ws.words, K, N, B);
-      spmmGradRef(absRef, abs(xt!), abs(dyt!), ws.words, K, N, B);
-      terms = B + mapping.usedRows;
-    }
-    // f32 summation in any order: |error| <= γ_n · Σ|terms| with γ_n ≈ n·u (u = 2^-24); the reference
-    // rounds too, so the bound is doubled; +1e-30 keeps exact zeros comparable.
-    maxAbsError = 0;
-    errorBoundRatio = 0;
-    for (let i = 0; i < output.length; i++) {
-      const e = Math.abs(output[i] - ref[i]);
-      if (!(e <= maxAbsError)) maxAbsError = e;
-      const bound = 2 * (terms + 2) * U * absRef[i] + 1e-30;
-      const r = e / bound;
-      if (!(r <= errorBoundRatio)) errorBoundRatio = r;
-    }
-  }
+  const k0 = performance.now();
+  setup?.('check', 0);
+  const splitTerms = pass === 'gradient' ? mapping.usedRows : mapping.usedCols;
+  const checked = checkOutput(checkMode, { pass, ws, B, xt, dyt, splitTerms }, output);
+  const checkSeconds = (performance.now() - k0) / 1000;
 
   const { rows: R, cols: C } = mesh;
   const { usedRows: Ru, usedCols: Cu } = mapping;
@@ -190,7 +189,6 @@ export function runFabric(o: FabricRunOptions): FabricRun {
   bd.waiting = coreCycles - bd.streaming - bd.computing - bd.reducing;
   const frac = (x: number) => (coreCycles > 0 ? x / coreCycles : 0);
   const links = 2 * (R * (C - 1) + C * (R - 1));
-  const nnz = ws.nnz;
   const density = nnz / (K * N);
   const result: FabricResult = {
     pass, rows: R, cols: C, batch: B, in: K, out: N, sparsity: 1 - density, seed,
@@ -201,7 +199,8 @@ export function runFabric(o: FabricRunOptions): FabricRun {
     weightsStreamed: nnz,
     streamWavelets: counters.injected,
     zeroWeightsSkipped: K * N - nnz,
-    maxAbsError, errorBoundRatio,
+    check: checked.check, checkedOutputs: checked.checked,
+    maxAbsError: checked.maxAbsError, errorBoundRatio: checked.errorBoundRatio,
     coreUtilization: frac(bd.computing),
     linkUtilization: links > 0 && cycles > 0 ? counters.hops / (links * cycles) : 0,
     breakdown: { streaming: frac(bd.streaming), computing: frac(bd.computing), reducing: frac(bd.reducing), waiting: frac(bd.waiting) },
@@ -212,7 +211,9 @@ export function runFabric(o: FabricRunOptions): FabricRun {
     simCpuSeconds,
     simCoreCyclesPerCpuSecond: simCpuSeconds > 0 ? coreCycles / simCpuSeconds : 0,
     wallSeconds: (performance.now() - t0) / 1000,
+    setupSeconds, setupCpuSeconds, checkSeconds,
     memoryBytes: sim.memoryBytes,
+    memoryEstimate,
     maxCoreBytes: mapping.maxCoreBytes,
     machine,
   };

@@ -14,9 +14,11 @@ import type { FabricMachine } from './defaults.js';
 import type { FabricMapping } from './mapping.js';
 import type { ColumnStreams } from './streams.js';
 import {
-  AXPY_COLORS, CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, FABRIC_MAGIC, GRAD_COLORS, H, MemoryPlan, STAT, STAT_WORDS, nodeLayout,
+  AXPY_COLORS, CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, FABRIC_MAGIC, GRAD_COLORS, H, STAT, STAT_WORDS, nodeLayout,
   type NodeLayout,
 } from './layout.js';
+import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
+import { valuesInto, type Values } from './weights.js';
 
 interface FabricExports {
   fabricInit(p: number): number;
@@ -26,10 +28,10 @@ interface FabricExports {
   fabricAbiHash(): number;
 }
 
-/** Inputs of a pass: `a` = Xt (forward, gradient) or dYt (delta); `b` = dYt (gradient). */
+/** Inputs of a pass: `a` = Xt (forward, gradient) or dYt (delta); `b` = dYt (gradient); seeded ones are made in place. */
 export interface PassInputs {
-  a: Float32Array;
-  b?: Float32Array;
+  a: Values;
+  b?: Values;
 }
 
 export interface SimCounters {
@@ -71,7 +73,6 @@ function checkAbi(ex: FabricExports): void {
 }
 
 const log2 = (n: number) => Math.round(Math.log2(n));
-const nextPow2 = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(2, n)));
 
 export class FabricSim {
   readonly mapping: FabricMapping;
@@ -86,7 +87,8 @@ export class FabricSim {
   private readonly isGrad: boolean;
   private readonly node: NodeLayout;
 
-  constructor(mapping: FabricMapping, machine: FabricMachine, streams: ColumnStreams, inputs: PassInputs, flavor?: Flavor) {
+  /** `progress` is told the fraction of the inputs written (the long part on a large mesh). */
+  constructor(mapping: FabricMapping, machine: FabricMachine, streams: ColumnStreams, inputs: PassInputs, flavor?: Flavor, progress?: (fraction: number) => void) {
     this.mapping = mapping;
     this.machine = machine;
     this.streams = streams;
@@ -100,41 +102,19 @@ export class FabricSim {
     const { colK, colN, colStart, nseq } = this.columnTables();
     const rowB = new Uint32Array(Ru);
     for (let r = 0; r < Ru; r++) rowB[r] = mapping.bStarts[r + 1] - mapping.bStarts[r];
-    const maxBs = Math.max(...rowB);
     const node = nodeLayout(NC, rq, cq);
     this.node = node;
-    const wheel = nextPow2(Math.max(16, Math.ceil(maxBs / machine.fmacsPerCycle) + 2));
+    const wheel = wheelSlots(mapping, machine);
     // per-column data (rows of B floats), 16-byte aligned
     const B = mapping.shape.B;
     this.colOff = new Float64Array(Cu + 1);
-    for (let c = 0; c < Cu; c++) {
-      const rowsOfB = this.isGrad
-        ? colK[c] + colN[c] + 1 + machine.partialFifoDepth
-        : colK[c] + machine.accumulatorBuffers + (colStart[c + 1] - colStart[c]);
-      this.colOff[c + 1] = this.colOff[c] + Math.ceil((rowsOfB * B) / 4) * 16;
-    }
-    const streamWords = streams.words.reduce((s, w) => s + w.length, 0);
+    for (let c = 0; c < Cu; c++) this.colOff[c + 1] = this.colOff[c] + Math.ceil((columnRows(mapping, machine, c) * B) / 4) * 16;
+    let streamWords = 0;
+    for (const w of streams.words) streamWords += w.length;
     const sinkWords = this.isGrad ? streams.nnz.reduce((s, z) => s + z, 0) : 0;
-    const l1Words = Math.ceil(cores / 32);
-    const bitmapBytes = 4 * (l1Words + Math.ceil(l1Words / 32)) + 64;
-    const plan = new MemoryPlan()
-      .add('config', 4 * CFG_SLOTS)
-      .add('stats', 8 * STAT_WORDS)
-      .add('nodes', cores * node.bytes, 64)
-      .add('wheel', wheel * 4)
-      // active sets of cores and routers: two-level bitmaps (a bit per node, a bit per 32-node word)
-      .add('listC0', bitmapBytes).add('listC1', bitmapBytes)
-      .add('listR0', bitmapBytes).add('listR1', bitmapBytes)
-      .add('listI0', Cu * 4 + 64).add('listI1', Cu * 4 + 64).add('imark', Cu * 4)
-      .add('colorCh', NC)
-      .add('rowB', Ru * 4).add('colK', Cu * 4).add('colN', Cu * 4).add('colStart', (Cu + 1) * 4)
-      .add('injPtr', Cu * 4).add('injLen', Cu * 4).add('injPos', Cu * 4)
-      .add('sinkPtr', Cu * 4).add('sinkPos', Cu * 4)
-      .add('streams', streamWords * 4)
-      .add('sinks', sinkWords * 4)
-      .add('data', this.colOff[Cu] + 16, 64);
+    const plan = simPlan(mapping, machine, streamWords, sinkWords, wheel, this.colOff[Cu]);
     const initial = plan.totalBytes + (1 << 20);
-    if (initial > 4 * 2 ** 30 - (64 << 20)) {
+    if (initial > WASM_LIMIT_BYTES) {
       throw new CapacityError(
         `fabric: simulating the ${mapping.pass} pass on ${Ru}x${Cu} mapped cores needs ${initial} bytes of WebAssembly memory ` +
         `(${node.bytes} bytes of state per node plus data and streams), over its 4 GiB limit: use a smaller mesh or layer`,
@@ -165,7 +145,7 @@ export class FabricSim {
         words[((i * node.bytes) >>> 2) + F.DATA] = p.data + this.colOff[c] + 4 * mapping.bStarts[r];
       }
     }
-    this.writeInputs(inputs, colK, colN);
+    this.writeInputs(inputs, colK, colN, progress);
     // column streams and sinks
     let sp = p.streams;
     let kp = p.sinks;
@@ -223,16 +203,15 @@ export class FabricSim {
   }
 
   /** Copies each column's feature rows of the inputs (whole batch: the column's cores side by side). */
-  private writeInputs(inputs: PassInputs, colK: Uint32Array, colN: Uint32Array): void {
+  private writeInputs(inputs: PassInputs, colK: Uint32Array, colN: Uint32Array, progress?: (fraction: number) => void): void {
     const { usedCols: Cu, kStarts, nStarts, shape, pass } = this.mapping;
     const B = shape.B;
     const inStarts = pass === 'delta' ? nStarts : kStarts;
     for (let c = 0; c < Cu; c++) {
+      if ((c & 15) === 0) progress?.(c / Cu);
       const base = this.p.data + this.colOff[c];
-      this.wasm.f32(base, colK[c] * B).set(inputs.a.subarray(inStarts[c] * B, (inStarts[c] + colK[c]) * B));
-      if (this.isGrad) {
-        this.wasm.f32(base + 4 * colK[c] * B, colN[c] * B).set(inputs.b!.subarray(nStarts[c] * B, (nStarts[c] + colN[c]) * B));
-      }
+      valuesInto(inputs.a, this.wasm.f32(base, colK[c] * B), inStarts[c] * B);
+      if (this.isGrad) valuesInto(inputs.b!, this.wasm.f32(base + 4 * colK[c] * B, colN[c] * B), nStarts[c] * B);
     }
   }
 

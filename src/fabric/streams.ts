@@ -7,7 +7,7 @@
 //   forward  (outputs n over Wᵀ): per n: count, then (delta of local k, value) pairs  -> N + 2·nnz_c words
 //   delta    (outputs k over W):  per k: count, then (delta of local n, value) pairs  -> K + 2·nnz_c words
 //   gradient (rows k over W):     per k: count, then deltas of local n (no values)   -> K + nnz_c words
-import { StreamReader, StreamWriter, forEachEntry, type WeightStream } from '../sparse/stream.js';
+import { StreamReader, StreamWriter, forEachEntry, rowOffsets, type WeightStream } from '../sparse/stream.js';
 import type { FabricPass } from './mapping.js';
 
 export interface ColumnStreams {
@@ -27,43 +27,51 @@ function ownerTable(n: number, starts: Uint32Array): Uint32Array {
 }
 
 /** Per-column streams for `pass`; kStarts / nStarts are the column blocks of K and N. */
-export function columnStreams(ws: WeightStream, pass: FabricPass, kStarts: Uint32Array, nStarts: Uint32Array): ColumnStreams {
-  return pass === 'forward' ? forwardStreams(ws, kStarts) : rowStreams(ws, nStarts, pass === 'gradient');
+export function columnStreams(ws: WeightStream, pass: FabricPass, kStarts: Uint32Array, nStarts: Uint32Array, progress?: (fraction: number) => void): ColumnStreams {
+  return pass === 'forward' ? forwardStreams(ws, kStarts, progress) : rowStreams(ws, nStarts, pass === 'gradient', progress);
 }
 
-/** Forward: W transposed (CSC), split by K slices. */
-function forwardStreams(ws: WeightStream, kStarts: Uint32Array): ColumnStreams {
-  const { K, N, nnz, words, values } = ws;
+/**
+ * Forward: W transposed, split by K slices, one column at a time: the column's rows [k0, k1) are read
+ * twice (count per output n, then place), so the work is O(N + nnz_c) per column and no whole-matrix
+ * transpose is held.
+ */
+function forwardStreams(ws: WeightStream, kStarts: Uint32Array, progress?: (fraction: number) => void): ColumnStreams {
+  const { N, words } = ws;
   const Cu = kStarts.length - 1;
-  const kOwner = ownerTable(K, kStarts);
-  // CSC of W: colPtr[n] .. colPtr[n + 1] hold column n's non-zeros (rows ascending)
-  const colPtr = new Uint32Array(N + 1);
+  const off = rowOffsets(ws);
+  const ptr = new Uint32Array(N + 1);
   const perCol = new Uint32Array(Cu);
-  forEachEntry(words, K, (k, n) => {
-    colPtr[n + 1]++;
-    perCol[kOwner[k]]++;
-  });
-  for (let n = 0; n < N; n++) colPtr[n + 1] += colPtr[n];
-  const fill = colPtr.slice(0, N);
-  const rowOf = new Uint32Array(nnz);
-  const valOf = new Float32Array(nnz);
-  forEachEntry(words, K, (k, n, at) => {
-    const i = fill[n]++;
-    rowOf[i] = k;
-    valOf[i] = values[at];
-  });
-  // column col's stream: per output n, the non-zeros of W[k0..k1, n] as (local k, value)
+  let locK = new Uint32Array(0);
+  let val = new Float32Array(0);
   const out: Uint32Array[] = [];
-  const cur = colPtr.slice(0, N);
   for (let col = 0; col < Cu; col++) {
+    if ((col & 15) === 0) progress?.(col / Cu);
     const k0 = kStarts[col];
     const k1 = kStarts[col + 1];
-    const w = new StreamWriter(N, perCol[col]);
+    const block = words.subarray(off[k0], off[k1]);
+    // ptr[n + 1] = entries of output n in this block, then prefix sums: n's entries at ptr[n] ..
+    ptr.fill(0);
+    let r = new StreamReader(block);
+    for (let k = k0; k < k1; k++) for (let c = r.row(); c > 0; c--) ptr[r.next() + 1]++;
+    for (let n = 0; n < N; n++) ptr[n + 1] += ptr[n];
+    const nnz = ptr[N];
+    perCol[col] = nnz;
+    if (locK.length < nnz) [locK, val] = [new Uint32Array(nnz), new Float32Array(nnz)];
+    r = new StreamReader(block);
+    for (let k = k0; k < k1; k++) {
+      for (let c = r.row(); c > 0; c--) {
+        const i = ptr[r.next()]++; // k ascends, so each output's entries stay in k order
+        locK[i] = k - k0;
+        val[i] = r.value();
+      }
+    }
+    // ptr[n] is now the end of n's entries (the start of n + 1's)
+    const w = new StreamWriter(N, nnz);
+    let i = 0;
     for (let n = 0; n < N; n++) {
       w.row();
-      let i = cur[n];
-      for (const e = colPtr[n + 1]; i < e && rowOf[i] < k1; i++) w.push(rowOf[i] - k0, valOf[i]);
-      cur[n] = i;
+      for (const e = ptr[n]; i < e; i++) w.push(locK[i], val[i]);
     }
     out.push(w.finish());
   }
@@ -71,7 +79,7 @@ function forwardStreams(ws: WeightStream, kStarts: Uint32Array): ColumnStreams {
 }
 
 /** Delta (with values) and gradient (positions only, plus the global order): W split by N slices. */
-function rowStreams(ws: WeightStream, nStarts: Uint32Array, positionsOnly: boolean): ColumnStreams {
+function rowStreams(ws: WeightStream, nStarts: Uint32Array, positionsOnly: boolean, progress?: (fraction: number) => void): ColumnStreams {
   const { K, N, words } = ws;
   const Cu = nStarts.length - 1;
   const nOwner = ownerTable(N, nStarts);
@@ -86,6 +94,7 @@ function rowStreams(ws: WeightStream, nStarts: Uint32Array, positionsOnly: boole
   const r = new StreamReader(words);
   let gi = 0;
   for (let k = 0; k < K; k++) {
+    if ((k & 63) === 0) progress?.(k / K);
     for (const w of writers) w.row();
     for (let c = r.row(); c > 0; c--, gi++) {
       const n = r.next();

@@ -102,4 +102,23 @@ describe('weightstream fabric (CLI)', () => {
     expect(big.code).toBe(1);
     expect(big.stderr).toMatch(/CapacityError: .*over by \d+ bytes/);
   });
+  it.runIf(built)('--check sampled and the memory fields in --json; a mesh past 4 GiB is refused in a line before allocating', () => {
+    const r = cli('fabric', '--rows', '4', '--cols', '4', '--batch', '64', '--in', '64', '--out', '32', '--check', 'sampled', '--json', '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.check).toBe('sampled');
+    expect(j.checkedOutputs).toBe(32 * 8);
+    expect(j.errorBoundRatio).toBeLessThanOrEqual(1);
+    expect(j.memoryEstimate.stateBytesPerCore).toBeGreaterThan(0);
+    expect(j.setupSeconds).toBeGreaterThanOrEqual(0);
+    const t0 = Date.now();
+    const huge = cli('fabric', '--rows', '4096', '--cols', '4096', '--batch', '4096', '--in', '4096', '--out', '4096', '--quiet');
+    expect(huge.code).toBe(1);
+    expect(huge.stderr.trim().split('\n')).toHaveLength(1);
+    expect(huge.stderr).toMatch(/CapacityError: .*4096x4096 mesh.*needs \d+ bytes .* over its 4 GiB limit/);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    const badCheck = cli('fabric', '--check', 'some');
+    expect(badCheck.code).toBe(2);
+    expect(badCheck.stderr).toMatch(/--check: expected one of auto, full, sampled, off, got "some"/);
+  });
 });

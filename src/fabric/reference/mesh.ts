@@ -21,6 +21,7 @@ import type { FabricMachine } from '../defaults.js';
 import type { FabricMapping } from '../mapping.js';
 import type { ColumnStreams } from '../streams.js';
 import type { PassInputs, SimCounters } from '../sim.js';
+import { materialize } from '../weights.js';
 import { AXPY_COLORS, CSTAT, GRAD_COLORS } from '../layout.js';
 import { axpyStep } from './core_axpy.js';
 import { gradStep } from './core_grad.js';
@@ -179,11 +180,13 @@ function buildMesh(mapping: FabricMapping, machine: FabricMachine, streams: Colu
   const buffers = grad ? machine.partialFifoDepth : machine.accumulatorBuffers;
   const inStarts = pass === 'delta' ? nStarts : kStarts;
   const data: Float32Array[] = [];
+  const a = materialize(inputs.a);
+  const b = inputs.b && materialize(inputs.b);
   for (let c = 0; c < Cu; c++) {
     const rows = grad ? colK[c] + colN[c] + 1 + buffers : colK[c] + buffers + (colStart[c + 1] - colStart[c]);
     const d = new Float32Array(rows * B);
-    d.set(inputs.a.subarray(inStarts[c] * B, (inStarts[c] + colK[c]) * B));
-    if (grad) d.set(inputs.b!.subarray(nStarts[c] * B, (nStarts[c] + colN[c]) * B), colK[c] * B);
+    d.set(a.subarray(inStarts[c] * B, (inStarts[c] + colK[c]) * B));
+    if (grad) d.set(b!.subarray(nStarts[c] * B, (nStarts[c] + colN[c]) * B), colK[c] * B);
     data.push(d);
   }
   const nodes: RefNode[] = [];

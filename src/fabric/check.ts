@@ -1,0 +1,133 @@
+// The fabric result's check against the plain-TS reference kernels (src/ref/sparse.ts) under the f32
+// summation bound: on every output ('full'), on a sample of them ('sampled': a few whole batch columns
+// for forward and delta, a few whole weight rows for the gradient; the reference then costs a few
+// passes over the weights instead of B), or not at all ('off'). 'auto' = full up to FULL_CHECK_FMACS
+// reference multiply-adds (nnz·B), sampled above.
+//
+// Legend: B, K, N = batch, input and output features; Xt [K, B], dYt [N, B] feature-major; g [nnz] in
+// the weight stream's order; S = sampled batch columns or rows.
+import { requireOneOf } from '../errors.js';
+import { spmmDeltaRef, spmmForwardRef, spmmGradRef } from '../ref/sparse.js';
+import { rowOffsets, rowRange, streamValues, withValues, type WeightStream } from '../sparse/stream.js';
+import type { FabricPass } from './mapping.js';
+import { materialize, valuesInto, type Values } from './weights.js';
+
+export type FabricCheck = 'full' | 'sampled' | 'off';
+export const FABRIC_CHECKS: readonly (FabricCheck | 'auto')[] = ['auto', 'full', 'sampled', 'off'];
+
+/** Above this many reference multiply-adds (nnz·B, about 2 s of the plain-TS kernel), 'auto' samples. */
+export const FULL_CHECK_FMACS = 2 ** 29;
+/** Batch columns (forward, delta) or weight rows (gradient) a sampled check covers. */
+export const SAMPLED_COLUMNS = 8;
+export const SAMPLED_ROWS = 64;
+
+export interface CheckOutcome {
+  check: FabricCheck;
+  /** Outputs compared. */
+  checked: number;
+  maxAbsError: number;
+  errorBoundRatio: number;
+}
+
+export interface CheckInputs {
+  pass: FabricPass;
+  ws: WeightStream;
+  B: number;
+  xt?: Values;
+  dyt?: Values;
+  /** Extra terms of each sum from the mesh's split (used columns or rows). */
+  splitTerms: number;
+}
+
+const U = 2 ** -24;
+
+/** The mode 'auto' stands for on this layer. */
+export function resolveCheck(mode: FabricCheck | 'auto' | undefined, nnz: number, B: number): FabricCheck {
+  const m = requireOneOf('check', mode ?? 'auto', FABRIC_CHECKS);
+  if (m !== 'auto') return m;
+  return nnz * B <= FULL_CHECK_FMACS ? 'full' : 'sampled';
+}
+
+/** Evenly spread picks of `take` out of 0..n-1 (all of them when n <= take). */
+function picks(n: number, take: number): number[] {
+  if (n <= take) return Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: take }, (_, j) => Math.floor((j * (n - 1)) / (take - 1)));
+}
+
+/** Columns `cols` of a [rows, B] feature-major matrix as [rows, S] (S = cols.length); seeded values made one by one. */
+function columnsOf(a: Values, rows: number, B: number, cols: number[]): Float32Array {
+  const S = cols.length;
+  const out = new Float32Array(rows * S);
+  const one = new Float32Array(1);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < S; j++) {
+      valuesInto(a, one, r * B + cols[j]);
+      out[r * S + j] = one[0];
+    }
+  }
+  return out;
+}
+
+/** Row k of a [rows, B] feature-major matrix. */
+function rowOf(a: Values, k: number, B: number): Float32Array {
+  const out = new Float32Array(B);
+  valuesInto(a, out, k * B);
+  return out;
+}
+
+/** Folds |mesh − ref| against 2·(terms + 2)·u·Σ|terms| (f32 summation in any order, both sides rounding). */
+class ErrorFold {
+  maxAbsError = 0;
+  errorBoundRatio = 0;
+  checked = 0;
+  constructor(private readonly terms: number) {}
+  add(mesh: number, ref: number, absRef: number): void {
+    const e = Math.abs(mesh - ref);
+    if (!(e <= this.maxAbsError)) this.maxAbsError = e;
+    const r = e / (2 * (this.terms + 2) * U * absRef + 1e-30);
+    if (!(r <= this.errorBoundRatio)) this.errorBoundRatio = r;
+    this.checked++;
+  }
+  outcome(check: FabricCheck): CheckOutcome {
+    return { check, checked: this.checked, maxAbsError: this.maxAbsError, errorBoundRatio: this.errorBoundRatio };
+  }
+}
+
+/** Compares the mesh's `output` with the reference on the outputs the mode covers. */
+export function checkOutput(mode: FabricCheck, inp: CheckInputs, output: Float32Array): CheckOutcome {
+  if (mode === 'off') return { check: mode, checked: 0, maxAbsError: NaN, errorBoundRatio: NaN };
+  const { pass, ws, B } = inp;
+  const { K, N } = ws;
+  const abs = (a: Float32Array) => a.map(Math.abs);
+  const absWs = withValues(ws, streamValues(ws).map(Math.abs));
+  if (pass === 'gradient') {
+    const fold = new ErrorFold(B + inp.splitTerms);
+    const dyt = materialize(inp.dyt!);
+    const absDy = abs(dyt);
+    const off = rowOffsets(ws);
+    for (const k of mode === 'full' ? [-1] : picks(K, SAMPLED_ROWS)) {
+      // the whole stream (k = -1) or row k alone; its non-zeros start at index (off[k] - k) / 2
+      const [sub, x, first] = k < 0 ? [ws, materialize(inp.xt!), 0] : [rowRange(ws, k, k + 1), rowOf(inp.xt!, k, B), (off[k] - k) / 2];
+      const ref = new Float32Array(sub.nnz);
+      const absRef = new Float32Array(sub.nnz);
+      spmmGradRef(ref, x, dyt, sub.words, sub.K, N, B);
+      spmmGradRef(absRef, abs(x), absDy, sub.words, sub.K, N, B);
+      for (let i = 0; i < sub.nnz; i++) fold.add(output[first + i], ref[i], absRef[i]);
+    }
+    return fold.outcome(mode);
+  }
+  const [inRows, outRows, a] = pass === 'forward' ? [K, N, inp.xt!] : [N, K, inp.dyt!];
+  const ref1 = pass === 'forward' ? spmmForwardRef : spmmDeltaRef;
+  const cols = mode === 'full' ? null : picks(B, SAMPLED_COLUMNS);
+  const S = cols ? cols.length : B;
+  const aS = cols ? columnsOf(a, inRows, B, cols) : materialize(a);
+  const ref = new Float32Array(outRows * S);
+  const absRef = new Float32Array(outRows * S);
+  ref1(ref, aS, ws.words, K, N, S);
+  ref1(absRef, abs(aS), absWs.words, K, N, S);
+  const fold = new ErrorFold(inRows + inp.splitTerms);
+  for (let r = 0; r < outRows; r++) {
+    for (let j = 0; j < S; j++) fold.add(output[r * B + (cols ? cols[j] : j)], ref[r * S + j], absRef[r * S + j]);
+  }
+  return fold.outcome(mode);
+}

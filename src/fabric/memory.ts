@@ -1,0 +1,136 @@
+// The fabric run's memory, in closed form before anything is allocated: the simulator's WebAssembly
+// memory (the byte plan sim.ts lays out: node records, active sets, tables, streams, column data) and
+// the host's arrays (weights, column streams, activations, output, the check's reference); a run whose
+// total exceeds the machine's available memory, or whose WebAssembly memory exceeds 4 GiB, is refused
+// with one line naming the mesh and the bytes.
+//
+// Legend: B, K, N = batch, input and output features; Ru x Cu = used rows x columns; nnz = non-zero
+// weights; NC = colors of the pass; a node = one core and its router.
+import { freemem, totalmem } from 'node:os';
+import { CapacityError } from '../errors.js';
+import type { FabricCheck } from './check.js';
+import type { FabricMachine } from './defaults.js';
+import { AXPY_COLORS, CFG_SLOTS, GRAD_COLORS, MemoryPlan, STAT_WORDS, nodeLayout } from './layout.js';
+import type { FabricMapping } from './mapping.js';
+
+/** The WebAssembly memory's hard limit (wasm32) less a margin for the module's own data. */
+export const WASM_LIMIT_BYTES = 4 * 2 ** 30 - (64 << 20);
+
+export interface FabricMemory {
+  /** Bytes of the simulator's WebAssembly memory (its plan plus 1 MiB for the module's own data). */
+  wasmBytes: number;
+  /** Bytes of the host's arrays (weights, column streams, inputs, output, the check). */
+  hostBytes: number;
+  totalBytes: number;
+  /** Bytes of simulator state per used core (its node record and its bits in four active sets). */
+  stateBytesPerCore: number;
+  /** The simulator's memory over the used cores (state plus the core's share of data and streams). */
+  wasmBytesPerCore: number;
+}
+
+/** Words of the column streams of a pass (sizes only: streams.ts writes them). */
+export function streamWordCount(m: FabricMapping, nnz: number): { stream: number; sink: number } {
+  const { pass, usedCols: Cu, shape } = m;
+  if (pass === 'forward') return { stream: Cu * shape.N + 2 * nnz, sink: 0 };
+  if (pass === 'delta') return { stream: Cu * shape.K + 2 * nnz, sink: 0 };
+  return { stream: Cu * shape.K + nnz, sink: nnz };
+}
+
+/** Float rows of B of column c's data: in | acc | out (forward, delta) or X | dY | xb | fifo (gradient). */
+export function columnRows(m: FabricMapping, machine: FabricMachine, c: number): number {
+  const kc = m.kStarts[c + 1] - m.kStarts[c];
+  const nc = m.nStarts[c + 1] - m.nStarts[c];
+  if (m.pass === 'gradient') return kc + nc + 1 + machine.partialFifoDepth;
+  const [inN, outN] = m.pass === 'forward' ? [kc, nc] : [nc, kc];
+  return inN + machine.accumulatorBuffers + outN;
+}
+
+/** The simulator's byte plan (regions in order) for a mapping, its stream sizes and its timing wheel. */
+export function simPlan(m: FabricMapping, machine: FabricMachine, streamWords: number, sinkWords: number, wheel: number, dataBytes: number): MemoryPlan {
+  const { usedRows: Ru, usedCols: Cu } = m;
+  const NC = (m.pass === 'gradient' ? GRAD_COLORS : AXPY_COLORS).colors;
+  const cores = Ru * Cu;
+  const node = nodeLayout(NC, machine.routerQueueWavelets, machine.coreQueueWavelets);
+  const l1Words = Math.ceil(cores / 32);
+  const bitmapBytes = 4 * (l1Words + Math.ceil(l1Words / 32)) + 64;
+  return new MemoryPlan()
+    .add('config', 4 * CFG_SLOTS)
+    .add('stats', 8 * STAT_WORDS)
+    .add('nodes', cores * node.bytes, 64)
+    .add('wheel', wheel * 4)
+    // active sets of cores and routers: two-level bitmaps (a bit per node, a bit per 32-node word)
+    .add('listC0', bitmapBytes).add('listC1', bitmapBytes)
+    .add('listR0', bitmapBytes).add('listR1', bitmapBytes)
+    .add('listI0', Cu * 4 + 64).add('listI1', Cu * 4 + 64).add('imark', Cu * 4)
+    .add('colorCh', NC)
+    .add('rowB', Ru * 4).add('colK', Cu * 4).add('colN', Cu * 4).add('colStart', (Cu + 1) * 4)
+    .add('injPtr', Cu * 4).add('injLen', Cu * 4).add('injPos', Cu * 4)
+    .add('sinkPtr', Cu * 4).add('sinkPos', Cu * 4)
+    .add('streams', streamWords * 4)
+    .add('sinks', sinkWords * 4)
+    .add('data', dataBytes + 16, 64);
+}
+
+/** Bytes of the data region: each column's rows of B floats, 16-byte aligned. */
+export function dataBytes(m: FabricMapping, machine: FabricMachine): number {
+  let bytes = 0;
+  for (let c = 0; c < m.usedCols; c++) bytes += Math.ceil((columnRows(m, machine, c) * m.shape.B) / 4) * 16;
+  return bytes;
+}
+
+/** The timing wheel's slots: a power of two above the longest task. */
+export function wheelSlots(m: FabricMapping, machine: FabricMachine): number {
+  let maxBs = 0;
+  for (let r = 0; r < m.usedRows; r++) maxBs = Math.max(maxBs, m.bStarts[r + 1] - m.bStarts[r]);
+  return 2 ** Math.ceil(Math.log2(Math.max(16, Math.ceil(maxBs / machine.fmacsPerCycle) + 2)));
+}
+
+/** The whole run's memory; `generated` = the weights and activations are made here (not the caller's). */
+export function fabricMemory(m: FabricMapping, machine: FabricMachine, nnz: number, check: FabricCheck, generated = true): FabricMemory {
+  const { usedRows: Ru, usedCols: Cu, shape, mesh, pass } = m;
+  const { B, K, N } = shape;
+  const words = streamWordCount(m, nnz);
+  const plan = simPlan(m, machine, words.stream, words.sink, wheelSlots(m, machine), dataBytes(m, machine));
+  const wasmBytes = plan.totalBytes + (1 << 20);
+  const cores = Ru * Cu;
+  const nodes = plan.regions.find((r) => r.name === 'nodes')!.bytes;
+  const outLen = pass === 'gradient' ? nnz : (pass === 'forward' ? N : K) * B;
+  const weights = generated ? 4 * (K + 2 * nnz) : 0;
+  const acts = generated ? 4 * B * ((pass !== 'delta' ? K : 0) + (pass !== 'forward' ? N : 0)) : 0;
+  const order = pass === 'gradient' ? 4 * nnz : 0;
+  // the check: |weights| always; the reference and |reference| over every output (full) or a sample
+  const checkBytes = check === 'off' ? 0 : 4 * (K + 2 * nnz) + (check === 'full' ? 2 * 4 * outLen + acts : 1 << 20);
+  const hostBytes = weights + acts + 4 * words.stream + order + 4 * outLen + checkBytes + 4 * mesh.rows * mesh.cols + 16 * cores;
+  return {
+    wasmBytes, hostBytes, totalBytes: wasmBytes + hostBytes,
+    stateBytesPerCore: nodes / cores + 4 * 4 / 32,
+    wasmBytesPerCore: wasmBytes / cores,
+  };
+}
+
+const gb = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
+
+/**
+ * Refuses a run past the WebAssembly limit or the machine's available memory (the smaller of free
+ * memory and a cgroup limit), before anything is allocated.
+ */
+export function checkFabricMemory(m: FabricMapping, mem: FabricMemory, available = availableMemory()): void {
+  const what = `the ${m.pass} pass of B=${m.shape.B} K=${m.shape.K} N=${m.shape.N} on a ${m.mesh.rows}x${m.mesh.cols} mesh (${m.usedRows}x${m.usedCols} used)`;
+  if (mem.wasmBytes > WASM_LIMIT_BYTES) {
+    throw new CapacityError(`fabric: ${what} needs ${mem.wasmBytes} bytes (${gb(mem.wasmBytes)}) of WebAssembly memory, over its 4 GiB limit: use a smaller layer or mesh`);
+  }
+  if (mem.totalBytes > available) {
+    throw new CapacityError(
+      `fabric: ${what} needs about ${mem.totalBytes} bytes (${gb(mem.totalBytes)}: ${gb(mem.wasmBytes)} simulator, ${gb(mem.hostBytes)} host), ` +
+      `over the ${available} bytes (${gb(available)}) of memory available on this machine: use a smaller layer or mesh, or --check off`,
+    );
+  }
+}
+
+/** Bytes this process may still allocate: free memory, capped by a cgroup limit where one is set. */
+export function availableMemory(): number {
+  const free = freemem();
+  const limit = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 0;
+  const capped = limit && limit > 0 && limit < totalmem() ? limit - process.memoryUsage().rss : Infinity;
+  return Math.min(free, capped);
+}

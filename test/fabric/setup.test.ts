@@ -1,0 +1,116 @@
+// The fabric run's set-up: the one-pass seeded weights equal randomStream bit for bit, the per-column
+// forward streams equal a plain transpose, the check modes (full, sampled, off, auto) find a wrong
+// output where they look, and the memory estimate refuses a run past a limit before allocating.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkOutput, resolveCheck, FULL_CHECK_FMACS } from '../../src/fabric/check.js';
+import { fabricMachine } from '../../src/fabric/defaults.js';
+import { mapLayer, blockStarts } from '../../src/fabric/mapping.js';
+import { fabricMemory } from '../../src/fabric/memory.js';
+import { runFabric } from '../../src/fabric/run.js';
+import { columnStreams } from '../../src/fabric/streams.js';
+import { fillSeededValues, seededLayerStream, seededValues } from '../../src/fabric/weights.js';
+import { CapacityError } from '../../src/errors.js';
+import { decodeStream, encodeStream, randomStream, randomValues } from '../../src/sparse/stream.js';
+
+describe('fabric set-up', () => {
+  it('seededLayerStream equals randomStream (words and values, bit for bit)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }),
+        fc.oneof(fc.constant(0), fc.constant(1), fc.double({ min: 0, max: 1, noNaN: true })), fc.integer({ min: 0, max: 2 ** 31 }),
+        (K, N, s, seed) => {
+          const a = randomStream(K, N, s, seed);
+          const b = seededLayerStream(K, N, s, seed);
+          expect(b.nnz).toBe(a.nnz);
+          expect(b.words).toEqual(a.words);
+        },
+      ),
+      { numRuns: 100, seed: 3 },
+    );
+  });
+
+  it('seededValues / fillSeededValues equal randomValues, from any first index (past 2^32 too)', () => {
+    const a = randomValues(5000, 77);
+    expect(seededValues(5000, 77)).toEqual(a);
+    const seg = new Float32Array(100);
+    fillSeededValues(seg, 77, 4321);
+    expect(seg).toEqual(a.subarray(4321, 4421));
+    const far = new Float32Array(3);
+    const farther = new Float32Array(1);
+    fillSeededValues(far, 9, 2 ** 32 + 5);
+    fillSeededValues(farther, 9, 2 ** 32 + 7);
+    expect(farther[0]).toBe(far[2]);
+  });
+
+  it('forward column streams: column c holds Wᵀ restricted to its K slice (against a dense transpose)', () => {
+    for (const [K, N, C, s] of [[13, 7, 4, 0.5], [40, 33, 6, 0.9], [5, 9, 5, 0], [9, 3, 2, 1]] as const) {
+      const ws = randomStream(K, N, s, 7);
+      const W = decodeStream(ws);
+      const ks = blockStarts(K, C);
+      const cs = columnStreams(ws, 'forward', ks, blockStarts(N, C));
+      for (let c = 0; c < C; c++) {
+        // the expected stream: rows n of Wᵀ[n, k0..k1)
+        const kc = ks[c + 1] - ks[c];
+        const Wt = new Float32Array(N * kc);
+        for (let n = 0; n < N; n++) for (let k = 0; k < kc; k++) Wt[n * kc + k] = W[(ks[c] + k) * N + n];
+        const mask = Uint8Array.from({ length: N * kc }, (_, i) => (Wt[i] !== 0 ? 1 : 0));
+        expect(cs.words[c]).toEqual(encodeStream(Wt, N, kc, mask).words);
+      }
+    }
+  });
+
+  it('auto checks in full up to FULL_CHECK_FMACS reference multiply-adds, sampled above; bad modes are named', () => {
+    expect(resolveCheck(undefined, FULL_CHECK_FMACS / 64, 64)).toBe('full');
+    expect(resolveCheck('auto', FULL_CHECK_FMACS / 64 + 1, 64)).toBe('sampled');
+    expect(resolveCheck('off', 1e12, 1)).toBe('off');
+    expect(() => resolveCheck('some' as never, 1, 1)).toThrow(/check.*some/);
+  });
+
+  for (const pass of ['forward', 'delta', 'gradient'] as const) {
+    it(`${pass}: sampled and full checks pass the mesh's output and catch a wrong value they cover`, () => {
+      const o = { rows: 4, cols: 5, batch: 40, in: 100, out: 90, sparsity: 0.5, seed: 2, pass };
+      const full = runFabric({ ...o, check: 'full' });
+      const sampled = runFabric({ ...o, check: 'sampled' });
+      const off = runFabric({ ...o, check: 'off' });
+      expect(full.result.check).toBe('full');
+      expect(full.result.checkedOutputs).toBe(full.output.length);
+      expect(sampled.result.errorBoundRatio).toBeLessThanOrEqual(1);
+      expect(sampled.result.checkedOutputs).toBeGreaterThan(0);
+      expect(sampled.result.checkedOutputs).toBeLessThan(full.output.length);
+      expect(off.result.maxAbsError).toBeNaN();
+      expect(off.result.cycles).toBe(full.result.cycles);
+      expect(off.output).toEqual(full.output);
+      // a wrong value at index 0 (sampled: batch column 0 / weight row 0 are always covered)
+      const ws = randomStream(o.in, o.out, o.sparsity, o.seed);
+      const xt = randomValues(o.in * o.batch, o.seed + 101);
+      const dyt = randomValues(o.out * o.batch, o.seed + 202);
+      const bad = full.output.slice();
+      bad[0] += 0.5;
+      for (const mode of ['full', 'sampled'] as const) {
+        const r = checkOutput(mode, { pass, ws, B: o.batch, xt, dyt, splitTerms: 5 }, bad);
+        expect(r.errorBoundRatio, mode).toBeGreaterThan(1);
+      }
+    });
+  }
+
+  it('memory: a run past the limit is refused before allocating, naming the mesh and the bytes', () => {
+    const o = { rows: 32, cols: 32, batch: 64, in: 256, out: 256 };
+    const m = fabricMemory(mapLayer({ B: 64, K: 256, N: 256 }, { rows: 32, cols: 32 }, 'forward', fabricMachine()), fabricMachine(), 256 * 256, 'full');
+    expect(m.stateBytesPerCore).toBeGreaterThan(100);
+    expect(m.stateBytesPerCore).toBeLessThan(1024);
+    expect(() => runFabric({ ...o, memoryLimitBytes: m.totalBytes - 1 })).toThrow(CapacityError);
+    expect(() => runFabric({ ...o, memoryLimitBytes: m.totalBytes - 1 })).toThrow(/32x32 mesh.*needs about \d+ bytes.*over the \d+ bytes/);
+    const r = runFabric({ ...o, memoryLimitBytes: m.totalBytes }).result;
+    // the estimate of the simulator's memory is what it allocated (within the 64 KiB page rounding)
+    expect(Math.abs(r.memoryBytes - r.memoryEstimate.wasmBytes)).toBeLessThan(65536);
+  });
+
+  it('memory: the full WSE-2 mesh (1000 x 850) stays under 4 GB on the bench wafer layer', () => {
+    const m = fabricMachine();
+    const map = mapLayer({ B: 1000, K: 1700, N: 850 }, { rows: 1000, cols: 850 }, 'forward', m);
+    const mem = fabricMemory(map, m, Math.round(0.1 * 1700 * 850), 'full');
+    expect(mem.totalBytes).toBeLessThan(4e9);
+    expect(mem.stateBytesPerCore * 850_000).toBeLessThan(1e9);
+  });
+});
