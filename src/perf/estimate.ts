@@ -63,8 +63,8 @@ function layerSparsity(ctx: Ctx, i: number): number {
   return sparsityOf(ctx.model.layers[i], ctx.sparsity);
 }
 
-function streamBytes(ctx: Ctx, i: number, s: number): number {
-  return layerStreamBytes(ctx.model.layers[i], s, ctx.wb, ctx.ib);
+function streamBytes(ctx: Ctx, i: number, s: number, pass: 'forward' | 'backward' = 'backward'): number {
+  return layerStreamBytes(ctx.model.layers[i], s, ctx.wb, ctx.ib, pass);
 }
 
 /** The streamed units' costs for `tokens` per pass (THE scheduler's input, src/perf/layer-costs.ts). */
@@ -131,9 +131,10 @@ function totals(ctx: Ctx, rec: boolean, cached: boolean, bpp: number) {
     dense += l.fwdFlop + l.deltaFlop + l.gradFlop;
     const again = recomputeGroups?.has(l.block) ?? false;
     if (again) recomputeFlop += l.fwdFlop * scale;
-    const sb = streamBytes(ctx, i, s);
-    bytesPass += l.streamFwd ? sb : 0;
-    bytesPerPass += (l.streamFwd ? sb : 0) * (again ? 2 : 1) + (l.streamBwd && !(again && cached) ? sb : 0);
+    const sbF = streamBytes(ctx, i, s, 'forward');
+    const sb = streamBytes(ctx, i, s, 'backward');
+    bytesPass += l.streamFwd ? sbF : 0;
+    bytesPerPass += (l.streamFwd ? sbF : 0) * (again ? 2 : 1) + (l.streamBwd && !(again && cached) ? sb : 0);
     if (l.gradOut) gradBytes += (l.matWeights * (1 - s) + l.vecWeights) * ctx.gb;
     const nz = nonzeroParams(l, s);
     nzParams += nz;

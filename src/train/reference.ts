@@ -88,8 +88,13 @@ export function trainReference(model: ModelSpec | Plan, data: TrainData, opts: R
     ex.begin(B);
     fillSamples(plan, data.train, idx, w.memory.buffer, ex.inputPtr, ex.labelsPtr);
     for (let l = 0; l < L; l++) {
-      if (state.wire[l] !== state.master[l] && !plan.layers[l].tiedTo) packWire(plan, l, w.f32(state.master[l], plan.layers[l].paramFloats), w.f32(state.wire[l], plan.layers[l].wireWords));
-      ex.forwardLayer(l, state.wire[l]);
+      const layer = plan.layers[l];
+      if (state.wire[l] !== state.master[l] && !layer.tiedTo) {
+        const master = w.f32(state.master[l], layer.paramFloats);
+        packWire(plan, l, master, w.f32(state.fwdWire[l], layer.fwdWireWords), 'forward');
+        packWire(plan, l, master, w.f32(state.wire[l], layer.wireWords), 'backward');
+      }
+      ex.forwardLayer(l, state.fwdWire[l]);
     }
     const loss = ex.loss(B);
     for (let l = L - 1; l >= 0; l--) {
@@ -112,7 +117,9 @@ export function trainReference(model: ModelSpec | Plan, data: TrainData, opts: R
 interface TrainState {
   master: number[];
   grad: number[];
+  /** Backward and forward wire blocks (the master itself for a layer without a sparse weight: the same in both). */
   wire: number[];
+  fwdWire: number[];
   s1: number[];
   s2: number[];
 }
@@ -120,7 +127,7 @@ interface TrainState {
 /** Per layer: master (initialised), gradient, wire (= master for layers without a sparse weight), optimizer state (zeros). */
 function allocateState(w: Wasm, plan: Plan, init: Params, opt: ResolvedOptimizer): TrainState {
   const S = stateArrays(opt);
-  const st: TrainState = { master: [], grad: [], wire: [], s1: [], s2: [] };
+  const st: TrainState = { master: [], grad: [], wire: [], fwdWire: [], s1: [], s2: [] };
   plan.layers.forEach((l, i) => {
     if (init[i].length !== l.paramFloats) throw new ValidationError(`init[${i}].length`, init[i].length, `expected layer ${i}'s ${l.paramFloats} floats`);
     const n = Math.max(1, l.paramFloats);
@@ -130,6 +137,7 @@ function allocateState(w: Wasm, plan: Plan, init: Params, opt: ResolvedOptimizer
       st.master.push(view);
       st.grad.push(w.allocF32(n));
       st.wire.push(view);
+      st.fwdWire.push(view);
       st.s1.push(0);
       st.s2.push(0);
       return;
@@ -138,6 +146,7 @@ function allocateState(w: Wasm, plan: Plan, init: Params, opt: ResolvedOptimizer
     st.grad.push(w.allocF32(n));
     const sparse = l.params.some((p) => plan.params[p].sparse);
     st.wire.push(sparse ? w.allocF32(l.wireWords) : st.master[i]);
+    st.fwdWire.push(sparse ? w.allocF32(l.fwdWireWords) : st.master[i]);
     st.s1.push(S >= 1 ? zeros(w, n) : 0);
     st.s2.push(S >= 2 ? zeros(w, n) : 0);
   });
