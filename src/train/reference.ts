@@ -15,7 +15,7 @@ import { BatchOrder } from '../data/batches.js';
 import { checkDataForPlan, fillSamples, isTokenData, type TrainData } from '../data/fill.js';
 import { ValidationError, requireInt } from '../errors.js';
 import { compileModel } from '../model/compile.js';
-import type { Plan } from '../model/plan.js';
+import type { Plan, StreamedLayer } from '../model/plan.js';
 import { initParams, packWire, type Params } from '../model/params.js';
 import type { ModelSpec } from '../model/types.js';
 import { resolveOptimizer, stateArrays, type OptimizerConfig, type ResolvedOptimizer } from '../memoryx/optimizer.js';
@@ -81,7 +81,9 @@ export function trainReference(model: ModelSpec | Plan, data: TrainData, opts: R
   const losses: number[] = [];
   const L = plan.layers.length;
   // per layer, the tied layers whose gradients join its own before its update (the tied LM head → the embedding)
-  const tiedInto = plan.layers.map((_, l) => plan.layers.filter((tl) => tl.tiedTo?.layer === l));
+  // (one pass over the layers: a filter per layer would read L² layers, and set-up must stay linear in L)
+  const tiedInto = plan.layers.map((): StreamedLayer[] => []);
+  for (const tl of plan.layers) if (tl.tiedTo) tiedInto[tl.tiedTo.layer].push(tl);
 
   for (let t = 0; t < steps; t++) {
     order.indices(t, idx);
