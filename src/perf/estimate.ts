@@ -283,7 +283,8 @@ function layerRows(ctx: Ctx, tokens: number, cache: boolean): LayerRow[] {
     const flopF = l.fwdFlop * scale * tokens;
     const flopB = (l.deltaFlop + l.gradFlop) * scale * tokens;
     const e = flopF > 0 || flopB > 0 ? ctx.eff({ kind: l.kind, in: l.in, out: l.out, tokens }, s) : 1;
-    const bytes = streamBytes(ctx, i, s);
+    const bytes = streamBytes(ctx, i, s, 'backward');
+    const bytesF = streamBytes(ctx, i, s, 'forward');
     const S = streamSeconds(ctx.rates, bytes);
     const F = flopF > 0 ? computeSeconds(ctx.rates, flopF, e) : 0;
     const Bw = flopB > 0 ? computeSeconds(ctx.rates, flopB, e) : 0;
@@ -291,7 +292,7 @@ function layerRows(ctx: Ctx, tokens: number, cache: boolean): LayerRow[] {
     const G = gradOutSeconds(ctx.rates, gradBytes);
     return {
       name: l.name, kind: l.kind, sparsity: s, streamBytes: bytes, gradBytes,
-      streamSeconds: S, forwardSeconds: F, backwardSeconds: Bw, gradSeconds: G, updateSeconds: updateSeconds(ctx.rates, nonzeroParams(l, s) * ctx.updateBpp),
+      streamSeconds: S, streamFwdBytes: bytesF, streamFwdSeconds: streamSeconds(ctx.rates, bytesF), forwardSeconds: F, backwardSeconds: Bw, gradSeconds: G, updateSeconds: updateSeconds(ctx.rates, nonzeroParams(l, s) * ctx.updateBpp),
       bound: (G > S && G > Bw ? 'reduce' : S * 2 > F + Bw ? 'stream' : 'compute') as Bound,
     };
   });
