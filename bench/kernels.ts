@@ -4,7 +4,7 @@
 //   dense GEMM n x n x n, n = 256, 512, 1024: WASM variants vs a naive JS triple loop, the plain-TS
 //     reference, TensorFlow.js WASM (XNNPACK, 1 thread) and NumPy (OpenBLAS, 1 thread: the physical limit);
 //   sparse B = 256, K = N = 1024 at sparsity 0 ... 0.99: weight-stream kernels vs the dense WASM GEMM of
-//     the same shape and form, and SciPy CSR;
+//     the same shape and form (the forward: the fastest of the three GEMM forms on its shape), and SciPy CSR;
 //   the other kernels (GEMV, AXPY, nn, attention, embedding, optim) on one shape each vs their plain-TS reference.
 // Ratios are baselineMs / medianMs (> 1: faster than the baseline). gflops counts useful FLOP (2·nnz·B for
 // sparse), effGflops dense-equivalent FLOP.
@@ -51,6 +51,10 @@ const OTHER_SHAPES: Record<string, Shape> = {
 };
 /** The dense GEMM form that computes the same product as each sparse op (feature-major). */
 const DENSE_FORM_OF: Record<string, string> = { 'spmm-fwd': 'gemm-tn', 'spmm-delta': 'gemm-nn', 'spmm-grad': 'gemm-nt' };
+/** The sparse forward the engine runs (src/nn/executor.ts): the targets are judged on it. */
+const ENGINE_FWD = 'spmm-fwd-col-simd';
+/** Yt [N, B] = Wᵀ·Xt as a GEMM: M = N outputs, N = B columns, K contracted; every 4x8 form is timed on it. */
+const fwdShape = (): Shape => ({ M: SPARSE.N, N: SPARSE.B, K: SPARSE.K });
 
 export interface Row {
   kernel: string;
@@ -156,19 +160,28 @@ async function sparseSection(): Promise<ScipyResult | null> {
     dense[v.op] = t.ms;
     row(`${v.name} (sparse shape)`, shape, 0, t.ms, flop, flop, { vsDenseWasm: t.ms }, t.min);
   }
+  // The forward's bar: the fastest of the three forms on the forward's own shape (tn is already timed there).
+  let fastestFwd = dense['gemm-tn'];
+  for (const v of kernelVariants().filter((x) => x.name.endsWith('-4x8-simd') && x.op !== 'gemm-tn')) {
+    const t = await timeVariant(v, fwdShape());
+    fastestFwd = Math.min(fastestFwd, t.ms);
+    row(`${v.name} (sparse fwd shape)`, fwdShape(), 0, t.ms, flop, flop, { vsDenseWasm: t.ms }, t.min);
+  }
   for (const s of SPARSITIES) {
     for (const v of kernelVariants().filter((x) => x.area === 'sparse')) {
       if (quick && v.name.endsWith('scalar') && s < 0.9) continue;
       const t = await timeVariant(v, { ...SPARSE }, s);
       const sc = v.op === 'spmm-fwd' ? scipy?.medianMs.fwd[String(s)] : v.op === 'spmm-delta' ? scipy?.medianMs.delta[String(s)] : undefined;
-      row(v.name, { ...SPARSE }, s, t.ms, t.flop, t.effFlop, { vsDenseWasm: dense[DENSE_FORM_OF[v.op]], vsScipy: sc }, t.min);
+      const bar = v.op === 'spmm-fwd' ? fastestFwd : dense[DENSE_FORM_OF[v.op]];
+      row(v.name, { ...SPARSE }, s, t.ms, t.flop, t.effFlop, { vsDenseWasm: bar, vsScipy: sc }, t.min);
     }
     if (scipy) {
       const nnz = Math.round((1 - s) * K * N);
       for (const op of ['fwd', 'delta'] as const) {
         const ms = scipy.medianMs[op][String(s)];
         const min = scipy.minMs[op][String(s)] ?? null;
-        if (ms) row(`scipy-csr-${op} (1 thread)`, { ...SPARSE }, s, ms, 2 * nnz * B, flop, { vsDenseWasm: dense[DENSE_FORM_OF[`spmm-${op}`]] }, min);
+        const bar = op === 'fwd' ? fastestFwd : dense[DENSE_FORM_OF[`spmm-${op}`]];
+        if (ms) row(`scipy-csr-${op} (1 thread)`, { ...SPARSE }, s, ms, 2 * nnz * B, flop, { vsDenseWasm: bar }, min);
       }
     }
   }
@@ -223,16 +236,20 @@ async function pairedSection(): Promise<Paired[]> {
       k.dispose();
     }
   }
-  const fwd = find('spmm-fwd-axpy-simd');
-  const tn = find('gemm-tn-4x8-simd');
-  if (only.has('sparse') && fwd && tn) {
-    const { B, K, N } = SPARSE;
+  const fwd = find(ENGINE_FWD);
+  const gemms = kernelVariants().filter((x) => x.name.endsWith('-4x8-simd'));
+  if (only.has('sparse') && fwd && gemms.length) {
     for (const [s, need] of [[0.9, 5], [0.99, 40]] as const) {
-      const d = tn.prepare(w, { M: N, N: B, K }, { seed: 1 });
+      // the sparse forward and every dense form on the forward's shape, alternating; the bar is the fastest form
+      const ds = gemms.map((v) => v.prepare(w, fwdShape(), { seed: 1 }));
       const k = fwd.prepare(w, { ...SPARSE }, { seed: 1, sparsity: s });
-      await pair(`sparse fwd at ${s.toFixed(2)} >= ${need}x dense WASM GEMM (interleaved)`, k, d, need);
+      const [ka, ...kd] = await interleavedMedians([() => k.run(), ...ds.map((d) => () => d.run())], 2 * TIME_MS * (1 + ds.length) / 2);
+      const best = Math.min(...kd);
+      const form = gemms[kd.indexOf(best)].name;
+      const target = `sparse fwd (${ENGINE_FWD}) at ${s.toFixed(2)} >= ${need}x the fastest dense WASM GEMM form (${form}) (interleaved)`;
+      out.push({ target, kernelMs: ka, baselineMs: best, ratio: best / ka, met: best / ka >= need });
       k.dispose();
-      d.dispose();
+      for (const d of ds.reverse()) d.dispose(); // arena marks are released last-in, first-out
     }
   }
   return out;
@@ -264,8 +281,11 @@ function targets(): Array<{ target: string; value: number | null; valueFromMin: 
   const g512 = get('gemm-nn-4x8-simd', (r) => r.shape.M === 512);
   const tf512 = get('tfjs-wasm-matmul (XNNPACK, 1 thread)', (r) => r.shape.M === 512);
   const np512 = get('numpy-openblas-sgemm (1 thread)', (r) => r.shape.M === 512);
-  const denseTn = get('gemm-tn-4x8-simd (sparse shape)', () => true);
-  const fwd = (s: number): Row | undefined => get('spmm-fwd-axpy-simd', (r) => r.sparsity === s);
+  // the fastest dense form on the forward's shape (by fastest sample)
+  const denseFwd = rows
+    .filter((r) => r.kernel === 'gemm-tn-4x8-simd (sparse shape)' || r.kernel.endsWith('(sparse fwd shape)'))
+    .reduce<Row | undefined>((a, r) => (!a || (r.minMs ?? Infinity) < (a.minMs ?? Infinity) ? r : a), undefined);
+  const fwd = (s: number): Row | undefined => get(ENGINE_FWD, (r) => r.sparsity === s);
   const scipyFwd = (s: number): Row | undefined => get('scipy-csr-fwd (1 thread)', (r) => r.sparsity === s);
   const ratioMin = (base: Row | undefined, r: Row | undefined): number | null =>
     base?.minMs && r?.minMs ? base.minMs / r.minMs : null;
@@ -276,8 +296,8 @@ function targets(): Array<{ target: string; value: number | null; valueFromMin: 
   return [
     t('dense WASM GEMM at n=512 >= 40 GFLOP/s', g512?.gflops, gMin, (v) => v >= 40),
     t('dense WASM GEMM at n=512 >= 1.3x TF.js WASM', g512?.vsTfjs, ratioMin(tf512, g512), (v) => v >= 1.3),
-    t('sparse fwd at 0.90 >= 5x dense WASM GEMM', fwd(0.9)?.vsDenseWasm, ratioMin(denseTn, fwd(0.9)), (v) => v >= 5),
-    t('sparse fwd at 0.99 >= 40x dense WASM GEMM', fwd(0.99)?.vsDenseWasm, ratioMin(denseTn, fwd(0.99)), (v) => v >= 40),
+    t('sparse fwd at 0.90 >= 5x the fastest dense WASM GEMM form', fwd(0.9)?.vsDenseWasm, ratioMin(denseFwd, fwd(0.9)), (v) => v >= 5),
+    t('sparse fwd at 0.99 >= 40x the fastest dense WASM GEMM form', fwd(0.99)?.vsDenseWasm, ratioMin(denseFwd, fwd(0.99)), (v) => v >= 40),
     t('sparse fwd at 0.90 no slower than SciPy CSR', fwd(0.9)?.vsScipy, ratioMin(scipyFwd(0.9), fwd(0.9)), (v) => v >= 1),
     t('sparse fwd at 0.95 no slower than SciPy CSR', fwd(0.95)?.vsScipy, ratioMin(scipyFwd(0.95), fwd(0.95)), (v) => v >= 1),
     t('sparse fwd at 0.99 no slower than SciPy CSR', fwd(0.99)?.vsScipy, ratioMin(scipyFwd(0.99), fwd(0.99)), (v) => v >= 1),

@@ -1,5 +1,5 @@
 // A quick micro-bench of the sparse kernels for tuning (the full comparison table is bench/kernels.ts):
-// medians (tinybench) of spmm forward (SIMD, scalar), delta and gradient on B = 256, K = N = 1024 across
+// medians (tinybench) of spmm forward (output-major from the column layout, AXPY SIMD, scalar), delta and gradient on B = 256, K = N = 1024 across
 // sparsities, against the dense WASM GEMM of the same shape when the module exports one, and SciPy CSR
 // (one thread) measured in a Python child process on the same shape in the same run.
 // Writes bench/results/sparse-quick.json (atomically). Run: npm run build && node dist/bench/sparse-quick.js [--quick] [--no-python]
@@ -9,7 +9,7 @@ import { Bench } from 'tinybench';
 import { Wasm } from '../src/wasm/module.js';
 import { randomStream } from '../src/sparse/stream.js';
 import { randomF32 } from '../src/ref/rng.js';
-import { putStream, spmmDelta, spmmForward, spmmGrad } from '../src/kernels/sparse.js';
+import { putColumnStream, putStream, spmmDelta, spmmForward, spmmForwardColumns, spmmGrad } from '../src/kernels/sparse.js';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 
@@ -59,10 +59,12 @@ async function main(): Promise<void> {
     const mark = w.arena.mark();
     const st = randomStream(K, N, s, 7);
     const sr = putStream(w, st);
+    const sc = putColumnStream(w, st);
     const g = w.allocF32(Math.max(1, st.nnz));
     const flop = 2 * st.nnz * B;
     const eff = 2 * K * N * B;
     const cases: Array<[string, () => void]> = [
+      ['spmm-fwd-col-simd', () => spmmForwardColumns(w, y, x, sc, B, { checked: false })],
       ['spmm-fwd-axpy-simd', () => spmmForward(w, y, x, sr, B, { checked: false })],
       ['spmm-fwd-axpy-scalar', () => spmmForward(w, y, x, sr, B, { checked: false, variant: 'scalar' })],
       ['spmm-delta-simd', () => spmmDelta(w, dx, dy, sr, B, { checked: false })],

@@ -41,10 +41,10 @@ export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetenso
 export { weightsToTensors, weightsFromTensors, saveWeights, loadWeights } from './model/weights-file.js';
 
 // The weight-stream format and the kernels (docs/sparse.md, docs/kernels.md)
-export { encodeStream, decodeStream, validateStream, wrapStream, randomMask, randomStream, rowCounts, rowOffsets, rowRange, forEachNonZero, streamPositions, streamValues, withValues, setValues, streamMask, streamWords, streamBytes, type WeightStream } from './sparse/stream.js';
+export { encodeStream, decodeStream, validateStream, wrapStream, randomMask, randomStream, rowCounts, rowOffsets, rowRange, forEachNonZero, streamPositions, streamValues, withValues, setValues, streamMask, streamWords, streamBytes, transposeStream, columnStreamWords, type WeightStream } from './sparse/stream.js';
 export { Wasm, type Flavor, type WasmOptions } from './wasm/module.js';
 export { Kernels } from './kernels/kernels.js';
-export { putStream, checkStream, spmmForward, spmmDelta, spmmGrad, sparseForward, sparseDelta, sparseGrad, SPMM_REL_TOL, type StreamRef, type SparseCallOptions, type SpmmForwardVariant } from './kernels/sparse.js';
+export { putStream, checkStream, spmmForward, spmmDelta, spmmGrad, sparseForward, sparseDelta, sparseGrad, putColumnStream, checkColumnStream, spmmForwardColumns, sparseForwardColumns, SPMM_REL_TOL, type StreamRef, type SparseCallOptions, type SpmmForwardVariant } from './kernels/sparse.js';
 export { gemm, gemv, axpy, gemmArrays, GEMM_REL_TOL, type GemmForm, type GemmOptions, type GemmVariant } from './kernels/dense.js';
 export { biasAdd, biasGrad, relu, reluBackward, gelu, geluBackward, softmaxCrossEntropy, layerNorm, layerNormBackward } from './kernels/nn.js';
 export { attentionForward, attentionBackward, attentionScratchFloats, type AttentionVariant } from './kernels/attention.js';

@@ -3,3 +3,4 @@ export { spmmFwdAxpySimd } from "./spmm-fwd-axpy-simd";
 export { spmmFwdAxpyScalar } from "./spmm-fwd-axpy-scalar";
 export { spmmDeltaSimd } from "./spmm-delta-simd";
 export { spmmGradSimd } from "./spmm-grad-simd";
+export { spmmFwdColSimd, spmmFwdColScratchBytes } from "./spmm-fwd-col-simd";

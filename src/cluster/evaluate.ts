@@ -25,7 +25,7 @@ export async function evaluate(run: Run, split: AnySplit): Promise<{ accuracy: n
     await sys.command(CMD.STEP, { step: -1, attempt: 0, batch: n });
     for (let l = 0; l < L; l++) {
       const { slot, ptr } = swarm.takeSlot();
-      mx.stream(l, ptr);
+      mx.stream(l, ptr, 'forward');
       await sys.command(CMD.FORWARD, { layer: l, slot });
     }
     await sys.command(CMD.LOSS, { arg: 1 });

@@ -85,7 +85,7 @@ export class Run {
       base: probe.arena.start,
       systems: N,
       maxLayerFloats: Math.max(...plan.layers.map((l) => l.paramFloats)),
-      maxWireWords: Math.max(...plan.layers.map((l) => l.wireWords)),
+      maxWireWords: Math.max(...plan.layers.map((l) => Math.max(l.wireWords, l.fwdWireWords))),
       memoryxBytes: memoryxArenaBytes(tiers.dramBytesUsed, plan.layers.length),
       workerArenaBytes: workerArenaBytes(act),
     });

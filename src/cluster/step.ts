@@ -117,7 +117,7 @@ export function loadShare(run: Run, w: number, split: AnySplit, ids: Int32Array)
 function streamLayer(run: Run, step: number, l: number, kind: 'streamFwd' | 'streamBwd'): Slot {
   const t0 = nowMs();
   const slot = run.swarm.takeSlot();
-  const bytes = run.mx.stream(l, slot.ptr);
+  const bytes = run.mx.stream(l, slot.ptr, kind === 'streamFwd' ? 'forward' : 'backward');
   run.swarm.broadcast(bytes);
   run.mainEvent(kind, step, l, t0, bytes, 0);
   return slot;

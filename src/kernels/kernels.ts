@@ -133,6 +133,10 @@ export class Kernels {
   spmmForward(y: number, x: number, s: sparse.StreamRef, B: number, opts?: sparse.SparseCallOptions & { variant?: sparse.SpmmForwardVariant }): void {
     sparse.spmmForward(this.w, y, x, s, B, opts);
   }
+  /** Yt[N,B] (+)= Wᵀ·Xt[K,B] from the column layout of a weight stream: an output row accumulates in registers. */
+  spmmForwardColumns(y: number, x: number, s: sparse.StreamRef, B: number, opts?: sparse.SparseCallOptions): void {
+    sparse.spmmForwardColumns(this.w, y, x, s, B, opts);
+  }
   /** dXt[K,B] (+)= W·dYt[N,B] from the same stream. */
   spmmDelta(dx: number, dy: number, s: sparse.StreamRef, B: number, opts?: sparse.SparseCallOptions): void {
     sparse.spmmDelta(this.w, dx, dy, s, B, opts);

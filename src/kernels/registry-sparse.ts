@@ -1,4 +1,5 @@
-// Registry entries of the sparse kernels (assembly/sparse/): spmm forward (SIMD and scalar), delta and
+// Registry entries of the sparse kernels (assembly/sparse/): spmm forward (output-major from the column
+// layout, AXPY SIMD and scalar from the row layout), delta and
 // gradient-at-non-zeros, each with its plain-TS reference (src/ref/sparse.ts), edge shapes and a random
 // shape for property tests. Tests and bench/kernels.ts iterate these through kernelVariants().
 //
@@ -7,12 +8,15 @@
 // or a `sparsity` key wins over CaseOptions.sparsity, which wins over the default 0.9. Edge shapes use
 // this for the all-zero stream (sparsity 1), the fully dense one (0) and a single non-zero (nnz 1).
 import type { Wasm } from '../wasm/module.js';
-import { encodeStream, maskWithNonZeros, randomStream, randomValues, type WeightStream } from '../sparse/stream.js';
+import { encodeStream, maskWithNonZeros, randomStream, randomValues, transposeStream, type WeightStream } from '../sparse/stream.js';
 import { randomF32 } from '../ref/rng.js';
-import { spmmDeltaRef, spmmForwardRef, spmmGradRef } from '../ref/sparse.js';
+import { spmmDeltaRef, spmmForwardColRef, spmmForwardRef, spmmGradRef } from '../ref/sparse.js';
 import { compareArrays } from './compare.js';
 import { registerKernels, type CaseOptions, type KernelVariant, type PreparedKernel, type Shape } from './registry.js';
-import { SPMM_REL_TOL, checkStream, putStream, spmmDelta, spmmForward, spmmGrad, type StreamRef } from './sparse.js';
+import {
+  SPMM_REL_TOL, checkColumnStream, checkStream, putColumnStream, putStream, spmmDelta, spmmForward, spmmForwardColumns, spmmGrad,
+  type StreamRef,
+} from './sparse.js';
 
 /** Sparsity used when neither the shape nor the options give one. */
 export const DEFAULT_SPARSITY = 0.9;
@@ -51,16 +55,21 @@ export function caseStream(shape: Shape, opts: CaseOptions): WeightStream {
 }
 
 type Op = 'spmm-fwd' | 'spmm-delta' | 'spmm-grad';
+/** Which layout of the stream a variant reads: row (input-major, the format's first) or column (output-major). */
+type Layout = 'row' | 'col';
 
 /** Buffers of one case in the arena, host copies of the inputs, and the reference's output. */
-function prepareCase(w: Wasm, op: Op, shape: Shape, opts: CaseOptions, runWasm: (c: Bufs) => void): PreparedKernel {
+function prepareCase(w: Wasm, op: Op, layout: Layout, shape: Shape, opts: CaseOptions, runWasm: (c: Bufs) => void): PreparedKernel {
   const { B, K, N } = shape;
   const s = caseStream(shape, opts);
   const mark = w.arena.mark();
   const Xt = randomF32(K * B, opts.seed + 1);
   const dYt = randomF32(N * B, opts.seed + 2);
-  const sr = putStream(w, s);
-  checkStream(w, sr); // validated once here; run() takes the unchecked path as the engine does
+  const sr = layout === 'col' ? putColumnStream(w, s) : putStream(w, s);
+  // validated once here; run() takes the unchecked path as the engine does
+  if (layout === 'col') checkColumnStream(w, sr);
+  else checkStream(w, sr);
+  const colWords = layout === 'col' ? transposeStream(s).words : null;
   const outLen = op === 'spmm-fwd' ? N * B : op === 'spmm-delta' ? K * B : s.nnz;
   const bufs: Bufs = {
     s: sr,
@@ -73,7 +82,8 @@ function prepareCase(w: Wasm, op: Op, shape: Shape, opts: CaseOptions, runWasm: 
   return {
     run: () => runWasm(bufs),
     runReference: () => {
-      if (op === 'spmm-fwd') spmmForwardRef(ref, Xt, s.words, K, N, B);
+      if (colWords) spmmForwardColRef(ref, Xt, colWords, K, N, B);
+      else if (op === 'spmm-fwd') spmmForwardRef(ref, Xt, s.words, K, N, B);
       else if (op === 'spmm-delta') spmmDeltaRef(ref, dYt, s.words, K, N, B);
       else spmmGradRef(ref, Xt, dYt, s.words, K, N, B);
     },
@@ -92,7 +102,7 @@ interface Bufs {
   out: number;
 }
 
-function variant(name: string, op: Op, runWasm: (w: Wasm, c: Bufs) => void): KernelVariant {
+function variant(name: string, op: Op, runWasm: (w: Wasm, c: Bufs) => void, layout: Layout = 'row'): KernelVariant {
   return {
     name,
     op,
@@ -100,11 +110,12 @@ function variant(name: string, op: Op, runWasm: (w: Wasm, c: Bufs) => void): Ker
     tolerance: SPMM_REL_TOL,
     edgeShapes: EDGE_SHAPES,
     randomShape,
-    prepare: (w, shape, opts) => prepareCase(w, op, shape, opts, (c) => runWasm(w, c)),
+    prepare: (w, shape, opts) => prepareCase(w, op, layout, shape, opts, (c) => runWasm(w, c)),
   };
 }
 
 export const SPARSE_VARIANTS: KernelVariant[] = [
+  variant('spmm-fwd-col-simd', 'spmm-fwd', (w, c) => spmmForwardColumns(w, c.out, c.x, c.s, c.B, { checked: false }), 'col'),
   variant('spmm-fwd-axpy-simd', 'spmm-fwd', (w, c) => spmmForward(w, c.out, c.x, c.s, c.B, { checked: false })),
   variant('spmm-fwd-axpy-scalar', 'spmm-fwd', (w, c) => spmmForward(w, c.out, c.x, c.s, c.B, { checked: false, variant: 'scalar' })),
   variant('spmm-delta-simd', 'spmm-delta', (w, c) => spmmDelta(w, c.out, c.dy, c.s, c.B, { checked: false })),

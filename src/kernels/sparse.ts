@@ -9,12 +9,14 @@
 import { ValidationError, requireInt } from '../errors.js';
 import type { Wasm } from '../wasm/module.js';
 import { checkDisjoint, checkPtr } from './check.js';
-import { streamWords, validateStream, type WeightStream } from '../sparse/stream.js';
+import { columnStreamWords, streamWords, transposeStream, validateStream, type WeightStream } from '../sparse/stream.js';
 
 /** The sparse exports of the WASM module (assembly/sparse/index.ts). */
 export interface SparseExports {
   spmmFwdAxpySimd(y: number, x: number, s: number, K: number, N: number, B: number, accumulate: number): void;
   spmmFwdAxpyScalar(y: number, x: number, s: number, K: number, N: number, B: number, accumulate: number): void;
+  spmmFwdColSimd(y: number, x: number, s: number, K: number, N: number, B: number, accumulate: number, scratch: number, scratchBytes: number): void;
+  spmmFwdColScratchBytes(K: number, B: number): number;
   spmmDeltaSimd(dx: number, dy: number, s: number, K: number, N: number, B: number, accumulate: number): void;
   spmmGradSimd(g: number, x: number, dy: number, s: number, K: number, N: number, B: number, accumulate: number): void;
 }
@@ -77,6 +79,51 @@ export function spmmForward(
   kernel(y, x, s.ptr, s.K, s.N, B, opts.accumulate ? 1 : 0);
 }
 
+/**
+ * Checks a StreamRef of the COLUMN layout of W [K, N] (N + 2·nnz words; see src/sparse/stream.ts): as
+ * checkStream, reading the words as the row layout of Wᵀ [N, K].
+ */
+export function checkColumnStream(w: Wasm, s: StreamRef, what = 'stream', indices = true): void {
+  requireInt(`${what}.K`, s.K, 1);
+  requireInt(`${what}.N`, s.N, 1);
+  requireInt(`${what}.nnz`, s.nnz, 0, s.K * s.N);
+  checkPtr(w, `${what}.ptr`, s.ptr, columnStreamWords(s.N, s.nnz) * 4);
+  if (indices) validateStream(w.u32(s.ptr, columnStreamWords(s.N, s.nnz)), s.N, s.K, what);
+}
+
+/** Copies the column layout of a stream into the Wasm arena (16-byte aligned): a StreamRef of W's shape [K, N]. */
+export function putColumnStream(w: Wasm, s: WeightStream): StreamRef {
+  const t = transposeStream(s);
+  const ptr = w.arena.alloc(t.words.byteLength, 16);
+  w.u32(ptr, t.words.length).set(t.words);
+  return { ptr, K: s.K, N: s.N, nnz: s.nnz };
+}
+
+/**
+ * Yt [N, B] (+)= Wᵀ · Xt [K, B] from the COLUMN layout of W (`s` from putColumnStream, or a wire block MemoryX
+ * streamed for a forward pass): an output row's chunk accumulates in registers over its column's non-zeros,
+ * rows ascending, so the result equals spmmForward's bit for bit. It packs batch tiles of Xt into the
+ * instance's scratch region (w.scratchPtr); with less scratch than K·96 bytes it gathers from Xt in place.
+ */
+export function spmmForwardColumns(w: Wasm, y: number, x: number, s: StreamRef, B: number, opts: SparseCallOptions = {}): void {
+  const f = 'spmmForwardColumns';
+  checkColumnStream(w, s, `${f}.stream`, opts.checked ?? true);
+  requireInt(`${f}.B`, B, 1);
+  checkPtr(w, `${f}.y`, y, s.N * B * 4);
+  checkPtr(w, `${f}.x`, x, s.K * B * 4);
+  const sb = w.scratchBytes;
+  checkDisjoint([`${f}.y`, y, s.N * B * 4], [[`${f}.x`, x, s.K * B * 4], [`${f}.stream`, s.ptr, columnStreamWords(s.N, s.nnz) * 4]]);
+  if (sb > 0) {
+    checkDisjoint([`${f}.scratch`, w.scratchPtr, sb], [[`${f}.y`, y, s.N * B * 4], [`${f}.x`, x, s.K * B * 4], [`${f}.stream`, s.ptr, columnStreamWords(s.N, s.nnz) * 4]]);
+  }
+  exportsOf(w).spmmFwdColSimd(y, x, s.ptr, s.K, s.N, B, opts.accumulate ? 1 : 0, w.scratchPtr, sb);
+}
+
+/** Scratch bytes spmmForwardColumns packs a batch tile into for K inputs and batch B (less only slows it down). */
+export function spmmForwardColumnsScratchBytes(w: Wasm, K: number, B: number): number {
+  return exportsOf(w).spmmFwdColScratchBytes(K, B);
+}
+
 /** dXt [K, B] (+)= W · dYt [N, B]: the delta to a sparse layer's inputs, from the same stream. */
 export function spmmDelta(w: Wasm, dx: number, dy: number, s: StreamRef, B: number, opts: SparseCallOptions = {}): void {
   const f = 'spmmDelta';
@@ -116,6 +163,19 @@ export function sparseForward(w: Wasm, s: WeightStream, Xt: Float32Array, B: num
     const x = w.allocF32(Xt.length, Xt);
     const y = w.allocF32(s.N * B);
     spmmForward(w, y, x, sr, B, { variant });
+    return w.f32(y, s.N * B).slice();
+  });
+}
+
+/** Yt [N, B] = Wᵀ · Xt through the column layout (spmmForwardColumns), for a stream and Xt [K, B] given as arrays. */
+export function sparseForwardColumns(w: Wasm, s: WeightStream, Xt: Float32Array, B: number): Float32Array {
+  requireInt('sparseForwardColumns.B', B, 1);
+  if (Xt.length !== s.K * B) throw new ValidationError('sparseForwardColumns.Xt.length', Xt.length, `expected K·B = ${s.K * B}`);
+  return scoped(w, () => {
+    const sr = putColumnStream(w, s);
+    const x = w.allocF32(Xt.length, Xt);
+    const y = w.allocF32(s.N * B);
+    spmmForwardColumns(w, y, x, sr, B);
     return w.f32(y, s.N * B).slice();
   });
 }

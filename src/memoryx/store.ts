@@ -1,6 +1,7 @@
 // MemoryX: the ONLY master copy of the weights (fp32) and of all optimizer state, per streamed layer, in
 // two tiers (DRAM = WASM memory within a byte budget, flash = a file). It streams a layer's WIRE block on
-// request (dense weights as is, a sparse weight as its weight stream: non-zeros only), applies the
+// request for a pass (dense weights as is, a sparse weight as its weight stream: non-zeros only, in the
+// column layout for the forward and the row layout for the backward), applies the
 // optimizer to a layer as soon as its reduced gradient is complete, and counts every byte it moves.
 //
 // Legend: l = streamed layer, P_l = master floats (= gradient floats; a sparse weight counts nnz),
@@ -15,7 +16,8 @@ import type { Plan } from '../model/plan.js';
 import { CapacityError, ValidationError } from '../errors.js';
 import { resolveOptimizer, stateArrays, type OptimizerConfig, type ResolvedOptimizer } from './optimizer.js';
 import { FlashFile, planTiers, type TierPlan } from './tiers.js';
-import { valueWordIndex } from '../sparse/stream.js';
+import { valueWordIndex, type ColumnSkeleton } from '../sparse/stream.js';
+import type { WirePass } from '../model/plan.js';
 
 /** One parameter tensor of a layer, as MemoryX sees it: a range of the master block and of the wire block. */
 export interface MxSegment {
@@ -23,18 +25,25 @@ export interface MxSegment {
   /** Float offset and count in the master (= gradient) block. */
   offset: number;
   size: number;
-  /** Word offset and count in the wire block. */
+  /** Word offset and count in the (backward) wire block. */
   wireOffset: number;
   wireWords: number;
+  /** Word offset and count in the forward wire block. */
+  fwdWireOffset: number;
+  fwdWireWords: number;
   /** Sparse weight: the stream skeleton (counts and deltas, value words 0); null for a dense tensor. */
   template: Uint32Array | null;
+  /** Sparse weight: the column layout's skeleton and where each value goes in it (the forward's); null for a dense tensor. */
+  columns: ColumnSkeleton | null;
 }
 
 export interface MxLayer {
   name: string;
   /** Gradient floats (= master floats, except a tied layer, which keeps none of its own). */
   floats: number;
+  /** Words of the backward and the forward wire block. */
   wireWords: number;
+  fwdWireWords: number;
   segments: MxSegment[];
   /**
    * A tied layer (the tied LM head): no record of its own; it streams `floats` values of layer `layer` from
@@ -49,10 +58,15 @@ export function memoryxLayers(plan: Plan): MxLayer[] {
     name: L.module,
     floats: L.paramFloats,
     wireWords: L.wireWords,
+    fwdWireWords: L.fwdWireWords,
     tiedTo: L.tiedTo,
     segments: L.params.map((pi) => {
       const p = plan.params[pi];
-      return { name: p.name, offset: p.offset, size: p.size, wireOffset: p.wireOffset, wireWords: p.wireWords, template: p.sparse ? p.sparse.template : null };
+      return {
+        name: p.name, offset: p.offset, size: p.size, wireOffset: p.wireOffset, wireWords: p.wireWords,
+        fwdWireOffset: p.fwdWireOffset, fwdWireWords: p.fwdWireWords,
+        template: p.sparse ? p.sparse.template : null, columns: p.sparse ? p.sparse.columns : null,
+      };
     }),
   }));
 }
@@ -154,40 +168,43 @@ export class MemoryX {
     return this._t;
   }
 
-  /** Wire bytes of layer l (what one broadcast of it moves). */
-  wireBytes(l: number): number {
-    return 4 * this.layers[l].wireWords;
+  /** Wire bytes of layer l for a pass (what one broadcast of it moves). */
+  wireBytes(l: number, pass: WirePass): number {
+    const L = this.layers[l];
+    return 4 * (pass === 'forward' ? L.fwdWireWords : L.wireWords);
   }
 
   /**
-   * Streams layer l: writes its wire block (W_l words) at byte `dstPtr` of the memory. Dense tensors are
-   * copied; a sparse weight is its skeleton with the current non-zero values filled in. Returns the bytes.
+   * Streams layer l for a pass: writes its wire block at byte `dstPtr` of the memory. Dense tensors are
+   * copied; a sparse weight is its skeleton in the pass's layout (forward: columns, backward: rows) with the
+   * current non-zero values filled in. Returns the bytes.
    */
-  stream(l: number, dstPtr: number): number {
+  stream(l: number, dstPtr: number, pass: WirePass): number {
     const L = this.layers[l];
+    const fwd = pass === 'forward';
+    const bytes = this.wireBytes(l, pass);
     const buf = this.wasm.memory.buffer;
-    const dst = new Uint32Array(buf, dstPtr, L.wireWords);
+    const dst = new Uint32Array(buf, dstPtr, bytes / 4);
     if (L.tiedTo) {
       // the tied head streams its source's values (the embedding's wte) again: the weights cross the link twice a pass
       const at = this.valuesPtr(L.tiedTo.layer) + 4 * L.tiedTo.offset;
       dst.set(new Uint32Array(buf, at, L.floats));
-      this.counters.bytesStreamed += 4 * L.wireWords;
-      return 4 * L.wireWords;
+      this.counters.bytesStreamed += bytes;
+      return bytes;
     }
     const src = this.valuesPtr(l);
     const vals = new Uint32Array(buf, src, L.floats);
     L.segments.forEach((s, si) => {
+      const base = fwd ? s.fwdWireOffset : s.wireOffset;
       if (!s.template) {
-        dst.set(vals.subarray(s.offset, s.offset + s.size), s.wireOffset);
+        dst.set(vals.subarray(s.offset, s.offset + s.size), base);
         return;
       }
-      dst.set(s.template, s.wireOffset);
-      const idx = this.valueWords[l][si]!;
-      const base = s.wireOffset;
+      dst.set(fwd ? s.columns!.words : s.template, base);
+      const idx = fwd ? s.columns!.valueAt : this.valueWords[l][si]!;
       const off = s.offset;
       for (let i = 0; i < idx.length; i++) dst[base + idx[i]] = vals[off + i];
     });
-    const bytes = 4 * L.wireWords;
     this.counters.bytesStreamed += bytes;
     return bytes;
   }

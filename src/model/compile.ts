@@ -11,7 +11,7 @@
 // each op with weights starts a layer and takes the param-free ops after it; param-free ops before the
 // first op with weights join layer 0.
 import { ValidationError } from '../errors.js';
-import { encodeSkeleton, randomMask, streamPositions, streamWords } from '../sparse/stream.js';
+import { columnSkeleton, columnStreamWords, encodeSkeleton, randomMask, streamPositions, streamWords } from '../sparse/stream.js';
 import type { LayerSpec, ModelSpec } from './types.js';
 import { validateModel } from './validate.js';
 import type { PlanOp, PlanParam, Plan, SparseStructure, StreamedLayer } from './plan.js';
@@ -23,8 +23,8 @@ export function compileModel(raw: unknown): Plan {
   const params: PlanParam[] = [];
   const modelSeed = spec.maskSeed ?? 0;
 
-  const addParam = (p: Omit<PlanParam, 'offset' | 'wireOffset' | 'layer' | 'tiedTo'> & { tiedTo?: number }): number => {
-    params.push({ tiedTo: -1, ...p, offset: 0, wireOffset: 0, layer: -1 });
+  const addParam = (p: Omit<PlanParam, 'offset' | 'wireOffset' | 'fwdWireOffset' | 'fwdWireWords' | 'layer' | 'tiedTo'> & { tiedTo?: number; fwdWireWords?: number }): number => {
+    params.push({ tiedTo: -1, fwdWireWords: p.wireWords, ...p, offset: 0, wireOffset: 0, fwdWireOffset: 0, layer: -1 });
     return params.length - 1;
   };
   let wteParam = -1;
@@ -49,6 +49,7 @@ export function compileModel(raw: unknown): Plan {
             op: ops.length,
             size: sparse ? sparse.nnz : K * N,
             wireWords: sparse ? streamWords(K, sparse.nnz) : K * N,
+            fwdWireWords: sparse ? columnStreamWords(N, sparse.nnz) : K * N,
             sparse,
             init: l.initStd !== undefined ? { kind: 'normal', std: l.initStd } : { kind: 'uniform', bound },
           });
@@ -128,6 +129,7 @@ export function compileModel(raw: unknown): Plan {
     layers,
     paramFloats: layers.reduce((s, l) => s + (l.tiedTo ? 0 : l.paramFloats), 0),
     wireWords: layers.reduce((s, l) => s + l.wireWords, 0),
+    fwdWireWords: layers.reduce((s, l) => s + l.fwdWireWords, 0),
     torchParams: params.reduce((s, p) => s + (p.tiedTo >= 0 ? 0 : p.torchSize), 0),
     maxWidth,
     seqLen: tokens ? spec.seqLen! : 1,
@@ -135,7 +137,7 @@ export function compileModel(raw: unknown): Plan {
   };
 }
 
-type NewParam = Omit<PlanParam, 'offset' | 'wireOffset' | 'layer' | 'tiedTo'>;
+type NewParam = Omit<PlanParam, 'offset' | 'wireOffset' | 'fwdWireOffset' | 'fwdWireWords' | 'layer' | 'tiedTo'>;
 
 function vectorParam(name: string, n: number, op: number, init: PlanParam['init']): NewParam {
   return { name, role: name.endsWith('.weight') ? 'weight' : 'bias', torchShape: [n], torchSize: n, layout: 'vector', op, size: n, wireWords: n, sparse: null, init };
@@ -153,7 +155,7 @@ function groupLayers(ops: PlanOp[], params: PlanParam[]): StreamedLayer[] {
   for (const op of ops) {
     const hasWeights = op.kind === 'linear' || op.kind === 'layernorm' || op.kind === 'embedding' || op.kind === 'lm_head';
     if (hasWeights) {
-      layers.push({ index: layers.length, weightOp: op.index, ops: [...leading, op.index], params: [], paramFloats: 0, wireWords: 0, module: op.module, tiedTo: null });
+      layers.push({ index: layers.length, weightOp: op.index, ops: [...leading, op.index], params: [], paramFloats: 0, wireWords: 0, fwdWireWords: 0, module: op.module, tiedTo: null });
       leading.length = 0;
     } else if (layers.length === 0) {
       leading.push(op.index);
@@ -167,8 +169,10 @@ function groupLayers(ops: PlanOp[], params: PlanParam[]): StreamedLayer[] {
     p.layer = l.index;
     p.offset = l.paramFloats;
     p.wireOffset = l.wireWords;
+    p.fwdWireOffset = l.fwdWireWords;
     l.paramFloats += p.size;
     l.wireWords += p.wireWords;
+    l.fwdWireWords += p.fwdWireWords;
     l.params.push(i);
   });
   for (const p of params) {
@@ -204,7 +208,7 @@ export function structureFromMask(maskKN: Uint8Array, K: number, N: number, path
   const skeleton = encodeSkeleton(maskKN, K, N);
   if (skeleton.nnz === 0) throw new ValidationError(path, 0, 'expected a mask that keeps at least one weight (lower the sparsity)');
   const { rows, cols } = streamPositions(skeleton);
-  return { nnz: skeleton.nnz, maskKN, template: skeleton.words, rows, cols };
+  return { nnz: skeleton.nnz, maskKN, template: skeleton.words, rows, cols, columns: columnSkeleton(skeleton.words, K, N) };
 }
 
 /** FNV-1a of "seed:name": a stable per-layer seed derived from the model's seed and a module name. */

@@ -5,7 +5,7 @@ export { LAYER_TYPES, LOSS_TYPES } from './types.js';
 export { validateModel } from './validate.js';
 export { compileModel, structureFromMask, hashSeed, describePlan } from './compile.js';
 export type { Plan, PlanOp, PlanParam, StreamedLayer, SparseStructure, LinearOp, LayerNormOp, ActivationOp, ResidualBeginOp, ResidualEndOp, OpKind } from './plan.js';
-export { initParams, zeroParams, cloneParams, toTorch, setFromTorch, stateDict, denseWeightKN, packWire } from './params.js';
+export { initParams, zeroParams, cloneParams, toTorch, setFromTorch, stateDict, denseWeightKN, packWire, wireWordsOf, wireOffsetOf } from './params.js';
 export type { Params } from './params.js';
 export { loadModelFile, resolveModel, resolveModel as resolveModelSpec, withSparsity, PRESETS } from './load.js';
 // (src/index.ts also exports the perf model's resolveModel, which takes precedence there: use resolveModelSpec.)

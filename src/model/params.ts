@@ -6,9 +6,9 @@
 // PyTorch nn.Linear.weight is [N, K] (out, in); the kernels' W is [K, N]: W[k, n] = weight[n, k].
 import { ValidationError } from '../errors.js';
 import { Rng } from '../ref/rng.js';
-import { fillStream } from '../sparse/stream.js';
+import { fillColumnStream, fillStream } from '../sparse/stream.js';
 import { hashSeed } from './compile.js';
-import type { Plan, PlanParam } from './plan.js';
+import type { Plan, PlanParam, StreamedLayer, WirePass } from './plan.js';
 
 /** Master blocks, one per streamed layer (layer.paramFloats floats each). */
 export type Params = Float32Array[];
@@ -132,21 +132,36 @@ export function denseWeightKN(p: PlanParam, block: Float32Array): Float32Array {
   return W;
 }
 
+/** Words of layer L's wire block for a pass (the forward's differs from the backward's around a sparse weight). */
+export function wireWordsOf(L: StreamedLayer, pass: WirePass): number {
+  return pass === 'forward' ? L.fwdWireWords : L.wireWords;
+}
+
+/** Word offset of parameter p in its layer's wire block for a pass. */
+export function wireOffsetOf(p: PlanParam, pass: WirePass): number {
+  return pass === 'forward' ? p.fwdWireOffset : p.wireOffset;
+}
+
 /**
- * Writes layer `layer`'s wire block (layer.wireWords words) from its master block into `wire` (e.g. a view
- * of a shared broadcast buffer or of WASM memory). Dense parameters are copied as they are; a sparse
- * weight becomes its weight stream: the skeleton's counts and deltas with the values in their slots.
+ * Writes layer `layer`'s wire block for a pass (wireWordsOf(layer, pass) words) from its master block into
+ * `wire` (e.g. a view of a shared broadcast buffer or of WASM memory). Dense parameters are copied as they
+ * are; a sparse weight becomes its weight stream with the values in their slots: the row layout for the
+ * backward, the column layout for the forward (src/sparse/stream.ts).
  */
-export function packWire(plan: Plan, layer: number, master: Float32Array, wire: Float32Array): void {
+export function packWire(plan: Plan, layer: number, master: Float32Array, wire: Float32Array, pass: WirePass): void {
   const L = plan.layers[layer];
+  const words = wireWordsOf(L, pass);
   if (master.length < L.paramFloats) throw new ValidationError('packWire.master.length', master.length, `expected >= ${L.paramFloats}`);
-  if (wire.length < L.wireWords) throw new ValidationError('packWire.wire.length', wire.length, `expected >= ${L.wireWords}`);
+  if (wire.length < words) throw new ValidationError('packWire.wire.length', wire.length, `expected >= ${words}`);
   for (const pi of L.params) {
     const p = plan.params[pi];
+    const at = wireOffsetOf(p, pass);
     if (!p.sparse) {
-      wire.set(master.subarray(p.offset, p.offset + p.size), p.wireOffset);
-      continue;
+      wire.set(master.subarray(p.offset, p.offset + p.size), at);
+    } else if (pass === 'forward') {
+      fillColumnStream(p.sparse.columns, master, p.offset, wire.subarray(at, at + p.fwdWireWords));
+    } else {
+      fillStream(p.sparse.template, master, p.offset, wire.subarray(at, at + p.wireWords));
     }
-    fillStream(p.sparse.template, master, p.offset, wire.subarray(p.wireOffset, p.wireOffset + p.wireWords));
   }
 }

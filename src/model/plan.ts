@@ -10,9 +10,17 @@
 //    and, with the same offsets, the layer's GRADIENT block that the workers produce and SwarmX reduces.
 //    A dense weight is W [K, N] (K·N floats); a sparse weight is its nnz values in stream order
 //    (row k ascending, then column ascending); a bias is [N]; LayerNorm gamma, beta are [F].
-//  - WIRE block (32-bit words, `layer.wireWords`): what is broadcast to the systems. Same as the master
-//    block except that a sparse weight is its weight stream (K + 2·nnz words, src/sparse/stream.ts).
+//  - WIRE block (32-bit words): what is broadcast to the systems. Same as the master block except that a
+//    sparse weight is its weight stream (src/sparse/stream.ts), in the layout its pass reads: the BACKWARD
+//    wire (`layer.wireWords`, `param.wireOffset`) holds the row layout (K + 2·nnz words: the delta and the
+//    gradient walk input rows), the FORWARD wire (`layer.fwdWireWords`, `param.fwdWireOffset`) the column
+//    layout (N + 2·nnz words: the forward accumulates an output row in registers). Dense tensors are the
+//    same in both.
 import type { LossType, ModelSpec } from './types.js';
+import type { ColumnSkeleton } from '../sparse/stream.js';
+
+/** Which pass a wire block is streamed for: the forward reads sparse weights output-major, the backward input-major. */
+export type WirePass = 'forward' | 'backward';
 
 /** The fixed structure of a sparse weight: its mask and its stream skeleton. */
 export interface SparseStructure {
@@ -24,6 +32,8 @@ export interface SparseStructure {
   /** Row k and column n of the i-th non-zero, stream order (nnz each). */
   rows: Uint32Array;
   cols: Uint32Array;
+  /** The column layout's skeleton (N + 2·nnz words) and where each stream-order value goes in it: the forward wire. */
+  columns: ColumnSkeleton;
 }
 
 interface OpBase {
@@ -111,9 +121,12 @@ export interface PlanParam {
   /** Float offset and count in the layer's master (= gradient) block. */
   offset: number;
   size: number;
-  /** Word offset and count in the layer's wire block. */
+  /** Word offset and count in the layer's (backward) wire block. */
   wireOffset: number;
   wireWords: number;
+  /** Word offset and count in the layer's forward wire block (differ from the above only around a sparse weight). */
+  fwdWireOffset: number;
+  fwdWireWords: number;
   /** Set for a sparse linear weight. */
   sparse: SparseStructure | null;
   /** Initial values: PyTorch's defaults (uniform ±1/sqrt(in) for linear weight and bias; LayerNorm 1, 0). */
@@ -131,8 +144,10 @@ export interface StreamedLayer {
   params: number[];
   /** Floats of the master (= gradient) block. */
   paramFloats: number;
-  /** Words of the wire block. */
+  /** Words of the (backward) wire block. */
   wireWords: number;
+  /** Words of the forward wire block. */
+  fwdWireWords: number;
   /** PyTorch module name of the weight op. */
   module: string;
   /**
@@ -152,8 +167,9 @@ export interface Plan {
   layers: StreamedLayer[];
   /** Master floats over all layers (what MemoryX stores; sparse weights count nnz). */
   paramFloats: number;
-  /** Wire words over all layers. */
+  /** Wire words over all layers: backward, forward. */
   wireWords: number;
+  fwdWireWords: number;
   /** Parameters of the dense PyTorch model (zeros included). */
   torchParams: number;
   /** Widest activation over the ops, input included (features). */

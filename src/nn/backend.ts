@@ -20,6 +20,8 @@ export interface NnBackend {
   gemm(form: GemmForm, c: number, a: number, b: number, M: number, N: number, K: number, accumulate: boolean): void;
   /** Yt [N, B] (+)= Wᵀ·Xt [K, B] from a weight stream. */
   spmmForward(y: number, x: number, s: StreamRef, B: number, accumulate: boolean): void;
+  /** Yt [N, B] (+)= Wᵀ·Xt [K, B] from the column layout of a weight stream (bit for bit spmmForward's result). */
+  spmmForwardColumns(y: number, x: number, s: StreamRef, B: number, accumulate: boolean): void;
   /** dXt [K, B] = W·dYt [N, B] from a weight stream. */
   spmmDelta(dx: number, dy: number, s: StreamRef, B: number): void;
   /** g [nnz] = Σ_b Xt[k,b]·dYt[n,b] at the stream's non-zeros. */
@@ -77,6 +79,9 @@ export function createBackend(k: Kernels | Wasm): NnBackend {
     },
     spmmForward(y, x, s, B, accumulate) {
       K.spmmForward(y, x, s, B, { accumulate, checked: false });
+    },
+    spmmForwardColumns(y, x, s, B, accumulate) {
+      K.spmmForwardColumns(y, x, s, B, { accumulate, checked: false });
     },
     spmmDelta(dx, dy, s, B) {
       K.spmmDelta(dx, dy, s, B, { checked: false });

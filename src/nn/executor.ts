@@ -8,8 +8,8 @@
 // features, C = classes (a GPT: the vocabulary V), H = heads. Activations feature-major [F, B]; W [K, N].
 // Weights come in as a layer's WIRE block and gradients go out as its GRADIENT block (model/plan.ts):
 //   linear dense   fwd Yt = Wᵀ·Xt (gemm tn) + bias;  bwd dW = Xt·dYtᵀ (gemm nt), db = Σ_b dYt, dXt = W·dYt (gemm nn)
-//   linear sparse  fwd spmm (one AXPY per non-zero) + bias; bwd g = stream-aligned grad at the non-zeros,
-//                  db, dXt = spmm delta
+//   linear sparse  fwd spmm from the column layout (an output row accumulates over its column's non-zeros)
+//                  + bias; bwd (row layout) g = stream-aligned grad at the non-zeros, db, dXt = spmm delta
 //   relu, gelu     elementwise; layernorm over F per column; residual end y = f(x) + x
 //   embedding      fwd out = wte[ids] + wpe[t] (gather); bwd dwte, dwpe = scatter-add of dY (rows of the batch's tokens)
 //   attention      fwd per sequence and head P = causal softmax(QᵀK/√hd), out = V·Pᵀ (P kept for the backward); bwd dQ, dK, dV
@@ -126,7 +126,10 @@ export class Executor {
     this.w.i32(this.labelsPtr, b).set(labels);
   }
 
-  /** Runs the forward ops of streamed layer `i` with its wire block at byte offset `wirePtr`. Layers go 0, 1, ... */
+  /**
+   * Runs the forward ops of streamed layer `i` with its FORWARD wire block (packWire(..., 'forward'): sparse
+   * weights in the column layout) at byte offset `wirePtr`. Layers go 0, 1, ...
+   */
   forwardLayer(i: number, wirePtr: number): void {
     if (this.phase !== 'forward' || i !== this.next) throw new Error(`executor: forwardLayer(${i}) out of order (expected layer ${this.next} in the ${this.phase} phase)`);
     for (const j of this.plan.layers[i].ops) this.forwardOp(this.plan.ops[j], wirePtr);
@@ -169,8 +172,8 @@ export class Executor {
   }
 
   /**
-   * Runs the backward ops of streamed layer `i` (layers go L-1, ..., 0), reading its wire block at
-   * `wirePtr` and OVERWRITING its gradient block (layer.paramFloats floats) at byte offset `gradPtr`.
+   * Runs the backward ops of streamed layer `i` (layers go L-1, ..., 0), reading its BACKWARD wire block
+   * (packWire(..., 'backward'): sparse weights in the row layout) at `wirePtr` and OVERWRITING its gradient block (layer.paramFloats floats) at byte offset `gradPtr`.
    */
   backwardLayer(i: number, wirePtr: number, gradPtr: number): void {
     if (this.phase !== 'backward' || i !== this.next) throw new Error(`executor: backwardLayer(${i}) out of order (expected layer ${this.next} in the ${this.phase} phase)`);
@@ -202,13 +205,20 @@ export class Executor {
     return this.inP[op.index];
   }
 
-  private stream(op: PlanOp & { kind: 'linear' }, wirePtr: number): StreamRef {
+  /** A sparse weight's stream in the backward wire block (row layout) or, `forward`, the forward one (column layout). */
+  private stream(op: PlanOp & { kind: 'linear' }, wirePtr: number, forward = false): StreamRef {
     const p = this.plan.params[op.weight];
-    return { ptr: wirePtr + 4 * p.wireOffset, K: op.inWidth, N: op.outWidth, nnz: op.sparse!.nnz };
+    return { ptr: wirePtr + 4 * (forward ? p.fwdWireOffset : p.wireOffset), K: op.inWidth, N: op.outWidth, nnz: op.sparse!.nnz };
   }
 
+  /** A parameter in the backward wire block. */
   private wire(wirePtr: number, param: number): number {
     return wirePtr + 4 * this.plan.params[param].wireOffset;
+  }
+
+  /** A parameter in the forward wire block. */
+  private fwire(wirePtr: number, param: number): number {
+    return wirePtr + 4 * this.plan.params[param].fwdWireOffset;
   }
 
   private gradOf(gradPtr: number, param: number): number {
@@ -222,9 +232,9 @@ export class Executor {
     switch (op.kind) {
       case 'linear': {
         const y = this.outPtr(op.index);
-        if (op.sparse) be.spmmForward(y, x, this.stream(op, wirePtr), B, false);
-        else be.gemm('tn', y, this.wire(wirePtr, op.weight), x, op.outWidth, B, op.inWidth, false);
-        if (op.bias >= 0) be.biasAdd(y, this.wire(wirePtr, op.bias), op.outWidth, B);
+        if (op.sparse) be.spmmForwardColumns(y, x, this.stream(op, wirePtr, true), B, false);
+        else be.gemm('tn', y, this.fwire(wirePtr, op.weight), x, op.outWidth, B, op.inWidth, false);
+        if (op.bias >= 0) be.biasAdd(y, this.fwire(wirePtr, op.bias), op.outWidth, B);
         return;
       }
       case 'relu':
@@ -233,7 +243,7 @@ export class Executor {
         return be.geluForward(this.outPtr(op.index), x, op.outWidth * B);
       case 'layernorm': {
         const stats = this.statsP[op.index];
-        return be.layerNormForward(this.outPtr(op.index), stats, stats + 4 * B, x, this.wire(wirePtr, op.gamma), this.wire(wirePtr, op.beta), op.outWidth, B, op.eps);
+        return be.layerNormForward(this.outPtr(op.index), stats, stats + 4 * B, x, this.fwire(wirePtr, op.gamma), this.fwire(wirePtr, op.beta), op.outWidth, B, op.eps);
       }
       case 'residual_begin':
         return;
@@ -241,11 +251,11 @@ export class Executor {
         be.copy(this.outPtr(op.index), x, op.outWidth * B);
         return be.addTo(this.outPtr(op.index), this.inPtr(this.plan.ops[op.begin]), op.outWidth * B);
       case 'embedding':
-        return be.embeddingForward(this.outPtr(op.index), x, this.wire(wirePtr, op.wte), this.wire(wirePtr, op.wpe), B, this.T, op.outWidth);
+        return be.embeddingForward(this.outPtr(op.index), x, this.fwire(wirePtr, op.wte), this.fwire(wirePtr, op.wpe), B, this.T, op.outWidth);
       case 'attention':
         return be.attentionForward(this.outPtr(op.index), this.resP[op.index], x, this.samples, this.T, op.outWidth, op.heads);
       case 'lm_head':
-        return be.gemm('nn', this.outPtr(op.index), this.wire(wirePtr, op.weight), x, op.outWidth, B, op.inWidth, false);
+        return be.gemm('nn', this.outPtr(op.index), this.fwire(wirePtr, op.weight), x, op.outWidth, B, op.inWidth, false);
     }
   }
 

@@ -66,8 +66,8 @@ function layerSparsity(ctx: Ctx, i: number): number {
   return sparsityOf(ctx.model.layers[i], ctx.sparsity);
 }
 
-function streamBytes(ctx: Ctx, i: number, s: number): number {
-  return layerStreamBytes(ctx.model.layers[i], s, ctx.wb, ctx.ib);
+function streamBytes(ctx: Ctx, i: number, s: number, pass: 'forward' | 'backward' = 'backward'): number {
+  return layerStreamBytes(ctx.model.layers[i], s, ctx.wb, ctx.ib, pass);
 }
 
 /** The streamed units' costs for `tokens` per pass (THE scheduler's input, src/perf/layer-costs.ts). */
@@ -134,9 +134,10 @@ function totals(ctx: Ctx, rec: boolean, cached: boolean, bpp: number) {
     dense += l.fwdFlop + l.deltaFlop + l.gradFlop;
     const again = recomputeGroups?.has(l.block) ?? false;
     if (again) recomputeFlop += l.fwdFlop * scale;
-    const sb = streamBytes(ctx, i, s);
-    bytesPass += l.streamFwd ? sb : 0;
-    bytesPerPass += (l.streamFwd ? sb : 0) * (again ? 2 : 1) + (l.streamBwd && !(again && cached) ? sb : 0);
+    const sbF = streamBytes(ctx, i, s, 'forward');
+    const sb = streamBytes(ctx, i, s, 'backward');
+    bytesPass += l.streamFwd ? sbF : 0;
+    bytesPerPass += (l.streamFwd ? sbF : 0) * (again ? 2 : 1) + (l.streamBwd && !(again && cached) ? sb : 0);
     if (l.gradOut) gradBytes += (l.matWeights * (1 - s) + l.vecWeights) * ctx.gb;
     const nz = nonzeroParams(l, s);
     nzParams += nz;
@@ -300,7 +301,8 @@ function layerRows(ctx: Ctx, tokens: number, cache: boolean): LayerRow[] {
     const flopF = l.fwdFlop * scale * tokens;
     const flopB = (l.deltaFlop + l.gradFlop) * scale * tokens;
     const e = flopF > 0 || flopB > 0 ? ctx.eff({ kind: l.kind, in: l.in, out: l.out, tokens }, s) : 1;
-    const bytes = streamBytes(ctx, i, s);
+    const bytes = streamBytes(ctx, i, s, 'backward');
+    const bytesF = streamBytes(ctx, i, s, 'forward');
     const S = streamSeconds(ctx.rates, bytes);
     const F = flopF > 0 ? computeSeconds(ctx.rates, flopF, e) : 0;
     const Bw = flopB > 0 ? computeSeconds(ctx.rates, flopB, e) : 0;
@@ -308,7 +310,7 @@ function layerRows(ctx: Ctx, tokens: number, cache: boolean): LayerRow[] {
     const G = gradOutSeconds(ctx.rates, gradBytes);
     return {
       name: l.name, kind: l.kind, params: l.params, flopPerToken: flopF / tokens + flopB / tokens, sparsity: s, streamBytes: bytes, gradBytes,
-      streamSeconds: S, forwardSeconds: F, backwardSeconds: Bw, gradSeconds: G, updateSeconds: updateSeconds(ctx.rates, nonzeroParams(l, s) * ctx.updateBpp),
+      streamSeconds: S, streamFwdBytes: bytesF, streamFwdSeconds: streamSeconds(ctx.rates, bytesF), forwardSeconds: F, backwardSeconds: Bw, gradSeconds: G, updateSeconds: updateSeconds(ctx.rates, nonzeroParams(l, s) * ctx.updateBpp),
       bound: (G > S && G > Bw ? 'reduce' : S * 2 > F + Bw ? 'stream' : 'compute') as Bound,
     };
   });

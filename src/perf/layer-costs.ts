@@ -16,7 +16,7 @@ import type { PerfLayer } from './layers.js';
 import type { PerfModel } from './models.js';
 import { computeSeconds, eventSeconds, type Rates } from './rates.js';
 
-const ROW_HEADER_BYTES = 4; // a u32 count of non-zeros per input row (the weight-stream format)
+const ROW_HEADER_BYTES = 4; // a u32 count of non-zeros per row of the layout: per output column forward, per input row backward (the weight-stream format)
 export { ROW_HEADER_BYTES };
 
 /** Sparsity of a layer under the option `sparsity`: its own fixed one, the option's, or 0 (not sparsifiable). */
@@ -26,13 +26,15 @@ export function sparsityOf(l: PerfLayer, sparsity: number): number {
 
 /**
  * Bytes one pass of a layer's weights streams: dense K·N·wb, or sparse (the weight-stream format) the
- * non-zeros with their indices plus a count per input row, whichever is smaller; plus the vectors.
+ * non-zeros with their indices plus a count per row of the pass's layout (the forward's column layout: per
+ * output; the backward's row layout: per input), whichever is smaller; plus the vectors.
  */
-export function layerStreamBytes(l: PerfLayer, s: number, wb: number, ib: number): number {
+export function layerStreamBytes(l: PerfLayer, s: number, wb: number, ib: number, pass: 'forward' | 'backward' = 'backward'): number {
   let m = 0;
   if (l.matWeights > 0) {
     const dense = l.matWeights * wb;
-    m = s > 0 ? Math.min(dense, l.matWeights * (1 - s) * (wb + ib) + l.in * (l.experts ?? 1) * ROW_HEADER_BYTES) : dense;
+    const rows = pass === 'forward' ? l.out : l.in;
+    m = s > 0 ? Math.min(dense, l.matWeights * (1 - s) * (wb + ib) + rows * (l.experts ?? 1) * ROW_HEADER_BYTES) : dense;
   }
   return m + l.vecWeights * wb;
 }
@@ -134,14 +136,15 @@ export function unitCosts(x: CostInputs): UnitCosts {
     sec[o + 1] += cF;
     sec[o + 3] += cD;
     sec[o + 4] += cG;
-    const sb = layerStreamBytes(l, s, x.wb, x.ib);
-    if (l.streamFwd) bytes[o] += sb;
+    const sbF = layerStreamBytes(l, s, x.wb, x.ib, 'forward');
+    const sb = layerStreamBytes(l, s, x.wb, x.ib, 'backward');
+    if (l.streamFwd) bytes[o] += sbF;
     if (l.streamBwd) bytes[o + 2] += sb;
     const g = l.gradOut ? (l.matWeights * (1 - s) + l.vecWeights) * x.gb : 0;
     bytes[o + 5] += g;
     bytes[o + 6] += g;
     bytes[o + 7] += nonzeroParams(l, s) * x.bpp;
-    countBounds(bounds, l, x, sb, g, cF, cD + cG, checkpointed.has(l.block));
+    countBounds(bounds, l, x, sbF, sb, g, cF, cD + cG, checkpointed.has(l.block));
   }
   if (units === 0) throw new ValidationError('model.layers', n, 'expected at least one layer with weights');
   for (let u = 0; u < units; u++) {
@@ -171,8 +174,8 @@ export function toLayerCosts(u: UnitCosts): LayerCost[] {
 }
 
 /** A layer's bound in the forward (stream or compute) and backward (reduce, stream or compute) pass. */
-function countBounds(b: LayerBounds, l: PerfLayer, x: CostInputs, bytes: number, gradBytes: number, fwd: number, bwd: number, recomputed: boolean): void {
-  const S = l.streamFwd ? eventSeconds(x.rates, 'streamFwd', bytes, 0, 1) : 0;
+function countBounds(b: LayerBounds, l: PerfLayer, x: CostInputs, bytesF: number, bytes: number, gradBytes: number, fwd: number, bwd: number, recomputed: boolean): void {
+  const S = l.streamFwd ? eventSeconds(x.rates, 'streamFwd', bytesF, 0, 1) : 0;
   const times = recomputed ? 2 : 1;
   if (fwd > 0 || l.matWeights > 0) {
     if (S > fwd) b.forward.stream += times;

@@ -56,9 +56,13 @@ export interface LayerRow {
   /** FLOP per token it executes (forward + backward, non-zeros only, no recomputation). */
   flopPerToken: number;
   sparsity: number;
+  /** Bytes and seconds of one backward pass's stream (a sparse weight in the row layout: a count per input). */
   streamBytes: number;
   gradBytes: number;
   streamSeconds: number;
+  /** The same for the forward pass (a sparse weight in the column layout: a count per output). */
+  streamFwdBytes: number;
+  streamFwdSeconds: number;
   forwardSeconds: number;
   backwardSeconds: number;
   gradSeconds: number;

@@ -21,6 +21,24 @@ export function spmmForwardRef(
   }
 }
 
+/**
+ * Yt [N, B] (+)= Wᵀ · Xt [K, B] from the COLUMN layout of W (`colWords`: per output column n a count, then
+ * (row delta, value) pairs, rows ascending): Yt[n, :] = Σ over column n's non-zeros w = W[k, n] of w · Xt[k, :].
+ */
+export function spmmForwardColRef(
+  Yt: Float32Array, Xt: Float32Array, colWords: Uint32Array, K: number, N: number, B: number, accumulate = false,
+): void {
+  if (!accumulate) Yt.fill(0, 0, N * B);
+  const r = new StreamReader(colWords);
+  for (let n = 0; n < N; n++) {
+    for (let c = r.row(); c > 0; c--) {
+      const k = r.next();
+      const w = r.value();
+      for (let b = 0; b < B; b++) Yt[n * B + b] += w * Xt[k * B + b];
+    }
+  }
+}
+
 /** dXt [K, B] (+)= W · dYt [N, B]: dXt[k, :] = Σ over row k's non-zeros w = W[k, n] of w · dYt[n, :]. */
 export function spmmDeltaRef(
   dXt: Float32Array, dYt: Float32Array, words: Uint32Array, K: number, N: number, B: number, accumulate = false,

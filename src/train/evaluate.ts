@@ -25,8 +25,9 @@ export function evaluate(plan: Plan, params: Params, split: AnySplit, opts: { ch
   const mark = w.arena.mark();
   try {
     const chunk = Math.max(1, Math.min(opts.chunk ?? 256, split.n));
-    const wires = plan.layers.map((l) => w.allocF32(Math.max(1, l.wireWords)));
-    plan.layers.forEach((l, i) => packWire(plan, i, params[i], w.f32(wires[i], l.wireWords)));
+    // forward only: each layer's forward wire block (sparse weights in the column layout)
+    const wires = plan.layers.map((l) => w.allocF32(Math.max(1, l.fwdWireWords)));
+    plan.layers.forEach((l, i) => packWire(plan, i, params[i], w.f32(wires[i], l.fwdWireWords), 'forward'));
     const ex = createExecutor(w, plan, chunk);
     let correct = 0;
     let lossSum = 0;

@@ -27,8 +27,9 @@ export function generate(plan: Plan, params: Params, prompt: Int32Array, opts: G
   const mark = w.arena.mark();
   try {
     const T = plan.seqLen;
-    const wires = plan.layers.map((l) => w.allocF32(Math.max(1, l.wireWords)));
-    plan.layers.forEach((l, i) => packWire(plan, i, params[i], w.f32(wires[i], l.wireWords)));
+    // forward only: each layer's forward wire block (sparse weights in the column layout)
+    const wires = plan.layers.map((l) => w.allocF32(Math.max(1, l.fwdWireWords)));
+    plan.layers.forEach((l, i) => packWire(plan, i, params[i], w.f32(wires[i], l.fwdWireWords), 'forward'));
     const ex = createExecutor(w, plan, 1);
     const logitsOf = (context: Int32Array): Float32Array => {
       ex.begin(1);

@@ -15,7 +15,7 @@ import { BatchOrder } from '../data/batches.js';
 import { checkDataForPlan, fillSamples, isTokenData, type TrainData } from '../data/fill.js';
 import { ValidationError, requireInt } from '../errors.js';
 import { compileModel } from '../model/compile.js';
-import type { Plan } from '../model/plan.js';
+import type { Plan, StreamedLayer } from '../model/plan.js';
 import { initParams, packWire, type Params } from '../model/params.js';
 import type { ModelSpec } from '../model/types.js';
 import { resolveOptimizer, stateArrays, type OptimizerConfig, type ResolvedOptimizer } from '../memoryx/optimizer.js';
@@ -81,15 +81,22 @@ export function trainReference(model: ModelSpec | Plan, data: TrainData, opts: R
   const losses: number[] = [];
   const L = plan.layers.length;
   // per layer, the tied layers whose gradients join its own before its update (the tied LM head → the embedding)
-  const tiedInto = plan.layers.map((_, l) => plan.layers.filter((tl) => tl.tiedTo?.layer === l));
+  // (one pass over the layers: a filter per layer would read L² layers, and set-up must stay linear in L)
+  const tiedInto = plan.layers.map((): StreamedLayer[] => []);
+  for (const tl of plan.layers) if (tl.tiedTo) tiedInto[tl.tiedTo.layer].push(tl);
 
   for (let t = 0; t < steps; t++) {
     order.indices(t, idx);
     ex.begin(B);
     fillSamples(plan, data.train, idx, w.memory.buffer, ex.inputPtr, ex.labelsPtr);
     for (let l = 0; l < L; l++) {
-      if (state.wire[l] !== state.master[l] && !plan.layers[l].tiedTo) packWire(plan, l, w.f32(state.master[l], plan.layers[l].paramFloats), w.f32(state.wire[l], plan.layers[l].wireWords));
-      ex.forwardLayer(l, state.wire[l]);
+      const layer = plan.layers[l];
+      if (state.wire[l] !== state.master[l] && !layer.tiedTo) {
+        const master = w.f32(state.master[l], layer.paramFloats);
+        packWire(plan, l, master, w.f32(state.fwdWire[l], layer.fwdWireWords), 'forward');
+        packWire(plan, l, master, w.f32(state.wire[l], layer.wireWords), 'backward');
+      }
+      ex.forwardLayer(l, state.fwdWire[l]);
     }
     const loss = ex.loss(B);
     for (let l = L - 1; l >= 0; l--) {
@@ -112,7 +119,9 @@ export function trainReference(model: ModelSpec | Plan, data: TrainData, opts: R
 interface TrainState {
   master: number[];
   grad: number[];
+  /** Backward and forward wire blocks (the master itself for a layer without a sparse weight: the same in both). */
   wire: number[];
+  fwdWire: number[];
   s1: number[];
   s2: number[];
 }
@@ -120,7 +129,7 @@ interface TrainState {
 /** Per layer: master (initialised), gradient, wire (= master for layers without a sparse weight), optimizer state (zeros). */
 function allocateState(w: Wasm, plan: Plan, init: Params, opt: ResolvedOptimizer): TrainState {
   const S = stateArrays(opt);
-  const st: TrainState = { master: [], grad: [], wire: [], s1: [], s2: [] };
+  const st: TrainState = { master: [], grad: [], wire: [], fwdWire: [], s1: [], s2: [] };
   plan.layers.forEach((l, i) => {
     if (init[i].length !== l.paramFloats) throw new ValidationError(`init[${i}].length`, init[i].length, `expected layer ${i}'s ${l.paramFloats} floats`);
     const n = Math.max(1, l.paramFloats);
@@ -130,6 +139,7 @@ function allocateState(w: Wasm, plan: Plan, init: Params, opt: ResolvedOptimizer
       st.master.push(view);
       st.grad.push(w.allocF32(n));
       st.wire.push(view);
+      st.fwdWire.push(view);
       st.s1.push(0);
       st.s2.push(0);
       return;
@@ -138,6 +148,7 @@ function allocateState(w: Wasm, plan: Plan, init: Params, opt: ResolvedOptimizer
     st.grad.push(w.allocF32(n));
     const sparse = l.params.some((p) => plan.params[p].sparse);
     st.wire.push(sparse ? w.allocF32(l.wireWords) : st.master[i]);
+    st.fwdWire.push(sparse ? w.allocF32(l.fwdWireWords) : st.master[i]);
     st.s1.push(S >= 1 ? zeros(w, n) : 0);
     st.s2.push(S >= 2 ? zeros(w, n) : 0);
   });

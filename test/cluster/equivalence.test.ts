@@ -116,14 +116,15 @@ describe('determinism', () => {
     const r = await clusters.get(2)!.train(model, data, { steps: 3, batch: 32, optimizer: { kind: 'sgd', lr: 0.1 }, evaluate: false });
     const { compileModel } = await import('../../src/model/compile.js');
     const plan = compileModel(model);
-    const wire = plan.layers.reduce((a, L) => a + 4 * L.wireWords, 0);
+    // once forward (a sparse weight in the column layout, N + 2·nnz words) and once backward (rows, K + 2·nnz)
+    const wire = plan.layers.reduce((a, L) => a + 4 * (L.fwdWireWords + L.wireWords), 0);
     const grad = plan.layers.reduce((a, L) => a + 4 * L.paramFloats, 0);
-    expect(r.bytesStreamed).toBe(3 * 2 * wire);
+    expect(r.bytesStreamed).toBe(3 * wire);
     expect(r.bytesReduced).toBe(3 * grad);
     expect(r.bytesGradientsSent).toBe(2 * 3 * grad);
     // fan-in 2, 2 systems: two leaf links and the root link; every link carried every broadcast
     expect(r.swarmx.levels).toEqual([2, 1]);
-    for (const link of r.swarmx.links) expect(link.bytesDown).toBe(3 * 2 * wire);
+    for (const link of r.swarmx.links) expect(link.bytesDown).toBe(3 * wire);
   });
 
   it('records every event of a step per layer (and per system for compute), with bytes and FLOP (issue 6 hook)', async () => {

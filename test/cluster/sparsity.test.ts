@@ -47,18 +47,20 @@ describe('90 % sparse training on 2 systems', () => {
     }
     expect(masked).toBeGreaterThan(0.89 * plan.torchParams - 300);
 
-    // Bytes: streamed = steps x 2 passes x Σ wire words (K + 2·nnz per sparse weight, plus biases);
+    // Bytes: streamed = steps x Σ wire words of both passes (a sparse weight: N + 2·nnz forward in the column
+    // layout, K + 2·nnz backward in the row layout, plus biases each time);
     // reduced = steps x Σ (nnz + biases): the gradient is as small as the weights.
-    const wire = plan.layers.reduce((a, L) => a + 4 * L.wireWords, 0);
+    const wire = plan.layers.reduce((a, L) => a + 4 * (L.fwdWireWords + L.wireWords), 0);
     const grads = plan.layers.reduce((a, L) => a + 4 * L.paramFloats, 0);
-    expect(s.bytesStreamed).toBe(opts.steps * 2 * wire);
+    expect(s.bytesStreamed).toBe(opts.steps * wire);
     expect(s.bytesReduced).toBe(opts.steps * grads);
     // Against the dense model, per step, by hand: weights K·N → nnz = round(0.1·K·N) for 64x256 and
     // 256x10 (1638 + 256 = 1894 non-zeros), biases 266 stay dense. Dense: 16384 + 2560 + 266 = 19210 floats.
     expect(d.bytesReduced / 30).toBe(4 * 19210);
     expect(s.bytesReduced / opts.steps).toBe(4 * (1894 + 266)); // 11.2 % of dense
     expect(d.bytesStreamed / 30).toBe(2 * 4 * 19210);
-    expect(s.bytesStreamed / opts.steps).toBe(2 * 4 * (64 + 256 + 2 * 1894 + 266)); // counts + pairs: 22.8 % of dense
+    // counts + pairs: forward 256 + 10 column counts, backward 64 + 256 row counts; 22.6 % of dense
+    expect(s.bytesStreamed / opts.steps).toBe(4 * ((256 + 10) + (64 + 256) + 2 * 2 * 1894 + 2 * 266));
 
     // It learns: the loss falls by > 10x and the held-out digits are mostly right.
     expect(s.finalLoss).toBeLessThan(s.loss[0] / 10);

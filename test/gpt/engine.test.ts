@@ -73,8 +73,11 @@ describe.each(cases)('GPT engine vs reference trainer: $name', ({ spec, optimize
 
 describe('what streams for a GPT', () => {
   const opt = (steps: number) => ({ steps, batch: 8, optimizer: { kind: 'sgd' as const, lr: 0.1 }, evaluate: false });
-  /** Wire words streamed per step: every layer forward and backward, except the embedding's backward (it reads no weights). */
-  const perStep = (plan: ReturnType<typeof compileModel>) => 4 * (2 * plan.wireWords - plan.layers[0].wireWords);
+  /**
+   * Wire bytes streamed per step: every layer forward (a sparse weight in the column layout) and backward (the
+   * row layout), except the embedding's backward (it reads no weights).
+   */
+  const perStep = (plan: ReturnType<typeof compileModel>) => 4 * (plan.fwdWireWords + plan.wireWords - plan.layers[0].wireWords);
 
   it('the tied wte streams twice a pass (input gather and LM head), the embedding not at all in the backward pass', async () => {
     const plan = compileModel(tied);

@@ -3,8 +3,9 @@
 // straight from the format's definition (docs/sparse.md), on edge shapes by name.
 import { describe, expect, it } from 'vitest';
 import {
-  StreamReader, StreamWriter, encodeSkeleton, encodeStream, fillStream, forEachEntry, forEachRow, randomMask,
-  randomValues, setValues, streamValues, valueWordIndex, type WeightStream,
+  StreamReader, StreamWriter, columnSkeleton, columnStreamWords, encodeSkeleton, encodeStream, fillColumnStream, fillStream,
+  forEachEntry, forEachRow, randomMask, randomValues, setValues, streamValues, transposeStream, validateStream, valueWordIndex,
+  type WeightStream,
 } from '../../src/sparse/stream.js';
 import { structureFromMask } from '../../src/model/compile.js';
 
@@ -19,6 +20,24 @@ function referenceWords(mask: ArrayLike<number>, values: ArrayLike<number>, K: n
     for (let n = 0; n < N; n++) if (mask[k * N + n]) cols.push(n);
     out.push(cols.length);
     cols.forEach((n, j) => out.push(n - (j === 0 ? 0 : cols[j - 1]), bits(values[i++])));
+  }
+  return out;
+}
+
+/**
+ * The column layout by definition: per output column n, the count, then (row − previous row, value bits) per
+ * kept entry, rows ascending; `values` are in ROW order (the i-th kept entry scanning rows, then columns).
+ */
+function referenceColumnWords(mask: ArrayLike<number>, values: ArrayLike<number>, K: number, N: number): number[] {
+  const valueOf = new Map<number, number>();
+  let i = 0;
+  for (let p = 0; p < K * N; p++) if (mask[p]) valueOf.set(p, values[i++]);
+  const out: number[] = [];
+  for (let n = 0; n < N; n++) {
+    const rows: number[] = [];
+    for (let k = 0; k < K; k++) if (mask[k * N + n]) rows.push(k);
+    out.push(rows.length);
+    rows.forEach((k, j) => out.push(k - (j === 0 ? 0 : rows[j - 1]), bits(valueOf.get(k * N + n)!)));
   }
   return out;
 }
@@ -71,6 +90,34 @@ describe('the weight stream has one owner: skeleton, fill, read', () => {
       // value word index: each value sits where the index says
       const idx = valueWordIndex(filled, nnz);
       expect(Array.from(idx, (p) => filled[p])).toEqual(Array.from(values, bits));
+    });
+
+    it(`${name}: the column layout (columnSkeleton → fillColumnStream, transposeStream) equals the reference`, () => {
+      const nnz = mask.reduce((s, m) => s + m, 0);
+      const values = randomValues(nnz, K * 17 + N);
+      const skel = encodeSkeleton(mask, K, N);
+      const col = columnSkeleton(skel.words, K, N);
+      expect(col.words.length).toBe(columnStreamWords(N, nnz));
+      expect(Array.from(col.words)).toEqual(referenceColumnWords(mask, new Float32Array(nnz), K, N));
+      // fill from a master block (row order) at an offset, into a wire view at an offset (as MemoryX does)
+      const master = new Float32Array(5 + nnz);
+      master.set(values, 5);
+      const wire = new Float32Array(1 + col.words.length + 1);
+      fillColumnStream(col, master, 5, wire.subarray(1, 1 + col.words.length));
+      const filled = new Uint32Array(wire.buffer, 4, col.words.length);
+      expect(Array.from(filled)).toEqual(referenceColumnWords(mask, values, K, N));
+      expect([wire[0], wire[wire.length - 1]]).toEqual([0, 0]);
+      // it is the row layout of Wᵀ: validates as an N x K stream, and transposeStream gives the same words
+      expect(validateStream(filled, N, K)).toBe(nnz);
+      const W = new Float32Array(K * N);
+      let i = 0;
+      for (let p = 0; p < K * N; p++) if (mask[p]) W[p] = values[i++];
+      const t = transposeStream(encodeStream(W, K, N, mask));
+      expect([t.K, t.N, t.nnz]).toEqual([N, K, nnz]);
+      expect(Array.from(t.words)).toEqual(Array.from(filled));
+      const Wt = new Float32Array(N * K);
+      for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) Wt[n * K + k] = W[k * N + n];
+      expect(Array.from(encodeStream(Wt, N, K, Uint8Array.from(Wt, (_v, q) => mask[(q % K) * N + Math.floor(q / K)])).words)).toEqual(Array.from(filled));
     });
 
     it(`${name}: forEachRow, forEachEntry and StreamReader visit what the reference holds`, () => {

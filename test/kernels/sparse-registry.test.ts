@@ -12,9 +12,9 @@ import { mulberry32 } from '../../src/ref/rng.js';
 const w = new Wasm();
 
 describe('sparse registry', () => {
-  it('registers its four variants once', () => {
+  it('registers its five variants once', () => {
     const names = kernelVariants().filter((v) => v.area === 'sparse').map((v) => v.name);
-    expect(names.sort()).toEqual(['spmm-delta-simd', 'spmm-fwd-axpy-scalar', 'spmm-fwd-axpy-simd', 'spmm-grad-simd']);
+    expect(names.sort()).toEqual(['spmm-delta-simd', 'spmm-fwd-axpy-scalar', 'spmm-fwd-axpy-simd', 'spmm-fwd-col-simd', 'spmm-grad-simd']);
   });
 
   it('shape keys fix the sparsity: nnz, then sparsity, then the options, then the default', () => {

@@ -58,18 +58,21 @@ describe('MemoryX', () => {
     const init = initParams(s.plan, 1);
     for (let l = 0; l < s.plan.layers.length; l++) {
       const L = s.plan.layers[l];
-      const dst = s.w.allocF32(L.wireWords);
-      const bytes = s.mx.stream(l, dst);
-      expect(bytes).toBe(4 * L.wireWords);
-      const want = new Float32Array(L.wireWords);
-      packWire(s.plan, l, init[l], want);
-      expect(new Uint32Array(s.w.u32(dst, L.wireWords))).toEqual(new Uint32Array(want.buffer));
+      for (const [pass, words] of [['backward', L.wireWords], ['forward', L.fwdWireWords]] as const) {
+        const dst = s.w.allocF32(words);
+        const bytes = s.mx.stream(l, dst, pass);
+        expect(bytes).toBe(4 * words);
+        const want = new Float32Array(words);
+        packWire(s.plan, l, init[l], want, pass);
+        expect(new Uint32Array(s.w.u32(dst, words))).toEqual(new Uint32Array(want.buffer));
+      }
     }
-    const total = s.plan.layers.reduce((a, L) => a + 4 * L.wireWords, 0);
+    const total = s.plan.layers.reduce((a, L) => a + 4 * (L.wireWords + L.fwdWireWords), 0);
     expect(s.mx.counters.bytesStreamed).toBe(total);
-    // The sparse layer streams K + 2·nnz words, far fewer than K·N.
+    // The sparse layer streams K + 2·nnz words backward and N + 2·nnz forward, far fewer than K·N.
     const sp = s.plan.params.find((p) => p.sparse)!;
     expect(sp.wireWords).toBe(32 + 2 * sp.sparse!.nnz);
+    expect(sp.fwdWireWords).toBe(24 + 2 * sp.sparse!.nnz);
     expect(sp.sparse!.nnz).toBe(Math.round(0.1 * 32 * 24));
   });
 

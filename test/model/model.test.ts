@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { compileModel, initParams, loadModelFile, packWire, PRESETS, resolveModel, setFromTorch, toTorch, validateModel, withSparsity, zeroParams } from '../../src/model/index.js';
-import { encodeStream, maskZeros } from '../../src/sparse/stream.js';
+import { encodeStream, maskZeros, transposeStream } from '../../src/sparse/stream.js';
 
 const mlp = (layers: unknown[]) => ({ input: 4, layers });
 
@@ -163,7 +163,7 @@ describe('parameters', () => {
     const P = initParams(plan, 5);
     const L = plan.layers[2];
     const wire = new Float32Array(L.wireWords);
-    packWire(plan, 2, P[2], wire);
+    packWire(plan, 2, P[2], wire, 'backward');
     const p = plan.params[4];
     const [N, K] = p.torchShape;
     const t = toTorch(p, P[2]);
@@ -172,6 +172,15 @@ describe('parameters', () => {
     const s = encodeStream(W, K, N, p.sparse!.maskKN);
     expect(new Uint32Array(wire.buffer, 0, p.wireWords)).toEqual(s.words);
     expect(wire.subarray(p.wireWords)).toEqual(P[2].subarray(p.size)); // the bias follows, as is
+    // the forward wire: the column layout of the same weights (the row layout of Wᵀ), then the bias
+    const fwd = new Float32Array(L.fwdWireWords);
+    packWire(plan, 2, P[2], fwd, 'forward');
+    expect(p.fwdWireWords).toBe(N + 2 * p.size);
+    expect(L.fwdWireWords).toBe(p.fwdWireWords + N);
+    expect(plan.params[5].fwdWireOffset).toBe(p.fwdWireWords);
+    expect(new Uint32Array(fwd.buffer, 0, p.fwdWireWords)).toEqual(transposeStream(s).words);
+    expect(fwd.subarray(p.fwdWireWords)).toEqual(P[2].subarray(p.size));
+    expect(() => packWire(plan, 2, P[2], new Float32Array(L.fwdWireWords - 1), 'forward')).toThrow(/^packWire\.wire\.length: expected >= \d+/);
   });
 });
 

@@ -43,13 +43,16 @@ function step(plan: Plan, params: Params, x: Float32Array, y: Int32Array, global
   const w = k.w;
   const ex = createExecutor(k, plan, y.length);
   ex.setBatch(x, y);
-  const wire = plan.layers.map((l, i) => {
-    const p = w.allocF32(l.wireWords);
-    packWire(plan, i, params[i], w.f32(p, l.wireWords));
+  const wireFor = (pass: 'forward' | 'backward') => plan.layers.map((l, i) => {
+    const words = pass === 'forward' ? l.fwdWireWords : l.wireWords;
+    const p = w.allocF32(words);
+    packWire(plan, i, params[i], w.f32(p, words), pass);
     return p;
   });
+  const fwire = wireFor('forward');
+  const wire = wireFor('backward');
   const grad = plan.layers.map((l) => w.allocF32(l.paramFloats));
-  plan.layers.forEach((_, i) => ex.forwardLayer(i, wire[i]));
+  plan.layers.forEach((_, i) => ex.forwardLayer(i, fwire[i]));
   const loss = ex.loss(globalB);
   for (let i = plan.layers.length - 1; i >= 0; i--) ex.backwardLayer(i, wire[i], grad[i]);
   return { loss, grads: plan.layers.map((l, i) => w.f32(grad[i], l.paramFloats).slice()) };

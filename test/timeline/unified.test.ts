@@ -41,7 +41,7 @@ function unitsFromRows(model: PerfModel, e: Estimate): { costs: LayerCost[]; gro
       blocks.push(l.block);
     } else if (costs.length) s = costs[costs.length - 1].seconds;
     else s = lead ??= zero();
-    if (l.streamFwd) s.streamFwd += r.streamSeconds;
+    if (l.streamFwd) s.streamFwd += r.streamFwdSeconds; // a sparse weight's column layout: a count per output
     if (l.streamBwd) s.streamBwd += r.streamSeconds;
     s.forward += r.forwardSeconds;
     s.delta += r.backwardSeconds; // delta and gradient follow each other on the wafer: one event will do

@@ -48,9 +48,11 @@ function firstStepGrads(plan: Plan, params: Params, B: number): Params {
   ex.begin(B);
   fillBatch(digits.train, plan.input, idx, w.f32(ex.inputPtr, plan.input * B), w.i32(ex.labelsPtr, B));
   const wire = plan.layers.map((l) => w.allocF32(Math.max(1, l.wireWords)));
-  plan.layers.forEach((l, i) => packWire(plan, i, params[i], w.f32(wire[i], l.wireWords)));
+  const fwire = plan.layers.map((l) => w.allocF32(Math.max(1, l.fwdWireWords)));
+  plan.layers.forEach((l, i) => packWire(plan, i, params[i], w.f32(wire[i], l.wireWords), 'backward'));
+  plan.layers.forEach((l, i) => packWire(plan, i, params[i], w.f32(fwire[i], l.fwdWireWords), 'forward'));
   const grads = plan.layers.map((l) => w.allocF32(Math.max(1, l.paramFloats)));
-  for (let l = 0; l < plan.layers.length; l++) ex.forwardLayer(l, wire[l]);
+  for (let l = 0; l < plan.layers.length; l++) ex.forwardLayer(l, fwire[l]);
   ex.loss(B);
   for (let l = plan.layers.length - 1; l >= 0; l--) ex.backwardLayer(l, wire[l], grads[l]);
   return plan.layers.map((l, i) => w.f32(grads[i], l.paramFloats).slice());
