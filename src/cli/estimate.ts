@@ -10,6 +10,7 @@ interface EstimateCliOptions extends CommonOptions {
   tokens?: number;
   batchTokens?: number;
   spec?: string[];
+  system?: string;
   gpu?: string;
   devices?: number;
   efficiency?: number | { rows: number; cols: number };
@@ -68,6 +69,7 @@ export function register(program: Command): void {
     .addOption(option('--tokens <t>', 'training tokens (default: the preset\'s), e.g. 300B', parseCount('--tokens')))
     .addOption(option('--batch-tokens <b>', 'tokens per optimizer step over all systems (default: the preset\'s), e.g. 3.2M', parseCount('--batch-tokens')))
     .addOption(option('--spec <file>', 'a hardware spec JSON replacing (or with "base", amending) a built-in one; repeatable', collect))
+    .addOption(option('--system <id>', 'the system modelled: cs2 (default) or cs3 (specs/hardware/cs3.json, with its MemoryX), or a system id from --spec'))
     .addOption(option('--gpu <id>', 'estimate on GPUs instead: v100, a100, h100, h200 (or an id from --spec)'))
     .addOption(option('--devices <n>', 'GPUs, with --gpu', parseInteger('--devices', 1)))
     .addOption(option('--efficiency <e>', 'compute efficiency in (0, 1] (CS-2 default: the spec\'s, peak; GPU default: the spec\'s), or "fabric[:RxC]": per layer from the fabric simulator\'s closed-form model on an R x C mesh (default 922x922, a WSE-2\'s cores)', parseEfficiency))
@@ -100,7 +102,7 @@ export function register(program: Command): void {
       efficiency = fabricEfficiencyFn({ rows: opts.efficiency.rows, cols: opts.efficiency.cols, mode: 'model' });
     } else efficiency = opts.efficiency;
     const r = runEstimate({
-      model: opts.model, systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec ?? [],
+      model: opts.model, systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec ?? [], system: opts.system,
       gpu: opts.gpu, devices: opts.gpu !== undefined ? opts.devices ?? 1 : undefined, efficiency, recompute: opts.recompute, pipeline: opts.pipeline,
       precision: opts.precision, optimizer: opts.optimizer, attention: opts.attention, detail: opts.detail,
     });

@@ -6,6 +6,7 @@ import { estimate, fmt, waferFitOf, type Estimate, type EstimateOptions } from '
 import { estimateGpu } from './gpu.js';
 import { preset, type PerfModel } from './models.js';
 import { defaultSpecs, type Specs } from './specs.js';
+import { systemLabel } from './system.js';
 
 export type Verdict = 'holds' | 'holds only if' | 'does not hold';
 
@@ -140,15 +141,17 @@ function memoryxRow(specs: Specs): ClaimRow {
   const fit = waferFitOf(m, specs);
   const T = m.contextTokens;
   const seqBytes = fit.bytesPerTokenRecompute * T;
+  const fits = fit.tokensRecompute >= T;
+  const sys = systemLabel(specs.cs2);
   const passSeconds = (m.params * 2) / (Math.min(specs.cs2.v.ioGBps, specs.memoryx.v.streamGBps) * 1e9);
   const peakYears = (6 * m.params * (m.trainTokens ?? 3e11)) / (specs.cs2.v.peakPFLOPs * 1e15) / (365 * 86400);
   return {
     id: 'M4-memoryx-120t', mission: 'M4',
     claim: 'MemoryX (up to 2.4 PB) stores models of up to 120 T parameters, so a 120 T model trains "on one CS-2"',
     model: `2.4 PB / 120 T = ${fmt(perParam)} B per parameter. Mixed-precision Adam needs ${mixedAdam} B (ZeRO) -> ${fmt((nominal * mixedAdam) / 1e15)} PB; with an FP32 gradient accumulator for micro-batches ${withAccum} B -> ${fmt((nominal * withAccum) / 1e15)} PB (exactly full). ` +
-      `The wafer is the limit: the ${m.title} (${fmt(m.params)} params) needs ${fmt(seqBytes / 1e9)} GB of activations for one ${T}-token sequence even with full recomputation (one CS-2 holds ${fmt(fit.capacityBytes / 1e9)} GB: ${fmt(fit.tokensRecompute)} tokens), one pass over its FP16 weights takes ${fmt(passSeconds / 60)} min, and 300 B tokens at peak would take ${fmt(peakYears)} years`,
+      `${fits ? 'Time is the limit' : 'The wafer is the limit'}: the ${m.title} (${fmt(m.params)} params) needs ${fmt(seqBytes / 1e9)} GB of wafer SRAM for one ${T}-token sequence with full recomputation${specs.cs2.v.activationCheckpointsOffWafer ? ' (block inputs off the wafer, the compiler-matching rule of specs/hardware/cs2.json)' : ''} (one ${sys} holds ${fmt(fit.capacityBytes / 1e9)} GB: ${fmt(fit.tokensRecompute)} tokens), one pass over its FP16 weights takes ${fmt(passSeconds / 60)} min, and 300 B tokens at peak would take ${fmt(peakYears)} years`,
     verdict: 'holds only if',
-    condition: `MemoryX keeps <= ${fmt(perParam)} B per parameter (mixed-precision Adam: ${mixedAdam} B, +${withAccum - mixedAdam} B if micro-batches accumulate; FP32 weights with momentum or Adam: ${table['fp32-momentum']}-${table['fp32-adam']} B); "trains on one CS-2" only as storage: the wafer cannot hold one ${T}-token sequence's activations (sequences <= ${fit.tokensRecompute} tokens fit) and training would take centuries`,
+    condition: `MemoryX keeps <= ${fmt(perParam)} B per parameter (mixed-precision Adam: ${mixedAdam} B, +${withAccum - mixedAdam} B if micro-batches accumulate; FP32 weights with momentum or Adam: ${table['fp32-momentum']}-${table['fp32-adam']} B); "trains on one ${sys}" only as storage: ${fits ? `the wafer holds a ${T}-token sequence (${fit.tokensRecompute} tokens fit)` : `the wafer cannot hold one ${T}-token sequence's activations (sequences <= ${fit.tokensRecompute} tokens fit)`} but training would take centuries`,
     figures: {
       capacityPB: cap / 1e15, bytesPerParamAvailable: perParam, ...Object.fromEntries(Object.entries(table).map(([k, v]) => [`bytesPerParam.${k}`, v])),
       params120t: m.params, waferBytesOneSequence: seqBytes, waferTokensFit: fit.tokensRecompute, weightPassSeconds: passSeconds, peakYears300B: peakYears,
@@ -156,7 +159,7 @@ function memoryxRow(specs: Specs): ClaimRow {
     assumptions: [
       `bytes per parameter: ${Object.entries(table).map(([k, v]) => `${k} ${v}`).join(', ')} (specs/hardware/memoryx.json)`,
       `shape of the 120 T model: ${m.figures?.nLayer?.source ?? 'see specs/models/gpt-120t.json'}`,
-      'activations per token with full recomputation: 2·d per block (its input) + one block\'s 34·d (Korthikanti et al. 2022)',
+      specs.cs2.v.activationCheckpointsOffWafer ? 'activations per token on the wafer with full recomputation: one block\'s 34·d (Korthikanti et al. 2022); block inputs off the wafer' : 'activations per token with full recomputation: 2·d per block (its input) + one block\'s 34·d (Korthikanti et al. 2022)',
     ],
   };
 }

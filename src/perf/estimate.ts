@@ -19,6 +19,9 @@ import { PIPELINE_MODES } from '../timeline/schedule.js';
 import type { Bound, Estimate, EstimateOptions, LayerRow, Recompute } from './types.js';
 import { RECOMPUTE } from './types.js';
 import { fmt, gb, tb } from './units.js';
+import { scaleOut, scaledStep } from './scaleout.js';
+import { bindingResource } from './binding.js';
+import { systemLabel } from './system.js';
 
 export { layerStreamBytes, nonzeroParams, sparsityOf } from './layer-costs.js';
 export { RECOMPUTE, type Bound, type Estimate, type EstimateOptions, type LayerRow, type Recompute } from './types.js';
@@ -91,7 +94,7 @@ function busyPerPass(u: UnitCosts, cached: boolean) {
 function waferPlan(ctx: Ctx, T: number, want: Recompute) {
   const cs2 = ctx.specs.cs2;
   const capacity = cs2.v.waferSramGB * 1e9 * cs2.v.activationSramFraction;
-  const fit = waferFit(ctx.model.layers, capacity);
+  const fit = waferFit(ctx.model.layers, capacity, cs2.v.activationCheckpointsOffWafer);
   const fitsNone = fit.tokensNoRecompute >= T;
   const fitsFull = fit.tokensRecompute >= T;
   if (!fitsFull && !fitsNone) {
@@ -197,7 +200,9 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     const other = plan('full');
     if (other.step < chosen.step) chosen = other;
   }
-  const { mode, rec, m, bpp, units, tail, step } = chosen;
+  const { mode, rec, m, bpp, units, tail } = chosen;
+  const so = scaleOut(specs, N, tree);
+  const step = scaledStep(chosen.step, so);
   ctx.updateBpp = bpp.total;
   const mb = busyPerPass(units, mode === 'cached');
 
@@ -222,12 +227,16 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   assumptions.push(
     ...estimateAssumptions({
       specs, pipeline, model, eff, S, N, B, D, b, m, steps, mode, cacheBytes, capacity, linkGBps, tree, bpp, precision,
-      wb: ctx.wb, gb: ctx.gb, ib: ctx.ib, rowHeaderBytes: ROW_HEADER_BYTES, memoryxBytes, memoryxCapacityBytes,
+      wb: ctx.wb, gb: ctx.gb, ib: ctx.ib, rowHeaderBytes: ROW_HEADER_BYTES, memoryxBytes, memoryxCapacityBytes, lanes: rates.lanes,
     }),
   );
 
+  A(`scale-out: ${N} systems wait each step for the slowest (jitter ${swarmx.v.stepJitterFraction} of a step x sqrt(2 ln N) = x${fmt(so.jitterFactor)}: ${cite(swarmx, 'stepJitterFraction')}) and ${fmt(so.barrierSeconds * 1e3)} ms of host barriers (${swarmx.v.hostStepOverheadMs} ms x depth ${tree.depth}: ${cite(swarmx, 'hostStepOverheadMs')})`);
+  const system = systemLabel(cs2);
   const result: Estimate = {
     kind: 'cs2',
+    system,
+    systemName: cs2.name,
     model: model.name,
     title: model.title,
     systems: N,
@@ -253,7 +262,9 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     utilization: (useful * B) / (step * peakAll),
     denseEquivalentUtilization: (dense * B) / (step * peakAll),
     bound,
+    binding: bindingResource(bound, rates, system, swarmx.v.portGbps),
     boundShares: busy,
+    scaleOut: { jitterFactor: so.jitterFactor, barrierSeconds: so.barrierSeconds, unscaledStepSeconds: chosen.step },
     layerBounds: units.bounds,
     stream: { GBps: linkGBps, bytesPerPass: bytesPass, bytesPerStep: bytesStep },
     swarmx: { ...tree, reduceBytesPerStep: m * gradBytes },
@@ -316,7 +327,7 @@ function largestGroupWeightBytes(ctx: Ctx): number {
 
 /** The wafer fit of a model (tokens per CS-2 with and without recomputation). */
 export function waferFitOf(model: PerfModel, specs: Specs = defaultSpecs()): WaferFit {
-  return waferFit(model.layers, specs.cs2.v.waferSramGB * 1e9 * specs.cs2.v.activationSramFraction);
+  return waferFit(model.layers, specs.cs2.v.waferSramGB * 1e9 * specs.cs2.v.activationSramFraction, specs.cs2.v.activationCheckpointsOffWafer);
 }
 
 export type { BytesPerParam };

@@ -209,7 +209,7 @@ export function presetNames(): string[] {
 }
 
 function presetOrder(a: string, b: string): number {
-  const order = ['gpt3-small', 'gpt3-medium', 'gpt3-large', 'gpt3-xl', 'gpt3-2.7b', 'gpt3-6.7b', 'gpt3-13b', 'gpt3-175b', 'gpt-1t', 'gpt-120t'];
+  const order = ['gpt3-small', 'gpt3-medium', 'gpt3-large', 'gpt3-xl', 'gpt3-2.7b', 'gptj-6b', 'gpt3-6.7b', 'llama-7b', 'llama2-7b', 'gpt3-13b', 'gpt3-175b', 'gpt-1t', 'gpt-120t'];
   const ia = order.indexOf(a);
   const ib = order.indexOf(b);
   return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);

@@ -9,6 +9,7 @@ import { estimateGpu, type GpuEstimate } from './gpu.js';
 import { modelFromObject, resolveModel, type PerfModel } from './models.js';
 import { loadSpecs, type Specs } from './specs.js';
 import type { PipelineMode } from '../timeline/schedule.js';
+import { withSystem } from './system.js';
 
 export interface EstimateConfig {
   /** A preset name, a JSON file, or a model object (GPT preset, HF config, or engine description). */
@@ -19,6 +20,8 @@ export interface EstimateConfig {
   batchTokens?: number;
   /** Spec files replacing or amending the built-in ones. */
   spec?: string[];
+  /** The system modelled: 'cs2' (default), 'cs3', or a system id from a spec file. */
+  system?: string;
   /** GPU comparison instead of CS-2: the GPU id and the device count. */
   gpu?: string;
   devices?: number;
@@ -57,7 +60,8 @@ export function runEstimate(c: EstimateConfig): Estimate | GpuEstimate {
   if (c === null || typeof c !== 'object') throw new ValidationError('config', c, 'expected an object');
   if (c.spec !== undefined && (!Array.isArray(c.spec) || c.spec.some((f) => typeof f !== 'string'))) throw new ValidationError('spec', c.spec, 'expected a list of spec file paths');
   const attention = c.attention === undefined ? 'causal' : requireOneOf('attention', c.attention, ['causal', 'full'] as const);
-  const specs = specsFor(c.spec);
+  if (c.system !== undefined && typeof c.system !== 'string') throw new ValidationError('system', c.system, 'expected a system id such as "cs2" or "cs3"');
+  const specs = withSystem(specsFor(c.spec), c.system);
   const model = modelFor(c.model, attention);
   if (c.gpu !== undefined) {
     if (c.systems !== undefined) throw new ValidationError('systems', c.systems, 'expected no systems with gpu (use devices)');

@@ -61,6 +61,9 @@ export interface LayerRow {
 
 export interface Estimate {
   kind: 'cs2';
+  /** The system modelled, short ('CS-2', 'CS-3') and as the spec names it. */
+  system: string;
+  systemName: string;
   model: string;
   title: string;
   systems: number;
@@ -93,6 +96,10 @@ export interface Estimate {
   /** Dense model FLOP per second / (N × peak): above 1 means sparsity beat dense peak. */
   denseEquivalentUtilization: number;
   bound: Bound;
+  /** The binding resource by name: which unit or link (src/perf/binding.ts). */
+  binding: string;
+  /** Scale-out costs in the step (src/perf/scaleout.ts): straggler factor, host barriers, the step without them. */
+  scaleOut: { jitterFactor: number; barrierSeconds: number; unscaledStepSeconds: number };
   /** Busy seconds per step of each resource, divided by the step time. */
   boundShares: Record<Bound, number>;
   /** Layers bound by each resource (forward includes recomputed forwards). */
