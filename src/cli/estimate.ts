@@ -20,6 +20,7 @@ interface EstimateCliOptions extends CommonOptions {
   optimizer?: 'adam' | 'momentum' | 'sgd';
   attention?: 'causal' | 'full';
   detail?: boolean;
+  sensitivity?: boolean;
 }
 
 const SUFFIX: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, B: 1e9, G: 1e9, T: 1e12 };
@@ -78,13 +79,15 @@ export function register(program: Command): void {
     .addOption(option('--precision <p>', 'MemoryX state precision: mixed, fp32', parseChoice('--precision', ['mixed', 'fp32'] as const)))
     .addOption(option('--optimizer <o>', 'optimizer state in MemoryX: adam, momentum, sgd', parseChoice('--optimizer', ['adam', 'momentum', 'sgd'] as const)))
     .addOption(option('--attention <a>', 'attention FLOP: causal (Kaplan) or full', parseChoice('--attention', ['causal', 'full'] as const)))
-    .option('--detail', 'with --json: one row per layer');
+    .option('--detail', 'with --json: one row per layer')
+    .option('--sensitivity', 'vary each hardware figure x0.5 and x2 and print how the step time moves, largest swing first, with the binding resource (src/perf/sensitivity.ts)');
   withCommonOptions(cmd);
   withExamples(cmd, [
     'weightstream estimate --model gpt3-175b --systems 192',
     'weightstream estimate --model gpt3-175b --systems 192 --sparsity 0.9 --json',
     'weightstream estimate --model gpt-1t --systems 16 --tokens 300B --batch-tokens 6.3M',
     'weightstream estimate --model gpt3-175b --gpu h200 --devices 1024',
+    'weightstream estimate --model gpt3-175b --systems 192 --system cs3 --sensitivity   # what moves the step on 192 CS-3?',
     'weightstream estimate --model gpt3-xl --systems 16 --efficiency fabric   # per-layer efficiency from the fabric model (922x922 mesh)',
     'weightstream estimate --model ./config.json --systems 4 --tokens 10B --batch-tokens 0.5M   # a Hugging Face GPT-2 config',
     'weightstream estimate --model gpt3-xl --systems 16 --spec my-memoryx.json   # {"base": "memoryx", "figures": {"streamGBps": {"value": 300, "source": "..."}}}',
@@ -101,6 +104,13 @@ export function register(program: Command): void {
       const { fabricEfficiencyFn } = await import('../fabric/efficiency.js');
       efficiency = fabricEfficiencyFn({ rows: opts.efficiency.rows, cols: opts.efficiency.cols, mode: 'model' });
     } else efficiency = opts.efficiency;
+    if (opts.sensitivity) {
+      if (opts.gpu !== undefined) throw new UsageError('--sensitivity: not with --gpu (it varies the CS-2/CS-3 hardware)');
+      const { runSensitivity, formatSensitivity } = await import('../perf/sensitivity.js');
+      const s = runSensitivity({ model: opts.model, systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec ?? [], system: opts.system, efficiency, recompute: opts.recompute, pipeline: opts.pipeline, precision: opts.precision, optimizer: opts.optimizer, attention: opts.attention });
+      emit(opts, s, () => formatSensitivity(s));
+      return;
+    }
     const r = runEstimate({
       model: opts.model, systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec ?? [], system: opts.system,
       gpu: opts.gpu, devices: opts.gpu !== undefined ? opts.devices ?? 1 : undefined, efficiency, recompute: opts.recompute, pipeline: opts.pipeline,

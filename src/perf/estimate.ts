@@ -163,7 +163,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
 
   const effOpt = options.efficiency;
   const eff: EfficiencyFn =
-    typeof effOpt === 'function' ? effOpt : constantEfficiency(effOpt ?? cs2.v.computeEfficiency, effOpt === undefined ? `constant ${cs2.v.computeEfficiency} of peak on the non-zero work (CS-2 spec computeEfficiency: ${cite(cs2, 'computeEfficiency')})` : undefined);
+    typeof effOpt === 'function' ? effOpt : constantEfficiency(effOpt ?? cs2.v.computeEfficiency, effOpt === undefined ? `constant ${cs2.v.computeEfficiency} of peak on the non-zero work (${systemLabel(cs2)} spec computeEfficiency: ${cite(cs2, 'computeEfficiency')})` : undefined);
   const rates = hardwareRates(specs, N);
   const linkGBps = rates.linkGBps;
   const tree = swarmxTree(N, swarmx.v.fanIn, swarmx.v.hopLatencyUs);
