@@ -7,7 +7,7 @@ import type { EfficiencyFn } from './efficiency.js';
 import { estimate, RECOMPUTE, type Estimate, type Recompute } from './estimate.js';
 import { estimateGpu, type GpuEstimate } from './gpu.js';
 import { modelFromObject, resolveModel, type PerfModel } from './models.js';
-import { loadSpecs, type Specs } from './specs.js';
+import { defaultSpecs, loadSpecs, type Specs } from './specs.js';
 import type { PipelineMode } from '../timeline/schedule.js';
 import { withSystem } from './system.js';
 
@@ -38,12 +38,12 @@ export interface EstimateConfig {
 
 const specCache = new Map<string, Specs>();
 
-/** Specs for a list of files, loaded once per distinct list. */
-export function specsFor(files: readonly string[] = []): Specs {
-  const key = files.join('\0');
+/** Specs for a list of files (applied after the system is chosen: `--system`), loaded once per distinct list. */
+export function specsFor(files: readonly string[] = [], system?: string): Specs {
+  const key = `${system ?? ''}\0${files.join('\0')}`;
   let s = specCache.get(key);
   if (!s) {
-    s = loadSpecs(files);
+    s = loadSpecs(files, withSystem(defaultSpecs(), system));
     specCache.set(key, s);
   }
   return s;
@@ -61,7 +61,7 @@ export function runEstimate(c: EstimateConfig): Estimate | GpuEstimate {
   if (c.spec !== undefined && (!Array.isArray(c.spec) || c.spec.some((f) => typeof f !== 'string'))) throw new ValidationError('spec', c.spec, 'expected a list of spec file paths');
   const attention = c.attention === undefined ? 'causal' : requireOneOf('attention', c.attention, ['causal', 'full'] as const);
   if (c.system !== undefined && typeof c.system !== 'string') throw new ValidationError('system', c.system, 'expected a system id such as "cs2" or "cs3"');
-  const specs = withSystem(specsFor(c.spec), c.system);
+  const specs = specsFor(c.spec, c.system);
   const model = modelFor(c.model, attention);
   if (c.gpu !== undefined) {
     if (c.systems !== undefined) throw new ValidationError('systems', c.systems, 'expected no systems with gpu (use devices)');

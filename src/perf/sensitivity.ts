@@ -9,7 +9,6 @@ import { estimate } from './estimate.js';
 import { modelFor, specsFor, type EstimateConfig } from './run.js';
 import type { PerfModel } from './models.js';
 import type { Spec, Specs } from './specs.js';
-import { withSystem } from './system.js';
 import type { EstimateOptions } from './types.js';
 import { SENSITIVITY_FIGURES, type SensitivityFigure } from './sensitivity-figures.js';
 import { hardwareRates } from './rates.js';
@@ -73,7 +72,8 @@ export function sensitivity(model: PerfModel, o: EstimateOptions, specs: Specs):
 /** sensitivity() for a configuration as the CLI and sweeps give it (CS-2/CS-3 only). */
 export function runSensitivity(c: EstimateConfig): Sensitivity {
   if (c.gpu !== undefined) throw new ValidationError('gpu', c.gpu, 'expected no --gpu with --sensitivity (it varies the CS-2/CS-3 hardware)');
-  const specs = withSystem(specsFor(c.spec), c.system);
+  if (c.system !== undefined && typeof c.system !== 'string') throw new ValidationError('system', c.system, 'expected a system id such as "cs2" or "cs3"');
+  const specs = specsFor(c.spec, c.system);
   const o: EstimateOptions = {
     systems: c.systems ?? 1, sparsity: c.sparsity, trainTokens: c.tokens, batchTokens: c.batchTokens, efficiency: c.efficiency,
     recompute: c.recompute, pipeline: c.pipeline, precision: c.precision, optimizer: c.optimizer,

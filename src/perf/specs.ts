@@ -220,10 +220,11 @@ export function defaultSpecs(): Specs {
 }
 
 function findBase(specs: Specs, id: string, file: string): Spec {
-  if (id === 'cs2' || id === 'memoryx' || id === 'swarmx') return specs[id];
-  if (id.startsWith('memoryx-') && ownEntry(specs.memoryxFor, id.slice('memoryx-'.length))) return specs.memoryxFor[id.slice('memoryx-'.length)];
+  // a system by its own id first ('cs2' is the CS-2 even while --system cs3 is modelled)
   const sys = ownEntry(specs.systems, id);
   if (sys) return sys;
+  if (id === 'cs2' || id === 'memoryx' || id === 'swarmx') return specs[id];
+  if (id.startsWith('memoryx-') && ownEntry(specs.memoryxFor, id.slice('memoryx-'.length))) return specs.memoryxFor[id.slice('memoryx-'.length)];
   const g = ownEntry(specs.gpus, id.replace(/^gpu-/, ''));
   if (g) return g;
   throw new ValidationError(`${file}: base`, id, `expected one of ${Object.keys(specs.systems).join(', ')}, memoryx, swarmx, ${Object.keys(specs.gpus).map((k) => 'gpu-' + k).join(', ')}`);
@@ -244,10 +245,12 @@ export function loadSpecs(files: readonly string[] = [], from: Specs = defaultSp
     const s = loadSpec(f, out);
     if (s.kind === 'gpu') out.gpus[s.id] = s as GpuSpec;
     else if (s.kind === 'cs2') {
-      // a system spec replaces the modelled system (and, by id, its entry for --system)
+      // a system spec amends or replaces the modelled system (and, by id, its entry for --system); one
+      // that names another shipped system than the modelled one would change nothing: refused by name
+      if (s.id !== out.cs2.id && Object.hasOwn(from.systems, s.id)) throw new ValidationError(`${f}: base`, s.id, `expected the modelled system "${out.cs2.id}" (this file amends "${s.id}", which is not modelled: pick it with --system ${s.id})`);
       out.cs2 = s as Cs2Spec;
       out.systems[s.id] = s as Cs2Spec;
-    } else if (s.kind === 'memoryx' && s.id.startsWith('memoryx-')) out.memoryxFor = { ...out.memoryxFor, [s.id.slice('memoryx-'.length)]: s as MemoryxSpec };
+    } else if (s.kind === 'memoryx' && s.id !== out.memoryx.id && s.id.startsWith('memoryx-')) out.memoryxFor = { ...out.memoryxFor, [s.id.slice('memoryx-'.length)]: s as MemoryxSpec };
     else (out as unknown as Record<string, Spec>)[s.kind] = s;
   }
   return out;

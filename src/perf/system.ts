@@ -1,6 +1,7 @@
 // Which system is modelled: `--system cs2|cs3` (or an id from a --spec file) puts that system's spec in
 // the estimate's system slot, with its generation's MemoryX when one is shipped (memoryx-<id>.json).
 // Also the name the outputs print for it ("CS-2", "CS-3"): never "CS-2" for another system.
+import { join } from 'node:path';
 import { ValidationError, ownEntry } from '../errors.js';
 import type { Cs2Spec, Specs } from './specs.js';
 
@@ -9,7 +10,9 @@ export function withSystem(specs: Specs, id: string | undefined): Specs {
   if (id === undefined) return specs;
   const sys = typeof id === 'string' ? ownEntry(specs.systems, id) : undefined;
   if (!sys) throw new ValidationError('system', id, `expected one of ${Object.keys(specs.systems).join(', ')}`);
-  const mx = ownEntry(specs.memoryxFor, id);
+  // the system's own MemoryX generation, unless a user file already replaced the built-in MemoryX
+  const builtIn = specs.memoryx.file === join('specs', 'hardware', 'memoryx.json');
+  const mx = builtIn ? ownEntry(specs.memoryxFor, id) : undefined;
   return { ...specs, cs2: sys, memoryx: mx ?? specs.memoryx };
 }
 

@@ -1,5 +1,8 @@
 // The CS-3 beside the CS-2 (issue 15): --system cs3 models a WSE-3 with its MemoryX, every figure has a
 // source, and no output names "CS-2" for it.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { formatEstimate } from '../../src/perf/format.js';
@@ -53,4 +56,18 @@ describe('CS-3 spec', () => {
     expect(three.stepSeconds).toBeLessThan(two.stepSeconds);
     expect(two.stepSeconds / three.stepSeconds).toBeLessThanOrEqual(2 + 1e-9);
   });
+
+  it('spec files apply to the chosen system: base cs3 amends it, base cs2 with --system cs3 is refused by name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ws-cs3-'));
+    const f = (n: string, o: unknown) => (writeFileSync(join(dir, n), JSON.stringify(o)), join(dir, n));
+    const io3 = f('io3.json', { base: 'cs3', figures: { ioGBps: { value: 300, source: 'what-if' } } });
+    const mx = f('mx.json', { base: 'memoryx', figures: { streamGBps: { value: 300, source: 'what-if' } } });
+    const io2 = f('io2.json', { base: 'cs2', figures: { ioGBps: { value: 300, source: 'what-if' } } });
+    const e = runEstimate({ model: 'gpt3-175b', systems: 192, system: 'cs3', spec: [io3, mx] }) as Estimate;
+    expect(e.system).toBe('CS-3');
+    expect(e.stream.GBps).toBe(300); // the CS-3's I/O, its MemoryX (amended) and the lanes derived from the I/O
+    expect(e.memoryxCapacityBytes).toBe(1200e12); // still the CS-3 generation's MemoryX, amended
+    expect(() => runEstimate({ model: 'gpt3-175b', systems: 192, system: 'cs3', spec: [io2] })).toThrow(/io2\.json: base: expected the modelled system "cs3"/);
+  });
 });
+
