@@ -22,6 +22,7 @@ export { saveCheckpoint, loadCheckpoint, type Checkpoint } from './memoryx/check
 // Models and their parameters
 export type { ModelSpec, LayerSpec, LinearSpec, ReluSpec, GeluSpec, LayerNormSpec, ResidualSpec, EmbeddingSpec, AttentionSpec, LmHeadSpec, LayerType, LossType } from './model/types.js';
 export { importGpt2Config, gpt2ConfigOf, gpt2ParamCount, isHfConfig, type HfImport } from './model/hf.js';
+export { importHfConfig, decoderParamCount, DECODER_FAMILIES, type HfArchImport, type DecoderArch, type DecoderFamily } from './model/hf.js';
 export { GPT_PRESETS, gptPreset, resolveTokenModel } from './model/load.js';
 export { generate, type GenerateOptions } from './train/generate.js';
 export { LAYER_TYPES, LOSS_TYPES } from './model/types.js';
@@ -58,6 +59,8 @@ export type { SimCounters } from './fabric/sim.js';
 // At scale: the estimate, the GPU comparison, the claims
 export { estimate, estimateGpu, claims, runEstimate, loadSpec, loadSpecs, defaultSpecs, preset, presets, presetNames, resolveModel, modelFromObject, perfModelFromEngine, gptModelFromHfConfig, constantEfficiency, formatEstimate, formatGpuEstimate, formatClaims, type Estimate, type EstimateOptions, type GpuEstimate, type GpuEstimateOptions, type Claims, type ClaimRow, type PerfModel, type Specs, type EfficiencyFn, type LayerShape, type EstimateConfig, type Bound, type LayerRow, type Recompute, type Optimizer, type Precision, type Verdict, type ScalingPoint, type ClaimsOptions, type SwarmxTree, type Spec, type Figure, type Cs2Spec, type GpuSpec, type MemoryxSpec, type SwarmxSpec, type PerfLayer, type PerfLayerKind, type GptShape } from './perf/index.js';
 export type { SpecKind, FlopConvention } from './perf/specs.js';
+export { decoderLayers } from './perf/decoder-layers.js';
+export { estimatePhases, parseRunFile, formatPhases, type PhasedEstimate, type RunFile, type RunPhase } from './perf/phases.js';
 
 // The time model shared by both levels: one scheduler, its trace, and the conversion to seconds
 export { schedule, stepTime, PIPELINE_MODES, EVENT_KINDS, type PipelineMode, type EventKind, type LayerCost, type Resource, type Schedule, type ScheduledEvent, type ScheduleOptions } from './timeline/schedule.js';

@@ -21,6 +21,11 @@ interface EstimateCliOptions extends CommonOptions {
   attention?: 'causal' | 'full';
   detail?: boolean;
   sensitivity?: boolean;
+  seqLen?: number;
+  batchSeqs?: number;
+  passes?: number;
+  microBatchSeqs?: number;
+  run?: string;
 }
 
 const SUFFIX: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, B: 1e9, G: 1e9, T: 1e12 };
@@ -64,7 +69,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('estimate')
     .description('time, bounds and capacity of training a model on N CS-2 with MemoryX and SwarmX (dense or sparse), or on GPUs with --gpu; every assumption is printed with the result')
-    .addOption(option('--model <name|file>', 'a preset (gpt3-small .. gpt3-175b, gpt-1t, gpt-120t), a preset-format JSON, a Hugging Face GPT-2 config.json, or a training-engine model description'))
+    .addOption(option('--model <name|file>', 'a preset (gpt3-small .. gpt3-175b, gpt-1t, gpt-120t; or a shipped Hugging Face config: llama-2-7b, gpt-j-6b, ... in specs/hf), a preset-format JSON, a Hugging Face config.json (GPT-2, GPT-J, GPT-NeoX, Llama, Mistral, Mixtral), or a training-engine model description'))
     .addOption(option('--systems <n>', 'CS-2 systems (data parallel)', parseInteger('--systems', 1)))
     .addOption(option('--sparsity <s>', 'unstructured sparsity of the transformer blocks\' weights, in [0, 1)', parseSparsity))
     .addOption(option('--tokens <t>', 'training tokens (default: the preset\'s), e.g. 300B', parseCount('--tokens')))
@@ -79,7 +84,12 @@ export function register(program: Command): void {
     .addOption(option('--precision <p>', 'MemoryX state precision: mixed, fp32', parseChoice('--precision', ['mixed', 'fp32'] as const)))
     .addOption(option('--optimizer <o>', 'optimizer state in MemoryX: adam, momentum, sgd', parseChoice('--optimizer', ['adam', 'momentum', 'sgd'] as const)))
     .addOption(option('--attention <a>', 'attention FLOP: causal (Kaplan) or full', parseChoice('--attention', ['causal', 'full'] as const)))
-    .option('--detail', 'with --json: one row per layer')
+    .addOption(option('--seq-len <n>', 'tokens per sequence for this run (default: the model\'s context; at most its positions)', parseInteger('--seq-len', 1)))
+    .addOption(option('--batch-seqs <n>', 'global batch in sequences per optimizer step (instead of --batch-tokens)', parseCount('--batch-seqs')))
+    .addOption(option('--passes <n>', 'passes (micro-batches) per step on each system (default: the fewest whose activations fit the wafer)', parseInteger('--passes', 1)))
+    .addOption(option('--micro-batch-seqs <n>', 'sequences per pass on each system (passes = ceil(sequences per system / n)); not with --passes', parseInteger('--micro-batch-seqs', 1)))
+    .addOption(option('--run <file>', 'a multi-phase run: JSON {model?, source?, phases: [{tokens, systems?, seqLen?, batchSeqs? | batchTokens?, passes? | microBatchSeqs?}]}; each phase estimated and the run totalled (the other flags fill what a phase leaves out)'))
+    .option('--detail', 'one row per layer: a table in the text output, `layers` in --json')
     .option('--sensitivity', 'vary each hardware figure x0.5 and x2 and print how the step time moves, largest swing first, with the binding resource (src/perf/sensitivity.ts)');
   withCommonOptions(cmd);
   withExamples(cmd, [
@@ -90,13 +100,19 @@ export function register(program: Command): void {
     'weightstream estimate --model gpt3-175b --systems 192 --system cs3 --sensitivity   # what moves the step on 192 CS-3?',
     'weightstream estimate --model gpt3-xl --systems 16 --efficiency fabric   # per-layer efficiency from the fabric model (922x922 mesh)',
     'weightstream estimate --model ./config.json --systems 4 --tokens 10B --batch-tokens 0.5M   # a Hugging Face GPT-2 config',
+    'weightstream estimate --model llama-2-7b --systems 1 --seq-len 2048 --batch-seqs 99 --tokens 10B --detail   # a shipped config (specs/hf)',
+    'weightstream estimate --model specs/hf/mixtral-8x7b-v0.1.json --systems 16 --seq-len 4096 --batch-seqs 1024 --passes 4 --tokens 100B',
     'weightstream estimate --model gpt3-xl --systems 16 --spec my-memoryx.json   # {"base": "memoryx", "figures": {"streamGBps": {"value": 300, "source": "..."}}}',
   ]);
   cmd.action(async (opts: EstimateCliOptions) => {
-    if (!opts.model) throw new UsageError('--model: required (a preset name or a JSON file)');
-    if (opts.gpu === undefined && opts.systems === undefined) throw new UsageError('--systems: required (or --gpu ID with --devices N)');
+    if (!opts.model && !opts.run) throw new UsageError('--model: required (a preset name or a JSON file)');
+    if (opts.gpu === undefined && opts.systems === undefined && !opts.run) throw new UsageError('--systems: required (or --gpu ID with --devices N)');
+    if (opts.run && opts.gpu !== undefined) throw new UsageError('--run: not with --gpu (phases are estimated on CS-2)');
     if (opts.gpu !== undefined && opts.systems !== undefined) throw new UsageError('--systems: not with --gpu (use --devices)');
     if (opts.gpu === undefined && opts.devices !== undefined) throw new UsageError('--devices: only with --gpu');
+    if (opts.batchSeqs !== undefined && opts.batchTokens !== undefined) throw new UsageError('--batch-seqs: not with --batch-tokens (give the batch one way)');
+    if (opts.passes !== undefined && opts.microBatchSeqs !== undefined) throw new UsageError('--passes: not with --micro-batch-seqs (set the passes one way)');
+    if (opts.gpu !== undefined && (opts.passes !== undefined || opts.microBatchSeqs !== undefined)) throw new UsageError(`${opts.passes !== undefined ? '--passes' : '--micro-batch-seqs'}: not with --gpu (a CS-2 setting)`);
     const { runEstimate, formatEstimate, formatGpuEstimate } = await import('../perf/index.js');
     let efficiency: number | ((shape: { kind: string; in: number; out: number; tokens: number }, s: number) => number) | undefined;
     if (typeof opts.efficiency === 'object') {
@@ -104,18 +120,29 @@ export function register(program: Command): void {
       const { fabricEfficiencyFn } = await import('../fabric/efficiency.js');
       efficiency = fabricEfficiencyFn({ rows: opts.efficiency.rows, cols: opts.efficiency.cols, mode: 'model' });
     } else efficiency = opts.efficiency;
+    const config = {
+      model: opts.model ?? '', systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec ?? [], system: opts.system,
+      gpu: opts.gpu, devices: opts.gpu !== undefined ? opts.devices ?? 1 : undefined, efficiency, recompute: opts.recompute, pipeline: opts.pipeline,
+      precision: opts.precision, optimizer: opts.optimizer, attention: opts.attention, detail: opts.detail,
+      seqLen: opts.seqLen, batchSeqs: opts.batchSeqs, passes: opts.passes, microBatchSeqs: opts.microBatchSeqs,
+    };
+    if (opts.run) {
+      const { estimatePhases, formatPhases, parseRunFile } = await import('../perf/phases.js');
+      const { parseJsonText, readInputText } = await import('../io/files.js');
+      const run = parseRunFile(parseJsonText(readInputText(opts.run, 'sweep', '--run'), '--run', opts.run), opts.run);
+      if (!opts.model && run.model === undefined) throw new UsageError('--model: required (the run file names no model)');
+      const p = estimatePhases(config, run);
+      emit(opts, p, () => formatPhases(p));
+      return;
+    }
     if (opts.sensitivity) {
       if (opts.gpu !== undefined) throw new UsageError('--sensitivity: not with --gpu (it varies the CS-2/CS-3 hardware)');
       const { runSensitivity, formatSensitivity } = await import('../perf/sensitivity.js');
-      const s = runSensitivity({ model: opts.model, systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec ?? [], system: opts.system, efficiency, recompute: opts.recompute, pipeline: opts.pipeline, precision: opts.precision, optimizer: opts.optimizer, attention: opts.attention });
+      const s = runSensitivity(config);
       emit(opts, s, () => formatSensitivity(s));
       return;
     }
-    const r = runEstimate({
-      model: opts.model, systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec ?? [], system: opts.system,
-      gpu: opts.gpu, devices: opts.gpu !== undefined ? opts.devices ?? 1 : undefined, efficiency, recompute: opts.recompute, pipeline: opts.pipeline,
-      precision: opts.precision, optimizer: opts.optimizer, attention: opts.attention, detail: opts.detail,
-    });
+    const r = runEstimate(config);
     emit(opts, r, () => (r.kind === 'gpu' ? formatGpuEstimate(r) : formatEstimate(r)));
   });
 }

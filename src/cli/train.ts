@@ -8,6 +8,9 @@ import { TRAIN_CONFIG_FIELDS, TRAIN_DEFAULTS as D, type TrainConfig } from '../c
 import { createProgress } from './progress.js';
 import { UsageError, emit, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 
+/** An exact count with thousands separators (317,982). */
+const exact = (n: number) => n.toLocaleString('en-US');
+
 type TrainCliOptions = CommonOptions & Omit<TrainConfig, 'model'> & { model: string };
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -80,7 +83,7 @@ export function register(program: Command): void {
       return [
         `trained ${r.model} on ${r.data}: ${r.steps} steps of ${r.batch} samples on ${r.systems} CS-2 system${r.systems > 1 ? 's' : ''}${r.resumedFrom !== null ? ` (resumed at step ${r.resumedFrom})` : ''}`,
         `  loss ${r.loss.length ? r.loss[0].toFixed(4) : '-'} -> ${Number.isFinite(r.finalLoss) ? r.finalLoss.toFixed(4) : '-'}${r.testAccuracy !== null ? `, ${tokens ? 'next-token accuracy on the test split' : 'test accuracy'} ${(100 * r.testAccuracy).toFixed(2)} %` : ''}${tokens && r.testLoss !== null ? `, test loss ${r.testLoss.toFixed(4)} nats per token` : ''}`,
-        `  parameters ${r.parameters.master} in MemoryX (${r.parameters.pytorch} dense)${r.sparsity ? `, sparsity ${r.sparsity}` : ''}; ${flash ? `${flash} of ${r.memoryx.tiers.length} layers on the flash tier` : 'all layers in DRAM'}`,
+        `  parameters ${exact(r.parameters.master)} in MemoryX (${exact(r.parameters.pytorch)} dense)${r.sparsity ? `, sparsity ${r.sparsity}` : ''}; ${flash ? `${flash} of ${r.memoryx.tiers.length} layers on the flash tier` : 'all layers in DRAM'}`,
         `  streamed ${mb(r.bytesStreamed)} of weights, reduced ${mb(r.bytesReduced)} of gradients (${mb(r.bytesGradientsSent)} sent by the systems), SwarmX fan-in ${r.swarmx.fanIn}`,
         `  ${r.wallSeconds.toFixed(2)} s wall, ${r.samplesPerSecond.toFixed(0)} ${tokens ? `sequences/s, ${r.tokensPerSecond.toFixed(0)} tokens/s` : 'samples/s'}${r.retries ? `, ${r.retries} step retries after faults` : ''}`,
         r.timeline

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ValidationError } from '../errors.js';
 import { compileModel } from '../model/compile.js';
-import { importGpt2Config, isHfConfig } from '../model/hf.js';
+import { hfFamily, importGpt2Config, isHfConfig } from '../model/hf.js';
 import { GPT_PRESETS, gptPreset, loadModelFile } from '../model/load.js';
 import type { Plan, PlanOp } from '../model/plan.js';
 import type { ModelSpec } from '../model/types.js';
@@ -109,6 +109,11 @@ export function loadFabricModel(model: string, field = '--model'): Plan {
     raw = JSON.parse(readFileSync(model, 'utf8'));
   } catch {
     raw = undefined; // loadModelFile names the file and the reason
+  }
+  if (isHfConfig(raw)) {
+    const family = hfFamily(raw, model);
+    // other families are layer lists of the at-scale model only: the fabric maps linears of a compiled engine model
+    if (family !== null && family !== 'gpt2') throw new ValidationError(field, model, `expected a GPT-2-family config or an engine model (the fabric maps linears of compiled models); this "${family}" config is for \`weightstream estimate\``);
   }
   const spec: ModelSpec = isHfConfig(raw) ? importGpt2Config(raw, { path: model, purpose: 'estimate', maxParams: Infinity }).spec : loadModelFile(model);
   return compileModel(spec);

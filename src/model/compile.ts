@@ -218,18 +218,34 @@ export function hashSeed(seed: number, name: string): number {
   return h >>> 0;
 }
 
-/** A short one-line description of a plan, e.g. for the CLI. */
+/**
+ * A short one-line description of a plan, e.g. for the CLI: residual blocks in parentheses
+ * ("residual(layernorm, linear 8->32, gelu, linear 32->8)"), counts exact with thousands separators.
+ */
 export function describePlan(plan: Plan): string {
-  const parts = plan.ops.map((o) => {
-    if (o.kind === 'linear') return `linear ${o.inWidth}->${o.outWidth}${o.sparse ? ` (nnz ${o.sparse.nnz})` : ''}`;
-    if (o.kind === 'residual_begin') return 'residual(';
-    if (o.kind === 'residual_end') return ')';
-    if (o.kind === 'embedding') return `embedding ${o.vocab}x${o.outWidth} (+${o.positions} positions)`;
-    if (o.kind === 'attention') return `attention ${o.heads} heads`;
-    if (o.kind === 'lm_head') return `lm_head (tied) ${o.inWidth}->${o.outWidth}`;
-    return o.kind;
-  });
-  return `${plan.input} -> ${parts.join(', ')} -> ${plan.classes} classes; ${plan.paramFloats} stored parameters (${plan.torchParams} dense)`;
+  let text = '';
+  let open = true; // at the start, or just after "residual(": no separator before the next part
+  for (const o of plan.ops) {
+    if (o.kind === 'residual_end') {
+      text += ')';
+      open = false;
+      continue;
+    }
+    const part = o.kind === 'residual_begin' ? 'residual(' : opText(o);
+    text += (open ? '' : ', ') + part;
+    open = o.kind === 'residual_begin';
+  }
+  return `${plan.input} -> ${text} -> ${plan.classes} classes; ${exact(plan.paramFloats)} stored parameters (${exact(plan.torchParams)} dense)`;
+}
+
+const exact = (n: number) => n.toLocaleString('en-US');
+
+function opText(o: Plan['ops'][number]): string {
+  if (o.kind === 'linear') return `linear ${o.inWidth}->${o.outWidth}${o.sparse ? ` (nnz ${exact(o.sparse.nnz)})` : ''}`;
+  if (o.kind === 'embedding') return `embedding ${o.vocab}x${o.outWidth} (+${o.positions} positions)`;
+  if (o.kind === 'attention') return `attention ${o.heads} heads`;
+  if (o.kind === 'lm_head') return `lm_head (tied) ${o.inWidth}->${o.outWidth}`;
+  return o.kind;
 }
 
 export type { ModelSpec };

@@ -1,5 +1,6 @@
 // The assumption lines of a CS-2 estimate: every figure it used, with its value and source, and every
 // modelling choice, so a printed result can be checked line by line.
+import { archAssumption } from './decoder-layers.js';
 import type { BytesPerParam } from './capacity.js';
 import type { EfficiencyFn } from './efficiency.js';
 import type { PerfModel } from './models.js';
@@ -61,9 +62,13 @@ export function estimateAssumptions(x: AssumptionInputs): string[] {
   );
   A(`backward streams every layer's weights again, in reverse order (Cerebras docs); gradients are summed in SwarmX and applied in MemoryX`);
   A(`MemoryX update: ${bpp.total} B of state per parameter touched (${Object.entries(bpp.parts).map(([k, v]) => `${k} ${v}`).join(' + ')}) at ${memoryx.v.updateGBps} GB/s (${cite(memoryx, 'updateGBps')}); ${pipeline === 'full' ? 'each layer updated as soon as its gradient is reduced, overlapped with the backward; exposed only for the first layer at the iteration boundary' : pipeline === 'coarse' ? 'all updates after the backward, before the next step (exposed)' : 'serial (exposed)'}`);
-  A(`attention: ${model.gpt ? (model.attention === 'full' ? 'score FLOP per token and layer 4·T·d forward (the masked half computed too)' : 'score FLOP per token and layer 2·T·d forward (causal: Kaplan et al. 2020)') + ', backward 2x forward; scores recomputed, never stored' : 'none (not a sequence model)'}`);
+  if (model.arch) A(archAssumption(model.arch, model.contextTokens, model.attention ?? 'causal'));
+  else A(`attention: ${model.gpt ? (model.attention === 'full' ? 'score FLOP per token and layer 4·T·d forward (the masked half computed too)' : 'score FLOP per token and layer 2·T·d forward (causal: Kaplan et al. 2020)') + ', backward 2x forward; scores recomputed, never stored' : 'none (not a sequence model)'}`);
   A(`elementwise work (LayerNorm, GELU, softmax, residual adds, the embedding gather) costs no compute time`);
-  A(`wafer SRAM for activations ${gbs(capacity)} per ${sys} (${cs2.v.waferSramGB} GB x ${cs2.v.activationSramFraction}: ${cite(cs2, 'activationSramFraction')}); ${model.gpt ? 'per block and token 34·d bytes without recomputation (Korthikanti et al. 2022), ' + (cs2.v.activationCheckpointsOffWafer ? 'with full recomputation only the recomputed block\'s 34·d (block inputs kept off the wafer, their traffic not charged: ' + cite(cs2, 'activationCheckpointsOffWafer') + ')' : '2·d (the block input) with full recomputation plus one block\'s 34·d') : 'each layer keeps its input (2 B per value)'}`);
+  const recomputeRule = cs2.v.activationCheckpointsOffWafer
+    ? 'under full recomputation the wafer keeps only the recomputed block\'s activations (block inputs kept off the wafer, their traffic not charged: ' + cite(cs2, 'activationCheckpointsOffWafer') + ')'
+    : 'under full recomputation each block\'s input stays on the wafer as its checkpoint, plus the recomputed block\'s activations';
+  A(`wafer SRAM for activations ${gbs(capacity)} per ${sys} (${cs2.v.waferSramGB} GB x ${cs2.v.activationSramFraction}: ${cite(cs2, 'activationSramFraction')}); ${model.arch ? 'each layer keeps its input (2 B per value), attention its q, k and v; ' + recomputeRule : model.gpt ? 'per block and token 34·d bytes without recomputation (Korthikanti et al. 2022); ' + recomputeRule : 'each layer keeps its input (2 B per value)'}`);
   A(
     mode === 'full' ? `full activation recomputation: each block's forward is redone before its backward, streaming its weights a third time (weights are never kept on the wafer)`
     : mode === 'cached' ? `full activation recomputation with the block's weights kept on the wafer from its recomputed forward to its backward (${gbs(cacheBytes)} of SRAM; two weight passes per micro-batch): a what-if beyond the article, whose weights never stay on the wafer`

@@ -22,6 +22,7 @@ import { fmt, gb, tb } from './units.js';
 import { scaleOut, scaledStep } from './scaleout.js';
 import { bindingResource } from './binding.js';
 import { systemLabel } from './system.js';
+import { boundResource, checkSetPassesFit, passesReason, passesSet } from './passes.js';
 
 export { layerStreamBytes, nonzeroParams, sparsityOf } from './layer-costs.js';
 export { RECOMPUTE, type Bound, type Estimate, type EstimateOptions, type LayerRow, type Recompute } from './types.js';
@@ -59,6 +60,8 @@ function check(o: EstimateOptions) {
   for (const k of ['weightBytes', 'gradBytes'] as const) if (o[k] !== undefined) requireNumber(k, o[k], 0.125, 16);
   if (o.sparseIndexBytes !== undefined) requireNumber('sparseIndexBytes', o.sparseIndexBytes, 0, 16);
   if (o.pipeline !== undefined) requireOneOf('pipeline', o.pipeline, PIPELINE_MODES);
+  if (o.passes !== undefined) requireInt('passes', o.passes, 1);
+  if (o.microBatchSeqs !== undefined) requireInt('microBatchSeqs', o.microBatchSeqs, 1);
 }
 
 /** Sparsity that applies to layer i. */
@@ -186,17 +189,23 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   type Mode = 'none' | 'full' | 'cached';
   const pipeline: PipelineMode = options.pipeline ?? 'full';
   const halfDuplex = !cs2.v.ioFullDuplex;
+  // Passes per step: set by the options, or the fewest whose activations fit (src/perf/passes.ts).
+  const setM = passesSet(options, b, T);
+  const via = options.passes !== undefined ? 'passes' : options.microBatchSeqs !== undefined ? 'microBatchSeqs' : undefined;
+  const tokensFitOf = (mode: Mode) => (mode === 'none' ? fit.tokensNoRecompute : mode === 'full' ? fit.tokensRecompute : tokensCached);
+  const fitsAt = (mode: Mode) => setM === undefined || b / setM <= tokensFitOf(mode) + 1e-9;
   const plan = (mode: Mode) => {
-    const tokensFit = mode === 'none' ? fit.tokensNoRecompute : mode === 'full' ? fit.tokensRecompute : tokensCached;
-    const m = Math.ceil(b / tokensFit - 1e-9);
+    const m = setM ?? Math.ceil(b / tokensFitOf(mode) - 1e-9);
     const bpp = bytesPerParam(memoryx, precision, optimizer, m > 1);
     ctx.updateBpp = bpp.total;
     const units = costs(ctx, b / m, mode !== 'none', mode === 'cached');
     const t = stepTimeOfTable(units.sec, units.count, pipeline, { halfDuplex, microBatches: m, recomputeGroups: units.recomputeGroups, cacheRecomputed: mode === 'cached' });
     return { mode, rec: mode !== 'none', m, bpp, units, tail: t.updateTailSeconds, step: t.stepSeconds };
   };
-  let chosen = want === 'auto' ? plan(fitsNone ? 'none' : 'full') : plan(want);
-  if (want === 'auto' && fitsNone && fitsFull) {
+  const first: Mode = want === 'auto' ? (fitsNone && fitsAt('none') ? 'none' : 'full') : want;
+  if (setM !== undefined) checkSetPassesFit(setM, b, tokensFitOf(first), first, via ?? 'passes');
+  let chosen = plan(first);
+  if (want === 'auto' && first === 'none' && fitsFull) {
     const other = plan('full');
     if (other.step < chosen.step) chosen = other;
   }
@@ -247,6 +256,8 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     batchTokens: B,
     tokensPerSystem: b,
     microBatches: m,
+    passesSource: setM === undefined ? 'model' : 'set',
+    passesReason: passesReason(setM !== undefined, via, m, b, tokensFitOf(mode)),
     microBatchTokens: b / m,
     balanceTokensPerPass: mb.compute > 0 ? mb.stream / (mb.compute / (b / m)) : Infinity,
     recompute: rec,
@@ -259,6 +270,12 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     trainSeconds,
     trainDays: trainSeconds / 86400,
     tokensPerSecond: B / step,
+    samplesPerSecond: B / T / step,
+    seqLen: T,
+    batchSeqs: B / T,
+    boundResource: boundResource(bound, specs, rates),
+    attentionFlop: attentionFlopPerToken(model) * D,
+    ...(model.ignoredFields ? { ignoredFields: model.ignoredFields } : {}),
     utilization: (useful * B) / (step * peakAll),
     denseEquivalentUtilization: (dense * B) / (step * peakAll),
     bound,
@@ -300,11 +317,18 @@ function layerRows(ctx: Ctx, tokens: number, cache: boolean): LayerRow[] {
     const gradBytes = l.gradOut ? (l.matWeights * (1 - s) + l.vecWeights) * ctx.gb : 0;
     const G = gradOutSeconds(ctx.rates, gradBytes);
     return {
-      name: l.name, kind: l.kind, sparsity: s, streamBytes: bytes, gradBytes,
+      name: l.name, kind: l.kind, params: l.params, flopPerToken: flopF / tokens + flopB / tokens, sparsity: s, streamBytes: bytes, gradBytes,
       streamSeconds: S, forwardSeconds: F, backwardSeconds: Bw, gradSeconds: G, updateSeconds: updateSeconds(ctx.rates, nonzeroParams(l, s) * ctx.updateBpp),
       bound: (G > S && G > Bw ? 'reduce' : S * 2 > F + Bw ? 'stream' : 'compute') as Bound,
     };
   });
+}
+
+/** Dense attention FLOP per token (forward and backward), 0 for a model without attention. */
+function attentionFlopPerToken(model: PerfModel): number {
+  let f = 0;
+  for (const l of model.layers) if (l.kind === 'attention') f += l.fwdFlop + l.deltaFlop + l.gradFlop;
+  return f;
 }
 
 /** Bytes of the largest recompute group's streamed weights (at this estimate's sparsity): a group is a block with a checkpoint. */

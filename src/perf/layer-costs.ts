@@ -32,7 +32,7 @@ export function layerStreamBytes(l: PerfLayer, s: number, wb: number, ib: number
   let m = 0;
   if (l.matWeights > 0) {
     const dense = l.matWeights * wb;
-    m = s > 0 ? Math.min(dense, l.matWeights * (1 - s) * (wb + ib) + l.in * ROW_HEADER_BYTES) : dense;
+    m = s > 0 ? Math.min(dense, l.matWeights * (1 - s) * (wb + ib) + l.in * (l.experts ?? 1) * ROW_HEADER_BYTES) : dense;
   }
   return m + l.vecWeights * wb;
 }

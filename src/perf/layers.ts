@@ -41,6 +41,8 @@ export interface PerfLayer {
   block: number;
   /** Bytes per token of the group's input, kept under full recomputation (set on the group's first layer). */
   checkpointBytes: number;
+  /** Mixture of experts: how many experts' matrices (each in x out) matWeights holds; FLOP are per token (top-k). */
+  experts?: number;
 }
 
 export interface GptShape {
@@ -65,7 +67,7 @@ export const ACT_BYTES = 2;
  */
 export const KORTHIKANTI_BYTES_PER_D = 34;
 
-function layer(p: Partial<PerfLayer> & Pick<PerfLayer, 'name' | 'kind' | 'block'>): PerfLayer {
+export function layer(p: Partial<PerfLayer> & Pick<PerfLayer, 'name' | 'kind' | 'block'>): PerfLayer {
   return {
     in: 0,
     out: 0,
@@ -88,7 +90,7 @@ function layer(p: Partial<PerfLayer> & Pick<PerfLayer, 'name' | 'kind' | 'block'
 }
 
 /** A matmul layer x[K] -> y[N] (+ bias): forward 2KN, delta 2KN, gradient 2KN FLOP per token. */
-function linear(name: string, block: number, K: number, N: number, bias: boolean, actBytes: number, o: Partial<PerfLayer> = {}): PerfLayer {
+export function linear(name: string, block: number, K: number, N: number, bias: boolean, actBytes: number, o: Partial<PerfLayer> = {}): PerfLayer {
   const b = bias ? N : 0;
   return layer({
     name, kind: 'linear', block, in: K, out: N, params: K * N + b, matWeights: K * N, vecWeights: b, sparsifiable: true,
@@ -97,7 +99,7 @@ function linear(name: string, block: number, K: number, N: number, bias: boolean
   });
 }
 
-function norm(name: string, block: number, width: number, actBytes: number, checkpointBytes = 0): PerfLayer {
+export function norm(name: string, block: number, width: number, actBytes: number, checkpointBytes = 0): PerfLayer {
   return layer({ name, kind: 'norm', block, in: width, out: width, params: 2 * width, vecWeights: 2 * width, streamFwd: true, streamBwd: true, gradOut: true, actBytes, checkpointBytes });
 }
 

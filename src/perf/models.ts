@@ -7,7 +7,8 @@ import { basename, join } from 'node:path';
 import { ValidationError, requireInt, requireNumber } from '../errors.js';
 import type { LayerSpec, ModelSpec } from '../model/types.js';
 import { validateModel } from '../model/validate.js';
-import { importGpt2Config } from '../model/hf.js';
+import { importGpt2Config, type DecoderArch } from '../model/hf.js';
+import { contextOf, decoderModelFromHfConfig, hfConfigNames, hfConfigPath, isDecoderConfig } from './hf-models.js';
 
 /** Largest parameter count the at-scale model takes from a config: GPT_LIMITS.params (below), the presets' bound. */
 const MAX_SCALE_PARAMS = 1e16;
@@ -39,6 +40,8 @@ export interface PerfModel {
   figures?: Record<string, Figure>;
   /** Config fields read and ignored because they change neither time nor capacity (a Hugging Face config). */
   ignoredFields?: string[];
+  /** The decoder architecture of a Hugging Face config other than GPT-2 (GPT-J, NeoX, Llama, Mistral, Mixtral). */
+  arch?: DecoderArch;
 }
 
 const GPT_FIELDS = {
@@ -73,7 +76,7 @@ function checkGptShape(s: GptShape, at: (p: string) => string, names: Record<'nL
 }
 
 /** Validates a GPT preset object (the specs/models format); errors name the file and the field. */
-export function gptModelFromSpec(raw: unknown, file: string, attention: 'causal' | 'full' = 'causal'): PerfModel {
+export function gptModelFromSpec(raw: unknown, file: string, attention: 'causal' | 'full' = 'causal', seqLen?: number): PerfModel {
   const at = (p: string) => `${file}: ${p}`;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError(at('(top level)'), raw, 'expected a JSON object');
   const o = raw as Record<string, unknown>;
@@ -107,10 +110,11 @@ export function gptModelFromSpec(raw: unknown, file: string, attention: 'causal'
   checkGptShape(shape, at, { nLayer: 'figures.nLayer.value', dModel: 'figures.dModel.value', dFF: 'figures.dFF.value', vocab: 'figures.vocab.value', contextTokens: 'figures.contextTokens.value' });
   // No check that nHead divides dModel: GPT-3 XL's Table 2.1 row (24 heads of 128 for d_model 2048) does
   // not, and heads do not enter the estimate (attention width = d_model, as the parameter counts imply).
-  const layers = gptLayers(shape, attention);
+  const T = contextOf(shape.contextTokens, seqLen, file);
+  const layers = gptLayersAt(shape, attention, T);
   return {
     name: o.name, title: typeof o.title === 'string' ? o.title : o.name, origin: file, layers, params: countParams(layers),
-    contextTokens: shape.contextTokens, batchTokens: v.batchTokens as number, trainTokens: v.trainTokens as number, gpt: shape, attention,
+    contextTokens: T, batchTokens: v.batchTokens as number, trainTokens: v.trainTokens as number, gpt: { ...shape, contextTokens: T }, attention,
     nominalParams: v.nominalParams as number | undefined, publishedTrainFlop: v.publishedTrainFlop as number | undefined, figures,
   };
 }
@@ -119,16 +123,29 @@ export function gptModelFromSpec(raw: unknown, file: string, attention: 'causal'
  * A Hugging Face GPT-2-style config.json (n_layer, n_embd, n_head, n_positions, vocab_size, n_inner
  * (null = 4·n_embd), tie_word_embeddings (default true)). It has no batch or token count: the options give them.
  */
-export function gptModelFromHfConfig(raw: unknown, file: string, attention: 'causal' | 'full' = 'causal'): PerfModel {
+export function gptModelFromHfConfig(raw: unknown, file: string, attention: 'causal' | 'full' = 'causal', seqLen?: number): PerfModel {
   // one importer for all three levels (src/model/hf.ts): the same fields used, ignored or refused by name
   const imp = importGpt2Config(raw, { path: file, purpose: 'estimate', maxParams: MAX_SCALE_PARAMS });
   const g = imp.shape;
   const shape: GptShape = { nLayer: g.L, dModel: g.C, nHead: g.H, dFF: g.I, contextTokens: g.P, vocab: g.V, tiedEmbedding: g.tied };
   checkGptShape(shape, (p: string) => `${file}: ${p}`, { nLayer: 'n_layer', dModel: 'n_embd', dFF: 'n_inner', vocab: 'vocab_size', contextTokens: 'n_positions' });
-  const layers = gptLayers(shape, attention);
+  const T = contextOf(shape.contextTokens, seqLen, file);
+  const layers = gptLayersAt(shape, attention, T);
   const o = raw as Record<string, unknown>;
   const name = typeof o._name_or_path === 'string' && o._name_or_path ? o._name_or_path : basename(file, '.json');
-  return { name, title: `${name} (Hugging Face config)`, origin: file, layers, params: countParams(layers), contextTokens: shape.contextTokens, gpt: shape, attention, ignoredFields: imp.ignored };
+  return { name, title: `${name} (Hugging Face config)`, origin: file, layers, params: countParams(layers), contextTokens: T, gpt: { ...shape, contextTokens: T }, attention, ignoredFields: imp.ignored };
+}
+
+/**
+ * gptLayers with attention over T tokens while the learned position table keeps its P rows (T <= P):
+ * equal to gptLayers(shape) when T = P.
+ */
+function gptLayersAt(shape: GptShape, attention: 'causal' | 'full', T: number): PerfLayer[] {
+  if (T === shape.contextTokens) return gptLayers(shape, attention);
+  const layers = gptLayers({ ...shape, contextTokens: T }, attention);
+  const rows = shape.vocab + shape.contextTokens;
+  layers[0] = { ...layers[0], in: rows, params: rows * shape.dModel, matWeights: rows * shape.dModel };
+  return layers;
 }
 
 /**
@@ -209,22 +226,22 @@ export function presetNames(): string[] {
 }
 
 function presetOrder(a: string, b: string): number {
-  const order = ['gpt3-small', 'gpt3-medium', 'gpt3-large', 'gpt3-xl', 'gpt3-2.7b', 'gptj-6b', 'gpt3-6.7b', 'llama-7b', 'llama2-7b', 'gpt3-13b', 'gpt3-175b', 'gpt-1t', 'gpt-120t'];
+  const order = ['gpt3-small', 'gpt3-medium', 'gpt3-large', 'gpt3-xl', 'gpt3-2.7b', 'gpt3-6.7b', 'gpt3-13b', 'gpt3-175b', 'gpt-1t', 'gpt-120t'];
   const ia = order.indexOf(a);
   const ib = order.indexOf(b);
   return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
 }
 
-/** A shipped preset by name (loaded once). */
-export function preset(name: string, attention: 'causal' | 'full' = 'causal'): PerfModel {
+/** A shipped preset by name (loaded once per attention convention; a --seq-len builds a fresh one). */
+export function preset(name: string, attention: 'causal' | 'full' = 'causal', seqLen?: number): PerfModel {
   const key = `${name}/${attention}`;
-  const hit = presetCache.get(key);
+  const hit = seqLen === undefined ? presetCache.get(key) : undefined;
   if (hit) return hit;
   const file = join(MODELS_DIR(), `${name}.json`);
-  if (!/^[\w.-]+$/.test(name) || !existsSync(file)) throw new ValidationError('--model', name, `expected a preset (${presetNames().join(', ')}) or a JSON file`);
-  const m = gptModelFromSpec(JSON.parse(readFileSync(file, 'utf8')), join('specs', 'models', `${name}.json`), attention);
+  if (!/^[\w.-]+$/.test(name) || !existsSync(file)) throw new ValidationError('--model', name, `expected a preset (${[...presetNames(), ...hfConfigNames()].join(', ')}) or a JSON file`);
+  const m = gptModelFromSpec(JSON.parse(readFileSync(file, 'utf8')), join('specs', 'models', `${name}.json`), attention, seqLen);
   m.origin = 'preset';
-  presetCache.set(key, m);
+  if (seqLen === undefined) presetCache.set(key, m);
   return m;
 }
 
@@ -233,13 +250,19 @@ export function presets(attention: 'causal' | 'full' = 'causal'): PerfModel[] {
   return presetNames().map((n) => preset(n, attention));
 }
 
-/** A model from a parsed object: a GPT preset ({kind: "gpt"}), a HF config (n_layer ...), or an engine description (layers). */
-export function modelFromObject(raw: unknown, origin = 'object', attention: 'causal' | 'full' = 'causal'): PerfModel {
+/**
+ * A model from a parsed object: a GPT preset ({kind: "gpt"}), a Hugging Face config (GPT-2, GPT-J, GPT-NeoX,
+ * Llama, Mistral, Mixtral: model_type or architectures; a bare n_layer/n_embd object reads as GPT-2), or an
+ * engine description (layers). `seqLen` replaces the context of a sequence model for this run.
+ */
+export function modelFromObject(raw: unknown, origin = 'object', attention: 'causal' | 'full' = 'causal', seqLen?: number): PerfModel {
   if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
     const o = raw as Record<string, unknown>;
-    if (o.kind === 'gpt') return gptModelFromSpec(raw, origin, attention);
-    if ('n_layer' in o || 'n_embd' in o || 'model_type' in o) return gptModelFromHfConfig(raw, origin, attention);
+    if (o.kind === 'gpt') return gptModelFromSpec(raw, origin, attention, seqLen);
+    if (('model_type' in o || 'architectures' in o) && isDecoderConfig(o, origin)) return decoderModelFromHfConfig(raw, origin, attention, seqLen);
+    if ('n_layer' in o || 'n_embd' in o || 'model_type' in o || 'architectures' in o) return gptModelFromHfConfig(raw, origin, attention, seqLen);
     if ('layers' in o || 'input' in o) {
+      if (seqLen !== undefined) throw new ValidationError('seqLen', seqLen, 'expected none for a training-engine description (a sample is one token; it has no sequence)');
       try {
         return perfModelFromEngine(raw as ModelSpec, origin);
       } catch (e) {
@@ -248,14 +271,20 @@ export function modelFromObject(raw: unknown, origin = 'object', attention: 'cau
       }
     }
   }
-  throw new ValidationError(origin === 'object' ? 'model' : origin, raw, 'expected a GPT preset ({"kind": "gpt", ...}), a Hugging Face GPT-2 config.json (n_layer, n_embd, ...) or a training-engine model description (input, layers)');
+  throw new ValidationError(origin === 'object' ? 'model' : origin, raw, 'expected a GPT preset ({"kind": "gpt", ...}), a Hugging Face config.json (GPT-2, GPT-J, GPT-NeoX, Llama, Mistral, Mixtral) or a training-engine model description (input, layers)');
 }
 
-/** --model NAME|FILE: a preset name, or a JSON file in any of the three formats. */
-export function resolveModel(nameOrFile: string, attention: 'causal' | 'full' = 'causal'): PerfModel {
-  if (!nameOrFile.endsWith('.json') && !nameOrFile.includes('/')) return preset(nameOrFile, attention);
-  if (!existsSync(nameOrFile)) throw new ValidationError('--model', nameOrFile, `expected a preset (${presetNames().join(', ')}) or a readable JSON file (ENOENT)`);
+/** --model NAME|FILE: a preset name (specs/models, or a shipped Hugging Face config in specs/hf), or a JSON file in any format. */
+export function resolveModel(nameOrFile: string, attention: 'causal' | 'full' = 'causal', seqLen?: number): PerfModel {
+  if (!nameOrFile.endsWith('.json') && !nameOrFile.includes('/')) {
+    const hf = presetNames().includes(nameOrFile) ? null : hfConfigPath(nameOrFile);
+    if (!hf) return preset(nameOrFile, attention, seqLen);
+    const m = modelFromObject(parseJsonText(readInputText(hf, 'model', '--model'), '--model', hf), join('specs', 'hf', `${nameOrFile}.json`), attention, seqLen);
+    m.origin = 'preset';
+    return m;
+  }
+  if (!existsSync(nameOrFile)) throw new ValidationError('--model', nameOrFile, `expected a preset (${[...presetNames(), ...hfConfigNames()].join(', ')}) or a readable JSON file (ENOENT)`);
   const text = readInputText(nameOrFile, 'model', '--model');
   const raw = parseJsonText(text, '--model', nameOrFile);
-  return modelFromObject(raw, nameOrFile, attention);
+  return modelFromObject(raw, nameOrFile, attention, seqLen);
 }

@@ -1,7 +1,7 @@
 // One entry for "estimate this configuration" as plain data — what the CLI and the sweep runner pass:
 // { model: NAME|FILE|object, systems, sparsity?, tokens?, batchTokens?, spec?: FILE[], gpu?, devices?, ... }.
 // Specs load once per distinct --spec list; the estimate itself is a pure function.
-import { ValidationError, requireOneOf } from '../errors.js';
+import { ValidationError, requireInt, requireOneOf } from '../errors.js';
 import type { Optimizer, Precision } from './capacity.js';
 import type { EfficiencyFn } from './efficiency.js';
 import { estimate, RECOMPUTE, type Estimate, type Recompute } from './estimate.js';
@@ -34,6 +34,13 @@ export interface EstimateConfig {
   optimizer?: Optimizer;
   attention?: 'causal' | 'full';
   detail?: boolean;
+  /** Tokens per sequence for this run (default: the model's context); at most the model's positions. */
+  seqLen?: number;
+  /** Global batch in sequences (instead of batchTokens). */
+  batchSeqs?: number;
+  /** Passes per step on one system, set (default: chosen by the model); or sequences per pass. Not both. */
+  passes?: number;
+  microBatchSeqs?: number;
 }
 
 const specCache = new Map<string, Specs>();
@@ -49,9 +56,9 @@ export function specsFor(files: readonly string[] = [], system?: string): Specs 
   return s;
 }
 
-export function modelFor(model: EstimateConfig['model'], attention: 'causal' | 'full' = 'causal'): PerfModel {
-  if (typeof model === 'string') return resolveModel(model, attention);
-  if (model && typeof model === 'object') return modelFromObject(model, 'model', attention);
+export function modelFor(model: EstimateConfig['model'], attention: 'causal' | 'full' = 'causal', seqLen?: number): PerfModel {
+  if (typeof model === 'string') return resolveModel(model, attention, seqLen);
+  if (model && typeof model === 'object') return modelFromObject(model, 'model', attention, seqLen);
   throw new ValidationError('model', model, 'expected a preset name, a JSON file or a model object');
 }
 
@@ -62,16 +69,28 @@ export function runEstimate(c: EstimateConfig): Estimate | GpuEstimate {
   const attention = c.attention === undefined ? 'causal' : requireOneOf('attention', c.attention, ['causal', 'full'] as const);
   if (c.system !== undefined && typeof c.system !== 'string') throw new ValidationError('system', c.system, 'expected a system id such as "cs2" or "cs3"');
   const specs = specsFor(c.spec, c.system);
-  const model = modelFor(c.model, attention);
+  if (c.seqLen !== undefined) requireInt('seqLen', c.seqLen, 1);
+  const model = modelFor(c.model, attention, c.seqLen);
+  const batchTokens = batchTokensOf(c, model);
   if (c.gpu !== undefined) {
+    if (c.passes !== undefined || c.microBatchSeqs !== undefined) throw new ValidationError(c.passes !== undefined ? 'passes' : 'microBatchSeqs', c.passes ?? c.microBatchSeqs, 'expected none with gpu (passes per step are a CS-2 setting)');
     if (c.systems !== undefined) throw new ValidationError('systems', c.systems, 'expected no systems with gpu (use devices)');
     if (typeof c.efficiency === 'function') throw new ValidationError('efficiency', 'a function', 'expected a number for a GPU estimate');
-    return estimateGpu(model, { gpu: c.gpu, devices: c.devices ?? 1, trainTokens: c.tokens, batchTokens: c.batchTokens, sparsity: c.sparsity, efficiency: c.efficiency }, specs);
+    return estimateGpu(model, { gpu: c.gpu, devices: c.devices ?? 1, trainTokens: c.tokens, batchTokens, sparsity: c.sparsity, efficiency: c.efficiency }, specs);
   }
   if (c.devices !== undefined) throw new ValidationError('devices', c.devices, 'expected no devices without gpu (use systems)');
   if (c.recompute !== undefined) requireOneOf('recompute', c.recompute, RECOMPUTE);
   return estimate(model, {
-    systems: c.systems ?? 1, sparsity: c.sparsity, trainTokens: c.tokens, batchTokens: c.batchTokens, efficiency: c.efficiency,
+    systems: c.systems ?? 1, sparsity: c.sparsity, trainTokens: c.tokens, batchTokens, efficiency: c.efficiency,
     recompute: c.recompute, pipeline: c.pipeline, precision: c.precision, optimizer: c.optimizer, detail: c.detail,
+    passes: c.passes, microBatchSeqs: c.microBatchSeqs,
   }, specs);
+}
+
+/** Tokens per step from batchTokens or batchSeqs (sequences of the run's context); both at once are refused. */
+export function batchTokensOf(c: EstimateConfig, model: PerfModel): number | undefined {
+  if (c.batchSeqs === undefined) return c.batchTokens;
+  if (c.batchTokens !== undefined) throw new ValidationError('batchSeqs', c.batchSeqs, 'expected either batchSeqs or batchTokens, not both');
+  requireInt('batchSeqs', c.batchSeqs, 1);
+  return c.batchSeqs * model.contextTokens;
 }

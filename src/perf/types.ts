@@ -42,11 +42,19 @@ export interface EstimateOptions {
   pipeline?: PipelineMode;
   /** Include one row per layer (a larger result; off for sweeps). */
   detail?: boolean;
+  /** Passes (micro-batches) per step on one system, set; default: the fewest whose activations fit the wafer. */
+  passes?: number;
+  /** Sequences per pass on one system (passes = ceil(sequences per system / this)); not with passes. */
+  microBatchSeqs?: number;
 }
 
 export interface LayerRow {
   name: string;
   kind: string;
+  /** Parameters the layer owns. */
+  params: number;
+  /** FLOP per token it executes (forward + backward, non-zeros only, no recomputation). */
+  flopPerToken: number;
   sparsity: number;
   streamBytes: number;
   gradBytes: number;
@@ -75,6 +83,9 @@ export interface Estimate {
   batchTokens: number;
   tokensPerSystem: number;
   microBatches: number;
+  /** Whether the passes per step were set by the options or chosen by the model, and why. */
+  passesSource: 'model' | 'set';
+  passesReason: string;
   microBatchTokens: number;
   /** Tokens per pass at which compute time equals weight-stream time (below: stream-bound); the FACTS.md balance. */
   balanceTokensPerPass: number;
@@ -91,6 +102,17 @@ export interface Estimate {
   trainSeconds: number;
   trainDays: number;
   tokensPerSecond: number;
+  /** Sequences per second (all systems). */
+  samplesPerSecond: number;
+  /** Tokens per sequence of this run, and sequences per step. */
+  seqLen: number;
+  batchSeqs: number;
+  /** The binding resource by name: wafer-compute, cs2-io, memoryx, swarmx-link or memoryx-update (`bound` is its kind). */
+  boundResource: string;
+  /** Dense attention FLOP of the whole run (0 without attention). */
+  attentionFlop: number;
+  /** Hugging Face config fields read and ignored (they change neither time nor capacity). */
+  ignoredFields?: string[];
   /** Useful FLOP (non-zeros, no recomputation) per second / (N × peak). */
   utilization: number;
   /** Dense model FLOP per second / (N × peak): above 1 means sparsity beat dense peak. */

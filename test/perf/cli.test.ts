@@ -82,7 +82,7 @@ describe('weightstream estimate', () => {
   });
 
   it('--efficiency fabric[:RxC] takes each layer\'s efficiency from the fabric simulator\'s model (never above peak)', () => {
-    // against peak (--efficiency 1): the default is the calibrated 0.3113 since issue 15
+    // against peak (--efficiency 1): the default is the calibrated 0.3046 since issue 15
     const base = JSON.parse(cli('estimate', '--model', 'gpt3-xl', '--systems', '16', '--efficiency', '1', '--json').stdout);
     const r = cli('estimate', '--model', 'gpt3-xl', '--systems', '16', '--efficiency', 'fabric:64x64', '--json');
     expect(r.code, r.stderr).toBe(0);

@@ -143,7 +143,7 @@ describe('GPT-3 on 1..192 CS-2', () => {
   });
 
   it('at 192 dense: compute-bound at the calibrated efficiency, 1 pass of 16,667 tokens (the wafer holds ~96 k with recomputation)', () => {
-    // issue 15: with the calibrated efficiency (0.31 of peak) and the block inputs off the wafer this is
+    // issue 15: with the calibrated efficiency (0.30 of peak) and the block inputs off the wafer this is
     // compute-bound in one pass (before: stream-bound, 2 passes of 8333 at peak, the wafer holding ~14 k)
     const e = estimate(m, { systems: 192 });
     expect(e.bound).toBe('compute');
@@ -153,7 +153,7 @@ describe('GPT-3 on 1..192 CS-2', () => {
     expect(e.microBatches).toBe(1);
     expect(e.waferBytesPerSystem).toBeLessThanOrEqual(e.waferCapacityBytes);
     expect(e.swarmx.depth).toBe(4); // ceil(log4 192)
-    // balance: (3 weight passes of P·2 B at 150 GB/s) / (8·P FLOP per token at 7.5 PF x 0.3113) ≈ 37.5 k x 0.3113 ≈ 11.7 k tokens
+    // balance: (3 weight passes of P·2 B at 150 GB/s) / (8·P FLOP per token at 7.5 PF x 0.3046) ≈ 37.5 k x 0.3046 ≈ 11.7 k tokens
     const eff = defaultSpecs().cs2.v.computeEfficiency;
     expect(e.balanceTokensPerPass).toBeGreaterThan(35e3 * eff);
     expect(e.balanceTokensPerPass).toBeLessThan(40e3 * eff);

@@ -11,11 +11,11 @@ import { formatValidation, loadMeasurements, validate } from '../../src/perf/val
 
 /** Held-out errors as measured when committed ((predicted - measured) / measured); see docs/validation.md. */
 const PINNED: Record<string, number> = {
-  'gptj-6b-2xcs2-r1.8.0': 0.290, // older release: the software ran 0.78x as fast as 2.0.3 on the same run
-  'gptj-6b-2xcs2-r1.7.1': 0.592, // older release: 0.63x
-  'llama-7b-1xcs2-r2.1.1': -0.011,
+  'gptj-6b-2xcs2-r1.8.0': 0.288, // older release: the software ran 0.78x as fast as 2.0.3 on the same run
+  'gptj-6b-2xcs2-r1.7.1': 0.590, // older release: 0.63x
+  'llama-7b-1xcs2-r2.1.1': -0.035,
   'gptj-6b-1xcs3-r2.5.0': 0.005,
-  'llama2-7b-1xcs3-r2.5.0': -0.395, // 1024 x 4096 per step: efficiency rises with tokens per pass, not expressed
+  'llama2-7b-1xcs3-r2.5.0': -0.409, // 1024 x 4096 per step: efficiency rises with tokens per pass, not expressed
   '1t-16xcs3-scaling': -0.016, // press figure
 };
 const MARGIN = 0.02;
@@ -53,7 +53,7 @@ describe('weightstream validate', () => {
 
   it('prints case, source, measured, predicted, error, bound, and says the efficiency belongs to a release', () => {
     const t = formatValidation(v);
-    expect(t).toMatch(/^compute efficiency 0\.31\d* calibrated on gptj-6b-2xcs2-r2\.0\.3 \(software release 2\.0\.3, cs2\): it belongs to that release/);
+    expect(t).toMatch(/^compute efficiency 0\.30\d* calibrated on gptj-6b-2xcs2-r2\.0\.3 \(software release 2\.0\.3, cs2\): it belongs to that release/);
     expect(t).toMatch(/case +source +measured +predicted +error +bound/);
     expect(t).toMatch(/llama-7b-1xcs2-r2\.1\.1 +log, release 2\.1\.1 +20\.45 samples\/s/);
     expect(t).toMatch(/compute \(CS-3 wafer\)/);

@@ -6,13 +6,13 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { estimate } from '../../src/perf/estimate.js';
-import { preset } from '../../src/perf/models.js';
+import { resolveModel } from '../../src/perf/models.js';
 import { loadSpecs } from '../../src/perf/specs.js';
 
 describe('wafer activation rule', () => {
-  const llama = preset('llama-7b');
+  const llama = resolveModel('llama-7b', 'causal', 2048); // specs/hf/llama-7b.json (LLaMA 1)
   it('LLaMA-7B 99 x 2048 is one pass on one CS-2 (no gradient accumulation)', () => {
-    const e = estimate(llama, { systems: 1, batchTokens: 99 * 2048 });
+    const e = estimate(llama, { systems: 1, batchTokens: 99 * 2048, trainTokens: 1e12 });
     expect(e.microBatches).toBe(1);
     expect(e.waferBytesPerSystem).toBeLessThanOrEqual(e.waferCapacityBytes);
     expect(e.assumptions.some((a) => /block inputs kept off the wafer/.test(a))).toBe(true);
@@ -20,11 +20,11 @@ describe('wafer activation rule', () => {
 
   it('the earlier rule (block inputs on the wafer) would have split it into three passes', () => {
     const old = loadSpecs([join('test', 'fixtures', 'specs', 'checkpoints-on-wafer.json')]);
-    expect(estimate(llama, { systems: 1, batchTokens: 99 * 2048 }, old).microBatches).toBe(3);
+    expect(estimate(llama, { systems: 1, batchTokens: 99 * 2048, trainTokens: 1e12 }, old).microBatches).toBe(3);
   });
 
   it('the rule is not unbounded: a batch whose one block does not fit the wafer still takes more passes', () => {
-    const e = estimate(llama, { systems: 1, batchTokens: 1024 * 2048 });
+    const e = estimate(llama, { systems: 1, batchTokens: 1024 * 2048, trainTokens: 1e12 });
     expect(e.microBatches).toBeGreaterThan(1);
     expect(e.microBatches).toBe(Math.ceil((1024 * 2048) / e.waferTokensFit.recompute));
   });

@@ -19,7 +19,7 @@ export interface Prediction {
 
 /** samples/s of `m`'s run on `systems` systems at efficiency `eff`. */
 function samplesPerSecond(m: Measurement, systems: number, eff: number, specs: Specs) {
-  const model = resolveModel(rootPath(m.model));
+  const model = resolveModel(rootPath(m.model), 'causal', m.seqLen);
   if (model.contextTokens !== m.seqLen) throw new ValidationError(`${m.id}: seqLen`, m.seqLen, `expected the context of ${m.model} (${model.contextTokens})`);
   const e = estimate(model, { systems, batchTokens: m.batchSeqs * m.seqLen, trainTokens: m.batchSeqs * m.seqLen, efficiency: eff }, withSystem(specs, m.system));
   return { sps: m.batchSeqs / e.stepSeconds, e };
