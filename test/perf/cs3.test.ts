@@ -69,5 +69,13 @@ describe('CS-3 spec', () => {
     expect(e.memoryxCapacityBytes).toBe(1200e12); // still the CS-3 generation's MemoryX, amended
     expect(() => runEstimate({ model: 'gpt3-175b', systems: 192, system: 'cs3', spec: [io2] })).toThrow(/io2\.json: base: expected the modelled system "cs3"/);
   });
+
+  it('a sweep chooses the system per run (the estimate run kind takes system beside spec)', async () => {
+    const { estimateAdapter } = await import('../../src/sweep/kinds/estimate.js');
+    const a = await estimateAdapter();
+    const r = (await a.run({ model: 'gpt3-xl', systems: 4, system: 'cs3' })) as unknown as Estimate;
+    expect(r.system).toBe('CS-3');
+    await expect(async () => a.run({ model: 'gpt3-xl', systems: 4, system: 'cs9' })).rejects.toThrow(/system: expected one of cs2, cs3/);
+  });
 });
 
