@@ -103,11 +103,11 @@ function waferPlan(ctx: Ctx, T: number, want: Recompute) {
   if (!fitsFull && !fitsNone) {
     throw new CapacityError(
       `wafer SRAM: one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenRecompute * T)} of activations even with full recomputation, ` +
-        `one CS-2 holds ${gb(capacity)} (${fmt((fit.bytesPerTokenRecompute * T) / capacity)}x too much): use shorter sequences (<= ${fit.tokensRecompute} tokens) or a smaller model`,
+        `one ${systemLabel(cs2)} holds ${gb(capacity)} (${fmt((fit.bytesPerTokenRecompute * T) / capacity)}x too much): use shorter sequences (<= ${fit.tokensRecompute} tokens) or a smaller model`,
     );
   }
-  if (want === 'none' && !fitsNone) throw new CapacityError(`wafer SRAM: without recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenNoRecompute * T)}, one CS-2 holds ${gb(capacity)}: use recompute 'full' or 'auto'`);
-  if (want === 'full' && !fitsFull) throw new CapacityError(`wafer SRAM: with full recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenRecompute * T)}, one CS-2 holds ${gb(capacity)}: use recompute 'none' or 'auto'`);
+  if (want === 'none' && !fitsNone) throw new CapacityError(`wafer SRAM: without recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenNoRecompute * T)}, one ${systemLabel(cs2)} holds ${gb(capacity)}: use recompute 'full' or 'auto'`);
+  if (want === 'full' && !fitsFull) throw new CapacityError(`wafer SRAM: with full recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenRecompute * T)}, one ${systemLabel(cs2)} holds ${gb(capacity)}: use recompute 'none' or 'auto'`);
   // 'cached': the largest recomputed group's weights sit on the wafer beside the activations.
   const cacheBytes = want === 'cached' ? largestGroupWeightBytes(ctx) : 0;
   const tokensCached = Math.max(0, Math.floor((capacity - cacheBytes) / fit.bytesPerTokenRecompute));
@@ -190,7 +190,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   const pipeline: PipelineMode = options.pipeline ?? 'full';
   const halfDuplex = !cs2.v.ioFullDuplex;
   // Passes per step: set by the options, or the fewest whose activations fit (src/perf/passes.ts).
-  const setM = passesSet(options, b, T);
+  const setM = passesSet(options, b, T, systemLabel(cs2));
   const via = options.passes !== undefined ? 'passes' : options.microBatchSeqs !== undefined ? 'microBatchSeqs' : undefined;
   const tokensFitOf = (mode: Mode) => (mode === 'none' ? fit.tokensNoRecompute : mode === 'full' ? fit.tokensRecompute : tokensCached);
   const fitsAt = (mode: Mode) => setM === undefined || b / setM <= tokensFitOf(mode) + 1e-9;
@@ -203,7 +203,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     return { mode, rec: mode !== 'none', m, bpp, units, tail: t.updateTailSeconds, step: t.stepSeconds };
   };
   const first: Mode = want === 'auto' ? (fitsNone && fitsAt('none') ? 'none' : 'full') : want;
-  if (setM !== undefined) checkSetPassesFit(setM, b, tokensFitOf(first), first, via ?? 'passes');
+  if (setM !== undefined) checkSetPassesFit(setM, b, tokensFitOf(first), first, via ?? 'passes', systemLabel(cs2));
   let chosen = plan(first);
   if (want === 'auto' && first === 'none' && fitsFull) {
     const other = plan('full');
@@ -257,7 +257,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     tokensPerSystem: b,
     microBatches: m,
     passesSource: setM === undefined ? 'model' : 'set',
-    passesReason: passesReason(setM !== undefined, via, m, b, tokensFitOf(mode)),
+    passesReason: passesReason(setM !== undefined, via, m, b, tokensFitOf(mode), systemLabel(cs2)),
     microBatchTokens: b / m,
     balanceTokensPerPass: mb.compute > 0 ? mb.stream / (mb.compute / (b / m)) : Infinity,
     recompute: rec,
