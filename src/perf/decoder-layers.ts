@@ -40,7 +40,7 @@ function mlp(a: DecoderArch, p: string, b: number): PerfLayer[] {
   if (a.experts > 1) {
     const k = a.expertsPerToken;
     return [
-      linear(p + 'router', b, d, a.experts, false, e * d),
+      { ...linear(p + 'router', b, d, a.experts, false, e * d), sparsifiable: false }, // the router stays dense under --sparsity
       experts(p + 'experts.up', b, a, d, up, e * d),
       { ...act, actBytes: k * e * up },
       experts(p + 'experts.down', b, a, f, d, k * e * f),
