@@ -10,6 +10,7 @@ export const commands: Array<() => Promise<{ register: Register }>> = [
   () => import('./report.js'),
   () => import('./estimate.js'),
   () => import('./claims.js'),
+  () => import('./validate.js'),
   () => import('./train.js'),
   () => import('./demo.js'),
   () => import('./fabric.js'),

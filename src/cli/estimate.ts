@@ -10,6 +10,7 @@ interface EstimateCliOptions extends CommonOptions {
   tokens?: number;
   batchTokens?: number;
   spec?: string[];
+  system?: string;
   gpu?: string;
   devices?: number;
   efficiency?: number | { rows: number; cols: number };
@@ -19,6 +20,7 @@ interface EstimateCliOptions extends CommonOptions {
   optimizer?: 'adam' | 'momentum' | 'sgd';
   attention?: 'causal' | 'full';
   detail?: boolean;
+  sensitivity?: boolean;
   seqLen?: number;
   batchSeqs?: number;
   passes?: number;
@@ -73,6 +75,7 @@ export function register(program: Command): void {
     .addOption(option('--tokens <t>', 'training tokens (default: the preset\'s), e.g. 300B', parseCount('--tokens')))
     .addOption(option('--batch-tokens <b>', 'tokens per optimizer step over all systems (default: the preset\'s), e.g. 3.2M', parseCount('--batch-tokens')))
     .addOption(option('--spec <file>', 'a hardware spec JSON replacing (or with "base", amending) a built-in one; repeatable', collect))
+    .addOption(option('--system <id>', 'the system modelled: cs2 (default) or cs3 (specs/hardware/cs3.json, with its MemoryX), or a system id from --spec'))
     .addOption(option('--gpu <id>', 'estimate on GPUs instead: v100, a100, h100, h200 (or an id from --spec)'))
     .addOption(option('--devices <n>', 'GPUs, with --gpu', parseInteger('--devices', 1)))
     .addOption(option('--efficiency <e>', 'compute efficiency in (0, 1] (CS-2 default: the spec\'s, peak; GPU default: the spec\'s), or "fabric[:RxC]": per layer from the fabric simulator\'s closed-form model on an R x C mesh (default 922x922, a WSE-2\'s cores)', parseEfficiency))
@@ -86,13 +89,15 @@ export function register(program: Command): void {
     .addOption(option('--passes <n>', 'passes (micro-batches) per step on each system (default: the fewest whose activations fit the wafer)', parseInteger('--passes', 1)))
     .addOption(option('--micro-batch-seqs <n>', 'sequences per pass on each system (passes = ceil(sequences per system / n)); not with --passes', parseInteger('--micro-batch-seqs', 1)))
     .addOption(option('--run <file>', 'a multi-phase run: JSON {model?, source?, phases: [{tokens, systems?, seqLen?, batchSeqs? | batchTokens?, passes? | microBatchSeqs?}]}; each phase estimated and the run totalled (the other flags fill what a phase leaves out)'))
-    .option('--detail', 'one row per layer: a table in the text output, `layers` in --json');
+    .option('--detail', 'one row per layer: a table in the text output, `layers` in --json')
+    .option('--sensitivity', 'vary each hardware figure x0.5 and x2 and print how the step time moves, largest swing first, with the binding resource (src/perf/sensitivity.ts)');
   withCommonOptions(cmd);
   withExamples(cmd, [
     'weightstream estimate --model gpt3-175b --systems 192',
     'weightstream estimate --model gpt3-175b --systems 192 --sparsity 0.9 --json',
     'weightstream estimate --model gpt-1t --systems 16 --tokens 300B --batch-tokens 6.3M',
     'weightstream estimate --model gpt3-175b --gpu h200 --devices 1024',
+    'weightstream estimate --model gpt3-175b --systems 192 --system cs3 --sensitivity   # what moves the step on 192 CS-3?',
     'weightstream estimate --model gpt3-xl --systems 16 --efficiency fabric   # per-layer efficiency from the fabric model (922x922 mesh)',
     'weightstream estimate --model ./config.json --systems 4 --tokens 10B --batch-tokens 0.5M   # a Hugging Face GPT-2 config',
     'weightstream estimate --model llama-2-7b --systems 1 --seq-len 2048 --batch-seqs 99 --tokens 10B --detail   # a shipped config (specs/hf)',
@@ -116,7 +121,7 @@ export function register(program: Command): void {
       efficiency = fabricEfficiencyFn({ rows: opts.efficiency.rows, cols: opts.efficiency.cols, mode: 'model' });
     } else efficiency = opts.efficiency;
     const config = {
-      model: opts.model ?? '', systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec ?? [],
+      model: opts.model ?? '', systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec ?? [], system: opts.system,
       gpu: opts.gpu, devices: opts.gpu !== undefined ? opts.devices ?? 1 : undefined, efficiency, recompute: opts.recompute, pipeline: opts.pipeline,
       precision: opts.precision, optimizer: opts.optimizer, attention: opts.attention, detail: opts.detail,
       seqLen: opts.seqLen, batchSeqs: opts.batchSeqs, passes: opts.passes, microBatchSeqs: opts.microBatchSeqs,
@@ -128,6 +133,13 @@ export function register(program: Command): void {
       if (!opts.model && run.model === undefined) throw new UsageError('--model: required (the run file names no model)');
       const p = estimatePhases(config, run);
       emit(opts, p, () => formatPhases(p));
+      return;
+    }
+    if (opts.sensitivity) {
+      if (opts.gpu !== undefined) throw new UsageError('--sensitivity: not with --gpu (it varies the CS-2/CS-3 hardware)');
+      const { runSensitivity, formatSensitivity } = await import('../perf/sensitivity.js');
+      const s = runSensitivity(config);
+      emit(opts, s, () => formatSensitivity(s));
       return;
     }
     const r = runEstimate(config);

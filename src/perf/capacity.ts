@@ -50,8 +50,13 @@ export interface WaferFit {
   capacityBytes: number;
 }
 
-/** How many tokens' activations fit in one wafer's SRAM (capacity = waferSramGB × activationSramFraction). */
-export function waferFit(layers: readonly PerfLayer[], capacityBytes: number): WaferFit {
+/**
+ * How many tokens' activations fit in one wafer's SRAM (capacity = waferSramGB × activationSramFraction).
+ * checkpointsOffWafer (the spec's activationCheckpointsOffWafer): with recomputation the wafer keeps only
+ * the largest group's activations; the group inputs live off the wafer (the rule that matches the
+ * compiler's one-pass LLaMA-7B 99 x 2048 step on one CS-2: specs/hardware/cs2.json).
+ */
+export function waferFit(layers: readonly PerfLayer[], capacityBytes: number, checkpointsOffWafer = false): WaferFit {
   let all = 0;
   let checkpoints = 0;
   let maxGroup = 0;
@@ -68,7 +73,7 @@ export function waferFit(layers: readonly PerfLayer[], capacityBytes: number): W
     group += l.actBytes;
   }
   if (group > maxGroup) maxGroup = group;
-  const rec = checkpoints + maxGroup;
+  const rec = (checkpointsOffWafer ? 0 : checkpoints) + maxGroup;
   return {
     bytesPerTokenNoRecompute: all,
     bytesPerTokenRecompute: rec,

@@ -6,6 +6,7 @@ import { estimate, fmt, waferFitOf, type Estimate, type EstimateOptions } from '
 import { estimateGpu } from './gpu.js';
 import { preset, type PerfModel } from './models.js';
 import { defaultSpecs, type Specs } from './specs.js';
+import { systemLabel } from './system.js';
 
 export type Verdict = 'holds' | 'holds only if' | 'does not hold';
 
@@ -140,15 +141,17 @@ function memoryxRow(specs: Specs): ClaimRow {
   const fit = waferFitOf(m, specs);
   const T = m.contextTokens;
   const seqBytes = fit.bytesPerTokenRecompute * T;
+  const fits = fit.tokensRecompute >= T;
+  const sys = systemLabel(specs.cs2);
   const passSeconds = (m.params * 2) / (Math.min(specs.cs2.v.ioGBps, specs.memoryx.v.streamGBps) * 1e9);
   const peakYears = (6 * m.params * (m.trainTokens ?? 3e11)) / (specs.cs2.v.peakPFLOPs * 1e15) / (365 * 86400);
   return {
     id: 'M4-memoryx-120t', mission: 'M4',
     claim: 'MemoryX (up to 2.4 PB) stores models of up to 120 T parameters, so a 120 T model trains "on one CS-2"',
     model: `2.4 PB / 120 T = ${fmt(perParam)} B per parameter. Mixed-precision Adam needs ${mixedAdam} B (ZeRO) -> ${fmt((nominal * mixedAdam) / 1e15)} PB; with an FP32 gradient accumulator for micro-batches ${withAccum} B -> ${fmt((nominal * withAccum) / 1e15)} PB (exactly full). ` +
-      `The wafer is the limit: the ${m.title} (${fmt(m.params)} params) needs ${fmt(seqBytes / 1e9)} GB of activations for one ${T}-token sequence even with full recomputation (one CS-2 holds ${fmt(fit.capacityBytes / 1e9)} GB: ${fmt(fit.tokensRecompute)} tokens), one pass over its FP16 weights takes ${fmt(passSeconds / 60)} min, and 300 B tokens at peak would take ${fmt(peakYears)} years`,
+      `${fits ? 'Time is the limit' : 'The wafer is the limit'}: the ${m.title} (${fmt(m.params)} params) needs ${fmt(seqBytes / 1e9)} GB of wafer SRAM for one ${T}-token sequence with full recomputation${specs.cs2.v.activationCheckpointsOffWafer ? ' (block inputs off the wafer, the compiler-matching rule of specs/hardware/cs2.json)' : ''} (one ${sys} holds ${fmt(fit.capacityBytes / 1e9)} GB: ${fmt(fit.tokensRecompute)} tokens), one pass over its FP16 weights takes ${fmt(passSeconds / 60)} min, and 300 B tokens at peak would take ${fmt(peakYears)} years`,
     verdict: 'holds only if',
-    condition: `MemoryX keeps <= ${fmt(perParam)} B per parameter (mixed-precision Adam: ${mixedAdam} B, +${withAccum - mixedAdam} B if micro-batches accumulate; FP32 weights with momentum or Adam: ${table['fp32-momentum']}-${table['fp32-adam']} B); "trains on one CS-2" only as storage: the wafer cannot hold one ${T}-token sequence's activations (sequences <= ${fit.tokensRecompute} tokens fit) and training would take centuries`,
+    condition: `MemoryX keeps <= ${fmt(perParam)} B per parameter (mixed-precision Adam: ${mixedAdam} B, +${withAccum - mixedAdam} B if micro-batches accumulate; FP32 weights with momentum or Adam: ${table['fp32-momentum']}-${table['fp32-adam']} B); "trains on one ${sys}" only as storage: ${fits ? `the wafer holds a ${T}-token sequence (${fit.tokensRecompute} tokens fit)` : `the wafer cannot hold one ${T}-token sequence's activations (sequences <= ${fit.tokensRecompute} tokens fit)`} but training would take centuries`,
     figures: {
       capacityPB: cap / 1e15, bytesPerParamAvailable: perParam, ...Object.fromEntries(Object.entries(table).map(([k, v]) => [`bytesPerParam.${k}`, v])),
       params120t: m.params, waferBytesOneSequence: seqBytes, waferTokensFit: fit.tokensRecompute, weightPassSeconds: passSeconds, peakYears300B: peakYears,
@@ -156,7 +159,7 @@ function memoryxRow(specs: Specs): ClaimRow {
     assumptions: [
       `bytes per parameter: ${Object.entries(table).map(([k, v]) => `${k} ${v}`).join(', ')} (specs/hardware/memoryx.json)`,
       `shape of the 120 T model: ${m.figures?.nLayer?.source ?? 'see specs/models/gpt-120t.json'}`,
-      'activations per token with full recomputation: 2·d per block (its input) + one block\'s 34·d (Korthikanti et al. 2022)',
+      specs.cs2.v.activationCheckpointsOffWafer ? 'activations per token on the wafer with full recomputation: one block\'s 34·d (Korthikanti et al. 2022); block inputs off the wafer' : 'activations per token with full recomputation: 2·d per block (its input) + one block\'s 34·d (Korthikanti et al. 2022)',
     ],
   };
 }
@@ -174,6 +177,7 @@ function scalingRow(specs: Specs, N: number): { row: ClaimRow; points: ScalingPo
   const e = estimate(m, { systems: N }, specs);
   const fitTokens = e.recompute ? e.waferTokensFit.recompute : e.waferTokensFit.noRecompute;
   const holds = last.efficiency >= 0.9;
+  const sys = systemLabel(specs.cs2);
   // Where the per-system batch falls under one wafer-full, more systems cannot cut the passes per step.
   const floorN = Math.ceil(e.batchTokens / fitTokens);
   return {
@@ -182,12 +186,12 @@ function scalingRow(specs: Specs, N: number): { row: ClaimRow; points: ScalingPo
       id: 'M6-scaling', mission: 'M6',
       claim: 'Scaling to 192 CS-2 is near-linear: training time falls as 1/N',
       model: `GPT-3 175B dense, ${fmt(e.batchTokens)}-token batch: ${points.map((p) => `${p.systems}: ${pct(p.efficiency)}`).join(', ')} (efficiency T1/(N·TN)). ` +
-        `Every point is ${t1.bound}-bound: each pass streams all weights at ${fmt(e.stream.GBps)} GB/s, so the step time is (passes per step) x (one pass), and passes = ceil(tokens per CS-2 / ${fmt(fitTokens)} the wafer holds). ` +
+        `At 1 system the step is bound by ${t1.binding}, at ${N} by ${e.binding}: each pass streams all weights at ${fmt(e.stream.GBps)} GB/s and computes its tokens, passes = ceil(tokens per ${sys} / ${fmt(fitTokens)} the wafer holds), and ${N} systems wait each step for the slowest (x${fmt(e.scaleOut.jitterFactor)}: src/perf/scaleout.ts). ` +
         `At ${N}: ${fmt(e.tokensPerSystem)} tokens per CS-2 take ${e.microBatches} passes of ${fmt(e.microBatchTokens)}${bend ? `; the curve bends at ${bend.systems} systems` : ''}; from ${floorN} systems on, one pass per step is the floor and time stops falling`,
       verdict: holds ? 'holds' : 'holds only if',
       condition: holds
         ? `efficiency ${pct(last.efficiency)} at ${N} systems`
-        : `the batch per CS-2 splits into whole wafer-fulls (efficiency ${pct(last.efficiency)} at ${N}, where ${fmt(e.tokensPerSystem)} tokens need ${e.microBatches} passes of ${fmt(e.microBatchTokens)}; ${pct(points.find((p) => p.systems === 128)?.efficiency ?? NaN)} at 128); ` +
+        : `the batch per ${sys} splits into whole wafer-fulls and the per-step straggler wait (x${fmt(e.scaleOut.jitterFactor)} at ${N}) is small (efficiency ${pct(last.efficiency)} at ${N}, where ${fmt(e.tokensPerSystem)} tokens need ${e.microBatches} passes of ${fmt(e.microBatchTokens)}; ${pct(points.find((p) => p.systems === 128)?.efficiency ?? NaN)} at 128); ` +
           `linear only while tokens per CS-2 >= what the wafer holds (${fmt(fitTokens)}), i.e. up to ${floorN} systems for this batch; for comparison, 16 CS-3 gave 15.3x on a 1 T model (Sandia/Cerebras 2024)`,
       figures: { systems: N, efficiencyAtMax: last.efficiency, speedupAtMax: last.speedup, bendAt: bend?.systems ?? null, waferTokensFit: fitTokens, floorSystems: floorN, bound: e.bound },
       assumptions: ['efficiency = T(1) / (N · T(N)) with the global batch fixed (3.2 M tokens); more systems never change the model\'s convergence', ...e.assumptions.filter((a) => a.startsWith('micro-batching') || a.startsWith('weights stream') || a.startsWith('wafer SRAM'))],
@@ -212,7 +216,7 @@ function sparsityRow(specs: Specs, N: number): ClaimRow {
     model: `GPT-3 175B on ${N} CS-2: speed-up over dense ${points.map((p) => `${pct(p.s)}: ${fmt(p.x)}x`).join(', ')} (ideal 1/(1-s): 2, 4, 10, 20, 100). ` +
       `At 90 %: ${fmt(speed)}x end to end (${fmt(one0.trainDays / one90.trainDays)}x on 1 CS-2); executed FLOP fall ${fmt(flopRatio)}x (attention and the LM head stay dense), streamed bytes fall only ${fmt(d0.stream.bytesPerStep / s90.stream.bytesPerStep)}x because each non-zero carries a ${2} B index; with a free index it would be ${fmt(d0.trainDays / noIndex.trainDays)}x`,
     verdict: speed >= 9.5 ? 'holds' : 'holds only if',
-    condition: speed >= 9.5 ? `${fmt(speed)}x at 90 %` : `per layer, compute falls 10x at 90 % (taking M8's full-throughput zero skipping at face value); end to end ${fmt(speed)}x, since streaming is the bound and sparse weights cost ${2 + 2} B per non-zero vs 2 B dense — about 10x needs >= 95 % sparsity or an index-free stream`,
+    condition: speed >= 9.5 ? `${fmt(speed)}x at 90 %` : `per layer, compute falls 10x at 90 % (taking M8's full-throughput zero skipping at face value); end to end ${fmt(speed)}x, since ${s90.binding} bounds the sparse step and sparse weights cost ${2 + 2} B per non-zero vs 2 B dense — about 10x needs >= 95 % sparsity or an index-free stream`,
     figures: { systems: N, speedupAt90: speed, speedupAt90OneSystem: one0.trainDays / one90.trainDays, speedupAt90FreeIndex: d0.trainDays / noIndex.trainDays, executedFlopRatio: flopRatio, ...Object.fromEntries(points.map((p) => [`speedupAt${p.s}`, p.x])) },
     assumptions: s90.assumptions.filter((a) => a.startsWith('sparsity') || a.startsWith('a sparse layer') || a.startsWith('compute efficiency')),
   };

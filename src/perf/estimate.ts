@@ -19,6 +19,9 @@ import { PIPELINE_MODES } from '../timeline/schedule.js';
 import type { Bound, Estimate, EstimateOptions, LayerRow, Recompute } from './types.js';
 import { RECOMPUTE } from './types.js';
 import { fmt, gb, tb } from './units.js';
+import { scaleOut, scaledStep } from './scaleout.js';
+import { bindingResource } from './binding.js';
+import { systemLabel } from './system.js';
 import { boundResource, checkSetPassesFit, passesReason, passesSet } from './passes.js';
 
 export { layerStreamBytes, nonzeroParams, sparsityOf } from './layer-costs.js';
@@ -94,17 +97,17 @@ function busyPerPass(u: UnitCosts, cached: boolean) {
 function waferPlan(ctx: Ctx, T: number, want: Recompute) {
   const cs2 = ctx.specs.cs2;
   const capacity = cs2.v.waferSramGB * 1e9 * cs2.v.activationSramFraction;
-  const fit = waferFit(ctx.model.layers, capacity);
+  const fit = waferFit(ctx.model.layers, capacity, cs2.v.activationCheckpointsOffWafer);
   const fitsNone = fit.tokensNoRecompute >= T;
   const fitsFull = fit.tokensRecompute >= T;
   if (!fitsFull && !fitsNone) {
     throw new CapacityError(
       `wafer SRAM: one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenRecompute * T)} of activations even with full recomputation, ` +
-        `one CS-2 holds ${gb(capacity)} (${fmt((fit.bytesPerTokenRecompute * T) / capacity)}x too much): use shorter sequences (<= ${fit.tokensRecompute} tokens) or a smaller model`,
+        `one ${systemLabel(cs2)} holds ${gb(capacity)} (${fmt((fit.bytesPerTokenRecompute * T) / capacity)}x too much): use shorter sequences (<= ${fit.tokensRecompute} tokens) or a smaller model`,
     );
   }
-  if (want === 'none' && !fitsNone) throw new CapacityError(`wafer SRAM: without recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenNoRecompute * T)}, one CS-2 holds ${gb(capacity)}: use recompute 'full' or 'auto'`);
-  if (want === 'full' && !fitsFull) throw new CapacityError(`wafer SRAM: with full recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenRecompute * T)}, one CS-2 holds ${gb(capacity)}: use recompute 'none' or 'auto'`);
+  if (want === 'none' && !fitsNone) throw new CapacityError(`wafer SRAM: without recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenNoRecompute * T)}, one ${systemLabel(cs2)} holds ${gb(capacity)}: use recompute 'full' or 'auto'`);
+  if (want === 'full' && !fitsFull) throw new CapacityError(`wafer SRAM: with full recomputation one sequence of ${T} tokens needs ${gb(fit.bytesPerTokenRecompute * T)}, one ${systemLabel(cs2)} holds ${gb(capacity)}: use recompute 'none' or 'auto'`);
   // 'cached': the largest recomputed group's weights sit on the wafer beside the activations.
   const cacheBytes = want === 'cached' ? largestGroupWeightBytes(ctx) : 0;
   const tokensCached = Math.max(0, Math.floor((capacity - cacheBytes) / fit.bytesPerTokenRecompute));
@@ -164,7 +167,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
 
   const effOpt = options.efficiency;
   const eff: EfficiencyFn =
-    typeof effOpt === 'function' ? effOpt : constantEfficiency(effOpt ?? cs2.v.computeEfficiency, effOpt === undefined ? `constant ${cs2.v.computeEfficiency} of peak on the non-zero work (CS-2 spec computeEfficiency: ${cite(cs2, 'computeEfficiency')})` : undefined);
+    typeof effOpt === 'function' ? effOpt : constantEfficiency(effOpt ?? cs2.v.computeEfficiency, effOpt === undefined ? `constant ${cs2.v.computeEfficiency} of peak on the non-zero work (${systemLabel(cs2)} spec computeEfficiency: ${cite(cs2, 'computeEfficiency')})` : undefined);
   const rates = hardwareRates(specs, N);
   const linkGBps = rates.linkGBps;
   const tree = swarmxTree(N, swarmx.v.fanIn, swarmx.v.hopLatencyUs);
@@ -188,7 +191,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   const pipeline: PipelineMode = options.pipeline ?? 'full';
   const halfDuplex = !cs2.v.ioFullDuplex;
   // Passes per step: set by the options, or the fewest whose activations fit (src/perf/passes.ts).
-  const setM = passesSet(options, b, T);
+  const setM = passesSet(options, b, T, systemLabel(cs2));
   const via = options.passes !== undefined ? 'passes' : options.microBatchSeqs !== undefined ? 'microBatchSeqs' : undefined;
   const tokensFitOf = (mode: Mode) => (mode === 'none' ? fit.tokensNoRecompute : mode === 'full' ? fit.tokensRecompute : tokensCached);
   const fitsAt = (mode: Mode) => setM === undefined || b / setM <= tokensFitOf(mode) + 1e-9;
@@ -201,13 +204,15 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     return { mode, rec: mode !== 'none', m, bpp, units, tail: t.updateTailSeconds, step: t.stepSeconds };
   };
   const first: Mode = want === 'auto' ? (fitsNone && fitsAt('none') ? 'none' : 'full') : want;
-  if (setM !== undefined) checkSetPassesFit(setM, b, tokensFitOf(first), first, via ?? 'passes');
+  if (setM !== undefined) checkSetPassesFit(setM, b, tokensFitOf(first), first, via ?? 'passes', systemLabel(cs2));
   let chosen = plan(first);
   if (want === 'auto' && first === 'none' && fitsFull) {
     const other = plan('full');
     if (other.step < chosen.step) chosen = other;
   }
-  const { mode, rec, m, bpp, units, tail, step } = chosen;
+  const { mode, rec, m, bpp, units, tail } = chosen;
+  const so = scaleOut(specs, N, tree);
+  const step = scaledStep(chosen.step, so);
   ctx.updateBpp = bpp.total;
   const mb = busyPerPass(units, mode === 'cached');
 
@@ -232,12 +237,16 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   assumptions.push(
     ...estimateAssumptions({
       specs, pipeline, model, eff, S, N, B, D, b, m, steps, mode, cacheBytes, capacity, linkGBps, tree, bpp, precision,
-      wb: ctx.wb, gb: ctx.gb, ib: ctx.ib, rowHeaderBytes: ROW_HEADER_BYTES, memoryxBytes, memoryxCapacityBytes,
+      wb: ctx.wb, gb: ctx.gb, ib: ctx.ib, rowHeaderBytes: ROW_HEADER_BYTES, memoryxBytes, memoryxCapacityBytes, lanes: rates.lanes,
     }),
   );
 
+  A(`scale-out: ${N} systems wait each step for the slowest (jitter ${swarmx.v.stepJitterFraction} of a step x sqrt(2 ln N) = x${fmt(so.jitterFactor)}: ${cite(swarmx, 'stepJitterFraction')}) and ${fmt(so.barrierSeconds * 1e3)} ms of host barriers (${swarmx.v.hostStepOverheadMs} ms x depth ${tree.depth}: ${cite(swarmx, 'hostStepOverheadMs')})`);
+  const system = systemLabel(cs2);
   const result: Estimate = {
     kind: 'cs2',
+    system,
+    systemName: cs2.name,
     model: model.name,
     title: model.title,
     systems: N,
@@ -249,7 +258,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     tokensPerSystem: b,
     microBatches: m,
     passesSource: setM === undefined ? 'model' : 'set',
-    passesReason: passesReason(setM !== undefined, via, m, b, tokensFitOf(mode)),
+    passesReason: passesReason(setM !== undefined, via, m, b, tokensFitOf(mode), systemLabel(cs2)),
     microBatchTokens: b / m,
     balanceTokensPerPass: mb.compute > 0 ? mb.stream / (mb.compute / (b / m)) : Infinity,
     recompute: rec,
@@ -265,14 +274,15 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     samplesPerSecond: B / T / step,
     seqLen: T,
     batchSeqs: B / T,
-    system: cs2.name,
     boundResource: boundResource(bound, specs, rates),
     attentionFlop: attentionFlopPerToken(model) * D,
     ...(model.ignoredFields ? { ignoredFields: model.ignoredFields } : {}),
     utilization: (useful * B) / (step * peakAll),
     denseEquivalentUtilization: (dense * B) / (step * peakAll),
     bound,
+    binding: bindingResource(bound, rates, system, swarmx.v.portGbps),
     boundShares: busy,
+    scaleOut: { jitterFactor: so.jitterFactor, barrierSeconds: so.barrierSeconds, unscaledStepSeconds: chosen.step },
     layerBounds: units.bounds,
     stream: { GBps: linkGBps, bytesPerPass: bytesPass, bytesPerStep: bytesStep },
     swarmx: { ...tree, reduceBytesPerStep: m * gradBytes },
@@ -343,7 +353,7 @@ function largestGroupWeightBytes(ctx: Ctx): number {
 
 /** The wafer fit of a model (tokens per CS-2 with and without recomputation). */
 export function waferFitOf(model: PerfModel, specs: Specs = defaultSpecs()): WaferFit {
-  return waferFit(model.layers, specs.cs2.v.waferSramGB * 1e9 * specs.cs2.v.activationSramFraction);
+  return waferFit(model.layers, specs.cs2.v.waferSramGB * 1e9 * specs.cs2.v.activationSramFraction, specs.cs2.v.activationCheckpointsOffWafer);
 }
 
 export type { BytesPerParam };

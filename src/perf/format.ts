@@ -24,25 +24,25 @@ function assumptionsText(a: string[]): string {
 export function formatEstimate(e: Estimate): string {
   const shares = (Object.entries(e.boundShares) as Array<[string, number]>).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${pct(v)}`).join(', ');
   const lb = e.layerBounds;
-  const head = `${e.title} on ${e.systems} CS-2 (${e.sparsity > 0 ? `${pct(e.sparsity)} sparse` : 'dense'})`;
+  const head = `${e.title} on ${e.systems} ${e.system} (${e.sparsity > 0 ? `${pct(e.sparsity)} sparse` : 'dense'})`;
   const rows: Array<[string, string]> = [
     ['parameters', `${params(e.params)}${e.sparsity > 0 ? `; ${params(Math.round(e.paramsNonzero))} non-zero` : ''}`],
     ['training', `${count(e.trainTokens)} tokens = ${fmt(e.steps)} steps of ${count(e.batchTokens)} tokens`],
     ['batch', `${Number.isInteger(e.batchSeqs) ? exactCount(e.batchSeqs) : e.batchSeqs.toFixed(2)} sequences of ${exactCount(e.seqLen)} tokens per step`],
     ['train FLOP', `${fmt(e.trainFlop)} (6·P·D); ${modelFlopText(e)}; executed ${fmt(e.executedFlop)}`],
-    ['per CS-2 per step', `${fmt(e.tokensPerSystem)} tokens in ${e.microBatches} pass${e.microBatches > 1 ? 'es' : ''} of ${fmt(e.microBatchTokens)} (${e.recomputeMode === 'none' ? 'no recomputation' : e.recomputeMode === 'full' ? 'full recomputation' : 'recomputation, block weights cached on the wafer'})`],
+    [`per ${e.system} per step`, `${fmt(e.tokensPerSystem)} tokens in ${e.microBatches} pass${e.microBatches > 1 ? 'es' : ''} of ${fmt(e.microBatchTokens)} (${e.recomputeMode === 'none' ? 'no recomputation' : e.recomputeMode === 'full' ? 'full recomputation' : 'recomputation, block weights cached on the wafer'})`],
     ['passes per step', `${e.microBatches} (${e.passesReason})`],
     ['balance', `compute = weight streaming at ${fmt(e.balanceTokensPerPass)} tokens per pass (${e.microBatchTokens < e.balanceTokensPerPass ? 'below it: stream-bound' : 'at or above it: compute can hide the stream'})`],
     ['step', `${fmt(e.stepSeconds)} s`],
     ['time to train', `${fmt(e.trainDays)} days (${fmt(e.trainSeconds)} s), ${fmt(e.tokensPerSecond)} tokens/s, ${fmt(e.samplesPerSecond)} sequences/s`],
     ['utilization', `${pct(e.utilization)} of peak (useful FLOP); dense-equivalent ${pct(e.denseEquivalentUtilization)}`],
-    ['bound', `${e.boundResource} (${e.bound}; busy share of the step: ${shares})`],
+    ['bound', `${e.boundResource} (${e.bound}; ${e.binding}; busy share of the step: ${shares})`],
     ['layers bound by', `forward: ${lb.forward.compute} compute, ${lb.forward.stream} stream; backward: ${lb.backward.compute} compute, ${lb.backward.stream} stream, ${lb.backward.reduce} reduce`],
-    ['weights in', `${fmt(e.stream.GBps)} GB/s; ${bytes(e.stream.bytesPerPass)} per pass, ${bytes(e.stream.bytesPerStep)} per step per CS-2`],
+    ['weights in', `${fmt(e.stream.GBps)} GB/s; ${bytes(e.stream.bytesPerPass)} per pass, ${bytes(e.stream.bytesPerStep)} per step per ${e.system}`],
     ['SwarmX', `depth ${e.swarmx.depth}, ${e.swarmx.nodesPerLane} nodes per lane, ${bytes(e.swarmx.reduceBytesPerStep)} of gradients reduced per step, ${fmt(e.swarmx.latencySeconds * 1e6)} us per traversal`],
     ['MemoryX update', `${bytes(e.update.bytesPerStep)} touched per step, ${fmt(e.update.seconds)} s (exposed ${fmt(e.update.exposedSeconds)} s)`],
     ['MemoryX', `${bytes(e.memoryxBytes)} (${e.memoryxBytesPerParam} B/param) of ${bytes(e.memoryxCapacityBytes)}: ${e.memoryxFits ? (e.memoryxFitsSmallest ? 'fits (even the smallest, 4 TB)' : 'fits (needs more than the smallest 4 TB configuration)') : 'DOES NOT FIT'}`],
-    ['wafer SRAM', `${bytes(e.waferBytesPerSystem)} of ${bytes(e.waferCapacityBytes)} per CS-2 (holds ${fmt(e.waferTokensFit.recompute)} tokens with recomputation, ${fmt(e.waferTokensFit.noRecompute)} without)`],
+    ['wafer SRAM', `${bytes(e.waferBytesPerSystem)} of ${bytes(e.waferCapacityBytes)} per ${e.system} (holds ${fmt(e.waferTokensFit.recompute)} tokens with recomputation, ${fmt(e.waferTokensFit.noRecompute)} without)`],
     ['energy', `${fmt(e.energyKWh / 1000)} MWh`],
     ['cost', e.costUSD === null ? 'n/a (no price)' : `$${fmt(e.costUSD)}`],
   ];

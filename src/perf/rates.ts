@@ -18,6 +18,14 @@ import { swarmxTree } from './swarmx.js';
 export interface Rates {
   /** Weight-stream link, MemoryX → SwarmX → one CS-2 (GB/s): min of CS-2 I/O, MemoryX stream, SwarmX lanes. */
   linkGBps: number;
+  /** The three terms of that min: the system's I/O, MemoryX's stream, SwarmX lanes × port rate (GB/s). */
+  ioGBps: number;
+  memoryxGBps: number;
+  lanesGBps: number;
+  /** SwarmX lanes per system: the spec's portsPerSystem, or derived ceil(I/O × 8 / port rate) when it is null. */
+  lanes: number;
+  /** Whether the lane count was derived from the I/O (the spec gave none). */
+  lanesDerived: boolean;
   streamBytesPerSecond: number;
   gradBytesPerSecond: number;
   /** CS-2 peak FLOP/s (one system). */
@@ -31,16 +39,28 @@ export interface Rates {
 /** Rates of N CS-2 with MemoryX and SwarmX from the spec files. */
 export function hardwareRates(specs: Specs, systems: number): Rates {
   const { cs2, memoryx, swarmx } = specs;
-  const lanesGBps = (swarmx.v.portGbps / 8) * swarmx.v.portsPerSystem;
+  const lanesDerived = swarmx.v.portsPerSystem === null;
+  const lanes = swarmx.v.portsPerSystem ?? derivedLanes(cs2.v.ioGBps, swarmx.v.portGbps);
+  const lanesGBps = (swarmx.v.portGbps / 8) * lanes;
   const linkGBps = Math.min(cs2.v.ioGBps, memoryx.v.streamGBps, lanesGBps);
   return {
     linkGBps,
+    ioGBps: cs2.v.ioGBps,
+    memoryxGBps: memoryx.v.streamGBps,
+    lanesGBps,
+    lanes,
+    lanesDerived,
     streamBytesPerSecond: linkGBps * 1e9,
     gradBytesPerSecond: linkGBps * 1e9,
     peakFlopPerSecond: cs2.v.peakPFLOPs * 1e15,
     reduceLatencySeconds: swarmxTree(systems, swarmx.v.fanIn, swarmx.v.hopLatencyUs).latencySeconds,
     updateBytesPerSecond: memoryx.v.updateGBps * 1e9,
   };
+}
+
+/** SwarmX lanes a system's I/O fills: ceil(I/O GB/s × 8 / port Gb/s) (1.2 Tb/s / 100 Gb/s = 12 for a CS-2). */
+export function derivedLanes(ioGBps: number, portGbps: number): number {
+  return Math.ceil((ioGBps * 8) / portGbps - 1e-9);
 }
 
 export const streamSeconds = (r: Rates, bytes: number): number => bytes / r.streamBytesPerSecond;

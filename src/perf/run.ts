@@ -7,8 +7,9 @@ import type { EfficiencyFn } from './efficiency.js';
 import { estimate, RECOMPUTE, type Estimate, type Recompute } from './estimate.js';
 import { estimateGpu, type GpuEstimate } from './gpu.js';
 import { modelFromObject, resolveModel, type PerfModel } from './models.js';
-import { loadSpecs, type Specs } from './specs.js';
+import { defaultSpecs, loadSpecs, type Specs } from './specs.js';
 import type { PipelineMode } from '../timeline/schedule.js';
+import { withSystem } from './system.js';
 
 export interface EstimateConfig {
   /** A preset name, a JSON file, or a model object (GPT preset, HF config, or engine description). */
@@ -19,6 +20,8 @@ export interface EstimateConfig {
   batchTokens?: number;
   /** Spec files replacing or amending the built-in ones. */
   spec?: string[];
+  /** The system modelled: 'cs2' (default), 'cs3', or a system id from a spec file. */
+  system?: string;
   /** GPU comparison instead of CS-2: the GPU id and the device count. */
   gpu?: string;
   devices?: number;
@@ -42,12 +45,12 @@ export interface EstimateConfig {
 
 const specCache = new Map<string, Specs>();
 
-/** Specs for a list of files, loaded once per distinct list. */
-export function specsFor(files: readonly string[] = []): Specs {
-  const key = files.join('\0');
+/** Specs for a list of files (applied after the system is chosen: `--system`), loaded once per distinct list. */
+export function specsFor(files: readonly string[] = [], system?: string): Specs {
+  const key = `${system ?? ''}\0${files.join('\0')}`;
   let s = specCache.get(key);
   if (!s) {
-    s = loadSpecs(files);
+    s = loadSpecs(files, withSystem(defaultSpecs(), system));
     specCache.set(key, s);
   }
   return s;
@@ -64,7 +67,8 @@ export function runEstimate(c: EstimateConfig): Estimate | GpuEstimate {
   if (c === null || typeof c !== 'object') throw new ValidationError('config', c, 'expected an object');
   if (c.spec !== undefined && (!Array.isArray(c.spec) || c.spec.some((f) => typeof f !== 'string'))) throw new ValidationError('spec', c.spec, 'expected a list of spec file paths');
   const attention = c.attention === undefined ? 'causal' : requireOneOf('attention', c.attention, ['causal', 'full'] as const);
-  const specs = specsFor(c.spec);
+  if (c.system !== undefined && typeof c.system !== 'string') throw new ValidationError('system', c.system, 'expected a system id such as "cs2" or "cs3"');
+  const specs = specsFor(c.spec, c.system);
   if (c.seqLen !== undefined) requireInt('seqLen', c.seqLen, 1);
   const model = modelFor(c.model, attention, c.seqLen);
   const batchTokens = batchTokensOf(c, model);
@@ -84,7 +88,7 @@ export function runEstimate(c: EstimateConfig): Estimate | GpuEstimate {
 }
 
 /** Tokens per step from batchTokens or batchSeqs (sequences of the run's context); both at once are refused. */
-function batchTokensOf(c: EstimateConfig, model: PerfModel): number | undefined {
+export function batchTokensOf(c: EstimateConfig, model: PerfModel): number | undefined {
   if (c.batchSeqs === undefined) return c.batchTokens;
   if (c.batchTokens !== undefined) throw new ValidationError('batchSeqs', c.batchSeqs, 'expected either batchSeqs or batchTokens, not both');
   requireInt('batchSeqs', c.batchSeqs, 1);

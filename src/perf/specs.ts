@@ -45,6 +45,7 @@ export const SCHEMAS = {
     systemPowerKW: { type: 'number', min: 0 },
     computeEfficiency: pos(1),
     activationSramFraction: pos(1),
+    activationCheckpointsOffWafer: { type: 'boolean' },
     pricePerSystemHourUSD: { type: 'number?', min: 0 },
   },
   memoryx: {
@@ -61,10 +62,13 @@ export const SCHEMAS = {
   },
   swarmx: {
     portGbps: pos(),
-    portsPerSystem: pos(),
+    /** null: derived from the system's I/O (ceil(ioGBps · 8 / portGbps)), so changing the I/O changes the lanes. */
+    portsPerSystem: { type: 'number?', min: 0 },
     fanIn: { type: 'number', min: 2 },
     hopLatencyUs: { type: 'number', min: 0 },
     maxSystems: pos(),
+    stepJitterFraction: { type: 'number', min: 0, max: 1 },
+    hostStepOverheadMs: { type: 'number', min: 0 },
   },
   gpu: {
     peakTFLOPs: pos(),
@@ -104,7 +108,12 @@ export type GpuSpec = Spec<'gpu'> & { v: Values<'gpu'> & { efficiencyFlopConvent
 
 /** Every spec the estimate needs. */
 export interface Specs {
+  /** The system modelled (a CS-2 by default; the CS-3 spec is of the same kind). */
   cs2: Cs2Spec;
+  /** Every system spec by id ('cs2', 'cs3', ...): `--system ID` puts one in the cs2 slot (src/perf/system.ts). */
+  systems: Record<string, Cs2Spec>;
+  /** MemoryX specs of other generations by system id ('cs3' -> specs/hardware/memoryx-cs3.json), paired by `--system`. */
+  memoryxFor: Record<string, MemoryxSpec>;
   memoryx: MemoryxSpec;
   swarmx: SwarmxSpec;
   gpus: Record<string, GpuSpec>;
@@ -193,23 +202,32 @@ export function defaultSpecs(): Specs {
   if (builtIn) return builtIn;
   const dir = HARDWARE_DIR();
   const gpus: Record<string, GpuSpec> = {};
+  const systems: Record<string, Cs2Spec> = {};
+  const memoryxFor: Record<string, MemoryxSpec> = {};
   const one: Partial<Record<SpecKind, Spec>> = {};
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
     const file = join('specs', 'hardware', name);
     const spec = validateSpec(readJson(join(dir, name)), file);
     if (spec.kind === 'gpu') gpus[spec.id] = spec as GpuSpec;
+    else if (spec.kind === 'cs2') systems[spec.id] = spec as Cs2Spec;
+    else if (spec.kind === 'memoryx' && spec.id.startsWith('memoryx-')) memoryxFor[spec.id.slice('memoryx-'.length)] = spec as MemoryxSpec;
     else one[spec.kind] = spec;
   }
+  one.cs2 = systems.cs2;
   for (const k of ['cs2', 'memoryx', 'swarmx'] as const) if (!one[k]) throw new Error(`weightstream: specs/hardware has no ${k} spec`);
-  builtIn = Object.freeze({ cs2: one.cs2 as Cs2Spec, memoryx: one.memoryx as MemoryxSpec, swarmx: one.swarmx as SwarmxSpec, gpus });
+  builtIn = Object.freeze({ cs2: one.cs2 as Cs2Spec, systems, memoryxFor, memoryx: one.memoryx as MemoryxSpec, swarmx: one.swarmx as SwarmxSpec, gpus });
   return builtIn;
 }
 
 function findBase(specs: Specs, id: string, file: string): Spec {
+  // a system by its own id first ('cs2' is the CS-2 even while --system cs3 is modelled)
+  const sys = ownEntry(specs.systems, id);
+  if (sys) return sys;
   if (id === 'cs2' || id === 'memoryx' || id === 'swarmx') return specs[id];
+  if (id.startsWith('memoryx-') && ownEntry(specs.memoryxFor, id.slice('memoryx-'.length))) return specs.memoryxFor[id.slice('memoryx-'.length)];
   const g = ownEntry(specs.gpus, id.replace(/^gpu-/, ''));
   if (g) return g;
-  throw new ValidationError(`${file}: base`, id, `expected one of cs2, memoryx, swarmx, ${Object.keys(specs.gpus).map((k) => 'gpu-' + k).join(', ')}`);
+  throw new ValidationError(`${file}: base`, id, `expected one of ${Object.keys(specs.systems).join(', ')}, memoryx, swarmx, ${Object.keys(specs.gpus).map((k) => 'gpu-' + k).join(', ')}`);
 }
 
 /** Loads one spec file; with "base" it is merged onto that spec of `specs`. */
@@ -222,10 +240,17 @@ export function loadSpec(file: string, specs: Specs = defaultSpecs()): Spec {
 /** The default specs with user spec files replacing (or, with "base", amending) the spec of the same kind / GPU id. */
 export function loadSpecs(files: readonly string[] = [], from: Specs = defaultSpecs()): Specs {
   if (files.length === 0) return from;
-  const out: Specs = { ...from, gpus: { ...from.gpus } };
+  const out: Specs = { ...from, gpus: { ...from.gpus }, systems: { ...from.systems } };
   for (const f of files) {
     const s = loadSpec(f, out);
     if (s.kind === 'gpu') out.gpus[s.id] = s as GpuSpec;
+    else if (s.kind === 'cs2') {
+      // a system spec amends or replaces the modelled system (and, by id, its entry for --system); one
+      // that names another shipped system than the modelled one would change nothing: refused by name
+      if (s.id !== out.cs2.id && Object.hasOwn(from.systems, s.id)) throw new ValidationError(`${f}: base`, s.id, `expected the modelled system "${out.cs2.id}" (this file amends "${s.id}", which is not modelled: pick it with --system ${s.id})`);
+      out.cs2 = s as Cs2Spec;
+      out.systems[s.id] = s as Cs2Spec;
+    } else if (s.kind === 'memoryx' && s.id !== out.memoryx.id && s.id.startsWith('memoryx-')) out.memoryxFor = { ...out.memoryxFor, [s.id.slice('memoryx-'.length)]: s as MemoryxSpec };
     else (out as unknown as Record<string, Spec>)[s.kind] = s;
   }
   return out;

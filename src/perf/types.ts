@@ -73,6 +73,9 @@ export interface LayerRow {
 
 export interface Estimate {
   kind: 'cs2';
+  /** The system modelled, short ('CS-2', 'CS-3') and as the spec names it. */
+  system: string;
+  systemName: string;
   model: string;
   title: string;
   systems: number;
@@ -108,8 +111,6 @@ export interface Estimate {
   /** Tokens per sequence of this run, and sequences per step. */
   seqLen: number;
   batchSeqs: number;
-  /** The system modelled (the CS-2 spec's name). */
-  system: string;
   /** The binding resource by name: wafer-compute, cs2-io, memoryx, swarmx-link or memoryx-update (`bound` is its kind). */
   boundResource: string;
   /** Dense attention FLOP of the whole run (0 without attention). */
@@ -121,6 +122,10 @@ export interface Estimate {
   /** Dense model FLOP per second / (N × peak): above 1 means sparsity beat dense peak. */
   denseEquivalentUtilization: number;
   bound: Bound;
+  /** The binding resource by name: which unit or link (src/perf/binding.ts). */
+  binding: string;
+  /** Scale-out costs in the step (src/perf/scaleout.ts): straggler factor, host barriers, the step without them. */
+  scaleOut: { jitterFactor: number; barrierSeconds: number; unscaledStepSeconds: number };
   /** Busy seconds per step of each resource, divided by the step time. */
   boundShares: Record<Bound, number>;
   /** Layers bound by each resource (forward includes recomputed forwards). */

@@ -40,17 +40,22 @@ describe('batch shape', () => {
   });
 
   it('passes per step: chosen by the model (and why), or set by --passes / --micro-batch-seqs', () => {
+    // issue 15 (hw): 99 x 2048 is one pass, as the compiler ran it (the wafer keeps the block inputs off it);
+    // ten times the batch takes several
     const chosen = cs2({ ...llama, batchSeqs: 99 });
     expect(chosen.passesSource).toBe('model');
-    expect(chosen.passesReason).toMatch(/^chosen by the model: activations, one pass holds \d+ tokens of the 202800 per CS-2$/);
+    expect(chosen.passesReason).toBe("chosen by the model: one pass holds the 202800 tokens' activations");
+    const several = cs2({ ...llama, batchSeqs: 990 });
+    expect(several.microBatches).toBeGreaterThan(1);
+    expect(several.passesReason).toMatch(/^chosen by the model: activations, one pass holds \d+ tokens of the 2\.028e\+6 per CS-2$/);
     const set = cs2({ ...llama, batchSeqs: 99, passes: 9 });
     expect([set.microBatches, set.passesSource, set.passesReason, set.microBatchTokens]).toEqual([9, 'set', 'set', 11 * 2048]);
     const seqs = cs2({ ...llama, batchSeqs: 99, microBatchSeqs: 11 });
     expect([seqs.microBatches, seqs.passesReason]).toEqual([9, 'set: --micro-batch-seqs']);
     expect(seqs.stepSeconds).toBe(set.stepSeconds);
     // fewer passes than the wafer holds: refused, naming the fewest that fit
-    expect(() => cs2({ ...llama, batchSeqs: 99, passes: 1 })).toThrow(CapacityError);
-    expect(() => cs2({ ...llama, batchSeqs: 99, passes: 1 })).toThrow(/--passes 1 puts 202800 tokens in a pass.*use at least \d+ passes/);
+    expect(() => cs2({ ...llama, batchSeqs: 990, passes: 1 })).toThrow(CapacityError);
+    expect(() => cs2({ ...llama, batchSeqs: 990, passes: 1 })).toThrow(/--passes 1 puts 2\.028e\+6 tokens in a pass.*use at least \d+ passes/);
     expect(() => cs2({ ...llama, batchSeqs: 99, passes: 100 })).toThrow(/passes: expected at most the 99 sequences/);
     expect(() => cs2({ ...llama, batchSeqs: 99, passes: 2, microBatchSeqs: 3 })).toThrow(/passes: expected either passes or microBatchSeqs, not both/);
   });
@@ -61,9 +66,11 @@ describe('batch shape', () => {
     expect(boundResource('compute', specs, r)).toBe('wafer-compute');
     expect(boundResource('update', specs, r)).toBe('memoryx-update');
     const withIo = (io: number, mx: number): Specs => ({ ...specs, cs2: { ...specs.cs2, v: { ...specs.cs2.v, ioGBps: io } }, memoryx: { ...specs.memoryx, v: { ...specs.memoryx.v, streamGBps: mx } } });
-    const lanes = (specs.swarmx.v.portGbps / 8) * specs.swarmx.v.portsPerSystem;
+    // issue 15 (hw): the lanes are derived from the I/O unless stated, so SwarmX binds only with stated lanes
+    const lanes = r.lanesGBps;
+    const stated = (x: Specs): Specs => ({ ...x, swarmx: { ...x.swarmx, v: { ...x.swarmx.v, portsPerSystem: r.lanes } } });
     for (const [io, mx, name] of [[lanes / 2, lanes * 2, 'cs2-io'], [lanes * 2, lanes / 2, 'memoryx'], [lanes * 2, lanes * 3, 'swarmx-link']] as const) {
-      const s = withIo(io, mx);
+      const s = stated(withIo(io, mx));
       expect(boundResource('stream', s, hardwareRates(s, 1)), name).toBe(name);
       expect(boundResource('reduce', s, hardwareRates(s, 1)), name).toBe(name);
     }
@@ -92,7 +99,7 @@ describe('weightstream estimate: batch shape, --detail text, JSON fields (built 
   it('text: the passes line says chosen or set; --detail prints the per-layer table with exact counts', () => {
     const r = cli('estimate', '--model', 'llama-2-7b', '--systems', '1', '--seq-len', '2048', '--batch-seqs', '99', '--tokens', '10B', '--detail');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/passes per step +3 \(chosen by the model: activations, one pass holds/);
+    expect(r.stdout).toMatch(/passes per step +1 \(chosen by the model: one pass holds the 202800 tokens' activations\)/); // 3 before issue 15's wafer rule (hw)
     expect(r.stdout).toMatch(/batch +99 sequences of 2,048 tokens per step/);
     expect(r.stdout).toMatch(/Per layer \(seconds per pass of \d+ tokens on one system\):/);
     expect(r.stdout).toMatch(/h0\.qkv +linear +50,331,648 /);

@@ -89,7 +89,9 @@ describe('claims', () => {
     expect(f.bytesPerParamAvailable).toBe(20);
     expect(f['bytesPerParam.mixed-adam']).toBe(16);
     expect(f['bytesPerParam.mixed-adam+accum']).toBe(20);
-    expect(f.waferTokensFit).toBeLessThan(2048);
+    // issue 15: with the block inputs off the wafer (specs/hardware/cs2.json) one 2048-token sequence fits; time is the limit
+    expect(f.waferTokensFit).toBeGreaterThanOrEqual(2048);
+    expect(row('M4-memoryx-120t').condition).toMatch(/the wafer holds a 2048-token sequence .* but training would take centuries/);
   });
 
   it('M6 scaling: the curve starts at 100 %, the 192-system efficiency is reported and explained', () => {

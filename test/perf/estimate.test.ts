@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { CapacityError, ValidationError } from '../../src/errors.js';
 import { estimate } from '../../src/perf/estimate.js';
 import { perfModelFromEngine, preset } from '../../src/perf/models.js';
-import { defaultSpecs } from '../../src/perf/specs.js';
+import { defaultSpecs, loadSpecs } from '../../src/perf/specs.js';
+import { join } from 'node:path';
 
 const TOL = 1e-9; // relative: the model is closed-form arithmetic, so hand and model agree to rounding
 const close = (a: number, b: number) => expect(Math.abs(a / b - 1)).toBeLessThan(TOL);
@@ -15,7 +16,8 @@ describe('one linear layer on one CS-2, by hand', () => {
   // 7.5 PFLOP/s, 150 GB/s in and out, mixed Adam 16 B/param touched at 1.2 TB/s, one system (tree depth 0).
   const K = 1024, N = 1000;
   const model = perfModelFromEngine({ input: K, layers: [{ type: 'linear', out: N, bias: false }] });
-  const peak = 7.5e15, bw = 150e9, upd = 1.2e12;
+  // peak x the spec's calibrated compute efficiency (specs/hardware/cs2.json; 1.0 before issue 15)
+  const peakRaw = 7.5e15, peak = peakRaw * defaultSpecs().cs2.v.computeEfficiency, bw = 150e9, upd = 1.2e12;
   const S = (K * N * 2) / bw; // stream one pass
   const G = (K * N * 2) / bw; // gradients out
   const U = (K * N * 16) / upd; // MemoryX update (one micro-batch: no accumulator)
@@ -41,7 +43,7 @@ describe('one linear layer on one CS-2, by hand', () => {
     close(e.trainSeconds, (1e9 / B) * step);
     close(e.trainFlop, 6 * K * N * 1e9);
     close(e.executedFlop, 4 * K * N * 1e9);
-    close(e.utilization, (4 * K * N * B) / (step * peak));
+    close(e.utilization, (4 * K * N * B) / (step * peakRaw));
     expect(e.bound).toBe('compute');
     close(e.memoryxBytes, K * N * 16);
     close(e.update.exposedSeconds, U);
@@ -84,7 +86,7 @@ describe('one linear layer on one CS-2, by hand', () => {
       return 0.5;
     };
     const e = estimate(model, { systems: 1, batchTokens: B, trainTokens: 1e9, recompute: 'none', efficiency: half });
-    const Cf = (2 * K * N * B) / (peak * 0.5);
+    const Cf = (2 * K * N * B) / (peakRaw * 0.5);
     close(e.stepSeconds, S + Cf + Cf + G + U); // old: Cf + Cf + U
     expect(seen[0]).toEqual({ kind: 'linear', in: K, out: N, tokens: B, s: 0 });
     close(estimate(model, { systems: 1, batchTokens: B, trainTokens: 1e9, recompute: 'none', efficiency: 0.5 }).stepSeconds, S + Cf + Cf + G + U);
@@ -141,22 +143,26 @@ describe('GPT-3 on 1..192 CS-2', () => {
     for (let i = 1; i < t.length; i++) expect(t[i]).toBeLessThan(t[i - 1]);
   });
 
-  it('at 192 dense: stream-bound, 2 passes of 8333 tokens (the wafer holds ~14 k with recomputation)', () => {
+  it('at 192 dense: compute-bound at the calibrated efficiency, 1 pass of 16,667 tokens (the wafer holds ~96 k with recomputation)', () => {
+    // issue 15: with the calibrated efficiency (0.30 of peak) and the block inputs off the wafer this is
+    // compute-bound in one pass (before: stream-bound, 2 passes of 8333 at peak, the wafer holding ~14 k)
     const e = estimate(m, { systems: 192 });
-    expect(e.bound).toBe('stream');
+    expect(e.bound).toBe('compute');
+    expect(e.binding).toBe('compute (CS-2 wafer)');
     expect(e.recompute).toBe(true);
     expect(e.microBatches).toBe(Math.ceil(3.2e6 / 192 / e.waferTokensFit.recompute));
-    expect(e.microBatches).toBe(2);
+    expect(e.microBatches).toBe(1);
     expect(e.waferBytesPerSystem).toBeLessThanOrEqual(e.waferCapacityBytes);
     expect(e.swarmx.depth).toBe(4); // ceil(log4 192)
-    // balance: (3 weight passes of P·2 B at 150 GB/s) / (8·P FLOP per token at 7.5 PF) ≈ 37.5 k tokens (FACTS.md: 25-50 k)
-    expect(e.balanceTokensPerPass).toBeGreaterThan(35e3);
-    expect(e.balanceTokensPerPass).toBeLessThan(40e3);
-    expect(e.microBatchTokens).toBeLessThan(e.balanceTokensPerPass);
+    // balance: (3 weight passes of P·2 B at 150 GB/s) / (8·P FLOP per token at 7.5 PF x 0.3046) ≈ 37.5 k x 0.3046 ≈ 11.7 k tokens
+    const eff = defaultSpecs().cs2.v.computeEfficiency;
+    expect(e.balanceTokensPerPass).toBeGreaterThan(35e3 * eff);
+    expect(e.balanceTokensPerPass).toBeLessThan(40e3 * eff);
+    expect(e.microBatchTokens).toBeGreaterThan(e.balanceTokensPerPass);
     expect(e.memoryxFits).toBe(true);
-    expect(e.memoryxFitsSmallest).toBe(true); // 3.5 TB <= 4 TB
+    expect(e.memoryxFitsSmallest).toBe(true); // 2.8 TB <= 4 TB
     expect(estimate(preset('gpt-1t'), { systems: 192 }).memoryxFitsSmallest).toBe(false);
-    expect(e.memoryxBytesPerParam).toBe(20); // mixed Adam + FP32 accumulator (2 micro-batches)
+    expect(e.memoryxBytesPerParam).toBe(16); // mixed Adam, no accumulator: one pass per step (was 20 with 2 micro-batches)
     expect(e.assumptions.length).toBeGreaterThan(10);
     expect(e.assumptions.some((a) => /150 GB\/s/.test(a))).toBe(true);
   });
@@ -198,10 +204,14 @@ describe('GPT-3 on 1..192 CS-2', () => {
 });
 
 describe('capacity', () => {
-  it('the 120 T model: MemoryX bytes = non-zero params x 20 B; one 2048-token sequence does not fit a wafer', () => {
+  it('the 120 T model: MemoryX bytes = non-zero params x 20 B; one 2048-token sequence fits a wafer only with the block inputs off it', () => {
     const m = preset('gpt-120t');
-    expect(() => estimate(m, { systems: 1 })).toThrow(CapacityError);
-    expect(() => estimate(m, { systems: 1 })).toThrow(/wafer SRAM: one sequence of 2048 tokens needs .* GB/);
+    // Issue 15: the compiler-matching rule (block inputs off the wafer) holds one sequence; the earlier
+    // rule (every block input on the wafer) does not.
+    const onWafer = loadSpecs([join('test', 'fixtures', 'specs', 'checkpoints-on-wafer.json')]);
+    expect(() => estimate(m, { systems: 1 }, onWafer)).toThrow(CapacityError);
+    expect(() => estimate(m, { systems: 1 }, onWafer)).toThrow(/wafer SRAM: one sequence of 2048 tokens needs .* GB/);
+    expect(estimate(m, { systems: 1 }).waferTokensFit.recompute).toBeGreaterThanOrEqual(2048);
     // With 128-token sequences it runs, and MemoryX holds the model at 20 B/param (micro-batches accumulate).
     const short = { ...m, contextTokens: 128 };
     const e = estimate(short, { systems: 1 });

@@ -6,7 +6,7 @@ import { asField, onlyKnown, validationOnly, type KindAdapter } from './common.j
 
 /** The fields of perf's EstimateConfig, plus `assumptions` (keep the assumptions list in the line). */
 export const ESTIMATE_FIELDS = [
-  'model', 'systems', 'sparsity', 'tokens', 'batchTokens', 'spec', 'gpu', 'devices', 'efficiency', 'recompute', 'precision',
+  'model', 'systems', 'sparsity', 'tokens', 'batchTokens', 'spec', 'system', 'gpu', 'devices', 'efficiency', 'recompute', 'precision',
   'optimizer', 'attention', 'detail', 'assumptions', 'seqLen', 'batchSeqs', 'passes', 'microBatchSeqs',
 ] as const;
 
