@@ -75,7 +75,7 @@ describe('sweep charts', () => {
     expect(new Set(sparsity.series).size).toBe(21);
     expect(seriesOf(sparsity)).toEqual(sparsity.series);
     const spec = sparsity.spec as unknown as { layer: Array<{ encoding: { color?: { title: string; legend: { labelLimit: number } } } }> };
-    expect(spec.layer.find((l) => l.encoding.color)!.encoding.color!.title).toBe('varied: hardware spec, CS-2 systems');
+    expect(spec.layer.find((l) => l.encoding.color)!.encoding.color!.title).toBe('varied: hardware spec, system count');
     // the comparison: systems held at 64 (7 values), 3 specs × 2 sparsities, each with its bound
     const cmp = r.charts.find((c) => c.id === 'compare')!;
     expect(cmp.notes).toMatch(/Held at the sweep's largest value: systems = 64\./);
@@ -117,6 +117,8 @@ describe('sweep charts', () => {
     expect(seriesLabels([{ model: 'a/m.json' }, { model: 'b/m.json' }], ['model'], () => 'x')).toEqual(['a/m.json', 'b/m.json']);
     expect(seriesLabels([{ model: 'gpt3-xl' }, { model: 'gpt3-xl' }], [], () => 'gpt3-xl')).toEqual(['gpt3-xl (#1)', 'gpt3-xl (#2)']);
     expect(seriesLabels([{ gpu: 'a100', devices: 64 }, { systems: 16 }], ['devices', 'gpu', 'systems'], () => 'x')).toEqual(['64 × A100', '16 CS-2']);
+    // A sweep that models the CS-3 names it: never "CS-2" for another system.
+    expect(seriesLabels([{ systems: 16, system: 'cs3' }, { systems: 16, system: 'cs2' }], ['systems', 'system'], () => 'x')).toEqual(['16 CS-3, system cs3', '16 CS-2, system cs2']);
   });
 
   it('the bound: the result\'s `bound`, else the largest of its boundShares', () => {

@@ -23,7 +23,7 @@ function pathTail(p: string, n: number): string {
 
 /** How a field is named in a legend title. */
 export function fieldWord(k: string): string {
-  if (k === 'systems') return 'CS-2 systems';
+  if (k === 'systems') return 'system count';
   if (k === 'gpu' || k === 'devices') return 'GPUs';
   if (k === 'spec') return 'hardware spec';
   return k;
@@ -35,7 +35,7 @@ export function fieldWord(k: string): string {
  */
 export function valueText(k: string, v: unknown, c: Config, level: number): string {
   const file = (s: string) => (level === 0 ? stripExt(pathTail(s, 1)) : level === 1 ? pathTail(s, 2) : s);
-  if (k === 'systems') return `${v} CS-2`;
+  if (k === 'systems') return `${v} ${c.system === 'cs3' ? 'CS-3' : 'CS-2'}`;
   if (k === 'gpu') return `${c.devices ?? '?'} × ${String(v).toUpperCase()}`;
   if (k === 'devices') return c.gpu === undefined ? `${v} devices` : '';
   if (k === 'sparsity') return `sparsity ${v}`;

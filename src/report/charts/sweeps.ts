@@ -32,7 +32,13 @@ function labelled(groups: Point[][], exclude: string, fallback: (p: Point) => st
   return sorted.map((pts, i) => ({ label: labels[i], pts }));
 }
 
-/** Time to train vs number of CS-2, with the ideal T(N0)·N0/N of each series drawn densely. */
+/** The system the estimates modelled ('CS-2', 'CS-3'; older results without the field are CS-2), or 'CS-2 / CS-3' when they differ. */
+function systemOf(points: Point[]): string {
+  const names = [...new Set(points.map((p) => (typeof p.result.system === 'string' ? p.result.system : 'CS-2')))];
+  return names.length === 0 ? 'CS-2' : names.join(' / ');
+}
+
+/** Time to train vs number of systems, with the ideal T(N0)·N0/N of each series drawn densely. */
 function scalingChart(points: Point[]): Chart | undefined {
   const cs2 = points.filter((p) => p.result.kind === 'cs2' && num(p.config.systems) && num(p.result.trainDays));
   const groups = seriesBy(cs2, 'systems').filter((g) => new Set(g.map((p) => p.config.systems)).size >= 2);
@@ -47,10 +53,11 @@ function scalingChart(points: Point[]): Chart | undefined {
     const n1 = s.points[s.points.length - 1].x;
     return Array.from({ length: 41 }, (_, i) => n0 * (n1 / n0) ** (i / 40)).map((n) => ({ series: s.label, x: n, y: (t0 * n0) / n }));
   });
-  const c = seriesChart(series, { x: { title: 'CS-2 systems (count, log scale)', log: true }, y: { title: 'time to train (days, log scale)', log: true }, legend: legendTitle(varying(groups.flat(), 'systems'), 'series') }, { name: 'ideal 1/N', points: ideal });
+  const sys = systemOf(groups.flat());
+  const c = seriesChart(series, { x: { title: `${sys} systems (count, log scale)`, log: true }, y: { title: 'time to train (days, log scale)', log: true }, legend: legendTitle(varying(groups.flat(), 'systems'), 'series') }, { name: 'ideal 1/N', points: ideal });
   return {
     id: 'scaling',
-    title: 'Time to train vs number of CS-2 systems',
+    title: `Time to train vs number of ${sys} systems`,
     caption: 'Markers are the model at each computed cluster size, dotted curves ideal linear scaling (1/N from the smallest cluster): where the markers leave their dotted curve, more systems stop paying off.',
     notes: c.notes,
     sources: sourcesOf(groups.flat()),
@@ -65,7 +72,7 @@ function sparsityChart(estimates: Point[], fabric: Point[]): Chart | undefined {
     const groups = seriesBy(pts, 'sparsity').filter((g) => g.some((p) => (p.config.sparsity ?? 0) === 0) && new Set(g.map((p) => p.config.sparsity ?? 0)).size >= 2);
     return labelled(groups, 'sparsity', fallback).map((s) => ({ ...s, label: `${prefix}: ${s.label}`, metric }));
   };
-  const est = build(estimates.filter((p) => p.result.kind === 'cs2' && num(p.result.trainSeconds)), 'trainSeconds', 'at scale', (p) => `${p.result.model}, ${p.result.systems} CS-2`);
+  const est = build(estimates.filter((p) => p.result.kind === 'cs2' && num(p.result.trainSeconds)), 'trainSeconds', 'at scale', (p) => `${p.result.model}, ${p.result.systems} ${systemOf([p])}`);
   const fab = build(fabric.filter((p) => num(p.result.cycles)), 'cycles', 'fabric', (p) => `${p.result.in}×${p.result.out} ${p.result.pass} on ${p.result.rows}×${p.result.cols} cores`);
   const all = [...est, ...fab];
   if (all.length === 0) return undefined;
@@ -96,12 +103,12 @@ function modelSizeChart(points: Point[]): Chart | undefined {
   const groups = seriesBy(usable, 'model').filter((g) => new Set(g.map((p) => p.result.params)).size >= 2);
   if (groups.length === 0) return undefined;
   const keys = varying(groups.flat(), 'model');
-  const all = labelled(groups, 'model', (p) => (p.result.kind === 'gpu' ? String(p.result.gpuName) : 'CS-2'), ['gpu', ...keys]);
+  const all = labelled(groups, 'model', (p) => (p.result.kind === 'gpu' ? String(p.result.gpuName) : systemOf([p])), ['gpu', ...keys]);
   const series: Series[] = all.map((s) => ({ label: s.label, points: [...s.pts].sort((a, b) => (a.result.params as number) - (b.result.params as number)).map((p) => ({ x: p.result.params as number, y: p.result.trainDays as number })) }));
   const c = seriesChart(series, { x: { title: 'model size (parameters, log scale)', log: true, format: '.0s' }, y: { title: 'time to train (days, log scale)', log: true }, legend: legendTitle(keys, 'machine') });
   return {
     id: 'model-size',
-    title: 'Time to train vs model size: CS-2 clusters and GPU clusters',
+    title: `Time to train vs model size: ${systemOf(usable.filter((p) => p.result.kind !== 'gpu'))} clusters and GPU clusters`,
     caption: 'Compare markers at the same model size: the vertical gap is how many times faster one cluster trains that model; each marker is one computed model.',
     notes: c.notes,
     sources: sourcesOf(groups.flat()),
