@@ -94,12 +94,17 @@ function tour(f: (name: string) => string, quick: boolean): Step[] {
     },
     { title: 'GPT-3 175B on 1..192 CS-2, dense and sparse: the at-scale model', args: ['sweep', f('scaling-sweep.json'), '--out', f('scaling.jsonl'), '--quiet', '--json'], json: 'scaling-sweep-summary.json' },
     { title: 'Time to train vs model size, CS-2 cluster vs GPU clusters', args: ['sweep', rootPath('examples', 'sweeps', 'model-size.yaml'), '--out', f('model-size.jsonl'), '--quiet', '--json'], json: 'model-size-summary.json' },
+    {
+      title: 'What if the hardware were different? Each figure x0.5 and x2 for GPT-3 175B on 192 CS-2, largest swing first, naming what binds',
+      args: ['estimate', '--model', 'gpt3-175b', '--systems', '192', '--sensitivity', '--json'],
+      json: 'sensitivity.json',
+    },
     { title: "The article's claims, checked line by line", args: ['claims'] },
     {
       title: 'An HTML report of all of the above (self-contained, charts as SVG)',
       // The timeline is the GPT step's (the wafer computes about half of it, overlapped with the stream);
       // the MLP's trace (trace-dense.json, for Perfetto) would show an idle wafer: its compute is ~0 % of a step.
-      args: ['report', f('train-dense.json'), f('train-sparse.json'), f('train-gpt.json'), f('fabric.jsonl'), f('scaling.jsonl'), f('model-size.jsonl'), f('trace-gpt.json'), f('heatmap.json'), '--out', f('report'), '--json'],
+      args: ['report', f('train-dense.json'), f('train-sparse.json'), f('train-gpt.json'), f('fabric.jsonl'), f('scaling.jsonl'), f('model-size.jsonl'), f('trace-gpt.json'), f('heatmap.json'), f('sensitivity.json'), '--out', f('report'), '--json'],
       json: 'report-summary.json',
     },
   ];

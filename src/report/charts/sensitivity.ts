@@ -5,6 +5,9 @@
 import type { Chart, SensitivityInput } from '../types.js';
 import { SCHEMA } from './series.js';
 
+/** A bound as the chart's text shows it: without parentheses and rates ("weight stream: CS-2 I/O = SwarmX lanes"); the notes keep the whole text. */
+const shortBound = (b: string) => b.replace(/\s*\([^)]*\)/g, '').replace(/\s+at\s+[\d.]+\s*\S+$/, '');
+
 /** Three significant digits, never in exponent form. */
 const short = (x: number) => String(Number(x.toPrecision(3)));
 
@@ -15,7 +18,7 @@ export function sensitivityChart(s: SensitivityInput, file: string): Chart | und
   // A figure's label: its name and spec; the same name in two specs (or twice) stays apart.
   const names = rows.map((r) => `${r.figure} (${r.spec})`);
   const labels = names.map((n, i) => (names.indexOf(n) === i && names.lastIndexOf(n) === i ? n : `${n} #${names.slice(0, i + 1).filter((m) => m === n).length}`));
-  const ratio = (p: { stepSeconds: number; bound: string }) => `${short(p.stepSeconds / base)}×${p.bound !== s.baseline.bound ? ` ${p.bound}-bound` : ''}`;
+  const ratio = (p: { stepSeconds: number; bound: string }) => `${short(p.stepSeconds / base)}×${p.bound !== s.baseline.bound ? ` ${shortBound(p.bound)}-bound` : ''}`;
   const values = rows.flatMap((r, i) =>
     [r.low, r.high].map((p) => ({ series: labels[i], factor: `figure × ${p.factor}`, step: p.stepSeconds, base, bound: p.bound })),
   );
@@ -37,7 +40,10 @@ export function sensitivityChart(s: SensitivityInput, file: string): Chart | und
     id: 'sensitivity',
     title: 'Sensitivity of the step time to each hardware figure',
     caption: `Each figure halved and doubled, one at a time, from a baseline step of ${short(base)} s (${s.baseline.bound}-bound, the vertical rule): the longest bars are the figures the step depends on most; the text is the step over the baseline at each change, and the new bound where it changes.`,
-    notes: unchanged ? `${unchanged} of ${rows.length} figures change nothing at ×0.5 or ×2 (a tick on the baseline, no bar).` : '',
+    notes: [
+      unchanged ? `${unchanged} of ${rows.length} figures change nothing at ×0.5 or ×2 (a tick on the baseline, no bar).` : '',
+      ...boundsNamed(s).map((b) => `Bound: ${b}.`),
+    ].filter(Boolean).join(' '),
     sources: [file],
     series: labels,
     spec: {
@@ -51,7 +57,7 @@ export function sensitivityChart(s: SensitivityInput, file: string): Chart | und
           mark: { type: 'bar', height: { band: 0.7 } },
           encoding: {
             x, x2: { field: 'base' }, y,
-            color: { field: 'factor', type: 'nominal', title: 'change', scale: { domain: factors, range: ['#4c78a8', '#e45756'] } },
+            color: { field: 'factor', type: 'nominal', title: 'change', scale: { domain: factors, range: ['#4c78a8', '#e45756'] }, legend: { orient: 'bottom' } },
             description: { field: 'series', type: 'nominal' },
           },
         },
@@ -66,6 +72,12 @@ export function sensitivityChart(s: SensitivityInput, file: string): Chart | und
       ],
     } as unknown as Chart['spec'],
   };
+}
+
+/** The bounds the changes move the step to, in full, where the chart's text shortens them. */
+function boundsNamed(s: SensitivityInput): string[] {
+  const all = s.rows.flatMap((r) => [r.low.bound, r.high.bound]).filter((b) => b !== s.baseline.bound && shortBound(b) !== b);
+  return [...new Set(all)];
 }
 
 /** Whether a parsed JSON value is `estimate --sensitivity --json` output (the shape of types.ts SensitivityInput). */
