@@ -59,9 +59,18 @@ export function parseChoice<T extends string>(name: string, choices: readonly T[
   };
 }
 
-/** An option with a parser and, optionally, a default shown in --help. */
+/** A path option's value: an empty string is refused (it would mean "no file" to one check and the cwd to another). */
+export function parsePath(name: string) {
+  return (value: string): string => {
+    if (value === '') throw new UsageError(`${name}: expected a path, got ""`);
+    return value;
+  };
+}
+
+/** An option with a parser and, optionally, a default shown in --help. A path option (`<file>`, `<dir>`) without a parser refuses "". */
 export function option<T>(flags: string, description: string, parse?: (v: string, prev: T) => T, def?: T): Option {
   const o = new Option(flags, description);
+  if (!parse && /<[^>]*(file|dir|FILE|\.jsonl)[^>]*>/.test(flags)) parse = parsePath(flags.split(' ')[0]) as unknown as typeof parse;
   if (parse) o.argParser(parse as (v: string, prev: unknown) => unknown);
   if (def !== undefined) o.default(def);
   return o;

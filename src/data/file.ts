@@ -16,7 +16,7 @@ export interface DataFileOptions {
 
 /** Loads a dataset from a safetensors file. */
 export function loadDataFile(path: string, opts: DataFileOptions = {}): Dataset {
-  const { tensors, metadata } = readSafetensors(path);
+  const { tensors, metadata } = readSafetensors(path, '--data');
   const train = readSplit(tensors, 'x', 'y', path);
   const test = tensors.has('x_test') ? readSplit(tensors, 'x_test', 'y_test', path) : null;
   const D = train.features;

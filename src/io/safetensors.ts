@@ -8,8 +8,8 @@
 // row-major (C order). Writes are atomic: a temp file in the same directory, fsync, rename.
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
-import { checkInputFile } from './files.js';
-import { ValidationError } from '../errors.js';
+import { checkInputFile, parseJsonText } from './files.js';
+import { ValidationError, shapeError } from '../errors.js';
 
 export type Dtype = 'F32' | 'I32' | 'I64';
 const DTYPE_BYTES: Record<Dtype, number> = { F32: 4, I32: 4, I64: 8 };
@@ -30,15 +30,16 @@ export function parseSafetensors(buf: Uint8Array, file = 'safetensors'): { tenso
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const h = Number(dv.getBigUint64(0, true));
   if (h > MAX_HEADER_BYTES || 8 + h > buf.length) {
-    throw new ValidationError(`${file}: header length`, h, `expected at most ${Math.min(MAX_HEADER_BYTES, buf.length - 8)} (file of ${buf.length} bytes; truncated or not safetensors?)`);
+    // the "length" is the file's first 8 bytes: past the file it is not a length, and printing it would echo them
+    throw new ValidationError(`${file}: header length`, 'more than the file holds', `expected at most ${Math.min(MAX_HEADER_BYTES, buf.length - 8)} (file of ${buf.length} bytes; truncated or not safetensors?)`);
   }
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + h)));
+    header = parseJsonText(new TextDecoder().decode(buf.subarray(8, 8 + h)), `${file}: header`, '(unparsable)') as Record<string, unknown>;
   } catch (e) {
-    throw new ValidationError(`${file}: header`, '(unparsable)', `expected JSON (${(e as Error).message})`);
+    throw e instanceof ValidationError ? e : new ValidationError(`${file}: header`, '(unparsable)', 'expected JSON'); // never the parser's text: it quotes the bytes
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new ValidationError(`${file}: header`, header, 'expected a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw shapeError(`${file}: header`, header, 'expected a JSON object');
   const dataStart = 8 + h;
   const dataLen = buf.length - dataStart;
   const tensors = new Map<string, Tensor>();
@@ -82,14 +83,14 @@ function checkNoOverlap(spans: Array<{ name: string; begin: number; end: number 
 }
 
 /** Reads a safetensors file. */
-export function readSafetensors(path: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
+export function readSafetensors(path: string, label = 'file'): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
   let buf: Buffer;
   try {
-    checkInputFile(path, 'safetensors', 'file');
+    checkInputFile(path, 'safetensors', label);
     buf = readFileSync(path);
   } catch (e) {
     if (e instanceof ValidationError) throw e;
-    throw new ValidationError('file', path, `expected a readable safetensors file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new ValidationError(label, path, `expected a readable safetensors file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
 }

@@ -92,7 +92,7 @@ export function decodeCheckpoint(bytes: Uint8Array, what = 'checkpoint'): Checkp
   try {
     c = packr.unpack(payload) as Checkpoint;
   } catch (e) {
-    throw new CheckpointError(`${what}: payload cannot be decoded (${(e as Error).message})`);
+    throw new CheckpointError(`${what}: payload cannot be decoded (${e instanceof RangeError ? 'it ends early' : 'not msgpack'}), though its hash matches`); // not the decoder's text: it may quote bytes
   }
   if (c?.format !== 'weightstream-memoryx' || c.version !== FORMAT_VERSION) {
     throw new CheckpointError(`${what}: format ${String(c?.format)} v${String(c?.version)}, expected weightstream-memoryx v${FORMAT_VERSION}`);

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { parseJsonText, readInputText } from '../io/files.js';
 import { basename, join } from 'node:path';
-import { ValidationError, requireInt, requireNumber } from '../errors.js';
+import { ValidationError, requireInt, requireNumber, shapeError } from '../errors.js';
 import type { LayerSpec, ModelSpec } from '../model/types.js';
 import { validateModel } from '../model/validate.js';
 import { importGpt2Config } from '../model/hf.js';
@@ -248,7 +248,8 @@ export function modelFromObject(raw: unknown, origin = 'object', attention: 'cau
       }
     }
   }
-  throw new ValidationError(origin === 'object' ? 'model' : origin, raw, 'expected a GPT preset ({"kind": "gpt", ...}), a Hugging Face GPT-2 config.json (n_layer, n_embd, ...) or a training-engine model description (input, layers)');
+  // a file that is none of these is not quoted (shapeOf: "a string of 10 characters"), lest a secret be echoed
+  throw shapeError(origin === 'object' ? 'model' : origin, raw, 'expected a GPT preset ({"kind": "gpt", ...}), a Hugging Face GPT-2 config.json (n_layer, n_embd, ...) or a training-engine model description (input, layers)');
 }
 
 /** --model NAME|FILE: a preset name, or a JSON file in any of the three formats. */

@@ -12,10 +12,10 @@
 //       - {systems: 16}
 //       - {gpu: a100, devices: 1024}
 import { existsSync, readFileSync } from 'node:fs';
-import { checkInputFile } from '../io/files.js';
+import { checkInputFile, parseJsonText } from '../io/files.js';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { ValidationError, describe, ownEntry, requireSafeKey, requireSafeTree } from '../errors.js';
+import { MAX_DATA_DEPTH, ValidationError, describe, ownEntry, requireSafeKey, requireSafeTree, shapeError } from '../errors.js';
 import { runHash } from './hash.js';
 import { RUN_KINDS, type Axis, type Config, type Run, type RunKind, type SweepSpec } from './types.js';
 
@@ -59,19 +59,29 @@ export function loadSweepFile(file: string): SweepSpec {
     if (e instanceof ValidationError) throw e;
     throw new SweepFileError(`${file}: cannot read the sweep file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  let data: unknown;
-  try {
-    data = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    const where = e instanceof YAMLParseError && e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : '';
-    throw new SweepFileError(`${file}${where}: not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const data = extname(file).toLowerCase() === '.json' ? parseJsonText(text, 'sweep file', file) : parseSweepYaml(text, file);
   return validateSweep(data, { baseDir: dirname(resolve(file)), source: file });
+}
+
+/**
+ * YAML text → data. The error says where (line:column) and why, never quoting the file (the parser's
+ * message ends with an excerpt of the line); nesting too deep for the parser's stack is said as such.
+ */
+function parseSweepYaml(text: string, file: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch (e) {
+    if (e instanceof RangeError || /Maximum call stack/.test((e as Error).message)) throw new SweepFileError(`${file}: not valid YAML: nested too deeply to parse (a sweep file needs at most ${MAX_DATA_DEPTH} levels)`);
+    const where = e instanceof YAMLParseError && e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : '';
+    const why = (e as Error).message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    throw new SweepFileError(`${file}${where}: not valid YAML: ${why}`);
+  }
 }
 
 /** Checks a parsed sweep file; a bad field is a ValidationError naming it (e.g. `axes.systems[2]`). */
 export function validateSweep(data: unknown, opts: { baseDir?: string; source?: string } = {}): SweepSpec {
-  if (!isPlainObject(data)) throw new ValidationError('(sweep file)', data, 'expected a mapping with kind, base and axes');
+  // anything but a mapping is not a sweep file (a password file parses as one YAML string): not quoted
+  if (!isPlainObject(data)) throw shapeError('(sweep file)', data, 'expected a mapping with kind, base and axes');
   for (const k of Object.keys(data)) {
     if (!(TOP_FIELDS as readonly string[]).includes(k)) throw new ValidationError(k, data[k], `unknown field (expected one of ${TOP_FIELDS.join(', ')})`);
   }
