@@ -64,6 +64,24 @@ export function renamePath(e: ValidationError, path: string): ValidationError {
   return err;
 }
 
+/** An argument that must be an object (options, a plan, a spec): refused by name, never a TypeError deep inside. */
+export function requireObject(path: string, v: unknown): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw shapeError(path, v, 'expected an object');
+  return v as Record<string, unknown>;
+}
+
+/** An argument that must be a list. */
+export function requireArray(path: string, v: unknown): unknown[] {
+  if (!Array.isArray(v)) throw shapeError(path, v, 'expected a list');
+  return v;
+}
+
+/** An argument that must be a string (a path, a name). */
+export function requireString(path: string, v: unknown): string {
+  if (typeof v !== 'string') throw shapeError(path, v, 'expected a string');
+  return v;
+}
+
 /** Checks helpers that throw ValidationError; each returns the value typed when it passes. */
 export function requireInt(path: string, v: unknown, min = -Infinity, max = Infinity): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {

@@ -3,7 +3,7 @@
 // the plain-TS reference kernels (src/ref/sparse.ts) under a named error bound, and the statistics.
 //
 // Legend: B, K, N = batch, input and output features; R x C = the mesh; Xt [K, B], dYt [N, B] feature-major.
-import { requireNumber, requireInt } from '../errors.js';
+import { requireNumber, requireInt, requireObject } from '../errors.js';
 import { spmmDeltaRef, spmmForwardRef, spmmGradRef } from '../ref/sparse.js';
 import { randomStream, randomValues, streamValues, withValues, type WeightStream } from '../sparse/stream.js';
 import type { Flavor } from '../wasm/module.js';
@@ -108,6 +108,7 @@ const U = 2 ** -24;
 
 /** Runs one pass of one layer on the mesh and checks it. */
 export function runFabric(o: FabricRunOptions): FabricRun {
+  requireObject('options', o);
   const t0 = performance.now();
   const pass = o.pass ?? 'forward';
   const seed = requireInt('seed', o.seed ?? 1, 0);

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
 import { checkInputFile, parseJsonText } from './files.js';
-import { ValidationError, shapeError } from '../errors.js';
+import { ValidationError, requireArray, requireObject, shapeError } from '../errors.js';
 
 export type Dtype = 'F32' | 'I32' | 'I64';
 const DTYPE_BYTES: Record<Dtype, number> = { F32: 4, I32: 4, I64: 8 };
@@ -26,6 +26,7 @@ const MAX_HEADER_BYTES = 100 << 20;
 
 /** Parses a safetensors file's bytes into named tensors (copies) and its metadata. */
 export function parseSafetensors(buf: Uint8Array, file = 'safetensors'): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
+  if (!(buf instanceof Uint8Array)) throw shapeError(file, buf, 'expected the bytes of a safetensors file (a Uint8Array)');
   if (buf.length < 8) throw new ValidationError(file, `${buf.length} bytes`, 'expected a safetensors file (at least an 8-byte header length)');
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const h = Number(dv.getBigUint64(0, true));
@@ -97,11 +98,13 @@ export function readSafetensors(path: string, label = 'file'): { tensors: Map<st
 
 /** Serialises named tensors (in the given order) and string metadata to safetensors bytes. */
 export function serializeSafetensors(tensors: Map<string, Tensor> | Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+  if (!(tensors instanceof Map)) requireObject('tensors', tensors);
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let at = 0;
   for (const [name, t] of entries) {
+    requireArray(`tensors.${name}.shape`, requireObject(`tensors.${name}`, t).shape);
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (t.data.length !== count) throw new ValidationError(`${name}.data.length`, t.data.length, `expected ${count} for shape [${t.shape}]`);
     const bytes = count * DTYPE_BYTES[t.dtype];
@@ -132,6 +135,7 @@ export function writeSafetensors(path: string, tensors: Map<string, Tensor> | Re
 
 /** A tensor's values as plain numbers (I64 converted; an I64 beyond 2^53 is an error). */
 export function tensorToNumbers(t: Tensor, what = 'tensor'): Float64Array | Float32Array | Int32Array {
+  requireObject(what, t);
   if (t.dtype !== 'I64') return t.data as Float32Array | Int32Array;
   const d = t.data as BigInt64Array;
   const out = new Float64Array(d.length);

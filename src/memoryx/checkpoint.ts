@@ -15,7 +15,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { Packr } from 'msgpackr';
 import { writeFileAtomic } from '../io/atomic.js';
 import { acquireLock, assertNotLost, type HeldLock } from '../io/lock.js';
-import { ValidationError, describe } from '../errors.js';
+import { ValidationError, describe, requireString } from '../errors.js';
 import type { MemoryXSnapshot } from './store.js';
 
 const MAGIC = 'WSCKPT01';
@@ -153,6 +153,7 @@ export function checkResume(c: Pick<Checkpoint, 'step' | 'memoryx'>, steps: numb
 
 /** Reads and verifies a checkpoint file. */
 export function loadCheckpoint(path: string): Checkpoint {
+  requireString('checkpoint', path);
   removeStaleTemps(dirname(resolve(path)), basename(path)); // temps a killed writer left behind
   let bytes: Buffer;
   try {

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { parseJsonText, readInputText } from '../io/files.js';
 import { basename, join } from 'node:path';
-import { ValidationError, requireInt, requireNumber, shapeError } from '../errors.js';
+import { ValidationError, requireInt, requireNumber, shapeError, requireString } from '../errors.js';
 import type { LayerSpec, ModelSpec } from '../model/types.js';
 import { validateModel } from '../model/validate.js';
 import { importGpt2Config } from '../model/hf.js';
@@ -254,6 +254,7 @@ export function modelFromObject(raw: unknown, origin = 'object', attention: 'cau
 
 /** --model NAME|FILE: a preset name, or a JSON file in any of the three formats. */
 export function resolveModel(nameOrFile: string, attention: 'causal' | 'full' = 'causal'): PerfModel {
+  requireString('--model', nameOrFile);
   if (!nameOrFile.endsWith('.json') && !nameOrFile.includes('/')) return preset(nameOrFile, attention);
   if (!existsSync(nameOrFile)) throw new ValidationError('--model', nameOrFile, `expected a preset (${presetNames().join(', ')}) or a readable JSON file (ENOENT)`);
   const text = readInputText(nameOrFile, 'model', '--model');

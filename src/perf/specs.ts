@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseJsonText, readInputText } from '../io/files.js';
 import { basename, join } from 'node:path';
-import { ValidationError, ownEntry, requireSafeKey } from '../errors.js';
+import { ValidationError, ownEntry, requireSafeKey, requireArray, requireString } from '../errors.js';
 import { rootPath } from '../paths.js';
 
 /** One figure as written in a spec file. */
@@ -221,6 +221,7 @@ export function loadSpec(file: string, specs: Specs = defaultSpecs()): Spec {
 
 /** The default specs with user spec files replacing (or, with "base", amending) the spec of the same kind / GPU id. */
 export function loadSpecs(files: readonly string[] = [], from: Specs = defaultSpecs()): Specs {
+  requireArray('--spec', files).forEach((f, i) => requireString(`--spec[${i}]`, f));
   if (files.length === 0) return from;
   const out: Specs = { ...from, gpus: { ...from.gpus } };
   for (const f of files) {

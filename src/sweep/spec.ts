@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { checkInputFile, parseJsonText } from '../io/files.js';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { MAX_DATA_DEPTH, ValidationError, describe, ownEntry, requireSafeKey, requireSafeTree, shapeError } from '../errors.js';
+import { MAX_DATA_DEPTH, ValidationError, describe, ownEntry, requireSafeKey, requireSafeTree, shapeError, requireObject, requireArray } from '../errors.js';
 import { runHash } from './hash.js';
 import { RUN_KINDS, type Axis, type Config, type Run, type RunKind, type SweepSpec } from './types.js';
 
@@ -185,6 +185,7 @@ export function runCount(spec: SweepSpec): number {
 
 /** Expands a spec into its runs: the cartesian product of the axes over the base, last axis fastest. */
 export function expandSweep(spec: SweepSpec): Run[] {
+  requireArray('sweep.axes', requireObject('sweep', spec).axes); // a SweepSpec from validateSweep
   return [...expandRuns(spec)];
 }
 
