@@ -74,7 +74,9 @@ function under<T>(field: 'model' | 'data', f: () => T): T {
     return f();
   } catch (e) {
     if (!(e instanceof ValidationError) || e.path.startsWith('--') || (TRAIN_CONFIG_FIELDS as readonly string[]).includes(e.path)) throw e;
-    throw renamePath(e, `--${field}`);
+    const err = new ValidationError(`--${field}`, e.value, 'x');
+    err.message = `--${field}: ${e.message}`; // the file and the place in it stay in the message
+    throw err;
   }
 }
 
