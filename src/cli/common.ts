@@ -40,10 +40,12 @@ export function withExamples(cmd: Command, examples: string[]): Command {
 export function parseNumber(name: string, min = -Infinity, max = Infinity, integer = false) {
   return (value: string): number => {
     const n = Number(value);
-    const ok = value.trim() !== '' && Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n));
+    // an integer past 2^53 is not one any more (1e30 + 1 === 1e30): refused, not silently used
+    const ok = value.trim() !== '' && Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isSafeInteger(n));
     if (!ok) {
       const kind = integer ? 'an integer' : 'a number';
-      const range = min > -Infinity && max < Infinity ? ` in [${min}, ${max}]` : min > -Infinity ? ` >= ${min}` : max < Infinity ? ` <= ${max}` : '';
+      const below = integer && Number.isInteger(n) && !Number.isSafeInteger(n) ? ' below 2^53' : ''; // said only when that was the fault
+      const range = min > -Infinity && max < Infinity ? ` in [${min}, ${max}]` : min > -Infinity ? ` >= ${min}${below}` : max < Infinity ? ` <= ${max}` : below;
       throw new UsageError(`${name}: expected ${kind}${range}, got ${JSON.stringify(value)}`);
     }
     return n;

@@ -2,6 +2,7 @@
 // what bounds it and what it needs — or, with --gpu, the same model on GPUs. See docs/at-scale.md.
 import type { Command } from 'commander';
 import { UsageError, emit, option, parseChoice, parseInteger, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { ValidationError, renamePath } from '../errors.js';
 
 interface EstimateCliOptions extends CommonOptions {
   model?: string;
@@ -99,11 +100,16 @@ export function register(program: Command): void {
       const { fabricEfficiencyFn } = await import('../fabric/efficiency.js');
       efficiency = fabricEfficiencyFn({ rows: opts.efficiency.rows, cols: opts.efficiency.cols, mode: 'model' });
     } else efficiency = opts.efficiency;
-    const r = runEstimate({
-      model: opts.model, systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec ?? [],
-      gpu: opts.gpu, devices: opts.gpu !== undefined ? opts.devices ?? 1 : undefined, efficiency, recompute: opts.recompute, pipeline: opts.pipeline,
-      precision: opts.precision, optimizer: opts.optimizer, attention: opts.attention, detail: opts.detail,
-    });
+    let r;
+    try {
+      r = runEstimate({
+        model: opts.model, systems: opts.systems, sparsity: opts.sparsity, tokens: opts.tokens, batchTokens: opts.batchTokens, spec: opts.spec ?? [],
+        gpu: opts.gpu, devices: opts.gpu !== undefined ? opts.devices ?? 1 : undefined, efficiency, recompute: opts.recompute, pipeline: opts.pipeline,
+        precision: opts.precision, optimizer: opts.optimizer, attention: opts.attention, detail: opts.detail,
+      });
+    } catch (e) {
+      throw e instanceof ValidationError && e.path === 'gpu' ? renamePath(e, '--gpu') : e; // the library's field is the option here
+    }
     emit(opts, r, () => (r.kind === 'gpu' ? formatGpuEstimate(r) : formatEstimate(r)));
   });
 }

@@ -201,14 +201,17 @@ export function parseJsonText(text: string, label: string, path: string): unknow
   try {
     return JSON.parse(text);
   } catch (e) {
-    const m = /position (\d+)/.exec((e as Error).message);
-    let where = '';
-    if (m) {
-      const pos = Number(m[1]);
-      const before = text.slice(0, pos);
-      const line = before.split('\n').length;
-      where = ` at line ${line}, column ${pos - before.lastIndexOf('\n')}`;
-    } else if (/end of JSON input/.test((e as Error).message)) where = ' (it ends early)';
-    throw new ValidationError(label, path, `expected valid JSON (a syntax error${where})`);
+    throw new ValidationError(label, path, `expected valid JSON (a syntax error${jsonErrorWhere(text, e)})`);
   }
+}
+
+/** Where JSON.parse failed, as ` at line L, column C` (or ` (it ends early)`), never the text around it. */
+export function jsonErrorWhere(text: string, e: unknown): string {
+  const m = /position (\d+)/.exec((e as Error).message);
+  if (m) {
+    const pos = Number(m[1]);
+    const before = text.slice(0, pos);
+    return ` at line ${before.split('\n').length}, column ${pos - before.lastIndexOf('\n')}`;
+  }
+  return /end of JSON input/.test((e as Error).message) ? ' (it ends early)' : '';
 }

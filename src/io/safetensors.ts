@@ -8,7 +8,7 @@
 // row-major (C order). Writes are atomic: a temp file in the same directory, fsync, rename.
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
-import { checkInputFile, parseJsonText } from './files.js';
+import { checkInputFile, jsonErrorWhere } from './files.js';
 import { ValidationError, requireArray, requireObject, shapeError } from '../errors.js';
 
 export type Dtype = 'F32' | 'I32' | 'I64';
@@ -35,10 +35,12 @@ export function parseSafetensors(buf: Uint8Array, file = 'safetensors'): { tenso
     throw new ValidationError(`${file}: header length`, 'more than the file holds', `expected at most ${Math.min(MAX_HEADER_BYTES, buf.length - 8)} (file of ${buf.length} bytes; truncated or not safetensors?)`);
   }
   let header: Record<string, unknown>;
+  const text = new TextDecoder().decode(buf.subarray(8, 8 + h));
   try {
-    header = parseJsonText(new TextDecoder().decode(buf.subarray(8, 8 + h)), `${file}: header`, '(unparsable)') as Record<string, unknown>;
+    header = JSON.parse(text);
   } catch (e) {
-    throw e instanceof ValidationError ? e : new ValidationError(`${file}: header`, '(unparsable)', 'expected JSON'); // never the parser's text: it quotes the bytes
+    // where, never the parser's own text: it quotes the bytes
+    throw new ValidationError(`${file}: header`, '(unparsable)', `expected JSON (a syntax error${jsonErrorWhere(text, e)})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw shapeError(`${file}: header`, header, 'expected a JSON object');
   const dataStart = 8 + h;

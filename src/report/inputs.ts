@@ -103,12 +103,12 @@ export function readInput(file: string): ReportInput {
   if (isEvents(v)) return { type: 'trace', file, events: checkEvents(file, v) };
   const h = asHeatmap(v);
   if (h) return { type: 'heatmap', file, heatmap: h };
-  const hp = heatmapProblem(v);
-  if (hp) throw new ReportInputError(`${file}: a fabric heatmap, but ${hp}`);
   if (isTraining(v)) {
-    const bad = (v.loss as unknown[]).findIndex((x) => typeof x !== 'number');
-    if (bad >= 0) throw new ReportInputError(`${file}: loss[${bad}]: expected a number, got ${shapeOf((v.loss as unknown[])[bad])}`);
+    const loss: unknown[] = Array.isArray(v.loss) ? v.loss : [];
+    const bad = loss.findIndex((x) => typeof x !== 'number');
+    if (bad >= 0) throw new ReportInputError(`${file}: loss[${bad}]: expected a number, got ${shapeOf(loss[bad])}`);
     return { type: 'training', file, summary: v };
   }
-  throw new ReportInputError(`${file}: not a sweep result file, trace (traceEvents), training summary (loss, bytesStreamed) or fabric heatmap (rows, cols, values)`);
+  const hp = heatmapProblem(v); // one with a heatmap's fields says which is wrong
+  throw new ReportInputError(`${file}: not a sweep result file, trace (traceEvents), training summary (loss, bytesStreamed) or fabric heatmap (rows, cols, values)${hp ? `; as a heatmap, ${hp}` : ''}`);
 }

@@ -63,18 +63,50 @@ export function loadSweepFile(file: string): SweepSpec {
   return validateSweep(data, { baseDir: dirname(resolve(file)), source: file });
 }
 
+/** Nesting we let the YAML parser see (a sweep needs MAX_DATA_DEPTH; the parser is safe far past this). */
+const MAX_YAML_NESTING = 256;
+
+/**
+ * An upper bound on the nesting of YAML text, without parsing it: the deepest `[`/`{` outside quotes and
+ * comments, plus the deepest block nesting (a line's indentation and its leading `- ` items).
+ */
+function yamlNesting(text: string): number {
+  let flow = 0;
+  let deepest = 0;
+  let quote = '';
+  let comment = false;
+  let lineStart = true;
+  let block = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '\n') { comment = false; lineStart = true; block = 0; if (quote === "'") quote = ''; continue; }
+    if (comment) continue;
+    if (quote) { if (ch === '\\' && quote === '"') i++; else if (ch === quote) quote = ''; continue; }
+    if (lineStart && (ch === ' ' || ch === '-' || ch === '\t')) { block++; deepest = Math.max(deepest, flow + block); continue; }
+    lineStart = false;
+    if (ch === '#') comment = true;
+    else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '[' || ch === '{') deepest = Math.max(deepest, ++flow + block);
+    else if ((ch === ']' || ch === '}') && flow > 0) flow--;
+  }
+  return deepest;
+}
+
 /**
  * YAML text → data. The error says where (line:column) and why, never quoting the file (the parser's
  * message ends with an excerpt of the line); nesting too deep for the parser's stack is said as such.
  */
 function parseSweepYaml(text: string, file: string): unknown {
+  // the parser recurses per level, and 2,300 nested `[` abort the process (V8 out of memory), so deep text is refused unparsed
+  if (yamlNesting(text) > MAX_YAML_NESTING) throw new SweepFileError(`${file}: not valid YAML: nested too deeply to parse (a sweep file needs at most ${MAX_DATA_DEPTH} levels)`);
   try {
-    return parseYaml(text);
+    return parseYaml(text, { logLevel: 'error' }); // no warnings on stderr: they quote the line
   } catch (e) {
     if (e instanceof RangeError || /Maximum call stack/.test((e as Error).message)) throw new SweepFileError(`${file}: not valid YAML: nested too deeply to parse (a sweep file needs at most ${MAX_DATA_DEPTH} levels)`);
     const where = e instanceof YAMLParseError && e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : '';
-    const why = (e as Error).message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    throw new SweepFileError(`${file}${where}: not valid YAML: ${why}`);
+    // the parser's code (BLOCK_SCALAR_HEADER → "block scalar header"), not its message: that may quote the text
+    const why = e instanceof YAMLParseError ? e.code.toLowerCase().replace(/_/g, ' ') : 'unreadable';
+    throw new SweepFileError(`${file}${where}: not valid YAML (${why})`);
   }
 }
 

@@ -40,7 +40,7 @@ const TRACK: Record<EventKind, { on: 'memoryx' | 'swarmx' | 'cs2'; tid: number; 
 
 /** Builds the trace of a schedule for `systems` CS-2 (they run in lockstep: the same events on each). */
 export function toTrace(sched: Schedule, layers: readonly LayerCost[], systems: number, otherData?: Record<string, unknown>): Trace {
-  requireObject('schedule', sched);
+  requireArray('schedule.events', requireObject('schedule', sched).events);
   requireArray('layers', layers);
   const ev: TraceEvent[] = [];
   const meta = (pid: number, name: string, tids: Array<[number, string]>) => {

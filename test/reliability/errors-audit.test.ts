@@ -43,6 +43,8 @@ beforeAll(() => {
   writeFileSync(f('deep.json'), '['.repeat(3000) + ']'.repeat(3000));
   writeFileSync(f('passwd.json'), SECRET);
   writeFileSync(f('deep.yaml'), 'kind: estimate\nbase: ' + '['.repeat(3000) + ']'.repeat(3000) + '\naxes: {}\n');
+  writeFileSync(f('deep2.yaml'), '['.repeat(2300) + '"SECRET"' + ']'.repeat(2300));
+  writeFileSync(f('directive.yaml'), '%x\u00ffSECRET\nkind: estimate\nbase: {model: gpt3-small}\naxes: {systems: [1]}\n');
   writeFileSync(f('bad.yaml'), 'kind: estimate\nbase: {model: [SECRET\n');
   const h = Buffer.from('{"x":SECRET}');
   const len = Buffer.alloc(8);
@@ -82,15 +84,16 @@ const LIBRARY: Array<[string, () => unknown, RegExp]> = [
   ['a string given as an engine model', () => validateModel(SECRET), /^model: expected an object, got a string of 34 characters$/],
   ['a password file as a .json sweep', () => loadSweepFile(f('passwd.json')), /^sweep file: expected valid JSON \(a syntax error( at line \d+, column \d+)?\), got "[^"]*passwd\.json"$/],
   ['a password file as a YAML sweep (one string)', () => loadSweepFile(f('passwd')), /^\(sweep file\): expected a mapping with kind, base and axes, got a string of \d+ characters$/],
-  ['a YAML syntax error (the parser quotes the line)', () => loadSweepFile(f('bad.yaml')), /bad\.yaml:\d+:\d+: not valid YAML: [^:]*$/],
+  ['a YAML syntax error (the parser quotes the line)', () => loadSweepFile(f('bad.yaml')), /bad\.yaml:\d+:\d+: not valid YAML \([a-z ]+\)$/],
   ['a password file as safetensors (its first 8 bytes as a "length")', () => readSafetensors(f('passwd'), '--data'), /passwd: header length: expected at most 26 .*, got "more than the file holds"$/],
-  ['a safetensors header that is not JSON', () => readSafetensors(f('hdr.safetensors')), /hdr\.safetensors: header: expected valid JSON \(a syntax error( at line \d+, column \d+)?\), got "\(unparsable\)"$/],
+  ['a safetensors header that is not JSON', () => readSafetensors(f('hdr.safetensors')), /hdr\.safetensors: header: expected JSON \(a syntax error( at line \d+, column \d+)?\), got "\(unparsable\)"$/],
   ['a safetensors header that is a list', () => parseSafetensors(Uint8Array.from([2, 0, 0, 0, 0, 0, 0, 0, 91, 93]), 'h'), /^h: header: expected a JSON object, got a list of 0 items$/],
   // (b) internal TypeError/RangeError text
   ['YAML nested 3000 deep (stack overflow in the parser)', () => loadSweepFile(f('deep.yaml')), /deep\.yaml: not valid YAML: nested too deeply to parse/],
+  ['YAML nested 2,300 deep around a string (aborted the process: V8 out of memory in the parser)', () => loadSweepFile(f('deep2.yaml')), /deep2\.yaml: not valid YAML: nested too deeply to parse/],
   ['a trace event that is null', () => readInput(f('trace.json')), /trace\.json: traceEvents\[1\]: expected an event object with ph \(a string\), got null$/],
   ['a trace event with ts "soon"', () => readInput(f('trace-ts.json')), /traceEvents\[0\]\.ts: expected a finite number of microseconds, got a string of 4 characters$/],
-  ['a heatmap with negative rows', () => readInput(f('heat.json')), /heat\.json: a fabric heatmap, but rows: expected a positive integer, got -4$/],
+  ['a heatmap with negative rows', () => readInput(f('heat.json')), /heat\.json: not a sweep result file, .* or fabric heatmap \(rows, cols, values\); as a heatmap, rows: expected a positive integer, got -4$/],
   ['a training summary with an object as a loss', () => readInput(f('loss.json')), /loss\.json: loss\[1\]: expected a number, got an object with 1 field$/],
   ['a checkpoint payload that is not msgpack', () => decodeCheckpoint(rehash(Buffer.from('\xc1\xc1SECRET', 'latin1'))), /payload cannot be decoded \(not msgpack\), though its hash matches$/],
   ['initParams(undefined)', () => initParams(undefined as never, 0), /^plan: expected an object, got undefined$/],
@@ -160,11 +163,14 @@ const CLI: Array<[string, () => string[], number, RegExp]> = [
   ['train --data a directory (was "file: ...")', () => ['train', '--data', d, '--steps', '1', '--quiet'], 2, /^weightstream: error: --data: expected a file, not a directory/],
   ['sweep: a data file named by its path as the field (was "base./tmp/.../passwd: header length")', () => ['sweep', f('sweep-data.yaml'), '--dry-run', '--quiet'], 1, /^weightstream: error: base\.data: .*passwd: header length: expected at most \d+ .*got "more than the file holds"$/],
   ['sweep: a model file of the wrong kind (was "base.SECRET..." or echoed)', () => ['sweep', f('sweep-model.yaml'), '--dry-run', '--quiet'], 1, /^weightstream: error: base\.model: .*str\.json: model: expected an object, got a string of 34 characters$/],
+  ['sweep: a YAML directive the parser warns about (the warning quoted the line on stderr)', () => ['sweep', f('directive.yaml'), '--dry-run', '--quiet'], 1, /not valid YAML|^weightstream: error:/],
+  ['estimate --gpu constructor (was "gpu: ..." without the dashes)', () => ['estimate', '--model', 'gpt3-small', '--gpu', 'constructor', '--devices', '2'], 1, /^weightstream: error: --gpu: expected one of a100, h100, h200, v100, got "constructor"$/],
+  ['estimate --systems 1e30 (was accepted: "on 1e+30 CS-2")', () => ['estimate', '--model', 'gpt3-small', '--systems', '1e30'], 2, /^weightstream: error: --systems: expected an integer >= 1 below 2\^53, got "1e30"$/],
   ['fabric --heatmap "" (was silently no heatmap)', () => ['fabric', '--rows', '2', '--cols', '2', '--in', '4', '--out', '4', '--heatmap', '', '--quiet'], 2, /^weightstream: error: --heatmap: expected a path, got ""$/],
   ['report --out "" (was a report in the current directory)', () => ['report', f('loss.json'), '--out', ''], 2, /^weightstream: error: --out: expected a path, got ""$/],
   ['demo --out a file (was "EEXIST: file already exists, mkdir ...")', () => ['demo', '--quick', '--out', f('a-file'), '--quiet'], 1, /^weightstream: error: --out: expected a directory to write into \(this is a file\)/],
   ['fabric --heatmap under /proc (hung forever in Node\'s recursive mkdir)', () => ['fabric', '--rows', '2', '--cols', '2', '--in', '4', '--out', '4', '--heatmap', '/proc/ws-no-such/h.json', '--quiet'], 1, /^weightstream: error: cannot write \/proc\/ws-no-such\/h\.json \(mkdir \/proc\/ws-no-such: ENOENT\)$/],
-  ['report --out under /proc (hung)', () => ['report', f('heat.json'), '--out', '/proc/ws-no-such'], 1, /^weightstream: error: (--out: expected a directory we can create \(mkdir \/proc\/ws-no-such: ENOENT\)|.*heat\.json: a fabric heatmap, but rows)/],
+  ['report --out under /proc (hung)', () => ['report', f('heat.json'), '--out', '/proc/ws-no-such'], 1, /^weightstream: error: (--out: expected a directory we can create \(mkdir \/proc\/ws-no-such: ENOENT\)|.*heat\.json: not a sweep result file.*as a heatmap, rows)/],
 ];
 
 describe('error messages audit: CLI rows (the compiled CLI)', () => {
