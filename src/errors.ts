@@ -34,6 +34,54 @@ export function describe(value: unknown): string {
   }
 }
 
+/**
+ * What a value is, without its contents: `a string of 10 characters`, `a list of 3 items`, `an object
+ * with 2 fields`. For a file that is not what it claims to be (a password file given as a model), whose
+ * contents an error must not echo.
+ */
+export function shapeOf(value: unknown): string {
+  if (typeof value === 'string') return `a string of ${value.length} character${value.length === 1 ? '' : 's'}`;
+  if (Array.isArray(value)) return `a list of ${value.length} item${value.length === 1 ? '' : 's'}`;
+  if (value === null || typeof value !== 'object') return describe(value);
+  const n = Object.keys(value).length;
+  return `an object with ${n} field${n === 1 ? '' : 's'}`;
+}
+
+/** Like ValidationError, but the message says what the value is (shapeOf), never what it holds. */
+export function shapeError(path: string, value: unknown, expected: string): ValidationError {
+  const e = new ValidationError(path, value, expected);
+  e.message = `${path}: ${expected}, got ${shapeOf(value)}`;
+  return e;
+}
+
+/**
+ * The same error under another name (`--model` → `model`, `seed` → `axes.seed[2]`): the message's own
+ * `path: ` prefix is replaced; a message that starts otherwise (a file's name first) keeps it after the new name.
+ */
+export function renamePath(e: ValidationError, path: string): ValidationError {
+  const err = new ValidationError(path, e.value, 'x');
+  err.message = e.message.startsWith(e.path + ':') ? path + e.message.slice(e.path.length) : `${path}: ${e.message}`;
+  return err;
+}
+
+/** An argument that must be an object (options, a plan, a spec): refused by name, never a TypeError deep inside. */
+export function requireObject(path: string, v: unknown): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw shapeError(path, v, 'expected an object');
+  return v as Record<string, unknown>;
+}
+
+/** An argument that must be a list. */
+export function requireArray(path: string, v: unknown): unknown[] {
+  if (!Array.isArray(v)) throw shapeError(path, v, 'expected a list');
+  return v;
+}
+
+/** An argument that must be a string (a path, a name). */
+export function requireString(path: string, v: unknown): string {
+  if (typeof v !== 'string') throw shapeError(path, v, 'expected a string');
+  return v;
+}
+
 /** Checks helpers that throw ValidationError; each returns the value typed when it passes. */
 export function requireInt(path: string, v: unknown, min = -Infinity, max = Infinity): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {

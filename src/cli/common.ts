@@ -40,10 +40,12 @@ export function withExamples(cmd: Command, examples: string[]): Command {
 export function parseNumber(name: string, min = -Infinity, max = Infinity, integer = false) {
   return (value: string): number => {
     const n = Number(value);
-    const ok = value.trim() !== '' && Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n));
+    // an integer past 2^53 is not one any more (1e30 + 1 === 1e30): refused, not silently used
+    const ok = value.trim() !== '' && Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isSafeInteger(n));
     if (!ok) {
       const kind = integer ? 'an integer' : 'a number';
-      const range = min > -Infinity && max < Infinity ? ` in [${min}, ${max}]` : min > -Infinity ? ` >= ${min}` : max < Infinity ? ` <= ${max}` : '';
+      const below = integer && Number.isInteger(n) && !Number.isSafeInteger(n) ? ' below 2^53' : ''; // said only when that was the fault
+      const range = min > -Infinity && max < Infinity ? ` in [${min}, ${max}]` : min > -Infinity ? ` >= ${min}${below}` : max < Infinity ? ` <= ${max}` : below;
       throw new UsageError(`${name}: expected ${kind}${range}, got ${JSON.stringify(value)}`);
     }
     return n;
@@ -59,9 +61,18 @@ export function parseChoice<T extends string>(name: string, choices: readonly T[
   };
 }
 
-/** An option with a parser and, optionally, a default shown in --help. */
+/** A path option's value: an empty string is refused (it would mean "no file" to one check and the cwd to another). */
+export function parsePath(name: string) {
+  return (value: string): string => {
+    if (value === '') throw new UsageError(`${name}: expected a path, got ""`);
+    return value;
+  };
+}
+
+/** An option with a parser and, optionally, a default shown in --help. A path option (`<file>`, `<dir>`) without a parser refuses "". */
 export function option<T>(flags: string, description: string, parse?: (v: string, prev: T) => T, def?: T): Option {
   const o = new Option(flags, description);
+  if (!parse && /<[^>]*(file|dir|FILE|\.jsonl)[^>]*>/.test(flags)) parse = parsePath(flags.split(' ')[0]) as unknown as typeof parse;
   if (parse) o.argParser(parse as (v: string, prev: unknown) => unknown);
   if (def !== undefined) o.default(def);
   return o;

@@ -4,10 +4,11 @@
 // realistic batch), one layer on the cycle-level fabric at several sparsities, the at-scale estimate swept
 // over 1..192 systems, the article's claims table, and an HTML report of all of it.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { checkOutputs, makeDirs } from '../io/files.js';
 import { rootPath } from '../paths.js';
 import { emit, option, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 
@@ -33,8 +34,10 @@ export function register(program: Command): void {
   withCommonOptions(cmd);
   withExamples(cmd, ['weightstream demo', 'weightstream demo --quick --out /tmp/ws-demo', 'npm start']);
   cmd.action(async (opts: DemoOptions) => {
+    // the tour writes into --out: check it before the first step (not a file, a writable place), then make it
+    checkOutputs({ inputs: [], outputs: [{ label: '--out', path: opts.out, dir: true }] });
     const out = resolve(opts.out);
-    mkdirSync(out, { recursive: true });
+    makeDirs(out, '--out', opts.out);
     const say = (s: string) => {
       if (!opts.quiet && !opts.json) process.stdout.write(s + '\n');
     };

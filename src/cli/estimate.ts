@@ -2,6 +2,7 @@
 // what bounds it and what it needs — or, with --gpu, the same model on GPUs. See docs/at-scale.md.
 import type { Command } from 'commander';
 import { UsageError, emit, option, parseChoice, parseInteger, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { ValidationError, renamePath } from '../errors.js';
 
 interface EstimateCliOptions extends CommonOptions {
   model?: string;
@@ -142,7 +143,12 @@ export function register(program: Command): void {
       emit(opts, s, () => formatSensitivity(s));
       return;
     }
-    const r = runEstimate(config);
+    let r;
+    try {
+      r = runEstimate(config);
+    } catch (e) {
+      throw e instanceof ValidationError && e.path === 'gpu' ? renamePath(e, '--gpu') : e; // the library's field is the option here
+    }
     emit(opts, r, () => (r.kind === 'gpu' ? formatGpuEstimate(r) : formatEstimate(r)));
   });
 }

@@ -3,7 +3,7 @@
 // main thread. Prints a progress bar and a summary, or one JSON object with --json. The flags are a
 // TrainConfig (src/cluster/config.ts) with its defaults (TRAIN_DEFAULTS, shown in --help); runTrain runs it.
 import type { Command } from 'commander';
-import { ValidationError } from '../errors.js';
+import { ValidationError, renamePath } from '../errors.js';
 import { TRAIN_CONFIG_FIELDS, TRAIN_DEFAULTS as D, type TrainConfig } from '../cluster/config.js';
 import { createProgress } from './progress.js';
 import { UsageError, emit, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
@@ -103,5 +103,5 @@ export function register(program: Command): void {
 function asUsage(e: unknown): unknown {
   if (!(e instanceof ValidationError) || !(TRAIN_CONFIG_FIELDS as readonly string[]).includes(e.path)) return e;
   const flag = '--' + e.path.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-  return new UsageError(flag + e.message.slice(e.path.length));
+  return new UsageError(renamePath(e, flag).message);
 }

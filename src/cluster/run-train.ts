@@ -2,7 +2,7 @@
 // theirs — the data and the model resolved, every field checked (a ValidationError names the config field),
 // TRAIN_DEFAULTS filled in, the cluster created, trained and closed, and the ONE summary built that the CLI
 // prints (--json) and the sweep kind writes.
-import { ValidationError } from '../errors.js';
+import { ValidationError, renamePath } from '../errors.js';
 import { resolveData } from '../data/index.js';
 import type { TrainData } from '../data/fill.js';
 import { resolveTokenData, decodeBytes, encodeBytes } from '../data/text.js';
@@ -21,7 +21,7 @@ import { resolveOptimizer, type OptimizerConfig } from '../memoryx/optimizer.js'
 import { loadSpecs, type Specs } from '../perf/specs.js';
 import { lockCheckpoint } from '../memoryx/checkpoint.js';
 import { createCluster } from './engine.js';
-import { TRAIN_DEFAULTS, type TrainConfig } from './config.js';
+import { TRAIN_CONFIG_FIELDS, TRAIN_DEFAULTS, type TrainConfig } from './config.js';
 import type { TrainResult } from './options.js';
 
 /** A TrainConfig checked, with its data, model and defaults resolved. */
@@ -61,9 +61,23 @@ export type DataCache = Map<string, TrainData>;
 function asField(e: unknown): unknown {
   if (!(e instanceof ValidationError) || !/^(--|optimizer\.)/.test(e.path)) return e;
   const field = e.path.replace(/^--|^optimizer\./, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-  const err = new ValidationError(field, e.value, 'x');
-  err.message = field + e.message.slice(e.path.length);
-  return err;
+  return renamePath(e, field);
+}
+
+/**
+ * Runs `f`, whose errors may name a place inside a file (`/d.safetensors: header length`, `file`): such an
+ * error is put under the config field that named the file (`data: /d.safetensors: header length ...`), so
+ * that a sweep says `base.data`, not `base./d.safetensors`. Errors already naming a field or option stay.
+ */
+function under<T>(field: 'model' | 'data', f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof ValidationError) || e.path.startsWith('--') || (TRAIN_CONFIG_FIELDS as readonly string[]).includes(e.path)) throw e;
+    const err = new ValidationError(`--${field}`, e.value, 'x');
+    err.message = `--${field}: ${e.message}`; // the file and the place in it stay in the message
+    throw err;
+  }
 }
 
 function integer(field: string, v: unknown, min: number, max = Infinity): number {
@@ -84,17 +98,21 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
   const key = JSON.stringify([dataName, seed, tokens, seqLen ?? null, typeof model === 'string' ? model : null]);
   try {
     // a language model is read once: its n_positions cuts the text, then it is checked against the data
-    const lm = tokens ? (typeof model === 'string' ? loadTokenModel(model) : model) : null;
+    const lm = tokens ? (typeof model === 'string' ? under('model', () => loadTokenModel(model)) : model) : null;
     let data = cache?.get(key);
     if (!data) {
-      data = lm ? tokenData(lm, dataName, seqLen) : resolveData(dataName, { seed });
+      data = under('data', () => (lm ? tokenData(lm, dataName, seqLen) : resolveData(dataName, { seed })));
       cache?.set(key, data);
     }
     let spec: ModelSpec;
     if ('kind' in data) {
-      spec = fitTokenModel(lm!, data.vocab, data.seqLen, typeof model === 'string' ? model : 'model');
-      checkTokens(data, (spec.layers[0] as { vocab: number }).vocab, (spec.layers[0] as { positions: number }).positions);
-    } else spec = typeof model === 'string' ? resolveModel(model, data.features, data.classes) : model;
+      const d = data;
+      spec = under('model', () => fitTokenModel(lm!, d.vocab, d.seqLen, typeof model === 'string' ? model : 'model'));
+      under('data', () => checkTokens(d, (spec.layers[0] as { vocab: number }).vocab, (spec.layers[0] as { positions: number }).positions));
+    } else {
+      const d = data;
+      spec = typeof model === 'string' ? under('model', () => resolveModel(model, d.features, d.classes)) : model;
+    }
     if (c.sparsity !== undefined) spec = withSparsity(spec, c.sparsity);
     if (c.sample !== undefined) integer('sample', c.sample, 0, 1e6);
     if (c.sample && !tokens) throw new ValidationError('sample', c.sample, 'expected a language model (a GPT preset or config.json) to sample from');

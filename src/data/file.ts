@@ -39,7 +39,7 @@ export interface DataFileOptions {
 export function loadDataFile(path: string, opts: DataFileOptions = {}): Dataset {
   if (/\.(csv|tsv)$/i.test(path)) return loadCsvFile(path, opts);
   if (!looksLikeSafetensors(path)) throw new ValidationError('--data', path, `expected ${DATA_FORMATS}`);
-  const { tensors, metadata } = readSafetensors(path);
+  const { tensors, metadata } = readSafetensors(path, '--data');
   const train = readSplit(tensors, 'x', 'y', path);
   const test = tensors.has('x_test') ? readSplit(tensors, 'x_test', 'y_test', path) : null;
   const D = train.features;

@@ -44,7 +44,7 @@ export interface TokenFileOptions {
  * `tokens_test` ([M, T+1]). Without tokens_test every row trains unless testFraction holds out the last ones.
  */
 export function loadTokenFile(path: string, opts: TokenFileOptions = {}): TokenDataset {
-  const { tensors, metadata } = readSafetensors(path);
+  const { tensors, metadata } = readSafetensors(path, '--data');
   const all = readTokens(tensors, 'tokens', path, null);
   const W = all.width;
   const explicit = tensors.has('tokens_test') ? readTokens(tensors, 'tokens_test', path, W).split : null;

@@ -3,7 +3,7 @@
 // the plain-TS reference kernels (src/ref/sparse.ts) under a named error bound, and the statistics.
 //
 // Legend: B, K, N = batch, input and output features; R x C = the mesh; Xt [K, B], dYt [N, B] feature-major.
-import { requireNumber, requireInt } from '../errors.js';
+import { requireNumber, requireInt, requireObject } from '../errors.js';
 import { maskZeros, type WeightStream } from '../sparse/stream.js';
 import type { Flavor } from '../wasm/module.js';
 import { fabricMachine, type FabricMachine } from './defaults.js';
@@ -126,6 +126,7 @@ export interface FabricRun {
 
 /** Runs one pass of one layer on the mesh and checks it. */
 export function runFabric(o: FabricRunOptions): FabricRun {
+  requireObject('options', o);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const pass = o.pass ?? 'forward';

@@ -2,10 +2,10 @@
 // reader (or a crash) never sees a half-written file. A target that is a symlink is written through: the
 // link's target file is replaced (the link stays). The temp file is removed on any failure and on
 // SIGINT/SIGTERM (src/io/cleanup.ts); stale temps of the same target from dead processes are removed.
-import { closeSync, fsyncSync, openSync, realpathSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { removeStaleTemps, trackTemp } from './cleanup.js';
-import { errnoText } from './files.js';
+import { errnoText, makeDirsWhy } from './files.js';
 
 /** The file a write to `path` lands in: the symlink's target when `path` is one. */
 function writeTarget(path: string): string {
@@ -20,7 +20,8 @@ function writeTarget(path: string): string {
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const target = writeTarget(path);
   const dir = dirname(target);
-  mkdirSync(dir, { recursive: true });
+  const why = makeDirsWhy(dir);
+  if (why) throw new Error(`cannot write ${path} (${why})`);
   removeStaleTemps(dir, basename(target));
   const tmp = join(dir, `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
   const untrack = trackTemp(tmp);

@@ -2,7 +2,7 @@
 // of it is read (a FIFO, /dev/zero or a directory is refused, never read), and every output is checked
 // before the work starts: not one of the run's inputs nor another output (through symlinks too), not a
 // directory, not a device, in a directory we can write. See docs/reliability.md.
-import { accessSync, constants, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
 
@@ -76,6 +76,40 @@ export function readInputText(path: string, kind: InputKind, label?: string): st
   return readInputFile(path, kind, label).toString('utf8');
 }
 
+/**
+ * `mkdir -p` that always ends: creates the missing directories of `dir` one level at a time. (Node's
+ * `mkdirSync(dir, {recursive: true})` never returns under /proc, and says ENOENT on a read-only file
+ * system.) Returns why it failed (`mkdir /ro/d: EROFS`, `/x is a file`), or undefined when it did not.
+ */
+export function makeDirsWhy(dir: string): string | undefined {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    let st: Stats | undefined;
+    try { st = statSync(d); } catch { st = undefined; }
+    if (st) {
+      if (!st.isDirectory()) return `${d} is a file`;
+      break;
+    }
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && statSync(d).isDirectory()) continue; // made meanwhile
+      return `mkdir ${d}: ${errnoText(e)}`;
+    }
+  }
+  return undefined;
+}
+
+/** makeDirs for an option: `--out: expected a directory we can create (mkdir /ro/d: EROFS), got "/ro/d"`. */
+export function makeDirs(dir: string, label: string, given: string = dir): void {
+  const why = makeDirsWhy(dir);
+  if (why) throw new ValidationError(label, given, `expected a directory we can create (${why})`);
+}
+
 /** Where a path lands: its real path if it exists (symlinks followed), else its real parent + its name. */
 export function landingPath(path: string): string {
   const abs = resolve(path);
@@ -111,6 +145,7 @@ function existingAncestor(abs: string): string {
 }
 
 function checkOneOutput(o: NamedPath, real: string): void {
+  if (o.path === '') throw new ValidationError(o.label, o.path, o.dir ? 'expected a directory path' : 'expected a file path');
   let st: Stats | undefined;
   try {
     st = statSync(real);
@@ -167,14 +202,17 @@ export function parseJsonText(text: string, label: string, path: string): unknow
   try {
     return JSON.parse(text);
   } catch (e) {
-    const m = /position (\d+)/.exec((e as Error).message);
-    let where = '';
-    if (m) {
-      const pos = Number(m[1]);
-      const before = text.slice(0, pos);
-      const line = before.split('\n').length;
-      where = ` at line ${line}, column ${pos - before.lastIndexOf('\n')}`;
-    } else if (/end of JSON input/.test((e as Error).message)) where = ' (it ends early)';
-    throw new ValidationError(label, path, `expected valid JSON (a syntax error${where})`);
+    throw new ValidationError(label, path, `expected valid JSON (a syntax error${jsonErrorWhere(text, e)})`);
   }
+}
+
+/** Where JSON.parse failed, as ` at line L, column C` (or ` (it ends early)`), never the text around it. */
+export function jsonErrorWhere(text: string, e: unknown): string {
+  const m = /position (\d+)/.exec((e as Error).message);
+  if (m) {
+    const pos = Number(m[1]);
+    const before = text.slice(0, pos);
+    return ` at line ${before.split('\n').length}, column ${pos - before.lastIndexOf('\n')}`;
+  }
+  return /end of JSON input/.test((e as Error).message) ? ' (it ends early)' : '';
 }

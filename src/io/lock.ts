@@ -10,6 +10,7 @@
 // provably live holder is refused at once. Everything else (another host, no /proc) waits for staleness.
 // What this guarantees where: docs/reliability.md, "Locks".
 import * as fs from 'node:fs';
+import { makeDirs } from './files.js';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -119,7 +120,7 @@ function removeLegacyLock(lockDir: string, staleMs: number): void {
 export async function acquireLock(file: string, o: LockOptions = {}): Promise<HeldLock> {
   const what = o.what ?? 'process';
   const staleMs = requireNumber('staleSeconds', o.staleSeconds ?? 10, 2, 3600) * 1000;
-  fs.mkdirSync(dirname(resolve(file)), { recursive: true }); // as the atomic writer does for the file itself
+  makeDirs(dirname(resolve(file)), file); // as the atomic writer does for the file itself (Node's recursive mkdir can loop)
   const target = canonical(file);
   const lockDir = `${target}.lock`;
   const ownerFile = `${lockDir}.owner`;

@@ -8,8 +8,8 @@
 // row-major (C order). Writes are atomic: a temp file in the same directory, fsync, rename.
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
-import { checkInputFile } from './files.js';
-import { ValidationError } from '../errors.js';
+import { checkInputFile, jsonErrorWhere } from './files.js';
+import { ValidationError, requireArray, requireObject, shapeError } from '../errors.js';
 
 export type Dtype = 'F32' | 'I32' | 'I64';
 const DTYPE_BYTES: Record<Dtype, number> = { F32: 4, I32: 4, I64: 8 };
@@ -26,19 +26,23 @@ const MAX_HEADER_BYTES = 100 << 20;
 
 /** Parses a safetensors file's bytes into named tensors (copies) and its metadata. */
 export function parseSafetensors(buf: Uint8Array, file = 'safetensors'): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
+  if (!(buf instanceof Uint8Array)) throw shapeError(file, buf, 'expected the bytes of a safetensors file (a Uint8Array)');
   if (buf.length < 8) throw new ValidationError(file, `${buf.length} bytes`, 'expected a safetensors file (at least an 8-byte header length)');
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const h = Number(dv.getBigUint64(0, true));
   if (h > MAX_HEADER_BYTES || 8 + h > buf.length) {
-    throw new ValidationError(`${file}: header length`, h, `expected at most ${Math.min(MAX_HEADER_BYTES, buf.length - 8)} (file of ${buf.length} bytes; truncated or not safetensors?)`);
+    // the "length" is the file's first 8 bytes: past the file it is not a length, and printing it would echo them
+    throw new ValidationError(`${file}: header length`, 'more than the file holds', `expected at most ${Math.min(MAX_HEADER_BYTES, buf.length - 8)} (file of ${buf.length} bytes; truncated or not safetensors?)`);
   }
   let header: Record<string, unknown>;
+  const text = new TextDecoder().decode(buf.subarray(8, 8 + h));
   try {
-    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + h)));
+    header = JSON.parse(text);
   } catch (e) {
-    throw new ValidationError(`${file}: header`, '(unparsable)', `expected JSON (${(e as Error).message})`);
+    // where, never the parser's own text: it quotes the bytes
+    throw new ValidationError(`${file}: header`, '(unparsable)', `expected JSON (a syntax error${jsonErrorWhere(text, e)})`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new ValidationError(`${file}: header`, header, 'expected a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw shapeError(`${file}: header`, header, 'expected a JSON object');
   const dataStart = 8 + h;
   const dataLen = buf.length - dataStart;
   const tensors = new Map<string, Tensor>();
@@ -82,25 +86,27 @@ function checkNoOverlap(spans: Array<{ name: string; begin: number; end: number 
 }
 
 /** Reads a safetensors file. */
-export function readSafetensors(path: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
+export function readSafetensors(path: string, label = 'file'): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
   let buf: Buffer;
   try {
-    checkInputFile(path, 'safetensors', 'file');
+    checkInputFile(path, 'safetensors', label);
     buf = readFileSync(path);
   } catch (e) {
     if (e instanceof ValidationError) throw e;
-    throw new ValidationError('file', path, `expected a readable safetensors file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new ValidationError(label, path, `expected a readable safetensors file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
 }
 
 /** Serialises named tensors (in the given order) and string metadata to safetensors bytes. */
 export function serializeSafetensors(tensors: Map<string, Tensor> | Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+  if (!(tensors instanceof Map)) requireObject('tensors', tensors);
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let at = 0;
   for (const [name, t] of entries) {
+    requireArray(`tensors.${name}.shape`, requireObject(`tensors.${name}`, t).shape);
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (t.data.length !== count) throw new ValidationError(`${name}.data.length`, t.data.length, `expected ${count} for shape [${t.shape}]`);
     const bytes = count * DTYPE_BYTES[t.dtype];
@@ -131,6 +137,7 @@ export function writeSafetensors(path: string, tensors: Map<string, Tensor> | Re
 
 /** A tensor's values as plain numbers (I64 converted; an I64 beyond 2^53 is an error). */
 export function tensorToNumbers(t: Tensor, what = 'tensor'): Float64Array | Float32Array | Int32Array {
+  requireObject(what, t);
   if (t.dtype !== 'I64') return t.data as Float32Array | Int32Array;
   const d = t.data as BigInt64Array;
   const out = new Float64Array(d.length);

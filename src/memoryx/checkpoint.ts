@@ -15,7 +15,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { Packr } from 'msgpackr';
 import { writeFileAtomic } from '../io/atomic.js';
 import { acquireLock, assertNotLost, type HeldLock } from '../io/lock.js';
-import { ValidationError, describe } from '../errors.js';
+import { ValidationError, describe, requireString } from '../errors.js';
 import type { MemoryXSnapshot } from './store.js';
 
 const MAGIC = 'WSCKPT01';
@@ -92,10 +92,11 @@ export function decodeCheckpoint(bytes: Uint8Array, what = 'checkpoint'): Checkp
   try {
     c = packr.unpack(payload) as Checkpoint;
   } catch (e) {
-    throw new CheckpointError(`${what}: payload cannot be decoded (${(e as Error).message})`);
+    throw new CheckpointError(`${what}: payload cannot be decoded (${e instanceof RangeError ? 'it ends early' : 'not msgpack'}), though its hash matches`); // not the decoder's text: it may quote bytes
   }
   if (c?.format !== 'weightstream-memoryx' || c.version !== FORMAT_VERSION) {
-    throw new CheckpointError(`${what}: format ${String(c?.format)} v${String(c?.version)}, expected weightstream-memoryx v${FORMAT_VERSION}`);
+    const missing = (v: unknown) => (v === undefined ? '(missing)' : describe(v));
+    throw new CheckpointError(`${what}: format ${missing(c?.format)} version ${missing(c?.version)}, expected format "weightstream-memoryx" version ${FORMAT_VERSION}`);
   }
   checkFields(c, what);
   return c;
@@ -109,7 +110,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
  * says only that the bytes are the ones written, not that they are usable).
  */
 function checkFields(c: Checkpoint, what: string): void {
-  const bad = (field: string, v: unknown, expected: string) => new CheckpointError(`${what}: ${field}: ${expected}, got ${describe(v)}`);
+  const bad = (field: string, v: unknown, expected: string) => new CheckpointError(`${what}: ${field}: ${expected}, got ${v === undefined ? 'nothing (the field is missing)' : describe(v)}`);
   if (!Number.isSafeInteger(c.step) || c.step < 0) throw bad('step', c.step, 'expected a non-negative integer');
   if (typeof c.model !== 'string') throw bad('model', c.model, 'expected the model fingerprint (a string)');
   if (!isObj(c.rng)) throw bad('rng', c.rng, 'expected a mapping');
@@ -153,6 +154,7 @@ export function checkResume(c: Pick<Checkpoint, 'step' | 'memoryx'>, steps: numb
 
 /** Reads and verifies a checkpoint file. */
 export function loadCheckpoint(path: string): Checkpoint {
+  requireString('checkpoint', path);
   removeStaleTemps(dirname(resolve(path)), basename(path)); // temps a killed writer left behind
   let bytes: Buffer;
   try {

@@ -319,9 +319,11 @@ export class MemoryX {
     s.layers.forEach((sl, l) => {
       const L = this.layers[l];
       const want = recordFloats(L) * (1 + this.S);
-      if (sl.name !== L.name || sl.floats !== L.floats || sl.record.length !== want) {
+      if (sl.name !== L.name || sl.floats !== L.floats) {
         throw new ValidationError(`checkpoint.layers[${l}]`, `${sl.name} (${sl.floats} floats)`, `expected ${L.name} (${L.floats} floats)`);
       }
+      // name and size agree but the record (weights + optimizer state) has another length: say that, not the same words twice
+      if (sl.record.length !== want) throw new ValidationError(`checkpoint.layers[${l}].record.length`, sl.record.length, `expected ${want} floats (layer ${L.name}: weights and optimizer state)`);
     });
     s.layers.forEach((sl, l) => {
       const P = recordFloats(this.layers[l]);

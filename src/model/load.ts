@@ -3,7 +3,7 @@
 // override that puts one seeded sparsity on every linear layer.
 import { existsSync } from 'node:fs';
 import { parseJsonText, readInputText } from '../io/files.js';
-import { ValidationError, ownEntry, requireInt, requireNumber } from '../errors.js';
+import { ValidationError, ownEntry, requireInt, requireNumber, requireObject, requireArray } from '../errors.js';
 import { rootPath } from '../paths.js';
 import { importGpt2Config, isHfConfig } from './hf.js';
 import type { LayerSpec, ModelSpec } from './types.js';
@@ -122,6 +122,7 @@ export function resolveModel(fileOrName: string, input: number, classes: number)
 
 /** A copy of the model with `sparsity` (and no explicit mask) on every linear layer; 0 makes them dense. */
 export function withSparsity(spec: ModelSpec, sparsity: number): ModelSpec {
+  requireArray('model.layers', requireObject('model', spec).layers);
   requireNumber('--sparsity', sparsity, 0, 1, true);
   const map = (layers: LayerSpec[]): LayerSpec[] =>
     layers.map((l) => {

@@ -4,7 +4,7 @@
 //
 // Legend: K = in features, N = out features, nnz = kept weights of a sparse linear.
 // PyTorch nn.Linear.weight is [N, K] (out, in); the kernels' W is [K, N]: W[k, n] = weight[n, k].
-import { ValidationError } from '../errors.js';
+import { ValidationError, requireObject, requireArray } from '../errors.js';
 import { Rng } from '../ref/rng.js';
 import { fillColumnStream, fillStream } from '../sparse/stream.js';
 import { hashSeed } from './compile.js';
@@ -30,6 +30,7 @@ export function cloneParams(p: Params): Params {
  * order; a sparse weight keeps the draws at its kept positions (so a mask does not move other values).
  */
 export function initParams(plan: Plan, seed: number): Params {
+  requireArray('plan.params', requireObject('plan', plan).params); // a Plan from compileModel
   const out = zeroParams(plan);
   for (const p of plan.params) {
     const block = out[p.layer];

@@ -1,7 +1,7 @@
 // Full validation of a model description before anything runs: every field is checked and the first fault
 // is a ValidationError naming its path (`layers[3].out`, `layers[2].layers[0].sparsity`) and its value.
 // Returns a normalised copy with every default filled in (bias true, eps 1e-5, loss, maskSeed).
-import { ValidationError, requireInt, requireNumber, requireOneOf } from '../errors.js';
+import { ValidationError, requireInt, requireNumber, requireOneOf, shapeError } from '../errors.js';
 import { LAYER_TYPES, LOSS_TYPES, type LayerSpec, type ModelSpec } from './types.js';
 
 /** Largest width we accept for one layer (features); keeps K·N and masks within typed-array limits. */
@@ -205,7 +205,7 @@ function validateMask(path: string, v: unknown, out: number, inF: number): Uint8
 }
 
 function requireObject(path: string, v: unknown): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValidationError(path, v, 'expected an object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw shapeError(path, v, 'expected an object'); // not quoted: it may be a file that is no model
   return v as Record<string, unknown>;
 }
 

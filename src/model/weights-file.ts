@@ -50,5 +50,5 @@ export function weightsFromTensors(plan: Plan, tensors: Map<string, Tensor>, fil
 
 /** Loads a plan's weights from a safetensors file (see weightsFromTensors). */
 export function loadWeights(path: string, plan: Plan): Params {
-  return weightsFromTensors(plan, readSafetensors(path).tensors, path);
+  return weightsFromTensors(plan, readSafetensors(path, '--init').tensors, path);
 }

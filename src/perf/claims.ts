@@ -1,6 +1,7 @@
 // The article's claims (mission M4, M6, M7, M11) checked with the at-scale model: one row per claim with
 // what the article says, what the model says, the assumptions behind it, and a verdict — holds /
 // holds only if … / does not hold. Every number comes from estimate()/estimateGpu() on the presets.
+import { requireObject } from '../errors.js';
 import { bytesPerParam } from './capacity.js';
 import { estimate, fmt, waferFitOf, type Estimate, type EstimateOptions } from './estimate.js';
 import { estimateGpu } from './gpu.js';
@@ -224,6 +225,8 @@ function sparsityRow(specs: Specs, N: number): ClaimRow {
 
 /** Every claim row, plus the scaling curve; a pure function of the specs. */
 export function claims(specs: Specs = defaultSpecs(), o: ClaimsOptions = {}): Claims {
+  for (const k of ['cs2', 'memoryx', 'swarmx', 'gpus'] as const) requireObject(`specs.${k}`, requireObject('specs', specs)[k]); // Specs from loadSpecs
+  requireObject('options', o);
   const N = o.systems ?? specs.swarmx.v.maxSystems;
   const weekend = o.longWeekendDays ?? 3;
   const gpt3 = timeClaim('M6-gpt3-one-day', `GPT-3 (175 B) trains in one day on the largest cluster (${N} CS-2)`, preset('gpt3-175b'), N, 1, specs);

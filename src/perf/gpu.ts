@@ -3,7 +3,7 @@
 // applies to the FLOP convention it was measured with. Scaling across GPUs is taken as perfect.
 //
 // Legend: P = parameters, D = training tokens, L = layers, d = d_model, T = context tokens.
-import { ValidationError, ownEntry, requireInt, requireNumber } from '../errors.js';
+import { ValidationError, ownEntry, requireInt, requireNumber, requireObject } from '../errors.js';
 import { fmt } from './units.js';
 import type { PerfModel } from './models.js';
 import { cite, defaultSpecs, type Specs } from './specs.js';
@@ -57,6 +57,8 @@ export interface GpuEstimate {
 const STATE_BYTES_PER_PARAM = 16; // mixed-precision Adam: ZeRO (Rajbhandari et al. 2020)
 
 export function estimateGpu(model: PerfModel, o: GpuEstimateOptions, specs: Specs = defaultSpecs()): GpuEstimate {
+  requireObject('model', model);
+  requireObject('options', o);
   const g = ownEntry(specs.gpus, o.gpu);
   if (!g) throw new ValidationError('gpu', o.gpu, `expected one of ${Object.keys(specs.gpus).join(', ')}`);
   const devices = requireInt('devices', o.devices, 1);

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { parseJsonText, readInputText } from '../io/files.js';
 import { basename, join } from 'node:path';
-import { ValidationError, requireInt, requireNumber } from '../errors.js';
+import { ValidationError, requireInt, requireNumber, shapeError, requireString } from '../errors.js';
 import type { LayerSpec, ModelSpec } from '../model/types.js';
 import { validateModel } from '../model/validate.js';
 import { importGpt2Config, type DecoderArch } from '../model/hf.js';
@@ -271,11 +271,13 @@ export function modelFromObject(raw: unknown, origin = 'object', attention: 'cau
       }
     }
   }
-  throw new ValidationError(origin === 'object' ? 'model' : origin, raw, 'expected a GPT preset ({"kind": "gpt", ...}), a Hugging Face config.json (GPT-2, GPT-J, GPT-NeoX, Llama, Mistral, Mixtral) or a training-engine model description (input, layers)');
+  // a file that is none of these is not quoted (shapeOf: "a string of 10 characters"), lest a secret be echoed
+  throw shapeError(origin === 'object' ? 'model' : origin, raw, 'expected a GPT preset ({"kind": "gpt", ...}), a Hugging Face config.json (GPT-2, GPT-J, GPT-NeoX, Llama, Mistral, Mixtral) or a training-engine model description (input, layers)');
 }
 
 /** --model NAME|FILE: a preset name (specs/models, or a shipped Hugging Face config in specs/hf), or a JSON file in any format. */
 export function resolveModel(nameOrFile: string, attention: 'causal' | 'full' = 'causal', seqLen?: number): PerfModel {
+  requireString('--model', nameOrFile);
   if (!nameOrFile.endsWith('.json') && !nameOrFile.includes('/')) {
     const hf = presetNames().includes(nameOrFile) ? null : hfConfigPath(nameOrFile);
     if (!hf) return preset(nameOrFile, attention, seqLen);

@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseJsonText, readInputText } from '../io/files.js';
 import { basename, join } from 'node:path';
-import { ValidationError, ownEntry, requireSafeKey } from '../errors.js';
+import { ValidationError, ownEntry, requireSafeKey, requireArray, requireString, shapeError } from '../errors.js';
 import { rootPath } from '../paths.js';
 
 /** One figure as written in a spec file. */
@@ -130,7 +130,7 @@ function idFor(kind: SpecKind, file: string, raw: Record<string, unknown>): stri
 /** Validates a parsed spec object; `file` names it in errors ("specs/x.json: figures.ioGBps.value: ..."). */
 export function validateSpec(raw: unknown, file: string, base?: Spec): Spec {
   const at = (p: string) => `${file}: ${p}`;
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError(at('(top level)'), raw, 'expected a JSON object');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw shapeError(at('(top level)'), raw, 'expected a JSON object'); // not quoted: it may be a file that is no spec
   const o = raw as Record<string, unknown>;
   const kind = (base?.kind ?? o.kind) as SpecKind;
   if (!SPEC_KINDS.includes(kind)) throw new ValidationError(at('kind'), o.kind, `expected one of ${SPEC_KINDS.join(', ')}`);
@@ -239,6 +239,7 @@ export function loadSpec(file: string, specs: Specs = defaultSpecs()): Spec {
 
 /** The default specs with user spec files replacing (or, with "base", amending) the spec of the same kind / GPU id. */
 export function loadSpecs(files: readonly string[] = [], from: Specs = defaultSpecs()): Specs {
+  requireArray('--spec', files).forEach((f, i) => requireString(`--spec[${i}]`, f));
   if (files.length === 0) return from;
   const out: Specs = { ...from, gpus: { ...from.gpus }, systems: { ...from.systems } };
   for (const f of files) {

@@ -1,6 +1,7 @@
 // Reports: `weightstream report INPUT... --out DIR` turns sweep results, training summaries, traces,
 // fabric heatmaps and sensitivities (estimate --sensitivity) into one self-contained HTML page of SVG
 // charts (vega-lite rendered in Node), plus each chart as its own .svg. Charts appear only for what the inputs hold.
+import { requireArray, requireObject } from '../errors.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { latestByHash } from '../sweep/csv.js';
@@ -43,6 +44,7 @@ function uniqueIds(charts: Chart[]): Chart[] {
 
 /** Builds the report of already-read inputs. */
 export async function buildReport(inputs: ReportInput[], o: ReportOptions = {}): Promise<Report> {
+  requireArray('inputs', inputs).forEach((x, i) => requireObject(`inputs[${i}]`, x));
   const charts: Chart[] = [];
   const tables: ReportTable[] = [];
   const skipped: string[] = [];

@@ -3,6 +3,7 @@
 // heatmaps, training summaries and sensitivities (the JSON that `weightstream fabric --heatmap`,
 // `weightstream train --json` and `weightstream estimate --sensitivity --json` write).
 import { InputFileError, readInputText } from '../io/files.js';
+import { shapeOf } from '../errors.js';
 import { readResults } from '../sweep/results.js';
 import { asSensitivity } from './charts/sensitivity.js';
 import type { Heatmap, ReportInput, TraceEventLike } from './types.js';
@@ -45,6 +46,32 @@ export function asHeatmap(v: unknown): Heatmap | undefined {
   return { rows: rows as number, cols: cols as number, values: values as number[], metric: typeof h.metric === 'string' ? h.metric : 'utilisation', about };
 }
 
+/** A trace's events, checked where the charts read them: an object with ph, finite ts/dur, string name (else the event's index). */
+function checkEvents(file: string, events: unknown[]): TraceEventLike[] {
+  events.forEach((e, i) => {
+    const at = `${file}: traceEvents[${i}]`;
+    if (!isObj(e) || typeof e.ph !== 'string') throw new ReportInputError(`${at}: expected an event object with ph (a string), got ${shapeOf(e)}`);
+    for (const k of ['ts', 'dur'] as const) {
+      if (e[k] !== undefined && !(typeof e[k] === 'number' && Number.isFinite(e[k]))) throw new ReportInputError(`${at}.${k}: expected a finite number of microseconds, got ${shapeOf(e[k])}`);
+    }
+    if (e.name !== undefined && typeof e.name !== 'string') throw new ReportInputError(`${at}.name: expected a string, got ${shapeOf(e.name)}`);
+    if (e.args !== undefined && !isObj(e.args)) throw new ReportInputError(`${at}.args: expected an object, got ${shapeOf(e.args)}`);
+  });
+  return events as TraceEventLike[];
+}
+
+/** Why an object with a heatmap's fields (rows, cols, values) is not a usable one; undefined when it has not those fields. */
+function heatmapProblem(v: unknown): string | undefined {
+  const h = isObj(v) && isObj(v.heatmap) ? v.heatmap : v;
+  if (!isObj(h) || !('rows' in h && 'cols' in h && 'values' in h)) return undefined;
+  for (const k of ['rows', 'cols'] as const) if (!Number.isInteger(h[k]) || (h[k] as number) < 1) return `${k}: expected a positive integer, got ${shapeOf(h[k])}`;
+  if (!Array.isArray(h.values)) return `values: expected a list of numbers, got ${shapeOf(h.values)}`;
+  const n = (h.rows as number) * (h.cols as number);
+  if (h.values.length !== n) return `values: expected rows x cols = ${n} numbers, got ${h.values.length}`;
+  const bad = h.values.findIndex((x) => typeof x !== 'number');
+  return bad >= 0 ? `values[${bad}]: expected a number, got ${shapeOf(h.values[bad])}` : undefined;
+}
+
 /** A training summary (`weightstream train --json`): per-step losses and the bytes streamed. */
 function isTraining(v: unknown): v is Record<string, unknown> {
   return isObj(v) && (v.kind === 'train' || (Array.isArray(v.loss) && typeof v.bytesStreamed === 'number'));
@@ -73,12 +100,18 @@ export function readInput(file: string): ReportInput {
     }
     throw new ReportInputError(`${file}: not JSON (expected sweep results .jsonl, a trace, a training summary or a fabric heatmap)`);
   }
-  if (isObj(v) && Array.isArray(v.traceEvents)) return { type: 'trace', file, events: v.traceEvents as TraceEventLike[] };
-  if (isEvents(v)) return { type: 'trace', file, events: v };
+  if (isObj(v) && Array.isArray(v.traceEvents)) return { type: 'trace', file, events: checkEvents(file, v.traceEvents) };
+  if (isEvents(v)) return { type: 'trace', file, events: checkEvents(file, v) };
   const h = asHeatmap(v);
   if (h) return { type: 'heatmap', file, heatmap: h };
-  if (isTraining(v)) return { type: 'training', file, summary: v };
+  if (isTraining(v)) {
+    const loss: unknown[] = Array.isArray(v.loss) ? v.loss : [];
+    const bad = loss.findIndex((x) => typeof x !== 'number');
+    if (bad >= 0) throw new ReportInputError(`${file}: loss[${bad}]: expected a number, got ${shapeOf(loss[bad])}`);
+    return { type: 'training', file, summary: v };
+  }
   const s = asSensitivity(v);
   if (s) return { type: 'sensitivity', file, sensitivity: s };
-  throw new ReportInputError(`${file}: not a sweep result file, trace (traceEvents), training summary (loss, bytesStreamed), fabric heatmap (rows, cols, values) or sensitivity (estimate --sensitivity --json: baseline, rows)`);
+  const hp = heatmapProblem(v); // one with a heatmap's fields says which is wrong
+  throw new ReportInputError(`${file}: not a sweep result file, trace (traceEvents), training summary (loss, bytesStreamed), fabric heatmap (rows, cols, values) or sensitivity (estimate --sensitivity --json: baseline, rows)${hp ? `; as a heatmap, ${hp}` : ''}`);
 }

@@ -25,7 +25,7 @@
 // WeightStream of shape [N, K].
 // A POSITIONS-ONLY stream (the fabric's gradient pass needs no values) drops the value words: per row a
 // count, then c_k deltas (K + nnz words); StreamWriter writes it with `values = false`.
-import { ValidationError, requireInt } from '../errors.js';
+import { ValidationError, requireInt, requireObject } from '../errors.js';
 
 export { seededRandom, maskZeros, randomMask, maskWithNonZeros, randomValues, randomStream } from './masks.js';
 
@@ -344,6 +344,7 @@ export function forEachNonZero(s: WeightStream, f: (k: number, n: number, value:
 
 /** Decodes a stream to a dense W [K, N] (row-major), zeros where the stream holds nothing. */
 export function decodeStream(s: WeightStream): Float32Array {
+  requireObject('stream', s);
   const W = new Float32Array(s.K * s.N);
   forEachNonZero(s, (k, n, v) => {
     W[k * s.N + n] = v;

@@ -2,6 +2,7 @@
 // configuration's and the result's fields flattened to dotted names, error, timings. Lists of numbers
 // up to a few entries become one column each (`result.layers.0`); longer lists and anything else that
 // is not a scalar become one JSON-encoded cell. RFC 4180 quoting.
+import { requireArray, requireObject } from '../errors.js';
 import type { ResultLine } from './types.js';
 
 /** Lists longer than this stay one JSON cell instead of a column per entry. */
@@ -38,6 +39,7 @@ export function latestByHash(lines: ResultLine[]): ResultLine[] {
 
 /** The CSV text of a results file's lines. */
 export function resultsToCsv(lines: ResultLine[]): string {
+  requireArray('lines', lines).forEach((l, i) => requireObject(`lines[${i}]`, l));
   const rows = latestByHash(lines).map((l) => {
     const m = new Map<string, unknown>([
       ['hash', l.hash],

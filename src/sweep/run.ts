@@ -8,7 +8,7 @@
 // about `targetBatchSeconds` of work (from the measured seconds per run), never more than a fair share
 // of what is left. A slow kind (fabric, train) runs one configuration per task, so a kill loses at most
 // the runs in flight; a fast kind loses at most ~targetBatchSeconds of work per worker.
-import { mkdirSync } from 'node:fs';
+import { makeDirs } from '../io/files.js';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Piscina } from 'piscina';
@@ -139,7 +139,7 @@ export async function runSweep(input: SweepSpec | Record<string, unknown>, o: Sw
 
   const runs = await expandSweepAsync(spec, o.signal, (k) => new SweepInterrupted(`interrupted while expanding the runs (${k} of ${runCount(spec)}); no run started: run the same command again`));
   await validateRuns(spec, runs, o.signal);
-  mkdirSync(dirname(resolve(o.out)), { recursive: true });
+  makeDirs(dirname(resolve(o.out)), '--out', o.out);
   // One sweep at a time per results file; a killed sweep's lock is taken over (src/io/lock.ts).
   const lock = await acquireLock(o.out, { what: 'sweep', onWait: o.onLockWait });
   try {

@@ -12,10 +12,10 @@
 //       - {systems: 16}
 //       - {gpu: a100, devices: 1024}
 import { existsSync, readFileSync } from 'node:fs';
-import { checkInputFile } from '../io/files.js';
+import { checkInputFile, parseJsonText } from '../io/files.js';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { ValidationError, describe, ownEntry, requireSafeKey, requireSafeTree } from '../errors.js';
+import { MAX_DATA_DEPTH, ValidationError, describe, ownEntry, requireSafeKey, requireSafeTree, shapeError, requireObject, requireArray } from '../errors.js';
 import { runHash } from './hash.js';
 import { RUN_KINDS, type Axis, type Config, type Run, type RunKind, type SweepSpec } from './types.js';
 
@@ -59,19 +59,61 @@ export function loadSweepFile(file: string): SweepSpec {
     if (e instanceof ValidationError) throw e;
     throw new SweepFileError(`${file}: cannot read the sweep file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  let data: unknown;
-  try {
-    data = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    const where = e instanceof YAMLParseError && e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : '';
-    throw new SweepFileError(`${file}${where}: not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const data = extname(file).toLowerCase() === '.json' ? parseJsonText(text, 'sweep file', file) : parseSweepYaml(text, file);
   return validateSweep(data, { baseDir: dirname(resolve(file)), source: file });
+}
+
+/** Nesting we let the YAML parser see (a sweep needs MAX_DATA_DEPTH; the parser is safe far past this). */
+const MAX_YAML_NESTING = 256;
+
+/**
+ * An upper bound on the nesting of YAML text, without parsing it: the deepest `[`/`{` outside quotes and
+ * comments, plus the deepest block nesting (a line's indentation and its leading `- ` items).
+ */
+function yamlNesting(text: string): number {
+  let flow = 0;
+  let deepest = 0;
+  let quote = '';
+  let comment = false;
+  let lineStart = true;
+  let block = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '\n') { comment = false; lineStart = true; block = 0; if (quote === "'") quote = ''; continue; }
+    if (comment) continue;
+    if (quote) { if (ch === '\\' && quote === '"') i++; else if (ch === quote) quote = ''; continue; }
+    if (lineStart && (ch === ' ' || ch === '-' || ch === '\t')) { block++; deepest = Math.max(deepest, flow + block); continue; }
+    lineStart = false;
+    if (ch === '#') comment = true;
+    else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '[' || ch === '{') deepest = Math.max(deepest, ++flow + block);
+    else if ((ch === ']' || ch === '}') && flow > 0) flow--;
+  }
+  return deepest;
+}
+
+/**
+ * YAML text → data. The error says where (line:column) and why, never quoting the file (the parser's
+ * message ends with an excerpt of the line); nesting too deep for the parser's stack is said as such.
+ */
+function parseSweepYaml(text: string, file: string): unknown {
+  // the parser recurses per level, and 2,300 nested `[` abort the process (V8 out of memory), so deep text is refused unparsed
+  if (yamlNesting(text) > MAX_YAML_NESTING) throw new SweepFileError(`${file}: not valid YAML: nested too deeply to parse (a sweep file needs at most ${MAX_DATA_DEPTH} levels)`);
+  try {
+    return parseYaml(text, { logLevel: 'error' }); // no warnings on stderr: they quote the line
+  } catch (e) {
+    if (e instanceof RangeError || /Maximum call stack/.test((e as Error).message)) throw new SweepFileError(`${file}: not valid YAML: nested too deeply to parse (a sweep file needs at most ${MAX_DATA_DEPTH} levels)`);
+    const where = e instanceof YAMLParseError && e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : '';
+    // the parser's code (BLOCK_SCALAR_HEADER → "block scalar header"), not its message: that may quote the text
+    const why = e instanceof YAMLParseError ? e.code.toLowerCase().replace(/_/g, ' ') : 'unreadable';
+    throw new SweepFileError(`${file}${where}: not valid YAML (${why})`);
+  }
 }
 
 /** Checks a parsed sweep file; a bad field is a ValidationError naming it (e.g. `axes.systems[2]`). */
 export function validateSweep(data: unknown, opts: { baseDir?: string; source?: string } = {}): SweepSpec {
-  if (!isPlainObject(data)) throw new ValidationError('(sweep file)', data, 'expected a mapping with kind, base and axes');
+  // anything but a mapping is not a sweep file (a password file parses as one YAML string): not quoted
+  if (!isPlainObject(data)) throw shapeError('(sweep file)', data, 'expected a mapping with kind, base and axes');
   for (const k of Object.keys(data)) {
     if (!(TOP_FIELDS as readonly string[]).includes(k)) throw new ValidationError(k, data[k], `unknown field (expected one of ${TOP_FIELDS.join(', ')})`);
   }
@@ -175,6 +217,7 @@ export function runCount(spec: SweepSpec): number {
 
 /** Expands a spec into its runs: the cartesian product of the axes over the base, last axis fastest. */
 export function expandSweep(spec: SweepSpec): Run[] {
+  requireArray('sweep.axes', requireObject('sweep', spec).axes); // a SweepSpec from validateSweep
   return [...expandRuns(spec)];
 }
 

@@ -1,6 +1,7 @@
 // The Chrome Trace Event format (which Perfetto and chrome://tracing open) for a schedule: one process
 // per component (MemoryX, SwarmX, each CS-2), 'X' complete events in microseconds of simulated time,
 // named by layer and pass, with bytes and FLOP as arguments.
+import { requireArray, requireObject } from '../errors.js';
 import type { EventKind, LayerCost, Schedule } from './schedule.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
@@ -39,6 +40,8 @@ const TRACK: Record<EventKind, { on: 'memoryx' | 'swarmx' | 'cs2'; tid: number; 
 
 /** Builds the trace of a schedule for `systems` CS-2 (they run in lockstep: the same events on each). */
 export function toTrace(sched: Schedule, layers: readonly LayerCost[], systems: number, otherData?: Record<string, unknown>): Trace {
+  requireArray('schedule.events', requireObject('schedule', sched).events);
+  requireArray('layers', layers);
   const ev: TraceEvent[] = [];
   const meta = (pid: number, name: string, tids: Array<[number, string]>) => {
     ev.push({ name: 'process_name', cat: '__metadata', ph: 'M', ts: 0, pid, tid: 0, args: { name } });

@@ -3,6 +3,7 @@
 //
 // Legend: D = features, C = classes, b = samples of a chunk, T = columns per sample (tokens of a sequence).
 // A token model is scored per token: accuracy = next tokens predicted / (n·T), loss = mean over all tokens.
+import { requireArray, requireObject } from '../errors.js';
 import { fillSamples, type AnySplit } from '../data/fill.js';
 import type { Plan } from '../model/plan.js';
 import { packWire, type Params } from '../model/params.js';
@@ -21,6 +22,9 @@ export interface Evaluation {
 
 /** Evaluates `params` on `split` (chunks of `chunk` samples, default 256) on instance `w` (a new one if omitted). */
 export function evaluate(plan: Plan, params: Params, split: AnySplit, opts: { chunk?: number; wasm?: Wasm } = {}): Evaluation {
+  requireObject('plan', plan);
+  requireArray('params', params);
+  requireObject('split', split);
   const w = opts.wasm ?? new Wasm();
   const mark = w.arena.mark();
   try {

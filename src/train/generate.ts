@@ -4,7 +4,7 @@
 // position see later ones, so the padding cannot change the logits read at the context's last position.
 //
 // Legend: T = the model's sequence length (plan.seqLen), V = vocabulary, c = context tokens (1 ≤ c ≤ T).
-import { ValidationError } from '../errors.js';
+import { ValidationError, requireArray, requireObject } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import { packWire, type Params } from '../model/params.js';
 import { createExecutor } from '../nn/executor.js';
@@ -18,6 +18,9 @@ export interface GenerateOptions extends Omit<SampleOptions, 'contextLength'> {
 
 /** Generates opts.maxNewTokens tokens after `prompt` with the weights `params`; returns prompt + new tokens. */
 export function generate(plan: Plan, params: Params, prompt: Int32Array, opts: GenerateOptions): Int32Array {
+  requireObject('plan', plan);
+  requireArray('params', params);
+  requireObject('options', opts);
   if (plan.inputKind !== 'tokens') throw new ValidationError('--model', plan.spec.name ?? 'model', 'expected a language model (one that starts with an embedding) to sample from');
   const V = plan.classes;
   for (let i = 0; i < prompt.length; i++) {

@@ -13,7 +13,7 @@
 // master block as their wire block: same layout) and 0-2 optimizer state blocks; plus the activations.
 import { BatchOrder } from '../data/batches.js';
 import { checkDataForPlan, fillSamples, isTokenData, type TrainData } from '../data/fill.js';
-import { ValidationError, requireInt } from '../errors.js';
+import { ValidationError, requireInt, requireObject } from '../errors.js';
 import { compileModel } from '../model/compile.js';
 import type { Plan, StreamedLayer } from '../model/plan.js';
 import { initParams, packWire, type Params } from '../model/params.js';
@@ -59,6 +59,9 @@ export interface ReferenceResult {
 
 /** Trains `model` (a description or a compiled plan) on `data` in memory; see the file comment. */
 export function trainReference(model: ModelSpec | Plan, data: TrainData, opts: ReferenceOptions): ReferenceResult {
+  requireObject('model', model);
+  requireObject('data', data);
+  requireObject('options', opts);
   const plan = 'ops' in model ? model : compileModel(model);
   const steps = requireInt('steps', opts.steps, 0);
   const B = requireInt('batch', opts.batch, 1);

@@ -121,3 +121,21 @@ export const safetensorsBytes: fc.Arbitrary<Uint8Array> = fc
     out.set(hb, 8);
     return out;
   });
+
+/** The marker a file that is not what it claims carries: no error message may contain it (issue 17 item 12). */
+export const SECRET_MARK = 'S3CRET';
+
+/**
+ * The bytes of a file of the wrong kind, carrying SECRET_MARK: a password-file line, binary with the mark
+ * inside, a JSON string / number list / deep array holding it, a YAML scalar or list; never a mapping at the
+ * top (a mapping claims to be a configuration, whose fields an error may name).
+ */
+export const foreignFile: fc.Arbitrary<Uint8Array> = fc.oneof(
+  fc.tuple(fc.stringMatching(/^[a-z]{1,8}$/), fc.nat({ max: 9999 })).map(([u, id]) => Buffer.from(`${u}:x:${id}:${id}:${SECRET_MARK}:/home/${u}:/bin/sh\n`)),
+  fc.tuple(fc.uint8Array({ minLength: 0, maxLength: 200 }), fc.nat({ max: 200 })).map(([b, at]) => {
+    const i = Math.min(at, b.length);
+    return Buffer.concat([Buffer.from(b.subarray(0, i)), Buffer.from(SECRET_MARK), Buffer.from(b.subarray(i))]);
+  }),
+  fc.constantFrom(`"${SECRET_MARK}"`, `["${SECRET_MARK}", 1, null]`, `[[["${SECRET_MARK}"]]]`, `- ${SECRET_MARK}\n- 2\n`, `${SECRET_MARK}\n`, `# ${SECRET_MARK}\n42\n`).map((t) => Buffer.from(t)),
+  fc.integer({ min: 100, max: 5000 }).map((n) => Buffer.from('['.repeat(n) + `"${SECRET_MARK}"` + ']'.repeat(n))),
+);

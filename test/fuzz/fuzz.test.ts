@@ -15,7 +15,8 @@ import { validateSpec, defaultSpecs } from '../../src/perf/specs.js';
 import { validateSweep, expandSweep, runCount } from '../../src/sweep/spec.js';
 import { parseSafetensors } from '../../src/io/safetensors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/memoryx/checkpoint.js';
-import { CHECKPOINT_SEED, GPT_SEED, HF_SEED, MODEL_SEED, SPEC_SEED, SWEEP_SEED, malformed, safetensorsBytes } from './arbitraries.js';
+import { CHECKPOINT_SEED, GPT_SEED, HF_SEED, MODEL_SEED, SECRET_MARK, SPEC_SEED, SWEEP_SEED, foreignFile, hostile, malformed, safetensorsBytes } from './arbitraries.js';
+import { foreignFileReaders, hostileArgumentCalls } from './targets.js';
 import { cliProperty, figures, libraryProperty } from './properties.js';
 
 const LONG = process.env.FUZZ_RUNS !== undefined;
@@ -68,6 +69,29 @@ describe(`fuzz: library entry points (seed ${SEED}, ${RUNS} cases each)`, () => 
       for (const [i, x] of fl) if (i < b.length) b[i] ^= x;
       decodeCheckpoint(b, 'ck');
     })), params(RUNS));
+  }, T);
+});
+
+describe(`fuzz: files of the wrong kind and malformed arguments (seed ${SEED}, ${RUNS} cases each)`, () => {
+  const T = Math.max(60_000, RUNS * 200);
+  const dir = mkdtempSync(join(tmpdir(), 'ws-fuzz-foreign-'));
+  it('a file that is not what it claims, given to every reader: refused by name, its contents never echoed', () => {
+    const readers = foreignFileReaders();
+    fc.assert(fc.property(foreignFile, fc.nat({ max: readers.length - 1 }), (bytes, r) => {
+      const [name, ext, read] = readers[r];
+      const file = join(dir, `f${ext}`);
+      writeFileSync(file, bytes);
+      libraryProperty(`wrong-kind file: ${name}`, () => read(file));
+      try {
+        read(file);
+      } catch (e) {
+        if (String((e as Error).message).includes(SECRET_MARK)) throw new Error(`${name}: echoes the file: ${(e as Error).message}`);
+      }
+    }), params(RUNS));
+  }, T);
+  it('library entry points given hostile arguments: an error of ours naming the argument, never a TypeError', () => {
+    const calls = hostileArgumentCalls();
+    fc.assert(fc.property(hostile, fc.nat({ max: calls.length - 1 }), (arg, i) => libraryProperty('hostile argument', () => calls[i][1](arg))), params(RUNS));
   }, T);
 });
 

@@ -7,7 +7,7 @@
 // GPT-2 (pre-LayerNorm): x = wte[ids] + wpe[pos]; per block i: x += c_proj(attn(c_attn(ln_1(x)))),
 // x += mlp.c_proj(gelu(mlp.c_fc(ln_2(x)))); logits = ln_f(x) · wteᵀ (tied) or lm_head(ln_f(x)).
 // Legend: L = n_layer, C = n_embd, H = n_head, I = n_inner (default 4C), P = n_positions, V = vocab_size.
-import { ValidationError, requireInt, requireNumber } from '../../errors.js';
+import { ValidationError, requireInt, requireNumber, requireObject, requireArray } from '../../errors.js';
 import type { LayerSpec, ModelSpec } from '../types.js';
 import { MAX_POSITIONS, MAX_VOCAB, MAX_WIDTH } from '../validate.js';
 
@@ -147,6 +147,7 @@ function gpt2Spec(g: Gpt2Shape, seqLen: number): ModelSpec {
  * Returns null for a description that is not a GPT-2.
  */
 export function gpt2ConfigOf(spec: ModelSpec): Record<string, unknown> | null {
+  requireArray('model.layers', requireObject('model', spec).layers);
   const [emb, ...rest] = spec.layers;
   const head = rest[rest.length - 1];
   if (!emb || emb.type !== 'embedding' || !head || head.type !== 'lm_head') return null;

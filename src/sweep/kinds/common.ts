@@ -1,5 +1,5 @@
 // What every run kind provides (a validator and a runner) and the checks they share.
-import { ValidationError } from '../../errors.js';
+import { ValidationError, renamePath } from '../../errors.js';
 import type { Config } from '../types.js';
 
 export interface KindAdapter {
@@ -35,9 +35,7 @@ export function validationOnly(check: () => unknown): void {
 export function asField(e: unknown): unknown {
   if (e instanceof ValidationError && e.path.startsWith('--')) {
     const field = e.path.slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-    const err = new ValidationError(field, e.value, 'x');
-    err.message = field + e.message.slice(e.path.length);
-    return err;
+    return renamePath(e, field);
   }
   return e;
 }

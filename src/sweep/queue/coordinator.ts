@@ -5,10 +5,10 @@
 // Exactly once in the file: a finished job stays in Redis until its line is written and fsync'ed; only
 // then is it removed. A coordinator killed between the two finds the hash in the file when restarted
 // and only removes the job. Lines are written by this process alone, one write(2) each (results.ts).
-import { mkdirSync } from 'node:fs';
+import { makeDirs } from '../../io/files.js';
 import { dirname, resolve } from 'node:path';
 import { Queue, type Job } from 'bullmq';
-import { ValidationError } from '../../errors.js';
+import { ValidationError, renamePath } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { resultsToCsv } from '../csv.js';
 import { ResultsAppender, readResults, readResultsForResume, resultLineText } from '../results.js';
@@ -51,9 +51,7 @@ export async function validateQueuedRuns(spec: SweepSpec, runs: Run[]): Promise<
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       const where = locateField(spec, run, e.path);
-      const err = new ValidationError(where, e.value, 'x');
-      err.message = where + e.message.slice(e.path.length);
-      throw err;
+      throw renamePath(e, where);
     }
   }
   await validateRuns(spec, runs);
@@ -64,7 +62,7 @@ export async function runQueuedSweep(spec: SweepSpec, o: QueuedSweepOptions): Pr
   const runs = expandSweep(spec);
   await validateQueuedRuns(spec, runs);
   await checkRedis(o.url);
-  mkdirSync(dirname(resolve(o.out)), { recursive: true });
+  makeDirs(dirname(resolve(o.out)), '--out', o.out);
   const lock = await acquireLock(o.out, { what: 'sweep' }); // the project's one lock (src/io/lock.ts)
   const connection = bullConnection(o.url);
   connection.on('error', () => {}); // reconnects; a lasting failure shows as a progress bar that stops
