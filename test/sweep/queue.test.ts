@@ -30,7 +30,7 @@ const readLines = (f: string) => readFileSync(f, 'utf8').split('\n').filter(Bool
 /** A result without the fields that measure wall-clock time (they differ between any two runs). */
 function deterministic(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(deterministic);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => !/wallSeconds|PerSecond|PerCpuSecond|startedAt|^sim(Cpu)?Seconds$/.test(k)).map(([k, x]) => [k, deterministic(x)]));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => !/wallSeconds|PerSecond|PerCpuSecond|startedAt|^(sim|setup)(Cpu)?Seconds$|^checkSeconds$/.test(k)).map(([k, x]) => [k, deterministic(x)]));
   return v;
 }
 
