@@ -81,6 +81,17 @@ describe('kind fabric', () => {
     await expect(runSweep(spec, { out: join(dir, 'f-bad.jsonl'), workers: 1 })).rejects.toThrow('axes.cols[1]: expected an integer >= 1, got 0');
     const pass = validateSweep({ kind: 'fabric', base: { rows: 4, cols: 4, batch: 8, in: 16, out: 16, pass: 'sideways' } });
     await expect(runSweep(pass, { out: join(dir, 'f-bad.jsonl'), workers: 1 })).rejects.toThrow('base.pass: expected one of forward, delta, gradient, got "sideways"');
+    const check = validateSweep({ kind: 'fabric', base: { rows: 4, cols: 4, batch: 8, in: 16, out: 16 }, axes: { check: ['sampled', 'most'] } });
+    await expect(runSweep(check, { out: join(dir, 'f-bad.jsonl'), workers: 1 })).rejects.toThrow('axes.check[1]: expected true, false or one of auto, full, sampled, off (as fabric --check), got "most"');
+  });
+
+  it('takes the fabric\'s check modes (sampled checks a sample; the cycles do not depend on the check)', async () => {
+    const spec = validateSweep({ kind: 'fabric', base: { rows: 4, cols: 4, batch: 8, in: 16, out: 16, seed: 3, sparsity: 0.5 }, axes: { check: ['full', 'sampled'] } });
+    const out = join(dir, 'f-check.jsonl');
+    expect(await runSweep(spec, { out, workers: 1 })).toMatchObject({ ran: 2, failed: 0 });
+    const [a, b] = readResults(out).map((l) => l.result as { cycles: number; check: string });
+    expect(new Set([a.check, b.check])).toEqual(new Set(['full', 'sampled']));
+    expect(a.cycles).toBe(b.cycles);
   });
 });
 

@@ -10,8 +10,8 @@ import { onlyKnown, validationOnly, type KindAdapter } from './common.js';
 export const FABRIC_FIELDS = ['rows', 'cols', 'batch', 'in', 'out', 'sparsity', 'pass', 'seed', 'machine', 'check', 'model', 'layer'] as const;
 
 export async function fabricAdapter(): Promise<KindAdapter> {
-  const [{ runFabric }, { fabricMachine }, { mapLayer }, { loadFabricModel, linearShapeOf, defaultBatchOf }] = await Promise.all([
-    import('../../fabric/run.js'), import('../../fabric/defaults.js'), import('../../fabric/mapping.js'), import('../../fabric/model-layer.js'),
+  const [{ runFabric }, { fabricMachine }, { mapLayer }, { loadFabricModel, linearShapeOf, defaultBatchOf }, { FABRIC_CHECKS }] = await Promise.all([
+    import('../../fabric/run.js'), import('../../fabric/defaults.js'), import('../../fabric/mapping.js'), import('../../fabric/model-layer.js'), import('../../fabric/check.js'),
   ]);
   type Options = Parameters<typeof runFabric>[0];
   const plans = new Map<string, Plan>(); // one compile per model file or preset per sweep
@@ -32,7 +32,9 @@ export async function fabricAdapter(): Promise<KindAdapter> {
       onlyKnown(c, FABRIC_FIELDS, 'fabric');
       const o = options(c);
       if (o.sparsity !== undefined && !(typeof o.sparsity === 'number' && o.sparsity >= 0 && o.sparsity <= 1)) throw new ValidationError('sparsity', o.sparsity, 'expected a number in [0, 1]');
-      if (o.check !== undefined && typeof o.check !== 'boolean') throw new ValidationError('check', o.check, 'expected true or false');
+      if (o.check !== undefined && typeof o.check !== 'boolean' && !(FABRIC_CHECKS as readonly unknown[]).includes(o.check)) {
+        throw new ValidationError('check', o.check, `expected true, false or one of ${FABRIC_CHECKS.join(', ')} (as fabric --check)`);
+      }
       if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0)) throw new ValidationError('seed', o.seed, 'expected an integer >= 0');
       // Shapes, pass and machine as the fabric checks them; a layer too big for the mesh is the run's result.
       validationOnly(() => mapLayer({ B: o.batch, K: o.in, N: o.out }, { rows: o.rows, cols: o.cols }, o.pass ?? 'forward', fabricMachine(o.machine)));
