@@ -147,8 +147,16 @@ export function register(program: Command): void {
     try {
       r = runEstimate(config);
     } catch (e) {
-      throw e instanceof ValidationError && e.path === 'gpu' ? renamePath(e, '--gpu') : e; // the library's field is the option here
+      throw optionError(e, opts); // the library's field is the option here
     }
     emit(opts, r, () => (r.kind === 'gpu' ? formatGpuEstimate(r) : formatEstimate(r)));
   });
+}
+
+/** A library error on a field the user gave as an option, renamed to that option (--gpu, --tokens, --batch-tokens). */
+function optionError(e: unknown, opts: { gpu?: string; tokens?: number; batchTokens?: number }): unknown {
+  if (!(e instanceof ValidationError)) return e;
+  const given: Record<string, [string, unknown]> = { gpu: ['--gpu', opts.gpu], trainTokens: ['--tokens', opts.tokens], batchTokens: ['--batch-tokens', opts.batchTokens] };
+  const hit = Object.hasOwn(given, e.path) ? given[e.path] : undefined;
+  return hit && hit[1] !== undefined ? renamePath(e, hit[0]) : e;
 }

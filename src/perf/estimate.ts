@@ -17,7 +17,7 @@ import { swarmxTree, type SwarmxTree } from './swarmx.js';
 import { computeSeconds, gradOutSeconds, hardwareRates, streamSeconds, updateSeconds, type Rates } from './rates.js';
 import { PIPELINE_MODES } from '../timeline/schedule.js';
 import type { Bound, Estimate, EstimateOptions, LayerRow, Recompute } from './types.js';
-import { RECOMPUTE } from './types.js';
+import { MAX_TOKENS, RECOMPUTE } from './types.js';
 import { fmt, gb, tb } from './units.js';
 import { scaleOut, scaledStep } from './scaleout.js';
 import { bindingResource } from './binding.js';
@@ -48,8 +48,8 @@ function check(o: EstimateOptions) {
   if (o === null || typeof o !== 'object') throw new ValidationError('options', o, 'expected an object');
   requireInt('systems', o.systems, 1);
   if (o.sparsity !== undefined) requireNumber('sparsity', o.sparsity, 0, 1, true);
-  if (o.trainTokens !== undefined) requireNumber('trainTokens', o.trainTokens, 1);
-  if (o.batchTokens !== undefined) requireNumber('batchTokens', o.batchTokens, 1);
+  if (o.trainTokens !== undefined) requireNumber('trainTokens', o.trainTokens, 1, MAX_TOKENS);
+  if (o.batchTokens !== undefined) requireNumber('batchTokens', o.batchTokens, 1, MAX_TOKENS);
   if (typeof o.efficiency === 'number') {
     requireNumber('efficiency', o.efficiency, 0, 1);
     if (o.efficiency <= 0) throw new ValidationError('efficiency', o.efficiency, 'expected a number in (0, 1]');
@@ -162,6 +162,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   if (D === undefined) throw new ValidationError('trainTokens', undefined, `expected a training token count: model "${model.name}" does not give one (pass --tokens)`);
   const T = model.contextTokens;
   if (B < T) throw new ValidationError('batchTokens', B, `expected at least one sequence (${T} tokens)`);
+  if (B > D) throw new ValidationError('batchTokens', B, `expected at most the training tokens ${D} (a run of at least one step)`);
   const assumptions: string[] = [];
   const A = (s: string) => assumptions.push(s);
 

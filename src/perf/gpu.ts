@@ -5,6 +5,7 @@
 // Legend: P = parameters, D = training tokens, L = layers, d = d_model, T = context tokens.
 import { ValidationError, ownEntry, requireInt, requireNumber, requireObject } from '../errors.js';
 import { fmt } from './units.js';
+import { MAX_TOKENS } from './types.js';
 import type { PerfModel } from './models.js';
 import { cite, defaultSpecs, type Specs } from './specs.js';
 
@@ -66,9 +67,9 @@ export function estimateGpu(model: PerfModel, o: GpuEstimateOptions, specs: Spec
   const eff = o.efficiency === undefined ? g.v.efficiency : requireNumber('efficiency', o.efficiency, 1e-9, 1);
   const D = o.trainTokens ?? model.trainTokens;
   if (D === undefined) throw new ValidationError('trainTokens', undefined, `expected a training token count: model "${model.name}" does not give one (pass --tokens)`);
-  requireNumber('trainTokens', D, 1);
+  requireNumber('trainTokens', D, 1, MAX_TOKENS);
   const B = o.batchTokens ?? model.batchTokens ?? null;
-  if (B !== null) requireNumber('batchTokens', B, 1);
+  if (B !== null) requireNumber('batchTokens', B, 1, D);
   const P = model.params;
   const conv = g.v.efficiencyFlopConvention;
   const attnPerToken = conv === '6ND+12LdT' && model.gpt ? 12 * model.gpt.nLayer * model.gpt.dModel * model.gpt.contextTokens : 0;

@@ -149,3 +149,9 @@ export interface Estimate {
   layers?: LayerRow[];
 }
 
+/**
+ * Largest token count the at-scale model takes (training tokens, tokens per step): 1e16, about 700x the
+ * 15 T tokens of Llama 3's pre-training; past it a figure is a typo, and its "fraction of a step" outputs
+ * would read as results.
+ */
+export const MAX_TOKENS = 1e16;
