@@ -88,6 +88,12 @@ function lambdaRow(specs: Specs): ClaimRow {
   };
 }
 
+/** "peak", or "0.3046 of peak (the spec's computeEfficiency)": the compute rate the verdict assumes. */
+function computeAt(specs: Specs): string {
+  const e = specs.cs2.v.computeEfficiency;
+  return e === 1 ? 'peak' : `${fmt(e)} of peak (the spec's computeEfficiency)`;
+}
+
 function timeClaim(id: string, claim: string, model: PerfModel, N: number, targetDays: number, specs: Specs): { row: ClaimRow; dense: Estimate } {
   const dense = estimate(model, { systems: N }, specs);
   const peakDays = dense.trainFlop / (N * specs.cs2.v.peakPFLOPs * 1e15) / 86400;
@@ -106,7 +112,7 @@ function timeClaim(id: string, claim: string, model: PerfModel, N: number, targe
   const condition =
     verdict === 'holds' ? `dense at the default assumptions: ${fmt(dense.trainDays)} days`
     : verdict === 'does not hold' ? `even 99.99 % sparsity is not enough at the default assumptions (${why})`
-    : `>= ${pct(s as number)} unstructured sparsity on the block weights (end-to-end speed-up ${fmt(dense.trainDays / (at as Estimate).trainDays)}x) with compute at peak and the MemoryX -> SwarmX -> CS-2 path at ${fmt(dense.stream.GBps)} GB/s; the compute-only view (FACTS.md) asks ${fmt(needCompute)}x`;
+    : `>= ${pct(s as number)} unstructured sparsity on the block weights (end-to-end speed-up ${fmt(dense.trainDays / (at as Estimate).trainDays)}x) with compute at ${computeAt(specs)} and the MemoryX -> SwarmX -> CS-2 path at ${fmt(dense.stream.GBps)} GB/s; the compute-only view (FACTS.md) asks ${fmt(needCompute)}x`;
   return {
     dense,
     row: {
