@@ -150,12 +150,48 @@ function totals(ctx: Ctx, rec: boolean, cached: boolean, bpp: number) {
   return { useful, dense, recomputeFlop, bytesPass, bytesPerPass, gradBytes, nzParams, sparseIndex, updateSecondsTotal };
 }
 
-/** Estimate for a model on N CS-2 (+ MemoryX + SwarmX). */
-export function estimate(model: PerfModel, options: EstimateOptions, specs: Specs = defaultSpecs()): Estimate {
-  check(options);
-  const { cs2, memoryx, swarmx } = specs;
-  const N = options.systems;
-  const S = options.sparsity ?? 0;
+type Mode = 'none' | 'full' | 'cached';
+
+/**
+ * The step's plan: recomputation mode and passes per step (set by the options, or the fewest whose
+ * activations fit the wafer: src/perf/passes.ts), each candidate timed by the scheduler; with
+ * recompute 'auto' the faster of no recomputation and full recomputation where both fit.
+ * b = tokens per system per step, T = tokens per sequence.
+ */
+function choosePlan(ctx: Ctx, options: EstimateOptions, b: number, T: number) {
+  const { cs2, memoryx } = ctx.specs;
+  const precision = options.precision ?? 'mixed';
+  const optimizer = options.optimizer ?? 'adam';
+  const want = options.recompute ?? 'auto';
+  const { capacity, fit, fitsNone, fitsFull, cacheBytes, tokensCached } = waferPlan(ctx, T, want);
+  // The optimizer state touched per update depends on whether micro-batches accumulate: decide m first.
+  const pipeline: PipelineMode = options.pipeline ?? 'full';
+  const halfDuplex = !cs2.v.ioFullDuplex;
+  // Passes per step: set by the options, or the fewest whose activations fit (src/perf/passes.ts).
+  const setM = passesSet(options, b, T, systemLabel(cs2));
+  const via: 'passes' | 'microBatchSeqs' | undefined = options.passes !== undefined ? 'passes' : options.microBatchSeqs !== undefined ? 'microBatchSeqs' : undefined;
+  const tokensFitOf = (mode: Mode) => (mode === 'none' ? fit.tokensNoRecompute : mode === 'full' ? fit.tokensRecompute : tokensCached);
+  const fitsAt = (mode: Mode) => setM === undefined || b / setM <= tokensFitOf(mode) + 1e-9;
+  const plan = (mode: Mode) => {
+    const m = setM ?? Math.ceil(b / tokensFitOf(mode) - 1e-9);
+    const bpp = bytesPerParam(memoryx, precision, optimizer, m > 1);
+    ctx.updateBpp = bpp.total;
+    const units = costs(ctx, b / m, mode !== 'none', mode === 'cached');
+    const t = stepTimeOfTable(units.sec, units.count, pipeline, { halfDuplex, microBatches: m, recomputeGroups: units.recomputeGroups, cacheRecomputed: mode === 'cached' });
+    return { mode, rec: mode !== 'none', m, bpp, units, tail: t.updateTailSeconds, step: t.stepSeconds };
+  };
+  const first: Mode = want === 'auto' ? (fitsNone && fitsAt('none') ? 'none' : 'full') : want;
+  if (setM !== undefined) checkSetPassesFit(setM, b, tokensFitOf(first), first, via ?? 'passes', systemLabel(cs2));
+  let chosen = plan(first);
+  if (want === 'auto' && first === 'none' && fitsFull) {
+    const other = plan('full');
+    if (other.step < chosen.step) chosen = other;
+  }
+  return { chosen, setM, via, tokensFitOf, fit, capacity, cacheBytes, tokensCached, pipeline };
+}
+
+/** The run's tokens: B per step, D in all (the options', else the model's), T per sequence; B in [T, D]. */
+function runTokens(model: PerfModel, options: EstimateOptions): { B: number; D: number; T: number } {
   const B = options.batchTokens ?? model.batchTokens;
   const D = options.trainTokens ?? model.trainTokens;
   if (B === undefined) throw new ValidationError('batchTokens', undefined, `expected a batch size in tokens: model "${model.name}" does not give one (pass --batch-tokens)`);
@@ -163,6 +199,16 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   const T = model.contextTokens;
   if (B < T) throw new ValidationError('batchTokens', B, `expected at least one sequence (${T} tokens)`);
   if (B > D) throw new ValidationError('batchTokens', B, `expected at most the training tokens ${D} (a run of at least one step)`);
+  return { B, D, T };
+}
+
+/** Estimate for a model on N CS-2 (+ MemoryX + SwarmX). */
+export function estimate(model: PerfModel, options: EstimateOptions, specs: Specs = defaultSpecs()): Estimate {
+  check(options);
+  const { cs2, memoryx, swarmx } = specs;
+  const N = options.systems;
+  const S = options.sparsity ?? 0;
+  const { B, D, T } = runTokens(model, options);
   const assumptions: string[] = [];
   const A = (s: string) => assumptions.push(s);
 
@@ -185,32 +231,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     A(`only ${fmt(B / T)} sequences per step for ${N} systems: each busy system takes one sequence (${T} tokens), the rest idle`);
     b = T;
   }
-  const want = options.recompute ?? 'auto';
-  const { capacity, fit, fitsNone, fitsFull, cacheBytes, tokensCached } = waferPlan(ctx, T, want);
-  // The optimizer state touched per update depends on whether micro-batches accumulate: decide m first.
-  type Mode = 'none' | 'full' | 'cached';
-  const pipeline: PipelineMode = options.pipeline ?? 'full';
-  const halfDuplex = !cs2.v.ioFullDuplex;
-  // Passes per step: set by the options, or the fewest whose activations fit (src/perf/passes.ts).
-  const setM = passesSet(options, b, T, systemLabel(cs2));
-  const via = options.passes !== undefined ? 'passes' : options.microBatchSeqs !== undefined ? 'microBatchSeqs' : undefined;
-  const tokensFitOf = (mode: Mode) => (mode === 'none' ? fit.tokensNoRecompute : mode === 'full' ? fit.tokensRecompute : tokensCached);
-  const fitsAt = (mode: Mode) => setM === undefined || b / setM <= tokensFitOf(mode) + 1e-9;
-  const plan = (mode: Mode) => {
-    const m = setM ?? Math.ceil(b / tokensFitOf(mode) - 1e-9);
-    const bpp = bytesPerParam(memoryx, precision, optimizer, m > 1);
-    ctx.updateBpp = bpp.total;
-    const units = costs(ctx, b / m, mode !== 'none', mode === 'cached');
-    const t = stepTimeOfTable(units.sec, units.count, pipeline, { halfDuplex, microBatches: m, recomputeGroups: units.recomputeGroups, cacheRecomputed: mode === 'cached' });
-    return { mode, rec: mode !== 'none', m, bpp, units, tail: t.updateTailSeconds, step: t.stepSeconds };
-  };
-  const first: Mode = want === 'auto' ? (fitsNone && fitsAt('none') ? 'none' : 'full') : want;
-  if (setM !== undefined) checkSetPassesFit(setM, b, tokensFitOf(first), first, via ?? 'passes', systemLabel(cs2));
-  let chosen = plan(first);
-  if (want === 'auto' && first === 'none' && fitsFull) {
-    const other = plan('full');
-    if (other.step < chosen.step) chosen = other;
-  }
+  const { chosen, setM, via, tokensFitOf, fit, capacity, cacheBytes, tokensCached, pipeline } = choosePlan(ctx, options, b, T);
   const { mode, rec, m, bpp, units, tail } = chosen;
   const so = scaleOut(specs, N, tree);
   const step = scaledStep(chosen.step, so);
