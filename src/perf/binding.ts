@@ -18,12 +18,29 @@ export function bindingResource(bound: Bound, rates: Rates, system: string, port
   }
 }
 
+/** The terms of min(system I/O, MemoryX stream, SwarmX lanes) equal to the link's rate (several when they tie), as ids and names. */
+function tiedLinks(r: Rates, system: string, portGbps: number): Array<{ id: string; name: string }> {
+  const near = (x: number) => Math.abs(x - r.linkGBps) <= 1e-9 * r.linkGBps;
+  const terms = [
+    { id: 'cs2-io', name: `${system} I/O`, GBps: r.ioGBps },
+    { id: 'memoryx', name: 'MemoryX stream', GBps: r.memoryxGBps },
+    { id: 'swarmx-link', name: `SwarmX lanes (${r.lanes}${r.lanesDerived ? ', derived from the I/O' : ''} x ${portGbps} Gb/s)`, GBps: r.lanesGBps },
+  ];
+  return terms.filter((t) => near(t.GBps));
+}
+
 /** The terms equal to the link's rate, named with their figures. */
 export function linkNames(r: Rates, system: string, portGbps: number): string {
-  const near = (x: number) => Math.abs(x - r.linkGBps) <= 1e-9 * r.linkGBps;
-  const names: string[] = [];
-  if (near(r.ioGBps)) names.push(`${system} I/O`);
-  if (near(r.memoryxGBps)) names.push('MemoryX stream');
-  if (near(r.lanesGBps)) names.push(`SwarmX lanes (${r.lanes}${r.lanesDerived ? ', derived from the I/O' : ''} x ${portGbps} Gb/s)`);
-  return `${names.join(' = ')} at ${+r.linkGBps.toPrecision(4)} GB/s`;
+  return `${tiedLinks(r, system, portGbps).map((t) => t.name).join(' = ')} at ${+r.linkGBps.toPrecision(4)} GB/s`;
+}
+
+/**
+ * The binding resource as an id: 'wafer-compute' (compute), 'memoryx-update' (the optimizer's update), or
+ * for the weight stream and the gradients out (the same link) its narrowest part: 'cs2-io', 'memoryx'
+ * (its stream rate) or 'swarmx-link' (lanes × port rate), the first where two tie.
+ */
+export function boundResource(bound: Bound, rates: Rates): string {
+  if (bound === 'compute') return 'wafer-compute';
+  if (bound === 'update') return 'memoryx-update';
+  return tiedLinks(rates, '', 0)[0]?.id ?? 'weight-stream-link';
 }

@@ -20,9 +20,9 @@ import type { Bound, Estimate, EstimateOptions, LayerRow, Recompute } from './ty
 import { MAX_TOKENS, RECOMPUTE } from './types.js';
 import { fmt, gb, tb } from './units.js';
 import { scaleOut, scaledStep } from './scaleout.js';
-import { bindingResource } from './binding.js';
+import { bindingResource, boundResource } from './binding.js';
 import { systemLabel } from './system.js';
-import { boundResource, checkSetPassesFit, passesReason, passesSet } from './passes.js';
+import { checkSetPassesFit, passesReason, passesSet } from './passes.js';
 
 export { layerStreamBytes, nonzeroParams, sparsityOf } from './layer-costs.js';
 export { RECOMPUTE, type Bound, type Estimate, type EstimateOptions, type LayerRow, type Recompute } from './types.js';
@@ -296,7 +296,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     samplesPerSecond: B / T / step,
     seqLen: T,
     batchSeqs: B / T,
-    boundResource: boundResource(bound, specs, rates),
+    boundResource: boundResource(bound, rates),
     attentionFlop: attentionFlopPerToken(model) * D,
     ...(model.ignoredFields ? { ignoredFields: model.ignoredFields } : {}),
     utilization: (useful * B) / (step * peakAll),

@@ -1,12 +1,8 @@
 // Passes (micro-batches) per optimizer step on one CS-2: set by the user (--passes N, or --micro-batch-seqs
 // S: ceil(sequences per system / S)) or chosen by the model as the fewest whose activations fit the wafer.
-// Also the binding resource of a step by name (the link or unit a user would upgrade).
 //
 // Legend: b = tokens per system per step, T = tokens per sequence, m = passes, t = b / m tokens per pass.
 import { CapacityError, ValidationError, requireInt } from '../errors.js';
-import type { Rates } from './rates.js';
-import type { Specs } from './specs.js';
-import type { Bound } from './types.js';
 import { fmt } from './units.js';
 
 /** The passes the options set (undefined: the model chooses). Refuses both ways at once, and more passes than sequences. */
@@ -37,22 +33,4 @@ export function checkSetPassesFit(m: number, b: number, tokensFit: number, mode:
 export function passesReason(set: boolean, via: 'passes' | 'microBatchSeqs' | undefined, m: number, b: number, tokensFit: number, system = 'CS-2'): string {
   if (set) return via === 'microBatchSeqs' ? 'set: --micro-batch-seqs' : 'set';
   return m === 1 ? `chosen by the model: one pass holds the ${fmt(b)} tokens' activations` : `chosen by the model: activations, one pass holds ${fmt(tokensFit)} tokens of the ${fmt(b)} per ${system}`;
-}
-
-/**
- * The binding resource by name: 'wafer-compute' (compute), 'memoryx-update' (the optimizer's update), or
- * for the weight stream and the gradients out (the same link) its narrowest part: 'cs2-io', 'memoryx'
- * (its stream rate) or 'swarmx-link' (lanes × port rate), as rates.ts takes the minimum of the three.
- */
-export function boundResource(bound: Bound, specs: Specs, rates: Rates): string {
-  if (bound === 'compute') return 'wafer-compute';
-  if (bound === 'update') return 'memoryx-update';
-  const { cs2, memoryx } = specs;
-  const parts: Array<[string, number]> = [
-    ['cs2-io', cs2.v.ioGBps],
-    ['memoryx', memoryx.v.streamGBps],
-    ['swarmx-link', rates.lanesGBps],
-  ];
-  const hit = parts.find(([, gbps]) => Math.abs(gbps - rates.linkGBps) <= 1e-9 * rates.linkGBps);
-  return hit ? hit[0] : 'weight-stream-link';
 }

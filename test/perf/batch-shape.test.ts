@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CapacityError } from '../../src/errors.js';
 import type { Estimate } from '../../src/perf/estimate.js';
-import { boundResource } from '../../src/perf/passes.js';
+import { boundResource } from '../../src/perf/binding.js';
 import { hardwareRates } from '../../src/perf/rates.js';
 import { runEstimate } from '../../src/perf/run.js';
 import { defaultSpecs, type Specs } from '../../src/perf/specs.js';
@@ -63,16 +63,16 @@ describe('batch shape', () => {
   it('the binding resource by name: the narrowest part of the weight-stream link, the wafer, or the update', () => {
     const specs = defaultSpecs();
     const r = hardwareRates(specs, 1);
-    expect(boundResource('compute', specs, r)).toBe('wafer-compute');
-    expect(boundResource('update', specs, r)).toBe('memoryx-update');
+    expect(boundResource('compute', r)).toBe('wafer-compute');
+    expect(boundResource('update', r)).toBe('memoryx-update');
     const withIo = (io: number, mx: number): Specs => ({ ...specs, cs2: { ...specs.cs2, v: { ...specs.cs2.v, ioGBps: io } }, memoryx: { ...specs.memoryx, v: { ...specs.memoryx.v, streamGBps: mx } } });
     // issue 15 (hw): the lanes are derived from the I/O unless stated, so SwarmX binds only with stated lanes
     const lanes = r.lanesGBps;
     const stated = (x: Specs): Specs => ({ ...x, swarmx: { ...x.swarmx, v: { ...x.swarmx.v, portsPerSystem: r.lanes } } });
     for (const [io, mx, name] of [[lanes / 2, lanes * 2, 'cs2-io'], [lanes * 2, lanes / 2, 'memoryx'], [lanes * 2, lanes * 3, 'swarmx-link']] as const) {
       const s = stated(withIo(io, mx));
-      expect(boundResource('stream', s, hardwareRates(s, 1)), name).toBe(name);
-      expect(boundResource('reduce', s, hardwareRates(s, 1)), name).toBe(name);
+      expect(boundResource('stream', hardwareRates(s, 1)), name).toBe(name);
+      expect(boundResource('reduce', hardwareRates(s, 1)), name).toBe(name);
     }
   });
 
