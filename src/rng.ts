@@ -2,15 +2,23 @@
 // benches, weight init): mulberry32 for uniform 32-bit draws, Box-Muller for normals. Not for
 // cryptography; the same seed gives the same stream on every machine.
 
+/** mulberry32's state advances by this each draw: the i-th draw (from 0) of seed s is mulberry32Output(s + (i + 1)·STEP). */
+export const MULBERRY32_STEP = 0x6d2b79f5;
+
+/** mulberry32's output for an already advanced state `a` (a u32), as a uniform in [0, 1). */
+export function mulberry32Output(a: number): number {
+  let t = a;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
 /** mulberry32 (Tommy Ettinger's 32-bit generator): a function returning uniforms in [0, 1). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    a = (a + MULBERRY32_STEP) >>> 0;
+    return mulberry32Output(a);
   };
 }
 

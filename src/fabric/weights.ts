@@ -9,17 +9,7 @@
 // Legend: K, N = W's rows and columns (row-major positions i = k·N + n), keep = K·N − round(s·K·N).
 import { requireInt, requireNumber } from '../errors.js';
 import { maskZeros, type WeightStream } from '../sparse/stream.js';
-
-/** mulberry32's step (src/rng.ts): the state advances by this each draw. */
-const STEP = 0x6d2b79f5;
-
-/** mulberry32's output for an already advanced state `a` (a u32), as a uniform in [0, 1). */
-function hash(a: number): number {
-  let t = a;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+import { MULBERRY32_STEP as STEP, mulberry32Output as hash } from '../rng.js';
 
 /**
  * Fills `out` with values first .. first + out.length − 1 of randomValues(len, seed) (uniform in [-1, 1),
