@@ -5,6 +5,7 @@ import { ValidationError, requireInt, requireOneOf } from '../errors.js';
 import type { Optimizer, Precision } from './capacity.js';
 import type { EfficiencyFn } from './efficiency.js';
 import { estimate, RECOMPUTE, type Estimate, type Recompute } from './estimate.js';
+import type { EstimateOptions } from './types.js';
 import { estimateGpu, type GpuEstimate } from './gpu.js';
 import { modelFromObject, resolveModel, type PerfModel } from './models.js';
 import { defaultSpecs, loadSpecs, type Specs } from './specs.js';
@@ -62,8 +63,8 @@ export function modelFor(model: EstimateConfig['model'], attention: 'causal' | '
   throw new ValidationError('model', model, 'expected a preset name, a JSON file or a model object');
 }
 
-/** Runs one configuration: the CS-2 estimate, or the GPU one when `gpu` is given. */
-export function runEstimate(c: EstimateConfig): Estimate | GpuEstimate {
+/** A configuration's specs, model and tokens per step, every field it shares with both paths checked. */
+function resolved(c: EstimateConfig): { specs: Specs; model: PerfModel; batchTokens: number | undefined } {
   if (c === null || typeof c !== 'object') throw new ValidationError('config', c, 'expected an object');
   if (c.spec !== undefined && (!Array.isArray(c.spec) || c.spec.some((f) => typeof f !== 'string'))) throw new ValidationError('spec', c.spec, 'expected a list of spec file paths');
   const attention = c.attention === undefined ? 'causal' : requireOneOf('attention', c.attention, ['causal', 'full'] as const);
@@ -71,20 +72,33 @@ export function runEstimate(c: EstimateConfig): Estimate | GpuEstimate {
   const specs = specsFor(c.spec, c.system);
   if (c.seqLen !== undefined) requireInt('seqLen', c.seqLen, 1);
   const model = modelFor(c.model, attention, c.seqLen);
-  const batchTokens = batchTokensOf(c, model);
-  if (c.gpu !== undefined) {
+  return { specs, model, batchTokens: batchTokensOf(c, model) };
+}
+
+/** The CS-2/CS-3 estimate's inputs for a configuration (not a GPU one): what runEstimate and the sensitivity run. */
+export function systemInputs(c: EstimateConfig): { model: PerfModel; options: EstimateOptions; specs: Specs } {
+  const { specs, model, batchTokens } = resolved(c);
+  if (c.devices !== undefined) throw new ValidationError('devices', c.devices, 'expected no devices without gpu (use systems)');
+  if (c.recompute !== undefined) requireOneOf('recompute', c.recompute, RECOMPUTE);
+  const options: EstimateOptions = {
+    systems: c.systems ?? 1, sparsity: c.sparsity, trainTokens: c.tokens, batchTokens, efficiency: c.efficiency,
+    recompute: c.recompute, pipeline: c.pipeline, precision: c.precision, optimizer: c.optimizer, detail: c.detail,
+    passes: c.passes, microBatchSeqs: c.microBatchSeqs,
+  };
+  return { model, options, specs };
+}
+
+/** Runs one configuration: the CS-2 estimate, or the GPU one when `gpu` is given. */
+export function runEstimate(c: EstimateConfig): Estimate | GpuEstimate {
+  if (c !== null && typeof c === 'object' && c.gpu !== undefined) {
+    const { specs, model, batchTokens } = resolved(c);
     if (c.passes !== undefined || c.microBatchSeqs !== undefined) throw new ValidationError(c.passes !== undefined ? 'passes' : 'microBatchSeqs', c.passes ?? c.microBatchSeqs, 'expected none with gpu (passes per step are a CS-2 setting)');
     if (c.systems !== undefined) throw new ValidationError('systems', c.systems, 'expected no systems with gpu (use devices)');
     if (typeof c.efficiency === 'function') throw new ValidationError('efficiency', 'a function', 'expected a number for a GPU estimate');
     return estimateGpu(model, { gpu: c.gpu, devices: c.devices ?? 1, trainTokens: c.tokens, batchTokens, sparsity: c.sparsity, efficiency: c.efficiency }, specs);
   }
-  if (c.devices !== undefined) throw new ValidationError('devices', c.devices, 'expected no devices without gpu (use systems)');
-  if (c.recompute !== undefined) requireOneOf('recompute', c.recompute, RECOMPUTE);
-  return estimate(model, {
-    systems: c.systems ?? 1, sparsity: c.sparsity, trainTokens: c.tokens, batchTokens, efficiency: c.efficiency,
-    recompute: c.recompute, pipeline: c.pipeline, precision: c.precision, optimizer: c.optimizer, detail: c.detail,
-    passes: c.passes, microBatchSeqs: c.microBatchSeqs,
-  }, specs);
+  const { model, options, specs } = systemInputs(c);
+  return estimate(model, options, specs);
 }
 
 /** Tokens per step from batchTokens or batchSeqs (sequences of the run's context); both at once are refused. */

@@ -6,7 +6,7 @@
 //   hardware cannot run gives stepSeconds null and bound "does not fit: ...").
 import { CapacityError, ValidationError } from '../errors.js';
 import { estimate } from './estimate.js';
-import { batchTokensOf, modelFor, specsFor, type EstimateConfig } from './run.js';
+import { systemInputs, type EstimateConfig } from './run.js';
 import type { PerfModel } from './models.js';
 import type { Spec, Specs } from './specs.js';
 import type { EstimateOptions } from './types.js';
@@ -72,14 +72,8 @@ export function sensitivity(model: PerfModel, o: EstimateOptions, specs: Specs):
 /** sensitivity() for a configuration as the CLI and sweeps give it (CS-2/CS-3 only). */
 export function runSensitivity(c: EstimateConfig): Sensitivity {
   if (c.gpu !== undefined) throw new ValidationError('gpu', c.gpu, 'expected no --gpu with --sensitivity (it varies the CS-2/CS-3 hardware)');
-  if (c.system !== undefined && typeof c.system !== 'string') throw new ValidationError('system', c.system, 'expected a system id such as "cs2" or "cs3"');
-  const specs = specsFor(c.spec, c.system);
-  const model = modelFor(c.model, c.attention ?? 'causal', c.seqLen);
-  const o: EstimateOptions = {
-    systems: c.systems ?? 1, sparsity: c.sparsity, trainTokens: c.tokens, batchTokens: batchTokensOf(c, model), efficiency: c.efficiency,
-    recompute: c.recompute, pipeline: c.pipeline, precision: c.precision, optimizer: c.optimizer, passes: c.passes, microBatchSeqs: c.microBatchSeqs,
-  };
-  return sensitivity(model, o, specs);
+  const { model, options, specs } = systemInputs(c);
+  return sensitivity(model, { ...options, detail: false }, specs);
 }
 
 /** The table as text, largest swing first. */
