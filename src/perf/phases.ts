@@ -5,8 +5,8 @@
 //       { "name"?, "tokens", "systems"?, "seqLen"?, "batchSeqs"? | "batchTokens"?, "passes"? | "microBatchSeqs"? }, ... ] }
 // Fields a phase leaves out come from the command line (--systems, --seq-len, ...).
 import { ValidationError, requireInt, requireNumber } from '../errors.js';
-import type { Estimate } from './estimate.js';
-import { runEstimate, type EstimateConfig } from './run.js';
+import { estimate, type Estimate } from './estimate.js';
+import { systemInputs, type EstimateConfig } from './run.js';
 import { fmt } from './units.js';
 
 export interface RunPhase {
@@ -70,7 +70,8 @@ export function estimatePhases(base: EstimateConfig, run: RunFile): PhasedEstima
     const batch = p.batchSeqs !== undefined ? { batchSeqs: p.batchSeqs, batchTokens: undefined } : p.batchTokens !== undefined ? { batchTokens: p.batchTokens, batchSeqs: undefined } : {};
     const passes = p.passes !== undefined ? { passes: p.passes, microBatchSeqs: undefined } : p.microBatchSeqs !== undefined ? { microBatchSeqs: p.microBatchSeqs, passes: undefined } : {};
     const c: EstimateConfig = { ...base, model: run.model ?? base.model, tokens: p.tokens, ...(p.systems !== undefined ? { systems: p.systems } : {}), ...(p.seqLen !== undefined ? { seqLen: p.seqLen } : {}), ...batch, ...passes };
-    return { name: p.name ?? `phase ${i + 1}`, estimate: runEstimate(c) as Estimate };
+    const { model, options, specs } = systemInputs(c);
+    return { name: p.name ?? `phase ${i + 1}`, estimate: estimate(model, options, specs) };
   });
   let tokens = 0, steps = 0, seconds = 0, energy = 0;
   let cost: number | null = 0;
