@@ -88,6 +88,24 @@ export const ABI = {
   ],
   /** u64 words reserved for the counters. */
   statWords: 16,
+  /**
+   * Threads: the band table (u32 words) that `fabricBandRun` reads. A head of BAND_HEAD_WORDS words, then
+   * one record of BAND_WORDS words per band (a band = consecutive columns, run by one thread). The progress
+   * words are written with atomics; the record's 64-bit status word is at BAND_REC (8-byte aligned).
+   */
+  bandHead: [['COUNT', 'bands'], ['DONE', '0 running; 1 quiet (every band stops); 2 past the cycle limit'], ['LIMIT', 'cycle limit (deadlock guard)'], ['READY', 'threads that instantiated the module (they start together)']],
+  bandHeadWords: 8,
+  band: [
+    ['C0', 'first column'], ['C1', 'end column (exclusive)'], ['WHEEL', 'pointer: this band\'s timing wheel'],
+    ['LIST_C0', 'pointer: core set 0 (cycle parity 0)'], ['LIST_C1', 'pointer: core set 1'],
+    ['LIST_R0', 'pointer: router set 0'], ['LIST_R1', 'pointer: router set 1'],
+    ['LIST_I0', 'pointer: injector list 0'], ['LIST_I1', 'pointer: injector list 1'], ['STATS', 'pointer: this band\'s u64 counters'],
+    ['P_CORE', 'cycle + 1 whose cores and injectors are done'], ['P_FIRST', 'cycle + 1 whose first column of routers is done'],
+    ['P_LAST', 'cycle + 1 whose routers are all done'], ['XWAKE', 'a neighbour woke a router here for this cycle - 1 (max)'],
+    ['SLEEP_CORE', 'a thread sleeps on P_CORE'], ['SLEEP_FIRST', 'a thread sleeps on P_FIRST'], ['SLEEP_LAST', 'a thread sleeps on P_LAST'],
+    ['SPARE', 'unused (aligns REC)'], ['REC', 'u64 status: (cycles done << 32) | first cycle of the quiet run (0xffffffff: not quiet)'],
+  ],
+  bandWords: 20,
 };
 
 /** FNV-1a over the table's canonical JSON: both sides carry it, the host checks the module's. */
@@ -111,6 +129,8 @@ function check(abi) {
       used.add(v);
     }
   }
+  const rec = abi.band.findIndex(([n]) => n === 'REC');
+  if (rec % 2 !== 0 || rec + 2 > abi.bandWords || abi.bandWords % 2 !== 0 || abi.bandHeadWords % 2 !== 0) throw new Error('fabric ABI: the band record\'s REC must be an aligned u64 inside BAND_WORDS');
   const names = new Set();
   for (const [name] of [...common, ...axpy, ...grad]) {
     if (names.has(name)) throw new Error(`fabric ABI: core field ${name} named twice`);
@@ -142,6 +162,10 @@ export function renderAssembly(abi = ABI) {
   L.push(`export const CFG_SLOTS: u32 = ${abi.cfg.length};`, '');
   abi.stat.forEach(([n, m], i) => L.push(`export const ST_${n}: u32 = ${i}; // ${m}`));
   L.push(`export const ST_WORDS: u32 = ${abi.statWords};`, '');
+  abi.bandHead.forEach(([n, m], i) => L.push(`export const BH_${n}: u32 = ${i}; // ${m}`));
+  L.push(`export const BAND_HEAD_WORDS: u32 = ${abi.bandHeadWords};`);
+  abi.band.forEach(([n, m], i) => L.push(`export const B_${n}: u32 = ${i}; // ${m}`));
+  L.push(`export const BAND_WORDS: u32 = ${abi.bandWords};`, '');
   return L.join('\n');
 }
 
@@ -160,6 +184,8 @@ export function renderTs(abi = ABI) {
   L.push(`/** Per-core cycle counters: u32 index from H.CSTATS (also a task's kind). */\nexport const CSTAT = ${obj(abi.cstat)};\n`);
   L.push(`/** Config block slots (u32). */\nexport const CFG = ${obj(abi.cfg.map(([n, m], i) => [n, i, m]))};\nexport const CFG_SLOTS = ${abi.cfg.length};\n`);
   L.push(`/** Global counters (u64 index at the stats pointer). */\nexport const STAT = ${obj(abi.stat.map(([n, m], i) => [n, i, m]))};\nexport const STAT_WORDS = ${abi.statWords};\n`);
+  L.push(`/** Threads: the band table's head (u32 index). */\nexport const BAND_HEAD = ${obj(abi.bandHead.map(([n, m], i) => [n, i, m]))};\nexport const BAND_HEAD_WORDS = ${abi.bandHeadWords};\n`);
+  L.push(`/** Threads: one band's record (u32 index from its start). */\nexport const BAND = ${obj(abi.band.map(([n, m], i) => [n, i, m]))};\nexport const BAND_WORDS = ${abi.bandWords};\n`);
   return L.join('\n');
 }
 

@@ -2,7 +2,7 @@
 // The fabric ABI, WASM side: directions, node record offsets, core fields, config slots, counters.
 
 export const FABRIC_MAGIC: u32 = 0x46414233;
-export const FABRIC_ABI_HASH: u32 = 0x213a9d2e;
+export const FABRIC_ABI_HASH: u32 = 0x5b96cf6f;
 
 export const DIR_N: u32 = 0; // north link
 export const DIR_E: u32 = 1; // east link
@@ -98,3 +98,29 @@ export const ST_CORE_STEPS: u32 = 8; // core visits
 export const ST_CYCLES: u32 = 9; // the cycle count when the mesh went quiet
 export const ST_LAST: u32 = 10; // last cycle anything happened + 1
 export const ST_WORDS: u32 = 16;
+
+export const BH_COUNT: u32 = 0; // bands
+export const BH_DONE: u32 = 1; // 0 running; 1 quiet (every band stops); 2 past the cycle limit
+export const BH_LIMIT: u32 = 2; // cycle limit (deadlock guard)
+export const BH_READY: u32 = 3; // threads that instantiated the module (they start together)
+export const BAND_HEAD_WORDS: u32 = 8;
+export const B_C0: u32 = 0; // first column
+export const B_C1: u32 = 1; // end column (exclusive)
+export const B_WHEEL: u32 = 2; // pointer: this band's timing wheel
+export const B_LIST_C0: u32 = 3; // pointer: core set 0 (cycle parity 0)
+export const B_LIST_C1: u32 = 4; // pointer: core set 1
+export const B_LIST_R0: u32 = 5; // pointer: router set 0
+export const B_LIST_R1: u32 = 6; // pointer: router set 1
+export const B_LIST_I0: u32 = 7; // pointer: injector list 0
+export const B_LIST_I1: u32 = 8; // pointer: injector list 1
+export const B_STATS: u32 = 9; // pointer: this band's u64 counters
+export const B_P_CORE: u32 = 10; // cycle + 1 whose cores and injectors are done
+export const B_P_FIRST: u32 = 11; // cycle + 1 whose first column of routers is done
+export const B_P_LAST: u32 = 12; // cycle + 1 whose routers are all done
+export const B_XWAKE: u32 = 13; // a neighbour woke a router here for this cycle - 1 (max)
+export const B_SLEEP_CORE: u32 = 14; // a thread sleeps on P_CORE
+export const B_SLEEP_FIRST: u32 = 15; // a thread sleeps on P_FIRST
+export const B_SLEEP_LAST: u32 = 16; // a thread sleeps on P_LAST
+export const B_SPARE: u32 = 17; // unused (aligns REC)
+export const B_REC: u32 = 18; // u64 status: (cycles done << 32) | first cycle of the quiet run (0xffffffff: not quiet)
+export const BAND_WORDS: u32 = 20;

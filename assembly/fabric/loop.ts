@@ -15,6 +15,7 @@ import {
   CFG_SINK_POS, CFG_STATS, CFG_STRIDE, CFG_SLOTS, FABRIC_MAGIC, FABRIC_ABI_HASH,
 } from './state';
 import { routerStep, injectorStep } from './router';
+import { beforeRouter } from './band-sync';
 import { coreStepAxpy } from './core_axpy';
 import { coreStepGrad } from './core_grad';
 
@@ -33,6 +34,34 @@ export function fabricAbiHash(): u32 {
  * prepares cycle 0. Returns 0, or 1 when the block's magic number is wrong.
  */
 export function fabricInit(p: usize): u32 {
+  if (fabricSetup(p) != 0) return 1;
+  // Core identities; the east flow of the axpy program starts at the first output it carries.
+  for (let r: u32 = 0; r < St.rows; r++) {
+    for (let c: u32 = 0; c < St.cols; c++) {
+      const core = c * St.rows + r;
+      setCoreField(core, F_ROW, r);
+      setCoreField(core, F_COL, c);
+      if (St.pass == 0) {
+        const start = load<u32>(St.colStart + (<usize>c << 2));
+        const end = load<u32>(St.colStart + (<usize>(c + 1) << 2));
+        setCoreField(core, F_AX_EAST_OUT, c == 0 ? end : start);
+      }
+    }
+  }
+  // Cycle 0: every injector with words is active; St.now = 0 makes "next" mean cycle 0 here.
+  for (let c: u32 = 0; c < St.cols; c++) {
+    store<u32>(St.imark + (<usize>c << 2), 1);
+    store<u32>(St.nextI + (<usize>St.nNextI << 2), c);
+    St.nNextI++;
+  }
+  return 0;
+}
+
+/**
+ * Reads the config block at `p` into this instance's globals (no memory is written: a band's thread calls
+ * it on a mesh fabricInit prepared). One band covering every node. Returns 0, or 1 on a wrong magic number.
+ */
+export function fabricSetup(p: usize): u32 {
   if (cfg(p, CFG_MAGIC) != FABRIC_MAGIC) return 1;
   St.rows = cfg(p, CFG_ROWS);
   St.cols = cfg(p, CFG_COLS);
@@ -98,25 +127,11 @@ export function fabricInit(p: usize): u32 {
   St.coreSteps = 0;
   St.last = 0;
   St.wokeAhead = 0;
-  // Core identities; the east flow of the axpy program starts at the first output it carries.
-  for (let r: u32 = 0; r < St.rows; r++) {
-    for (let c: u32 = 0; c < St.cols; c++) {
-      const core = c * St.rows + r;
-      setCoreField(core, F_ROW, r);
-      setCoreField(core, F_COL, c);
-      if (St.pass == 0) {
-        const start = load<u32>(St.colStart + (<usize>c << 2));
-        const end = load<u32>(St.colStart + (<usize>(c + 1) << 2));
-        setCoreField(core, F_AX_EAST_OUT, c == 0 ? end : start);
-      }
-    }
-  }
-  // Cycle 0: every injector with words is active; St.now = 0 makes "next" mean cycle 0 here.
-  for (let c: u32 = 0; c < St.cols; c++) {
-    store<u32>(St.imark + (<usize>c << 2), 1);
-    store<u32>(St.nextI + (<usize>St.nNextI << 2), c);
-    St.nNextI++;
-  }
+  St.idLo = 0;
+  St.idSpan = St.nCores;
+  St.l2Lo = 0;
+  St.l2Hi = St.l2Words;
+  St.bands = 1;
   return 0;
 }
 
@@ -155,14 +170,15 @@ export function fabricInit(p: usize): u32 {
  * empty, every core idle: the cycle count is in stats[ST_CYCLES]), 1 when the budget ran out first.
  */
 
-/** Visits every set bit of a two-level active bitmap in id order, clearing it as it goes: each active core
- *  runs stepCore (cores = true) or each active router routerStep. Inlined with a constant flag. A router
- *  step may wake a router of a higher id for this same cycle (wakeFeeders sets St.wokeAhead), so the router
- *  walk then re-reads the words it has taken and picks up the new bits (always ahead of the walk). */
+/** Visits every set bit of a two-level active bitmap in id order (this band's words), clearing it as it goes:
+ *  each active core runs stepCore (cores = true) or each active router routerStep. Inlined with constant
+ *  flags. A router step may wake a router of a higher id for this same cycle (wakeFeeders sets
+ *  St.wokeAhead), so the router walk then re-reads the words it has taken and picks up the new bits (always
+ *  ahead of the walk). With threads (banded), the router walk tells bands.ts where it is (beforeRouter). */
 @inline
-function walkActive(bits: usize, cores: bool): void {
+export function walkActive(bits: usize, cores: bool, banded: bool): void {
   const l2 = bits + St.l2Off;
-  for (let w2: u32 = 0; w2 < St.l2Words; w2++) {
+  for (let w2: u32 = St.l2Lo; w2 < St.l2Hi; w2++) {
     const p2 = l2 + (<usize>w2 << 2);
     let m2 = load<u32>(p2);
     if (m2 == 0) continue;
@@ -176,7 +192,10 @@ function walkActive(bits: usize, cores: bool): void {
       while (m1 != 0) {
         const id = (j << 5) + <u32>ctz(m1);
         if (cores) stepCore(id);
-        else routerStep(id);
+        else {
+          if (banded) beforeRouter(id);
+          routerStep(id);
+        }
         m1 &= m1 - 1;
         if (!cores && St.wokeAhead != 0) {
           // take the bits set since (they are all ahead of id: this word's and later words')
@@ -191,6 +210,28 @@ function walkActive(bits: usize, cores: bool): void {
   }
 }
 
+/** Phase 1 of cycle `now`: cores whose task ends now join this cycle's set. */
+@inline
+export function drainWheel(now: u32): void {
+  const slot = St.wheel + (<usize>(now & St.wheelMask) << 2);
+  let w = load<u32>(slot);
+  if (w == 0) return;
+  store<u32>(slot, 0);
+  while (w != 0) {
+    const core = w - 1;
+    w = load<u32>(node(core) + H_WNEXT);
+    St.wheelCount--;
+    schedCore(core, now);
+  }
+}
+
+/** The edge injectors of this cycle. */
+@inline
+export function stepInjectors(): void {
+  St.edgeUsed = 0;
+  for (let i: u32 = 0; i < St.nCurI; i++) injectorStep(load<u32>(St.curI + (<usize>i << 2)));
+}
+
 export function fabricRun(maxCycles: u32): u32 {
   const end = St.now + maxCycles;
   while (St.now < end) {
@@ -198,25 +239,14 @@ export function fabricRun(maxCycles: u32): u32 {
     // the first cycle after init starts with the sets built for it
     if (St.nCurC == 0 && St.nCurR == 0 && St.nCurI == 0) swapLists();
     // 1. cores whose task ends now
-    const slot = St.wheel + (<usize>(now & St.wheelMask) << 2);
-    let w = load<u32>(slot);
-    if (w != 0) {
-      store<u32>(slot, 0);
-      while (w != 0) {
-        const core = w - 1;
-        w = load<u32>(node(core) + H_WNEXT);
-        St.wheelCount--;
-        schedCore(core, now);
-      }
-    }
+    drainWheel(now);
     // 2. cores, in id order
     St.coreSteps += <u64>St.nCurC;
-    walkActive(St.curC, true);
+    walkActive(St.curC, true, false);
     // 3. edge injectors
-    St.edgeUsed = 0;
-    for (let i: u32 = 0; i < St.nCurI; i++) injectorStep(load<u32>(St.curI + (<usize>i << 2)));
+    stepInjectors();
     // 4. routers, in id order (the set may have grown during 2: cores popping full queues wake their router)
-    walkActive(St.curR, false);
+    walkActive(St.curR, false, false);
     // next cycle
     St.nCurC = 0;
     St.nCurR = 0;

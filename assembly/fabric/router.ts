@@ -10,6 +10,7 @@ import {
   St, DIR_N, DIR_E, DIR_S, DIR_RAMP, DIR_EDGE, H_RMASK, H_RQHEAD, H_RQCOUNT, H_CQCOUNT, H_LINK, H_ROUTE,
   F_ROW, F_COL, node, coreField, schedRouter, schedCore, schedInjector, rqCountAt, rqPushAt, cqPushAt,
 } from './state';
+import { wakeOtherBand } from './band-sync';
 
 /** Index of router r's neighbour in direction d (the host's routes never point off the mesh except EDGE). */
 @inline function neighbour(r: u32, d: u32): u32 {
@@ -44,13 +45,22 @@ function wakeFeeders(r: u32, nd: usize, color: u32): void {
     } else {
       const f = neighbour(r, d);
       if (f > r) {
-        schedRouter(f, St.now);
+        schedNeighbour(f, St.now);
         St.wokeAhead = 1;
       } else {
-        schedRouter(f, next);
+        schedNeighbour(f, next);
       }
     }
   }
+}
+
+/**
+ * Schedules router f, a neighbour of the router stepping, for cycle `at`: in this thread's band, or (east or
+ * west across a band boundary, threads only) in the neighbour band's set (bands.ts).
+ */
+@inline function schedNeighbour(f: u32, at: u32): void {
+  if (f - St.idLo < St.idSpan) schedRouter(f, at);
+  else wakeOtherBand(f, at);
 }
 
 /** Writes a wavelet leaving the mesh through the south edge into the sink of router r's column. */
@@ -120,7 +130,7 @@ export function routerStep(r: u32): void {
       } else {
         rqPushAt(nbNode(nd, d), color, data, (d + 2) & 3, stamp);
         St.hops++;
-        schedRouter(neighbour(r, d), stamp);
+        schedNeighbour(neighbour(r, d), stamp);
       }
     }
     store<u8>(nd + H_RQHEAD + <usize>color, <u8>((head + 1) & St.rqMask));
@@ -128,7 +138,7 @@ export function routerStep(r: u32): void {
     if (cnt == 1) store<u8>(nd + H_RMASK, load<u8>(nd + H_RMASK) & ~(<u8>(<u32>1 << color)));
     else keep = true;
     if (cnt == St.rqDepth) wakeFeeders(r, nd, color);
-    St.last = stamp;
+    if (stamp > St.last) St.last = stamp; // a core's task may end later
   }
   if (keep) schedRouter(r, stamp);
 }

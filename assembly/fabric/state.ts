@@ -103,6 +103,22 @@ export class St {
   static wokeAhead: u32 = 0;
   /** Set by a core program when its task began with one streaming cycle (a delta + value pair). */
   static pairStream: u32 = 0;
+  // this thread's band (bands.ts): node ids [idLo, idLo + idSpan); one band = the whole mesh without threads
+  static idLo: u32 = 0;
+  static idSpan: u32 = 0;
+  /** Level-2 words of the active sets that this band's ids cover: [l2Lo, l2Hi). */
+  static l2Lo: u32 = 0;
+  static l2Hi: u32 = 0;
+  /** Threads: the band table, this band's index and record, the end id of its first column, the start id of its last. */
+  static bandTab: usize = 0;
+  static band: u32 = 0;
+  static bands: u32 = 1;
+  static bandRec: usize = 0;
+  static firstHi: u32 = 0;
+  static lastLo: u32 = 0;
+  /** Threads, during a router walk: the first column's routers are published; the east band's cores are done. */
+  static passedFirst: u32 = 0;
+  static lastReady: u32 = 0;
 }
 
 @inline export function cfg(p: usize, slot: u32): u32 {

@@ -2,7 +2,7 @@
 // The fabric ABI, host side (the same table as assembly/fabric/abi.ts).
 
 export const FABRIC_MAGIC = 0x46414233;
-export const FABRIC_ABI_HASH = 0x213a9d2e;
+export const FABRIC_ABI_HASH = 0x5b96cf6f;
 
 /** Router directions. */
 export const DIR = {
@@ -198,3 +198,59 @@ export const STAT = {
   LAST: 10,
 } as const;
 export const STAT_WORDS = 16;
+
+/** Threads: the band table's head (u32 index). */
+export const BAND_HEAD = {
+  /** bands */
+  COUNT: 0,
+  /** 0 running; 1 quiet (every band stops); 2 past the cycle limit */
+  DONE: 1,
+  /** cycle limit (deadlock guard) */
+  LIMIT: 2,
+  /** threads that instantiated the module (they start together) */
+  READY: 3,
+} as const;
+export const BAND_HEAD_WORDS = 8;
+
+/** Threads: one band's record (u32 index from its start). */
+export const BAND = {
+  /** first column */
+  C0: 0,
+  /** end column (exclusive) */
+  C1: 1,
+  /** pointer: this band's timing wheel */
+  WHEEL: 2,
+  /** pointer: core set 0 (cycle parity 0) */
+  LIST_C0: 3,
+  /** pointer: core set 1 */
+  LIST_C1: 4,
+  /** pointer: router set 0 */
+  LIST_R0: 5,
+  /** pointer: router set 1 */
+  LIST_R1: 6,
+  /** pointer: injector list 0 */
+  LIST_I0: 7,
+  /** pointer: injector list 1 */
+  LIST_I1: 8,
+  /** pointer: this band's u64 counters */
+  STATS: 9,
+  /** cycle + 1 whose cores and injectors are done */
+  P_CORE: 10,
+  /** cycle + 1 whose first column of routers is done */
+  P_FIRST: 11,
+  /** cycle + 1 whose routers are all done */
+  P_LAST: 12,
+  /** a neighbour woke a router here for this cycle - 1 (max) */
+  XWAKE: 13,
+  /** a thread sleeps on P_CORE */
+  SLEEP_CORE: 14,
+  /** a thread sleeps on P_FIRST */
+  SLEEP_FIRST: 15,
+  /** a thread sleeps on P_LAST */
+  SLEEP_LAST: 16,
+  /** unused (aligns REC) */
+  SPARE: 17,
+  /** u64 status: (cycles done << 32) | first cycle of the quiet run (0xffffffff: not quiet) */
+  REC: 18,
+} as const;
+export const BAND_WORDS = 20;

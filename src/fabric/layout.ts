@@ -8,7 +8,7 @@
 // The shared tables (config slots, counters, core fields, node record offsets) are generated from the one
 // ABI table in scripts/fabric-abi.mjs into abi.ts (this side) and assembly/fabric/abi.ts (the WASM side).
 import { DIR, H, NCH } from './abi.js';
-export { CFG, CFG_SLOTS, CSTAT, DIR, F, FABRIC_ABI_HASH, FABRIC_MAGIC, H, NCH, STAT, STAT_WORDS } from './abi.js';
+export { BAND, BAND_HEAD, BAND_HEAD_WORDS, BAND_WORDS, CFG, CFG_SLOTS, CSTAT, DIR, F, FABRIC_ABI_HASH, FABRIC_MAGIC, H, NCH, STAT, STAT_WORDS } from './abi.js';
 
 export interface NodeLayout {
   /** Bytes per node (a multiple of 64). */

@@ -12,6 +12,7 @@ import type { FabricCheck } from './check.js';
 import type { FabricMachine } from './defaults.js';
 import { AXPY_COLORS, CFG_SLOTS, GRAD_COLORS, MemoryPlan, STAT_WORDS, nodeLayout } from './layout.js';
 import type { FabricMapping } from './mapping.js';
+import { addBandRegions } from './bands.js';
 
 /** The WebAssembly memory's hard limit (wasm32) less a margin for the module's own data. */
 export const WASM_LIMIT_BYTES = 4 * 2 ** 30 - (64 << 20);
@@ -46,14 +47,14 @@ export function columnRows(m: FabricMapping, machine: FabricMachine, c: number):
 }
 
 /** The simulator's byte plan (regions in order) for a mapping, its stream sizes and its timing wheel. */
-export function simPlan(m: FabricMapping, machine: FabricMachine, streamWords: number, sinkWords: number, wheel: number, dataBytes: number): MemoryPlan {
+export function simPlan(m: FabricMapping, machine: FabricMachine, streamWords: number, sinkWords: number, wheel: number, dataBytes: number, threads = 1): MemoryPlan {
   const { usedRows: Ru, usedCols: Cu } = m;
   const NC = (m.pass === 'gradient' ? GRAD_COLORS : AXPY_COLORS).colors;
   const cores = Ru * Cu;
   const node = nodeLayout(NC, machine.routerQueueWavelets, machine.coreQueueWavelets);
   const l1Words = Math.ceil(cores / 32);
   const bitmapBytes = 4 * (l1Words + Math.ceil(l1Words / 32)) + 64;
-  return new MemoryPlan()
+  const plan = new MemoryPlan()
     .add('config', 4 * CFG_SLOTS)
     .add('stats', 8 * STAT_WORDS)
     .add('nodes', cores * node.bytes, 64)
@@ -69,6 +70,7 @@ export function simPlan(m: FabricMapping, machine: FabricMachine, streamWords: n
     .add('streams', streamWords * 4)
     .add('sinks', sinkWords * 4)
     .add('data', dataBytes + 16, 64);
+  return addBandRegions(plan, threads, Cu, bitmapBytes, wheel);
 }
 
 /** Bytes of the data region: each column's rows of B floats, 16-byte aligned. */
@@ -86,11 +88,11 @@ export function wheelSlots(m: FabricMapping, machine: FabricMachine): number {
 }
 
 /** The whole run's memory; `generated` = the weights and activations are made here (not the caller's). */
-export function fabricMemory(m: FabricMapping, machine: FabricMachine, nnz: number, check: FabricCheck, generated = true): FabricMemory {
+export function fabricMemory(m: FabricMapping, machine: FabricMachine, nnz: number, check: FabricCheck, generated = true, threads = 1): FabricMemory {
   const { usedRows: Ru, usedCols: Cu, shape, mesh, pass } = m;
   const { B, K, N } = shape;
   const words = streamWordCount(m, nnz);
-  const plan = simPlan(m, machine, words.stream, words.sink, wheelSlots(m, machine), dataBytes(m, machine));
+  const plan = simPlan(m, machine, words.stream, words.sink, wheelSlots(m, machine), dataBytes(m, machine), threads);
   const wasmBytes = plan.totalBytes + (1 << 20);
   const cores = Ru * Cu;
   const nodes = plan.regions.find((r) => r.name === 'nodes')!.bytes;

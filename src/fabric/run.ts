@@ -44,6 +44,11 @@ export interface FabricRunOptions {
   onSetup?: (stage: string, fraction: number) => void;
   /** Bytes the run may use (default: the machine's available memory); past it the run is refused before allocating. */
   memoryLimitBytes?: number;
+  /**
+   * Threads (bands of columns, one thread each; the cycles and results are those of one thread). Default 1.
+   * More than 1 needs runFabricAsync, at most one a used column, and no shared edge cap (machine.edgeWaveletsPerCycle 0).
+   */
+  threads?: number;
 }
 
 export interface CycleBreakdown {
@@ -102,7 +107,9 @@ export interface FabricResult {
   simCoreCyclesPerCpuSecond: number;
   /** Seconds of everything (inputs, streams, setup, run, check). */
   wallSeconds: number;
-  /** Seconds before the first simulated cycle (weights, activations, streams, the mesh's memory) and of the check. */
+  /** Threads the cycles ran on (bands of columns). */
+  threads: number;
+  /** Seconds before the first simulated cycle (weights, activations, streams, the mesh's memory; threads' start-up) and of the check. */
   setupSeconds: number;
   /** CPU seconds of the set-up (steadier than wall time on a shared machine). */
   setupCpuSeconds: number;
@@ -124,8 +131,65 @@ export interface FabricRun {
   mapping: FabricMapping;
 }
 
-/** Runs one pass of one layer on the mesh and checks it. */
+/** Runs one pass of one layer on the mesh and checks it (on this thread: `threads` 1). */
 export function runFabric(o: FabricRunOptions): FabricRun {
+  const run = prepareRun(o, 'runFabric');
+  const { sim, c0 } = run;
+  const s0 = performance.now();
+  sim.run({ onProgress: o.onProgress });
+  return finishRun(run, (performance.now() - s0) / 1000, process.cpuUsage(c0));
+}
+
+/** runFabric on `threads` threads (bands of columns): the same cycles, counters and output. */
+export async function runFabricAsync(o: FabricRunOptions): Promise<FabricRun> {
+  const run = prepareRun(o, 'runFabricAsync');
+  const { sim, c0 } = run;
+  if (sim.threads <= 1) {
+    const s0 = performance.now();
+    sim.run({ onProgress: o.onProgress });
+    return finishRun(run, (performance.now() - s0) / 1000, process.cpuUsage(c0));
+  }
+  const s0 = performance.now();
+  const simSeconds = await sim.runThreads({ onProgress: o.onProgress });
+  // the threads' start-up (a pool, the module compiled and instantiated per thread) counts as set-up
+  run.setupSeconds += (performance.now() - s0) / 1000 - simSeconds;
+  return finishRun(run, simSeconds, process.cpuUsage(c0));
+}
+
+/** The threads of a run: 1 by default; refused past the used columns or with a shared edge cap. */
+function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: FabricMachine, caller: string): number {
+  const threads = requireInt('threads', o.threads ?? 1, 1);
+  if (threads === 1) return 1;
+  if (caller === 'runFabric') throw new RangeError(`threads: runFabric runs on this thread; use runFabricAsync for ${threads} threads`);
+  if (threads > mapping.usedCols) throw new RangeError(`threads: at most one a used column (${mapping.usedCols} on this mapping), got ${threads}`);
+  if (machine.edgeWaveletsPerCycle !== 0) {
+    throw new RangeError(`threads: ${threads} threads need machine.edgeWaveletsPerCycle 0 (a shared edge cap serves every column's injector in one order), got ${machine.edgeWaveletsPerCycle}`);
+  }
+  return threads;
+}
+
+interface PreparedRun {
+  o: FabricRunOptions;
+  t0: number;
+  cpu0: NodeJS.CpuUsage;
+  c0: NodeJS.CpuUsage;
+  setupSeconds: number;
+  setupCpuSeconds: number;
+  pass: FabricPass;
+  seed: number;
+  machine: FabricMachine;
+  mapping: FabricMapping;
+  nnz: number;
+  checkMode: FabricCheck;
+  memoryEstimate: FabricMemory;
+  ws: WeightStream;
+  xt?: Values;
+  dyt?: Values;
+  sim: FabricSim;
+}
+
+/** Everything before the first simulated cycle: options checked, memory estimated, streams built, the mesh laid out. */
+function prepareRun(o: FabricRunOptions, caller: string): PreparedRun {
   requireObject('options', o);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -135,12 +199,13 @@ export function runFabric(o: FabricRunOptions): FabricRun {
   const shape = { B: o.batch, K: o.in, N: o.out };
   const mesh = { rows: o.rows, cols: o.cols };
   const mapping = mapLayer(shape, mesh, pass, machine);
+  const threads = resolveThreads(o, mapping, machine, caller);
   const { B, K, N } = shape;
   const sparsity = requireNumber('sparsity', o.sparsity ?? 0, 0, 1);
   if (o.weights && (o.weights.K !== K || o.weights.N !== N)) throw new RangeError(`weights: expected a ${K}x${N} stream, got ${o.weights.K}x${o.weights.N}`);
   const nnz = o.weights ? o.weights.nnz : K * N - maskZeros(K, N, sparsity);
   const checkMode = resolveCheck(o.check === true ? 'full' : o.check === false ? 'off' : o.check, nnz, B);
-  const memoryEstimate = fabricMemory(mapping, machine, nnz, checkMode, !o.weights);
+  const memoryEstimate = fabricMemory(mapping, machine, nnz, checkMode, !o.weights, threads);
   checkFabricMemory(mapping, memoryEstimate, o.memoryLimitBytes);
   const setup = o.onSetup;
   const ws = o.weights ?? seededLayerStream(K, N, sparsity, seed, setup && ((d, t) => setup('weights', d / t)));
@@ -153,14 +218,19 @@ export function runFabric(o: FabricRunOptions): FabricRun {
   setup?.('streams', 0);
   const streams = columnStreams(ws, pass, mapping.kStarts, mapping.nStarts, setup && ((f) => setup('streams', f)));
   setup?.('mesh', 0);
-  const sim = new FabricSim(mapping, machine, streams, { a: pass === 'delta' ? dyt! : xt!, b: dyt }, o.flavor, setup && ((f) => setup('mesh', f)));
-  const s0 = performance.now();
-  const setupSeconds = (s0 - t0) / 1000;
+  const sim = new FabricSim(mapping, machine, streams, { a: pass === 'delta' ? dyt! : xt!, b: dyt }, { flavor: o.flavor, progress: setup && ((f) => setup('mesh', f)), threads });
   const c0 = process.cpuUsage();
   const setupCpuSeconds = (c0.user + c0.system - cpu0.user - cpu0.system) / 1e6;
-  sim.run({ onProgress: o.onProgress });
-  const simSeconds = (performance.now() - s0) / 1000;
-  const cpu = process.cpuUsage(c0);
+  return { o, t0, cpu0, c0, setupSeconds: (performance.now() - t0) / 1000, setupCpuSeconds, pass, seed, machine, mapping, nnz, checkMode, memoryEstimate, ws, xt, dyt, sim };
+}
+
+/** After the last cycle: the output checked and the statistics. */
+function finishRun(run: PreparedRun, simSeconds: number, cpu: NodeJS.CpuUsage): FabricRun {
+  const { o, t0, pass, seed, machine, mapping, nnz, checkMode, memoryEstimate, ws, xt, dyt, sim, setupSeconds, setupCpuSeconds } = run;
+  const shape = mapping.shape;
+  const { B, K, N } = shape;
+  const mesh = { rows: o.rows, cols: o.cols };
+  const setup = o.onSetup;
   const simCpuSeconds = (cpu.user + cpu.system) / 1e6;
   const output = sim.output();
   const counters = sim.counters();
@@ -213,6 +283,7 @@ export function runFabric(o: FabricRunOptions): FabricRun {
     simCoreCyclesPerCpuSecond: simCpuSeconds > 0 ? coreCycles / simCpuSeconds : 0,
     wallSeconds: (performance.now() - t0) / 1000,
     setupSeconds, setupCpuSeconds, checkSeconds,
+    threads: sim.threads,
     memoryBytes: sim.memoryBytes,
     memoryEstimate,
     maxCoreBytes: mapping.maxCoreBytes,

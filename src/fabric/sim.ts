@@ -14,14 +14,16 @@ import type { FabricMachine } from './defaults.js';
 import type { FabricMapping } from './mapping.js';
 import type { ColumnStreams } from './streams.js';
 import {
-  AXPY_COLORS, CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, FABRIC_MAGIC, GRAD_COLORS, H, STAT, STAT_WORDS, nodeLayout,
+  AXPY_COLORS, BAND_HEAD, CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, FABRIC_MAGIC, GRAD_COLORS, H, STAT, STAT_WORDS, nodeLayout,
   type NodeLayout,
 } from './layout.js';
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
 import { valuesInto, type Values } from './weights.js';
+import { mergeBandStats, runBands, writeBandTable } from './bands.js';
 
 interface FabricExports {
   fabricInit(p: number): number;
+  fabricBandRun(p: number, table: number, band: number): number;
   fabricRun(maxCycles: number): number;
   fabricNow(): number;
   fabricConfigSlots(): number;
@@ -45,6 +47,14 @@ export interface SimCounters {
   tasks: number;
   routerSteps: number;
   coreSteps: number;
+}
+
+export interface SimOptions {
+  flavor?: Flavor;
+  /** Told the fraction of the inputs written (the long part on a large mesh). */
+  progress?: (fraction: number) => void;
+  /** Threads (bands of columns) for runThreads; 1 = run() on this thread. */
+  threads?: number;
 }
 
 export interface RunProgress {
@@ -86,9 +96,14 @@ export class FabricSim {
   private readonly streams: ColumnStreams;
   private readonly isGrad: boolean;
   private readonly node: NodeLayout;
+  /** Threads (bands); > 1: the band table is in the memory and runThreads runs it. */
+  readonly threads: number;
+  private readonly flavor: Flavor;
+  private readonly module: string;
 
-  /** `progress` is told the fraction of the inputs written (the long part on a large mesh). */
-  constructor(mapping: FabricMapping, machine: FabricMachine, streams: ColumnStreams, inputs: PassInputs, flavor?: Flavor, progress?: (fraction: number) => void) {
+  constructor(mapping: FabricMapping, machine: FabricMachine, streams: ColumnStreams, inputs: PassInputs, o: SimOptions = {}) {
+    const { flavor, progress } = o;
+    this.threads = o.threads ?? 1;
     this.mapping = mapping;
     this.machine = machine;
     this.streams = streams;
@@ -112,7 +127,7 @@ export class FabricSim {
     let streamWords = 0;
     for (const w of streams.words) streamWords += w.length;
     const sinkWords = this.isGrad ? streams.nnz.reduce((s, z) => s + z, 0) : 0;
-    const plan = simPlan(mapping, machine, streamWords, sinkWords, wheel, this.colOff[Cu]);
+    const plan = simPlan(mapping, machine, streamWords, sinkWords, wheel, this.colOff[Cu], this.threads);
     const initial = plan.totalBytes + (1 << 20);
     if (initial > WASM_LIMIT_BYTES) {
       throw new CapacityError(
@@ -122,7 +137,9 @@ export class FabricSim {
     }
     // FABRIC_WASM_MODULE=name loads build/name.<flavor>.wasm instead (e.g. a release build with function
     // names, `asc ... --target release --debug --outFile build/prof.release.wasm`, for CPU profiles).
-    this.wasm = new Wasm<FabricExports>({ flavor, module: process.env.FABRIC_WASM_MODULE || undefined, initialBytes: initial, maximumBytes: initial + (64 << 20), scratchBytes: 0 });
+    this.module = process.env.FABRIC_WASM_MODULE || '';
+    this.wasm = new Wasm<FabricExports>({ flavor, module: this.module || undefined, initialBytes: initial, maximumBytes: initial + (64 << 20), scratchBytes: 0 });
+    this.flavor = this.wasm.flavor;
     const w = this.wasm;
     checkAbi(w.exports);
     for (const r of plan.regions) this.p[r.name] = w.arena.alloc(r.bytes, r.align);
@@ -184,6 +201,7 @@ export class FabricSim {
     ];
     for (const [slot, name] of names) set(slot, p[name]);
     if (w.exports.fabricInit(p.config) !== 0) throw new Error('fabric: the wasm module rejected the config block');
+    if (this.threads > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, this.threads, Cu, BAND_LIMIT);
   }
 
   /** Per-column tables of the pass: input features (colK), N features (colN), output block starts, outputs. */
@@ -232,6 +250,25 @@ export class FabricSim {
     this.checkFinished();
   }
 
+  /**
+   * Runs the mesh on `threads` threads (bands of columns; the same cycles and results as run()) until it
+   * goes quiet; throws as run() does. Returns the seconds the bands ran (from the first band's start to the
+   * last band's end: the threads' start-up is not in it).
+   */
+  async runThreads(opts: RunProgress = {}): Promise<number> {
+    if (this.threads <= 1) throw new Error('fabric: runThreads needs a simulator built with threads > 1');
+    const limit = Math.min(opts.maxCycles ?? BAND_LIMIT, BAND_LIMIT);
+    new Uint32Array(this.wasm.memory.buffer, this.p.bandTable, 8)[BAND_HEAD.LIMIT] = limit;
+    const t = await runBands({
+      memory: this.wasm.memory, flavor: this.flavor, module: this.module, config: this.p.config, table: this.p.bandTable,
+      bands: this.threads, onProgress: opts.onProgress,
+    });
+    if (t.status === 1) throw new Error('fabric: the wasm module rejected the config block');
+    if (t.status === 2) throw new Error(`fabric: the simulation passed ${limit} cycles without finishing (deadlock or a far too small limit)`);
+    this.checkFinished();
+    return t.seconds;
+  }
+
   /** After the mesh went quiet: every stream consumed and every core at the end of its program. */
   private checkFinished(): void {
     const { usedRows: Ru, usedCols: Cu } = this.mapping;
@@ -257,7 +294,8 @@ export class FabricSim {
   }
 
   counters(): SimCounters {
-    const s = new BigUint64Array(this.wasm.memory.buffer, this.p.stats, STAT_WORDS);
+    const at = (p: number) => new BigUint64Array(this.wasm.memory.buffer, p, STAT_WORDS);
+    const s = this.threads > 1 ? mergeBandStats(Array.from({ length: this.threads }, (_, k) => at(this.p[`b${k}.stats`]))) : at(this.p.stats);
     const n = (i: number) => Number(s[i]);
     return {
       cycles: n(STAT.CYCLES), hops: n(STAT.HOPS), rampIn: n(STAT.RAMP_IN), rampOut: n(STAT.RAMP_OUT),
@@ -310,6 +348,9 @@ export class FabricSim {
     return y;
   }
 }
+
+/** The cycle limit of a threaded run without one (a deadlock guard under the u32 cycle counter). */
+const BAND_LIMIT = 0xfffffff0;
 
 /** Seconds one call into the simulator aims at between progress reports (well under the promised one second). */
 const PROGRESS_SECONDS = 0.25;

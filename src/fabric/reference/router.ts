@@ -68,7 +68,7 @@ export function routersStep(m: RefMesh): boolean {
           m.count.hops++;
         }
       }
-      m.last = m.now + 1;
+      m.last = Math.max(m.last, m.now + 1); // a core's task may end later (the count is when all went quiet)
       moved = true;
     }
   }

@@ -1,0 +1,95 @@
+// Threads: what one band (consecutive columns, one thread) tells and waits for from its neighbours, over
+// the band table in shared memory (layout: BH_* and B_* in abi.ts). The cycle order of one thread is kept
+// exactly (bands.ts explains the wavefront); this file holds the atomics: progress words written with a
+// store and read with a load (both sequentially consistent, which also orders the plain stores to node
+// records before them), a short spin then a sleep on the word (a sleeper raises a flag; a writer who sees
+// it notifies), and the wakes of a router in a neighbour band.
+//
+// Legend: t = St.now; a progress word holds t + 1 once its stage of cycle t is done (0: none yet).
+import {
+  St, setBit, BH_DONE, BAND_HEAD_WORDS, BAND_WORDS, B_LIST_R0, B_XWAKE, B_P_CORE, B_P_FIRST, B_P_LAST,
+  B_SLEEP_CORE,
+} from './state';
+
+/** Spins (atomic loads) before a waiting thread sleeps: a few microseconds, about one stage of a small band. */
+const SPINS: u32 = 4000;
+/** A sleeper wakes at least this often (ns) to look at the done word. */
+const SLEEP_NS: i64 = 1_000_000;
+
+/** Byte address of band k's record. */
+@inline export function bandRecord(k: u32): usize {
+  return St.bandTab + ((<usize>(BAND_HEAD_WORDS + k * BAND_WORDS)) << 2);
+}
+
+/** 0 while the run goes on; else why every band stops (BH_DONE). */
+@inline export function runDone(): u32 {
+  return atomic.load<u32>(St.bandTab + (<usize>BH_DONE << 2));
+}
+
+export function setDone(why: u32): void {
+  const p = St.bandTab + (<usize>BH_DONE << 2);
+  atomic.store<u32>(p, why);
+  atomic.notify(p, 0x7fffffff);
+}
+
+/** Publishes stage `word` (B_P_CORE, B_P_FIRST or B_P_LAST) of this band as done for cycle t. */
+export function publish(word: u32, t: u32): void {
+  const p = St.bandRec + (<usize>word << 2);
+  atomic.store<u32>(p, t + 1);
+  const sleep = St.bandRec + (<usize>(word - B_P_CORE + B_SLEEP_CORE) << 2);
+  if (atomic.load<u32>(sleep) != 0) atomic.notify(p, 1);
+}
+
+/**
+ * Waits until band k's stage `word` is done for cycle t. False if the run stopped meanwhile (every band
+ * quiet, or the cycle limit). One thread waits on each word (the band on that side).
+ */
+export function waitStage(k: u32, word: u32, t: u32): bool {
+  const rec = bandRecord(k);
+  const p = rec + (<usize>word << 2);
+  const want = t + 1;
+  for (let i: u32 = 0; i < SPINS; i++) {
+    if (atomic.load<u32>(p) >= want) return true;
+  }
+  const sleep = rec + (<usize>(word - B_P_CORE + B_SLEEP_CORE) << 2);
+  atomic.store<u32>(sleep, 1);
+  for (;;) {
+    const v = atomic.load<u32>(p);
+    if (v >= want) break;
+    if (runDone() != 0) { atomic.store<u32>(sleep, 0); return false; }
+    atomic.wait<i32>(p, <i32>v, SLEEP_NS);
+  }
+  atomic.store<u32>(sleep, 0);
+  return true;
+}
+
+/**
+ * Schedules router f of the band west or east of this one for cycle `at` (its router set of that cycle's
+ * parity) and tells it through its XWAKE word. The neighbour is waiting at that moment (before its walk
+ * of this cycle, or at its end of the cycle), so plain stores do; the progress word it waits on orders them.
+ */
+export function wakeOtherBand(f: u32, at: u32): void {
+  const k = f < St.idLo ? St.band - 1 : St.band + 1;
+  const rec = bandRecord(k);
+  setBit(load<u32>(rec + (<usize>(B_LIST_R0 + (at & 1)) << 2)), f);
+  const xp = rec + (<usize>B_XWAKE << 2);
+  if (load<u32>(xp) < at + 1) store<u32>(xp, at + 1);
+}
+
+/**
+ * Called by the router walk before stepping router `id`: once the walk leaves the first column, the west
+ * band may start its next cycle (P_FIRST); before the last column, the east band's cores and injectors of
+ * this cycle must be done (their queue counts are what this column's routers look at).
+ */
+@inline export function beforeRouter(id: u32): void {
+  if (St.passedFirst == 0 && id >= St.firstHi) {
+    St.passedFirst = 1;
+    publish(B_P_FIRST, St.now);
+  }
+  if (St.lastReady == 0 && id >= St.lastLo) {
+    St.lastReady = 1;
+    waitStage(St.band + 1, B_P_CORE, St.now);
+  }
+}
+
+export { B_P_CORE, B_P_FIRST, B_P_LAST };

@@ -1,0 +1,136 @@
+// Threads: one band of the mesh (columns [c0, c1), node ids [c0·R, c1·R)) run by one thread, giving exactly
+// the cycles and results of one thread running the whole mesh (loop.ts). That loop's cycle is ordered:
+// cores, then injectors, then routers in id order (column-major), and a router sees room that a lower id
+// freed earlier in the same cycle. Cores and injectors touch only their own column's nodes, so bands run
+// them at once; routers look at their west and east neighbours, so bands run them as a WAVEFRONT. For the
+// boundary between band A (west) and band B (east), in cycle t:
+//   - A's last column of routers waits for B's cores and injectors of t (P_CORE): in one thread they came
+//     before every router, and they change the counts of B's first column that A's last column reads;
+//   - B's router walk waits for A's routers of t (P_LAST): it reads A's last column after A stepped it;
+//   - A's next cycle waits for B's first column of t (P_FIRST): B's first column pushes into A's last
+//     column and wakes its routers for t + 1 (wakeOtherBand), and A's cores of t + 1 must see that.
+// Every wait is for a stage of the same or an earlier cycle, so the waits never form a cycle.
+// No empty cycle is skipped (a band may be woken by its neighbour at any cycle); the run ends when every
+// band was quiet (empty sets, no busy core) at the end of one same cycle: each band publishes, at the end of
+// each cycle, how many cycles it has done and since when it has been quiet (B_REC); the band that sees all
+// quiet at a cycle that all have done sets BH_DONE.
+//
+// Legend: t = St.now; R = rows; the band table's layout is BH_* / B_* (abi.ts); sets alternate by the
+// parity of the cycle (LIST_*0 for even cycles), so a neighbour knows which set is "cycle at".
+import {
+  St, flushStats, BH_COUNT, BH_LIMIT, BAND_HEAD_WORDS, B_C0, B_C1, B_WHEEL, B_LIST_C0, B_LIST_R0, B_LIST_I0,
+  B_STATS, B_XWAKE, B_REC, ST_CYCLES,
+} from './state';
+import { fabricSetup, walkActive, drainWheel, stepInjectors } from './loop';
+import { bandRecord, publish, waitStage, runDone, setDone, B_P_CORE, B_P_FIRST, B_P_LAST } from './band-sync';
+
+const NOT_QUIET: u32 = 0xffffffff;
+
+@inline function recWord(i: u32): u32 {
+  return load<u32>(St.bandRec + (<usize>i << 2));
+}
+
+/** Points this instance's globals at band k of the table at `tab` and builds its cycle-0 injector list. */
+function bandSetup(tab: usize, k: u32): void {
+  St.bandTab = tab;
+  St.band = k;
+  St.bands = load<u32>(tab + (<usize>BH_COUNT << 2));
+  const rec = bandRecord(k);
+  St.bandRec = rec;
+  const c0 = recWord(B_C0);
+  const c1 = recWord(B_C1);
+  St.idLo = c0 * St.rows;
+  St.idSpan = (c1 - c0) * St.rows;
+  St.l2Lo = St.idLo >>> 10;
+  St.l2Hi = ((St.idLo + St.idSpan - 1) >>> 10) + 1;
+  St.firstHi = St.idLo + St.rows;
+  St.lastLo = St.idLo + St.idSpan - St.rows;
+  St.wheel = recWord(B_WHEEL);
+  St.stats = recWord(B_STATS);
+  St.curI = recWord(B_LIST_I0);
+  St.nextI = recWord(B_LIST_I0 + 1);
+  // cycle 0: every injector of the band is active (fabricInit marked them all)
+  for (let c = c0; c < c1; c++) {
+    store<u32>(St.curI + (<usize>St.nCurI << 2), c);
+    St.nCurI++;
+  }
+}
+
+/** This cycle's sets by parity (cores, routers) and the injector lists' swap. */
+@inline function setLists(t: u32): void {
+  const rec = St.bandRec;
+  St.curC = load<u32>(rec + (<usize>(B_LIST_C0 + (t & 1)) << 2));
+  St.nextC = load<u32>(rec + (<usize>(B_LIST_C0 + ((t + 1) & 1)) << 2));
+  St.curR = load<u32>(rec + (<usize>(B_LIST_R0 + (t & 1)) << 2));
+  St.nextR = load<u32>(rec + (<usize>(B_LIST_R0 + ((t + 1) & 1)) << 2));
+}
+
+/** One cycle of the band; false if the run stopped while it waited. */
+function bandCycle(t: u32): bool {
+  setLists(t);
+  drainWheel(t);
+  St.coreSteps += <u64>St.nCurC;
+  walkActive(St.curC, true, false);
+  stepInjectors();
+  publish(B_P_CORE, t);
+  if (St.band > 0 && !waitStage(St.band - 1, B_P_LAST, t)) return false;
+  St.passedFirst = 0;
+  St.lastReady = St.band + 1 < St.bands ? 0 : 1;
+  walkActive(St.curR, false, true);
+  if (St.passedFirst == 0) publish(B_P_FIRST, t);
+  publish(B_P_LAST, t);
+  // the east band's first column may still wake this band's routers or push into its last column
+  if (St.band + 1 < St.bands && !waitStage(St.band + 1, B_P_FIRST, t)) return false;
+  return true;
+}
+
+/** Publishes (cycles done, quiet since) and returns true when every band has been quiet at one cycle all have done. */
+function endCycle(t: u32, quietSince: u32): bool {
+  atomic.store<u64>(St.bandRec + (<usize>B_REC << 2), (<u64>(t + 1) << 32) | <u64>quietSince);
+  if (quietSince == NOT_QUIET) return false;
+  let done: u32 = 0xffffffff;
+  let since: u32 = 0;
+  for (let k: u32 = 0; k < St.bands; k++) {
+    const r = atomic.load<u64>(bandRecord(k) + (<usize>B_REC << 2));
+    const d = <u32>(r >>> 32);
+    const q = <u32>r;
+    if (d == 0 || q == NOT_QUIET) return false;
+    if (d < done) done = d;
+    if (q > since) since = q;
+  }
+  return since < done; // every band quiet at the end of cycle `since`, which every band has finished
+}
+
+/**
+ * Runs band `k` of the band table at `tab` on the mesh whose config block is at `p` (fabricInit ran on it,
+ * in any instance) until every band is quiet. Returns 0 when the mesh went quiet, 1 on a wrong config
+ * block, 2 past the table's cycle limit. The band's counters are in its own stats block (the host sums
+ * them and takes the largest cycle count).
+ */
+export function fabricBandRun(p: usize, tab: usize, k: u32): u32 {
+  if (fabricSetup(p) != 0) return 1;
+  bandSetup(tab, k);
+  const limit = load<u32>(tab + (<usize>BH_LIMIT << 2));
+  let quietSince = NOT_QUIET;
+  let status: u32 = 0;
+  for (;;) {
+    const t = St.now;
+    if (!bandCycle(t)) break;
+    const woken = load<u32>(St.bandRec + (<usize>B_XWAKE << 2)) >= t + 2;
+    const quiet = St.nNextC == 0 && St.nNextR == 0 && St.nNextI == 0 && St.wheelCount == 0 && !woken;
+    quietSince = quiet ? (quietSince == NOT_QUIET ? t : quietSince) : NOT_QUIET;
+    if (endCycle(t, quietSince)) { setDone(1); break; }
+    if (runDone() != 0) break;
+    if (t >= limit) { setDone(2); status = 2; break; }
+    // next cycle: the next sets become current (routers and cores by parity), the injector lists swap
+    St.nCurC = St.nNextC; St.nNextC = 0;
+    St.nCurR = St.nNextR; St.nNextR = 0;
+    const pi = St.curI; St.curI = St.nextI; St.nextI = pi;
+    St.nCurI = St.nNextI; St.nNextI = 0;
+    St.now = t + 1;
+  }
+  if (runDone() == 2) status = 2;
+  flushStats();
+  store<u64>(St.stats + (<usize>ST_CYCLES << 3), <u64>St.last);
+  return status;
+}

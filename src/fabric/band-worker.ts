@@ -1,0 +1,27 @@
+// A fabric band thread (Piscina task; protocol in src/protocol/fabric.ts): instantiates the module over the
+// mesh's shared memory, waits until every band's thread has (so no instantiation writes the module's data
+// while a band runs), then runs its band's cycles to the end.
+import type { FabricBandReply, FabricBandTask } from '../protocol/fabric.js';
+import { Wasm } from '../wasm/module.js';
+import { BAND_HEAD } from './abi.js';
+
+interface BandExports {
+  fabricBandRun(config: number, table: number, band: number): number;
+}
+
+/** The wall clock, comparable across threads (ms). */
+const clock = () => performance.timeOrigin + performance.now();
+
+export default function runBand(t: FabricBandTask): FabricBandReply {
+  const w = new Wasm<BandExports>({ memory: t.memory, flavor: t.flavor, module: t.module || undefined, scratchBytes: 0 });
+  const head = new Int32Array(t.memory.buffer, t.table, 8);
+  const bands = head[BAND_HEAD.COUNT];
+  Atomics.add(head, BAND_HEAD.READY, 1);
+  Atomics.notify(head, BAND_HEAD.READY);
+  for (let ready = Atomics.load(head, BAND_HEAD.READY); ready < bands; ready = Atomics.load(head, BAND_HEAD.READY)) {
+    Atomics.wait(head, BAND_HEAD.READY, ready, 1000);
+  }
+  const startMs = clock();
+  const status = w.exports.fabricBandRun(t.config, t.table, t.band);
+  return { status, startMs, endMs: clock() };
+}

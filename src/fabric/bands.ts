@@ -1,0 +1,115 @@
+// Threads for one fabric run (`fabric --threads N`): the used columns split into N bands of consecutive
+// columns, each run by one thread over the mesh's one shared memory (assembly/fabric/bands.ts: a wavefront
+// that keeps the cycles and results of one thread exactly). This file owns the band table's layout in that
+// memory (the regions it adds to the simulator's plan), writes it, and runs the bands on Piscina threads
+// (protocol in src/protocol/fabric.ts).
+//
+// Legend: Cu = used columns, N = bands (threads), k = a band; band k = columns [c0, c1).
+import { Piscina } from 'piscina';
+import { distModule } from '../paths.js';
+import type { FabricBandReply, FabricBandTask } from '../protocol/fabric.js';
+import type { Flavor } from '../wasm/module.js';
+import { BAND, BAND_HEAD, BAND_HEAD_WORDS, BAND_WORDS, STAT, STAT_WORDS, type MemoryPlan } from './layout.js';
+
+/** Band k's columns: an even split of Cu columns into N bands (the first Cu mod N bands one wider). */
+export function bandColumns(Cu: number, N: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let k = 0; k < N; k++) out.push([Math.floor((k * Cu) / N), Math.floor(((k + 1) * Cu) / N)]);
+  return out;
+}
+
+/** The most threads a mesh of Cu used columns can take (a band is at least one column). */
+export const maxBands = (Cu: number): number => Cu;
+
+const LISTS = ['C0', 'C1', 'R0', 'R1'] as const;
+
+/** Adds the band table and each band's own sets, wheel and counters to the simulator's plan (N > 1 only). */
+export function addBandRegions(plan: MemoryPlan, N: number, Cu: number, bitmapBytes: number, wheelSlots: number): MemoryPlan {
+  if (N <= 1) return plan;
+  plan.add('bandTable', 4 * (BAND_HEAD_WORDS + N * BAND_WORDS), 8);
+  for (let k = 0; k < N; k++) {
+    plan.add(`b${k}.wheel`, wheelSlots * 4);
+    for (const l of LISTS) plan.add(`b${k}.${l}`, bitmapBytes);
+    plan.add(`b${k}.I0`, Cu * 4 + 64).add(`b${k}.I1`, Cu * 4 + 64);
+    plan.add(`b${k}.stats`, 8 * STAT_WORDS, 8);
+  }
+  return plan;
+}
+
+/** Writes the band table (regions by name as addBandRegions laid them out) for N bands of Cu columns. */
+export function writeBandTable(u32: (ptr: number, len: number) => Uint32Array, p: Record<string, number>, N: number, Cu: number, limit: number): void {
+  const head = u32(p.bandTable, BAND_HEAD_WORDS + N * BAND_WORDS);
+  head.fill(0);
+  head[BAND_HEAD.COUNT] = N;
+  head[BAND_HEAD.LIMIT] = limit;
+  bandColumns(Cu, N).forEach(([c0, c1], k) => {
+    const rec = head.subarray(BAND_HEAD_WORDS + k * BAND_WORDS);
+    rec[BAND.C0] = c0;
+    rec[BAND.C1] = c1;
+    rec[BAND.WHEEL] = p[`b${k}.wheel`];
+    LISTS.forEach((l, i) => { rec[BAND.LIST_C0 + i] = p[`b${k}.${l}`]; });
+    rec[BAND.LIST_I0] = p[`b${k}.I0`];
+    rec[BAND.LIST_I1] = p[`b${k}.I1`];
+    rec[BAND.STATS] = p[`b${k}.stats`];
+  });
+}
+
+/** The bands' counters as one run's: sums, and the largest cycle count (u64 words, STAT order). */
+export function mergeBandStats(stats: BigUint64Array[]): BigUint64Array {
+  const out = new BigUint64Array(STAT_WORDS);
+  for (const s of stats) {
+    for (let i = 0; i < STAT_WORDS; i++) {
+      out[i] = i === STAT.CYCLES || i === STAT.LAST ? (s[i] > out[i] ? s[i] : out[i]) : out[i] + s[i];
+    }
+  }
+  return out;
+}
+
+export interface BandRunOptions {
+  memory: WebAssembly.Memory;
+  flavor: Flavor;
+  module: string;
+  config: number;
+  table: number;
+  bands: number;
+  /** Called about every 250 ms with the cycles the slowest band has done. */
+  onProgress?: (cycle: number) => void;
+}
+
+/** What a threaded run took: the bands' own span (from the first band's start to the last band's end). */
+export interface BandRunTiming {
+  seconds: number;
+  status: number;
+}
+
+/** Runs every band on its own thread until the mesh is quiet (or the table's cycle limit). */
+export async function runBands(o: BandRunOptions): Promise<BandRunTiming> {
+  const pool = new Piscina<FabricBandTask, FabricBandReply>({
+    filename: distModule('fabric/band-worker'), minThreads: o.bands, maxThreads: o.bands, concurrentTasksPerWorker: 1, idleTimeout: 0,
+  });
+  const head = new Uint32Array(o.memory.buffer, o.table, BAND_HEAD_WORDS + o.bands * BAND_WORDS);
+  const done = new Int32Array(o.memory.buffer, o.table, BAND_HEAD_WORDS);
+  const timer = o.onProgress && setInterval(() => o.onProgress!(slowestBand(head, o.bands)), 250);
+  try {
+    const tasks = Array.from({ length: o.bands }, (_, band) => pool.run({ memory: o.memory, flavor: o.flavor, module: o.module, config: o.config, table: o.table, band }));
+    // a band that throws stops the others (they would wait on it for ever)
+    tasks.forEach((t) => t.catch(() => { Atomics.store(done, BAND_HEAD.DONE, 2); Atomics.notify(done, BAND_HEAD.DONE); }));
+    const settled = await Promise.allSettled(tasks);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const replies = settled.map((s) => (s as PromiseFulfilledResult<FabricBandReply>).value);
+    const start = Math.min(...replies.map((r) => r.startMs));
+    const end = Math.max(...replies.map((r) => r.endMs));
+    return { seconds: (end - start) / 1000, status: Math.max(...replies.map((r) => r.status)) };
+  } finally {
+    if (timer) clearInterval(timer);
+    await pool.destroy();
+  }
+}
+
+/** The cycles the slowest band has finished (each band's status word holds them in its high half). */
+function slowestBand(head: Uint32Array, N: number): number {
+  let min = Infinity;
+  for (let k = 0; k < N; k++) min = Math.min(min, Atomics.load(head, BAND_HEAD_WORDS + k * BAND_WORDS + BAND.REC + 1));
+  return min;
+}
