@@ -93,7 +93,7 @@ export const ABI = {
    * one record of BAND_WORDS words per band (a band = consecutive columns, run by one thread). The progress
    * words are written with atomics; the record's 64-bit status word is at BAND_REC (8-byte aligned).
    */
-  bandHead: [['COUNT', 'bands'], ['DONE', '0 running; 1 quiet (every band stops); 2 past the cycle limit'], ['LIMIT', 'cycle limit (deadlock guard)'], ['READY', 'threads that instantiated the module (they start together)']],
+  bandHead: [['COUNT', 'bands'], ['DONE', '0 running; 2 past the cycle limit or a band failed (every band stops)'], ['LIMIT', 'cycle limit (deadlock guard)'], ['READY', 'threads that instantiated the module (they start together)']],
   bandHeadWords: 8,
   band: [
     ['C0', 'first column'], ['C1', 'end column (exclusive)'], ['WHEEL', 'pointer: this band\'s timing wheel'],
@@ -103,7 +103,7 @@ export const ABI = {
     ['P_CORE', 'cycle + 1 whose cores and injectors are done'], ['P_FIRST', 'cycle + 1 whose first column of routers is done'],
     ['P_LAST', 'cycle + 1 whose routers are all done'], ['XWAKE', 'a neighbour woke a router here for this cycle - 1 (max)'],
     ['SLEEP_CORE', 'a thread sleeps on P_CORE'], ['SLEEP_FIRST', 'a thread sleeps on P_FIRST'], ['SLEEP_LAST', 'a thread sleeps on P_LAST'],
-    ['SPARE', 'unused (aligns REC)'], ['REC', 'u64 status: (cycles done << 32) | first cycle of the quiet run (0xffffffff: not quiet)'],
+    ['SLEEP_REC', 'a thread sleeps on REC (cleared by the writer)'], ['REC', 'u64 status at the end of a cycle t: ((t + 1) << 32) | the next cycle this band has work (t + 1 unless its sets are empty; 0xffffffff: none)'],
   ],
   bandWords: 20,
 };

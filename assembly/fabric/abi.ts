@@ -2,7 +2,7 @@
 // The fabric ABI, WASM side: directions, node record offsets, core fields, config slots, counters.
 
 export const FABRIC_MAGIC: u32 = 0x46414233;
-export const FABRIC_ABI_HASH: u32 = 0x5b96cf6f;
+export const FABRIC_ABI_HASH: u32 = 0x1e8b7463;
 
 export const DIR_N: u32 = 0; // north link
 export const DIR_E: u32 = 1; // east link
@@ -100,7 +100,7 @@ export const ST_LAST: u32 = 10; // last cycle anything happened + 1
 export const ST_WORDS: u32 = 16;
 
 export const BH_COUNT: u32 = 0; // bands
-export const BH_DONE: u32 = 1; // 0 running; 1 quiet (every band stops); 2 past the cycle limit
+export const BH_DONE: u32 = 1; // 0 running; 2 past the cycle limit or a band failed (every band stops)
 export const BH_LIMIT: u32 = 2; // cycle limit (deadlock guard)
 export const BH_READY: u32 = 3; // threads that instantiated the module (they start together)
 export const BAND_HEAD_WORDS: u32 = 8;
@@ -121,6 +121,6 @@ export const B_XWAKE: u32 = 13; // a neighbour woke a router here for this cycle
 export const B_SLEEP_CORE: u32 = 14; // a thread sleeps on P_CORE
 export const B_SLEEP_FIRST: u32 = 15; // a thread sleeps on P_FIRST
 export const B_SLEEP_LAST: u32 = 16; // a thread sleeps on P_LAST
-export const B_SPARE: u32 = 17; // unused (aligns REC)
-export const B_REC: u32 = 18; // u64 status: (cycles done << 32) | first cycle of the quiet run (0xffffffff: not quiet)
+export const B_SLEEP_REC: u32 = 17; // a thread sleeps on REC (cleared by the writer)
+export const B_REC: u32 = 18; // u64 status at the end of a cycle t: ((t + 1) << 32) | the next cycle this band has work (t + 1 unless its sets are empty; 0xffffffff: none)
 export const BAND_WORDS: u32 = 20;

@@ -8,12 +8,15 @@
 // Legend: t = St.now; a progress word holds t + 1 once its stage of cycle t is done (0: none yet).
 import {
   St, setBit, BH_DONE, BAND_HEAD_WORDS, BAND_WORDS, B_LIST_R0, B_XWAKE, B_P_CORE, B_P_FIRST, B_P_LAST,
-  B_SLEEP_CORE,
+  B_SLEEP_CORE, B_SLEEP_REC, B_REC,
 } from './state';
 
 /** Spins (atomic loads) before a waiting thread sleeps: a few microseconds, about one stage of a small band. */
-const SPINS: u32 = 4000;
-/** A sleeper wakes at least this often (ns) to look at the done word. */
+const SPINS: u32 = 50000;
+/**
+ * A sleeper's timeout (ns), a guard only: every write a sleeper waits for notifies it (publish, publishRecord,
+ * setDone). On Node 20 a timed wait here was seen to sleep on past its timeout, so no wake may rely on it.
+ */
 const SLEEP_NS: i64 = 1_000_000;
 
 /** Byte address of band k's record. */
@@ -21,15 +24,43 @@ const SLEEP_NS: i64 = 1_000_000;
   return St.bandTab + ((<usize>(BAND_HEAD_WORDS + k * BAND_WORDS)) << 2);
 }
 
-/** 0 while the run goes on; else why every band stops (BH_DONE). */
+/** 0 while the run goes on; 2 once every band must stop (the cycle limit, or a band failed: BH_DONE). */
 @inline export function runDone(): u32 {
   return atomic.load<u32>(St.bandTab + (<usize>BH_DONE << 2));
 }
 
+/** Stops every band: sets BH_DONE and wakes every sleeper (on any band's progress words or record). */
 export function setDone(why: u32): void {
-  const p = St.bandTab + (<usize>BH_DONE << 2);
-  atomic.store<u32>(p, why);
-  atomic.notify(p, 0x7fffffff);
+  atomic.store<u32>(St.bandTab + (<usize>BH_DONE << 2), why);
+  for (let k: u32 = 0; k < St.bands; k++) {
+    const rec = bandRecord(k);
+    for (let w: u32 = B_P_CORE; w <= B_P_LAST; w++) atomic.notify(rec + (<usize>w << 2), 0x7fffffff);
+    atomic.notify(rec + (<usize>B_REC << 2) + 4, 0x7fffffff);
+  }
+}
+
+/**
+ * Publishes this band's record (B_REC, u64) and wakes whoever sleeps on it (several bands may: each band
+ * with empty sets reads every record). The flag is cleared by the writer: a sleeper sets it and then looks
+ * at the record again before it sleeps, so it never sleeps on a value already replaced.
+ */
+export function publishRecord(v: u64): void {
+  const p = St.bandRec + (<usize>B_REC << 2);
+  atomic.store<u64>(p, v);
+  const flag = St.bandRec + (<usize>B_SLEEP_REC << 2);
+  if (atomic.load<u32>(flag) != 0) {
+    atomic.store<u32>(flag, 0);
+    atomic.notify(p + 4, 0x7fffffff);
+  }
+}
+
+/** Sleeps until band k's record is no longer `seen` (its high word, the cycles done, moves on) or the run stops. */
+export function sleepOnRecord(k: u32, seen: u64): void {
+  const rec = bandRecord(k);
+  const p = rec + (<usize>B_REC << 2);
+  atomic.store<u32>(rec + (<usize>B_SLEEP_REC << 2), 1);
+  if (atomic.load<u64>(p) != seen || runDone() != 0) return;
+  atomic.wait<i32>(p + 4, <i32>(seen >>> 32), SLEEP_NS);
 }
 
 /** Publishes stage `word` (B_P_CORE, B_P_FIRST or B_P_LAST) of this band as done for cycle t. */
@@ -42,7 +73,7 @@ export function publish(word: u32, t: u32): void {
 
 /**
  * Waits until band k's stage `word` is done for cycle t. False if the run stopped meanwhile (every band
- * quiet, or the cycle limit). One thread waits on each word (the band on that side).
+ * the cycle limit, or a failed band). One thread waits on each word (the band on that side).
  */
 export function waitStage(k: u32, word: u32, t: u32): bool {
   const rec = bandRecord(k);

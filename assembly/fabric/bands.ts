@@ -10,10 +10,10 @@
 //   - A's next cycle waits for B's first column of t (P_FIRST): B's first column pushes into A's last
 //     column and wakes its routers for t + 1 (wakeOtherBand), and A's cores of t + 1 must see that.
 // Every wait is for a stage of the same or an earlier cycle, so the waits never form a cycle.
-// No empty cycle is skipped (a band may be woken by its neighbour at any cycle); the run ends when every
-// band was quiet (empty sets, no busy core) at the end of one same cycle: each band publishes, at the end of
-// each cycle, how many cycles it has done and since when it has been quiet (B_REC); the band that sees all
-// quiet at a cycle that all have done sets BH_DONE.
+// At the end of each cycle a band publishes (B_REC) the next cycle it has work in: t + 1, or, when its sets
+// are empty, its next task end (or none). A band with empty sets then reads every band's record of the
+// same cycle (none can pass it: each band's next cycle waits on its neighbours, so on this one) and all
+// take the same decision: stop when no band has work, skip to the earliest next work as one thread does.
 //
 // Legend: t = St.now; R = rows; the band table's layout is BH_* / B_* (abi.ts); sets alternate by the
 // parity of the cycle (LIST_*0 for even cycles), so a neighbour knows which set is "cycle at".
@@ -22,9 +22,12 @@ import {
   B_STATS, B_XWAKE, B_REC, ST_CYCLES,
 } from './state';
 import { fabricSetup, walkActive, drainWheel, stepInjectors } from './loop';
-import { bandRecord, publish, waitStage, runDone, setDone, B_P_CORE, B_P_FIRST, B_P_LAST } from './band-sync';
+import { bandRecord, publish, publishRecord, sleepOnRecord, waitStage, runDone, setDone, B_P_CORE, B_P_FIRST, B_P_LAST } from './band-sync';
 
-const NOT_QUIET: u32 = 0xffffffff;
+/** No next work (a record's low half). */
+const NEVER: u32 = 0xffffffff;
+/** Spins on a band's record before sleeping (the end-of-cycle agreement). */
+const SPINS_BEFORE_SLEEP: u32 = 50000;
 
 @inline function recWord(i: u32): u32 {
   return load<u32>(St.bandRec + (<usize>i << 2));
@@ -84,52 +87,66 @@ function bandCycle(t: u32): bool {
   return true;
 }
 
-/** Publishes (cycles done, quiet since) and returns true when every band has been quiet at one cycle all have done. */
-function endCycle(t: u32, quietSince: u32): bool {
-  atomic.store<u64>(St.bandRec + (<usize>B_REC << 2), (<u64>(t + 1) << 32) | <u64>quietSince);
-  if (quietSince == NOT_QUIET) return false;
-  let done: u32 = 0xffffffff;
-  let since: u32 = 0;
+/** The next cycle after t in which a busy core of this band ends its task (NEVER: none is busy). */
+function nextTaskEnd(t: u32): u32 {
+  if (St.wheelCount == 0) return NEVER;
+  let c = t + 1;
+  while (load<u32>(St.wheel + (<usize>(c & St.wheelMask) << 2)) == 0) c++;
+  return c;
+}
+
+/**
+ * After every band published its record of cycle t: the earliest next cycle any band has work in (NEVER:
+ * the mesh is quiet). Every band that asks reads the same records (no band gets past cycle t + 1 while one
+ * is here), so all decide alike. NEVER too if the run stopped meanwhile (runDone()).
+ */
+function nextWorkOfAll(t: u32): u32 {
+  let next = NEVER;
   for (let k: u32 = 0; k < St.bands; k++) {
-    const r = atomic.load<u64>(bandRecord(k) + (<usize>B_REC << 2));
-    const d = <u32>(r >>> 32);
-    const q = <u32>r;
-    if (d == 0 || q == NOT_QUIET) return false;
-    if (d < done) done = d;
-    if (q > since) since = q;
+    const p = bandRecord(k) + (<usize>B_REC << 2);
+    let r = atomic.load<u64>(p);
+    for (let spins: u32 = 0; <u32>(r >>> 32) < t + 1; spins++) {
+      if (runDone() != 0) return NEVER;
+      if (spins >= SPINS_BEFORE_SLEEP) sleepOnRecord(k, r);
+      r = atomic.load<u64>(p);
+    }
+    const w = <u32>r;
+    if (w < next) next = w;
   }
-  return since < done; // every band quiet at the end of cycle `since`, which every band has finished
+  atomic.store<u32>(St.bandRec + 68, 2000 + next);
+  return next;
 }
 
 /**
  * Runs band `k` of the band table at `tab` on the mesh whose config block is at `p` (fabricInit ran on it,
  * in any instance) until every band is quiet. Returns 0 when the mesh went quiet, 1 on a wrong config
- * block, 2 past the table's cycle limit. The band's counters are in its own stats block (the host sums
- * them and takes the largest cycle count).
+ * block, 2 past the table's cycle limit (or when another band failed). The band's counters are in its own
+ * stats block (the host sums them and takes the largest cycle count).
  */
 export function fabricBandRun(p: usize, tab: usize, k: u32): u32 {
   if (fabricSetup(p) != 0) return 1;
   bandSetup(tab, k);
   const limit = load<u32>(tab + (<usize>BH_LIMIT << 2));
-  let quietSince = NOT_QUIET;
   let status: u32 = 0;
   for (;;) {
     const t = St.now;
-    if (!bandCycle(t)) break;
+    if (!bandCycle(t)) { status = 2; break; }
     const woken = load<u32>(St.bandRec + (<usize>B_XWAKE << 2)) >= t + 2;
-    const quiet = St.nNextC == 0 && St.nNextR == 0 && St.nNextI == 0 && St.wheelCount == 0 && !woken;
-    quietSince = quiet ? (quietSince == NOT_QUIET ? t : quietSince) : NOT_QUIET;
-    if (endCycle(t, quietSince)) { setDone(1); break; }
-    if (runDone() != 0) break;
-    if (t >= limit) { setDone(2); status = 2; break; }
+    const empty = St.nNextC == 0 && St.nNextR == 0 && St.nNextI == 0 && !woken;
+    publishRecord((<u64>(t + 1) << 32) | <u64>(empty ? nextTaskEnd(t) : t + 1));
+    let next = t + 1;
+    if (empty) {
+      next = nextWorkOfAll(t);
+      if (next == NEVER) { if (runDone() != 0) status = 2; break; }
+    }
+    if (next > limit) { setDone(2); status = 2; break; }
     // next cycle: the next sets become current (routers and cores by parity), the injector lists swap
     St.nCurC = St.nNextC; St.nNextC = 0;
     St.nCurR = St.nNextR; St.nNextR = 0;
     const pi = St.curI; St.curI = St.nextI; St.nextI = pi;
     St.nCurI = St.nNextI; St.nNextI = 0;
-    St.now = t + 1;
+    St.now = next;
   }
-  if (runDone() == 2) status = 2;
   flushStats();
   store<u64>(St.stats + (<usize>ST_CYCLES << 3), <u64>St.last);
   return status;

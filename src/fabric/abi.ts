@@ -2,7 +2,7 @@
 // The fabric ABI, host side (the same table as assembly/fabric/abi.ts).
 
 export const FABRIC_MAGIC = 0x46414233;
-export const FABRIC_ABI_HASH = 0x5b96cf6f;
+export const FABRIC_ABI_HASH = 0x1e8b7463;
 
 /** Router directions. */
 export const DIR = {
@@ -203,7 +203,7 @@ export const STAT_WORDS = 16;
 export const BAND_HEAD = {
   /** bands */
   COUNT: 0,
-  /** 0 running; 1 quiet (every band stops); 2 past the cycle limit */
+  /** 0 running; 2 past the cycle limit or a band failed (every band stops) */
   DONE: 1,
   /** cycle limit (deadlock guard) */
   LIMIT: 2,
@@ -248,9 +248,9 @@ export const BAND = {
   SLEEP_FIRST: 15,
   /** a thread sleeps on P_LAST */
   SLEEP_LAST: 16,
-  /** unused (aligns REC) */
-  SPARE: 17,
-  /** u64 status: (cycles done << 32) | first cycle of the quiet run (0xffffffff: not quiet) */
+  /** a thread sleeps on REC (cleared by the writer) */
+  SLEEP_REC: 17,
+  /** u64 status at the end of a cycle t: ((t + 1) << 32) | the next cycle this band has work (t + 1 unless its sets are empty; 0xffffffff: none) */
   REC: 18,
 } as const;
 export const BAND_WORDS = 20;

@@ -82,16 +82,32 @@ export interface BandRunTiming {
   status: number;
 }
 
+/**
+ * The band threads, kept for the next run of this process (a thread's compiled module has tiered up by then:
+ * the first calls of a WASM function run on V8's baseline tier). Idle threads do not keep the process
+ * alive (Piscina unrefs them) and end after POOL_IDLE_MS.
+ */
+let pool: Piscina<FabricBandTask, FabricBandReply> | undefined;
+const POOL_IDLE_MS = 30_000;
+
+async function bandPool(threads: number): Promise<Piscina<FabricBandTask, FabricBandReply>> {
+  if (pool && pool.options.maxThreads >= threads) return pool;
+  const old = pool;
+  pool = new Piscina<FabricBandTask, FabricBandReply>({
+    filename: distModule('fabric/band-worker'), minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: 1, idleTimeout: POOL_IDLE_MS,
+  });
+  await old?.destroy();
+  return pool;
+}
+
 /** Runs every band on its own thread until the mesh is quiet (or the table's cycle limit). */
 export async function runBands(o: BandRunOptions): Promise<BandRunTiming> {
-  const pool = new Piscina<FabricBandTask, FabricBandReply>({
-    filename: distModule('fabric/band-worker'), minThreads: o.bands, maxThreads: o.bands, concurrentTasksPerWorker: 1, idleTimeout: 0,
-  });
+  const threads = await bandPool(o.bands);
   const head = new Uint32Array(o.memory.buffer, o.table, BAND_HEAD_WORDS + o.bands * BAND_WORDS);
   const done = new Int32Array(o.memory.buffer, o.table, BAND_HEAD_WORDS);
   const timer = o.onProgress && setInterval(() => o.onProgress!(slowestBand(head, o.bands)), 250);
   try {
-    const tasks = Array.from({ length: o.bands }, (_, band) => pool.run({ memory: o.memory, flavor: o.flavor, module: o.module, config: o.config, table: o.table, band }));
+    const tasks = Array.from({ length: o.bands }, (_, band) => threads.run({ memory: o.memory, flavor: o.flavor, module: o.module, config: o.config, table: o.table, band }));
     // a band that throws stops the others (they would wait on it for ever)
     tasks.forEach((t) => t.catch(() => { Atomics.store(done, BAND_HEAD.DONE, 2); Atomics.notify(done, BAND_HEAD.DONE); }));
     const settled = await Promise.allSettled(tasks);
@@ -103,7 +119,6 @@ export async function runBands(o: BandRunOptions): Promise<BandRunTiming> {
     return { seconds: (end - start) / 1000, status: Math.max(...replies.map((r) => r.status)) };
   } finally {
     if (timer) clearInterval(timer);
-    await pool.destroy();
   }
 }
 
