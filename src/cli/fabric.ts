@@ -17,6 +17,13 @@ interface FabricCliOptions extends CommonOptions {
   check: 'auto' | 'full' | 'sampled' | 'off';
   model?: string;
   layer?: string;
+  threads: number | 'auto';
+}
+
+/** --threads: a count, or auto. */
+function parseThreads(value: string): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  return parseInteger('--threads', 1, 1024)(value);
 }
 
 /** A sparsity in [0, 1), as train and estimate take it (1 would stream no weight at all). */
@@ -46,6 +53,7 @@ export function register(program: Command): void {
     .addOption(option('--pass <pass>', 'forward (Y = X W), delta (dX = dY Wᵀ) or gradient (dW = Xᵀ dY at non-zeros)', parseChoice('--pass', ['forward', 'delta', 'gradient'] as const), 'forward'))
     .addOption(option('--seed <K>', 'seed of the weights, mask and activations', parseInteger('--seed', 0, 2 ** 32 - 1), 1))
     .addOption(option('--check <how>', 'compare with the reference kernels: full (every output), sampled (8 batch columns, or 64 weight rows for the gradient), off, or auto: full up to 2^29 reference multiply-adds (nnz·batch), sampled above', parseChoice('--check', ['auto', 'full', 'sampled', 'off'] as const), 'auto'))
+    .addOption(option('--threads <n>', 'threads for the cycles: bands of columns, one thread each, with the cycles and result of one thread; auto = one per core, at most one per 16 used columns (1 under a shared edge cap)', parseThreads, 'auto'))
     .addOption(option('--heatmap <FILE>', 'write per-core busy cycles as JSON {rows, cols, busy, values, ...}'));
   withCommonOptions(cmd);
   withExamples(cmd, [
@@ -54,19 +62,20 @@ export function register(program: Command): void {
     'weightstream fabric --rows 8 --cols 8 --batch 64 --in 300 --out 200 --pass gradient --heatmap busy.json',
     'weightstream fabric --model gpt-micro --layer transformer.h.0.mlp.c_fc --rows 16 --cols 16 --sparsity 0.9',
     'weightstream fabric --model config.json --layer lm_head --batch 512 --rows 32 --cols 32 --json',
+    'weightstream fabric --rows 250 --cols 212 --batch 250 --in 424 --out 212 --sparsity 0.9 --threads 2',
   ]);
   cmd.action(async (opts: FabricCliOptions) => {
     if (opts.heatmap) (await import('../io/files.js')).checkOutputs({ inputs: [], outputs: [{ label: '--heatmap', path: opts.heatmap }] });
-    const { runFabric, writeHeatmap, modelCycles, fabricMachine } = await import('../fabric/index.js');
+    const { runFabricAsync, writeHeatmap, modelCycles, fabricMachine } = await import('../fabric/index.js');
     const layer = await modelLayerOf(cmd, opts);
     if (layer) Object.assign(opts, layer.run);
     const shape = { B: opts.batch, K: opts.in, N: opts.out };
     const estimate = modelCycles(shape, { rows: opts.rows, cols: opts.cols }, opts.pass, fabricMachine(), 1 - opts.sparsity).cycles;
     const setup = createProgress({ label: 'fabric set-up', total: 100, quiet: opts.quiet, unit: '%', intervalSeconds: 1 });
     let progress: ReturnType<typeof createProgress> | null = null;
-    const run = runFabric({
+    const run = await runFabricAsync({
       rows: opts.rows, cols: opts.cols, batch: opts.batch, in: opts.in, out: opts.out,
-      sparsity: opts.sparsity, pass: opts.pass, seed: opts.seed, check: opts.check,
+      sparsity: opts.sparsity, pass: opts.pass, seed: opts.seed, check: opts.check, threads: opts.threads,
       onSetup: (stage, fraction) => progress || setup.update(Math.floor(100 * SETUP_SHARE[stage][0] + 100 * SETUP_SHARE[stage][1] * fraction), stage),
       onProgress: (cycle) => {
         if (!progress) {
@@ -94,7 +103,7 @@ export function register(program: Command): void {
           : `  max |error|       ${r.maxAbsError.toExponential(2)} vs the reference (${(100 * r.errorBoundRatio).toFixed(1)} % of the f32 bound; ${r.check}: ${r.checkedOutputs} outputs)`,
         `  core cycles       computing ${pct(b.computing)}, streaming ${pct(b.streaming)}, reducing ${pct(b.reducing)}, waiting ${pct(b.waiting)}`,
         `  link utilization  ${pct(r.linkUtilization)}`,
-        `  simulated         ${(r.simCoreCyclesPerSecond / 1e6).toFixed(1)} M core-cycles/s; wall ${r.wallSeconds.toFixed(2)} s (set-up ${r.setupSeconds.toFixed(2)} s, simulation ${r.simSeconds.toFixed(2)} s, check ${r.checkSeconds.toFixed(2)} s)`,
+        `  simulated         ${(r.simCoreCyclesPerSecond / 1e6).toFixed(1)} M core-cycles/s on ${r.threads} thread${r.threads > 1 ? 's' : ''}; wall ${r.wallSeconds.toFixed(2)} s (set-up ${r.setupSeconds.toFixed(2)} s, simulation ${r.simSeconds.toFixed(2)} s, check ${r.checkSeconds.toFixed(2)} s)`,
         `  memory            ${(r.memoryBytes / 1e6).toFixed(1)} MB simulator (${Math.round(r.memoryEstimate.stateBytesPerCore)} bytes of state per core), about ${(r.memoryEstimate.hostBytes / 1e6).toFixed(1)} MB host`,
         opts.heatmap ? `  heatmap           ${opts.heatmap}` : '',
       ].filter(Boolean).join('\n');

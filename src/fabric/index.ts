@@ -1,6 +1,6 @@
 // The wafer at cycle level: map one layer's pass onto a mesh of cores, run it cycle by cycle in
 // WebAssembly with real numbers, and read where the cycles went. See docs/fabric.md.
-export { runFabric } from './run.js';
+export { runFabric, runFabricAsync } from './run.js';
 export type { FabricRunOptions, FabricResult, FabricRun, CycleBreakdown } from './run.js';
 export { fabricEfficiency, fabricModelEfficiency, fabricEfficiencyFn } from './efficiency.js';
 export type { FabricEfficiency, FabricEfficiencyOptions, FabricEfficiencyFnOptions, PerfLayerShape } from './efficiency.js';

@@ -3,7 +3,8 @@
 // the plain-TS reference kernels (src/ref/sparse.ts) under a named error bound, and the statistics.
 //
 // Legend: B, K, N = batch, input and output features; R x C = the mesh; Xt [K, B], dYt [N, B] feature-major.
-import { requireNumber, requireInt, requireObject } from '../errors.js';
+import { availableParallelism } from 'node:os';
+import { ValidationError, requireNumber, requireInt, requireObject } from '../errors.js';
 import { maskZeros, type WeightStream } from '../sparse/stream.js';
 import type { Flavor } from '../wasm/module.js';
 import { fabricMachine, type FabricMachine } from './defaults.js';
@@ -47,8 +48,9 @@ export interface FabricRunOptions {
   /**
    * Threads (bands of columns, one thread each; the cycles and results are those of one thread). Default 1.
    * More than 1 needs runFabricAsync, at most one a used column, and no shared edge cap (machine.edgeWaveletsPerCycle 0).
+   * 'auto': one per core, at most one per AUTO_COLUMNS_PER_THREAD used columns, 1 under a shared edge cap.
    */
-  threads?: number;
+  threads?: number | 'auto';
 }
 
 export interface CycleBreakdown {
@@ -156,14 +158,21 @@ export async function runFabricAsync(o: FabricRunOptions): Promise<FabricRun> {
   return finishRun(run, simSeconds, process.cpuUsage(c0));
 }
 
+/** Used columns per thread at least, for threads 'auto' (a narrower band spends more on handing over than it gains). */
+export const AUTO_COLUMNS_PER_THREAD = 16;
+
 /** The threads of a run: 1 by default; refused past the used columns or with a shared edge cap. */
 function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: FabricMachine, caller: string): number {
+  if (o.threads === 'auto') {
+    if (caller === 'runFabric' || machine.edgeWaveletsPerCycle !== 0) return 1;
+    return Math.max(1, Math.min(availableParallelism(), Math.floor(mapping.usedCols / AUTO_COLUMNS_PER_THREAD)));
+  }
   const threads = requireInt('threads', o.threads ?? 1, 1);
   if (threads === 1) return 1;
-  if (caller === 'runFabric') throw new RangeError(`threads: runFabric runs on this thread; use runFabricAsync for ${threads} threads`);
-  if (threads > mapping.usedCols) throw new RangeError(`threads: at most one a used column (${mapping.usedCols} on this mapping), got ${threads}`);
+  if (caller === 'runFabric') throw new ValidationError('threads', threads, 'expected 1 (runFabric runs on this thread; runFabricAsync runs bands on threads)');
+  if (threads > mapping.usedCols) throw new ValidationError('threads', threads, `expected at most one a used column (${mapping.usedCols} on this mapping)`);
   if (machine.edgeWaveletsPerCycle !== 0) {
-    throw new RangeError(`threads: ${threads} threads need machine.edgeWaveletsPerCycle 0 (a shared edge cap serves every column's injector in one order), got ${machine.edgeWaveletsPerCycle}`);
+    throw new ValidationError('threads', threads, `expected 1 under a shared edge cap (machine.edgeWaveletsPerCycle ${machine.edgeWaveletsPerCycle} serves every column's injector in one order)`);
   }
   return threads;
 }

@@ -1,0 +1,140 @@
+// fabric threads (runFabricAsync / FabricSim.runThreads): bands of columns run as a wavefront on worker
+// threads give the cycles, the counters, the per-core cycle accounting and the result bits of one thread,
+// and of the plain-TS reference fabric; on dense and sparse layers, all three passes, bands of one column,
+// column heights that split the 32-node bitmap words, 1-deep queues; and bad thread counts are refused.
+// The band threads load the compiled module (dist/, build/): skipped until `npm run build` has run.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { fabricMachine, type FabricMachine } from '../../src/fabric/defaults.js';
+import { mapLayer, type FabricPass } from '../../src/fabric/mapping.js';
+import { columnStreams } from '../../src/fabric/streams.js';
+import { FabricSim } from '../../src/fabric/sim.js';
+import { runFabric, runFabricAsync } from '../../src/fabric/run.js';
+import { bandColumns } from '../../src/fabric/bands.js';
+import { runReference } from '../../src/fabric/reference/mesh.js';
+import { randomStream, randomValues } from '../../src/sparse/stream.js';
+import { rootPath } from '../../src/paths.js';
+
+const built = existsSync(rootPath('dist', 'src', 'fabric', 'band-worker.js')) && existsSync(rootPath('build', 'release.wasm'));
+
+interface Case {
+  rows: number;
+  cols: number;
+  B: number;
+  K: number;
+  N: number;
+  sparsity: number;
+  machine?: Partial<FabricMachine>;
+}
+
+const bitsOf = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+/** One pass on one thread, on `threads` threads and on the reference fabric; what each says. */
+async function three(c: Case, pass: FabricPass, seed: number, threads: number) {
+  const machine = fabricMachine(c.machine);
+  const mapping = mapLayer({ B: c.B, K: c.K, N: c.N }, { rows: c.rows, cols: c.cols }, pass, machine);
+  const ws = randomStream(c.K, c.N, c.sparsity, seed);
+  const xt = randomValues(c.K * c.B, seed + 101);
+  const dyt = randomValues(c.N * c.B, seed + 202);
+  const streams = columnStreams(ws, pass, mapping.kStarts, mapping.nStarts);
+  const inputs = { a: pass === 'delta' ? dyt : xt, b: dyt };
+  const one = new FabricSim(mapping, machine, streams, inputs, { flavor: 'release' });
+  one.run({ maxCycles: 5_000_000 });
+  const many = new FabricSim(mapping, machine, streams, inputs, { flavor: 'release', threads });
+  await many.runThreads({ maxCycles: 5_000_000 });
+  const ref = runReference(mapping, machine, streams, inputs);
+  const view = (s: FabricSim) => ({ counters: s.counters(), coreCycles: Array.from(s.coreCycles()), output: bitsOf(s.output()) });
+  return { one: view(one), many: view(many), ref };
+}
+
+async function expectSame(c: Case, pass: FabricPass, seed: number, threads: number): Promise<number> {
+  const { one, many, ref } = await three(c, pass, seed, threads);
+  const what = `${pass} ${c.rows}x${c.cols} B=${c.B} K=${c.K} N=${c.N} s=${c.sparsity} on ${threads} threads`;
+  expect(many.counters, `${what}: counters (cycles included) as one thread`).toEqual(one.counters);
+  expect(many.coreCycles, `${what}: per-core cycles as one thread`).toEqual(one.coreCycles);
+  expect(many.output, `${what}: result bits as one thread`).toEqual(one.output);
+  const { routerSteps: _r, coreSteps: _c, ...counters } = many.counters;
+  expect(counters, `${what}: counters as the reference`).toEqual(ref.counters);
+  expect(many.output, `${what}: result bits as the reference`).toEqual(bitsOf(ref.output));
+  return many.counters.cycles;
+}
+
+const PASSES: FabricPass[] = ['forward', 'delta', 'gradient'];
+
+describe('fabric threads: the cycles and bits of one thread', () => {
+  it('bands split the used columns evenly, none empty', () => {
+    expect(bandColumns(10, 3)).toEqual([[0, 3], [3, 6], [6, 10]]);
+    expect(bandColumns(4, 4)).toEqual([[0, 1], [1, 2], [2, 3], [3, 4]]);
+  });
+
+  it.runIf(built)('dense and sparse, every pass, 2 to 4 threads (bands of one column included)', async () => {
+    for (const pass of PASSES) {
+      for (const threads of [2, 3, 4]) {
+        expect(await expectSame({ rows: 4, cols: 4, B: 12, K: 20, N: 16, sparsity: 0 }, pass, 3, threads)).toBeGreaterThan(0);
+        await expectSame({ rows: 5, cols: 6, B: 15, K: 24, N: 18, sparsity: 0.8 }, pass, 4, threads);
+      }
+    }
+  });
+
+  it.runIf(built)('columns of 12 and 40 nodes (a band boundary inside a 32-node bitmap word), 1-deep queues, a very sparse layer', async () => {
+    for (const pass of PASSES) {
+      await expectSame({ rows: 12, cols: 8, B: 24, K: 32, N: 24, sparsity: 0.5 }, pass, 12, 3);
+      await expectSame({ rows: 40, cols: 3, B: 40, K: 9, N: 6, sparsity: 0.3 }, pass, 14, 2);
+      await expectSame({ rows: 3, cols: 6, B: 9, K: 12, N: 12, sparsity: 0.4, machine: { routerQueueWavelets: 1, coreQueueWavelets: 1 } }, pass, 8, 3);
+      await expectSame({ rows: 3, cols: 5, B: 8, K: 16, N: 12, sparsity: 0.97 }, pass, 5, 2);
+    }
+  });
+
+  it.runIf(built)('random small meshes, shapes, sparsities and thread counts (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 5 }), cols: fc.integer({ min: 2, max: 7 }),
+          B: fc.integer({ min: 1, max: 12 }), K: fc.integer({ min: 2, max: 14 }), N: fc.integer({ min: 2, max: 14 }),
+          sparsity: fc.constantFrom(0, 0.3, 0.7, 0.95), q: fc.constantFrom(1, 2, 4), threads: fc.integer({ min: 2, max: 4 }),
+          pass: fc.constantFrom(...PASSES), seed: fc.integer({ min: 0, max: 1000 }),
+        }),
+        async (r) => {
+          const machine = { routerQueueWavelets: r.q, coreQueueWavelets: r.q };
+          const c = { rows: r.rows, cols: r.cols, B: r.B, K: r.K, N: r.N, sparsity: r.sparsity, machine };
+          const used = mapLayer({ B: c.B, K: c.K, N: c.N }, { rows: c.rows, cols: c.cols }, r.pass, fabricMachine(machine)).usedCols;
+          await expectSame(c, r.pass, r.seed, Math.min(r.threads, used));
+        },
+      ),
+      { numRuns: 25, seed: 20261206 },
+    );
+  });
+
+  it.runIf(built)('runFabricAsync: the same result as runFabric, threads reported; bad thread counts refused in one line', async () => {
+    const o = { rows: 8, cols: 8, batch: 32, in: 64, out: 32, sparsity: 0.5, seed: 2, check: 'full' as const };
+    const a = runFabric(o);
+    const b = await runFabricAsync({ ...o, threads: 2 });
+    expect(b.result.threads).toBe(2);
+    expect(b.result.cycles).toBe(a.result.cycles);
+    expect(b.result.check).toBe('full');
+    expect(b.result.errorBoundRatio).toBeLessThanOrEqual(1);
+    expect(bitsOf(b.output)).toEqual(bitsOf(a.output));
+    expect((await runFabricAsync({ ...o, threads: 'auto' })).result.threads).toBe(1); // 8 columns: under 16 a thread
+    await expect(runFabricAsync({ ...o, threads: 9 })).rejects.toThrow(/^threads: expected at most one a used column \(8 on this mapping\), got 9$/);
+    await expect(runFabricAsync({ ...o, threads: 0 })).rejects.toThrow(/^threads: /);
+    await expect(runFabricAsync({ ...o, threads: 2, machine: { edgeWaveletsPerCycle: 2 } })).rejects.toThrow(/^threads: expected 1 under a shared edge cap/);
+    expect(() => runFabric({ ...o, threads: 2 })).toThrow(/^threads: expected 1 \(runFabric runs on this thread/);
+  });
+
+  it.runIf(built)('the CLI: --threads 2 prints the cycles of --threads 1 and says its threads; --threads past the columns is one line, exit 1', () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, [rootPath('bin', 'weightstream.js'), 'fabric', '--rows', '6', '--cols', '6', '--batch', '24', '--in', '48', '--out', '36', '--sparsity', '0.5', '--quiet', ...args], { encoding: 'utf8' });
+    const one = cli('--threads', '1', '--json');
+    const two = cli('--threads', '2', '--json');
+    expect(two.status, two.stderr).toBe(0);
+    const [a, b] = [JSON.parse(one.stdout), JSON.parse(two.stdout)];
+    expect([a.threads, b.threads]).toEqual([1, 2]);
+    expect(b.cycles).toBe(a.cycles);
+    expect(b.counters).toEqual(a.counters);
+    expect(b.maxAbsError).toBe(a.maxAbsError);
+    const bad = cli('--threads', '7');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.trim()).toBe('weightstream: error: threads: expected at most one a used column (6 on this mapping), got 7');
+  });
+});
