@@ -85,6 +85,7 @@ export const ABI = {
     ['INJECTED', 'edge -> mesh (stream words)'], ['SUNK', 'mesh -> edge (gradients out)'], ['FMACS', 'FMACs done'],
     ['TASKS', 'core tasks run'], ['ROUTER_STEPS', 'router visits that had a queue'], ['CORE_STEPS', 'core visits'],
     ['CYCLES', 'the cycle count when the mesh went quiet'], ['LAST', 'last cycle anything happened + 1'],
+    ['WAIT_SPINS', 'threads: looks at a neighbour band\'s progress before it was there (a measure of waiting)'],
   ],
   /** u64 words reserved for the counters. */
   statWords: 16,

@@ -2,7 +2,7 @@
 // The fabric ABI, WASM side: directions, node record offsets, core fields, config slots, counters.
 
 export const FABRIC_MAGIC: u32 = 0x46414233;
-export const FABRIC_ABI_HASH: u32 = 0x1e8b7463;
+export const FABRIC_ABI_HASH: u32 = 0xa4f752d1;
 
 export const DIR_N: u32 = 0; // north link
 export const DIR_E: u32 = 1; // east link
@@ -97,6 +97,7 @@ export const ST_ROUTER_STEPS: u32 = 7; // router visits that had a queue
 export const ST_CORE_STEPS: u32 = 8; // core visits
 export const ST_CYCLES: u32 = 9; // the cycle count when the mesh went quiet
 export const ST_LAST: u32 = 10; // last cycle anything happened + 1
+export const ST_WAIT_SPINS: u32 = 11; // threads: looks at a neighbour band's progress before it was there (a measure of waiting)
 export const ST_WORDS: u32 = 16;
 
 export const BH_COUNT: u32 = 0; // bands

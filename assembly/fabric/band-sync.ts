@@ -11,8 +11,14 @@ import {
   B_SLEEP_CORE, B_SLEEP_REC, B_REC,
 } from './state';
 
-/** Spins (atomic loads) before a waiting thread sleeps: a few microseconds, about one stage of a small band. */
-const SPINS: u32 = 50000;
+/**
+ * Spins (atomic loads, about 0.5-1 ms) before a waiting thread sleeps. A sleep costs a futex wake (tens of
+ * microseconds, more than a cycle of a 64x64 band), so each band is meant to own a core. On this 2-core
+ * machine (with another job running at times) a 64x64 dense layer on 2 threads slept in 0.16-0.66 of its
+ * cycles with 50,000 spins (1.25-1.66x one thread) and in none with 2,000,000 (1.65-2.02x). A machine
+ * whose cores are taken by other work makes threads spin instead of yielding: use one thread there.
+ */
+const SPINS: u32 = 1000000;
 /**
  * A sleeper's timeout (ns), a guard only: every write a sleeper waits for notifies it (publish, publishRecord,
  * setDone). On Node 20 a timed wait here was seen to sleep on past its timeout, so no wake may rely on it.
@@ -80,8 +86,9 @@ export function waitStage(k: u32, word: u32, t: u32): bool {
   const p = rec + (<usize>word << 2);
   const want = t + 1;
   for (let i: u32 = 0; i < SPINS; i++) {
-    if (atomic.load<u32>(p) >= want) return true;
+    if (atomic.load<u32>(p) >= want) { St.waitSpins += i; return true; }
   }
+  St.waitSpins += SPINS;
   const sleep = rec + (<usize>(word - B_P_CORE + B_SLEEP_CORE) << 2);
   atomic.store<u32>(sleep, 1);
   for (;;) {

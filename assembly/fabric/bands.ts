@@ -107,6 +107,7 @@ function nextWorkOfAll(t: u32): u32 {
     let r = atomic.load<u64>(p);
     for (let spins: u32 = 0; <u32>(r >>> 32) < t + 1; spins++) {
       if (runDone() != 0) return NEVER;
+      St.waitSpins++;
       if (spins >= SPINS_BEFORE_SLEEP) sleepOnRecord(k, r);
       r = atomic.load<u64>(p);
     }

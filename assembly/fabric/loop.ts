@@ -125,6 +125,7 @@ export function fabricSetup(p: usize): u32 {
   St.tasks = 0;
   St.routerSteps = 0;
   St.coreSteps = 0;
+  St.waitSpins = 0;
   St.last = 0;
   St.wokeAhead = 0;
   St.idLo = 0;

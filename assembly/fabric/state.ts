@@ -25,7 +25,7 @@
 export * from './abi';
 import {
   DIR_RAMP, H_RMASK, H_RQHEAD, H_RQCOUNT, H_CQHEAD, H_CQCOUNT, H_WNEXT,
-  ST_HOPS, ST_RAMP_IN, ST_RAMP_OUT, ST_INJECTED, ST_SUNK, ST_FMACS, ST_TASKS, ST_ROUTER_STEPS, ST_CORE_STEPS, ST_LAST,
+  ST_HOPS, ST_RAMP_IN, ST_RAMP_OUT, ST_INJECTED, ST_SUNK, ST_FMACS, ST_TASKS, ST_ROUTER_STEPS, ST_CORE_STEPS, ST_LAST, ST_WAIT_SPINS,
 } from './abi';
 
 /** Every scalar and array base of the simulated mesh (static fields are per-instance globals). */
@@ -119,6 +119,8 @@ export class St {
   /** Threads, during a router walk: the first column's routers are published; the east band's cores are done. */
   static passedFirst: u32 = 0;
   static lastReady: u32 = 0;
+  /** Threads: looks at a neighbour's progress before it was there (flushed as ST_WAIT_SPINS). */
+  static waitSpins: u64 = 0;
 }
 
 @inline export function cfg(p: usize, slot: u32): u32 {
@@ -281,4 +283,5 @@ export function flushStats(): void {
   store<u64>(p + (<usize>ST_ROUTER_STEPS << 3), St.routerSteps);
   store<u64>(p + (<usize>ST_CORE_STEPS << 3), St.coreSteps);
   store<u64>(p + (<usize>ST_LAST << 3), <u64>St.last);
+  store<u64>(p + (<usize>ST_WAIT_SPINS << 3), St.waitSpins);
 }

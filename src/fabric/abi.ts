@@ -2,7 +2,7 @@
 // The fabric ABI, host side (the same table as assembly/fabric/abi.ts).
 
 export const FABRIC_MAGIC = 0x46414233;
-export const FABRIC_ABI_HASH = 0x1e8b7463;
+export const FABRIC_ABI_HASH = 0xa4f752d1;
 
 /** Router directions. */
 export const DIR = {
@@ -196,6 +196,8 @@ export const STAT = {
   CYCLES: 9,
   /** last cycle anything happened + 1 */
   LAST: 10,
+  /** threads: looks at a neighbour band's progress before it was there (a measure of waiting) */
+  WAIT_SPINS: 11,
 } as const;
 export const STAT_WORDS = 16;
 

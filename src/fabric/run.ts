@@ -111,6 +111,8 @@ export interface FabricResult {
   wallSeconds: number;
   /** Threads the cycles ran on (bands of columns). */
   threads: number;
+  /** Threads: how often a band looked at a neighbour's progress before it was there, per cycle (summed over bands); null on one thread. */
+  waitsPerCycle: number | null;
   /** Seconds before the first simulated cycle (weights, activations, streams, the mesh's memory; threads' start-up) and of the check. */
   setupSeconds: number;
   /** CPU seconds of the set-up (steadier than wall time on a shared machine). */
@@ -293,6 +295,7 @@ function finishRun(run: PreparedRun, simSeconds: number, cpu: NodeJS.CpuUsage): 
     wallSeconds: (performance.now() - t0) / 1000,
     setupSeconds, setupCpuSeconds, checkSeconds,
     threads: sim.threads,
+    waitsPerCycle: sim.threads > 1 && cycles > 0 ? sim.bandWaits().reduce((a, b) => a + b, 0) / cycles : null,
     memoryBytes: sim.memoryBytes,
     memoryEstimate,
     maxCoreBytes: mapping.maxCoreBytes,

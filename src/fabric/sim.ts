@@ -304,6 +304,12 @@ export class FabricSim {
     };
   }
 
+  /** Threads: per band, how many times it looked at a neighbour's progress before the neighbour was there (none: one thread). */
+  bandWaits(): number[] {
+    if (this.threads <= 1) return [];
+    return Array.from({ length: this.threads }, (_, k) => Number(new BigUint64Array(this.wasm.memory.buffer, this.p[`b${k}.stats`], STAT_WORDS)[STAT.WAIT_SPINS]));
+  }
+
   /** Per used core (row-major Ru x Cu), 4 u32: streaming, computing, reducing cycles, spare (a copy). */
   coreCycles(): Uint32Array {
     const { usedRows: Ru, usedCols: Cu } = this.mapping;

@@ -1,0 +1,77 @@
+// How much do threads buy the cycle-level fabric? One layer per row, run on 1 thread and on N threads
+// (`fabric --threads N`: bands of columns in one shared memory, the cycles and results of one thread),
+// interleaved run by run in this process so both see the same machine, after one warm-up run of each (the
+// band threads' modules tier up; the pool is kept between runs). Reports the median simulation seconds of
+// each, their ratio (goal on 2 cores: 2 threads >= 1.7x one) and the bands' waiting (looks at a
+// neighbour's progress before it was there, per cycle); checks that every run gave the same cycles.
+// Rows: bench/results/fabric-threads.json (atomically; --quick: fabric-threads-quick.json).
+// Run: npm run build && node dist/bench/fabric-threads.js [--quick] [--threads N] [--wafer]
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { writeJsonAtomic } from '../src/io/atomic.js';
+import { rootPath } from '../src/paths.js';
+import { runFabric, runFabricAsync, type FabricRunOptions } from '../src/fabric/run.js';
+
+const quick = process.argv.includes('--quick');
+const withWafer = process.argv.includes('--wafer');
+const threadsArg = process.argv.indexOf('--threads');
+const threads = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : Math.min(2, availableParallelism());
+const reps = quick ? 3 : 7;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** The layers: the 32x32 and 64x64 bench shapes of bench/fabric.ts, and a quarter-wafer-wide mesh. */
+const ROWS: Array<[string, FabricRunOptions]> = [
+  ['32x32 dense balanced (Ks 16, Bs 16)', { rows: 32, cols: 32, batch: 512, in: 512, out: 128 }],
+  ['32x32 sparse 0.9 compute-bound', { rows: 32, cols: 32, batch: 1024, in: 2048, out: 64, sparsity: 0.9 }],
+  ['64x64 dense balanced (Ks 16, Bs 16)', { rows: 64, cols: 64, batch: 1024, in: 1024, out: 256 }],
+  ['64x64 sparse 0.9 compute-bound', { rows: 64, cols: 64, batch: 2048, in: 4096, out: 256, sparsity: 0.9 }],
+  ['250x212 sparse 0.9 (the quick wafer row)', { rows: 250, cols: 212, batch: 250, in: 424, out: 212, sparsity: 0.9 }],
+];
+if (withWafer) ROWS.push(['1000x850 sparse 0.9 (the full WSE-2 wafer row)', { rows: 1000, cols: 850, batch: 1000, in: 1700, out: 850, sparsity: 0.9 }]);
+
+async function row(name: string, o: FabricRunOptions) {
+  const base = { ...o, seed: 1, check: 'off' as const, flavor: 'release' as const };
+  const one: number[] = [];
+  const many: number[] = [];
+  const waits: number[] = [];
+  let cycles = -1;
+  const n = name.startsWith('1000x850') ? 1 : reps;
+  for (let i = -1; i < n; i++) {
+    const a = runFabric(base).result;
+    const b = (await runFabricAsync({ ...base, threads })).result;
+    if (a.cycles !== b.cycles || (cycles >= 0 && a.cycles !== cycles)) throw new Error(`${name}: cycles differ (${a.cycles} on one thread, ${b.cycles} on ${threads})`);
+    cycles = a.cycles;
+    if (i < 0 && n > 1) continue; // warm-up
+    one.push(a.simSeconds);
+    many.push(b.simSeconds);
+    waits.push(b.waitsPerCycle ?? 0);
+  }
+  const [s1, sN] = [median(one), median(many)];
+  return { name, ...o, cycles, reps: n, threads, oneThreadSeconds: s1, threadsSeconds: sN, speedup: s1 / sN, oneThread: one, withThreads: many, waitsPerCycleMedian: median(waits) };
+}
+
+async function main() {
+  const load0 = loadavg();
+  const rows = [];
+  for (const [name, o] of ROWS) {
+    const r = await row(name, o);
+    rows.push(r);
+    console.log(`${name}: ${r.cycles} cycles, 1 thread ${r.oneThreadSeconds.toFixed(3)} s, ${threads} threads ${r.threadsSeconds.toFixed(3)} s: ${r.speedup.toFixed(2)}x (waits/cycle ${Math.round(r.waitsPerCycleMedian)}; load ${loadavg()[0].toFixed(2)})`);
+  }
+  const out = rootPath('bench', 'results', quick ? 'fabric-threads-quick.json' : 'fabric-threads.json');
+  writeJsonAtomic(out, {
+    bench: 'fabric-threads', quick, date: new Date().toISOString(), node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, loadAverageBefore: load0, loadAverageAfter: loadavg(),
+    goal: { speedupTwoThreads: 1.7 }, rows,
+  });
+  console.log(`wrote ${out}`);
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
