@@ -18,7 +18,7 @@ import {
  * cycles with 50,000 spins (1.25-1.66x one thread) and in none with 2,000,000 (1.65-2.02x). A machine
  * whose cores are taken by other work makes threads spin instead of yielding: use one thread there.
  */
-const SPINS: u32 = 1000000;
+export const SPINS: u32 = 1000000;
 /**
  * A sleeper's timeout (ns), a guard only: every write a sleeper waits for notifies it (publish, publishRecord,
  * setDone). On Node 20 a timed wait here was seen to sleep on past its timeout, so no wake may rely on it.

@@ -22,12 +22,10 @@ import {
   B_STATS, B_XWAKE, B_REC, ST_CYCLES,
 } from './state';
 import { fabricSetup, walkActive, drainWheel, stepInjectors } from './loop';
-import { bandRecord, publish, publishRecord, sleepOnRecord, waitStage, runDone, setDone, B_P_CORE, B_P_FIRST, B_P_LAST } from './band-sync';
+import { SPINS, bandRecord, publish, publishRecord, sleepOnRecord, waitStage, runDone, setDone, B_P_CORE, B_P_FIRST, B_P_LAST } from './band-sync';
 
 /** No next work (a record's low half). */
 const NEVER: u32 = 0xffffffff;
-/** Spins on a band's record before sleeping (the end-of-cycle agreement). */
-const SPINS_BEFORE_SLEEP: u32 = 50000;
 
 @inline function recWord(i: u32): u32 {
   return load<u32>(St.bandRec + (<usize>i << 2));
@@ -59,7 +57,7 @@ function bandSetup(tab: usize, k: u32): void {
   }
 }
 
-/** This cycle's sets by parity (cores, routers) and the injector lists' swap. */
+/** This cycle's and the next cycle's core and router sets, by the cycles' parity. */
 @inline function setLists(t: u32): void {
   const rec = St.bandRec;
   St.curC = load<u32>(rec + (<usize>(B_LIST_C0 + (t & 1)) << 2));
@@ -108,13 +106,12 @@ function nextWorkOfAll(t: u32): u32 {
     for (let spins: u32 = 0; <u32>(r >>> 32) < t + 1; spins++) {
       if (runDone() != 0) return NEVER;
       St.waitSpins++;
-      if (spins >= SPINS_BEFORE_SLEEP) sleepOnRecord(k, r);
+      if (spins >= SPINS) sleepOnRecord(k, r);
       r = atomic.load<u64>(p);
     }
     const w = <u32>r;
     if (w < next) next = w;
   }
-  atomic.store<u32>(St.bandRec + 68, 2000 + next);
   return next;
 }
 
