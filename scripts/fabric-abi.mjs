@@ -92,9 +92,12 @@ export const ABI = {
   /**
    * Threads: the band table (u32 words) that `fabricBandRun` reads. A head of BAND_HEAD_WORDS words, then
    * one record of BAND_WORDS words per band (a band = consecutive columns, run by one thread). The progress
-   * words are written with atomics; the record's 64-bit status word is at BAND_REC (8-byte aligned).
+   * words are written with atomics. After the N records: each band's ring of N + 1 end-of-cycle records
+   * (u64: ((t + 1) << 32) | the next cycle this band has work in after cycle t: t + 1 unless its sets are
+   * empty; 0xffffffff: none), cycle t in slot t mod (N + 1): a band may be up to N - 2 cycles ahead of one
+   * that still reads cycle t's records.
    */
-  bandHead: [['COUNT', 'bands'], ['DONE', '0 running; 2 past the cycle limit or a band failed (every band stops)'], ['LIMIT', 'cycle limit (deadlock guard)'], ['READY', 'threads that instantiated the module (they start together)']],
+  bandHead: [['COUNT', 'bands'], ['DONE', '0 running; 2 past the cycle limit or a band failed (every band stops)'], ['LIMIT', 'cycle limit (deadlock guard)'], ['READY', 'threads that instantiated the module (they start together)'], ['SPINS', 'looks at a word before a waiting band sleeps']],
   bandHeadWords: 8,
   band: [
     ['C0', 'first column'], ['C1', 'end column (exclusive)'], ['WHEEL', 'pointer: this band\'s timing wheel'],
@@ -104,9 +107,9 @@ export const ABI = {
     ['P_CORE', 'cycle + 1 whose cores and injectors are done'], ['P_FIRST', 'cycle + 1 whose first column of routers is done'],
     ['P_LAST', 'cycle + 1 whose routers are all done'], ['XWAKE', 'a neighbour woke a router here for this cycle - 1 (max)'],
     ['SLEEP_CORE', 'a thread sleeps on P_CORE'], ['SLEEP_FIRST', 'a thread sleeps on P_FIRST'], ['SLEEP_LAST', 'a thread sleeps on P_LAST'],
-    ['SLEEP_REC', 'a thread sleeps on REC (cleared by the writer)'], ['REC', 'u64 status at the end of a cycle t: ((t + 1) << 32) | the next cycle this band has work (t + 1 unless its sets are empty; 0xffffffff: none)'],
+    ['SLEEP_REC', 'a thread sleeps on one of this band\'s end-of-cycle records (cleared by the writer)'],
   ],
-  bandWords: 20,
+  bandWords: 18,
 };
 
 /** FNV-1a over the table's canonical JSON: both sides carry it, the host checks the module's. */
@@ -130,8 +133,7 @@ function check(abi) {
       used.add(v);
     }
   }
-  const rec = abi.band.findIndex(([n]) => n === 'REC');
-  if (rec % 2 !== 0 || rec + 2 > abi.bandWords || abi.bandWords % 2 !== 0 || abi.bandHeadWords % 2 !== 0) throw new Error('fabric ABI: the band record\'s REC must be an aligned u64 inside BAND_WORDS');
+  if (abi.band.length > abi.bandWords || abi.bandWords % 2 !== 0 || abi.bandHeadWords % 2 !== 0) throw new Error('fabric ABI: the band records must fit BAND_WORDS, and keep the records\' ring after them 8-byte aligned');
   const names = new Set();
   for (const [name] of [...common, ...axpy, ...grad]) {
     if (names.has(name)) throw new Error(`fabric ABI: core field ${name} named twice`);

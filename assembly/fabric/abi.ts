@@ -2,7 +2,7 @@
 // The fabric ABI, WASM side: directions, node record offsets, core fields, config slots, counters.
 
 export const FABRIC_MAGIC: u32 = 0x46414233;
-export const FABRIC_ABI_HASH: u32 = 0xa4f752d1;
+export const FABRIC_ABI_HASH: u32 = 0x6dd4d224;
 
 export const DIR_N: u32 = 0; // north link
 export const DIR_E: u32 = 1; // east link
@@ -104,6 +104,7 @@ export const BH_COUNT: u32 = 0; // bands
 export const BH_DONE: u32 = 1; // 0 running; 2 past the cycle limit or a band failed (every band stops)
 export const BH_LIMIT: u32 = 2; // cycle limit (deadlock guard)
 export const BH_READY: u32 = 3; // threads that instantiated the module (they start together)
+export const BH_SPINS: u32 = 4; // looks at a word before a waiting band sleeps
 export const BAND_HEAD_WORDS: u32 = 8;
 export const B_C0: u32 = 0; // first column
 export const B_C1: u32 = 1; // end column (exclusive)
@@ -122,6 +123,5 @@ export const B_XWAKE: u32 = 13; // a neighbour woke a router here for this cycle
 export const B_SLEEP_CORE: u32 = 14; // a thread sleeps on P_CORE
 export const B_SLEEP_FIRST: u32 = 15; // a thread sleeps on P_FIRST
 export const B_SLEEP_LAST: u32 = 16; // a thread sleeps on P_LAST
-export const B_SLEEP_REC: u32 = 17; // a thread sleeps on REC (cleared by the writer)
-export const B_REC: u32 = 18; // u64 status at the end of a cycle t: ((t + 1) << 32) | the next cycle this band has work (t + 1 unless its sets are empty; 0xffffffff: none)
-export const BAND_WORDS: u32 = 20;
+export const B_SLEEP_REC: u32 = 17; // a thread sleeps on one of this band's end-of-cycle records (cleared by the writer)
+export const BAND_WORDS: u32 = 18;

@@ -8,17 +8,11 @@
 // Legend: t = St.now; a progress word holds t + 1 once its stage of cycle t is done (0: none yet).
 import {
   St, setBit, BH_DONE, BAND_HEAD_WORDS, BAND_WORDS, B_LIST_R0, B_XWAKE, B_P_CORE, B_P_FIRST, B_P_LAST,
-  B_SLEEP_CORE, B_SLEEP_REC, B_REC,
+  B_SLEEP_CORE, B_SLEEP_REC,
 } from './state';
 
-/**
- * Spins (atomic loads, about 0.5-1 ms) before a waiting thread sleeps. A sleep costs a futex wake (tens of
- * microseconds, more than a cycle of a 64x64 band), so each band is meant to own a core. On this 2-core
- * machine (with another job running at times) a 64x64 dense layer on 2 threads slept in 0.16-0.66 of its
- * cycles with 50,000 spins (1.25-1.66x one thread) and in none with 2,000,000 (1.65-2.02x). A machine
- * whose cores are taken by other work makes threads spin instead of yielding: use one thread there.
- */
-export const SPINS: u32 = 1000000;
+// How long a waiting band spins (atomic loads) before it sleeps is the table's BH_SPINS (St.spins), set by
+// the host (src/fabric/bands.ts says why: long when each band owns a core, short when they share).
 /**
  * A sleeper's timeout (ns), a guard only: every write a sleeper waits for notifies it (publish, publishRecord,
  * setDone). On Node 20 a timed wait here was seen to sleep on past its timeout, so no wake may rely on it.
@@ -41,32 +35,14 @@ export function setDone(why: u32): void {
   for (let k: u32 = 0; k < St.bands; k++) {
     const rec = bandRecord(k);
     for (let w: u32 = B_P_CORE; w <= B_P_LAST; w++) atomic.notify(rec + (<usize>w << 2), 0x7fffffff);
-    atomic.notify(rec + (<usize>B_REC << 2) + 4, 0x7fffffff);
+    for (let t: u32 = 0; t <= St.bands; t++) atomic.notify(recordSlot(k, t) + 4, 0x7fffffff);
   }
 }
 
-/**
- * Publishes this band's record (B_REC, u64) and wakes whoever sleeps on it (several bands may: each band
- * with empty sets reads every record). The flag is cleared by the writer: a sleeper sets it and then looks
- * at the record again before it sleeps, so it never sleeps on a value already replaced.
- */
-export function publishRecord(v: u64): void {
-  const p = St.bandRec + (<usize>B_REC << 2);
-  atomic.store<u64>(p, v);
-  const flag = St.bandRec + (<usize>B_SLEEP_REC << 2);
-  if (atomic.load<u32>(flag) != 0) {
-    atomic.store<u32>(flag, 0);
-    atomic.notify(p + 4, 0x7fffffff);
-  }
-}
-
-/** Sleeps until band k's record is no longer `seen` (its high word, the cycles done, moves on) or the run stops. */
-export function sleepOnRecord(k: u32, seen: u64): void {
-  const rec = bandRecord(k);
-  const p = rec + (<usize>B_REC << 2);
-  atomic.store<u32>(rec + (<usize>B_SLEEP_REC << 2), 1);
-  if (atomic.load<u64>(p) != seen || runDone() != 0) return;
-  atomic.wait<i32>(p + 4, <i32>(seen >>> 32), SLEEP_NS);
+/** Byte address of band k's end-of-cycle record of cycle t (its ring of N + 1 u64 after the band records). */
+@inline export function recordSlot(k: u32, t: u32): usize {
+  const ring = St.bandTab + ((<usize>(BAND_HEAD_WORDS + St.bands * BAND_WORDS)) << 2);
+  return ring + ((<usize>(k * (St.bands + 1) + t % (St.bands + 1))) << 3);
 }
 
 /** Publishes stage `word` (B_P_CORE, B_P_FIRST or B_P_LAST) of this band as done for cycle t. */
@@ -78,17 +54,17 @@ export function publish(word: u32, t: u32): void {
 }
 
 /**
- * Waits until band k's stage `word` is done for cycle t. False if the run stopped meanwhile (every band
- * the cycle limit, or a failed band). One thread waits on each word (the band on that side).
+ * Waits until band k's stage `word` is done for cycle t. False if the run stopped meanwhile (the cycle
+ * limit, or a failed band). One thread waits on each word (the band on that side).
  */
 export function waitStage(k: u32, word: u32, t: u32): bool {
   const rec = bandRecord(k);
   const p = rec + (<usize>word << 2);
   const want = t + 1;
-  for (let i: u32 = 0; i < SPINS; i++) {
+  for (let i: u32 = 0; i < St.spins; i++) {
     if (atomic.load<u32>(p) >= want) { St.waitSpins += i; return true; }
   }
-  St.waitSpins += SPINS;
+  St.waitSpins += St.spins;
   const sleep = rec + (<usize>(word - B_P_CORE + B_SLEEP_CORE) << 2);
   atomic.store<u32>(sleep, 1);
   for (;;) {
@@ -99,6 +75,29 @@ export function waitStage(k: u32, word: u32, t: u32): bool {
   }
   atomic.store<u32>(sleep, 0);
   return true;
+}
+
+/**
+ * Publishes this band's record of cycle t and wakes whoever sleeps on it (several bands may: each band with
+ * empty sets reads every band's record). The flag is cleared by the writer: a sleeper sets it and then looks
+ * at the record again before it sleeps, so it never sleeps on a value already replaced.
+ */
+export function publishRecord(t: u32, next: u32): void {
+  const p = recordSlot(St.band, t);
+  atomic.store<u64>(p, (<u64>(t + 1) << 32) | <u64>next);
+  const flag = St.bandRec + (<usize>B_SLEEP_REC << 2);
+  if (atomic.load<u32>(flag) != 0) {
+    atomic.store<u32>(flag, 0);
+    atomic.notify(p + 4, 0x7fffffff);
+  }
+}
+
+/** Sleeps until band k's record slot of cycle t is no longer `seen` (its high half moves on) or the run stops. */
+export function sleepOnRecord(k: u32, t: u32, seen: u64): void {
+  const p = recordSlot(k, t);
+  atomic.store<u32>(bandRecord(k) + (<usize>B_SLEEP_REC << 2), 1);
+  if (atomic.load<u64>(p) != seen || runDone() != 0) return;
+  atomic.wait<i32>(p + 4, <i32>(seen >>> 32), SLEEP_NS);
 }
 
 /**

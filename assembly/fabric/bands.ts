@@ -10,19 +10,21 @@
 //   - A's next cycle waits for B's first column of t (P_FIRST): B's first column pushes into A's last
 //     column and wakes its routers for t + 1 (wakeOtherBand), and A's cores of t + 1 must see that.
 // Every wait is for a stage of the same or an earlier cycle, so the waits never form a cycle.
-// At the end of each cycle a band publishes (B_REC) the next cycle it has work in: t + 1, or, when its sets
-// are empty, its next task end (or none). A band with empty sets then reads every band's record of the
-// same cycle (none can pass it: each band's next cycle waits on its neighbours, so on this one) and all
-// take the same decision: stop when no band has work, skip to the earliest next work as one thread does.
+// At the end of each cycle t a band publishes its record of t (a ring of them, recordSlot) with the next
+// cycle it has work in: t + 1, or, when its sets are empty, its next task end (or none). A band with empty
+// sets then reads every band's record of cycle t and all such bands take the same decision: stop when no
+// band has work, skip to the earliest next work as one thread does. A band holds its neighbours at cycle
+// t + 1 at the latest (their next stage waits on its own), so the bands k steps away are at most k - 1
+// cycles further: a ring of N + 1 records keeps cycle t's until every band has read it.
 //
 // Legend: t = St.now; R = rows; the band table's layout is BH_* / B_* (abi.ts); sets alternate by the
 // parity of the cycle (LIST_*0 for even cycles), so a neighbour knows which set is "cycle at".
 import {
-  St, flushStats, BH_COUNT, BH_LIMIT, BAND_HEAD_WORDS, B_C0, B_C1, B_WHEEL, B_LIST_C0, B_LIST_R0, B_LIST_I0,
-  B_STATS, B_XWAKE, B_REC, ST_CYCLES,
+  St, flushStats, BH_COUNT, BH_LIMIT, BH_SPINS, BAND_HEAD_WORDS, B_C0, B_C1, B_WHEEL, B_LIST_C0, B_LIST_R0, B_LIST_I0,
+  B_STATS, B_XWAKE, ST_CYCLES,
 } from './state';
 import { fabricSetup, walkActive, drainWheel, stepInjectors } from './loop';
-import { SPINS, bandRecord, publish, publishRecord, sleepOnRecord, waitStage, runDone, setDone, B_P_CORE, B_P_FIRST, B_P_LAST } from './band-sync';
+import { bandRecord, recordSlot, publish, publishRecord, sleepOnRecord, waitStage, runDone, setDone, B_P_CORE, B_P_FIRST, B_P_LAST } from './band-sync';
 
 /** No next work (a record's low half). */
 const NEVER: u32 = 0xffffffff;
@@ -36,6 +38,7 @@ function bandSetup(tab: usize, k: u32): void {
   St.bandTab = tab;
   St.band = k;
   St.bands = load<u32>(tab + (<usize>BH_COUNT << 2));
+  St.spins = load<u32>(tab + (<usize>BH_SPINS << 2));
   const rec = bandRecord(k);
   St.bandRec = rec;
   const c0 = recWord(B_C0);
@@ -101,12 +104,12 @@ function nextTaskEnd(t: u32): u32 {
 function nextWorkOfAll(t: u32): u32 {
   let next = NEVER;
   for (let k: u32 = 0; k < St.bands; k++) {
-    const p = bandRecord(k) + (<usize>B_REC << 2);
+    const p = recordSlot(k, t);
     let r = atomic.load<u64>(p);
-    for (let spins: u32 = 0; <u32>(r >>> 32) < t + 1; spins++) {
+    for (let spins: u32 = 0; <u32>(r >>> 32) != t + 1; spins++) {
       if (runDone() != 0) return NEVER;
       St.waitSpins++;
-      if (spins >= SPINS) sleepOnRecord(k, r);
+      if (spins >= St.spins) sleepOnRecord(k, t, r);
       r = atomic.load<u64>(p);
     }
     const w = <u32>r;
@@ -131,7 +134,7 @@ export function fabricBandRun(p: usize, tab: usize, k: u32): u32 {
     if (!bandCycle(t)) { status = 2; break; }
     const woken = load<u32>(St.bandRec + (<usize>B_XWAKE << 2)) >= t + 2;
     const empty = St.nNextC == 0 && St.nNextR == 0 && St.nNextI == 0 && !woken;
-    publishRecord((<u64>(t + 1) << 32) | <u64>(empty ? nextTaskEnd(t) : t + 1));
+    publishRecord(t, empty ? nextTaskEnd(t) : t + 1);
     let next = t + 1;
     if (empty) {
       next = nextWorkOfAll(t);

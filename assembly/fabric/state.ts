@@ -121,6 +121,8 @@ export class St {
   static lastReady: u32 = 0;
   /** Threads: looks at a neighbour's progress before it was there (flushed as ST_WAIT_SPINS). */
   static waitSpins: u64 = 0;
+  /** Threads: looks at a neighbour's word before sleeping on it (the band table's BH_SPINS). */
+  static spins: u32 = 0;
 }
 
 @inline export function cfg(p: usize, slot: u32): u32 {

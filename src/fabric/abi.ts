@@ -2,7 +2,7 @@
 // The fabric ABI, host side (the same table as assembly/fabric/abi.ts).
 
 export const FABRIC_MAGIC = 0x46414233;
-export const FABRIC_ABI_HASH = 0xa4f752d1;
+export const FABRIC_ABI_HASH = 0x6dd4d224;
 
 /** Router directions. */
 export const DIR = {
@@ -211,6 +211,8 @@ export const BAND_HEAD = {
   LIMIT: 2,
   /** threads that instantiated the module (they start together) */
   READY: 3,
+  /** looks at a word before a waiting band sleeps */
+  SPINS: 4,
 } as const;
 export const BAND_HEAD_WORDS = 8;
 
@@ -250,9 +252,7 @@ export const BAND = {
   SLEEP_FIRST: 15,
   /** a thread sleeps on P_LAST */
   SLEEP_LAST: 16,
-  /** a thread sleeps on REC (cleared by the writer) */
+  /** a thread sleeps on one of this band's end-of-cycle records (cleared by the writer) */
   SLEEP_REC: 17,
-  /** u64 status at the end of a cycle t: ((t + 1) << 32) | the next cycle this band has work (t + 1 unless its sets are empty; 0xffffffff: none) */
-  REC: 18,
 } as const;
-export const BAND_WORDS = 20;
+export const BAND_WORDS = 18;

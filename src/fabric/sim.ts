@@ -55,6 +55,8 @@ export interface SimOptions {
   progress?: (fraction: number) => void;
   /** Threads (bands of columns) for runThreads; 1 = run() on this thread. */
   threads?: number;
+  /** Threads: looks at a neighbour's progress before a waiting band sleeps (default: bands.ts defaultSpins). */
+  spins?: number;
 }
 
 export interface RunProgress {
@@ -201,7 +203,7 @@ export class FabricSim {
     ];
     for (const [slot, name] of names) set(slot, p[name]);
     if (w.exports.fabricInit(p.config) !== 0) throw new Error('fabric: the wasm module rejected the config block');
-    if (this.threads > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, this.threads, Cu, BAND_LIMIT);
+    if (this.threads > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, this.threads, Cu, BAND_LIMIT, o.spins);
   }
 
   /** Per-column tables of the pass: input features (colK), N features (colN), output block starts, outputs. */
