@@ -117,22 +117,52 @@ async function bandPool(threads: number): Promise<Piscina<FabricBandTask, Fabric
 export async function runBands(o: BandRunOptions): Promise<BandRunTiming> {
   const threads = await bandPool(o.bands);
   const head = new Uint32Array(o.memory.buffer, o.table, BAND_HEAD_WORDS + o.bands * BAND_WORDS);
-  const done = new Int32Array(o.memory.buffer, o.table, BAND_HEAD_WORDS);
+  const words = new Int32Array(o.memory.buffer, o.table, BAND_HEAD_WORDS + o.bands * BAND_WORDS);
   const timer = o.onProgress && setInterval(() => o.onProgress!(slowestBand(head, o.bands)), 250);
+  const stop = () => {
+    Atomics.store(words, BAND_HEAD.DONE, 2);
+    for (let k = 0; k < o.bands; k++) for (const w of [BAND.P_CORE, BAND.P_FIRST, BAND.P_LAST]) Atomics.notify(words, BAND_HEAD_WORDS + k * BAND_WORDS + w);
+  };
+  const watch = watchdog(head, o.bands, stop);
   try {
     const tasks = Array.from({ length: o.bands }, (_, band) => threads.run({ memory: o.memory, flavor: o.flavor, module: o.module, config: o.config, table: o.table, band }));
     // a band that throws stops the others (they would wait on it for ever)
-    tasks.forEach((t) => t.catch(() => { Atomics.store(done, BAND_HEAD.DONE, 2); Atomics.notify(done, BAND_HEAD.DONE); }));
+    tasks.forEach((t) => t.catch(stop));
     const settled = await Promise.allSettled(tasks);
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
+    if (watch.stalled) throw new Error(`fabric: the band threads made no progress for ${STALL_SECONDS} s (one waits on another for ever: a bug; run with threads 1)`);
     const replies = settled.map((s) => (s as PromiseFulfilledResult<FabricBandReply>).value);
     const start = Math.min(...replies.map((r) => r.startMs));
     const end = Math.max(...replies.map((r) => r.endMs));
     return { seconds: (end - start) / 1000, status: Math.max(...replies.map((r) => r.status)) };
   } finally {
     if (timer) clearInterval(timer);
+    clearInterval(watch.timer);
   }
+}
+
+/** Seconds without any band finishing a cycle after which the bands are stopped (a cycle of the full wafer takes well under one). */
+const STALL_SECONDS = 30;
+
+/** Stops the bands (`stop`) when none has finished a cycle for STALL_SECONDS: a hang becomes an error. */
+function watchdog(head: Uint32Array, N: number, stop: () => void): { timer: NodeJS.Timeout; stalled: boolean } {
+  const w = { timer: undefined as unknown as NodeJS.Timeout, stalled: false };
+  let last = -1;
+  let since = performance.now();
+  w.timer = setInterval(() => {
+    let sum = 0;
+    for (let k = 0; k < N; k++) sum += Atomics.load(head, BAND_HEAD_WORDS + k * BAND_WORDS + BAND.P_LAST);
+    if (sum !== last) {
+      last = sum;
+      since = performance.now();
+    } else if (!w.stalled && performance.now() - since > STALL_SECONDS * 1000) {
+      w.stalled = true;
+      stop();
+    }
+  }, 1000);
+  w.timer.unref();
+  return w;
 }
 
 /** The cycles the slowest band has finished (its routers' progress word). */
