@@ -3,22 +3,14 @@
 // on small meshes (2x2, 3x4, 4x4, 1xN, Nx1), dense and sparse, all three passes.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fabricMachine, type FabricMachine } from '../../src/fabric/defaults.js';
+import { fabricMachine } from '../../src/fabric/defaults.js';
+import { bitsOf, type Case } from './case.js';
 import { mapLayer, type FabricPass } from '../../src/fabric/mapping.js';
 import { columnStreams } from '../../src/fabric/streams.js';
 import { FabricSim } from '../../src/fabric/sim.js';
 import { runReference } from '../../src/fabric/reference/mesh.js';
 import { randomStream, randomValues } from '../../src/sparse/stream.js';
 
-interface Case {
-  rows: number;
-  cols: number;
-  B: number;
-  K: number;
-  N: number;
-  sparsity: number;
-  machine?: Partial<FabricMachine>;
-}
 
 /** Runs one pass on both meshes and returns what each says. */
 function both(c: Case, pass: FabricPass, seed: number) {
@@ -39,7 +31,6 @@ function both(c: Case, pass: FabricPass, seed: number) {
   return { sim: { counters, perCore, output: sim.output() }, ref };
 }
 
-const bitsOf = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
 function expectSame(c: Case, pass: FabricPass, seed: number): number {
   const { sim, ref } = both(c, pass, seed);

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fabricMachine, type FabricMachine } from '../../src/fabric/defaults.js';
+import { fabricMachine } from '../../src/fabric/defaults.js';
+import { bitsOf, type Case } from './case.js';
 import { mapLayer, type FabricPass } from '../../src/fabric/mapping.js';
 import { columnStreams } from '../../src/fabric/streams.js';
 import { FabricSim } from '../../src/fabric/sim.js';
@@ -19,17 +20,7 @@ import { rootPath } from '../../src/paths.js';
 
 const built = existsSync(rootPath('dist', 'src', 'fabric', 'band-worker.js')) && existsSync(rootPath('build', 'release.wasm'));
 
-interface Case {
-  rows: number;
-  cols: number;
-  B: number;
-  K: number;
-  N: number;
-  sparsity: number;
-  machine?: Partial<FabricMachine>;
-}
 
-const bitsOf = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
 /** One pass on one thread, on `threads` threads and on the reference fabric; what each says. `spins`: a band's looks before it sleeps (10: it sleeps and is woken at nearly every wait). */
 async function three(c: Case, pass: FabricPass, seed: number, threads: number, spins?: number) {
