@@ -30,7 +30,7 @@ export const ABI = {
     ['CQHEAD', 81, 'u8[3]: core queue heads per channel'],
     ['CQCOUNT', 84, 'u8[3]: core queue counts per channel'],
     ['WNEXT', 96, 'u32: next core on the same timing-wheel slot (+1; 0 ends)'],
-    ['LINK', 100, 'u32[6]: per direction, cycle + 1 of its last use'],
+    // bytes 100-127 are free (the link stamps were here: the links used in a cycle are now a router step's local mask)
     ['CSTATS', 128, 'u32[4]: per-core cycle counters (see cstat)'],
     ['ROUTE', 144, 'u8[colors][5]: out-mask per color and input direction'],
   ],

@@ -15,7 +15,7 @@
 //   0   core fields, 16 u32 (F_*: common, then each program's own names)
 //   64  rmask u8 (colors with a non-empty router queue) | 65 rq head u8[8] | 73 rq count u8[8]
 //   81  cq head u8[3] | 84 cq count u8[3] | 96 wheel next u32
-//   100 link stamps u32[6] (N E S W RAMP EDGE: cycle + 1 of the last use)
+//   100 free (28 bytes; a router step keeps the output links it used as a local mask)
 //   128 per-core cycle counters u32[4]: streaming, computing, reducing, spare
 //   144 routes u8[NC][5] (out-mask per color and input direction)
 //   O_CQ core queues u32[3][QC] | O_RQ router queues (data u32, meta u32)[NC][Q], meta = stamp << 3 | in dir

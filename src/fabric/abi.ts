@@ -2,7 +2,7 @@
 // The fabric ABI, host side (the same table as assembly/fabric/abi.ts).
 
 export const FABRIC_MAGIC = 0x46414233;
-export const FABRIC_ABI_HASH = 0x6dd4d224;
+export const FABRIC_ABI_HASH = 0x5cfe70a3;
 
 /** Router directions. */
 export const DIR = {
@@ -37,8 +37,6 @@ export const H = {
   CQCOUNT: 84,
   /** u32: next core on the same timing-wheel slot (+1; 0 ends) */
   WNEXT: 96,
-  /** u32[6]: per direction, cycle + 1 of its last use */
-  LINK: 100,
   /** u32[4]: per-core cycle counters (see cstat) */
   CSTATS: 128,
   /** u8[colors][5]: out-mask per color and input direction */

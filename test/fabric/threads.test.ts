@@ -22,8 +22,12 @@ const built = existsSync(rootPath('dist', 'src', 'fabric', 'band-worker.js')) &&
 
 
 
-/** One pass on one thread, on `threads` threads and on the reference fabric; what each says. `spins`: a band's looks before it sleeps (10: it sleeps and is woken at nearly every wait). */
-async function three(c: Case, pass: FabricPass, seed: number, threads: number, spins?: number) {
+/**
+ * One pass on one thread, on `threads` threads and on the reference fabric; what each says. `spins`: a
+ * band's looks before it sleeps (10: it sleeps and is woken at nearly every wait; default 2,000: the tests
+ * share their cores with other test files, where bands that spin long only slow each other down).
+ */
+async function three(c: Case, pass: FabricPass, seed: number, threads: number, spins = 2000) {
   const machine = fabricMachine(c.machine);
   const mapping = mapLayer({ B: c.B, K: c.K, N: c.N }, { rows: c.rows, cols: c.cols }, pass, machine);
   const ws = randomStream(c.K, c.N, c.sparsity, seed);
