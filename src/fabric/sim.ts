@@ -180,17 +180,27 @@ export class FabricSim {
       sinkPtr[c] = kp;
       if (this.isGrad) kp += 4 * streams.nnz[c];
     }
-    // config block
-    const cfg = w.u32(p.config, CFG_SLOTS);
+    this.writeConfig(NC, nseq, wheel);
+    if (w.exports.fabricInit(p.config) !== 0) throw new Error('fabric: the wasm module rejected the config block');
+    if (this.threads > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, this.threads, Cu, BAND_LIMIT, o.spins);
+  }
+
+  /** The config block fabricInit reads (slots CFG.*): the mesh, the machine and where every region is. */
+  private writeConfig(NC: number, nseq: number, wheel: number): void {
+    const { usedRows: Ru, usedCols: Cu, shape } = this.mapping;
+    const machine = this.machine;
+    const p = this.p;
+    const node = this.node;
+    const cfg = this.wasm.u32(p.config, CFG_SLOTS);
     const set = (slot: number, v: number) => { cfg[slot] = v; };
     set(CFG.MAGIC, FABRIC_MAGIC);
     set(CFG.ROWS, Ru); set(CFG.COLS, Cu); set(CFG.COLORS, NC);
-    set(CFG.RQ_LOG, log2(rq)); set(CFG.CQ_LOG, log2(cq));
+    set(CFG.RQ_LOG, log2(machine.routerQueueWavelets)); set(CFG.CQ_LOG, log2(machine.coreQueueWavelets));
     set(CFG.PASS, this.isGrad ? 1 : 0);
     set(CFG.FMACS, machine.fmacsPerCycle);
     set(CFG.BUFFERS, this.isGrad ? machine.partialFifoDepth : machine.accumulatorBuffers);
     set(CFG.NSEQ, nseq);
-    set(CFG.STRIDE, B);
+    set(CFG.STRIDE, shape.B);
     set(CFG.WHEEL_LOG, log2(wheel));
     set(CFG.EDGE_CAP, machine.edgeWaveletsPerCycle);
     set(CFG.NODES, p.nodes); set(CFG.NODE_BYTES, node.bytes); set(CFG.O_CQ, node.oCq); set(CFG.O_RQ, node.oRq);
@@ -202,8 +212,6 @@ export class FabricSim {
       [CFG.INJ_POS, 'injPos'], [CFG.SINK_PTR, 'sinkPtr'], [CFG.SINK_POS, 'sinkPos'], [CFG.STATS, 'stats'],
     ];
     for (const [slot, name] of names) set(slot, p[name]);
-    if (w.exports.fabricInit(p.config) !== 0) throw new Error('fabric: the wasm module rejected the config block');
-    if (this.threads > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, this.threads, Cu, BAND_LIMIT, o.spins);
   }
 
   /** Per-column tables of the pass: input features (colK), N features (colN), output block starts, outputs. */

@@ -1,6 +1,9 @@
 // What the fabric's equivalence tests (reference.test.ts, threads.test.ts) run: a layer on a mesh, and the
 // result's bits to compare.
-import type { FabricMachine } from '../../src/fabric/defaults.js';
+import { fabricMachine, type FabricMachine } from '../../src/fabric/defaults.js';
+import { mapLayer, type FabricPass } from '../../src/fabric/mapping.js';
+import { columnStreams } from '../../src/fabric/streams.js';
+import { randomStream, randomValues } from '../../src/sparse/stream.js';
 
 export interface Case {
   rows: number;
@@ -14,3 +17,14 @@ export interface Case {
 
 /** A float array as its bit patterns (exact comparison, NaN and -0 included). */
 export const bitsOf = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+/** The case's machine, mapping, column streams and seeded inputs for one pass. */
+export function caseRun(c: Case, pass: FabricPass, seed: number) {
+  const machine = fabricMachine(c.machine);
+  const mapping = mapLayer({ B: c.B, K: c.K, N: c.N }, { rows: c.rows, cols: c.cols }, pass, machine);
+  const ws = randomStream(c.K, c.N, c.sparsity, seed);
+  const xt = randomValues(c.K * c.B, seed + 101);
+  const dyt = randomValues(c.N * c.B, seed + 202);
+  const streams = columnStreams(ws, pass, mapping.kStarts, mapping.nStarts);
+  return { machine, mapping, streams, inputs: { a: pass === 'delta' ? dyt : xt, b: dyt } };
+}

@@ -3,24 +3,14 @@
 // on small meshes (2x2, 3x4, 4x4, 1xN, Nx1), dense and sparse, all three passes.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fabricMachine } from '../../src/fabric/defaults.js';
-import { bitsOf, type Case } from './case.js';
-import { mapLayer, type FabricPass } from '../../src/fabric/mapping.js';
-import { columnStreams } from '../../src/fabric/streams.js';
+import { bitsOf, caseRun, type Case } from './case.js';
+import type { FabricPass } from '../../src/fabric/mapping.js';
 import { FabricSim } from '../../src/fabric/sim.js';
 import { runReference } from '../../src/fabric/reference/mesh.js';
-import { randomStream, randomValues } from '../../src/sparse/stream.js';
-
 
 /** Runs one pass on both meshes and returns what each says. */
 function both(c: Case, pass: FabricPass, seed: number) {
-  const machine = fabricMachine(c.machine);
-  const mapping = mapLayer({ B: c.B, K: c.K, N: c.N }, { rows: c.rows, cols: c.cols }, pass, machine);
-  const ws = randomStream(c.K, c.N, c.sparsity, seed);
-  const xt = randomValues(c.K * c.B, seed + 101);
-  const dyt = randomValues(c.N * c.B, seed + 202);
-  const streams = columnStreams(ws, pass, mapping.kStarts, mapping.nStarts);
-  const inputs = { a: pass === 'delta' ? dyt : xt, b: dyt };
+  const { machine, mapping, streams, inputs } = caseRun(c, pass, seed);
   const sim = new FabricSim(mapping, machine, streams, inputs);
   sim.run({ maxCycles: 5_000_000 });
   const ref = runReference(mapping, machine, streams, inputs);

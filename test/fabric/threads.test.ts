@@ -8,14 +8,12 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fabricMachine } from '../../src/fabric/defaults.js';
-import { bitsOf, type Case } from './case.js';
+import { bitsOf, caseRun, type Case } from './case.js';
 import { mapLayer, type FabricPass } from '../../src/fabric/mapping.js';
-import { columnStreams } from '../../src/fabric/streams.js';
 import { FabricSim } from '../../src/fabric/sim.js';
 import { runFabric, runFabricAsync } from '../../src/fabric/run.js';
 import { bandColumns } from '../../src/fabric/bands.js';
 import { runReference } from '../../src/fabric/reference/mesh.js';
-import { randomStream, randomValues } from '../../src/sparse/stream.js';
 import { rootPath } from '../../src/paths.js';
 
 const built = existsSync(rootPath('dist', 'src', 'fabric', 'band-worker.js')) && existsSync(rootPath('build', 'release.wasm'));
@@ -28,13 +26,7 @@ const built = existsSync(rootPath('dist', 'src', 'fabric', 'band-worker.js')) &&
  * share their cores with other test files, where bands that spin long only slow each other down).
  */
 async function three(c: Case, pass: FabricPass, seed: number, threads: number, spins = 2000) {
-  const machine = fabricMachine(c.machine);
-  const mapping = mapLayer({ B: c.B, K: c.K, N: c.N }, { rows: c.rows, cols: c.cols }, pass, machine);
-  const ws = randomStream(c.K, c.N, c.sparsity, seed);
-  const xt = randomValues(c.K * c.B, seed + 101);
-  const dyt = randomValues(c.N * c.B, seed + 202);
-  const streams = columnStreams(ws, pass, mapping.kStarts, mapping.nStarts);
-  const inputs = { a: pass === 'delta' ? dyt : xt, b: dyt };
+  const { machine, mapping, streams, inputs } = caseRun(c, pass, seed);
   const one = new FabricSim(mapping, machine, streams, inputs, { flavor: 'release' });
   one.run({ maxCycles: 5_000_000 });
   const many = new FabricSim(mapping, machine, streams, inputs, { flavor: 'release', threads, spins });
