@@ -114,6 +114,8 @@ function columnImbalance(K: number, N: number, cols: number, sparsity: number, s
 }
 
 async function main() {
+  // one untimed run first: V8 runs a wasm function on its baseline tier until it has been hot for a while
+  runFabric({ rows: 16, cols: 16, batch: 256, in: 512, out: 64, sparsity: 0.5, seed: 1, check: false, flavor: 'release' });
   const M = quick ? 32 : 64;
   // 1. dense speed on a M x M mesh: compute-bound (Ks = 64, Bs = 64 or 32), balanced (Ks = Bs = 16),
   //    reduction-heavy (Ks = Bs = 8)
