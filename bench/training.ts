@@ -10,9 +10,11 @@
 //               the spec'd hardware that the same run reports (src/timeline, pipeline 'full')
 // Each configuration runs `reps` times, interleaved in rounds; a run's rate is measured in steady state
 // (from the end of the warm-up steps to the end of the last step, so thread and WASM start-up is not
-// counted) and the table reports medians and ratios measured in this process.
+// counted) and the table reports medians and ratios measured in this process. Beside each run it records
+// the cores the rest of the machine used meanwhile (machine-load.ts): on a shared machine the table's last
+// lines give the medians over the QUIET runs too (other processes under QUIET_CORES), every run kept in the JSON.
 // Targets (issue 3): stream x1 ≥ 0.85x reference; stream x2 ≥ 1.6x stream x1 (2 cores).
-// Writes bench/results/training.json (--quick: training-quick.json) atomically. Run: npm run build && node dist/bench/training.js [--quick]
+// Writes bench/results/training.json (--quick: training-quick.json) atomically. Run: npm run build && node dist/bench/training.js [--quick] [--reps N]
 import { availableParallelism, cpus } from 'node:os';
 import { Bench } from 'tinybench';
 import { createCluster } from '../src/cluster/engine.js';
@@ -25,11 +27,16 @@ import { Wasm } from '../src/wasm/module.js';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import type { OptimizerConfig } from '../src/memoryx/optimizer.js';
+import { foreignLoad } from './machine-load.js';
 
 const quick = process.argv.includes('--quick');
 const warm = quick ? 2 : 3;
 const steps = quick ? 8 : 24;
-const reps = quick ? 2 : 5;
+const repsArg = process.argv.indexOf('--reps');
+const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : quick ? 2 : 5;
+if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps: expected an integer >= 1, got ${process.argv[repsArg + 1]}`);
+/** A run is quiet when the other processes used fewer cores than this on average meanwhile. */
+const QUIET_CORES = 0.15;
 const batch = 256;
 const optimizer: OptimizerConfig = { kind: 'adamw', lr: 1e-3 };
 const data = loadDigits();
@@ -46,6 +53,10 @@ interface Row {
   samplesPerSecond: number;
   stepMs: number;
   runs: number[];
+  /** Per run: cores the other processes of the machine used meanwhile (null off Linux). */
+  foreignCores: Array<number | null>;
+  /** Median samples/s over the quiet runs (null when fewer than 2 were quiet). */
+  quietSamplesPerSecond: number | null;
 }
 
 /** Steady-state samples/s of one run, from the per-step callback times. */
@@ -111,11 +122,14 @@ async function main(): Promise<void> {
   // state from its own step callbacks, so tinybench's per-iteration timer adds nothing here: each
   // configuration is one tinybench task of `reps` iterations, interleaved by hand.)
   const rates = configs.map(() => [] as number[]);
+  const foreign = configs.map(() => [] as Array<number | null>);
   for (let round = 0; round < reps; round++) {
     for (const [i, c] of configs.entries()) {
       const bench = new Bench({ time: 0, iterations: 1, warmupTime: 0, warmupIterations: 0 });
       bench.add(c.config, async () => {
+        const meter = foreignLoad();
         rates[i].push(await c.run());
+        foreign[i].push(meter.stop());
       });
       await bench.run();
     }
@@ -123,7 +137,9 @@ async function main(): Promise<void> {
   await Promise.all(clusters.map((c) => c.close()));
   const rows: Row[] = configs.map((c, i) => {
     const r = median(rates[i]);
-    return { config: c.config, systems: c.systems, prefetch: c.prefetch, samplesPerSecond: r, stepMs: (1000 * batch) / r, runs: rates[i] };
+    const quiet = rates[i].filter((_, j) => foreign[i][j] !== null && foreign[i][j]! < QUIET_CORES);
+    const quietSamplesPerSecond = quiet.length >= 2 ? median(quiet) : null;
+    return { config: c.config, systems: c.systems, prefetch: c.prefetch, samplesPerSecond: r, stepMs: (1000 * batch) / r, runs: rates[i], foreignCores: foreign[i], quietSamplesPerSecond };
   });
   const ref = rows[0].samplesPerSecond;
   const x1 = rows.find((r) => r.systems === 1 && r.prefetch)!.samplesPerSecond;
@@ -149,6 +165,20 @@ async function main(): Promise<void> {
     oneSystemVsReference: { target: 0.85, measured: x1 / ref, met: x1 / ref >= 0.85 },
     twoSystemsVsOne: { target: 1.6, measured: x2 / x1, met: x2 / x1 >= 1.6 },
   };
+  const quietX1 = rows.find((r) => r.systems === 1 && r.prefetch)!.quietSamplesPerSecond;
+  const quietX2 = rows.find((r) => r.systems === 2 && r.prefetch)!.quietSamplesPerSecond;
+  const quietRef = rows[0].quietSamplesPerSecond;
+  const quietTargets = {
+    oneSystemVsReference: quietX1 && quietRef ? quietX1 / quietRef : null,
+    twoSystemsVsOne: quietX1 && quietX2 ? quietX2 / quietX1 : null,
+  };
+  const loads = foreign.flat().filter((x): x is number => x !== null);
+  if (loads.length) {
+    const quietRuns = loads.filter((x) => x < QUIET_CORES).length;
+    console.log(`other processes on the machine: median ${median(loads).toFixed(2)} cores, max ${Math.max(...loads).toFixed(2)}; ${quietRuns} of ${loads.length} runs quiet (< ${QUIET_CORES} cores)`);
+    const f = (x: number | null) => (x === null ? 'n/a (fewer than 2 quiet runs)' : x.toFixed(2));
+    console.log(`over the quiet runs only: x1/ref = ${f(quietTargets.oneSystemVsReference)}, x2/x1 = ${f(quietTargets.twoSystemsVsOne)}`);
+  }
   console.log(`targets: x1/ref = ${targets.oneSystemVsReference.measured.toFixed(2)} (>= 0.85 ${targets.oneSystemVsReference.met ? 'met' : 'NOT met'}), x2/x1 = ${targets.twoSystemsVsOne.measured.toFixed(2)} (>= 1.6 ${targets.twoSystemsVsOne.met ? 'met' : 'NOT met'})`);
   // Wall time per step of the simulator itself, with and without prefetch (same systems, same run).
   const prefetch = systemsList
@@ -176,6 +206,8 @@ async function main(): Promise<void> {
     optimizer,
     rows: table,
     targets,
+    quietCores: QUIET_CORES,
+    quietTargets,
     prefetch,
     simulatedStepSeconds,
   });
