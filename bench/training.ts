@@ -28,6 +28,7 @@ import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import type { OptimizerConfig } from '../src/memoryx/optimizer.js';
 import { foreignLoad } from './machine-load.js';
+import { PhaseMeter, type StepPhases } from './step-phases.js';
 
 const quick = process.argv.includes('--quick');
 const warm = quick ? 2 : 3;
@@ -57,6 +58,8 @@ interface Row {
   foreignCores: Array<number | null>;
   /** Median samples/s over the quiet runs (null when fewer than 2 were quiet). */
   quietSamplesPerSecond: number | null;
+  /** Per run (engine configurations): where a step's wall time went (step-phases.ts). */
+  phases: StepPhases[];
 }
 
 /** Steady-state samples/s of one run, from the per-step callback times. */
@@ -77,9 +80,12 @@ interface Config {
   systems: number;
   prefetch: boolean;
   run: () => Promise<number>;
+  /** The last run's step phases (engine configurations). */
+  phases?: () => StepPhases;
 }
 
 let simulatedStepSeconds: number | null = null;
+let meter: PhaseMeter | null = null;
 
 async function main(): Promise<void> {
   const opts = { steps, batch, optimizer, seed: 1, shuffle: true, evaluate: false };
@@ -110,10 +116,13 @@ async function main(): Promise<void> {
         prefetch,
         run: async () => {
           const ends: number[] = [];
-          const r = await clusters[i].train(model, data, { ...opts, prefetch, onStep: () => ends.push(performance.now()) });
+          meter = new PhaseMeter(warm);
+          const m = meter;
+          const r = await clusters[i].train(model, data, { ...opts, prefetch, onEvent: m.onEvent, onStep: () => (ends.push(performance.now()), m.onStep()) });
           simulatedStepSeconds = r.simulatedStepSeconds;
           return steadyRate(ends);
         },
+        phases: () => meter!.phases(n),
       });
     }
   });
@@ -123,13 +132,15 @@ async function main(): Promise<void> {
   // configuration is one tinybench task of `reps` iterations, interleaved by hand.)
   const rates = configs.map(() => [] as number[]);
   const foreign = configs.map(() => [] as Array<number | null>);
+  const phases = configs.map(() => [] as StepPhases[]);
   for (let round = 0; round < reps; round++) {
     for (const [i, c] of configs.entries()) {
       const bench = new Bench({ time: 0, iterations: 1, warmupTime: 0, warmupIterations: 0 });
       bench.add(c.config, async () => {
-        const meter = foreignLoad();
+        const load = foreignLoad();
         rates[i].push(await c.run());
-        foreign[i].push(meter.stop());
+        foreign[i].push(load.stop());
+        if (c.phases) phases[i].push(c.phases());
       });
       await bench.run();
     }
@@ -139,7 +150,7 @@ async function main(): Promise<void> {
     const r = median(rates[i]);
     const quiet = rates[i].filter((_, j) => foreign[i][j] !== null && foreign[i][j]! < QUIET_CORES);
     const quietSamplesPerSecond = quiet.length >= 2 ? median(quiet) : null;
-    return { config: c.config, systems: c.systems, prefetch: c.prefetch, samplesPerSecond: r, stepMs: (1000 * batch) / r, runs: rates[i], foreignCores: foreign[i], quietSamplesPerSecond };
+    return { config: c.config, systems: c.systems, prefetch: c.prefetch, samplesPerSecond: r, stepMs: (1000 * batch) / r, runs: rates[i], foreignCores: foreign[i], quietSamplesPerSecond, phases: phases[i] };
   });
   const ref = rows[0].samplesPerSecond;
   const x1 = rows.find((r) => r.systems === 1 && r.prefetch)!.samplesPerSecond;
@@ -172,6 +183,12 @@ async function main(): Promise<void> {
     oneSystemVsReference: quietX1 && quietRef ? quietX1 / quietRef : null,
     twoSystemsVsOne: quietX1 && quietX2 ? quietX2 / quietX1 : null,
   };
+  console.log('where a step goes (ms per step, median over runs): wall | each system busy | main thread busy (MemoryX, SwarmX)');
+  for (const r of rows.filter((r) => r.phases.length)) {
+    const med = (f: (p: StepPhases) => number) => median(r.phases.map(f)).toFixed(1);
+    const sys = r.phases[0].systemBusyMs.map((_, w) => med((p) => p.systemBusyMs[w])).join(' / ');
+    console.log(`  ${r.config.padEnd(16)} ${med((p) => p.wallMs).padStart(6)} | ${sys} | ${med((p) => p.mainBusyMs)}`);
+  }
   const loads = foreign.flat().filter((x): x is number => x !== null);
   if (loads.length) {
     const quietRuns = loads.filter((x) => x < QUIET_CORES).length;
