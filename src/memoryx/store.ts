@@ -213,10 +213,7 @@ export class MemoryX {
     this.inStep = true;
   }
 
-  /**
-   * Saves layer l's DRAM record for a rollback ahead of update(l), which then only runs the optimizer (the
-   * copy leaves the update's critical path). Nothing for a flash or tied layer, or one already saved.
-   */
+  /** Saves layer l's DRAM record for a rollback ahead of update(l), off its path (not flash, tied, or twice). */
   saveUndo(l: number): void {
     if (!this.inStep) throw new Error('MemoryX.saveUndo: no open step (call beginStep first)');
     if (this.layers[l].tiedTo || this.tiers.tier[l] !== 'dram' || this.undo.isUpdated(l)) return;
