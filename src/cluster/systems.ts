@@ -134,7 +134,7 @@ export class Systems {
    */
   async publish(cmd: number, f: CommandFields = {}, onDone?: (seq: number) => void): Promise<number> {
     const seq = this.commands + 1;
-    if (seq > RING) await this.waitFor(seq - RING);
+    if (seq > RING) await this.waitLive(seq - RING);
     const c = this.ctl;
     const put = (k: number, v: number) => Atomics.store(c, rec(this.cl, seq, k), v);
     put(REC.CMD, cmd);
@@ -197,15 +197,7 @@ export class Systems {
     const c = this.ctl;
     Atomics.store(c, CTL.ABORT, 1);
     Atomics.notify(c, CTL.DONE);
-    for (;;) {
-      const done = Atomics.load(c, CTL.DONE);
-      let all = true;
-      for (let w = 0; w < this.n && all; w++) all = this.dead.has(w) || Atomics.load(c, wslot(w, WSLOT.LAST_SEQ)) >= this.commands;
-      if (all) break;
-      // Why wait: the live systems must be idle before the attempt is retried (or the run stops); bounded,
-      // so a system that dies meanwhile is noticed.
-      if (Atomics.wait(c, CTL.DONE, done, WAIT_SLICE_MS) === 'timed-out') await new Promise((r) => setImmediate(r));
-    }
+    await this.waitLive(this.commands);
     Atomics.store(c, CTL.ABORT, 0);
     // the live systems are idle: the failures of this attempt are reported, the retry starts clean
     for (let w = 0; w < this.n; w++) {
@@ -213,6 +205,23 @@ export class Systems {
     }
     this.onDone.fill(null);
     this.settled = this.commands;
+  }
+
+  /**
+   * Waits until every live system has done command seq (a dead one is skipped: the next waitFor reports
+   * it); never throws. Used for ring space and to drain an abandoned attempt.
+   */
+  private async waitLive(seq: number): Promise<void> {
+    const c = this.ctl;
+    for (;;) {
+      const done = Atomics.load(c, CTL.DONE);
+      let all = true;
+      for (let w = 0; w < this.n && all; w++) all = this.dead.has(w) || Atomics.load(c, wslot(w, WSLOT.LAST_SEQ)) >= seq;
+      if (all) break;
+      // Why wait: the live systems must get through command seq first; bounded, so a system that dies
+      // meanwhile is noticed (the event loop delivers its task's rejection between slices).
+      if (Atomics.wait(c, CTL.DONE, done, WAIT_SLICE_MS) === 'timed-out') await new Promise((r) => setImmediate(r));
+    }
   }
 
   /** Epoch-ms start and end of system w's command seq (valid until the command RING places later is published). */
