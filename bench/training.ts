@@ -16,6 +16,7 @@
 // Targets (issue 3): stream x1 ≥ 0.85x reference; stream x2 ≥ 1.6x stream x1 (2 cores).
 // Writes bench/results/training.json (--quick: training-quick.json) atomically. Run: npm run build && node dist/bench/training.js [--quick] [--reps N]
 import { availableParallelism, cpus } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { Bench } from 'tinybench';
 import { createCluster } from '../src/cluster/engine.js';
 import { withTestHooks } from '../src/cluster/hooks.js';
@@ -72,6 +73,18 @@ function steadyRate(stepEnds: number[]): number {
   return ((stepEnds.length - warm) * batch) / ((t1 - t0) / 1000);
 }
 
+/** Steady-state ms per step of one independent reference trainer on its own thread (independent-worker.ts). */
+function independentThread(b: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = new Worker(new URL('./independent-worker.js', import.meta.url), { workerData: { batch: b, steps, warm } });
+    t.once('message', (ms: number) => {
+      resolve(ms);
+      void t.terminate();
+    });
+    t.once('error', reject);
+  });
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -111,6 +124,18 @@ async function main(): Promise<void> {
       },
     },
   ];
+  // The machine's own ceiling for 2 systems: two reference trainers with half the batch each, on two threads
+  // at once, sharing nothing; its rate is the whole batch over the slower thread's step.
+  configs.push({
+    config: 'independent x2',
+    systems: 0,
+    prefetch: false,
+    helper: false,
+    run: async () => {
+      const ms = await Promise.all([0, 1].map(() => independentThread(batch / 2)));
+      return (1000 * batch) / Math.max(...ms);
+    },
+  });
   // Idle clusters cost nothing (their threads sleep in Atomics.wait), so all are created up front.
   const clusters = await Promise.all(systemsList.map((n) => createCluster({ systems: n, flavor: 'release' })));
   systemsList.forEach((n, i) => {
@@ -176,11 +201,11 @@ async function main(): Promise<void> {
   const flopPerStep = 6 * plan.paramFloats * batch; // forward + delta + gradient, 2 FLOP per MAC
   console.log(`training throughput: ${model.name} (${plan.paramFloats} parameters), batch ${batch}, AdamW, ${steps} steps (${warm} warm-up), median of ${reps} runs`);
   console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} x ${cores}`);
-  console.log('config           samples/s   ms/step   GFLOP/s   vs ref   vs x1   efficiency');
+  console.log('config                samples/s   ms/step   GFLOP/s   vs ref   vs x1   efficiency');
   for (const r of table) {
     const gf = (flopPerStep * r.samplesPerSecond) / batch / 1e9;
     console.log(
-      `${r.config.padEnd(15)} ${r.samplesPerSecond.toFixed(0).padStart(10)} ${r.stepMs.toFixed(1).padStart(9)} ${gf.toFixed(1).padStart(9)} ${r.vsReference.toFixed(2).padStart(8)}` +
+      `${r.config.padEnd(20)} ${r.samplesPerSecond.toFixed(0).padStart(10)} ${r.stepMs.toFixed(1).padStart(9)} ${gf.toFixed(1).padStart(9)} ${r.vsReference.toFixed(2).padStart(8)}` +
         `${r.vsOneSystem === null ? '' : r.vsOneSystem.toFixed(2).padStart(8)}${r.scalingEfficiency === null ? '' : (100 * r.scalingEfficiency).toFixed(0).padStart(11) + ' %'}`,
     );
   }
@@ -199,7 +224,7 @@ async function main(): Promise<void> {
   for (const r of rows.filter((r) => r.phases.length)) {
     const med = (f: (p: StepPhases) => number) => median(r.phases.map(f)).toFixed(1);
     const sys = r.phases[0].systemBusyMs.map((_, w) => med((p) => p.systemBusyMs[w])).join(' / ');
-    console.log(`  ${r.config.padEnd(16)} ${med((p) => p.wallMs).padStart(6)} | ${sys} | ${med((p) => p.mainBusyMs)}`);
+    console.log(`  ${r.config.padEnd(20)} ${med((p) => p.wallMs).padStart(6)} | ${sys} | ${med((p) => p.mainBusyMs)}`);
   }
   const loads = foreign.flat().filter((x): x is number => x !== null);
   if (loads.length) {
@@ -209,6 +234,10 @@ async function main(): Promise<void> {
     console.log(`over the quiet runs only: x1/ref = ${f(quietTargets.oneSystemVsReference)}, x2/x1 = ${f(quietTargets.twoSystemsVsOne)}`);
   }
   console.log(`targets: x1/ref = ${targets.oneSystemVsReference.measured.toFixed(2)} (>= 0.85 ${targets.oneSystemVsReference.met ? 'met' : 'NOT met'}), x2/x1 = ${targets.twoSystemsVsOne.measured.toFixed(2)} (>= 1.6 ${targets.twoSystemsVsOne.met ? 'met' : 'NOT met'})`);
+  // Against the machine's ceiling: two independent trainers on two threads, relative to one (the reference).
+  const independent = rows.find((r) => r.config === 'independent x2')!;
+  const ceiling = { twoThreadsVsOne: independent.samplesPerSecond / ref, quiet: independent.quietSamplesPerSecond && rows[0].quietSamplesPerSecond ? independent.quietSamplesPerSecond / rows[0].quietSamplesPerSecond : null };
+  console.log(`the machine's ceiling (two independent reference trainers, half the batch each, on two threads): ${ceiling.twoThreadsVsOne.toFixed(2)}x one (quiet runs: ${ceiling.quiet === null ? 'n/a' : ceiling.quiet.toFixed(2)}); stream x2/x1 reaches ${((100 * x2) / x1 / ceiling.twoThreadsVsOne).toFixed(0)} % of it`);
   // The helper thread's A/B: the same ratio with it off on both sides.
   const noHelper = (n: number) => rows.find((r) => r.systems === n && r.prefetch && !r.helper);
   const helperAB = noHelper(1) && noHelper(2) ? { twoSystemsVsOne: noHelper(2)!.samplesPerSecond / noHelper(1)!.samplesPerSecond, quiet: noHelper(1)!.quietSamplesPerSecond && noHelper(2)!.quietSamplesPerSecond ? noHelper(2)!.quietSamplesPerSecond! / noHelper(1)!.quietSamplesPerSecond! : null } : null;
@@ -242,6 +271,7 @@ async function main(): Promise<void> {
     quietCores: QUIET_CORES,
     quietTargets,
     withoutHelper: helperAB,
+    ceiling,
     prefetch,
     simulatedStepSeconds,
   });
