@@ -19,7 +19,6 @@ import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Bench } from 'tinybench';
 import { createCluster } from '../src/cluster/engine.js';
-import { withTestHooks } from '../src/cluster/hooks.js';
 import { loadDigits } from '../src/data/index.js';
 import { PRESETS } from '../src/model/load.js';
 import { validateModel } from '../src/model/validate.js';
@@ -53,8 +52,6 @@ interface Row {
   systems: number;
   /** Main-thread MemoryX/SwarmX work overlapped with the systems' compute (the engine's default). */
   prefetch: boolean;
-  /** The main thread's helper thread on (the default with prefetch; off in the 'no helper' A/B rows). */
-  helper: boolean;
   samplesPerSecond: number;
   stepMs: number;
   runs: number[];
@@ -95,8 +92,6 @@ interface Config {
   config: string;
   systems: number;
   prefetch: boolean;
-  /** The main thread's helper thread on (the engine's default with prefetch). */
-  helper: boolean;
   run: () => Promise<number>;
   /** The last run's step phases (engine configurations). */
   phases?: () => StepPhases;
@@ -114,7 +109,6 @@ async function main(): Promise<void> {
       config: 'reference',
       systems: 0,
       prefetch: true,
-      helper: false,
       run: async () => {
         const ends: number[] = [];
         const mark = w.arena.mark();
@@ -130,7 +124,6 @@ async function main(): Promise<void> {
     config: 'independent x2',
     systems: 0,
     prefetch: false,
-    helper: false,
     run: async () => {
       const ms = await Promise.all([0, 1].map(() => independentThread(batch / 2)));
       return (1000 * batch) / Math.max(...ms);
@@ -139,23 +132,17 @@ async function main(): Promise<void> {
   // Idle clusters cost nothing (their threads sleep in Atomics.wait), so all are created up front.
   const clusters = await Promise.all(systemsList.map((n) => createCluster({ systems: n, flavor: 'release' })));
   systemsList.forEach((n, i) => {
-    // without prefetch too where a core is left for the main thread (1, 2 here; up to cores / 2 on bigger
-    // machines); at 1 and 2 systems also without the main thread's helper thread (the A/B of what it buys)
-    const variants = [{ prefetch: true, helper: true }];
-    if (n <= 2) variants.push({ prefetch: true, helper: false });
-    if (n <= Math.max(2, cores / 2)) variants.push({ prefetch: false, helper: false });
-    for (const { prefetch, helper } of variants) {
+    // without prefetch too where a core is left for the main thread (1, 2 here; up to cores / 2 on bigger machines)
+    for (const prefetch of n <= Math.max(2, cores / 2) ? [true, false] : [true]) {
       configs.push({
-        config: `stream x${n}${prefetch ? '' : ' serial'}${prefetch && !helper ? ' no helper' : ''}`,
+        config: `stream x${n}${prefetch ? '' : ' serial'}`,
         systems: n,
         prefetch,
-        helper,
         run: async () => {
           const ends: number[] = [];
           meter = new PhaseMeter(warm);
           const m = meter;
-          const o = { ...opts, prefetch, onEvent: m.onEvent, onStep: () => (ends.push(performance.now()), m.onStep()) };
-          const r = await clusters[i].train(model, data, helper ? o : withTestHooks(o, { noHelper: true }));
+          const r = await clusters[i].train(model, data, { ...opts, prefetch, onEvent: m.onEvent, onStep: () => (ends.push(performance.now()), m.onStep()) });
           simulatedStepSeconds = r.simulatedStepSeconds;
           return steadyRate(ends);
         },
@@ -187,11 +174,11 @@ async function main(): Promise<void> {
     const r = median(rates[i]);
     const quiet = rates[i].filter((_, j) => foreign[i][j] !== null && foreign[i][j]! < QUIET_CORES);
     const quietSamplesPerSecond = quiet.length >= 2 ? median(quiet) : null;
-    return { config: c.config, systems: c.systems, prefetch: c.prefetch, helper: c.helper, samplesPerSecond: r, stepMs: (1000 * batch) / r, runs: rates[i], foreignCores: foreign[i], quietSamplesPerSecond, phases: phases[i] };
+    return { config: c.config, systems: c.systems, prefetch: c.prefetch, samplesPerSecond: r, stepMs: (1000 * batch) / r, runs: rates[i], foreignCores: foreign[i], quietSamplesPerSecond, phases: phases[i] };
   });
   const ref = rows[0].samplesPerSecond;
-  const x1 = rows.find((r) => r.systems === 1 && r.prefetch && r.helper)!.samplesPerSecond;
-  const x2 = rows.find((r) => r.systems === 2 && r.prefetch && r.helper)!.samplesPerSecond;
+  const x1 = rows.find((r) => r.systems === 1 && r.prefetch)!.samplesPerSecond;
+  const x2 = rows.find((r) => r.systems === 2 && r.prefetch)!.samplesPerSecond;
   const table = rows.map((r) => ({
     ...r,
     vsReference: r.samplesPerSecond / ref,
@@ -213,8 +200,8 @@ async function main(): Promise<void> {
     oneSystemVsReference: { target: 0.85, measured: x1 / ref, met: x1 / ref >= 0.85 },
     twoSystemsVsOne: { target: 1.6, measured: x2 / x1, met: x2 / x1 >= 1.6 },
   };
-  const quietX1 = rows.find((r) => r.systems === 1 && r.prefetch && r.helper)!.quietSamplesPerSecond;
-  const quietX2 = rows.find((r) => r.systems === 2 && r.prefetch && r.helper)!.quietSamplesPerSecond;
+  const quietX1 = rows.find((r) => r.systems === 1 && r.prefetch)!.quietSamplesPerSecond;
+  const quietX2 = rows.find((r) => r.systems === 2 && r.prefetch)!.quietSamplesPerSecond;
   const quietRef = rows[0].quietSamplesPerSecond;
   const quietTargets = {
     oneSystemVsReference: quietX1 && quietRef ? quietX1 / quietRef : null,
@@ -238,15 +225,11 @@ async function main(): Promise<void> {
   const independent = rows.find((r) => r.config === 'independent x2')!;
   const ceiling = { twoThreadsVsOne: independent.samplesPerSecond / ref, quiet: independent.quietSamplesPerSecond && rows[0].quietSamplesPerSecond ? independent.quietSamplesPerSecond / rows[0].quietSamplesPerSecond : null };
   console.log(`the machine's ceiling (two independent reference trainers, half the batch each, on two threads): ${ceiling.twoThreadsVsOne.toFixed(2)}x one (quiet runs: ${ceiling.quiet === null ? 'n/a' : ceiling.quiet.toFixed(2)}); stream x2/x1 reaches ${((100 * x2) / x1 / ceiling.twoThreadsVsOne).toFixed(0)} % of it`);
-  // The helper thread's A/B: the same ratio with it off on both sides.
-  const noHelper = (n: number) => rows.find((r) => r.systems === n && r.prefetch && !r.helper);
-  const helperAB = noHelper(1) && noHelper(2) ? { twoSystemsVsOne: noHelper(2)!.samplesPerSecond / noHelper(1)!.samplesPerSecond, quiet: noHelper(1)!.quietSamplesPerSecond && noHelper(2)!.quietSamplesPerSecond ? noHelper(2)!.quietSamplesPerSecond! / noHelper(1)!.quietSamplesPerSecond! : null } : null;
-  if (helperAB) console.log(`without the main thread's helper thread: x2/x1 = ${helperAB.twoSystemsVsOne.toFixed(2)} (quiet runs: ${helperAB.quiet === null ? 'n/a' : helperAB.quiet.toFixed(2)})`);
   // Wall time per step of the simulator itself, with and without prefetch (same systems, same run).
   const prefetch = systemsList
     .filter((n) => rows.some((r) => r.systems === n && !r.prefetch))
     .map((n) => {
-      const on = rows.find((r) => r.systems === n && r.prefetch && r.helper)!;
+      const on = rows.find((r) => r.systems === n && r.prefetch)!;
       const off = rows.find((r) => r.systems === n && !r.prefetch)!;
       return { systems: n, wallMsPerStepWithPrefetch: on.stepMs, wallMsPerStepWithoutPrefetch: off.stepMs, speedup: off.stepMs / on.stepMs };
     });
@@ -270,7 +253,6 @@ async function main(): Promise<void> {
     targets,
     quietCores: QUIET_CORES,
     quietTargets,
-    withoutHelper: helperAB,
     ceiling,
     prefetch,
     simulatedStepSeconds,

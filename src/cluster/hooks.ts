@@ -12,8 +12,6 @@ export interface TestHooks {
    * kept (a pointer to) a layer's weights past its command would turn the run into NaN.
    */
   poisonBroadcast?: boolean;
-  /** Run without the main thread's helper thread (src/memoryx/helper.ts): the A/B of a test and of bench/training. */
-  noHelper?: boolean;
 }
 
 const HOOKS = Symbol('weightstream.testHooks');

@@ -11,7 +11,6 @@ import { systemShare } from '../data/batches.js';
 import { createMemory, Wasm, type Flavor } from '../wasm/module.js';
 import { MemoryX, memoryxLayers } from '../memoryx/store.js';
 import { createUpdater } from '../memoryx/update.js';
-import { HELPER_MIN_FLOATS, MainHelper, splitUpdater } from '../memoryx/helper.js';
 import { stateArrays } from '../memoryx/optimizer.js';
 import { planTiers } from '../memoryx/tiers.js';
 import { PIPELINE_SLOTS, planLayout, type LayoutRequest, type SharedLayout } from '../protocol/memory-map.js';
@@ -65,8 +64,6 @@ export class Run {
   readonly swarm: SwarmX;
   readonly sys: Systems;
   readonly recorder: CostRecorder;
-  /** The main thread's helper thread (half of a large layer's reduce and update), or null. */
-  readonly helper: MainHelper | null;
   /** Per broadcast slot, the seq of the last command that reads it: it is rewritten once every system did that one. */
   readonly slotReaders: number[];
 
@@ -98,10 +95,8 @@ export class Run {
     this.slotReaders = new Array(this.layout.broadcast.slots).fill(0);
     this.memory = createMemory(this.layout.totalBytes, this.layout.totalBytes);
     const mxWasm = new Wasm({ memory: this.memory, flavor: cluster.flavor, arenaStart: this.layout.memoryx.start, arenaEnd: this.layout.memoryx.end, scratchBytes: 0 });
+    this.mx = new MemoryX(mxWasm, memoryxLayers(plan), init, createUpdater(mxWasm), { optimizer: s.optimizer, dramBytes: cluster.dramBytes, flashPath: cluster.flashPath });
     this.swarm = new SwarmX(mxWasm, this.layout, cluster.fanIn);
-    this.helper = useHelper(plan, s) ? new MainHelper({ memory: this.memory, flavor: cluster.flavor, optimizer: s.optimizer, reduce: this.reduceInit() }) : null;
-    const updater = this.helper ? splitUpdater(createUpdater(mxWasm), this.helper) : createUpdater(mxWasm);
-    this.mx = new MemoryX(mxWasm, memoryxLayers(plan), init, updater, { optimizer: s.optimizer, dramBytes: cluster.dramBytes, flashPath: cluster.flashPath });
     const control = new SharedArrayBuffer(controlLayout(N).bytes);
     this.sys = new Systems(pool, this.workerInits(control), control);
     this.recorder = new CostRecorder(
@@ -118,7 +113,7 @@ export class Run {
 
   /** The one message each system's task starts with (the memory and the control block are shared). */
   private workerInits(control: SharedArrayBuffer): WorkerInit[] {
-    const { layout, N } = this;
+    const { layout, swarm, N } = this;
     const model = stripForWorkers(this.plan);
     return layout.workers.map((r, w) => ({
       system: w,
@@ -133,13 +128,8 @@ export class Run {
       scratchBytes: WORKER_SCRATCH_BYTES,
       flavor: this.cluster.flavor,
       fault: this.s.hooks.faultInjection ?? null,
-      reduce: this.reduceInit(),
+      reduce: { adds: swarm.tree.adds.map((a) => [a.into, a.from] as [number, number]), gradPtrs: layout.workers.map((r) => r.gradPtrs) },
     }));
-  }
-
-  /** SwarmX's tree additions and every system's gradient buffers, for a thread that adds a slice. */
-  private reduceInit(): { adds: Array<[number, number]>; gradPtrs: Array<[number, number]> } {
-    return { adds: this.swarm.tree.adds.map((a) => [a.into, a.from] as [number, number]), gradPtrs: this.layout.workers.map((r) => r.gradPtrs) };
   }
 
   /** Records an event (for the timeline read after the run) and hands it to TrainOptions.onEvent. */
@@ -184,14 +174,8 @@ export class Run {
       await this.sys.stop();
     } finally {
       this.mx.close();
-      await this.helper?.close();
     }
   }
-}
-
-/** A helper thread where it can halve the main thread's part of the step's tail: prefetch, a layer of HELPER_MIN_FLOATS or more. */
-function useHelper(plan: Plan, s: Settings): boolean {
-  return s.prefetch && !s.hooks.noHelper && plan.layers.some((l) => l.paramFloats >= HELPER_MIN_FLOATS);
 }
 
 /** The layout with PIPELINE_SLOTS broadcast slots, or the 2 a step needs where the memory cannot hold more. */

@@ -22,7 +22,6 @@ import { layerFlop, nowMs } from './events.js';
 import { embeddingLayer, embeddingWire, streamsInBackward } from './embedding-wire.js';
 import type { GradientWire } from '../swarmx/swarm.js';
 import type { Run } from './run.js';
-import { HELPER_MIN_FLOATS, splitPoint } from '../memoryx/helper.js';
 
 type Slot = { slot: number; ptr: number };
 /** A backward command whose layer reads no weights (the embedding): nothing streamed, no slot. */
@@ -160,11 +159,7 @@ async function reduceAndUpdate(run: Run, step: number, l: number, ready: number,
   if (!run.s.reduceOnSystems) {
     run.mainEvent('gradOut', step, l, nowMs(), wire ? wire.sentBytes : N * 4 * P, 0);
     const t0 = nowMs();
-    // a large reduce: the helper thread adds the upper half while main adds the lower (helper.ts)
-    const mid = run.helper && N > 1 && P >= HELPER_MIN_FLOATS ? splitPoint(P) : P;
-    if (mid < P) run.helper!.add(l % 2, mid, P);
-    g = swarm.reduce(P, l % 2, wire, mid);
-    if (mid < P) run.helper!.wait();
+    g = swarm.reduce(P, l % 2, wire);
     run.mainEvent('reduce', step, l, t0, wire ? wire.reducedBytes : 4 * P, (N - 1) * P);
   }
   const t0 = nowMs();

@@ -53,12 +53,11 @@ export class SwarmX {
   /**
    * Sums the N gradient blocks (P floats each, in gradient buffer `buf` 0 or 1 of every system) up the
    * tree, in place, and returns the pointer of the sum (in system 0's buffer). f32 additions in a fixed
-   * order: the same bits on every run. With `upTo` < P it adds floats [0, upTo) only (another thread adds
-   * the rest, as reduceSlice's slices do) and still counts the whole reduce.
+   * order: the same bits on every run.
    */
-  reduce(P: number, buf = 0, wire?: GradientWire, upTo = P): number {
+  reduce(P: number, buf = 0, wire?: GradientWire): number {
     const regions = this.layout.workers;
-    addSlice(this.w, this.tree.adds.map((a) => [a.into, a.from]), regions.map((r) => r.gradPtrs[buf]), 0, upTo);
+    addSlice(this.w, this.tree.adds.map((a) => [a.into, a.from]), regions.map((r) => r.gradPtrs[buf]), 0, P);
     return this.count(P, buf, wire);
   }
 

@@ -7,7 +7,6 @@ import { createCluster, type Cluster, type TrainOptions, type TrainResult } from
 import { withTestHooks } from '../../src/cluster/hooks.js';
 import { compileModel } from '../../src/model/compile.js';
 import { RING } from '../../src/protocol/cs2.js';
-import { HELPER_MIN_FLOATS, splitPoint } from '../../src/memoryx/helper.js';
 import { loadDigits } from '../../src/data/index.js';
 import { trainReference } from '../../src/train/reference.js';
 
@@ -66,36 +65,11 @@ describe('queued commands', () => {
     // and the cluster still trains afterwards
     expectSame(await c2.train(deep, data, opts), serial);
   });
+
   it('a system that dies on every attempt: the run stops with a clear error, the survivors exit, the cluster trains again', async () => {
     // the survivor may be anywhere in the queue (or in a REDUCE) when main gives up; stop() must still end every live task
     const dies = withTestHooks(base, { faultInjection: { system: 1, step: 2, layer: 16, pass: 'backward', kind: 'exit', attempts: 99 } });
     await expect(c2.train(deep, data, dies)).rejects.toThrow(/training stopped at step 2: system 1 died during .*gave up after 2 retries/);
     expectSame(await c2.train(deep, data, { ...base, reduceOn: 'main' }), serial);
-  });
-});
-
-describe("the main thread's helper thread (half of a large layer's reduce and update)", () => {
-  /** Layer 0 holds 64·600 + 600 floats, over HELPER_MIN_FLOATS: its reduce and update are split. */
-  const wide = { input: 64, layers: [{ type: 'linear', out: 600 }, { type: 'relu' }, { type: 'linear', out: 10 }] };
-  const opts: TrainOptions = { steps: 5, batch: 24, optimizer: { kind: 'adamw', lr: 0.01 }, seed: 2, shuffle: true, evaluate: false };
-
-  it('splits at a 16-float boundary, never an empty part', () => {
-    expect(splitPoint(64 * 600 + 600)).toBe(19504);
-    for (const n of [HELPER_MIN_FLOATS, HELPER_MIN_FLOATS + 1, 1e6 + 3]) {
-      const mid = splitPoint(n);
-      expect(mid % 16).toBe(0);
-      expect(mid > 0 && mid < n).toBe(true);
-    }
-  });
-
-  it('gives the bits of one thread: 1 system equals the reference, 2 systems equal themselves without the helper and their serial chain', async () => {
-    expect(compileModel(wide).layers[0].paramFloats).toBeGreaterThanOrEqual(HELPER_MIN_FLOATS);
-    for (const optimizer of [{ kind: 'adamw', lr: 0.01 }, { kind: 'sgd', lr: 0.1, momentum: 0.9 }] as const) {
-      const o = { ...opts, optimizer };
-      expectSame(await c1.train(wide, data, o), trainReference(wide, data, o));
-      const r = await c2.train(wide, data, o);
-      expectSame(r, await c2.train(wide, data, withTestHooks(o, { noHelper: true })));
-      expectSame(r, await c2.train(wide, data, { ...o, prefetch: false }));
-    }
   });
 });
