@@ -10,10 +10,13 @@
 //               the spec'd hardware that the same run reports (src/timeline, pipeline 'full')
 // Each configuration runs `reps` times, interleaved in rounds; a run's rate is measured in steady state
 // (from the end of the warm-up steps to the end of the last step, so thread and WASM start-up is not
-// counted) and the table reports medians and ratios measured in this process.
+// counted) and the table reports medians and ratios measured in this process. Beside each run it records
+// the cores the rest of the machine used meanwhile (machine-load.ts): on a shared machine the table's last
+// lines give the medians over the QUIET runs too (other processes under QUIET_CORES), every run kept in the JSON.
 // Targets (issue 3): stream x1 ≥ 0.85x reference; stream x2 ≥ 1.6x stream x1 (2 cores).
-// Writes bench/results/training.json (--quick: training-quick.json) atomically. Run: npm run build && node dist/bench/training.js [--quick]
+// Writes bench/results/training.json (--quick: training-quick.json) atomically. Run: npm run build && node dist/bench/training.js [--quick] [--reps N]
 import { availableParallelism, cpus } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { Bench } from 'tinybench';
 import { createCluster } from '../src/cluster/engine.js';
 import { loadDigits } from '../src/data/index.js';
@@ -25,11 +28,17 @@ import { Wasm } from '../src/wasm/module.js';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import type { OptimizerConfig } from '../src/memoryx/optimizer.js';
+import { foreignLoad } from './machine-load.js';
+import { PhaseMeter, type StepPhases } from './step-phases.js';
 
 const quick = process.argv.includes('--quick');
 const warm = quick ? 2 : 3;
 const steps = quick ? 8 : 24;
-const reps = quick ? 2 : 5;
+const repsArg = process.argv.indexOf('--reps');
+const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : quick ? 2 : 5;
+if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps: expected an integer >= 1, got ${process.argv[repsArg + 1]}`);
+/** A run is quiet when the other processes used fewer cores than this on average meanwhile. */
+const QUIET_CORES = 0.15;
 const batch = 256;
 const optimizer: OptimizerConfig = { kind: 'adamw', lr: 1e-3 };
 const data = loadDigits();
@@ -46,6 +55,12 @@ interface Row {
   samplesPerSecond: number;
   stepMs: number;
   runs: number[];
+  /** Per run: cores the other processes of the machine used meanwhile (null off Linux). */
+  foreignCores: Array<number | null>;
+  /** Median samples/s over the quiet runs (null when fewer than 2 were quiet). */
+  quietSamplesPerSecond: number | null;
+  /** Per run (engine configurations): where a step's wall time went (step-phases.ts). */
+  phases: StepPhases[];
 }
 
 /** Steady-state samples/s of one run, from the per-step callback times. */
@@ -53,6 +68,18 @@ function steadyRate(stepEnds: number[]): number {
   const t0 = stepEnds[warm - 1];
   const t1 = stepEnds[stepEnds.length - 1];
   return ((stepEnds.length - warm) * batch) / ((t1 - t0) / 1000);
+}
+
+/** Steady-state ms per step of one independent reference trainer on its own thread (independent-worker.ts). */
+function independentThread(b: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = new Worker(new URL('./independent-worker.js', import.meta.url), { workerData: { batch: b, steps, warm } });
+    t.once('message', (ms: number) => {
+      resolve(ms);
+      void t.terminate();
+    });
+    t.once('error', reject);
+  });
 }
 
 function median(xs: number[]): number {
@@ -66,9 +93,12 @@ interface Config {
   systems: number;
   prefetch: boolean;
   run: () => Promise<number>;
+  /** The last run's step phases (engine configurations). */
+  phases?: () => StepPhases;
 }
 
 let simulatedStepSeconds: number | null = null;
+let meter: PhaseMeter | null = null;
 
 async function main(): Promise<void> {
   const opts = { steps, batch, optimizer, seed: 1, shuffle: true, evaluate: false };
@@ -88,6 +118,17 @@ async function main(): Promise<void> {
       },
     },
   ];
+  // The machine's own ceiling for 2 systems: two reference trainers with half the batch each, on two threads
+  // at once, sharing nothing; its rate is the whole batch over the slower thread's step.
+  configs.push({
+    config: 'independent x2',
+    systems: 0,
+    prefetch: false,
+    run: async () => {
+      const ms = await Promise.all([0, 1].map(() => independentThread(batch / 2)));
+      return (1000 * batch) / Math.max(...ms);
+    },
+  });
   // Idle clusters cost nothing (their threads sleep in Atomics.wait), so all are created up front.
   const clusters = await Promise.all(systemsList.map((n) => createCluster({ systems: n, flavor: 'release' })));
   systemsList.forEach((n, i) => {
@@ -99,10 +140,13 @@ async function main(): Promise<void> {
         prefetch,
         run: async () => {
           const ends: number[] = [];
-          const r = await clusters[i].train(model, data, { ...opts, prefetch, onStep: () => ends.push(performance.now()) });
+          meter = new PhaseMeter(warm);
+          const m = meter;
+          const r = await clusters[i].train(model, data, { ...opts, prefetch, onEvent: m.onEvent, onStep: () => (ends.push(performance.now()), m.onStep()) });
           simulatedStepSeconds = r.simulatedStepSeconds;
           return steadyRate(ends);
         },
+        phases: () => meter!.phases(n),
       });
     }
   });
@@ -111,11 +155,16 @@ async function main(): Promise<void> {
   // state from its own step callbacks, so tinybench's per-iteration timer adds nothing here: each
   // configuration is one tinybench task of `reps` iterations, interleaved by hand.)
   const rates = configs.map(() => [] as number[]);
+  const foreign = configs.map(() => [] as Array<number | null>);
+  const phases = configs.map(() => [] as StepPhases[]);
   for (let round = 0; round < reps; round++) {
     for (const [i, c] of configs.entries()) {
       const bench = new Bench({ time: 0, iterations: 1, warmupTime: 0, warmupIterations: 0 });
       bench.add(c.config, async () => {
+        const load = foreignLoad();
         rates[i].push(await c.run());
+        foreign[i].push(load.stop());
+        if (c.phases) phases[i].push(c.phases());
       });
       await bench.run();
     }
@@ -123,7 +172,9 @@ async function main(): Promise<void> {
   await Promise.all(clusters.map((c) => c.close()));
   const rows: Row[] = configs.map((c, i) => {
     const r = median(rates[i]);
-    return { config: c.config, systems: c.systems, prefetch: c.prefetch, samplesPerSecond: r, stepMs: (1000 * batch) / r, runs: rates[i] };
+    const quiet = rates[i].filter((_, j) => foreign[i][j] !== null && foreign[i][j]! < QUIET_CORES);
+    const quietSamplesPerSecond = quiet.length >= 2 ? median(quiet) : null;
+    return { config: c.config, systems: c.systems, prefetch: c.prefetch, samplesPerSecond: r, stepMs: (1000 * batch) / r, runs: rates[i], foreignCores: foreign[i], quietSamplesPerSecond, phases: phases[i] };
   });
   const ref = rows[0].samplesPerSecond;
   const x1 = rows.find((r) => r.systems === 1 && r.prefetch)!.samplesPerSecond;
@@ -137,11 +188,11 @@ async function main(): Promise<void> {
   const flopPerStep = 6 * plan.paramFloats * batch; // forward + delta + gradient, 2 FLOP per MAC
   console.log(`training throughput: ${model.name} (${plan.paramFloats} parameters), batch ${batch}, AdamW, ${steps} steps (${warm} warm-up), median of ${reps} runs`);
   console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} x ${cores}`);
-  console.log('config           samples/s   ms/step   GFLOP/s   vs ref   vs x1   efficiency');
+  console.log('config                samples/s   ms/step   GFLOP/s   vs ref   vs x1   efficiency');
   for (const r of table) {
     const gf = (flopPerStep * r.samplesPerSecond) / batch / 1e9;
     console.log(
-      `${r.config.padEnd(15)} ${r.samplesPerSecond.toFixed(0).padStart(10)} ${r.stepMs.toFixed(1).padStart(9)} ${gf.toFixed(1).padStart(9)} ${r.vsReference.toFixed(2).padStart(8)}` +
+      `${r.config.padEnd(20)} ${r.samplesPerSecond.toFixed(0).padStart(10)} ${r.stepMs.toFixed(1).padStart(9)} ${gf.toFixed(1).padStart(9)} ${r.vsReference.toFixed(2).padStart(8)}` +
         `${r.vsOneSystem === null ? '' : r.vsOneSystem.toFixed(2).padStart(8)}${r.scalingEfficiency === null ? '' : (100 * r.scalingEfficiency).toFixed(0).padStart(11) + ' %'}`,
     );
   }
@@ -149,7 +200,31 @@ async function main(): Promise<void> {
     oneSystemVsReference: { target: 0.85, measured: x1 / ref, met: x1 / ref >= 0.85 },
     twoSystemsVsOne: { target: 1.6, measured: x2 / x1, met: x2 / x1 >= 1.6 },
   };
+  const quietX1 = rows.find((r) => r.systems === 1 && r.prefetch)!.quietSamplesPerSecond;
+  const quietX2 = rows.find((r) => r.systems === 2 && r.prefetch)!.quietSamplesPerSecond;
+  const quietRef = rows[0].quietSamplesPerSecond;
+  const quietTargets = {
+    oneSystemVsReference: quietX1 && quietRef ? quietX1 / quietRef : null,
+    twoSystemsVsOne: quietX1 && quietX2 ? quietX2 / quietX1 : null,
+  };
+  console.log('where a step goes (ms per step, median over runs): wall | each system busy | main thread busy (MemoryX, SwarmX)');
+  for (const r of rows.filter((r) => r.phases.length)) {
+    const med = (f: (p: StepPhases) => number) => median(r.phases.map(f)).toFixed(1);
+    const sys = r.phases[0].systemBusyMs.map((_, w) => med((p) => p.systemBusyMs[w])).join(' / ');
+    console.log(`  ${r.config.padEnd(20)} ${med((p) => p.wallMs).padStart(6)} | ${sys} | ${med((p) => p.mainBusyMs)}`);
+  }
+  const loads = foreign.flat().filter((x): x is number => x !== null);
+  if (loads.length) {
+    const quietRuns = loads.filter((x) => x < QUIET_CORES).length;
+    console.log(`other processes on the machine: median ${median(loads).toFixed(2)} cores, max ${Math.max(...loads).toFixed(2)}; ${quietRuns} of ${loads.length} runs quiet (< ${QUIET_CORES} cores)`);
+    const f = (x: number | null) => (x === null ? 'n/a (fewer than 2 quiet runs)' : x.toFixed(2));
+    console.log(`over the quiet runs only: x1/ref = ${f(quietTargets.oneSystemVsReference)}, x2/x1 = ${f(quietTargets.twoSystemsVsOne)}`);
+  }
   console.log(`targets: x1/ref = ${targets.oneSystemVsReference.measured.toFixed(2)} (>= 0.85 ${targets.oneSystemVsReference.met ? 'met' : 'NOT met'}), x2/x1 = ${targets.twoSystemsVsOne.measured.toFixed(2)} (>= 1.6 ${targets.twoSystemsVsOne.met ? 'met' : 'NOT met'})`);
+  // Against the machine's ceiling: two independent trainers on two threads, relative to one (the reference).
+  const independent = rows.find((r) => r.config === 'independent x2')!;
+  const ceiling = { twoThreadsVsOne: independent.samplesPerSecond / ref, quiet: independent.quietSamplesPerSecond && rows[0].quietSamplesPerSecond ? independent.quietSamplesPerSecond / rows[0].quietSamplesPerSecond : null };
+  console.log(`the machine's ceiling (two independent reference trainers, half the batch each, on two threads): ${ceiling.twoThreadsVsOne.toFixed(2)}x one (quiet runs: ${ceiling.quiet === null ? 'n/a' : ceiling.quiet.toFixed(2)}); stream x2/x1 reaches ${((100 * x2) / x1 / ceiling.twoThreadsVsOne).toFixed(0)} % of it`);
   // Wall time per step of the simulator itself, with and without prefetch (same systems, same run).
   const prefetch = systemsList
     .filter((n) => rows.some((r) => r.systems === n && !r.prefetch))
@@ -176,6 +251,9 @@ async function main(): Promise<void> {
     optimizer,
     rows: table,
     targets,
+    quietCores: QUIET_CORES,
+    quietTargets,
+    ceiling,
     prefetch,
     simulatedStepSeconds,
   });

@@ -13,7 +13,8 @@ import { MemoryX, memoryxLayers } from '../memoryx/store.js';
 import { createUpdater } from '../memoryx/update.js';
 import { stateArrays } from '../memoryx/optimizer.js';
 import { planTiers } from '../memoryx/tiers.js';
-import { planLayout, type SharedLayout } from '../protocol/memory-map.js';
+import { PIPELINE_SLOTS, planLayout, type LayoutRequest, type SharedLayout } from '../protocol/memory-map.js';
+import { CapacityError } from '../errors.js';
 import { controlLayout, type WorkerInit } from '../protocol/cs2.js';
 import { SwarmX } from '../swarmx/swarm.js';
 import { Systems } from './systems.js';
@@ -63,6 +64,8 @@ export class Run {
   readonly swarm: SwarmX;
   readonly sys: Systems;
   readonly recorder: CostRecorder;
+  /** Per broadcast slot, the seq of the last command that reads it: it is rewritten once every system did that one. */
+  readonly slotReaders: number[];
 
   /** Lays out the shared memory and builds MemoryX, SwarmX and the systems (their tasks start with start()). */
   constructor(
@@ -81,7 +84,7 @@ export class Run {
     const recordBytes = plan.layers.map((l) => 4 * l.paramFloats * (1 + S));
     const tiers = planTiers(recordBytes, cluster.dramBytes ?? Infinity, plan.layers.map((l) => l.module));
     const probe = new Wasm({ flavor: cluster.flavor, initialBytes: 1 << 16, scratchBytes: 0 });
-    this.layout = planLayout({
+    this.layout = pipelineLayout({
       base: probe.arena.start,
       systems: N,
       maxLayerFloats: Math.max(...plan.layers.map((l) => l.paramFloats)),
@@ -89,6 +92,7 @@ export class Run {
       memoryxBytes: memoryxArenaBytes(tiers.dramBytesUsed, plan.layers.length),
       workerArenaBytes: workerArenaBytes(act),
     });
+    this.slotReaders = new Array(this.layout.broadcast.slots).fill(0);
     this.memory = createMemory(this.layout.totalBytes, this.layout.totalBytes);
     const mxWasm = new Wasm({ memory: this.memory, flavor: cluster.flavor, arenaStart: this.layout.memoryx.start, arenaEnd: this.layout.memoryx.end, scratchBytes: 0 });
     this.mx = new MemoryX(mxWasm, memoryxLayers(plan), init, createUpdater(mxWasm), { optimizer: s.optimizer, dramBytes: cluster.dramBytes, flashPath: cluster.flashPath });
@@ -139,12 +143,24 @@ export class Run {
     this.emit({ step, layer, kind, system: -1, startMs: t0, endMs: nowMs(), bytes, flop });
   }
 
-  /** One event per system for the command just done (its own start and end), its share of the FLOP. */
-  systemEvents(kind: EventKind, step: number, layer: number, flopPerSample: number): void {
+  /** One event per system for command seq, done (its own start and end), its share of the FLOP. */
+  systemEvents(kind: EventKind, step: number, layer: number, seq: number, flopPerSample: number): void {
     for (let w = 0; w < this.N; w++) {
-      const [s0, s1] = this.sys.commandTimes(w);
+      const [s0, s1] = this.sys.commandTimes(w, seq);
       this.emit({ step, layer, kind, system: w, startMs: s0, endMs: s1, bytes: 0, flop: flopPerSample * systemShare(this.s.batch, this.N, w).count });
     }
+  }
+
+  /** Epoch-ms span of command seq over the systems: the first start and the last end. */
+  commandSpan(seq: number): [number, number] {
+    let t0 = Infinity;
+    let t1 = -Infinity;
+    for (let w = 0; w < this.N; w++) {
+      const [s0, s1] = this.sys.commandTimes(w, seq);
+      t0 = Math.min(t0, s0);
+      t1 = Math.max(t1, s1);
+    }
+    return [t0, t1];
   }
 
   /** Bytes moved so far: weights streamed, gradients reduced, gradients the systems sent. */
@@ -159,6 +175,16 @@ export class Run {
     } finally {
       this.mx.close();
     }
+  }
+}
+
+/** The layout with PIPELINE_SLOTS broadcast slots, or the 2 a step needs where the memory cannot hold more. */
+function pipelineLayout(r: LayoutRequest): SharedLayout {
+  try {
+    return planLayout({ ...r, slots: PIPELINE_SLOTS });
+  } catch (e) {
+    if (!(e instanceof CapacityError)) throw e;
+    return planLayout(r);
   }
 }
 

@@ -4,11 +4,14 @@
 // reduces → MemoryX updates the layer). The step is a MemoryX transaction: a system that throws or dies
 // rolls it back and the step is retried (bounded) from MemoryX's state.
 //
-// The main thread's own work per layer (the next stream; the reduce and update) is written once and runs
-// either WHILE the systems compute (prefetch) or after them (serial chain); the bits are the same:
-//   forward(l):  the next stream (layer l+1, or after the last layer, layer L-1 again for the backward)
-//   backward(l): update layer l+1 (prefetch: its gradient sits in the other gradient buffer) or l (serial),
-//                then stream layer l-1; with prefetch, layer 0 is updated after the loop.
+// With prefetch the commands are QUEUED (src/protocol/cs2.ts): no barrier per layer. Main streams a layer
+// into a free broadcast slot and publishes its command at once; each system starts it as soon as it is done
+// with its previous one. Main waits only for what it needs: a slot to reuse (every system done with the
+// command that read it), a layer's gradients to reduce (every system done with its backward). The backward
+// of layer l goes out before main reduces and updates layer l+1 (its gradient sits in the other gradient
+// buffer), so the systems compute while main works; the forward pass is when main saves MemoryX's undo
+// copies, off the update's path. Without prefetch, every command is a barrier and main's work runs after it
+// (update l right after backward l). The bits are the same either way.
 // Nothing here is specific to one layer type: a "streamed layer" is whatever the plan groups under it.
 // Legend: N = systems, L = streamed layers, B = global batch, P = floats of a layer's gradient block.
 import { systemShare } from '../data/batches.js';
@@ -35,6 +38,7 @@ export async function transaction(run: Run, split: AnySplit, step: number, indic
       run.recorder.commit();
       return { loss, retries: attempt };
     } catch (e) {
+      await run.sys.abandon();
       run.mx.rollbackStep();
       if (!(e instanceof SystemFault)) throw e;
       if (attempt >= retries) throw onGiveUp(e);
@@ -62,47 +66,45 @@ async function runStep(run: Run, split: AnySplit, step: number, attempt: number,
     if (l !== emb || !('tokens' in split)) return undefined;
     return (embWire ??= embeddingWire(plan, split, shares));
   };
-  await sys.command(CMD.STEP, { step, attempt, batch: B });
-  let next = streamLayer(run, step, 0, 'streamFwd');
+  await issue(run, CMD.STEP, { step, attempt, batch: B });
   for (let l = 0; l < L; l++) {
-    const cur = next;
-    await onSystems(run, CMD.FORWARD, { layer: l, slot: cur.slot }, () => {
-      next = l + 1 < L ? streamLayer(run, step, l + 1, 'streamFwd') : streamLayer(run, step, L - 1, 'streamBwd');
-    }, () => {
-      poison(run, cur);
-      run.systemEvents('forward', step, l, layerFlop(plan, l, 1).forward);
-    });
+    const cur = await streamLayer(run, step, l, 'streamFwd');
+    const fwd = layerFlop(plan, l, 1).forward;
+    await readSlot(run, cur, CMD.FORWARD, { layer: l, slot: cur.slot }, (seq) => run.systemEvents('forward', step, l, seq, fwd));
   }
-  await sys.command(CMD.LOSS, { arg: 0 });
+  if (s.prefetch) for (let l = 0; l < L; l++) run.mx.saveUndo(l);
+  await issue(run, CMD.LOSS, { arg: 0 });
+  // gradSeq[l]: the command after which layer l's gradient is complete (its backward, or its REDUCE)
+  const gradSeq: number[] = new Array(L).fill(0);
+  for (let l = L - 1; l >= 0; l--) {
+    const cur = streamsInBackward(plan, l) ? await streamLayer(run, step, l, 'streamBwd') : NO_STREAM;
+    const f = layerFlop(plan, l, 1);
+    gradSeq[l] = await readSlot(run, cur, CMD.BACKWARD, { layer: l, slot: cur.slot, arg: l % 2 }, (seq) => run.systemEvents('backward', step, l, seq, f.delta + f.gradient));
+    if (s.reduceOnSystems) gradSeq[l] = await reduceOnSystems(run, step, l, gradSeq[l], wire(l));
+    const u = s.prefetch ? l + 1 : l;
+    if (u < L) await reduceAndUpdate(run, step, u, gradSeq[u], wire(u));
+  }
+  if (s.prefetch) await reduceAndUpdate(run, step, 0, gradSeq[0], wire(0));
   let total = 0;
   for (let w = 0; w < N; w++) total += sys.lossShare(w);
-  for (let l = L - 1; l >= 0; l--) {
-    const cur = next;
-    await onSystems(run, CMD.BACKWARD, { layer: l, slot: cur.slot, arg: l % 2 }, () => {
-      const u = s.prefetch ? l + 1 : l;
-      if (u < L) reduceAndUpdate(run, step, u, wire(u));
-      if (l > 0) next = streamsInBackward(plan, l - 1) ? streamLayer(run, step, l - 1, 'streamBwd') : NO_STREAM;
-    }, async () => {
-      poison(run, cur);
-      const f = layerFlop(plan, l, 1);
-      run.systemEvents('backward', step, l, f.delta + f.gradient);
-      if (s.reduceOnSystems) await reduceOnSystems(run, step, l, wire(l));
-    });
-  }
-  if (s.prefetch) reduceAndUpdate(run, step, 0, wire(0));
   return total;
 }
 
-/**
- * Publishes a command to the systems; the main thread's own work runs while they compute (prefetch) or
- * after they are done and `done` has run (serial).
- */
-async function onSystems(run: Run, cmd: Command, fields: CommandFields, mainWork: () => void, done: () => void | Promise<void>): Promise<void> {
-  run.sys.publish(cmd, fields);
-  if (run.s.prefetch) mainWork();
-  await run.sys.wait();
-  await done();
-  if (!run.s.prefetch) mainWork();
+/** Publishes a command; without prefetch, also waits until every system has done it (a barrier per command). */
+async function issue(run: Run, cmd: Command, f: CommandFields, onDone?: (seq: number) => void): Promise<number> {
+  const seq = await run.sys.publish(cmd, f, onDone);
+  if (!run.s.prefetch) await run.sys.waitFor(seq);
+  return seq;
+}
+
+/** Issues a command that reads broadcast slot `cur` (none: -1); once every system did it, its events (and a test's poison). */
+async function readSlot(run: Run, cur: Slot, cmd: Command, f: CommandFields, events: (seq: number) => void): Promise<number> {
+  const seq = await issue(run, cmd, f, (seq) => {
+    poison(run, cur);
+    events(seq);
+  });
+  if (cur.slot >= 0) run.slotReaders[cur.slot] = Math.max(run.slotReaders[cur.slot], seq);
+  return seq;
 }
 
 /** Writes system w's samples (ids into the split) into its input and labels buffers (data/fill.ts) and sets b. */
@@ -113,10 +115,14 @@ export function loadShare(run: Run, w: number, split: AnySplit, ids: Int32Array)
   if (ids.length > 0) fillSamples(plan, split, ids, buf, sys.inputPtr(w), sys.labelsPtr(w));
 }
 
-/** Streams layer l into the next broadcast slot (MemoryX → SwarmX), recording the event. */
-function streamLayer(run: Run, step: number, l: number, kind: 'streamFwd' | 'streamBwd'): Slot {
-  const t0 = nowMs();
+/**
+ * Streams layer l into the next broadcast slot (MemoryX → SwarmX), recording the event; first waits until
+ * every system is done with the last command that read that slot.
+ */
+async function streamLayer(run: Run, step: number, l: number, kind: 'streamFwd' | 'streamBwd'): Promise<Slot> {
   const slot = run.swarm.takeSlot();
+  await run.sys.waitFor(run.slotReaders[slot.slot]);
+  const t0 = nowMs();
   const bytes = run.mx.stream(l, slot.ptr, kind === 'streamFwd' ? 'forward' : 'backward');
   run.swarm.broadcast(bytes);
   run.mainEvent(kind, step, l, t0, bytes, 0);
@@ -124,24 +130,30 @@ function streamLayer(run: Run, step: number, l: number, kind: 'streamFwd' | 'str
 }
 
 /**
- * SwarmX's additions of layer l on the systems' threads (each adds its slice, in the tree's order); the sum
- * lands in system 0's gradient buffer l mod 2.
+ * SwarmX's additions of layer l on the systems' threads (each adds its slice, in the tree's order, once every
+ * system has done the layer's backward, command `after`); the sum lands in system 0's gradient buffer l mod 2.
+ * Returns the REDUCE's seq.
  */
-async function reduceOnSystems(run: Run, step: number, l: number, wire?: GradientWire): Promise<void> {
+async function reduceOnSystems(run: Run, step: number, l: number, after: number, wire?: GradientWire): Promise<number> {
   const P = run.plan.layers[l].paramFloats;
   // The gradients are already in the systems' regions of the shared memory: "gradient out" moves no
   // bytes in the simulator; the event records what the links would carry (N blocks of 4·P bytes, or a
   // row-sparse gradient's rows).
   run.mainEvent('gradOut', step, l, nowMs(), wire ? wire.sentBytes : run.N * 4 * P, 0);
-  const t0 = nowMs();
-  await run.sys.command(CMD.REDUCE, { layer: l, arg: l % 2 });
-  run.swarm.count(P, l % 2, wire);
-  run.mainEvent('reduce', step, l, t0, wire ? wire.reducedBytes : 4 * P, (run.N - 1) * P);
+  return issue(run, CMD.REDUCE, { layer: l, arg: l % 2, after }, (seq) => {
+    run.swarm.count(P, l % 2, wire);
+    const [t0, t1] = run.commandSpan(seq);
+    run.emit({ step, layer: l, kind: 'reduce', system: -1, startMs: t0, endMs: t1, bytes: wire ? wire.reducedBytes : 4 * P, flop: (run.N - 1) * P });
+  });
 }
 
-/** Reduces layer l's gradients on the main thread (unless the systems did) and lets MemoryX update layer l. */
-function reduceAndUpdate(run: Run, step: number, l: number, wire?: GradientWire): void {
+/**
+ * Once layer l's gradient is complete (command `ready` done by every system), reduces it on the main thread
+ * (unless the systems did) and lets MemoryX update layer l.
+ */
+async function reduceAndUpdate(run: Run, step: number, l: number, ready: number, wire?: GradientWire): Promise<void> {
   const { swarm, N } = run;
+  await run.sys.waitFor(ready);
   const P = run.plan.layers[l].paramFloats;
   let g = run.layout.workers[swarm.tree.root].gradPtrs[l % 2];
   if (!run.s.reduceOnSystems) {

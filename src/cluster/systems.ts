@@ -1,8 +1,10 @@
 // The main thread's handle on N simulated CS-2: the shared memory and control block of one run, one
-// long-lived Piscina task per system, publishing a command and waiting for every system (Atomics on the
-// control block, protocol.ts), and noticing a system that failed (threw) or died (its thread exited).
+// long-lived Piscina task per system, queueing commands in the control block's ring and waiting until every
+// system has done a given one (Atomics, src/protocol/cs2.ts), and noticing a system that failed (threw) or
+// died (its thread exited). What main does once every system is done with a command (its events, a test's
+// poison) is handed to publish and runs in command order as main observes the completions.
 import type { Piscina } from 'piscina';
-import { CMD, CMD_NAMES, CTL, ERROR_BYTES, F64, F64_STRIDE, STATUS, WSLOT, controlLayout, wslot, type ControlLayout, type WorkerInit, type WorkerResult } from '../protocol/cs2.js';
+import { CMD, CMD_NAMES, CTL, ERROR_BYTES, F64, F64_STRIDE, REC, RING, STATUS, WSLOT, controlLayout, rec, timeIndex, wslot, type ControlLayout, type WorkerInit, type WorkerResult } from '../protocol/cs2.js';
 
 /** A system failed a command (it threw) or died (its thread is gone): the step can be retried. */
 export class SystemFault extends Error {
@@ -23,6 +25,8 @@ export interface CommandFields {
   attempt?: number;
   arg?: number;
   batch?: number;
+  /** REDUCE: the seq of the BACKWARD every system must have done first. */
+  after?: number;
 }
 
 /** Atomics.waitAsync (Node ≥ 16; typed here because the project's lib is ES2022). */
@@ -43,9 +47,13 @@ export class Systems {
   private readonly inits: WorkerInit[];
   private readonly tasks: Array<Promise<WorkerResult> | null>;
   private readonly dead = new Map<number, string>();
-  /** Commands published (for reports). */
+  /** Commands published (for reports); the last one's seq. */
   commands = 0;
-  private pending: { cmd: number; layer: number | undefined } | null = null;
+  /** Commands whose onDone ran (every system had done them). */
+  private settled = 0;
+  /** Per ring record: what the command is (for messages) and what main runs once every system did it. */
+  private readonly what: string[] = new Array(RING).fill('command');
+  private readonly onDone: Array<((seq: number) => void) | null> = new Array(RING).fill(null);
   private exiting = false;
 
   constructor(pool: Piscina, inits: WorkerInit[], control: SharedArrayBuffer) {
@@ -111,61 +119,132 @@ export class Systems {
   correct(w: number): number {
     return this.f64[w * F64_STRIDE + F64.CORRECT];
   }
-  /** Epoch-ms start and end of system w's last command (for per-system events). */
-  commandTimes(w: number): [number, number] {
-    return [this.f64[w * F64_STRIDE + F64.T_START], this.f64[w * F64_STRIDE + F64.T_END]];
+  /**
+   * Publishes a command to every system and returns when all have done it. Throws a SystemFault naming the
+   * first system (in system order) that failed a command or died.
+   */
+  async command(cmd: number, f: CommandFields = {}): Promise<void> {
+    await this.waitFor(await this.publish(cmd, f));
   }
 
   /**
-   * Publishes a command to every system and returns when all have done it. Throws a SystemFault naming the
-   * first system (in system order) that failed it or died.
+   * Queues a command for every system and returns its seq without waiting for it (first waiting, if the
+   * ring is full, for the command RING places back). `onDone` runs on the main thread once every system has
+   * done it (in command order, inside a later waitFor or publish).
    */
-  async command(cmd: number, f: CommandFields = {}): Promise<void> {
-    this.publish(cmd, f);
-    await this.wait();
-  }
-
-  /** Publishes a command without waiting (the main thread may do MemoryX/SwarmX work meanwhile); then wait(). */
-  publish(cmd: number, f: CommandFields = {}): void {
+  async publish(cmd: number, f: CommandFields = {}, onDone?: (seq: number) => void): Promise<number> {
+    const seq = this.commands + 1;
+    if (seq > RING) await this.waitLive(seq - RING);
     const c = this.ctl;
-    Atomics.store(c, CTL.CMD, cmd);
-    Atomics.store(c, CTL.LAYER, f.layer ?? -1);
-    Atomics.store(c, CTL.SLOT, f.slot ?? 0);
-    if (f.step !== undefined) Atomics.store(c, CTL.STEP, f.step);
-    if (f.attempt !== undefined) Atomics.store(c, CTL.ATTEMPT, f.attempt);
-    Atomics.store(c, CTL.ARG, f.arg ?? 0);
-    if (f.batch !== undefined) Atomics.store(c, CTL.BATCH, f.batch);
-    Atomics.store(c, CTL.DONE, 0);
-    Atomics.add(c, CTL.SEQ, 1);
+    const put = (k: number, v: number) => Atomics.store(c, rec(this.cl, seq, k), v);
+    put(REC.CMD, cmd);
+    put(REC.LAYER, f.layer ?? -1);
+    put(REC.SLOT, f.slot ?? 0);
+    put(REC.STEP, f.step ?? -1);
+    put(REC.ATTEMPT, f.attempt ?? 0);
+    put(REC.ARG, f.arg ?? 0);
+    put(REC.BATCH, f.batch ?? 0);
+    put(REC.ARG2, f.after ?? 0);
+    this.what[seq % RING] = `${CMD_NAMES[cmd] ?? 'command'}${f.layer !== undefined && f.layer >= 0 ? ` of layer ${f.layer}` : ''}`;
+    this.onDone[seq % RING] = onDone ?? null;
+    this.commands = seq;
+    Atomics.store(c, CTL.SEQ, seq);
     Atomics.notify(c, CTL.SEQ);
-    this.commands++;
-    this.pending = { cmd, layer: f.layer };
+    return seq;
   }
 
-  /** Waits until every system has done the published command; throws a SystemFault as command() does. */
-  async wait(): Promise<void> {
+  /** Whether every system has done command seq (no wait, no check). */
+  isDone(seq: number): boolean {
+    return this.minDone() >= seq;
+  }
+
+  /**
+   * Waits until every system has done command seq, runs the onDone of every command done so far, and
+   * throws a SystemFault naming the first system (in system order) that failed a command or died.
+   */
+  async waitFor(seq: number): Promise<void> {
     const c = this.ctl;
-    const { cmd, layer } = this.pending ?? { cmd: 0, layer: undefined };
-    const what = `${CMD_NAMES[cmd] ?? 'command'}${layer !== undefined && layer >= 0 ? ` of layer ${layer}` : ''}`;
     for (;;) {
       const done = Atomics.load(c, CTL.DONE);
-      if (done >= this.n) break;
-      // Why wait: the main thread has nothing to do until every system finished this command (the last
-      // one notifies DONE). The wait is bounded so that, between slices, the event loop can deliver the
-      // rejection of a task whose thread died (it would never count itself DONE).
+      if (this.minDone() >= seq) break;
+      // Why wait: the main thread needs command seq done by every system (a slot to reuse, a gradient to
+      // reduce) and has nothing else to do; each completion adds to DONE and notifies. The wait is bounded
+      // so that, between slices, the event loop can deliver the rejection of a task whose thread died (it
+      // would never count itself done).
       if (Atomics.wait(c, CTL.DONE, done, WAIT_SLICE_MS) === 'timed-out') {
         await new Promise((r) => setImmediate(r));
         if (this.dead.size > 0) {
           const [w, why] = [...this.dead.entries()].sort((a, b) => a[0] - b[0])[0];
-          throw new SystemFault(w, true, `system ${w} died during ${what}: ${why}`);
+          throw new SystemFault(w, true, `system ${w} died during ${this.what[Math.min(seq, Atomics.load(c, wslot(w, WSLOT.LAST_SEQ)) + 1) % RING]}: ${why}`);
         }
       }
     }
-    this.pending = null;
+    this.settle();
     for (let w = 0; w < this.n; w++) {
       if (Atomics.load(c, wslot(w, WSLOT.STATUS)) === STATUS.FAILED) {
-        throw new SystemFault(w, false, `system ${w} failed ${what}: ${this.errorText(w)}`);
+        const cmd = Atomics.load(c, wslot(w, WSLOT.FAIL_CMD));
+        const layer = Atomics.load(c, wslot(w, WSLOT.FAIL_LAYER));
+        throw new SystemFault(w, false, `system ${w} failed ${CMD_NAMES[cmd] ?? 'command'}${layer >= 0 ? ` of layer ${layer}` : ''}: ${this.errorText(w)}`);
       }
+    }
+  }
+
+  /**
+   * Abandons a failed attempt: every live system runs (or skips) what is queued; a REDUCE waiting for a
+   * failed or dead system gives up. The queued commands' onDone are dropped. Never throws.
+   */
+  async abandon(): Promise<void> {
+    const c = this.ctl;
+    Atomics.store(c, CTL.ABORT, 1);
+    Atomics.notify(c, CTL.DONE);
+    await this.waitLive(this.commands);
+    Atomics.store(c, CTL.ABORT, 0);
+    // the live systems are idle: the failures of this attempt are reported, the retry starts clean
+    for (let w = 0; w < this.n; w++) {
+      if (!this.dead.has(w) && Atomics.load(c, wslot(w, WSLOT.STATUS)) === STATUS.FAILED) Atomics.store(c, wslot(w, WSLOT.STATUS), STATUS.READY);
+    }
+    this.onDone.fill(null);
+    this.settled = this.commands;
+  }
+
+  /**
+   * Waits until every live system has done command seq (a dead one is skipped: the next waitFor reports
+   * it); never throws. Used for ring space and to drain an abandoned attempt.
+   */
+  private async waitLive(seq: number): Promise<void> {
+    const c = this.ctl;
+    for (;;) {
+      const done = Atomics.load(c, CTL.DONE);
+      let all = true;
+      for (let w = 0; w < this.n && all; w++) all = this.dead.has(w) || Atomics.load(c, wslot(w, WSLOT.LAST_SEQ)) >= seq;
+      if (all) break;
+      // Why wait: the live systems must get through command seq first; bounded, so a system that dies
+      // meanwhile is noticed (the event loop delivers its task's rejection between slices).
+      if (Atomics.wait(c, CTL.DONE, done, WAIT_SLICE_MS) === 'timed-out') await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  /** Epoch-ms start and end of system w's command seq (valid until the command RING places later is published). */
+  commandTimes(w: number, seq: number): [number, number] {
+    const i = timeIndex(w, seq);
+    return [this.f64[i], this.f64[i + 1]];
+  }
+
+  /** The last command every system has done. */
+  private minDone(): number {
+    let m = Infinity;
+    for (let w = 0; w < this.n; w++) m = Math.min(m, Atomics.load(this.ctl, wslot(w, WSLOT.LAST_SEQ)));
+    return m;
+  }
+
+  /** Runs, in command order, the onDone of every command that every system has done. */
+  private settle(): void {
+    const upTo = Math.min(this.minDone(), this.commands);
+    while (this.settled < upTo) {
+      const seq = ++this.settled;
+      const f = this.onDone[seq % RING];
+      this.onDone[seq % RING] = null;
+      f?.(seq);
     }
   }
 

@@ -3,13 +3,14 @@
 // wafer-SRAM budget), and runs the commands the main thread publishes in the control block (src/protocol/cs2.ts):
 // forward of a layer as its weights arrive in a broadcast slot, the loss, backward of a layer with its
 // weights streamed AGAIN (it never keeps weights from one layer to the next: it only ever reads the slot
-// named by the current command), writing its gradient block into its gradient region for SwarmX.
+// named by the current command), writing its gradient block into its gradient region for SwarmX. It runs
+// the queued commands in order, each as soon as main publishes it (no barrier with the other systems).
 // Loaded as compiled JS (dist/src/cs2/worker.js) by src/cluster/engine.ts.
 import { compileModel } from '../model/compile.js';
 import { createExecutor, type Executor } from '../nn/executor.js';
 import { Wasm } from '../wasm/module.js';
 import { addSlice, reduceSlice } from '../swarmx/swarm.js';
-import { CMD, CTL, ERROR_BYTES, F64, F64_STRIDE, STATUS, WSLOT, controlLayout, wslot, type WorkerInit, type WorkerResult } from '../protocol/cs2.js';
+import { CMD, CTL, ERROR_BYTES, F64, F64_STRIDE, REC, STATUS, WSLOT, controlLayout, rec, timeIndex, wslot, type ControlLayout, type WorkerInit, type WorkerResult } from '../protocol/cs2.js';
 import { slotPtr } from '../protocol/memory-map.js';
 
 export default function cs2Worker(init: WorkerInit): WorkerResult {
@@ -42,6 +43,8 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
   }
   // The main thread publishes no command before every system has counted itself in READY (or failed).
   let seen = Atomics.load(ctl, CTL.SEQ);
+  // a restarted system starts at the current seq: it has "done" every command published before it
+  Atomics.store(ctl, wslot(me, WSLOT.LAST_SEQ), seen);
   Atomics.add(ctl, CTL.READY, 1);
   Atomics.notify(ctl, CTL.READY);
   // A system that could not start stays in the loop (answering every command as failed) until EXIT, so the
@@ -49,86 +52,127 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
   const broken = Atomics.load(ctl, wslot(me, WSLOT.STATUS)) === STATUS.FAILED;
 
   let commands = 0;
+  // set by STEP for the step (or evaluation batch): samples this system holds, the global batch, step and attempt
   let samples = 0;
+  let batch = 0;
+  let at = { step: -1, attempt: 0 };
   for (;;) {
-    // Why wait: a system has nothing to do until the main thread publishes the next command (SEQ moves).
-    Atomics.wait(ctl, CTL.SEQ, seen);
-    const seq = Atomics.load(ctl, CTL.SEQ);
-    if (seq === seen) continue;
-    seen = seq;
-    const cmd = Atomics.load(ctl, CTL.CMD);
+    // Why wait: a system has nothing to do until the main thread publishes its next command (SEQ moves).
+    if (Atomics.load(ctl, CTL.SEQ) <= seen) {
+      Atomics.wait(ctl, CTL.SEQ, seen);
+      continue;
+    }
+    const seq = ++seen;
+    const c = readRecord(ctl, cl, seq);
     commands++;
-    f64[me * F64_STRIDE + F64.T_START] = performance.timeOrigin + performance.now();
+    f64[timeIndex(me, seq)] = performance.timeOrigin + performance.now();
+    // a system that failed a command skips the rest of the attempt (main abandons it) until the next STEP
+    const skip = c.cmd !== CMD.STEP && c.cmd !== CMD.EXIT && c.cmd !== CMD.PING && Atomics.load(ctl, wslot(me, WSLOT.STATUS)) === STATUS.FAILED;
     try {
-      if (broken && cmd !== CMD.EXIT) throw new Error(`cs2 worker ${me} could not start: ${new TextDecoder().decode(errText.slice(0, Atomics.load(ctl, wslot(me, WSLOT.ERROR_LEN))))}`);
-      switch (cmd) {
-        case CMD.STEP:
-          samples = Atomics.load(ctl, wslot(me, WSLOT.SAMPLES));
-          if (samples > 0) ex!.begin(samples);
-          Atomics.store(ctl, wslot(me, WSLOT.STATUS), STATUS.READY);
-          break;
-        case CMD.FORWARD: {
-          const layer = Atomics.load(ctl, CTL.LAYER);
-          maybeFault(init, ctl, layer, 'forward');
-          if (samples > 0) ex!.forwardLayer(layer, slotPtr(init, Atomics.load(ctl, CTL.SLOT)));
-          break;
-        }
-        case CMD.LOSS: {
-          const base = me * F64_STRIDE;
-          if (samples === 0) {
-            f64[base + F64.LOSS_SHARE] = 0;
-            f64[base + F64.CORRECT] = 0;
-            break;
-          }
-          const globalBatch = Atomics.load(ctl, CTL.BATCH);
-          // This share's part of the mean loss: Σ_b CE_b / globalBatch (main adds the shares in system order).
-          f64[base + F64.LOSS_SHARE] = ex!.loss(globalBatch);
-          const pred = ex!.predictions();
-          const labels = init.memory.buffer;
-          const cols = ex!.columns; // one label per column: samples · T tokens for a GPT
-          const y = new Int32Array(labels, ex!.labelsPtr, cols);
-          let correct = 0;
-          for (let i = 0; i < cols; i++) if (pred[i] === y[i]) correct++;
-          f64[base + F64.CORRECT] = correct;
-          break;
-        }
-        case CMD.BACKWARD: {
-          const layer = Atomics.load(ctl, CTL.LAYER);
-          maybeFault(init, ctl, layer, 'backward');
-          const gradPtr = init.region.gradPtrs[Atomics.load(ctl, CTL.ARG) & 1];
-          const s = Atomics.load(ctl, CTL.SLOT); // -1: a layer whose backward reads no weights (the embedding)
-          if (samples > 0) ex!.backwardLayer(layer, s < 0 ? -1 : slotPtr(init, s), gradPtr);
-          else new Float32Array(init.memory.buffer, gradPtr, ex!.plan.layers[layer].paramFloats).fill(0);
-          break;
-        }
-        case CMD.REDUCE: {
-          const b = Atomics.load(ctl, CTL.ARG) & 1;
-          const [lo, hi] = reduceSlice(ex!.plan.layers[Atomics.load(ctl, CTL.LAYER)].paramFloats, me, init.systems);
-          addSlice(wasm!, init.reduce.adds, init.reduce.gradPtrs.map((p) => p[b]), lo, hi);
-          break;
-        }
-        case CMD.PING:
-        case CMD.EXIT:
-          break;
-        default:
-          throw new Error(`cs2 worker ${me}: unknown command ${cmd}`);
-      }
+      if (broken && c.cmd !== CMD.EXIT) throw new Error(`cs2 worker ${me} could not start: ${new TextDecoder().decode(errText.slice(0, Atomics.load(ctl, wslot(me, WSLOT.ERROR_LEN))))}`);
+      if (!skip) run(c);
     } catch (e) {
+      Atomics.store(ctl, wslot(me, WSLOT.FAIL_CMD), c.cmd);
+      Atomics.store(ctl, wslot(me, WSLOT.FAIL_LAYER), c.layer);
       fail(e);
     }
-    f64[me * F64_STRIDE + F64.T_END] = performance.timeOrigin + performance.now();
+    f64[timeIndex(me, seq) + 1] = performance.timeOrigin + performance.now();
     Atomics.store(ctl, wslot(me, WSLOT.LAST_SEQ), seq);
     Atomics.add(ctl, CTL.DONE, 1);
     Atomics.notify(ctl, CTL.DONE);
-    if (cmd === CMD.EXIT) return { system: me, commands, sramBytes: broken ? 0 : ex!.layout.bytes };
+    if (c.cmd === CMD.EXIT) return { system: me, commands, sramBytes: broken ? 0 : ex!.layout.bytes };
+  }
+
+  /** Runs one command. */
+  function run(c: CommandRecord): void {
+    switch (c.cmd) {
+      case CMD.STEP:
+        samples = Atomics.load(ctl, wslot(me, WSLOT.SAMPLES));
+        batch = c.batch;
+        at = { step: c.step, attempt: c.attempt };
+        if (samples > 0) ex!.begin(samples);
+        Atomics.store(ctl, wslot(me, WSLOT.STATUS), STATUS.READY);
+        break;
+      case CMD.FORWARD:
+        maybeFault(init, at, c.layer, 'forward');
+        if (samples > 0) ex!.forwardLayer(c.layer, slotPtr(init, c.slot));
+        break;
+      case CMD.LOSS: {
+        const base = me * F64_STRIDE;
+        if (samples === 0) {
+          f64[base + F64.LOSS_SHARE] = 0;
+          f64[base + F64.CORRECT] = 0;
+          break;
+        }
+        // This share's part of the mean loss: Σ_b CE_b / globalBatch (main adds the shares in system order).
+        f64[base + F64.LOSS_SHARE] = ex!.loss(batch);
+        const pred = ex!.predictions();
+        const cols = ex!.columns; // one label per column: samples · T tokens for a GPT
+        const y = new Int32Array(init.memory.buffer, ex!.labelsPtr, cols);
+        let correct = 0;
+        for (let i = 0; i < cols; i++) if (pred[i] === y[i]) correct++;
+        f64[base + F64.CORRECT] = correct;
+        break;
+      }
+      case CMD.BACKWARD: {
+        maybeFault(init, at, c.layer, 'backward');
+        const gradPtr = init.region.gradPtrs[c.arg & 1];
+        // slot -1: a layer whose backward reads no weights (the embedding)
+        if (samples > 0) ex!.backwardLayer(c.layer, c.slot < 0 ? -1 : slotPtr(init, c.slot), gradPtr);
+        else new Float32Array(init.memory.buffer, gradPtr, ex!.plan.layers[c.layer].paramFloats).fill(0);
+        break;
+      }
+      case CMD.REDUCE: {
+        awaitSystems(ctl, init.systems, c.arg2);
+        const [lo, hi] = reduceSlice(ex!.plan.layers[c.layer].paramFloats, me, init.systems);
+        addSlice(wasm!, init.reduce.adds, init.reduce.gradPtrs.map((p) => p[c.arg & 1]), lo, hi);
+        break;
+      }
+      case CMD.PING:
+      case CMD.EXIT:
+        break;
+      default:
+        throw new Error(`cs2 worker ${me}: unknown command ${c.cmd}`);
+    }
+  }
+}
+
+/** One command, as read from its ring record (copied out: main may reuse the record once every system ran it). */
+interface CommandRecord {
+  cmd: number;
+  layer: number;
+  slot: number;
+  step: number;
+  attempt: number;
+  arg: number;
+  batch: number;
+  arg2: number;
+}
+
+function readRecord(ctl: Int32Array, cl: ControlLayout, seq: number): CommandRecord {
+  const f = (k: number) => Atomics.load(ctl, rec(cl, seq, k));
+  return { cmd: f(REC.CMD), layer: f(REC.LAYER), slot: f(REC.SLOT), step: f(REC.STEP), attempt: f(REC.ATTEMPT), arg: f(REC.ARG), batch: f(REC.BATCH), arg2: f(REC.ARG2) };
+}
+
+/** Waits until every system has done command `seq` (a REDUCE's gradients are complete); throws on ABORT. */
+function awaitSystems(ctl: Int32Array, n: number, seq: number): void {
+  for (;;) {
+    const done = Atomics.load(ctl, CTL.DONE);
+    let all = true;
+    for (let w = 0; w < n && all; w++) all = Atomics.load(ctl, wslot(w, WSLOT.LAST_SEQ)) >= seq;
+    if (all) return;
+    if (Atomics.load(ctl, CTL.ABORT)) throw new Error('the attempt was abandoned while waiting for the other systems\' gradients');
+    // Why wait: the slice of the sum this system adds needs every system's gradient block (each system's
+    // completion adds to DONE and notifies); bounded, so an ABORT is seen even if no system moves again.
+    Atomics.wait(ctl, CTL.DONE, done, 50);
   }
 }
 
 /** Fault injection (tests only): fail as configured at (step, layer, pass) on the first `attempts` tries. */
-function maybeFault(init: WorkerInit, ctl: Int32Array, layer: number, pass: 'forward' | 'backward'): void {
+function maybeFault(init: WorkerInit, at: { step: number; attempt: number }, layer: number, pass: 'forward' | 'backward'): void {
   const f = init.fault;
   if (!f || f.system !== init.system || f.layer !== layer || (f.pass ?? 'backward') !== pass) return;
-  if (Atomics.load(ctl, CTL.STEP) !== f.step || Atomics.load(ctl, CTL.ATTEMPT) >= (f.attempts ?? 1)) return;
+  if (at.step !== f.step || at.attempt >= (f.attempts ?? 1)) return;
   if (f.kind === 'exit') process.exit(70); // the thread dies mid-command (a worker thread's exit ends only itself)
   throw new Error(`injected fault: system ${f.system} at step ${f.step}, ${pass} of layer ${layer}`);
 }

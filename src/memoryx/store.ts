@@ -9,13 +9,14 @@
 // Record of a layer (DRAM at a fixed pointer, flash in a file slot; the same bytes either way):
 //   [ values P_l | state 1 P_l | state 2 P_l ]   (fp32; state 1/2 = momentum, or Adam's m and v)
 // A step is a transaction: beginStep(), update(l) per layer (any order), then commitStep() or
-// rollbackStep(). Before a DRAM record is updated it is copied to an undo buffer; a flash record is
+// rollbackStep(). Before a DRAM record is updated it is copied to an undo buffer (undo.ts); a flash record is
 // updated into its other slot. Rollback restores both, so a failed step leaves no half-applied update.
 import type { Wasm } from '../wasm/module.js';
 import type { Plan } from '../model/plan.js';
 import { CapacityError, ValidationError } from '../errors.js';
 import { resolveOptimizer, stateArrays, type OptimizerConfig, type ResolvedOptimizer } from './optimizer.js';
 import { FlashFile, planTiers, type TierPlan } from './tiers.js';
+import { UndoLog } from './undo.js';
 import { valueWordIndex, type ColumnSkeleton } from '../sparse/stream.js';
 import type { WirePass } from '../model/plan.js';
 
@@ -119,8 +120,7 @@ export class MemoryX {
   /** Active flash slot of each flash layer; pending[l] = the step wrote its other slot. */
   private readonly active: number[];
   private readonly pending: boolean[];
-  private readonly undo: Array<Uint8Array | null>;
-  private readonly undone: boolean[];
+  private readonly undo: UndoLog;
   /** Index of every value word in a sparse segment's stream (per layer, per segment). */
   private readonly valueWords: Array<Array<Uint32Array | null>>;
   /** Per tied layer: where its gradient waits (byte pointer, -1 otherwise); per source layer: the tied layer pending for it (-1: none). */
@@ -151,8 +151,7 @@ export class MemoryX {
     this.flash = this.tiers.flashBytes > 0 ? new FlashFile(this.tiers, opts.flashPath) : null;
     this.active = layers.map(() => 0);
     this.pending = layers.map(() => false);
-    this.undo = layers.map(() => null);
-    this.undone = layers.map(() => false);
+    this.undo = new UndoLog(layers.length);
     this.valueWords = layers.map((L) => L.segments.map((s) => (s.template ? valueWordIndex(s.template, s.size) : null)));
     this.tiedGradPtr = layers.map((L) => (L.tiedTo ? wasm.arena.alloc(4 * L.floats, 64) : -1));
     this.tiedPending = layers.map(() => -1);
@@ -214,6 +213,13 @@ export class MemoryX {
     this.inStep = true;
   }
 
+  /** Saves layer l's DRAM record for a rollback ahead of update(l), off its path (not flash, tied, or twice). */
+  saveUndo(l: number): void {
+    if (!this.inStep) throw new Error('MemoryX.saveUndo: no open step (call beginStep first)');
+    if (this.layers[l].tiedTo || this.tiers.tier[l] !== 'dram' || this.undo.isUpdated(l)) return;
+    this.undo.save(l, this.wasm.memory.buffer, this.recPtr[l], this.tiers.recordBytes[l]);
+  }
+
   /**
    * Applies the optimizer to layer l with its complete, reduced gradient (P_l floats at byte `gradPtr`,
    * the master block's layout: a sparse weight's gradient is stream-aligned, nnz floats).
@@ -232,12 +238,10 @@ export class MemoryX {
     const recBytes = this.tiers.recordBytes[l];
     let ptr: number;
     if (this.tiers.tier[l] === 'dram') {
-      if (this.undone[l]) throw new Error(`MemoryX.update: layer ${l} (${L.name}) was already updated in this step`);
+      if (this.undo.isUpdated(l)) throw new Error(`MemoryX.update: layer ${l} (${L.name}) was already updated in this step`);
       ptr = this.recPtr[l];
-      let u = this.undo[l];
-      if (!u) u = this.undo[l] = new Uint8Array(recBytes);
-      u.set(new Uint8Array(this.wasm.memory.buffer, ptr, recBytes));
-      this.undone[l] = true;
+      this.undo.save(l, this.wasm.memory.buffer, ptr, recBytes);
+      this.undo.markUpdated(l);
     } else {
       if (this.pending[l]) throw new Error(`MemoryX.update: layer ${l} (${L.name}) was already updated in this step`);
       ptr = this.stagingPtr;
@@ -274,8 +278,8 @@ export class MemoryX {
     for (let l = 0; l < this.layers.length; l++) {
       if (this.pending[l]) this.active[l] = 1 - this.active[l];
       this.pending[l] = false;
-      this.undone[l] = false;
     }
+    this.undo.clear();
     this._t++;
     this.inStep = false;
   }
@@ -283,10 +287,9 @@ export class MemoryX {
   /** Undoes every update of the open step: MemoryX is exactly as it was at beginStep(). */
   rollbackStep(): void {
     if (!this.inStep) throw new Error('MemoryX.rollbackStep: no open step');
+    this.undo.restore(this.wasm.memory.buffer, this.recPtr);
     for (let l = 0; l < this.layers.length; l++) {
-      if (this.undone[l]) new Uint8Array(this.wasm.memory.buffer, this.recPtr[l], this.tiers.recordBytes[l]).set(this.undo[l]!);
       this.pending[l] = false;
-      this.undone[l] = false;
       this.tiedPending[l] = -1;
     }
     this.inStep = false;

@@ -4,7 +4,8 @@
 // weights SwarmX broadcasts are written once and read in place by every system (no copy per system).
 //
 // Legend: N = systems, D = input features, b = samples per system, P = max master floats of a layer,
-// W = max wire words of a layer, SLOTS = broadcast slots (2: one being read, the next being written).
+// W = max wire words of a layer, SLOTS = broadcast slots (at least 2: one being read, the next being
+// written; the engine asks for PIPELINE_SLOTS where memory allows, so main streams several layers ahead).
 //
 //   0                  module static data (below heapBase)
 //   memoryx.start      MemoryX: DRAM tier records, flash staging, MemoryX scratch   (main thread arena)
@@ -15,11 +16,13 @@
 //                        arena  scratch + wafer SRAM: the activations (its input share [D, b] and labels
 //                               included; the worker reports their pointers in the control block)
 //   totalBytes
-import { CapacityError } from '../errors.js';
+import { CapacityError, ValidationError } from '../errors.js';
 import { align } from '../wasm/arena.js';
 import { MODULE_MAX_PAGES, WASM_PAGE_BYTES } from '../wasm/module.js';
 
 export const BROADCAST_SLOTS = 2;
+/** Broadcast slots the engine asks for: main streams up to 3 layers ahead of the systems. */
+export const PIPELINE_SLOTS = 4;
 
 export interface Region {
   start: number;
@@ -53,6 +56,8 @@ export interface LayoutRequest {
   memoryxBytes: number;
   /** Bytes of each worker's arena (its scratch + wafer SRAM budget). */
   workerArenaBytes: number;
+  /** Broadcast slots (default BROADCAST_SLOTS). */
+  slots?: number;
 }
 
 /** Computes the layout; every region 64-byte aligned. Throws a CapacityError past the 4 GiB of WASM memory. */
@@ -61,8 +66,10 @@ export function planLayout(r: LayoutRequest): SharedLayout {
   const memoryx = { start: p, end: p + r.memoryxBytes };
   p = align(memoryx.end, 64);
   const slotBytes = align(4 * r.maxWireWords, 64);
-  const broadcast = { ptr: p, slotBytes, slots: BROADCAST_SLOTS };
-  p += slotBytes * BROADCAST_SLOTS;
+  const slots = r.slots ?? BROADCAST_SLOTS;
+  if (!Number.isInteger(slots) || slots < 2) throw new ValidationError('slots', slots, 'expected an integer >= 2');
+  const broadcast = { ptr: p, slotBytes, slots };
+  p += slotBytes * slots;
   const workers: WorkerRegion[] = [];
   for (let w = 0; w < r.systems; w++) {
     const start = align(p, 64);

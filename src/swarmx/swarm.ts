@@ -8,7 +8,7 @@
 // Legend: N = systems, P = floats of the layer's gradient block.
 import type { Wasm } from '../wasm/module.js';
 import { axpy } from '../kernels/dense.js';
-import { BROADCAST_SLOTS, slotPtr, type SharedLayout } from '../protocol/memory-map.js';
+import { slotPtr, type SharedLayout } from '../protocol/memory-map.js';
 import { LinkCounters, reduceTree, type ReduceTree } from './tree.js';
 
 export interface SwarmXCounters {
@@ -37,10 +37,10 @@ export class SwarmX {
     this.links = new LinkCounters(this.tree);
   }
 
-  /** The slot the next broadcast goes to (slots alternate, so a prefetch can fill one while the other is read). */
+  /** The slot the next broadcast goes to (slots take turns, so a prefetch can fill one while others are read). */
   takeSlot(): { slot: number; ptr: number } {
     const slot = this.nextSlot;
-    this.nextSlot = (this.nextSlot + 1) % BROADCAST_SLOTS;
+    this.nextSlot = (this.nextSlot + 1) % this.layout.broadcast.slots;
     return { slot, ptr: slotPtr(this.layout, slot) };
   }
 

@@ -121,6 +121,33 @@ describe('MemoryX', () => {
     }
   });
 
+  it('an undo copy saved ahead of the update (saveUndo) rolls back the same; one saved in an earlier step is not reused', () => {
+    for (const x of [setup(undefined), setup(smallBudget(setup(undefined).mx.tiers.recordBytes))]) {
+      const g = grads(x.plan, 3);
+      runSteps(x, [g[0]]);
+      const gp = x.w.allocF32(2000);
+      // a step that saves every layer ahead, updates none and commits: the copies are of this step's records
+      x.mx.beginStep();
+      for (let l = 0; l < x.plan.layers.length; l++) x.mx.saveUndo(l);
+      x.mx.commitStep();
+      runSteps(x, [g[1]]);
+      const before = x.mx.snapshot();
+      x.mx.beginStep();
+      for (let l = 0; l < x.plan.layers.length; l++) x.mx.saveUndo(l);
+      for (const l of [2, 1, 0]) {
+        x.w.f32(gp, g[2][l].length).set(g[2][l]);
+        x.mx.update(l, gp);
+        x.mx.saveUndo(l); // after the update: must not overwrite the copy with the updated record
+      }
+      x.mx.rollbackStep();
+      const after = x.mx.snapshot();
+      for (let l = 0; l < before.layers.length; l++) expect(after.layers[l].record).toEqual(before.layers[l].record);
+      // a copy belongs to an open step
+      expect(() => x.mx.saveUndo(0)).toThrow(/no open step/);
+      x.mx.close();
+    }
+  });
+
   it('refuses a DRAM budget below one layer state with a CapacityError naming the minimum', () => {
     expect(() => planTiers([400, 1000, 200], 900, ['0', '2', '4'])).toThrow(CapacityError);
     expect(() => planTiers([400, 1000, 200], 900, ['0', '2', '4'])).toThrow(/layer 1 \(2\) needs 1000 bytes.*at least 1000/);

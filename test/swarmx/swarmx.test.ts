@@ -2,7 +2,7 @@
 // one shared memory against a plain fold in that order (bit-exact), link byte counts, and the layout.
 import { describe, expect, it } from 'vitest';
 import { reduceTree } from '../../src/swarmx/tree.js';
-import { planLayout, slotPtr } from '../../src/protocol/memory-map.js';
+import { PIPELINE_SLOTS, planLayout, slotPtr } from '../../src/protocol/memory-map.js';
 import { SwarmX, addSlice, reduceSlice } from '../../src/swarmx/swarm.js';
 import { Wasm } from '../../src/wasm/module.js';
 import { ValidationError, CapacityError } from '../../src/errors.js';
@@ -44,6 +44,17 @@ describe('SwarmX over one shared memory', () => {
     for (const r of layout.workers) expect(r.gradPtr % 64).toBe(0);
     expect(slotPtr(layout, 1) - slotPtr(layout, 0)).toBe(layout.broadcast.slotBytes);
     expect(() => planLayout({ base: 0, systems: 64, maxLayerFloats: 1, maxWireWords: 1, memoryxBytes: 1, workerArenaBytes: 2 ** 27 })).toThrow(CapacityError);
+  });
+
+  it('lays out as many broadcast slots as asked (the engine asks for PIPELINE_SLOTS), at least 2', () => {
+    const req = { base: 1024, systems: N, maxLayerFloats: P, maxWireWords: 300, memoryxBytes: 4096, workerArenaBytes: 1024 };
+    const four = planLayout({ ...req, slots: PIPELINE_SLOTS });
+    expect(four.broadcast.slots).toBe(4);
+    // the slots end where the first worker's region starts: 4 disjoint slots of slotBytes
+    expect(four.workers[0].start).toBeGreaterThanOrEqual(four.broadcast.ptr + 4 * four.broadcast.slotBytes);
+    expect(four.workers[0].start - planLayout(req).workers[0].start).toBe(2 * four.broadcast.slotBytes);
+    expect(slotPtr(four, 5)).toBe(slotPtr(four, 1));
+    expect(() => planLayout({ ...req, slots: 1 })).toThrow('slots: expected an integer >= 2, got 1');
   });
 
   it.each([2, 3, 4])('fan-in %i: the reduce equals a plain fold in the tree order, bit for bit', (fanIn) => {
