@@ -100,8 +100,9 @@ export class ResultsAppender {
   /** Appends one line given as JSON text (no newline inside: JSON.stringify output never has one). */
   appendText(json: string): void {
     const buf = Buffer.from(json + '\n', 'utf8');
-    // One call for the whole line. A short write to a regular file does not happen short of a full disk;
-    // if it does, the loop finishes the line (and a crash in between leaves a torn line that resume cuts).
+    // One call for the whole line. A short write to a regular file happens on a full disk, or when the
+    // process is killed while the kernel copies a line that crosses a page boundary (Linux stops between
+    // pages on a fatal signal): the loop finishes the line if we live, and a resume cuts a torn last line.
     try {
       let off = writeSync(this.fd, buf, 0, buf.length);
       while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
