@@ -119,6 +119,16 @@ function nextWorkOfAll(t: u32): u32 {
 }
 
 /**
+ * Stops every band of the table at `tab` (the host's watchdog, or a band thread that threw): sets BH_DONE
+ * and wakes every sleeper, as a band past the cycle limit does (setDone). Any instance may call it.
+ */
+export function fabricStopBands(tab: usize): void {
+  St.bandTab = tab;
+  St.bands = load<u32>(tab + (<usize>BH_COUNT << 2));
+  setDone(2);
+}
+
+/**
  * Runs band `k` of the band table at `tab` on the mesh whose config block is at `p` (fabricInit ran on it,
  * in any instance) until every band is quiet. Returns 0 when the mesh went quiet, 1 on a wrong config
  * block, 2 past the table's cycle limit (or when another band failed). The band's counters are in its own

@@ -1,4 +1,4 @@
 // The cycle-level wafer simulator: mesh of cores, routers and the dataflow-trigger loop.
 // Host side: src/fabric/ (mapping, layout of the config block, runs, statistics).
 export { fabricInit, fabricRun, fabricNow, fabricConfigSlots, fabricAbiHash } from './loop';
-export { fabricBandRun } from './bands';
+export { fabricBandRun, fabricStopBands } from './bands';

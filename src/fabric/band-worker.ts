@@ -3,7 +3,7 @@
 // while a band runs), then runs its band's cycles to the end.
 import type { FabricBandReply, FabricBandTask } from '../protocol/fabric.js';
 import { Wasm } from '../wasm/module.js';
-import { BAND_HEAD } from './abi.js';
+import { BAND_HEAD, BAND_HEAD_WORDS } from './abi.js';
 
 interface BandExports {
   fabricBandRun(config: number, table: number, band: number): number;
@@ -14,7 +14,7 @@ const clock = () => performance.timeOrigin + performance.now();
 
 export default function runBand(t: FabricBandTask): FabricBandReply {
   const w = new Wasm<BandExports>({ memory: t.memory, flavor: t.flavor, module: t.module || undefined, scratchBytes: 0 });
-  const head = new Int32Array(t.memory.buffer, t.table, 8);
+  const head = new Int32Array(t.memory.buffer, t.table, BAND_HEAD_WORDS);
   const bands = head[BAND_HEAD.COUNT];
   Atomics.add(head, BAND_HEAD.READY, 1);
   Atomics.notify(head, BAND_HEAD.READY);

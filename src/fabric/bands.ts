@@ -19,9 +19,6 @@ export function bandColumns(Cu: number, N: number): Array<[number, number]> {
   return out;
 }
 
-/** The most threads a mesh of Cu used columns can take (a band is at least one column). */
-export const maxBands = (Cu: number): number => Cu;
-
 const LISTS = ['C0', 'C1', 'R0', 'R1'] as const;
 
 /** Adds the band table and each band's own sets, wheel and counters to the simulator's plan (N > 1 only). */
@@ -48,12 +45,11 @@ export function defaultSpins(bands: number): number {
   return bands <= availableParallelism() ? 1_000_000 : 1_000;
 }
 
-/** Writes the band table (regions by name as addBandRegions laid them out) for N bands of Cu columns. */
-export function writeBandTable(u32: (ptr: number, len: number) => Uint32Array, p: Record<string, number>, N: number, Cu: number, limit: number, spins = defaultSpins(N)): void {
+/** Writes the band table (regions by name as addBandRegions laid them out) for N bands of Cu columns; runBands sets its cycle limit. */
+export function writeBandTable(u32: (ptr: number, len: number) => Uint32Array, p: Record<string, number>, N: number, Cu: number, spins = defaultSpins(N)): void {
   u32(p.bandTable, BAND_HEAD_WORDS + N * BAND_WORDS + 2 * N * (N + 1)).fill(0);
   const head = u32(p.bandTable, BAND_HEAD_WORDS + N * BAND_WORDS);
   head[BAND_HEAD.COUNT] = N;
-  head[BAND_HEAD.LIMIT] = limit;
   head[BAND_HEAD.SPINS] = spins;
   bandColumns(Cu, N).forEach(([c0, c1], k) => {
     const rec = head.subarray(BAND_HEAD_WORDS + k * BAND_WORDS);
@@ -85,6 +81,10 @@ export interface BandRunOptions {
   config: number;
   table: number;
   bands: number;
+  /** Cycle limit (a deadlock guard): past it every band stops with status 2. */
+  limit: number;
+  /** Stops every band and wakes every sleeper (the module's fabricStopBands on the table). */
+  stop: () => void;
   /** Called about every 250 ms with the cycles the slowest band has done. */
   onProgress?: (cycle: number) => void;
 }
@@ -117,12 +117,9 @@ async function bandPool(threads: number): Promise<Piscina<FabricBandTask, Fabric
 export async function runBands(o: BandRunOptions): Promise<BandRunTiming> {
   const threads = await bandPool(o.bands);
   const head = new Uint32Array(o.memory.buffer, o.table, BAND_HEAD_WORDS + o.bands * BAND_WORDS);
-  const words = new Int32Array(o.memory.buffer, o.table, BAND_HEAD_WORDS + o.bands * BAND_WORDS);
+  head[BAND_HEAD.LIMIT] = o.limit;
   const timer = o.onProgress && setInterval(() => o.onProgress!(slowestBand(head, o.bands)), 250);
-  const stop = () => {
-    Atomics.store(words, BAND_HEAD.DONE, 2);
-    for (let k = 0; k < o.bands; k++) for (const w of [BAND.P_CORE, BAND.P_FIRST, BAND.P_LAST]) Atomics.notify(words, BAND_HEAD_WORDS + k * BAND_WORDS + w);
-  };
+  const stop = o.stop;
   const watch = watchdog(head, o.bands, stop);
   try {
     const tasks = Array.from({ length: o.bands }, (_, band) => threads.run({ memory: o.memory, flavor: o.flavor, module: o.module, config: o.config, table: o.table, band }));

@@ -137,22 +137,14 @@ export interface FabricRun {
 
 /** Runs one pass of one layer on the mesh and checks it (on this thread: `threads` 1). */
 export function runFabric(o: FabricRunOptions): FabricRun {
-  const run = prepareRun(o, 'runFabric');
-  const { sim, c0 } = run;
-  const s0 = performance.now();
-  sim.run({ onProgress: o.onProgress });
-  return finishRun(run, (performance.now() - s0) / 1000, process.cpuUsage(c0));
+  return runHere(prepareRun(o, false));
 }
 
 /** runFabric on `threads` threads (bands of columns): the same cycles, counters and output. */
 export async function runFabricAsync(o: FabricRunOptions): Promise<FabricRun> {
-  const run = prepareRun(o, 'runFabricAsync');
+  const run = prepareRun(o, true);
   const { sim, c0 } = run;
-  if (sim.threads <= 1) {
-    const s0 = performance.now();
-    sim.run({ onProgress: o.onProgress });
-    return finishRun(run, (performance.now() - s0) / 1000, process.cpuUsage(c0));
-  }
+  if (sim.threads <= 1) return runHere(run);
   const s0 = performance.now();
   const simSeconds = await sim.runThreads({ onProgress: o.onProgress });
   // the threads' start-up (a pool, the module compiled and instantiated per thread) counts as set-up
@@ -160,18 +152,25 @@ export async function runFabricAsync(o: FabricRunOptions): Promise<FabricRun> {
   return finishRun(run, simSeconds, process.cpuUsage(c0));
 }
 
+/** The cycles of a prepared run on this thread, then its result. */
+function runHere(run: PreparedRun): FabricRun {
+  const s0 = performance.now();
+  run.sim.run({ onProgress: run.o.onProgress });
+  return finishRun(run, (performance.now() - s0) / 1000, process.cpuUsage(run.c0));
+}
+
 /** Used columns per thread at least, for threads 'auto' (a narrower band spends more on handing over than it gains). */
 export const AUTO_COLUMNS_PER_THREAD = 16;
 
 /** The threads of a run: 1 by default; refused past the used columns or with a shared edge cap. */
-function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: FabricMachine, caller: string): number {
+function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: FabricMachine, async: boolean): number {
   if (o.threads === 'auto') {
-    if (caller === 'runFabric' || machine.edgeWaveletsPerCycle !== 0) return 1;
+    if (!async || machine.edgeWaveletsPerCycle !== 0) return 1;
     return Math.max(1, Math.min(availableParallelism(), Math.floor(mapping.usedCols / AUTO_COLUMNS_PER_THREAD)));
   }
   const threads = requireInt('threads', o.threads ?? 1, 1);
   if (threads === 1) return 1;
-  if (caller === 'runFabric') throw new ValidationError('threads', threads, 'expected 1 (runFabric runs on this thread; runFabricAsync runs bands on threads)');
+  if (!async) throw new ValidationError('threads', threads, 'expected 1 (runFabric runs on this thread; runFabricAsync runs bands on threads)');
   if (threads > mapping.usedCols) throw new ValidationError('threads', threads, `expected at most one a used column (${mapping.usedCols} on this mapping)`);
   if (machine.edgeWaveletsPerCycle !== 0) {
     throw new ValidationError('threads', threads, `expected 1 under a shared edge cap (machine.edgeWaveletsPerCycle ${machine.edgeWaveletsPerCycle} serves every column's injector in one order)`);
@@ -200,7 +199,7 @@ interface PreparedRun {
 }
 
 /** Everything before the first simulated cycle: options checked, memory estimated, streams built, the mesh laid out. */
-function prepareRun(o: FabricRunOptions, caller: string): PreparedRun {
+function prepareRun(o: FabricRunOptions, async: boolean): PreparedRun {
   requireObject('options', o);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -210,7 +209,7 @@ function prepareRun(o: FabricRunOptions, caller: string): PreparedRun {
   const shape = { B: o.batch, K: o.in, N: o.out };
   const mesh = { rows: o.rows, cols: o.cols };
   const mapping = mapLayer(shape, mesh, pass, machine);
-  const threads = resolveThreads(o, mapping, machine, caller);
+  const threads = resolveThreads(o, mapping, machine, async);
   const { B, K, N } = shape;
   const sparsity = requireNumber('sparsity', o.sparsity ?? 0, 0, 1);
   if (o.weights && (o.weights.K !== K || o.weights.N !== N)) throw new RangeError(`weights: expected a ${K}x${N} stream, got ${o.weights.K}x${o.weights.N}`);

@@ -14,7 +14,7 @@ import type { FabricMachine } from './defaults.js';
 import type { FabricMapping } from './mapping.js';
 import type { ColumnStreams } from './streams.js';
 import {
-  AXPY_COLORS, BAND_HEAD, CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, FABRIC_MAGIC, GRAD_COLORS, H, STAT, STAT_WORDS, nodeLayout,
+  AXPY_COLORS, CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, FABRIC_MAGIC, GRAD_COLORS, H, STAT, STAT_WORDS, nodeLayout,
   type NodeLayout,
 } from './layout.js';
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
@@ -23,7 +23,7 @@ import { mergeBandStats, runBands, writeBandTable } from './bands.js';
 
 interface FabricExports {
   fabricInit(p: number): number;
-  fabricBandRun(p: number, table: number, band: number): number;
+  fabricStopBands(table: number): void;
   fabricRun(maxCycles: number): number;
   fabricNow(): number;
   fabricConfigSlots(): number;
@@ -182,7 +182,7 @@ export class FabricSim {
     }
     this.writeConfig(NC, nseq, wheel);
     if (w.exports.fabricInit(p.config) !== 0) throw new Error('fabric: the wasm module rejected the config block');
-    if (this.threads > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, this.threads, Cu, BAND_LIMIT, o.spins);
+    if (this.threads > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, this.threads, Cu, o.spins);
   }
 
   /** The config block fabricInit reads (slots CFG.*): the mesh, the machine and where every region is. */
@@ -268,10 +268,10 @@ export class FabricSim {
   async runThreads(opts: RunProgress = {}): Promise<number> {
     if (this.threads <= 1) throw new Error('fabric: runThreads needs a simulator built with threads > 1');
     const limit = Math.min(opts.maxCycles ?? BAND_LIMIT, BAND_LIMIT);
-    new Uint32Array(this.wasm.memory.buffer, this.p.bandTable, 8)[BAND_HEAD.LIMIT] = limit;
+    const table = this.p.bandTable;
     const t = await runBands({
-      memory: this.wasm.memory, flavor: this.flavor, module: this.module, config: this.p.config, table: this.p.bandTable,
-      bands: this.threads, onProgress: opts.onProgress,
+      memory: this.wasm.memory, flavor: this.flavor, module: this.module, config: this.p.config, table,
+      bands: this.threads, limit, stop: () => this.wasm.exports.fabricStopBands(table), onProgress: opts.onProgress,
     });
     if (t.status === 1) throw new Error('fabric: the wasm module rejected the config block');
     if (t.status === 2) throw new Error(`fabric: the simulation passed ${limit} cycles without finishing (deadlock or a far too small limit)`);
