@@ -153,32 +153,19 @@ export class Systems {
     return seq;
   }
 
-  /** Whether every system has done command seq (no wait, no check). */
-  isDone(seq: number): boolean {
-    return this.minDone() >= seq;
-  }
-
   /**
    * Waits until every system has done command seq, runs the onDone of every command done so far, and
    * throws a SystemFault naming the first system (in system order) that failed a command or died.
    */
   async waitFor(seq: number): Promise<void> {
     const c = this.ctl;
-    for (;;) {
-      const done = Atomics.load(c, CTL.DONE);
-      if (this.minDone() >= seq) break;
-      // Why wait: the main thread needs command seq done by every system (a slot to reuse, a gradient to
-      // reduce) and has nothing else to do; each completion adds to DONE and notifies. The wait is bounded
-      // so that, between slices, the event loop can deliver the rejection of a task whose thread died (it
-      // would never count itself done).
-      if (Atomics.wait(c, CTL.DONE, done, WAIT_SLICE_MS) === 'timed-out') {
-        await new Promise((r) => setImmediate(r));
-        if (this.dead.size > 0) {
-          const [w, why] = [...this.dead.entries()].sort((a, b) => a[0] - b[0])[0];
-          throw new SystemFault(w, true, `system ${w} died during ${this.what[Math.min(seq, Atomics.load(c, wslot(w, WSLOT.LAST_SEQ)) + 1) % RING]}: ${why}`);
-        }
-      }
-    }
+    // Why wait: the main thread needs command seq done by every system (a slot to reuse, a gradient to
+    // reduce) and has nothing else to do.
+    await this.waitUntil(() => this.minDone() >= seq, () => {
+      if (this.dead.size === 0) return;
+      const [w, why] = [...this.dead.entries()].sort((a, b) => a[0] - b[0])[0];
+      throw new SystemFault(w, true, `system ${w} died during ${this.what[Math.min(seq, Atomics.load(c, wslot(w, WSLOT.LAST_SEQ)) + 1) % RING]}: ${why}`);
+    });
     this.settle();
     for (let w = 0; w < this.n; w++) {
       if (Atomics.load(c, wslot(w, WSLOT.STATUS)) === STATUS.FAILED) {
@@ -213,14 +200,27 @@ export class Systems {
    */
   private async waitLive(seq: number): Promise<void> {
     const c = this.ctl;
+    // Why wait: the live systems must get through command seq first.
+    await this.waitUntil(() => {
+      for (let w = 0; w < this.n; w++) if (!this.dead.has(w) && Atomics.load(c, wslot(w, WSLOT.LAST_SEQ)) < seq) return false;
+      return true;
+    });
+  }
+
+  /**
+   * Waits on DONE (each completion adds to it and notifies) until `ready()`. The wait is bounded: between
+   * slices the event loop can deliver the rejection of a task whose thread died (it would never count itself
+   * done), and `afterSlice` may then throw.
+   */
+  private async waitUntil(ready: () => boolean, afterSlice?: () => void): Promise<void> {
+    const c = this.ctl;
     for (;;) {
       const done = Atomics.load(c, CTL.DONE);
-      let all = true;
-      for (let w = 0; w < this.n && all; w++) all = this.dead.has(w) || Atomics.load(c, wslot(w, WSLOT.LAST_SEQ)) >= seq;
-      if (all) break;
-      // Why wait: the live systems must get through command seq first; bounded, so a system that dies
-      // meanwhile is noticed (the event loop delivers its task's rejection between slices).
-      if (Atomics.wait(c, CTL.DONE, done, WAIT_SLICE_MS) === 'timed-out') await new Promise((r) => setImmediate(r));
+      if (ready()) return;
+      if (Atomics.wait(c, CTL.DONE, done, WAIT_SLICE_MS) === 'timed-out') {
+        await new Promise((r) => setImmediate(r));
+        afterSlice?.();
+      }
     }
   }
 
