@@ -17,6 +17,7 @@ import { spmmForwardRef } from '../src/ref/sparse.js';
 import { randomStream, randomValues, rowCounts } from '../src/sparse/stream.js';
 import { blockStarts } from '../src/fabric/mapping.js';
 import { runFabric, type FabricResult, type FabricRunOptions } from '../src/fabric/run.js';
+import { median } from './median.js';
 
 const quick = process.argv.includes('--quick');
 const wafer = !process.argv.includes('--no-wafer');
@@ -45,11 +46,6 @@ interface SpeedRow {
   /** Median ms of the plain-TS reference (spmmForwardRef) on the same layer, and sim / reference. */
   referenceMs: number | null;
   simOverReference: number | null;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 /**

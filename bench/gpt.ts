@@ -29,6 +29,7 @@ import { rootPath } from '../src/paths.js';
 import type { ModelSpec } from '../src/model/types.js';
 import type { OptimizerConfig } from '../src/memoryx/optimizer.js';
 import { measureMemory, type MemoryReport } from './gpt-memory.js';
+import { median } from './median.js';
 
 const quick = process.argv.includes('--quick');
 const warm = 3; // bench/python/timing.py warms up 3 calls
@@ -43,12 +44,6 @@ const weightDecay = 0.01;
 const optimizer: OptimizerConfig = { kind: 'adamw', lr, weightDecay };
 const data = loadShippedText({ seqLen });
 const tokensPerStep = batch * seqLen;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Median ms of the timed steps, from the end time of every step (the first `warm` intervals dropped). */
 function timedStepMs(t0: number, ends: number[]): number {

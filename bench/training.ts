@@ -30,6 +30,7 @@ import { rootPath } from '../src/paths.js';
 import type { OptimizerConfig } from '../src/memoryx/optimizer.js';
 import { foreignLoad } from './machine-load.js';
 import { PhaseMeter, type StepPhases } from './step-phases.js';
+import { median } from './median.js';
 
 const quick = process.argv.includes('--quick');
 const warm = quick ? 2 : 3;
@@ -80,12 +81,6 @@ function independentThread(b: number): Promise<number> {
     });
     t.once('error', reject);
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 interface Config {
