@@ -117,6 +117,10 @@ describe('weightstream fabric (CLI)', () => {
     expect(huge.stderr.trim().split('\n')).toHaveLength(1);
     expect(huge.stderr).toMatch(/CapacityError: .*4096x4096 mesh.*needs \d+ bytes .* over its 4 GiB limit/);
     expect(Date.now() - t0).toBeLessThan(20_000);
+    const off = cli('fabric', '--rows', '4', '--cols', '4', '--batch', '64', '--in', '64', '--out', '32', '--check', 'off', '--json', '--quiet');
+    expect(off.code, off.stderr).toBe(0); // not checked is not a failed check
+    expect(JSON.parse(off.stdout)).toMatchObject({ check: 'off', checkedOutputs: 0, maxAbsError: null });
+    expect(off.stderr).not.toMatch(/differs/);
     const badCheck = cli('fabric', '--check', 'some');
     expect(badCheck.code).toBe(2);
     expect(badCheck.stderr).toMatch(/--check: expected one of auto, full, sampled, off, got "some"/);
