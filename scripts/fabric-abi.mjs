@@ -22,17 +22,18 @@ export const ABI = {
   ],
   /** Core input channels (queues) per core. */
   channels: 3,
-  /** Byte offsets inside a node record (after the 16 core fields at 0). */
+  /** Byte offsets inside a node record (after the 14 core fields at 0). What a core step reads is on line 0
+   *  (fields, queue heads) and line 2 (counters, queues); what a router step reads on line 1 and its queues. */
   header: [
+    ['CQHEAD', 56, 'u8[3]: core queue heads per channel'],
+    ['CQCOUNT', 59, 'u8[3]: core queue counts per channel'],
     ['RMASK', 64, 'u8: colors with a non-empty router queue'],
     ['RQHEAD', 65, 'u8[8]: router queue heads per color'],
     ['RQCOUNT', 73, 'u8[8]: router queue counts per color'],
-    ['CQHEAD', 81, 'u8[3]: core queue heads per channel'],
-    ['CQCOUNT', 84, 'u8[3]: core queue counts per channel'],
     ['WNEXT', 96, 'u32: next core on the same timing-wheel slot (+1; 0 ends)'],
-    // bytes 100-127 are free (the link stamps were here: the links used in a cycle are now a router step's local mask)
+    // on the queue heads' cache line, so a router step reads one line of its own besides the queue entry
+    ['ROUTE', 100, 'u8[colors][5]: out-mask per color and input direction (colors <= 5)'],
     ['CSTATS', 128, 'u32[4]: per-core cycle counters (see cstat)'],
-    ['ROUTE', 144, 'u8[colors][5]: out-mask per color and input direction'],
   ],
   /** Core fields (u32 index in a node record), one name per meaning; each program uses its own. */
   coreFields: {
@@ -129,7 +130,7 @@ function check(abi) {
   for (const prog of [axpy, grad]) {
     const used = new Set();
     for (const [name, v] of [...common, ...prog]) {
-      if (used.has(v) || v >= 16) throw new Error(`fabric ABI: core field ${name} = ${v} collides or is past the 16 fields`);
+      if (used.has(v) || v >= 14) throw new Error(`fabric ABI: core field ${name} = ${v} collides or is past the 14 fields`);
       used.add(v);
     }
   }

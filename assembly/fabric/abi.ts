@@ -2,7 +2,7 @@
 // The fabric ABI, WASM side: directions, node record offsets, core fields, config slots, counters.
 
 export const FABRIC_MAGIC: u32 = 0x46414233;
-export const FABRIC_ABI_HASH: u32 = 0x5cfe70a3;
+export const FABRIC_ABI_HASH: u32 = 0x8f6b12d2;
 
 export const DIR_N: u32 = 0; // north link
 export const DIR_E: u32 = 1; // east link
@@ -12,14 +12,14 @@ export const DIR_RAMP: u32 = 4; // router <-> its own core
 export const DIR_EDGE: u32 = 5; // off the mesh through the south edge into the column sink
 export const NCH: u32 = 3; // core input channels
 
+export const H_CQHEAD: usize = 56; // u8[3]: core queue heads per channel
+export const H_CQCOUNT: usize = 59; // u8[3]: core queue counts per channel
 export const H_RMASK: usize = 64; // u8: colors with a non-empty router queue
 export const H_RQHEAD: usize = 65; // u8[8]: router queue heads per color
 export const H_RQCOUNT: usize = 73; // u8[8]: router queue counts per color
-export const H_CQHEAD: usize = 81; // u8[3]: core queue heads per channel
-export const H_CQCOUNT: usize = 84; // u8[3]: core queue counts per channel
 export const H_WNEXT: usize = 96; // u32: next core on the same timing-wheel slot (+1; 0 ends)
+export const H_ROUTE: usize = 100; // u8[colors][5]: out-mask per color and input direction (colors <= 5)
 export const H_CSTATS: usize = 128; // u32[4]: per-core cycle counters (see cstat)
-export const H_ROUTE: usize = 144; // u8[colors][5]: out-mask per color and input direction
 
 // core fields: common
 export const F_BUSY: u32 = 0; // busy until this cycle (exclusive)

@@ -2,7 +2,7 @@
 // The fabric ABI, host side (the same table as assembly/fabric/abi.ts).
 
 export const FABRIC_MAGIC = 0x46414233;
-export const FABRIC_ABI_HASH = 0x5cfe70a3;
+export const FABRIC_ABI_HASH = 0x8f6b12d2;
 
 /** Router directions. */
 export const DIR = {
@@ -25,22 +25,22 @@ export const NCH = 3;
 
 /** Byte offsets inside a node record. */
 export const H = {
+  /** u8[3]: core queue heads per channel */
+  CQHEAD: 56,
+  /** u8[3]: core queue counts per channel */
+  CQCOUNT: 59,
   /** u8: colors with a non-empty router queue */
   RMASK: 64,
   /** u8[8]: router queue heads per color */
   RQHEAD: 65,
   /** u8[8]: router queue counts per color */
   RQCOUNT: 73,
-  /** u8[3]: core queue heads per channel */
-  CQHEAD: 81,
-  /** u8[3]: core queue counts per channel */
-  CQCOUNT: 84,
   /** u32: next core on the same timing-wheel slot (+1; 0 ends) */
   WNEXT: 96,
+  /** u8[colors][5]: out-mask per color and input direction (colors <= 5) */
+  ROUTE: 100,
   /** u32[4]: per-core cycle counters (see cstat) */
   CSTATS: 128,
-  /** u8[colors][5]: out-mask per color and input direction */
-  ROUTE: 144,
 } as const;
 
 /** Core fields: u32 index within a node record (common, then the axpy and the grad program's own). */

@@ -19,9 +19,11 @@ export interface NodeLayout {
   oRq: number;
 }
 
-/** The node record for NC colors (<= 8), router queue depth Q and core queue depth QC. */
+/** The node record for NC colors (<= 5: the routes share the queue heads' line), router queue depth Q and
+ *  core queue depth QC: core fields, header, counters, core queues, router queues. */
 export function nodeLayout(colors: number, q: number, qc: number): NodeLayout {
-  const oCq = Math.ceil((H.ROUTE + colors * 5) / 16) * 16;
+  if (H.ROUTE + colors * 5 > H.CSTATS) throw new Error(`nodeLayout: ${colors} colors do not fit the route table (at most ${Math.floor((H.CSTATS - H.ROUTE) / 5)})`);
+  const oCq = H.CSTATS + 16;
   const oRq = Math.ceil((oCq + NCH * qc * 4) / 16) * 16;
   return { bytes: Math.ceil((oRq + colors * q * 8) / 64) * 64, oCq, oRq };
 }

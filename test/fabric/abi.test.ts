@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 // @ts-ignore: a plain .mjs build script without types
 import { ABI, OUTPUTS, abiHash, renderAssembly, renderTs } from '../../scripts/fabric-abi.mjs';
 import { Wasm } from '../../src/wasm/module.js';
-import { CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, STAT } from '../../src/fabric/layout.js';
+import { CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, H, STAT, nodeLayout } from '../../src/fabric/layout.js';
 
 describe('fabric ABI: one table, two generated sides', () => {
   it('assembly/fabric/abi.ts and src/fabric/abi.ts are what the table generates (not stale, not hand-edited)', () => {
@@ -40,6 +40,20 @@ describe('fabric ABI: one table, two generated sides', () => {
     clash.coreFields.axpy[0][1] = 4; // AX_DONE onto PHASE
     expect(() => renderAssembly(clash)).toThrow(/AX_DONE = 4 collides/);
     expect(() => renderTs(clash)).toThrow(/AX_DONE = 4 collides/);
+  });
+
+  it('the node record keeps a step\'s reads together: a core\'s fields and queue heads on line 0, a router\'s heads and routes on line 1', () => {
+    const line = (at: number, bytes: number) => [Math.floor(at / 64), Math.floor((at + bytes - 1) / 64)];
+    const maxField = Math.max(...Object.values(F) as number[]);
+    expect(line(0, 4 * (maxField + 1))).toEqual([0, 0]);
+    expect(line(H.CQHEAD, 3)).toEqual([0, 0]);
+    expect(line(H.CQCOUNT, 3)).toEqual([0, 0]);
+    for (const [at, bytes] of [[H.RMASK, 1], [H.RQHEAD, 8], [H.RQCOUNT, 8], [H.ROUTE, 5 * 5]]) expect(line(at, bytes)).toEqual([1, 1]);
+    const l = nodeLayout(5, 4, 4); // the forward pass: 5 colors
+    expect(l.oCq).toBeGreaterThanOrEqual(H.CSTATS + 16);
+    expect(l.oRq).toBeGreaterThanOrEqual(l.oCq + 3 * 4 * 4);
+    expect(l.bytes).toBe(384);
+    expect(() => nodeLayout(6, 4, 4)).toThrow(/6 colors do not fit the route table \(at most 5\)/);
   });
 
   it('the generated files say they are generated', () => {
