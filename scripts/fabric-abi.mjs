@@ -109,8 +109,13 @@ export const ABI = {
     ['P_LAST', 'cycle + 1 whose routers are all done'], ['XWAKE', 'a neighbour woke a router here for this cycle - 1 (max)'],
     ['SLEEP_CORE', 'a thread sleeps on P_CORE'], ['SLEEP_FIRST', 'a thread sleeps on P_FIRST'], ['SLEEP_LAST', 'a thread sleeps on P_LAST'],
     ['SLEEP_REC', 'a thread sleeps on one of this band\'s end-of-cycle records (cleared by the writer)'],
+    // one thread running every band in a skewed order (skew.ts) keeps each band's set sizes here between its turns
+    ['SK_NCUR_C', 'skewed: cores in this cycle\'s set'], ['SK_NNEXT_C', 'skewed: cores in the next cycle\'s set'],
+    ['SK_NCUR_R', 'skewed: routers in this cycle\'s set'], ['SK_NNEXT_R', 'skewed: routers in the next cycle\'s set'],
+    ['SK_NCUR_I', 'skewed: injectors in this cycle\'s list'], ['SK_NNEXT_I', 'skewed: injectors in the next cycle\'s list'],
+    ['SK_ISWAP', 'skewed: 1 when this cycle\'s injector list is LIST_I1'], ['SK_WHEEL_COUNT', 'skewed: cores on this band\'s wheel'],
   ],
-  bandWords: 18,
+  bandWords: 26,
 };
 
 /** FNV-1a over the table's canonical JSON: both sides carry it, the host checks the module's. */

@@ -2,7 +2,7 @@
 // The fabric ABI, WASM side: directions, node record offsets, core fields, config slots, counters.
 
 export const FABRIC_MAGIC: u32 = 0x46414233;
-export const FABRIC_ABI_HASH: u32 = 0x8f6b12d2;
+export const FABRIC_ABI_HASH: u32 = 0x3036c018;
 
 export const DIR_N: u32 = 0; // north link
 export const DIR_E: u32 = 1; // east link
@@ -123,4 +123,12 @@ export const B_SLEEP_CORE: u32 = 14; // a thread sleeps on P_CORE
 export const B_SLEEP_FIRST: u32 = 15; // a thread sleeps on P_FIRST
 export const B_SLEEP_LAST: u32 = 16; // a thread sleeps on P_LAST
 export const B_SLEEP_REC: u32 = 17; // a thread sleeps on one of this band's end-of-cycle records (cleared by the writer)
-export const BAND_WORDS: u32 = 18;
+export const B_SK_NCUR_C: u32 = 18; // skewed: cores in this cycle's set
+export const B_SK_NNEXT_C: u32 = 19; // skewed: cores in the next cycle's set
+export const B_SK_NCUR_R: u32 = 20; // skewed: routers in this cycle's set
+export const B_SK_NNEXT_R: u32 = 21; // skewed: routers in the next cycle's set
+export const B_SK_NCUR_I: u32 = 22; // skewed: injectors in this cycle's list
+export const B_SK_NNEXT_I: u32 = 23; // skewed: injectors in the next cycle's list
+export const B_SK_ISWAP: u32 = 24; // skewed: 1 when this cycle's injector list is LIST_I1
+export const B_SK_WHEEL_COUNT: u32 = 25; // skewed: cores on this band's wheel
+export const BAND_WORDS: u32 = 26;

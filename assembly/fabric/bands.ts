@@ -61,7 +61,7 @@ function bandSetup(tab: usize, k: u32): void {
 }
 
 /** This cycle's and the next cycle's core and router sets, by the cycles' parity. */
-@inline function setLists(t: u32): void {
+@inline export function setLists(t: u32): void {
   const rec = St.bandRec;
   St.curC = load<u32>(rec + (<usize>(B_LIST_C0 + (t & 1)) << 2));
   St.nextC = load<u32>(rec + (<usize>(B_LIST_C0 + ((t + 1) & 1)) << 2));

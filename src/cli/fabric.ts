@@ -18,6 +18,7 @@ interface FabricCliOptions extends CommonOptions {
   model?: string;
   layer?: string;
   threads: number | 'auto';
+  skew: 'auto' | 'on' | 'off';
 }
 
 /** --threads: a count, or auto. */
@@ -53,7 +54,8 @@ export function register(program: Command): void {
     .addOption(option('--pass <pass>', 'forward (Y = X W), delta (dX = dY Wᵀ) or gradient (dW = Xᵀ dY at non-zeros)', parseChoice('--pass', ['forward', 'delta', 'gradient'] as const), 'forward'))
     .addOption(option('--seed <K>', 'seed of the weights, mask and activations', parseInteger('--seed', 0, 2 ** 32 - 1), 1))
     .addOption(option('--check <how>', 'compare with the reference kernels: full (every output), sampled (8 batch columns, or 64 weight rows for the gradient), off, or auto: full up to 2^29 reference multiply-adds (nnz·batch), sampled above', parseChoice('--check', ['auto', 'full', 'sampled', 'off'] as const), 'auto'))
-    .addOption(option('--threads <n>', 'threads for the cycles: bands of columns, one thread each, with the cycles and result of one thread; auto = one per core, at most one per 16 used columns (1 under a shared edge cap)', parseThreads, 'auto'))
+    .addOption(option('--threads <n>', 'threads for the cycles: bands of columns, one thread each, with the cycles and result of one thread; auto = one per core, at most one per 16 used columns (1 under a shared edge cap, or where the skewed order runs)', parseThreads, 'auto'))
+    .addOption(option('--skew <how>', 'on one thread, run bands of columns a few cycles apart, tile by tile (the same cycles and result, fewer cache misses on a large mesh): on, off, or auto: on past 8 MB of node records with --threads auto or 1', parseChoice('--skew', ['auto', 'on', 'off'] as const), 'auto'))
     .addOption(option('--heatmap <FILE>', 'write per-core busy cycles as JSON {rows, cols, busy, values, ...}'));
   withCommonOptions(cmd);
   withExamples(cmd, [
@@ -76,6 +78,7 @@ export function register(program: Command): void {
     const run = await runFabricAsync({
       rows: opts.rows, cols: opts.cols, batch: opts.batch, in: opts.in, out: opts.out,
       sparsity: opts.sparsity, pass: opts.pass, seed: opts.seed, check: opts.check, threads: opts.threads,
+      skew: opts.skew === 'auto' ? 'auto' : opts.skew === 'on',
       onSetup: (stage, fraction) => progress || setup.update(Math.floor(100 * SETUP_SHARE[stage][0] + 100 * SETUP_SHARE[stage][1] * fraction), stage),
       onProgress: (cycle) => {
         if (!progress) {
@@ -103,7 +106,7 @@ export function register(program: Command): void {
           : `  max |error|       ${r.maxAbsError.toExponential(2)} vs the reference (${(100 * r.errorBoundRatio).toFixed(1)} % of the f32 bound; ${r.check}: ${r.checkedOutputs} outputs)`,
         `  core cycles       computing ${pct(b.computing)}, streaming ${pct(b.streaming)}, reducing ${pct(b.reducing)}, waiting ${pct(b.waiting)}`,
         `  link utilization  ${pct(r.linkUtilization)}`,
-        `  simulated         ${(r.simCoreCyclesPerSecond / 1e6).toFixed(1)} M core-cycles/s on ${r.threads} thread${r.threads > 1 ? 's' : ''}; wall ${r.wallSeconds.toFixed(2)} s (set-up ${r.setupSeconds.toFixed(2)} s, simulation ${r.simSeconds.toFixed(2)} s, check ${r.checkSeconds.toFixed(2)} s)`,
+        `  simulated         ${(r.simCoreCyclesPerSecond / 1e6).toFixed(1)} M core-cycles/s on ${r.threads} thread${r.threads > 1 ? 's' : ''}${r.skew ? ` (skewed order: bands of ${r.skew.bandCols} column${r.skew.bandCols > 1 ? 's' : ''})` : ''}; wall ${r.wallSeconds.toFixed(2)} s (set-up ${r.setupSeconds.toFixed(2)} s, simulation ${r.simSeconds.toFixed(2)} s, check ${r.checkSeconds.toFixed(2)} s)`,
         `  memory            ${(r.memoryBytes / 1e6).toFixed(1)} MB simulator (${Math.round(r.memoryEstimate.stateBytesPerCore)} bytes of state per core), about ${(r.memoryEstimate.hostBytes / 1e6).toFixed(1)} MB host`,
         opts.heatmap ? `  heatmap           ${opts.heatmap}` : '',
       ].filter(Boolean).join('\n');

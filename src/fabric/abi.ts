@@ -2,7 +2,7 @@
 // The fabric ABI, host side (the same table as assembly/fabric/abi.ts).
 
 export const FABRIC_MAGIC = 0x46414233;
-export const FABRIC_ABI_HASH = 0x8f6b12d2;
+export const FABRIC_ABI_HASH = 0x3036c018;
 
 /** Router directions. */
 export const DIR = {
@@ -252,5 +252,21 @@ export const BAND = {
   SLEEP_LAST: 16,
   /** a thread sleeps on one of this band's end-of-cycle records (cleared by the writer) */
   SLEEP_REC: 17,
+  /** skewed: cores in this cycle's set */
+  SK_NCUR_C: 18,
+  /** skewed: cores in the next cycle's set */
+  SK_NNEXT_C: 19,
+  /** skewed: routers in this cycle's set */
+  SK_NCUR_R: 20,
+  /** skewed: routers in the next cycle's set */
+  SK_NNEXT_R: 21,
+  /** skewed: injectors in this cycle's list */
+  SK_NCUR_I: 22,
+  /** skewed: injectors in the next cycle's list */
+  SK_NNEXT_I: 23,
+  /** skewed: 1 when this cycle's injector list is LIST_I1 */
+  SK_ISWAP: 24,
+  /** skewed: cores on this band's wheel */
+  SK_WHEEL_COUNT: 25,
 } as const;
-export const BAND_WORDS = 18;
+export const BAND_WORDS = 26;

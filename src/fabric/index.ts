@@ -1,6 +1,6 @@
 // The wafer at cycle level: map one layer's pass onto a mesh of cores, run it cycle by cycle in
 // WebAssembly with real numbers, and read where the cycles went. See docs/fabric.md.
-export { runFabric, runFabricAsync } from './run.js';
+export { runFabric, runFabricAsync, DEFAULT_SKEW } from './run.js';
 export type { FabricRunOptions, FabricResult, FabricRun, CycleBreakdown } from './run.js';
 export { fabricEfficiency, fabricModelEfficiency, fabricEfficiencyFn } from './efficiency.js';
 export type { FabricEfficiency, FabricEfficiencyOptions, FabricEfficiencyFnOptions, PerfLayerShape } from './efficiency.js';
@@ -13,4 +13,5 @@ export type { CycleModel } from './model.js';
 export { heatmapOf, writeHeatmap } from './heatmap.js';
 export type { FabricHeatmap } from './heatmap.js';
 export { FabricSim } from './sim.js';
+export type { SkewPlan } from './sim.js';
 export { columnStreams } from './streams.js';

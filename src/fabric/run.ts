@@ -8,10 +8,10 @@ import { ValidationError, requireNumber, requireInt, requireObject } from '../er
 import { maskZeros, type WeightStream } from '../sparse/stream.js';
 import type { Flavor } from '../wasm/module.js';
 import { fabricMachine, type FabricMachine } from './defaults.js';
-import { CSTAT } from './layout.js';
+import { AXPY_COLORS, CSTAT, GRAD_COLORS, nodeLayout } from './layout.js';
 import { mapLayer, type FabricMapping, type FabricPass } from './mapping.js';
 import { modelCycles } from './model.js';
-import { FabricSim, type SimCounters } from './sim.js';
+import { FabricSim, skewBands, type SimCounters, type SkewPlan } from './sim.js';
 import { columnStreams } from './streams.js';
 import { checkOutput, resolveCheck, type FabricCheck } from './check.js';
 import { checkFabricMemory, fabricMemory, type FabricMemory } from './memory.js';
@@ -51,6 +51,12 @@ export interface FabricRunOptions {
    * 'auto': one per core, at most one per AUTO_COLUMNS_PER_THREAD used columns, 1 under a shared edge cap.
    */
   threads?: number | 'auto';
+  /**
+   * On one thread, run bands of columns in a time-skewed order (assembly/fabric/skew.ts): the same cycles,
+   * counters and output, with fewer cache misses on a mesh whose node records outgrow the caches. true, false,
+   * your own SkewPlan, or 'auto' (default): on past SKEW_AUTO_NODE_BYTES of node records, off under a shared edge cap.
+   */
+  skew?: boolean | 'auto' | SkewPlan;
 }
 
 export interface CycleBreakdown {
@@ -111,6 +117,8 @@ export interface FabricResult {
   wallSeconds: number;
   /** Threads the cycles ran on (bands of columns). */
   threads: number;
+  /** The skewed order's shape when the cycles ran in it (null: loop.ts's order). */
+  skew: SkewPlan | null;
   /** Threads: how often a band looked at a neighbour's progress before it was there, per cycle (summed over bands); null on one thread. */
   waitsPerCycle: number | null;
   /** Seconds before the first simulated cycle (weights, activations, streams, the mesh's memory; threads' start-up) and of the check. */
@@ -166,6 +174,9 @@ export const AUTO_COLUMNS_PER_THREAD = 16;
 function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: FabricMachine, async: boolean): number {
   if (o.threads === 'auto') {
     if (!async || machine.edgeWaveletsPerCycle !== 0) return 1;
+    // one thread in the skewed order beats bands on the meshes where it pays (bench/fabric-skew.ts)
+    const skewAsked = o.skew !== undefined && o.skew !== 'auto' && o.skew !== false;
+    if (skewAsked || (o.skew !== false && skewPays(mapping, machine))) return 1;
     return Math.max(1, Math.min(availableParallelism(), Math.floor(mapping.usedCols / AUTO_COLUMNS_PER_THREAD)));
   }
   const threads = requireInt('threads', o.threads ?? 1, 1);
@@ -176,6 +187,35 @@ function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: Fa
     throw new ValidationError('threads', threads, `expected 1 under a shared edge cap (machine.edgeWaveletsPerCycle ${machine.edgeWaveletsPerCycle} serves every column's injector in one order)`);
   }
   return threads;
+}
+
+/** The skewed order's default shape (bench/fabric-skew.ts measured it) and the node records past which 'auto' takes it. */
+export const DEFAULT_SKEW: SkewPlan = { bandCols: 1, block: 128, tile: 24 };
+export const SKEW_AUTO_NODE_BYTES = 8 << 20;
+
+/** Whether 'auto' takes the skewed order: node records past SKEW_AUTO_NODE_BYTES, two columns or more, no shared edge cap. */
+function skewPays(mapping: FabricMapping, machine: FabricMachine): boolean {
+  const NC = (mapping.pass === 'gradient' ? GRAD_COLORS : AXPY_COLORS).colors;
+  const nodeBytes = mapping.usedRows * mapping.usedCols * nodeLayout(NC, machine.routerQueueWavelets, machine.coreQueueWavelets).bytes;
+  return machine.edgeWaveletsPerCycle === 0 && mapping.usedCols >= 2 && nodeBytes >= SKEW_AUTO_NODE_BYTES;
+}
+
+/** The skewed order of a run (null: loop.ts's order); refused with threads or under a shared edge cap. */
+function resolveSkew(o: FabricRunOptions, mapping: FabricMapping, machine: FabricMachine, threads: number): SkewPlan | null {
+  const want = o.skew ?? 'auto';
+  const capped = machine.edgeWaveletsPerCycle !== 0;
+  if (want === 'auto') return threads === 1 && skewPays(mapping, machine) ? DEFAULT_SKEW : null;
+  if (want === false) return null;
+  const plan = want === true ? DEFAULT_SKEW : requireSkewPlan(want);
+  if (threads > 1) throw new ValidationError('skew', JSON.stringify(want), `expected false or 'auto' with threads ${threads} (the skewed order runs on one thread)`);
+  if (capped) throw new ValidationError('skew', JSON.stringify(want), `expected false or 'auto' under a shared edge cap (machine.edgeWaveletsPerCycle ${machine.edgeWaveletsPerCycle} serves every column's injector in one order)`);
+  return mapping.usedCols >= 2 ? plan : null;
+}
+
+/** A caller's SkewPlan, each field a positive integer. */
+function requireSkewPlan(p: SkewPlan): SkewPlan {
+  requireObject('skew', p);
+  return { bandCols: requireInt('skew.bandCols', p.bandCols, 1), block: requireInt('skew.block', p.block, 1), tile: requireInt('skew.tile', p.tile, 1) };
 }
 
 interface PreparedRun {
@@ -210,12 +250,13 @@ function prepareRun(o: FabricRunOptions, async: boolean): PreparedRun {
   const mesh = { rows: o.rows, cols: o.cols };
   const mapping = mapLayer(shape, mesh, pass, machine);
   const threads = resolveThreads(o, mapping, machine, async);
+  const skew = resolveSkew(o, mapping, machine, threads);
   const { B, K, N } = shape;
   const sparsity = requireNumber('sparsity', o.sparsity ?? 0, 0, 1);
   if (o.weights && (o.weights.K !== K || o.weights.N !== N)) throw new RangeError(`weights: expected a ${K}x${N} stream, got ${o.weights.K}x${o.weights.N}`);
   const nnz = o.weights ? o.weights.nnz : K * N - maskZeros(K, N, sparsity);
   const checkMode = resolveCheck(o.check === true ? 'full' : o.check === false ? 'off' : o.check, nnz, B);
-  const memoryEstimate = fabricMemory(mapping, machine, nnz, checkMode, !o.weights, threads);
+  const memoryEstimate = fabricMemory(mapping, machine, nnz, checkMode, !o.weights, skew ? skewBands(mapping.usedCols, skew) : threads);
   checkFabricMemory(mapping, memoryEstimate, o.memoryLimitBytes);
   const setup = o.onSetup;
   const ws = o.weights ?? seededLayerStream(K, N, sparsity, seed, setup && ((d, t) => setup('weights', d / t)));
@@ -228,7 +269,7 @@ function prepareRun(o: FabricRunOptions, async: boolean): PreparedRun {
   setup?.('streams', 0);
   const streams = columnStreams(ws, pass, mapping.kStarts, mapping.nStarts, setup && ((f) => setup('streams', f)));
   setup?.('mesh', 0);
-  const sim = new FabricSim(mapping, machine, streams, { a: pass === 'delta' ? dyt! : xt!, b: dyt }, { flavor: o.flavor, progress: setup && ((f) => setup('mesh', f)), threads });
+  const sim = new FabricSim(mapping, machine, streams, { a: pass === 'delta' ? dyt! : xt!, b: dyt }, { flavor: o.flavor, progress: setup && ((f) => setup('mesh', f)), threads, skew });
   const c0 = process.cpuUsage();
   const setupCpuSeconds = (c0.user + c0.system - cpu0.user - cpu0.system) / 1e6;
   return { o, t0, cpu0, c0, setupSeconds: (performance.now() - t0) / 1000, setupCpuSeconds, pass, seed, machine, mapping, nnz, checkMode, memoryEstimate, ws, xt, dyt, sim };
@@ -294,11 +335,13 @@ function finishRun(run: PreparedRun, simSeconds: number, cpu: NodeJS.CpuUsage): 
     wallSeconds: (performance.now() - t0) / 1000,
     setupSeconds, setupCpuSeconds, checkSeconds,
     threads: sim.threads,
+    skew: sim.skew,
     waitsPerCycle: sim.threads > 1 && cycles > 0 ? sim.bandWaits().reduce((a, b) => a + b, 0) / cycles : null,
     memoryBytes: sim.memoryBytes,
     memoryEstimate,
     maxCoreBytes: mapping.maxCoreBytes,
     machine,
   };
+  sim.release(); // everything above is read out: the next run may reuse its memory
   return { result, busy, output, mapping };
 }

@@ -8,6 +8,7 @@
 // slice of each row starts at b0 = bStarts[r], so its data pointer is the column base + 4·b0. Each core
 // still owns only its Bs floats of every row (the 48 KB check is per core, in mapping.ts). Activations are feature-major: Xt [K, B], Yt [N, B], dYt [N, B], dXt [K, B]; g [nnz] is in the
 // weight stream's order.
+import { giveBackMemory, takeMemory } from './spare-memory.js';
 import { CapacityError } from '../errors.js';
 import { Wasm, type Flavor } from '../wasm/module.js';
 import type { FabricMachine } from './defaults.js';
@@ -25,6 +26,8 @@ interface FabricExports {
   fabricInit(p: number): number;
   fabricStopBands(table: number): void;
   fabricRun(maxCycles: number): number;
+  fabricSkewSetup(table: number): void;
+  fabricSkewRun(maxCycles: number, block: number, tile: number): number;
   fabricNow(): number;
   fabricConfigSlots(): number;
   fabricAbiHash(): number;
@@ -57,6 +60,15 @@ export interface SimOptions {
   threads?: number;
   /** Threads: looks at a neighbour's progress before a waiting band sleeps (default: bands.ts defaultSpins). */
   spins?: number;
+  /** One thread: run bands in a time-skewed order (assembly/fabric/skew.ts; the same cycles and results). */
+  skew?: SkewPlan | null;
+}
+
+/** A skewed run's shape: bands of `bandCols` columns, blocks of `block` cycles, tiles of `tile` keys (tile/2 bands a cycle). */
+export interface SkewPlan {
+  bandCols: number;
+  block: number;
+  tile: number;
 }
 
 export interface RunProgress {
@@ -86,6 +98,11 @@ function checkAbi(ex: FabricExports): void {
 
 const log2 = (n: number) => Math.round(Math.log2(n));
 
+/** Bands of a skewed run over Cu columns (at least 2: one band is loop.ts's order). */
+export function skewBands(Cu: number, plan: SkewPlan): number {
+  return Math.min(Cu, Math.max(2, Math.ceil(Cu / plan.bandCols)));
+}
+
 export class FabricSim {
   readonly mapping: FabricMapping;
   readonly machine: FabricMachine;
@@ -100,12 +117,15 @@ export class FabricSim {
   private readonly node: NodeLayout;
   /** Threads (bands); > 1: the band table is in the memory and runThreads runs it. */
   readonly threads: number;
+  /** One thread, bands in a skewed order (null: loop.ts's order). */
+  readonly skew: SkewPlan | null;
   private readonly flavor: Flavor;
   private readonly module: string;
 
   constructor(mapping: FabricMapping, machine: FabricMachine, streams: ColumnStreams, inputs: PassInputs, o: SimOptions = {}) {
     const { flavor, progress } = o;
     this.threads = o.threads ?? 1;
+    this.skew = this.threads === 1 && mapping.usedCols >= 2 ? o.skew ?? null : null;
     this.mapping = mapping;
     this.machine = machine;
     this.streams = streams;
@@ -129,7 +149,8 @@ export class FabricSim {
     let streamWords = 0;
     for (const w of streams.words) streamWords += w.length;
     const sinkWords = this.isGrad ? streams.nnz.reduce((s, z) => s + z, 0) : 0;
-    const plan = simPlan(mapping, machine, streamWords, sinkWords, wheel, this.colOff[Cu], this.threads);
+    const bands = this.skew ? skewBands(Cu, this.skew) : this.threads;
+    const plan = simPlan(mapping, machine, streamWords, sinkWords, wheel, this.colOff[Cu], bands);
     const initial = plan.totalBytes + (1 << 20);
     if (initial > WASM_LIMIT_BYTES) {
       throw new CapacityError(
@@ -140,7 +161,7 @@ export class FabricSim {
     // FABRIC_WASM_MODULE=name loads build/name.<flavor>.wasm instead (e.g. a release build with function
     // names, `asc ... --target release --debug --outFile build/prof.release.wasm`, for CPU profiles).
     this.module = process.env.FABRIC_WASM_MODULE || '';
-    this.wasm = new Wasm<FabricExports>({ flavor, module: this.module || undefined, initialBytes: initial, maximumBytes: initial + (64 << 20), scratchBytes: 0 });
+    this.wasm = new Wasm<FabricExports>({ flavor, module: this.module || undefined, memory: takeMemory(initial, initial + (64 << 20)), scratchBytes: 0 });
     this.flavor = this.wasm.flavor;
     const w = this.wasm;
     checkAbi(w.exports);
@@ -182,7 +203,8 @@ export class FabricSim {
     }
     this.writeConfig(NC, nseq, wheel);
     if (w.exports.fabricInit(p.config) !== 0) throw new Error('fabric: the wasm module rejected the config block');
-    if (this.threads > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, this.threads, Cu, o.spins);
+    if (bands > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, bands, Cu, o.spins);
+    if (this.skew) w.exports.fabricSkewSetup(p.bandTable);
   }
 
   /** The config block fabricInit reads (slots CFG.*): the mesh, the machine and where every region is. */
@@ -250,7 +272,7 @@ export class FabricSim {
     const ex = this.wasm.exports;
     for (;;) {
       const t0 = performance.now();
-      const status = ex.fabricRun(chunk);
+      const status = this.skew ? ex.fabricSkewRun(chunk, this.skew.block, this.skew.tile) : ex.fabricRun(chunk);
       if (opts.chunkCycles === undefined) chunk = nextChunk(chunk, (performance.now() - t0) / 1000);
       const now = ex.fabricNow() >>> 0;
       opts.onProgress?.(now);
@@ -336,6 +358,11 @@ export class FabricSim {
   }
 
   /** The pass's result: Yt [N, B] (forward), dXt [K, B] (delta), g [nnz] in stream order (gradient). */
+  /** Hands the memory to the next run (spare-memory.ts): call once nothing reads this simulator any more. */
+  release(): void {
+    giveBackMemory(this.wasm.memory, this.wasm.arena.mark());
+  }
+
   output(): Float32Array {
     const { usedRows: Ru, usedCols: Cu, bStarts, kStarts, nStarts, shape, pass } = this.mapping;
     const w = this.wasm;

@@ -1,0 +1,173 @@
+// One thread, many bands, in a time-skewed order: the cycles and results of loop.ts exactly, with the
+// temporal locality that a mesh larger than the caches lacks (the full wafer's node records are 327 MB;
+// loop.ts walks all of them every cycle, so nearly every step is a miss to memory).
+//
+// The mesh is cut into bands of columns as for threads (bands.ts explains the order that one thread's
+// cycle implies). Write C(k,t) for band k's cores and injectors of cycle t, R(k,t) for its routers. What
+// each unit needs done first (the waits of bands.ts, made unconditional):
+//   C(k,t) <- R(k,t-1), R(k+1,t-1)        (its own routers, and the east band's pushes into its last column)
+//   R(k,t) <- C(k,t), C(k+1,t), R(k-1,t)  (the east band's queue counts; id order across the boundary)
+// Give R(k,t) the key 6t + 2k and C(k,t) the key 6t + 2k - 3: every unit needs only units of smaller keys
+// (R(k+1,t-1) = 6t + 2k - 4 < 6t + 2k - 3). Any order that is monotone in the key and in t runs every
+// unit after what it needs, so a block of T cycles is cut into tiles of W keys (W/2 bands a cycle, the window
+// moving 3 bands west a cycle) run tile by tile, cycle by cycle within a tile: a band's records are touched
+// for ~W/6 cycles in a row while they are in cache. Between blocks every band is at the same cycle: the mesh
+// is quiet, or all its sets are empty and it skips to the next task end, as loop.ts does.
+//
+// A band's state between its turns: the set sizes in its record (B_SK_*); the sets, wheel and injector
+// lists are its own (the band table's regions); the counters and St.last are this instance's (one thread).
+// Legend: K = bands, t = cycle, T0 = the block's first cycle.
+import {
+  St, flushStats, BH_COUNT, B_C0, B_C1, B_WHEEL, B_LIST_I0, B_XWAKE, B_SK_NCUR_C, B_SK_NNEXT_C, B_SK_NCUR_R,
+  B_SK_NNEXT_R, B_SK_NCUR_I, B_SK_NNEXT_I, B_SK_ISWAP, B_SK_WHEEL_COUNT, ST_CYCLES,
+} from './state';
+import { walkActive, drainWheel, stepInjectors } from './loop';
+import { bandRecord } from './band-sync';
+import { setLists } from './bands';
+
+@inline function rec(k: u32, w: u32): usize {
+  return bandRecord(k) + (<usize>w << 2);
+}
+
+/** Points the globals at band k for cycle t (its region, wheel, sets by parity, set sizes). */
+function enter(k: u32, t: u32): void {
+  St.band = k;
+  St.bandRec = bandRecord(k);
+  const c0 = load<u32>(rec(k, B_C0));
+  const c1 = load<u32>(rec(k, B_C1));
+  St.idLo = c0 * St.rows;
+  St.idSpan = (c1 - c0) * St.rows;
+  St.l2Lo = St.idLo >>> 10;
+  St.l2Hi = ((St.idLo + St.idSpan - 1) >>> 10) + 1;
+  St.wheel = load<u32>(rec(k, B_WHEEL));
+  St.wheelCount = load<u32>(rec(k, B_SK_WHEEL_COUNT));
+  St.nCurC = load<u32>(rec(k, B_SK_NCUR_C));
+  St.nNextC = load<u32>(rec(k, B_SK_NNEXT_C));
+  St.nCurR = load<u32>(rec(k, B_SK_NCUR_R));
+  St.nNextR = load<u32>(rec(k, B_SK_NNEXT_R));
+  St.nCurI = load<u32>(rec(k, B_SK_NCUR_I));
+  St.nNextI = load<u32>(rec(k, B_SK_NNEXT_I));
+  const sw = load<u32>(rec(k, B_SK_ISWAP));
+  St.curI = load<u32>(rec(k, B_LIST_I0 + sw));
+  St.nextI = load<u32>(rec(k, B_LIST_I0 + (sw ^ 1)));
+  St.now = t;
+  setLists(t);
+}
+
+/** Stores band k's set sizes and wheel count back. */
+function leave(k: u32): void {
+  store<u32>(rec(k, B_SK_WHEEL_COUNT), St.wheelCount);
+  store<u32>(rec(k, B_SK_NCUR_C), St.nCurC);
+  store<u32>(rec(k, B_SK_NNEXT_C), St.nNextC);
+  store<u32>(rec(k, B_SK_NCUR_R), St.nCurR);
+  store<u32>(rec(k, B_SK_NNEXT_R), St.nNextR);
+  store<u32>(rec(k, B_SK_NCUR_I), St.nCurI);
+  store<u32>(rec(k, B_SK_NNEXT_I), St.nNextI);
+}
+
+/** C(k,t): cores whose task ends now, the cores of the set, the edge injectors. */
+function coresOf(k: u32, t: u32): void {
+  enter(k, t);
+  drainWheel(t);
+  St.coreSteps += <u64>St.nCurC;
+  walkActive(St.curC, true, false);
+  stepInjectors();
+  leave(k);
+}
+
+/** R(k,t): the routers of the set in id order, then the band's next cycle's sets become current. */
+function routersOf(k: u32, t: u32): void {
+  enter(k, t);
+  walkActive(St.curR, false, false);
+  St.nCurC = St.nNextC; St.nNextC = 0;
+  St.nCurR = St.nNextR; St.nNextR = 0;
+  St.nCurI = St.nNextI; St.nNextI = 0;
+  store<u32>(rec(k, B_SK_ISWAP), load<u32>(rec(k, B_SK_ISWAP)) ^ 1);
+  leave(k);
+}
+
+/** Band k's first cycle after t with a task end (0xffffffff: none busy). */
+function nextTaskEnd(k: u32, t: u32): u32 {
+  if (load<u32>(rec(k, B_SK_WHEEL_COUNT)) == 0) return 0xffffffff;
+  const wheel = load<u32>(rec(k, B_WHEEL));
+  let c = t + 1;
+  while (load<u32>(<usize>wheel + (<usize>(c & St.wheelMask) << 2)) == 0) c++;
+  return c;
+}
+
+/** Whether band k has work in cycle t (its sets for t, or a wake from a neighbour for t). */
+@inline function busyAt(k: u32, t: u32): bool {
+  return load<u32>(rec(k, B_SK_NCUR_C)) != 0 || load<u32>(rec(k, B_SK_NCUR_R)) != 0 || load<u32>(rec(k, B_SK_NCUR_I)) != 0 ||
+    load<u32>(rec(k, B_XWAKE)) >= t + 1;
+}
+
+/** Cycle St.now's next: itself if any band has work in it, the earliest task end if none, 0xffffffff if quiet. */
+function nextWork(): u32 {
+  const t = St.now;
+  let next: u32 = 0xffffffff;
+  for (let k: u32 = 0; k < St.bands; k++) {
+    if (busyAt(k, t)) return t;
+    const e = nextTaskEnd(k, t - 1);
+    if (e < next) next = e;
+  }
+  return next;
+}
+
+/**
+ * Prepares the band table at `tab` for a skewed run on this instance (after fabricSetup on the config block,
+ * on a mesh fabricInit prepared): every band's cycle-0 injector list and set sizes.
+ */
+export function fabricSkewSetup(tab: usize): void {
+  St.bandTab = tab;
+  St.bands = load<u32>(tab + (<usize>BH_COUNT << 2));
+  for (let k: u32 = 0; k < St.bands; k++) {
+    const c0 = load<u32>(rec(k, B_C0));
+    const c1 = load<u32>(rec(k, B_C1));
+    const list = load<u32>(rec(k, B_LIST_I0));
+    for (let c = c0; c < c1; c++) store<u32>(<usize>list + (<usize>(c - c0) << 2), c);
+    store<u32>(rec(k, B_SK_NCUR_I), c1 - c0);
+  }
+  St.now = 0;
+}
+
+/**
+ * Runs blocks of `block` cycles in tiles of `tile` keys (tile/2 bands a cycle) until `maxCycles` more cycles
+ * have run or the mesh is quiet. Returns 0 when quiet (the cycle count is in stats[ST_CYCLES]), 1 when the
+ * budget ran out first (call again to go on).
+ */
+export function fabricSkewRun(maxCycles: u32, block: u32, tile: u32): u32 {
+  const end = St.now + maxCycles;
+  const K = <i32>St.bands;
+  while (St.now < end) {
+    const next = nextWork();
+    if (next == 0xffffffff) {
+      flushStats();
+      store<u64>(St.stats + (<usize>ST_CYCLES << 3), <u64>St.last);
+      return 0;
+    }
+    St.now = next; // every band's sets are empty when it skips: the sets of any parity serve
+    const T0 = St.now;
+    const T = block;
+    const hi = <i32>(6 * (T - 1)) + 2 * (K - 1); // largest key
+    for (let key0: i32 = -3; key0 <= hi; key0 += <i32>tile) {
+      for (let dt: u32 = 0; dt < T; dt++) {
+        const t = T0 + dt;
+        const base = <i32>(6 * dt);
+        // keys [key0, key0 + tile) of cycle t: R(k) at base + 2k, C(k) at base + 2k - 3
+        for (let key = key0; key < key0 + <i32>tile; key++) {
+          const x = key - base;
+          if ((x & 1) == 0) {
+            const k = x >> 1;
+            if (k >= 0 && k < K) routersOf(<u32>k, t);
+          } else {
+            const k = (x + 3) >> 1;
+            if (k >= 0 && k < K) coresOf(<u32>k, t);
+          }
+        }
+      }
+    }
+    St.now = T0 + T;
+  }
+  flushStats();
+  return 1;
+}

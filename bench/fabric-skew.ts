@@ -1,0 +1,66 @@
+// What does the skewed order (assembly/fabric/skew.ts) buy the cycle-level fabric on one thread? One layer
+// per row, run in loop.ts's order and in the skewed order with a few shapes (bands of columns, blocks of
+// cycles, tiles of keys), interleaved run by run in this process so all see the same machine, after one
+// untimed run of each. Reports the median simulation seconds, CPU ns per event (router and core steps) and
+// the ratio to loop.ts's order; checks that every run gave the same cycles and counters.
+// Rows: bench/results/fabric-skew.json (atomically; --quick: fabric-skew-quick.json).
+// Run: npm run build && node dist/bench/fabric-skew.js [--quick] [--wafer]
+import { cpus, loadavg } from 'node:os';
+import { writeJsonAtomic } from '../src/io/atomic.js';
+import { rootPath } from '../src/paths.js';
+import { DEFAULT_SKEW, runFabric, type FabricRunOptions } from '../src/fabric/run.js';
+import type { SkewPlan } from '../src/fabric/sim.js';
+import { median } from './median.js';
+
+const quick = process.argv.includes('--quick');
+const withWafer = process.argv.includes('--wafer');
+const reps = quick ? 1 : 3;
+
+/** The wafer-shaped layers of bench/fabric.ts (B = rows, K = 2 columns, N = columns, sparsity 0.9), from cache-sized to the full WSE-2. */
+const wafer = (R: number, C: number): [string, FabricRunOptions] => [`${R}x${C} sparse 0.9`, { rows: R, cols: C, batch: R, in: 2 * C, out: C, sparsity: 0.9 }];
+const ROWS: Array<[string, FabricRunOptions]> = [['64x64 sparse 0.9 compute-bound', { rows: 64, cols: 64, batch: 2048, in: 4096, out: 256, sparsity: 0.9 }], wafer(250, 212), wafer(500, 425)];
+if (withWafer) ROWS.push(wafer(1000, 850));
+
+/** The orders compared: loop.ts's (false), the default shape, and a narrower and a wider tile. */
+const SHAPES: Array<false | SkewPlan> = [false, DEFAULT_SKEW, { ...DEFAULT_SKEW, tile: 12 }, { ...DEFAULT_SKEW, tile: 48 }];
+
+function row(name: string, o: FabricRunOptions) {
+  const base = { ...o, seed: 1, check: 'off' as const, flavor: 'release' as const };
+  const n = name.startsWith('1000x850') ? 1 : reps;
+  const secs = SHAPES.map(() => [] as number[]);
+  const nsPerEvent = SHAPES.map(() => [] as number[]);
+  let counters: string | null = null;
+  for (let i = n > 1 ? -1 : 0; i < n; i++) {
+    SHAPES.forEach((skew, j) => {
+      const r = runFabric({ ...base, skew }).result;
+      const c = JSON.stringify(r.counters);
+      if (counters !== null && c !== counters) throw new Error(`${name}: counters differ with skew ${JSON.stringify(skew)}: ${c} vs ${counters}`);
+      counters = c;
+      if (i < 0) return; // warm-up
+      secs[j].push(r.simSeconds);
+      nsPerEvent[j].push((1e9 * r.simCpuSeconds) / (r.counters.routerSteps + r.counters.coreSteps));
+    });
+  }
+  const base0 = median(secs[0]);
+  const shapes = SHAPES.map((skew, j) => ({ skew, simSecondsMedian: median(secs[j]), cpuNsPerEventMedian: median(nsPerEvent[j]), speedup: base0 / median(secs[j]), runs: secs[j] }));
+  return { name, ...o, reps: n, cycles: JSON.parse(counters!).cycles, shapes };
+}
+
+function main() {
+  const load0 = loadavg();
+  const rows = [];
+  for (const [name, o] of ROWS) {
+    const r = row(name, o);
+    rows.push(r);
+    const cells = r.shapes.map((s) => `${s.skew ? `band ${s.skew.bandCols} block ${s.skew.block} tile ${s.skew.tile}` : 'loop order'} ${s.simSecondsMedian.toFixed(2)} s ${s.cpuNsPerEventMedian.toFixed(1)} ns/event ${s.speedup.toFixed(2)}x`);
+    console.log(`${name}: ${r.cycles} cycles; ${cells.join('; ')} (load ${loadavg()[0].toFixed(2)})`);
+  }
+  const out = rootPath('bench', 'results', quick ? 'fabric-skew-quick.json' : 'fabric-skew.json');
+  writeJsonAtomic(out, {
+    bench: 'fabric-skew', quick, date: new Date().toISOString(), node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, loadAverageBefore: load0, loadAverageAfter: loadavg(), rows,
+  });
+  console.log(`wrote ${out}`);
+}
+
+main();

@@ -1,0 +1,106 @@
+// The skewed order on one thread (assembly/fabric/skew.ts: bands of columns run tile by tile, each band a few
+// cycles ahead of its east neighbour, for cache locality on large meshes) gives the cycles, the counters, the
+// per-core cycle accounting and the result bits of loop.ts's order, and of the plain-TS reference fabric: on
+// dense and sparse layers, all three passes, bands of one column, column heights that split the 32-node bitmap
+// words, blocks and tiles of every size down to one, and random cases.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { bitsOf, caseRun, type Case } from './case.js';
+import type { FabricPass } from '../../src/fabric/mapping.js';
+import { FabricSim, type SkewPlan } from '../../src/fabric/sim.js';
+import { runReference } from '../../src/fabric/reference/mesh.js';
+import { DEFAULT_SKEW, runFabric, runFabricAsync } from '../../src/fabric/run.js';
+import { rootPath } from '../../src/paths.js';
+
+const built = existsSync(rootPath('build', 'release.wasm'));
+const PASSES: FabricPass[] = ['forward', 'delta', 'gradient'];
+
+function expectSame(c: Case, pass: FabricPass, seed: number, plan: SkewPlan): number {
+  const { machine, mapping, streams, inputs } = caseRun(c, pass, seed);
+  const view = (s: FabricSim) => ({ counters: s.counters(), coreCycles: Array.from(s.coreCycles()), output: bitsOf(s.output()) });
+  const one = new FabricSim(mapping, machine, streams, inputs, { flavor: 'release' });
+  one.run({ maxCycles: 5_000_000 });
+  const sk = new FabricSim(mapping, machine, streams, inputs, { flavor: 'release', skew: plan });
+  expect(sk.skew).toEqual(plan);
+  sk.run({ maxCycles: 5_000_000 });
+  const [a, b] = [view(one), view(sk)];
+  const what = `${pass} ${c.rows}x${c.cols} B=${c.B} K=${c.K} N=${c.N} s=${c.sparsity} skewed ${JSON.stringify(plan)}`;
+  expect(b.counters, `${what}: counters (cycles included) as loop.ts`).toEqual(a.counters);
+  expect(b.coreCycles, `${what}: per-core cycles as loop.ts`).toEqual(a.coreCycles);
+  expect(b.output, `${what}: result bits as loop.ts`).toEqual(a.output);
+  const ref = runReference(mapping, machine, streams, inputs);
+  const { routerSteps: _r, coreSteps: _c, ...counters } = b.counters;
+  expect(counters, `${what}: counters as the reference`).toEqual(ref.counters);
+  expect(b.output, `${what}: result bits as the reference`).toEqual(bitsOf(ref.output));
+  return b.counters.cycles;
+}
+
+describe('fabric skewed order: the cycles and bits of loop.ts', () => {
+  it.runIf(built)('dense and sparse, every pass, bands of one to three columns, blocks and tiles from one up', () => {
+    const plans: SkewPlan[] = [
+      { bandCols: 1, block: 8, tile: 6 }, { bandCols: 2, block: 16, tile: 8 }, { bandCols: 3, block: 1, tile: 1 }, { bandCols: 1, block: 64, tile: 24 },
+    ];
+    for (const pass of PASSES) {
+      for (const c of [
+        { rows: 8, cols: 8, B: 64, K: 256, N: 128, sparsity: 0 },
+        { rows: 6, cols: 10, B: 48, K: 100, N: 90, sparsity: 0.9 },
+        { rows: 33, cols: 17, B: 33, K: 34, N: 17, sparsity: 0.5 }, // 33 rows: a column boundary inside every bitmap word
+      ]) {
+        for (const plan of plans) expect(expectSame(c, pass, 7, plan)).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it.runIf(built)('random cases: meshes, layers, sparsity, queue depths of 1, bands, blocks and tiles', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 12 }), cols: fc.integer({ min: 2, max: 12 }), B: fc.integer({ min: 1, max: 40 }),
+          K: fc.integer({ min: 2, max: 40 }), N: fc.integer({ min: 2, max: 40 }), sparsity: fc.constantFrom(0, 0.5, 0.9),
+          shallow: fc.boolean(), pass: fc.constantFrom(...PASSES), seed: fc.integer({ min: 1, max: 1000 }),
+          bandCols: fc.integer({ min: 1, max: 4 }), block: fc.integer({ min: 1, max: 40 }), tile: fc.integer({ min: 1, max: 30 }),
+        }),
+        (r) => {
+          const c: Case = { rows: r.rows, cols: r.cols, B: Math.max(r.B, r.rows), K: Math.max(r.K, r.cols), N: Math.max(r.N, r.cols), sparsity: r.sparsity, machine: r.shallow ? { routerQueueWavelets: 1, coreQueueWavelets: 1 } : undefined };
+          expectSame(c, r.pass, r.seed, { bandCols: r.bandCols, block: r.block, tile: r.tile });
+        },
+      ),
+      { numRuns: 40, seed: 16 },
+    );
+  });
+
+  it.runIf(built)('runFabric: auto takes it past 8 MB of node records only; on, off and a plan give the same run; refused with threads or a shared edge cap', async () => {
+    const small = { rows: 8, cols: 8, batch: 64, in: 128, out: 64, sparsity: 0.5, flavor: 'release' as const };
+    expect(runFabric(small).result.skew).toBeNull(); // 64 nodes: loop.ts's order
+    const on = runFabric({ ...small, skew: true }).result;
+    const plan = runFabric({ ...small, skew: { bandCols: 3, block: 5, tile: 7 } }).result;
+    const off = runFabric({ ...small, skew: false }).result;
+    expect(on.skew).toEqual(DEFAULT_SKEW);
+    expect(plan.skew).toEqual({ bandCols: 3, block: 5, tile: 7 });
+    for (const r of [on, plan]) expect([r.cycles, r.counters, r.errorBoundRatio <= 1]).toEqual([off.cycles, off.counters, true]);
+    // 160 x 140 nodes of 384 bytes = 8.6 MB: auto takes it, and threads 'auto' then takes one thread
+    const large = { rows: 160, cols: 140, batch: 160, in: 280, out: 140, sparsity: 0.99, check: 'off' as const, flavor: 'release' as const };
+    const auto = (await runFabricAsync({ ...large, threads: 'auto' })).result;
+    expect([auto.skew, auto.threads]).toEqual([DEFAULT_SKEW, 1]);
+    expect(runFabric({ ...large, skew: false }).result.counters).toEqual(auto.counters);
+    await expect(runFabricAsync({ ...small, threads: 2, skew: true })).rejects.toThrow(/skew: expected false or 'auto' with threads 2/);
+    expect(() => runFabric({ ...small, skew: true, machine: { edgeWaveletsPerCycle: 4 } })).toThrow(/skew: expected false or 'auto' under a shared edge cap/);
+    expect(runFabric({ ...large, machine: { edgeWaveletsPerCycle: 4 } }).result.skew).toBeNull();
+    expect(() => runFabric({ ...small, skew: { bandCols: 0, block: 1, tile: 1 } })).toThrow(/skew\.bandCols/);
+  });
+
+  it.runIf(built)('the CLI: --skew on gives the cycles of --skew off and says so; a bad value is refused', () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, [rootPath('bin', 'weightstream.js'), 'fabric', '--rows', '6', '--cols', '6', '--batch', '36', '--in', '72', '--out', '36', '--sparsity', '0.9', ...args], { encoding: 'utf8' });
+    const [on, off] = [cli('--skew', 'on', '--json', '--quiet'), cli('--skew', 'off', '--json', '--quiet')];
+    expect([on.status, off.status], on.stderr + off.stderr).toEqual([0, 0]);
+    const [a, b] = [JSON.parse(on.stdout), JSON.parse(off.stdout)];
+    expect([a.skew, b.skew]).toEqual([DEFAULT_SKEW, null]);
+    expect(a.counters).toEqual(b.counters);
+    expect(cli('--skew', 'on', '--quiet').stdout).toMatch(/on 1 thread \(skewed order: bands of 1 column\)/);
+    const bad = cli('--skew', 'sideways');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--skew: expected one of auto, on, off, got "sideways"/);
+  });
+});
