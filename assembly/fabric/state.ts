@@ -123,6 +123,10 @@ export class St {
   static waitSpins: u64 = 0;
   /** Threads: looks at a neighbour's word before sleeping on it (the band table's BH_SPINS). */
   static spins: u32 = 0;
+  /** Skewed order on threads (skew.ts): this thread's bands [skLo, skHi) of St.bands; a wait saw the run stopped. */
+  static skLo: u32 = 0;
+  static skHi: u32 = 0;
+  static skStop: bool = false;
 }
 
 @inline export function cfg(p: usize, slot: u32): u32 {

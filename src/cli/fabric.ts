@@ -54,8 +54,8 @@ export function register(program: Command): void {
     .addOption(option('--pass <pass>', 'forward (Y = X W), delta (dX = dY Wᵀ) or gradient (dW = Xᵀ dY at non-zeros)', parseChoice('--pass', ['forward', 'delta', 'gradient'] as const), 'forward'))
     .addOption(option('--seed <K>', 'seed of the weights, mask and activations', parseInteger('--seed', 0, 2 ** 32 - 1), 1))
     .addOption(option('--check <how>', 'compare with the reference kernels: full (every output), sampled (8 batch columns, or 64 weight rows for the gradient), off, or auto: full up to 2^29 reference multiply-adds (nnz·batch), sampled above', parseChoice('--check', ['auto', 'full', 'sampled', 'off'] as const), 'auto'))
-    .addOption(option('--threads <n>', 'threads for the cycles: bands of columns, one thread each, with the cycles and result of one thread; auto = one per core, at most one per 16 used columns (1 under a shared edge cap, or where the skewed order runs)', parseThreads, 'auto'))
-    .addOption(option('--skew <how>', 'on one thread, run bands of columns a few cycles apart, tile by tile (the same cycles and result, fewer cache misses on a large mesh): on, off, or auto: on past 8 MB of node records with --threads auto or 1', parseChoice('--skew', ['auto', 'on', 'off'] as const), 'auto'))
+    .addOption(option('--threads <n>', 'threads for the cycles: bands of columns, one thread each, with the cycles and result of one thread; auto = one per core, at most one per 16 used columns (1 under a shared edge cap, and where the skewed order runs: see --skew)', parseThreads, 'auto'))
+    .addOption(option('--skew <how>', 'run bands of one column a few cycles apart, tile by tile, each thread a part of them (the same cycles and result, fewer cache misses on a large mesh): on, off, or auto: on past 8 MB of node records (with --threads auto: on one thread, as fast there as two)', parseChoice('--skew', ['auto', 'on', 'off'] as const), 'auto'))
     .addOption(option('--heatmap <FILE>', 'write per-core busy cycles as JSON {rows, cols, busy, values, ...}'));
   withCommonOptions(cmd);
   withExamples(cmd, [

@@ -7,6 +7,7 @@ import { BAND_HEAD, BAND_HEAD_WORDS } from './abi.js';
 
 interface BandExports {
   fabricBandRun(config: number, table: number, band: number): number;
+  fabricSkewPartRun(config: number, table: number, kLo: number, kHi: number, block: number, tile: number): number;
 }
 
 /** The wall clock, comparable across threads (ms). */
@@ -15,13 +16,14 @@ const clock = () => performance.timeOrigin + performance.now();
 export default function runBand(t: FabricBandTask): FabricBandReply {
   const w = new Wasm<BandExports>({ memory: t.memory, flavor: t.flavor, module: t.module || undefined, scratchBytes: 0 });
   const head = new Int32Array(t.memory.buffer, t.table, BAND_HEAD_WORDS);
-  const bands = head[BAND_HEAD.COUNT];
+  const bands = t.skew?.threads ?? head[BAND_HEAD.COUNT]; // threads that start together
   Atomics.add(head, BAND_HEAD.READY, 1);
   Atomics.notify(head, BAND_HEAD.READY);
   for (let ready = Atomics.load(head, BAND_HEAD.READY); ready < bands; ready = Atomics.load(head, BAND_HEAD.READY)) {
     Atomics.wait(head, BAND_HEAD.READY, ready, 1000);
   }
   const startMs = clock();
-  const status = w.exports.fabricBandRun(t.config, t.table, t.band);
+  const sk = t.skew;
+  const status = sk ? w.exports.fabricSkewPartRun(t.config, t.table, sk.kLo, sk.kHi, sk.block, sk.tile) : w.exports.fabricBandRun(t.config, t.table, t.band);
   return { status, startMs, endMs: clock() };
 }

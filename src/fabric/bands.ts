@@ -19,6 +19,19 @@ export function bandColumns(Cu: number, N: number): Array<[number, number]> {
   return out;
 }
 
+/**
+ * The skewed order on N threads: K bands cut into N parts of consecutive bands, each but the last of n bands
+ * with 2(n - 1) a multiple of the tile, so that a part's east boundary band starts its tiles on the cycles the
+ * east part's west boundary band does (assembly/fabric/skew.ts keys each part from its first band): then the
+ * two parts meet once a tile and run the rest of their tiles at once. An even split where K is too small.
+ */
+export function skewParts(K: number, N: number, tile: number): Array<[number, number]> {
+  const g = tile % 2 === 0 ? tile / 2 : tile;
+  const n = 1 + g * Math.round((K / N - 1) / g);
+  if (N === 1 || n < 1 || (N - 1) * n >= K) return bandColumns(K, N);
+  return Array.from({ length: N }, (_, q): [number, number] => [q * n, q === N - 1 ? K : (q + 1) * n]);
+}
+
 const LISTS = ['C0', 'C1', 'R0', 'R1'] as const;
 
 /** Adds the band table and each band's own sets, wheel and counters to the simulator's plan (N > 1 only). */
@@ -87,6 +100,8 @@ export interface BandRunOptions {
   stop: () => void;
   /** Called about every 250 ms with the cycles the slowest band has done. */
   onProgress?: (cycle: number) => void;
+  /** The skewed order on threads: `bands` threads, each a part [kLo, kHi) of `tableBands` bands (assembly/fabric/skew.ts). */
+  skew?: { parts: Array<[number, number]>; tableBands: number; block: number; tile: number };
 }
 
 /** What a threaded run took: the bands' own span (from the first band's start to the last band's end). */
@@ -116,13 +131,19 @@ async function bandPool(threads: number): Promise<Piscina<FabricBandTask, Fabric
 /** Runs every band on its own thread until the mesh is quiet (or the table's cycle limit). */
 export async function runBands(o: BandRunOptions): Promise<BandRunTiming> {
   const threads = await bandPool(o.bands);
-  const head = new Uint32Array(o.memory.buffer, o.table, BAND_HEAD_WORDS + o.bands * BAND_WORDS);
+  const sk = o.skew;
+  const head = new Uint32Array(o.memory.buffer, o.table, BAND_HEAD_WORDS + (sk?.tableBands ?? o.bands) * BAND_WORDS);
   head[BAND_HEAD.LIMIT] = o.limit;
-  const timer = o.onProgress && setInterval(() => o.onProgress!(slowestBand(head, o.bands)), 250);
+  // the bands whose routers' progress word tells how far the run is: every band, or each part's first band
+  const watched = sk ? sk.parts.map(([kLo]) => kLo) : Array.from({ length: o.bands }, (_, k) => k);
+  const timer = o.onProgress && setInterval(() => o.onProgress!(slowestBand(head, watched)), 250);
   const stop = o.stop;
-  const watch = watchdog(head, o.bands, stop);
+  const watch = watchdog(head, watched, stop);
   try {
-    const tasks = Array.from({ length: o.bands }, (_, band) => threads.run({ memory: o.memory, flavor: o.flavor, module: o.module, config: o.config, table: o.table, band }));
+    const tasks = Array.from({ length: o.bands }, (_, band) => threads.run({
+      memory: o.memory, flavor: o.flavor, module: o.module, config: o.config, table: o.table, band,
+      skew: sk && { kLo: sk.parts[band][0], kHi: sk.parts[band][1], block: sk.block, tile: sk.tile, threads: o.bands },
+    }));
     // a band that throws stops the others (they would wait on it for ever)
     tasks.forEach((t) => t.catch(stop));
     const settled = await Promise.allSettled(tasks);
@@ -143,13 +164,13 @@ export async function runBands(o: BandRunOptions): Promise<BandRunTiming> {
 const STALL_SECONDS = 30;
 
 /** Stops the bands (`stop`) when none has finished a cycle for STALL_SECONDS: a hang becomes an error. */
-function watchdog(head: Uint32Array, N: number, stop: () => void): { timer: NodeJS.Timeout; stalled: boolean } {
+function watchdog(head: Uint32Array, watched: number[], stop: () => void): { timer: NodeJS.Timeout; stalled: boolean } {
   const w = { timer: undefined as unknown as NodeJS.Timeout, stalled: false };
   let last = -1;
   let since = performance.now();
   w.timer = setInterval(() => {
     let sum = 0;
-    for (let k = 0; k < N; k++) sum += Atomics.load(head, BAND_HEAD_WORDS + k * BAND_WORDS + BAND.P_LAST);
+    for (const k of watched) sum += Atomics.load(head, BAND_HEAD_WORDS + k * BAND_WORDS + BAND.P_LAST);
     if (sum !== last) {
       last = sum;
       since = performance.now();
@@ -163,8 +184,8 @@ function watchdog(head: Uint32Array, N: number, stop: () => void): { timer: Node
 }
 
 /** The cycles the slowest band has finished (its routers' progress word). */
-function slowestBand(head: Uint32Array, N: number): number {
+function slowestBand(head: Uint32Array, watched: number[]): number {
   let min = Infinity;
-  for (let k = 0; k < N; k++) min = Math.min(min, Atomics.load(head, BAND_HEAD_WORDS + k * BAND_WORDS + BAND.P_LAST));
+  for (const k of watched) min = Math.min(min, Atomics.load(head, BAND_HEAD_WORDS + k * BAND_WORDS + BAND.P_LAST));
   return min;
 }

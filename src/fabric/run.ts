@@ -52,9 +52,10 @@ export interface FabricRunOptions {
    */
   threads?: number | 'auto';
   /**
-   * On one thread, run bands of columns in a time-skewed order (assembly/fabric/skew.ts): the same cycles,
-   * counters and output, with fewer cache misses on a mesh whose node records outgrow the caches. true, false,
-   * your own SkewPlan, or 'auto' (default): on past SKEW_AUTO_NODE_BYTES of node records, off under a shared edge cap.
+   * Run bands of columns in a time-skewed order (assembly/fabric/skew.ts; with threads, each thread a part of
+   * the bands): the same cycles, counters and output, with fewer cache misses on a mesh whose node records
+   * outgrow the caches. true, false, your own SkewPlan, or 'auto' (default): on past SKEW_AUTO_NODE_BYTES of
+   * node records with two bands a thread at least, off under a shared edge cap.
    */
   skew?: boolean | 'auto' | SkewPlan;
 }
@@ -174,9 +175,8 @@ export const AUTO_COLUMNS_PER_THREAD = 16;
 function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: FabricMachine, async: boolean): number {
   if (o.threads === 'auto') {
     if (!async || machine.edgeWaveletsPerCycle !== 0) return 1;
-    // one thread in the skewed order beats bands on the meshes where it pays (bench/fabric-skew.ts)
-    const skewAsked = o.skew !== undefined && o.skew !== 'auto' && o.skew !== false;
-    if (skewAsked || (o.skew !== false && skewPays(mapping, machine))) return 1;
+    // where the skewed order pays, one thread in it is as fast as two (the full wafer: 154 s on one, 160 s on two)
+    if (o.skew !== false && skewPays(mapping, machine)) return 1;
     return Math.max(1, Math.min(availableParallelism(), Math.floor(mapping.usedCols / AUTO_COLUMNS_PER_THREAD)));
   }
   const threads = requireInt('threads', o.threads ?? 1, 1);
@@ -200,16 +200,19 @@ function skewPays(mapping: FabricMapping, machine: FabricMachine): boolean {
   return machine.edgeWaveletsPerCycle === 0 && mapping.usedCols >= 2 && nodeBytes >= SKEW_AUTO_NODE_BYTES;
 }
 
-/** The skewed order of a run (null: loop.ts's order); refused with threads or under a shared edge cap. */
+/** The skewed order of a run (null: loop.ts's order); refused with fewer bands than threads or under a shared edge cap. */
 function resolveSkew(o: FabricRunOptions, mapping: FabricMapping, machine: FabricMachine, threads: number): SkewPlan | null {
   const want = o.skew ?? 'auto';
   const capped = machine.edgeWaveletsPerCycle !== 0;
-  if (want === 'auto') return threads === 1 && skewPays(mapping, machine) ? DEFAULT_SKEW : null;
+  if (want === 'auto') return skewPays(mapping, machine) && skewBands(mapping.usedCols, DEFAULT_SKEW) >= 2 * threads ? DEFAULT_SKEW : null;
   if (want === false) return null;
   const plan = want === true ? DEFAULT_SKEW : requireSkewPlan(want);
-  if (threads > 1) throw new ValidationError('skew', JSON.stringify(want), `expected false or 'auto' with threads ${threads} (the skewed order runs on one thread)`);
+  const bands = skewBands(mapping.usedCols, plan);
+  if (bands < Math.max(2, threads)) {
+    throw new ValidationError('skew', JSON.stringify(want), `expected narrower bands: ${mapping.usedCols} used columns in bands of ${plan.bandCols} make ${bands}, fewer than ${Math.max(2, threads)} (two at least, and one a thread)`);
+  }
   if (capped) throw new ValidationError('skew', JSON.stringify(want), `expected false or 'auto' under a shared edge cap (machine.edgeWaveletsPerCycle ${machine.edgeWaveletsPerCycle} serves every column's injector in one order)`);
-  return mapping.usedCols >= 2 ? plan : null;
+  return plan;
 }
 
 /** A caller's SkewPlan, each field a positive integer. */

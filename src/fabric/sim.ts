@@ -20,7 +20,7 @@ import {
 } from './layout.js';
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
 import { valuesInto, type Values } from './weights.js';
-import { mergeBandStats, runBands, writeBandTable } from './bands.js';
+import { defaultSpins, mergeBandStats, runBands, skewParts, writeBandTable } from './bands.js';
 
 interface FabricExports {
   fabricInit(p: number): number;
@@ -117,15 +117,17 @@ export class FabricSim {
   private readonly node: NodeLayout;
   /** Threads (bands); > 1: the band table is in the memory and runThreads runs it. */
   readonly threads: number;
-  /** One thread, bands in a skewed order (null: loop.ts's order). */
+  /** Bands in a skewed order, on one thread or each thread a part of them (null: loop.ts's order, or a band a thread). */
   readonly skew: SkewPlan | null;
+  /** Bands in the band table (threads, or the skewed order's bands; 1: none). */
+  private readonly tableBands: number;
   private readonly flavor: Flavor;
   private readonly module: string;
 
   constructor(mapping: FabricMapping, machine: FabricMachine, streams: ColumnStreams, inputs: PassInputs, o: SimOptions = {}) {
     const { flavor, progress } = o;
     this.threads = o.threads ?? 1;
-    this.skew = this.threads === 1 && mapping.usedCols >= 2 ? o.skew ?? null : null;
+    this.skew = o.skew && skewBands(mapping.usedCols, o.skew) >= Math.max(2, this.threads) ? o.skew : null;
     this.mapping = mapping;
     this.machine = machine;
     this.streams = streams;
@@ -150,6 +152,7 @@ export class FabricSim {
     for (const w of streams.words) streamWords += w.length;
     const sinkWords = this.isGrad ? streams.nnz.reduce((s, z) => s + z, 0) : 0;
     const bands = this.skew ? skewBands(Cu, this.skew) : this.threads;
+    this.tableBands = bands;
     const plan = simPlan(mapping, machine, streamWords, sinkWords, wheel, this.colOff[Cu], bands);
     const initial = plan.totalBytes + (1 << 20);
     if (initial > WASM_LIMIT_BYTES) {
@@ -203,8 +206,8 @@ export class FabricSim {
     }
     this.writeConfig(NC, nseq, wheel);
     if (w.exports.fabricInit(p.config) !== 0) throw new Error('fabric: the wasm module rejected the config block');
-    if (bands > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, bands, Cu, o.spins);
-    if (this.skew) w.exports.fabricSkewSetup(p.bandTable);
+    if (bands > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, bands, Cu, o.spins ?? defaultSpins(this.threads));
+    if (this.skew && this.threads === 1) w.exports.fabricSkewSetup(p.bandTable);
   }
 
   /** The config block fabricInit reads (slots CFG.*): the mesh, the machine and where every region is. */
@@ -291,9 +294,11 @@ export class FabricSim {
     if (this.threads <= 1) throw new Error('fabric: runThreads needs a simulator built with threads > 1');
     const limit = Math.min(opts.maxCycles ?? BAND_LIMIT, BAND_LIMIT);
     const table = this.p.bandTable;
+    const sk = this.skew;
     const t = await runBands({
       memory: this.wasm.memory, flavor: this.flavor, module: this.module, config: this.p.config, table,
       bands: this.threads, limit, stop: () => this.wasm.exports.fabricStopBands(table), onProgress: opts.onProgress,
+      skew: sk ? { parts: skewParts(this.tableBands, this.threads, sk.tile), tableBands: this.tableBands, block: sk.block, tile: sk.tile } : undefined,
     });
     if (t.status === 1) throw new Error('fabric: the wasm module rejected the config block');
     if (t.status === 2) throw new Error(`fabric: the simulation passed ${limit} cycles without finishing (deadlock or a far too small limit)`);
@@ -327,7 +332,7 @@ export class FabricSim {
 
   counters(): SimCounters {
     const at = (p: number) => new BigUint64Array(this.wasm.memory.buffer, p, STAT_WORDS);
-    const s = this.threads > 1 ? mergeBandStats(Array.from({ length: this.threads }, (_, k) => at(this.p[`b${k}.stats`]))) : at(this.p.stats);
+    const s = this.threads > 1 ? mergeBandStats(this.statBands().map((k) => at(this.p[`b${k}.stats`]))) : at(this.p.stats);
     const n = (i: number) => Number(s[i]);
     return {
       cycles: n(STAT.CYCLES), hops: n(STAT.HOPS), rampIn: n(STAT.RAMP_IN), rampOut: n(STAT.RAMP_OUT),
@@ -336,10 +341,15 @@ export class FabricSim {
     };
   }
 
+  /** Threads: the bands whose stats blocks hold a thread's counters (each band's, or each skewed part's first band's). */
+  private statBands(): number[] {
+    return this.skew ? skewParts(this.tableBands, this.threads, this.skew.tile).map(([kLo]) => kLo) : Array.from({ length: this.threads }, (_, k) => k);
+  }
+
   /** Threads: per band, how many times it looked at a neighbour's progress before the neighbour was there (none: one thread). */
   bandWaits(): number[] {
     if (this.threads <= 1) return [];
-    return Array.from({ length: this.threads }, (_, k) => Number(new BigUint64Array(this.wasm.memory.buffer, this.p[`b${k}.stats`], STAT_WORDS)[STAT.WAIT_SPINS]));
+    return this.statBands().map((k) => Number(new BigUint64Array(this.wasm.memory.buffer, this.p[`b${k}.stats`], STAT_WORDS)[STAT.WAIT_SPINS]));
   }
 
   /** Per used core (row-major Ru x Cu), 4 u32: streaming, computing, reducing cycles, spare (a copy). */

@@ -19,11 +19,17 @@ export interface FabricBandTask {
   table: number;
   /** This thread's band. */
   band: number;
+  /**
+   * The skewed order on threads: this thread runs bands [kLo, kHi) of the table in blocks of `block` cycles and
+   * tiles of `tile` keys (`fabricSkewPartRun`, assembly/fabric/skew.ts) instead of band `band` alone; `threads`
+   * threads start together (the table's count is of bands).
+   */
+  skew?: { kLo: number; kHi: number; block: number; tile: number; threads: number };
 }
 
 /** A band's answer. */
 export interface FabricBandReply {
-  /** fabricBandRun's status: 0 quiet, 1 a wrong config block, 2 past the cycle limit. */
+  /** fabricBandRun's (or fabricSkewPartRun's) status: 0 quiet, 1 a wrong config block, 2 past the cycle limit. */
   status: number;
   /** performance.timeOrigin + now() when this band started its cycles and when it stopped (ms). */
   startMs: number;

@@ -5,6 +5,7 @@
 // words, blocks and tiles of every size down to one, and random cases.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { bitsOf, caseRun, type Case } from './case.js';
@@ -15,6 +16,7 @@ import { DEFAULT_SKEW, runFabric, runFabricAsync } from '../../src/fabric/run.js
 import { rootPath } from '../../src/paths.js';
 
 const built = existsSync(rootPath('build', 'release.wasm'));
+const builtThreads = built && existsSync(rootPath('dist', 'src', 'fabric', 'band-worker.js'));
 const PASSES: FabricPass[] = ['forward', 'delta', 'gradient'];
 
 function expectSame(c: Case, pass: FabricPass, seed: number, plan: SkewPlan): number {
@@ -35,6 +37,22 @@ function expectSame(c: Case, pass: FabricPass, seed: number, plan: SkewPlan): nu
   expect(counters, `${what}: counters as the reference`).toEqual(ref.counters);
   expect(b.output, `${what}: result bits as the reference`).toEqual(bitsOf(ref.output));
   return b.counters.cycles;
+}
+
+/** The skewed order on `threads` threads (each a part of the bands), against loop.ts's order on one. */
+async function expectSameOnThreads(c: Case, pass: FabricPass, seed: number, plan: SkewPlan, threads: number, spins = 2000): Promise<void> {
+  const { machine, mapping, streams, inputs } = caseRun(c, pass, seed);
+  const view = (s: FabricSim) => ({ counters: s.counters(), coreCycles: Array.from(s.coreCycles()), output: bitsOf(s.output()) });
+  const one = new FabricSim(mapping, machine, streams, inputs, { flavor: 'release' });
+  one.run({ maxCycles: 5_000_000 });
+  const sk = new FabricSim(mapping, machine, streams, inputs, { flavor: 'release', skew: plan, threads, spins });
+  expect(sk.skew).toEqual(plan);
+  await sk.runThreads({ maxCycles: 5_000_000 });
+  const what = `${pass} ${c.rows}x${c.cols} B=${c.B} K=${c.K} N=${c.N} s=${c.sparsity} skewed ${JSON.stringify(plan)} on ${threads} threads (spins ${spins})`;
+  const [a, b] = [view(one), view(sk)];
+  expect(b.counters, `${what}: counters`).toEqual(a.counters);
+  expect(b.coreCycles, `${what}: per-core cycles`).toEqual(a.coreCycles);
+  expect(b.output, `${what}: result bits`).toEqual(a.output);
 }
 
 describe('fabric skewed order: the cycles and bits of loop.ts', () => {
@@ -71,7 +89,7 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
     );
   });
 
-  it.runIf(built)('runFabric: auto takes it past 8 MB of node records only; on, off and a plan give the same run; refused with threads or a shared edge cap', async () => {
+  it.runIf(builtThreads)('runFabric: auto takes it past 8 MB of node records only; on, off and a plan give the same run, on threads too; refused with fewer bands than threads or under a shared edge cap', async () => {
     const small = { rows: 8, cols: 8, batch: 64, in: 128, out: 64, sparsity: 0.5, flavor: 'release' as const };
     expect(runFabric(small).result.skew).toBeNull(); // 64 nodes: loop.ts's order
     const on = runFabric({ ...small, skew: true }).result;
@@ -80,12 +98,17 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
     expect(on.skew).toEqual(DEFAULT_SKEW);
     expect(plan.skew).toEqual({ bandCols: 3, block: 5, tile: 7 });
     for (const r of [on, plan]) expect([r.cycles, r.counters, r.errorBoundRatio <= 1]).toEqual([off.cycles, off.counters, true]);
-    // 160 x 140 nodes of 384 bytes = 8.6 MB: auto takes it, and threads 'auto' then takes one thread
+    // 160 x 140 nodes of 384 bytes = 8.6 MB: auto takes it, and threads 'auto' then one thread; with 2 threads, each a part
     const large = { rows: 160, cols: 140, batch: 160, in: 280, out: 140, sparsity: 0.99, check: 'off' as const, flavor: 'release' as const };
     const auto = (await runFabricAsync({ ...large, threads: 'auto' })).result;
     expect([auto.skew, auto.threads]).toEqual([DEFAULT_SKEW, 1]);
     expect(runFabric({ ...large, skew: false }).result.counters).toEqual(auto.counters);
-    await expect(runFabricAsync({ ...small, threads: 2, skew: true })).rejects.toThrow(/skew: expected false or 'auto' with threads 2/);
+    const parts = (await runFabricAsync({ ...large, threads: 2 })).result;
+    expect([parts.skew, parts.threads, parts.counters]).toEqual([DEFAULT_SKEW, 2, auto.counters]);
+    expect((await runFabricAsync({ ...large, threads: 'auto', skew: false })).result.threads).toBe(Math.min(availableParallelism(), Math.floor(140 / 16)));
+    const two = (await runFabricAsync({ ...small, threads: 2, skew: true })).result;
+    expect([two.skew, two.threads, two.counters]).toEqual([DEFAULT_SKEW, 2, off.counters]);
+    await expect(runFabricAsync({ ...small, threads: 3, skew: { bandCols: 4, block: 8, tile: 8 } })).rejects.toThrow(/skew: expected narrower bands: 8 used columns in bands of 4 make 2, fewer than 3 \(two at least, and one a thread\)/);
     expect(() => runFabric({ ...small, skew: true, machine: { edgeWaveletsPerCycle: 4 } })).toThrow(/skew: expected false or 'auto' under a shared edge cap/);
     expect(runFabric({ ...large, machine: { edgeWaveletsPerCycle: 4 } }).result.skew).toBeNull();
     expect(() => runFabric({ ...small, skew: { bandCols: 0, block: 1, tile: 1 } })).toThrow(/skew\.bandCols/);
@@ -103,4 +126,32 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--skew: expected one of auto, on, off, got "sideways"/);
   });
+
+  it.runIf(builtThreads)('on threads, each a part of the bands: every pass, 2 and 3 threads, parts of one band, bands that sleep at nearly every wait, random cases', async () => {
+    for (const pass of PASSES) {
+      for (const c of [
+        { rows: 8, cols: 8, B: 64, K: 256, N: 128, sparsity: 0 },
+        { rows: 33, cols: 17, B: 33, K: 34, N: 17, sparsity: 0.5 },
+      ]) {
+        await expectSameOnThreads(c, pass, 7, { bandCols: 1, block: 8, tile: 6 }, 2);
+        await expectSameOnThreads(c, pass, 7, { bandCols: 2, block: 5, tile: 9 }, 3, 10);
+      }
+    }
+    await expectSameOnThreads({ rows: 5, cols: 4, B: 20, K: 40, N: 30, sparsity: 0.9 }, 'forward', 3, { bandCols: 2, block: 3, tile: 4 }, 2); // parts of one band
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 10 }), cols: fc.integer({ min: 4, max: 12 }), B: fc.integer({ min: 1, max: 30 }),
+          K: fc.integer({ min: 4, max: 30 }), N: fc.integer({ min: 4, max: 30 }), sparsity: fc.constantFrom(0, 0.5, 0.9),
+          pass: fc.constantFrom(...PASSES), seed: fc.integer({ min: 1, max: 1000 }), threads: fc.integer({ min: 2, max: 3 }),
+          block: fc.integer({ min: 1, max: 20 }), tile: fc.integer({ min: 1, max: 20 }), spins: fc.constantFrom(10, 2000),
+        }),
+        async (r) => {
+          const c: Case = { rows: r.rows, cols: r.cols, B: Math.max(r.B, r.rows), K: Math.max(r.K, r.cols), N: Math.max(r.N, r.cols), sparsity: r.sparsity };
+          await expectSameOnThreads(c, r.pass, r.seed, { bandCols: 1, block: r.block, tile: r.tile }, r.threads, r.spins);
+        },
+      ),
+      { numRuns: 25, seed: 61 },
+    );
+  }, 120_000);
 });
