@@ -8,10 +8,12 @@ import { ValidationError, requireNumber, requireInt, requireObject } from '../er
 import { maskZeros, type WeightStream } from '../sparse/stream.js';
 import type { Flavor } from '../wasm/module.js';
 import { fabricMachine, type FabricMachine } from './defaults.js';
-import { AXPY_COLORS, CSTAT, GRAD_COLORS, nodeLayout } from './layout.js';
+import { CSTAT } from './layout.js';
 import { mapLayer, type FabricMapping, type FabricPass } from './mapping.js';
 import { modelCycles } from './model.js';
-import { FabricSim, skewBands, type SimCounters, type SkewPlan } from './sim.js';
+import { FabricSim, type SimCounters } from './sim.js';
+import { DEFAULT_SKEW, resolveSkew, skewBands, skewPays, type SkewPlan } from './skew-plan.js';
+export { DEFAULT_SKEW, SKEW_AUTO_NODE_BYTES } from './skew-plan.js';
 import { columnStreams } from './streams.js';
 import { checkOutput, resolveCheck, type FabricCheck } from './check.js';
 import { checkFabricMemory, fabricMemory, type FabricMemory } from './memory.js';
@@ -189,38 +191,6 @@ function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: Fa
   return threads;
 }
 
-/** The skewed order's default shape (bench/fabric-skew.ts measured it) and the node records past which 'auto' takes it. */
-export const DEFAULT_SKEW: SkewPlan = { bandCols: 1, block: 128, tile: 24 };
-export const SKEW_AUTO_NODE_BYTES = 8 << 20;
-
-/** Whether 'auto' takes the skewed order: node records past SKEW_AUTO_NODE_BYTES, two columns or more, no shared edge cap. */
-function skewPays(mapping: FabricMapping, machine: FabricMachine): boolean {
-  const NC = (mapping.pass === 'gradient' ? GRAD_COLORS : AXPY_COLORS).colors;
-  const nodeBytes = mapping.usedRows * mapping.usedCols * nodeLayout(NC, machine.routerQueueWavelets, machine.coreQueueWavelets).bytes;
-  return machine.edgeWaveletsPerCycle === 0 && mapping.usedCols >= 2 && nodeBytes >= SKEW_AUTO_NODE_BYTES;
-}
-
-/** The skewed order of a run (null: loop.ts's order); refused with fewer bands than threads or under a shared edge cap. */
-function resolveSkew(o: FabricRunOptions, mapping: FabricMapping, machine: FabricMachine, threads: number): SkewPlan | null {
-  const want = o.skew ?? 'auto';
-  const capped = machine.edgeWaveletsPerCycle !== 0;
-  if (want === 'auto') return skewPays(mapping, machine) && skewBands(mapping.usedCols, DEFAULT_SKEW) >= 2 * threads ? DEFAULT_SKEW : null;
-  if (want === false) return null;
-  const plan = want === true ? DEFAULT_SKEW : requireSkewPlan(want);
-  const bands = skewBands(mapping.usedCols, plan);
-  if (bands < Math.max(2, threads)) {
-    throw new ValidationError('skew', JSON.stringify(want), `expected narrower bands: ${mapping.usedCols} used columns in bands of ${plan.bandCols} make ${bands}, fewer than ${Math.max(2, threads)} (two at least, and one a thread)`);
-  }
-  if (capped) throw new ValidationError('skew', JSON.stringify(want), `expected false or 'auto' under a shared edge cap (machine.edgeWaveletsPerCycle ${machine.edgeWaveletsPerCycle} serves every column's injector in one order)`);
-  return plan;
-}
-
-/** A caller's SkewPlan, each field a positive integer. */
-function requireSkewPlan(p: SkewPlan): SkewPlan {
-  requireObject('skew', p);
-  return { bandCols: requireInt('skew.bandCols', p.bandCols, 1), block: requireInt('skew.block', p.block, 1), tile: requireInt('skew.tile', p.tile, 1) };
-}
-
 interface PreparedRun {
   o: FabricRunOptions;
   t0: number;
@@ -253,7 +223,7 @@ function prepareRun(o: FabricRunOptions, async: boolean): PreparedRun {
   const mesh = { rows: o.rows, cols: o.cols };
   const mapping = mapLayer(shape, mesh, pass, machine);
   const threads = resolveThreads(o, mapping, machine, async);
-  const skew = resolveSkew(o, mapping, machine, threads);
+  const skew = resolveSkew(o.skew, mapping, machine, threads);
   const { B, K, N } = shape;
   const sparsity = requireNumber('sparsity', o.sparsity ?? 0, 0, 1);
   if (o.weights && (o.weights.K !== K || o.weights.N !== N)) throw new RangeError(`weights: expected a ${K}x${N} stream, got ${o.weights.K}x${o.weights.N}`);

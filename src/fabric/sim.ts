@@ -9,6 +9,8 @@
 // still owns only its Bs floats of every row (the 48 KB check is per core, in mapping.ts). Activations are feature-major: Xt [K, B], Yt [N, B], dYt [N, B], dXt [K, B]; g [nnz] is in the
 // weight stream's order.
 import { giveBackMemory, takeMemory } from './spare-memory.js';
+import { skewBands, type SkewPlan } from './skew-plan.js';
+export type { SkewPlan } from './skew-plan.js';
 import { CapacityError } from '../errors.js';
 import { Wasm, type Flavor } from '../wasm/module.js';
 import type { FabricMachine } from './defaults.js';
@@ -64,12 +66,6 @@ export interface SimOptions {
   skew?: SkewPlan | null;
 }
 
-/** A skewed run's shape: bands of `bandCols` columns, blocks of `block` cycles, tiles of `tile` keys (tile/2 bands a cycle). */
-export interface SkewPlan {
-  bandCols: number;
-  block: number;
-  tile: number;
-}
 
 export interface RunProgress {
   /**
@@ -98,10 +94,6 @@ function checkAbi(ex: FabricExports): void {
 
 const log2 = (n: number) => Math.round(Math.log2(n));
 
-/** Bands of a skewed run over Cu columns (at least 2: one band is loop.ts's order). */
-export function skewBands(Cu: number, plan: SkewPlan): number {
-  return Math.min(Cu, Math.max(2, Math.ceil(Cu / plan.bandCols)));
-}
 
 export class FabricSim {
   readonly mapping: FabricMapping;

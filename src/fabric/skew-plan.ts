@@ -1,0 +1,51 @@
+// The skewed order's shape and when a run takes it (assembly/fabric/skew.ts runs it; docs/fabric.md, "The
+// skewed order"): bands of columns, blocks of cycles, tiles of keys; 'auto' past SKEW_AUTO_NODE_BYTES of
+// node records; refused under a shared edge cap and with fewer bands than threads.
+import { ValidationError, requireInt, requireObject } from '../errors.js';
+import type { FabricMachine } from './defaults.js';
+import { AXPY_COLORS, GRAD_COLORS, nodeLayout } from './layout.js';
+import type { FabricMapping } from './mapping.js';
+
+/** A skewed run's shape: bands of `bandCols` columns, blocks of `block` cycles, tiles of `tile` keys (tile/2 bands a cycle). */
+export interface SkewPlan {
+  bandCols: number;
+  block: number;
+  tile: number;
+}
+
+/** Bands of a skewed run over Cu columns (at least 2: one band is loop.ts's order). */
+export function skewBands(Cu: number, plan: SkewPlan): number {
+  return Math.min(Cu, Math.max(2, Math.ceil(Cu / plan.bandCols)));
+}
+
+/** The skewed order's default shape (bench/fabric-skew.ts measured it) and the node records past which 'auto' takes it. */
+export const DEFAULT_SKEW: SkewPlan = { bandCols: 1, block: 128, tile: 24 };
+export const SKEW_AUTO_NODE_BYTES = 8 << 20;
+
+/** Whether 'auto' takes the skewed order: node records past SKEW_AUTO_NODE_BYTES, two columns or more, no shared edge cap. */
+export function skewPays(mapping: FabricMapping, machine: FabricMachine): boolean {
+  const NC = (mapping.pass === 'gradient' ? GRAD_COLORS : AXPY_COLORS).colors;
+  const nodeBytes = mapping.usedRows * mapping.usedCols * nodeLayout(NC, machine.routerQueueWavelets, machine.coreQueueWavelets).bytes;
+  return machine.edgeWaveletsPerCycle === 0 && mapping.usedCols >= 2 && nodeBytes >= SKEW_AUTO_NODE_BYTES;
+}
+
+/** The skewed order of a run (null: loop.ts's order); refused with fewer bands than threads or under a shared edge cap. */
+export function resolveSkew(want: boolean | 'auto' | SkewPlan | undefined, mapping: FabricMapping, machine: FabricMachine, threads: number): SkewPlan | null {
+  want ??= 'auto';
+  const capped = machine.edgeWaveletsPerCycle !== 0;
+  if (want === 'auto') return skewPays(mapping, machine) && skewBands(mapping.usedCols, DEFAULT_SKEW) >= 2 * threads ? DEFAULT_SKEW : null;
+  if (want === false) return null;
+  const plan = want === true ? DEFAULT_SKEW : requireSkewPlan(want);
+  const bands = skewBands(mapping.usedCols, plan);
+  if (bands < Math.max(2, threads)) {
+    throw new ValidationError('skew', JSON.stringify(want), `expected narrower bands: ${mapping.usedCols} used columns in bands of ${plan.bandCols} make ${bands}, fewer than ${Math.max(2, threads)} (two at least, and one a thread)`);
+  }
+  if (capped) throw new ValidationError('skew', JSON.stringify(want), `expected false or 'auto' under a shared edge cap (machine.edgeWaveletsPerCycle ${machine.edgeWaveletsPerCycle} serves every column's injector in one order)`);
+  return plan;
+}
+
+/** A caller's SkewPlan, each field a positive integer. */
+function requireSkewPlan(p: SkewPlan): SkewPlan {
+  requireObject('skew', p);
+  return { bandCols: requireInt('skew.bandCols', p.bandCols, 1), block: requireInt('skew.block', p.block, 1), tile: requireInt('skew.tile', p.tile, 1) };
+}
