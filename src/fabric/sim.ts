@@ -18,7 +18,7 @@ import type { FabricMapping } from './mapping.js';
 import type { ColumnStreams } from './streams.js';
 import {
   AXPY_COLORS, CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, FABRIC_MAGIC, GRAD_COLORS, H, STAT, STAT_WORDS, nodeLayout,
-  type NodeLayout,
+  type NodeLayout, type PassColors,
 } from './layout.js';
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
 import { valuesInto, type Values } from './weights.js';
@@ -127,7 +127,6 @@ export class FabricSim {
     this.isGrad = pass === 'gradient';
     const pc = this.isGrad ? GRAD_COLORS : AXPY_COLORS;
     const NC = pc.colors;
-    const cores = Ru * Cu;
     const rq = machine.routerQueueWavelets;
     const cq = machine.coreQueueWavelets;
     const { colK, colN, colStart, nseq } = this.columnTables();
@@ -169,19 +168,35 @@ export class FabricSim {
     w.u32(p.colN, Cu).set(colN);
     w.u32(p.colStart, Cu + 1).set(colStart);
     w.u8(p.colorCh, NC).set(pc.channel);
-    // routes and core data pointers, in each node's record
-    const bytes = w.u8(p.nodes, cores * node.bytes);
-    const words = w.u32(p.nodes, (cores * node.bytes) >>> 2);
+    this.writeNodes(pc);
+    this.writeInputs(inputs, colK, colN, progress);
+    this.writeStreams();
+    this.writeConfig(NC, nseq, wheel);
+    if (w.exports.fabricInit(p.config) !== 0) throw new Error('fabric: the wasm module rejected the config block');
+    if (bands > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, bands, Cu, o.spins ?? defaultSpins(this.threads));
+    if (this.skew && this.threads === 1) w.exports.fabricSkewSetup(p.bandTable);
+  }
+
+  /** Each node record's routes and its core's data pointer. */
+  private writeNodes(pc: PassColors): void {
+    const { usedRows: Ru, usedCols: Cu, bStarts } = this.mapping;
+    const { wasm: w, p, node } = this;
+    const bytes = w.u8(p.nodes, Ru * Cu * node.bytes);
+    const words = w.u32(p.nodes, (Ru * Cu * node.bytes) >>> 2);
     for (let r = 0; r < Ru; r++) {
       for (let c = 0; c < Cu; c++) {
         const i = c * Ru + r;
         const base = i * node.bytes + H.ROUTE;
         pc.routes(r, c, Ru, Cu, (color, inDir, out) => { bytes[base + color * 5 + inDir] = out; });
-        words[((i * node.bytes) >>> 2) + F.DATA] = p.data + this.colOff[c] + 4 * mapping.bStarts[r];
+        words[((i * node.bytes) >>> 2) + F.DATA] = p.data + this.colOff[c] + 4 * bStarts[r];
       }
     }
-    this.writeInputs(inputs, colK, colN, progress);
-    // column streams and sinks
+  }
+
+  /** Each column's weight stream (the injector's words) and its sink's place (gradient). */
+  private writeStreams(): void {
+    const Cu = this.mapping.usedCols;
+    const { wasm: w, p, streams } = this;
     let sp = p.streams;
     let kp = p.sinks;
     const injPtr = w.u32(p.injPtr, Cu);
@@ -196,10 +211,6 @@ export class FabricSim {
       sinkPtr[c] = kp;
       if (this.isGrad) kp += 4 * streams.nnz[c];
     }
-    this.writeConfig(NC, nseq, wheel);
-    if (w.exports.fabricInit(p.config) !== 0) throw new Error('fabric: the wasm module rejected the config block');
-    if (bands > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, bands, Cu, o.spins ?? defaultSpins(this.threads));
-    if (this.skew && this.threads === 1) w.exports.fabricSkewSetup(p.bandTable);
   }
 
   /** The config block fabricInit reads (slots CFG.*): the mesh, the machine and where every region is. */
