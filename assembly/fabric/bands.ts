@@ -27,7 +27,7 @@ import { fabricSetup, walkActive, drainWheel, stepInjectors } from './loop';
 import { bandRecord, recordSlot, publish, publishRecord, sleepOnRecord, waitStage, runDone, setDone, B_P_CORE, B_P_FIRST, B_P_LAST } from './band-sync';
 
 /** No next work (a record's low half). */
-const NEVER: u32 = 0xffffffff;
+export const NEVER: u32 = 0xffffffff;
 
 @inline function recWord(i: u32): u32 {
   return load<u32>(St.bandRec + (<usize>i << 2));
@@ -89,7 +89,7 @@ function bandCycle(t: u32): bool {
 }
 
 /** The next cycle after t in which a busy core of this band ends its task (NEVER: none is busy). */
-function nextTaskEnd(t: u32): u32 {
+export function nextTaskEnd(t: u32): u32 {
   if (St.wheelCount == 0) return NEVER;
   let c = t + 1;
   while (load<u32>(St.wheel + (<usize>(c & St.wheelMask) << 2)) == 0) c++;

@@ -23,7 +23,7 @@ import {
 } from './state';
 import { walkActive, drainWheel, stepInjectors } from './loop';
 import { bandRecord, publish, publishRecord, runDone, setDone, waitStage } from './band-sync';
-import { setLists, nextWorkOfAll } from './bands';
+import { NEVER, setLists, nextTaskEnd, nextWorkOfAll } from './bands';
 import { fabricSetup } from './loop';
 
 @inline function rec(k: u32, w: u32): usize {
@@ -107,28 +107,17 @@ function routersOf(k: u32, t: u32): void {
   if (k == St.skLo || eastPart(k)) publish(B_P_LAST, t); // (the part's first band: also its progress for the host)
 }
 
-/** Band k's first cycle after t with a task end (0xffffffff: none busy). */
-function nextTaskEnd(k: u32, t: u32): u32 {
-  if (load<u32>(rec(k, B_SK_WHEEL_COUNT)) == 0) return 0xffffffff;
-  const wheel = load<u32>(rec(k, B_WHEEL));
-  let c = t + 1;
-  while (load<u32>(<usize>wheel + (<usize>(c & St.wheelMask) << 2)) == 0) c++;
-  return c;
-}
-
-/** Whether band k has work in cycle t (its sets for t, or a wake from a neighbour for t). */
-@inline function busyAt(k: u32, t: u32): bool {
-  return load<u32>(rec(k, B_SK_NCUR_C)) != 0 || load<u32>(rec(k, B_SK_NCUR_R)) != 0 || load<u32>(rec(k, B_SK_NCUR_I)) != 0 ||
-    load<u32>(rec(k, B_XWAKE)) >= t + 1;
-}
-
-/** Cycle St.now's next: itself if any band has work in it, the earliest task end if none, 0xffffffff if quiet. */
+/**
+ * Cycle St.now's next for this thread's bands: itself if a band has work in it (its sets, or a wake from a
+ * neighbour), the earliest task end if none (bands.ts's nextTaskEnd on the band's wheel), NEVER if quiet.
+ */
 function nextWork(): u32 {
   const t = St.now;
-  let next: u32 = 0xffffffff;
+  let next = NEVER;
   for (let k = St.skLo; k < St.skHi; k++) {
-    if (busyAt(k, t)) return t;
-    const e = nextTaskEnd(k, t - 1);
+    enter(k, t);
+    if (St.nCurC != 0 || St.nCurR != 0 || St.nCurI != 0 || load<u32>(rec(k, B_XWAKE)) >= t + 1) return t;
+    const e = nextTaskEnd(t - 1);
     if (e < next) next = e;
   }
   return next;
@@ -169,7 +158,7 @@ export function fabricSkewRun(maxCycles: u32, block: u32, tile: u32): u32 {
   const end = St.now + maxCycles;
   while (St.now < end) {
     const next = nextWork();
-    if (next == 0xffffffff) {
+    if (next == NEVER) {
       flushStats();
       store<u64>(St.stats + (<usize>ST_CYCLES << 3), <u64>St.last);
       return 0;
@@ -213,9 +202,6 @@ function runBlock(block: u32, tile: u32): void {
   }
   St.now = T0 + block;
 }
-
-/** No next work (a record's low half). */
-const NEVER: u32 = 0xffffffff;
 
 /**
  * Threads: runs this thread's part, bands [kLo, kHi) of the table at `tab`, of the mesh whose config block is

@@ -19,19 +19,6 @@ export function bandColumns(Cu: number, N: number): Array<[number, number]> {
   return out;
 }
 
-/**
- * The skewed order on N threads: K bands cut into N parts of consecutive bands, each but the last of n bands
- * with 2(n - 1) a multiple of the tile, so that a part's east boundary band starts its tiles on the cycles the
- * east part's west boundary band does (assembly/fabric/skew.ts keys each part from its first band): then the
- * two parts meet once a tile and run the rest of their tiles at once. An even split where K is too small.
- */
-export function skewParts(K: number, N: number, tile: number): Array<[number, number]> {
-  const g = tile % 2 === 0 ? tile / 2 : tile;
-  const n = 1 + g * Math.round((K / N - 1) / g);
-  if (N === 1 || n < 1 || (N - 1) * n >= K) return bandColumns(K, N);
-  return Array.from({ length: N }, (_, q): [number, number] => [q * n, q === N - 1 ? K : (q + 1) * n]);
-}
-
 const LISTS = ['C0', 'C1', 'R0', 'R1'] as const;
 
 /** Adds the band table and each band's own sets, wheel and counters to the simulator's plan (N > 1 only). */

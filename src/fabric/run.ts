@@ -12,7 +12,7 @@ import { CSTAT } from './layout.js';
 import { mapLayer, type FabricMapping, type FabricPass } from './mapping.js';
 import { modelCycles } from './model.js';
 import { FabricSim, type SimCounters } from './sim.js';
-import { DEFAULT_SKEW, resolveSkew, skewBands, skewPays, type SkewPlan } from './skew-plan.js';
+import { resolveSkew, skewPays, tableBands, type SkewPlan } from './skew-plan.js';
 export { DEFAULT_SKEW, SKEW_AUTO_NODE_BYTES } from './skew-plan.js';
 import { columnStreams } from './streams.js';
 import { checkOutput, resolveCheck, type FabricCheck } from './check.js';
@@ -229,7 +229,7 @@ function prepareRun(o: FabricRunOptions, async: boolean): PreparedRun {
   if (o.weights && (o.weights.K !== K || o.weights.N !== N)) throw new RangeError(`weights: expected a ${K}x${N} stream, got ${o.weights.K}x${o.weights.N}`);
   const nnz = o.weights ? o.weights.nnz : K * N - maskZeros(K, N, sparsity);
   const checkMode = resolveCheck(o.check === true ? 'full' : o.check === false ? 'off' : o.check, nnz, B);
-  const memoryEstimate = fabricMemory(mapping, machine, nnz, checkMode, !o.weights, skew ? skewBands(mapping.usedCols, skew) : threads);
+  const memoryEstimate = fabricMemory(mapping, machine, nnz, checkMode, !o.weights, tableBands(mapping.usedCols, threads, skew));
   checkFabricMemory(mapping, memoryEstimate, o.memoryLimitBytes);
   const setup = o.onSetup;
   const ws = o.weights ?? seededLayerStream(K, N, sparsity, seed, setup && ((d, t) => setup('weights', d / t)));

@@ -9,7 +9,7 @@
 // still owns only its Bs floats of every row (the 48 KB check is per core, in mapping.ts). Activations are feature-major: Xt [K, B], Yt [N, B], dYt [N, B], dXt [K, B]; g [nnz] is in the
 // weight stream's order.
 import { giveBackMemory, takeMemory } from './spare-memory.js';
-import { skewBands, type SkewPlan } from './skew-plan.js';
+import { skewBands, tableBands, type SkewPlan } from './skew-plan.js';
 export type { SkewPlan } from './skew-plan.js';
 import { CapacityError } from '../errors.js';
 import { Wasm, type Flavor } from '../wasm/module.js';
@@ -22,7 +22,7 @@ import {
 } from './layout.js';
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
 import { valuesInto, type Values } from './weights.js';
-import { defaultSpins, mergeBandStats, runBands, skewParts, writeBandTable } from './bands.js';
+import { bandColumns, defaultSpins, mergeBandStats, runBands, writeBandTable } from './bands.js';
 
 interface FabricExports {
   fabricInit(p: number): number;
@@ -62,10 +62,9 @@ export interface SimOptions {
   threads?: number;
   /** Threads: looks at a neighbour's progress before a waiting band sleeps (default: bands.ts defaultSpins). */
   spins?: number;
-  /** One thread: run bands in a time-skewed order (assembly/fabric/skew.ts; the same cycles and results). */
+  /** Run bands in a time-skewed order (assembly/fabric/skew.ts; with threads, each a part of them): the same cycles and results. */
   skew?: SkewPlan | null;
 }
-
 
 export interface RunProgress {
   /**
@@ -93,7 +92,6 @@ function checkAbi(ex: FabricExports): void {
 }
 
 const log2 = (n: number) => Math.round(Math.log2(n));
-
 
 export class FabricSim {
   readonly mapping: FabricMapping;
@@ -142,7 +140,7 @@ export class FabricSim {
     let streamWords = 0;
     for (const w of streams.words) streamWords += w.length;
     const sinkWords = this.isGrad ? streams.nnz.reduce((s, z) => s + z, 0) : 0;
-    const bands = this.skew ? skewBands(Cu, this.skew) : this.threads;
+    const bands = tableBands(Cu, this.threads, this.skew);
     this.tableBands = bands;
     const plan = simPlan(mapping, machine, streamWords, sinkWords, wheel, this.colOff[Cu], bands);
     const initial = plan.totalBytes + (1 << 20);
@@ -301,7 +299,7 @@ export class FabricSim {
     const t = await runBands({
       memory: this.wasm.memory, flavor: this.flavor, module: this.module, config: this.p.config, table,
       bands: this.threads, limit, stop: () => this.wasm.exports.fabricStopBands(table), onProgress: opts.onProgress,
-      skew: sk ? { parts: skewParts(this.tableBands, this.threads, sk.tile), tableBands: this.tableBands, block: sk.block, tile: sk.tile } : undefined,
+      skew: sk ? { parts: bandColumns(this.tableBands, this.threads), tableBands: this.tableBands, block: sk.block, tile: sk.tile } : undefined,
     });
     if (t.status === 1) throw new Error('fabric: the wasm module rejected the config block');
     if (t.status === 2) throw new Error(`fabric: the simulation passed ${limit} cycles without finishing (deadlock or a far too small limit)`);
@@ -346,7 +344,7 @@ export class FabricSim {
 
   /** Threads: the bands whose stats blocks hold a thread's counters (each band's, or each skewed part's first band's). */
   private statBands(): number[] {
-    return this.skew ? skewParts(this.tableBands, this.threads, this.skew.tile).map(([kLo]) => kLo) : Array.from({ length: this.threads }, (_, k) => k);
+    return this.skew ? bandColumns(this.tableBands, this.threads).map(([kLo]) => kLo) : Array.from({ length: this.threads }, (_, k) => k);
   }
 
   /** Threads: per band, how many times it looked at a neighbour's progress before the neighbour was there (none: one thread). */

@@ -18,7 +18,12 @@ export function skewBands(Cu: number, plan: SkewPlan): number {
   return Math.min(Cu, Math.max(2, Math.ceil(Cu / plan.bandCols)));
 }
 
-/** The skewed order's default shape (bench/fabric-skew.ts measured it) and the node records past which 'auto' takes it. */
+/** Bands in a run's band table: the skewed order's bands, else one a thread (1: no table). */
+export function tableBands(Cu: number, threads: number, skew: SkewPlan | null): number {
+  return skew ? skewBands(Cu, skew) : threads;
+}
+
+/** The skewed order's default shape (picked from single runs on 500x425, the size the full wafer was measured with; docs/fabric.md) and the node records past which 'auto' takes it. */
 export const DEFAULT_SKEW: SkewPlan = { bandCols: 1, block: 128, tile: 24 };
 export const SKEW_AUTO_NODE_BYTES = 8 << 20;
 
