@@ -1,14 +1,16 @@
-// What does the skewed order (assembly/fabric/skew.ts) buy the cycle-level fabric on one thread? One layer
-// per row, run in loop.ts's order and in the skewed order with a few shapes (bands of columns, blocks of
-// cycles, tiles of keys), interleaved run by run in this process so all see the same machine, after one
-// untimed run of each. Reports the median simulation seconds, CPU ns per event (router and core steps) and
-// the ratio to loop.ts's order; checks that every run gave the same cycles and counters.
+// What does the skewed order (assembly/fabric/skew.ts) buy the cycle-level fabric, on one thread and on two?
+// One layer per row, run in loop.ts's order and in the skewed order with a few shapes (bands of columns,
+// blocks of cycles, tiles of keys), interleaved run by run in this process so all see the same machine, after
+// one untimed run of each. Then the skewed order on threads: one thread, 2 threads with the default parts
+// (PARTS_PER_THREAD a thread, dealt out in turn), and 2 threads of one part each (each a half of the mesh),
+// interleaved likewise. Reports the median simulation seconds, CPU ns per event (router and core steps) and
+// the ratio to the row's first column; checks that every run gave the same cycles and counters.
 // Rows: bench/results/fabric-skew.json (atomically; --quick: fabric-skew-quick.json).
 // Run: npm run build && node dist/bench/fabric-skew.js [--quick] [--wafer]
 import { cpus, loadavg } from 'node:os';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
-import { DEFAULT_SKEW, runFabric, type FabricRunOptions } from '../src/fabric/run.js';
+import { DEFAULT_SKEW, runFabric, runFabricAsync, type FabricRunOptions } from '../src/fabric/run.js';
 import type { SkewPlan } from '../src/fabric/sim.js';
 import { median } from './median.js';
 
@@ -46,7 +48,30 @@ function row(name: string, o: FabricRunOptions) {
   return { name, ...o, reps: n, cycles: JSON.parse(counters!).cycles, shapes };
 }
 
-function main() {
+/** The skewed order on threads: [threads, plan] per column, the first the baseline. */
+const THREADED: Array<[number, SkewPlan]> = [[1, DEFAULT_SKEW], [2, DEFAULT_SKEW], [2, { ...DEFAULT_SKEW, partsPerThread: 1 }]];
+const THREADED_ROWS = ROWS.filter(([name]) => !name.startsWith('64x64'));
+
+async function threadedRow(name: string, o: FabricRunOptions) {
+  const base = { ...o, seed: 1, check: 'off' as const, flavor: 'release' as const };
+  const n = name.startsWith('1000x850') ? 1 : quick ? 2 : 5;
+  const secs = THREADED.map(() => [] as number[]);
+  let counters: string | null = null;
+  for (let i = n > 1 ? -1 : 0; i < n; i++) {
+    for (const [j, [threads, skew]] of THREADED.entries()) {
+      const r = (await runFabricAsync({ ...base, threads, skew })).result;
+      const c = JSON.stringify(r.counters);
+      if (counters !== null && c !== counters) throw new Error(`${name}: counters differ on ${threads} threads with ${JSON.stringify(skew)}: ${c} vs ${counters}`);
+      counters = c;
+      if (i >= 0) secs[j].push(r.simSeconds);
+    }
+  }
+  const base0 = median(secs[0]);
+  const runs = THREADED.map(([threads, skew], j) => ({ threads, skew, simSecondsMedian: median(secs[j]), speedup: base0 / median(secs[j]), runs: secs[j] }));
+  return { name, ...o, reps: n, runs };
+}
+
+async function main() {
   const load0 = loadavg();
   const rows = [];
   for (const [name, o] of ROWS) {
@@ -55,12 +80,23 @@ function main() {
     const cells = r.shapes.map((s) => `${s.skew ? `band ${s.skew.bandCols} block ${s.skew.block} tile ${s.skew.tile}` : 'loop order'} ${s.simSecondsMedian.toFixed(2)} s ${s.cpuNsPerEventMedian.toFixed(1)} ns/event ${s.speedup.toFixed(2)}x`);
     console.log(`${name}: ${r.cycles} cycles; ${cells.join('; ')} (load ${loadavg()[0].toFixed(2)})`);
   }
+  const threaded = [];
+  for (const [name, o] of THREADED_ROWS) {
+    const r = await threadedRow(name, o);
+    threaded.push(r);
+    const cells = r.runs.map((x) => `${x.threads} thread${x.threads > 1 ? 's' : ''}${x.skew.partsPerThread ? `, ${x.skew.partsPerThread} part a thread` : ''} ${x.simSecondsMedian.toFixed(2)} s ${x.speedup.toFixed(2)}x`);
+    console.log(`${name}, skewed on threads: ${cells.join('; ')} (load ${loadavg()[0].toFixed(2)})`);
+  }
   const out = rootPath('bench', 'results', quick ? 'fabric-skew-quick.json' : 'fabric-skew.json');
   writeJsonAtomic(out, {
     bench: 'fabric-skew', quick, date: new Date().toISOString(), node: process.version,
-    cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, loadAverageBefore: load0, loadAverageAfter: loadavg(), rows,
+    cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, loadAverageBefore: load0, loadAverageAfter: loadavg(), rows, threaded,
   });
   console.log(`wrote ${out}`);
+  process.exit(0); // (the band threads' pool would keep the process for its idle timeout)
 }
 
-main();
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -7,7 +7,7 @@
 //
 // Legend: t = St.now; a progress word holds t + 1 once its stage of cycle t is done (0: none yet).
 import {
-  St, setBit, BH_DONE, BAND_HEAD_WORDS, BAND_WORDS, B_LIST_R0, B_XWAKE, B_P_CORE, B_P_FIRST, B_P_LAST,
+  St, setBit, BH_DONE, BH_BELL, BAND_HEAD_WORDS, BAND_WORDS, B_LIST_R0, B_XWAKE, B_P_CORE, B_P_FIRST, B_P_LAST,
   B_SLEEP_CORE, B_SLEEP_REC,
 } from './state';
 
@@ -29,9 +29,20 @@ const SLEEP_NS: i64 = 1_000_000;
   return atomic.load<u32>(St.bandTab + (<usize>BH_DONE << 2));
 }
 
-/** Stops every band: sets BH_DONE and wakes every sleeper (on any band's progress words or record). */
+/**
+ * Skewed parts on threads (skew.ts): a thread none of whose parts can go on flags the words they wait on and
+ * sleeps on the table's bell; whoever writes a flagged word rings it (and every other wake rings it too).
+ */
+export function ringBell(): void {
+  const bell = St.bandTab + (<usize>BH_BELL << 2);
+  atomic.add<u32>(bell, 1);
+  atomic.notify(bell, 0x7fffffff);
+}
+
+/** Stops every band: sets BH_DONE and wakes every sleeper (on any band's progress words or record, or the bell). */
 export function setDone(why: u32): void {
   atomic.store<u32>(St.bandTab + (<usize>BH_DONE << 2), why);
+  ringBell();
   for (let k: u32 = 0; k < St.bands; k++) {
     const rec = bandRecord(k);
     for (let w: u32 = B_P_CORE; w <= B_P_LAST; w++) atomic.notify(rec + (<usize>w << 2), 0x7fffffff);
@@ -50,7 +61,10 @@ export function publish(word: u32, t: u32): void {
   const p = St.bandRec + (<usize>word << 2);
   atomic.store<u32>(p, t + 1);
   const sleep = St.bandRec + (<usize>(word - B_P_CORE + B_SLEEP_CORE) << 2);
-  if (atomic.load<u32>(sleep) != 0) atomic.notify(p, 1);
+  if (atomic.load<u32>(sleep) != 0) {
+    atomic.notify(p, 1);
+    ringBell();
+  }
 }
 
 /**
@@ -89,6 +103,7 @@ export function publishRecord(t: u32, next: u32): void {
   if (atomic.load<u32>(flag) != 0) {
     atomic.store<u32>(flag, 0);
     atomic.notify(p + 4, 0x7fffffff);
+    ringBell();
   }
 }
 

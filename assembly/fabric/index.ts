@@ -2,4 +2,5 @@
 // Host side: src/fabric/ (mapping, layout of the config block, runs, statistics).
 export { fabricInit, fabricRun, fabricNow, fabricConfigSlots, fabricAbiHash } from './loop';
 export { fabricBandRun, fabricStopBands } from './bands';
-export { fabricSkewSetup, fabricSkewRun, fabricSkewPartRun } from './skew';
+export { fabricSkewSetup, fabricSkewRun } from './skew';
+export { fabricSkewThreadRun } from './skew-threads';

@@ -15,18 +15,18 @@
 // is quiet, or all its sets are empty and it skips to the next task end, as loop.ts does.
 //
 // A band's state between its turns: the set sizes in its record (B_SK_*); the sets, wheel and injector
-// lists are its own (the band table's regions); the counters and St.last are this instance's (one thread).
+// lists are its own (the band table's regions); the counters and St.last are this instance's (its thread's).
 // Legend: K = bands, t = cycle, T0 = the block's first cycle.
 import {
-  St, flushStats, BH_COUNT, BH_LIMIT, BH_SPINS, B_STATS, B_P_CORE, B_P_LAST, B_C0, B_C1, B_WHEEL, B_LIST_I0, B_XWAKE, B_SK_NCUR_C, B_SK_NNEXT_C, B_SK_NCUR_R,
-  B_SK_NNEXT_R, B_SK_NCUR_I, B_SK_NNEXT_I, B_SK_ISWAP, B_SK_WHEEL_COUNT, ST_CYCLES,
+  St, flushStats, BH_COUNT, BH_LIMIT, BH_SPINS, B_STATS, B_P_CORE, B_P_LAST, B_C0, B_C1, B_WHEEL, B_LIST_I0, B_XWAKE, B_SLEEP_CORE,
+  B_SLEEP_LAST, B_SK_NCUR_C, B_SK_NNEXT_C, B_SK_NCUR_R, B_SK_NNEXT_R, B_SK_NCUR_I, B_SK_NNEXT_I, B_SK_ISWAP, B_SK_WHEEL_COUNT,
+  ST_CYCLES,
 } from './state';
 import { walkActive, drainWheel, stepInjectors } from './loop';
-import { bandRecord, publish, publishRecord, runDone, setDone, waitStage } from './band-sync';
-import { NEVER, setLists, nextTaskEnd, nextWorkOfAll } from './bands';
-import { fabricSetup } from './loop';
+import { bandRecord, publish } from './band-sync';
+import { NEVER, setLists, nextTaskEnd } from './bands';
 
-@inline function rec(k: u32, w: u32): usize {
+@inline export function rec(k: u32, w: u32): usize {
   return bandRecord(k) + (<usize>w << 2);
 }
 
@@ -66,24 +66,37 @@ function leave(k: u32): void {
   store<u32>(rec(k, B_SK_NNEXT_I), St.nNextI);
 }
 
-// Threads (fabricSkewPartRun): each thread runs a contiguous part [skLo, skHi) of the bands, in the same
-// global tiles, so one order (block, tile, cycle, key) holds for every thread and every wait is for a unit
-// earlier in it (no wait can close a loop). At a part's boundary a unit waits for the neighbour part's unit
-// it needs, through the boundary bands' progress words (band-sync.ts): P_CORE (C done through t) of the
-// east part's first band, P_LAST (R done through t) of both boundary bands.
+// Threads (skew-threads.ts): the bands are cut into parts, and each unit of a part's boundary band first
+// checks the neighbour part's boundary bands' progress words (band-sync.ts): P_CORE (C done through t) of the
+// east part's first band, P_LAST (R done through t) of both. One thread: one part, the whole mesh, no checks.
 @inline function eastPart(k: u32): bool {
   return k + 1 == St.skHi && St.skHi < St.bands;
 }
 @inline function westPart(k: u32): bool {
   return k == St.skLo && St.skLo > 0;
 }
-@inline function waitFor(k: u32, word: u32, t: u32): void {
-  if (!waitStage(k, word, t)) St.skStop = true;
+
+/** Whether band k's stage `word` is done for cycle t; when the thread is about to sleep, flags the word first. */
+export function ready(k: u32, word: u32, t: u32): bool {
+  const p = bandRecord(k) + (<usize>word << 2);
+  if (atomic.load<u32>(p) >= t + 1) return true;
+  if (!St.skFlag) return false;
+  atomic.store<u32>(bandRecord(k) + (<usize>(word == B_P_CORE ? B_SLEEP_CORE : B_SLEEP_LAST) << 2), 1);
+  return atomic.load<u32>(p) >= t + 1;
+}
+
+/** Whether C(k,t)'s neighbour-part units are done: the east part's routers of t - 1 (its pushes into this band). */
+@inline function coresReady(k: u32, t: u32): bool {
+  return !eastPart(k) || t == 0 || ready(St.skHi, B_P_LAST, t - 1);
+}
+
+/** Whether R(k,t)'s neighbour-part units are done: the east part's cores of t (queue counts), the west part's routers of t (id order). */
+@inline function routersReady(k: u32, t: u32): bool {
+  return (!eastPart(k) || ready(St.skHi, B_P_CORE, t)) && (!westPart(k) || ready(St.skLo - 1, B_P_LAST, t));
 }
 
 /** C(k,t): cores whose task ends now, the cores of the set, the edge injectors. */
 function coresOf(k: u32, t: u32): void {
-  if (eastPart(k) && t > 0) waitFor(St.skHi, B_P_LAST, t - 1); // the east part's pushes into this band
   enter(k, t);
   drainWheel(t);
   St.coreSteps += <u64>St.nCurC;
@@ -95,8 +108,6 @@ function coresOf(k: u32, t: u32): void {
 
 /** R(k,t): the routers of the set in id order, then the band's next cycle's sets become current. */
 function routersOf(k: u32, t: u32): void {
-  if (eastPart(k)) waitFor(St.skHi, B_P_CORE, t); // the east part's queue counts
-  if (westPart(k)) waitFor(St.skLo - 1, B_P_LAST, t); // id order across the boundary
   enter(k, t);
   walkActive(St.curR, false, false);
   St.nCurC = St.nNextC; St.nNextC = 0;
@@ -108,11 +119,10 @@ function routersOf(k: u32, t: u32): void {
 }
 
 /**
- * Cycle St.now's next for this thread's bands: itself if a band has work in it (its sets, or a wake from a
+ * Cycle t's next for the current part's bands: t if a band has work in it (its sets, or a wake from a
  * neighbour), the earliest task end if none (bands.ts's nextTaskEnd on the band's wheel), NEVER if quiet.
  */
-function nextWork(): u32 {
-  const t = St.now;
+export function nextWork(t: u32): u32 {
   let next = NEVER;
   for (let k = St.skLo; k < St.skHi; k++) {
     enter(k, t);
@@ -128,17 +138,19 @@ function nextWork(): u32 {
  * on a mesh fabricInit prepared): every band's cycle-0 injector list and set sizes.
  */
 export function fabricSkewSetup(tab: usize): void {
-  partSetup(tab, 0, load<u32>(tab + (<usize>BH_COUNT << 2)));
+  tableSetup(tab);
+  partSetup(0, St.bands, 0);
 }
 
-/** This thread's part [kLo, kHi) of the table at `tab`: its bands' cycle-0 injector lists and set sizes. */
-function partSetup(tab: usize, kLo: u32, kHi: u32): void {
+/** The band table at `tab`: its bands and the spins before a sleep. */
+export function tableSetup(tab: usize): void {
   St.bandTab = tab;
   St.bands = load<u32>(tab + (<usize>BH_COUNT << 2));
   St.spins = load<u32>(tab + (<usize>BH_SPINS << 2));
-  St.skLo = kLo;
-  St.skHi = kHi;
-  St.skStop = false;
+}
+
+/** Part [kLo, kHi) of the table: its bands' cycle-0 injector lists and set sizes; it starts its first block. */
+export function partSetup(kLo: u32, kHi: u32, shift: u32): void {
   for (let k = kLo; k < kHi; k++) {
     const c0 = load<u32>(rec(k, B_C0));
     const c1 = load<u32>(rec(k, B_C1));
@@ -146,106 +158,98 @@ function partSetup(tab: usize, kLo: u32, kHi: u32): void {
     for (let c = c0; c < c1; c++) store<u32>(<usize>list + (<usize>(c - c0) << 2), c);
     store<u32>(rec(k, B_SK_NCUR_I), c1 - c0);
   }
-  St.now = 0;
+  St.skLo = kLo;
+  St.skHi = kHi;
+  St.skShift = shift;
+  St.skPhase = PH_START;
+  St.skBlock = 0;
+  St.skT0 = 0;
 }
+
+/** A part's phases: at a block's start; agreeing with every part on a skip (none of its bands has work); in the block; done. */
+export const PH_START: u32 = 0;
+export const PH_AGREE: u32 = 1;
+export const PH_RUN: u32 = 2;
+export const PH_DONE: u32 = 3;
 
 /**
  * Runs blocks of `block` cycles in tiles of `tile` keys (tile/2 bands a cycle) until `maxCycles` more cycles
  * have run or the mesh is quiet. Returns 0 when quiet (the cycle count is in stats[ST_CYCLES]), 1 when the
- * budget ran out first (call again to go on).
+ * budget ran out first (call again to go on). One thread: the whole mesh is one part.
  */
 export function fabricSkewRun(maxCycles: u32, block: u32, tile: u32): u32 {
-  const end = St.now + maxCycles;
-  while (St.now < end) {
-    const next = nextWork();
+  const end = St.skT0 + maxCycles;
+  while (St.skT0 < end) {
+    const next = nextWork(St.skT0);
     if (next == NEVER) {
       flushStats();
       store<u64>(St.stats + (<usize>ST_CYCLES << 3), <u64>St.last);
       return 0;
     }
-    St.now = next; // every band's sets are empty when it skips: the sets of any parity serve
-    runBlock(block, tile);
+    startBlock(next, tile); // every band's sets are empty when it skips: the sets of any parity serve
+    runBlock(block, tile, 0xffffffff);
   }
+  St.now = St.skT0; // fabricNow: the cycles done
   flushStats();
   return 1;
 }
 
-/**
- * Cycles [St.now, St.now + block) of this thread's bands, tile by tile; St.now moves to the block's end.
- * Keys count from the part's first band (k - skLo), so each part's tiles follow its own boundary band: a
- * part runs each band's units in cycle order whatever the tiling, and a wait is only on a boundary band's
- * unit of the same or an earlier cycle, which its owner reaches first (no wait closes a loop).
- */
-function runBlock(block: u32, tile: u32): void {
-  const T0 = St.now;
-  const lo = St.skLo;
-  const n = <i32>(St.skHi - lo);
-  const last = <i32>(6 * (block - 1)) + 2 * (n - 1); // largest key of the block
-  for (let key0: i32 = -3; key0 <= last; key0 += <i32>tile) {
-    // the cycles whose keys meet [key0, key0 + tile): 6dt - 3 <= key0 + tile - 1 and 6dt + 2(n - 1) >= key0
-    const lo6 = key0 - 2 * (n - 1);
-    const dt0 = lo6 > 0 ? <u32>((lo6 + 5) / 6) : 0;
-    const dt1 = min<u32>(block, <u32>((key0 + <i32>tile + 2) / 6) + 1);
-    for (let dt = dt0; dt < dt1; dt++) {
-      const t = T0 + dt;
-      const base = <i32>(6 * dt);
-      // keys [key0, key0 + tile) of cycle t: R(lo + j) at base + 2j, C(lo + j) at base + 2j - 3
-      for (let key = key0; key < key0 + <i32>tile; key++) {
-        const x = key - base;
-        const j = (x & 1) == 0 ? x >> 1 : (x + 3) >> 1;
-        if (j < 0 || j >= n) continue;
-        if ((x & 1) == 0) routersOf(lo + <u32>j, t);
-        else coresOf(lo + <u32>j, t);
-        if (St.skStop) return;
-      }
-    }
-  }
-  St.now = T0 + block;
+/** Puts the current part at the start of the block from cycle T0: its first tile (keys from -3 less its shift). */
+export function startBlock(T0: u32, tile: u32): void {
+  St.skT0 = T0;
+  St.skKey0 = -3 - <i32>St.skShift;
+  St.skDt = tileFirstCycle(St.skKey0, <i32>(St.skHi - St.skLo));
+  St.skKey = St.skKey0;
+  St.skPhase = PH_RUN;
+}
+
+/** The first cycle of a block whose keys meet the tile from key0 (a part of n bands): 6dt + 2(n - 1) >= key0. */
+@inline function tileFirstCycle(key0: i32, n: i32): u32 {
+  const lo6 = key0 - 2 * (n - 1);
+  return lo6 > 0 ? <u32>((lo6 + 5) / 6) : 0;
 }
 
 /**
- * Threads: runs this thread's part, bands [kLo, kHi) of the table at `tab`, of the mesh whose config block is
- * at `p`, in the skewed order, every other part on its own thread, until the mesh is quiet. At the end of
- * each block each part publishes its record of that block (the block's index in the records' ring: its next
- * work, the block's end when it has work) in every band's slot; a part without work reads every band's and
- * all such parts decide alike (go on, skip to the earliest task end, stop), as bands.ts does per cycle.
- * Returns 0 when quiet, 1 on a wrong config block, 2 past the table's cycle limit or when another part failed.
- * The part's counters go to its first band's stats block (the host sums them, the cycle count the largest).
+ * The current part's block from where it stands (St.skKey0, St.skDt, St.skKey), tile by tile and cycle by
+ * cycle within a tile, until the block is done (phase PH_START, the next block's first cycle in St.skT0),
+ * a unit waits for a neighbour part, or `burst` units ran. Returns the units run. Keys count from the part's
+ * first band: R(lo + j) of cycle T0 + dt has key 6dt + 2j, C(lo + j) 6dt + 2j - 3.
  */
-export function fabricSkewPartRun(p: usize, tab: usize, kLo: u32, kHi: u32, block: u32, tile: u32): u32 {
-  if (fabricSetup(p) != 0) return 1;
-  partSetup(tab, kLo, kHi);
-  St.stats = load<u32>(rec(kLo, B_STATS));
-  const limit = load<u32>(tab + (<usize>BH_LIMIT << 2));
-  let status: u32 = 0;
-  for (let b: u32 = 0; ; b++) {
-    const T = St.now;
-    // the east part's last routers of the block may have woken this part's last band for T
-    if (T > 0 && St.skHi < St.bands && !waitStage(St.skHi, B_P_LAST, T - 1)) { status = 2; break; }
-    let next = nextWork();
-    for (let k = kLo; k < kHi; k++) {
-      St.band = k;
-      St.bandRec = bandRecord(k);
-      publishRecord(b, next);
-    }
-    if (next != T) {
-      next = nextWorkOfAll(b);
-      if (next == NEVER) { if (runDone() != 0) status = 2; break; }
-      if (next > T) {
-        // the skipped cycles are done: tell the neighbour parts through the boundary words
-        St.band = kLo; St.bandRec = bandRecord(kLo);
-        publish(B_P_CORE, next - 1);
-        publish(B_P_LAST, next - 1);
-        St.band = kHi - 1; St.bandRec = bandRecord(kHi - 1);
-        publish(B_P_LAST, next - 1);
+export function runBlock(block: u32, tile: u32, burst: u32): u32 {
+  const T0 = St.skT0;
+  const lo = St.skLo;
+  const n = <i32>(St.skHi - lo);
+  const last = <i32>(6 * (block - 1)) + 2 * (n - 1); // the block's largest key
+  const w = <i32>tile;
+  let key0 = St.skKey0;
+  let dt = St.skDt;
+  let key = St.skKey;
+  let ran: u32 = 0;
+  while (key0 <= last) {
+    const dt1 = min<u32>(block, <u32>((key0 + w + 2) / 6) + 1); // 6dt - 3 <= key0 + tile - 1
+    for (; dt < dt1; dt++, key = key0) {
+      const base = <i32>(6 * dt);
+      for (; key < key0 + w; key++) {
+        const x = key - base;
+        const j = (x & 1) == 0 ? x >> 1 : (x + 3) >> 1;
+        if (j < 0 || j >= n) continue;
+        const k = lo + <u32>j;
+        const t = T0 + dt;
+        if (ran == burst || !((x & 1) == 0 ? routersReady(k, t) : coresReady(k, t))) {
+          St.skKey0 = key0; St.skDt = dt; St.skKey = key;
+          return ran;
+        }
+        if ((x & 1) == 0) routersOf(k, t);
+        else coresOf(k, t);
+        ran++;
       }
     }
-    if (next > limit) { setDone(2); status = 2; break; }
-    St.now = next;
-    runBlock(block, tile);
-    if (St.skStop) { status = 2; break; }
+    key0 += w;
+    dt = tileFirstCycle(key0, n);
+    key = key0;
   }
-  flushStats();
-  store<u64>(St.stats + (<usize>ST_CYCLES << 3), <u64>St.last);
-  return status;
+  St.skPhase = PH_START;
+  St.skBlock++;
+  St.skT0 = T0 + block;
+  return ran;
 }

@@ -123,10 +123,21 @@ export class St {
   static waitSpins: u64 = 0;
   /** Threads: looks at a neighbour's word before sleeping on it (the band table's BH_SPINS). */
   static spins: u32 = 0;
-  /** Skewed order on threads (skew.ts): this thread's bands [skLo, skHi) of St.bands; a wait saw the run stopped. */
+  /**
+   * Skewed order (skew.ts): the current part's bands [skLo, skHi) of St.bands and its tiles' key shift; its
+   * phase, block (index and first cycle) and place in the block (the tile's first key, the cycle, the key).
+   */
   static skLo: u32 = 0;
   static skHi: u32 = 0;
-  static skStop: bool = false;
+  static skShift: u32 = 0;
+  static skPhase: u32 = 0;
+  static skBlock: u32 = 0;
+  static skT0: u32 = 0;
+  static skKey0: i32 = 0;
+  static skDt: u32 = 0;
+  static skKey: i32 = 0;
+  /** Skewed parts on threads: the thread is about to sleep, so a part that cannot go on flags the word it waits on. */
+  static skFlag: bool = false;
 }
 
 @inline export function cfg(p: usize, slot: u32): u32 {

@@ -7,7 +7,7 @@ import { BAND_HEAD, BAND_HEAD_WORDS } from './abi.js';
 
 interface BandExports {
   fabricBandRun(config: number, table: number, band: number): number;
-  fabricSkewPartRun(config: number, table: number, kLo: number, kHi: number, block: number, tile: number): number;
+  fabricSkewThreadRun(config: number, table: number, parts: number, threads: number, thread: number, block: number, tile: number): number;
 }
 
 /** The wall clock, comparable across threads (ms). */
@@ -24,6 +24,6 @@ export default function runBand(t: FabricBandTask): FabricBandReply {
   }
   const startMs = clock();
   const sk = t.skew;
-  const status = sk ? w.exports.fabricSkewPartRun(t.config, t.table, sk.kLo, sk.kHi, sk.block, sk.tile) : w.exports.fabricBandRun(t.config, t.table, t.band);
+  const status = sk ? w.exports.fabricSkewThreadRun(t.config, t.table, sk.parts, sk.threads, t.band, sk.block, sk.tile) : w.exports.fabricBandRun(t.config, t.table, t.band);
   return { status, startMs, endMs: clock() };
 }

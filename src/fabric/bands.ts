@@ -87,8 +87,8 @@ export interface BandRunOptions {
   stop: () => void;
   /** Called about every 250 ms with the cycles the slowest band has done. */
   onProgress?: (cycle: number) => void;
-  /** The skewed order on threads: `bands` threads, each a part [kLo, kHi) of `tableBands` bands (assembly/fabric/skew.ts). */
-  skew?: { parts: Array<[number, number]>; tableBands: number; block: number; tile: number };
+  /** The skewed order on threads: `bands` threads, the `tableBands` bands cut into `parts` parts dealt out in turn (assembly/fabric/skew.ts). */
+  skew?: { parts: number; tableBands: number; block: number; tile: number };
 }
 
 /** What a threaded run took: the bands' own span (from the first band's start to the last band's end). */
@@ -122,14 +122,14 @@ export async function runBands(o: BandRunOptions): Promise<BandRunTiming> {
   const head = new Uint32Array(o.memory.buffer, o.table, BAND_HEAD_WORDS + (sk?.tableBands ?? o.bands) * BAND_WORDS);
   head[BAND_HEAD.LIMIT] = o.limit;
   // the bands whose routers' progress word tells how far the run is: every band, or each part's first band
-  const watched = sk ? sk.parts.map(([kLo]) => kLo) : Array.from({ length: o.bands }, (_, k) => k);
+  const watched = sk ? bandColumns(sk.tableBands, sk.parts).map(([kLo]) => kLo) : Array.from({ length: o.bands }, (_, k) => k);
   const timer = o.onProgress && setInterval(() => o.onProgress!(slowestBand(head, watched)), 250);
   const stop = o.stop;
   const watch = watchdog(head, watched, stop);
   try {
     const tasks = Array.from({ length: o.bands }, (_, band) => threads.run({
       memory: o.memory, flavor: o.flavor, module: o.module, config: o.config, table: o.table, band,
-      skew: sk && { kLo: sk.parts[band][0], kHi: sk.parts[band][1], block: sk.block, tile: sk.tile, threads: o.bands },
+      skew: sk && { parts: sk.parts, threads: o.bands, block: sk.block, tile: sk.tile },
     }));
     // a band that throws stops the others (they would wait on it for ever)
     tasks.forEach((t) => t.catch(stop));

@@ -9,7 +9,7 @@
 // still owns only its Bs floats of every row (the 48 KB check is per core, in mapping.ts). Activations are feature-major: Xt [K, B], Yt [N, B], dYt [N, B], dXt [K, B]; g [nnz] is in the
 // weight stream's order.
 import { giveBackMemory, takeMemory } from './spare-memory.js';
-import { skewBands, tableBands, type SkewPlan } from './skew-plan.js';
+import { skewBands, skewParts, tableBands, type SkewPlan } from './skew-plan.js';
 export type { SkewPlan } from './skew-plan.js';
 import { CapacityError } from '../errors.js';
 import { Wasm, type Flavor } from '../wasm/module.js';
@@ -299,7 +299,7 @@ export class FabricSim {
     const t = await runBands({
       memory: this.wasm.memory, flavor: this.flavor, module: this.module, config: this.p.config, table,
       bands: this.threads, limit, stop: () => this.wasm.exports.fabricStopBands(table), onProgress: opts.onProgress,
-      skew: sk ? { parts: bandColumns(this.tableBands, this.threads), tableBands: this.tableBands, block: sk.block, tile: sk.tile } : undefined,
+      skew: sk ? { parts: skewParts(this.tableBands, this.threads, sk), tableBands: this.tableBands, block: sk.block, tile: sk.tile } : undefined,
     });
     if (t.status === 1) throw new Error('fabric: the wasm module rejected the config block');
     if (t.status === 2) throw new Error(`fabric: the simulation passed ${limit} cycles without finishing (deadlock or a far too small limit)`);
@@ -342,9 +342,10 @@ export class FabricSim {
     };
   }
 
-  /** Threads: the bands whose stats blocks hold a thread's counters (each band's, or each skewed part's first band's). */
+  /** Threads: the bands whose stats blocks hold a thread's counters (each band's, or the first band of each thread's first skewed part). */
   private statBands(): number[] {
-    return this.skew ? bandColumns(this.tableBands, this.threads).map(([kLo]) => kLo) : Array.from({ length: this.threads }, (_, k) => k);
+    if (!this.skew) return Array.from({ length: this.threads }, (_, k) => k);
+    return bandColumns(this.tableBands, skewParts(this.tableBands, this.threads, this.skew)).slice(0, this.threads).map(([kLo]) => kLo);
   }
 
   /** Threads: per band, how many times it looked at a neighbour's progress before the neighbour was there (none: one thread). */

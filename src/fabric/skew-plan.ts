@@ -6,11 +6,36 @@ import type { FabricMachine } from './defaults.js';
 import { AXPY_COLORS, GRAD_COLORS, nodeLayout } from './layout.js';
 import type { FabricMapping } from './mapping.js';
 
-/** A skewed run's shape: bands of `bandCols` columns, blocks of `block` cycles, tiles of `tile` keys (tile/2 bands a cycle). */
+/**
+ * A skewed run's shape: bands of `bandCols` columns, blocks of `block` cycles, tiles of `tile` keys (tile/2
+ * bands a cycle); on threads, `partsPerThread` parts of consecutive bands a thread (default PARTS_PER_THREAD).
+ */
 export interface SkewPlan {
   bandCols: number;
   block: number;
   tile: number;
+  partsPerThread?: number;
+}
+
+/**
+ * Parts a thread on threads (assembly/fabric/skew.ts deals them out in turn). A layer's work sweeps across the
+ * columns, so one part a thread leaves a thread idle while the other's half is busy: on the 250x212 sparse 0.9
+ * layer the west and east halves' work differs up to 10x over a hundred cycles, and two halves bound two threads
+ * at 1.28x; sixteen parts a thread keep each thread's share within a few percent (docs/fabric.md).
+ */
+export const PARTS_PER_THREAD = 8;
+/** Bands a part at least, past one part a thread (a part's boundary units wait on the neighbour's). */
+export const PART_MIN_BANDS = 4;
+
+/**
+ * The parts of `bands` bands on `threads` threads (bands >= threads): one on one thread; a plan's
+ * partsPerThread a thread, parts of one band at least; by default PARTS_PER_THREAD a thread, each
+ * PART_MIN_BANDS bands wide at least, and one a thread at least.
+ */
+export function skewParts(bands: number, threads: number, plan: SkewPlan): number {
+  if (threads <= 1) return 1;
+  if (plan.partsPerThread !== undefined) return Math.min(bands, threads * plan.partsPerThread);
+  return Math.max(threads, Math.min(threads * PARTS_PER_THREAD, Math.floor(bands / PART_MIN_BANDS)));
 }
 
 /** Bands of a skewed run over Cu columns (at least 2: one band is loop.ts's order). */
@@ -52,5 +77,7 @@ export function resolveSkew(want: boolean | 'auto' | SkewPlan | undefined, mappi
 /** A caller's SkewPlan, each field a positive integer. */
 function requireSkewPlan(p: SkewPlan): SkewPlan {
   requireObject('skew', p);
-  return { bandCols: requireInt('skew.bandCols', p.bandCols, 1), block: requireInt('skew.block', p.block, 1), tile: requireInt('skew.tile', p.tile, 1) };
+  const plan: SkewPlan = { bandCols: requireInt('skew.bandCols', p.bandCols, 1), block: requireInt('skew.block', p.block, 1), tile: requireInt('skew.tile', p.tile, 1) };
+  if (p.partsPerThread !== undefined) plan.partsPerThread = requireInt('skew.partsPerThread', p.partsPerThread, 1);
+  return plan;
 }

@@ -20,11 +20,12 @@ export interface FabricBandTask {
   /** This thread's band. */
   band: number;
   /**
-   * The skewed order on threads: this thread runs bands [kLo, kHi) of the table in blocks of `block` cycles and
-   * tiles of `tile` keys (`fabricSkewPartRun`, assembly/fabric/skew.ts) instead of band `band` alone; `threads`
-   * threads start together (the table's count is of bands).
+   * The skewed order on threads: the table's bands are cut into `parts` parts, and this thread (`band` is its
+   * index) runs parts band, band + threads, ... in blocks of `block` cycles and tiles of `tile` keys
+   * (`fabricSkewThreadRun`, assembly/fabric/skew.ts) instead of band `band` alone; `threads` threads start
+   * together (the table's count is of bands).
    */
-  skew?: { kLo: number; kHi: number; block: number; tile: number; threads: number };
+  skew?: { parts: number; threads: number; block: number; tile: number };
 }
 
 /** A band's answer. */

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { bitsOf, caseRun, type Case } from './case.js';
 import type { FabricPass } from '../../src/fabric/mapping.js';
 import { FabricSim, type SkewPlan } from '../../src/fabric/sim.js';
+import { PARTS_PER_THREAD, PART_MIN_BANDS, skewParts } from '../../src/fabric/skew-plan.js';
 import { runReference } from '../../src/fabric/reference/mesh.js';
 import { DEFAULT_SKEW, runFabric, runFabricAsync } from '../../src/fabric/run.js';
 import { rootPath } from '../../src/paths.js';
@@ -114,6 +115,17 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
     expect(() => runFabric({ ...small, skew: { bandCols: 0, block: 1, tile: 1 } })).toThrow(/skew\.bandCols/);
   });
 
+  it('parts on threads: eight a thread of four bands at least by default, one a thread at least; a plan\'s partsPerThread down to parts of one band', () => {
+    expect(skewParts(212, 1, DEFAULT_SKEW)).toBe(1);
+    expect(skewParts(212, 2, DEFAULT_SKEW)).toBe(2 * PARTS_PER_THREAD);
+    expect(skewParts(850, 4, DEFAULT_SKEW)).toBe(4 * PARTS_PER_THREAD);
+    expect(skewParts(40, 2, DEFAULT_SKEW)).toBe(40 / PART_MIN_BANDS);
+    expect(skewParts(5, 3, DEFAULT_SKEW)).toBe(3);
+    expect(skewParts(10, 3, { ...DEFAULT_SKEW, partsPerThread: 100 })).toBe(10);
+    expect(skewParts(10, 3, { ...DEFAULT_SKEW, partsPerThread: 2 })).toBe(6);
+    expect(() => runFabric({ rows: 4, cols: 4, batch: 16, in: 32, out: 16, skew: { ...DEFAULT_SKEW, partsPerThread: 0 } })).toThrow(/skew\.partsPerThread/);
+  });
+
   it.runIf(built)('the CLI: --skew on gives the cycles of --skew off and says so; a bad value is refused', () => {
     const cli = (...args: string[]) => spawnSync(process.execPath, [rootPath('bin', 'weightstream.js'), 'fabric', '--rows', '6', '--cols', '6', '--batch', '36', '--in', '72', '--out', '36', '--sparsity', '0.9', ...args], { encoding: 'utf8' });
     const [on, off] = [cli('--skew', 'on', '--json', '--quiet'), cli('--skew', 'off', '--json', '--quiet')];
@@ -138,6 +150,11 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
       }
     }
     await expectSameOnThreads({ rows: 5, cols: 4, B: 20, K: 40, N: 30, sparsity: 0.9 }, 'forward', 3, { bandCols: 2, block: 3, tile: 4 }, 2); // parts of one band
+    // many parts a thread, dealt out in turn: parts of one band (every unit a boundary unit), of uneven widths, and one a thread
+    for (const partsPerThread of [1, 3, 100]) {
+      await expectSameOnThreads({ rows: 9, cols: 13, B: 27, K: 39, N: 26, sparsity: 0.5 }, 'forward', 5, { bandCols: 1, block: 7, tile: 10, partsPerThread }, 2, 10);
+      await expectSameOnThreads({ rows: 4, cols: 11, B: 12, K: 44, N: 22, sparsity: 0 }, 'gradient', 9, { bandCols: 1, block: 16, tile: 24, partsPerThread }, 3);
+    }
     await fc.assert(
       fc.asyncProperty(
         fc.record({
@@ -145,10 +162,11 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
           K: fc.integer({ min: 4, max: 30 }), N: fc.integer({ min: 4, max: 30 }), sparsity: fc.constantFrom(0, 0.5, 0.9),
           pass: fc.constantFrom(...PASSES), seed: fc.integer({ min: 1, max: 1000 }), threads: fc.integer({ min: 2, max: 3 }),
           block: fc.integer({ min: 1, max: 20 }), tile: fc.integer({ min: 1, max: 20 }), spins: fc.constantFrom(10, 2000),
+          partsPerThread: fc.constantFrom(undefined, 1, 2, 4),
         }),
         async (r) => {
           const c: Case = { rows: r.rows, cols: r.cols, B: Math.max(r.B, r.rows), K: Math.max(r.K, r.cols), N: Math.max(r.N, r.cols), sparsity: r.sparsity };
-          await expectSameOnThreads(c, r.pass, r.seed, { bandCols: 1, block: r.block, tile: r.tile }, r.threads, r.spins);
+          await expectSameOnThreads(c, r.pass, r.seed, { bandCols: 1, block: r.block, tile: r.tile, partsPerThread: r.partsPerThread }, r.threads, r.spins);
         },
       ),
       { numRuns: 25, seed: 61 },
