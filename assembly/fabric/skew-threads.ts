@@ -10,8 +10,8 @@
 // unit of the same or an earlier cycle, which its part reaches first, so no wait closes a loop.
 //
 // A part's state between its turns is in its first band's record (B_SK_PART_HI..B_SK_KEY); its phase goes
-// PH_START -> (PH_AGREE ->) PH_RUN -> PH_START ... -> PH_DONE, block by block, as fabricSkewPartRun's loop
-// did when each thread ran one part.
+// PH_START -> (PH_AGREE ->) PH_RUN -> PH_START ... -> PH_DONE, block by block: at a block's start it tells
+// every band its next work; with none, the parts agree on going on, skipping or stopping (bands.ts per cycle).
 import {
   St, flushStats, BH_BELL, BH_LIMIT, B_STATS, B_P_CORE, B_P_LAST, B_SLEEP_CORE, B_SLEEP_LAST, B_SLEEP_REC, B_SK_PART_HI, B_SK_SHIFT, B_SK_PHASE,
   B_SK_T0, B_SK_BLOCK, B_SK_KEY0, B_SK_DT, B_SK_KEY, ST_CYCLES,

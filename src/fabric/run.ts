@@ -12,8 +12,8 @@ import { CSTAT } from './layout.js';
 import { mapLayer, type FabricMapping, type FabricPass } from './mapping.js';
 import { modelCycles } from './model.js';
 import { FabricSim, type SimCounters } from './sim.js';
-import { resolveSkew, skewPays, tableBands, type SkewPlan } from './skew-plan.js';
-export { DEFAULT_SKEW, SKEW_AUTO_NODE_BYTES } from './skew-plan.js';
+import { resolveSkew, skewOneThread, tableBands, type SkewPlan } from './skew-plan.js';
+export { DEFAULT_SKEW, SKEW_AUTO_NODE_BYTES, SKEW_THREADS_MAX_NODE_BYTES } from './skew-plan.js';
 import { columnStreams } from './streams.js';
 import { checkOutput, resolveCheck, type FabricCheck } from './check.js';
 import { checkFabricMemory, fabricMemory, type FabricMemory } from './memory.js';
@@ -177,8 +177,8 @@ export const AUTO_COLUMNS_PER_THREAD = 16;
 function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: FabricMachine, async: boolean): number {
   if (o.threads === 'auto') {
     if (!async || machine.edgeWaveletsPerCycle !== 0) return 1;
-    // where the skewed order pays, one thread in it is as fast as two (the full wafer: 154 s on one, 160 s on two)
-    if (o.skew !== false && skewPays(mapping, machine)) return 1;
+    // past SKEW_THREADS_MAX_NODE_BYTES of node records (the skewed order runs there unless turned off), one thread is as fast as two
+    if (o.skew !== false && skewOneThread(mapping, machine)) return 1;
     return Math.max(1, Math.min(availableParallelism(), Math.floor(mapping.usedCols / AUTO_COLUMNS_PER_THREAD)));
   }
   const threads = requireInt('threads', o.threads ?? 1, 1);

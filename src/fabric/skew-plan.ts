@@ -52,11 +52,28 @@ export function tableBands(Cu: number, threads: number, skew: SkewPlan | null): 
 export const DEFAULT_SKEW: SkewPlan = { bandCols: 1, block: 128, tile: 24 };
 export const SKEW_AUTO_NODE_BYTES = 8 << 20;
 
+/**
+ * Node records past which threads 'auto' runs the skewed order on one thread. Measured on 2 cores, sparse 0.9
+ * wafer-shaped layers, 2 threads against one in the skewed order: 250x212 (20 MB) 1.75-1.88x; 500x425 (82 MB)
+ * 0.9-1.46x over four sessions; 1000x850 (327 MB) 0.95x. Parts that small are mostly boundary, so a part's
+ * turns are short (14-33 units) and its records leave the cache between them (docs/fabric.md).
+ */
+export const SKEW_THREADS_MAX_NODE_BYTES = 48 << 20;
+
+/** The bytes of the mesh's node records (used rows x used columns). */
+function nodeRecordBytes(mapping: FabricMapping, machine: FabricMachine): number {
+  const NC = (mapping.pass === 'gradient' ? GRAD_COLORS : AXPY_COLORS).colors;
+  return mapping.usedRows * mapping.usedCols * nodeLayout(NC, machine.routerQueueWavelets, machine.coreQueueWavelets).bytes;
+}
+
 /** Whether 'auto' takes the skewed order: node records past SKEW_AUTO_NODE_BYTES, two columns or more, no shared edge cap. */
 export function skewPays(mapping: FabricMapping, machine: FabricMachine): boolean {
-  const NC = (mapping.pass === 'gradient' ? GRAD_COLORS : AXPY_COLORS).colors;
-  const nodeBytes = mapping.usedRows * mapping.usedCols * nodeLayout(NC, machine.routerQueueWavelets, machine.coreQueueWavelets).bytes;
-  return machine.edgeWaveletsPerCycle === 0 && mapping.usedCols >= 2 && nodeBytes >= SKEW_AUTO_NODE_BYTES;
+  return machine.edgeWaveletsPerCycle === 0 && mapping.usedCols >= 2 && nodeRecordBytes(mapping, machine) >= SKEW_AUTO_NODE_BYTES;
+}
+
+/** Whether threads 'auto' takes one thread when the skewed order runs: node records past SKEW_THREADS_MAX_NODE_BYTES. */
+export function skewOneThread(mapping: FabricMapping, machine: FabricMachine): boolean {
+  return nodeRecordBytes(mapping, machine) > SKEW_THREADS_MAX_NODE_BYTES;
 }
 
 /** The skewed order of a run (null: loop.ts's order); refused with fewer bands than threads or under a shared edge cap. */

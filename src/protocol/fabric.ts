@@ -30,7 +30,7 @@ export interface FabricBandTask {
 
 /** A band's answer. */
 export interface FabricBandReply {
-  /** fabricBandRun's (or fabricSkewPartRun's) status: 0 quiet, 1 a wrong config block, 2 past the cycle limit. */
+  /** fabricBandRun's (or fabricSkewThreadRun's) status: 0 quiet, 1 a wrong config block, 2 past the cycle limit. */
   status: number;
   /** performance.timeOrigin + now() when this band started its cycles and when it stopped (ms). */
   startMs: number;

@@ -11,7 +11,9 @@ import fc from 'fast-check';
 import { bitsOf, caseRun, type Case } from './case.js';
 import type { FabricPass } from '../../src/fabric/mapping.js';
 import { FabricSim, type SkewPlan } from '../../src/fabric/sim.js';
-import { PARTS_PER_THREAD, PART_MIN_BANDS, skewParts } from '../../src/fabric/skew-plan.js';
+import { PARTS_PER_THREAD, PART_MIN_BANDS, SKEW_THREADS_MAX_NODE_BYTES, skewOneThread, skewParts } from '../../src/fabric/skew-plan.js';
+import { fabricMachine } from '../../src/fabric/defaults.js';
+import { mapLayer } from '../../src/fabric/mapping.js';
 import { runReference } from '../../src/fabric/reference/mesh.js';
 import { DEFAULT_SKEW, runFabric, runFabricAsync } from '../../src/fabric/run.js';
 import { rootPath } from '../../src/paths.js';
@@ -99,10 +101,10 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
     expect(on.skew).toEqual(DEFAULT_SKEW);
     expect(plan.skew).toEqual({ bandCols: 3, block: 5, tile: 7 });
     for (const r of [on, plan]) expect([r.cycles, r.counters, r.errorBoundRatio <= 1]).toEqual([off.cycles, off.counters, true]);
-    // 160 x 140 nodes of 384 bytes = 8.6 MB: auto takes it, and threads 'auto' then one thread; with 2 threads, each a part
+    // 160 x 140 nodes of 384 bytes = 8.6 MB: auto takes it, and threads 'auto' one a core (under SKEW_THREADS_MAX_NODE_BYTES)
     const large = { rows: 160, cols: 140, batch: 160, in: 280, out: 140, sparsity: 0.99, check: 'off' as const, flavor: 'release' as const };
     const auto = (await runFabricAsync({ ...large, threads: 'auto' })).result;
-    expect([auto.skew, auto.threads]).toEqual([DEFAULT_SKEW, 1]);
+    expect([auto.skew, auto.threads]).toEqual([DEFAULT_SKEW, Math.min(availableParallelism(), Math.floor(140 / 16))]);
     expect(runFabric({ ...large, skew: false }).result.counters).toEqual(auto.counters);
     const parts = (await runFabricAsync({ ...large, threads: 2 })).result;
     expect([parts.skew, parts.threads, parts.counters]).toEqual([DEFAULT_SKEW, 2, auto.counters]);
@@ -113,6 +115,15 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
     expect(() => runFabric({ ...small, skew: true, machine: { edgeWaveletsPerCycle: 4 } })).toThrow(/skew: expected false or 'auto' under a shared edge cap/);
     expect(runFabric({ ...large, machine: { edgeWaveletsPerCycle: 4 } }).result.skew).toBeNull();
     expect(() => runFabric({ ...small, skew: { bandCols: 0, block: 1, tile: 1 } })).toThrow(/skew\.bandCols/);
+  });
+
+  it('threads auto takes one thread in the skewed order past SKEW_THREADS_MAX_NODE_BYTES of node records only', () => {
+    const machine = fabricMachine();
+    const mesh = (R: number, C: number) => mapLayer({ B: R, K: 2 * C, N: C }, { rows: R, cols: C }, 'forward', machine);
+    expect(SKEW_THREADS_MAX_NODE_BYTES).toBe(48 << 20);
+    expect(skewOneThread(mesh(250, 212), machine)).toBe(false); // 20 MB: 2 threads 1.75-1.88x
+    expect(skewOneThread(mesh(370, 370), machine)).toBe(true); // 52.6 MB (48 MiB = 50.3 MB)
+    expect(skewOneThread(mesh(350, 350), machine)).toBe(false); // 47.0 MB
   });
 
   it('parts on threads: eight a thread of four bands at least by default, one a thread at least; a plan\'s partsPerThread down to parts of one band', () => {
