@@ -5,9 +5,10 @@
 // out, each thread's share stays even. A thread gives its parts turns: a part goes on until a unit waits
 // for a neighbour part (on another thread) or BURST units ran. Each part keys its tiles from its own first
 // band, shifted so the tiles' boundary units meet those of the neighbour part's tiles (the shift in
-// fabricSkewThreadRun),
-// and runs each band's units in cycle order whatever the tiling; a unit waits only on a boundary band's
-// unit of the same or an earlier cycle, which its part reaches first, so no wait closes a loop.
+// fabricSkewThreadRun), and runs each band's units in cycle order whatever the tiling; a unit waits only on
+// a boundary band's unit of the same or an earlier cycle, which its part reaches first, so no wait closes a
+// loop. (Any thread running any free part, for the boundary's lock-step on one thread, measured slower: the
+// parts move between the cores' caches; docs/fabric.md.)
 //
 // A part's state between its turns is in its first band's record (B_SK_PART_HI..B_SK_KEY); its phase goes
 // PH_START -> (PH_AGREE ->) PH_RUN -> PH_START ... -> PH_DONE, block by block: at a block's start it tells
