@@ -55,8 +55,9 @@ export const SKEW_AUTO_NODE_BYTES = 8 << 20;
 /**
  * Node records past which threads 'auto' runs the skewed order on one thread. Measured on 2 cores, sparse 0.9
  * wafer-shaped layers, 2 threads against one in the skewed order: 250x212 (20 MB) 1.75-1.88x; 500x425 (82 MB)
- * 0.9-1.46x over four sessions; 1000x850 (327 MB) 0.95x. Parts that small are mostly boundary, so a part's
- * turns are short (14-33 units) and its records leave the cache between them (docs/fabric.md).
+ * 0.91-1.46x over four sessions, 1.31x in the full bench; 1000x850 (327 MB) 1.05x (140 s against 147 s, one
+ * run each). Parts that small are mostly boundary, so a part's turns are short (14-33 units) and its records
+ * leave the cache between them (docs/fabric.md).
  */
 export const SKEW_THREADS_MAX_NODE_BYTES = 48 << 20;
 
