@@ -10,6 +10,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import { runFabric, runFabricAsync, type FabricRunOptions } from '../src/fabric/run.js';
+import type { SkewPlan } from '../src/fabric/sim.js';
 import { median } from './median.js';
 
 const quick = process.argv.includes('--quick');
@@ -34,19 +35,21 @@ async function row(name: string, o: FabricRunOptions) {
   const many: number[] = [];
   const waits: number[] = [];
   let cycles = -1;
+  let skew: SkewPlan | null = null; // the order both ran in ('auto': the skewed one past 8 MB of node records)
   const n = name.startsWith('1000x850') ? 1 : reps;
   for (let i = -1; i < n; i++) {
     const a = runFabric(base).result;
     const b = (await runFabricAsync({ ...base, threads })).result;
     if (a.cycles !== b.cycles || (cycles >= 0 && a.cycles !== cycles)) throw new Error(`${name}: cycles differ (${a.cycles} on one thread, ${b.cycles} on ${threads})`);
     cycles = a.cycles;
+    skew = b.skew;
     if (i < 0 && n > 1) continue; // warm-up
     one.push(a.simSeconds);
     many.push(b.simSeconds);
     waits.push(b.waitsPerCycle ?? 0);
   }
   const [s1, sN] = [median(one), median(many)];
-  return { name, ...o, cycles, reps: n, threads, oneThreadSeconds: s1, threadsSeconds: sN, speedup: s1 / sN, oneThread: one, withThreads: many, waitsPerCycleMedian: median(waits) };
+  return { name, ...o, cycles, reps: n, threads, skew, oneThreadSeconds: s1, threadsSeconds: sN, speedup: s1 / sN, oneThread: one, withThreads: many, waitsPerCycleMedian: median(waits) };
 }
 
 async function main() {
@@ -55,7 +58,7 @@ async function main() {
   for (const [name, o] of ROWS) {
     const r = await row(name, o);
     rows.push(r);
-    console.log(`${name}: ${r.cycles} cycles, 1 thread ${r.oneThreadSeconds.toFixed(3)} s, ${threads} threads ${r.threadsSeconds.toFixed(3)} s: ${r.speedup.toFixed(2)}x (waits/cycle ${Math.round(r.waitsPerCycleMedian)}; load ${loadavg()[0].toFixed(2)})`);
+    console.log(`${name}${r.skew ? ' (skewed order)' : ''}: ${r.cycles} cycles, 1 thread ${r.oneThreadSeconds.toFixed(3)} s, ${threads} threads ${r.threadsSeconds.toFixed(3)} s: ${r.speedup.toFixed(2)}x (waits/cycle ${Math.round(r.waitsPerCycleMedian)}; load ${loadavg()[0].toFixed(2)})`);
   }
   const out = rootPath('bench', 'results', quick ? 'fabric-threads-quick.json' : 'fabric-threads.json');
   writeJsonAtomic(out, {
