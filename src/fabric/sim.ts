@@ -12,7 +12,7 @@ import { giveBackMemory, takeMemory } from './spare-memory.js';
 import { skewBands, skewParts, tableBands, type SkewPlan } from './skew-plan.js';
 export type { SkewPlan } from './skew-plan.js';
 import { CapacityError } from '../errors.js';
-import { Wasm, type Flavor } from '../wasm/module.js';
+import { WASM_PAGE_BYTES, Wasm, type Flavor } from '../wasm/module.js';
 import type { FabricMachine } from './defaults.js';
 import type { FabricMapping } from './mapping.js';
 import type { ColumnStreams } from './streams.js';
@@ -158,7 +158,8 @@ export class FabricSim {
     const w = this.wasm;
     checkAbi(w.exports);
     for (const r of plan.regions) this.p[r.name] = w.arena.alloc(r.bytes, r.align);
-    this.memoryBytes = w.memory.buffer.byteLength;
+    // what this run needs (a fresh memory's size), not the spare memory it may reuse: results do not depend on the runs before
+    this.memoryBytes = Math.ceil(initial / WASM_PAGE_BYTES) * WASM_PAGE_BYTES;
     const p = this.p;
     // tables
     w.u32(p.rowB, Ru).set(rowB);

@@ -47,5 +47,9 @@ describe('spare simulator memory', () => {
     expect(Buffer.from(again.output.buffer).equals(Buffer.from(first.output.buffer))).toBe(true);
     expect(Array.from(again.busy)).toEqual(Array.from(first.busy));
     expect(between.result.errorBoundRatio).toBeLessThanOrEqual(1);
+    // the memory a run reports is what it needs, not the larger spare it reused (sweep results must not depend on the runs before)
+    expect(between.result.memoryBytes).toBeLessThan(first.result.memoryBytes);
+    runFabric(big);
+    expect(runFabric(small).result.memoryBytes).toBe(between.result.memoryBytes);
   });
 });

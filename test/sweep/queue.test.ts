@@ -120,7 +120,11 @@ describe.skipIf(!haveRedis)('weightstream sweep --queue with workers on a real r
   }, 150_000);
 
   it('fabric: 48 runs on a small mesh, the same kills; the JSONL equals the local sweep', async () => {
-    const file = sweepFile('fab.yaml', 'kind: fabric\nbase: {rows: 4, cols: 4, batch: 4, in: 16, out: 16}\naxes:\n  sparsity: [0, 0.25, 0.5, 0.75]\n  seed: [1, 2, 3, 4, 5, 6]\n  cols: [2, 4]\n');
+    // ~50 ms a run (11,677 cycles at batch 64): with 124-cycle layers (~10 ms) worker A could finish all 48
+    // before the coordinator's poll wrote its second line, and the wait for "A holds a job after 2 lines" timed
+    // out (seen once in CI). The longer runs also reuse spare memories, which once made memoryBytes differ
+    // from the local sweep's (now fixed in sim.ts; test/fabric/spare-memory.test.ts)
+    const file = sweepFile('fab.yaml', 'kind: fabric\nbase: {rows: 4, cols: 4, batch: 64, in: 256, out: 64}\naxes:\n  sparsity: [0, 0.25, 0.5, 0.75]\n  seed: [1, 2, 3, 4, 5, 6]\n  cols: [2, 4]\n');
     const local = localSweep(file);
     const { out, heldByA } = await killScenario(file, 'fabric', 'fab', { workerKillAt: 2, coordKillAt: 20 });
     expectSameAsLocal(out, local, heldByA);
