@@ -129,7 +129,7 @@ export interface FabricResult {
   /** CPU seconds of the set-up (steadier than wall time on a shared machine). */
   setupCpuSeconds: number;
   checkSeconds: number;
-  /** Bytes of the simulator's memory and the largest data of one simulated core. */
+  /** Bytes of the simulator's memory (what the run needs; a reused spare memory may be larger) and the largest data of one simulated core. */
   memoryBytes: number;
   maxCoreBytes: number;
   /** The closed-form memory estimate made before allocating (memory.ts), bytes. */
