@@ -98,7 +98,7 @@ export const ABI = {
    * empty; 0xffffffff: none), cycle t in slot t mod (N + 1): a band may be up to N - 2 cycles ahead of one
    * that still reads cycle t's records.
    */
-  bandHead: [['COUNT', 'bands'], ['DONE', '0 running; 2 past the cycle limit or a band failed (every band stops)'], ['LIMIT', 'cycle limit (deadlock guard)'], ['READY', 'threads that instantiated the module (they start together)'], ['SPINS', 'looks at a word before a waiting band sleeps'], ['BELL', 'rung (incremented, notified) when a flagged word is written: a skewed thread with no part able to go on sleeps on it']],
+  bandHead: [['COUNT', 'bands'], ['DONE', '0 running; 2 past the cycle limit or a band failed (every band stops)'], ['LIMIT', 'cycle limit (deadlock guard)'], ['READY', 'threads that instantiated the module (they start together)'], ['SPINS', 'looks at a word before a waiting band sleeps'], ['BELL', 'rung (incremented, notified) when a word flagged SLEEP_RING is written: a skewed thread with no part able to go on sleeps on it']],
   bandHeadWords: 8,
   band: [
     ['C0', 'first column'], ['C1', 'end column (exclusive)'], ['WHEEL', 'pointer: this band\'s timing wheel'],
@@ -115,12 +115,11 @@ export const ABI = {
     ['SK_NCUR_I', 'skewed: injectors in this cycle\'s list'], ['SK_NNEXT_I', 'skewed: injectors in the next cycle\'s list'],
     ['SK_ISWAP', 'skewed: 1 when this cycle\'s injector list is LIST_I1'], ['SK_WHEEL_COUNT', 'skewed: cores on this band\'s wheel'],
     // skewed parts on threads (skew.ts): a part's state between its turns, in its first band's record
-    ['SK_PART_HI', 'skewed part: its end band (exclusive)'], ['SK_SHIFT', 'skewed part: its tiles\' key shift (lines its boundary tiles up with its neighbours\')'],
     ['SK_PHASE', 'skewed part: 0 at a block\'s start, 1 agreeing on a skip, 2 in the block, 3 done'], ['SK_T0', 'skewed part: the block\'s first cycle'],
     ['SK_BLOCK', 'skewed part: the block\'s index'], ['SK_KEY0', 'skewed part: the tile\'s first key (i32)'],
     ['SK_DT', 'skewed part: the cycle in the block'], ['SK_KEY', 'skewed part: the next key (i32)'],
   ],
-  bandWords: 34,
+  bandWords: 32,
 };
 
 /** FNV-1a over the table's canonical JSON: both sides carry it, the host checks the module's. */

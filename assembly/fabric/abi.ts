@@ -2,7 +2,7 @@
 // The fabric ABI, WASM side: directions, node record offsets, core fields, config slots, counters.
 
 export const FABRIC_MAGIC: u32 = 0x46414233;
-export const FABRIC_ABI_HASH: u32 = 0xaac0a7df;
+export const FABRIC_ABI_HASH: u32 = 0x9cc535d7;
 
 export const DIR_N: u32 = 0; // north link
 export const DIR_E: u32 = 1; // east link
@@ -104,7 +104,7 @@ export const BH_DONE: u32 = 1; // 0 running; 2 past the cycle limit or a band fa
 export const BH_LIMIT: u32 = 2; // cycle limit (deadlock guard)
 export const BH_READY: u32 = 3; // threads that instantiated the module (they start together)
 export const BH_SPINS: u32 = 4; // looks at a word before a waiting band sleeps
-export const BH_BELL: u32 = 5; // rung (incremented, notified) when a flagged word is written: a skewed thread with no part able to go on sleeps on it
+export const BH_BELL: u32 = 5; // rung (incremented, notified) when a word flagged SLEEP_RING is written: a skewed thread with no part able to go on sleeps on it
 export const BAND_HEAD_WORDS: u32 = 8;
 export const B_C0: u32 = 0; // first column
 export const B_C1: u32 = 1; // end column (exclusive)
@@ -132,12 +132,10 @@ export const B_SK_NCUR_I: u32 = 22; // skewed: injectors in this cycle's list
 export const B_SK_NNEXT_I: u32 = 23; // skewed: injectors in the next cycle's list
 export const B_SK_ISWAP: u32 = 24; // skewed: 1 when this cycle's injector list is LIST_I1
 export const B_SK_WHEEL_COUNT: u32 = 25; // skewed: cores on this band's wheel
-export const B_SK_PART_HI: u32 = 26; // skewed part: its end band (exclusive)
-export const B_SK_SHIFT: u32 = 27; // skewed part: its tiles' key shift (lines its boundary tiles up with its neighbours')
-export const B_SK_PHASE: u32 = 28; // skewed part: 0 at a block's start, 1 agreeing on a skip, 2 in the block, 3 done
-export const B_SK_T0: u32 = 29; // skewed part: the block's first cycle
-export const B_SK_BLOCK: u32 = 30; // skewed part: the block's index
-export const B_SK_KEY0: u32 = 31; // skewed part: the tile's first key (i32)
-export const B_SK_DT: u32 = 32; // skewed part: the cycle in the block
-export const B_SK_KEY: u32 = 33; // skewed part: the next key (i32)
-export const BAND_WORDS: u32 = 34;
+export const B_SK_PHASE: u32 = 26; // skewed part: 0 at a block's start, 1 agreeing on a skip, 2 in the block, 3 done
+export const B_SK_T0: u32 = 27; // skewed part: the block's first cycle
+export const B_SK_BLOCK: u32 = 28; // skewed part: the block's index
+export const B_SK_KEY0: u32 = 29; // skewed part: the tile's first key (i32)
+export const B_SK_DT: u32 = 30; // skewed part: the cycle in the block
+export const B_SK_KEY: u32 = 31; // skewed part: the next key (i32)
+export const BAND_WORDS: u32 = 32;

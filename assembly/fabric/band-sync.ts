@@ -30,9 +30,11 @@ const SLEEP_NS: i64 = 1_000_000;
 }
 
 /**
- * Skewed parts on threads (skew.ts): a thread none of whose parts can go on flags the words they wait on and
- * sleeps on the table's bell; whoever writes a flagged word rings it (and every other wake rings it too).
+ * Skewed parts on threads (skew-threads.ts): a thread none of whose parts can go on flags the words they wait
+ * on with SLEEP_RING (a band sleeping on the word itself flags 1) and sleeps on the table's bell; whoever
+ * writes a word flagged so rings it, and setDone rings it too. Band threads (1) do not pay for the bell.
  */
+export const SLEEP_RING: u32 = 2;
 export function ringBell(): void {
   const bell = St.bandTab + (<usize>BH_BELL << 2);
   atomic.add<u32>(bell, 1);
@@ -61,9 +63,10 @@ export function publish(word: u32, t: u32): void {
   const p = St.bandRec + (<usize>word << 2);
   atomic.store<u32>(p, t + 1);
   const sleep = St.bandRec + (<usize>(word - B_P_CORE + B_SLEEP_CORE) << 2);
-  if (atomic.load<u32>(sleep) != 0) {
+  const f = atomic.load<u32>(sleep);
+  if (f != 0) {
     atomic.notify(p, 1);
-    ringBell();
+    if (f == SLEEP_RING) ringBell();
   }
 }
 
@@ -100,10 +103,11 @@ export function publishRecord(t: u32, next: u32): void {
   const p = recordSlot(St.band, t);
   atomic.store<u64>(p, (<u64>(t + 1) << 32) | <u64>next);
   const flag = St.bandRec + (<usize>B_SLEEP_REC << 2);
-  if (atomic.load<u32>(flag) != 0) {
+  const f = atomic.load<u32>(flag);
+  if (f != 0) {
     atomic.store<u32>(flag, 0);
     atomic.notify(p + 4, 0x7fffffff);
-    ringBell();
+    if (f == SLEEP_RING) ringBell();
   }
 }
 

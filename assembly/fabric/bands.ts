@@ -101,7 +101,7 @@ export function nextTaskEnd(t: u32): u32 {
  * the mesh is quiet). Every band that asks reads the same records (no band gets past cycle t + 1 while one
  * is here), so all decide alike. NEVER too if the run stopped meanwhile (runDone()).
  */
-export function nextWorkOfAll(t: u32): u32 {
+function nextWorkOfAll(t: u32): u32 {
   let next = NEVER;
   for (let k: u32 = 0; k < St.bands; k++) {
     const p = recordSlot(k, t);

@@ -4,20 +4,19 @@
 // neighbour parts can only be a few tiles apart, so a thread owning one half waits for the other; dealt
 // out, each thread's share stays even. A thread gives its parts turns: a part goes on until a unit waits
 // for a neighbour part (on another thread) or BURST units ran. Each part keys its tiles from its own first
-// band, shifted so the tiles' boundary units meet those of the neighbour part's tiles (the shift in
-// fabricSkewThreadRun), and runs each band's units in cycle order whatever the tiling; a unit waits only on
-// a boundary band's unit of the same or an earlier cycle, which its part reaches first, so no wait closes a
-// loop. (Any thread running any free part, for the boundary's lock-step on one thread, measured slower: the
+// band, shifted so the tiles' boundary units meet those of the neighbour part's tiles (partShift), and
+// runs each band's units in cycle order whatever the tiling; a unit waits only on a boundary band's unit of
+// the same or an earlier cycle, which its part reaches first, so no wait closes a loop. (Any thread running any free part, for the boundary's lock-step on one thread, measured slower: the
 // parts move between the cores' caches; docs/fabric.md.)
 //
-// A part's state between its turns is in its first band's record (B_SK_PART_HI..B_SK_KEY); its phase goes
+// A part's state between its turns is in its first band's record (B_SK_PHASE..B_SK_KEY); its phase goes
 // PH_START -> (PH_AGREE ->) PH_RUN -> PH_START ... -> PH_DONE, block by block: at a block's start it tells
 // every band its next work; with none, the parts agree on going on, skipping or stopping (bands.ts per cycle).
 import {
-  St, flushStats, BH_BELL, BH_LIMIT, B_STATS, B_P_CORE, B_P_LAST, B_SLEEP_CORE, B_SLEEP_LAST, B_SLEEP_REC, B_SK_PART_HI, B_SK_SHIFT, B_SK_PHASE,
+  St, flushStats, BH_BELL, BH_LIMIT, B_STATS, B_P_CORE, B_P_LAST, B_SLEEP_CORE, B_SLEEP_LAST, B_SLEEP_REC, B_SK_PHASE,
   B_SK_T0, B_SK_BLOCK, B_SK_KEY0, B_SK_DT, B_SK_KEY, ST_CYCLES,
 } from './state';
-import { bandRecord, publish, publishRecord, recordSlot, runDone, setDone } from './band-sync';
+import { SLEEP_RING, bandRecord, publish, publishRecord, recordSlot, runDone, setDone } from './band-sync';
 import { NEVER } from './bands';
 import { fabricSetup } from './loop';
 import { PH_AGREE, PH_DONE, PH_RUN, PH_START, nextWork, partSetup, ready, rec, runBlock, startBlock, tableSetup } from './skew';
@@ -25,11 +24,22 @@ import { PH_AGREE, PH_DONE, PH_RUN, PH_START, nextWork, partSetup, ready, rec, r
 /** Units a part runs before its thread turns to its next part (about a tile's worth on a part of tens of bands). */
 const BURST: u32 = 256;
 
-/** The current part's state to and from its first band's record. */
-function loadPart(kLo: u32): void {
+/** Part v's first band of V parts over the table's bands (bands.ts's bandColumns on bands: the same split). */
+@inline function partLo(v: u32, V: u32): u32 {
+  return <u32>((<u64>v * <u64>St.bands) / <u64>V);
+}
+
+/** Part v's tiles' key shift: 2(n - 1) keys for each part of n bands before it, mod the tile (its boundary tiles meet the west part's). */
+@inline function partShift(v: u32, V: u32, tile: u32): u32 {
+  return (2 * (partLo(v, V) - v)) % tile;
+}
+
+/** Part v's state from its first band's record (its bands and shift follow from v). */
+function loadPart(v: u32, V: u32, tile: u32): void {
+  const kLo = partLo(v, V);
   St.skLo = kLo;
-  St.skHi = load<u32>(rec(kLo, B_SK_PART_HI));
-  St.skShift = load<u32>(rec(kLo, B_SK_SHIFT));
+  St.skHi = partLo(v + 1, V);
+  St.skShift = partShift(v, V, tile);
   St.skPhase = load<u32>(rec(kLo, B_SK_PHASE));
   St.skT0 = load<u32>(rec(kLo, B_SK_T0));
   St.skBlock = load<u32>(rec(kLo, B_SK_BLOCK));
@@ -37,21 +47,15 @@ function loadPart(kLo: u32): void {
   St.skDt = load<u32>(rec(kLo, B_SK_DT));
   St.skKey = load<i32>(rec(kLo, B_SK_KEY));
 }
+/** The current part's state back to its first band's record. */
 function savePart(): void {
   const kLo = St.skLo;
-  store<u32>(rec(kLo, B_SK_PART_HI), St.skHi);
-  store<u32>(rec(kLo, B_SK_SHIFT), St.skShift);
   store<u32>(rec(kLo, B_SK_PHASE), St.skPhase);
   store<u32>(rec(kLo, B_SK_T0), St.skT0);
   store<u32>(rec(kLo, B_SK_BLOCK), St.skBlock);
   store<i32>(rec(kLo, B_SK_KEY0), St.skKey0);
   store<u32>(rec(kLo, B_SK_DT), St.skDt);
   store<i32>(rec(kLo, B_SK_KEY), St.skKey);
-}
-
-/** Part v's first band of V parts over the table's bands (bands.ts's bandColumns on bands: the same split). */
-@inline function partLo(v: u32, V: u32): u32 {
-  return <u32>((<u64>v * <u64>St.bands) / <u64>V);
 }
 
 /** "Not every record is in yet" (below NEVER, above any cycle a run reaches). */
@@ -68,7 +72,7 @@ function allNextWork(b: u32): u32 {
     let r = atomic.load<u64>(p);
     if (<u32>(r >>> 32) != b + 1) {
       if (!St.skFlag) return NOT_YET;
-      atomic.store<u32>(bandRecord(k) + (<usize>B_SLEEP_REC << 2), 1);
+      atomic.store<u32>(bandRecord(k) + (<usize>B_SLEEP_REC << 2), SLEEP_RING);
       r = atomic.load<u64>(p);
       if (<u32>(r >>> 32) != b + 1) return NOT_YET;
     }
@@ -121,7 +125,7 @@ function partTurn(block: u32, tile: u32, limit: u32): bool {
     St.skPhase = PH_DONE;
     return true;
   }
-  startBlock(next, tile);
+  startBlock(next);
   return true;
 }
 
@@ -151,8 +155,7 @@ export function fabricSkewThreadRun(p: usize, tab: usize, V: u32, P: u32, me: u3
   tableSetup(tab);
   St.skFlag = false;
   for (let v = me; v < V; v += P) {
-    const kLo = partLo(v, V);
-    partSetup(kLo, partLo(v + 1, V), (2 * (kLo - v)) % tile); // the parts before it: 2(n - 1) keys each, mod tile
+    partSetup(partLo(v, V), partLo(v + 1, V), partShift(v, V, tile));
     savePart();
   }
   St.stats = load<u32>(rec(partLo(me, V), B_STATS));
@@ -164,7 +167,7 @@ export function fabricSkewThreadRun(p: usize, tab: usize, V: u32, P: u32, me: u3
     let moved = false;
     let live = false;
     for (let v = me; v < V; v += P) {
-      loadPart(partLo(v, V));
+      loadPart(v, V, tile);
       if (St.skPhase == PH_DONE) continue;
       live = true;
       if (partTurn(block, tile, limit)) moved = true;

@@ -23,7 +23,7 @@ import {
   ST_CYCLES,
 } from './state';
 import { walkActive, drainWheel, stepInjectors } from './loop';
-import { bandRecord, publish } from './band-sync';
+import { SLEEP_RING, bandRecord, publish } from './band-sync';
 import { NEVER, setLists, nextTaskEnd } from './bands';
 
 @inline export function rec(k: u32, w: u32): usize {
@@ -81,7 +81,7 @@ export function ready(k: u32, word: u32, t: u32): bool {
   const p = bandRecord(k) + (<usize>word << 2);
   if (atomic.load<u32>(p) >= t + 1) return true;
   if (!St.skFlag) return false;
-  atomic.store<u32>(bandRecord(k) + (<usize>(word == B_P_CORE ? B_SLEEP_CORE : B_SLEEP_LAST) << 2), 1);
+  atomic.store<u32>(bandRecord(k) + (<usize>(word == B_P_CORE ? B_SLEEP_CORE : B_SLEEP_LAST) << 2), SLEEP_RING);
   return atomic.load<u32>(p) >= t + 1;
 }
 
@@ -186,7 +186,7 @@ export function fabricSkewRun(maxCycles: u32, block: u32, tile: u32): u32 {
       store<u64>(St.stats + (<usize>ST_CYCLES << 3), <u64>St.last);
       return 0;
     }
-    startBlock(next, tile); // every band's sets are empty when it skips: the sets of any parity serve
+    startBlock(next); // every band's sets are empty when it skips: the sets of any parity serve
     runBlock(block, tile, 0xffffffff);
   }
   St.now = St.skT0; // fabricNow: the cycles done
@@ -195,7 +195,7 @@ export function fabricSkewRun(maxCycles: u32, block: u32, tile: u32): u32 {
 }
 
 /** Puts the current part at the start of the block from cycle T0: its first tile (keys from -3 less its shift). */
-export function startBlock(T0: u32, tile: u32): void {
+export function startBlock(T0: u32): void {
   St.skT0 = T0;
   St.skKey0 = -3 - <i32>St.skShift;
   St.skDt = tileFirstCycle(St.skKey0, <i32>(St.skHi - St.skLo));

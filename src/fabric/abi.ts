@@ -2,7 +2,7 @@
 // The fabric ABI, host side (the same table as assembly/fabric/abi.ts).
 
 export const FABRIC_MAGIC = 0x46414233;
-export const FABRIC_ABI_HASH = 0xaac0a7df;
+export const FABRIC_ABI_HASH = 0x9cc535d7;
 
 /** Router directions. */
 export const DIR = {
@@ -211,7 +211,7 @@ export const BAND_HEAD = {
   READY: 3,
   /** looks at a word before a waiting band sleeps */
   SPINS: 4,
-  /** rung (incremented, notified) when a flagged word is written: a skewed thread with no part able to go on sleeps on it */
+  /** rung (incremented, notified) when a word flagged SLEEP_RING is written: a skewed thread with no part able to go on sleeps on it */
   BELL: 5,
 } as const;
 export const BAND_HEAD_WORDS = 8;
@@ -270,21 +270,17 @@ export const BAND = {
   SK_ISWAP: 24,
   /** skewed: cores on this band's wheel */
   SK_WHEEL_COUNT: 25,
-  /** skewed part: its end band (exclusive) */
-  SK_PART_HI: 26,
-  /** skewed part: its tiles' key shift (lines its boundary tiles up with its neighbours') */
-  SK_SHIFT: 27,
   /** skewed part: 0 at a block's start, 1 agreeing on a skip, 2 in the block, 3 done */
-  SK_PHASE: 28,
+  SK_PHASE: 26,
   /** skewed part: the block's first cycle */
-  SK_T0: 29,
+  SK_T0: 27,
   /** skewed part: the block's index */
-  SK_BLOCK: 30,
+  SK_BLOCK: 28,
   /** skewed part: the tile's first key (i32) */
-  SK_KEY0: 31,
+  SK_KEY0: 29,
   /** skewed part: the cycle in the block */
-  SK_DT: 32,
+  SK_DT: 30,
   /** skewed part: the next key (i32) */
-  SK_KEY: 33,
+  SK_KEY: 31,
 } as const;
-export const BAND_WORDS = 34;
+export const BAND_WORDS = 32;

@@ -111,6 +111,8 @@ export class FabricSim {
   readonly skew: SkewPlan | null;
   /** Bands in the band table (threads, or the skewed order's bands; 1: none). */
   private readonly tableBands: number;
+  /** Skewed order on threads: the parts the bands are cut into (skew-plan.ts's skewParts). */
+  private readonly skewParts: number;
   private readonly flavor: Flavor;
   private readonly module: string;
 
@@ -142,6 +144,7 @@ export class FabricSim {
     const sinkWords = this.isGrad ? streams.nnz.reduce((s, z) => s + z, 0) : 0;
     const bands = tableBands(Cu, this.threads, this.skew);
     this.tableBands = bands;
+    this.skewParts = this.skew ? skewParts(bands, this.threads, this.skew) : 1;
     const plan = simPlan(mapping, machine, streamWords, sinkWords, wheel, this.colOff[Cu], bands);
     const initial = plan.totalBytes + (1 << 20);
     if (initial > WASM_LIMIT_BYTES) {
@@ -300,7 +303,7 @@ export class FabricSim {
     const t = await runBands({
       memory: this.wasm.memory, flavor: this.flavor, module: this.module, config: this.p.config, table,
       bands: this.threads, limit, stop: () => this.wasm.exports.fabricStopBands(table), onProgress: opts.onProgress,
-      skew: sk ? { parts: skewParts(this.tableBands, this.threads, sk), tableBands: this.tableBands, block: sk.block, tile: sk.tile } : undefined,
+      skew: sk ? { parts: this.skewParts, tableBands: this.tableBands, block: sk.block, tile: sk.tile } : undefined,
     });
     if (t.status === 1) throw new Error('fabric: the wasm module rejected the config block');
     if (t.status === 2) throw new Error(`fabric: the simulation passed ${limit} cycles without finishing (deadlock or a far too small limit)`);
@@ -346,7 +349,7 @@ export class FabricSim {
   /** Threads: the bands whose stats blocks hold a thread's counters (each band's, or the first band of each thread's first skewed part). */
   private statBands(): number[] {
     if (!this.skew) return Array.from({ length: this.threads }, (_, k) => k);
-    return bandColumns(this.tableBands, skewParts(this.tableBands, this.threads, this.skew)).slice(0, this.threads).map(([kLo]) => kLo);
+    return bandColumns(this.tableBands, this.skewParts).slice(0, this.threads).map(([kLo]) => kLo);
   }
 
   /** Threads: per band, how many times it looked at a neighbour's progress before the neighbour was there (none: one thread). */
