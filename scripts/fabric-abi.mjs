@@ -22,18 +22,20 @@ export const ABI = {
   ],
   /** Core input channels (queues) per core. */
   channels: 3,
-  /** Byte offsets inside a node record (after the 14 core fields at 0). What a core step reads is on line 0
-   *  (fields, queue heads) and line 2 (counters, queues); what a router step reads on line 1 and its queues. */
+  /** Byte offsets inside a node record (after the 14 core fields at 0). A core step reads line 0 (fields, queue
+   *  heads), a router step line 1 (queue heads and counts, OUTS) and its queue's entry; the stream's color 0 has its
+   *  entries on line 1 too (RQ), so a stream wavelet's hop, delivery and AXPY touch lines 0 and 1 and the core
+   *  queues' line (nodeLayout): three lines a node, where a mesh larger than the caches pays for each. */
   header: [
     ['CQHEAD', 56, 'u8[3]: core queue heads per channel'],
     ['CQCOUNT', 59, 'u8[3]: core queue counts per channel'],
     ['RMASK', 64, 'u8: colors with a non-empty router queue'],
     ['RQHEAD', 65, 'u8[8]: router queue heads per color'],
     ['RQCOUNT', 73, 'u8[8]: router queue counts per color'],
-    ['WNEXT', 96, 'u32: next core on the same timing-wheel slot (+1; 0 ends)'],
-    // on the queue heads' cache line, so a router step reads one line of its own besides the queue entry
-    ['ROUTE', 100, 'u8[colors][5]: out-mask per color and input direction (colors <= 5)'],
-    ['CSTATS', 128, 'u32[4]: per-core cycle counters (see cstat)'],
+    // read with the queue heads, not after the head's input direction: a router step's longest load chain is one shorter
+    ['OUTS', 81, 'u8[8]: out-mask per color where its route has one input direction (any head takes it), else 0 (the route table by the head\'s input)'],
+    ['WNEXT', 92, 'u32: next core on the same timing-wheel slot (+1; 0 ends)'],
+    ['RQ', 96, 'router queues (data u32, meta u32)[colors][Q]: color 0 (the stream) on line 1 with its heads at the default Q = 4'],
   ],
   /** Core fields (u32 index in a node record), one name per meaning; each program uses its own. */
   coreFields: {
@@ -61,7 +63,7 @@ export const ABI = {
       ['GR_REDUCED', 12, 'partials sent down the column so far'],
     ],
   },
-  /** Per-core cycle counters (u32 index from header CSTATS); also the kind of a task. */
+  /** Per-core cycle counters (u32 index from the record's O_CSTATS); also the kind of a task. */
   cstat: [['STREAM', 0, 'streaming'], ['COMPUTE', 1, 'computing'], ['REDUCE', 2, 'reducing']],
   /** Config block slots (u32), in order: the slot is the index. */
   cfg: [
@@ -70,7 +72,8 @@ export const ABI = {
     ['FMACS', 'FMAC per cycle'], ['BUFFERS', 'accumulators (axpy) or partial FIFO depth (grad)'], ['NSEQ', 'outputs (axpy) or rows K (grad)'],
     ['WHEEL_LOG', 'log2 timing wheel slots'], ['EDGE_CAP', 'edge wavelets per cycle (0 = no cap)'],
     ['NODES', 'pointer: node records'], ['NODE_BYTES', 'bytes per node record'], ['O_CQ', 'offset of core queues in a record'],
-    ['O_RQ', 'offset of router queues in a record'], ['WHEEL', 'pointer: timing wheel'],
+    ['O_RQ', 'offset of router queues in a record'], ['O_CSTATS', 'offset of the core cycle counters in a record'],
+    ['O_ROUTE', 'offset of the route table u8[colors][5] in a record (out-mask per color and input direction)'], ['WHEEL', 'pointer: timing wheel'],
     ['LIST_C0', 'pointer: core set 0'], ['LIST_C1', 'pointer: core set 1'], ['LIST_R0', 'pointer: router set 0'],
     ['LIST_R1', 'pointer: router set 1'], ['LIST_I0', 'pointer: injector list 0'], ['LIST_I1', 'pointer: injector list 1'],
     ['IMARK', 'pointer: injector marks'], ['COLOR_CH', 'pointer: channel of each color (u8)'], ['ROW_B', 'pointer: batch slice per row'],
@@ -194,7 +197,7 @@ export function renderTs(abi = ABI) {
   L.push(`/** Byte offsets inside a node record. */\nexport const H = ${obj(abi.header)};\n`);
   const fields = [...abi.coreFields.common, ...abi.coreFields.axpy, ...abi.coreFields.grad];
   L.push(`/** Core fields: u32 index within a node record (common, then the axpy and the grad program's own). */\nexport const F = ${obj(fields)};\n`);
-  L.push(`/** Per-core cycle counters: u32 index from H.CSTATS (also a task's kind). */\nexport const CSTAT = ${obj(abi.cstat)};\n`);
+  L.push(`/** Per-core cycle counters: u32 index from a node record's oCstats (nodeLayout) (also a task's kind). */\nexport const CSTAT = ${obj(abi.cstat)};\n`);
   L.push(`/** Config block slots (u32). */\nexport const CFG = ${obj(abi.cfg.map(([n, m], i) => [n, i, m]))};\nexport const CFG_SLOTS = ${abi.cfg.length};\n`);
   L.push(`/** Global counters (u64 index at the stats pointer). */\nexport const STAT = ${obj(abi.stat.map(([n, m], i) => [n, i, m]))};\nexport const STAT_WORDS = ${abi.statWords};\n`);
   L.push(`/** Threads: the band table's head (u32 index). */\nexport const BAND_HEAD = ${obj(abi.bandHead.map(([n, m], i) => [n, i, m]))};\nexport const BAND_HEAD_WORDS = ${abi.bandHeadWords};\n`);

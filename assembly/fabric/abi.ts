@@ -2,7 +2,7 @@
 // The fabric ABI, WASM side: directions, node record offsets, core fields, config slots, counters.
 
 export const FABRIC_MAGIC: u32 = 0x46414233;
-export const FABRIC_ABI_HASH: u32 = 0x9cc535d7;
+export const FABRIC_ABI_HASH: u32 = 0x7ad01b7d;
 
 export const DIR_N: u32 = 0; // north link
 export const DIR_E: u32 = 1; // east link
@@ -17,9 +17,9 @@ export const H_CQCOUNT: usize = 59; // u8[3]: core queue counts per channel
 export const H_RMASK: usize = 64; // u8: colors with a non-empty router queue
 export const H_RQHEAD: usize = 65; // u8[8]: router queue heads per color
 export const H_RQCOUNT: usize = 73; // u8[8]: router queue counts per color
-export const H_WNEXT: usize = 96; // u32: next core on the same timing-wheel slot (+1; 0 ends)
-export const H_ROUTE: usize = 100; // u8[colors][5]: out-mask per color and input direction (colors <= 5)
-export const H_CSTATS: usize = 128; // u32[4]: per-core cycle counters (see cstat)
+export const H_OUTS: usize = 81; // u8[8]: out-mask per color where its route has one input direction (any head takes it), else 0 (the route table by the head's input)
+export const H_WNEXT: usize = 92; // u32: next core on the same timing-wheel slot (+1; 0 ends)
+export const H_RQ: usize = 96; // router queues (data u32, meta u32)[colors][Q]: color 0 (the stream) on line 1 with its heads at the default Q = 4
 
 // core fields: common
 export const F_BUSY: u32 = 0; // busy until this cycle (exclusive)
@@ -63,27 +63,29 @@ export const CFG_NODES: u32 = 12; // pointer: node records
 export const CFG_NODE_BYTES: u32 = 13; // bytes per node record
 export const CFG_O_CQ: u32 = 14; // offset of core queues in a record
 export const CFG_O_RQ: u32 = 15; // offset of router queues in a record
-export const CFG_WHEEL: u32 = 16; // pointer: timing wheel
-export const CFG_LIST_C0: u32 = 17; // pointer: core set 0
-export const CFG_LIST_C1: u32 = 18; // pointer: core set 1
-export const CFG_LIST_R0: u32 = 19; // pointer: router set 0
-export const CFG_LIST_R1: u32 = 20; // pointer: router set 1
-export const CFG_LIST_I0: u32 = 21; // pointer: injector list 0
-export const CFG_LIST_I1: u32 = 22; // pointer: injector list 1
-export const CFG_IMARK: u32 = 23; // pointer: injector marks
-export const CFG_COLOR_CH: u32 = 24; // pointer: channel of each color (u8)
-export const CFG_ROW_B: u32 = 25; // pointer: batch slice per row
-export const CFG_COL_K: u32 = 26; // pointer: input features per column
-export const CFG_COL_N: u32 = 27; // pointer: N features per column
-export const CFG_COL_START: u32 = 28; // pointer: output (axpy) or K (grad) block starts, Cu + 1
-export const CFG_INJ_PTR: u32 = 29; // pointer: stream pointer per column
-export const CFG_INJ_LEN: u32 = 30; // pointer: stream words per column
-export const CFG_INJ_POS: u32 = 31; // pointer: words injected per column
-export const CFG_SINK_PTR: u32 = 32; // pointer: sink pointer per column
-export const CFG_SINK_POS: u32 = 33; // pointer: words sunk per column
-export const CFG_STATS: u32 = 34; // pointer: u64 counters (see stat)
-export const CFG_STRIDE: u32 = 35; // floats between feature rows of a column (= B)
-export const CFG_SLOTS: u32 = 36;
+export const CFG_O_CSTATS: u32 = 16; // offset of the core cycle counters in a record
+export const CFG_O_ROUTE: u32 = 17; // offset of the route table u8[colors][5] in a record (out-mask per color and input direction)
+export const CFG_WHEEL: u32 = 18; // pointer: timing wheel
+export const CFG_LIST_C0: u32 = 19; // pointer: core set 0
+export const CFG_LIST_C1: u32 = 20; // pointer: core set 1
+export const CFG_LIST_R0: u32 = 21; // pointer: router set 0
+export const CFG_LIST_R1: u32 = 22; // pointer: router set 1
+export const CFG_LIST_I0: u32 = 23; // pointer: injector list 0
+export const CFG_LIST_I1: u32 = 24; // pointer: injector list 1
+export const CFG_IMARK: u32 = 25; // pointer: injector marks
+export const CFG_COLOR_CH: u32 = 26; // pointer: channel of each color (u8)
+export const CFG_ROW_B: u32 = 27; // pointer: batch slice per row
+export const CFG_COL_K: u32 = 28; // pointer: input features per column
+export const CFG_COL_N: u32 = 29; // pointer: N features per column
+export const CFG_COL_START: u32 = 30; // pointer: output (axpy) or K (grad) block starts, Cu + 1
+export const CFG_INJ_PTR: u32 = 31; // pointer: stream pointer per column
+export const CFG_INJ_LEN: u32 = 32; // pointer: stream words per column
+export const CFG_INJ_POS: u32 = 33; // pointer: words injected per column
+export const CFG_SINK_PTR: u32 = 34; // pointer: sink pointer per column
+export const CFG_SINK_POS: u32 = 35; // pointer: words sunk per column
+export const CFG_STATS: u32 = 36; // pointer: u64 counters (see stat)
+export const CFG_STRIDE: u32 = 37; // floats between feature rows of a column (= B)
+export const CFG_SLOTS: u32 = 38;
 
 export const ST_HOPS: u32 = 0; // router -> neighbour router wavelets
 export const ST_RAMP_IN: u32 = 1; // router -> core

@@ -6,10 +6,10 @@
 //
 // Legend: t = St.now, the current cycle; a task started at t that lasts L cycles ends at t + L.
 import {
-  St, F_BUSY, F_ROW, F_COL, F_AX_EAST_OUT, H_CSTATS, CSTAT_STREAM, H_WNEXT, ST_CYCLES,
+  St, F_BUSY, F_ROW, F_COL, F_AX_EAST_OUT, CSTAT_STREAM, H_WNEXT, ST_CYCLES,
   cfg, node, setCoreField, schedCore, wheelInsert, flushStats,
   CFG_MAGIC, CFG_ROWS, CFG_COLS, CFG_COLORS, CFG_RQ_LOG, CFG_CQ_LOG, CFG_PASS, CFG_FMACS, CFG_BUFFERS,
-  CFG_NSEQ, CFG_WHEEL_LOG, CFG_EDGE_CAP, CFG_NODES, CFG_NODE_BYTES, CFG_O_CQ, CFG_O_RQ, CFG_WHEEL,
+  CFG_NSEQ, CFG_WHEEL_LOG, CFG_EDGE_CAP, CFG_NODES, CFG_NODE_BYTES, CFG_O_CQ, CFG_O_RQ, CFG_O_CSTATS, CFG_O_ROUTE, CFG_WHEEL,
   CFG_LIST_C0, CFG_LIST_C1, CFG_LIST_R0, CFG_LIST_R1, CFG_LIST_I0, CFG_LIST_I1, CFG_IMARK, CFG_COLOR_CH,
   CFG_ROW_B, CFG_COL_K, CFG_COL_N, CFG_COL_START, CFG_INJ_PTR, CFG_INJ_LEN, CFG_INJ_POS, CFG_SINK_PTR,
   CFG_SINK_POS, CFG_STATS, CFG_STRIDE, CFG_SLOTS, FABRIC_MAGIC, FABRIC_ABI_HASH,
@@ -86,6 +86,8 @@ export function fabricSetup(p: usize): u32 {
   St.colBytes = <usize>St.rows * St.nodeBytes;
   St.oCq = cfg(p, CFG_O_CQ);
   St.oRq = cfg(p, CFG_O_RQ);
+  St.oCstats = cfg(p, CFG_O_CSTATS);
+  St.oRoute = cfg(p, CFG_O_ROUTE);
   St.wheel = cfg(p, CFG_WHEEL);
   St.curC = cfg(p, CFG_LIST_C0);
   St.nextC = cfg(p, CFG_LIST_C1);
@@ -152,11 +154,12 @@ export function fabricSetup(p: usize): u32 {
   const cycles = r >>> 2;
   const until = now + cycles;
   store<u32>(nd, until, F_BUSY << 2);
-  const sp = nd + H_CSTATS + (<usize>(r & 3) << 2);
+  const cs = nd + St.oCstats;
+  const sp = cs + (<usize>(r & 3) << 2);
   if (St.pairStream != 0) {
     St.pairStream = 0;
     store<u32>(sp, load<u32>(sp) + cycles - 1);
-    store<u32>(nd + H_CSTATS + (<usize>CSTAT_STREAM << 2), load<u32>(nd + H_CSTATS + (<usize>CSTAT_STREAM << 2)) + 1);
+    store<u32>(cs + (<usize>CSTAT_STREAM << 2), load<u32>(cs + (<usize>CSTAT_STREAM << 2)) + 1);
   } else {
     store<u32>(sp, load<u32>(sp) + cycles);
   }

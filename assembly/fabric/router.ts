@@ -7,7 +7,7 @@
 // Legend: r = router id (= node id, column-major: c·R + row), nd = its node record, color = routing channel,
 // Q = router queue depth.
 import {
-  St, DIR_N, DIR_E, DIR_S, DIR_RAMP, DIR_EDGE, H_RMASK, H_RQHEAD, H_RQCOUNT, H_CQCOUNT, H_ROUTE,
+  St, DIR_N, DIR_E, DIR_S, DIR_RAMP, DIR_EDGE, H_RMASK, H_RQHEAD, H_RQCOUNT, H_CQCOUNT, H_OUTS,
   F_ROW, F_COL, node, coreField, schedRouter, schedCore, schedInjector, rqCountAt, rqPushAt, cqPushAt,
 } from './state';
 import { wakeOtherBand } from './band-sync';
@@ -35,7 +35,7 @@ import { wakeOtherBand } from './band-sync';
  */
 function wakeFeeders(r: u32, nd: usize, color: u32): void {
   // bit 8·d set when input d has a route: the color's 5 route bytes in one load, each folded to its low bit
-  let x = load<u64>(nd + H_ROUTE + <usize>(color * 5)) & 0xffffffffff;
+  let x = load<u64>(nd + St.oRoute + <usize>(color * 5)) & 0xffffffffff;
   x |= x >>> 4;
   x |= x >>> 2;
   x |= x >>> 1;
@@ -98,12 +98,13 @@ function sink(r: u32, data: u32): void {
     const head = <u32>load<u8>(nd + H_RQHEAD + <usize>color);
     const cnt = <u32>load<u8>(nd + H_RQCOUNT + <usize>color);
     const ent = nd + St.oRq + ((<usize>((color << St.rqLog) + head)) << 3);
+    let outs = <u32>load<u8>(nd + H_OUTS + <usize>color);
     const meta = load<u32>(ent, 4);
     if ((meta >>> 3) == stamp29) {
       keep = true; // arrived this cycle: moves next cycle
       continue;
     }
-    const outs = <u32>load<u8>(nd + H_ROUTE + <usize>(color * 5 + (meta & 7)));
+    if (outs == 0) outs = <u32>load<u8>(nd + St.oRoute + <usize>(color * 5 + (meta & 7))); // routes from more than one input
     // Every destination must have room and a free link this cycle (multicast moves all copies at once).
     let ok = true;
     let o = outs;

@@ -11,14 +11,13 @@
 // Directions: 0 N, 1 E, 2 S, 3 W, 4 RAMP (router <-> its own core); out-masks use bit 1<<dir, plus
 // EDGE (bit 5) = off the mesh through the south edge into this column's sink.
 //
-// Node record (bytes; offsets in abi.ts):
-//   0   core fields, 16 u32 (F_*: common, then each program's own names)
-//   64  rmask u8 (colors with a non-empty router queue) | 65 rq head u8[8] | 73 rq count u8[8]
-//   81  cq head u8[3] | 84 cq count u8[3] | 96 wheel next u32
-//   100 free (28 bytes; a router step keeps the output links it used as a local mask)
-//   128 per-core cycle counters u32[4]: streaming, computing, reducing, spare
-//   144 routes u8[NC][5] (out-mask per color and input direction)
-//   O_CQ core queues u32[3][QC] | O_RQ router queues (data u32, meta u32)[NC][Q], meta = stamp << 3 | in dir
+// Node record (bytes; offsets in abi.ts and, past H_RQ, in the config block: src/fabric/layout.ts nodeLayout):
+//   0   core fields, 14 u32 (F_*: common, then each program's own names) | 56 cq head u8[3] | 59 cq count u8[3]
+//   64  rmask u8 (colors with a non-empty router queue) | 65 rq head u8[8] | 73 rq count u8[8] | 81 outs u8[8]
+//   92  wheel next u32
+//   96  O_RQ router queues (data u32, meta u32)[NC][Q], meta = stamp << 3 | in dir (color 0's on line 1 at Q = 4)
+//   O_CSTATS per-core cycle counters u32[4] (streaming, computing, reducing, spare) | O_CQ core queues u32[3][QC]
+//   O_ROUTE routes u8[NC][5] (out-mask per color and input direction)
 
 // Every shared constant (directions, node record offsets H_*, core fields F_*, per-core counters CSTAT_*,
 // config slots CFG_*, global counters ST_*) is generated from the one ABI table in scripts/fabric-abi.mjs.
@@ -56,6 +55,8 @@ export class St {
   static colBytes: usize = 0;
   static oCq: usize = 0;
   static oRq: usize = 0;
+  static oCstats: usize = 0;
+  static oRoute: usize = 0;
   static wheel: usize = 0;
   static colorCh: usize = 0;
   static rowB: usize = 0;

@@ -2,7 +2,7 @@
 // The fabric ABI, host side (the same table as assembly/fabric/abi.ts).
 
 export const FABRIC_MAGIC = 0x46414233;
-export const FABRIC_ABI_HASH = 0x9cc535d7;
+export const FABRIC_ABI_HASH = 0x7ad01b7d;
 
 /** Router directions. */
 export const DIR = {
@@ -35,12 +35,12 @@ export const H = {
   RQHEAD: 65,
   /** u8[8]: router queue counts per color */
   RQCOUNT: 73,
+  /** u8[8]: out-mask per color where its route has one input direction (any head takes it), else 0 (the route table by the head's input) */
+  OUTS: 81,
   /** u32: next core on the same timing-wheel slot (+1; 0 ends) */
-  WNEXT: 96,
-  /** u8[colors][5]: out-mask per color and input direction (colors <= 5) */
-  ROUTE: 100,
-  /** u32[4]: per-core cycle counters (see cstat) */
-  CSTATS: 128,
+  WNEXT: 92,
+  /** router queues (data u32, meta u32)[colors][Q]: color 0 (the stream) on line 1 with its heads at the default Q = 4 */
+  RQ: 96,
 } as const;
 
 /** Core fields: u32 index within a node record (common, then the axpy and the grad program's own). */
@@ -83,7 +83,7 @@ export const F = {
   GR_REDUCED: 12,
 } as const;
 
-/** Per-core cycle counters: u32 index from H.CSTATS (also a task's kind). */
+/** Per-core cycle counters: u32 index from a node record's oCstats (nodeLayout) (also a task's kind). */
 export const CSTAT = {
   /** streaming */
   STREAM: 0,
@@ -127,48 +127,52 @@ export const CFG = {
   O_CQ: 14,
   /** offset of router queues in a record */
   O_RQ: 15,
+  /** offset of the core cycle counters in a record */
+  O_CSTATS: 16,
+  /** offset of the route table u8[colors][5] in a record (out-mask per color and input direction) */
+  O_ROUTE: 17,
   /** pointer: timing wheel */
-  WHEEL: 16,
+  WHEEL: 18,
   /** pointer: core set 0 */
-  LIST_C0: 17,
+  LIST_C0: 19,
   /** pointer: core set 1 */
-  LIST_C1: 18,
+  LIST_C1: 20,
   /** pointer: router set 0 */
-  LIST_R0: 19,
+  LIST_R0: 21,
   /** pointer: router set 1 */
-  LIST_R1: 20,
+  LIST_R1: 22,
   /** pointer: injector list 0 */
-  LIST_I0: 21,
+  LIST_I0: 23,
   /** pointer: injector list 1 */
-  LIST_I1: 22,
+  LIST_I1: 24,
   /** pointer: injector marks */
-  IMARK: 23,
+  IMARK: 25,
   /** pointer: channel of each color (u8) */
-  COLOR_CH: 24,
+  COLOR_CH: 26,
   /** pointer: batch slice per row */
-  ROW_B: 25,
+  ROW_B: 27,
   /** pointer: input features per column */
-  COL_K: 26,
+  COL_K: 28,
   /** pointer: N features per column */
-  COL_N: 27,
+  COL_N: 29,
   /** pointer: output (axpy) or K (grad) block starts, Cu + 1 */
-  COL_START: 28,
+  COL_START: 30,
   /** pointer: stream pointer per column */
-  INJ_PTR: 29,
+  INJ_PTR: 31,
   /** pointer: stream words per column */
-  INJ_LEN: 30,
+  INJ_LEN: 32,
   /** pointer: words injected per column */
-  INJ_POS: 31,
+  INJ_POS: 33,
   /** pointer: sink pointer per column */
-  SINK_PTR: 32,
+  SINK_PTR: 34,
   /** pointer: words sunk per column */
-  SINK_POS: 33,
+  SINK_POS: 35,
   /** pointer: u64 counters (see stat) */
-  STATS: 34,
+  STATS: 36,
   /** floats between feature rows of a column (= B) */
-  STRIDE: 35,
+  STRIDE: 37,
 } as const;
-export const CFG_SLOTS = 36;
+export const CFG_SLOTS = 38;
 
 /** Global counters (u64 index at the stats pointer). */
 export const STAT = {

@@ -15,17 +15,35 @@ export interface NodeLayout {
   bytes: number;
   /** Offset of the core input queues u32[3][QC]. */
   oCq: number;
-  /** Offset of the router queues (u32, u32)[NC][Q]. */
+  /** Offset of the router queues (u32, u32)[NC][Q] (H.RQ: color 0's on line 1). */
   oRq: number;
+  /** Offset of the core's cycle counters u32[4]. */
+  oCstats: number;
+  /** Offset of the route table u8[NC][5] (read as 8 bytes from a color's first: 3 bytes of padding). */
+  oRoute: number;
 }
 
-/** The node record for NC colors (<= 5: the routes share the queue heads' line), router queue depth Q and
- *  core queue depth QC: core fields, header, counters, core queues, router queues. */
+/** Colors a node record can hold (its queue heads, counts and OUTS are u8[8]; RMASK a u8). */
+export const MAX_COLORS = 8;
+
+/**
+ * The node record for NC colors, router queue depth Q and core queue depth QC: core fields and core queue
+ * heads (line 0), router queue heads, counts, OUTS and, from H.RQ, the router queues (color 0's on line 1 at
+ * Q = 4), then on a line of their own the core's counters and input queues; the route table where it fits
+ * (read only for colors with several inputs and when a full queue wakes its feeders). The stream's hop,
+ * delivery and AXPY touch three lines of a node: 0, 1 and the core queues'.
+ */
 export function nodeLayout(colors: number, q: number, qc: number): NodeLayout {
-  if (H.ROUTE + colors * 5 > H.CSTATS) throw new Error(`nodeLayout: ${colors} colors do not fit the route table (at most ${Math.floor((H.CSTATS - H.ROUTE) / 5)})`);
-  const oCq = H.CSTATS + 16;
-  const oRq = Math.ceil((oCq + NCH * qc * 4) / 16) * 16;
-  return { bytes: Math.ceil((oRq + colors * q * 8) / 64) * 64, oCq, oRq };
+  if (colors > MAX_COLORS) throw new Error(`nodeLayout: ${colors} colors do not fit a node record (at most ${MAX_COLORS})`);
+  const line = (b: number) => Math.ceil(b / 64) * 64;
+  const oRq = H.RQ;
+  const rqEnd = oRq + colors * q * 8;
+  const routeBytes = colors * 5 + 3;
+  const oCstats = line(rqEnd);
+  const oCq = oCstats + 16;
+  const cqEnd = oCq + NCH * qc * 4;
+  const oRoute = oCstats - rqEnd >= routeBytes ? rqEnd : cqEnd;
+  return { bytes: line(Math.max(cqEnd, oRoute + routeBytes)), oCq, oRq, oCstats, oRoute };
 }
 
 const { N: DIR_N, E: DIR_E, S: DIR_S, W: DIR_W, RAMP: DIR_RAMP, EDGE: DIR_EDGE } = DIR;

@@ -188,8 +188,9 @@ export class FabricSim {
     for (let r = 0; r < Ru; r++) {
       for (let c = 0; c < Cu; c++) {
         const i = c * Ru + r;
-        const base = i * node.bytes + H.ROUTE;
+        const base = i * node.bytes + node.oRoute;
         pc.routes(r, c, Ru, Cu, (color, inDir, out) => { bytes[base + color * 5 + inDir] = out; });
+        writeOuts(bytes, i * node.bytes, node.oRoute, pc.colors);
         words[((i * node.bytes) >>> 2) + F.DATA] = p.data + this.colOff[c] + 4 * bStarts[r];
       }
     }
@@ -234,6 +235,7 @@ export class FabricSim {
     set(CFG.WHEEL_LOG, log2(wheel));
     set(CFG.EDGE_CAP, machine.edgeWaveletsPerCycle);
     set(CFG.NODES, p.nodes); set(CFG.NODE_BYTES, node.bytes); set(CFG.O_CQ, node.oCq); set(CFG.O_RQ, node.oRq);
+    set(CFG.O_CSTATS, node.oCstats); set(CFG.O_ROUTE, node.oRoute);
     const names: Array<[number, string]> = [
       [CFG.WHEEL, 'wheel'], [CFG.LIST_C0, 'listC0'], [CFG.LIST_C1, 'listC1'],
       [CFG.LIST_R0, 'listR0'], [CFG.LIST_R1, 'listR1'], [CFG.LIST_I0, 'listI0'], [CFG.LIST_I1, 'listI1'],
@@ -366,7 +368,7 @@ export class FabricSim {
     const out = new Uint32Array(Ru * Cu * 4);
     for (let r = 0; r < Ru; r++) {
       for (let c = 0; c < Cu; c++) {
-        const at = (c * Ru + r) * nw + H.CSTATS / 4;
+        const at = (c * Ru + r) * nw + this.node.oCstats / 4;
         out.set(words.subarray(at, at + 4), (r * Cu + c) * 4);
       }
     }
@@ -418,4 +420,17 @@ const PROGRESS_SECONDS = 0.25;
 function nextChunk(chunk: number, seconds: number): number {
   const scale = seconds > 0 ? Math.min(4, Math.max(0.25, PROGRESS_SECONDS / seconds)) : 4;
   return Math.max(64, Math.min(10_000_000, Math.round(chunk * scale)));
+}
+
+/** A node record's OUTS bytes from its ROUTE table: a color's route where it has one input direction, else 0. */
+function writeOuts(bytes: Uint8Array, rec: number, oRoute: number, colors: number): void {
+  for (let color = 0; color < colors; color++) {
+    let ins = 0;
+    let out = 0;
+    for (let d = 0; d < 5; d++) {
+      const o = bytes[rec + oRoute + color * 5 + d];
+      if (o !== 0) { ins++; out = o; }
+    }
+    bytes[rec + H.OUTS + color] = ins === 1 ? out : 0;
+  }
 }

@@ -42,18 +42,27 @@ describe('fabric ABI: one table, two generated sides', () => {
     expect(() => renderTs(clash)).toThrow(/AX_DONE = 4 collides/);
   });
 
-  it('the node record keeps a step\'s reads together: a core\'s fields and queue heads on line 0, a router\'s heads and routes on line 1', () => {
+  it('the node record keeps a step\'s reads together: a core\'s fields and queue heads on line 0, a router\'s heads, OUTS and the stream\'s queue on line 1, the core\'s counters and queues on one more', () => {
     const line = (at: number, bytes: number) => [Math.floor(at / 64), Math.floor((at + bytes - 1) / 64)];
     const maxField = Math.max(...Object.values(F) as number[]);
     expect(line(0, 4 * (maxField + 1))).toEqual([0, 0]);
     expect(line(H.CQHEAD, 3)).toEqual([0, 0]);
     expect(line(H.CQCOUNT, 3)).toEqual([0, 0]);
-    for (const [at, bytes] of [[H.RMASK, 1], [H.RQHEAD, 8], [H.RQCOUNT, 8], [H.ROUTE, 5 * 5]]) expect(line(at, bytes)).toEqual([1, 1]);
-    const l = nodeLayout(5, 4, 4); // the forward pass: 5 colors
-    expect(l.oCq).toBeGreaterThanOrEqual(H.CSTATS + 16);
-    expect(l.oRq).toBeGreaterThanOrEqual(l.oCq + 3 * 4 * 4);
-    expect(l.bytes).toBe(384);
-    expect(() => nodeLayout(6, 4, 4)).toThrow(/6 colors do not fit the route table \(at most 5\)/);
+    for (const [at, bytes] of [[H.RMASK, 1], [H.RQHEAD, 8], [H.RQCOUNT, 8], [H.OUTS, 8], [H.WNEXT, 4]]) expect(line(at, bytes)).toEqual([1, 1]);
+    for (const [colors, bytes] of [[5, 384], [4, 320]]) { // the forward/delta and gradient passes at Q = QC = 4
+      const l = nodeLayout(colors, 4, 4);
+      expect(l.oRq).toBe(H.RQ);
+      expect(line(l.oRq, 4 * 8)).toEqual([1, 1]); // color 0's queue
+      expect(line(l.oCstats, 16 + 3 * 4 * 4)).toEqual([l.oCstats / 64, l.oCstats / 64]); // counters and core queues: one line
+      expect(l.oCq).toBe(l.oCstats + 16);
+      expect(l.oCstats).toBeGreaterThanOrEqual(l.oRq + colors * 4 * 8);
+      // the route table overlaps nothing and is inside the record, with its 3 bytes of padding
+      const spans: Array<[number, number]> = [[l.oRq, colors * 4 * 8], [l.oCstats, 16], [l.oCq, 3 * 4 * 4], [l.oRoute, colors * 5 + 3]];
+      for (const [i, [a, n]] of spans.entries()) for (const [b, m] of spans.slice(i + 1)) expect(a + n <= b || b + m <= a).toBe(true);
+      expect(l.oRoute + colors * 5 + 3).toBeLessThanOrEqual(l.bytes);
+      expect(l.bytes).toBe(bytes);
+    }
+    expect(() => nodeLayout(9, 4, 4)).toThrow(/9 colors do not fit a node record \(at most 8\)/);
   });
 
   it('the generated files say they are generated', () => {
