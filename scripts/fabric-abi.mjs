@@ -101,7 +101,7 @@ export const ABI = {
    * empty; 0xffffffff: none), cycle t in slot t mod (N + 1): a band may be up to N - 2 cycles ahead of one
    * that still reads cycle t's records.
    */
-  bandHead: [['COUNT', 'bands'], ['DONE', '0 running; 2 past the cycle limit or a band failed (every band stops)'], ['LIMIT', 'cycle limit (deadlock guard)'], ['READY', 'threads that instantiated the module (they start together)'], ['SPINS', 'looks at a word before a waiting band sleeps'], ['BELL', 'rung (incremented, notified) when a word flagged SLEEP_RING is written: a skewed thread with no part able to go on sleeps on it']],
+  bandHead: [['COUNT', 'bands'], ['DONE', '0 running; 2 past the cycle limit or a band failed (every band stops)'], ['LIMIT', 'cycle limit (deadlock guard)'], ['READY', 'threads that instantiated the module (they start together)'], ['SPINS', 'looks at a word before a waiting band sleeps'], ['BELL', 'rung (incremented, notified) when a word flagged SLEEP_RING is written: a skewed thread with no part able to go on sleeps on it'], ['FRONT', 'pointer: the skewed parts\' tile frontiers, FRONT_WORDS i32 a part (part v\'s at FRONT + 4 FRONT_WORDS v)'], ['FRONT_WORDS', 'words of a part\'s tile frontiers (its tiles\' most cycles)']],
   bandHeadWords: 8,
   band: [
     ['C0', 'first column'], ['C1', 'end column (exclusive)'], ['WHEEL', 'pointer: this band\'s timing wheel'],
@@ -120,7 +120,7 @@ export const ABI = {
     // skewed parts on threads (skew.ts): a part's state between its turns, in its first band's record
     ['SK_PHASE', 'skewed part: 0 at a block\'s start, 1 agreeing on a skip, 2 in the block, 3 done'], ['SK_T0', 'skewed part: the block\'s first cycle'],
     ['SK_BLOCK', 'skewed part: the block\'s index'], ['SK_KEY0', 'skewed part: the tile\'s first key (i32)'],
-    ['SK_DT', 'skewed part: the cycle in the block'], ['SK_KEY', 'skewed part: the next key (i32)'],
+    ['SK_DT', 'skewed part: the tile\'s first cycle in the block (its frontiers: the next key of each of the tile\'s cycles)'],
   ],
   bandWords: 32,
 };

@@ -2,7 +2,7 @@
 // The fabric ABI, WASM side: directions, node record offsets, core fields, config slots, counters.
 
 export const FABRIC_MAGIC: u32 = 0x46414233;
-export const FABRIC_ABI_HASH: u32 = 0x7ad01b7d;
+export const FABRIC_ABI_HASH: u32 = 0xa100ac56;
 
 export const DIR_N: u32 = 0; // north link
 export const DIR_E: u32 = 1; // east link
@@ -107,6 +107,8 @@ export const BH_LIMIT: u32 = 2; // cycle limit (deadlock guard)
 export const BH_READY: u32 = 3; // threads that instantiated the module (they start together)
 export const BH_SPINS: u32 = 4; // looks at a word before a waiting band sleeps
 export const BH_BELL: u32 = 5; // rung (incremented, notified) when a word flagged SLEEP_RING is written: a skewed thread with no part able to go on sleeps on it
+export const BH_FRONT: u32 = 6; // pointer: the skewed parts' tile frontiers, FRONT_WORDS i32 a part (part v's at FRONT + 4 FRONT_WORDS v)
+export const BH_FRONT_WORDS: u32 = 7; // words of a part's tile frontiers (its tiles' most cycles)
 export const BAND_HEAD_WORDS: u32 = 8;
 export const B_C0: u32 = 0; // first column
 export const B_C1: u32 = 1; // end column (exclusive)
@@ -138,6 +140,5 @@ export const B_SK_PHASE: u32 = 26; // skewed part: 0 at a block's start, 1 agree
 export const B_SK_T0: u32 = 27; // skewed part: the block's first cycle
 export const B_SK_BLOCK: u32 = 28; // skewed part: the block's index
 export const B_SK_KEY0: u32 = 29; // skewed part: the tile's first key (i32)
-export const B_SK_DT: u32 = 30; // skewed part: the cycle in the block
-export const B_SK_KEY: u32 = 31; // skewed part: the next key (i32)
+export const B_SK_DT: u32 = 30; // skewed part: the tile's first cycle in the block (its frontiers: the next key of each of the tile's cycles)
 export const BAND_WORDS: u32 = 32;

@@ -9,12 +9,12 @@
 // the same or an earlier cycle, which its part reaches first, so no wait closes a loop. (Any thread running any free part, for the boundary's lock-step on one thread, measured slower: the
 // parts move between the cores' caches; docs/fabric.md.)
 //
-// A part's state between its turns is in its first band's record (B_SK_PHASE..B_SK_KEY); its phase goes
+// A part's state between its turns is in its first band's record (B_SK_PHASE..B_SK_DT) and its tile's frontiers in the table's FRONT area; its phase goes
 // PH_START -> (PH_AGREE ->) PH_RUN -> PH_START ... -> PH_DONE, block by block: at a block's start it tells
 // every band its next work; with none, the parts agree on going on, skipping or stopping (bands.ts per cycle).
 import {
   St, flushStats, BH_BELL, BH_LIMIT, B_STATS, B_P_CORE, B_P_LAST, B_SLEEP_CORE, B_SLEEP_LAST, B_SLEEP_REC, B_SK_PHASE,
-  B_SK_T0, B_SK_BLOCK, B_SK_KEY0, B_SK_DT, B_SK_KEY, ST_CYCLES,
+  B_SK_T0, B_SK_BLOCK, B_SK_KEY0, B_SK_DT, ST_CYCLES,
 } from './state';
 import { SLEEP_RING, bandRecord, publish, publishRecord, recordSlot, runDone, setDone } from './band-sync';
 import { NEVER } from './bands';
@@ -45,7 +45,7 @@ function loadPart(v: u32, V: u32, tile: u32): void {
   St.skBlock = load<u32>(rec(kLo, B_SK_BLOCK));
   St.skKey0 = load<i32>(rec(kLo, B_SK_KEY0));
   St.skDt = load<u32>(rec(kLo, B_SK_DT));
-  St.skKey = load<i32>(rec(kLo, B_SK_KEY));
+  St.skFront = St.skFront0 + ((<usize>v * <usize>St.skFrontWords) << 2);
 }
 /** The current part's state back to its first band's record. */
 function savePart(): void {
@@ -55,7 +55,6 @@ function savePart(): void {
   store<u32>(rec(kLo, B_SK_BLOCK), St.skBlock);
   store<i32>(rec(kLo, B_SK_KEY0), St.skKey0);
   store<u32>(rec(kLo, B_SK_DT), St.skDt);
-  store<i32>(rec(kLo, B_SK_KEY), St.skKey);
 }
 
 /** "Not every record is in yet" (below NEVER, above any cycle a run reaches). */

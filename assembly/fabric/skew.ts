@@ -18,7 +18,7 @@
 // lists are its own (the band table's regions); the counters and St.last are this instance's (its thread's).
 // Legend: K = bands, t = cycle, T0 = the block's first cycle.
 import {
-  St, flushStats, BH_COUNT, BH_LIMIT, BH_SPINS, B_STATS, B_P_CORE, B_P_LAST, B_C0, B_C1, B_WHEEL, B_LIST_I0, B_XWAKE, B_SLEEP_CORE,
+  St, flushStats, BH_COUNT, BH_LIMIT, BH_SPINS, BH_FRONT, BH_FRONT_WORDS, B_STATS, B_P_CORE, B_P_LAST, B_C0, B_C1, B_WHEEL, B_LIST_I0, B_XWAKE, B_SLEEP_CORE,
   B_SLEEP_LAST, B_SK_NCUR_C, B_SK_NNEXT_C, B_SK_NCUR_R, B_SK_NNEXT_R, B_SK_NCUR_I, B_SK_NNEXT_I, B_SK_ISWAP, B_SK_WHEEL_COUNT,
   ST_CYCLES,
 } from './state';
@@ -147,6 +147,9 @@ export function tableSetup(tab: usize): void {
   St.bandTab = tab;
   St.bands = load<u32>(tab + (<usize>BH_COUNT << 2));
   St.spins = load<u32>(tab + (<usize>BH_SPINS << 2));
+  St.skFront0 = load<u32>(tab + (<usize>BH_FRONT << 2));
+  St.skFrontWords = load<u32>(tab + (<usize>BH_FRONT_WORDS << 2));
+  St.skFront = St.skFront0;
 }
 
 /** Part [kLo, kHi) of the table: its bands' cycle-0 injector lists and set sizes; it starts its first block. */
@@ -199,7 +202,7 @@ export function startBlock(T0: u32): void {
   St.skT0 = T0;
   St.skKey0 = -3 - <i32>St.skShift;
   St.skDt = tileFirstCycle(St.skKey0, <i32>(St.skHi - St.skLo));
-  St.skKey = St.skKey0;
+  resetFront(St.skKey0);
   St.skPhase = PH_RUN;
 }
 
@@ -209,45 +212,69 @@ export function startBlock(T0: u32): void {
   return lo6 > 0 ? <u32>((lo6 + 5) / 6) : 0;
 }
 
+/** The cycle past the last one of a block whose keys meet the tile from key0: 6dt - 3 <= key0 + tile - 1. */
+@inline function tileEndCycle(key0: i32, tile: u32, block: u32): u32 {
+  return min<u32>(block, <u32>((key0 + <i32>tile + 2) / 6) + 1);
+}
+
+/** Every cycle of the current part's tile from key0 is at the tile's first key (St.skDt: its first cycle). */
+function resetFront(key0: i32): void {
+  for (let i: u32 = 0; i < St.skFrontWords; i++) store<i32>(St.skFront + (<usize>i << 2), key0);
+}
+
 /**
- * The current part's block from where it stands (St.skKey0, St.skDt, St.skKey), tile by tile and cycle by
- * cycle within a tile, until the block is done (phase PH_START, the next block's first cycle in St.skT0),
- * a unit waits for a neighbour part, or `burst` units ran. Returns the units run. Keys count from the part's
- * first band: R(lo + j) of cycle T0 + dt has key 6dt + 2j, C(lo + j) 6dt + 2j - 3.
+ * The current part's block from where it stands, tile by tile, until the block is done (phase PH_START, the next
+ * block's first cycle in St.skT0), every cycle of the tile waits for a neighbour part, or `burst` units ran.
+ * Returns the units run. Keys count from the part's first band: R(lo + j) of cycle T0 + dt has key 6dt + 2j,
+ * C(lo + j) 6dt + 2j - 3.
+ *
+ * Within a tile each cycle has its frontier (the key it runs next, St.skFront): a cycle runs its keys in order
+ * and only below its previous cycle's frontier (every unit needs only units of smaller keys, of its cycle or
+ * earlier ones). One thread: cycle by cycle, each to the tile's end. Threads: a unit that waits for a neighbour
+ * part stops its cycle, not the part: the later cycles of the tile go on below it (the units of smaller keys,
+ * which cannot depend on it), so a part's turn lasts longer than to its first wait.
  */
 export function runBlock(block: u32, tile: u32, burst: u32): u32 {
   const T0 = St.skT0;
   const lo = St.skLo;
   const n = <i32>(St.skHi - lo);
   const last = <i32>(6 * (block - 1)) + 2 * (n - 1); // the block's largest key
-  const w = <i32>tile;
+  const front = St.skFront;
   let key0 = St.skKey0;
-  let dt = St.skDt;
-  let key = St.skKey;
   let ran: u32 = 0;
   while (key0 <= last) {
-    const dt1 = min<u32>(block, <u32>((key0 + w + 2) / 6) + 1); // 6dt - 3 <= key0 + tile - 1
-    for (; dt < dt1; dt++, key = key0) {
+    const dt0 = St.skDt;
+    const dt1 = tileEndCycle(key0, tile, block);
+    if (dt1 - dt0 > St.skFrontWords) unreachable(); // the host sizes FRONT_WORDS for the widest part's tiles
+    const end = key0 + <i32>tile;
+    let lim = end;
+    for (let dt = dt0; dt < dt1; dt++) {
+      const fp = front + (<usize>(dt - dt0) << 2);
+      let key = load<i32>(fp);
       const base = <i32>(6 * dt);
-      for (; key < key0 + w; key++) {
+      const t = T0 + dt;
+      for (; key < lim; key++) {
         const x = key - base;
         const j = (x & 1) == 0 ? x >> 1 : (x + 3) >> 1;
         if (j < 0 || j >= n) continue;
         const k = lo + <u32>j;
-        const t = T0 + dt;
-        if (ran == burst || !((x & 1) == 0 ? routersReady(k, t) : coresReady(k, t))) {
-          St.skKey0 = key0; St.skDt = dt; St.skKey = key;
-          return ran;
-        }
+        if (ran == burst || !((x & 1) == 0 ? routersReady(k, t) : coresReady(k, t))) break;
         if ((x & 1) == 0) routersOf(k, t);
         else coresOf(k, t);
         ran++;
       }
+      store<i32>(fp, key);
+      lim = key; // the next cycle runs only below this one's frontier
     }
-    key0 += w;
-    dt = tileFirstCycle(key0, n);
-    key = key0;
+    if (lim < end) { // a cycle waits (or the burst ran out): its frontiers keep the place
+      St.skKey0 = key0;
+      return ran;
+    }
+    key0 = end;
+    St.skDt = tileFirstCycle(key0, n);
+    resetFront(key0);
   }
+  St.skKey0 = key0;
   St.skPhase = PH_START;
   St.skBlock++;
   St.skT0 = T0 + block;

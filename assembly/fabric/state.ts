@@ -136,7 +136,10 @@ export class St {
   static skT0: u32 = 0;
   static skKey0: i32 = 0;
   static skDt: u32 = 0;
-  static skKey: i32 = 0;
+  /** The current part's tile frontiers (i32 a cycle of the tile: its next key), and the table's (part 0's) and words a part. */
+  static skFront: usize = 0;
+  static skFront0: usize = 0;
+  static skFrontWords: u32 = 0;
   /** Skewed parts on threads: the thread is about to sleep, so a part that cannot go on flags the word it waits on. */
   static skFlag: bool = false;
 }

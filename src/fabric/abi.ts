@@ -2,7 +2,7 @@
 // The fabric ABI, host side (the same table as assembly/fabric/abi.ts).
 
 export const FABRIC_MAGIC = 0x46414233;
-export const FABRIC_ABI_HASH = 0x7ad01b7d;
+export const FABRIC_ABI_HASH = 0xa100ac56;
 
 /** Router directions. */
 export const DIR = {
@@ -217,6 +217,10 @@ export const BAND_HEAD = {
   SPINS: 4,
   /** rung (incremented, notified) when a word flagged SLEEP_RING is written: a skewed thread with no part able to go on sleeps on it */
   BELL: 5,
+  /** pointer: the skewed parts' tile frontiers, FRONT_WORDS i32 a part (part v's at FRONT + 4 FRONT_WORDS v) */
+  FRONT: 6,
+  /** words of a part's tile frontiers (its tiles' most cycles) */
+  FRONT_WORDS: 7,
 } as const;
 export const BAND_HEAD_WORDS = 8;
 
@@ -282,9 +286,7 @@ export const BAND = {
   SK_BLOCK: 28,
   /** skewed part: the tile's first key (i32) */
   SK_KEY0: 29,
-  /** skewed part: the cycle in the block */
+  /** skewed part: the tile's first cycle in the block (its frontiers: the next key of each of the tile's cycles) */
   SK_DT: 30,
-  /** skewed part: the next key (i32) */
-  SK_KEY: 31,
 } as const;
 export const BAND_WORDS = 32;

@@ -9,7 +9,7 @@
 // still owns only its Bs floats of every row (the 48 KB check is per core, in mapping.ts). Activations are feature-major: Xt [K, B], Yt [N, B], dYt [N, B], dXt [K, B]; g [nnz] is in the
 // weight stream's order.
 import { giveBackMemory, takeMemory } from './spare-memory.js';
-import { skewBands, skewParts, tableBands, type SkewPlan } from './skew-plan.js';
+import { skewBands, skewFrontWords, skewParts, tableBands, type SkewPlan } from './skew-plan.js';
 export type { SkewPlan } from './skew-plan.js';
 import { CapacityError } from '../errors.js';
 import { WASM_PAGE_BYTES, Wasm, type Flavor } from '../wasm/module.js';
@@ -17,7 +17,7 @@ import type { FabricMachine } from './defaults.js';
 import type { FabricMapping } from './mapping.js';
 import type { ColumnStreams } from './streams.js';
 import {
-  AXPY_COLORS, CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, FABRIC_MAGIC, GRAD_COLORS, H, STAT, STAT_WORDS, nodeLayout,
+  AXPY_COLORS, BAND_HEAD, BAND_HEAD_WORDS, CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, FABRIC_MAGIC, GRAD_COLORS, H, STAT, STAT_WORDS, nodeLayout,
   type NodeLayout, type PassColors,
 } from './layout.js';
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
@@ -146,6 +146,8 @@ export class FabricSim {
     this.tableBands = bands;
     this.skewParts = this.skew ? skewParts(bands, this.threads, this.skew) : 1;
     const plan = simPlan(mapping, machine, streamWords, sinkWords, wheel, this.colOff[Cu], bands);
+    const frontWords = this.skew ? skewFrontWords(bands, this.skewParts, this.skew.tile) : 0;
+    if (this.skew) plan.add('skFront', 4 * this.skewParts * frontWords);
     const initial = plan.totalBytes + (1 << 20);
     if (initial > WASM_LIMIT_BYTES) {
       throw new CapacityError(
@@ -176,6 +178,7 @@ export class FabricSim {
     this.writeConfig(NC, nseq, wheel);
     if (w.exports.fabricInit(p.config) !== 0) throw new Error('fabric: the wasm module rejected the config block');
     if (bands > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, bands, Cu, o.spins ?? defaultSpins(this.threads));
+    if (this.skew) w.u32(p.bandTable, BAND_HEAD_WORDS).set([p.skFront, frontWords], BAND_HEAD.FRONT);
     if (this.skew && this.threads === 1) w.exports.fabricSkewSetup(p.bandTable);
   }
 

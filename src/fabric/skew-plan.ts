@@ -38,6 +38,14 @@ export function skewParts(bands: number, threads: number, plan: SkewPlan): numbe
   return Math.max(threads, Math.min(threads * PARTS_PER_THREAD, Math.floor(bands / PART_MIN_BANDS)));
 }
 
+/**
+ * Words of a part's tile frontiers (assembly/fabric/skew.ts: one a cycle of a tile): a tile of `tile` keys over a
+ * part of n bands meets at most (tile + 2n) / 6 + 2 cycles; the widest part of `parts` over `bands` has ceil(bands / parts).
+ */
+export function skewFrontWords(bands: number, parts: number, tile: number): number {
+  return Math.floor((tile + 2 * Math.ceil(bands / parts)) / 6) + 3;
+}
+
 /** Bands of a skewed run over Cu columns (at least 2: one band is loop.ts's order). */
 export function skewBands(Cu: number, plan: SkewPlan): number {
   return Math.min(Cu, Math.max(2, Math.ceil(Cu / plan.bandCols)));
