@@ -46,6 +46,19 @@ export function nodeLayout(colors: number, q: number, qc: number): NodeLayout {
   return { bytes: line(Math.max(cqEnd, oRoute + routeBytes)), oCq, oRq, oCstats, oRoute };
 }
 
+/** A node record's OUTS bytes (at rec) from its route table (at rec + oRoute): a color's route where it has one input direction, else 0. */
+export function writeOuts(bytes: Uint8Array, rec: number, oRoute: number, colors: number): void {
+  for (let color = 0; color < colors; color++) {
+    let ins = 0;
+    let out = 0;
+    for (let d = 0; d < 5; d++) {
+      const o = bytes[rec + oRoute + color * 5 + d];
+      if (o !== 0) { ins++; out = o; }
+    }
+    bytes[rec + H.OUTS + color] = ins === 1 ? out : 0;
+  }
+}
+
 const { N: DIR_N, E: DIR_E, S: DIR_S, W: DIR_W, RAMP: DIR_RAMP, EDGE: DIR_EDGE } = DIR;
 /** Out-mask bits of each direction. */
 const N = 1 << DIR_N, E = 1 << DIR_E, S = 1 << DIR_S, W = 1 << DIR_W, RAMP = 1 << DIR_RAMP, EDGE = 1 << DIR_EDGE;

@@ -17,7 +17,7 @@ import type { FabricMachine } from './defaults.js';
 import type { FabricMapping } from './mapping.js';
 import type { ColumnStreams } from './streams.js';
 import {
-  AXPY_COLORS, BAND_HEAD, BAND_HEAD_WORDS, CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, FABRIC_MAGIC, GRAD_COLORS, H, STAT, STAT_WORDS, nodeLayout,
+  AXPY_COLORS, BAND_HEAD, BAND_HEAD_WORDS, CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, FABRIC_MAGIC, GRAD_COLORS, STAT, STAT_WORDS, nodeLayout, writeOuts,
   type NodeLayout, type PassColors,
 } from './layout.js';
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
@@ -423,17 +423,4 @@ const PROGRESS_SECONDS = 0.25;
 function nextChunk(chunk: number, seconds: number): number {
   const scale = seconds > 0 ? Math.min(4, Math.max(0.25, PROGRESS_SECONDS / seconds)) : 4;
   return Math.max(64, Math.min(10_000_000, Math.round(chunk * scale)));
-}
-
-/** A node record's OUTS bytes from its ROUTE table: a color's route where it has one input direction, else 0. */
-function writeOuts(bytes: Uint8Array, rec: number, oRoute: number, colors: number): void {
-  for (let color = 0; color < colors; color++) {
-    let ins = 0;
-    let out = 0;
-    for (let d = 0; d < 5; d++) {
-      const o = bytes[rec + oRoute + color * 5 + d];
-      if (o !== 0) { ins++; out = o; }
-    }
-    bytes[rec + H.OUTS + color] = ins === 1 ? out : 0;
-  }
 }

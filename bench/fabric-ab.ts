@@ -1,0 +1,78 @@
+// Is this build's fabric faster than another's? The same layers run by this checkout's build and by a base
+// checkout's (`--base DIR`: a worktree of another commit, built with `npm run build`), in one process,
+// interleaved run by run in a rotating order so both see the same machine (this 2-core VM's speed swings
+// 1.3-2x between hours), after one untimed run of each. Every run of a row must give the same counters and
+// cycles (a change that alters the simulation fails here). Reports the median simulation seconds of each,
+// CPU ns per event (router and core steps) and the speed ratio this/base.
+// Rows: bench/results/fabric-ab.json (atomically; --quick: fabric-ab-quick.json).
+// Run: git worktree add ../base <commit> && (cd ../base && npm install && npm run build)
+//      npm run build && node dist/bench/fabric-ab.js --base ../base [--quick] [--threads]
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadavg } from 'node:os';
+import { writeJsonAtomic } from '../src/io/atomic.js';
+import { rootPath } from '../src/paths.js';
+import * as here from '../src/fabric/run.js';
+import { median } from './median.js';
+
+type Fabric = Pick<typeof here, 'runFabricAsync'>;
+const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
+const quick = process.argv.includes('--quick');
+const withThreads = process.argv.includes('--threads');
+const reps = quick ? 3 : 5;
+const skew = { bandCols: 1, block: 128, tile: 24 };
+
+/** The layers: bench/fabric.ts's quick 32x32 shapes (one thread, loop order) and wafer-shaped sparse layers in the skewed order. */
+const wafer = (R: number, C: number, threads: number): [string, here.FabricRunOptions] =>
+  [`${R}x${C} sparse 0.9, skewed, ${threads} thread${threads > 1 ? 's' : ''}`, { rows: R, cols: C, batch: R, in: 2 * C, out: C, sparsity: 0.9, skew, threads }];
+const ROWS: Array<[string, here.FabricRunOptions]> = [
+  ['32x32 dense reduction-heavy', { rows: 32, cols: 32, batch: 256, in: 256, out: 128 }],
+  ['32x32 dense balanced', { rows: 32, cols: 32, batch: 512, in: 512, out: 128 }],
+  ['32x32 sparse 0.9', { rows: 32, cols: 32, batch: 1024, in: 2048, out: 64, sparsity: 0.9 }],
+  ['32x32 sparse 0.99', { rows: 32, cols: 32, batch: 1024, in: 2048, out: 64, sparsity: 0.99 }],
+  wafer(250, 212, 1),
+  wafer(1000, 120, 1),
+];
+if (withThreads) ROWS.push(wafer(250, 212, 2), wafer(1000, 300, 2));
+
+async function row(name: string, o: here.FabricRunOptions, builds: Fabric[]) {
+  const secs = builds.map(() => [] as number[]);
+  let events = 0;
+  let counters: string | null = null;
+  for (let i = -1; i < reps; i++) {
+    for (let j = 0; j < builds.length; j++) {
+      const b = (j + Math.max(i, 0)) % builds.length; // the first run of a round alternates
+      const r = (await builds[b].runFabricAsync({ ...o, seed: 1, check: 'off', flavor: 'release' })).result;
+      const c = JSON.stringify(r.counters) + r.cycles;
+      if (counters !== null && c !== counters) throw new Error(`${name}: the builds' runs differ: ${c} vs ${counters}`);
+      counters = c;
+      events = r.counters.routerSteps + r.counters.coreSteps;
+      if (i >= 0) secs[b].push(r.simSeconds);
+    }
+  }
+  const [thisS, baseS] = secs.map(median);
+  return { name, ...o, reps, thisSeconds: thisS, baseSeconds: baseS, speedup: baseS / thisS, thisNsPerEvent: (thisS / events) * 1e9, baseNsPerEvent: (baseS / events) * 1e9, thisRuns: secs[0], baseRuns: secs[1] };
+}
+
+async function main() {
+  const baseDir = arg('--base');
+  if (!baseDir) throw new Error('fabric-ab: --base DIR (a built checkout of the commit to compare with) is required');
+  const base: Fabric = await import(pathToFileURL(resolve(baseDir, 'dist/src/fabric/run.js')).href);
+  const commit = (dir: string) => execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const load0 = loadavg();
+  const rows = [];
+  for (const [name, o] of ROWS) {
+    const r = await row(name, o, [here, base]);
+    rows.push(r);
+    console.log(`${name}: this ${r.thisSeconds.toFixed(3)} s (${r.thisNsPerEvent.toFixed(1)} ns/event), base ${r.baseSeconds.toFixed(3)} s (${r.baseNsPerEvent.toFixed(1)}): ${r.speedup.toFixed(3)}x`);
+  }
+  const out = rootPath('bench', 'results', quick ? 'fabric-ab-quick.json' : 'fabric-ab.json');
+  writeJsonAtomic(out, {
+    bench: 'fabric-ab', when: new Date().toISOString(), this: commit(rootPath()), base: commit(resolve(baseDir)), reps,
+    loadBefore: load0, loadAfter: loadavg(), rows,
+  });
+  console.log(`wrote ${out}`);
+}
+
+main().catch((e) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });
