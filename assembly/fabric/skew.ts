@@ -224,7 +224,8 @@ function resetFront(key0: i32): void {
 
 /**
  * The current part's block from where it stands, tile by tile, until the block is done (phase PH_START, the next
- * block's first cycle in St.skT0), every cycle of the tile waits for a neighbour part, or `burst` units ran.
+ * block's first cycle in St.skT0), the tile cannot be finished now (a cycle waits for a neighbour part and the
+ * cycles after it have run up to it), or `burst` units ran.
  * Returns the units run. Keys count from the part's first band: R(lo + j) of cycle T0 + dt has key 6dt + 2j,
  * C(lo + j) 6dt + 2j - 3.
  *
