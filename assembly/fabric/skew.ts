@@ -202,7 +202,7 @@ export function startBlock(T0: u32): void {
   St.skT0 = T0;
   St.skKey0 = -3 - <i32>St.skShift;
   St.skDt = tileFirstCycle(St.skKey0, <i32>(St.skHi - St.skLo));
-  resetFront(St.skKey0);
+  resetFront(St.skKey0, St.skFrontWords); // every cycle a tile may have: runBlock resets each next tile's own
   St.skPhase = PH_RUN;
 }
 
@@ -217,9 +217,10 @@ export function startBlock(T0: u32): void {
   return min<u32>(block, <u32>((key0 + <i32>tile + 2) / 6) + 1);
 }
 
-/** Every cycle of the current part's tile from key0 is at the tile's first key (St.skDt: its first cycle). */
-function resetFront(key0: i32): void {
-  for (let i: u32 = 0; i < St.skFrontWords; i++) store<i32>(St.skFront + (<usize>i << 2), key0);
+/** The first `cycles` cycles of the current part's tile from key0 (from St.skDt) are at the tile's first key. */
+function resetFront(key0: i32, cycles: u32): void {
+  if (cycles > St.skFrontWords) unreachable(); // the host sizes FRONT_WORDS for the widest part's tiles
+  for (let i: u32 = 0; i < cycles; i++) store<i32>(St.skFront + (<usize>i << 2), key0);
 }
 
 /**
@@ -273,7 +274,8 @@ export function runBlock(block: u32, tile: u32, burst: u32): u32 {
     }
     key0 = end;
     St.skDt = tileFirstCycle(key0, n);
-    resetFront(key0);
+    const next1 = tileEndCycle(key0, tile, block);
+    if (next1 > St.skDt) resetFront(key0, next1 - St.skDt); // the next tile's cycles (none past the block's end)
   }
   St.skKey0 = key0;
   St.skPhase = PH_START;

@@ -45,12 +45,16 @@ export function defaultSpins(bands: number): number {
   return bands <= availableParallelism() ? 1_000_000 : 1_000;
 }
 
-/** Writes the band table (regions by name as addBandRegions laid them out) for N bands of Cu columns; runBands sets its cycle limit. */
-export function writeBandTable(u32: (ptr: number, len: number) => Uint32Array, p: Record<string, number>, N: number, Cu: number, spins = defaultSpins(N)): void {
+/**
+ * Writes the band table (regions by name as addBandRegions laid them out) for N bands of Cu columns; runBands sets
+ * its cycle limit. A skewed run passes `frontWords`, the words of a part's tile frontiers in its region `skFront`.
+ */
+export function writeBandTable(u32: (ptr: number, len: number) => Uint32Array, p: Record<string, number>, N: number, Cu: number, spins = defaultSpins(N), frontWords = 0): void {
   u32(p.bandTable, BAND_HEAD_WORDS + N * BAND_WORDS + 2 * N * (N + 1)).fill(0);
   const head = u32(p.bandTable, BAND_HEAD_WORDS + N * BAND_WORDS);
   head[BAND_HEAD.COUNT] = N;
   head[BAND_HEAD.SPINS] = spins;
+  if (frontWords > 0) [head[BAND_HEAD.FRONT], head[BAND_HEAD.FRONT_WORDS]] = [p.skFront, frontWords];
   bandColumns(Cu, N).forEach(([c0, c1], k) => {
     const rec = head.subarray(BAND_HEAD_WORDS + k * BAND_WORDS);
     rec[BAND.C0] = c0;

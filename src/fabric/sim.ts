@@ -17,7 +17,7 @@ import type { FabricMachine } from './defaults.js';
 import type { FabricMapping } from './mapping.js';
 import type { ColumnStreams } from './streams.js';
 import {
-  AXPY_COLORS, BAND_HEAD, BAND_HEAD_WORDS, CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, FABRIC_MAGIC, GRAD_COLORS, STAT, STAT_WORDS, nodeLayout, writeOuts,
+  AXPY_COLORS, CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, FABRIC_MAGIC, GRAD_COLORS, STAT, STAT_WORDS, nodeLayout, writeOuts,
   type NodeLayout, type PassColors,
 } from './layout.js';
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
@@ -177,8 +177,7 @@ export class FabricSim {
     this.writeStreams();
     this.writeConfig(NC, nseq, wheel);
     if (w.exports.fabricInit(p.config) !== 0) throw new Error('fabric: the wasm module rejected the config block');
-    if (bands > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, bands, Cu, o.spins ?? defaultSpins(this.threads));
-    if (this.skew) w.u32(p.bandTable, BAND_HEAD_WORDS).set([p.skFront, frontWords], BAND_HEAD.FRONT);
+    if (bands > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, bands, Cu, o.spins ?? defaultSpins(this.threads), frontWords);
     if (this.skew && this.threads === 1) w.exports.fabricSkewSetup(p.bandTable);
   }
 
