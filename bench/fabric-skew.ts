@@ -13,13 +13,14 @@ import { rootPath } from '../src/paths.js';
 import { DEFAULT_SKEW, runFabric, runFabricAsync, type FabricRunOptions } from '../src/fabric/run.js';
 import type { SkewPlan } from '../src/fabric/sim.js';
 import { median } from './median.js';
+import { waferLayer } from './fabric-layers.js';
 
 const quick = process.argv.includes('--quick');
 const withWafer = process.argv.includes('--wafer');
 const reps = quick ? 1 : 3;
 
 /** The wafer-shaped layers of bench/fabric.ts (B = rows, K = 2 columns, N = columns, sparsity 0.9), from cache-sized to the full WSE-2. */
-const wafer = (R: number, C: number): [string, FabricRunOptions] => [`${R}x${C} sparse 0.9`, { rows: R, cols: C, batch: R, in: 2 * C, out: C, sparsity: 0.9 }];
+const wafer = (R: number, C: number): [string, FabricRunOptions] => [`${R}x${C} sparse 0.9`, waferLayer(R, C)];
 const ROWS: Array<[string, FabricRunOptions]> = [['64x64 sparse 0.9 compute-bound', { rows: 64, cols: 64, batch: 2048, in: 4096, out: 256, sparsity: 0.9 }], wafer(250, 212), wafer(500, 425)];
 if (withWafer) ROWS.push(wafer(1000, 850));
 

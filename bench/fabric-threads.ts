@@ -12,6 +12,7 @@ import { rootPath } from '../src/paths.js';
 import { runFabric, runFabricAsync, type FabricRunOptions } from '../src/fabric/run.js';
 import type { SkewPlan } from '../src/fabric/sim.js';
 import { median } from './median.js';
+import { waferLayer } from './fabric-layers.js';
 
 const quick = process.argv.includes('--quick');
 const withWafer = process.argv.includes('--wafer');
@@ -25,9 +26,9 @@ const ROWS: Array<[string, FabricRunOptions]> = [
   ['32x32 sparse 0.9 compute-bound', { rows: 32, cols: 32, batch: 1024, in: 2048, out: 64, sparsity: 0.9 }],
   ['64x64 dense balanced (Ks 16, Bs 16)', { rows: 64, cols: 64, batch: 1024, in: 1024, out: 256 }],
   ['64x64 sparse 0.9 compute-bound', { rows: 64, cols: 64, batch: 2048, in: 4096, out: 256, sparsity: 0.9 }],
-  ['250x212 sparse 0.9 (the quick wafer row)', { rows: 250, cols: 212, batch: 250, in: 424, out: 212, sparsity: 0.9 }],
+  ['250x212 sparse 0.9 (the quick wafer row)', waferLayer(250, 212)],
 ];
-if (withWafer) ROWS.push(['1000x850 sparse 0.9 (the full WSE-2 wafer row)', { rows: 1000, cols: 850, batch: 1000, in: 1700, out: 850, sparsity: 0.9 }]);
+if (withWafer) ROWS.push(['1000x850 sparse 0.9 (the full WSE-2 wafer row)', waferLayer(1000, 850)]);
 
 async function row(name: string, o: FabricRunOptions) {
   const base = { ...o, seed: 1, check: 'off' as const, flavor: 'release' as const };

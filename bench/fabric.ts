@@ -18,6 +18,7 @@ import { randomStream, randomValues, rowCounts } from '../src/sparse/stream.js';
 import { blockStarts } from '../src/fabric/mapping.js';
 import { runFabric, type FabricResult, type FabricRunOptions } from '../src/fabric/run.js';
 import { median } from './median.js';
+import { waferLayer } from './fabric-layers.js';
 
 const quick = process.argv.includes('--quick');
 const wafer = !process.argv.includes('--no-wafer');
@@ -168,7 +169,7 @@ async function main() {
     const [R, Cw] = quick ? [250, 212] : [1000, 850];
     // batch over the 1000 rows (Bs = 1), K = 2 and N = 1 features per column: a small-feature layer, so the
     // run is short enough to bench; its cycles are mostly the pipeline's fill and the reduction skew.
-    const o = { rows: R, cols: Cw, batch: R, in: 2 * Cw, out: Cw, sparsity: 0.9, seed: 1 };
+    const o = { ...waferLayer(R, Cw), seed: 1 };
     const rss0 = process.memoryUsage().rss;
     const t0 = performance.now();
     const run = runFabric({ ...o, check: 'auto', flavor: 'release' });
