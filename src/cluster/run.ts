@@ -12,7 +12,7 @@ import { createMemory, Wasm, type Flavor } from '../wasm/module.js';
 import { MemoryX, memoryxLayers } from '../memoryx/store.js';
 import { createUpdater } from '../memoryx/update.js';
 import { stateArrays } from '../memoryx/optimizer.js';
-import { planTiers } from '../memoryx/tiers.js';
+import { planTiers, type TierPlan } from '../memoryx/tiers.js';
 import { PIPELINE_SLOTS, planLayout, type LayoutRequest, type SharedLayout } from '../protocol/memory-map.js';
 import { CapacityError } from '../errors.js';
 import { controlLayout, type WorkerInit } from '../protocol/cs2.js';
@@ -38,11 +38,13 @@ const WORKER_SCRATCH_BYTES = 2 << 20;
 const ALIGN_PAD = 64;
 
 /**
- * Bytes of MemoryX's arena: its DRAM tier (resident records + the flash staging slot, tiers.ts) plus one
- * alignment pad per allocation: the L records, the staging slot and the arena's own start (L + 2 pads).
+ * Bytes of MemoryX's arena: its DRAM tier (tiers.ts) with two slots of each resident record (store.ts: an
+ * update writes the other slot), the flash staging slot, plus one alignment pad per allocation: the L
+ * records, the staging slot and the arena's own start (L + 2 pads).
  */
-export function memoryxArenaBytes(dramBytesUsed: number, L: number): number {
-  return dramBytesUsed + ALIGN_PAD * (L + 2);
+export function memoryxArenaBytes(tiers: TierPlan, L: number): number {
+  const resident = tiers.dramBytesUsed - tiers.stagingBytes;
+  return 2 * resident + tiers.stagingBytes + ALIGN_PAD * (L + 2);
 }
 
 /**
@@ -89,7 +91,7 @@ export class Run {
       systems: N,
       maxLayerFloats: Math.max(...plan.layers.map((l) => l.paramFloats)),
       maxWireWords: Math.max(...plan.layers.map((l) => Math.max(l.wireWords, l.fwdWireWords))),
-      memoryxBytes: memoryxArenaBytes(tiers.dramBytesUsed, plan.layers.length),
+      memoryxBytes: memoryxArenaBytes(tiers, plan.layers.length),
       workerArenaBytes: workerArenaBytes(act),
     });
     this.slotReaders = new Array(this.layout.broadcast.slots).fill(0);

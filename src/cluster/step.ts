@@ -9,8 +9,8 @@
 // with its previous one. Main waits only for what it needs: a slot to reuse (every system done with the
 // command that read it), a layer's gradients to reduce (every system done with its backward). The backward
 // of layer l goes out before main reduces and updates layer l+1 (its gradient sits in the other gradient
-// buffer), so the systems compute while main works; the forward pass is when main saves MemoryX's undo
-// copies, off the update's path. Without prefetch, every command is a barrier and main's work runs after it
+// buffer), so the systems compute while main works (MemoryX updates a layer into its record's other slot, so
+// the transaction costs no copy). Without prefetch, every command is a barrier and main's work runs after it
 // (update l right after backward l). The bits are the same either way.
 // Nothing here is specific to one layer type: a "streamed layer" is whatever the plan groups under it.
 // Legend: N = systems, L = streamed layers, B = global batch, P = floats of a layer's gradient block.
@@ -72,7 +72,6 @@ async function runStep(run: Run, split: AnySplit, step: number, attempt: number,
     const fwd = layerFlop(plan, l, 1).forward;
     await readSlot(run, cur, CMD.FORWARD, { layer: l, slot: cur.slot }, (seq) => run.systemEvents('forward', step, l, seq, fwd));
   }
-  if (s.prefetch) for (let l = 0; l < L; l++) run.mx.saveUndo(l);
   await issue(run, CMD.LOSS, { arg: 0 });
   // gradSeq[l]: the command after which layer l's gradient is complete (its backward, or its REDUCE)
   const gradSeq: number[] = new Array(L).fill(0);

@@ -6,17 +6,18 @@
 //
 // Legend: l = streamed layer, P_l = master floats (= gradient floats; a sparse weight counts nnz),
 // W_l = wire words, S = optimizer state arrays (0, 1 or 2), t = optimizer steps committed.
-// Record of a layer (DRAM at a fixed pointer, flash in a file slot; the same bytes either way):
+// Record of a layer (two slots of it, in DRAM at a fixed pointer or in the flash file; the same bytes either way):
 //   [ values P_l | state 1 P_l | state 2 P_l ]   (fp32; state 1/2 = momentum, or Adam's m and v)
 // A step is a transaction: beginStep(), update(l) per layer (any order), then commitStep() or
-// rollbackStep(). Before a DRAM record is updated it is copied to an undo buffer (undo.ts); a flash record is
-// updated into its other slot. Rollback restores both, so a failed step leaves no half-applied update.
+// rollbackStep(). An update reads the layer's active slot and writes its other slot (a DRAM record through
+// the optimizer kernel's `from`, with no copy; a flash record through the staging slot); commit makes the
+// written slots active, rollback forgets them, so a failed step leaves no half-applied update. Until the
+// commit, a layer streams its committed values on either tier.
 import type { Wasm } from '../wasm/module.js';
 import type { Plan } from '../model/plan.js';
 import { CapacityError, ValidationError } from '../errors.js';
 import { resolveOptimizer, stateArrays, type OptimizerConfig, type ResolvedOptimizer } from './optimizer.js';
 import { FlashFile, planTiers, type TierPlan } from './tiers.js';
-import { UndoLog } from './undo.js';
 import { valueWordIndex, type ColumnSkeleton } from '../sparse/stream.js';
 import type { WirePass } from '../model/plan.js';
 
@@ -72,9 +73,12 @@ export function memoryxLayers(plan: Plan): MxLayer[] {
   }));
 }
 
-/** Runs one optimizer step in place over n floats (the optimizer kernels); 0 = no such state array. */
+/**
+ * Runs one optimizer step over n floats (the optimizer kernels): writes the weights and state at wPtr, s1Ptr,
+ * s2Ptr (0 = no such state array), reading them `from` bytes away (0 or omitted: in place).
+ */
 export interface Updater {
-  update(o: ResolvedOptimizer, t: number, wPtr: number, gPtr: number, s1Ptr: number, s2Ptr: number, n: number): void;
+  update(o: ResolvedOptimizer, t: number, wPtr: number, gPtr: number, s1Ptr: number, s2Ptr: number, n: number, from?: number): void;
 }
 
 export interface MemoryXOptions {
@@ -113,14 +117,13 @@ export class MemoryX {
   readonly S: number;
   private readonly wasm: Wasm;
   private readonly updater: Updater;
-  /** DRAM record pointers (-1 for flash layers). */
+  /** DRAM records: slot 0's pointer (slot 1 follows it), -1 for flash layers. */
   private readonly recPtr: number[];
   private readonly stagingPtr: number;
   private readonly flash: FlashFile | null;
-  /** Active flash slot of each flash layer; pending[l] = the step wrote its other slot. */
+  /** Active slot of each layer's record (DRAM or flash); pending[l] = the step wrote its other slot. */
   private readonly active: number[];
   private readonly pending: boolean[];
-  private readonly undo: UndoLog;
   /** Index of every value word in a sparse segment's stream (per layer, per segment). */
   private readonly valueWords: Array<Array<Uint32Array | null>>;
   /** Per tied layer: where its gradient waits (byte pointer, -1 otherwise); per source layer: the tied layer pending for it (-1: none). */
@@ -146,12 +149,11 @@ export class MemoryX {
     });
     const recordBytes = layers.map((L) => 4 * recordFloats(L) * (1 + this.S));
     this.tiers = planTiers(recordBytes, opts.dramBytes ?? Infinity, layers.map((L) => L.name));
-    this.recPtr = layers.map((_, l) => (this.tiers.tier[l] === 'dram' ? wasm.arena.alloc(recordBytes[l], 64) : -1));
+    this.recPtr = layers.map((_, l) => (this.tiers.tier[l] === 'dram' ? wasm.arena.alloc(2 * recordBytes[l], 64) : -1));
     this.stagingPtr = this.tiers.stagingBytes > 0 ? wasm.arena.alloc(this.tiers.stagingBytes, 64) : 0;
     this.flash = this.tiers.flashBytes > 0 ? new FlashFile(this.tiers, opts.flashPath) : null;
     this.active = layers.map(() => 0);
     this.pending = layers.map(() => false);
-    this.undo = new UndoLog(layers.length);
     this.valueWords = layers.map((L) => L.segments.map((s) => (s.template ? valueWordIndex(s.template, s.size) : null)));
     this.tiedGradPtr = layers.map((L) => (L.tiedTo ? wasm.arena.alloc(4 * L.floats, 64) : -1));
     this.tiedPending = layers.map(() => -1);
@@ -213,13 +215,6 @@ export class MemoryX {
     this.inStep = true;
   }
 
-  /** Saves layer l's DRAM record for a rollback ahead of update(l), off its path (not flash, tied, or twice). */
-  saveUndo(l: number): void {
-    if (!this.inStep) throw new Error('MemoryX.saveUndo: no open step (call beginStep first)');
-    if (this.layers[l].tiedTo || this.tiers.tier[l] !== 'dram' || this.undo.isUpdated(l)) return;
-    this.undo.save(l, this.wasm.memory.buffer, this.recPtr[l], this.tiers.recordBytes[l]);
-  }
-
   /**
    * Applies the optimizer to layer l with its complete, reduced gradient (P_l floats at byte `gradPtr`,
    * the master block's layout: a sparse weight's gradient is stream-aligned, nnz floats).
@@ -235,25 +230,18 @@ export class MemoryX {
       addTiedGradient(this.wasm, gradPtr + 4 * this.layers[tied].tiedTo!.offset, this.tiedGradPtr[tied], this.layers[tied].floats);
       this.tiedPending[l] = -1;
     }
+    if (this.pending[l]) throw new Error(`MemoryX.update: layer ${l} (${L.name}) was already updated in this step`);
     const recBytes = this.tiers.recordBytes[l];
-    let ptr: number;
-    if (this.tiers.tier[l] === 'dram') {
-      if (this.undo.isUpdated(l)) throw new Error(`MemoryX.update: layer ${l} (${L.name}) was already updated in this step`);
-      ptr = this.recPtr[l];
-      this.undo.save(l, this.wasm.memory.buffer, ptr, recBytes);
-      this.undo.markUpdated(l);
-    } else {
-      if (this.pending[l]) throw new Error(`MemoryX.update: layer ${l} (${L.name}) was already updated in this step`);
-      ptr = this.stagingPtr;
-      this.flash!.read(l, this.active[l], new Uint8Array(this.wasm.memory.buffer, ptr, recBytes));
-    }
+    const dram = this.tiers.tier[l] === 'dram';
+    // DRAM: read the active slot, write the other; flash: stage the active slot, update it there, write it to the other
+    const ptr = dram ? this.dramSlot(l, 1 - this.active[l]) : this.stagingPtr;
+    const from = dram ? this.dramSlot(l, this.active[l]) - ptr : 0;
+    if (!dram) this.flash!.read(l, this.active[l], new Uint8Array(this.wasm.memory.buffer, ptr, recBytes));
     const s1 = this.S >= 1 ? ptr + 4 * P : 0;
     const s2 = this.S >= 2 ? ptr + 8 * P : 0;
-    this.updater.update(this.optimizer, this._t + 1, ptr, gradPtr, s1, s2, P);
-    if (this.tiers.tier[l] === 'flash') {
-      this.flash!.write(l, 1 - this.active[l], new Uint8Array(this.wasm.memory.buffer, ptr, recBytes));
-      this.pending[l] = true;
-    }
+    this.updater.update(this.optimizer, this._t + 1, ptr, gradPtr, s1, s2, P, from);
+    if (!dram) this.flash!.write(l, 1 - this.active[l], new Uint8Array(this.wasm.memory.buffer, ptr, recBytes));
+    this.pending[l] = true;
     this.counters.bytesGradients += 4 * P;
     this.counters.updates++;
     this.syncFlashCounters();
@@ -279,7 +267,6 @@ export class MemoryX {
       if (this.pending[l]) this.active[l] = 1 - this.active[l];
       this.pending[l] = false;
     }
-    this.undo.clear();
     this._t++;
     this.inStep = false;
   }
@@ -287,7 +274,6 @@ export class MemoryX {
   /** Undoes every update of the open step: MemoryX is exactly as it was at beginStep(). */
   rollbackStep(): void {
     if (!this.inStep) throw new Error('MemoryX.rollbackStep: no open step');
-    this.undo.restore(this.wasm.memory.buffer, this.recPtr);
     for (let l = 0; l < this.layers.length; l++) {
       this.pending[l] = false;
       this.tiedPending[l] = -1;
@@ -340,11 +326,16 @@ export class MemoryX {
     this.flash?.close();
   }
 
-  /** Where layer l's current values are, staging them from flash if needed (values only). */
+  /** Byte pointer of slot `slot` (0 or 1) of DRAM layer l's record. */
+  private dramSlot(l: number, slot: number): number {
+    return this.recPtr[l] + slot * this.tiers.recordBytes[l];
+  }
+
+  /** Where layer l's current (committed) values are, staging them from flash if needed (values only). */
   private valuesPtr(l: number): number {
-    if (this.tiers.tier[l] === 'dram') return this.recPtr[l];
-    const P = this.layers[l].floats;
     // A pending (uncommitted) update is not current: stream the committed slot.
+    if (this.tiers.tier[l] === 'dram') return this.dramSlot(l, this.active[l]);
+    const P = this.layers[l].floats;
     this.flash!.read(l, this.active[l], new Uint8Array(this.wasm.memory.buffer, this.stagingPtr, 4 * P));
     this.syncFlashCounters();
     return this.stagingPtr;
@@ -353,7 +344,7 @@ export class MemoryX {
   private readRecord(l: number): Float32Array {
     const n = recordFloats(this.layers[l]) * (1 + this.S);
     if (n === 0) return new Float32Array(0);
-    if (this.tiers.tier[l] === 'dram') return this.wasm.f32(this.recPtr[l], n).slice();
+    if (this.tiers.tier[l] === 'dram') return this.wasm.f32(this.dramSlot(l, this.active[l]), n).slice();
     const out = new Float32Array(n);
     this.flash!.read(l, this.active[l], new Uint8Array(out.buffer));
     this.syncFlashCounters();
@@ -365,8 +356,9 @@ export class MemoryX {
     const P = this.layers[l].floats;
     const n = P * (1 + this.S);
     if (state && state.length !== P * this.S) throw new CapacityError(`MemoryX: state of layer ${l} has ${state.length} floats, expected ${P * this.S}`);
+    this.active[l] = 0;
     if (this.tiers.tier[l] === 'dram') {
-      const rec = this.wasm.f32(this.recPtr[l], n);
+      const rec = this.wasm.f32(this.dramSlot(l, 0), n);
       rec.set(values);
       if (state) rec.set(state, P);
       else rec.fill(0, P);
@@ -375,7 +367,6 @@ export class MemoryX {
     const rec = new Float32Array(n);
     rec.set(values);
     if (state) rec.set(state, P);
-    this.active[l] = 0;
     this.flash!.write(l, 0, new Uint8Array(rec.buffer));
     this.syncFlashCounters();
   }

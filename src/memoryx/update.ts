@@ -1,5 +1,6 @@
 // The optimizer step MemoryX runs on a layer's master block, as an `Updater` over a Wasm instance: the
-// optimizer kernels (src/kernels/optim.ts → assembly/optim, SIMD, in place, PyTorch semantics). The
+// optimizer kernels (src/kernels/optim.ts → assembly/optim, SIMD, PyTorch semantics; in place, or read from
+// the record's other slot `from` bytes away). The
 // in-memory reference trainer uses this same Updater, so both apply bit-identical updates.
 // Elementwise over n floats (p = weights, g = gradient, state arrays of the same length):
 //   SGD (PyTorch):   d = g + wd·p;  buf = μ·buf + d;  p -= lr·buf     (μ = 0 is plain SGD; buf then = d)
@@ -15,13 +16,13 @@ import type { Updater } from './store.js';
 /** The Updater MemoryX (and the reference trainer) uses on instance `w`. */
 export function createUpdater(w: Wasm): Updater {
   return {
-    update(o, t, wPtr, gPtr, s1Ptr, s2Ptr, n) {
+    update(o, t, wPtr, gPtr, s1Ptr, s2Ptr, n, from = 0) {
       if (n === 0) return;
       if (o.kind === 'sgd') {
-        sgdMomentum(w, wPtr, gPtr, s1Ptr, 0, n, { lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay });
+        sgdMomentum(w, wPtr, gPtr, s1Ptr, 0, n, { lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay }, from);
         return;
       }
-      adamw(w, wPtr, gPtr, s1Ptr, s2Ptr, 0, n, { lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, step: t });
+      adamw(w, wPtr, gPtr, s1Ptr, s2Ptr, 0, n, { lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, step: t }, from);
     },
   };
 }

@@ -91,6 +91,50 @@ describe('optimizers over many steps with a mask', () => {
   });
 });
 
+describe('optimizers from another copy (from ≠ 0, how MemoryX updates a record into its other slot)', () => {
+  const n = 103; // SIMD body + scalar tail
+  const mask = randomMask(n, 0.7, 11)!;
+  // one record [p | s1 | s2] in place, and the same record in slot 0 updated into slot 1 (from = -slot bytes)
+  for (const kind of ['adamw', 'sgd'] as const) {
+    it(`${kind}: writes the bits the in-place update writes and leaves the source slot as it was`, () => {
+      const mark = w.arena.mark();
+      const rec = new Float32Array(3 * n);
+      rec.set(randomF32(n, 5));
+      rec.set(randomF32(2 * n, 6).map((x) => Math.abs(x) * 0.01), n); // state: v must not be negative
+      const G = randomF32(n, 7);
+      const g = w.allocF32(n, G);
+      const mp = w.arena.alloc(n, 16);
+      w.u8(mp, n).set(mask);
+      const inPlace = w.allocF32(3 * n, rec);
+      const slots = w.allocF32(6 * n, new Float32Array(6 * n).fill(NaN));
+      w.f32(slots, 3 * n).set(rec);
+      const out = slots + 12 * n;
+      const from = slots - out;
+      const run = (at: number, d: number) =>
+        kind === 'adamw'
+          ? adamw(w, at, g, at + 4 * n, at + 8 * n, mp, n, { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, step: 3 }, d)
+          : sgdMomentum(w, at, g, at + 4 * n, mp, n, { lr: 0.05, momentum: 0.9, weightDecay: 1e-3 }, d);
+      run(inPlace, 0);
+      run(out, from);
+      const used = kind === 'adamw' ? 3 * n : 2 * n;
+      expect(new Uint32Array(w.f32(out, used).slice().buffer)).toEqual(new Uint32Array(w.f32(inPlace, used).slice().buffer));
+      expect(new Uint32Array(w.f32(slots, 3 * n).slice().buffer)).toEqual(new Uint32Array(rec.buffer));
+      expect(new Uint32Array(w.f32(inPlace, used).slice().buffer)).not.toEqual(new Uint32Array(rec.slice(0, used).buffer));
+      w.arena.release(mark);
+    });
+  }
+
+  it('a source that overlaps what is written, or a misaligned distance, is refused by name', () => {
+    const mark = w.arena.mark();
+    const [p, g, m, v] = [w.allocF32(16), w.allocF32(16), w.allocF32(16), w.allocF32(16)];
+    const h = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 };
+    expect(() => adamw(w, p, g, m, v, 0, 16, h, 8)).toThrow(/^adamw\.p: output range .* overlaps adamw\.p \(from\)/);
+    expect(() => adamw(w, p, g, m, v, 0, 16, h, 2)).toThrow(/^adamw\.from: 2 is not a 4-byte aligned byte distance$/);
+    expect(() => sgdMomentum(w, p, g, m, 0, 16, { lr: 0.1, momentum: 0.9, weightDecay: 0 }, -w.memory.buffer.byteLength)).toThrow(/^sgdMomentum\.p \(from\):/);
+    w.arena.release(mark);
+  });
+});
+
 describe('optim facade: bad input names the argument', () => {
   const [p, g, m, v] = [w.allocF32(16), w.allocF32(16), w.allocF32(16), w.allocF32(16)];
   const h = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 };

@@ -121,30 +121,43 @@ describe('MemoryX', () => {
     }
   });
 
-  it('an undo copy saved ahead of the update (saveUndo) rolls back the same; one saved in an earlier step is not reused', () => {
-    for (const x of [setup(undefined), setup(smallBudget(setup(undefined).mx.tiers.recordBytes))]) {
-      const g = grads(x.plan, 3);
-      runSteps(x, [g[0]]);
+  it('an update writes the other slot: the step streams committed values, a rollback on either slot leaves the run as if the step never ran', () => {
+    for (const budget of [undefined, smallBudget(setup(undefined).mx.tiers.recordBytes)]) {
+      const x = setup(budget);
+      const clean = setup(budget);
+      const g = grads(x.plan, 4);
       const gp = x.w.allocF32(2000);
-      // a step that saves every layer ahead, updates none and commits: the copies are of this step's records
-      x.mx.beginStep();
-      for (let l = 0; l < x.plan.layers.length; l++) x.mx.saveUndo(l);
-      x.mx.commitStep();
-      runSteps(x, [g[1]]);
-      const before = x.mx.snapshot();
-      x.mx.beginStep();
-      for (let l = 0; l < x.plan.layers.length; l++) x.mx.saveUndo(l);
-      for (const l of [2, 1, 0]) {
-        x.w.f32(gp, g[2][l].length).set(g[2][l]);
-        x.mx.update(l, gp);
-        x.mx.saveUndo(l); // after the update: must not overwrite the copy with the updated record
+      const wire = (l: number) => {
+        const words = x.plan.layers[l].wireWords;
+        const dst = x.w.allocF32(words);
+        x.mx.stream(l, dst, 'backward');
+        return x.w.u32(dst, words).slice();
+      };
+      // two committed steps (DRAM layers back on slot 0), then one more (slot 1): a rolled-back step after each
+      for (const done of [2, 3]) {
+        runSteps(x, done === 2 ? g.slice(0, 2) : [g[2]]);
+        const before = x.mx.snapshot();
+        const streamed = x.plan.layers.map((_, l) => wire(l));
+        x.mx.beginStep();
+        for (const l of [2, 1, 0]) {
+          x.w.f32(gp, g[3][l].length).set(g[3][l].map((v) => -v));
+          x.mx.update(l, gp);
+          expect(wire(l), `layer ${l} streams its committed values until the commit`).toEqual(streamed[l]);
+          expect(() => x.mx.update(l, gp)).toThrow(/already updated in this step/);
+        }
+        x.mx.rollbackStep();
+        const after = x.mx.snapshot();
+        expect(after.t).toBe(before.t);
+        for (let l = 0; l < before.layers.length; l++) expect(new Uint32Array(after.layers[l].record.buffer)).toEqual(new Uint32Array(before.layers[l].record.buffer));
       }
-      x.mx.rollbackStep();
-      const after = x.mx.snapshot();
-      for (let l = 0; l < before.layers.length; l++) expect(after.layers[l].record).toEqual(before.layers[l].record);
-      // a copy belongs to an open step
-      expect(() => x.mx.saveUndo(0)).toThrow(/no open step/);
+      // the steps that did commit give the same bits as a run that never rolled back
+      runSteps(x, [g[3]]);
+      runSteps(clean, g);
+      const a = x.mx.snapshot();
+      const b = clean.mx.snapshot();
+      for (let l = 0; l < a.layers.length; l++) expect(new Uint32Array(a.layers[l].record.buffer)).toEqual(new Uint32Array(b.layers[l].record.buffer));
       x.mx.close();
+      clean.mx.close();
     }
   });
 
