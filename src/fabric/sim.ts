@@ -33,6 +33,7 @@ interface FabricExports {
   fabricNow(): number;
   fabricConfigSlots(): number;
   fabricAbiHash(): number;
+  fabricFillSeeded(out: number, n: number, seed: number, firstLow: number): void;
 }
 
 /** Inputs of a pass: `a` = Xt (forward, gradient) or dYt (delta); `b` = dYt (gradient); seeded ones are made in place. */
@@ -272,9 +273,15 @@ export class FabricSim {
     for (let c = 0; c < Cu; c++) {
       if ((c & 15) === 0) progress?.(c / Cu);
       const base = this.p.data + this.colOff[c];
-      valuesInto(inputs.a, this.wasm.f32(base, colK[c] * B), inStarts[c] * B);
-      if (this.isGrad) valuesInto(inputs.b!, this.wasm.f32(base + 4 * colK[c] * B, colN[c] * B), nStarts[c] * B);
+      this.writeValues(inputs.a, base, colK[c] * B, inStarts[c] * B);
+      if (this.isGrad) this.writeValues(inputs.b!, base + 4 * colK[c] * B, colN[c] * B, nStarts[c] * B);
     }
+  }
+
+  /** Values first .. first + n − 1 of `v` at byte `ptr`: seeded ones by the module's SIMD fill (assembly/fabric/seeded.ts). */
+  private writeValues(v: Values, ptr: number, n: number, first: number): void {
+    if (v instanceof Float32Array) valuesInto(v, this.wasm.f32(ptr, n), first);
+    else this.wasm.exports.fabricFillSeeded(ptr, n, v.seed >>> 0, first % 2 ** 32);
   }
 
   /** Runs the mesh until it goes quiet; throws if it stops with work left (a deadlock) or runs past maxCycles. */

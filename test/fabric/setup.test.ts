@@ -11,6 +11,7 @@ import { runFabric } from '../../src/fabric/run.js';
 import { columnStreams } from '../../src/fabric/streams.js';
 import { fillSeededValues, seededLayerStream, seededValues } from '../../src/fabric/weights.js';
 import { CapacityError } from '../../src/errors.js';
+import { Wasm } from '../../src/wasm/module.js';
 import { decodeStream, encodeStream, randomStream, randomValues } from '../../src/sparse/stream.js';
 
 describe('fabric set-up', () => {
@@ -41,6 +42,26 @@ describe('fabric set-up', () => {
     fillSeededValues(far, 9, 2 ** 32 + 5);
     fillSeededValues(farther, 9, 2 ** 32 + 7);
     expect(farther[0]).toBe(far[2]);
+  });
+
+  it("the module's SIMD fill (fabricFillSeeded) writes fillSeededValues' bits, on every lane, tail and first index", () => {
+    const w = new Wasm();
+    const fill = (w.exports as unknown as { fabricFillSeeded(p: number, n: number, seed: number, firstLow: number): void }).fabricFillSeeded;
+    const ptr = w.allocF32(5001);
+    const same = (n: number, seed: number, first: number) => {
+      const want = new Float32Array(n);
+      fillSeededValues(want, seed, first);
+      w.f32(ptr, 5001).fill(NaN);
+      fill(ptr, n, seed >>> 0, first % 2 ** 32);
+      expect(new Uint32Array(w.f32(ptr, n).slice().buffer), `n ${n} seed ${seed} first ${first}`).toEqual(new Uint32Array(want.buffer));
+      expect(Number.isNaN(w.f32(ptr, 5001)[n]), 'nothing written past n').toBe(true);
+    };
+    same(5000, 77, 0);
+    same(4999, 0xdeadbeef, 4321);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 67 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 2 ** 45 }), (n, seed, first) => same(n, seed, first)),
+      { numRuns: 200, seed: 5 },
+    );
   });
 
   it('forward column streams: column c holds Wᵀ restricted to its K slice (against a dense transpose)', () => {
