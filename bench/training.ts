@@ -218,6 +218,18 @@ async function main(): Promise<void> {
   console.log(`targets: x1/ref = ${targets.oneSystemVsReference.measured.toFixed(2)} (>= 0.85 ${targets.oneSystemVsReference.met ? 'met' : 'NOT met'}), x2/x1 = ${targets.twoSystemsVsOne.measured.toFixed(2)} (>= 1.6 ${targets.twoSystemsVsOne.met ? 'met' : 'NOT met'})`);
   // Against the machine's ceiling: two independent trainers on two threads, relative to one (the reference).
   const independent = rows.find((r) => r.config === 'independent x2')!;
+  // Paired by round: each round's ratio of runs made a few seconds apart, then the median over the rounds.
+  // On a host whose speed drifts during the bench, the ratio of medians above can pair a fast round's x1
+  // with a slow round's x2; the paired ratio cannot. Reported beside the targets' statistic, not instead of it.
+  const byRound = (a: Row, b: Row) => a.runs.map((v, i) => v / b.runs[i]);
+  const x1Row = rows.find((r) => r.systems === 1 && r.prefetch)!;
+  const x2Row = rows.find((r) => r.systems === 2 && r.prefetch)!;
+  const paired = {
+    twoSystemsVsOne: median(byRound(x2Row, x1Row)),
+    ceiling: median(byRound(independent, rows[0])),
+    twoSystemsVsOneByRound: byRound(x2Row, x1Row),
+  };
+  console.log(`paired by round (median over the ${reps} rounds of each round's own ratio): x2/x1 = ${paired.twoSystemsVsOne.toFixed(2)} (rounds ${paired.twoSystemsVsOneByRound.map((x) => x.toFixed(2)).join(' ')}), ceiling ${paired.ceiling.toFixed(2)}x`);
   const ceiling = { twoThreadsVsOne: independent.samplesPerSecond / ref, quiet: independent.quietSamplesPerSecond && rows[0].quietSamplesPerSecond ? independent.quietSamplesPerSecond / rows[0].quietSamplesPerSecond : null };
   console.log(`the machine's ceiling (two independent reference trainers, half the batch each, on two threads): ${ceiling.twoThreadsVsOne.toFixed(2)}x one (quiet runs: ${ceiling.quiet === null ? 'n/a' : ceiling.quiet.toFixed(2)}); stream x2/x1 reaches ${((100 * x2) / x1 / ceiling.twoThreadsVsOne).toFixed(0)} % of it`);
   // Wall time per step of the simulator itself, with and without prefetch (same systems, same run).
@@ -249,6 +261,7 @@ async function main(): Promise<void> {
     quietCores: QUIET_CORES,
     quietTargets,
     ceiling,
+    paired,
     prefetch,
     simulatedStepSeconds,
   });
