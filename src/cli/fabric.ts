@@ -83,7 +83,7 @@ export function register(program: Command): void {
       onProgress: (cycle) => {
         if (!progress) {
           setup.stop();
-          progress = createProgress({ label: 'fabric', total: Math.max(1, Math.round(estimate)), quiet: opts.quiet, unit: 'cycles (estimated total)', intervalSeconds: 1 });
+          progress = createProgress({ label: 'fabric', total: Math.max(1, Math.round(estimate)), quiet: opts.quiet, unit: 'cycles (estimated total)', intervalSeconds: 1, rate: true });
         }
         progress.update(Math.min(cycle, Math.round(estimate)));
       },
