@@ -15,7 +15,7 @@ import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import * as here from '../src/fabric/run.js';
 import { median } from './median.js';
-import { waferLayer } from './fabric-layers.js';
+import { speedLayers, waferLayer } from './fabric-layers.js';
 
 type Fabric = Pick<typeof here, 'runFabricAsync'>;
 const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
@@ -27,11 +27,9 @@ const skew = { bandCols: 1, block: 128, tile: 24 };
 /** The layers: bench/fabric.ts's quick 32x32 shapes (one thread, loop order) and wafer-shaped sparse layers in the skewed order. */
 const wafer = (R: number, C: number, threads: number): [string, here.FabricRunOptions] =>
   [`${R}x${C} sparse 0.9, skewed, ${threads} thread${threads > 1 ? 's' : ''}`, { ...waferLayer(R, C), skew, threads }];
+const quickLayers = speedLayers(32, 64, [0.9, 0.99]).filter(([name]) => !name.includes('compute-bound (Ks 64')); // the slow ones
 const ROWS: Array<[string, here.FabricRunOptions]> = [
-  ['32x32 dense reduction-heavy', { rows: 32, cols: 32, batch: 256, in: 256, out: 128 }],
-  ['32x32 dense balanced', { rows: 32, cols: 32, batch: 512, in: 512, out: 128 }],
-  ['32x32 sparse 0.9', { rows: 32, cols: 32, batch: 1024, in: 2048, out: 64, sparsity: 0.9 }],
-  ['32x32 sparse 0.99', { rows: 32, cols: 32, batch: 1024, in: 2048, out: 64, sparsity: 0.99 }],
+  ...quickLayers.map(([name, o]): [string, here.FabricRunOptions] => [`32x32 ${name}`, o]),
   wafer(250, 212, 1),
   wafer(1000, 120, 1),
 ];

@@ -18,7 +18,7 @@ import { randomStream, randomValues, rowCounts } from '../src/sparse/stream.js';
 import { blockStarts } from '../src/fabric/mapping.js';
 import { runFabric, type FabricResult, type FabricRunOptions } from '../src/fabric/run.js';
 import { median } from './median.js';
-import { waferLayer } from './fabric-layers.js';
+import { speedLayers, waferLayer } from './fabric-layers.js';
 
 const quick = process.argv.includes('--quick');
 const wafer = !process.argv.includes('--no-wafer');
@@ -116,17 +116,9 @@ async function main() {
   const M = quick ? 32 : 64;
   // 1. dense speed on a M x M mesh: compute-bound (Ks = 64, Bs = 64 or 32), balanced (Ks = Bs = 16),
   //    reduction-heavy (Ks = Bs = 8)
-  const nOut = quick ? 64 : 256;
-  const kinds: Array<[string, number, number, number]> = [
-    ['compute-bound (Ks 64, Bs 64)', 64 * M, 64 * M, nOut / 2],
-    ['compute-bound (Ks 64, Bs 32)', 32 * M, 64 * M, nOut],
-    ['balanced (Ks 16, Bs 16)', 16 * M, 16 * M, nOut * 2],
-    ['reduction-heavy (Ks 8, Bs 8)', 8 * M, 8 * M, nOut * 2],
-  ];
+  // 2. sparse layers, compute-bound shape (both in bench/fabric-layers.ts, which fabric-ab.ts shares)
   const speed: SpeedRow[] = [];
-  for (const [name, B, K, N] of kinds) speed.push(await speedRow(`dense ${name}`, M, M, B, K, N, 0, true));
-  // 2. sparse layers, compute-bound shape
-  for (const s of [0.5, 0.9, 0.99]) speed.push(await speedRow(`sparse ${s} compute-bound`, M, M, 32 * M, 64 * M, nOut, s, true));
+  for (const [name, o] of speedLayers(M, quick ? 64 : 256, [0.5, 0.9, 0.99])) speed.push(await speedRow(name, M, M, o.batch, o.in, o.out, o.sparsity ?? 0, true));
   console.log(`\n1-2. simulated core-cycles per wall second, one thread, ${M}x${M} mesh (forward pass; median of ${reps})`);
   console.table(speed.map((r) => ({
     layer: r.name, 'B K N': `${r.B} ${r.K} ${r.N}`, cycles: r.cycles, 'M core-cycles/s': +(r.simCoreCyclesPerSecond / 1e6).toFixed(1),
