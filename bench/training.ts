@@ -224,11 +224,8 @@ async function main(): Promise<void> {
   const byRound = (a: Row, b: Row) => a.runs.map((v, i) => v / b.runs[i]);
   const x1Row = rows.find((r) => r.systems === 1 && r.prefetch)!;
   const x2Row = rows.find((r) => r.systems === 2 && r.prefetch)!;
-  const paired = {
-    twoSystemsVsOne: median(byRound(x2Row, x1Row)),
-    ceiling: median(byRound(independent, rows[0])),
-    twoSystemsVsOneByRound: byRound(x2Row, x1Row),
-  };
+  const twoSystemsVsOneByRound = byRound(x2Row, x1Row);
+  const paired = { twoSystemsVsOne: median(twoSystemsVsOneByRound), ceiling: median(byRound(independent, rows[0])), twoSystemsVsOneByRound };
   console.log(`paired by round (median over the ${reps} rounds of each round's own ratio): x2/x1 = ${paired.twoSystemsVsOne.toFixed(2)} (rounds ${paired.twoSystemsVsOneByRound.map((x) => x.toFixed(2)).join(' ')}), ceiling ${paired.ceiling.toFixed(2)}x`);
   const ceiling = { twoThreadsVsOne: independent.samplesPerSecond / ref, quiet: independent.quietSamplesPerSecond && rows[0].quietSamplesPerSecond ? independent.quietSamplesPerSecond / rows[0].quietSamplesPerSecond : null };
   console.log(`the machine's ceiling (two independent reference trainers, half the batch each, on two threads): ${ceiling.twoThreadsVsOne.toFixed(2)}x one (quiet runs: ${ceiling.quiet === null ? 'n/a' : ceiling.quiet.toFixed(2)}); stream x2/x1 reaches ${((100 * x2) / x1 / ceiling.twoThreadsVsOne).toFixed(0)} % of it`);
