@@ -9,7 +9,7 @@ import type { Params } from '../model/params.js';
 import type { Plan } from '../model/plan.js';
 import { systemShare } from '../data/batches.js';
 import { createMemory, Wasm, type Flavor } from '../wasm/module.js';
-import { MemoryX, memoryxLayers } from '../memoryx/store.js';
+import { MemoryX, dramTierBytes, memoryxLayers } from '../memoryx/store.js';
 import { createUpdater } from '../memoryx/update.js';
 import { stateArrays } from '../memoryx/optimizer.js';
 import { planTiers, type TierPlan } from '../memoryx/tiers.js';
@@ -38,13 +38,11 @@ const WORKER_SCRATCH_BYTES = 2 << 20;
 const ALIGN_PAD = 64;
 
 /**
- * Bytes of MemoryX's arena: its DRAM tier (tiers.ts) with two slots of each resident record (store.ts: an
- * update writes the other slot), the flash staging slot, plus one alignment pad per allocation: the L
+ * Bytes of MemoryX's arena: its DRAM tier (store.ts dramTierBytes) plus one alignment pad per allocation: the L
  * records, the staging slot and the arena's own start (L + 2 pads).
  */
 export function memoryxArenaBytes(tiers: TierPlan, L: number): number {
-  const resident = tiers.dramBytesUsed - tiers.stagingBytes;
-  return 2 * resident + tiers.stagingBytes + ALIGN_PAD * (L + 2);
+  return dramTierBytes(tiers) + ALIGN_PAD * (L + 2);
 }
 
 /**

@@ -378,6 +378,11 @@ export class MemoryX {
   }
 }
 
+/** Bytes MemoryX allocates for its DRAM tier: two slots of each resident record (an update writes the other) and the flash staging slot. */
+export function dramTierBytes(tiers: TierPlan): number {
+  return 2 * (tiers.dramBytesUsed - tiers.stagingBytes) + tiers.stagingBytes;
+}
+
 /** Floats of a layer's own record (a tied layer keeps none). */
 function recordFloats(L: MxLayer): number {
   return L.tiedTo ? 0 : L.floats;
