@@ -184,8 +184,11 @@ describe('reports stay linear and bounded (item 8)', () => {
       timelineChart(trace(n) as never, 't.json');
       return performance.now() - t0;
     };
-    const small = Math.max(t(5000), 5);
-    const big = t(40_000);
+    // the fastest of three runs each: another test file's work on the other core (or a GC) only adds time,
+    // and one such pause in the big run made the ratio 44 in a loaded CI run where the code is linear
+    const best = (n: number) => Math.min(t(n), t(n), t(n));
+    const small = Math.max(best(5000), 5);
+    const big = best(40_000);
     expect(big / small).toBeLessThan(30);
     expect(big).toBeLessThan(5000);
   });
