@@ -22,7 +22,8 @@ export class PhaseMeter {
   constructor(private readonly warm: number) {}
 
   readonly onEvent = (e: StepEvent): void => {
-    if (e.step < this.warm) return;
+    // MemoryX / SwarmX work the systems did (a REDUCE) carries the command's span: not the main thread's time
+    if (e.step < this.warm || e.onSystems) return;
     this.busy.set(e.system, (this.busy.get(e.system) ?? 0) + (e.endMs - e.startMs));
   };
 

@@ -24,6 +24,7 @@ import { PRESETS } from '../src/model/load.js';
 import { validateModel } from '../src/model/validate.js';
 import { compileModel } from '../src/model/compile.js';
 import { trainReference } from '../src/train/reference.js';
+import { resolveTrainOptions } from '../src/cluster/options.js';
 import { Wasm } from '../src/wasm/module.js';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
@@ -53,6 +54,8 @@ interface Row {
   systems: number;
   /** Main-thread MemoryX/SwarmX work overlapped with the systems' compute (the engine's default). */
   prefetch: boolean;
+  /** MemoryX's update forced onto the main thread (null: the engine's default, updateOn auto). */
+  updateOn: 'main' | null;
   samplesPerSecond: number;
   stepMs: number;
   runs: number[];
@@ -87,6 +90,7 @@ interface Config {
   config: string;
   systems: number;
   prefetch: boolean;
+  updateOn: 'main' | null;
   run: () => Promise<number>;
   /** The last run's step phases (engine configurations). */
   phases?: () => StepPhases;
@@ -104,6 +108,7 @@ async function main(): Promise<void> {
       config: 'reference',
       systems: 0,
       prefetch: true,
+      updateOn: null,
       run: async () => {
         const ends: number[] = [];
         const mark = w.arena.mark();
@@ -119,6 +124,7 @@ async function main(): Promise<void> {
     config: 'independent x2',
     systems: 0,
     prefetch: false,
+    updateOn: null,
     run: async () => {
       const ms = await Promise.all([0, 1].map(() => independentThread(batch / 2)));
       return (1000 * batch) / Math.max(...ms);
@@ -128,16 +134,20 @@ async function main(): Promise<void> {
   const clusters = await Promise.all(systemsList.map((n) => createCluster({ systems: n, flavor: 'release' })));
   systemsList.forEach((n, i) => {
     // without prefetch too where a core is left for the main thread (1, 2 here; up to cores / 2 on bigger machines)
-    for (const prefetch of n <= Math.max(2, cores / 2) ? [true, false] : [true]) {
+    // and x2 with MemoryX's update on the main thread: what the update on the systems' threads (updateOn auto
+    // where the 2 systems and main outnumber the cores) buys, in the same rounds
+    const variants = [...(n <= Math.max(2, cores / 2) ? [true, false] : [true]).map((prefetch) => ({ prefetch, updateOn: null })), ...(n === 2 ? [{ prefetch: true, updateOn: 'main' as const }] : [])];
+    for (const { prefetch, updateOn } of variants) {
       configs.push({
-        config: `stream x${n}${prefetch ? '' : ' serial'}`,
+        config: `stream x${n}${prefetch ? '' : ' serial'}${updateOn ? ' upd main' : ''}`,
         systems: n,
         prefetch,
+        updateOn,
         run: async () => {
           const ends: number[] = [];
           meter = new PhaseMeter(warm);
           const m = meter;
-          const r = await clusters[i].train(model, data, { ...opts, prefetch, onEvent: m.onEvent, onStep: () => (ends.push(performance.now()), m.onStep()) });
+          const r = await clusters[i].train(model, data, { ...opts, prefetch, ...(updateOn ? { updateOn } : {}), onEvent: m.onEvent, onStep: () => (ends.push(performance.now()), m.onStep()) });
           simulatedStepSeconds = r.simulatedStepSeconds;
           return steadyRate(ends);
         },
@@ -169,11 +179,13 @@ async function main(): Promise<void> {
     const r = median(rates[i]);
     const quiet = rates[i].filter((_, j) => foreign[i][j] !== null && foreign[i][j]! < QUIET_CORES);
     const quietSamplesPerSecond = quiet.length >= 2 ? median(quiet) : null;
-    return { config: c.config, systems: c.systems, prefetch: c.prefetch, samplesPerSecond: r, stepMs: (1000 * batch) / r, runs: rates[i], foreignCores: foreign[i], quietSamplesPerSecond, phases: phases[i] };
+    return { config: c.config, systems: c.systems, prefetch: c.prefetch, updateOn: c.updateOn, samplesPerSecond: r, stepMs: (1000 * batch) / r, runs: rates[i], foreignCores: foreign[i], quietSamplesPerSecond, phases: phases[i] };
   });
   const ref = rows[0].samplesPerSecond;
-  const x1 = rows.find((r) => r.systems === 1 && r.prefetch)!.samplesPerSecond;
-  const x2 = rows.find((r) => r.systems === 2 && r.prefetch)!.samplesPerSecond;
+  /** The row of n systems as the engine runs by default (prefetch or serial, updateOn auto). */
+  const engine = (n: number, prefetch = true) => rows.find((r) => r.systems === n && r.prefetch === prefetch && !r.updateOn);
+  const x1 = engine(1)!.samplesPerSecond;
+  const x2 = engine(2)!.samplesPerSecond;
   const table = rows.map((r) => ({
     ...r,
     vsReference: r.samplesPerSecond / ref,
@@ -195,8 +207,8 @@ async function main(): Promise<void> {
     oneSystemVsReference: { target: 0.85, measured: x1 / ref, met: x1 / ref >= 0.85 },
     twoSystemsVsOne: { target: 1.6, measured: x2 / x1, met: x2 / x1 >= 1.6 },
   };
-  const quietX1 = rows.find((r) => r.systems === 1 && r.prefetch)!.quietSamplesPerSecond;
-  const quietX2 = rows.find((r) => r.systems === 2 && r.prefetch)!.quietSamplesPerSecond;
+  const quietX1 = engine(1)!.quietSamplesPerSecond;
+  const quietX2 = engine(2)!.quietSamplesPerSecond;
   const quietRef = rows[0].quietSamplesPerSecond;
   const quietTargets = {
     oneSystemVsReference: quietX1 && quietRef ? quietX1 / quietRef : null,
@@ -222,19 +234,22 @@ async function main(): Promise<void> {
   // On a host whose speed drifts during the bench, the ratio of medians above can pair a fast round's x1
   // with a slow round's x2; the paired ratio cannot. Reported beside the targets' statistic, not instead of it.
   const byRound = (a: Row, b: Row) => a.runs.map((v, i) => v / b.runs[i]);
-  const x1Row = rows.find((r) => r.systems === 1 && r.prefetch)!;
-  const x2Row = rows.find((r) => r.systems === 2 && r.prefetch)!;
+  const x1Row = engine(1)!;
+  const x2Row = engine(2)!;
   const twoSystemsVsOneByRound = byRound(x2Row, x1Row);
   const paired = { twoSystemsVsOne: median(twoSystemsVsOneByRound), ceiling: median(byRound(independent, rows[0])), twoSystemsVsOneByRound };
   console.log(`paired by round (median over the ${reps} rounds of each round's own ratio): x2/x1 = ${paired.twoSystemsVsOne.toFixed(2)} (rounds ${paired.twoSystemsVsOneByRound.map((x) => x.toFixed(2)).join(' ')}), ceiling ${paired.ceiling.toFixed(2)}x`);
+  const x2MainRow = rows.find((r) => r.systems === 2 && r.updateOn === 'main');
+  const updateOnSystems = x2MainRow ? { x2VsUpdateOnMain: median(byRound(x2Row, x2MainRow)), byRound: byRound(x2Row, x2MainRow) } : null;
+  if (updateOnSystems) console.log(`x2 as the engine runs it against x2 with MemoryX's update on the main thread, paired by round: ${updateOnSystems.x2VsUpdateOnMain.toFixed(3)}x (rounds ${updateOnSystems.byRound.map((x) => x.toFixed(2)).join(' ')})`);
   const ceiling = { twoThreadsVsOne: independent.samplesPerSecond / ref, quiet: independent.quietSamplesPerSecond && rows[0].quietSamplesPerSecond ? independent.quietSamplesPerSecond / rows[0].quietSamplesPerSecond : null };
   console.log(`the machine's ceiling (two independent reference trainers, half the batch each, on two threads): ${ceiling.twoThreadsVsOne.toFixed(2)}x one (quiet runs: ${ceiling.quiet === null ? 'n/a' : ceiling.quiet.toFixed(2)}); stream x2/x1 reaches ${((100 * x2) / x1 / ceiling.twoThreadsVsOne).toFixed(0)} % of it`);
   // Wall time per step of the simulator itself, with and without prefetch (same systems, same run).
   const prefetch = systemsList
-    .filter((n) => rows.some((r) => r.systems === n && !r.prefetch))
+    .filter((n) => engine(n, false))
     .map((n) => {
-      const on = rows.find((r) => r.systems === n && r.prefetch)!;
-      const off = rows.find((r) => r.systems === n && !r.prefetch)!;
+      const on = engine(n)!;
+      const off = engine(n, false)!;
       return { systems: n, wallMsPerStepWithPrefetch: on.stepMs, wallMsPerStepWithoutPrefetch: off.stepMs, speedup: off.stepMs / on.stepMs };
     });
   for (const p of prefetch) {
@@ -259,6 +274,9 @@ async function main(): Promise<void> {
     quietTargets,
     ceiling,
     paired,
+    // where x2 ran MemoryX's update by default (updateOn auto) and what that bought against the main thread
+    x2UpdateOn: resolveTrainOptions(opts, plan, data, 2).updateOnSystems ? 'systems' : 'main',
+    updateOnSystems,
     prefetch,
     simulatedStepSeconds,
   });

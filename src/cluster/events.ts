@@ -14,8 +14,14 @@ export interface StepEvent {
   step: number;
   layer: number;
   kind: EventKind;
-  /** The system it ran on (compute events: one per system), -1 for MemoryX / SwarmX work on the main thread. */
+  /** The system it ran on (compute events: one per system), -1 for MemoryX / SwarmX work (one event for all systems). */
   system: number;
+  /**
+   * MemoryX / SwarmX work (system -1) that ran on the systems' threads, each on its slice (a REDUCE command:
+   * reduceOn or updateOn 'systems'): its span is the command's, from the first system's start to the last
+   * one's end, not time of the main thread. Absent for work on the main thread.
+   */
+  onSystems?: true;
   /**
    * Wall-clock epoch milliseconds (performance.timeOrigin + performance.now(), comparable across threads)
    * of the simulator itself, never simulated time.

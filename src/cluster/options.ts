@@ -2,6 +2,7 @@
 // checked and resolved once (Settings) for the run, the step, the evaluation and the timeline to read.
 // Test-only switches are not here: they live in one internal object (hooks.ts).
 import { ValidationError, requireInt, requireNumber, requireOneOf } from '../errors.js';
+import { availableParallelism } from 'node:os';
 import type { Params } from '../model/params.js';
 import type { Plan } from '../model/plan.js';
 import { checkDataForPlan, type TrainData } from '../data/fill.js';
@@ -65,6 +66,15 @@ export interface TrainOptions {
    * worth splitting), 'main' below (one or two additions cost less than a command round trip and the wake-ups).
    */
   reduceOn?: 'systems' | 'main';
+  /**
+   * Where MemoryX's update of a layer runs in the simulator: 'systems' = each system's thread adds its
+   * slice of the gradient and applies the optimizer to the same slice of the layer's record, in one command
+   * (a DRAM record of an untied layer; other layers stay on the main thread), 'main' = the main thread
+   * updates every layer. The update is elementwise, so the bits are the same. Default: 'systems' when the
+   * systems and the main thread together outnumber the cores (or from 4 systems on), 'main' otherwise (the
+   * main thread's update then runs beside the systems on a core of its own).
+   */
+  updateOn?: 'systems' | 'main';
 }
 
 export interface TrainResult {
@@ -124,6 +134,8 @@ export interface Settings {
   prefetch: boolean;
   /** SwarmX's additions run on the systems' threads (REDUCE command) rather than the main thread. */
   reduceOnSystems: boolean;
+  /** MemoryX's update of a layer it can hand off runs on the systems' threads, with that layer's additions. */
+  updateOnSystems: boolean;
   evaluate: boolean;
   pipeline: PipelineMode;
   specs: Specs;
@@ -144,6 +156,7 @@ export function resolveTrainOptions(t: TrainOptions, plan: Plan, data: TrainData
   const traceMaxSteps = requireInt('traceMaxSteps', t.traceMaxSteps ?? 100, 1);
   checkDataForPlan(plan, data);
   const reduceOn = t.reduceOn === undefined ? (N >= 4 ? 'systems' : 'main') : requireOneOf('reduceOn', t.reduceOn, ['systems', 'main'] as const);
+  const updateOn = t.updateOn === undefined ? (N >= 4 || N + 1 > availableParallelism() ? 'systems' : 'main') : requireOneOf('updateOn', t.updateOn, ['systems', 'main'] as const);
   return {
     steps,
     batch,
@@ -152,6 +165,7 @@ export function resolveTrainOptions(t: TrainOptions, plan: Plan, data: TrainData
     shuffle: t.shuffle ?? false,
     prefetch: t.prefetch ?? pipeline !== 'none',
     reduceOnSystems: reduceOn === 'systems' && N > 1,
+    updateOnSystems: updateOn === 'systems',
     evaluate: (t.evaluate ?? data.test !== null) && data.test !== null,
     pipeline,
     specs,

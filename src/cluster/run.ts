@@ -128,7 +128,8 @@ export class Run {
       scratchBytes: WORKER_SCRATCH_BYTES,
       flavor: this.cluster.flavor,
       fault: this.s.hooks.faultInjection ?? null,
-      reduce: { adds: swarm.tree.adds.map((a) => [a.into, a.from] as [number, number]), gradPtrs: layout.workers.map((r) => r.gradPtrs) },
+      reduce: { adds: swarm.tree.adds.map((a) => [a.into, a.from] as [number, number]), gradPtrs: layout.workers.map((r) => r.gradPtrs), root: swarm.tree.root },
+      optimizer: this.s.optimizer,
     }));
   }
 

@@ -10,8 +10,11 @@
 // command that read it), a layer's gradients to reduce (every system done with its backward). The backward
 // of layer l goes out before main reduces and updates layer l+1 (its gradient sits in the other gradient
 // buffer), so the systems compute while main works (MemoryX updates a layer into its record's other slot, so
-// the transaction costs no copy). Without prefetch, every command is a barrier and main's work runs after it
-// (update l right after backward l). The bits are the same either way.
+// the transaction costs no copy). With updateOn 'systems', a layer MemoryX can hand off is reduced AND
+// updated by the systems in one REDUCE that main queues and does not wait for (the step ends once every
+// command is done; a backward that would overwrite the gradient buffer such a REDUCE reads waits for it on the
+// systems' side). Without prefetch, every command is a barrier and main's work runs after it (update l right
+// after backward l). The bits are the same either way.
 // Nothing here is specific to one layer type: a "streamed layer" is whatever the plan groups under it.
 // Legend: N = systems, L = streamed layers, B = global batch, P = floats of a layer's gradient block.
 import { systemShare } from '../data/batches.js';
@@ -75,15 +78,21 @@ async function runStep(run: Run, split: AnySplit, step: number, attempt: number,
   await issue(run, CMD.LOSS, { arg: 0 });
   // gradSeq[l]: the command after which layer l's gradient is complete (its backward, or its REDUCE)
   const gradSeq: number[] = new Array(L).fill(0);
+  // readers[b]: the last REDUCE on the systems' threads that reads gradient buffer b (0: none yet). A backward
+  // writing buffer b waits, on the systems' side, until every system has done it: a handed-off REDUCE is not
+  // awaited by main, so main's order alone no longer keeps the next writer of a buffer behind its readers.
+  const readers = [0, 0];
   for (let l = L - 1; l >= 0; l--) {
     const cur = streamsInBackward(plan, l) ? await streamLayer(run, step, l, 'streamBwd') : NO_STREAM;
     const f = layerFlop(plan, l, 1);
-    gradSeq[l] = await readSlot(run, cur, CMD.BACKWARD, { layer: l, slot: cur.slot, arg: l % 2 }, (seq) => run.systemEvents('backward', step, l, seq, f.delta + f.gradient));
-    if (s.reduceOnSystems) gradSeq[l] = await reduceOnSystems(run, step, l, gradSeq[l], wire(l));
+    gradSeq[l] = await readSlot(run, cur, CMD.BACKWARD, { layer: l, slot: cur.slot, arg: l % 2, after: readers[l % 2] }, (seq) => run.systemEvents('backward', step, l, seq, f.delta + f.gradient));
+    if (s.reduceOnSystems && !handsOff(run, l)) gradSeq[l] = await reduceOnSystems(run, step, l, gradSeq[l], wire(l));
     const u = s.prefetch ? l + 1 : l;
-    if (u < L) await reduceAndUpdate(run, step, u, gradSeq[u], wire(u));
+    if (u < L) readers[u % 2] = await reduceAndUpdate(run, step, u, gradSeq[u], wire(u));
   }
   if (s.prefetch) await reduceAndUpdate(run, step, 0, gradSeq[0], wire(0));
+  // the updates handed to the systems are queued, not awaited: the step ends once every system did them all
+  await sys.waitFor(sys.commands);
   let total = 0;
   for (let w = 0; w < N; w++) total += sys.lossShare(w);
   return total;
@@ -142,15 +151,40 @@ async function reduceOnSystems(run: Run, step: number, l: number, after: number,
   return issue(run, CMD.REDUCE, { layer: l, arg: l % 2, after }, (seq) => {
     run.swarm.count(P, l % 2, wire);
     const [t0, t1] = run.commandSpan(seq);
-    run.emit({ step, layer: l, kind: 'reduce', system: -1, startMs: t0, endMs: t1, bytes: wire ? wire.reducedBytes : 4 * P, flop: (run.N - 1) * P });
+    run.emit({ step, layer: l, kind: 'reduce', system: -1, startMs: t0, endMs: t1, bytes: wire ? wire.reducedBytes : 4 * P, flop: (run.N - 1) * P, onSystems: true });
+  });
+}
+
+/** Whether layer l's additions and update go to the systems' threads together (updateOn 'systems'). */
+function handsOff(run: Run, l: number): boolean {
+  return run.s.updateOnSystems && run.mx.canHandOff(l);
+}
+
+/**
+ * SwarmX's additions and MemoryX's update of layer l in one REDUCE on the systems' threads: once every
+ * system has done command `after` (the layer's backward), each adds its slice of the gradient and updates the
+ * same slice of the record (memoryx/store.ts updateRecord). Queued, not awaited: once every system has done
+ * it, MemoryX counts the update. Its reduce and update events both carry the command's span (onSystems).
+ */
+async function reduceAndUpdateOnSystems(run: Run, step: number, l: number, after: number, wire?: GradientWire): Promise<number> {
+  const P = run.plan.layers[l].paramFloats;
+  run.mainEvent('gradOut', step, l, nowMs(), wire ? wire.sentBytes : run.N * 4 * P, 0);
+  return issue(run, CMD.REDUCE, { layer: l, arg: l % 2, after, ...run.mx.handOff(l) }, (seq) => {
+    run.swarm.count(P, l % 2, wire);
+    run.mx.handedOffDone(l);
+    const [t0, t1] = run.commandSpan(seq);
+    run.emit({ step, layer: l, kind: 'reduce', system: -1, startMs: t0, endMs: t1, bytes: wire ? wire.reducedBytes : 4 * P, flop: (run.N - 1) * P, onSystems: true });
+    run.emit({ step, layer: l, kind: 'update', system: -1, startMs: t0, endMs: t1, bytes: 4 * P, flop: 0, onSystems: true });
   });
 }
 
 /**
  * Once layer l's gradient is complete (command `ready` done by every system), reduces it on the main thread
- * (unless the systems did) and lets MemoryX update layer l.
+ * (unless the systems did) and lets MemoryX update layer l; or hands both to the systems (handsOff). Returns
+ * the seq of a REDUCE that still reads gradient buffer l mod 2 after it returns (handed off), else 0.
  */
-async function reduceAndUpdate(run: Run, step: number, l: number, ready: number, wire?: GradientWire): Promise<void> {
+async function reduceAndUpdate(run: Run, step: number, l: number, ready: number, wire?: GradientWire): Promise<number> {
+  if (handsOff(run, l)) return reduceAndUpdateOnSystems(run, step, l, ready, wire);
   const { swarm, N } = run;
   await run.sys.waitFor(ready);
   const P = run.plan.layers[l].paramFloats;
@@ -164,6 +198,7 @@ async function reduceAndUpdate(run: Run, step: number, l: number, ready: number,
   const t0 = nowMs();
   run.mx.update(l, g);
   run.mainEvent('update', step, l, t0, 4 * P, 0);
+  return 0;
 }
 
 /** Test hook: overwrite the broadcast slot the systems just read with NaN (they must not keep it). */

@@ -25,8 +25,13 @@ export interface CommandFields {
   attempt?: number;
   arg?: number;
   batch?: number;
-  /** REDUCE: the seq of the BACKWARD every system must have done first. */
+  /** REDUCE: the seq of the BACKWARD every system must have done first; BACKWARD: of the last REDUCE reading its buffer. */
   after?: number;
+  /** REDUCE with an update (MemoryX's handOff): the record slot written. */
+  ptr?: number;
+  /** REDUCE with an update (MemoryX's handOff): the distance to the slot read, the optimizer step (0: no update). */
+  from?: number;
+  t?: number;
 }
 
 /** Atomics.waitAsync (Node ≥ 16; typed here because the project's lib is ES2022). */
@@ -145,6 +150,9 @@ export class Systems {
     put(REC.ARG, f.arg ?? 0);
     put(REC.BATCH, f.batch ?? 0);
     put(REC.ARG2, f.after ?? 0);
+    put(REC.PTR, f.ptr ?? 0);
+    put(REC.FROM, f.from ?? 0);
+    put(REC.T, f.t ?? 0);
     this.what[seq % RING] = `${CMD_NAMES[cmd] ?? 'command'}${f.layer !== undefined && f.layer >= 0 ? ` of layer ${f.layer}` : ''}`;
     this.onDone[seq % RING] = onDone ?? null;
     this.commands = seq;

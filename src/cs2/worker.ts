@@ -10,8 +10,10 @@ import { compileModel } from '../model/compile.js';
 import { createExecutor, type Executor } from '../nn/executor.js';
 import { Wasm } from '../wasm/module.js';
 import { addSlice, reduceSlice } from '../swarmx/swarm.js';
-import { CMD, CTL, ERROR_BYTES, F64, F64_STRIDE, REC, STATUS, WSLOT, controlLayout, rec, timeIndex, wslot, type ControlLayout, type WorkerInit, type WorkerResult } from '../protocol/cs2.js';
+import { updateRecord, type Updater } from '../memoryx/store.js';
+import { createUpdater } from '../memoryx/update.js';
 import { slotPtr } from '../protocol/memory-map.js';
+import { CMD, CTL, ERROR_BYTES, F64, F64_STRIDE, REC, STATUS, WSLOT, controlLayout, rec, timeIndex, wslot, type ControlLayout, type WorkerInit, type WorkerResult } from '../protocol/cs2.js';
 
 export default function cs2Worker(init: WorkerInit): WorkerResult {
   const cl = controlLayout(init.systems);
@@ -31,6 +33,7 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
 
   let ex: Executor;
   let wasm: Wasm;
+  let updater: Updater | undefined;
   try {
     wasm = new Wasm({ memory: init.memory, flavor: init.flavor, arenaStart: init.region.arenaStart, arenaEnd: init.region.arenaEnd, scratchBytes: init.scratchBytes });
     ex = createExecutor(wasm, compileModel(init.model), init.maxSamples, { budgetBytes: init.waferSramBytes });
@@ -116,18 +119,18 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
       }
       case CMD.BACKWARD: {
         maybeFault(init, at, c.layer, 'backward');
+        // its gradient buffer may still be read by a REDUCE of the other systems (ARG2: that REDUCE; 0: none)
+        if (c.arg2 > 0) awaitSystems(ctl, init.systems, c.arg2);
         const gradPtr = init.region.gradPtrs[c.arg & 1];
         // slot -1: a layer whose backward reads no weights (the embedding)
         if (samples > 0) ex!.backwardLayer(c.layer, c.slot < 0 ? -1 : slotPtr(init, c.slot), gradPtr);
         else new Float32Array(init.memory.buffer, gradPtr, ex!.plan.layers[c.layer].paramFloats).fill(0);
         break;
       }
-      case CMD.REDUCE: {
+      case CMD.REDUCE:
         awaitSystems(ctl, init.systems, c.arg2);
-        const [lo, hi] = reduceSlice(ex!.plan.layers[c.layer].paramFloats, me, init.systems);
-        addSlice(wasm!, init.reduce.adds, init.reduce.gradPtrs.map((p) => p[c.arg & 1]), lo, hi);
+        reduceMySlice(wasm!, init, c, ex!.plan.layers[c.layer].paramFloats, () => (updater ??= createUpdater(wasm!)));
         break;
-      }
       case CMD.PING:
       case CMD.EXIT:
         break;
@@ -147,23 +150,42 @@ interface CommandRecord {
   arg: number;
   batch: number;
   arg2: number;
+  ptr: number;
+  from: number;
+  t: number;
 }
 
 function readRecord(ctl: Int32Array, cl: ControlLayout, seq: number): CommandRecord {
   const f = (k: number) => Atomics.load(ctl, rec(cl, seq, k));
-  return { cmd: f(REC.CMD), layer: f(REC.LAYER), slot: f(REC.SLOT), step: f(REC.STEP), attempt: f(REC.ATTEMPT), arg: f(REC.ARG), batch: f(REC.BATCH), arg2: f(REC.ARG2) };
+  return { cmd: f(REC.CMD), layer: f(REC.LAYER), slot: f(REC.SLOT), step: f(REC.STEP), attempt: f(REC.ATTEMPT), arg: f(REC.ARG), batch: f(REC.BATCH), arg2: f(REC.ARG2), ptr: f(REC.PTR), from: f(REC.FROM), t: f(REC.T) };
 }
 
-/** Waits until every system has done command `seq` (a REDUCE's gradients are complete); throws on ABORT. */
+/**
+ * This system's part of a REDUCE of a P-float layer: its slice of the sum over all systems' gradient blocks
+ * (in the tree's order) and, when the command carries MemoryX's update (T > 0), the same slice of the
+ * layer's record, from the slice of the sum it just made.
+ */
+function reduceMySlice(wasm: Wasm, init: WorkerInit, c: CommandRecord, P: number, updater: () => Updater): void {
+  const [lo, hi] = reduceSlice(P, init.system, init.systems);
+  const grads = init.reduce.gradPtrs.map((p) => p[c.arg & 1]);
+  addSlice(wasm, init.reduce.adds, grads, lo, hi);
+  if (c.t > 0) updateRecord(updater(), init.optimizer, c.t, c.ptr >>> 0, grads[init.reduce.root], P, c.from, lo, hi);
+}
+
+/**
+ * Waits until every system has done command `seq` (for a REDUCE: the gradients are complete; for a BACKWARD:
+ * the other systems' REDUCE no longer reads its gradient buffer); throws on ABORT.
+ */
 function awaitSystems(ctl: Int32Array, n: number, seq: number): void {
   for (;;) {
     const done = Atomics.load(ctl, CTL.DONE);
     let all = true;
     for (let w = 0; w < n && all; w++) all = Atomics.load(ctl, wslot(w, WSLOT.LAST_SEQ)) >= seq;
     if (all) return;
-    if (Atomics.load(ctl, CTL.ABORT)) throw new Error('the attempt was abandoned while waiting for the other systems\' gradients');
-    // Why wait: the slice of the sum this system adds needs every system's gradient block (each system's
-    // completion adds to DONE and notifies); bounded, so an ABORT is seen even if no system moves again.
+    if (Atomics.load(ctl, CTL.ABORT)) throw new Error('the attempt was abandoned while waiting for the other systems');
+    // Why wait: the slice of the sum this system adds needs every system's gradient block, and a backward
+    // must not overwrite a block another system still adds (each system's completion adds to DONE and
+    // notifies); bounded, so an ABORT is seen even if no system moves again.
     Atomics.wait(ctl, CTL.DONE, done, 50);
   }
 }

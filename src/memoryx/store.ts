@@ -12,7 +12,9 @@
 // rollbackStep(). An update reads the layer's active slot and writes its other slot (a DRAM record through
 // the optimizer kernel's `from`, with no copy; a flash record through the staging slot); commit makes the
 // written slots active, rollback forgets them, so a failed step leaves no half-applied update. Until the
-// commit, a layer streams its committed values on either tier.
+// commit, a layer streams its committed values on either tier. A DRAM record of an untied layer can also be
+// updated by other threads (handOff(l), then handedOffDone(l)): they run updateRecord on slices of it, the
+// same elementwise kernel, so the bits are those of update(l).
 import type { Wasm } from '../wasm/module.js';
 import type { Plan } from '../model/plan.js';
 import { CapacityError, ValidationError } from '../errors.js';
@@ -81,6 +83,24 @@ export interface Updater {
   update(o: ResolvedOptimizer, t: number, wPtr: number, gPtr: number, s1Ptr: number, s2Ptr: number, n: number, from?: number): void;
 }
 
+/** An update MemoryX hands to other threads: the record slot to write, its distance to the slot read, the optimizer step. */
+export interface RecordUpdate {
+  ptr: number;
+  from: number;
+  t: number;
+}
+
+/**
+ * Runs the optimizer on floats [lo, hi) of the P-float parts of a record [values | state 1 | state 2]
+ * (MemoryX's layout) at byte recPtr, with the gradient at gPtr (P floats), reading the record `from` bytes
+ * away (0: in place). Elementwise, so any split of [0, P) into slices gives the bits of the whole.
+ */
+export function updateRecord(u: Updater, o: ResolvedOptimizer, t: number, recPtr: number, gPtr: number, P: number, from: number, lo: number, hi: number): void {
+  const S = stateArrays(o);
+  const part = (k: number) => recPtr + 4 * (k * P + lo);
+  u.update(o, t, part(0), gPtr + 4 * lo, S >= 1 ? part(1) : 0, S >= 2 ? part(2) : 0, hi - lo, from);
+}
+
 export interface MemoryXOptions {
   optimizer: OptimizerConfig;
   /** DRAM tier budget in bytes for weights + optimizer state (default: unlimited). */
@@ -124,6 +144,10 @@ export class MemoryX {
   /** Active slot of each layer's record (DRAM or flash); pending[l] = the step wrote its other slot. */
   private readonly active: number[];
   private readonly pending: boolean[];
+  /** handedOff[l]: layer l's update was handed to other threads in this step and is not done yet. */
+  private readonly handedOff: boolean[];
+  /** tieSource[l]: a tied layer streams layer l's values (its gradient is added in update(l)). */
+  private readonly tieSource: boolean[];
   /** Index of every value word in a sparse segment's stream (per layer, per segment). */
   private readonly valueWords: Array<Array<Uint32Array | null>>;
   /** Per tied layer: where its gradient waits (byte pointer, -1 otherwise); per source layer: the tied layer pending for it (-1: none). */
@@ -154,6 +178,8 @@ export class MemoryX {
     this.flash = this.tiers.flashBytes > 0 ? new FlashFile(this.tiers, opts.flashPath) : null;
     this.active = layers.map(() => 0);
     this.pending = layers.map(() => false);
+    this.handedOff = layers.map(() => false);
+    this.tieSource = layers.map((_, l) => layers.some((L) => L.tiedTo?.layer === l));
     this.valueWords = layers.map((L) => L.segments.map((s) => (s.template ? valueWordIndex(s.template, s.size) : null)));
     this.tiedGradPtr = layers.map((L) => (L.tiedTo ? wasm.arena.alloc(4 * L.floats, 64) : -1));
     this.tiedPending = layers.map(() => -1);
@@ -230,21 +256,56 @@ export class MemoryX {
       addTiedGradient(this.wasm, gradPtr + 4 * this.layers[tied].tiedTo!.offset, this.tiedGradPtr[tied], this.layers[tied].floats);
       this.tiedPending[l] = -1;
     }
-    if (this.pending[l]) throw new Error(`MemoryX.update: layer ${l} (${L.name}) was already updated in this step`);
+    this.refuseSecondUpdate(l, 'update');
     const recBytes = this.tiers.recordBytes[l];
     const dram = this.tiers.tier[l] === 'dram';
     // DRAM: read the active slot, write the other; flash: stage the active slot, update it there, write it to the other
-    const ptr = dram ? this.dramSlot(l, 1 - this.active[l]) : this.stagingPtr;
-    const from = dram ? this.dramSlot(l, this.active[l]) - ptr : 0;
-    if (!dram) this.flash!.read(l, this.active[l], new Uint8Array(this.wasm.memory.buffer, ptr, recBytes));
-    const s1 = this.S >= 1 ? ptr + 4 * P : 0;
-    const s2 = this.S >= 2 ? ptr + 8 * P : 0;
-    this.updater.update(this.optimizer, this._t + 1, ptr, gradPtr, s1, s2, P, from);
-    if (!dram) this.flash!.write(l, 1 - this.active[l], new Uint8Array(this.wasm.memory.buffer, ptr, recBytes));
-    this.pending[l] = true;
-    this.counters.bytesGradients += 4 * P;
-    this.counters.updates++;
+    const at = dram ? this.dramTarget(l) : { ptr: this.stagingPtr, from: 0, t: this._t + 1 };
+    if (!dram) this.flash!.read(l, this.active[l], new Uint8Array(this.wasm.memory.buffer, at.ptr, recBytes));
+    updateRecord(this.updater, this.optimizer, at.t, at.ptr, gradPtr, P, at.from, 0, P);
+    if (!dram) this.flash!.write(l, 1 - this.active[l], new Uint8Array(this.wasm.memory.buffer, at.ptr, recBytes));
+    this.markUpdated(l);
     this.syncFlashCounters();
+  }
+
+  /** Whether layer l's update can be handed to other threads: a DRAM record of an untied layer no tied layer adds to. */
+  canHandOff(l: number): boolean {
+    return this.tiers.tier[l] === 'dram' && !this.layers[l].tiedTo && !this.tieSource[l];
+  }
+
+  /**
+   * Hands layer l's update to other threads (canHandOff(l) must hold): returns where they run updateRecord
+   * on the reduced gradient, slice by slice. The update counts once handedOffDone(l) says every slice is done.
+   */
+  handOff(l: number): RecordUpdate {
+    if (!this.inStep) throw new Error('MemoryX.handOff: no open step (call beginStep first)');
+    if (!this.canHandOff(l)) throw new Error(`MemoryX.handOff: layer ${l} (${this.layers[l].name}) is not a DRAM record of an untied layer; update it with update()`);
+    this.refuseSecondUpdate(l, 'handOff');
+    this.handedOff[l] = true;
+    return this.dramTarget(l);
+  }
+
+  /** Every slice of layer l's handed-off update is done: it is pending like an update(l) of this step. */
+  handedOffDone(l: number): void {
+    if (!this.handedOff[l]) throw new Error(`MemoryX.handedOffDone: layer ${l} (${this.layers[l].name}) was not handed off in this step`);
+    this.handedOff[l] = false;
+    this.markUpdated(l);
+  }
+
+  private refuseSecondUpdate(l: number, what: string): void {
+    if (this.pending[l] || this.handedOff[l]) throw new Error(`MemoryX.${what}: layer ${l} (${this.layers[l].name}) was already updated in this step`);
+  }
+
+  /** A DRAM update's target: the inactive slot, reading the active one. */
+  private dramTarget(l: number): RecordUpdate {
+    const ptr = this.dramSlot(l, 1 - this.active[l]);
+    return { ptr, from: this.dramSlot(l, this.active[l]) - ptr, t: this._t + 1 };
+  }
+
+  private markUpdated(l: number): void {
+    this.pending[l] = true;
+    this.counters.bytesGradients += 4 * this.layers[l].floats;
+    this.counters.updates++;
   }
 
   /** A tied layer's reduced gradient waits in MemoryX until its source layer's update. */
@@ -263,6 +324,8 @@ export class MemoryX {
     if (!this.inStep) throw new Error('MemoryX.commitStep: no open step');
     const waiting = this.tiedPending.findIndex((t) => t >= 0);
     if (waiting >= 0) throw new Error(`MemoryX.commitStep: the gradient of tied layer ${this.layers[this.tiedPending[waiting]].name} was never applied (layer ${this.layers[waiting].name} was not updated)`);
+    const open = this.handedOff.findIndex((h) => h);
+    if (open >= 0) throw new Error(`MemoryX.commitStep: the handed-off update of layer ${this.layers[open].name} is not done`);
     for (let l = 0; l < this.layers.length; l++) {
       if (this.pending[l]) this.active[l] = 1 - this.active[l];
       this.pending[l] = false;
@@ -276,6 +339,7 @@ export class MemoryX {
     if (!this.inStep) throw new Error('MemoryX.rollbackStep: no open step');
     for (let l = 0; l < this.layers.length; l++) {
       this.pending[l] = false;
+      this.handedOff[l] = false;
       this.tiedPending[l] = -1;
     }
     this.inStep = false;

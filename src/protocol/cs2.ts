@@ -19,8 +19,12 @@
 // failed command, sets its STATUS to FAILED and skips the rest until the next STEP (still counting each
 // command done), so main never waits on a failed system. A REDUCE waits on the systems' side for every
 // system's BACKWARD of its layer (REC.ARG2 = that command's seq), or for ABORT.
+// With updateOn 'systems', MemoryX hands the update of a DRAM record to the systems: the REDUCE of layer l+1
+// goes out after the BACKWARD of layer l and each system updates the slice it summed (no barrier between the
+// two, nothing on the main thread); main only marks the layer updated once every system has done it.
 // A control round trip costs ~25 µs here (Atomics), a postMessage to a Piscina task far more: hence one
 // long-lived task per system for the whole run, fed through this block.
+import type { ResolvedOptimizer } from '../memoryx/optimizer.js';
 
 /** Commands (value of a record's REC.CMD). */
 export const CMD = {
@@ -30,7 +34,11 @@ export const CMD = {
   FORWARD: 2,
   /** Loss of the share: write the loss sum and correct count; unless REC.ARG = 1 (eval), prepare dLogits. */
   LOSS: 3,
-  /** Backward (delta + gradient) of streamed layer REC.LAYER, weights again in slot REC.SLOT; gradient → grad buffer REC.ARG (0/1). */
+  /**
+   * Backward (delta + gradient) of streamed layer REC.LAYER, weights again in slot REC.SLOT (-1: it reads
+   * none); gradient → grad buffer REC.ARG (0/1), once every system has done command REC.ARG2 (0: at once),
+   * the last REDUCE that reads that buffer.
+   */
   BACKWARD: 4,
   /** Leave the loop: the task returns. */
   EXIT: 5,
@@ -39,7 +47,9 @@ export const CMD = {
   /**
    * SwarmX's additions for layer LAYER, gradient buffer ARG, on this system's slice of the floats
    * (swarmx/swarm.ts reduceSlice): every system adds its slice over all N blocks in the tree's order, once
-   * every system has done command ARG2 (the layer's BACKWARD).
+   * every system has done command ARG2 (the layer's BACKWARD). With T > 0 it also runs MemoryX's update of
+   * the layer on the same slice (a record MemoryX handed off, memoryx/store.ts updateRecord): the record's
+   * slot at PTR, read from FROM bytes away, optimizer step T, the sum in the reduce root's buffer ARG.
    */
   REDUCE: 7,
 } as const;
@@ -79,10 +89,16 @@ export const REC = {
   ARG: 5,
   /** STEP: global batch size of the step (its LOSS is a mean over it: dLogits are scaled by 1/BATCH). */
   BATCH: 6,
-  /** REDUCE: the seq of the layer's BACKWARD, which every system must have done first. */
+  /** REDUCE: the seq of the layer's BACKWARD, which every system must have done first. BACKWARD: see CMD. */
   ARG2: 7,
+  /** REDUCE with an update: byte pointer of the record slot written (read as unsigned: the memory may pass 2 GiB). */
+  PTR: 8,
+  /** REDUCE with an update: byte distance from the slot written to the slot read (signed). */
+  FROM: 9,
+  /** REDUCE: 0 = additions only; t > 0 = then MemoryX's update, optimizer step t (1-based, AdamW's bias correction). */
+  T: 10,
 } as const;
-export const REC_STRIDE = 8;
+export const REC_STRIDE = 12;
 
 /** Per-worker slots, at CTL.WORKER_BASE + w·WORKER_STRIDE + offset. */
 export const WSLOT = {
@@ -184,8 +200,13 @@ export interface WorkerInit {
   scratchBytes: number;
   flavor: 'release' | 'debug';
   fault: FaultInjection | null;
-  /** The reduce tree's additions ([into, from] system pairs, in order) and every system's two gradient buffers. */
-  reduce: { adds: Array<[number, number]>; gradPtrs: Array<[number, number]> };
+  /**
+   * The reduce tree's additions ([into, from] system pairs, in order), every system's two gradient buffers
+   * and the system whose buffer holds the sum.
+   */
+  reduce: { adds: Array<[number, number]>; gradPtrs: Array<[number, number]>; root: number };
+  /** MemoryX's optimizer, for a REDUCE that carries its update (REC.T > 0). */
+  optimizer: ResolvedOptimizer;
 }
 
 /** What a worker task resolves with when it leaves on CMD.EXIT. */

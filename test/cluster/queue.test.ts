@@ -1,7 +1,7 @@
 // The queued commands (src/protocol/cs2.ts: a ring of command records, no barrier per layer): a model deep
 // enough that one step publishes more commands than the ring holds (main must wait for ring space), with
-// the reduce on either side and faults while a system waits for the others' gradients (a REDUCE that an
-// abandoned attempt must release). Every "same" here is bit-identical.
+// the reduce (and MemoryX's update) on either side and faults while a system waits for the others (a REDUCE,
+// or a backward behind their REDUCE, that an abandoned attempt must release). Every "same" here is bit-identical.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCluster, type Cluster, type TrainOptions, type TrainResult } from '../../src/cluster/engine.js';
 import { withTestHooks } from '../../src/cluster/hooks.js';
@@ -21,7 +21,7 @@ let serial: TrainResult;
 beforeAll(async () => {
   c1 = await createCluster({ systems: 1 });
   c2 = await createCluster({ systems: 2 });
-  serial = await c2.train(deep, data, { ...base, prefetch: false, reduceOn: 'main' });
+  serial = await c2.train(deep, data, { ...base, prefetch: false, reduceOn: 'main', updateOn: 'main' });
 });
 afterAll(async () => {
   await c1.close();
@@ -39,8 +39,10 @@ describe('queued commands', () => {
     expect(L).toBe(18);
     expect(2 * L + 2).toBeGreaterThan(RING);
     expectSame(await c1.train(deep, data, base), trainReference(deep, data, base));
-    for (const reduceOn of ['main', 'systems'] as const) expectSame(await c2.train(deep, data, { ...base, reduceOn }), serial);
-    expectSame(await c2.train(deep, data, { ...base, reduceOn: 'systems', prefetch: false }), serial);
+    for (const updateOn of ['main', 'systems'] as const) {
+      for (const reduceOn of ['main', 'systems'] as const) expectSame(await c2.train(deep, data, { ...base, reduceOn, updateOn }), serial);
+      expectSame(await c2.train(deep, data, { ...base, reduceOn: 'systems', updateOn, prefetch: false }), serial);
+    }
   });
 
   it('per-system events of queued commands keep their own times (each command its own start and end)', async () => {
@@ -55,10 +57,14 @@ describe('queued commands', () => {
   });
 
   it.each([
-    ['throws', 'throw'],
-    ['dies', 'exit'],
-  ] as const)('a system that %s in a backward while the other waits in its REDUCE: retried, same result', async (_what, kind) => {
-    const opts = { ...base, reduceOn: 'systems' as const };
+    ['throws', 'throw', 'main'],
+    ['dies', 'exit', 'main'],
+    ['throws', 'throw', 'systems'],
+    ['dies', 'exit', 'systems'],
+  ] as const)('a system that %s in a backward while the other waits in its REDUCE (update on %s): retried, same result', async (_what, kind, updateOn) => {
+    // update on the systems: the other system may be in the REDUCE that updates the next layer, or waiting in
+    // a backward until the failed one has done its REDUCE (the gradient buffer it would overwrite)
+    const opts = { ...base, reduceOn: 'systems' as const, updateOn };
     const r = await c2.train(deep, data, withTestHooks(opts, { faultInjection: { system: 1, step: 3, layer: 9, pass: 'backward', kind } }));
     expect(r.retries).toBe(1);
     expectSame(r, serial);

@@ -3,7 +3,8 @@
 // and the byte counters count what moved.
 import { describe, expect, it } from 'vitest';
 import { compileModel, initParams, packWire, type Plan } from '../../src/model/index.js';
-import { MemoryX, memoryxLayers } from '../../src/memoryx/store.js';
+import { MemoryX, memoryxLayers, updateRecord } from '../../src/memoryx/store.js';
+import { importGpt2Config } from '../../src/model/hf.js';
 import { createUpdater } from '../../src/memoryx/update.js';
 import { planTiers } from '../../src/memoryx/tiers.js';
 import { Wasm } from '../../src/wasm/module.js';
@@ -159,6 +160,69 @@ describe('MemoryX', () => {
       x.mx.close();
       clean.mx.close();
     }
+  });
+
+  it('an update handed off and run by slices (updateRecord, as the systems do) gives the bits of update(); rollback and commit see it', () => {
+    for (const optimizer of [{ kind: 'adamw', lr: 0.01 }, { kind: 'sgd', lr: 0.1, momentum: 0.9 }] as OptimizerConfig[]) {
+      const x = setup(undefined, optimizer);
+      const y = setup(undefined, optimizer);
+      const g = grads(x.plan, 3);
+      const gp = x.w.allocF32(2000);
+      const upd = createUpdater(x.w);
+      const handOffStep = (step: Float32Array[], rollback: boolean) => {
+        x.mx.beginStep();
+        for (let l = x.plan.layers.length - 1; l >= 0; l--) {
+          const P = x.plan.layers[l].paramFloats;
+          x.w.f32(gp, P).set(step[l]);
+          expect(x.mx.canHandOff(l)).toBe(true);
+          const at = x.mx.handOff(l);
+          expect(() => x.mx.update(l, gp), 'no second update while handed off').toThrow(/already updated in this step/);
+          expect(() => x.mx.handOff(l)).toThrow(/already updated in this step/);
+          if (l === 0) expect(() => x.mx.commitStep(), 'no commit while a handed-off update is open').toThrow(/handed-off update of layer .* is not done/);
+          // three uneven slices, the last one first: any split gives the bits of the whole
+          const cuts = [0, Math.floor(P / 3), Math.floor((2 * P) / 3) + 1, P];
+          for (let k = 2; k >= 0; k--) updateRecord(upd, x.mx.optimizer, at.t, at.ptr, gp, P, at.from, cuts[k], cuts[k + 1]);
+          x.mx.handedOffDone(l);
+          expect(() => x.mx.handedOffDone(l)).toThrow(/was not handed off/);
+        }
+        if (rollback) x.mx.rollbackStep();
+        else x.mx.commitStep();
+      };
+      handOffStep(g[0], false);
+      handOffStep(g[2], true);
+      handOffStep(g[1], false);
+      runSteps(y, [g[0], g[1]]);
+      const a = x.mx.snapshot();
+      const b = y.mx.snapshot();
+      expect(a.t).toBe(2);
+      for (let l = 0; l < a.layers.length; l++) expect(new Uint32Array(a.layers[l].record.buffer)).toEqual(new Uint32Array(b.layers[l].record.buffer));
+      expect(x.mx.counters.updates).toBe(9);
+      x.mx.close();
+      y.mx.close();
+    }
+  });
+
+  it('hands off only DRAM records of untied layers: flash records and tied layers stay with update()', () => {
+    const s = setup(undefined);
+    const f = setup(smallBudget(s.mx.tiers.recordBytes));
+    f.mx.beginStep();
+    f.mx.tiers.tier.forEach((t, l) => {
+      expect(f.mx.canHandOff(l)).toBe(t === 'dram');
+      if (t === 'flash') expect(() => f.mx.handOff(l)).toThrow(/is not a DRAM record of an untied layer/);
+    });
+    f.mx.rollbackStep();
+    const gpt = compileModel(importGpt2Config({ model_type: 'gpt2', n_layer: 1, n_embd: 16, n_head: 2, n_positions: 8, vocab_size: 32 }).spec);
+    const w = new Wasm({ initialBytes: 8 << 20 });
+    const mx = new MemoryX(w, memoryxLayers(gpt), initParams(gpt, 1), createUpdater(w), { optimizer: { kind: 'sgd', lr: 0.1 } });
+    const head = gpt.layers.findIndex((L) => L.tiedTo);
+    expect(head).toBeGreaterThan(0);
+    expect(mx.canHandOff(head)).toBe(false);
+    expect(mx.canHandOff(gpt.layers[head].tiedTo!.layer)).toBe(false);
+    expect(gpt.layers.filter((_, l) => mx.canHandOff(l)).length).toBe(gpt.layers.length - 2);
+    expect(() => mx.handOff(1)).toThrow(/no open step/);
+    s.mx.close();
+    f.mx.close();
+    mx.close();
   });
 
   it('refuses a DRAM budget below one layer state with a CapacityError naming the minimum', () => {
