@@ -22,7 +22,7 @@ const gpt = importGpt2Config({ model_type: 'gpt2', n_layer: 2, n_embd: 16, n_hea
 const clusters = new Map<number, Cluster>();
 
 beforeAll(async () => {
-  for (const n of [2, 3]) clusters.set(n, await createCluster({ systems: n }));
+  for (const n of [1, 2, 3]) clusters.set(n, await createCluster({ systems: n }));
 });
 afterAll(async () => {
   for (const c of clusters.values()) await c.close();
@@ -57,7 +57,7 @@ async function both(n: number, model: unknown, data: TrainData, opts: TrainOptio
 }
 
 describe("MemoryX's update on the systems' threads", () => {
-  it.each([2, 3])('an MLP on %i systems: the same bits as the update on main, with and without prefetch', async (n) => {
+  it.each([1, 2, 3])('an MLP on %i systems: the same bits as the update on main, with and without prefetch', async (n) => {
     const model = { input: 64, layers: [{ type: 'linear', out: 256 }, { type: 'relu' }, { type: 'linear', out: 256 }, { type: 'relu' }, { type: 'linear', out: 10 }] };
     const opts: TrainOptions = { steps: 4, batch: 60, optimizer: { kind: 'adamw', lr: 1e-3 }, seed: 4, shuffle: true, evaluate: false };
     for (const prefetch of [true, false]) {
