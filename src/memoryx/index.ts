@@ -1,7 +1,9 @@
 // MemoryX: the master weights and optimizer state of a training run, in a DRAM tier and a flash tier,
 // streamed layer by layer and updated layer by layer; checkpoints of its state. See docs/training.md.
-export { MemoryX, memoryxLayers, valueWordIndex } from './store.js';
-export type { MxLayer, MxSegment, Updater, MemoryXOptions, MemoryXCounters, MemoryXSnapshot } from './store.js';
+export { MemoryX, valueWordIndex } from './store.js';
+export { memoryxLayers } from './layers.js';
+export type { MxLayer, MxSegment } from './layers.js';
+export type { Updater, MemoryXOptions, MemoryXCounters, MemoryXSnapshot } from './store.js';
 export { resolveOptimizer, stateArrays, stateBytes, OPTIMIZER_KINDS } from './optimizer.js';
 export type { OptimizerConfig, SgdConfig, AdamWConfig, ResolvedOptimizer, OptimizerKind } from './optimizer.js';
 export { planTiers, FlashFile } from './tiers.js';

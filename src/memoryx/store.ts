@@ -16,64 +16,12 @@
 // updated by other threads (handOff(l), then handedOffDone(l)): they run updateRecord on slices of it, the
 // same elementwise kernel, so the bits are those of update(l).
 import type { Wasm } from '../wasm/module.js';
-import type { Plan } from '../model/plan.js';
 import { CapacityError, ValidationError } from '../errors.js';
 import { resolveOptimizer, stateArrays, type OptimizerConfig, type ResolvedOptimizer } from './optimizer.js';
 import { FlashFile, planTiers, type TierPlan } from './tiers.js';
-import { valueWordIndex, type ColumnSkeleton } from '../sparse/stream.js';
+import { valueWordIndex } from '../sparse/stream.js';
+import type { MxLayer } from './layers.js';
 import type { WirePass } from '../model/plan.js';
-
-/** One parameter tensor of a layer, as MemoryX sees it: a range of the master block and of the wire block. */
-export interface MxSegment {
-  name: string;
-  /** Float offset and count in the master (= gradient) block. */
-  offset: number;
-  size: number;
-  /** Word offset and count in the (backward) wire block. */
-  wireOffset: number;
-  wireWords: number;
-  /** Word offset and count in the forward wire block. */
-  fwdWireOffset: number;
-  fwdWireWords: number;
-  /** Sparse weight: the stream skeleton (counts and deltas, value words 0); null for a dense tensor. */
-  template: Uint32Array | null;
-  /** Sparse weight: the column layout's skeleton and where each value goes in it (the forward's); null for a dense tensor. */
-  columns: ColumnSkeleton | null;
-}
-
-export interface MxLayer {
-  name: string;
-  /** Gradient floats (= master floats, except a tied layer, which keeps none of its own). */
-  floats: number;
-  /** Words of the backward and the forward wire block. */
-  wireWords: number;
-  fwdWireWords: number;
-  segments: MxSegment[];
-  /**
-   * A tied layer (the tied LM head): no record of its own; it streams `floats` values of layer `layer` from
-   * `offset`, and its reduced gradient waits in MemoryX until that layer's update, which adds it first.
-   */
-  tiedTo: { layer: number; offset: number } | null;
-}
-
-/** MemoryX's view of a compiled plan's streamed layers. */
-export function memoryxLayers(plan: Plan): MxLayer[] {
-  return plan.layers.map((L) => ({
-    name: L.module,
-    floats: L.paramFloats,
-    wireWords: L.wireWords,
-    fwdWireWords: L.fwdWireWords,
-    tiedTo: L.tiedTo,
-    segments: L.params.map((pi) => {
-      const p = plan.params[pi];
-      return {
-        name: p.name, offset: p.offset, size: p.size, wireOffset: p.wireOffset, wireWords: p.wireWords,
-        fwdWireOffset: p.fwdWireOffset, fwdWireWords: p.fwdWireWords,
-        template: p.sparse ? p.sparse.template : null, columns: p.sparse ? p.sparse.columns : null,
-      };
-    }),
-  }));
-}
 
 /**
  * Runs one optimizer step over n floats (the optimizer kernels): writes the weights and state at wPtr, s1Ptr,

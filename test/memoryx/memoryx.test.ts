@@ -3,7 +3,8 @@
 // and the byte counters count what moved.
 import { describe, expect, it } from 'vitest';
 import { compileModel, initParams, packWire, type Plan } from '../../src/model/index.js';
-import { MemoryX, memoryxLayers, updateRecord } from '../../src/memoryx/store.js';
+import { MemoryX, updateRecord } from '../../src/memoryx/store.js';
+import { memoryxLayers } from '../../src/memoryx/layers.js';
 import { importGpt2Config } from '../../src/model/hf.js';
 import { createUpdater } from '../../src/memoryx/update.js';
 import { planTiers } from '../../src/memoryx/tiers.js';
