@@ -33,10 +33,11 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
 
   let ex: Executor;
   let wasm: Wasm;
-  let updater: Updater | undefined;
+  let updater: Updater;
   try {
     wasm = new Wasm({ memory: init.memory, flavor: init.flavor, arenaStart: init.region.arenaStart, arenaEnd: init.region.arenaEnd, scratchBytes: init.scratchBytes });
     ex = createExecutor(wasm, compileModel(init.model), init.maxSamples, { budgetBytes: init.waferSramBytes });
+    updater = createUpdater(wasm); // MemoryX's optimizer kernels, for a REDUCE that carries its update
     Atomics.store(ctl, wslot(me, WSLOT.INPUT_PTR), ex.inputPtr);
     Atomics.store(ctl, wslot(me, WSLOT.LABELS_PTR), ex.labelsPtr);
     Atomics.store(ctl, wslot(me, WSLOT.SRAM_USED), ex.layout.bytes);
@@ -129,7 +130,7 @@ export default function cs2Worker(init: WorkerInit): WorkerResult {
       }
       case CMD.REDUCE:
         awaitSystems(ctl, init.systems, c.arg2);
-        reduceMySlice(wasm!, init, c, ex!.plan.layers[c.layer].paramFloats, () => (updater ??= createUpdater(wasm!)));
+        reduceMySlice(wasm!, init, c, ex!.plan.layers[c.layer].paramFloats, updater!);
         break;
       case CMD.PING:
       case CMD.EXIT:
@@ -165,11 +166,11 @@ function readRecord(ctl: Int32Array, cl: ControlLayout, seq: number): CommandRec
  * (in the tree's order) and, when the command carries MemoryX's update (T > 0), the same slice of the
  * layer's record, from the slice of the sum it just made.
  */
-function reduceMySlice(wasm: Wasm, init: WorkerInit, c: CommandRecord, P: number, updater: () => Updater): void {
+function reduceMySlice(wasm: Wasm, init: WorkerInit, c: CommandRecord, P: number, updater: Updater): void {
   const [lo, hi] = reduceSlice(P, init.system, init.systems);
   const grads = init.reduce.gradPtrs.map((p) => p[c.arg & 1]);
   addSlice(wasm, init.reduce.adds, grads, lo, hi);
-  if (c.t > 0) updateRecord(updater(), init.optimizer, c.t, c.ptr >>> 0, grads[init.reduce.root], P, c.from, lo, hi);
+  if (c.t > 0) updateRecord(updater, init.optimizer, c.t, c.ptr >>> 0, grads[init.reduce.root], P, c.from, lo, hi);
 }
 
 /**
