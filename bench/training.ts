@@ -131,12 +131,13 @@ async function main(): Promise<void> {
     },
   });
   // Idle clusters cost nothing (their threads sleep in Atomics.wait), so all are created up front.
+  const x2UpdateOn = resolveTrainOptions(opts, plan, data, 2).updateOnSystems ? 'systems' : 'main';
   const clusters = await Promise.all(systemsList.map((n) => createCluster({ systems: n, flavor: 'release' })));
   systemsList.forEach((n, i) => {
     // without prefetch too where a core is left for the main thread (1, 2 here; up to cores / 2 on bigger machines)
-    // and x2 with MemoryX's update on the main thread: what the update on the systems' threads (updateOn auto
-    // where the 2 systems and main outnumber the cores) buys, in the same rounds
-    const variants = [...(n <= Math.max(2, cores / 2) ? [true, false] : [true]).map((prefetch) => ({ prefetch, updateOn: null })), ...(n === 2 ? [{ prefetch: true, updateOn: 'main' as const }] : [])];
+    // and, where updateOn auto puts x2's update on the systems' threads (2 systems and main outnumber the
+    // cores), x2 with it on the main thread: what that buys, in the same rounds
+    const variants = [...(n <= Math.max(2, cores / 2) ? [true, false] : [true]).map((prefetch) => ({ prefetch, updateOn: null })), ...(n === 2 && x2UpdateOn === 'systems' ? [{ prefetch: true, updateOn: 'main' as const }] : [])];
     for (const { prefetch, updateOn } of variants) {
       configs.push({
         config: `stream x${n}${prefetch ? '' : ' serial'}${updateOn ? ' upd main' : ''}`,
@@ -240,7 +241,8 @@ async function main(): Promise<void> {
   const paired = { twoSystemsVsOne: median(twoSystemsVsOneByRound), ceiling: median(byRound(independent, rows[0])), twoSystemsVsOneByRound };
   console.log(`paired by round (median over the ${reps} rounds of each round's own ratio): x2/x1 = ${paired.twoSystemsVsOne.toFixed(2)} (rounds ${paired.twoSystemsVsOneByRound.map((x) => x.toFixed(2)).join(' ')}), ceiling ${paired.ceiling.toFixed(2)}x`);
   const x2MainRow = rows.find((r) => r.systems === 2 && r.updateOn === 'main');
-  const updateOnSystems = x2MainRow ? { x2VsUpdateOnMain: median(byRound(x2Row, x2MainRow)), byRound: byRound(x2Row, x2MainRow) } : null;
+  const x2VsMain = x2MainRow ? byRound(x2Row, x2MainRow) : null;
+  const updateOnSystems = x2VsMain ? { x2VsUpdateOnMain: median(x2VsMain), byRound: x2VsMain } : null;
   if (updateOnSystems) console.log(`x2 as the engine runs it against x2 with MemoryX's update on the main thread, paired by round: ${updateOnSystems.x2VsUpdateOnMain.toFixed(3)}x (rounds ${updateOnSystems.byRound.map((x) => x.toFixed(2)).join(' ')})`);
   const ceiling = { twoThreadsVsOne: independent.samplesPerSecond / ref, quiet: independent.quietSamplesPerSecond && rows[0].quietSamplesPerSecond ? independent.quietSamplesPerSecond / rows[0].quietSamplesPerSecond : null };
   console.log(`the machine's ceiling (two independent reference trainers, half the batch each, on two threads): ${ceiling.twoThreadsVsOne.toFixed(2)}x one (quiet runs: ${ceiling.quiet === null ? 'n/a' : ceiling.quiet.toFixed(2)}); stream x2/x1 reaches ${((100 * x2) / x1 / ceiling.twoThreadsVsOne).toFixed(0)} % of it`);
@@ -275,7 +277,7 @@ async function main(): Promise<void> {
     ceiling,
     paired,
     // where x2 ran MemoryX's update by default (updateOn auto) and what that bought against the main thread
-    x2UpdateOn: resolveTrainOptions(opts, plan, data, 2).updateOnSystems ? 'systems' : 'main',
+    x2UpdateOn,
     updateOnSystems,
     prefetch,
     simulatedStepSeconds,
