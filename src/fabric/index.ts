@@ -2,6 +2,8 @@
 // WebAssembly with real numbers, and read where the cycles went. See docs/fabric.md.
 export { runFabric, runFabricAsync, DEFAULT_SKEW } from './run.js';
 export type { FabricRunOptions, FabricResult, FabricRun, CycleBreakdown } from './run.js';
+export { FOLD_ROWS, FOLD_AUTO_CORE_CYCLES } from './fold.js';
+export type { FoldInfo } from './fold.js';
 export { fabricEfficiency, fabricModelEfficiency, fabricEfficiencyFn } from './efficiency.js';
 export type { FabricEfficiency, FabricEfficiencyOptions, FabricEfficiencyFnOptions, PerfLayerShape } from './efficiency.js';
 export { FABRIC_DEFAULTS, FABRIC_MACHINE_SOURCES, WSE2_MESH, fabricMachine } from './defaults.js';

@@ -8,7 +8,6 @@ import { ValidationError, requireNumber, requireInt, requireObject } from '../er
 import { maskZeros, type WeightStream } from '../sparse/stream.js';
 import type { Flavor } from '../wasm/module.js';
 import { fabricMachine, type FabricMachine } from './defaults.js';
-import { CSTAT } from './layout.js';
 import { mapLayer, type FabricMapping, type FabricPass } from './mapping.js';
 import { modelCycles } from './model.js';
 import { FabricSim, type SimCounters } from './sim.js';
@@ -18,6 +17,9 @@ import { columnStreams } from './streams.js';
 import { checkOutput, resolveCheck, type FabricCheck } from './check.js';
 import { checkFabricMemory, fabricMemory, type FabricMemory } from './memory.js';
 import { seededLayerStream, seededValues, type Values } from './weights.js';
+import { meshStats, type CycleBreakdown } from './stats.js';
+import { foldPlan, foldRuns, type FoldInfo, type FoldPlan } from './fold.js';
+export type { CycleBreakdown } from './stats.js';
 
 export interface FabricRunOptions {
   rows: number;
@@ -60,13 +62,15 @@ export interface FabricRunOptions {
    * node records with two bands a thread at least, off under a shared edge cap.
    */
   skew?: boolean | 'auto' | SkewPlan;
-}
-
-export interface CycleBreakdown {
-  streaming: number;
-  computing: number;
-  reducing: number;
-  waiting: number;
+  /**
+   * Fold the mesh's rows (fold.ts): in the forward and delta passes with equal batch slices every row is a copy
+   * of the row above one cycle later, so the run simulates meshes of FOLD_ROWS rows, checks that each row adds
+   * the same cycles and counters, and gives the R-row mesh's cycles, counters, breakdown and heatmap from them;
+   * `output` is then the largest folded run's (its batch: result.fold.batch). true (refused where rows are not
+   * copies), false (default), or 'auto': on where it applies and the full mesh would take past
+   * FOLD_AUTO_CORE_CYCLES core-cycles by the closed form.
+   */
+  fold?: boolean | 'auto';
 }
 
 export interface FabricResult {
@@ -135,24 +139,32 @@ export interface FabricResult {
   /** The closed-form memory estimate made before allocating (memory.ts), bytes. */
   memoryEstimate: FabricMemory;
   machine: FabricMachine;
+  /** How the rows were folded (null: every row was simulated). */
+  fold: FoldInfo | null;
 }
 
 export interface FabricRun {
   result: FabricResult;
   /** Busy cycles per core of the R x C mesh, row-major (0 for unused cores). */
   busy: Uint32Array;
-  /** The pass's output: Yt [N, B], dXt [K, B] or g [nnz] (stream order). */
+  /** Cycles per used core by cause [Ru·Cu·4], row-major (CSTAT: streaming, computing, reducing; the fourth slot is not used). */
+  coreCycles: Uint32Array;
+  /** The pass's output: Yt [N, B], dXt [K, B] or g [nnz] (stream order); folded: the largest folded run's (B = result.fold.batch). */
   output: Float32Array;
   mapping: FabricMapping;
 }
 
 /** Runs one pass of one layer on the mesh and checks it (on this thread: `threads` 1). */
 export function runFabric(o: FabricRunOptions): FabricRun {
+  const fold = foldPlan(o);
+  if (fold) return foldRuns(o, fold, fold.options.map((p) => runFabric(p)));
   return runHere(prepareRun(o, false));
 }
 
 /** runFabric on `threads` threads (bands of columns): the same cycles, counters and output. */
 export async function runFabricAsync(o: FabricRunOptions): Promise<FabricRun> {
+  const fold = foldPlan(o);
+  if (fold) return foldRuns(o, fold, await runsInTurn(fold));
   const run = prepareRun(o, true);
   const { sim, c0 } = run;
   if (sim.threads <= 1) return runHere(run);
@@ -161,6 +173,13 @@ export async function runFabricAsync(o: FabricRunOptions): Promise<FabricRun> {
   // the threads' start-up (a pool, the module compiled and instantiated per thread) counts as set-up
   run.setupSeconds += (performance.now() - s0) / 1000 - simSeconds;
   return finishRun(run, simSeconds, process.cpuUsage(c0));
+}
+
+/** A fold's runs one after another (each on the threads it resolves). */
+async function runsInTurn(fold: FoldPlan): Promise<FabricRun[]> {
+  const runs: FabricRun[] = [];
+  for (const p of fold.options) runs.push(await runFabricAsync(p));
+  return runs;
 }
 
 /** The cycles of a prepared run on this thread, then its result. */
@@ -265,41 +284,26 @@ function finishRun(run: PreparedRun, simSeconds: number, cpu: NodeJS.CpuUsage): 
   const checked = checkOutput(checkMode, { pass, ws, B, xt, dyt, splitTerms }, output);
   const checkSeconds = (performance.now() - k0) / 1000;
 
-  const { rows: R, cols: C } = mesh;
   const { usedRows: Ru, usedCols: Cu } = mapping;
   const cycles = counters.cycles;
   const cc = sim.coreCycles();
-  const busy = new Uint32Array(R * C);
-  const bd = { streaming: 0, computing: 0, reducing: 0, waiting: 0 };
-  for (let r = 0; r < Ru; r++) {
-    for (let c = 0; c < Cu; c++) {
-      const i = (r * Cu + c) * 4;
-      bd.streaming += cc[i + CSTAT.STREAM];
-      bd.computing += cc[i + CSTAT.COMPUTE];
-      bd.reducing += cc[i + CSTAT.REDUCE];
-      busy[r * C + c] = cc[i + CSTAT.STREAM] + cc[i + CSTAT.COMPUTE] + cc[i + CSTAT.REDUCE];
-    }
-  }
-  const coreCycles = R * C * cycles;
-  bd.waiting = coreCycles - bd.streaming - bd.computing - bd.reducing;
-  const frac = (x: number) => (coreCycles > 0 ? x / coreCycles : 0);
-  const links = 2 * (R * (C - 1) + C * (R - 1));
+  const { busy, coreCycles, ...stats } = meshStats(mesh, Ru, Cu, cc, counters, machine);
   const density = nnz / (K * N);
   const result: FabricResult = {
-    pass, rows: R, cols: C, batch: B, in: K, out: N, sparsity: 1 - density, seed,
+    pass, rows: mesh.rows, cols: mesh.cols, batch: B, in: K, out: N, sparsity: 1 - density, seed,
     usedRows: Ru, usedCols: Cu, cycles,
     modelCycles: Math.round(modelCycles(shape, mesh, pass, machine, density).cycles),
     fmacs: counters.fmacs,
-    efficiency: cycles > 0 ? counters.fmacs / (machine.fmacsPerCycle * coreCycles) : 0,
+    efficiency: stats.efficiency,
     weightsStreamed: nnz,
     streamWavelets: counters.injected,
     zeroWeightsSkipped: K * N - nnz,
     check: checked.check, checkedOutputs: checked.checked,
     maxAbsError: checked.maxAbsError, errorBoundRatio: checked.errorBoundRatio,
-    coreUtilization: frac(bd.computing),
-    linkUtilization: links > 0 && cycles > 0 ? counters.hops / (links * cycles) : 0,
-    breakdown: { streaming: frac(bd.streaming), computing: frac(bd.computing), reducing: frac(bd.reducing), waiting: frac(bd.waiting) },
-    breakdownCoreCycles: bd,
+    coreUtilization: stats.coreUtilization,
+    linkUtilization: stats.linkUtilization,
+    breakdown: stats.breakdown,
+    breakdownCoreCycles: stats.breakdownCoreCycles,
     counters,
     simCoreCyclesPerSecond: simSeconds > 0 ? coreCycles / simSeconds : 0,
     simSeconds,
@@ -314,7 +318,8 @@ function finishRun(run: PreparedRun, simSeconds: number, cpu: NodeJS.CpuUsage): 
     memoryEstimate,
     maxCoreBytes: mapping.maxCoreBytes,
     machine,
+    fold: null,
   };
   sim.release(); // everything above is read out: the next run may reuse its memory
-  return { result, busy, output, mapping };
+  return { result, busy, coreCycles: cc, output, mapping };
 }

@@ -93,6 +93,18 @@ describe('kind fabric', () => {
     expect(new Set([a.check, b.check])).toEqual(new Set(['full', 'sampled']));
     expect(a.cycles).toBe(b.cycles);
   });
+
+  it('takes fold (folded rows give every row\'s cycles and counters) and refuses a bad value', async () => {
+    const spec = validateSweep({ kind: 'fabric', base: { rows: 8, cols: 4, batch: 16, in: 24, out: 20, seed: 5, sparsity: 0.5 }, axes: { fold: [false, true] } });
+    const out = join(dir, 'f-fold.jsonl');
+    expect(await runSweep(spec, { out, workers: 1 })).toMatchObject({ ran: 2, failed: 0 });
+    const [a, b] = readResults(out).sort((x, y) => Number(x.config.fold) - Number(y.config.fold)).map((l) => l.result as { cycles: number; counters: unknown; fold: unknown });
+    expect(a.fold).toBeNull();
+    expect(b.fold).toMatchObject({ rows: [2, 3, 4], cyclesPerRow: 1 });
+    expect([b.cycles, b.counters]).toEqual([a.cycles, a.counters]);
+    const bad = validateSweep({ kind: 'fabric', base: { rows: 8, cols: 4, batch: 16, in: 24, out: 20 }, axes: { fold: [true, 'rows'] } });
+    await expect(runSweep(bad, { out: join(dir, 'f-bad.jsonl'), workers: 1 })).rejects.toThrow('axes.fold[1]: expected true, false or auto (as fabric --fold), got "rows"');
+  });
 });
 
 describe('kind train', () => {

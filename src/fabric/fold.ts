@@ -1,0 +1,178 @@
+// Folding a mesh's rows. In the forward and delta passes a row of cores holds one batch slice and reduces its
+// partial sums along itself (mapping.ts); rows meet only in their columns' weight streams, which enter at the
+// north edge and which each row hands on to the row below, one hop and one cycle later. With equal batch
+// slices every row then does what the row above did, one cycle later: a mesh of R rows takes one cycle more
+// than one of R - 1 rows, every counter grows by the same amount per row, and every middle row's per-core
+// accounting is the same. (Seen, not proved: test/fabric/fold.test.ts holds it to full runs on every layer
+// it draws, and every folded run checks it on its own layer, below.)
+//
+// So a folded run simulates the layer on meshes of FOLD_ROWS rows (the same columns, Bs · rows samples) and
+// checks, exactly, that
+//   - each added row added the same to every counter (c(3) - c(2) = c(4) - c(3)), and
+//   - every run's rows are the largest run's top, middle and bottom rows (per-core cycles by cause),
+// then gives the R-row mesh: counters c(Ru) = c(4) + (Ru - 4)·Δ, per-core cycles row 0, the middle row
+// Ru - 2 times, the bottom row; the breakdown, utilisations and heatmap follow (stats.ts). A failed check
+// fails the run naming what differed. The output checked against the reference is the folded runs' own
+// (each run's batch is its first Bs · rows samples of a seeded batch of that size).
+//
+// Legend: R x C = the mesh, Ru = its used rows (min(R, B)), Bs = B / Ru, Δ = what a row adds.
+import { ValidationError } from '../errors.js';
+import type { FabricCheck } from './check.js';
+import { fabricMachine } from './defaults.js';
+import { mapLayer, type FabricMapping } from './mapping.js';
+import { modelCycles } from './model.js';
+import type { FabricResult, FabricRun, FabricRunOptions } from './run.js';
+import type { SimCounters } from './sim.js';
+import { meshStats } from './stats.js';
+import { maskZeros } from '../sparse/stream.js';
+import { seededLayerStream } from './weights.js';
+
+/** Rows of the folded meshes (the largest has two middle rows to compare). */
+export const FOLD_ROWS: readonly number[] = [2, 3, 4];
+/** fold 'auto' folds past this many core-cycles of the full mesh by the closed form (minutes of simulation here). */
+export const FOLD_AUTO_CORE_CYCLES = 1e10;
+
+export interface FoldInfo {
+  /** Rows of the meshes simulated. */
+  rows: number[];
+  /** Their batches (Bs · rows samples). */
+  batch: number[];
+  /** Cycles each row added (1: a row is the row above one cycle later). */
+  cyclesPerRow: number;
+  /** Core-cycles the folded meshes simulated, against the R·C·cycles the result stands for. */
+  simulatedCoreCycles: number;
+}
+
+export interface FoldPlan {
+  /** The folded runs' options (the same weights, FOLD_ROWS rows). */
+  options: FabricRunOptions[];
+  mapping: FabricMapping;
+  t0: number;
+  /** Wall and CPU seconds of the fold's own set-up (the weights). */
+  setupSeconds: number;
+  setupCpuSeconds: number;
+}
+
+/** Why the rows of this run are not copies of one another (null: they are). */
+export function foldRefusal(o: FabricRunOptions, mapping: FabricMapping): string | null {
+  const Ru = mapping.usedRows;
+  const last = FOLD_ROWS[FOLD_ROWS.length - 1];
+  if (mapping.pass === 'gradient') return 'the gradient pass reduces down the columns, so its rows are not copies of one another';
+  if (mapping.shape.B % Ru !== 0) return `the rows hold unequal batch slices (batch ${mapping.shape.B} over ${Ru} used rows); expected a multiple of the used rows`;
+  if (o.xt || o.dyt) return 'it runs seeded activations (xt or dyt given)';
+  if (Ru <= last) return `${Ru} used rows: nothing to fold (a folded run simulates ${last})`;
+  return null;
+}
+
+/** The folded runs of `o`, or null where it runs every row (fold off, or 'auto' where it does not apply or pay). */
+export function foldPlan(o: FabricRunOptions): FoldPlan | null {
+  const fold = o.fold ?? false;
+  if (fold !== true && fold !== false && fold !== 'auto') throw new ValidationError('fold', fold, 'expected true, false or auto');
+  if (fold === false) return null;
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const machine = fabricMachine(o.machine);
+  const pass = o.pass ?? 'forward';
+  const mapping = mapLayer({ B: o.batch, K: o.in, N: o.out }, { rows: o.rows, cols: o.cols }, pass, machine);
+  const refusal = foldRefusal(o, mapping);
+  if (refusal && fold === true) throw new ValidationError('fold', fold, `expected false or auto here: ${refusal}`);
+  if (refusal) return null;
+  const { B, K, N } = mapping.shape;
+  const sparsity = o.sparsity ?? 0;
+  const density = o.weights ? o.weights.nnz / (K * N) : 1 - maskZeros(K, N, sparsity) / (K * N);
+  if (fold === 'auto' && o.rows * o.cols * modelCycles(mapping.shape, mapping.mesh, pass, machine, density).cycles <= FOLD_AUTO_CORE_CYCLES) return null;
+  const seed = o.seed ?? 1;
+  const setup = o.onSetup;
+  const weights = o.weights ?? seededLayerStream(K, N, sparsity, seed, setup && ((d, t) => setup('weights', d / t)));
+  const Bs = B / mapping.usedRows;
+  const full = modelCycles(mapping.shape, mapping.mesh, pass, machine, density).cycles;
+  const options = FOLD_ROWS.map((rows, i): FabricRunOptions => {
+    const est = Math.max(1, modelCycles({ B: Bs * rows, K, N }, { rows, cols: o.cols }, pass, machine, density).cycles);
+    const onProgress = o.onProgress && ((cycle: number) => o.onProgress!(Math.round(((i + Math.min(1, cycle / est)) / FOLD_ROWS.length) * full)));
+    return { ...o, rows, batch: Bs * rows, weights, fold: false, onProgress };
+  });
+  const cpu = process.cpuUsage(cpu0);
+  return { options, mapping, t0, setupSeconds: (performance.now() - t0) / 1000, setupCpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+const COUNTERS: readonly (keyof SimCounters)[] = ['cycles', 'hops', 'rampIn', 'rampOut', 'injected', 'sunk', 'fmacs', 'tasks', 'routerSteps', 'coreSteps'];
+
+/** The counters of Ru rows from those of the folded runs, after checking that each row added the same. */
+function unfoldCounters(counters: SimCounters[], Ru: number): { counters: SimCounters; perRow: SimCounters } {
+  const n = FOLD_ROWS.length;
+  const out = {} as SimCounters;
+  const perRow = {} as SimCounters;
+  for (const k of COUNTERS) {
+    const d = counters[1][k] - counters[0][k];
+    for (let i = 2; i < n; i++) {
+      const di = counters[i][k] - counters[i - 1][k];
+      if (di !== d) throw new Error(`fold: the rows of this layer are not copies: counter ${k} grew by ${d} from ${FOLD_ROWS[0]} to ${FOLD_ROWS[1]} rows and by ${di} from ${FOLD_ROWS[i - 1]} to ${FOLD_ROWS[i]}; run it with fold off`);
+    }
+    perRow[k] = d;
+    out[k] = counters[n - 1][k] + (Ru - FOLD_ROWS[n - 1]) * d;
+  }
+  return { counters: out, perRow };
+}
+
+/** Row r of Ru rows in a folded run of `rows` rows: the top, a middle (row 1) or the bottom row. */
+const foldedRow = (r: number, Ru: number, rows: number) => (r === 0 ? 0 : r === Ru - 1 ? rows - 1 : 1);
+
+/** Per-core cycles by cause of Ru rows [Ru·Cu·4] from the largest run's, after checking every run's rows are its top, middle and bottom. */
+function unfoldCoreCycles(runs: FabricRun[], Ru: number, Cu: number): Uint32Array {
+  const n = FOLD_ROWS.length;
+  const big = runs[n - 1].coreCycles;
+  const rowOf = (cc: Uint32Array, r: number) => cc.subarray(r * Cu * 4, (r + 1) * Cu * 4);
+  const same = (a: Uint32Array, b: Uint32Array) => a.every((v, i) => v === b[i]);
+  runs.forEach((run, i) => {
+    const rows = FOLD_ROWS[i];
+    for (let r = 0; r < rows; r++) {
+      if (!same(rowOf(run.coreCycles, r), rowOf(big, foldedRow(r, rows, FOLD_ROWS[n - 1])))) {
+        throw new Error(`fold: the rows of this layer are not copies: row ${r} of the ${rows}-row run differs from its counterpart of the ${FOLD_ROWS[n - 1]}-row run; run it with fold off`);
+      }
+    }
+  });
+  const out = new Uint32Array(Ru * Cu * 4);
+  for (let r = 0; r < Ru; r++) out.set(rowOf(big, foldedRow(r, Ru, FOLD_ROWS[n - 1])), r * Cu * 4);
+  return out;
+}
+
+const CHECK_STRENGTH: readonly FabricCheck[] = ['off', 'sampled', 'full'];
+
+/** The R-row run from its folded runs: counters, statistics and heatmap of every row; the check and times of the runs themselves. */
+export function foldRuns(o: FabricRunOptions, plan: FoldPlan, runs: FabricRun[]): FabricRun {
+  const { mapping } = plan;
+  const { usedRows: Ru, usedCols: Cu } = mapping;
+  const rs = runs.map((r) => r.result);
+  const big = runs[runs.length - 1];
+  const machine = big.result.machine;
+  const { counters, perRow } = unfoldCounters(rs.map((r) => r.counters), Ru);
+  const coreCycles = unfoldCoreCycles(runs, Ru, Cu);
+  const { busy, coreCycles: _all, ...stats } = meshStats(mapping.mesh, Ru, Cu, coreCycles, counters, machine);
+  const sum = (f: (r: FabricResult) => number) => rs.reduce((a, r) => a + f(r), 0);
+  const simulatedCoreCycles = sum((r) => r.rows * r.cols * r.cycles);
+  const simSeconds = sum((r) => r.simSeconds);
+  const simCpuSeconds = sum((r) => r.simCpuSeconds);
+  const check = CHECK_STRENGTH[Math.min(...rs.map((r) => CHECK_STRENGTH.indexOf(r.check)))];
+  const density = 1 - big.result.sparsity;
+  const result: FabricResult = {
+    ...big.result,
+    rows: o.rows, batch: o.batch, usedRows: Ru, cycles: counters.cycles,
+    modelCycles: Math.round(modelCycles(mapping.shape, mapping.mesh, mapping.pass, machine, density).cycles),
+    fmacs: counters.fmacs,
+    ...stats,
+    counters,
+    check, checkedOutputs: sum((r) => r.checkedOutputs),
+    maxAbsError: check === 'off' ? NaN : Math.max(...rs.map((r) => r.maxAbsError)),
+    errorBoundRatio: check === 'off' ? NaN : Math.max(...rs.map((r) => r.errorBoundRatio)),
+    simSeconds, simCpuSeconds,
+    simCoreCyclesPerSecond: simSeconds > 0 ? simulatedCoreCycles / simSeconds : 0,
+    simCoreCyclesPerCpuSecond: simCpuSeconds > 0 ? simulatedCoreCycles / simCpuSeconds : 0,
+    wallSeconds: (performance.now() - plan.t0) / 1000,
+    setupSeconds: plan.setupSeconds + sum((r) => r.setupSeconds),
+    setupCpuSeconds: plan.setupCpuSeconds + sum((r) => r.setupCpuSeconds),
+    checkSeconds: sum((r) => r.checkSeconds),
+    memoryBytes: Math.max(...rs.map((r) => r.memoryBytes)),
+    fold: { rows: [...FOLD_ROWS], batch: rs.map((r) => r.batch), cyclesPerRow: perRow.cycles, simulatedCoreCycles },
+  };
+  return { result, busy, coreCycles, output: big.output, mapping };
+}
