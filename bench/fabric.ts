@@ -7,7 +7,8 @@
 //   2. the same on sparse layers;
 //   3. the speed-up curve at sparsity 0 .. 0.99 on a compute-bound shape vs the ideal 1 / (1 - s), with
 //      what bends it (reduction share, column load imbalance, and a run whose edge bandwidth is capped);
-//   4. a WSE-2-sized mesh (1000 x 850 = 850,000 cores) running one layer: wall time and memory.
+//   4. a WSE-2-sized mesh (1000 x 850 = 850,000 cores) running one layer: wall time and memory; then the same
+//      layer with folded rows (src/fabric/fold.ts), checked to give the same cycles and counters.
 // Simulator runs take seconds each, so they are repeated `reps` times and the median is reported.
 // Run: npm run build && npm run bench:fabric [-- --quick] [-- --no-wafer]
 import { cpus, loadavg } from 'node:os';
@@ -175,6 +176,7 @@ async function main() {
       stateBytesPerCore: r.memoryEstimate.stateBytesPerCore, memoryEstimate: r.memoryEstimate,
       setupSeconds: r.setupSeconds, checkSeconds: r.checkSeconds, check: r.check,
       maxAbsError: r.maxAbsError, errorBoundRatio: r.errorBoundRatio, breakdown: r.breakdown, efficiency: r.efficiency,
+      folded: foldedWafer(o, r),
     };
     console.log(`\n4. a ${R}x${Cw} mesh (${R * Cw} cores): forward B=${o.batch} K=${o.in} N=${o.out} at sparsity ${o.sparsity}`);
     console.table([{
@@ -182,6 +184,8 @@ async function main() {
       'M core-cycles/s': +(r.simCoreCyclesPerSecond / 1e6).toFixed(1), 'wasm MB': +(r.memoryBytes / 2 ** 20).toFixed(0),
       'bytes/core': Math.round(r.memoryBytes / (R * Cw)), 'max |err|': r.maxAbsError, 'err/bound': +r.errorBoundRatio.toFixed(3),
     }]);
+    const f = waferRow.folded;
+    console.log(`   folded rows (2, 3, 4 simulated): the same cycles, counters and heatmap; wall ${f.wallSeconds.toFixed(2)} s (median of ${reps}), ${(wall / f.wallSeconds).toFixed(0)}x faster than every core simulated`);
   }
 
   // a quick or partial run writes beside the full table, never over it
@@ -193,6 +197,14 @@ async function main() {
     speed, curve, wafer: waferRow,
   });
   console.log(`\nwrote ${out}`);
+}
+
+/** The wafer layer again with folded rows (median of `reps` runs), after checking it gives the full run's cycles, counters and breakdown. */
+function foldedWafer(o: FabricRunOptions, full: FabricResult) {
+  const runs = Array.from({ length: reps }, () => runFabric({ ...o, check: 'auto', flavor: 'release', fold: true }).result);
+  const same = (r: FabricResult) => JSON.stringify([r.cycles, r.counters, r.breakdownCoreCycles]) === JSON.stringify([full.cycles, full.counters, full.breakdownCoreCycles]);
+  if (!runs.every(same)) throw new Error('bench: the folded wafer run differs from the full one');
+  return { wallSeconds: median(runs.map((r) => r.wallSeconds)), simSeconds: median(runs.map((r) => r.simSeconds)), fold: runs[0].fold, sameAsFull: true };
 }
 
 main().catch((e) => {

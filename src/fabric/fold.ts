@@ -12,14 +12,16 @@
 //   - every run's rows are the largest run's top, middle and bottom rows (per-core cycles by cause),
 // then gives the R-row mesh: counters c(Ru) = c(4) + (Ru - 4)·Δ, per-core cycles row 0, the middle row
 // Ru - 2 times, the bottom row; the breakdown, utilisations and heatmap follow (stats.ts). A failed check
-// fails the run naming what differed. The output checked against the reference is the folded runs' own
-// (each run's batch is its first Bs · rows samples of a seeded batch of that size).
+// fails the run naming what differed. The output checked against the reference is the folded runs' own (each
+// a run of the same weights on a seeded batch of Bs · rows samples): the largest run's under check 'auto', every
+// run's under an explicit mode.
 //
 // Legend: R x C = the mesh, Ru = its used rows (min(R, B)), Bs = B / Ru, Δ = what a row adds.
 import { ValidationError } from '../errors.js';
-import type { FabricCheck } from './check.js';
-import { fabricMachine } from './defaults.js';
-import { mapLayer, type FabricMapping } from './mapping.js';
+import { resolveCheck } from './check.js';
+import { fabricMachine, type FabricMachine } from './defaults.js';
+import { mapLayer, type FabricMapping, type FabricPass } from './mapping.js';
+import { checkFabricMemory, fabricMemory } from './memory.js';
 import { modelCycles } from './model.js';
 import type { FabricResult, FabricRun, FabricRunOptions } from './run.js';
 import type { SimCounters } from './sim.js';
@@ -81,18 +83,29 @@ export function foldPlan(o: FabricRunOptions): FoldPlan | null {
   const sparsity = o.sparsity ?? 0;
   const density = o.weights ? o.weights.nnz / (K * N) : 1 - maskZeros(K, N, sparsity) / (K * N);
   if (fold === 'auto' && o.rows * o.cols * modelCycles(mapping.shape, mapping.mesh, pass, machine, density).cycles <= FOLD_AUTO_CORE_CYCLES) return null;
+  const Bs = B / mapping.usedRows;
+  refuseTooBig(o, pass, machine, Bs, K * N * density);
   const seed = o.seed ?? 1;
   const setup = o.onSetup;
   const weights = o.weights ?? seededLayerStream(K, N, sparsity, seed, setup && ((d, t) => setup('weights', d / t)));
-  const Bs = B / mapping.usedRows;
   const full = modelCycles(mapping.shape, mapping.mesh, pass, machine, density).cycles;
   const options = FOLD_ROWS.map((rows, i): FabricRunOptions => {
     const est = Math.max(1, modelCycles({ B: Bs * rows, K, N }, { rows, cols: o.cols }, pass, machine, density).cycles);
     const onProgress = o.onProgress && ((cycle: number) => o.onProgress!(Math.round(((i + Math.min(1, cycle / est)) / FOLD_ROWS.length) * full)));
-    return { ...o, rows, batch: Bs * rows, weights, fold: false, onProgress };
+    // under check auto only the largest run (whose output the fold returns) is checked
+    const check = i < FOLD_ROWS.length - 1 && (o.check ?? 'auto') === 'auto' ? 'off' : o.check;
+    return { ...o, rows, batch: Bs * rows, weights, fold: false, onProgress, check };
   });
   const cpu = process.cpuUsage(cpu0);
   return { options, mapping, t0, setupSeconds: (performance.now() - t0) / 1000, setupCpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+/** The largest folded run's memory check (run.ts repeats it with its threads), before the weights are made: a layer too big is refused at once. */
+function refuseTooBig(o: FabricRunOptions, pass: FabricPass, machine: FabricMachine, Bs: number, nnz: number): void {
+  const rows = FOLD_ROWS[FOLD_ROWS.length - 1];
+  const m = mapLayer({ B: Bs * rows, K: o.in, N: o.out }, { rows, cols: o.cols }, pass, machine);
+  const check = resolveCheck(o.check === true ? 'full' : o.check === false ? 'off' : o.check, nnz, Bs * rows);
+  checkFabricMemory(m, fabricMemory(m, machine, Math.round(nnz), check, !o.weights), o.memoryLimitBytes);
 }
 
 const COUNTERS: readonly (keyof SimCounters)[] = ['cycles', 'hops', 'rampIn', 'rampOut', 'injected', 'sunk', 'fmacs', 'tasks', 'routerSteps', 'coreSteps'];
@@ -136,8 +149,6 @@ function unfoldCoreCycles(runs: FabricRun[], Ru: number, Cu: number): Uint32Arra
   return out;
 }
 
-const CHECK_STRENGTH: readonly FabricCheck[] = ['off', 'sampled', 'full'];
-
 /** The R-row run from its folded runs: counters, statistics and heatmap of every row; the check and times of the runs themselves. */
 export function foldRuns(o: FabricRunOptions, plan: FoldPlan, runs: FabricRun[]): FabricRun {
   const { mapping } = plan;
@@ -152,7 +163,7 @@ export function foldRuns(o: FabricRunOptions, plan: FoldPlan, runs: FabricRun[])
   const simulatedCoreCycles = sum((r) => r.rows * r.cols * r.cycles);
   const simSeconds = sum((r) => r.simSeconds);
   const simCpuSeconds = sum((r) => r.simCpuSeconds);
-  const check = CHECK_STRENGTH[Math.min(...rs.map((r) => CHECK_STRENGTH.indexOf(r.check)))];
+  const checked = rs.filter((r) => r.check !== 'off');
   const density = 1 - big.result.sparsity;
   const result: FabricResult = {
     ...big.result,
@@ -161,9 +172,9 @@ export function foldRuns(o: FabricRunOptions, plan: FoldPlan, runs: FabricRun[])
     fmacs: counters.fmacs,
     ...stats,
     counters,
-    check, checkedOutputs: sum((r) => r.checkedOutputs),
-    maxAbsError: check === 'off' ? NaN : Math.max(...rs.map((r) => r.maxAbsError)),
-    errorBoundRatio: check === 'off' ? NaN : Math.max(...rs.map((r) => r.errorBoundRatio)),
+    check: big.result.check, checkedOutputs: sum((r) => r.checkedOutputs),
+    maxAbsError: checked.length ? Math.max(...checked.map((r) => r.maxAbsError)) : NaN,
+    errorBoundRatio: checked.length ? Math.max(...checked.map((r) => r.errorBoundRatio)) : NaN,
     simSeconds, simCpuSeconds,
     simCoreCyclesPerSecond: simSeconds > 0 ? simulatedCoreCycles / simSeconds : 0,
     simCoreCyclesPerCpuSecond: simCpuSeconds > 0 ? simulatedCoreCycles / simCpuSeconds : 0,

@@ -13,12 +13,12 @@ import { modelCycles } from './model.js';
 import { FabricSim, type SimCounters } from './sim.js';
 import { resolveSkew, skewOneThread, tableBands, type SkewPlan } from './skew-plan.js';
 export { DEFAULT_SKEW, SKEW_AUTO_NODE_BYTES, SKEW_THREADS_MAX_NODE_BYTES } from './skew-plan.js';
-import { columnStreams } from './streams.js';
+import { columnStreams, type ColumnStreams } from './streams.js';
 import { checkOutput, resolveCheck, type FabricCheck } from './check.js';
 import { checkFabricMemory, fabricMemory, type FabricMemory } from './memory.js';
 import { seededLayerStream, seededValues, type Values } from './weights.js';
 import { meshStats, type CycleBreakdown } from './stats.js';
-import { foldPlan, foldRuns, type FoldInfo, type FoldPlan } from './fold.js';
+import { foldPlan, foldRuns, type FoldInfo } from './fold.js';
 export type { CycleBreakdown } from './stats.js';
 
 export interface FabricRunOptions {
@@ -157,29 +157,35 @@ export interface FabricRun {
 /** Runs one pass of one layer on the mesh and checks it (on this thread: `threads` 1). */
 export function runFabric(o: FabricRunOptions): FabricRun {
   const fold = foldPlan(o);
-  if (fold) return foldRuns(o, fold, fold.options.map((p) => runFabric(p)));
-  return runHere(prepareRun(o, false));
+  if (!fold) return runHere(prepareRun(o, false));
+  const shared: Shared = {};
+  return foldRuns(o, fold, fold.options.map((p) => runHere(prepareRun(p, false, shared))));
 }
 
 /** runFabric on `threads` threads (bands of columns): the same cycles, counters and output. */
 export async function runFabricAsync(o: FabricRunOptions): Promise<FabricRun> {
   const fold = foldPlan(o);
-  if (fold) return foldRuns(o, fold, await runsInTurn(fold));
-  const run = prepareRun(o, true);
-  const { sim, c0 } = run;
+  if (!fold) return runOnThreads(prepareRun(o, true));
+  const shared: Shared = {};
+  const runs: FabricRun[] = [];
+  for (const p of fold.options) runs.push(await runOnThreads(prepareRun(p, true, shared)));
+  return foldRuns(o, fold, runs);
+}
+
+/** What a fold's runs share: the column streams (the same weights, pass and columns), built by the first. */
+interface Shared {
+  streams?: ColumnStreams;
+}
+
+/** A prepared run on its threads (or on this one), then its result. */
+async function runOnThreads(run: PreparedRun): Promise<FabricRun> {
+  const { sim, c0, o } = run;
   if (sim.threads <= 1) return runHere(run);
   const s0 = performance.now();
   const simSeconds = await sim.runThreads({ onProgress: o.onProgress });
   // the threads' start-up (a pool, the module compiled and instantiated per thread) counts as set-up
   run.setupSeconds += (performance.now() - s0) / 1000 - simSeconds;
   return finishRun(run, simSeconds, process.cpuUsage(c0));
-}
-
-/** A fold's runs one after another (each on the threads it resolves). */
-async function runsInTurn(fold: FoldPlan): Promise<FabricRun[]> {
-  const runs: FabricRun[] = [];
-  for (const p of fold.options) runs.push(await runFabricAsync(p));
-  return runs;
 }
 
 /** The cycles of a prepared run on this thread, then its result. */
@@ -231,7 +237,7 @@ interface PreparedRun {
 }
 
 /** Everything before the first simulated cycle: options checked, memory estimated, streams built, the mesh laid out. */
-function prepareRun(o: FabricRunOptions, async: boolean): PreparedRun {
+function prepareRun(o: FabricRunOptions, async: boolean, shared: Shared = {}): PreparedRun {
   requireObject('options', o);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -259,7 +265,7 @@ function prepareRun(o: FabricRunOptions, async: boolean): PreparedRun {
   if (xt && xt.length !== K * B) throw new RangeError(`xt: expected ${K * B} values (K·B), got ${xt.length}`);
   if (dyt && dyt.length !== N * B) throw new RangeError(`dyt: expected ${N * B} values (N·B), got ${dyt.length}`);
   setup?.('streams', 0);
-  const streams = columnStreams(ws, pass, mapping.kStarts, mapping.nStarts, setup && ((f) => setup('streams', f)));
+  const streams = (shared.streams ??= columnStreams(ws, pass, mapping.kStarts, mapping.nStarts, setup && ((f) => setup('streams', f))));
   setup?.('mesh', 0);
   const sim = new FabricSim(mapping, machine, streams, { a: pass === 'delta' ? dyt! : xt!, b: dyt }, { flavor: o.flavor, progress: setup && ((f) => setup('mesh', f)), threads, skew });
   const c0 = process.cpuUsage();

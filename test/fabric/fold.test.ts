@@ -55,6 +55,17 @@ describe('fabric: folded rows', () => {
     for (const c of cases) expectFoldedAsFull(c);
   });
 
+  it('checks only the 4-row run under check auto, every run under an explicit mode', () => {
+    const o: FabricRunOptions = { rows: 8, cols: 5, batch: 16, in: 70, out: 50, sparsity: 0.5, fold: true };
+    const auto = runFabric(o).result;
+    expect([auto.check, auto.checkedOutputs]).toEqual(['full', 50 * 8]);
+    const full = runFabric({ ...o, check: 'full' }).result;
+    expect([full.check, full.checkedOutputs]).toEqual(['full', 50 * (4 + 6 + 8)]);
+    const off = runFabric({ ...o, check: 'off' }).result;
+    expect([off.check, off.checkedOutputs, off.maxAbsError]).toEqual(['off', 0, NaN]);
+    for (const r of [auto, full]) expect(r.errorBoundRatio).toBeLessThanOrEqual(1);
+  });
+
   it('gives the full run\'s on random layers and machines (queue depths, accumulators, FMACs, a shared edge cap)', () => {
     fc.assert(
       fc.property(
@@ -106,6 +117,8 @@ describe('fabric: folded rows', () => {
     refused({ xt: new Float32Array(40 * 32) }, /seeded activations/);
     refused({ rows: 4, batch: 16 }, /4 used rows: nothing to fold/);
     expect(() => runFabric({ ...o, fold: 'yes' as unknown as boolean })).toThrow(/^fold: expected true, false or auto, got "yes"/);
+    // a layer too big for the machine is refused before its weights are made
+    expect(() => runFabric({ ...o, memoryLimitBytes: 1000 })).toThrow(/^fabric: the forward pass of B=16 K=40 N=30 on a 4x4 mesh .* over the 1000 bytes/);
     // auto: a layer under FOLD_AUTO_CORE_CYCLES runs every row; one past it folds
     const small = { rows: 1000, cols: 100, batch: 1000, in: 1000, out: 1000 };
     const large = { rows: 4096, cols: 100, batch: 4096, in: 1000, out: 1000 };
