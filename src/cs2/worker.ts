@@ -16,128 +16,174 @@ import { slotPtr } from '../protocol/memory-map.js';
 import { CMD, CTL, ERROR_BYTES, F64, F64_STRIDE, REC, STATUS, WSLOT, controlLayout, rec, timeIndex, wslot, type ControlLayout, type WorkerInit, type WorkerResult } from '../protocol/cs2.js';
 
 export default function cs2Worker(init: WorkerInit): WorkerResult {
-  const cl = controlLayout(init.systems);
-  const ctl = new Int32Array(init.control, 0, cl.ints);
-  const f64 = new Float64Array(init.control, cl.f64Offset, init.systems * F64_STRIDE);
-  const errText = new Uint8Array(init.control, cl.errorOffset + init.system * ERROR_BYTES, ERROR_BYTES);
+  const k = controlOf(init);
   const me = init.system;
-  const enc = new TextEncoder();
-
-  const fail = (e: unknown) => {
-    const msg = e instanceof Error ? `${e.name === 'Error' ? '' : e.name + ': '}${e.message}` : String(e);
-    const bytes = enc.encode(msg).subarray(0, ERROR_BYTES);
-    errText.set(bytes);
-    Atomics.store(ctl, wslot(me, WSLOT.ERROR_LEN), bytes.length);
-    Atomics.store(ctl, wslot(me, WSLOT.STATUS), STATUS.FAILED);
-  };
-
-  let ex: Executor;
-  let wasm: Wasm;
-  let updater: Updater;
-  try {
-    wasm = new Wasm({ memory: init.memory, flavor: init.flavor, arenaStart: init.region.arenaStart, arenaEnd: init.region.arenaEnd, scratchBytes: init.scratchBytes });
-    ex = createExecutor(wasm, compileModel(init.model), init.maxSamples, { budgetBytes: init.waferSramBytes });
-    updater = createUpdater(wasm); // MemoryX's optimizer kernels, for a REDUCE that carries its update
-    Atomics.store(ctl, wslot(me, WSLOT.INPUT_PTR), ex.inputPtr);
-    Atomics.store(ctl, wslot(me, WSLOT.LABELS_PTR), ex.labelsPtr);
-    Atomics.store(ctl, wslot(me, WSLOT.SRAM_USED), ex.layout.bytes);
-    Atomics.store(ctl, wslot(me, WSLOT.STATUS), STATUS.READY);
-  } catch (e) {
-    fail(e);
-  }
+  const engine = startEngine(init, k);
   // The main thread publishes no command before every system has counted itself in READY (or failed).
-  let seen = Atomics.load(ctl, CTL.SEQ);
+  let seen = Atomics.load(k.ctl, CTL.SEQ);
   // a restarted system starts at the current seq: it has "done" every command published before it
-  Atomics.store(ctl, wslot(me, WSLOT.LAST_SEQ), seen);
-  Atomics.add(ctl, CTL.READY, 1);
-  Atomics.notify(ctl, CTL.READY);
-  // A system that could not start stays in the loop (answering every command as failed) until EXIT, so the
-  // main thread never waits for an answer that cannot come.
-  const broken = Atomics.load(ctl, wslot(me, WSLOT.STATUS)) === STATUS.FAILED;
-
-  let commands = 0;
-  // set by STEP for the step (or evaluation batch): samples this system holds, the global batch, step and attempt
-  let samples = 0;
-  let batch = 0;
-  let at = { step: -1, attempt: 0 };
+  Atomics.store(k.ctl, wslot(me, WSLOT.LAST_SEQ), seen);
+  Atomics.add(k.ctl, CTL.READY, 1);
+  Atomics.notify(k.ctl, CTL.READY);
+  // A system that could not start (no engine) stays in the loop, answering every command as failed, until
+  // EXIT, so the main thread never waits for an answer that cannot come.
+  const commands = engine && new Commands(init, k, engine);
+  let count = 0;
   for (;;) {
     // Why wait: a system has nothing to do until the main thread publishes its next command (SEQ moves).
-    if (Atomics.load(ctl, CTL.SEQ) <= seen) {
-      Atomics.wait(ctl, CTL.SEQ, seen);
+    if (Atomics.load(k.ctl, CTL.SEQ) <= seen) {
+      Atomics.wait(k.ctl, CTL.SEQ, seen);
       continue;
     }
     const seq = ++seen;
-    const c = readRecord(ctl, cl, seq);
-    commands++;
-    f64[timeIndex(me, seq)] = performance.timeOrigin + performance.now();
+    const c = readRecord(k.ctl, k.cl, seq);
+    count++;
+    k.f64[timeIndex(me, seq)] = performance.timeOrigin + performance.now();
     // a system that failed a command skips the rest of the attempt (main abandons it) until the next STEP
-    const skip = c.cmd !== CMD.STEP && c.cmd !== CMD.EXIT && c.cmd !== CMD.PING && Atomics.load(ctl, wslot(me, WSLOT.STATUS)) === STATUS.FAILED;
+    const skip = c.cmd !== CMD.STEP && c.cmd !== CMD.EXIT && c.cmd !== CMD.PING && Atomics.load(k.ctl, wslot(me, WSLOT.STATUS)) === STATUS.FAILED;
     try {
-      if (broken && c.cmd !== CMD.EXIT) throw new Error(`cs2 worker ${me} could not start: ${new TextDecoder().decode(errText.slice(0, Atomics.load(ctl, wslot(me, WSLOT.ERROR_LEN))))}`);
-      if (!skip) run(c);
+      if (!commands && c.cmd !== CMD.EXIT) throw new Error(`cs2 worker ${me} could not start: ${k.errorText()}`);
+      if (!skip) commands?.run(c);
     } catch (e) {
-      Atomics.store(ctl, wslot(me, WSLOT.FAIL_CMD), c.cmd);
-      Atomics.store(ctl, wslot(me, WSLOT.FAIL_LAYER), c.layer);
-      fail(e);
+      Atomics.store(k.ctl, wslot(me, WSLOT.FAIL_CMD), c.cmd);
+      Atomics.store(k.ctl, wslot(me, WSLOT.FAIL_LAYER), c.layer);
+      k.fail(e);
     }
-    f64[timeIndex(me, seq) + 1] = performance.timeOrigin + performance.now();
-    Atomics.store(ctl, wslot(me, WSLOT.LAST_SEQ), seq);
-    Atomics.add(ctl, CTL.DONE, 1);
-    Atomics.notify(ctl, CTL.DONE);
-    if (c.cmd === CMD.EXIT) return { system: me, commands, sramBytes: broken ? 0 : ex!.layout.bytes };
+    k.f64[timeIndex(me, seq) + 1] = performance.timeOrigin + performance.now();
+    Atomics.store(k.ctl, wslot(me, WSLOT.LAST_SEQ), seq);
+    Atomics.add(k.ctl, CTL.DONE, 1);
+    Atomics.notify(k.ctl, CTL.DONE);
+    if (c.cmd === CMD.EXIT) return { system: me, commands: count, sramBytes: engine ? engine.ex.layout.bytes : 0 };
   }
+}
 
-  /** Runs one command. */
-  function run(c: CommandRecord): void {
+/** A system's views of the control block it shares with main, and how it reports a failure there. */
+interface Control {
+  ctl: Int32Array;
+  cl: ControlLayout;
+  /** Per-system doubles: loss shares, correct counts, command times. */
+  f64: Float64Array;
+  /** Writes the error's text and marks this system FAILED. */
+  fail(e: unknown): void;
+  /** The error text this system wrote last. */
+  errorText(): string;
+}
+
+function controlOf(init: WorkerInit): Control {
+  const cl = controlLayout(init.systems);
+  const ctl = new Int32Array(init.control, 0, cl.ints);
+  const errText = new Uint8Array(init.control, cl.errorOffset + init.system * ERROR_BYTES, ERROR_BYTES);
+  const me = init.system;
+  return {
+    ctl, cl, f64: new Float64Array(init.control, cl.f64Offset, init.systems * F64_STRIDE),
+    fail(e: unknown) {
+      const msg = e instanceof Error ? `${e.name === 'Error' ? '' : e.name + ': '}${e.message}` : String(e);
+      const bytes = new TextEncoder().encode(msg).subarray(0, ERROR_BYTES);
+      errText.set(bytes);
+      Atomics.store(ctl, wslot(me, WSLOT.ERROR_LEN), bytes.length);
+      Atomics.store(ctl, wslot(me, WSLOT.STATUS), STATUS.FAILED);
+    },
+    errorText: () => new TextDecoder().decode(errText.slice(0, Atomics.load(ctl, wslot(me, WSLOT.ERROR_LEN)))),
+  };
+}
+
+/** What a started system computes with: its executor over the cluster's memory and MemoryX's optimizer kernels. */
+interface Engine {
+  wasm: Wasm;
+  ex: Executor;
+  /** For a REDUCE that carries MemoryX's update. */
+  updater: Updater;
+}
+
+/** The system's engine, its input and label pointers and SRAM use published and READY set; null (and FAILED) when it cannot start. */
+function startEngine(init: WorkerInit, k: Control): Engine | null {
+  try {
+    const wasm = new Wasm({ memory: init.memory, flavor: init.flavor, arenaStart: init.region.arenaStart, arenaEnd: init.region.arenaEnd, scratchBytes: init.scratchBytes });
+    const ex = createExecutor(wasm, compileModel(init.model), init.maxSamples, { budgetBytes: init.waferSramBytes });
+    const updater = createUpdater(wasm);
+    const me = init.system;
+    Atomics.store(k.ctl, wslot(me, WSLOT.INPUT_PTR), ex.inputPtr);
+    Atomics.store(k.ctl, wslot(me, WSLOT.LABELS_PTR), ex.labelsPtr);
+    Atomics.store(k.ctl, wslot(me, WSLOT.SRAM_USED), ex.layout.bytes);
+    Atomics.store(k.ctl, wslot(me, WSLOT.STATUS), STATUS.READY);
+    return { wasm, ex, updater };
+  } catch (e) {
+    k.fail(e);
+    return null;
+  }
+}
+
+/** The commands of a started system, and the state a STEP sets for the commands after it. */
+class Commands {
+  /** Samples this system holds in the step (or evaluation batch), the global batch, the step and attempt. */
+  private samples = 0;
+  private batch = 0;
+  private at = { step: -1, attempt: 0 };
+
+  constructor(private readonly init: WorkerInit, private readonly k: Control, private readonly e: Engine) {}
+
+  run(c: CommandRecord): void {
+    const { init, e } = this;
     switch (c.cmd) {
       case CMD.STEP:
-        samples = Atomics.load(ctl, wslot(me, WSLOT.SAMPLES));
-        batch = c.batch;
-        at = { step: c.step, attempt: c.attempt };
-        if (samples > 0) ex!.begin(samples);
-        Atomics.store(ctl, wslot(me, WSLOT.STATUS), STATUS.READY);
-        break;
+        return this.step(c);
       case CMD.FORWARD:
-        maybeFault(init, at, c.layer, 'forward');
-        if (samples > 0) ex!.forwardLayer(c.layer, slotPtr(init, c.slot));
-        break;
-      case CMD.LOSS: {
-        const base = me * F64_STRIDE;
-        if (samples === 0) {
-          f64[base + F64.LOSS_SHARE] = 0;
-          f64[base + F64.CORRECT] = 0;
-          break;
-        }
-        // This share's part of the mean loss: Σ_b CE_b / globalBatch (main adds the shares in system order).
-        f64[base + F64.LOSS_SHARE] = ex!.loss(batch);
-        const pred = ex!.predictions();
-        const cols = ex!.columns; // one label per column: samples · T tokens for a GPT
-        const y = new Int32Array(init.memory.buffer, ex!.labelsPtr, cols);
-        let correct = 0;
-        for (let i = 0; i < cols; i++) if (pred[i] === y[i]) correct++;
-        f64[base + F64.CORRECT] = correct;
-        break;
-      }
-      case CMD.BACKWARD: {
-        maybeFault(init, at, c.layer, 'backward');
-        // its gradient buffer may still be read by a REDUCE of the other systems (ARG2: that REDUCE; 0: none)
-        if (c.arg2 > 0) awaitSystems(ctl, init.systems, c.arg2);
-        const gradPtr = init.region.gradPtrs[c.arg & 1];
-        // slot -1: a layer whose backward reads no weights (the embedding)
-        if (samples > 0) ex!.backwardLayer(c.layer, c.slot < 0 ? -1 : slotPtr(init, c.slot), gradPtr);
-        else new Float32Array(init.memory.buffer, gradPtr, ex!.plan.layers[c.layer].paramFloats).fill(0);
-        break;
-      }
+        maybeFault(init, this.at, c.layer, 'forward');
+        if (this.samples > 0) e.ex.forwardLayer(c.layer, slotPtr(init, c.slot));
+        return;
+      case CMD.LOSS:
+        return this.loss();
+      case CMD.BACKWARD:
+        return this.backward(c);
       case CMD.REDUCE:
-        awaitSystems(ctl, init.systems, c.arg2);
-        reduceMySlice(wasm!, init, c, ex!.plan.layers[c.layer].paramFloats, updater!);
-        break;
+        awaitSystems(this.k.ctl, init.systems, c.arg2);
+        return reduceMySlice(e.wasm, init, c, e.ex.plan.layers[c.layer].paramFloats, e.updater);
       case CMD.PING:
       case CMD.EXIT:
-        break;
+        return;
       default:
-        throw new Error(`cs2 worker ${me}: unknown command ${c.cmd}`);
+        throw new Error(`cs2 worker ${init.system}: unknown command ${c.cmd}`);
     }
+  }
+
+  private step(c: CommandRecord): void {
+    const { ctl } = this.k;
+    this.samples = Atomics.load(ctl, wslot(this.init.system, WSLOT.SAMPLES));
+    this.batch = c.batch;
+    this.at = { step: c.step, attempt: c.attempt };
+    if (this.samples > 0) this.e.ex.begin(this.samples);
+    Atomics.store(ctl, wslot(this.init.system, WSLOT.STATUS), STATUS.READY);
+  }
+
+  /** This share's part of the mean loss, Σ_b CE_b / global batch (main adds the shares in system order), and its correct predictions. */
+  private loss(): void {
+    const { f64 } = this.k;
+    const { ex } = this.e;
+    const base = this.init.system * F64_STRIDE;
+    if (this.samples === 0) {
+      f64[base + F64.LOSS_SHARE] = 0;
+      f64[base + F64.CORRECT] = 0;
+      return;
+    }
+    f64[base + F64.LOSS_SHARE] = ex.loss(this.batch);
+    const pred = ex.predictions();
+    const cols = ex.columns; // one label per column: samples · T tokens for a GPT
+    const y = new Int32Array(this.init.memory.buffer, ex.labelsPtr, cols);
+    let correct = 0;
+    for (let i = 0; i < cols; i++) if (pred[i] === y[i]) correct++;
+    f64[base + F64.CORRECT] = correct;
+  }
+
+  private backward(c: CommandRecord): void {
+    const { init } = this;
+    const { ex } = this.e;
+    maybeFault(init, this.at, c.layer, 'backward');
+    // its gradient buffer may still be read by a REDUCE of the other systems (ARG2: that REDUCE; 0: none)
+    if (c.arg2 > 0) awaitSystems(this.k.ctl, init.systems, c.arg2);
+    const gradPtr = init.region.gradPtrs[c.arg & 1];
+    // slot -1: a layer whose backward reads no weights (the embedding)
+    if (this.samples > 0) ex.backwardLayer(c.layer, c.slot < 0 ? -1 : slotPtr(init, c.slot), gradPtr);
+    else new Float32Array(init.memory.buffer, gradPtr, ex.plan.layers[c.layer].paramFloats).fill(0);
   }
 }
 

@@ -31,12 +31,16 @@ export interface FabricEfficiency {
   seconds: number;
 }
 
-/** Runs the simulator on a seeded random layer of this shape and sparsity (no reference check). */
+/**
+ * Runs the simulator on a seeded random layer of this shape and sparsity (no reference check). Rows fold where
+ * they are copies and the full mesh would be long (fold 'auto', fold.ts: the same cycles and FMACs), so a
+ * GPT-3 layer's forward pass on the full WSE-2 takes minutes, not hours.
+ */
 export function fabricEfficiency(shape: LayerShape, sparsity: number, o: FabricEfficiencyOptions): FabricEfficiency {
   requireNumber('sparsity', sparsity, 0, 1);
   const { result: r } = runFabric({
     rows: o.rows, cols: o.cols, batch: shape.B, in: shape.K, out: shape.N, sparsity,
-    pass: o.pass ?? 'forward', seed: o.seed ?? 1, machine: o.machine, flavor: o.flavor, check: false,
+    pass: o.pass ?? 'forward', seed: o.seed ?? 1, machine: o.machine, flavor: o.flavor, check: false, fold: 'auto',
   });
   const peak = r.machine.fmacsPerCycle * r.rows * r.cols * r.cycles;
   return {
@@ -81,7 +85,7 @@ export interface PerfLayerShape {
 }
 
 export interface FabricEfficiencyFnOptions extends FabricEfficiencyOptions {
-  /** 'model' (closed form, any size; default) or 'simulate' (runs the mesh: small shapes only). */
+  /** 'model' (closed form, any size; default) or 'simulate' (runs the mesh: minutes for a folded full-wafer forward layer, hours for a gradient pass of that size). */
   mode?: 'model' | 'simulate';
 }
 

@@ -17,7 +17,7 @@
 // run's under an explicit mode.
 //
 // Legend: R x C = the mesh, Ru = its used rows (min(R, B)), Bs = B / Ru, Δ = what a row adds.
-import { ValidationError } from '../errors.js';
+import { CapacityError, ValidationError, requireObject } from '../errors.js';
 import { resolveCheck } from './check.js';
 import { fabricMachine, type FabricMachine } from './defaults.js';
 import { mapLayer, type FabricMapping, type FabricPass } from './mapping.js';
@@ -68,6 +68,7 @@ export function foldRefusal(o: FabricRunOptions, mapping: FabricMapping): string
 
 /** The folded runs of `o`, or null where it runs every row (fold off, or 'auto' where it does not apply or pay). */
 export function foldPlan(o: FabricRunOptions): FoldPlan | null {
+  requireObject('options', o);
   const fold = o.fold ?? false;
   if (fold !== true && fold !== false && fold !== 'auto') throw new ValidationError('fold', fold, 'expected true, false or auto');
   if (fold === false) return null;
@@ -105,7 +106,12 @@ function refuseTooBig(o: FabricRunOptions, pass: FabricPass, machine: FabricMach
   const rows = FOLD_ROWS[FOLD_ROWS.length - 1];
   const m = mapLayer({ B: Bs * rows, K: o.in, N: o.out }, { rows, cols: o.cols }, pass, machine);
   const check = resolveCheck(o.check === true ? 'full' : o.check === false ? 'off' : o.check, nnz, Bs * rows);
-  checkFabricMemory(m, fabricMemory(m, machine, Math.round(nnz), check, !o.weights), o.memoryLimitBytes);
+  try {
+    checkFabricMemory(m, fabricMemory(m, machine, Math.round(nnz), check, !o.weights), o.memoryLimitBytes);
+  } catch (e) {
+    if (!(e instanceof CapacityError)) throw e;
+    throw new CapacityError(e.message.replace(/^fabric: /, `fabric: with folded rows (${rows} of ${o.rows} simulated), `));
+  }
 }
 
 const COUNTERS: readonly (keyof SimCounters)[] = ['cycles', 'hops', 'rampIn', 'rampOut', 'injected', 'sunk', 'fmacs', 'tasks', 'routerSteps', 'coreSteps'];

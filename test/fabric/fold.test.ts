@@ -2,6 +2,7 @@
 // cycles, every counter, the per-core cycle accounting, the breakdown and the heatmap of the run that simulates
 // every row, on forward and delta layers, dense and sparse, with queues of every depth, a shared edge cap, unused
 // rows and threads; its own checks fail when a row did not add the same; and it is refused where rows are not copies.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -13,6 +14,12 @@ import { runFabric, runFabricAsync, type FabricRun, type FabricRunOptions } from
 import { rootPath } from '../../src/paths.js';
 
 const builtThreads = existsSync(rootPath('dist', 'src', 'fabric', 'band-worker.js'));
+const builtCli = existsSync(rootPath('dist', 'src', 'cli', 'fabric.js'));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [rootPath('bin', 'weightstream.js'), ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 /** What a folded run must give exactly as the full run gives it. */
 function view(run: FabricRun) {
@@ -118,7 +125,7 @@ describe('fabric: folded rows', () => {
     refused({ rows: 4, batch: 16 }, /4 used rows: nothing to fold/);
     expect(() => runFabric({ ...o, fold: 'yes' as unknown as boolean })).toThrow(/^fold: expected true, false or auto, got "yes"/);
     // a layer too big for the machine is refused before its weights are made
-    expect(() => runFabric({ ...o, memoryLimitBytes: 1000 })).toThrow(/^fabric: the forward pass of B=16 K=40 N=30 on a 4x4 mesh .* over the 1000 bytes/);
+    expect(() => runFabric({ ...o, memoryLimitBytes: 1000 })).toThrow(/^fabric: with folded rows \(4 of 8 simulated\), the forward pass of B=16 K=40 N=30 on a 4x4 mesh .* over the 1000 bytes/);
     // auto: a layer under FOLD_AUTO_CORE_CYCLES runs every row; one past it folds
     const small = { rows: 1000, cols: 100, batch: 1000, in: 1000, out: 1000 };
     const large = { rows: 4096, cols: 100, batch: 4096, in: 1000, out: 1000 };
@@ -127,5 +134,27 @@ describe('fabric: folded rows', () => {
     expect(cores(large)).toBeGreaterThan(FOLD_AUTO_CORE_CYCLES);
     expect(foldPlan({ ...small, fold: 'auto' })).toBeNull();
     expect(foldPlan({ ...large, fold: 'auto' })!.options.map((p) => [p.rows, p.batch, p.fold])).toEqual([[2, 2, false], [3, 3, false], [4, 4, false]]);
+  });
+
+  it.runIf(builtCli)('the CLI folds a long layer by default (--fold auto), says so, and gives --fold off\'s cycles; --fold on is refused where rows are not copies', () => {
+    // 4096 x 100, dense 1000 -> 1000: 1.1e10 core-cycles by the closed form, past FOLD_AUTO_CORE_CYCLES
+    const layer = ['--rows', '4096', '--cols', '100', '--batch', '4096', '--in', '1000', '--out', '1000', '--quiet'];
+    const auto = cli('fabric', ...layer, '--json');
+    expect(auto.code, auto.stderr).toBe(0);
+    const j = JSON.parse(auto.stdout);
+    expect(j.fold).toMatchObject({ rows: [2, 3, 4], batch: [2, 3, 4], cyclesPerRow: 1 });
+    expect(j.errorBoundRatio).toBeLessThanOrEqual(1);
+    const text = cli('fabric', ...layer);
+    expect(text.stdout).toMatch(/folded rows +simulated meshes of 2, 3, 4 rows \(1 cycle a row; every counter checked to grow alike\)/);
+    // the same layer on 64 of its rows, every row simulated, against folded: the same cycles and counters
+    const small = ['--rows', '64', '--cols', '100', '--batch', '64', '--in', '1000', '--out', '1000', '--quiet', '--json', '--check', 'off'];
+    const [off, on] = [cli('fabric', ...small, '--fold', 'off'), cli('fabric', ...small, '--fold', 'on')].map((r) => JSON.parse(r.stdout));
+    expect(off.fold).toBeNull();
+    expect([on.cycles, on.counters]).toEqual([off.cycles, off.counters]);
+    expect(j.cycles - 4096).toBe(off.cycles - 64); // a row adds one cycle: 4096 rows folded against 64 rows all simulated
+    const grad = cli('fabric', '--rows', '8', '--cols', '4', '--batch', '16', '--in', '10', '--out', '10', '--pass', 'gradient', '--fold', 'on');
+    expect(grad.code).toBe(1);
+    expect(grad.stderr.trim()).toBe('weightstream: error: fold: expected false or auto here: the gradient pass reduces down the columns, so its rows are not copies of one another, got true');
+    expect(cli('fabric', '--fold', 'rows').stderr).toMatch(/--fold: expected one of auto, on, off, got "rows"/);
   });
 });

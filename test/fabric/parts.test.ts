@@ -112,7 +112,8 @@ describe('weightstream fabric (CLI)', () => {
     expect(j.memoryEstimate.stateBytesPerCore).toBeGreaterThan(0);
     expect(j.setupSeconds).toBeGreaterThanOrEqual(0);
     const t0 = Date.now();
-    const huge = cli('fabric', '--rows', '4096', '--cols', '4096', '--batch', '4096', '--in', '4096', '--out', '4096', '--quiet');
+    // every row simulated (folded rows would simulate 4 of them; see fold.test.ts)
+    const huge = cli('fabric', '--rows', '4096', '--cols', '4096', '--batch', '4096', '--in', '4096', '--out', '4096', '--fold', 'off', '--quiet');
     expect(huge.code).toBe(1);
     expect(huge.stderr.trim().split('\n')).toHaveLength(1);
     expect(huge.stderr).toMatch(/CapacityError: .*4096x4096 mesh.*needs \d+ bytes .* over its 4 GiB limit/);
