@@ -185,7 +185,7 @@ async function main() {
       'bytes/core': Math.round(r.memoryBytes / (R * Cw)), 'max |err|': r.maxAbsError, 'err/bound': +r.errorBoundRatio.toFixed(3),
     }]);
     const f = waferRow.folded;
-    console.log(`   folded rows (2, 3, 4 simulated): the same cycles, counters and heatmap; wall ${f.wallSeconds.toFixed(2)} s (median of ${reps}), ${(wall / f.wallSeconds).toFixed(0)}x faster than every core simulated`);
+    console.log(`   folded rows (2, 3, 4 simulated): the same cycles, counters and breakdown; wall ${f.wallSeconds.toFixed(2)} s (median of ${reps}), ${(wall / f.wallSeconds).toFixed(0)}x faster than every core simulated`);
   }
 
   // a quick or partial run writes beside the full table, never over it
