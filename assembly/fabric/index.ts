@@ -4,4 +4,4 @@ export { fabricInit, fabricRun, fabricNow, fabricConfigSlots, fabricAbiHash } fr
 export { fabricBandRun, fabricStopBands } from './bands';
 export { fabricSkewSetup, fabricSkewRun } from './skew';
 export { fabricSkewThreadRun } from './skew-threads';
-export { fabricFillSeeded } from './seeded';
+export { fabricFillSeeded, fabricSeededRows } from './seeded';

@@ -9,6 +9,11 @@
 // no u32 state hashes to x = 2^31 (checked over all 2^32 states), so no value here is 0 and the kernel
 // has no such branch.
 // Legend: out [n] f32 at byte pointer `out`; firstLow = first mod 2^32 (the state only needs that).
+//
+// And the seeded layer weights (fabricSeededRows): seededLayerStream's stream (src/fabric/weights.ts, its
+// reference, which a test holds this to bit for bit), row by row: the mask by selection sampling over the K·N
+// positions (position i is kept when hash01(mask state) · (K·N − i) < the non-zeros still needed: the same f64
+// product and comparison as the host's), each kept value the value sequence's draw at that position.
 
 const STEP: u32 = 0x6d2b79f5;
 const SCALE: f32 = 1.0 / 2147483648.0; // 2^-31
@@ -37,4 +42,49 @@ export function fabricFillSeeded(out: usize, n: i32, seed: u32, firstLow: u32): 
     a = i32x4.add(a, step4);
   }
   for (; i < n; i++) store<f32>(out + (<usize>i << 2), drawValue(a0 + <u32>(i + 1) * STEP));
+}
+
+/** mulberry32's output for an advanced state `a` as a uniform in [0, 1) (f64, exact: x / 2^32). */
+// @ts-ignore: decorator
+@inline function draw01(a: u32): f64 {
+  let t = a;
+  t = (t ^ (t >>> 15)) * (t | 1);
+  t ^= t + (t ^ (t >>> 7)) * (t | 61);
+  return <f64>(t ^ (t >>> 14)) / 4294967296.0;
+}
+
+/**
+ * Rows k0 .. k1 − 1 of seededLayerStream(K, N, …) into `words` (u32 [K + 2·keep]; values as f32 bits): per row
+ * its count word, then (delta of n, value) pairs. `total` = K·N. The state between calls is at `st` as f64 [4]:
+ * non-zeros still needed, the next word's index, the mask's and the values' generator states (start: keep, 0,
+ * seed, seed ^ 0x9e3779b9).
+ */
+export function fabricSeededRows(words: usize, st: usize, k0: i32, k1: i32, N: i32, total: f64): void {
+  let need = load<f64>(st);
+  let p = <usize>load<f64>(st, 8);
+  let am = <u32>load<f64>(st, 16);
+  let av = <u32>load<f64>(st, 24);
+  for (let k = k0; k < k1; k++) {
+    const countAt = p++;
+    let count: u32 = 0;
+    let prev: i32 = 0;
+    const left = total - <f64>k * <f64>N; // positions from this row's first on
+    for (let n = 0; n < N; n++) {
+      av += STEP;
+      if (need == 0) continue;
+      am += STEP;
+      if (draw01(am) * (left - <f64>n) >= need) continue;
+      need -= 1;
+      store<u32>(words + (p << 2), <u32>(n - prev));
+      store<f32>(words + ((p + 1) << 2), drawValue(av));
+      p += 2;
+      prev = n;
+      count++;
+    }
+    store<u32>(words + (countAt << 2), count);
+  }
+  store<f64>(st, need);
+  store<f64>(st, <f64>p, 8);
+  store<f64>(st, <f64>am, 16);
+  store<f64>(st, <f64>av, 24);
 }

@@ -27,7 +27,7 @@ import type { FabricResult, FabricRun, FabricRunOptions } from './run.js';
 import type { SimCounters } from './sim.js';
 import { meshStats } from './stats.js';
 import { maskZeros } from '../sparse/stream.js';
-import { seededLayerStream } from './weights.js';
+import { seededLayerStreamFast } from './seeded-weights.js';
 
 /** Rows of the folded meshes (the largest has two middle rows to compare). */
 export const FOLD_ROWS: readonly number[] = [2, 3, 4];
@@ -49,6 +49,10 @@ export interface FoldPlan {
   /** The folded runs' options (the same weights, FOLD_ROWS rows). */
   options: FabricRunOptions[];
   mapping: FabricMapping;
+  /** The order to run `options` in: the largest mesh first, so the smaller ones reuse its memory (spare-memory.ts). */
+  runOrder: number[];
+  /** The spare memory to keep while the fold runs: the largest mesh's WebAssembly bytes (estimated on one thread; threads' band tables and page rounding add a little, so 64 MiB more). */
+  spareBytes: number;
   t0: number;
   /** Wall and CPU seconds of the fold's own set-up (the weights). */
   setupSeconds: number;
@@ -85,29 +89,37 @@ export function foldPlan(o: FabricRunOptions): FoldPlan | null {
   const density = o.weights ? o.weights.nnz / (K * N) : 1 - maskZeros(K, N, sparsity) / (K * N);
   if (fold === 'auto' && o.rows * o.cols * modelCycles(mapping.shape, mapping.mesh, pass, machine, density).cycles <= FOLD_AUTO_CORE_CYCLES) return null;
   const Bs = B / mapping.usedRows;
-  refuseTooBig(o, pass, machine, Bs, K * N * density);
+  const spareBytes = refuseTooBig(o, pass, machine, Bs, K * N * density);
   const seed = o.seed ?? 1;
   const setup = o.onSetup;
-  const weights = o.weights ?? seededLayerStream(K, N, sparsity, seed, setup && ((d, t) => setup('weights', d / t)));
+  const weights = o.weights ?? seededLayerStreamFast(K, N, sparsity, seed, setup && ((d, t) => setup('weights', d / t)), o.flavor);
   const full = modelCycles(mapping.shape, mapping.mesh, pass, machine, density).cycles;
+  const n = FOLD_ROWS.length;
+  const runOrder = FOLD_ROWS.map((_, i) => n - 1 - i);
   const options = FOLD_ROWS.map((rows, i): FabricRunOptions => {
     const est = Math.max(1, modelCycles({ B: Bs * rows, K, N }, { rows, cols: o.cols }, pass, machine, density).cycles);
-    const onProgress = o.onProgress && ((cycle: number) => o.onProgress!(Math.round(((i + Math.min(1, cycle / est)) / FOLD_ROWS.length) * full)));
+    const before = runOrder.indexOf(i); // runs done before this one
+    const onProgress = o.onProgress && ((cycle: number) => o.onProgress!(Math.round(((before + Math.min(1, cycle / est)) / n) * full)));
     // under check auto only the largest run (whose output the fold returns) is checked
     const check = i < FOLD_ROWS.length - 1 && (o.check ?? 'auto') === 'auto' ? 'off' : o.check;
     return { ...o, rows, batch: Bs * rows, weights, fold: false, onProgress, check };
   });
   const cpu = process.cpuUsage(cpu0);
-  return { options, mapping, t0, setupSeconds: (performance.now() - t0) / 1000, setupCpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  return { options, mapping, runOrder, spareBytes, t0, setupSeconds: (performance.now() - t0) / 1000, setupCpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
-/** The largest folded run's memory check (run.ts repeats it with its threads), before the weights are made: a layer too big is refused at once. */
-function refuseTooBig(o: FabricRunOptions, pass: FabricPass, machine: FabricMachine, Bs: number, nnz: number): void {
+/**
+ * The largest folded run's memory check (run.ts repeats it with its threads), before the weights are made: a
+ * layer too big is refused at once. Returns the spare memory to keep for the fold's runs (see FoldPlan).
+ */
+function refuseTooBig(o: FabricRunOptions, pass: FabricPass, machine: FabricMachine, Bs: number, nnz: number): number {
   const rows = FOLD_ROWS[FOLD_ROWS.length - 1];
   const m = mapLayer({ B: Bs * rows, K: o.in, N: o.out }, { rows, cols: o.cols }, pass, machine);
   const check = resolveCheck(o.check === true ? 'full' : o.check === false ? 'off' : o.check, nnz, Bs * rows);
+  const mem = fabricMemory(m, machine, Math.round(nnz), check, !o.weights);
   try {
-    checkFabricMemory(m, fabricMemory(m, machine, Math.round(nnz), check, !o.weights), o.memoryLimitBytes);
+    checkFabricMemory(m, mem, o.memoryLimitBytes);
+    return mem.wasmBytes + (64 << 20);
   } catch (e) {
     if (!(e instanceof CapacityError)) throw e;
     throw new CapacityError(e.message.replace(/^fabric: /, `fabric: with folded rows (${rows} of ${o.rows} simulated), `));

@@ -16,7 +16,9 @@ export { DEFAULT_SKEW, SKEW_AUTO_NODE_BYTES, SKEW_THREADS_MAX_NODE_BYTES } from 
 import { columnStreams, type ColumnStreams } from './streams.js';
 import { checkOutput, resolveCheck, type FabricCheck } from './check.js';
 import { checkFabricMemory, fabricMemory, type FabricMemory } from './memory.js';
-import { seededLayerStream, seededValues, type Values } from './weights.js';
+import { seededValues, type Values } from './weights.js';
+import { seededLayerStreamFast } from './seeded-weights.js';
+import { keepLargerSpare } from './spare-memory.js';
 import { meshStats, type CycleBreakdown } from './stats.js';
 import { foldPlan, foldRuns, type FoldInfo } from './fold.js';
 export type { CycleBreakdown } from './stats.js';
@@ -159,7 +161,14 @@ export function runFabric(o: FabricRunOptions): FabricRun {
   const fold = foldPlan(o);
   if (!fold) return runHere(prepareRun(o, false));
   const shared: Shared = {};
-  return foldRuns(o, fold, fold.options.map((p) => runHere(prepareRun(p, false, shared))));
+  const restore = keepLargerSpare(fold.spareBytes);
+  try {
+    const runs: FabricRun[] = [];
+    for (const i of fold.runOrder) runs[i] = runHere(prepareRun(fold.options[i], false, shared));
+    return foldRuns(o, fold, runs);
+  } finally {
+    restore();
+  }
 }
 
 /** runFabric on `threads` threads (bands of columns): the same cycles, counters and output. */
@@ -167,12 +176,17 @@ export async function runFabricAsync(o: FabricRunOptions): Promise<FabricRun> {
   const fold = foldPlan(o);
   if (!fold) return runOnThreads(prepareRun(o, true));
   const shared: Shared = {};
-  const runs: FabricRun[] = [];
-  for (const p of fold.options) runs.push(await runOnThreads(prepareRun(p, true, shared)));
-  return foldRuns(o, fold, runs);
+  const restore = keepLargerSpare(fold.spareBytes);
+  try {
+    const runs: FabricRun[] = [];
+    for (const i of fold.runOrder) runs[i] = await runOnThreads(prepareRun(fold.options[i], true, shared));
+    return foldRuns(o, fold, runs);
+  } finally {
+    restore();
+  }
 }
 
-/** What a fold's runs share: the column streams (the same weights, pass and columns), built by the first. */
+/** What a fold's runs share: the column streams (the same weights, pass and columns), built by the first; they also reuse the first's memory (keepLargerSpare). */
 interface Shared {
   streams?: ColumnStreams;
 }
@@ -257,7 +271,7 @@ function prepareRun(o: FabricRunOptions, async: boolean, shared: Shared = {}): P
   const memoryEstimate = fabricMemory(mapping, machine, nnz, checkMode, !o.weights, tableBands(mapping.usedCols, threads, skew));
   checkFabricMemory(mapping, memoryEstimate, o.memoryLimitBytes);
   const setup = o.onSetup;
-  const ws = o.weights ?? seededLayerStream(K, N, sparsity, seed, setup && ((d, t) => setup('weights', d / t)));
+  const ws = o.weights ?? seededLayerStreamFast(K, N, sparsity, seed, setup && ((d, t) => setup('weights', d / t)), o.flavor);
   // seeded activations are made in the simulator's memory; as arrays too only where the full check reads them all
   const seeded = (len: number, sd: number): Values => (checkMode === 'full' ? seededValues(len, sd) : { seed: sd, length: len });
   const xt = o.xt ?? (pass !== 'delta' ? seeded(K * B, seed + 101) : undefined);

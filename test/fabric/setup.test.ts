@@ -10,6 +10,7 @@ import { fabricMemory } from '../../src/fabric/memory.js';
 import { runFabric } from '../../src/fabric/run.js';
 import { columnStreams } from '../../src/fabric/streams.js';
 import { fillSeededValues, seededLayerStream, seededValues } from '../../src/fabric/weights.js';
+import { seededLayerStreamFast } from '../../src/fabric/seeded-weights.js';
 import { CapacityError } from '../../src/errors.js';
 import { Wasm } from '../../src/wasm/module.js';
 import { decodeStream, encodeStream, randomStream, randomValues } from '../../src/sparse/stream.js';
@@ -29,6 +30,27 @@ describe('fabric set-up', () => {
       ),
       { numRuns: 100, seed: 3 },
     );
+  });
+
+  it("the module's seeded weights (seededLayerStreamFast) are seededLayerStream's, bit for bit, with its progress", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 90 }),
+        fc.oneof(fc.constant(0), fc.constant(1), fc.constant(0.9), fc.constant(0.999), fc.double({ min: 0, max: 1, noNaN: true })), fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        (K, N, s, seed) => {
+          const a = seededLayerStream(K, N, s, seed);
+          const seen: number[] = [];
+          const b = seededLayerStreamFast(K, N, s, seed, (d, t) => seen.push(d / t));
+          expect([b.K, b.N, b.nnz]).toEqual([a.K, a.N, a.nnz]);
+          expect(b.words).toEqual(a.words); // counts, deltas and the values' f32 bits
+          expect(seen[seen.length - 1]).toBe(1);
+          expect(seen.every((f, i) => i === 0 || f >= seen[i - 1])).toBe(true);
+        },
+      ),
+      { numRuns: 100, seed: 17 },
+    );
+    // a few million positions, rows not a multiple of the module's 64 a call
+    expect(seededLayerStreamFast(1001, 3001, 0.95, 7).words).toEqual(seededLayerStream(1001, 3001, 0.95, 7).words);
   });
 
   it('seededValues / fillSeededValues equal randomValues, from any first index (past 2^32 too)', () => {

@@ -3,7 +3,7 @@
 // dirty memory give the bits and cycles of a fresh one.
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { giveBackMemory, takeMemory } from '../../src/fabric/spare-memory.js';
+import { giveBackMemory, keepLargerSpare, takeMemory } from '../../src/fabric/spare-memory.js';
 import { runFabric, type FabricRunOptions } from '../../src/fabric/run.js';
 import { rootPath } from '../../src/paths.js';
 
@@ -21,6 +21,20 @@ describe('spare simulator memory', () => {
     giveBackMemory(b, 2 * MB);
     expect(takeMemory(MB, 4 * MB)).toBe(a); // taken: not handed out twice
     expect(takeMemory(MB, 4 * MB)).not.toBe(a);
+  });
+
+  it('past 256 MB is kept only while a fold asks for it (keepLargerSpare), and dropped when it stops', () => {
+    const big = () => takeMemory(300 * MB, 300 * MB); // reserved, not touched: cheap
+    const a = big();
+    giveBackMemory(a, MB);
+    expect(big()).not.toBe(a); // over the usual 256 MB: not kept
+    const restore = keepLargerSpare(400 * MB);
+    const b = big();
+    giveBackMemory(b, MB);
+    expect(big()).toBe(b);
+    giveBackMemory(b, MB);
+    restore();
+    expect(big()).not.toBe(b); // the limit is back, and the spare past it was dropped
   });
 
   it('is not reused when too small, more than 4x too large, or with too low a maximum; memories it did not make are not kept', () => {

@@ -1,0 +1,41 @@
+// The fabric's seeded layer weights made by the module (fabricSeededRows, assembly/fabric/seeded.ts): the
+// stream of seededLayerStream (weights.ts, the reference, bit for bit: test/fabric/setup.test.ts), in its own
+// WebAssembly memory, whose words the returned stream views (no copy). A GPT-3 MLP layer's 604 M positions
+// take ~10 s in the host's loop; the module's is the same loop without the host's number boxing.
+//
+// Legend: K, N = W's rows and columns; keep = the non-zeros; words [K + 2·keep] u32 (values as f32 bits).
+import { requireInt, requireNumber } from '../errors.js';
+import { maskZeros, type WeightStream } from '../sparse/stream.js';
+import { Wasm, type Flavor } from '../wasm/module.js';
+import { seededLayerStream, type SetupProgress } from './weights.js';
+
+interface SeededExports {
+  fabricSeededRows(words: number, st: number, k0: number, k1: number, N: number, total: number): void;
+}
+
+/** Rows per call into the module (progress between calls). */
+const ROWS_PER_CALL = 64;
+/** Past this the words do not fit one WebAssembly memory: the host's loop makes them (or fails as it would). */
+const MAX_BYTES = 4 * 2 ** 30 - (16 << 20);
+
+/** seededLayerStream(K, N, sparsity, seed), made by the module. */
+export function seededLayerStreamFast(K: number, N: number, sparsity: number, seed: number, progress?: SetupProgress, flavor?: Flavor): WeightStream {
+  requireInt('in', K, 1);
+  requireInt('out', N, 1);
+  requireNumber('sparsity', sparsity, 0, 1);
+  const total = K * N;
+  const keep = total - maskZeros(K, N, sparsity);
+  const bytes = 4 * (K + 2 * keep);
+  if (bytes > MAX_BYTES) return seededLayerStream(K, N, sparsity, seed, progress);
+  const w = new Wasm<SeededExports>({ flavor, initialBytes: bytes + (1 << 20), maximumBytes: bytes + (1 << 20), scratchBytes: 0 });
+  const wordsPtr = w.arena.alloc(bytes, 16);
+  const st = w.arena.alloc(32, 8);
+  new Float64Array(w.memory.buffer, st, 4).set([keep, 0, seed >>> 0, (seed ^ 0x9e3779b9) >>> 0]);
+  for (let k = 0; k < K; k += ROWS_PER_CALL) {
+    progress?.(k * N, total);
+    w.exports.fabricSeededRows(wordsPtr, st, k, Math.min(K, k + ROWS_PER_CALL), N, total);
+  }
+  progress?.(total, total);
+  const words = new Uint32Array(w.memory.buffer, wordsPtr, K + 2 * keep);
+  return { K, N, nnz: keep, words, values: new Float32Array(words.buffer, words.byteOffset, words.length) };
+}
