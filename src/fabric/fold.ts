@@ -17,7 +17,7 @@
 // run's under an explicit mode.
 //
 // Legend: R x C = the mesh, Ru = its used rows (min(R, B)), Bs = B / Ru, Δ = what a row adds.
-import { CapacityError, ValidationError, requireObject } from '../errors.js';
+import { CapacityError, ValidationError, requireInt, requireNumber, requireObject } from '../errors.js';
 import { resolveCheck } from './check.js';
 import { fabricMachine, type FabricMachine } from './defaults.js';
 import { mapLayer, type FabricMapping, type FabricPass } from './mapping.js';
@@ -85,15 +85,15 @@ export function foldPlan(o: FabricRunOptions): FoldPlan | null {
   if (refusal && fold === true) throw new ValidationError('fold', fold, `expected false or auto here: ${refusal}`);
   if (refusal) return null;
   const { B, K, N } = mapping.shape;
-  const sparsity = o.sparsity ?? 0;
+  const sparsity = requireNumber('sparsity', o.sparsity ?? 0, 0, 1);
+  const seed = requireInt('seed', o.seed ?? 1, 0);
   const density = o.weights ? o.weights.nnz / (K * N) : 1 - maskZeros(K, N, sparsity) / (K * N);
-  if (fold === 'auto' && o.rows * o.cols * modelCycles(mapping.shape, mapping.mesh, pass, machine, density).cycles <= FOLD_AUTO_CORE_CYCLES) return null;
+  const full = modelCycles(mapping.shape, mapping.mesh, pass, machine, density).cycles;
+  if (fold === 'auto' && o.rows * o.cols * full <= FOLD_AUTO_CORE_CYCLES) return null;
   const Bs = B / mapping.usedRows;
   const spareBytes = refuseTooBig(o, pass, machine, Bs, K * N * density);
-  const seed = o.seed ?? 1;
   const setup = o.onSetup;
   const weights = o.weights ?? seededLayerStreamFast(K, N, sparsity, seed, setup && ((d, t) => setup('weights', d / t)), o.flavor);
-  const full = modelCycles(mapping.shape, mapping.mesh, pass, machine, density).cycles;
   const n = FOLD_ROWS.length;
   const runOrder = FOLD_ROWS.map((_, i) => n - 1 - i);
   const options = FOLD_ROWS.map((rows, i): FabricRunOptions => {

@@ -124,6 +124,8 @@ describe('fabric: folded rows', () => {
     refused({ xt: new Float32Array(40 * 32) }, /seeded activations/);
     refused({ rows: 4, batch: 16 }, /4 used rows: nothing to fold/);
     expect(() => runFabric({ ...o, fold: 'yes' as unknown as boolean })).toThrow(/^fold: expected true, false or auto, got "yes"/);
+    expect(() => runFabric({ ...o, sparsity: 2 })).toThrow(/^sparsity: expected a finite number >= 0, <= 1, got 2/);
+    expect(() => runFabric({ ...o, seed: -1 })).toThrow(/^seed: expected an integer >= 0, got -1/);
     // a layer too big for the machine is refused before its weights are made
     expect(() => runFabric({ ...o, memoryLimitBytes: 1000 })).toThrow(/^fabric: with folded rows \(4 of 8 simulated\), the forward pass of B=16 K=40 N=30 on a 4x4 mesh .* over the 1000 bytes/);
     // auto: a layer under FOLD_AUTO_CORE_CYCLES runs every row; one past it folds
