@@ -1,0 +1,47 @@
+// The closed-form cycle model (src/fabric/model.ts) against the simulator on the full WSE-2 mesh (1000 x 850),
+// for the linears of two GPT blocks at 4 tokens a core row (B = 4000): GPT-3 175B's at sparsity 0.9 (dense,
+// their column streams pass the 4 GiB WebAssembly memory) and GPT-2 XL's dense and at 0.9. Each runs with
+// folded rows (src/fabric/fold.ts: the mesh's cycles and counters from meshes of 2, 3 and 4 rows), forward
+// pass, no check (the fold's own checks still run). Reports cycles, the model's cycles and their ratio, core
+// utilisation and where the cycles went, and the wall time of each run. The at-scale model's efficiency hook
+// uses the closed form; this is how far it is from the simulator at the size it is used for.
+// Rows: bench/results/fabric-wafer-model.json (atomically). About ten minutes here.
+// Run: npm run build && node dist/bench/fabric-wafer-model.js [--quick: GPT-2 XL only]
+import { cpus, loadavg } from 'node:os';
+import { writeJsonAtomic } from '../src/io/atomic.js';
+import { rootPath } from '../src/paths.js';
+import { runFabricAsync } from '../src/fabric/run.js';
+
+const quick = process.argv.includes('--quick');
+const MESH = { rows: 1000, cols: 850 };
+const B = 4000;
+
+/** [model, module, K, N] of one block's linears (c_attn, attn c_proj, mlp c_fc, mlp c_proj). */
+const block = (model: string, C: number): Array<[string, string, number, number]> => [
+  [model, 'attn.c_attn', C, 3 * C], [model, 'attn.c_proj', C, C], [model, 'mlp.c_fc', C, 4 * C], [model, 'mlp.c_proj', 4 * C, C],
+];
+const LAYERS: Array<[string, string, number, number, number]> = [
+  ...block('gpt2-xl', 1600).flatMap(([m, l, K, N]): Array<[string, string, number, number, number]> => [[m, l, K, N, 0], [m, l, K, N, 0.9]]),
+  ...(quick ? [] : block('gpt3-175b', 12288).map(([m, l, K, N]): [string, string, number, number, number] => [m, l, K, N, 0.9])),
+];
+
+async function main() {
+  const rows = [];
+  for (const [model, layer, K, N, sparsity] of LAYERS) {
+    const r = (await runFabricAsync({ ...MESH, batch: B, in: K, out: N, sparsity, seed: 1, fold: true, check: 'off', threads: 'auto', flavor: 'release' })).result;
+    const row = {
+      model, layer, K, N, sparsity, cycles: r.cycles, modelCycles: r.modelCycles, modelOverSim: r.modelCycles / r.cycles,
+      coreUtilization: r.coreUtilization, breakdown: r.breakdown, wallSeconds: r.wallSeconds, simSeconds: r.simSeconds,
+    };
+    rows.push(row);
+    console.log(`${model} ${layer} ${K}->${N} s=${sparsity}: ${r.cycles} cycles, model ${r.modelCycles} (${row.modelOverSim.toFixed(3)}x), utilisation ${(100 * r.coreUtilization).toFixed(1)} %, ${r.wallSeconds.toFixed(1)} s`);
+  }
+  const out = rootPath('bench', 'results', quick ? 'fabric-wafer-model-quick.json' : 'fabric-wafer-model.json');
+  writeJsonAtomic(out, { bench: 'fabric-wafer-model', quick, date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, loadAverage: loadavg(), mesh: MESH, batch: B, rows });
+  console.log(`wrote ${out}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
