@@ -11,9 +11,12 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import { runFabricAsync, type FabricResult, type FabricRunOptions } from '../src/fabric/run.js';
+import { WSE2_MESH } from '../src/fabric/defaults.js';
 import { median } from './median.js';
+import { gpt3Widths } from './fabric-layers.js';
 
-const LAYER: FabricRunOptions = { rows: 1000, cols: 850, batch: 4000, in: 12288, out: 49152, sparsity: 0.9, seed: 1, flavor: 'release' };
+const { C, F } = gpt3Widths();
+const LAYER: FabricRunOptions = { rows: WSE2_MESH.rows, cols: WSE2_MESH.cols, batch: 4000, in: C, out: F, sparsity: 0.9, seed: 1, flavor: 'release' };
 const SMALL: FabricRunOptions = { rows: 100, cols: 85, batch: 400, in: 1229, out: 4915, sparsity: 0.9, seed: 1, flavor: 'release', check: 'off' };
 const reps = 3;
 

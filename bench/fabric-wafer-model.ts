@@ -11,18 +11,18 @@ import { cpus, loadavg } from 'node:os';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import { runFabricAsync } from '../src/fabric/run.js';
+import { WSE2_MESH } from '../src/fabric/defaults.js';
+import { blockLinears, gpt3Widths } from './fabric-layers.js';
 
 const quick = process.argv.includes('--quick');
-const MESH = { rows: 1000, cols: 850 };
+const MESH = { rows: WSE2_MESH.rows, cols: WSE2_MESH.cols };
 const B = 4000;
 
-/** [model, module, K, N] of one block's linears (c_attn, attn c_proj, mlp c_fc, mlp c_proj). */
-const block = (model: string, C: number): Array<[string, string, number, number]> => [
-  [model, 'attn.c_attn', C, 3 * C], [model, 'attn.c_proj', C, C], [model, 'mlp.c_fc', C, 4 * C], [model, 'mlp.c_proj', 4 * C, C],
-];
+/** [model, module, K, N, sparsity]. GPT-2 XL: n_embd 1600, MLP 4·1600 (Hugging Face gpt2-xl config.json). */
+const gpt3 = gpt3Widths();
 const LAYERS: Array<[string, string, number, number, number]> = [
-  ...block('gpt2-xl', 1600).flatMap(([m, l, K, N]): Array<[string, string, number, number, number]> => [[m, l, K, N, 0], [m, l, K, N, 0.9]]),
-  ...(quick ? [] : block('gpt3-175b', 12288).map(([m, l, K, N]): [string, string, number, number, number] => [m, l, K, N, 0.9])),
+  ...blockLinears(1600, 6400).flatMap(([l, K, N]): Array<[string, string, number, number, number]> => [['gpt2-xl', l, K, N, 0], ['gpt2-xl', l, K, N, 0.9]]),
+  ...(quick ? [] : blockLinears(gpt3.C, gpt3.F).map(([l, K, N]): [string, string, number, number, number] => ['gpt3-175b', l, K, N, 0.9])),
 ];
 
 async function main() {
