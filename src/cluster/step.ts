@@ -140,18 +140,22 @@ async function streamLayer(run: Run, step: number, l: number, kind: 'streamFwd' 
 /**
  * SwarmX's additions of layer l on the systems' threads (each adds its slice, in the tree's order, once every
  * system has done the layer's backward, command `after`); the sum lands in system 0's gradient buffer l mod 2.
- * Returns the REDUCE's seq.
+ * With `update` (handsOff), each system also updates the same slice of MemoryX's record of the layer
+ * (memoryx/store.ts updateRecord), and MemoryX counts the update once every system has done it; its update
+ * event carries the command's span too. Returns the REDUCE's seq.
  */
-async function reduceOnSystems(run: Run, step: number, l: number, after: number, wire?: GradientWire): Promise<number> {
+async function reduceOnSystems(run: Run, step: number, l: number, after: number, wire?: GradientWire, update = false): Promise<number> {
   const P = run.plan.layers[l].paramFloats;
   // The gradients are already in the systems' regions of the shared memory: "gradient out" moves no
   // bytes in the simulator; the event records what the links would carry (N blocks of 4·P bytes, or a
   // row-sparse gradient's rows).
   run.mainEvent('gradOut', step, l, nowMs(), wire ? wire.sentBytes : run.N * 4 * P, 0);
-  return issue(run, CMD.REDUCE, { layer: l, arg: l % 2, after }, (seq) => {
+  return issue(run, CMD.REDUCE, { layer: l, arg: l % 2, after, ...(update ? run.mx.handOff(l) : {}) }, (seq) => {
     run.swarm.count(P, l % 2, wire);
+    if (update) run.mx.handedOffDone(l);
     const [t0, t1] = run.commandSpan(seq);
     run.emit({ step, layer: l, kind: 'reduce', system: -1, startMs: t0, endMs: t1, bytes: wire ? wire.reducedBytes : 4 * P, flop: (run.N - 1) * P, onSystems: true });
+    if (update) run.emit({ step, layer: l, kind: 'update', system: -1, startMs: t0, endMs: t1, bytes: 4 * P, flop: 0, onSystems: true });
   });
 }
 
@@ -161,30 +165,12 @@ function handsOff(run: Run, l: number): boolean {
 }
 
 /**
- * SwarmX's additions and MemoryX's update of layer l in one REDUCE on the systems' threads: once every
- * system has done command `after` (the layer's backward), each adds its slice of the gradient and updates the
- * same slice of the record (memoryx/store.ts updateRecord). Queued, not awaited: once every system has done
- * it, MemoryX counts the update. Its reduce and update events both carry the command's span (onSystems).
- */
-async function reduceAndUpdateOnSystems(run: Run, step: number, l: number, after: number, wire?: GradientWire): Promise<number> {
-  const P = run.plan.layers[l].paramFloats;
-  run.mainEvent('gradOut', step, l, nowMs(), wire ? wire.sentBytes : run.N * 4 * P, 0);
-  return issue(run, CMD.REDUCE, { layer: l, arg: l % 2, after, ...run.mx.handOff(l) }, (seq) => {
-    run.swarm.count(P, l % 2, wire);
-    run.mx.handedOffDone(l);
-    const [t0, t1] = run.commandSpan(seq);
-    run.emit({ step, layer: l, kind: 'reduce', system: -1, startMs: t0, endMs: t1, bytes: wire ? wire.reducedBytes : 4 * P, flop: (run.N - 1) * P, onSystems: true });
-    run.emit({ step, layer: l, kind: 'update', system: -1, startMs: t0, endMs: t1, bytes: 4 * P, flop: 0, onSystems: true });
-  });
-}
-
-/**
  * Once layer l's gradient is complete (command `ready` done by every system), reduces it on the main thread
  * (unless the systems did) and lets MemoryX update layer l; or hands both to the systems (handsOff). Returns
  * the seq of a REDUCE that still reads gradient buffer l mod 2 after it returns (handed off), else 0.
  */
 async function reduceAndUpdate(run: Run, step: number, l: number, ready: number, wire?: GradientWire): Promise<number> {
-  if (handsOff(run, l)) return reduceAndUpdateOnSystems(run, step, l, ready, wire);
+  if (handsOff(run, l)) return reduceOnSystems(run, step, l, ready, wire, true); // queued, not awaited
   const { swarm, N } = run;
   await run.sys.waitFor(ready);
   const P = run.plan.layers[l].paramFloats;
