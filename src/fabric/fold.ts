@@ -31,6 +31,8 @@ import { seededLayerStreamFast } from './seeded-weights.js';
 
 /** Rows of the folded meshes (the largest has two middle rows to compare). */
 export const FOLD_ROWS: readonly number[] = [2, 3, 4];
+/** The values of the option `fold` (FabricRunOptions; the sweep kind checks its field against them too). */
+export const FOLD_CHOICES: readonly (boolean | 'auto')[] = [true, false, 'auto'];
 /** fold 'auto' folds past this many core-cycles of the full mesh by the closed form (minutes of simulation here). */
 export const FOLD_AUTO_CORE_CYCLES = 1e10;
 
@@ -49,6 +51,8 @@ export interface FoldPlan {
   /** The folded runs' options (the same weights, FOLD_ROWS rows). */
   options: FabricRunOptions[];
   mapping: FabricMapping;
+  /** The full mesh's cycles by the closed form (result.modelCycles). */
+  modelCycles: number;
   /** The order to run `options` in: the largest mesh first, so the smaller ones reuse its memory (spare-memory.ts). */
   runOrder: number[];
   /** The spare memory to keep while the fold runs: the largest mesh's WebAssembly bytes (estimated on one thread; threads' band tables and page rounding add a little, so 64 MiB more). */
@@ -74,7 +78,7 @@ export function foldRefusal(o: FabricRunOptions, mapping: FabricMapping): string
 export function foldPlan(o: FabricRunOptions): FoldPlan | null {
   requireObject('options', o);
   const fold = o.fold ?? false;
-  if (fold !== true && fold !== false && fold !== 'auto') throw new ValidationError('fold', fold, 'expected true, false or auto');
+  if (!FOLD_CHOICES.includes(fold)) throw new ValidationError('fold', fold, 'expected true, false or auto');
   if (fold === false) return null;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -105,7 +109,7 @@ export function foldPlan(o: FabricRunOptions): FoldPlan | null {
     return { ...o, rows, batch: Bs * rows, weights, fold: false, onProgress, check };
   });
   const cpu = process.cpuUsage(cpu0);
-  return { options, mapping, runOrder, spareBytes, t0, setupSeconds: (performance.now() - t0) / 1000, setupCpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  return { options, mapping, modelCycles: full, runOrder, spareBytes, t0, setupSeconds: (performance.now() - t0) / 1000, setupCpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 /**
@@ -176,17 +180,16 @@ export function foldRuns(o: FabricRunOptions, plan: FoldPlan, runs: FabricRun[])
   const machine = big.result.machine;
   const { counters, perRow } = unfoldCounters(rs.map((r) => r.counters), Ru);
   const coreCycles = unfoldCoreCycles(runs, Ru, Cu);
-  const { busy, coreCycles: _all, ...stats } = meshStats(mapping.mesh, Ru, Cu, coreCycles, counters, machine);
+  const { busy, totalCoreCycles: _total, ...stats } = meshStats(mapping.mesh, Ru, Cu, coreCycles, counters, machine);
   const sum = (f: (r: FabricResult) => number) => rs.reduce((a, r) => a + f(r), 0);
   const simulatedCoreCycles = sum((r) => r.rows * r.cols * r.cycles);
   const simSeconds = sum((r) => r.simSeconds);
   const simCpuSeconds = sum((r) => r.simCpuSeconds);
   const checked = rs.filter((r) => r.check !== 'off');
-  const density = 1 - big.result.sparsity;
   const result: FabricResult = {
     ...big.result,
     rows: o.rows, batch: o.batch, usedRows: Ru, cycles: counters.cycles,
-    modelCycles: Math.round(modelCycles(mapping.shape, mapping.mesh, mapping.pass, machine, density).cycles),
+    modelCycles: Math.round(plan.modelCycles),
     fmacs: counters.fmacs,
     ...stats,
     counters,

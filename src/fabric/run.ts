@@ -307,7 +307,7 @@ function finishRun(run: PreparedRun, simSeconds: number, cpu: NodeJS.CpuUsage): 
   const { usedRows: Ru, usedCols: Cu } = mapping;
   const cycles = counters.cycles;
   const cc = sim.coreCycles();
-  const { busy, coreCycles, ...stats } = meshStats(mesh, Ru, Cu, cc, counters, machine);
+  const { busy, totalCoreCycles, ...stats } = meshStats(mesh, Ru, Cu, cc, counters, machine);
   const density = nnz / (K * N);
   const result: FabricResult = {
     pass, rows: mesh.rows, cols: mesh.cols, batch: B, in: K, out: N, sparsity: 1 - density, seed,
@@ -325,10 +325,10 @@ function finishRun(run: PreparedRun, simSeconds: number, cpu: NodeJS.CpuUsage): 
     breakdown: stats.breakdown,
     breakdownCoreCycles: stats.breakdownCoreCycles,
     counters,
-    simCoreCyclesPerSecond: simSeconds > 0 ? coreCycles / simSeconds : 0,
+    simCoreCyclesPerSecond: simSeconds > 0 ? totalCoreCycles / simSeconds : 0,
     simSeconds,
     simCpuSeconds,
-    simCoreCyclesPerCpuSecond: simCpuSeconds > 0 ? coreCycles / simCpuSeconds : 0,
+    simCoreCyclesPerCpuSecond: simCpuSeconds > 0 ? totalCoreCycles / simCpuSeconds : 0,
     wallSeconds: (performance.now() - t0) / 1000,
     setupSeconds, setupCpuSeconds, checkSeconds,
     threads: sim.threads,

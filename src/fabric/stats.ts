@@ -20,7 +20,7 @@ export interface MeshStats {
   /** Busy (streaming + computing + reducing) cycles per core of the R x C mesh, row-major (0 for unused cores). */
   busy: Uint32Array;
   /** R·C·cycles. */
-  coreCycles: number;
+  totalCoreCycles: number;
   /** fmacs / (F · R · C · cycles). */
   efficiency: number;
   /** Share of core-cycles computing. */
@@ -47,13 +47,13 @@ export function meshStats(mesh: MeshShape, Ru: number, Cu: number, cc: Uint32Arr
       busy[r * C + c] = cc[i + CSTAT.STREAM] + cc[i + CSTAT.COMPUTE] + cc[i + CSTAT.REDUCE];
     }
   }
-  const coreCycles = R * C * cycles;
-  bd.waiting = coreCycles - bd.streaming - bd.computing - bd.reducing;
-  const frac = (x: number) => (coreCycles > 0 ? x / coreCycles : 0);
+  const totalCoreCycles = R * C * cycles;
+  bd.waiting = totalCoreCycles - bd.streaming - bd.computing - bd.reducing;
+  const frac = (x: number) => (totalCoreCycles > 0 ? x / totalCoreCycles : 0);
   const links = 2 * (R * (C - 1) + C * (R - 1));
   return {
-    busy, coreCycles,
-    efficiency: cycles > 0 ? counters.fmacs / (machine.fmacsPerCycle * coreCycles) : 0,
+    busy, totalCoreCycles,
+    efficiency: cycles > 0 ? counters.fmacs / (machine.fmacsPerCycle * totalCoreCycles) : 0,
     coreUtilization: frac(bd.computing),
     linkUtilization: links > 0 && cycles > 0 ? counters.hops / (links * cycles) : 0,
     breakdown: { streaming: frac(bd.streaming), computing: frac(bd.computing), reducing: frac(bd.reducing), waiting: frac(bd.waiting) },

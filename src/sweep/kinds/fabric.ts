@@ -10,8 +10,8 @@ import { onlyKnown, validationOnly, type KindAdapter } from './common.js';
 export const FABRIC_FIELDS = ['rows', 'cols', 'batch', 'in', 'out', 'sparsity', 'pass', 'seed', 'machine', 'check', 'fold', 'model', 'layer'] as const;
 
 export async function fabricAdapter(): Promise<KindAdapter> {
-  const [{ runFabric }, { fabricMachine }, { mapLayer }, { loadFabricModel, linearShapeOf, defaultBatchOf }, { FABRIC_CHECKS }] = await Promise.all([
-    import('../../fabric/run.js'), import('../../fabric/defaults.js'), import('../../fabric/mapping.js'), import('../../fabric/model-layer.js'), import('../../fabric/check.js'),
+  const [{ runFabric }, { fabricMachine }, { mapLayer }, { loadFabricModel, linearShapeOf, defaultBatchOf }, { FABRIC_CHECKS }, { FOLD_CHOICES }] = await Promise.all([
+    import('../../fabric/run.js'), import('../../fabric/defaults.js'), import('../../fabric/mapping.js'), import('../../fabric/model-layer.js'), import('../../fabric/check.js'), import('../../fabric/fold.js'),
   ]);
   type Options = Parameters<typeof runFabric>[0];
   const plans = new Map<string, Plan>(); // one compile per model file or preset per sweep
@@ -35,7 +35,7 @@ export async function fabricAdapter(): Promise<KindAdapter> {
       if (o.check !== undefined && typeof o.check !== 'boolean' && !(FABRIC_CHECKS as readonly unknown[]).includes(o.check)) {
         throw new ValidationError('check', o.check, `expected true, false or one of ${FABRIC_CHECKS.join(', ')} (as fabric --check)`);
       }
-      if (o.fold !== undefined && o.fold !== true && o.fold !== false && o.fold !== 'auto') throw new ValidationError('fold', o.fold, 'expected true, false or auto (as fabric --fold)');
+      if (o.fold !== undefined && !FOLD_CHOICES.includes(o.fold)) throw new ValidationError('fold', o.fold, 'expected true, false or auto (as fabric --fold)');
       if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0)) throw new ValidationError('seed', o.seed, 'expected an integer >= 0');
       // Shapes, pass and machine as the fabric checks them; a layer too big for the mesh is the run's result.
       validationOnly(() => mapLayer({ B: o.batch, K: o.in, N: o.out }, { rows: o.rows, cols: o.cols }, o.pass ?? 'forward', fabricMachine(o.machine)));
