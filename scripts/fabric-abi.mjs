@@ -82,6 +82,8 @@ export const ABI = {
     ['INJ_LEN', 'pointer: stream words per column'], ['INJ_POS', 'pointer: words injected per column'],
     ['SINK_PTR', 'pointer: sink pointer per column'], ['SINK_POS', 'pointer: words sunk per column'],
     ['STATS', 'pointer: u64 counters (see stat)'], ['STRIDE', 'floats between feature rows of a column (= B)'],
+    ['INJ_MASK', 'stream word index mask: 0xffffffff (whole streams) or window words - 1 (each column\'s words in a ring the host refills)'],
+    ['INJ_FILL', 'pointer: words of each column\'s stream in its window so far (the injector reads below it)'],
   ],
   /** Global counters (u64 at the stats pointer + 8·i), in order. */
   stat: [

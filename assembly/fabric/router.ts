@@ -153,7 +153,7 @@ function sink(r: u32, data: u32): void {
   if (keep) schedRouter(r, stamp);
 }
 
-/** One cycle of column c's edge injector: feeds the next word of the column's stream (color 0, from N). */
+/** One cycle of column c's edge injector: feeds the next word of the column's stream (color 0, from N), from its window (INJ_MASK). */
 export function injectorStep(c: u32): void {
   const pp = St.injPos + (<usize>c << 2);
   const pos = load<u32>(pp);
@@ -167,7 +167,10 @@ export function injectorStep(c: u32): void {
     return;
   }
   St.edgeUsed++;
-  const w = load<u32>(load<u32>(St.injPtr + (<usize>c << 2)) + (pos << 2));
+  // a windowed stream (sim.ts) holds words below its fill in a ring the host refills between chunks of at most
+  // the window's cycles, one word a cycle at most; past the fill the host broke that promise: trap, never read stale words
+  if (pos >= load<u32>(St.injFill + (<usize>c << 2))) unreachable();
+  const w = load<u32>(load<u32>(St.injPtr + (<usize>c << 2)) + (<usize>(pos & St.injMask) << 2));
   rqPushAt(nd, 0, w, DIR_N, St.now + 1);
   store<u32>(pp, pos + 1);
   St.injected++;

@@ -66,6 +66,8 @@ export class St {
   static injPtr: usize = 0;
   static injLen: usize = 0;
   static injPos: usize = 0;
+  static injFill: usize = 0;
+  static injMask: u32 = 0;
   static imark: usize = 0;
   static sinkPtr: usize = 0;
   static sinkPos: usize = 0;

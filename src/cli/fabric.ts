@@ -20,12 +20,21 @@ interface FabricCliOptions extends CommonOptions {
   threads: number | 'auto';
   skew: 'auto' | 'on' | 'off';
   fold: 'auto' | 'on' | 'off';
+  streamWindow: number | 'auto';
 }
 
 /** --threads: a count, or auto. */
 function parseThreads(value: string): number | 'auto' {
   if (value === 'auto') return 'auto';
   return parseInteger('--threads', 1, 1024)(value);
+}
+
+/** --stream-window: words (0 = whole streams, else a power of two of 16 or more), or auto. */
+function parseWindow(value: string): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  const n = parseInteger('--stream-window', 0, 2 ** 30)(value);
+  if (n !== 0 && (n < 16 || (n & (n - 1)) !== 0)) throw new UsageError(`--stream-window: expected auto, 0 or a power of two of 16 or more, got ${JSON.stringify(value)}`);
+  return n;
 }
 
 /** A sparsity in [0, 1), as train and estimate take it (1 would stream no weight at all). */
@@ -58,6 +67,7 @@ export function register(program: Command): void {
     .addOption(option('--threads <n>', 'threads for the cycles: bands of columns, one thread each, with the cycles and result of one thread; auto = one per core, at most one per 16 used columns (1 under a shared edge cap, and in the skewed order past 48 MiB of node records: see --skew)', parseThreads, 'auto'))
     .addOption(option('--skew <how>', 'run bands of one column a few cycles apart, tile by tile (the same cycles and result, fewer cache misses on a large mesh; on threads, each thread runs parts of them dealt out in turn): on, off, or auto: on past 8 MB of node records (with --threads auto: one thread past 48 MiB, where two did not pay)', parseChoice('--skew', ['auto', 'on', 'off'] as const), 'auto'))
     .addOption(option('--fold <how>', 'fold the rows (forward and delta with equal batch slices: each row is the row above one cycle later, so meshes of 2, 3 and 4 rows are simulated, checked to add the same per row, and give every row\'s cycles, counters and heatmap; the result is checked on their outputs): on, off, or auto: on where it applies and the full mesh would take past 1e10 core-cycles by the closed form', parseChoice('--fold', ['auto', 'on', 'off'] as const), 'auto'))
+    .addOption(option('--stream-window <words>', 'words of each column\'s weight stream held in the simulator\'s memory at a time (a power of two; the host holds the streams and refills the windows between chunks of cycles, on one thread in loop order): 0 = whole streams, or auto: a window of 16384 where the whole streams would not fit its 4 GiB (a dense GPT-3 MLP layer)', parseWindow, 'auto'))
     .addOption(option('--heatmap <FILE>', 'write per-core busy cycles as JSON {rows, cols, busy, values, ...}'));
   withCommonOptions(cmd);
   withExamples(cmd, [
@@ -68,6 +78,7 @@ export function register(program: Command): void {
     'weightstream fabric --model config.json --layer lm_head --batch 512 --rows 32 --cols 32 --json',
     'weightstream fabric --rows 250 --cols 212 --batch 250 --in 424 --out 212 --sparsity 0.9 --threads 2',
     'weightstream fabric --rows 1000 --cols 850 --batch 4000 --in 12288 --out 49152 --sparsity 0.9   # GPT-3 c_fc on the full WSE-2, rows folded: ~3 min',
+    'weightstream fabric --rows 1000 --cols 850 --batch 4000 --in 12288 --out 49152   # the same layer dense: streams windowed, 5 GB of host memory, ~25 min',
   ]);
   cmd.action(async (opts: FabricCliOptions) => {
     if (opts.heatmap) (await import('../io/files.js')).checkOutputs({ inputs: [], outputs: [{ label: '--heatmap', path: opts.heatmap }] });
@@ -83,6 +94,7 @@ export function register(program: Command): void {
       sparsity: opts.sparsity, pass: opts.pass, seed: opts.seed, check: opts.check, threads: opts.threads,
       skew: opts.skew === 'auto' ? 'auto' : opts.skew === 'on',
       fold: opts.fold === 'auto' ? 'auto' : opts.fold === 'on',
+      streamWindow: opts.streamWindow,
       onSetup: (stage, fraction) => progress || setup.update(Math.floor(100 * SETUP_SHARE[stage][0] + 100 * SETUP_SHARE[stage][1] * fraction), stage),
       onProgress: (cycle) => {
         if (!progress) {
@@ -111,6 +123,7 @@ export function register(program: Command): void {
         `  core cycles       computing ${pct(b.computing)}, streaming ${pct(b.streaming)}, reducing ${pct(b.reducing)}, waiting ${pct(b.waiting)}`,
         `  link utilization  ${pct(r.linkUtilization)}`,
         r.fold ? `  folded rows       simulated meshes of ${r.fold.rows.join(', ')} rows (${r.fold.cyclesPerRow} cycle a row; every counter checked to grow alike), ${(r.fold.simulatedCoreCycles / 1e9).toFixed(2)} G of the ${(r.rows * r.cols * r.cycles / 1e9).toFixed(2)} G core-cycles` : '',
+        r.streamWindow ? `  streams           held by the host, ${r.streamWindow} words a column at a time in the simulator (refilled between chunks of cycles)` : '',
         `  simulated         ${(r.simCoreCyclesPerSecond / 1e6).toFixed(1)} M core-cycles/s on ${r.threads} thread${r.threads > 1 ? 's' : ''}${r.skew ? ` (skewed order: bands of ${r.skew.bandCols} column${r.skew.bandCols > 1 ? 's' : ''})` : ''}; wall ${r.wallSeconds.toFixed(2)} s (set-up ${r.setupSeconds.toFixed(2)} s, simulation ${r.simSeconds.toFixed(2)} s, check ${r.checkSeconds.toFixed(2)} s)`,
         `  memory            ${(r.memoryBytes / 1e6).toFixed(1)} MB simulator (${Math.round(r.memoryEstimate.stateBytesPerCore)} bytes of state per core), about ${(r.memoryEstimate.hostBytes / 1e6).toFixed(1)} MB host`,
         opts.heatmap ? `  heatmap           ${opts.heatmap}` : '',

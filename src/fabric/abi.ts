@@ -2,7 +2,7 @@
 // The fabric ABI, host side (the same table as assembly/fabric/abi.ts).
 
 export const FABRIC_MAGIC = 0x46414233;
-export const FABRIC_ABI_HASH = 0xa100ac56;
+export const FABRIC_ABI_HASH = 0xe50df8fc;
 
 /** Router directions. */
 export const DIR = {
@@ -171,8 +171,12 @@ export const CFG = {
   STATS: 36,
   /** floats between feature rows of a column (= B) */
   STRIDE: 37,
+  /** stream word index mask: 0xffffffff (whole streams) or window words - 1 (each column's words in a ring the host refills) */
+  INJ_MASK: 38,
+  /** pointer: words of each column's stream in its window so far (the injector reads below it) */
+  INJ_FILL: 39,
 } as const;
-export const CFG_SLOTS = 38;
+export const CFG_SLOTS = 40;
 
 /** Global counters (u64 index at the stats pointer). */
 export const STAT = {

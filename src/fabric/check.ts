@@ -8,7 +8,8 @@
 // the weight stream's order; S = sampled batch columns or rows.
 import { requireOneOf } from '../errors.js';
 import { spmmDeltaRef, spmmForwardRef, spmmGradRef } from '../ref/sparse.js';
-import { rowOffsets, rowRange, streamValues, withValues, type WeightStream } from '../sparse/stream.js';
+import { rowOffsets, rowRange, streamValues, withValues } from '../sparse/stream.js';
+import type { LayerWeights } from './layer-weights.js';
 import type { FabricPass } from './mapping.js';
 import { materialize, valuesInto, type Values } from './weights.js';
 
@@ -31,7 +32,8 @@ export interface CheckOutcome {
 
 export interface CheckInputs {
   pass: FabricPass;
-  ws: WeightStream;
+  /** The layer's weights, read once in row order (forward, delta) or whole (gradient). */
+  weights: LayerWeights;
   B: number;
   xt?: Values;
   dyt?: Values;
@@ -96,38 +98,60 @@ class ErrorFold {
 /** Compares the mesh's `output` with the reference on the outputs the mode covers. */
 export function checkOutput(mode: FabricCheck, inp: CheckInputs, output: Float32Array): CheckOutcome {
   if (mode === 'off') return { check: mode, checked: 0, maxAbsError: NaN, errorBoundRatio: NaN };
-  const { pass, ws, B } = inp;
-  const { K, N } = ws;
-  const abs = (a: Float32Array) => a.map(Math.abs);
-  const absWs = withValues(ws, streamValues(ws).map(Math.abs));
-  if (pass === 'gradient') {
-    const fold = new ErrorFold(B + inp.splitTerms);
-    const dyt = materialize(inp.dyt!);
-    const absDy = abs(dyt);
-    const off = rowOffsets(ws);
-    for (const k of mode === 'full' ? [-1] : picks(K, SAMPLED_ROWS)) {
-      // the whole stream (k = -1) or row k alone; its non-zeros start at index (off[k] - k) / 2
-      const [sub, x, first] = k < 0 ? [ws, materialize(inp.xt!), 0] : [rowRange(ws, k, k + 1), rowOf(inp.xt!, k, B), (off[k] - k) / 2];
-      const ref = new Float32Array(sub.nnz);
-      const absRef = new Float32Array(sub.nnz);
-      spmmGradRef(ref, x, dyt, sub.words, sub.K, N, B);
-      spmmGradRef(absRef, abs(x), absDy, sub.words, sub.K, N, B);
-      for (let i = 0; i < sub.nnz; i++) fold.add(output[first + i], ref[i], absRef[i]);
-    }
-    return fold.outcome(mode);
-  }
+  if (inp.pass === 'gradient') return checkGradient(mode, inp, output);
+  const { pass, weights, B } = inp;
+  const { K, N } = weights;
   const [inRows, outRows, a] = pass === 'forward' ? [K, N, inp.xt!] : [N, K, inp.dyt!];
-  const ref1 = pass === 'forward' ? spmmForwardRef : spmmDeltaRef;
   const cols = mode === 'full' ? null : picks(B, SAMPLED_COLUMNS);
   const S = cols ? cols.length : B;
   const aS = cols ? columnsOf(a, inRows, B, cols) : materialize(a);
+  const absA = abs(aS);
   const ref = new Float32Array(outRows * S);
   const absRef = new Float32Array(outRows * S);
-  ref1(ref, aS, ws.words, K, N, S);
-  ref1(absRef, abs(aS), absWs.words, K, N, S);
+  // by ranges of W's rows, in order: the forward adds each range's terms into every output in the whole
+  // stream's order (bit for bit the one-range sums); a delta output row is one of W's rows, whole in its range
+  const step = weights.chunkRows();
+  const read = weights.rows(step);
+  for (let k0 = 0; k0 < K; k0 += step) {
+    const sub = read(Math.min(K, k0 + step));
+    const absSub = withValues(sub, streamValues(sub).map(Math.abs));
+    if (pass === 'forward') {
+      const [x, absX] = [aS.subarray(k0 * S, (k0 + sub.K) * S), absA.subarray(k0 * S, (k0 + sub.K) * S)];
+      spmmForwardRef(ref, x, sub.words, sub.K, N, S, k0 > 0);
+      spmmForwardRef(absRef, absX, absSub.words, sub.K, N, S, k0 > 0);
+    } else {
+      const [out, absOut] = [ref.subarray(k0 * S, (k0 + sub.K) * S), absRef.subarray(k0 * S, (k0 + sub.K) * S)];
+      spmmDeltaRef(out, aS, sub.words, sub.K, N, S);
+      spmmDeltaRef(absOut, absA, absSub.words, sub.K, N, S);
+    }
+  }
   const fold = new ErrorFold(inRows + inp.splitTerms);
   for (let r = 0; r < outRows; r++) {
     for (let j = 0; j < S; j++) fold.add(output[r * B + (cols ? cols[j] : j)], ref[r * S + j], absRef[r * S + j]);
+  }
+  return fold.outcome(mode);
+}
+
+const abs = (a: Float32Array) => a.map(Math.abs);
+
+/** The gradient's check: every non-zero's sum (full) or whole weight rows (sampled); it reads the whole stream. */
+function checkGradient(mode: FabricCheck, inp: CheckInputs, output: Float32Array): CheckOutcome {
+  const { B } = inp;
+  const ws = inp.weights.whole();
+  if (!ws) throw new Error('fabric: the gradient check reads the whole weight stream, and this layer\'s is not held (too large); run it with check off');
+  const { K, N } = ws;
+  const fold = new ErrorFold(B + inp.splitTerms);
+  const dyt = materialize(inp.dyt!);
+  const absDy = abs(dyt);
+  const off = rowOffsets(ws);
+  for (const k of mode === 'full' ? [-1] : picks(K, SAMPLED_ROWS)) {
+    // the whole stream (k = -1) or row k alone; its non-zeros start at index (off[k] - k) / 2
+    const [sub, x, first] = k < 0 ? [ws, materialize(inp.xt!), 0] : [rowRange(ws, k, k + 1), rowOf(inp.xt!, k, B), (off[k] - k) / 2];
+    const ref = new Float32Array(sub.nnz);
+    const absRef = new Float32Array(sub.nnz);
+    spmmGradRef(ref, x, dyt, sub.words, sub.K, N, B);
+    spmmGradRef(absRef, abs(x), absDy, sub.words, sub.K, N, B);
+    for (let i = 0; i < sub.nnz; i++) fold.add(output[first + i], ref[i], absRef[i]);
   }
   return fold.outcome(mode);
 }

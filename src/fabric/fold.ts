@@ -21,13 +21,14 @@ import { CapacityError, ValidationError, requireInt, requireNumber, requireObjec
 import { resolveCheck } from './check.js';
 import { fabricMachine, type FabricMachine } from './defaults.js';
 import { mapLayer, type FabricMapping, type FabricPass } from './mapping.js';
-import { checkFabricMemory, fabricMemory } from './memory.js';
+import { checkFabricMemory, fabricMemory, resolveStreamWindow } from './memory.js';
 import { modelCycles } from './model.js';
 import type { FabricResult, FabricRun, FabricRunOptions } from './run.js';
 import type { SimCounters } from './sim.js';
 import { meshStats } from './stats.js';
 import { maskZeros } from '../sparse/stream.js';
-import { seededLayerStreamFast } from './seeded-weights.js';
+import { seededWeights } from './seeded-weights.js';
+import { heldWeights, type LayerWeights } from './layer-weights.js';
 
 /** Rows of the folded meshes (the largest has two middle rows to compare). */
 export const FOLD_ROWS: readonly number[] = [2, 3, 4];
@@ -48,8 +49,10 @@ export interface FoldInfo {
 }
 
 export interface FoldPlan {
-  /** The folded runs' options (the same weights, FOLD_ROWS rows). */
+  /** The folded runs' options (FOLD_ROWS rows; the weights below). */
   options: FabricRunOptions[];
+  /** The layer's weights, which every folded run reads. */
+  weights: LayerWeights;
   mapping: FabricMapping;
   /** The full mesh's cycles by the closed form (result.modelCycles). */
   modelCycles: number;
@@ -97,7 +100,7 @@ export function foldPlan(o: FabricRunOptions): FoldPlan | null {
   const Bs = B / mapping.usedRows;
   const spareBytes = refuseTooBig(o, pass, machine, Bs, K * N * density);
   const setup = o.onSetup;
-  const weights = o.weights ?? seededLayerStreamFast(K, N, sparsity, seed, setup && ((d, t) => setup('weights', d / t)), o.flavor);
+  const weights = o.weights ? heldWeights(o.weights) : seededWeights(K, N, sparsity, seed, setup && ((d, t) => setup('weights', d / t)), o.flavor);
   const n = FOLD_ROWS.length;
   const runOrder = FOLD_ROWS.map((_, i) => n - 1 - i);
   const options = FOLD_ROWS.map((rows, i): FabricRunOptions => {
@@ -106,10 +109,10 @@ export function foldPlan(o: FabricRunOptions): FoldPlan | null {
     const onProgress = o.onProgress && ((cycle: number) => o.onProgress!(Math.round(((before + Math.min(1, cycle / est)) / n) * full)));
     // under check auto only the largest run (whose output the fold returns) is checked
     const check = i < FOLD_ROWS.length - 1 && (o.check ?? 'auto') === 'auto' ? 'off' : o.check;
-    return { ...o, rows, batch: Bs * rows, weights, fold: false, onProgress, check };
+    return { ...o, rows, batch: Bs * rows, fold: false, onProgress, check };
   });
   const cpu = process.cpuUsage(cpu0);
-  return { options, mapping, modelCycles: full, runOrder, spareBytes, t0, setupSeconds: (performance.now() - t0) / 1000, setupCpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  return { options, weights, mapping, modelCycles: full, runOrder, spareBytes, t0, setupSeconds: (performance.now() - t0) / 1000, setupCpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 /**
@@ -120,7 +123,8 @@ function refuseTooBig(o: FabricRunOptions, pass: FabricPass, machine: FabricMach
   const rows = FOLD_ROWS[FOLD_ROWS.length - 1];
   const m = mapLayer({ B: Bs * rows, K: o.in, N: o.out }, { rows, cols: o.cols }, pass, machine);
   const check = resolveCheck(o.check === true ? 'full' : o.check === false ? 'off' : o.check, nnz, Bs * rows);
-  const mem = fabricMemory(m, machine, Math.round(nnz), check, !o.weights);
+  const window = resolveStreamWindow(o.streamWindow, m, machine, Math.round(nnz));
+  const mem = fabricMemory(m, machine, Math.round(nnz), check, !o.weights, 1, window);
   try {
     checkFabricMemory(m, mem, o.memoryLimitBytes);
     return mem.wasmBytes + (64 << 20);

@@ -7,12 +7,14 @@
 // Legend: B, K, N = batch, input and output features; Ru x Cu = used rows x columns; nnz = non-zero
 // weights; NC = colors of the pass; a node = one core and its router.
 import { freemem, totalmem } from 'node:os';
-import { CapacityError } from '../errors.js';
+import { CapacityError, ValidationError, requireInt } from '../errors.js';
 import type { FabricCheck } from './check.js';
 import type { FabricMachine } from './defaults.js';
 import { AXPY_COLORS, CFG_SLOTS, GRAD_COLORS, MemoryPlan, STAT_WORDS, nodeLayout } from './layout.js';
 import type { FabricMapping } from './mapping.js';
 import { addBandRegions } from './bands.js';
+import { ROW_CHUNK_WORDS } from './layer-weights.js';
+import { seededHeld } from './seeded-weights.js';
 
 /** The WebAssembly memory's hard limit (wasm32) less a margin for the module's own data. */
 export const WASM_LIMIT_BYTES = 4 * 2 ** 30 - (64 << 20);
@@ -65,7 +67,7 @@ export function simPlan(m: FabricMapping, machine: FabricMachine, streamWords: n
     .add('listI0', Cu * 4 + 64).add('listI1', Cu * 4 + 64).add('imark', Cu * 4)
     .add('colorCh', NC)
     .add('rowB', Ru * 4).add('colK', Cu * 4).add('colN', Cu * 4).add('colStart', (Cu + 1) * 4)
-    .add('injPtr', Cu * 4).add('injLen', Cu * 4).add('injPos', Cu * 4)
+    .add('injPtr', Cu * 4).add('injLen', Cu * 4).add('injPos', Cu * 4).add('injFill', Cu * 4)
     .add('sinkPtr', Cu * 4).add('sinkPos', Cu * 4)
     .add('streams', streamWords * 4)
     .add('sinks', sinkWords * 4)
@@ -87,21 +89,44 @@ export function wheelSlots(m: FabricMapping, machine: FabricMachine): number {
   return 2 ** Math.ceil(Math.log2(Math.max(16, Math.ceil(maxBs / machine.fmacsPerCycle) + 2)));
 }
 
-/** The whole run's memory; `generated` = the weights and activations are made here (not the caller's). */
-export function fabricMemory(m: FabricMapping, machine: FabricMachine, nnz: number, check: FabricCheck, generated = true, threads = 1): FabricMemory {
+/** Words of a column's stream window where the whole streams do not fit the WebAssembly memory (64 KB a column). */
+export const STREAM_WINDOW_WORDS = 2 ** 14;
+
+/**
+ * The stream window of a run (sim.ts; 0 = the whole streams in the simulator's memory): 'auto' (default)
+ * windows the streams only where the whole ones would put the memory past WASM_LIMIT_BYTES; a number is a
+ * window of that many words a column (a power of two, 16 at least), or 0.
+ */
+export function resolveStreamWindow(want: number | 'auto' | undefined, m: FabricMapping, machine: FabricMachine, nnz: number, threads = 1): number {
+  if (want === undefined || want === 'auto') {
+    const words = streamWordCount(m, nnz);
+    const whole = simPlan(m, machine, words.stream, words.sink, wheelSlots(m, machine), dataBytes(m, machine), threads).totalBytes + (1 << 20);
+    return whole > WASM_LIMIT_BYTES ? STREAM_WINDOW_WORDS : 0;
+  }
+  const w = requireInt('streamWindow', want, 0);
+  if (w !== 0 && (w < 16 || (w & (w - 1)) !== 0)) throw new ValidationError('streamWindow', w, "expected 'auto', 0 (whole streams) or a power of two of 16 words or more");
+  return w;
+}
+
+/** The whole run's memory; `generated` = the weights and activations are made here (not the caller's); `window` = words of a column's stream window (0: whole streams). */
+export function fabricMemory(m: FabricMapping, machine: FabricMachine, nnz: number, check: FabricCheck, generated = true, threads = 1, window = 0): FabricMemory {
   const { usedRows: Ru, usedCols: Cu, shape, mesh, pass } = m;
   const { B, K, N } = shape;
   const words = streamWordCount(m, nnz);
-  const plan = simPlan(m, machine, words.stream, words.sink, wheelSlots(m, machine), dataBytes(m, machine), threads);
+  const wasmStream = window ? Cu * window : words.stream;
+  const plan = simPlan(m, machine, wasmStream, words.sink, wheelSlots(m, machine), dataBytes(m, machine), threads);
   const wasmBytes = plan.totalBytes + (1 << 20);
   const cores = Ru * Cu;
   const nodes = plan.regions.find((r) => r.name === 'nodes')!.bytes;
   const outLen = pass === 'gradient' ? nnz : (pass === 'forward' ? N : K) * B;
-  const weights = generated ? 4 * (K + 2 * nnz) : 0;
+  // a seeded layer is held whole where it fits one WebAssembly memory, else made by ranges of rows (layer-weights.ts)
+  const wholeBytes = 4 * (K + 2 * nnz);
+  const held = !generated || seededHeld(K, nnz);
+  const weights = generated ? (held ? wholeBytes : 4 * ROW_CHUNK_WORDS) : 0;
   const acts = generated ? 4 * B * ((pass !== 'delta' ? K : 0) + (pass !== 'forward' ? N : 0)) : 0;
   const order = pass === 'gradient' ? 4 * nnz : 0;
-  // the check: |weights| always; the reference and |reference| over every output (full) or a sample
-  const checkBytes = check === 'off' ? 0 : 4 * (K + 2 * nnz) + (check === 'full' ? 2 * 4 * outLen + acts : 1 << 20);
+  // the check: |weights| (by the same ranges); the reference and |reference| over every output (full) or a sample
+  const checkBytes = check === 'off' ? 0 : (held ? wholeBytes : 4 * ROW_CHUNK_WORDS) + (check === 'full' ? 2 * 4 * outLen + acts : 1 << 20);
   const hostBytes = weights + acts + 4 * words.stream + order + 4 * outLen + checkBytes + 4 * mesh.rows * mesh.cols + 16 * cores;
   return {
     wasmBytes, hostBytes, totalBytes: wasmBytes + hostBytes,

@@ -15,9 +15,10 @@ import { resolveSkew, skewOneThread, tableBands, type SkewPlan } from './skew-pl
 export { DEFAULT_SKEW, SKEW_AUTO_NODE_BYTES, SKEW_THREADS_MAX_NODE_BYTES } from './skew-plan.js';
 import { columnStreams, type ColumnStreams } from './streams.js';
 import { checkOutput, resolveCheck, type FabricCheck } from './check.js';
-import { checkFabricMemory, fabricMemory, type FabricMemory } from './memory.js';
+import { checkFabricMemory, fabricMemory, resolveStreamWindow, type FabricMemory } from './memory.js';
 import { seededValues, type Values } from './weights.js';
-import { seededLayerStreamFast } from './seeded-weights.js';
+import { seededWeights } from './seeded-weights.js';
+import { heldWeights, type LayerWeights } from './layer-weights.js';
 import { keepLargerSpare } from './spare-memory.js';
 import { meshStats, type CycleBreakdown } from './stats.js';
 import { foldPlan, foldRuns, type FoldInfo } from './fold.js';
@@ -73,6 +74,14 @@ export interface FabricRunOptions {
    * FOLD_AUTO_CORE_CYCLES core-cycles by the closed form.
    */
   fold?: boolean | 'auto';
+  /**
+   * Words of each column's stream window in the simulator's memory: 'auto' (default) keeps the whole column
+   * streams there where they fit its 4 GiB and windows them past that (STREAM_WINDOW_WORDS, e.g. a dense GPT-3
+   * MLP layer: 4.9 GB of streams); 0 = whole streams; a power of two = that window. The host holds the streams
+   * and refills each window between chunks of cycles, so a windowed run runs on one thread in loop.ts's order
+   * (threads and skew 'auto' give that; asking for more is refused). The same cycles, counters and output.
+   */
+  streamWindow?: number | 'auto';
 }
 
 export interface FabricResult {
@@ -143,6 +152,8 @@ export interface FabricResult {
   machine: FabricMachine;
   /** How the rows were folded (null: every row was simulated). */
   fold: FoldInfo | null;
+  /** Words of each column's stream window in the simulator's memory (0: the whole streams). */
+  streamWindow: number;
 }
 
 export interface FabricRun {
@@ -160,7 +171,7 @@ export interface FabricRun {
 export function runFabric(o: FabricRunOptions): FabricRun {
   const fold = foldPlan(o);
   if (!fold) return runHere(prepareRun(o, false));
-  const shared: Shared = {};
+  const shared: Shared = { weights: fold.weights };
   const restore = keepLargerSpare(fold.spareBytes);
   try {
     const runs: FabricRun[] = [];
@@ -175,7 +186,7 @@ export function runFabric(o: FabricRunOptions): FabricRun {
 export async function runFabricAsync(o: FabricRunOptions): Promise<FabricRun> {
   const fold = foldPlan(o);
   if (!fold) return runOnThreads(prepareRun(o, true));
-  const shared: Shared = {};
+  const shared: Shared = { weights: fold.weights };
   const restore = keepLargerSpare(fold.spareBytes);
   try {
     const runs: FabricRun[] = [];
@@ -186,8 +197,9 @@ export async function runFabricAsync(o: FabricRunOptions): Promise<FabricRun> {
   }
 }
 
-/** What a fold's runs share: the column streams (the same weights, pass and columns), built by the first; they also reuse the first's memory (keepLargerSpare). */
+/** What a fold's runs share: the weights, and the column streams (the same weights, pass and columns) built by the first; they also reuse the first's memory (keepLargerSpare). */
 interface Shared {
+  weights?: LayerWeights;
   streams?: ColumnStreams;
 }
 
@@ -212,10 +224,10 @@ function runHere(run: PreparedRun): FabricRun {
 /** Used columns per thread at least, for threads 'auto' (a narrower band spends more on handing over than it gains). */
 export const AUTO_COLUMNS_PER_THREAD = 16;
 
-/** The threads of a run: 1 by default; refused past the used columns or with a shared edge cap. */
-function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: FabricMachine, async: boolean): number {
+/** The threads of a run: 1 by default; refused past the used columns, with a shared edge cap or with windowed streams. */
+function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: FabricMachine, async: boolean, window: number): number {
   if (o.threads === 'auto') {
-    if (!async || machine.edgeWaveletsPerCycle !== 0) return 1;
+    if (!async || machine.edgeWaveletsPerCycle !== 0 || window) return 1;
     // past SKEW_THREADS_MAX_NODE_BYTES of node records (the skewed order runs there unless turned off), one thread is as fast as two
     if (o.skew !== false && skewOneThread(mapping, machine)) return 1;
     return Math.max(1, Math.min(availableParallelism(), Math.floor(mapping.usedCols / AUTO_COLUMNS_PER_THREAD)));
@@ -227,6 +239,7 @@ function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: Fa
   if (machine.edgeWaveletsPerCycle !== 0) {
     throw new ValidationError('threads', threads, `expected 1 under a shared edge cap (machine.edgeWaveletsPerCycle ${machine.edgeWaveletsPerCycle} serves every column's injector in one order)`);
   }
+  if (window) throw new ValidationError('threads', threads, `expected 1 with windowed column streams (a window of ${window} words a column, refilled by this thread between chunks of cycles)`);
   return threads;
 }
 
@@ -244,7 +257,7 @@ interface PreparedRun {
   nnz: number;
   checkMode: FabricCheck;
   memoryEstimate: FabricMemory;
-  ws: WeightStream;
+  weights: LayerWeights;
   xt?: Values;
   dyt?: Values;
   sim: FabricSim;
@@ -261,17 +274,18 @@ function prepareRun(o: FabricRunOptions, async: boolean, shared: Shared = {}): P
   const shape = { B: o.batch, K: o.in, N: o.out };
   const mesh = { rows: o.rows, cols: o.cols };
   const mapping = mapLayer(shape, mesh, pass, machine);
-  const threads = resolveThreads(o, mapping, machine, async);
-  const skew = resolveSkew(o.skew, mapping, machine, threads);
   const { B, K, N } = shape;
   const sparsity = requireNumber('sparsity', o.sparsity ?? 0, 0, 1);
   if (o.weights && (o.weights.K !== K || o.weights.N !== N)) throw new RangeError(`weights: expected a ${K}x${N} stream, got ${o.weights.K}x${o.weights.N}`);
   const nnz = o.weights ? o.weights.nnz : K * N - maskZeros(K, N, sparsity);
+  const window = resolveStreamWindow(o.streamWindow, mapping, machine, nnz);
+  const threads = resolveThreads(o, mapping, machine, async, window);
+  const skew = window ? noSkew(o.skew, window) : resolveSkew(o.skew, mapping, machine, threads);
   const checkMode = resolveCheck(o.check === true ? 'full' : o.check === false ? 'off' : o.check, nnz, B);
-  const memoryEstimate = fabricMemory(mapping, machine, nnz, checkMode, !o.weights, tableBands(mapping.usedCols, threads, skew));
+  const memoryEstimate = fabricMemory(mapping, machine, nnz, checkMode, !o.weights, tableBands(mapping.usedCols, threads, skew), window);
   checkFabricMemory(mapping, memoryEstimate, o.memoryLimitBytes);
   const setup = o.onSetup;
-  const ws = o.weights ?? seededLayerStreamFast(K, N, sparsity, seed, setup && ((d, t) => setup('weights', d / t)), o.flavor);
+  const weights = (shared.weights ??= o.weights ? heldWeights(o.weights) : seededWeights(K, N, sparsity, seed, setup && ((d, t) => setup('weights', d / t)), o.flavor));
   // seeded activations are made in the simulator's memory; as arrays too only where the full check reads them all
   const seeded = (len: number, sd: number): Values => (checkMode === 'full' ? seededValues(len, sd) : { seed: sd, length: len });
   const xt = o.xt ?? (pass !== 'delta' ? seeded(K * B, seed + 101) : undefined);
@@ -279,17 +293,23 @@ function prepareRun(o: FabricRunOptions, async: boolean, shared: Shared = {}): P
   if (xt && xt.length !== K * B) throw new RangeError(`xt: expected ${K * B} values (K·B), got ${xt.length}`);
   if (dyt && dyt.length !== N * B) throw new RangeError(`dyt: expected ${N * B} values (N·B), got ${dyt.length}`);
   setup?.('streams', 0);
-  const streams = (shared.streams ??= columnStreams(ws, pass, mapping.kStarts, mapping.nStarts, setup && ((f) => setup('streams', f))));
+  const streams = (shared.streams ??= columnStreams(weights, pass, mapping.kStarts, mapping.nStarts, setup && ((f) => setup('streams', f))));
   setup?.('mesh', 0);
-  const sim = new FabricSim(mapping, machine, streams, { a: pass === 'delta' ? dyt! : xt!, b: dyt }, { flavor: o.flavor, progress: setup && ((f) => setup('mesh', f)), threads, skew });
+  const sim = new FabricSim(mapping, machine, streams, { a: pass === 'delta' ? dyt! : xt!, b: dyt }, { flavor: o.flavor, progress: setup && ((f) => setup('mesh', f)), threads, skew, window });
   const c0 = process.cpuUsage();
   const setupCpuSeconds = (c0.user + c0.system - cpu0.user - cpu0.system) / 1e6;
-  return { o, t0, cpu0, c0, setupSeconds: (performance.now() - t0) / 1000, setupCpuSeconds, pass, seed, machine, mapping, nnz, checkMode, memoryEstimate, ws, xt, dyt, sim };
+  return { o, t0, cpu0, c0, setupSeconds: (performance.now() - t0) / 1000, setupCpuSeconds, pass, seed, machine, mapping, nnz, checkMode, memoryEstimate, weights, xt, dyt, sim };
+}
+
+/** The skewed order with windowed streams: none (they refill between chunks of loop.ts's cycles); asking for it is refused. */
+function noSkew(want: FabricRunOptions['skew'], window: number): null {
+  if (want === undefined || want === 'auto' || want === false) return null;
+  throw new ValidationError('skew', JSON.stringify(want), `expected false or 'auto' with windowed column streams (a window of ${window} words a column, refilled between chunks of cycles in loop order)`);
 }
 
 /** After the last cycle: the output checked and the statistics. */
 function finishRun(run: PreparedRun, simSeconds: number, cpu: NodeJS.CpuUsage): FabricRun {
-  const { o, t0, pass, seed, machine, mapping, nnz, checkMode, memoryEstimate, ws, xt, dyt, sim, setupSeconds, setupCpuSeconds } = run;
+  const { o, t0, pass, seed, machine, mapping, nnz, checkMode, memoryEstimate, weights, xt, dyt, sim, setupSeconds, setupCpuSeconds } = run;
   const shape = mapping.shape;
   const { B, K, N } = shape;
   const mesh = { rows: o.rows, cols: o.cols };
@@ -301,7 +321,7 @@ function finishRun(run: PreparedRun, simSeconds: number, cpu: NodeJS.CpuUsage): 
   const k0 = performance.now();
   setup?.('check', 0);
   const splitTerms = pass === 'gradient' ? mapping.usedRows : mapping.usedCols;
-  const checked = checkOutput(checkMode, { pass, ws, B, xt, dyt, splitTerms }, output);
+  const checked = checkOutput(checkMode, { pass, weights, B, xt, dyt, splitTerms }, output);
   const checkSeconds = (performance.now() - k0) / 1000;
 
   const { usedRows: Ru, usedCols: Cu } = mapping;
@@ -339,6 +359,7 @@ function finishRun(run: PreparedRun, simSeconds: number, cpu: NodeJS.CpuUsage): 
     maxCoreBytes: mapping.maxCoreBytes,
     machine,
     fold: null,
+    streamWindow: sim.window,
   };
   sim.release(); // everything above is read out: the next run may reuse its memory
   return { result, busy, coreCycles: cc, output, mapping };

@@ -8,6 +8,7 @@ import { requireInt, requireNumber } from '../errors.js';
 import { maskZeros, type WeightStream } from '../sparse/stream.js';
 import { Wasm, type Flavor } from '../wasm/module.js';
 import { seededLayerStream, type SetupProgress } from './weights.js';
+import { heldWeights, rowsPerChunk, type LayerWeights, type RowReader } from './layer-weights.js';
 
 interface SeededExports {
   fabricSeededRows(words: number, st: number, k0: number, k1: number, N: number, total: number): void;
@@ -17,6 +18,49 @@ interface SeededExports {
 const ROWS_PER_CALL = 64;
 /** Past this the words do not fit one WebAssembly memory: the host's loop makes them (or fails as it would). */
 const MAX_BYTES = 4 * 2 ** 30 - (16 << 20);
+
+/**
+ * seededLayerStream(K, N, sparsity, seed) as a run reads it (layer-weights.ts): made once by the module and held
+ * where its stream fits one WebAssembly memory; past that (a dense GPT-3 MLP layer) made again by rows on each read.
+ */
+export function seededWeights(K: number, N: number, sparsity: number, seed: number, progress?: SetupProgress, flavor?: Flavor): LayerWeights {
+  requireInt('in', K, 1);
+  requireInt('out', N, 1);
+  requireNumber('sparsity', sparsity, 0, 1);
+  const nnz = K * N - maskZeros(K, N, sparsity);
+  if (seededHeld(K, nnz)) {
+    let held: LayerWeights | null = null;
+    const get = () => (held ??= heldWeights(seededLayerStreamFast(K, N, sparsity, seed, progress, flavor)));
+    return { K, N, nnz, whole: () => get().whole(), rows: (m) => get().rows(m), chunkRows: () => K };
+  }
+  return { K, N, nnz, whole: () => null, rows: (maxRows) => seededRowReader(K, N, nnz, seed, maxRows, flavor), chunkRows: () => rowsPerChunk(N) };
+}
+
+/** Does a seeded layer of K rows and `nnz` non-zeros stay held whole (its stream within one WebAssembly memory)? */
+export function seededHeld(K: number, nnz: number): boolean {
+  return 4 * (K + 2 * nnz) <= MAX_BYTES;
+}
+
+/** Successive rows of seededLayerStream(K, N, …), made by the module into one buffer of `maxRows` rows (a view of it each call). */
+export function seededRowReader(K: number, N: number, nnz: number, seed: number, maxRows: number, flavor?: Flavor): RowReader {
+  const bytes = 4 * maxRows * (1 + 2 * N);
+  const w = new Wasm<SeededExports>({ flavor, initialBytes: bytes + (1 << 20), maximumBytes: bytes + (1 << 20), scratchBytes: 0 });
+  const wordsPtr = w.arena.alloc(bytes, 16);
+  const st = w.arena.alloc(32, 8);
+  const state = new Float64Array(w.memory.buffer, st, 4);
+  state.set([nnz, 0, seed >>> 0, (seed ^ 0x9e3779b9) >>> 0]);
+  let k = 0;
+  return (k1) => {
+    if (k1 - k > maxRows || k1 > K) throw new RangeError(`seeded rows: asked for rows ${k}..${k1} of ${K}, at most ${maxRows} at a time`);
+    state[1] = 0; // each range from the buffer's first word
+    w.exports.fabricSeededRows(wordsPtr, st, k, k1, N, K * N);
+    const len = state[1];
+    const words = new Uint32Array(w.memory.buffer, wordsPtr, len);
+    const sub = { K: k1 - k, N, nnz: (len - (k1 - k)) / 2, words, values: new Float32Array(w.memory.buffer, wordsPtr, len) };
+    k = k1;
+    return sub;
+  };
+}
 
 /** seededLayerStream(K, N, sparsity, seed), made by the module. */
 export function seededLayerStreamFast(K: number, N: number, sparsity: number, seed: number, progress?: SetupProgress, flavor?: Flavor): WeightStream {

@@ -65,6 +65,12 @@ export interface SimOptions {
   spins?: number;
   /** Run bands in a time-skewed order (assembly/fabric/skew.ts; with threads, each a part of them): the same cycles and results. */
   skew?: SkewPlan | null;
+  /**
+   * Words of each column's stream window (a power of two; 0 or absent: the whole streams in the memory). A
+   * windowed column holds the next `window` words of its stream in a ring that run() refills before each chunk of
+   * at most `window` cycles (a column takes one word a cycle at most); one thread, loop.ts's order.
+   */
+  window?: number;
 }
 
 export interface RunProgress {
@@ -116,6 +122,8 @@ export class FabricSim {
   private readonly skewParts: number;
   private readonly flavor: Flavor;
   private readonly module: string;
+  /** Words of each column's stream window (0: whole streams). */
+  readonly window: number;
 
   constructor(mapping: FabricMapping, machine: FabricMachine, streams: ColumnStreams, inputs: PassInputs, o: SimOptions = {}) {
     const { flavor, progress } = o;
@@ -124,6 +132,8 @@ export class FabricSim {
     this.mapping = mapping;
     this.machine = machine;
     this.streams = streams;
+    this.window = o.window ?? 0;
+    if (this.window && (this.threads > 1 || this.skew)) throw new Error('fabric: windowed streams run on one thread in loop order (the host refills them between chunks of cycles)');
     const { usedRows: Ru, usedCols: Cu, pass } = mapping;
     this.isGrad = pass === 'gradient';
     const pc = this.isGrad ? GRAD_COLORS : AXPY_COLORS;
@@ -141,7 +151,7 @@ export class FabricSim {
     this.colOff = new Float64Array(Cu + 1);
     for (let c = 0; c < Cu; c++) this.colOff[c + 1] = this.colOff[c] + Math.ceil((columnRows(mapping, machine, c) * B) / 4) * 16;
     let streamWords = 0;
-    for (const w of streams.words) streamWords += w.length;
+    for (const w of streams.words) streamWords += this.window ? this.window : w.length;
     const sinkWords = this.isGrad ? streams.nnz.reduce((s, z) => s + z, 0) : 0;
     const bands = tableBands(Cu, this.threads, this.skew);
     this.tableBands = bands;
@@ -199,23 +209,50 @@ export class FabricSim {
     }
   }
 
-  /** Each column's weight stream (the injector's words) and its sink's place (gradient). */
+  /** Each column's weight stream (the injector's words: whole, or its window's first words) and its sink's place (gradient). */
   private writeStreams(): void {
     const Cu = this.mapping.usedCols;
-    const { wasm: w, p, streams } = this;
+    const { wasm: w, p, streams, window } = this;
     let sp = p.streams;
     let kp = p.sinks;
     const injPtr = w.u32(p.injPtr, Cu);
     const injLen = w.u32(p.injLen, Cu);
+    const injFill = w.u32(p.injFill, Cu);
     const sinkPtr = w.u32(p.sinkPtr, Cu);
     for (let c = 0; c < Cu; c++) {
       const s = streams.words[c];
-      w.u32(sp, s.length).set(s);
+      if (!window) w.u32(sp, s.length).set(s);
       injPtr[c] = sp;
       injLen[c] = s.length;
-      sp += 4 * s.length;
+      injFill[c] = window ? 0 : s.length;
+      sp += 4 * (window || s.length);
       sinkPtr[c] = kp;
       if (this.isGrad) kp += 4 * streams.nnz[c];
+    }
+    this.refill();
+  }
+
+  /**
+   * Windowed streams: each column's ring gets its stream's words up to `window` past the words it injected. The
+   * ring's slot of word i is i mod window; the words overwritten are below the injected count, so spent.
+   */
+  private refill(): void {
+    const { window, streams } = this;
+    if (!window) return;
+    const Cu = this.mapping.usedCols;
+    const mem = new Uint32Array(this.wasm.memory.buffer);
+    const [injPtr, injPos, injFill] = [this.p.injPtr >>> 2, this.p.injPos >>> 2, this.p.injFill >>> 2];
+    for (let c = 0; c < Cu; c++) {
+      const s = streams.words[c];
+      const ring = mem[injPtr + c] >>> 2;
+      const end = Math.min(s.length, mem[injPos + c] + window);
+      for (let f = mem[injFill + c]; f < end;) {
+        const at = f & (window - 1);
+        const n = Math.min(end - f, window - at);
+        mem.set(s.subarray(f, f + n), ring + at);
+        f += n;
+      }
+      mem[injFill + c] = end;
     }
   }
 
@@ -237,6 +274,7 @@ export class FabricSim {
     set(CFG.STRIDE, shape.B);
     set(CFG.WHEEL_LOG, log2(wheel));
     set(CFG.EDGE_CAP, machine.edgeWaveletsPerCycle);
+    set(CFG.INJ_MASK, this.window ? this.window - 1 : 0xffffffff);
     set(CFG.NODES, p.nodes); set(CFG.NODE_BYTES, node.bytes); set(CFG.O_CQ, node.oCq); set(CFG.O_RQ, node.oRq);
     set(CFG.O_CSTATS, node.oCstats); set(CFG.O_ROUTE, node.oRoute);
     const names: Array<[number, string]> = [
@@ -244,7 +282,7 @@ export class FabricSim {
       [CFG.LIST_R0, 'listR0'], [CFG.LIST_R1, 'listR1'], [CFG.LIST_I0, 'listI0'], [CFG.LIST_I1, 'listI1'],
       [CFG.IMARK, 'imark'], [CFG.COLOR_CH, 'colorCh'], [CFG.ROW_B, 'rowB'], [CFG.COL_K, 'colK'],
       [CFG.COL_N, 'colN'], [CFG.COL_START, 'colStart'], [CFG.INJ_PTR, 'injPtr'], [CFG.INJ_LEN, 'injLen'],
-      [CFG.INJ_POS, 'injPos'], [CFG.SINK_PTR, 'sinkPtr'], [CFG.SINK_POS, 'sinkPos'], [CFG.STATS, 'stats'],
+      [CFG.INJ_POS, 'injPos'], [CFG.INJ_FILL, 'injFill'], [CFG.SINK_PTR, 'sinkPtr'], [CFG.SINK_POS, 'sinkPos'], [CFG.STATS, 'stats'],
     ];
     for (const [slot, name] of names) set(slot, p[name]);
   }
@@ -291,7 +329,11 @@ export class FabricSim {
     const ex = this.wasm.exports;
     for (;;) {
       const t0 = performance.now();
-      const status = this.skew ? ex.fabricSkewRun(chunk, this.skew.block, this.skew.tile) : ex.fabricRun(chunk);
+      if (this.window) {
+        chunk = Math.min(chunk, this.window); // a column takes one word a cycle at most: the refilled ring lasts the chunk
+        this.refill();
+      }
+      const status = this.skew ? ex.fabricSkewRun(chunk, this.skew.block, this.skew.tile) : this.runChunk(chunk);
       if (opts.chunkCycles === undefined) chunk = nextChunk(chunk, (performance.now() - t0) / 1000);
       const now = ex.fabricNow() >>> 0;
       opts.onProgress?.(now);
@@ -299,6 +341,16 @@ export class FabricSim {
       if (now > limit) throw new Error(`fabric: the simulation passed ${limit} cycles without finishing (deadlock or a far too small limit)`);
     }
     this.checkFinished();
+  }
+
+  /** fabricRun(chunk); a trap past a column's window (the promise above broken) named as what it is. */
+  private runChunk(chunk: number): number {
+    try {
+      return this.wasm.exports.fabricRun(chunk);
+    } catch (e) {
+      if (this.window && e instanceof WebAssembly.RuntimeError) throw new Error(`fabric: a column's injector read past its stream window of ${this.window} words (${e.message})`);
+      throw e;
+    }
   }
 
   /**

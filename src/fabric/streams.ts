@@ -7,7 +7,8 @@
 //   forward  (outputs n over Wᵀ): per n: count, then (delta of local k, value) pairs  -> N + 2·nnz_c words
 //   delta    (outputs k over W):  per k: count, then (delta of local n, value) pairs  -> K + 2·nnz_c words
 //   gradient (rows k over W):     per k: count, then deltas of local n (no values)   -> K + nnz_c words
-import { StreamReader, StreamWriter, forEachEntry, rowOffsets, type WeightStream } from '../sparse/stream.js';
+import { StreamReader, StreamWriter, forEachEntry, type WeightStream } from '../sparse/stream.js';
+import { heldWeights, isLayerWeights, type LayerWeights } from './layer-weights.js';
 import type { FabricPass } from './mapping.js';
 
 export interface ColumnStreams {
@@ -26,9 +27,10 @@ function ownerTable(n: number, starts: Uint32Array): Uint32Array {
   return t;
 }
 
-/** Per-column streams for `pass`; kStarts / nStarts are the column blocks of K and N. */
-export function columnStreams(ws: WeightStream, pass: FabricPass, kStarts: Uint32Array, nStarts: Uint32Array, progress?: (fraction: number) => void): ColumnStreams {
-  return pass === 'forward' ? forwardStreams(ws, kStarts, progress) : rowStreams(ws, nStarts, pass === 'gradient', progress);
+/** Per-column streams for `pass`; kStarts / nStarts are the column blocks of K and N (the weights read once or twice, in row order). */
+export function columnStreams(weights: WeightStream | LayerWeights, pass: FabricPass, kStarts: Uint32Array, nStarts: Uint32Array, progress?: (fraction: number) => void): ColumnStreams {
+  const lw = isLayerWeights(weights) ? weights : heldWeights(weights);
+  return pass === 'forward' ? forwardStreams(lw, kStarts, progress) : rowStreams(lw, nStarts, pass === 'gradient', progress);
 }
 
 /**
@@ -36,10 +38,13 @@ export function columnStreams(ws: WeightStream, pass: FabricPass, kStarts: Uint3
  * twice (count per output n, then place), so the work is O(N + nnz_c) per column and no whole-matrix
  * transpose is held.
  */
-function forwardStreams(ws: WeightStream, kStarts: Uint32Array, progress?: (fraction: number) => void): ColumnStreams {
-  const { N, words } = ws;
+function forwardStreams(lw: LayerWeights, kStarts: Uint32Array, progress?: (fraction: number) => void): ColumnStreams {
+  const { N } = lw;
   const Cu = kStarts.length - 1;
-  const off = rowOffsets(ws);
+  let widest = 0;
+  for (let c = 0; c < Cu; c++) widest = Math.max(widest, kStarts[c + 1] - kStarts[c]);
+  const read = lw.rows(widest);
+  if (kStarts[0] !== 0) read(kStarts[0]);
   const ptr = new Uint32Array(N + 1);
   const perCol = new Uint32Array(Cu);
   let locK = new Uint32Array(0);
@@ -49,7 +54,7 @@ function forwardStreams(ws: WeightStream, kStarts: Uint32Array, progress?: (frac
     if ((col & 15) === 0) progress?.(col / Cu);
     const k0 = kStarts[col];
     const k1 = kStarts[col + 1];
-    const block = words.subarray(off[k0], off[k1]);
+    const block = read(k1).words;
     // ptr[n + 1] = entries of output n in this block, then prefix sums: n's entries at ptr[n] ..
     ptr.fill(0);
     let r = new StreamReader(block);
@@ -79,21 +84,28 @@ function forwardStreams(ws: WeightStream, kStarts: Uint32Array, progress?: (frac
 }
 
 /** Delta (with values) and gradient (positions only, plus the global order): W split by N slices. */
-function rowStreams(ws: WeightStream, nStarts: Uint32Array, positionsOnly: boolean, progress?: (fraction: number) => void): ColumnStreams {
-  const { K, N, words } = ws;
+function rowStreams(lw: LayerWeights, nStarts: Uint32Array, positionsOnly: boolean, progress?: (fraction: number) => void): ColumnStreams {
+  const { K, N } = lw;
   const Cu = nStarts.length - 1;
   const nOwner = ownerTable(N, nStarts);
   const perCol = new Uint32Array(Cu);
-  forEachEntry(words, K, (_k, n) => {
-    perCol[nOwner[n]]++;
-  });
+  const step = lw.chunkRows();
+  const counting = lw.rows(step);
+  for (let k = 0; k < K; k += step) {
+    const sub = counting(Math.min(K, k + step));
+    forEachEntry(sub.words, sub.K, (_k, n) => {
+      perCol[nOwner[n]]++;
+    });
+  }
   const writers = Array.from(perCol, (z) => new StreamWriter(K, z, !positionsOnly));
   const order = positionsOnly ? Array.from(perCol, (z) => new Uint32Array(z)) : undefined;
   const oq = new Uint32Array(Cu);
   // every column's stream has all K rows (empty ones too), so rows open in step with the weight stream
-  const r = new StreamReader(words);
+  const read = lw.rows(step);
+  let r = new StreamReader(new Uint32Array(0));
   let gi = 0;
   for (let k = 0; k < K; k++) {
+    if (k % step === 0) r = new StreamReader(read(Math.min(K, k + step)).words);
     if ((k & 63) === 0) progress?.(k / K);
     for (const w of writers) w.row();
     for (let c = r.row(); c > 0; c--, gi++) {

@@ -11,6 +11,7 @@ import { runFabric } from '../../src/fabric/run.js';
 import { columnStreams } from '../../src/fabric/streams.js';
 import { fillSeededValues, seededLayerStream, seededValues } from '../../src/fabric/weights.js';
 import { seededLayerStreamFast } from '../../src/fabric/seeded-weights.js';
+import { heldWeights } from '../../src/fabric/layer-weights.js';
 import { CapacityError } from '../../src/errors.js';
 import { Wasm } from '../../src/wasm/module.js';
 import { decodeStream, encodeStream, randomStream, randomValues } from '../../src/sparse/stream.js';
@@ -131,7 +132,7 @@ describe('fabric set-up', () => {
       const bad = full.output.slice();
       bad[0] += 0.5;
       for (const mode of ['full', 'sampled'] as const) {
-        const r = checkOutput(mode, { pass, ws, B: o.batch, xt, dyt, splitTerms: 5 }, bad);
+        const r = checkOutput(mode, { pass, weights: heldWeights(ws), B: o.batch, xt, dyt, splitTerms: 5 }, bad);
         expect(r.errorBoundRatio, mode).toBeGreaterThan(1);
       }
     });
