@@ -3,10 +3,11 @@
 // folded (src/fabric/fold.ts: meshes of 2, 3 and 4 rows simulated, checked to add the same a row), threads and
 // check auto. Then the same layer at 90 % on a 100 x 85 mesh (the same per-core shape: Bs 4, Kc ~14.5, Nc ~58)
 // folded and with every row simulated, interleaved after one untimed run of each, to show the fold gives the
-// full run's cycles and counters on this shape and what it saves there. Dense is refused before allocating (its
-// column streams alone pass the 4 GiB WebAssembly memory); the row says so with the refusal's line.
-// One run of the full layer (about three minutes here). Rows: bench/results/fabric-gpt3.json (atomically).
-// Run: npm run build && node dist/bench/fabric-gpt3.js
+// full run's cycles and counters on this shape and what it saves there. Then the layer dense: its column streams
+// (4.9 GB) pass the 4 GiB WebAssembly memory, so they run windowed (streamWindow 'auto': the host holds them and
+// refills each column's window between chunks of cycles, on one thread) and the layer's weights are made by rows.
+// One run of each (about three minutes sparse, fourteen dense here). Rows: bench/results/fabric-gpt3.json (atomically).
+// Run: npm run build && node dist/bench/fabric-gpt3.js [--no-dense]
 import { cpus, loadavg, totalmem } from 'node:os';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
@@ -24,7 +25,7 @@ const summary = (r: FabricResult) => ({
   cycles: r.cycles, modelCycles: r.modelCycles, fmacs: r.fmacs, coreUtilization: r.coreUtilization, linkUtilization: r.linkUtilization,
   breakdown: r.breakdown, check: r.check, checkedOutputs: r.checkedOutputs, errorBoundRatio: r.errorBoundRatio,
   wallSeconds: r.wallSeconds, setupSeconds: r.setupSeconds, simSeconds: r.simSeconds, checkSeconds: r.checkSeconds,
-  threads: r.threads, fold: r.fold, memoryBytes: r.memoryBytes,
+  threads: r.threads, fold: r.fold, streamWindow: r.streamWindow, memoryBytes: r.memoryBytes, hostBytesEstimate: r.memoryEstimate.hostBytes,
 });
 
 /** The 100 x 85 layer folded and with every row, interleaved: the same cycles and counters, and the wall seconds of each. */
@@ -49,13 +50,17 @@ async function main() {
   const r = (await runFabricAsync({ ...LAYER, fold: 'auto', threads: 'auto' })).result;
   const sparse = { ...summary(r), rssGrowthBytes: process.memoryUsage().rss - rss0 };
   console.log(`GPT-3 c_fc 12288 -> 49152, sparsity 0.9, B 4000 on 1000x850: ${r.cycles} cycles (closed form ${r.modelCycles}), core utilisation ${(100 * r.coreUtilization).toFixed(1)} %, wall ${r.wallSeconds.toFixed(0)} s (set-up ${r.setupSeconds.toFixed(0)}, simulation ${r.simSeconds.toFixed(0)}, check ${r.checkSeconds.toFixed(0)}), folded ${JSON.stringify(r.fold)}`);
-  let dense: { refused: string } | ReturnType<typeof summary>;
-  try {
-    dense = summary((await runFabricAsync({ ...LAYER, sparsity: 0, fold: 'auto', threads: 'auto' })).result);
-  } catch (e) {
-    dense = { refused: (e as Error).message };
+  let dense: { refused: string } | { skipped: string } | ReturnType<typeof summary>;
+  if (process.argv.includes('--no-dense')) dense = { skipped: '--no-dense' };
+  else {
+    try {
+      dense = summary((await runFabricAsync({ ...LAYER, sparsity: 0, fold: 'auto', threads: 'auto' })).result);
+    } catch (e) {
+      dense = { refused: (e as Error).message };
+    }
   }
-  console.log(`dense: ${'refused' in dense ? `refused: ${dense.refused}` : `${dense.cycles} cycles in ${dense.wallSeconds.toFixed(0)} s`}`);
+  const d = dense;
+  console.log(`dense: ${'refused' in d ? `refused: ${d.refused}` : 'skipped' in d ? 'skipped' : `${d.cycles} cycles (closed form ${d.modelCycles}), core utilisation ${(100 * d.coreUtilization).toFixed(1)} %, wall ${d.wallSeconds.toFixed(0)} s (set-up ${d.setupSeconds.toFixed(0)}, simulation ${d.simSeconds.toFixed(0)}, check ${d.checkSeconds.toFixed(0)}), window ${d.streamWindow} words`}`);
   const out = rootPath('bench', 'results', 'fabric-gpt3.json');
   writeJsonAtomic(out, {
     bench: 'fabric-gpt3', date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length,

@@ -84,6 +84,7 @@ export const ABI = {
     ['STATS', 'pointer: u64 counters (see stat)'], ['STRIDE', 'floats between feature rows of a column (= B)'],
     ['INJ_MASK', 'stream word index mask: 0xffffffff (whole streams) or window words - 1 (each column\'s words in a ring the host refills)'],
     ['INJ_FILL', 'pointer: words of each column\'s stream in its window so far (the injector reads below it)'],
+    ['INJ_WAIT', '1: a host thread refills the windows while band threads run, so an injector at its fill waits for it (the simulated cycle does not move); 0: it traps'],
   ],
   /** Global counters (u64 at the stats pointer + 8·i), in order. */
   stat: [

@@ -2,7 +2,7 @@
 // The fabric ABI, WASM side: directions, node record offsets, core fields, config slots, counters.
 
 export const FABRIC_MAGIC: u32 = 0x46414233;
-export const FABRIC_ABI_HASH: u32 = 0xe50df8fc;
+export const FABRIC_ABI_HASH: u32 = 0x49025590;
 
 export const DIR_N: u32 = 0; // north link
 export const DIR_E: u32 = 1; // east link
@@ -87,7 +87,8 @@ export const CFG_STATS: u32 = 36; // pointer: u64 counters (see stat)
 export const CFG_STRIDE: u32 = 37; // floats between feature rows of a column (= B)
 export const CFG_INJ_MASK: u32 = 38; // stream word index mask: 0xffffffff (whole streams) or window words - 1 (each column's words in a ring the host refills)
 export const CFG_INJ_FILL: u32 = 39; // pointer: words of each column's stream in its window so far (the injector reads below it)
-export const CFG_SLOTS: u32 = 40;
+export const CFG_INJ_WAIT: u32 = 40; // 1: a host thread refills the windows while band threads run, so an injector at its fill waits for it (the simulated cycle does not move); 0: it traps
+export const CFG_SLOTS: u32 = 41;
 
 export const ST_HOPS: u32 = 0; // router -> neighbour router wavelets
 export const ST_RAMP_IN: u32 = 1; // router -> core

@@ -10,7 +10,7 @@ import {
   St, DIR_N, DIR_E, DIR_S, DIR_RAMP, DIR_EDGE, H_RMASK, H_RQHEAD, H_RQCOUNT, H_CQCOUNT, H_OUTS,
   F_ROW, F_COL, node, coreField, schedRouter, schedCore, schedInjector, rqCountAt, rqPushAt, cqPushAt,
 } from './state';
-import { wakeOtherBand } from './band-sync';
+import { wakeOtherBand, runDone } from './band-sync';
 
 /** Index of router r's neighbour in direction d (the host's routes never point off the mesh except EDGE). */
 @inline function neighbour(r: u32, d: u32): u32 {
@@ -167,12 +167,20 @@ export function injectorStep(c: u32): void {
     return;
   }
   St.edgeUsed++;
-  // a windowed stream (sim.ts) holds words below its fill in a ring the host refills between chunks of at most
-  // the window's cycles, one word a cycle at most; past the fill the host broke that promise: trap, never read stale words
-  if (pos >= load<u32>(St.injFill + (<usize>c << 2))) unreachable();
+  // a windowed stream (src/fabric/stream-window.ts) holds the words below its fill in a ring the host refills: on one
+  // thread between chunks of at most the window's cycles (one word a cycle at most), so past the fill the host broke
+  // that promise: trap, never read a stale word; on band threads while they run, so wait for it (the simulated cycle
+  // does not move; a stopped run stops the wait). The fill is read atomically: the words below it are the host's.
+  const fillAt = St.injFill + (<usize>c << 2);
+  if (pos >= atomic.load<u32>(fillAt)) {
+    if (St.injWait == 0) unreachable();
+    while (pos >= atomic.load<u32>(fillAt)) if (runDone() != 0) return;
+  }
   const w = load<u32>(load<u32>(St.injPtr + (<usize>c << 2)) + (<usize>(pos & St.injMask) << 2));
   rqPushAt(nd, 0, w, DIR_N, St.now + 1);
-  store<u32>(pp, pos + 1);
+  // the host reads the count while band threads run: the word above is read before the count says so
+  if (St.injWait != 0) atomic.store<u32>(pp, pos + 1);
+  else store<u32>(pp, pos + 1);
   St.injected++;
   schedRouter(top, St.now + 1);
   if (pos + 1 < len) schedInjector(c);

@@ -68,6 +68,7 @@ export class St {
   static injPos: usize = 0;
   static injFill: usize = 0;
   static injMask: u32 = 0;
+  static injWait: u32 = 0;
   static imark: usize = 0;
   static sinkPtr: usize = 0;
   static sinkPos: usize = 0;

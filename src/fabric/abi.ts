@@ -2,7 +2,7 @@
 // The fabric ABI, host side (the same table as assembly/fabric/abi.ts).
 
 export const FABRIC_MAGIC = 0x46414233;
-export const FABRIC_ABI_HASH = 0xe50df8fc;
+export const FABRIC_ABI_HASH = 0x49025590;
 
 /** Router directions. */
 export const DIR = {
@@ -175,8 +175,10 @@ export const CFG = {
   INJ_MASK: 38,
   /** pointer: words of each column's stream in its window so far (the injector reads below it) */
   INJ_FILL: 39,
+  /** 1: a host thread refills the windows while band threads run, so an injector at its fill waits for it (the simulated cycle does not move); 0: it traps */
+  INJ_WAIT: 40,
 } as const;
-export const CFG_SLOTS = 40;
+export const CFG_SLOTS = 41;
 
 /** Global counters (u64 index at the stats pointer). */
 export const STAT = {

@@ -93,6 +93,9 @@ export interface BandRunOptions {
   onProgress?: (cycle: number) => void;
   /** The skewed order on threads: `bands` threads, the `tableBands` bands cut into `parts` parts dealt out in turn (assembly/fabric/skew.ts). */
   skew?: { parts: number; tableBands: number; block: number; tile: number };
+  /** Windowed streams (stream-window.ts): tops up every column's window; called every `refillMs` while the bands run. */
+  refill?: () => void;
+  refillMs?: number;
 }
 
 /** What a threaded run took: the bands' own span (from the first band's start to the last band's end). */
@@ -128,6 +131,7 @@ export async function runBands(o: BandRunOptions): Promise<BandRunTiming> {
   // the bands whose routers' progress word tells how far the run is: every band, or each part's first band
   const watched = sk ? bandColumns(sk.tableBands, sk.parts).map(([kLo]) => kLo) : Array.from({ length: o.bands }, (_, k) => k);
   const timer = o.onProgress && setInterval(() => o.onProgress!(slowestBand(head, watched)), 250);
+  const refills = o.refill && setInterval(o.refill, o.refillMs ?? 1);
   const stop = o.stop;
   const watch = watchdog(head, watched, stop);
   try {
@@ -147,6 +151,7 @@ export async function runBands(o: BandRunOptions): Promise<BandRunTiming> {
     return { seconds: (end - start) / 1000, status: Math.max(...replies.map((r) => r.status)) };
   } finally {
     if (timer) clearInterval(timer);
+    if (refills) clearInterval(refills);
     clearInterval(watch.timer);
   }
 }

@@ -78,8 +78,8 @@ export interface FabricRunOptions {
    * Words of each column's stream window in the simulator's memory: 'auto' (default) keeps the whole column
    * streams there where they fit its 4 GiB and windows them past that (STREAM_WINDOW_WORDS, e.g. a dense GPT-3
    * MLP layer: 4.9 GB of streams); 0 = whole streams; a power of two = that window. The host holds the streams
-   * and refills each window between chunks of cycles, so a windowed run runs on one thread in loop.ts's order
-   * (threads and skew 'auto' give that; asking for more is refused). The same cycles, counters and output.
+   * and refills each window: on one thread between chunks of cycles (in loop.ts's order: the skewed order is
+   * refused there), on threads while they run. The same cycles, counters and output.
    */
   streamWindow?: number | 'auto';
 }
@@ -224,10 +224,10 @@ function runHere(run: PreparedRun): FabricRun {
 /** Used columns per thread at least, for threads 'auto' (a narrower band spends more on handing over than it gains). */
 export const AUTO_COLUMNS_PER_THREAD = 16;
 
-/** The threads of a run: 1 by default; refused past the used columns, with a shared edge cap or with windowed streams. */
-function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: FabricMachine, async: boolean, window: number): number {
+/** The threads of a run: 1 by default; refused past the used columns or with a shared edge cap. */
+function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: FabricMachine, async: boolean): number {
   if (o.threads === 'auto') {
-    if (!async || machine.edgeWaveletsPerCycle !== 0 || window) return 1;
+    if (!async || machine.edgeWaveletsPerCycle !== 0) return 1;
     // past SKEW_THREADS_MAX_NODE_BYTES of node records (the skewed order runs there unless turned off), one thread is as fast as two
     if (o.skew !== false && skewOneThread(mapping, machine)) return 1;
     return Math.max(1, Math.min(availableParallelism(), Math.floor(mapping.usedCols / AUTO_COLUMNS_PER_THREAD)));
@@ -239,7 +239,6 @@ function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: Fa
   if (machine.edgeWaveletsPerCycle !== 0) {
     throw new ValidationError('threads', threads, `expected 1 under a shared edge cap (machine.edgeWaveletsPerCycle ${machine.edgeWaveletsPerCycle} serves every column's injector in one order)`);
   }
-  if (window) throw new ValidationError('threads', threads, `expected 1 with windowed column streams (a window of ${window} words a column, refilled by this thread between chunks of cycles)`);
   return threads;
 }
 
@@ -279,8 +278,8 @@ function prepareRun(o: FabricRunOptions, async: boolean, shared: Shared = {}): P
   if (o.weights && (o.weights.K !== K || o.weights.N !== N)) throw new RangeError(`weights: expected a ${K}x${N} stream, got ${o.weights.K}x${o.weights.N}`);
   const nnz = o.weights ? o.weights.nnz : K * N - maskZeros(K, N, sparsity);
   const window = resolveStreamWindow(o.streamWindow, mapping, machine, nnz);
-  const threads = resolveThreads(o, mapping, machine, async, window);
-  const skew = window ? noSkew(o.skew, window) : resolveSkew(o.skew, mapping, machine, threads);
+  const threads = resolveThreads(o, mapping, machine, async);
+  const skew = window && threads === 1 ? noSkew(o.skew, window) : resolveSkew(o.skew, mapping, machine, threads);
   const checkMode = resolveCheck(o.check === true ? 'full' : o.check === false ? 'off' : o.check, nnz, B);
   const memoryEstimate = fabricMemory(mapping, machine, nnz, checkMode, !o.weights, tableBands(mapping.usedCols, threads, skew), window);
   checkFabricMemory(mapping, memoryEstimate, o.memoryLimitBytes);
@@ -301,10 +300,10 @@ function prepareRun(o: FabricRunOptions, async: boolean, shared: Shared = {}): P
   return { o, t0, cpu0, c0, setupSeconds: (performance.now() - t0) / 1000, setupCpuSeconds, pass, seed, machine, mapping, nnz, checkMode, memoryEstimate, weights, xt, dyt, sim };
 }
 
-/** The skewed order with windowed streams: none (they refill between chunks of loop.ts's cycles); asking for it is refused. */
+/** The skewed order with windowed streams on one thread: none (they refill between chunks of loop.ts's cycles); asking for it is refused. */
 function noSkew(want: FabricRunOptions['skew'], window: number): null {
   if (want === undefined || want === 'auto' || want === false) return null;
-  throw new ValidationError('skew', JSON.stringify(want), `expected false or 'auto' with windowed column streams (a window of ${window} words a column, refilled between chunks of cycles in loop order)`);
+  throw new ValidationError('skew', JSON.stringify(want), `expected false or 'auto' with windowed column streams on one thread (a window of ${window} words a column, refilled between chunks of cycles in loop order)`);
 }
 
 /** After the last cycle: the output checked and the statistics. */

@@ -23,6 +23,7 @@ import {
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
 import { valuesInto, type Values } from './weights.js';
 import { bandColumns, defaultSpins, mergeBandStats, runBands, writeBandTable } from './bands.js';
+import { refillPeriodMs, refillWindows } from './stream-window.js';
 
 interface FabricExports {
   fabricInit(p: number): number;
@@ -67,8 +68,9 @@ export interface SimOptions {
   skew?: SkewPlan | null;
   /**
    * Words of each column's stream window (a power of two; 0 or absent: the whole streams in the memory). A
-   * windowed column holds the next `window` words of its stream in a ring that run() refills before each chunk of
-   * at most `window` cycles (a column takes one word a cycle at most); one thread, loop.ts's order.
+   * windowed column holds the next `window` words of its stream in a ring (stream-window.ts): run() refills it
+   * before each chunk of at most `window` cycles (a column takes one word a cycle at most; loop.ts's order, not the
+   * skewed one), runThreads every few milliseconds while the bands run (an injector at its fill waits).
    */
   window?: number;
 }
@@ -133,7 +135,7 @@ export class FabricSim {
     this.machine = machine;
     this.streams = streams;
     this.window = o.window ?? 0;
-    if (this.window && (this.threads > 1 || this.skew)) throw new Error('fabric: windowed streams run on one thread in loop order (the host refills them between chunks of cycles)');
+    if (this.window && this.threads === 1 && this.skew) throw new Error('fabric: windowed streams on one thread run in loop order (the host refills them between chunks of its cycles)');
     const { usedRows: Ru, usedCols: Cu, pass } = mapping;
     this.isGrad = pass === 'gradient';
     const pc = this.isGrad ? GRAD_COLORS : AXPY_COLORS;
@@ -232,28 +234,10 @@ export class FabricSim {
     this.refill();
   }
 
-  /**
-   * Windowed streams: each column's ring gets its stream's words up to `window` past the words it injected. The
-   * ring's slot of word i is i mod window; the words overwritten are below the injected count, so spent.
-   */
+  /** Windowed streams: each column's ring refilled (stream-window.ts). */
   private refill(): void {
-    const { window, streams } = this;
-    if (!window) return;
-    const Cu = this.mapping.usedCols;
-    const mem = new Uint32Array(this.wasm.memory.buffer);
-    const [injPtr, injPos, injFill] = [this.p.injPtr >>> 2, this.p.injPos >>> 2, this.p.injFill >>> 2];
-    for (let c = 0; c < Cu; c++) {
-      const s = streams.words[c];
-      const ring = mem[injPtr + c] >>> 2;
-      const end = Math.min(s.length, mem[injPos + c] + window);
-      for (let f = mem[injFill + c]; f < end;) {
-        const at = f & (window - 1);
-        const n = Math.min(end - f, window - at);
-        mem.set(s.subarray(f, f + n), ring + at);
-        f += n;
-      }
-      mem[injFill + c] = end;
-    }
+    const { p, window } = this;
+    if (window) refillWindows(this.wasm.memory, { injPtr: p.injPtr, injPos: p.injPos, injFill: p.injFill }, this.streams.words, window);
   }
 
   /** The config block fabricInit reads (slots CFG.*): the mesh, the machine and where every region is. */
@@ -275,6 +259,7 @@ export class FabricSim {
     set(CFG.WHEEL_LOG, log2(wheel));
     set(CFG.EDGE_CAP, machine.edgeWaveletsPerCycle);
     set(CFG.INJ_MASK, this.window ? this.window - 1 : 0xffffffff);
+    set(CFG.INJ_WAIT, this.window && this.threads > 1 ? 1 : 0);
     set(CFG.NODES, p.nodes); set(CFG.NODE_BYTES, node.bytes); set(CFG.O_CQ, node.oCq); set(CFG.O_RQ, node.oRq);
     set(CFG.O_CSTATS, node.oCstats); set(CFG.O_ROUTE, node.oRoute);
     const names: Array<[number, string]> = [
@@ -367,6 +352,7 @@ export class FabricSim {
       memory: this.wasm.memory, flavor: this.flavor, module: this.module, config: this.p.config, table,
       bands: this.threads, limit, stop: () => this.wasm.exports.fabricStopBands(table), onProgress: opts.onProgress,
       skew: sk ? { parts: this.skewParts, tableBands: this.tableBands, block: sk.block, tile: sk.tile } : undefined,
+      refill: this.window ? () => this.refill() : undefined, refillMs: refillPeriodMs(this.window),
     });
     if (t.status === 1) throw new Error('fabric: the wasm module rejected the config block');
     if (t.status === 2) throw new Error(`fabric: the simulation passed ${limit} cycles without finishing (deadlock or a far too small limit)`);
