@@ -6,7 +6,7 @@
 // full run's cycles and counters on this shape and what it saves there. Then the layer dense: its column streams
 // (4.9 GB) pass the 4 GiB WebAssembly memory, so they run windowed (streamWindow 'auto': the host holds them and
 // refills each column's window between chunks of cycles, on one thread) and the layer's weights are made by rows.
-// One run of each (about three minutes sparse, fourteen dense here). Rows: bench/results/fabric-gpt3.json (atomically).
+// One run of each (about two to three minutes sparse, ten dense here). Rows: bench/results/fabric-gpt3.json (atomically).
 // Run: npm run build && node dist/bench/fabric-gpt3.js [--no-dense]
 import { cpus, loadavg, totalmem } from 'node:os';
 import { writeJsonAtomic } from '../src/io/atomic.js';

@@ -78,7 +78,7 @@ export function register(program: Command): void {
     'weightstream fabric --model config.json --layer lm_head --batch 512 --rows 32 --cols 32 --json',
     'weightstream fabric --rows 250 --cols 212 --batch 250 --in 424 --out 212 --sparsity 0.9 --threads 2',
     'weightstream fabric --rows 1000 --cols 850 --batch 4000 --in 12288 --out 49152 --sparsity 0.9   # GPT-3 c_fc on the full WSE-2, rows folded: ~3 min',
-    'weightstream fabric --rows 1000 --cols 850 --batch 4000 --in 12288 --out 49152   # the same layer dense: streams windowed, 5 GB of host memory, ~25 min',
+    'weightstream fabric --rows 1000 --cols 850 --batch 4000 --in 12288 --out 49152   # the same layer dense: streams windowed, 5 GB of host memory, ~10 min',
   ]);
   cmd.action(async (opts: FabricCliOptions) => {
     if (opts.heatmap) (await import('../io/files.js')).checkOutputs({ inputs: [], outputs: [{ label: '--heatmap', path: opts.heatmap }] });
