@@ -123,7 +123,7 @@ export function register(program: Command): void {
         `  core cycles       computing ${pct(b.computing)}, streaming ${pct(b.streaming)}, reducing ${pct(b.reducing)}, waiting ${pct(b.waiting)}`,
         `  link utilization  ${pct(r.linkUtilization)}`,
         r.fold ? `  folded rows       simulated meshes of ${r.fold.rows.join(', ')} rows (${r.fold.cyclesPerRow} cycle a row; every counter checked to grow alike), ${(r.fold.simulatedCoreCycles / 1e9).toFixed(2)} G of the ${(r.rows * r.cols * r.cycles / 1e9).toFixed(2)} G core-cycles` : '',
-        r.streamWindow ? `  streams           held by the host, ${r.streamWindow} words a column at a time in the simulator (refilled between chunks of cycles)` : '',
+        r.streamWindow ? `  streams           held by the host, ${r.streamWindow} words a column at a time in the simulator (refilled as the columns take them)` : '',
         `  simulated         ${(r.simCoreCyclesPerSecond / 1e6).toFixed(1)} M core-cycles/s on ${r.threads} thread${r.threads > 1 ? 's' : ''}${r.skew ? ` (skewed order: bands of ${r.skew.bandCols} column${r.skew.bandCols > 1 ? 's' : ''})` : ''}; wall ${r.wallSeconds.toFixed(2)} s (set-up ${r.setupSeconds.toFixed(2)} s, simulation ${r.simSeconds.toFixed(2)} s, check ${r.checkSeconds.toFixed(2)} s)`,
         `  memory            ${(r.memoryBytes / 1e6).toFixed(1)} MB simulator (${Math.round(r.memoryEstimate.stateBytesPerCore)} bytes of state per core), about ${(r.memoryEstimate.hostBytes / 1e6).toFixed(1)} MB host`,
         opts.heatmap ? `  heatmap           ${opts.heatmap}` : '',

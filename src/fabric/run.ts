@@ -291,6 +291,7 @@ function prepareRun(o: FabricRunOptions, async: boolean, shared: Shared = {}): P
   const dyt = o.dyt ?? (pass !== 'forward' ? seeded(N * B, seed + 202) : undefined);
   if (xt && xt.length !== K * B) throw new RangeError(`xt: expected ${K * B} values (K·B), got ${xt.length}`);
   if (dyt && dyt.length !== N * B) throw new RangeError(`dyt: expected ${N * B} values (N·B), got ${dyt.length}`);
+  if (!shared.streams) weights.whole(); // a held layer is made now (the set-up's 'weights' stage), one read by rows while its streams are built
   setup?.('streams', 0);
   const streams = (shared.streams ??= columnStreams(weights, pass, mapping.kStarts, mapping.nStarts, setup && ((f) => setup('streams', f))));
   setup?.('mesh', 0);

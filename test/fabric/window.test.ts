@@ -215,7 +215,7 @@ describe.skipIf(!builtCli)('fabric: --stream-window on the command line', () => 
     const [a, b] = [JSON.parse(whole.stdout), JSON.parse(windowed.stdout)];
     expect([b.cycles, b.counters, b.streamWindow]).toEqual([a.cycles, a.counters, 32]);
     const text = cli(...layer.slice(0, -1), '--stream-window', '32');
-    expect(text.stdout).toMatch(/streams +held by the host, 32 words a column at a time/);
+    expect(text.stdout).toMatch(/streams +held by the host, 32 words a column at a time in the simulator/);
     const bad = cli(...layer, '--stream-window', '48');
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
