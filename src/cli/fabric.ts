@@ -55,7 +55,7 @@ export function register(program: Command): void {
     .description('run one layer (Y = X W, X [batch, in], W [in, out]) on a mesh of wafer cores at cycle level: batch over rows, features over columns, non-zero weights streamed in at the edge, one AXPY per non-zero weight, partial sums reduced along rows; checks the result against the reference kernels')
     .addOption(option('--rows <R>', 'mesh rows', parseInteger('--rows', 1, 4096), 8))
     .addOption(option('--cols <C>', 'mesh columns', parseInteger('--cols', 1, 4096), 8))
-    .addOption(option('--model <M>', 'take the layer\'s shape from a model: a GPT preset (gpt-nano, gpt-micro, gpt-mini), a Hugging Face GPT-2 config.json or a model JSON (with --layer; not with --in/--out)'))
+    .addOption(option('--model <M>', 'take the layer\'s shape from a model: a GPT preset (gpt-nano, gpt-micro, gpt-mini), an at-scale GPT preset (gpt3-small .. gpt3-175b, gpt-1t, gpt-120t: the shapes `estimate` uses) or such a JSON, a Hugging Face GPT-2 config.json or a model JSON (with --layer; not with --in/--out)'))
     .addOption(option('--layer <NAME>', 'with --model: the linear to map, by module name (e.g. transformer.h.0.mlp.c_fc, transformer.h.1.attn.c_attn, lm_head); K = its in, N = its out features'))
     .addOption(option('--batch <B>', 'samples in the batch (with --model: tokens, default one sequence of the model\'s n_positions for a GPT, 64 samples otherwise)', parseInteger('--batch', 1, 1 << 24), 64))
     .addOption(option('--in <K>', 'input features', parseInteger('--in', 1, 1 << 24), 256))
@@ -76,6 +76,7 @@ export function register(program: Command): void {
     'weightstream fabric --rows 8 --cols 8 --batch 64 --in 300 --out 200 --pass gradient --heatmap busy.json',
     'weightstream fabric --model gpt-micro --layer transformer.h.0.mlp.c_fc --rows 16 --cols 16 --sparsity 0.9',
     'weightstream fabric --model config.json --layer lm_head --batch 512 --rows 32 --cols 32 --json',
+    'weightstream fabric --model gpt3-175b --layer transformer.h.0.mlp.c_fc --rows 1000 --cols 850 --batch 4000 --sparsity 0.9   # the same GPT-3 layer by name',
     'weightstream fabric --rows 250 --cols 212 --batch 250 --in 424 --out 212 --sparsity 0.9 --threads 2',
     'weightstream fabric --rows 1000 --cols 850 --batch 4000 --in 12288 --out 49152 --sparsity 0.9   # GPT-3 c_fc on the full WSE-2, rows folded: ~3 min',
     'weightstream fabric --rows 1000 --cols 850 --batch 4000 --in 12288 --out 49152   # the same layer dense: streams windowed, 5 GB of host memory, ~10 min',
@@ -147,9 +148,9 @@ async function modelLayerOf(cmd: Command, opts: FabricCliOptions) {
   const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
   for (const o of ['in', 'out']) if (given(o)) throw new UsageError(`--${o}: not with --model (the layer gives K and N)`);
   const { loadFabricModel, linearShapeOf, defaultBatchOf } = await import('../fabric/model-layer.js');
-  const plan = loadFabricModel(opts.model);
-  const s = linearShapeOf(plan, opts.layer);
-  const run = { in: s.K, out: s.N, batch: given('batch') ? opts.batch : defaultBatchOf(plan), sparsity: given('sparsity') ? opts.sparsity : s.sparsity };
-  const columns = plan.inputKind === 'tokens' ? 'tokens' : 'samples';
+  const model = loadFabricModel(opts.model);
+  const s = linearShapeOf(model, opts.layer);
+  const run = { in: s.K, out: s.N, batch: given('batch') ? opts.batch : defaultBatchOf(model), sparsity: given('sparsity') ? opts.sparsity : s.sparsity };
+  const columns = model.tokens ? 'tokens' : 'samples';
   return { run, info: { model: opts.model, name: s.name, kind: s.kind, K: s.K, N: s.N, modelSparsity: s.sparsity, columns } };
 }

@@ -1,7 +1,10 @@
 // One linear layer of a model description as a fabric run's shape: `fabric --model M --layer NAME`
-// and the sweep kind's `model`/`layer` fields load the model (a GPT preset, a Hugging Face GPT-2
-// config.json or the engine's own model JSON), compile it (src/model/compile.ts) and look NAME up
-// among the plan's linears by module name, e.g. `transformer.h.0.mlp.c_fc` or `lm_head`.
+// and the sweep kind's `model`/`layer` fields load the model (a GPT preset, an at-scale GPT preset of
+// specs/models such as gpt3-175b or a file of that kind, a Hugging Face GPT-2 config.json or the engine's own
+// model JSON), compile it (src/model/compile.ts) and look NAME up among the plan's linears by module name,
+// e.g. `transformer.h.0.mlp.c_fc` or `lm_head`. An at-scale GPT (GPT-3 175B has 175 G weights, past what the
+// engine compiles) is read from its shape alone: the linears GPT-2's compiled plan would have, by the same
+// names (held to compileModel's on the presets small enough to compile).
 //
 // Legend: K = in features (rows of W), N = out features (columns of W), B = columns of X (tokens for a
 // GPT: one sequence of T tokens is T columns). The tied LM head logits [V, n] = wte [V, C] · x [C, n] is
@@ -13,6 +16,8 @@ import { hfFamily, importGpt2Config, isHfConfig } from '../model/hf.js';
 import { GPT_PRESETS, gptPreset, loadModelFile } from '../model/load.js';
 import type { Plan, PlanOp } from '../model/plan.js';
 import type { ModelSpec } from '../model/types.js';
+import { gptModelFromSpec, preset as atScalePreset, presetNames } from '../perf/models.js';
+import type { GptShape } from '../perf/layers.js';
 
 /** The shape of one linear of a model, as the fabric maps it. */
 export interface ModelLayerShape {
@@ -24,6 +29,17 @@ export interface ModelLayerShape {
   N: number;
   /** The layer's own fraction of zero weights in the model (0 for a dense layer). */
   sparsity: number;
+}
+
+/** A model as the fabric reads it: its linears by name and the batch a run takes by default. */
+export interface FabricModel {
+  linears: ModelLayerShape[];
+  /** The compiled plan, which names the model's other layers in errors; null for an at-scale GPT (shapes only). */
+  plan: Plan | null;
+  /** Whether a column of X is a token (a GPT) or a sample. */
+  tokens: boolean;
+  /** Columns of X when none are given: one sequence of the model's context for a GPT, else FEATURE_BATCH_DEFAULT. */
+  batch: number;
 }
 
 /** Samples (columns of X) of a fabric run on a feature model when no batch is given: the CLI's default. */
@@ -51,17 +67,17 @@ export function linearLayersOf(plan: Plan): ModelLayerShape[] {
  * one-line ValidationError at `field` for a name that is not a linear: a layernorm, attention or
  * embedding, a module that holds several layers, or a name the model does not have.
  */
-export function linearShapeOf(plan: Plan, name: string, field = '--layer'): ModelLayerShape {
-  const linears = linearLayersOf(plan);
+export function linearShapeOf(model: FabricModel, name: string, field = '--layer'): ModelLayerShape {
+  const { linears, plan } = model;
   const key = name.endsWith('.weight') ? name.slice(0, -'.weight'.length) : name;
   const hit = linears.find((l) => l.name === name) ?? linears.find((l) => l.name === key);
   if (hit) return hit;
   const only = 'only linears map onto the mesh here';
-  const other = plan.ops.find((o) => isNamed(plan, o, name) || isNamed(plan, o, key));
+  const other = plan?.ops.find((o) => isNamed(plan, o, name) || isNamed(plan, o, key));
   if (other) throw new ValidationError(field, name, `expected a linear layer (${only}; this is ${kindName(other)})`);
   const inside = linears.filter((l) => l.name.startsWith(`${name}.`));
   if (inside.length > 0) {
-    const kinds = kindsWithin(plan, name, inside);
+    const kinds = plan ? kindsWithin(plan, name, inside) : [];
     const holds = `${kinds.length ? `${kinds.join(', ')} and ` : ''}${inside.length} linear${inside.length > 1 ? 's' : ''}: ${inside.map((l) => l.name).join(', ')}`;
     throw new ValidationError(field, name, `expected a linear layer (${only}; this module holds ${holds})`);
   }
@@ -100,10 +116,11 @@ function kindsWithin(plan: Plan, name: string, inside: ModelLayerShape[]): strin
  * engine's description), compiled. A config.json is read as `estimate` reads it: dropout and the
  * parameter count do not change one layer's shape, so a published config (dropout 0.1, any size) maps too.
  */
-export function loadFabricModel(model: string, field = '--model'): Plan {
+export function loadFabricModel(model: string, field = '--model'): FabricModel {
   const preset = gptPreset(model);
-  if (preset) return compileModel(preset);
-  if (!existsSync(model)) throw new ValidationError(field, model, `expected a GPT preset (${GPT_PRESETS.join(', ')}) or a config.json / model JSON file`);
+  if (preset) return compiled(compileModel(preset));
+  if (presetNames().includes(model)) return atScaleGpt(atScalePreset(model).gpt!);
+  if (!existsSync(model)) throw new ValidationError(field, model, `expected a GPT preset (${[...GPT_PRESETS, ...presetNames()].join(', ')}) or a config.json / model JSON file`);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(model, 'utf8'));
@@ -115,11 +132,38 @@ export function loadFabricModel(model: string, field = '--model'): Plan {
     // other families are layer lists of the at-scale model only: the fabric maps linears of a compiled engine model
     if (family !== null && family !== 'gpt2') throw new ValidationError(field, model, `expected a GPT-2-family config or an engine model (the fabric maps linears of compiled models); this "${family}" config is for \`weightstream estimate\``);
   }
+  if (raw && typeof raw === 'object' && (raw as Record<string, unknown>).kind === 'gpt') return atScaleGpt(gptModelFromSpec(raw, model).gpt!);
   const spec: ModelSpec = isHfConfig(raw) ? importGpt2Config(raw, { path: model, purpose: 'estimate', maxParams: Infinity }).spec : loadModelFile(model);
-  return compileModel(spec);
+  return compiled(compileModel(spec));
 }
 
-/** Columns of X when none are given: one sequence of the model's seqLen tokens (n_positions) for a GPT, else FEATURE_BATCH_DEFAULT. */
-export function defaultBatchOf(plan: Plan): number {
-  return plan.inputKind === 'tokens' ? plan.seqLen : FEATURE_BATCH_DEFAULT;
+/** A compiled model's linears and default batch. */
+function compiled(plan: Plan): FabricModel {
+  const tokens = plan.inputKind === 'tokens';
+  return { linears: linearLayersOf(plan), plan, tokens, batch: tokens ? plan.seqLen : FEATURE_BATCH_DEFAULT };
+}
+
+/**
+ * An at-scale GPT from its shape (L blocks of width C, d_ff I, vocabulary V): per block the linears of GPT-2's
+ * plan, attn.c_attn [C, 3C], attn.c_proj [C, C], mlp.c_fc [C, I], mlp.c_proj [I, C], then the head [C, V] (the
+ * tied head streams the embedding). Dense: the at-scale model's sparsity is a run's choice, not the model's.
+ */
+export function atScaleGpt(g: GptShape): FabricModel {
+  const { nLayer: L, dModel: C, dFF: I, vocab: V } = g;
+  const linears: ModelLayerShape[] = [];
+  const add = (name: string, K: number, N: number, kind: ModelLayerShape['kind'] = 'linear') => linears.push({ name, kind, K, N, sparsity: 0 });
+  for (let i = 0; i < L; i++) {
+    const h = `transformer.h.${i}`;
+    add(`${h}.attn.c_attn`, C, 3 * C);
+    add(`${h}.attn.c_proj`, C, C);
+    add(`${h}.mlp.c_fc`, C, I);
+    add(`${h}.mlp.c_proj`, I, C);
+  }
+  add('lm_head', C, V, g.tiedEmbedding ? 'lm_head' : 'linear');
+  return { linears, plan: null, tokens: true, batch: g.contextTokens };
+}
+
+/** Columns of X when none are given: one sequence of the model's context (n_positions) for a GPT, else FEATURE_BATCH_DEFAULT. */
+export function defaultBatchOf(model: FabricModel): number {
+  return model.batch;
 }

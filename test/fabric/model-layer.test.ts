@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
-import { defaultBatchOf, linearLayersOf, linearShapeOf, loadFabricModel } from '../../src/fabric/model-layer.js';
+import { atScaleGpt, defaultBatchOf, linearLayersOf, linearShapeOf, loadFabricModel } from '../../src/fabric/model-layer.js';
+import { compileModel } from '../../src/model/compile.js';
+import { importGpt2Config } from '../../src/model/hf.js';
+import { preset } from '../../src/perf/models.js';
+import type { GptShape } from '../../src/perf/layers.js';
 import { runFabric } from '../../src/fabric/run.js';
 import { rootPath } from '../../src/paths.js';
 import { fabricAdapter } from '../../src/sweep/kinds/fabric.js';
@@ -42,7 +46,7 @@ describe('linearShapeOf: the linears of a model by name', () => {
       expected.push([`${h}.attn.c_attn`, C, 3 * C], [`${h}.attn.c_proj`, C, C], [`${h}.mlp.c_fc`, C, 4 * C], [`${h}.mlp.c_proj`, 4 * C, C]);
     }
     expected.push(['lm_head', C, nano.vocab_size]);
-    expect(linearLayersOf(plan).map((l) => [l.name, l.K, l.N])).toEqual(expected);
+    expect(plan.linears.map((l) => [l.name, l.K, l.N])).toEqual(expected);
     expect(linearShapeOf(plan, 'transformer.h.0.mlp.c_fc')).toEqual({ name: 'transformer.h.0.mlp.c_fc', kind: 'linear', K: 64, N: 256, sparsity: 0 });
     expect(linearShapeOf(plan, 'lm_head')).toMatchObject({ kind: 'lm_head', K: C, N: nano.vocab_size });
     expect(linearShapeOf(plan, 'transformer.h.1.attn.c_attn.weight')).toMatchObject({ name: 'transformer.h.1.attn.c_attn', K: C, N: 3 * C });
@@ -54,7 +58,7 @@ describe('linearShapeOf: the linears of a model by name', () => {
     const cfg = { model_type: 'gpt2', n_layer: 3, n_embd: 48, n_head: 3, n_inner: 100, n_positions: 16, vocab_size: 300, tie_word_embeddings: false, attn_pdrop: 0.1, resid_pdrop: 0.1, embd_pdrop: 0.1 };
     writeFileSync(file, JSON.stringify(cfg));
     const plan = loadFabricModel(file);
-    expect(linearLayersOf(plan)).toHaveLength(4 * cfg.n_layer + 1);
+    expect(plan.linears).toHaveLength(4 * cfg.n_layer + 1);
     expect(linearShapeOf(plan, 'transformer.h.2.mlp.c_fc')).toMatchObject({ K: 48, N: 100 });
     expect(linearShapeOf(plan, 'transformer.h.2.mlp.c_proj')).toMatchObject({ K: 100, N: 48 });
     expect(linearShapeOf(plan, 'lm_head')).toEqual({ name: 'lm_head', kind: 'linear', K: 48, N: 300, sparsity: 0 });
@@ -102,8 +106,38 @@ describe('linearShapeOf: the linears of a model by name', () => {
   });
 
   it('a model that is neither a preset nor a file names --model', () => {
-    expect(errorOf(() => loadFabricModel('gpt-huge')).message).toMatch(/^--model: expected a GPT preset \(gpt-nano, gpt-micro, gpt-mini\) or a config\.json/);
+    expect(errorOf(() => loadFabricModel('gpt-huge')).message).toMatch(/^--model: expected a GPT preset \(gpt-nano, gpt-micro, gpt-mini, gpt3-small, .*gpt3-175b.*\) or a config\.json/);
     expect(errorOf(() => loadFabricModel('gpt-huge', 'model')).path).toBe('model');
+  });
+});
+
+describe('at-scale GPT presets (specs/models): the linears from the shape alone', () => {
+  /** The linears of the GPT-2 plan the engine compiles for a GPT shape (small enough to compile). */
+  const compiledLinears = (g: GptShape) => linearLayersOf(compileModel(importGpt2Config({
+    model_type: 'gpt2', n_layer: g.nLayer, n_embd: g.dModel, n_head: g.nHead, n_inner: g.dFF, n_positions: g.contextTokens, vocab_size: g.vocab, tie_word_embeddings: g.tiedEmbedding,
+  }, { purpose: 'estimate', maxParams: Infinity }).spec));
+
+  it("are the compiled GPT-2 plan's linears, names and shapes, on gpt3-small and on small shapes tied and untied", () => {
+    const small = preset('gpt3-small').gpt!;
+    expect(atScaleGpt(small).linears).toEqual(compiledLinears(small));
+    for (const g of [
+      { nLayer: 2, dModel: 32, nHead: 4, dFF: 80, contextTokens: 16, vocab: 100, tiedEmbedding: true },
+      { nLayer: 3, dModel: 24, nHead: 2, dFF: 96, contextTokens: 8, vocab: 77, tiedEmbedding: false },
+    ]) expect(atScaleGpt(g).linears, JSON.stringify(g)).toEqual(compiledLinears(g));
+  });
+
+  it('gpt3-175b by name or as a {kind: "gpt"} file: the MLP layer of any block, the tied head, one sequence of 2048 tokens; a bad name lists the linears', () => {
+    const file = join(dir, 'gpt3.json');
+    writeFileSync(file, readFileSync(rootPath('specs', 'models', 'gpt3-175b.json')));
+    for (const m of [loadFabricModel('gpt3-175b'), loadFabricModel(file)]) {
+      expect(m.linears).toHaveLength(4 * 96 + 1);
+      expect(linearShapeOf(m, 'transformer.h.95.mlp.c_fc')).toEqual({ name: 'transformer.h.95.mlp.c_fc', kind: 'linear', K: 12288, N: 49152, sparsity: 0 });
+      expect(linearShapeOf(m, 'transformer.h.0.mlp.c_proj.weight')).toMatchObject({ K: 49152, N: 12288 });
+      expect(linearShapeOf(m, 'lm_head')).toEqual({ name: 'lm_head', kind: 'lm_head', K: 12288, N: 50257, sparsity: 0 });
+      expect(defaultBatchOf(m)).toBe(2048);
+      expect(errorOf(() => linearShapeOf(m, 'transformer.h.96.mlp.c_fc')).message).toMatch(/^--layer: expected the name of one of the model's 385 linear layers \(transformer\.h\.0\.attn\.c_attn, .*, lm_head\)/);
+      expect(errorOf(() => linearShapeOf(m, 'transformer.h.3')).message).toMatch(/this module holds 4 linears: transformer\.h\.3\.attn\.c_attn/);
+    }
   });
 });
 

@@ -3,7 +3,7 @@
 // (`batch`, `in`, `out`) or by `model` + `layer` (src/fabric/model-layer.ts: K and N from the model's
 // linear of that name, `batch` in tokens defaulting to one sequence, `sparsity` to the layer's own).
 import { ValidationError } from '../../errors.js';
-import type { Plan } from '../../model/plan.js';
+import type { FabricModel } from '../../fabric/model-layer.js';
 import type { Config } from '../types.js';
 import { onlyKnown, validationOnly, type KindAdapter } from './common.js';
 
@@ -14,7 +14,7 @@ export async function fabricAdapter(): Promise<KindAdapter> {
     import('../../fabric/run.js'), import('../../fabric/defaults.js'), import('../../fabric/mapping.js'), import('../../fabric/model-layer.js'), import('../../fabric/check.js'), import('../../fabric/fold.js'),
   ]);
   type Options = Parameters<typeof runFabric>[0];
-  const plans = new Map<string, Plan>(); // one compile per model file or preset per sweep
+  const plans = new Map<string, FabricModel>(); // one load (and compile) per model file or preset per sweep
   /** The run's options: a model layer's K, N and defaults filled in (fields given in the configuration win). */
   const options = (c: Config): Options => {
     const { model, layer, ...rest } = c as Record<string, unknown>;
