@@ -148,7 +148,7 @@ async function modelLayerOf(cmd: Command, opts: FabricCliOptions) {
   const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
   for (const o of ['in', 'out']) if (given(o)) throw new UsageError(`--${o}: not with --model (the layer gives K and N)`);
   const { loadFabricModel, linearShapeOf, defaultBatchOf } = await import('../fabric/model-layer.js');
-  const model = loadFabricModel(opts.model);
+  const model = loadFabricModel(opts.model, '--model', (await import('../perf/models.js')).atScaleReader);
   const s = linearShapeOf(model, opts.layer);
   const run = { in: s.K, out: s.N, batch: given('batch') ? opts.batch : defaultBatchOf(model), sparsity: given('sparsity') ? opts.sparsity : s.sparsity };
   const columns = model.tokens ? 'tokens' : 'samples';

@@ -4,7 +4,8 @@
 // model JSON), compile it (src/model/compile.ts) and look NAME up among the plan's linears by module name,
 // e.g. `transformer.h.0.mlp.c_fc` or `lm_head`. An at-scale GPT (GPT-3 175B has 175 G weights, past what the
 // engine compiles) is read from its shape alone: the linears GPT-2's compiled plan would have, by the same
-// names (held to compileModel's on the presets small enough to compile).
+// names (held to compileModel's on the presets small enough to compile). Its spec format belongs to the
+// at-scale model (src/perf, which functional code does not import): the caller passes its reader (`atScale`).
 //
 // Legend: K = in features (rows of W), N = out features (columns of W), B = columns of X (tokens for a
 // GPT: one sequence of T tokens is T columns). The tied LM head logits [V, n] = wte [V, C] · x [C, n] is
@@ -16,8 +17,6 @@ import { hfFamily, importGpt2Config, isHfConfig } from '../model/hf.js';
 import { GPT_PRESETS, gptPreset, loadModelFile } from '../model/load.js';
 import type { Plan, PlanOp } from '../model/plan.js';
 import type { ModelSpec } from '../model/types.js';
-import { gptModelFromSpec, preset as atScalePreset, presetNames } from '../perf/models.js';
-import type { GptShape } from '../perf/layers.js';
 
 /** The shape of one linear of a model, as the fabric maps it. */
 export interface ModelLayerShape {
@@ -29,6 +28,22 @@ export interface ModelLayerShape {
   N: number;
   /** The layer's own fraction of zero weights in the model (0 for a dense layer). */
   sparsity: number;
+}
+
+/** An at-scale GPT's shape (the fields of src/perf's GptShape the fabric reads). */
+export interface AtScaleGptShape {
+  nLayer: number;
+  dModel: number;
+  dFF: number;
+  vocab: number;
+  contextTokens: number;
+  tiedEmbedding: boolean;
+}
+
+/** The at-scale model's reader of its GPT specs (src/perf/models.ts: atScaleReader): a preset name or a {kind: "gpt"} file's shape, or null for anything else. */
+export interface AtScaleReader {
+  shapeOf(model: string): AtScaleGptShape | null;
+  names(): string[];
 }
 
 /** A model as the fabric reads it: its linears by name and the batch a run takes by default. */
@@ -116,11 +131,12 @@ function kindsWithin(plan: Plan, name: string, inside: ModelLayerShape[]): strin
  * engine's description), compiled. A config.json is read as `estimate` reads it: dropout and the
  * parameter count do not change one layer's shape, so a published config (dropout 0.1, any size) maps too.
  */
-export function loadFabricModel(model: string, field = '--model'): FabricModel {
+export function loadFabricModel(model: string, field = '--model', atScale?: AtScaleReader): FabricModel {
   const preset = gptPreset(model);
   if (preset) return compiled(compileModel(preset));
-  if (presetNames().includes(model)) return atScaleGpt(atScalePreset(model).gpt!);
-  if (!existsSync(model)) throw new ValidationError(field, model, `expected a GPT preset (${[...GPT_PRESETS, ...presetNames()].join(', ')}) or a config.json / model JSON file`);
+  const shape = atScale?.shapeOf(model);
+  if (shape) return atScaleGpt(shape);
+  if (!existsSync(model)) throw new ValidationError(field, model, `expected a GPT preset (${[...GPT_PRESETS, ...(atScale?.names() ?? [])].join(', ')}) or a config.json / model JSON file`);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(model, 'utf8'));
@@ -132,7 +148,6 @@ export function loadFabricModel(model: string, field = '--model'): FabricModel {
     // other families are layer lists of the at-scale model only: the fabric maps linears of a compiled engine model
     if (family !== null && family !== 'gpt2') throw new ValidationError(field, model, `expected a GPT-2-family config or an engine model (the fabric maps linears of compiled models); this "${family}" config is for \`weightstream estimate\``);
   }
-  if (raw && typeof raw === 'object' && (raw as Record<string, unknown>).kind === 'gpt') return atScaleGpt(gptModelFromSpec(raw, model).gpt!);
   const spec: ModelSpec = isHfConfig(raw) ? importGpt2Config(raw, { path: model, purpose: 'estimate', maxParams: Infinity }).spec : loadModelFile(model);
   return compiled(compileModel(spec));
 }
@@ -148,7 +163,7 @@ function compiled(plan: Plan): FabricModel {
  * plan, attn.c_attn [C, 3C], attn.c_proj [C, C], mlp.c_fc [C, I], mlp.c_proj [I, C], then the head [C, V] (the
  * tied head streams the embedding). Dense: the at-scale model's sparsity is a run's choice, not the model's.
  */
-export function atScaleGpt(g: GptShape): FabricModel {
+export function atScaleGpt(g: AtScaleGptShape): FabricModel {
   const { nLayer: L, dModel: C, dFF: I, vocab: V } = g;
   const linears: ModelLayerShape[] = [];
   const add = (name: string, K: number, N: number, kind: ModelLayerShape['kind'] = 'linear') => linears.push({ name, kind, K, N, sparsity: 0 });

@@ -11,7 +11,7 @@ import { ValidationError } from '../../src/errors.js';
 import { atScaleGpt, defaultBatchOf, linearLayersOf, linearShapeOf, loadFabricModel } from '../../src/fabric/model-layer.js';
 import { compileModel } from '../../src/model/compile.js';
 import { importGpt2Config } from '../../src/model/hf.js';
-import { preset } from '../../src/perf/models.js';
+import { atScaleReader, preset } from '../../src/perf/models.js';
 import type { GptShape } from '../../src/perf/layers.js';
 import { runFabric } from '../../src/fabric/run.js';
 import { rootPath } from '../../src/paths.js';
@@ -106,7 +106,8 @@ describe('linearShapeOf: the linears of a model by name', () => {
   });
 
   it('a model that is neither a preset nor a file names --model', () => {
-    expect(errorOf(() => loadFabricModel('gpt-huge')).message).toMatch(/^--model: expected a GPT preset \(gpt-nano, gpt-micro, gpt-mini, gpt3-small, .*gpt3-175b.*\) or a config\.json/);
+    expect(errorOf(() => loadFabricModel('gpt-huge')).message).toMatch(/^--model: expected a GPT preset \(gpt-nano, gpt-micro, gpt-mini\) or a config\.json/);
+    expect(errorOf(() => loadFabricModel('gpt-huge', '--model', atScaleReader)).message).toMatch(/^--model: expected a GPT preset \(gpt-nano, gpt-micro, gpt-mini, gpt3-small, .*gpt3-175b.*\) or a config\.json/);
     expect(errorOf(() => loadFabricModel('gpt-huge', 'model')).path).toBe('model');
   });
 });
@@ -129,7 +130,7 @@ describe('at-scale GPT presets (specs/models): the linears from the shape alone'
   it('gpt3-175b by name or as a {kind: "gpt"} file: the MLP layer of any block, the tied head, one sequence of 2048 tokens; a bad name lists the linears', () => {
     const file = join(dir, 'gpt3.json');
     writeFileSync(file, readFileSync(rootPath('specs', 'models', 'gpt3-175b.json')));
-    for (const m of [loadFabricModel('gpt3-175b'), loadFabricModel(file)]) {
+    for (const m of [loadFabricModel('gpt3-175b', '--model', atScaleReader), loadFabricModel(file, '--model', atScaleReader)]) {
       expect(m.linears).toHaveLength(4 * 96 + 1);
       expect(linearShapeOf(m, 'transformer.h.95.mlp.c_fc')).toEqual({ name: 'transformer.h.95.mlp.c_fc', kind: 'linear', K: 12288, N: 49152, sparsity: 0 });
       expect(linearShapeOf(m, 'transformer.h.0.mlp.c_proj.weight')).toMatchObject({ K: 49152, N: 12288 });
@@ -154,6 +155,15 @@ describe('weightstream fabric --model --layer', () => {
     const same = runFabric({ rows: 4, cols: 4, batch: 64, in: 64, out: 256 }).result;
     expect(j.cycles).toBe(same.cycles);
     expect(j.fmacs).toBe(64 * 64 * 256);
+  });
+
+  it('an at-scale preset by name: gpt3-small\'s transformer.h.11.mlp.c_proj is K=3072, N=768, the run of --in 3072 --out 768', () => {
+    const r = cli('fabric', '--model', 'gpt3-small', '--layer', 'transformer.h.11.mlp.c_proj', '--rows', '8', '--cols', '8', '--batch', '16', '--sparsity', '0.9', '--json', '--quiet');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.layer).toEqual({ model: 'gpt3-small', name: 'transformer.h.11.mlp.c_proj', kind: 'linear', K: 3072, N: 768, modelSparsity: 0, columns: 'tokens' });
+    expect(j.cycles).toBe(runFabric({ rows: 8, cols: 8, batch: 16, in: 3072, out: 768, sparsity: 0.9 }).result.cycles);
   });
 
   it('--batch and --sparsity given win; the head maps as K = n_embd, N = vocab_size', () => {
