@@ -7,7 +7,9 @@
 
 // The shared tables (config slots, counters, core fields, node record offsets) are generated from the one
 // ABI table in scripts/fabric-abi.mjs into abi.ts (this side) and assembly/fabric/abi.ts (the WASM side).
-import { DIR, H, NCH } from './abi.js';
+import { CFG, DIR, FABRIC_MAGIC, H, NCH } from './abi.js';
+import type { FabricMachine } from './defaults.js';
+import type { FabricMapping } from './mapping.js';
 export { BAND, BAND_HEAD, BAND_HEAD_WORDS, BAND_WORDS, CFG, CFG_SLOTS, CSTAT, DIR, F, FABRIC_ABI_HASH, FABRIC_MAGIC, H, NCH, STAT, STAT_WORDS } from './abi.js';
 
 export interface NodeLayout {
@@ -120,4 +122,53 @@ export class MemoryPlan {
   get totalBytes(): number {
     return this.regions.reduce((s, r) => s + r.bytes + r.align, 0);
   }
+}
+
+/** What the config block says: the mesh, the machine, the node record and where every memory region is. */
+export interface ConfigBlock {
+  mapping: FabricMapping;
+  machine: FabricMachine;
+  node: NodeLayout;
+  /** Byte offset of each region of the memory plan, by name (memory.ts's simPlan). */
+  regions: Record<string, number>;
+  colors: number;
+  /** Outputs (forward, delta) or rows K (gradient) a core's program goes through. */
+  nseq: number;
+  wheel: number;
+  /** Words of a column's stream window (0: whole streams). */
+  window: number;
+  /** Band threads with windowed streams: an injector at its fill waits for the host's refill instead of trapping. */
+  waitForRefill: boolean;
+}
+
+const log2 = (n: number) => Math.round(Math.log2(n));
+
+/** Writes the config block fabricInit reads (slots CFG.*) into `cfg`. */
+export function writeConfigBlock(cfg: Uint32Array, b: ConfigBlock): void {
+  const { mapping, machine, node, regions: p } = b;
+  const { usedRows: Ru, usedCols: Cu, shape } = mapping;
+  const isGrad = mapping.pass === 'gradient';
+  const set = (slot: number, v: number) => { cfg[slot] = v; };
+  set(CFG.MAGIC, FABRIC_MAGIC);
+  set(CFG.ROWS, Ru); set(CFG.COLS, Cu); set(CFG.COLORS, b.colors);
+  set(CFG.RQ_LOG, log2(machine.routerQueueWavelets)); set(CFG.CQ_LOG, log2(machine.coreQueueWavelets));
+  set(CFG.PASS, isGrad ? 1 : 0);
+  set(CFG.FMACS, machine.fmacsPerCycle);
+  set(CFG.BUFFERS, isGrad ? machine.partialFifoDepth : machine.accumulatorBuffers);
+  set(CFG.NSEQ, b.nseq);
+  set(CFG.STRIDE, shape.B);
+  set(CFG.WHEEL_LOG, log2(b.wheel));
+  set(CFG.EDGE_CAP, machine.edgeWaveletsPerCycle);
+  set(CFG.INJ_MASK, b.window ? b.window - 1 : 0xffffffff);
+  set(CFG.INJ_WAIT, b.waitForRefill ? 1 : 0);
+  set(CFG.NODES, p.nodes); set(CFG.NODE_BYTES, node.bytes); set(CFG.O_CQ, node.oCq); set(CFG.O_RQ, node.oRq);
+  set(CFG.O_CSTATS, node.oCstats); set(CFG.O_ROUTE, node.oRoute);
+  const names: Array<[number, string]> = [
+    [CFG.WHEEL, 'wheel'], [CFG.LIST_C0, 'listC0'], [CFG.LIST_C1, 'listC1'],
+    [CFG.LIST_R0, 'listR0'], [CFG.LIST_R1, 'listR1'], [CFG.LIST_I0, 'listI0'], [CFG.LIST_I1, 'listI1'],
+    [CFG.IMARK, 'imark'], [CFG.COLOR_CH, 'colorCh'], [CFG.ROW_B, 'rowB'], [CFG.COL_K, 'colK'],
+    [CFG.COL_N, 'colN'], [CFG.COL_START, 'colStart'], [CFG.INJ_PTR, 'injPtr'], [CFG.INJ_LEN, 'injLen'],
+    [CFG.INJ_POS, 'injPos'], [CFG.INJ_FILL, 'injFill'], [CFG.SINK_PTR, 'sinkPtr'], [CFG.SINK_POS, 'sinkPos'], [CFG.STATS, 'stats'],
+  ];
+  for (const [slot, name] of names) set(slot, p[name]);
 }

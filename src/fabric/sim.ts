@@ -17,7 +17,7 @@ import type { FabricMachine } from './defaults.js';
 import type { FabricMapping } from './mapping.js';
 import type { ColumnStreams } from './streams.js';
 import {
-  AXPY_COLORS, CFG, CFG_SLOTS, F, FABRIC_ABI_HASH, FABRIC_MAGIC, GRAD_COLORS, STAT, STAT_WORDS, nodeLayout, writeOuts,
+  AXPY_COLORS, CFG_SLOTS, F, FABRIC_ABI_HASH, GRAD_COLORS, STAT, STAT_WORDS, nodeLayout, writeConfigBlock, writeOuts,
   type NodeLayout, type PassColors,
 } from './layout.js';
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
@@ -99,8 +99,6 @@ function checkAbi(ex: FabricExports): void {
     throw new Error(`fabric: the wasm module's ABI (${slots} config slots, table hash 0x${hash.toString(16)}) differs from the host's (${CFG_SLOTS}, 0x${FABRIC_ABI_HASH.toString(16)}): rebuild (npm run build:wasm)`);
   }
 }
-
-const log2 = (n: number) => Math.round(Math.log2(n));
 
 export class FabricSim {
   readonly mapping: FabricMapping;
@@ -188,7 +186,9 @@ export class FabricSim {
     this.writeNodes(pc);
     this.writeInputs(inputs, colK, colN, progress);
     this.writeStreams();
-    this.writeConfig(NC, nseq, wheel);
+    writeConfigBlock(w.u32(p.config, CFG_SLOTS), {
+      mapping, machine, node, regions: p, colors: NC, nseq, wheel, window: this.window, waitForRefill: this.window > 0 && this.threads > 1,
+    });
     if (w.exports.fabricInit(p.config) !== 0) throw new Error('fabric: the wasm module rejected the config block');
     if (bands > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, bands, Cu, o.spins ?? defaultSpins(this.threads), frontWords);
     if (this.skew && this.threads === 1) w.exports.fabricSkewSetup(p.bandTable);
@@ -238,38 +238,6 @@ export class FabricSim {
   private refill(): void {
     const { p, window } = this;
     if (window) refillWindows(this.wasm.memory, { injPtr: p.injPtr, injPos: p.injPos, injFill: p.injFill }, this.streams.words, window);
-  }
-
-  /** The config block fabricInit reads (slots CFG.*): the mesh, the machine and where every region is. */
-  private writeConfig(NC: number, nseq: number, wheel: number): void {
-    const { usedRows: Ru, usedCols: Cu, shape } = this.mapping;
-    const machine = this.machine;
-    const p = this.p;
-    const node = this.node;
-    const cfg = this.wasm.u32(p.config, CFG_SLOTS);
-    const set = (slot: number, v: number) => { cfg[slot] = v; };
-    set(CFG.MAGIC, FABRIC_MAGIC);
-    set(CFG.ROWS, Ru); set(CFG.COLS, Cu); set(CFG.COLORS, NC);
-    set(CFG.RQ_LOG, log2(machine.routerQueueWavelets)); set(CFG.CQ_LOG, log2(machine.coreQueueWavelets));
-    set(CFG.PASS, this.isGrad ? 1 : 0);
-    set(CFG.FMACS, machine.fmacsPerCycle);
-    set(CFG.BUFFERS, this.isGrad ? machine.partialFifoDepth : machine.accumulatorBuffers);
-    set(CFG.NSEQ, nseq);
-    set(CFG.STRIDE, shape.B);
-    set(CFG.WHEEL_LOG, log2(wheel));
-    set(CFG.EDGE_CAP, machine.edgeWaveletsPerCycle);
-    set(CFG.INJ_MASK, this.window ? this.window - 1 : 0xffffffff);
-    set(CFG.INJ_WAIT, this.window && this.threads > 1 ? 1 : 0);
-    set(CFG.NODES, p.nodes); set(CFG.NODE_BYTES, node.bytes); set(CFG.O_CQ, node.oCq); set(CFG.O_RQ, node.oRq);
-    set(CFG.O_CSTATS, node.oCstats); set(CFG.O_ROUTE, node.oRoute);
-    const names: Array<[number, string]> = [
-      [CFG.WHEEL, 'wheel'], [CFG.LIST_C0, 'listC0'], [CFG.LIST_C1, 'listC1'],
-      [CFG.LIST_R0, 'listR0'], [CFG.LIST_R1, 'listR1'], [CFG.LIST_I0, 'listI0'], [CFG.LIST_I1, 'listI1'],
-      [CFG.IMARK, 'imark'], [CFG.COLOR_CH, 'colorCh'], [CFG.ROW_B, 'rowB'], [CFG.COL_K, 'colK'],
-      [CFG.COL_N, 'colN'], [CFG.COL_START, 'colStart'], [CFG.INJ_PTR, 'injPtr'], [CFG.INJ_LEN, 'injLen'],
-      [CFG.INJ_POS, 'injPos'], [CFG.INJ_FILL, 'injFill'], [CFG.SINK_PTR, 'sinkPtr'], [CFG.SINK_POS, 'sinkPos'], [CFG.STATS, 'stats'],
-    ];
-    for (const [slot, name] of names) set(slot, p[name]);
   }
 
   /** Per-column tables of the pass: input features (colK), N features (colN), output block starts, outputs. */
@@ -422,12 +390,12 @@ export class FabricSim {
     return out;
   }
 
-  /** The pass's result: Yt [N, B] (forward), dXt [K, B] (delta), g [nnz] in stream order (gradient). */
   /** Hands the memory to the next run (spare-memory.ts): call once nothing reads this simulator any more. */
   release(): void {
     giveBackMemory(this.wasm.memory, this.wasm.arena.mark());
   }
 
+  /** The pass's result: Yt [N, B] (forward), dXt [K, B] (delta), g [nnz] in stream order (gradient). */
   output(): Float32Array {
     const { usedRows: Ru, usedCols: Cu, bStarts, kStarts, nStarts, shape, pass } = this.mapping;
     const w = this.wasm;
