@@ -24,10 +24,7 @@ const MAX_BYTES = 4 * 2 ** 30 - (16 << 20);
  * where its stream fits one WebAssembly memory; past that (a dense GPT-3 MLP layer) made again by rows on each read.
  */
 export function seededWeights(K: number, N: number, sparsity: number, seed: number, progress?: SetupProgress, flavor?: Flavor): LayerWeights {
-  requireInt('in', K, 1);
-  requireInt('out', N, 1);
-  requireNumber('sparsity', sparsity, 0, 1);
-  const nnz = K * N - maskZeros(K, N, sparsity);
+  const nnz = seededNonZeros(K, N, sparsity);
   if (seededHeld(K, nnz)) {
     let held: LayerWeights | null = null;
     const get = () => (held ??= heldWeights(seededLayerStreamFast(K, N, sparsity, seed, progress, flavor)));
@@ -43,12 +40,7 @@ export function seededHeld(K: number, nnz: number): boolean {
 
 /** Successive rows of seededLayerStream(K, N, …), made by the module into one buffer of `maxRows` rows (a view of it each call). */
 export function seededRowReader(K: number, N: number, nnz: number, seed: number, maxRows: number, flavor?: Flavor): RowReader {
-  const bytes = 4 * maxRows * (1 + 2 * N);
-  const w = new Wasm<SeededExports>({ flavor, initialBytes: bytes + (1 << 20), maximumBytes: bytes + (1 << 20), scratchBytes: 0 });
-  const wordsPtr = w.arena.alloc(bytes, 16);
-  const st = w.arena.alloc(32, 8);
-  const state = new Float64Array(w.memory.buffer, st, 4);
-  state.set([nnz, 0, seed >>> 0, (seed ^ 0x9e3779b9) >>> 0]);
+  const { w, wordsPtr, st, state } = seededModule(4 * maxRows * (1 + 2 * N), nnz, seed, flavor);
   let k = 0;
   return (k1) => {
     if (k1 - k > maxRows || k1 > K) throw new RangeError(`seeded rows: asked for rows ${k}..${k1} of ${K}, at most ${maxRows} at a time`);
@@ -64,17 +56,10 @@ export function seededRowReader(K: number, N: number, nnz: number, seed: number,
 
 /** seededLayerStream(K, N, sparsity, seed), made by the module. */
 export function seededLayerStreamFast(K: number, N: number, sparsity: number, seed: number, progress?: SetupProgress, flavor?: Flavor): WeightStream {
-  requireInt('in', K, 1);
-  requireInt('out', N, 1);
-  requireNumber('sparsity', sparsity, 0, 1);
+  const keep = seededNonZeros(K, N, sparsity);
   const total = K * N;
-  const keep = total - maskZeros(K, N, sparsity);
-  const bytes = 4 * (K + 2 * keep);
-  if (bytes > MAX_BYTES) return seededLayerStream(K, N, sparsity, seed, progress);
-  const w = new Wasm<SeededExports>({ flavor, initialBytes: bytes + (1 << 20), maximumBytes: bytes + (1 << 20), scratchBytes: 0 });
-  const wordsPtr = w.arena.alloc(bytes, 16);
-  const st = w.arena.alloc(32, 8);
-  new Float64Array(w.memory.buffer, st, 4).set([keep, 0, seed >>> 0, (seed ^ 0x9e3779b9) >>> 0]);
+  if (!seededHeld(K, keep)) return seededLayerStream(K, N, sparsity, seed, progress);
+  const { w, wordsPtr, st } = seededModule(4 * (K + 2 * keep), keep, seed, flavor);
   for (let k = 0; k < K; k += ROWS_PER_CALL) {
     progress?.(k * N, total);
     w.exports.fabricSeededRows(wordsPtr, st, k, Math.min(K, k + ROWS_PER_CALL), N, total);
@@ -82,4 +67,25 @@ export function seededLayerStreamFast(K: number, N: number, sparsity: number, se
   progress?.(total, total);
   const words = new Uint32Array(w.memory.buffer, wordsPtr, K + 2 * keep);
   return { K, N, nnz: keep, words, values: new Float32Array(words.buffer, words.byteOffset, words.length) };
+}
+
+/** The non-zeros of a seeded layer, its shape and sparsity checked. */
+function seededNonZeros(K: number, N: number, sparsity: number): number {
+  requireInt('in', K, 1);
+  requireInt('out', N, 1);
+  requireNumber('sparsity', sparsity, 0, 1);
+  return K * N - maskZeros(K, N, sparsity);
+}
+
+/**
+ * A module instance with `bytes` for the words and fabricSeededRows's state at `st` (f64 [4]: the non-zeros still
+ * needed, the next word's index, the mask's and the values' generator states), set to the stream's start.
+ */
+function seededModule(bytes: number, nnz: number, seed: number, flavor?: Flavor) {
+  const w = new Wasm<SeededExports>({ flavor, initialBytes: bytes + (1 << 20), maximumBytes: bytes + (1 << 20), scratchBytes: 0 });
+  const wordsPtr = w.arena.alloc(bytes, 16);
+  const st = w.arena.alloc(32, 8);
+  const state = new Float64Array(w.memory.buffer, st, 4);
+  state.set([nnz, 0, seed >>> 0, (seed ^ 0x9e3779b9) >>> 0]);
+  return { w, wordsPtr, st, state };
 }
