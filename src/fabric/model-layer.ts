@@ -40,9 +40,10 @@ export interface AtScaleGptShape {
   tiedEmbedding: boolean;
 }
 
-/** The at-scale model's reader of its GPT specs (src/perf/models.ts: atScaleReader): a preset name or a {kind: "gpt"} file's shape, or null for anything else. */
+/** The at-scale model's reader of its GPT specs (src/perf/models.ts: atScaleReader): a preset's shape by name (null: no such preset), a parsed {kind: "gpt"} spec's, the preset names. */
 export interface AtScaleReader {
-  shapeOf(model: string): AtScaleGptShape | null;
+  preset(name: string): AtScaleGptShape | null;
+  fromSpec(raw: unknown, path: string): AtScaleGptShape;
   names(): string[];
 }
 
@@ -134,7 +135,7 @@ function kindsWithin(plan: Plan, name: string, inside: ModelLayerShape[]): strin
 export function loadFabricModel(model: string, field = '--model', atScale?: AtScaleReader): FabricModel {
   const preset = gptPreset(model);
   if (preset) return compiled(compileModel(preset));
-  const shape = atScale?.shapeOf(model);
+  const shape = atScale?.preset(model);
   if (shape) return atScaleGpt(shape);
   if (!existsSync(model)) throw new ValidationError(field, model, `expected a GPT preset (${[...GPT_PRESETS, ...(atScale?.names() ?? [])].join(', ')}) or a config.json / model JSON file`);
   let raw: unknown;
@@ -143,6 +144,7 @@ export function loadFabricModel(model: string, field = '--model', atScale?: AtSc
   } catch {
     raw = undefined; // loadModelFile names the file and the reason
   }
+  if (atScale && (raw as { kind?: unknown } | undefined)?.kind === 'gpt') return atScaleGpt(atScale.fromSpec(raw, model));
   if (isHfConfig(raw)) {
     const family = hfFamily(raw, model);
     // other families are layer lists of the at-scale model only: the fabric maps linears of a compiled engine model

@@ -247,22 +247,11 @@ export function preset(name: string, attention: 'causal' | 'full' = 'causal', se
 
 /**
  * The fabric's reader of these GPT specs (src/fabric/model-layer.ts's AtScaleReader: the fabric, functional code,
- * does not import this model): a preset's shape, or a file's that holds a {"kind": "gpt"} spec; null for any other
- * name or file (the fabric reads those itself).
+ * does not import this model): a preset's shape by name, or a parsed {"kind": "gpt"} spec's (the fabric reads the file).
  */
 export const atScaleReader = {
-  shapeOf(model: string): GptShape | null {
-    if (presetNames().includes(model)) return preset(model).gpt!;
-    if (!existsSync(model)) return null;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readInputText(model, 'model', '--model'));
-    } catch {
-      return null;
-    }
-    const o = raw as Record<string, unknown> | null;
-    return o && typeof o === 'object' && o.kind === 'gpt' ? gptModelFromSpec(raw, model).gpt! : null;
-  },
+  preset: (name: string): GptShape | null => (presetNames().includes(name) ? preset(name).gpt! : null),
+  fromSpec: (raw: unknown, path: string): GptShape => gptModelFromSpec(raw, path).gpt!,
   names: (): string[] => presetNames(),
 };
 
