@@ -7,8 +7,8 @@
 // Legend: B, K, N = batch, input and output features; Xt [K, B], dYt [N, B] feature-major; g [nnz] in
 // the weight stream's order; S = sampled batch columns or rows.
 import { requireOneOf } from '../errors.js';
-import { spmmDeltaRef, spmmForwardRef, spmmGradRef } from '../ref/sparse.js';
-import { rowOffsets, rowRange, streamValues, withValues } from '../sparse/stream.js';
+import { spmmGradRef } from '../ref/sparse.js';
+import { rowOffsets, rowRange, StreamReader, type WeightStream } from '../sparse/stream.js';
 import type { LayerWeights } from './layer-weights.js';
 import type { FabricPass } from './mapping.js';
 import { materialize, valuesInto, type Values } from './weights.js';
@@ -104,35 +104,60 @@ export function checkOutput(mode: FabricCheck, inp: CheckInputs, output: Float32
   const [inRows, outRows, a] = pass === 'forward' ? [K, N, inp.xt!] : [N, K, inp.dyt!];
   const cols = mode === 'full' ? null : picks(B, SAMPLED_COLUMNS);
   const S = cols ? cols.length : B;
-  const aS = cols ? columnsOf(a, inRows, B, cols) : materialize(a);
-  const absA = abs(aS);
-  const ref = new Float32Array(outRows * S);
-  const absRef = new Float32Array(outRows * S);
+  const inputs = withAbs(cols ? columnsOf(a, inRows, B, cols) : materialize(a), inRows, S);
+  const sums = new Float32Array(outRows * 2 * S);
   // by ranges of W's rows, in order: the forward adds each range's terms into every output in the whole
   // stream's order (bit for bit the one-range sums); a delta output row is one of W's rows, whole in its range
   const step = weights.chunkRows();
   const read = weights.rows(step);
-  for (let k0 = 0; k0 < K; k0 += step) {
-    const sub = read(Math.min(K, k0 + step));
-    const absSub = withValues(sub, streamValues(sub).map(Math.abs));
-    if (pass === 'forward') {
-      const [x, absX] = [aS.subarray(k0 * S, (k0 + sub.K) * S), absA.subarray(k0 * S, (k0 + sub.K) * S)];
-      spmmForwardRef(ref, x, sub.words, sub.K, N, S, k0 > 0);
-      spmmForwardRef(absRef, absX, absSub.words, sub.K, N, S, k0 > 0);
-    } else {
-      const [out, absOut] = [ref.subarray(k0 * S, (k0 + sub.K) * S), absRef.subarray(k0 * S, (k0 + sub.K) * S)];
-      spmmDeltaRef(out, aS, sub.words, sub.K, N, S);
-      spmmDeltaRef(absOut, absA, absSub.words, sub.K, N, S);
-    }
-  }
+  for (let k0 = 0; k0 < K; k0 += step) checkedSums(pass, read(Math.min(K, k0 + step)), k0, inputs, S, sums);
   const fold = new ErrorFold(inRows + inp.splitTerms);
   for (let r = 0; r < outRows; r++) {
-    for (let j = 0; j < S; j++) fold.add(output[r * B + (cols ? cols[j] : j)], ref[r * S + j], absRef[r * S + j]);
+    for (let j = 0; j < S; j++) fold.add(output[r * B + (cols ? cols[j] : j)], sums[2 * r * S + j], sums[(2 * r + 1) * S + j]);
   }
   return fold.outcome(mode);
 }
 
 const abs = (a: Float32Array) => a.map(Math.abs);
+
+/** a [rows, S] as [rows, 2, S]: each row, then its absolute values (so a term's two reads share cache lines). */
+export function withAbs(a: Float32Array, rows: number, S: number): Float32Array {
+  const out = new Float32Array(rows * 2 * S);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < S; j++) {
+      out[2 * r * S + j] = a[r * S + j];
+      out[(2 * r + 1) * S + j] = Math.abs(a[r * S + j]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Adds the terms of W's rows [k0, k0 + sub.K) (`sub`, a row range of the stream) to the reference sums, and
+ * the same terms on |w|·|a| to their bounds, in one read of the range. `inputs` [inRows, 2, S] = withAbs(a);
+ * `sums` [outRows, 2, S]: each output row's S sums, then their bounds. Forward: output row n += w·(input row k);
+ * delta: output row k += w·(input row n). Each sum gets its terms in the stream's order with the expression
+ * spmmForwardRef and spmmDeltaRef use, so it is theirs bit for bit (test/fabric/check.test.ts); over successive
+ * ranges the forward's sums are the whole stream's.
+ */
+export function checkedSums(pass: 'forward' | 'delta', sub: WeightStream, k0: number, inputs: Float32Array, S: number, sums: Float32Array): void {
+  const r = new StreamReader(sub.words);
+  const forward = pass === 'forward';
+  for (let k = k0; k < k0 + sub.K; k++) {
+    for (let c = r.row(); c > 0; c--) {
+      const n = r.next();
+      const w = r.value();
+      const aw = Math.abs(w);
+      // forward: output row n gets input row k's terms; delta: output row k gets input row n's
+      const o = 2 * S * (forward ? n : k);
+      const i = 2 * S * (forward ? k : n);
+      for (let j = 0; j < S; j++) {
+        sums[o + j] += w * inputs[i + j];
+        sums[o + S + j] += aw * inputs[i + S + j];
+      }
+    }
+  }
+}
 
 /** The gradient's check: every non-zero's sum (full) or whole weight rows (sampled); it reads the whole stream. */
 function checkGradient(mode: FabricCheck, inp: CheckInputs, output: Float32Array): CheckOutcome {
