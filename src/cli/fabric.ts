@@ -2,7 +2,7 @@
 // real numbers checked against the reference kernels, and where the cycles went.
 import type { Command } from 'commander';
 import { UsageError, emit, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
-import { createProgress } from './progress.js';
+import { createProgress, type Progress } from './progress.js';
 
 interface FabricCliOptions extends CommonOptions {
   rows: number;
@@ -49,6 +49,19 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 /** Where each set-up stage starts on the set-up bar and its share of it (the weights dominate). */
 const SETUP_SHARE: Record<string, [number, number]> = { weights: [0, 0.7], streams: [0.7, 0.15], mesh: [0.85, 0.15], check: [1, 0] };
 
+/** One progress display at a time, by phase: a new phase stops the one before. */
+class Phases {
+  name = 'setup';
+  constructor(public current: Progress) {}
+  to(name: string, make: () => Progress): Progress {
+    if (name !== this.name) {
+      this.current.stop();
+      [this.name, this.current] = [name, make()];
+    }
+    return this.current;
+  }
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('fabric')
@@ -88,24 +101,24 @@ export function register(program: Command): void {
     if (layer) Object.assign(opts, layer.run);
     const shape = { B: opts.batch, K: opts.in, N: opts.out };
     const estimate = modelCycles(shape, { rows: opts.rows, cols: opts.cols }, opts.pass, fabricMachine(), 1 - opts.sparsity).cycles;
-    const setup = createProgress({ label: 'fabric set-up', total: 100, quiet: opts.quiet, unit: '%', intervalSeconds: 1 });
-    let progress: ReturnType<typeof createProgress> | null = null;
+    const bars = new Phases(createProgress({ label: 'fabric set-up', total: 100, quiet: opts.quiet, unit: '%', intervalSeconds: 1 }));
+    const cycles = () => createProgress({ label: 'fabric', total: Math.max(1, Math.round(estimate)), quiet: opts.quiet, unit: 'cycles (estimated total)', intervalSeconds: 1, rate: true });
+    const check = () => createProgress({ label: 'fabric check', total: 100, quiet: opts.quiet, unit: '% of the weights read', intervalSeconds: 1 });
     const run = await runFabricAsync({
       rows: opts.rows, cols: opts.cols, batch: opts.batch, in: opts.in, out: opts.out,
       sparsity: opts.sparsity, pass: opts.pass, seed: opts.seed, check: opts.check, threads: opts.threads,
       skew: opts.skew === 'auto' ? 'auto' : opts.skew === 'on',
       fold: opts.fold === 'auto' ? 'auto' : opts.fold === 'on',
       streamWindow: opts.streamWindow,
-      onSetup: (stage, fraction) => progress || setup.update(Math.floor(100 * SETUP_SHARE[stage][0] + 100 * SETUP_SHARE[stage][1] * fraction), stage),
-      onProgress: (cycle) => {
-        if (!progress) {
-          setup.stop();
-          progress = createProgress({ label: 'fabric', total: Math.max(1, Math.round(estimate)), quiet: opts.quiet, unit: 'cycles (estimated total)', intervalSeconds: 1, rate: true });
-        }
-        progress.update(Math.min(cycle, Math.round(estimate)));
+      // set-up stages until the first cycle (a fold's later meshes set up between its runs: not shown); then the
+      // cycles, and the check where it runs (the sampled reference of a large layer reads every weight)
+      onSetup: (stage, fraction) => {
+        if (stage === 'check') bars.to('check', check).update(Math.floor(100 * fraction));
+        else if (bars.name === 'setup') bars.current.update(Math.floor(100 * SETUP_SHARE[stage][0] + 100 * SETUP_SHARE[stage][1] * fraction), stage);
       },
+      onProgress: (cycle) => bars.to('cycles', cycles).update(Math.min(cycle, Math.round(estimate))),
     });
-    (progress ?? setup).stop();
+    bars.current.stop();
     if (opts.heatmap) writeHeatmap(opts.heatmap, run);
     const r = run.result;
     const { counters: _c, machine: _m, ...rest } = r;

@@ -39,6 +39,8 @@ export interface CheckInputs {
   dyt?: Values;
   /** Extra terms of each sum from the mesh's split (used columns or rows). */
   splitTerms: number;
+  /** Called with the fraction of the weights read so far, after each range of rows (or sampled row). */
+  progress?: (fraction: number) => void;
 }
 
 const U = 2 ** -24;
@@ -110,7 +112,11 @@ export function checkOutput(mode: FabricCheck, inp: CheckInputs, output: Float32
   // stream's order (bit for bit the one-range sums); a delta output row is one of W's rows, whole in its range
   const step = weights.chunkRows();
   const read = weights.rows(step);
-  for (let k0 = 0; k0 < K; k0 += step) checkedSums(pass, read(Math.min(K, k0 + step)), k0, inputs, S, sums);
+  for (let k0 = 0; k0 < K; k0 += step) {
+    const k1 = Math.min(K, k0 + step);
+    checkedSums(pass, read(k1), k0, inputs, S, sums);
+    inp.progress?.(k1 / K);
+  }
   const fold = new ErrorFold(inRows + inp.splitTerms);
   for (let r = 0; r < outRows; r++) {
     for (let j = 0; j < S; j++) fold.add(output[r * B + (cols ? cols[j] : j)], sums[2 * r * S + j], sums[(2 * r + 1) * S + j]);
@@ -169,14 +175,16 @@ function checkGradient(mode: FabricCheck, inp: CheckInputs, output: Float32Array
   const dyt = materialize(inp.dyt!);
   const absDy = abs(dyt);
   const off = rowOffsets(ws);
-  for (const k of mode === 'full' ? [-1] : picks(K, SAMPLED_ROWS)) {
+  const rows = mode === 'full' ? [-1] : picks(K, SAMPLED_ROWS);
+  for (const [i, k] of rows.entries()) {
     // the whole stream (k = -1) or row k alone; its non-zeros start at index (off[k] - k) / 2
     const [sub, x, first] = k < 0 ? [ws, materialize(inp.xt!), 0] : [rowRange(ws, k, k + 1), rowOf(inp.xt!, k, B), (off[k] - k) / 2];
     const ref = new Float32Array(sub.nnz);
     const absRef = new Float32Array(sub.nnz);
     spmmGradRef(ref, x, dyt, sub.words, sub.K, N, B);
     spmmGradRef(absRef, abs(x), absDy, sub.words, sub.K, N, B);
-    for (let i = 0; i < sub.nnz; i++) fold.add(output[first + i], ref[i], absRef[i]);
+    for (let j = 0; j < sub.nnz; j++) fold.add(output[first + j], ref[j], absRef[j]);
+    inp.progress?.((i + 1) / rows.length);
   }
   return fold.outcome(mode);
 }

@@ -319,9 +319,9 @@ function finishRun(run: PreparedRun, simSeconds: number, cpu: NodeJS.CpuUsage): 
   const counters = sim.counters();
 
   const k0 = performance.now();
-  setup?.('check', 0);
+  if (checkMode !== 'off') setup?.('check', 0);
   const splitTerms = pass === 'gradient' ? mapping.usedRows : mapping.usedCols;
-  const checked = checkOutput(checkMode, { pass, weights, B, xt, dyt, splitTerms }, output);
+  const checked = checkOutput(checkMode, { pass, weights, B, xt, dyt, splitTerms, progress: setup && ((f) => setup('check', f)) }, output);
   const checkSeconds = (performance.now() - k0) / 1000;
 
   const { usedRows: Ru, usedCols: Cu } = mapping;

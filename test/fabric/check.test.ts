@@ -1,9 +1,15 @@
 // The check's reference sums (src/fabric/check.ts checkedSums: the sums and their bounds in one read of the
 // weights) against the plain reference kernels spmmForwardRef and spmmDeltaRef, run twice (on w·a and on
-// |w|·|a|) as the check ran them before: bit for bit, on drawn layers, sample counts and row ranges.
+// |w|·|a|) as the check ran them before: bit for bit, on drawn layers, sample counts and row ranges. And the
+// check's progress, in the library and on the command line.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkedSums, withAbs } from '../../src/fabric/check.js';
+import { checkedSums, checkOutput, withAbs } from '../../src/fabric/check.js';
+import type { LayerWeights } from '../../src/fabric/layer-weights.js';
+import { heldWeights } from '../../src/fabric/layer-weights.js';
+import { rootPath } from '../../src/paths.js';
 import { spmmDeltaRef, spmmForwardRef } from '../../src/ref/sparse.js';
 import { randomStream, randomValues, rowRange, streamValues, withValues, type WeightStream } from '../../src/sparse/stream.js';
 
@@ -60,5 +66,45 @@ describe('fabric check: the reference sums in one read', () => {
   it('withAbs puts each row beside its absolute values', () => {
     const a = new Float32Array([1, -2, -0, 3.5, -4, 5]);
     expect(Array.from(withAbs(a, 2, 3))).toEqual([1, -2, -0, 1, 2, 0, 3.5, -4, 5, 3.5, 4, 5]);
+  });
+});
+
+/** Held weights read in ranges of `step` rows, as a layer not held is read. */
+function inRanges(ws: WeightStream, step: number): LayerWeights {
+  const held = heldWeights(ws);
+  return { K: ws.K, N: ws.N, nnz: ws.nnz, whole: () => null, rows: (m) => held.rows(m), chunkRows: () => step };
+}
+
+describe('fabric check: progress', () => {
+  it('reports the fraction of the weights read after each range, up to 1', () => {
+    const [K, N, B] = [23, 9, 5];
+    const ws = randomStream(K, N, 0.3, 3);
+    const xt = randomValues(K * B, 4);
+    const dyt = randomValues(N * B, 5);
+    for (const pass of ['forward', 'delta'] as const) {
+      const seen: number[] = [];
+      checkOutput('sampled', { pass, weights: inRanges(ws, 5), B, xt, dyt, splitTerms: 1, progress: (f) => seen.push(f) }, new Float32Array((pass === 'forward' ? N : K) * B));
+      expect(seen, pass).toEqual([5, 10, 15, 20, 23].map((k) => k / K));
+    }
+    const seen: number[] = [];
+    checkOutput('sampled', { pass: 'gradient', weights: heldWeights(ws), B, xt, dyt, splitTerms: 1, progress: (f) => seen.push(f) }, new Float32Array(ws.nnz));
+    expect(seen).toEqual(Array.from({ length: K }, (_, i) => (i + 1) / K)); // K <= SAMPLED_ROWS: every row
+  });
+});
+
+describe.skipIf(!existsSync(rootPath('dist', 'src', 'cli', 'fabric.js')))('fabric check: progress on the command line', () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, [rootPath('bin', 'weightstream.js'), 'fabric', '--rows', '4', '--cols', '4', '--batch', '8', '--in', '32', '--out', '16', ...args], { encoding: 'utf8' });
+  it('shows the check after the cycles where it runs, not with --check off or --quiet', () => {
+    const on = cli('--check', 'full');
+    expect(on.status).toBe(0);
+    const lines = on.stderr.trim().split('\n');
+    expect(lines.at(-1)).toBe('fabric check: 100/100 % of the weights read');
+    const cycles = lines.findIndex((l) => l.startsWith('fabric: '));
+    expect(cycles).toBeGreaterThanOrEqual(0);
+    expect(lines.findIndex((l) => l.startsWith('fabric check'))).toBeGreaterThan(cycles);
+    const off = cli('--check', 'off');
+    expect(off.status).toBe(0);
+    expect(off.stderr).not.toMatch(/fabric check/);
+    expect(cli('--check', 'full', '--quiet').stderr).toBe('');
   });
 });
