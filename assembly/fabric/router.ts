@@ -176,7 +176,7 @@ export function injectorStep(c: u32): void {
     if (St.injWait == 0) unreachable();
     while (pos >= atomic.load<u32>(fillAt)) if (runDone() != 0) return;
   }
-  const w = load<u32>(load<u32>(St.injPtr + (<usize>c << 2)) + (<usize>(pos & St.injMask) << 2));
+  const w = load<u32>(<usize>load<u32>(St.injPtr + (<usize>c << 2)) + (<usize>(pos & St.injMask) << 2));
   rqPushAt(nd, 0, w, DIR_N, St.now + 1);
   // the host reads the count while band threads run: the word above is read before the count says so
   if (St.injWait != 0) atomic.store<u32>(pp, pos + 1);
