@@ -7,13 +7,11 @@ import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkedSums, checkOutput, withAbs } from '../../src/fabric/check.js';
-import type { LayerWeights } from '../../src/fabric/layer-weights.js';
 import { heldWeights } from '../../src/fabric/layer-weights.js';
 import { rootPath } from '../../src/paths.js';
+import { bitsOf, inRanges } from './case.js';
 import { spmmDeltaRef, spmmForwardRef } from '../../src/ref/sparse.js';
 import { randomStream, randomValues, rowRange, streamValues, withValues, type WeightStream } from '../../src/sparse/stream.js';
-
-const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
 /** The reference kernels' sums and bounds for the whole stream, as [outRows, S] each. */
 function reference(pass: 'forward' | 'delta', ws: WeightStream, a: Float32Array, S: number): [Float32Array, Float32Array] {
@@ -54,8 +52,8 @@ describe('fabric check: the reference sums in one read', () => {
             const a = randomValues((pass === 'forward' ? K : N) * S, seed + 1);
             const [ref, absRef] = reference(pass, ws, a, S);
             const [got, absGot] = fused(pass, ws, a, S, step);
-            expect(bits(got), `${pass} sums`).toEqual(bits(ref));
-            expect(bits(absGot), `${pass} bounds`).toEqual(bits(absRef));
+            expect(bitsOf(got), `${pass} sums`).toEqual(bitsOf(ref));
+            expect(bitsOf(absGot), `${pass} bounds`).toEqual(bitsOf(absRef));
           }
         },
       ),
@@ -69,11 +67,6 @@ describe('fabric check: the reference sums in one read', () => {
   });
 });
 
-/** Held weights read in ranges of `step` rows, as a layer not held is read. */
-function inRanges(ws: WeightStream, step: number): LayerWeights {
-  const held = heldWeights(ws);
-  return { K: ws.K, N: ws.N, nnz: ws.nnz, whole: () => null, rows: (m) => held.rows(m), chunkRows: () => step };
-}
 
 describe('fabric check: progress', () => {
   it('reports the fraction of the weights read after each range, up to 1', () => {

@@ -16,12 +16,12 @@ import { runFabric, runFabricAsync, type FabricRun, type FabricRunOptions } from
 import { FabricSim } from '../../src/fabric/sim.js';
 import { columnStreams } from '../../src/fabric/streams.js';
 import { checkOutput } from '../../src/fabric/check.js';
-import { heldWeights, type LayerWeights } from '../../src/fabric/layer-weights.js';
+import { heldWeights } from '../../src/fabric/layer-weights.js';
 import { seededRowReader } from '../../src/fabric/seeded-weights.js';
 import { seededLayerStream } from '../../src/fabric/weights.js';
 import { maskZeros, randomStream, randomValues, rowRange, type WeightStream } from '../../src/sparse/stream.js';
 import { rootPath } from '../../src/paths.js';
-import { bitsOf, caseRun } from './case.js';
+import { bitsOf, caseRun, inRanges } from './case.js';
 
 const builtThreads = existsSync(rootPath('dist', 'src', 'fabric', 'band-worker.js'));
 const builtCli = existsSync(rootPath('dist', 'src', 'cli', 'fabric.js'));
@@ -41,11 +41,6 @@ function expectWindowedAsWhole(o: FabricRunOptions, window: number): void {
   expect(windowed.result.errorBoundRatio).toBeLessThanOrEqual(1);
 }
 
-/** Held weights read in ranges of `step` rows, as a layer not held is read. */
-function inRanges(ws: WeightStream, step: number): LayerWeights {
-  const held = heldWeights(ws);
-  return { K: ws.K, N: ws.N, nnz: ws.nnz, whole: () => null, rows: (m) => held.rows(m), chunkRows: () => step };
-}
 
 describe('fabric: windowed column streams', () => {
   it('give the whole streams\' cycles, counters, per-core cycles and output on every pass, dense and sparse', () => {
