@@ -6,7 +6,7 @@
 //
 // Legend: B, K, N = batch, input and output features; Xt [K, B], dYt [N, B] feature-major; g [nnz] in
 // the weight stream's order; S = sampled batch columns or rows.
-import { requireOneOf } from '../errors.js';
+import { requireOneOf, ValidationError } from '../errors.js';
 import { spmmGradRef } from '../ref/sparse.js';
 import { rowOffsets, rowRange, StreamReader, type WeightStream } from '../sparse/stream.js';
 import type { LayerWeights } from './layer-weights.js';
@@ -165,26 +165,52 @@ export function checkedSums(pass: 'forward' | 'delta', sub: WeightStream, k0: nu
   }
 }
 
-/** The gradient's check: every non-zero's sum (full) or whole weight rows (sampled); it reads the whole stream. */
+/** Refuses, before any cycle, a check these weights cannot give: the full gradient check of a layer not held whole. */
+export function requireCheckable(mode: FabricCheck, pass: FabricPass, weights: LayerWeights): void {
+  if (pass === 'gradient' && mode === 'full' && !weights.whole()) throw notHeld(weights);
+}
+
+const notHeld = (w: LayerWeights) =>
+  new ValidationError('check', 'full', `expected sampled or off for the gradient of a layer not held whole (${w.K}x${w.N}, read by rows): the full check reads every non-zero's sum at once`);
+
+/**
+ * The gradient's check: every non-zero's sum (full: the whole stream, so a held layer only) or the non-zeros of
+ * SAMPLED_ROWS weight rows (sampled: read by ranges of rows, so any layer). g's entries are in the stream's order:
+ * row k's start at the count of non-zeros before it.
+ */
 function checkGradient(mode: FabricCheck, inp: CheckInputs, output: Float32Array): CheckOutcome {
-  const { B } = inp;
-  const ws = inp.weights.whole();
-  if (!ws) throw new Error('fabric: the gradient check reads the whole weight stream, and this layer\'s is not held (too large); run it with check off');
-  const { K, N } = ws;
-  const fold = new ErrorFold(B + inp.splitTerms);
+  const fold = new ErrorFold(inp.B + inp.splitTerms);
   const dyt = materialize(inp.dyt!);
   const absDy = abs(dyt);
-  const off = rowOffsets(ws);
-  const rows = mode === 'full' ? [-1] : picks(K, SAMPLED_ROWS);
-  for (const [i, k] of rows.entries()) {
-    // the whole stream (k = -1) or row k alone; its non-zeros start at index (off[k] - k) / 2
-    const [sub, x, first] = k < 0 ? [ws, materialize(inp.xt!), 0] : [rowRange(ws, k, k + 1), rowOf(inp.xt!, k, B), (off[k] - k) / 2];
+  const add = (sub: WeightStream, x: Float32Array, first: number) => {
     const ref = new Float32Array(sub.nnz);
     const absRef = new Float32Array(sub.nnz);
-    spmmGradRef(ref, x, dyt, sub.words, sub.K, N, B);
-    spmmGradRef(absRef, abs(x), absDy, sub.words, sub.K, N, B);
+    spmmGradRef(ref, x, dyt, sub.words, sub.K, sub.N, inp.B);
+    spmmGradRef(absRef, abs(x), absDy, sub.words, sub.K, sub.N, inp.B);
     for (let j = 0; j < sub.nnz; j++) fold.add(output[first + j], ref[j], absRef[j]);
-    inp.progress?.((i + 1) / rows.length);
+  };
+  if (mode === 'full') {
+    const ws = inp.weights.whole();
+    if (!ws) throw notHeld(inp.weights);
+    add(ws, materialize(inp.xt!), 0);
+    inp.progress?.(1);
+    return fold.outcome(mode);
+  }
+  const { K } = inp.weights;
+  const want = picks(K, SAMPLED_ROWS);
+  const step = inp.weights.chunkRows();
+  const read = inp.weights.rows(step);
+  let before = 0; // non-zeros of the rows before the range
+  let p = 0;
+  for (let k0 = 0; k0 < K && p < want.length; k0 += step) {
+    const sub = read(Math.min(K, k0 + step));
+    const off = want[p] < k0 + sub.K ? rowOffsets(sub) : null;
+    for (; p < want.length && want[p] < k0 + sub.K; p++) {
+      const k = want[p] - k0;
+      add(rowRange(sub, k, k + 1), rowOf(inp.xt!, want[p], inp.B), before + (off![k] - k) / 2);
+      inp.progress?.((p + 1) / want.length);
+    }
+    before += sub.nnz;
   }
   return fold.outcome(mode);
 }

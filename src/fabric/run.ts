@@ -14,7 +14,7 @@ import { FabricSim, type SimCounters } from './sim.js';
 import { resolveSkew, skewOneThread, tableBands, type SkewPlan } from './skew-plan.js';
 export { DEFAULT_SKEW, SKEW_AUTO_NODE_BYTES, SKEW_THREADS_MAX_NODE_BYTES } from './skew-plan.js';
 import { columnStreams, type ColumnStreams } from './streams.js';
-import { checkOutput, resolveCheck, type FabricCheck } from './check.js';
+import { checkOutput, requireCheckable, resolveCheck, type FabricCheck } from './check.js';
 import { checkFabricMemory, fabricMemory, resolveStreamWindow, type FabricMemory } from './memory.js';
 import { seededValues, type Values } from './weights.js';
 import { seededWeights } from './seeded-weights.js';
@@ -292,6 +292,7 @@ function prepareRun(o: FabricRunOptions, async: boolean, shared: Shared = {}): P
   if (xt && xt.length !== K * B) throw new RangeError(`xt: expected ${K * B} values (K·B), got ${xt.length}`);
   if (dyt && dyt.length !== N * B) throw new RangeError(`dyt: expected ${N * B} values (N·B), got ${dyt.length}`);
   if (!shared.streams) weights.whole(); // a held layer is made now (the set-up's 'weights' stage), one read by rows while its streams are built
+  requireCheckable(checkMode, pass, weights);
   setup?.('streams', 0);
   const streams = (shared.streams ??= columnStreams(weights, pass, mapping.kStarts, mapping.nStarts, setup && ((f) => setup('streams', f))));
   setup?.('mesh', 0);

@@ -15,11 +15,11 @@ import { STREAM_WINDOW_WORDS, WASM_LIMIT_BYTES, fabricMemory, resolveStreamWindo
 import { runFabric, runFabricAsync, type FabricRun, type FabricRunOptions } from '../../src/fabric/run.js';
 import { FabricSim } from '../../src/fabric/sim.js';
 import { columnStreams } from '../../src/fabric/streams.js';
-import { checkOutput } from '../../src/fabric/check.js';
+import { checkOutput, SAMPLED_ROWS } from '../../src/fabric/check.js';
 import { heldWeights } from '../../src/fabric/layer-weights.js';
 import { seededRowReader } from '../../src/fabric/seeded-weights.js';
 import { seededLayerStream } from '../../src/fabric/weights.js';
-import { maskZeros, randomStream, randomValues, rowRange, type WeightStream } from '../../src/sparse/stream.js';
+import { maskZeros, randomStream, randomValues, rowCounts, rowRange, type WeightStream } from '../../src/sparse/stream.js';
 import { rootPath } from '../../src/paths.js';
 import { bitsOf, caseRun, inRanges } from './case.js';
 
@@ -193,10 +193,25 @@ describe('fabric: weights read by rows', () => {
     }
   });
 
-  it('the gradient check needs the whole stream and says so', () => {
-    const ws = randomStream(8, 8, 0, 1);
-    const xt = randomValues(8 * 4, 1);
-    expect(() => checkOutput('sampled', { pass: 'gradient', weights: inRanges(ws, 2), B: 4, xt, dyt: xt, splitTerms: 1 }, new Float32Array(64))).toThrow(/not held/);
+  it('the gradient check: sampled, by ranges of rows as held; full, only on a layer held whole (refused before any cycle)', () => {
+    const [K, N, B] = [90, 13, 5]; // K > SAMPLED_ROWS: a subset of the rows is checked
+    const ws = randomStream(K, N, 0.5, 7);
+    const xt = randomValues(K * B, 8);
+    const dyt = randomValues(N * B, 9);
+    const run = runFabric({ rows: 3, cols: 4, batch: B, in: K, out: N, sparsity: 0.5, seed: 7, pass: 'gradient', weights: ws, xt, dyt, check: 'off' });
+    const inp = { pass: 'gradient' as const, B, xt, dyt, splitTerms: 3 };
+    const held = checkOutput('sampled', { ...inp, weights: heldWeights(ws) }, run.output);
+    const counts = rowCounts(ws);
+    const picked = Array.from({ length: SAMPLED_ROWS }, (_, j) => Math.floor((j * (K - 1)) / (SAMPLED_ROWS - 1)));
+    expect(held.checked).toBe(picked.reduce((s, k) => s + counts[k], 0));
+    expect(held.errorBoundRatio).toBeLessThanOrEqual(1);
+    for (const step of [1, 7, 64, 90]) expect(checkOutput('sampled', { ...inp, weights: inRanges(ws, step) }, run.output), `step ${step}`).toEqual(held);
+    const bad = run.output.map((g) => g + 0.5);
+    expect(checkOutput('sampled', { ...inp, weights: inRanges(ws, 7) }, bad).errorBoundRatio).toBeGreaterThan(1);
+    expect(() => checkOutput('full', { ...inp, weights: inRanges(ws, 2) }, run.output)).toThrow(/^check: expected sampled or off for the gradient of a layer not held whole \(90x13, read by rows\)/);
+    // a seeded layer past one WebAssembly memory (576 M weights) is refused at once: nothing made, no cycle run
+    const o = { rows: 4, cols: 64, batch: 8, in: 24000, out: 24000, pass: 'gradient' as const, memoryLimitBytes: 1e13 };
+    expect(() => runFabric({ ...o, check: 'full' })).toThrow(/^check: expected sampled or off/);
   });
 });
 
