@@ -1,8 +1,9 @@
 // The fabric result's check against the plain-TS reference kernels (src/ref/sparse.ts) under the f32
 // summation bound: on every output ('full'), on a sample of them ('sampled': a few whole batch columns
-// for forward and delta, a few whole weight rows for the gradient; the reference then costs a few
-// passes over the weights instead of B), or not at all ('off'). 'auto' = full up to FULL_CHECK_FMACS
-// reference multiply-adds (nnz·B), sampled above.
+// for forward and delta, a few whole weight rows for the gradient; the reference then costs one pass
+// over the weights for S columns instead of B), or not at all ('off'). 'auto' = full up to FULL_CHECK_FMACS
+// reference multiply-adds (nnz·B), sampled above. Forward and delta add the sums and their bounds in one
+// read of each range of W's rows (checkedSums: the kernels' own expression, so their sums bit for bit).
 //
 // Legend: B, K, N = batch, input and output features; Xt [K, B], dYt [N, B] feature-major; g [nnz] in
 // the weight stream's order; S = sampled batch columns or rows.
