@@ -12,6 +12,7 @@ import { rootPath } from '../src/paths.js';
 import { runFabric, runFabricAsync, type FabricRunOptions } from '../src/fabric/run.js';
 import type { SkewPlan } from '../src/fabric/sim.js';
 import { median } from './median.js';
+import { cpuProbeLine, probeCpus } from './cpu-probe.js';
 import { waferLayer } from './fabric-layers.js';
 
 const quick = process.argv.includes('--quick');
@@ -54,6 +55,8 @@ async function row(name: string, o: FabricRunOptions) {
 }
 
 async function main() {
+  const cpuProbe = probeCpus();
+  console.log(cpuProbeLine(cpuProbe));
   const load0 = loadavg();
   const rows = [];
   for (const [name, o] of ROWS) {
@@ -64,7 +67,7 @@ async function main() {
   const out = rootPath('bench', 'results', quick ? 'fabric-threads-quick.json' : 'fabric-threads.json');
   writeJsonAtomic(out, {
     bench: 'fabric-threads', quick, date: new Date().toISOString(), node: process.version,
-    cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, loadAverageBefore: load0, loadAverageAfter: loadavg(),
+    cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, cpuProbe, loadAverageBefore: load0, loadAverageAfter: loadavg(),
     goal: { speedupTwoThreads: 1.7 }, rows,
   });
   console.log(`wrote ${out}`);
