@@ -2,9 +2,10 @@
 // (2026-12-07 04:3x UTC) vCPU 1 ran a memory-bound, branchy loop 1.45x slower than vCPU 0 while an ALU loop
 // ran at the same speed on both (another tenant on vCPU 1's physical core, our reading: the VM has no cache
 // counters); ten minutes later the spread was 1.12-1.19x, once the other way round. Then a one-thread rate
-// depends on where the thread ran, and two threads split evenly run at the slower one's pace. Each bench that reports per-thread rates or thread speed-ups records this probe:
-// two short loops pinned to each CPU in turn (`taskset`, Linux), one after another so they do not meet, in two
-// rounds (each CPU's faster round counts: a probe is short, and other tenants come and go).
+// depends on where the thread ran, and two threads split evenly run at the slower one's pace. Each bench that
+// reports per-thread rates or thread speed-ups records this probe: two short loops pinned to each CPU in turn
+// (`taskset`, Linux), one after another so they do not meet, in two rounds (each CPU's faster round counts: a
+// probe is short, and other tenants come and go).
 //
 // Legend: chase = a dependent walk over a 512 KB table with a data-dependent branch (caches, branch
 // predictor); alu = a multiply-add chain in registers. ms of wall time each, lower is faster.
