@@ -3,10 +3,15 @@
 // interleaved run by run in this process so both see the same machine, after one warm-up run of each (the
 // band threads' modules tier up; the pool is kept between runs). Reports the median simulation seconds of
 // each, their ratio (goal on 2 cores: 2 threads >= 1.7x one) and the bands' waiting (looks at a
-// neighbour's progress before it was there, per cycle); checks that every run gave the same cycles.
+// neighbour's progress before it was there, per cycle); checks that every run gave the same cycles. Where the
+// CPUs can be pinned (bench/cpu-probe.ts, first), it also runs one thread pinned to each CPU (a child process
+// each, fabric-pinned.ts; not interleaved with the rest) and gives the threads' speed-up over the faster and the
+// slower CPU's one thread: an even split runs at the slower one's pace.
 // Rows: bench/results/fabric-threads.json (atomically; --quick: fabric-threads-quick.json).
 // Run: npm run build && node dist/bench/fabric-threads.js [--quick] [--threads N] [--wafer]
+import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import { runFabric, runFabricAsync, type FabricRunOptions } from '../src/fabric/run.js';
@@ -20,6 +25,7 @@ const withWafer = process.argv.includes('--wafer');
 const threadsArg = process.argv.indexOf('--threads');
 const threads = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : Math.min(2, availableParallelism());
 const reps = quick ? 3 : 7;
+const cpuProbe = probeCpus();
 
 /** The layers: the 32x32 and 64x64 bench shapes of bench/fabric.ts, and a quarter-wafer-wide mesh. */
 const ROWS: Array<[string, FabricRunOptions]> = [
@@ -51,11 +57,25 @@ async function row(name: string, o: FabricRunOptions) {
     waits.push(b.waitsPerCycle ?? 0);
   }
   const [s1, sN] = [median(one), median(many)];
-  return { name, ...o, cycles, reps: n, threads, skew, oneThreadSeconds: s1, threadsSeconds: sN, speedup: s1 / sN, oneThread: one, withThreads: many, waitsPerCycleMedian: median(waits) };
+  // one thread pinned to each CPU: on a machine whose CPUs differ (bench/cpu-probe.ts) an even split runs at the slower one's pace
+  const pinned = cpuProbe && n > 1 ? pinnedOneThread(o, Math.min(n, 3)) : null;
+  return {
+    name, ...o, cycles, reps: n, threads, skew, oneThreadSeconds: s1, threadsSeconds: sN, speedup: s1 / sN, oneThread: one, withThreads: many, waitsPerCycleMedian: median(waits),
+    oneThreadPinnedSeconds: pinned, speedupOverSlowerCpu: pinned && Math.max(...pinned) / sN, speedupOverFasterCpu: pinned && Math.min(...pinned) / sN,
+  };
+}
+
+/** Median simulation seconds of one thread pinned to each probed CPU, `reps` runs in a child process each (after its warm-up run). */
+function pinnedOneThread(o: FabricRunOptions, reps: number): number[] {
+  const script = fileURLToPath(new URL('./fabric-pinned.js', import.meta.url));
+  return cpuProbe!.cpus.map(({ cpu }) => {
+    const r = spawnSync('taskset', ['-c', String(cpu), process.execPath, script, JSON.stringify(o), String(reps)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`bench: the run pinned to CPU ${cpu} failed: ${r.stderr.trim().split('\n').at(-1)}`);
+    return median((JSON.parse(r.stdout) as { seconds: number[] }).seconds);
+  });
 }
 
 async function main() {
-  const cpuProbe = probeCpus();
   console.log(cpuProbeLine(cpuProbe));
   const load0 = loadavg();
   const rows = [];
@@ -63,6 +83,10 @@ async function main() {
     const r = await row(name, o);
     rows.push(r);
     console.log(`${name}${r.skew ? ' (skewed order)' : ''}: ${r.cycles} cycles, 1 thread ${r.oneThreadSeconds.toFixed(3)} s, ${threads} threads ${r.threadsSeconds.toFixed(3)} s: ${r.speedup.toFixed(2)}x (waits/cycle ${Math.round(r.waitsPerCycleMedian)}; load ${loadavg()[0].toFixed(2)})`);
+    if (r.oneThreadPinnedSeconds) {
+      const each = r.oneThreadPinnedSeconds.map((t, cpu) => `cpu${cpu} ${t.toFixed(3)} s`).join(', ');
+      console.log(`  1 thread pinned: ${each}; ${threads} threads are ${r.speedupOverFasterCpu!.toFixed(2)}x the faster CPU's, ${r.speedupOverSlowerCpu!.toFixed(2)}x the slower's`);
+    }
   }
   const out = rootPath('bench', 'results', quick ? 'fabric-threads-quick.json' : 'fabric-threads.json');
   writeJsonAtomic(out, {
