@@ -208,7 +208,7 @@ function checkGradient(mode: FabricCheck, inp: CheckInputs, output: Float32Array
     const off = want[p] < k0 + sub.K ? rowOffsets(sub) : null;
     for (; p < want.length && want[p] < k0 + sub.K; p++) {
       const k = want[p] - k0;
-      add(rowRange(sub, k, k + 1), rowOf(inp.xt!, want[p], inp.B), before + (off![k] - k) / 2);
+      add(rowRange(sub, k, k + 1, off!), rowOf(inp.xt!, want[p], inp.B), before + (off![k] - k) / 2);
       inp.progress?.((p + 1) / want.length);
     }
     before += sub.nnz;

@@ -6,7 +6,7 @@
 //
 // Legend: K, N = W's rows (input features) and columns; a row range [k0, k1) is itself a stream of
 // k1 − k0 rows (its count words and (delta, value) pairs, as src/sparse/stream.ts writes them).
-import { rowOffsets, type WeightStream } from '../sparse/stream.js';
+import { f32View, rowOffsets, type WeightStream } from '../sparse/stream.js';
 
 /** Rows [k, k1) of the layer, k the previous call's k1 (from 0); the words are valid until the next call. */
 export type RowReader = (k1: number) => WeightStream;
@@ -39,12 +39,12 @@ export function heldWeights(ws: WeightStream): LayerWeights {
     whole: () => ws,
     chunkRows: () => ws.K,
     rows: () => {
-      off ??= rowOffsets(ws);
-      const o = off;
+      const o = (off ??= rowOffsets(ws));
       let k = 0;
+      // not rowRange: a reader may be asked for no rows (a column with no input features), which rowRange refuses
       return (k1) => {
         const words = ws.words.subarray(o[k], o[k1]);
-        const sub = { K: k1 - k, N: ws.N, nnz: (o[k1] - o[k] - (k1 - k)) / 2, words, values: new Float32Array(words.buffer, words.byteOffset, words.length) };
+        const sub = { K: k1 - k, N: ws.N, nnz: (o[k1] - o[k] - (k1 - k)) / 2, words, values: f32View(words) };
         k = k1;
         return sub;
       };

@@ -5,7 +5,7 @@
 //
 // Legend: K, N = W's rows and columns; keep = the non-zeros; words [K + 2·keep] u32 (values as f32 bits).
 import { requireInt, requireNumber } from '../errors.js';
-import { maskZeros, type WeightStream } from '../sparse/stream.js';
+import { f32View, maskZeros, type WeightStream } from '../sparse/stream.js';
 import { Wasm, type Flavor } from '../wasm/module.js';
 import { seededLayerStream, type SetupProgress } from './weights.js';
 import { heldWeights, rowsPerChunk, type LayerWeights, type RowReader } from './layer-weights.js';
@@ -48,7 +48,7 @@ export function seededRowReader(K: number, N: number, nnz: number, seed: number,
     w.exports.fabricSeededRows(wordsPtr, st, k, k1, N, K * N);
     const len = state[1];
     const words = new Uint32Array(w.memory.buffer, wordsPtr, len);
-    const sub = { K: k1 - k, N, nnz: (len - (k1 - k)) / 2, words, values: new Float32Array(w.memory.buffer, wordsPtr, len) };
+    const sub = { K: k1 - k, N, nnz: (len - (k1 - k)) / 2, words, values: f32View(words) };
     k = k1;
     return sub;
   };

@@ -324,11 +324,11 @@ export function rowOffsets(s: WeightStream): Uint32Array {
 /**
  * Rows [k0, k1) of a stream as a stream of a (k1 − k0) x N matrix: a zero-copy view of the same words
  * (rows are contiguous in the stream), e.g. to split a layer's weights across workers by input rows.
+ * `off` = rowOffsets(s), for a caller that takes many ranges of one stream (computed here otherwise).
  */
-export function rowRange(s: WeightStream, k0: number, k1: number): WeightStream {
+export function rowRange(s: WeightStream, k0: number, k1: number, off: Uint32Array = rowOffsets(s)): WeightStream {
   requireInt('rowRange.k0', k0, 0, s.K - 1);
   requireInt('rowRange.k1', k1, k0 + 1, s.K);
-  const off = rowOffsets(s);
   const words = s.words.subarray(off[k0], off[k1]);
   const nnz = (off[k1] - off[k0] - (k1 - k0)) / 2;
   return { K: k1 - k0, N: s.N, nnz, words, values: f32View(words) };
