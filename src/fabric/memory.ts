@@ -120,13 +120,15 @@ export function fabricMemory(m: FabricMapping, machine: FabricMachine, nnz: numb
   const nodes = plan.regions.find((r) => r.name === 'nodes')!.bytes;
   const outLen = pass === 'gradient' ? nnz : (pass === 'forward' ? N : K) * B;
   // a seeded layer is held whole where it fits one WebAssembly memory, else made by ranges of rows (layer-weights.ts)
-  const wholeBytes = 4 * (K + 2 * nnz);
   const held = !generated || seededHeld(K, nnz);
-  const weights = generated ? (held ? wholeBytes : 4 * ROW_CHUNK_WORDS) : 0;
-  const acts = generated ? 4 * B * ((pass !== 'delta' ? K : 0) + (pass !== 'forward' ? N : 0)) : 0;
+  const reader = 4 * ROW_CHUNK_WORDS; // a module's buffer of rows, where the layer is made again by rows
+  const weights = generated ? (held ? 4 * (K + 2 * nnz) : reader) : 0;
+  const actBytes = 4 * B * ((pass !== 'delta' ? K : 0) + (pass !== 'forward' ? N : 0));
+  const acts = generated ? actBytes : 0;
   const order = pass === 'gradient' ? 4 * nnz : 0;
-  // the check: |weights| (by the same ranges); the reference and |reference| over every output (full) or a sample
-  const checkBytes = check === 'off' ? 0 : (held ? wholeBytes : 4 * ROW_CHUNK_WORDS) + (check === 'full' ? 2 * 4 * outLen + acts : 1 << 20);
+  // the check (check.ts): its own reader where the layer is not held; the reference and its bound over every output
+  // (full) or a sample, with the inputs beside their absolute values
+  const checkBytes = check === 'off' ? 0 : (held ? 0 : reader) + (check === 'full' ? 2 * 4 * outLen + 2 * actBytes : 1 << 20);
   const hostBytes = weights + acts + 4 * words.stream + order + 4 * outLen + checkBytes + 4 * mesh.rows * mesh.cols + 16 * cores;
   return {
     wasmBytes, hostBytes, totalBytes: wasmBytes + hostBytes,
