@@ -60,3 +60,10 @@ export function cpuProbeLine(p: CpuProbeSummary | null): string {
   const each = p.cpus.map((c) => `cpu${c.cpu} ${c.chaseMs.toFixed(0)} ms`).join(', ');
   return `CPUs (a 512 KB pointer chase pinned to each): ${each}; slowest/fastest ${p.chaseSpread.toFixed(2)}x (an ALU loop: ${p.aluSpread.toFixed(2)}x)`;
 }
+
+/** The probe, printed as one line first: what a bench records beside its rates. */
+export function reportCpus(): CpuProbeSummary | null {
+  const p = probeCpus();
+  console.log(cpuProbeLine(p));
+  return p;
+}

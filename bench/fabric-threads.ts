@@ -17,7 +17,7 @@ import { rootPath } from '../src/paths.js';
 import { runFabric, runFabricAsync, type FabricRunOptions } from '../src/fabric/run.js';
 import type { SkewPlan } from '../src/fabric/sim.js';
 import { median } from './median.js';
-import { cpuProbeLine, probeCpus } from './cpu-probe.js';
+import { reportCpus } from './cpu-probe.js';
 import { waferLayer } from './fabric-layers.js';
 
 const quick = process.argv.includes('--quick');
@@ -25,7 +25,7 @@ const withWafer = process.argv.includes('--wafer');
 const threadsArg = process.argv.indexOf('--threads');
 const threads = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : Math.min(2, availableParallelism());
 const reps = quick ? 3 : 7;
-const cpuProbe = probeCpus();
+const cpuProbe = reportCpus();
 
 /** The layers: the 32x32 and 64x64 bench shapes of bench/fabric.ts, and a quarter-wafer-wide mesh. */
 const ROWS: Array<[string, FabricRunOptions]> = [
@@ -76,7 +76,6 @@ function pinnedOneThread(o: FabricRunOptions, reps: number): number[] {
 }
 
 async function main() {
-  console.log(cpuProbeLine(cpuProbe));
   const load0 = loadavg();
   const rows = [];
   for (const [name, o] of ROWS) {

@@ -19,7 +19,7 @@ import { randomStream, randomValues, rowCounts } from '../src/sparse/stream.js';
 import { blockStarts } from '../src/fabric/mapping.js';
 import { runFabric, type FabricResult, type FabricRunOptions } from '../src/fabric/run.js';
 import { median } from './median.js';
-import { cpuProbeLine, probeCpus } from './cpu-probe.js';
+import { reportCpus } from './cpu-probe.js';
 import { speedLayers, waferLayer } from './fabric-layers.js';
 
 const quick = process.argv.includes('--quick');
@@ -113,8 +113,7 @@ function columnImbalance(K: number, N: number, cols: number, sparsity: number, s
 }
 
 async function main() {
-  const cpuProbe = probeCpus();
-  console.log(cpuProbeLine(cpuProbe));
+  const cpuProbe = reportCpus();
   // one untimed run first: V8 runs a wasm function on its baseline tier until it has been hot for a while
   runFabric({ rows: 16, cols: 16, batch: 256, in: 512, out: 64, sparsity: 0.5, seed: 1, check: false, flavor: 'release' });
   const M = quick ? 32 : 64;

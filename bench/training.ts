@@ -30,7 +30,7 @@ import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import type { OptimizerConfig } from '../src/memoryx/optimizer.js';
 import { foreignLoad } from './machine-load.js';
-import { cpuProbeLine, probeCpus } from './cpu-probe.js';
+import { reportCpus } from './cpu-probe.js';
 import { PhaseMeter, type StepPhases } from './step-phases.js';
 import { median } from './median.js';
 
@@ -101,8 +101,7 @@ let simulatedStepSeconds: number | null = null;
 let meter: PhaseMeter | null = null;
 
 async function main(): Promise<void> {
-  const cpuProbe = probeCpus();
-  console.log(cpuProbeLine(cpuProbe));
+  const cpuProbe = reportCpus();
   const opts = { steps, batch, optimizer, seed: 1, shuffle: true, evaluate: false };
   // One Wasm instance for the reference, as a user would keep it between runs.
   const w = new Wasm({ flavor: 'release', initialBytes: 64 << 20 });

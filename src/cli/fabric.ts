@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { UsageError, emit, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 import { createProgress, type Progress } from './progress.js';
+import { isStreamWindow } from '../fabric/stream-window.js';
 
 interface FabricCliOptions extends CommonOptions {
   rows: number;
@@ -33,7 +34,7 @@ function parseThreads(value: string): number | 'auto' {
 function parseWindow(value: string): number | 'auto' {
   if (value === 'auto') return 'auto';
   const n = parseInteger('--stream-window', 0, 2 ** 30)(value);
-  if (n !== 0 && (n < 16 || (n & (n - 1)) !== 0)) throw new UsageError(`--stream-window: expected auto, 0 or a power of two of 16 or more, got ${JSON.stringify(value)}`);
+  if (!isStreamWindow(n)) throw new UsageError(`--stream-window: expected auto, 0 or a power of two of 16 or more, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -160,10 +161,10 @@ async function modelLayerOf(cmd: Command, opts: FabricCliOptions) {
   if (opts.layer === undefined) throw new UsageError('--model: needs --layer NAME, the linear to map (e.g. transformer.h.0.mlp.c_fc)');
   const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
   for (const o of ['in', 'out']) if (given(o)) throw new UsageError(`--${o}: not with --model (the layer gives K and N)`);
-  const { loadFabricModel, linearShapeOf, defaultBatchOf } = await import('../fabric/model-layer.js');
+  const { loadFabricModel, linearShapeOf } = await import('../fabric/model-layer.js');
   const model = loadFabricModel(opts.model, '--model', (await import('../perf/models.js')).atScaleReader);
   const s = linearShapeOf(model, opts.layer);
-  const run = { in: s.K, out: s.N, batch: given('batch') ? opts.batch : defaultBatchOf(model), sparsity: given('sparsity') ? opts.sparsity : s.sparsity };
+  const run = { in: s.K, out: s.N, batch: given('batch') ? opts.batch : model.batch, sparsity: given('sparsity') ? opts.sparsity : s.sparsity };
   const columns = model.tokens ? 'tokens' : 'samples';
   return { run, info: { model: opts.model, name: s.name, kind: s.kind, K: s.K, N: s.N, modelSparsity: s.sparsity, columns } };
 }

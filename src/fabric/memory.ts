@@ -15,6 +15,7 @@ import type { FabricMapping } from './mapping.js';
 import { addBandRegions } from './bands.js';
 import { ROW_CHUNK_WORDS } from './layer-weights.js';
 import { seededHeld } from './seeded-weights.js';
+import { isStreamWindow } from './stream-window.js';
 
 /** The WebAssembly memory's hard limit (wasm32) less a margin for the module's own data. */
 export const WASM_LIMIT_BYTES = 4 * 2 ** 30 - (64 << 20);
@@ -104,7 +105,7 @@ export function resolveStreamWindow(want: number | 'auto' | undefined, m: Fabric
     return whole > WASM_LIMIT_BYTES ? STREAM_WINDOW_WORDS : 0;
   }
   const w = requireInt('streamWindow', want, 0);
-  if (w !== 0 && (w < 16 || (w & (w - 1)) !== 0)) throw new ValidationError('streamWindow', w, "expected 'auto', 0 (whole streams) or a power of two of 16 words or more");
+  if (!isStreamWindow(w)) throw new ValidationError('streamWindow', w, "expected 'auto', 0 (whole streams) or a power of two of 16 words or more");
   return w;
 }
 

@@ -179,8 +179,3 @@ export function atScaleGpt(g: AtScaleGptShape): FabricModel {
   add('lm_head', C, V, g.tiedEmbedding ? 'lm_head' : 'linear');
   return { linears, plan: null, tokens: true, batch: g.contextTokens };
 }
-
-/** Columns of X when none are given: one sequence of the model's context (n_positions) for a GPT, else FEATURE_BATCH_DEFAULT. */
-export function defaultBatchOf(model: FabricModel): number {
-  return model.batch;
-}

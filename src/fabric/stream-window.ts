@@ -9,6 +9,11 @@
 // Legend: Cu = used columns; word i of column c's stream lives in slot i mod window of its ring; injPos[c] =
 // words injected, injFill[c] = words put in the ring so far (the ring holds injPos .. injFill − 1).
 
+/** A window a run takes: 0 (whole streams) or a power of two of 16 words or more (the ring's slot is the word index masked). */
+export function isStreamWindow(words: number): boolean {
+  return words === 0 || (words >= 16 && (words & (words - 1)) === 0);
+}
+
 /** Byte offsets of the per-column tables in the simulator's memory (u32 [Cu] each). */
 export interface WindowTables {
   /** Each column's ring. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
-import { atScaleGpt, defaultBatchOf, linearLayersOf, linearShapeOf, loadFabricModel } from '../../src/fabric/model-layer.js';
+import { atScaleGpt, linearLayersOf, linearShapeOf, loadFabricModel } from '../../src/fabric/model-layer.js';
 import { compileModel } from '../../src/model/compile.js';
 import { importGpt2Config } from '../../src/model/hf.js';
 import { atScaleReader, preset } from '../../src/perf/models.js';
@@ -50,7 +50,7 @@ describe('linearShapeOf: the linears of a model by name', () => {
     expect(linearShapeOf(plan, 'transformer.h.0.mlp.c_fc')).toEqual({ name: 'transformer.h.0.mlp.c_fc', kind: 'linear', K: 64, N: 256, sparsity: 0 });
     expect(linearShapeOf(plan, 'lm_head')).toMatchObject({ kind: 'lm_head', K: C, N: nano.vocab_size });
     expect(linearShapeOf(plan, 'transformer.h.1.attn.c_attn.weight')).toMatchObject({ name: 'transformer.h.1.attn.c_attn', K: C, N: 3 * C });
-    expect(defaultBatchOf(plan)).toBe(nano.n_positions);
+    expect(plan.batch).toBe(nano.n_positions);
   });
 
   it('a config.json written here: n_inner, an untied head, and published dropout (does not change a layer\'s shape)', () => {
@@ -62,7 +62,7 @@ describe('linearShapeOf: the linears of a model by name', () => {
     expect(linearShapeOf(plan, 'transformer.h.2.mlp.c_fc')).toMatchObject({ K: 48, N: 100 });
     expect(linearShapeOf(plan, 'transformer.h.2.mlp.c_proj')).toMatchObject({ K: 100, N: 48 });
     expect(linearShapeOf(plan, 'lm_head')).toEqual({ name: 'lm_head', kind: 'linear', K: 48, N: 300, sparsity: 0 });
-    expect(defaultBatchOf(plan)).toBe(16);
+    expect(plan.batch).toBe(16);
   });
 
   it('a model JSON: nn.Sequential names, the layer\'s own sparsity, 64 samples by default', () => {
@@ -73,7 +73,7 @@ describe('linearShapeOf: the linears of a model by name', () => {
     expect(first).toMatchObject({ K: 20, N: 30 });
     expect(first.sparsity).toBeCloseTo(0.5, 2);
     expect(linearShapeOf(plan, '3')).toEqual({ name: '3', kind: 'linear', K: 30, N: 5, sparsity: 0 });
-    expect(defaultBatchOf(plan)).toBe(64);
+    expect(plan.batch).toBe(64);
     expect(errorOf(() => linearShapeOf(plan, '2')).message).toMatch(/^--layer: expected a linear layer \(only linears map onto the mesh here; this is a layernorm\), got "2"$/);
   });
 
@@ -135,7 +135,7 @@ describe('at-scale GPT presets (specs/models): the linears from the shape alone'
       expect(linearShapeOf(m, 'transformer.h.95.mlp.c_fc')).toEqual({ name: 'transformer.h.95.mlp.c_fc', kind: 'linear', K: 12288, N: 49152, sparsity: 0 });
       expect(linearShapeOf(m, 'transformer.h.0.mlp.c_proj.weight')).toMatchObject({ K: 49152, N: 12288 });
       expect(linearShapeOf(m, 'lm_head')).toEqual({ name: 'lm_head', kind: 'lm_head', K: 12288, N: 50257, sparsity: 0 });
-      expect(defaultBatchOf(m)).toBe(2048);
+      expect(m.batch).toBe(2048);
       expect(errorOf(() => linearShapeOf(m, 'transformer.h.96.mlp.c_fc')).message).toMatch(/^--layer: expected the name of one of the model's 385 linear layers \(transformer\.h\.0\.attn\.c_attn, .*, lm_head\)/);
       expect(errorOf(() => linearShapeOf(m, 'transformer.h.3')).message).toMatch(/this module holds 4 linears: transformer\.h\.3\.attn\.c_attn/);
     }

@@ -10,12 +10,12 @@ import { onlyKnown, validationOnly, type KindAdapter } from './common.js';
 export const FABRIC_FIELDS = ['rows', 'cols', 'batch', 'in', 'out', 'sparsity', 'pass', 'seed', 'machine', 'check', 'fold', 'model', 'layer'] as const;
 
 export async function fabricAdapter(): Promise<KindAdapter> {
-  const [{ runFabric }, { fabricMachine }, { mapLayer }, { loadFabricModel, linearShapeOf, defaultBatchOf }, { FABRIC_CHECKS }, { FOLD_CHOICES }, { atScaleReader }] = await Promise.all([
+  const [{ runFabric }, { fabricMachine }, { mapLayer }, { loadFabricModel, linearShapeOf }, { FABRIC_CHECKS }, { FOLD_CHOICES }, { atScaleReader }] = await Promise.all([
     import('../../fabric/run.js'), import('../../fabric/defaults.js'), import('../../fabric/mapping.js'), import('../../fabric/model-layer.js'), import('../../fabric/check.js'), import('../../fabric/fold.js'),
     import('../../perf/models.js'),
   ]);
   type Options = Parameters<typeof runFabric>[0];
-  const plans = new Map<string, FabricModel>(); // one load (and compile) per model file or preset per sweep
+  const models = new Map<string, FabricModel>(); // one load (and compile) per model file or preset per sweep
   /** The run's options: a model layer's K, N and defaults filled in (fields given in the configuration win). */
   const options = (c: Config): Options => {
     const { model, layer, ...rest } = c as Record<string, unknown>;
@@ -23,10 +23,10 @@ export async function fabricAdapter(): Promise<KindAdapter> {
     if (typeof model !== 'string') throw new ValidationError('model', model, 'expected a GPT preset name or a config.json / model JSON file (with layer)');
     if (typeof layer !== 'string') throw new ValidationError('layer', layer, 'expected the module name of one of the model\'s linears, e.g. transformer.h.0.mlp.c_fc');
     for (const k of ['in', 'out'] as const) if (rest[k] !== undefined) throw new ValidationError(k, rest[k], 'expected no in/out with model (the layer gives K and N)');
-    let plan = plans.get(model);
-    if (!plan) plans.set(model, (plan = loadFabricModel(model, 'model', atScaleReader)));
-    const s = linearShapeOf(plan, layer, 'layer');
-    return { ...rest, in: s.K, out: s.N, batch: rest.batch ?? defaultBatchOf(plan), sparsity: rest.sparsity ?? s.sparsity } as unknown as Options;
+    let m = models.get(model);
+    if (!m) models.set(model, (m = loadFabricModel(model, 'model', atScaleReader)));
+    const s = linearShapeOf(m, layer, 'layer');
+    return { ...rest, in: s.K, out: s.N, batch: rest.batch ?? m.batch, sparsity: rest.sparsity ?? s.sparsity } as unknown as Options;
   };
   return {
     validate(c) {
