@@ -1,12 +1,14 @@
 // How much do threads buy the cycle-level fabric? One layer per row, run on 1 thread and on N threads
-// (`fabric --threads N`: bands of columns in one shared memory, the cycles and results of one thread),
+// (`fabric --threads N`: bands of columns in one shared memory, the cycles and results of one thread), the
+// threads both balanced by time (the default, assembly/fabric/balance.ts) and with the even split kept (static),
 // interleaved run by run in this process so both see the same machine, after one warm-up run of each (the
 // band threads' modules tier up; the pool is kept between runs). Reports the median simulation seconds of
 // each, their ratio (goal on 2 cores: 2 threads >= 1.7x one) and the bands' waiting (looks at a
 // neighbour's progress before it was there, per cycle); checks that every run gave the same cycles. Where the
 // CPUs can be pinned (bench/cpu-probe.ts, first), it also runs one thread pinned to each CPU (a child process
 // each, fabric-pinned.ts; not interleaved with the rest) and gives the threads' speed-up over the faster and the
-// slower CPU's one thread: an even split runs at the slower one's pace.
+// slower CPU's one thread: an even split runs at the slower one's pace. Last, the balancing on a known asymmetry:
+// the last band emulates a CPU 45 % slower, even split against balanced by time (slowRows).
 // Rows: bench/results/fabric-threads.json (atomically; --quick: fabric-threads-quick.json).
 // Run: npm run build && node dist/bench/fabric-threads.js [--quick] [--threads N] [--wafer]
 import { spawnSync } from 'node:child_process';
@@ -14,11 +16,12 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
-import { runFabric, runFabricAsync, type FabricRunOptions } from '../src/fabric/run.js';
+import { runFabric, runFabricAsync, type FabricResult, type FabricRunOptions } from '../src/fabric/run.js';
 import type { SkewPlan } from '../src/fabric/sim.js';
 import { median } from './median.js';
 import { reportCpus } from './cpu-probe.js';
 import { waferLayer } from './fabric-layers.js';
+import { balanceEpoch } from '../src/fabric/bands.js';
 
 const quick = process.argv.includes('--quick');
 const withWafer = process.argv.includes('--wafer');
@@ -41,19 +44,24 @@ async function row(name: string, o: FabricRunOptions) {
   const base = { ...o, seed: 1, check: 'off' as const, flavor: 'release' as const };
   const one: number[] = [];
   const many: number[] = [];
+  const fixed: number[] = []; // the same threads with the even split kept (--balance static)
   const waits: number[] = [];
+  let balance: FabricResult['balance'] = null;
   let cycles = -1;
   let skew: SkewPlan | null = null; // the order both ran in ('auto': the skewed one past 8 MB of node records)
   const n = name.startsWith('1000x850') ? 1 : reps;
   for (let i = -1; i < n; i++) {
     const a = runFabric(base).result;
     const b = (await runFabricAsync({ ...base, threads })).result;
-    if (a.cycles !== b.cycles || (cycles >= 0 && a.cycles !== cycles)) throw new Error(`${name}: cycles differ (${a.cycles} on one thread, ${b.cycles} on ${threads})`);
+    const c = (await runFabricAsync({ ...base, threads, balance: 'static' })).result;
+    if (a.cycles !== b.cycles || a.cycles !== c.cycles || (cycles >= 0 && a.cycles !== cycles)) throw new Error(`${name}: cycles differ (${a.cycles} on one thread, ${b.cycles} and ${c.cycles} on ${threads})`);
     cycles = a.cycles;
     skew = b.skew;
+    balance = b.balance;
     if (i < 0 && n > 1) continue; // warm-up
     one.push(a.simSeconds);
     many.push(b.simSeconds);
+    fixed.push(c.simSeconds);
     waits.push(b.waitsPerCycle ?? 0);
   }
   const [s1, sN] = [median(one), median(many)];
@@ -61,8 +69,40 @@ async function row(name: string, o: FabricRunOptions) {
   const pinned = cpuProbe && n > 1 ? pinnedOneThread(o, Math.min(n, 3)) : null;
   return {
     name, ...o, cycles, reps: n, threads, skew, oneThreadSeconds: s1, threadsSeconds: sN, speedup: s1 / sN, oneThread: one, withThreads: many, waitsPerCycleMedian: median(waits),
+    balance, staticSeconds: median(fixed), speedupStatic: s1 / median(fixed), withThreadsStatic: fixed,
     oneThreadPinnedSeconds: pinned, speedupOverSlowerCpu: pinned && Math.max(...pinned) / sN, speedupOverFasterCpu: pinned && Math.min(...pinned) / sN,
   };
+}
+
+/** How much slower the emulated CPU is (the asymmetry this VM's probe saw at its worst: docs/fabric.md). */
+const SLOW_PERCENT = 45;
+
+/**
+ * The balancing on a known asymmetry: the last band emulates a CPU SLOW_PERCENT % slower (bands.ts BalancePlan.slowBand),
+ * with the even split kept (static) and balanced by time, interleaved with one thread; the speed-ups are over that one
+ * thread (on an unslowed CPU). An even split runs at the slow band's pace; the best split runs at the two CPUs' sum.
+ */
+async function slowRow(name: string, o: FabricRunOptions) {
+  const base = { ...o, seed: 1, check: 'off' as const, flavor: 'release' as const };
+  const epoch = balanceEpoch(o.rows! * o.cols!);
+  const slowBand = { band: threads - 1, percent: SLOW_PERCENT };
+  const [one, fixed, timed]: number[][] = [[], [], []];
+  let balance: FabricResult['balance'] = null;
+  for (let i = -1; i < reps; i++) {
+    const a = runFabric(base).result;
+    const b = (await runFabricAsync({ ...base, threads, balance: { mode: 'static', epoch, slowBand } })).result;
+    const c = (await runFabricAsync({ ...base, threads, balance: { mode: 'time', epoch, slowBand } })).result;
+    if (a.cycles !== b.cycles || a.cycles !== c.cycles) throw new Error(`${name}: cycles differ with a slow band`);
+    balance = c.balance;
+    if (i < 0) continue;
+    one.push(a.simSeconds);
+    fixed.push(b.simSeconds);
+    timed.push(c.simSeconds);
+  }
+  const s1 = median(one);
+  // the most an ideal split gives over one thread: the fast CPUs' sum plus the slow one's rate
+  const ideal = threads - 1 + 100 / (100 + SLOW_PERCENT);
+  return { name, ...o, threads, slowPercent: SLOW_PERCENT, reps, oneThreadSeconds: s1, staticSeconds: median(fixed), balancedSeconds: median(timed), speedupStatic: s1 / median(fixed), speedupBalanced: s1 / median(timed), idealSpeedup: ideal, balance };
 }
 
 /** Median simulation seconds of one thread pinned to each probed CPU, `reps` runs in a child process each (after its warm-up run). */
@@ -82,16 +122,23 @@ async function main() {
     const r = await row(name, o);
     rows.push(r);
     console.log(`${name}${r.skew ? ' (skewed order)' : ''}: ${r.cycles} cycles, 1 thread ${r.oneThreadSeconds.toFixed(3)} s, ${threads} threads ${r.threadsSeconds.toFixed(3)} s: ${r.speedup.toFixed(2)}x (waits/cycle ${Math.round(r.waitsPerCycleMedian)}; load ${loadavg()[0].toFixed(2)})`);
+    if (r.balance) console.log(`  balanced by time: the last run ended with bands ${r.balance.bands.map(([c0, c1]) => `[${c0}, ${c1})`).join(' ')} (${r.balance.moved} columns moved); the even split kept: ${r.staticSeconds.toFixed(3)} s, ${r.speedupStatic.toFixed(2)}x`);
     if (r.oneThreadPinnedSeconds) {
       const each = r.oneThreadPinnedSeconds.map((t, cpu) => `cpu${cpu} ${t.toFixed(3)} s`).join(', ');
       console.log(`  1 thread pinned: ${each}; ${threads} threads are ${r.speedupOverFasterCpu!.toFixed(2)}x the faster CPU's, ${r.speedupOverSlowerCpu!.toFixed(2)}x the slower's`);
     }
   }
+  const slowRows = [];
+  for (const [name, o] of ROWS.filter(([n]) => !n.startsWith('250x') && !n.startsWith('1000x') && !n.includes('32x32 sparse'))) {
+    const r = await slowRow(name, o);
+    slowRows.push(r);
+    console.log(`${name}, band ${threads - 1} emulating a CPU ${SLOW_PERCENT} % slower: 1 thread ${r.oneThreadSeconds.toFixed(3)} s; even split ${r.staticSeconds.toFixed(3)} s (${r.speedupStatic.toFixed(2)}x), balanced ${r.balancedSeconds.toFixed(3)} s (${r.speedupBalanced.toFixed(2)}x; ideal ${r.idealSpeedup.toFixed(2)}x; ended ${r.balance?.bands.map(([c0, c1]) => `[${c0}, ${c1})`).join(' ')})`);
+  }
   const out = rootPath('bench', 'results', quick ? 'fabric-threads-quick.json' : 'fabric-threads.json');
   writeJsonAtomic(out, {
     bench: 'fabric-threads', quick, date: new Date().toISOString(), node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, cpuProbe, loadAverageBefore: load0, loadAverageAfter: loadavg(),
-    goal: { speedupTwoThreads: 1.7 }, rows,
+    goal: { speedupTwoThreads: 1.7 }, rows, slowRows,
   });
   console.log(`wrote ${out}`);
   process.exit(0);

@@ -104,8 +104,13 @@ export const ABI = {
    * empty; 0xffffffff: none), cycle t in slot t mod (N + 1): a band may be up to N - 2 cycles ahead of one
    * that still reads cycle t's records.
    */
-  bandHead: [['COUNT', 'bands'], ['DONE', '0 running; 2 past the cycle limit or a band failed (every band stops)'], ['LIMIT', 'cycle limit (deadlock guard)'], ['READY', 'threads that instantiated the module (they start together)'], ['SPINS', 'looks at a word before a waiting band sleeps'], ['BELL', 'rung (incremented, notified) when a word flagged SLEEP_RING is written: a skewed thread with no part able to go on sleeps on it'], ['FRONT', 'pointer: the skewed parts\' tile frontiers, FRONT_WORDS i32 a part (part v\'s at FRONT + 4 FRONT_WORDS v)'], ['FRONT_WORDS', 'words of a part\'s tile frontiers (its tiles\' most cycles)']],
-  bandHeadWords: 8,
+  bandHead: [['COUNT', 'bands'], ['DONE', '0 running; 2 past the cycle limit or a band failed (every band stops)'], ['LIMIT', 'cycle limit (deadlock guard)'], ['READY', 'threads that instantiated the module (they start together)'], ['SPINS', 'looks at a word before a waiting band sleeps'], ['BELL', 'rung (incremented, notified) when a word flagged SLEEP_RING is written: a skewed thread with no part able to go on sleeps on it'], ['FRONT', 'pointer: the skewed parts\' tile frontiers, FRONT_WORDS i32 a part (part v\'s at FRONT + 4 FRONT_WORDS v)'], ['FRONT_WORDS', 'words of a part\'s tile frontiers (its tiles\' most cycles)'],
+    // moving columns between bands while they run (assembly/fabric/balance.ts)
+    ['BAL_MODE', 'balance: 0 static bands, 1 by the bands\' measured busy time, 2 shuffled (tests: every move exercised)'],
+    ['BAL_EPOCH', 'cycles between two balancing barriers'], ['BAL_ARRIVE', 'bands at the barrier'], ['BAL_GEN', 'barriers passed (the sleepers\' word)'],
+    ['BAL_MOVES', 'columns moved so far'], ['BAL_SEED', 'shuffled: the xorshift32 state'],
+    ['SLOW_BAND', 'benchmarks of the balancing: band k - 1 emulates a slower CPU (0: none)'], ['SLOW_PERCENT', 'that band spins this many percent of each cycle\'s computing time after it']],
+  bandHeadWords: 16,
   band: [
     ['C0', 'first column'], ['C1', 'end column (exclusive)'], ['WHEEL', 'pointer: this band\'s timing wheel'],
     ['LIST_C0', 'pointer: core set 0 (cycle parity 0)'], ['LIST_C1', 'pointer: core set 1'],
@@ -124,8 +129,12 @@ export const ABI = {
     ['SK_PHASE', 'skewed part: 0 at a block\'s start, 1 agreeing on a skip, 2 in the block, 3 done'], ['SK_T0', 'skewed part: the block\'s first cycle'],
     ['SK_BLOCK', 'skewed part: the block\'s index'], ['SK_KEY0', 'skewed part: the tile\'s first key (i32)'],
     ['SK_DT', 'skewed part: the tile\'s first cycle in the block (its frontiers: the next key of each of the tile\'s cycles)'],
+    // balancing (balance.ts): what a band tells the barrier's last arrival, who moves columns between bands
+    ['BAL_BUSY', 'f64 over this and the next word: ms this band computed since the last barrier (its waits excluded)'], ['BAL_BUSY_HI', 'the f64\'s high word'],
+    ['BAL_NEXT_I', 'pointer: the injector list of the next cycle'], ['BAL_NNEXT_I', 'injectors in it'], ['BAL_WHEEL_COUNT', 'cores on this band\'s wheel'],
+    ['BAL_C0', 'the band\'s first column after the barrier'], ['BAL_C1', 'its end column after the barrier'],
   ],
-  bandWords: 32,
+  bandWords: 40,
 };
 
 /** FNV-1a over the table's canonical JSON: both sides carry it, the host checks the module's. */

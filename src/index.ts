@@ -52,7 +52,7 @@ export { embeddingForward, embeddingBackward } from './kernels/embedding.js';
 export { sgdMomentum, adamw, type SgdHyper, type AdamWHyper } from './kernels/optim.js';
 
 // Cycle level: the fabric
-export { runFabric, runFabricAsync, DEFAULT_SKEW as FABRIC_DEFAULT_SKEW, type SkewPlan as FabricSkewPlan, fabricEfficiency, fabricModelEfficiency, fabricEfficiencyFn, fabricMachine, FABRIC_DEFAULTS, FABRIC_MACHINE_SOURCES, writeHeatmap as writeFabricHeatmap, type FabricRunOptions, type FabricResult, type FabricRun, type FoldInfo as FabricFoldInfo, type FabricMachine, type FabricPass, type FabricEfficiency, type CycleBreakdown, type FabricEfficiencyOptions, type FabricEfficiencyFnOptions, type PerfLayerShape, type FabricMapping, type LayerShape as FabricLayerShape, type MeshShape } from './fabric/index.js';
+export { runFabric, runFabricAsync, DEFAULT_SKEW as FABRIC_DEFAULT_SKEW, type SkewPlan as FabricSkewPlan, fabricEfficiency, fabricModelEfficiency, fabricEfficiencyFn, fabricMachine, FABRIC_DEFAULTS, FABRIC_MACHINE_SOURCES, writeHeatmap as writeFabricHeatmap, type FabricRunOptions, type FabricResult, type FabricRun, type FoldInfo as FabricFoldInfo, type FabricMachine, type FabricPass, type FabricEfficiency, type CycleBreakdown, type FabricEfficiencyOptions, type FabricEfficiencyFnOptions, type PerfLayerShape, type FabricMapping, type LayerShape as FabricLayerShape, type MeshShape, type BalanceChoice as FabricBalanceChoice, type BalancePlan as FabricBalancePlan } from './fabric/index.js';
 export type { Sourced } from './fabric/defaults.js';
 export type { SimCounters } from './fabric/sim.js';
 export type { FabricCheck } from './fabric/check.js';

@@ -2,7 +2,7 @@
 // The fabric ABI, WASM side: directions, node record offsets, core fields, config slots, counters.
 
 export const FABRIC_MAGIC: u32 = 0x46414233;
-export const FABRIC_ABI_HASH: u32 = 0x49025590;
+export const FABRIC_ABI_HASH: u32 = 0x6e040de3;
 
 export const DIR_N: u32 = 0; // north link
 export const DIR_E: u32 = 1; // east link
@@ -112,7 +112,15 @@ export const BH_SPINS: u32 = 4; // looks at a word before a waiting band sleeps
 export const BH_BELL: u32 = 5; // rung (incremented, notified) when a word flagged SLEEP_RING is written: a skewed thread with no part able to go on sleeps on it
 export const BH_FRONT: u32 = 6; // pointer: the skewed parts' tile frontiers, FRONT_WORDS i32 a part (part v's at FRONT + 4 FRONT_WORDS v)
 export const BH_FRONT_WORDS: u32 = 7; // words of a part's tile frontiers (its tiles' most cycles)
-export const BAND_HEAD_WORDS: u32 = 8;
+export const BH_BAL_MODE: u32 = 8; // balance: 0 static bands, 1 by the bands' measured busy time, 2 shuffled (tests: every move exercised)
+export const BH_BAL_EPOCH: u32 = 9; // cycles between two balancing barriers
+export const BH_BAL_ARRIVE: u32 = 10; // bands at the barrier
+export const BH_BAL_GEN: u32 = 11; // barriers passed (the sleepers' word)
+export const BH_BAL_MOVES: u32 = 12; // columns moved so far
+export const BH_BAL_SEED: u32 = 13; // shuffled: the xorshift32 state
+export const BH_SLOW_BAND: u32 = 14; // benchmarks of the balancing: band k - 1 emulates a slower CPU (0: none)
+export const BH_SLOW_PERCENT: u32 = 15; // that band spins this many percent of each cycle's computing time after it
+export const BAND_HEAD_WORDS: u32 = 16;
 export const B_C0: u32 = 0; // first column
 export const B_C1: u32 = 1; // end column (exclusive)
 export const B_WHEEL: u32 = 2; // pointer: this band's timing wheel
@@ -144,4 +152,11 @@ export const B_SK_T0: u32 = 27; // skewed part: the block's first cycle
 export const B_SK_BLOCK: u32 = 28; // skewed part: the block's index
 export const B_SK_KEY0: u32 = 29; // skewed part: the tile's first key (i32)
 export const B_SK_DT: u32 = 30; // skewed part: the tile's first cycle in the block (its frontiers: the next key of each of the tile's cycles)
-export const BAND_WORDS: u32 = 32;
+export const B_BAL_BUSY: u32 = 31; // f64 over this and the next word: ms this band computed since the last barrier (its waits excluded)
+export const B_BAL_BUSY_HI: u32 = 32; // the f64's high word
+export const B_BAL_NEXT_I: u32 = 33; // pointer: the injector list of the next cycle
+export const B_BAL_NNEXT_I: u32 = 34; // injectors in it
+export const B_BAL_WHEEL_COUNT: u32 = 35; // cores on this band's wheel
+export const B_BAL_C0: u32 = 36; // the band's first column after the barrier
+export const B_BAL_C1: u32 = 37; // its end column after the barrier
+export const BAND_WORDS: u32 = 40;

@@ -7,7 +7,7 @@
 //
 // Legend: t = St.now; a progress word holds t + 1 once its stage of cycle t is done (0: none yet).
 import {
-  St, setBit, BH_DONE, BH_BELL, BAND_HEAD_WORDS, BAND_WORDS, B_LIST_R0, B_XWAKE, B_P_CORE, B_P_FIRST, B_P_LAST,
+  St, setBit, BH_DONE, BH_BELL, BH_BAL_GEN, BAND_HEAD_WORDS, BAND_WORDS, B_LIST_R0, B_XWAKE, B_P_CORE, B_P_FIRST, B_P_LAST,
   B_SLEEP_CORE, B_SLEEP_REC,
 } from './state';
 
@@ -45,6 +45,7 @@ export function ringBell(): void {
 export function setDone(why: u32): void {
   atomic.store<u32>(St.bandTab + (<usize>BH_DONE << 2), why);
   ringBell();
+  atomic.notify(St.bandTab + (<usize>BH_BAL_GEN << 2), 0x7fffffff);
   for (let k: u32 = 0; k < St.bands; k++) {
     const rec = bandRecord(k);
     for (let w: u32 = B_P_CORE; w <= B_P_LAST; w++) atomic.notify(rec + (<usize>w << 2), 0x7fffffff);
@@ -70,15 +71,30 @@ export function publish(word: u32, t: u32): void {
   }
 }
 
+/** The host's clock (ms, performance.now: src/wasm/module.ts), read by a band only around its waits while balancing. */
+@external("env", "nowMs")
+export declare function nowMs(): f64;
+
 /**
  * Waits until band k's stage `word` is done for cycle t. False if the run stopped meanwhile (the cycle
- * limit, or a failed band). One thread waits on each word (the band on that side).
+ * limit, or a failed band). One thread waits on each word (the band on that side). While bands are balanced
+ * by their measured time (balance.ts), a wait that is not over at once is timed.
  */
 export function waitStage(k: u32, word: u32, t: u32): bool {
+  if (atomic.load<u32>(bandRecord(k) + (<usize>word << 2)) >= t + 1) return true;
+  if (!St.timed) return waitLong(k, word, t);
+  const t0 = nowMs();
+  const ok = waitLong(k, word, t);
+  St.balWaitMs += nowMs() - t0;
+  return ok;
+}
+
+/** waitStage past its first look: spins, then sleeps. */
+function waitLong(k: u32, word: u32, t: u32): bool {
   const rec = bandRecord(k);
   const p = rec + (<usize>word << 2);
   const want = t + 1;
-  for (let i: u32 = 0; i < St.spins; i++) {
+  for (let i: u32 = 1; i < St.spins; i++) {
     if (atomic.load<u32>(p) >= want) { St.waitSpins += i; return true; }
   }
   St.waitSpins += St.spins;

@@ -24,7 +24,8 @@ import {
   B_STATS, B_XWAKE, ST_CYCLES,
 } from './state';
 import { fabricSetup, walkActive, drainWheel, stepInjectors } from './loop';
-import { bandRecord, recordSlot, publish, publishRecord, sleepOnRecord, waitStage, runDone, setDone, B_P_CORE, B_P_FIRST, B_P_LAST } from './band-sync';
+import { bandRecord, recordSlot, publish, publishRecord, sleepOnRecord, waitStage, runDone, setDone, nowMs, B_P_CORE, B_P_FIRST, B_P_LAST } from './band-sync';
+import { balance, balanceDue, balanceSetup, setRange } from './balance';
 
 /** No next work (a record's low half). */
 export const NEVER: u32 = 0xffffffff;
@@ -43,12 +44,8 @@ function bandSetup(tab: usize, k: u32): void {
   St.bandRec = rec;
   const c0 = recWord(B_C0);
   const c1 = recWord(B_C1);
-  St.idLo = c0 * St.rows;
-  St.idSpan = (c1 - c0) * St.rows;
-  St.l2Lo = St.idLo >>> 10;
-  St.l2Hi = ((St.idLo + St.idSpan - 1) >>> 10) + 1;
-  St.firstHi = St.idLo + St.rows;
-  St.lastLo = St.idLo + St.idSpan - St.rows;
+  setRange(c0, c1);
+  balanceSetup();
   St.wheel = recWord(B_WHEEL);
   St.stats = recWord(B_STATS);
   St.curI = recWord(B_LIST_I0);
@@ -88,6 +85,20 @@ function bandCycle(t: u32): bool {
   return true;
 }
 
+/**
+ * bandCycle on an emulated slower CPU (benchmarks of balance.ts only, the table's SLOW_BAND): after the cycle the
+ * band spins for slowFactor times the time it computed in it (its waits excluded), as a CPU that slow would take.
+ */
+function slowCycle(t: u32): bool {
+  const t0 = nowMs();
+  const w0 = St.balWaitMs;
+  const ok = bandCycle(t);
+  const end = nowMs();
+  const until = end + St.slowFactor * (end - t0 - (St.balWaitMs - w0));
+  while (nowMs() < until) { /* the emulated CPU's extra time */ }
+  return ok;
+}
+
 /** The next cycle after t in which a busy core of this band ends its task (NEVER: none is busy). */
 export function nextTaskEnd(t: u32): u32 {
   if (St.wheelCount == 0) return NEVER;
@@ -106,12 +117,14 @@ function nextWorkOfAll(t: u32): u32 {
   for (let k: u32 = 0; k < St.bands; k++) {
     const p = recordSlot(k, t);
     let r = atomic.load<u64>(p);
+    const t0 = St.timed && <u32>(r >>> 32) != t + 1 ? nowMs() : 0;
     for (let spins: u32 = 0; <u32>(r >>> 32) != t + 1; spins++) {
       if (runDone() != 0) return NEVER;
       St.waitSpins++;
       if (spins >= St.spins) sleepOnRecord(k, t, r);
       r = atomic.load<u64>(p);
     }
+    if (t0 != 0) St.balWaitMs += nowMs() - t0;
     const w = <u32>r;
     if (w < next) next = w;
   }
@@ -141,7 +154,7 @@ export function fabricBandRun(p: usize, tab: usize, k: u32): u32 {
   let status: u32 = 0;
   for (;;) {
     const t = St.now;
-    if (!bandCycle(t)) { status = 2; break; }
+    if (!(St.slowFactor > 0 ? slowCycle(t) : bandCycle(t))) { status = 2; break; }
     const woken = load<u32>(St.bandRec + (<usize>B_XWAKE << 2)) >= t + 2;
     const empty = St.nNextC == 0 && St.nNextR == 0 && St.nNextI == 0 && !woken;
     publishRecord(t, empty ? nextTaskEnd(t) : t + 1);
@@ -151,6 +164,8 @@ export function fabricBandRun(p: usize, tab: usize, k: u32): u32 {
       if (next == NEVER) { if (runDone() != 0) status = 2; break; }
     }
     if (next > limit) { setDone(2); status = 2; break; }
+    // every BAL_EPOCH cycles the bands may trade columns (balance.ts): this band's columns and next sets may change
+    if (balanceDue(next) && !balance(next)) { status = 2; break; }
     // next cycle: the next sets become current (routers and cores by parity), the injector lists swap
     St.nCurC = St.nNextC; St.nNextC = 0;
     St.nCurR = St.nNextR; St.nNextR = 0;

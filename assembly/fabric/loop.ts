@@ -138,6 +138,9 @@ export function fabricSetup(p: usize): u32 {
   St.l2Lo = 0;
   St.l2Hi = St.l2Words;
   St.bands = 1;
+  St.balMode = 0;
+  St.timed = false;
+  St.slowFactor = 0;
   return 0;
 }
 

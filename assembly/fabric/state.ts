@@ -127,6 +127,16 @@ export class St {
   static waitSpins: u64 = 0;
   /** Threads: looks at a neighbour's word before sleeping on it (the band table's BH_SPINS). */
   static spins: u32 = 0;
+  /** Threads, balancing (balance.ts): the table's mode, the cycle of the next barrier and the epoch between two; ms at
+   *  this band's last barrier and ms it has waited on neighbours since (the host's clock). */
+  static balMode: u32 = 0;
+  static balAt: u32 = 0;
+  static balEpoch: u32 = 0;
+  static balT0: f64 = 0;
+  static balWaitMs: f64 = 0;
+  /** Threads: the waits are timed (balancing by time, or this band emulates a slower CPU: slowFactor = the extra time a computing ms, 0 none). */
+  static timed: bool = false;
+  static slowFactor: f64 = 0;
   /**
    * Skewed order (skew.ts): the current part's bands [skLo, skHi) of St.bands and its tiles' key shift; its
    * phase, block (index and first cycle) and place in the block (the tile's first key, the cycle, the key).

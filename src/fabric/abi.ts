@@ -2,7 +2,7 @@
 // The fabric ABI, host side (the same table as assembly/fabric/abi.ts).
 
 export const FABRIC_MAGIC = 0x46414233;
-export const FABRIC_ABI_HASH = 0x49025590;
+export const FABRIC_ABI_HASH = 0x6e040de3;
 
 /** Router directions. */
 export const DIR = {
@@ -227,8 +227,24 @@ export const BAND_HEAD = {
   FRONT: 6,
   /** words of a part's tile frontiers (its tiles' most cycles) */
   FRONT_WORDS: 7,
+  /** balance: 0 static bands, 1 by the bands' measured busy time, 2 shuffled (tests: every move exercised) */
+  BAL_MODE: 8,
+  /** cycles between two balancing barriers */
+  BAL_EPOCH: 9,
+  /** bands at the barrier */
+  BAL_ARRIVE: 10,
+  /** barriers passed (the sleepers' word) */
+  BAL_GEN: 11,
+  /** columns moved so far */
+  BAL_MOVES: 12,
+  /** shuffled: the xorshift32 state */
+  BAL_SEED: 13,
+  /** benchmarks of the balancing: band k - 1 emulates a slower CPU (0: none) */
+  SLOW_BAND: 14,
+  /** that band spins this many percent of each cycle's computing time after it */
+  SLOW_PERCENT: 15,
 } as const;
-export const BAND_HEAD_WORDS = 8;
+export const BAND_HEAD_WORDS = 16;
 
 /** Threads: one band's record (u32 index from its start). */
 export const BAND = {
@@ -294,5 +310,19 @@ export const BAND = {
   SK_KEY0: 29,
   /** skewed part: the tile's first cycle in the block (its frontiers: the next key of each of the tile's cycles) */
   SK_DT: 30,
+  /** f64 over this and the next word: ms this band computed since the last barrier (its waits excluded) */
+  BAL_BUSY: 31,
+  /** the f64's high word */
+  BAL_BUSY_HI: 32,
+  /** pointer: the injector list of the next cycle */
+  BAL_NEXT_I: 33,
+  /** injectors in it */
+  BAL_NNEXT_I: 34,
+  /** cores on this band's wheel */
+  BAL_WHEEL_COUNT: 35,
+  /** the band's first column after the barrier */
+  BAL_C0: 36,
+  /** its end column after the barrier */
+  BAL_C1: 37,
 } as const;
-export const BAND_WORDS = 32;
+export const BAND_WORDS = 40;

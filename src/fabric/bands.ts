@@ -46,15 +46,63 @@ export function defaultSpins(bands: number): number {
 }
 
 /**
- * Writes the band table (regions by name as addBandRegions laid them out) for N bands of Cu columns; runBands sets
- * its cycle limit. A skewed run passes `frontWords`, the words of a part's tile frontiers in its region `skFront`.
+ * How band threads split the columns (assembly/fabric/balance.ts): `static` keeps bandColumns' even split;
+ * `time` moves columns every `epoch` cycles toward the split where every band computes for as long (a band on a
+ * slower or busier CPU gets fewer); `shuffle` (tests) draws new boundaries every `epoch` cycles from `seed`.
+ * Every mode gives the cycles and results of one thread.
  */
-export function writeBandTable(u32: (ptr: number, len: number) => Uint32Array, p: Record<string, number>, N: number, Cu: number, spins = defaultSpins(N), frontWords = 0): void {
+export interface BalancePlan {
+  mode: 'static' | 'time' | 'shuffle';
+  epoch: number;
+  seed?: number;
+  /**
+   * Benchmarks of the balancing only: band `band` emulates a CPU `percent` % slower (after each cycle it spins for
+   * that share of the time it computed in it), so static and balanced bands can be compared on a known asymmetry.
+   */
+  slowBand?: { band: number; percent: number };
+}
+
+/** What a user asks for (`fabric --balance`): `dynamic` (default) = by time where each band has a core of its own. */
+export type BalanceChoice = 'static' | 'dynamic';
+export const BALANCE_CHOICES: readonly BalanceChoice[] = ['static', 'dynamic'];
+
+/**
+ * Cycles between two balancing barriers: about 2 M simulated core-cycles (about 25 ms at this
+ * simulator's rates, so a barrier's few tens of microseconds cost well under 1 %), 8 to 65,536.
+ */
+export function balanceEpoch(cores: number): number {
+  return Math.min(65_536, Math.max(8, Math.ceil(2 ** 21 / Math.max(1, cores))));
+}
+
+/**
+ * The plan for N bands over `cores` simulated cores: `dynamic` balances by time only where each band has a CPU
+ * of its own (with more bands than CPUs a band's time is the OS's scheduling, not its columns), else static.
+ */
+export function resolveBalance(want: BalanceChoice | BalancePlan | undefined, bands: number, cores: number): BalancePlan {
+  if (typeof want === 'object') return want;
+  const dynamic = (want ?? 'dynamic') === 'dynamic' && bands > 1 && bands <= availableParallelism();
+  return { mode: dynamic ? 'time' : 'static', epoch: balanceEpoch(cores) };
+}
+
+const BAL_MODES = { static: 0, time: 1, shuffle: 2 } as const;
+
+/**
+ * Writes the band table (regions by name as addBandRegions laid them out) for N bands of Cu columns; runBands sets
+ * its cycle limit. A skewed run passes `frontWords`, the words of a part's tile frontiers in its region `skFront`
+ * (its parts are never balanced).
+ */
+export function writeBandTable(u32: (ptr: number, len: number) => Uint32Array, p: Record<string, number>, N: number, Cu: number, spins = defaultSpins(N), frontWords = 0, balance?: BalancePlan): void {
   u32(p.bandTable, BAND_HEAD_WORDS + N * BAND_WORDS + 2 * N * (N + 1)).fill(0);
   const head = u32(p.bandTable, BAND_HEAD_WORDS + N * BAND_WORDS);
   head[BAND_HEAD.COUNT] = N;
   head[BAND_HEAD.SPINS] = spins;
   if (frontWords > 0) [head[BAND_HEAD.FRONT], head[BAND_HEAD.FRONT_WORDS]] = [p.skFront, frontWords];
+  if (balance && frontWords === 0 && balance.mode !== 'static') {
+    head[BAND_HEAD.BAL_MODE] = BAL_MODES[balance.mode];
+    head[BAND_HEAD.BAL_EPOCH] = balance.epoch;
+    head[BAND_HEAD.BAL_SEED] = (balance.seed ?? 1) >>> 0 || 1;
+  }
+  if (balance?.slowBand && frontWords === 0) [head[BAND_HEAD.SLOW_BAND], head[BAND_HEAD.SLOW_PERCENT]] = [balance.slowBand.band + 1, balance.slowBand.percent];
   bandColumns(Cu, N).forEach(([c0, c1], k) => {
     const rec = head.subarray(BAND_HEAD_WORDS + k * BAND_WORDS);
     rec[BAND.C0] = c0;
@@ -65,6 +113,13 @@ export function writeBandTable(u32: (ptr: number, len: number) => Uint32Array, p
     rec[BAND.LIST_I1] = p[`b${k}.I1`];
     rec[BAND.STATS] = p[`b${k}.stats`];
   });
+}
+
+/** The bands' columns as they are in the table now (after a balanced run: where they ended) and the columns moved. */
+export function readBandSplit(u32: (ptr: number, len: number) => Uint32Array, table: number, N: number): { bands: Array<[number, number]>; moved: number } {
+  const t = u32(table, BAND_HEAD_WORDS + N * BAND_WORDS);
+  const bands = Array.from({ length: N }, (_, k): [number, number] => [t[BAND_HEAD_WORDS + k * BAND_WORDS + BAND.C0], t[BAND_HEAD_WORDS + k * BAND_WORDS + BAND.C1]]);
+  return { bands, moved: t[BAND_HEAD.BAL_MOVES] };
 }
 
 /** The bands' counters as one run's: sums, and the largest cycle count (u64 words, STAT order). */

@@ -12,6 +12,7 @@ import { mapLayer, type FabricMapping, type FabricPass } from './mapping.js';
 import { modelCycles } from './model.js';
 import { FabricSim, type SimCounters } from './sim.js';
 import { resolveSkew, skewOneThread, tableBands, type SkewPlan } from './skew-plan.js';
+import { BALANCE_CHOICES, type BalanceChoice, type BalancePlan } from './bands.js';
 export { DEFAULT_SKEW, SKEW_AUTO_NODE_BYTES, SKEW_THREADS_MAX_NODE_BYTES } from './skew-plan.js';
 import { columnStreams, type ColumnStreams } from './streams.js';
 import { checkOutput, requireCheckable, resolveCheck, type FabricCheck } from './check.js';
@@ -65,6 +66,13 @@ export interface FabricRunOptions {
    * node records with two bands a thread at least, off under a shared edge cap.
    */
   skew?: boolean | 'auto' | SkewPlan;
+  /**
+   * Threads, a band each (not the skewed order): `dynamic` (default where each band has a CPU of its own) moves
+   * columns between the bands while they run toward the split where each computes for as long
+   * (assembly/fabric/balance.ts); `static` keeps the even split. The same cycles, counters and output either way.
+   * A BalancePlan (bands.ts) sets the mode and epoch itself (tests and benchmarks).
+   */
+  balance?: BalanceChoice | BalancePlan;
   /**
    * Fold the mesh's rows (fold.ts): in the forward and delta passes with equal batch slices every row is a copy
    * of the row above one cycle later, so the run simulates meshes of FOLD_ROWS rows, checks that each row adds
@@ -137,6 +145,8 @@ export interface FabricResult {
   threads: number;
   /** The skewed order's shape when the cycles ran in it (null: loop.ts's order). */
   skew: SkewPlan | null;
+  /** Threads, a band each: how the bands were balanced, each band's columns at the end and the columns moved on the way (null: one thread, or skewed parts). */
+  balance: { mode: BalancePlan['mode']; epochCycles: number; bands: Array<[number, number]>; moved: number } | null;
   /** Threads: how often a band looked at a neighbour's progress before it was there, per cycle (summed over bands); null on one thread. */
   waitsPerCycle: number | null;
   /** Seconds before the first simulated cycle (weights, activations, streams, the mesh's memory; threads' start-up) and of the check. */
@@ -279,6 +289,7 @@ function prepareRun(o: FabricRunOptions, async: boolean, shared: Shared = {}): P
   const nnz = o.weights ? o.weights.nnz : K * N - maskZeros(K, N, sparsity);
   const window = resolveStreamWindow(o.streamWindow, mapping, machine, nnz);
   const threads = resolveThreads(o, mapping, machine, async);
+  if (o.balance !== undefined && typeof o.balance !== 'object' && !BALANCE_CHOICES.includes(o.balance)) throw new ValidationError('balance', o.balance, `expected one of ${BALANCE_CHOICES.join(', ')}`);
   const skew = window && threads === 1 ? noSkew(o.skew, window) : resolveSkew(o.skew, mapping, machine, threads);
   const checkMode = resolveCheck(o.check === true ? 'full' : o.check === false ? 'off' : o.check, nnz, B);
   const memoryEstimate = fabricMemory(mapping, machine, nnz, checkMode, !o.weights, tableBands(mapping.usedCols, threads, skew), window);
@@ -296,7 +307,7 @@ function prepareRun(o: FabricRunOptions, async: boolean, shared: Shared = {}): P
   setup?.('streams', 0);
   const streams = (shared.streams ??= columnStreams(weights, pass, mapping.kStarts, mapping.nStarts, setup && ((f) => setup('streams', f))));
   setup?.('mesh', 0);
-  const sim = new FabricSim(mapping, machine, streams, { a: pass === 'delta' ? dyt! : xt!, b: dyt }, { flavor: o.flavor, progress: setup && ((f) => setup('mesh', f)), threads, skew, window });
+  const sim = new FabricSim(mapping, machine, streams, { a: pass === 'delta' ? dyt! : xt!, b: dyt }, { flavor: o.flavor, progress: setup && ((f) => setup('mesh', f)), threads, skew, window, balance: o.balance });
   const c0 = process.cpuUsage();
   const setupCpuSeconds = (c0.user + c0.system - cpu0.user - cpu0.system) / 1e6;
   return { o, t0, cpu0, c0, setupSeconds: (performance.now() - t0) / 1000, setupCpuSeconds, pass, seed, machine, mapping, nnz, checkMode, memoryEstimate, weights, xt, dyt, sim };
@@ -354,6 +365,7 @@ function finishRun(run: PreparedRun, simSeconds: number, cpu: NodeJS.CpuUsage): 
     setupSeconds, setupCpuSeconds, checkSeconds,
     threads: sim.threads,
     skew: sim.skew,
+    balance: balanceOf(sim),
     waitsPerCycle: sim.threads > 1 && cycles > 0 ? sim.bandWaits().reduce((a, b) => a + b, 0) / cycles : null,
     memoryBytes: sim.memoryBytes,
     memoryEstimate,
@@ -364,4 +376,10 @@ function finishRun(run: PreparedRun, simSeconds: number, cpu: NodeJS.CpuUsage): 
   };
   sim.release(); // everything above is read out: the next run may reuse its memory
   return { result, busy, coreCycles: cc, output, mapping };
+}
+
+/** What the result says of the bands' balance (FabricResult.balance). */
+function balanceOf(sim: FabricSim): FabricResult['balance'] {
+  const split = sim.bandSplit();
+  return sim.balance && split && { mode: sim.balance.mode, epochCycles: sim.balance.epoch, ...split };
 }

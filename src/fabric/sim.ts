@@ -22,7 +22,7 @@ import {
 } from './layout.js';
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
 import { valuesInto, type Values } from './weights.js';
-import { bandColumns, defaultSpins, mergeBandStats, runBands, writeBandTable } from './bands.js';
+import { bandColumns, defaultSpins, mergeBandStats, readBandSplit, resolveBalance, runBands, writeBandTable, type BalanceChoice, type BalancePlan } from './bands.js';
 import { refillPeriodMs, refillWindows } from './stream-window.js';
 
 interface FabricExports {
@@ -66,6 +66,8 @@ export interface SimOptions {
   spins?: number;
   /** Run bands in a time-skewed order (assembly/fabric/skew.ts; with threads, each a part of them): the same cycles and results. */
   skew?: SkewPlan | null;
+  /** Threads: how the bands split the columns while they run (bands.ts resolveBalance; default `dynamic`). Skewed parts are never balanced. */
+  balance?: BalanceChoice | BalancePlan;
   /**
    * Words of each column's stream window (a power of two; 0 or absent: the whole streams in the memory). A
    * windowed column holds the next `window` words of its stream in a ring (stream-window.ts): run() refills it
@@ -124,6 +126,8 @@ export class FabricSim {
   private readonly module: string;
   /** Words of each column's stream window (0: whole streams). */
   readonly window: number;
+  /** Threads (not skewed): how the bands split the columns while they ran (null: one thread, or skewed parts). */
+  readonly balance: BalancePlan | null;
 
   constructor(mapping: FabricMapping, machine: FabricMachine, streams: ColumnStreams, inputs: PassInputs, o: SimOptions = {}) {
     const { flavor, progress } = o;
@@ -190,7 +194,8 @@ export class FabricSim {
       mapping, machine, node, regions: p, colors: NC, nseq, wheel, window: this.window, waitForRefill: this.window > 0 && this.threads > 1,
     });
     if (w.exports.fabricInit(p.config) !== 0) throw new Error('fabric: the wasm module rejected the config block');
-    if (bands > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, bands, Cu, o.spins ?? defaultSpins(this.threads), frontWords);
+    this.balance = this.threads > 1 && !this.skew ? resolveBalance(o.balance, this.threads, Ru * Cu) : null;
+    if (bands > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, bands, Cu, o.spins ?? defaultSpins(this.threads), frontWords, this.balance ?? undefined);
     if (this.skew && this.threads === 1) w.exports.fabricSkewSetup(p.bandTable);
   }
 
@@ -367,6 +372,12 @@ export class FabricSim {
   private statBands(): number[] {
     if (!this.skew) return Array.from({ length: this.threads }, (_, k) => k);
     return bandColumns(this.tableBands, this.skewParts).slice(0, this.threads).map(([kLo]) => kLo);
+  }
+
+  /** Threads, bands a thread (not skewed): each band's columns at the end of the run and the columns moved between bands on the way (balance). */
+  bandSplit(): { bands: Array<[number, number]>; moved: number } | null {
+    if (!this.balance) return null;
+    return readBandSplit((ptr, len) => this.wasm.u32(ptr, len), this.p.bandTable, this.threads);
   }
 
   /** Threads: per band, how many times it looked at a neighbour's progress before the neighbour was there (none: one thread). */

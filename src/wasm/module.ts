@@ -91,6 +91,8 @@ export class Wasm<E = Record<string, unknown>> {
       abort(msg: number, file: number, line: number, col: number): never {
         throw new Error(`wasm abort: ${readAsString(memory, msg)} at ${readAsString(memory, file)}:${line}:${col}`);
       },
+      /** The clock a fabric band reads around its waits while the bands are balanced (assembly/fabric/balance.ts). */
+      nowMs: () => performance.now(),
     };
     this.instance = new WebAssembly.Instance(wasmModule(this.flavor, opts.module ?? ''), { env });
     this.exports = this.instance.exports as unknown as E;

@@ -4,6 +4,7 @@
 // column heights that split the 32-node bitmap words, 1-deep queues; and bad thread counts are refused.
 // The band threads load the compiled module (dist/, build/): skipped until `npm run build` has run.
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -12,7 +13,7 @@ import { bitsOf, caseRun, type Case } from './case.js';
 import { mapLayer, type FabricPass } from '../../src/fabric/mapping.js';
 import { FabricSim } from '../../src/fabric/sim.js';
 import { runFabric, runFabricAsync } from '../../src/fabric/run.js';
-import { bandColumns } from '../../src/fabric/bands.js';
+import { balanceEpoch, bandColumns, resolveBalance, type BalancePlan } from '../../src/fabric/bands.js';
 import { runReference } from '../../src/fabric/reference/mesh.js';
 import { rootPath } from '../../src/paths.js';
 
@@ -25,30 +26,42 @@ const built = existsSync(rootPath('dist', 'src', 'fabric', 'band-worker.js')) &&
  * band's looks before it sleeps (10: it sleeps and is woken at nearly every wait; default 2,000: the tests
  * share their cores with other test files, where bands that spin long only slow each other down).
  */
-async function three(c: Case, pass: FabricPass, seed: number, threads: number, spins = 2000) {
+async function three(c: Case, pass: FabricPass, seed: number, threads: number, spins = 2000, balance?: BalancePlan) {
   const { machine, mapping, streams, inputs } = caseRun(c, pass, seed);
   const one = new FabricSim(mapping, machine, streams, inputs, { flavor: 'release' });
   one.run({ maxCycles: 5_000_000 });
-  const many = new FabricSim(mapping, machine, streams, inputs, { flavor: 'release', threads, spins });
+  const many = new FabricSim(mapping, machine, streams, inputs, { flavor: 'release', threads, spins, balance });
   await many.runThreads({ maxCycles: 5_000_000 });
   const ref = runReference(mapping, machine, streams, inputs);
   const view = (s: FabricSim) => ({ counters: s.counters(), coreCycles: Array.from(s.coreCycles()), output: bitsOf(s.output()) });
-  return { one: view(one), many: view(many), ref };
+  return { one: view(one), many: view(many), ref, split: many.bandSplit() };
 }
 
-async function expectSame(c: Case, pass: FabricPass, seed: number, threads: number, spins?: number): Promise<number> {
-  const { one, many, ref } = await three(c, pass, seed, threads, spins);
-  const what = `${pass} ${c.rows}x${c.cols} B=${c.B} K=${c.K} N=${c.N} s=${c.sparsity} on ${threads} threads (spins ${spins ?? 'default'})`;
+/** Runs `three` and expects the threads' counters, per-core cycles and bits to be one thread's and the reference's; returns the cycles and the bands' final split. */
+async function expectSameSplit(c: Case, pass: FabricPass, seed: number, threads: number, spins?: number, balance?: BalancePlan) {
+  const { one, many, ref, split } = await three(c, pass, seed, threads, spins, balance);
+  const what = `${pass} ${c.rows}x${c.cols} B=${c.B} K=${c.K} N=${c.N} s=${c.sparsity} on ${threads} threads (spins ${spins ?? 'default'}, balance ${JSON.stringify(balance ?? 'default')})`;
   expect(many.counters, `${what}: counters (cycles included) as one thread`).toEqual(one.counters);
   expect(many.coreCycles, `${what}: per-core cycles as one thread`).toEqual(one.coreCycles);
   expect(many.output, `${what}: result bits as one thread`).toEqual(one.output);
   const { routerSteps: _r, coreSteps: _c, ...counters } = many.counters;
   expect(counters, `${what}: counters as the reference`).toEqual(ref.counters);
   expect(many.output, `${what}: result bits as the reference`).toEqual(bitsOf(ref.output));
-  return many.counters.cycles;
+  return { cycles: many.counters.cycles, split };
+}
+
+async function expectSame(c: Case, pass: FabricPass, seed: number, threads: number, spins?: number): Promise<number> {
+  return (await expectSameSplit(c, pass, seed, threads, spins)).cycles;
 }
 
 const PASSES: FabricPass[] = ['forward', 'delta', 'gradient'];
+
+/** The flat [c0, c1, c0, c1, ...] of bands of these widths from column 0 when every width is 1 or more and they add up to `used` (else a list that no split equals). */
+function contiguous(widths: number[], used: number): number[] {
+  if (widths.some((w) => w < 1) || widths.reduce((a, b) => a + b, 0) !== used) return [-1];
+  let c = 0;
+  return widths.flatMap((w) => [c, (c += w)]);
+}
 
 describe('fabric threads: the cycles and bits of one thread', () => {
   it('bands split the used columns evenly, none empty', () => {
@@ -112,6 +125,65 @@ describe('fabric threads: the cycles and bits of one thread', () => {
     );
   });
 
+  it.runIf(built)('columns moved between bands every 1 to 5 cycles (shuffled boundaries): the cycles and bits of one thread, every pass, 2 to 4 bands', async () => {
+    const cases: Case[] = [
+      { rows: 5, cols: 6, B: 15, K: 24, N: 18, sparsity: 0.5 },
+      { rows: 4, cols: 8, B: 12, K: 32, N: 16, sparsity: 0 },
+      { rows: 12, cols: 8, B: 24, K: 32, N: 24, sparsity: 0.5 }, // a band boundary inside a 32-node bitmap word
+      { rows: 3, cols: 7, B: 9, K: 14, N: 12, sparsity: 0.4, machine: { routerQueueWavelets: 1, coreQueueWavelets: 1 } },
+    ];
+    let moved = 0;
+    for (const pass of PASSES) {
+      for (const [i, c] of cases.entries()) {
+        for (const threads of [2, 3, 4]) {
+          const { split } = await expectSameSplit(c, pass, 11 + i, threads, threads === 4 ? 10 : 2000, { mode: 'shuffle', epoch: 1 + ((i + threads) % 5), seed: 97 * i + threads });
+          const used = mapLayer({ B: c.B, K: c.K, N: c.N }, { rows: c.rows, cols: c.cols }, pass, fabricMachine(c.machine)).usedCols;
+          expect(split!.bands.flat(), 'bands of consecutive columns, one at least each, covering the used ones').toEqual(contiguous(split!.bands.map(([c0, c1]) => c1 - c0), used));
+          moved += split!.moved;
+        }
+      }
+    }
+    expect(moved, 'columns really moved').toBeGreaterThan(1000);
+  });
+
+  it.runIf(built)('shuffled boundaries on random small meshes, shapes, sparsities, epochs and seeds (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 6 }), cols: fc.integer({ min: 3, max: 8 }),
+          B: fc.integer({ min: 1, max: 12 }), K: fc.integer({ min: 3, max: 16 }), N: fc.integer({ min: 2, max: 14 }),
+          sparsity: fc.constantFrom(0, 0.5, 0.9), threads: fc.integer({ min: 2, max: 3 }), epoch: fc.integer({ min: 1, max: 9 }),
+          pass: fc.constantFrom(...PASSES), seed: fc.integer({ min: 0, max: 1000 }),
+        }),
+        async (r) => {
+          const c = { rows: r.rows, cols: r.cols, B: r.B, K: r.K, N: r.N, sparsity: r.sparsity };
+          const used = mapLayer({ B: c.B, K: c.K, N: c.N }, { rows: c.rows, cols: c.cols }, r.pass, fabricMachine()).usedCols;
+          const threads = Math.min(r.threads, used);
+          if (threads >= 2) await expectSameSplit(c, r.pass, r.seed, threads, 2000, { mode: 'shuffle', epoch: r.epoch, seed: r.seed + 1 });
+        },
+      ),
+      { numRuns: 25, seed: 20261207 },
+    );
+  });
+
+  it.runIf(built)('balanced by time (a barrier every 8 cycles): the bits of one thread; static keeps the even split', async () => {
+    const c = { rows: 6, cols: 10, B: 24, K: 60, N: 40, sparsity: 0.3 };
+    for (const pass of PASSES) {
+      const { split } = await expectSameSplit(c, pass, 5, 2, 2000, { mode: 'time', epoch: 8 });
+      const used = mapLayer({ B: c.B, K: c.K, N: c.N }, { rows: c.rows, cols: c.cols }, pass, fabricMachine()).usedCols;
+      expect(split!.bands.flat()).toEqual(contiguous(split!.bands.map(([c0, c1]) => c1 - c0), used));
+      const fixed = await expectSameSplit(c, pass, 5, 2, 2000, { mode: 'static', epoch: 8 });
+      expect(fixed.split).toEqual({ bands: bandColumns(used, 2), moved: 0 });
+    }
+  });
+
+  it('the default plan: by time where each band has a CPU, else static; the epoch is about 2 M core-cycles', () => {
+    expect(resolveBalance(undefined, 2, 4096)).toEqual({ mode: availableParallelism() >= 2 ? 'time' : 'static', epoch: 512 });
+    expect(resolveBalance('static', 2, 4096).mode).toBe('static');
+    expect(resolveBalance('dynamic', availableParallelism() + 1, 4096).mode).toBe('static');
+    expect([balanceEpoch(1), balanceEpoch(1024), balanceEpoch(850_000)]).toEqual([65_536, 2048, 8]);
+  });
+
   it.runIf(built)('runFabricAsync: the same result as runFabric, threads reported; bad thread counts refused in one line', async () => {
     const o = { rows: 8, cols: 8, batch: 32, in: 64, out: 32, sparsity: 0.5, seed: 2, check: 'full' as const };
     const a = runFabric(o);
@@ -126,6 +198,8 @@ describe('fabric threads: the cycles and bits of one thread', () => {
     await expect(runFabricAsync({ ...o, threads: 0 })).rejects.toThrow(/^threads: /);
     await expect(runFabricAsync({ ...o, threads: 2, machine: { edgeWaveletsPerCycle: 2 } })).rejects.toThrow(/^threads: expected 1 under a shared edge cap/);
     expect(() => runFabric({ ...o, threads: 2 })).toThrow(/^threads: expected 1 \(runFabric runs on this thread/);
+    await expect(runFabricAsync({ ...o, threads: 2, balance: 'even' as 'static' })).rejects.toThrow(/^balance: expected one of static, dynamic, got "even"$/);
+    expect(b.result.balance?.bands.at(-1)?.[1]).toBe(8);
   });
 
   it.runIf(built)('the CLI: --threads 2 prints the cycles of --threads 1 and says its threads; --threads past the columns is one line, exit 1', () => {
