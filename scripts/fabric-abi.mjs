@@ -133,6 +133,7 @@ export const ABI = {
     ['BAL_BUSY', 'f64 over this and the next word: ms this band computed since the last barrier (its waits excluded)'], ['BAL_BUSY_HI', 'the f64\'s high word'],
     ['BAL_NEXT_I', 'pointer: the injector list of the next cycle'], ['BAL_NNEXT_I', 'injectors in it'], ['BAL_WHEEL_COUNT', 'cores on this band\'s wheel'],
     ['BAL_C0', 'the band\'s first column after the barrier'], ['BAL_C1', 'its end column after the barrier'],
+    ['BAL_PACE', 'f64 over this and the next word: the band\'s ms a column, smoothed over the barriers (0: none yet)'], ['BAL_PACE_HI', 'the f64\'s high word'],
   ],
   bandWords: 40,
 };

@@ -2,7 +2,7 @@
 // The fabric ABI, WASM side: directions, node record offsets, core fields, config slots, counters.
 
 export const FABRIC_MAGIC: u32 = 0x46414233;
-export const FABRIC_ABI_HASH: u32 = 0x6e040de3;
+export const FABRIC_ABI_HASH: u32 = 0xe7ac76e5;
 
 export const DIR_N: u32 = 0; // north link
 export const DIR_E: u32 = 1; // east link
@@ -159,4 +159,6 @@ export const B_BAL_NNEXT_I: u32 = 34; // injectors in it
 export const B_BAL_WHEEL_COUNT: u32 = 35; // cores on this band's wheel
 export const B_BAL_C0: u32 = 36; // the band's first column after the barrier
 export const B_BAL_C1: u32 = 37; // its end column after the barrier
+export const B_BAL_PACE: u32 = 38; // f64 over this and the next word: the band's ms a column, smoothed over the barriers (0: none yet)
+export const B_BAL_PACE_HI: u32 = 39; // the f64's high word
 export const BAND_WORDS: u32 = 40;

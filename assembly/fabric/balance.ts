@@ -9,15 +9,15 @@
 // shared and belong to no band, so nothing else moves: the cycles and results stay those of one thread.
 //
 // Where the columns go (BAL_MODE): 1 by time: each band's busy ms since the last barrier (its waits on
-// neighbours timed with the host's clock and taken off) gives its columns a ms; the boundaries move halfway
-// toward the split that would make every band's time equal. 2 shuffled (tests): boundaries drawn at random
-// at every barrier, so that every kind of state crosses a boundary.
+// neighbours timed with the host's clock and taken off) gives its pace, ms a column, smoothed over the barriers;
+// where the split that would make every band's time equal is 3 % faster or more, the boundaries move halfway
+// there. 2 shuffled (tests): boundaries drawn at random at every barrier, so that every kind of state crosses one.
 //
 // Legend: N = bands, Cu = used columns (the table's last band's end), R = rows; band k = columns [c0, c1),
 // node ids [c0·R, c1·R); "after" = the columns after this barrier (BAL_C0, BAL_C1).
 import {
   St, node, setBit, BH_BAL_MODE, BH_BAL_EPOCH, BH_BAL_ARRIVE, BH_BAL_GEN, BH_BAL_MOVES, BH_BAL_SEED, BH_SLOW_BAND, BH_SLOW_PERCENT, H_WNEXT, B_C0, B_C1, B_WHEEL,
-  B_LIST_C0, B_LIST_R0, B_BAL_BUSY, B_BAL_NEXT_I, B_BAL_NNEXT_I, B_BAL_WHEEL_COUNT, B_BAL_C0, B_BAL_C1,
+  B_LIST_C0, B_LIST_R0, B_BAL_BUSY, B_BAL_PACE, B_BAL_NEXT_I, B_BAL_NNEXT_I, B_BAL_WHEEL_COUNT, B_BAL_C0, B_BAL_C1,
 } from './state';
 import { bandRecord, nowMs, runDone } from './band-sync';
 
@@ -148,21 +148,28 @@ function ownerAfter(c: u32, hint: u32): u32 {
 }
 
 /**
- * By time: band k computed its c1 - c0 columns in BAL_BUSY ms, so its rate is columns a ms; the split where
- * every band's time is equal gives band k the share rate_k / sum of the columns. Each boundary moves halfway
- * there (whole columns, at least one where it is a column or more off, none where less), keeping every band
- * one column at least.
+ * By time: band k computed its c1 - c0 columns in BAL_BUSY ms; its pace (ms a column) is smoothed over the barriers
+ * (PACE_KEEP of the last value kept: a CPU's speed changes slowly, the work's place on the mesh from one epoch to
+ * the next). The split where every band's time is equal gives band k the share (1 / pace_k) / sum of the columns.
+ * Nothing moves unless that split would be MIN_GAIN faster than this one; then each boundary moves halfway there
+ * (whole columns, at least one where it is a column or more off, none where less), keeping every band one column.
  */
 function splitByTime(N: u32): void {
   let sum: f64 = 0;
-  for (let k: u32 = 0; k < N; k++) sum += rate(k);
+  let slowest: f64 = 0;
+  for (let k: u32 = 0; k < N; k++) {
+    const pace = smoothPace(k);
+    sum += 1 / pace;
+    slowest = Math.max(slowest, <f64>(load<u32>(rec(k, B_C1)) - load<u32>(rec(k, B_C0))) * pace);
+  }
   const Cu = load<u32>(rec(N - 1, B_C1));
+  const move = slowest > (1 + MIN_GAIN) * (<f64>Cu / sum);
   let acc: f64 = 0;
   let lo: u32 = 0;
   for (let k: u32 = 0; k + 1 < N; k++) {
-    acc += rate(k);
+    acc += 1 / load<f64>(rec(k, B_BAL_PACE));
     const was = load<u32>(rec(k, B_C1));
-    const d = (<f64>Cu * acc) / sum - <f64>was;
+    const d = move ? (<f64>Cu * acc) / sum - <f64>was : 0;
     const a = Math.abs(d);
     const step = a < 1 ? 0 : Math.max(1, Math.floor(a / 2));
     let hi = <i64>was + (d < 0 ? -<i64>step : <i64>step);
@@ -173,10 +180,18 @@ function splitByTime(N: u32): void {
   setAfter(N - 1, lo, Cu);
 }
 
-/** Band k's columns a ms since the last barrier (a band that waited all the time counts as busy for a microsecond). */
-@inline function rate(k: u32): f64 {
-  const c = <f64>(load<u32>(rec(k, B_C1)) - load<u32>(rec(k, B_C0)));
-  return c / Math.max(load<f64>(rec(k, B_BAL_BUSY)), 1e-3);
+/** The share of a band's last pace kept at each barrier, and the least gain a new split must promise. */
+const PACE_KEEP: f64 = 0.75;
+const MIN_GAIN: f64 = 0.03;
+
+/** Band k's pace (ms a column) smoothed with this epoch's (a band that waited all the time counts as busy for a microsecond). */
+function smoothPace(k: u32): f64 {
+  const cols = <f64>(load<u32>(rec(k, B_C1)) - load<u32>(rec(k, B_C0)));
+  const now = Math.max(load<f64>(rec(k, B_BAL_BUSY)), 1e-3) / cols;
+  const was = load<f64>(rec(k, B_BAL_PACE));
+  const pace = was > 0 ? PACE_KEEP * was + (1 - PACE_KEEP) * now : now;
+  store<f64>(rec(k, B_BAL_PACE), pace);
+  return pace;
 }
 
 /** A boundary (band k's end) kept where band k and every band after it keep a column at least. */

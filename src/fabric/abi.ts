@@ -2,7 +2,7 @@
 // The fabric ABI, host side (the same table as assembly/fabric/abi.ts).
 
 export const FABRIC_MAGIC = 0x46414233;
-export const FABRIC_ABI_HASH = 0x6e040de3;
+export const FABRIC_ABI_HASH = 0xe7ac76e5;
 
 /** Router directions. */
 export const DIR = {
@@ -324,5 +324,9 @@ export const BAND = {
   BAL_C0: 36,
   /** its end column after the barrier */
   BAL_C1: 37,
+  /** f64 over this and the next word: the band's ms a column, smoothed over the barriers (0: none yet) */
+  BAL_PACE: 38,
+  /** the f64's high word */
+  BAL_PACE_HI: 39,
 } as const;
 export const BAND_WORDS = 40;
