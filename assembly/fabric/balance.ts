@@ -99,7 +99,7 @@ function barrier(): bool {
     atomic.notify(gp, 0x7fffffff);
     return true;
   }
-  for (let i: u32 = 0; i < St.spinNow; i++) if (atomic.load<u32>(gp) != gen) return true;
+  for (let i: u32 = 0; i < St.spins; i++) if (atomic.load<u32>(gp) != gen) return true;
   while (atomic.load<u32>(gp) == gen) {
     if (runDone() != 0) return false;
     atomic.wait<i32>(gp, <i32>gen, SLEEP_NS);

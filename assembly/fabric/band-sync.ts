@@ -89,34 +89,15 @@ export function waitStage(k: u32, word: u32, t: u32): bool {
   return ok;
 }
 
-/**
- * Adaptive spinning. A band spins up to St.spinNow looks before it sleeps: halved each time spinning was in vain
- * (the neighbour's CPU is taken: another process, or more bands than free CPUs, and spinning only holds a CPU the
- * neighbour may need), grown back by an eighth each time a wait ended while spinning, between SPIN_FLOOR and the
- * table's BH_SPINS. With another busy process pinned to one of two CPUs, 64x64 on two bands with a fixed 1 M
- * looks ran 10x slower than one thread (docs/fabric.md, *Balancing the bands*).
- */
-const SPIN_FLOOR: u32 = 1000;
-
-@inline export function spunEnough(): void {
-  if (St.spinNow < St.spins) St.spinNow = min(St.spins, St.spinNow + (St.spinNow >>> 3) + 1);
-}
-
-@inline export function spunInVain(): void {
-  St.spinNow = max(min(SPIN_FLOOR, St.spins), St.spinNow >>> 1);
-}
-
 /** waitStage past its first look: spins, then sleeps. */
 function waitLong(k: u32, word: u32, t: u32): bool {
   const rec = bandRecord(k);
   const p = rec + (<usize>word << 2);
   const want = t + 1;
-  const spins = St.spinNow;
-  for (let i: u32 = 1; i < spins; i++) {
-    if (atomic.load<u32>(p) >= want) { St.waitSpins += i; spunEnough(); return true; }
+  for (let i: u32 = 1; i < St.spins; i++) {
+    if (atomic.load<u32>(p) >= want) { St.waitSpins += i; return true; }
   }
-  St.waitSpins += spins;
-  spunInVain();
+  St.waitSpins += St.spins;
   const sleep = rec + (<usize>(word - B_P_CORE + B_SLEEP_CORE) << 2);
   atomic.store<u32>(sleep, 1);
   for (;;) {

@@ -24,7 +24,7 @@ import {
   B_STATS, B_XWAKE, ST_CYCLES,
 } from './state';
 import { fabricSetup, walkActive, drainWheel, stepInjectors } from './loop';
-import { bandRecord, recordSlot, publish, publishRecord, sleepOnRecord, waitStage, runDone, setDone, nowMs, spunInVain, B_P_CORE, B_P_FIRST, B_P_LAST } from './band-sync';
+import { bandRecord, recordSlot, publish, publishRecord, sleepOnRecord, waitStage, runDone, setDone, nowMs, B_P_CORE, B_P_FIRST, B_P_LAST } from './band-sync';
 import { balance, balanceDue, balanceSetup, setRange } from './balance';
 
 /** No next work (a record's low half). */
@@ -40,7 +40,6 @@ function bandSetup(tab: usize, k: u32): void {
   St.band = k;
   St.bands = load<u32>(tab + (<usize>BH_COUNT << 2));
   St.spins = load<u32>(tab + (<usize>BH_SPINS << 2));
-  St.spinNow = St.spins;
   const rec = bandRecord(k);
   St.bandRec = rec;
   const c0 = recWord(B_C0);
@@ -122,8 +121,7 @@ function nextWorkOfAll(t: u32): u32 {
     for (let spins: u32 = 0; <u32>(r >>> 32) != t + 1; spins++) {
       if (runDone() != 0) return NEVER;
       St.waitSpins++;
-      if (spins == St.spinNow) spunInVain();
-      if (spins >= St.spinNow) sleepOnRecord(k, t, r);
+      if (spins >= St.spins) sleepOnRecord(k, t, r);
       r = atomic.load<u64>(p);
     }
     if (t0 != 0) St.balWaitMs += nowMs() - t0;

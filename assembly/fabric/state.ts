@@ -127,8 +127,6 @@ export class St {
   static waitSpins: u64 = 0;
   /** Threads: looks at a neighbour's word before sleeping on it (the band table's BH_SPINS). */
   static spins: u32 = 0;
-  /** Threads: this band's looks now before it sleeps (band-sync.ts: adaptive, St.spins at most). */
-  static spinNow: u32 = 0;
   /** Threads, balancing (balance.ts): the table's mode, the cycle of the next barrier and the epoch between two; ms at
    *  this band's last barrier and ms it has waited on neighbours since (the host's clock). */
   static balMode: u32 = 0;
