@@ -8,8 +8,8 @@
 // the bands go; each reloads its columns and counts its sets again. Node records, queues and streams are
 // shared and belong to no band, so nothing else moves: the cycles and results stay those of one thread.
 //
-// Where the columns go (BAL_MODE): 1 by time: each band's busy ms since the last barrier (its waits on
-// neighbours timed with the host's clock and taken off) gives its pace, ms a column, smoothed over the barriers;
+// Where the columns go (BAL_MODE): 1 by time: each band's busy ms since the last barrier (the host's clock; its
+// waits on neighbours, band-sync.ts waitedMs, taken off) gives its pace, ms a column, smoothed over the barriers;
 // where the split that would make every band's time equal is 3 % faster or more, the boundaries move halfway
 // there. 2 shuffled (tests): boundaries drawn at random at every barrier, so that every kind of state crosses one.
 //
@@ -19,7 +19,7 @@ import {
   St, node, setBit, BH_BAL_MODE, BH_BAL_EPOCH, BH_BAL_ARRIVE, BH_BAL_GEN, BH_BAL_MOVES, BH_BAL_SEED, BH_SLOW_BAND, BH_SLOW_PERCENT, H_WNEXT, B_C0, B_C1, B_WHEEL,
   B_LIST_C0, B_LIST_R0, B_BAL_BUSY, B_BAL_PACE, B_BAL_NEXT_I, B_BAL_NNEXT_I, B_BAL_WHEEL_COUNT, B_BAL_C0, B_BAL_C1,
 } from './state';
-import { bandRecord, nowMs, runDone } from './band-sync';
+import { bandRecord, nowMs, runDone, waitedMs } from './band-sync';
 
 const SLEEP_NS: i64 = 1_000_000;
 
@@ -39,9 +39,13 @@ export function balanceSetup(): void {
   St.slowFactor = load<u32>(head(BH_SLOW_BAND)) == St.band + 1 ? <f64>load<u32>(head(BH_SLOW_PERCENT)) / 100 : 0;
   St.timed = St.balMode == 1 || St.slowFactor > 0;
   St.balAt = St.balEpoch;
+  St.msPerSpin = LOOK_MS;
   St.balT0 = St.balMode == 1 ? nowMs() : 0;
-  St.balWaitMs = 0;
+  St.balWait0 = waitedMs();
 }
+
+/** The ms a look at a neighbour's word takes until a band has measured its own (band-sync.ts calibrate; about 1-2 ns here). */
+const LOOK_MS: f64 = 1.5e-6;
 
 /** Whether the bands meet before cycle `next` (all bands decide alike: the same next, the same epoch). */
 @inline export function balanceDue(next: u32): bool {
@@ -54,7 +58,7 @@ export function balanceSetup(): void {
  */
 export function balance(next: u32): bool {
   const now = St.balMode == 1 ? nowMs() : 0;
-  store<f64>(rec(St.band, B_BAL_BUSY), now - St.balT0 - St.balWaitMs);
+  store<f64>(rec(St.band, B_BAL_BUSY), now - St.balT0 - (waitedMs() - St.balWait0));
   store<u32>(rec(St.band, B_BAL_NEXT_I), <u32>St.nextI);
   store<u32>(rec(St.band, B_BAL_NNEXT_I), St.nNextI);
   store<u32>(rec(St.band, B_BAL_WHEEL_COUNT), St.wheelCount);
@@ -66,7 +70,7 @@ export function balance(next: u32): bool {
   St.nNextR = countBits(St.nextR);
   St.balAt = next + St.balEpoch;
   St.balT0 = St.balMode == 1 ? nowMs() : 0;
-  St.balWaitMs = 0;
+  St.balWait0 = waitedMs();
   return true;
 }
 

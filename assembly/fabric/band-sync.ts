@@ -77,25 +77,38 @@ export declare function nowMs(): f64;
 
 /**
  * Waits until band k's stage `word` is done for cycle t. False if the run stopped meanwhile (the cycle
- * limit, or a failed band). One thread waits on each word (the band on that side). While bands are balanced
- * by their measured time (balance.ts), a wait that is not over at once is timed.
+ * limit, or a failed band). One thread waits on each word (the band on that side).
  */
 export function waitStage(k: u32, word: u32, t: u32): bool {
   if (atomic.load<u32>(bandRecord(k) + (<usize>word << 2)) >= t + 1) return true;
-  if (!St.timed) return waitLong(k, word, t);
-  const t0 = nowMs();
-  const ok = waitLong(k, word, t);
-  St.balWaitMs += nowMs() - t0;
-  return ok;
+  return waitLong(k, word, t);
 }
+
+/**
+ * How long a band waited, for balancing by time (balance.ts) without reading the clock at every wait (two reads
+ * cost 3-6 % of a 32x32 band's cycle): its looks at neighbours' words (St.waitSpins) times the ms a look takes,
+ * plus its time asleep (timed: sleeps are rare and cost far more). The ms a look is measured on every
+ * CAL_EVERY-th wait that ends while spinning, with the clock around it.
+ */
+export function waitedMs(): f64 {
+  return <f64>St.waitSpins * St.msPerSpin + St.balSleepMs;
+}
+
+const CAL_EVERY: u32 = 64;
 
 /** waitStage past its first look: spins, then sleeps. */
 function waitLong(k: u32, word: u32, t: u32): bool {
   const rec = bandRecord(k);
   const p = rec + (<usize>word << 2);
   const want = t + 1;
+  const cal = St.timed && (++St.calWaits % CAL_EVERY) == 0;
+  const t0 = cal ? nowMs() : 0;
   for (let i: u32 = 1; i < St.spins; i++) {
-    if (atomic.load<u32>(p) >= want) { St.waitSpins += i; return true; }
+    if (atomic.load<u32>(p) >= want) {
+      St.waitSpins += i;
+      if (cal) calibrate(nowMs() - t0, i);
+      return true;
+    }
   }
   St.waitSpins += St.spins;
   const sleep = rec + (<usize>(word - B_P_CORE + B_SLEEP_CORE) << 2);
@@ -104,10 +117,28 @@ function waitLong(k: u32, word: u32, t: u32): bool {
     const v = atomic.load<u32>(p);
     if (v >= want) break;
     if (runDone() != 0) { atomic.store<u32>(sleep, 0); return false; }
-    atomic.wait<i32>(p, <i32>v, SLEEP_NS);
+    timedWait(p, <i32>v);
   }
   atomic.store<u32>(sleep, 0);
   return true;
+}
+
+/** The ms a look takes, from a wait of `looks` looks that took `ms` (summed over the samples). */
+function calibrate(ms: f64, looks: u32): void {
+  St.calMs += ms;
+  St.calLooks += <f64>looks;
+  if (St.calLooks >= 1000) St.msPerSpin = St.calMs / St.calLooks;
+}
+
+/** atomic.wait on the i32 at p while it holds v (SLEEP_NS at most), its time added to St.balSleepMs when timed. */
+function timedWait(p: usize, v: i32): void {
+  if (!St.timed) {
+    atomic.wait<i32>(p, v, SLEEP_NS);
+    return;
+  }
+  const t0 = nowMs();
+  atomic.wait<i32>(p, v, SLEEP_NS);
+  St.balSleepMs += nowMs() - t0;
 }
 
 /**
@@ -132,7 +163,7 @@ export function sleepOnRecord(k: u32, t: u32, seen: u64): void {
   const p = recordSlot(k, t);
   atomic.store<u32>(bandRecord(k) + (<usize>B_SLEEP_REC << 2), 1);
   if (atomic.load<u64>(p) != seen || runDone() != 0) return;
-  atomic.wait<i32>(p + 4, <i32>(seen >>> 32), SLEEP_NS);
+  timedWait(p + 4, <i32>(seen >>> 32));
 }
 
 /**

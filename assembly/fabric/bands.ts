@@ -24,7 +24,7 @@ import {
   B_STATS, B_XWAKE, ST_CYCLES,
 } from './state';
 import { fabricSetup, walkActive, drainWheel, stepInjectors } from './loop';
-import { bandRecord, recordSlot, publish, publishRecord, sleepOnRecord, waitStage, runDone, setDone, nowMs, B_P_CORE, B_P_FIRST, B_P_LAST } from './band-sync';
+import { bandRecord, recordSlot, publish, publishRecord, sleepOnRecord, waitStage, runDone, setDone, nowMs, waitedMs, B_P_CORE, B_P_FIRST, B_P_LAST } from './band-sync';
 import { balance, balanceDue, balanceSetup, setRange } from './balance';
 
 /** No next work (a record's low half). */
@@ -91,10 +91,10 @@ function bandCycle(t: u32): bool {
  */
 function slowCycle(t: u32): bool {
   const t0 = nowMs();
-  const w0 = St.balWaitMs;
+  const w0 = waitedMs();
   const ok = bandCycle(t);
   const end = nowMs();
-  const until = end + St.slowFactor * (end - t0 - (St.balWaitMs - w0));
+  const until = end + St.slowFactor * (end - t0 - (waitedMs() - w0));
   while (nowMs() < until) { /* the emulated CPU's extra time */ }
   return ok;
 }
@@ -117,14 +117,12 @@ function nextWorkOfAll(t: u32): u32 {
   for (let k: u32 = 0; k < St.bands; k++) {
     const p = recordSlot(k, t);
     let r = atomic.load<u64>(p);
-    const t0 = St.timed && <u32>(r >>> 32) != t + 1 ? nowMs() : 0;
     for (let spins: u32 = 0; <u32>(r >>> 32) != t + 1; spins++) {
       if (runDone() != 0) return NEVER;
       St.waitSpins++;
       if (spins >= St.spins) sleepOnRecord(k, t, r);
       r = atomic.load<u64>(p);
     }
-    if (t0 != 0) St.balWaitMs += nowMs() - t0;
     const w = <u32>r;
     if (w < next) next = w;
   }

@@ -141,6 +141,10 @@ export function fabricSetup(p: usize): u32 {
   St.balMode = 0;
   St.timed = false;
   St.slowFactor = 0;
+  St.balSleepMs = 0;
+  St.calMs = 0;
+  St.calLooks = 0;
+  St.calWaits = 0;
   return 0;
 }
 

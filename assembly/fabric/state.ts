@@ -128,12 +128,18 @@ export class St {
   /** Threads: looks at a neighbour's word before sleeping on it (the band table's BH_SPINS). */
   static spins: u32 = 0;
   /** Threads, balancing (balance.ts): the table's mode, the cycle of the next barrier and the epoch between two; ms at
-   *  this band's last barrier and ms it has waited on neighbours since (the host's clock). */
+   *  this band's last barrier (the host's clock). */
   static balMode: u32 = 0;
   static balAt: u32 = 0;
   static balEpoch: u32 = 0;
   static balT0: f64 = 0;
-  static balWaitMs: f64 = 0;
+  /** waitedMs() at the last barrier; ms asleep so far (timed); the ms a look takes and its samples (band-sync.ts). */
+  static balWait0: f64 = 0;
+  static balSleepMs: f64 = 0;
+  static msPerSpin: f64 = 0;
+  static calMs: f64 = 0;
+  static calLooks: f64 = 0;
+  static calWaits: u32 = 0;
   /** Threads: the waits are timed (balancing by time, or this band emulates a slower CPU: slowFactor = the extra time a computing ms, 0 none). */
   static timed: bool = false;
   static slowFactor: f64 = 0;
