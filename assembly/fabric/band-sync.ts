@@ -86,7 +86,7 @@ export function waitStage(k: u32, word: u32, t: u32): bool {
 
 /**
  * How long a band waited, for balancing by time (balance.ts) without reading the clock at every wait (two reads
- * cost 3-6 % of a 32x32 band's cycle): its looks at neighbours' words (St.waitSpins) times the ms a look takes,
+ * cost an estimated 3-5 % of a 32x32 band's 9 us cycle): its looks at neighbours' words (St.waitSpins) times the ms a look takes,
  * plus its time asleep (timed: sleeps are rare and cost far more). The ms a look is measured on every
  * CAL_EVERY-th wait that ends while spinning, with the clock around it.
  */
