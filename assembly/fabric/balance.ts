@@ -19,9 +19,7 @@ import {
   St, node, setBit, BH_BAL_MODE, BH_BAL_EPOCH, BH_BAL_ARRIVE, BH_BAL_GEN, BH_BAL_MOVES, BH_BAL_SEED, BH_SLOW_BAND, BH_SLOW_PERCENT, H_WNEXT, B_C0, B_C1, B_WHEEL,
   B_LIST_C0, B_LIST_R0, B_BAL_BUSY, B_BAL_PACE, B_BAL_NEXT_I, B_BAL_NNEXT_I, B_BAL_WHEEL_COUNT, B_BAL_C0, B_BAL_C1,
 } from './state';
-import { bandRecord, nowMs, runDone, waitedMs } from './band-sync';
-
-const SLEEP_NS: i64 = 1_000_000;
+import { SLEEP_NS, bandRecord, nowMs, runDone, waitedMs } from './band-sync';
 
 @inline function rec(k: u32, word: u32): usize {
   return bandRecord(k) + (<usize>word << 2);
@@ -40,6 +38,11 @@ export function balanceSetup(): void {
   St.timed = St.balMode == 1 || St.slowFactor > 0;
   St.balAt = St.balEpoch;
   St.msPerSpin = LOOK_MS;
+  startEpoch();
+}
+
+/** This band's time and waits so far, from which the next barrier takes its busy ms (by time only). */
+function startEpoch(): void {
   St.balT0 = St.balMode == 1 ? nowMs() : 0;
   St.balWait0 = waitedMs();
 }
@@ -69,8 +72,7 @@ export function balance(next: u32): bool {
   St.nNextC = countBits(St.nextC);
   St.nNextR = countBits(St.nextR);
   St.balAt = next + St.balEpoch;
-  St.balT0 = St.balMode == 1 ? nowMs() : 0;
-  St.balWait0 = waitedMs();
+  startEpoch();
   return true;
 }
 

@@ -17,7 +17,7 @@ import {
  * A sleeper's timeout (ns), a guard only: every write a sleeper waits for notifies it (publish, publishRecord,
  * setDone). On Node 20 a timed wait here was seen to sleep on past its timeout, so no wake may rely on it.
  */
-const SLEEP_NS: i64 = 1_000_000;
+export const SLEEP_NS: i64 = 1_000_000;
 
 /** Byte address of band k's record. */
 @inline export function bandRecord(k: u32): usize {

@@ -97,12 +97,11 @@ export function writeBandTable(u32: (ptr: number, len: number) => Uint32Array, p
   head[BAND_HEAD.COUNT] = N;
   head[BAND_HEAD.SPINS] = spins;
   if (frontWords > 0) [head[BAND_HEAD.FRONT], head[BAND_HEAD.FRONT_WORDS]] = [p.skFront, frontWords];
-  if (balance && frontWords === 0 && balance.mode !== 'static') {
-    head[BAND_HEAD.BAL_MODE] = BAL_MODES[balance.mode];
-    head[BAND_HEAD.BAL_EPOCH] = balance.epoch;
-    head[BAND_HEAD.BAL_SEED] = (balance.seed ?? 1) >>> 0 || 1;
+  if (balance && frontWords === 0) {
+    // static: the mode word stays 0 (no barrier); a slow band may still be emulated
+    if (balance.mode !== 'static') [head[BAND_HEAD.BAL_MODE], head[BAND_HEAD.BAL_EPOCH], head[BAND_HEAD.BAL_SEED]] = [BAL_MODES[balance.mode], balance.epoch, (balance.seed ?? 1) >>> 0 || 1];
+    if (balance.slowBand) [head[BAND_HEAD.SLOW_BAND], head[BAND_HEAD.SLOW_PERCENT]] = [balance.slowBand.band + 1, balance.slowBand.percent];
   }
-  if (balance?.slowBand && frontWords === 0) [head[BAND_HEAD.SLOW_BAND], head[BAND_HEAD.SLOW_PERCENT]] = [balance.slowBand.band + 1, balance.slowBand.percent];
   bandColumns(Cu, N).forEach(([c0, c1], k) => {
     const rec = head.subarray(BAND_HEAD_WORDS + k * BAND_WORDS);
     rec[BAND.C0] = c0;
