@@ -114,11 +114,19 @@ export function writeBandTable(u32: (ptr: number, len: number) => Uint32Array, p
   });
 }
 
-/** The bands' columns as they are in the table now (after a balanced run: where they ended) and the columns moved. */
-export function readBandSplit(u32: (ptr: number, len: number) => Uint32Array, table: number, N: number): { bands: Array<[number, number]>; moved: number } {
+/** How a run's bands were balanced: the plan's mode and epoch, each band's columns at the end, the columns moved on the way. */
+export interface BandSplit {
+  mode: BalancePlan['mode'];
+  epochCycles: number;
+  bands: Array<[number, number]>;
+  moved: number;
+}
+
+/** The bands' split as the table holds it now (after a balanced run: where they ended), for the plan `plan`. */
+export function readBandSplit(u32: (ptr: number, len: number) => Uint32Array, table: number, N: number, plan: BalancePlan): BandSplit {
   const t = u32(table, BAND_HEAD_WORDS + N * BAND_WORDS);
   const bands = Array.from({ length: N }, (_, k): [number, number] => [t[BAND_HEAD_WORDS + k * BAND_WORDS + BAND.C0], t[BAND_HEAD_WORDS + k * BAND_WORDS + BAND.C1]]);
-  return { bands, moved: t[BAND_HEAD.BAL_MOVES] };
+  return { mode: plan.mode, epochCycles: plan.epoch, bands, moved: t[BAND_HEAD.BAL_MOVES] };
 }
 
 /** The bands' counters as one run's: sums, and the largest cycle count (u64 words, STAT order). */

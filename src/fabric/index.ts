@@ -16,5 +16,5 @@ export { heatmapOf, writeHeatmap } from './heatmap.js';
 export type { FabricHeatmap } from './heatmap.js';
 export { FabricSim } from './sim.js';
 export type { SkewPlan } from './sim.js';
-export type { BalanceChoice, BalancePlan } from './bands.js';
+export type { BalanceChoice, BalancePlan, BandSplit } from './bands.js';
 export { columnStreams } from './streams.js';

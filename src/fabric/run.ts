@@ -12,7 +12,7 @@ import { mapLayer, type FabricMapping, type FabricPass } from './mapping.js';
 import { modelCycles } from './model.js';
 import { FabricSim, type SimCounters } from './sim.js';
 import { resolveSkew, skewOneThread, tableBands, type SkewPlan } from './skew-plan.js';
-import { BALANCE_CHOICES, type BalanceChoice, type BalancePlan } from './bands.js';
+import { BALANCE_CHOICES, type BalanceChoice, type BalancePlan, type BandSplit } from './bands.js';
 export { DEFAULT_SKEW, SKEW_AUTO_NODE_BYTES, SKEW_THREADS_MAX_NODE_BYTES } from './skew-plan.js';
 import { columnStreams, type ColumnStreams } from './streams.js';
 import { checkOutput, requireCheckable, resolveCheck, type FabricCheck } from './check.js';
@@ -146,7 +146,7 @@ export interface FabricResult {
   /** The skewed order's shape when the cycles ran in it (null: loop.ts's order). */
   skew: SkewPlan | null;
   /** Threads, a band each: how the bands were balanced, each band's columns at the end and the columns moved on the way (null: one thread, or skewed parts). */
-  balance: { mode: BalancePlan['mode']; epochCycles: number; bands: Array<[number, number]>; moved: number } | null;
+  balance: BandSplit | null;
   /** Threads: how often a band looked at a neighbour's progress before it was there, per cycle (summed over bands); null on one thread. */
   waitsPerCycle: number | null;
   /** Seconds before the first simulated cycle (weights, activations, streams, the mesh's memory; threads' start-up) and of the check. */
@@ -365,7 +365,7 @@ function finishRun(run: PreparedRun, simSeconds: number, cpu: NodeJS.CpuUsage): 
     setupSeconds, setupCpuSeconds, checkSeconds,
     threads: sim.threads,
     skew: sim.skew,
-    balance: balanceOf(sim),
+    balance: sim.bandSplit(),
     waitsPerCycle: sim.threads > 1 && cycles > 0 ? sim.bandWaits().reduce((a, b) => a + b, 0) / cycles : null,
     memoryBytes: sim.memoryBytes,
     memoryEstimate,
@@ -376,10 +376,4 @@ function finishRun(run: PreparedRun, simSeconds: number, cpu: NodeJS.CpuUsage): 
   };
   sim.release(); // everything above is read out: the next run may reuse its memory
   return { result, busy, coreCycles: cc, output, mapping };
-}
-
-/** What the result says of the bands' balance (FabricResult.balance). */
-function balanceOf(sim: FabricSim): FabricResult['balance'] {
-  const split = sim.bandSplit();
-  return sim.balance && split && { mode: sim.balance.mode, epochCycles: sim.balance.epoch, ...split };
 }

@@ -22,7 +22,7 @@ import {
 } from './layout.js';
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
 import { valuesInto, type Values } from './weights.js';
-import { bandColumns, defaultSpins, mergeBandStats, readBandSplit, resolveBalance, runBands, writeBandTable, type BalanceChoice, type BalancePlan } from './bands.js';
+import { bandColumns, defaultSpins, mergeBandStats, readBandSplit, resolveBalance, runBands, writeBandTable, type BalanceChoice, type BalancePlan, type BandSplit } from './bands.js';
 import { refillPeriodMs, refillWindows } from './stream-window.js';
 
 interface FabricExports {
@@ -374,10 +374,10 @@ export class FabricSim {
     return bandColumns(this.tableBands, this.skewParts).slice(0, this.threads).map(([kLo]) => kLo);
   }
 
-  /** Threads, bands a thread (not skewed): each band's columns at the end of the run and the columns moved between bands on the way (balance). */
-  bandSplit(): { bands: Array<[number, number]>; moved: number } | null {
+  /** Threads, bands a thread (not skewed): the plan's mode and epoch, each band's columns at the end of the run and the columns moved on the way. */
+  bandSplit(): BandSplit | null {
     if (!this.balance) return null;
-    return readBandSplit((ptr, len) => this.wasm.u32(ptr, len), this.p.bandTable, this.threads);
+    return readBandSplit((ptr, len) => this.wasm.u32(ptr, len), this.p.bandTable, this.threads, this.balance);
   }
 
   /** Threads: per band, how many times it looked at a neighbour's progress before the neighbour was there (none: one thread). */

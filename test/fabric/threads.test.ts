@@ -173,7 +173,7 @@ describe('fabric threads: the cycles and bits of one thread', () => {
       const used = mapLayer({ B: c.B, K: c.K, N: c.N }, { rows: c.rows, cols: c.cols }, pass, fabricMachine()).usedCols;
       expect(split!.bands.flat()).toEqual(contiguous(split!.bands.map(([c0, c1]) => c1 - c0), used));
       const fixed = await expectSameSplit(c, pass, 5, 2, 2000, { mode: 'static', epoch: 8 });
-      expect(fixed.split).toEqual({ bands: bandColumns(used, 2), moved: 0 });
+      expect(fixed.split).toEqual({ mode: 'static', epochCycles: 8, bands: bandColumns(used, 2), moved: 0 });
     }
   });
 
