@@ -13,7 +13,7 @@ import { bitsOf, caseRun, type Case } from './case.js';
 import { mapLayer, type FabricPass } from '../../src/fabric/mapping.js';
 import { FabricSim } from '../../src/fabric/sim.js';
 import { runFabric, runFabricAsync } from '../../src/fabric/run.js';
-import { balanceEpoch, bandColumns, resolveBalance, type BalancePlan } from '../../src/fabric/bands.js';
+import { balanceEpoch, bandColumns, resolveBalance, type BalancePlan, type BandSplit } from '../../src/fabric/bands.js';
 import { runReference } from '../../src/fabric/reference/mesh.js';
 import { rootPath } from '../../src/paths.js';
 
@@ -61,6 +61,14 @@ function contiguous(widths: number[], used: number): number[] {
   if (widths.some((w) => w < 1) || widths.reduce((a, b) => a + b, 0) !== used) return [-1];
   let c = 0;
   return widths.flatMap((w) => [c, (c += w)]);
+}
+
+/** The used columns of case c's pass (mapping.ts). */
+const usedColsOf = (c: Case, pass: FabricPass) => mapLayer({ B: c.B, K: c.K, N: c.N }, { rows: c.rows, cols: c.cols }, pass, fabricMachine(c.machine)).usedCols;
+
+/** A balanced run's bands: consecutive columns from 0, one at least each, covering case c's used columns. */
+function expectBandsCover(split: BandSplit | null, c: Case, pass: FabricPass): void {
+  expect(split!.bands.flat(), 'bands of consecutive columns, one at least each, covering the used ones').toEqual(contiguous(split!.bands.map(([c0, c1]) => c1 - c0), usedColsOf(c, pass)));
 }
 
 describe('fabric threads: the cycles and bits of one thread', () => {
@@ -137,8 +145,7 @@ describe('fabric threads: the cycles and bits of one thread', () => {
       for (const [i, c] of cases.entries()) {
         for (const threads of [2, 3, 4]) {
           const { split } = await expectSameSplit(c, pass, 11 + i, threads, threads === 4 ? 10 : 2000, { mode: 'shuffle', epoch: 1 + ((i + threads) % 5), seed: 97 * i + threads });
-          const used = mapLayer({ B: c.B, K: c.K, N: c.N }, { rows: c.rows, cols: c.cols }, pass, fabricMachine(c.machine)).usedCols;
-          expect(split!.bands.flat(), 'bands of consecutive columns, one at least each, covering the used ones').toEqual(contiguous(split!.bands.map(([c0, c1]) => c1 - c0), used));
+          expectBandsCover(split, c, pass);
           moved += split!.moved;
         }
       }
@@ -157,8 +164,7 @@ describe('fabric threads: the cycles and bits of one thread', () => {
         }),
         async (r) => {
           const c = { rows: r.rows, cols: r.cols, B: r.B, K: r.K, N: r.N, sparsity: r.sparsity };
-          const used = mapLayer({ B: c.B, K: c.K, N: c.N }, { rows: c.rows, cols: c.cols }, r.pass, fabricMachine()).usedCols;
-          const threads = Math.min(r.threads, used);
+          const threads = Math.min(r.threads, usedColsOf(c, r.pass));
           if (threads >= 2) await expectSameSplit(c, r.pass, r.seed, threads, 2000, { mode: 'shuffle', epoch: r.epoch, seed: r.seed + 1 });
         },
       ),
@@ -170,10 +176,9 @@ describe('fabric threads: the cycles and bits of one thread', () => {
     const c = { rows: 6, cols: 10, B: 24, K: 60, N: 40, sparsity: 0.3 };
     for (const pass of PASSES) {
       const { split } = await expectSameSplit(c, pass, 5, 2, 2000, { mode: 'time', epoch: 8 });
-      const used = mapLayer({ B: c.B, K: c.K, N: c.N }, { rows: c.rows, cols: c.cols }, pass, fabricMachine()).usedCols;
-      expect(split!.bands.flat()).toEqual(contiguous(split!.bands.map(([c0, c1]) => c1 - c0), used));
+      expectBandsCover(split, c, pass);
       const fixed = await expectSameSplit(c, pass, 5, 2, 2000, { mode: 'static', epoch: 8 });
-      expect(fixed.split).toEqual({ mode: 'static', epochCycles: 8, bands: bandColumns(used, 2), moved: 0 });
+      expect(fixed.split).toEqual({ mode: 'static', epochCycles: 8, bands: bandColumns(usedColsOf(c, pass), 2), moved: 0 });
     }
   });
 
