@@ -17,7 +17,6 @@ import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import { runFabric, runFabricAsync, type FabricResult, type FabricRunOptions } from '../src/fabric/run.js';
-import type { SkewPlan } from '../src/fabric/sim.js';
 import { median } from './median.js';
 import { reportCpus } from './cpu-probe.js';
 import { waferLayer } from './fabric-layers.js';
@@ -40,36 +39,44 @@ const ROWS: Array<[string, FabricRunOptions]> = [
 ];
 if (withWafer) ROWS.push(['1000x850 sparse 0.9 (the full WSE-2 wafer row)', waferLayer(1000, 850)]);
 
+/** The rows balanced on an emulated slower CPU too (slowRow): those that run as bands a thread (not the skewed order). */
+const SLOW_ROWS = new Set(['32x32 dense balanced (Ks 16, Bs 16)', '64x64 dense balanced (Ks 16, Bs 16)', '64x64 sparse 0.9 compute-bound']);
+
+/**
+ * Runs each arm once per round, interleaved, after one untimed round (unless n is 1); throws where an arm's cycles
+ * differ from the first's. Returns each arm's results of the timed rounds.
+ */
+async function interleave(name: string, n: number, arms: Array<() => Promise<FabricResult>>): Promise<FabricResult[][]> {
+  const out: FabricResult[][] = arms.map(() => []);
+  for (let i = n > 1 ? -1 : 0; i < n; i++) {
+    const round: FabricResult[] = [];
+    for (const arm of arms) round.push(await arm());
+    if (round.some((r) => r.cycles !== round[0].cycles)) throw new Error(`${name}: cycles differ between runs (${round.map((r) => r.cycles).join(', ')})`);
+    if (i >= 0) round.forEach((r, a) => out[a].push(r));
+  }
+  return out;
+}
+
+const secondsOf = (rs: FabricResult[]) => rs.map((r) => r.simSeconds);
+
 async function row(name: string, o: FabricRunOptions) {
   const base = { ...o, seed: 1, check: 'off' as const, flavor: 'release' as const };
-  const one: number[] = [];
-  const many: number[] = [];
-  const fixed: number[] = []; // the same threads with the even split kept (--balance static)
-  const waits: number[] = [];
-  let balance: FabricResult['balance'] = null;
-  let cycles = -1;
-  let skew: SkewPlan | null = null; // the order both ran in ('auto': the skewed one past 8 MB of node records)
   const n = name.startsWith('1000x850') ? 1 : reps;
-  for (let i = -1; i < n; i++) {
-    const a = runFabric(base).result;
-    const b = (await runFabricAsync({ ...base, threads })).result;
-    const c = (await runFabricAsync({ ...base, threads, balance: 'static' })).result;
-    if (a.cycles !== b.cycles || a.cycles !== c.cycles || (cycles >= 0 && a.cycles !== cycles)) throw new Error(`${name}: cycles differ (${a.cycles} on one thread, ${b.cycles} and ${c.cycles} on ${threads})`);
-    cycles = a.cycles;
-    skew = b.skew;
-    balance = b.balance;
-    if (i < 0 && n > 1) continue; // warm-up
-    one.push(a.simSeconds);
-    many.push(b.simSeconds);
-    fixed.push(c.simSeconds);
-    waits.push(b.waitsPerCycle ?? 0);
-  }
+  // one thread; the threads balanced (the default); the same threads with the even split kept (--balance static)
+  const [ones, manys, fixeds] = await interleave(name, n, [
+    async () => runFabric(base).result,
+    () => runFabricAsync({ ...base, threads }).then((r) => r.result),
+    () => runFabricAsync({ ...base, threads, balance: 'static' }).then((r) => r.result),
+  ]);
+  const [one, many, fixed] = [secondsOf(ones), secondsOf(manys), secondsOf(fixeds)];
+  const waits = manys.map((r) => r.waitsPerCycle ?? 0);
+  const [a, b] = [ones.at(-1)!, manys.at(-1)!];
   const [s1, sN] = [median(one), median(many)];
   // one thread pinned to each CPU: on a machine whose CPUs differ (bench/cpu-probe.ts) an even split runs at the slower one's pace
   const pinned = cpuProbe && n > 1 ? pinnedOneThread(o, Math.min(n, 3)) : null;
   return {
-    name, ...o, cycles, reps: n, threads, skew, oneThreadSeconds: s1, threadsSeconds: sN, speedup: s1 / sN, oneThread: one, withThreads: many, waitsPerCycleMedian: median(waits),
-    balance, staticSeconds: median(fixed), speedupStatic: s1 / median(fixed), withThreadsStatic: fixed,
+    name, ...o, cycles: a.cycles, reps: n, threads, skew: b.skew, oneThreadSeconds: s1, threadsSeconds: sN, speedup: s1 / sN, oneThread: one, withThreads: many, waitsPerCycleMedian: median(waits),
+    balance: b.balance, staticSeconds: median(fixed), speedupStatic: s1 / median(fixed), withThreadsStatic: fixed,
     oneThreadPinnedSeconds: pinned, speedupOverSlowerCpu: pinned && Math.max(...pinned) / sN, speedupOverFasterCpu: pinned && Math.min(...pinned) / sN,
   };
 }
@@ -86,23 +93,17 @@ async function slowRow(name: string, o: FabricRunOptions) {
   const base = { ...o, seed: 1, check: 'off' as const, flavor: 'release' as const };
   const epoch = balanceEpoch(o.rows! * o.cols!);
   const slowBand = { band: threads - 1, percent: SLOW_PERCENT };
-  const [one, fixed, timed]: number[][] = [[], [], []];
-  let balance: FabricResult['balance'] = null;
-  for (let i = -1; i < reps; i++) {
-    const a = runFabric(base).result;
-    const b = (await runFabricAsync({ ...base, threads, balance: { mode: 'static', epoch, slowBand } })).result;
-    const c = (await runFabricAsync({ ...base, threads, balance: { mode: 'time', epoch, slowBand } })).result;
-    if (a.cycles !== b.cycles || a.cycles !== c.cycles) throw new Error(`${name}: cycles differ with a slow band`);
-    balance = c.balance;
-    if (i < 0) continue;
-    one.push(a.simSeconds);
-    fixed.push(b.simSeconds);
-    timed.push(c.simSeconds);
-  }
+  const [ones, fixeds, timeds] = await interleave(`${name} with a slow band`, reps, [
+    async () => runFabric(base).result,
+    () => runFabricAsync({ ...base, threads, balance: { mode: 'static', epoch, slowBand } }).then((r) => r.result),
+    () => runFabricAsync({ ...base, threads, balance: { mode: 'time', epoch, slowBand } }).then((r) => r.result),
+  ]);
+  const [one, fixed, timed] = [secondsOf(ones), secondsOf(fixeds), secondsOf(timeds)];
+  const c = timeds.at(-1)!;
   const s1 = median(one);
   // the most an ideal split gives over one thread: the fast CPUs' sum plus the slow one's rate
   const ideal = threads - 1 + 100 / (100 + SLOW_PERCENT);
-  return { name, ...o, threads, slowPercent: SLOW_PERCENT, reps, oneThreadSeconds: s1, staticSeconds: median(fixed), balancedSeconds: median(timed), speedupStatic: s1 / median(fixed), speedupBalanced: s1 / median(timed), idealSpeedup: ideal, balance };
+  return { name, ...o, threads, slowPercent: SLOW_PERCENT, reps, oneThreadSeconds: s1, staticSeconds: median(fixed), balancedSeconds: median(timed), speedupStatic: s1 / median(fixed), speedupBalanced: s1 / median(timed), idealSpeedup: ideal, balance: c.balance };
 }
 
 /** Median simulation seconds of one thread pinned to each probed CPU, `reps` runs in a child process each (after its warm-up run). */
@@ -129,7 +130,7 @@ async function main() {
     }
   }
   const slowRows = [];
-  for (const [name, o] of ROWS.filter(([n]) => !n.startsWith('250x') && !n.startsWith('1000x') && !n.includes('32x32 sparse'))) {
+  for (const [name, o] of ROWS.filter(([n]) => SLOW_ROWS.has(n))) {
     const r = await slowRow(name, o);
     slowRows.push(r);
     console.log(`${name}, band ${threads - 1} emulating a CPU ${SLOW_PERCENT} % slower: 1 thread ${r.oneThreadSeconds.toFixed(3)} s; even split ${r.staticSeconds.toFixed(3)} s (${r.speedupStatic.toFixed(2)}x), balanced ${r.balancedSeconds.toFixed(3)} s (${r.speedupBalanced.toFixed(2)}x; ideal ${r.idealSpeedup.toFixed(2)}x; ended ${r.balance?.bands.map(([c0, c1]) => `[${c0}, ${c1})`).join(' ')})`);
