@@ -182,6 +182,19 @@ describe('fabric threads: the cycles and bits of one thread', () => {
     }
   });
 
+  // The direction of the balancing, not only its correctness: a band on an emulated CPU four times slower (slowBand: it
+  // spins three times the time it computed) must give columns to the other. Needs a CPU a band (else both bands share one
+  // and their times say little); the ideal split is 4 : 1, so only a gross error keeps band 1 at its even half or more.
+  it.runIf(built && availableParallelism() >= 2)('balanced by time, one band on an emulated CPU 4x slower: the bits of one thread, and that band ends narrower', async () => {
+    const c = { rows: 8, cols: 16, B: 64, K: 256, N: 48, sparsity: 0 };
+    const used = usedColsOf(c, 'forward');
+    const { split } = await expectSameSplit(c, 'forward', 3, 2, 2000, { mode: 'time', epoch: 64, slowBand: { band: 1, percent: 300 } });
+    expectBandsCover(split, c, 'forward');
+    expect(split!.moved, 'columns moved').toBeGreaterThan(0);
+    const [, [s0, s1]] = split!.bands;
+    expect(s1 - s0, `the slow band's columns of ${used} (even split: ${used / 2})`).toBeLessThan(used / 2);
+  });
+
   it('the default plan: by time where each band has a CPU, else static; the epoch is about 2 M core-cycles', () => {
     expect(resolveBalance(undefined, 2, 4096)).toEqual({ mode: availableParallelism() >= 2 ? 'time' : 'static', epoch: 512 });
     expect(resolveBalance('static', 2, 4096).mode).toBe('static');
