@@ -1,13 +1,10 @@
 // One mapped pass on one simulated mesh: builds the Wasm instance (its own memory, sized by what the
-// mapping uses), writes the config block, routes, per-core data and column streams, runs the cycle loop
-// of assembly/fabric in chunks, and reads results and statistics through typed views.
+// mapping uses), writes the config block and, through sim-write.ts, routes, per-core data and column streams,
+// runs the cycle loop of assembly/fabric in chunks (one thread, the skewed order, or band threads: bands.ts),
+// and reads results and statistics (sim-read.ts and the counters here).
 //
-// Legend: B, K, N = batch, input and output features; Ru x Cu = used rows x columns; Bs = a row's batch
-// slice; node id = c·Ru + r (column-major). A column's data are rows of B floats (feature-major, the whole
-// batch: X [Kc, B] | acc [A, B] | out [No, B], or X | dY | xb | fifo for the gradient); core (r, c)'s
-// slice of each row starts at b0 = bStarts[r], so its data pointer is the column base + 4·b0. Each core
-// still owns only its Bs floats of every row (the 48 KB check is per core, in mapping.ts). Activations are feature-major: Xt [K, B], Yt [N, B], dYt [N, B], dXt [K, B]; g [nnz] is in the
-// weight stream's order.
+// Legend: B = batch; Ru x Cu = used rows x columns; node id = c·Ru + r (column-major). Activations are
+// feature-major: Xt [K, B], Yt [N, B], dYt [N, B], dXt [K, B]; g [nnz] is in the weight stream's order.
 import { giveBackMemory, takeMemory } from './spare-memory.js';
 import { skewBands, skewFrontWords, skewParts, tableBands, type SkewPlan } from './skew-plan.js';
 export type { SkewPlan } from './skew-plan.js';
@@ -16,14 +13,13 @@ import { WASM_PAGE_BYTES, Wasm, type Flavor } from '../wasm/module.js';
 import type { FabricMachine } from './defaults.js';
 import type { FabricMapping } from './mapping.js';
 import type { ColumnStreams } from './streams.js';
-import {
-  AXPY_COLORS, CFG_SLOTS, F, FABRIC_ABI_HASH, GRAD_COLORS, STAT, STAT_WORDS, nodeLayout, writeConfigBlock, writeOuts,
-  type NodeLayout, type PassColors,
-} from './layout.js';
+import { AXPY_COLORS, CFG_SLOTS, FABRIC_ABI_HASH, GRAD_COLORS, STAT, STAT_WORDS, nodeLayout, writeConfigBlock } from './layout.js';
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
-import { valuesInto, type Values } from './weights.js';
 import { bandColumns, defaultSpins, mergeBandStats, readBandSplit, resolveBalance, runBands, writeBandTable, type BalanceChoice, type BalancePlan, type BandSplit } from './bands.js';
-import { refillPeriodMs, refillWindows } from './stream-window.js';
+import { refillPeriodMs } from './stream-window.js';
+import { columnTables, refill, writeInputs, writeNodes, writeStreams, type PassInputs, type SimView } from './sim-write.js';
+import { checkFinished, readCoreCycles, readOutput } from './sim-read.js';
+export type { PassInputs } from './sim-write.js';
 
 interface FabricExports {
   fabricInit(p: number): number;
@@ -35,12 +31,6 @@ interface FabricExports {
   fabricConfigSlots(): number;
   fabricAbiHash(): number;
   fabricFillSeeded(out: number, n: number, seed: number, firstLow: number): void;
-}
-
-/** Inputs of a pass: `a` = Xt (forward, gradient) or dYt (delta); `b` = dYt (gradient); seeded ones are made in place. */
-export interface PassInputs {
-  a: Values;
-  b?: Values;
 }
 
 export interface SimCounters {
@@ -109,11 +99,8 @@ export class FabricSim {
   /** Bytes of the simulator's memory (the Wasm instance's linear memory). */
   readonly memoryBytes: number;
   private readonly p: Record<string, number> = {};
-  /** Byte offset of each column's data from the data region (Cu + 1). */
-  private readonly colOff: Float64Array;
-  private readonly streams: ColumnStreams;
-  private readonly isGrad: boolean;
-  private readonly node: NodeLayout;
+  /** The memory as sim-write.ts and sim-read.ts see it. */
+  private readonly view: SimView;
   /** Threads (bands); > 1: the band table is in the memory and runThreads runs it. */
   readonly threads: number;
   /** Bands in a skewed order, on one thread or each thread a part of them (null: loop.ts's order, or a band a thread). */
@@ -135,32 +122,30 @@ export class FabricSim {
     this.skew = o.skew && skewBands(mapping.usedCols, o.skew) >= Math.max(2, this.threads) ? o.skew : null;
     this.mapping = mapping;
     this.machine = machine;
-    this.streams = streams;
     this.window = o.window ?? 0;
     if (this.window && this.threads === 1 && this.skew) throw new Error('fabric: windowed streams on one thread run in loop order (the host refills them between chunks of its cycles)');
     const { usedRows: Ru, usedCols: Cu, pass } = mapping;
-    this.isGrad = pass === 'gradient';
-    const pc = this.isGrad ? GRAD_COLORS : AXPY_COLORS;
+    const isGrad = pass === 'gradient';
+    const pc = isGrad ? GRAD_COLORS : AXPY_COLORS;
     const NC = pc.colors;
     const rq = machine.routerQueueWavelets;
     const cq = machine.coreQueueWavelets;
-    const { colK, colN, colStart, nseq } = this.columnTables();
+    const { colK, colN, colStart, nseq } = columnTables(mapping);
     const rowB = new Uint32Array(Ru);
     for (let r = 0; r < Ru; r++) rowB[r] = mapping.bStarts[r + 1] - mapping.bStarts[r];
     const node = nodeLayout(NC, rq, cq);
-    this.node = node;
     const wheel = wheelSlots(mapping, machine);
     // per-column data (rows of B floats), 16-byte aligned
     const B = mapping.shape.B;
-    this.colOff = new Float64Array(Cu + 1);
-    for (let c = 0; c < Cu; c++) this.colOff[c + 1] = this.colOff[c] + Math.ceil((columnRows(mapping, machine, c) * B) / 4) * 16;
+    const colOff = new Float64Array(Cu + 1);
+    for (let c = 0; c < Cu; c++) colOff[c + 1] = colOff[c] + Math.ceil((columnRows(mapping, machine, c) * B) / 4) * 16;
     let streamWords = 0;
     for (const w of streams.words) streamWords += this.window ? this.window : w.length;
-    const sinkWords = this.isGrad ? streams.nnz.reduce((s, z) => s + z, 0) : 0;
+    const sinkWords = isGrad ? streams.nnz.reduce((s, z) => s + z, 0) : 0;
     const bands = tableBands(Cu, this.threads, this.skew);
     this.tableBands = bands;
     this.skewParts = this.skew ? skewParts(bands, this.threads, this.skew) : 1;
-    const plan = simPlan(mapping, machine, streamWords, sinkWords, wheel, this.colOff[Cu], bands);
+    const plan = simPlan(mapping, machine, streamWords, sinkWords, wheel, colOff[Cu], bands);
     const frontWords = this.skew ? skewFrontWords(bands, this.skewParts, this.skew.tile) : 0;
     if (this.skew) plan.add('skFront', 4 * this.skewParts * frontWords);
     const initial = plan.totalBytes + (1 << 20);
@@ -187,9 +172,10 @@ export class FabricSim {
     w.u32(p.colN, Cu).set(colN);
     w.u32(p.colStart, Cu + 1).set(colStart);
     w.u8(p.colorCh, NC).set(pc.channel);
-    this.writeNodes(pc);
-    this.writeInputs(inputs, colK, colN, progress);
-    this.writeStreams();
+    this.view = { wasm: w, p, mapping, machine, streams, node, colOff, isGrad, window: this.window };
+    writeNodes(this.view, pc);
+    writeInputs(this.view, inputs, colK, colN, progress);
+    writeStreams(this.view);
     writeConfigBlock(w.u32(p.config, CFG_SLOTS), {
       mapping, machine, node, regions: p, colors: NC, nseq, wheel, window: this.window, waitForRefill: this.window > 0 && this.threads > 1,
     });
@@ -197,87 +183,6 @@ export class FabricSim {
     this.balance = this.threads > 1 && !this.skew ? resolveBalance(o.balance, this.threads, Ru * Cu) : null;
     if (bands > 1) writeBandTable((ptr, len) => w.u32(ptr, len), p, bands, Cu, o.spins ?? defaultSpins(this.threads), frontWords, this.balance ?? undefined);
     if (this.skew && this.threads === 1) w.exports.fabricSkewSetup(p.bandTable);
-  }
-
-  /** Each node record's routes and its core's data pointer. */
-  private writeNodes(pc: PassColors): void {
-    const { usedRows: Ru, usedCols: Cu, bStarts } = this.mapping;
-    const { wasm: w, p, node } = this;
-    const bytes = w.u8(p.nodes, Ru * Cu * node.bytes);
-    const words = w.u32(p.nodes, (Ru * Cu * node.bytes) >>> 2);
-    for (let r = 0; r < Ru; r++) {
-      for (let c = 0; c < Cu; c++) {
-        const i = c * Ru + r;
-        const base = i * node.bytes + node.oRoute;
-        pc.routes(r, c, Ru, Cu, (color, inDir, out) => { bytes[base + color * 5 + inDir] = out; });
-        writeOuts(bytes, i * node.bytes, node.oRoute, pc.colors);
-        words[((i * node.bytes) >>> 2) + F.DATA] = p.data + this.colOff[c] + 4 * bStarts[r];
-      }
-    }
-  }
-
-  /** Each column's weight stream (the injector's words: whole, or its window's first words) and its sink's place (gradient). */
-  private writeStreams(): void {
-    const Cu = this.mapping.usedCols;
-    const { wasm: w, p, streams, window } = this;
-    let sp = p.streams;
-    let kp = p.sinks;
-    const injPtr = w.u32(p.injPtr, Cu);
-    const injLen = w.u32(p.injLen, Cu);
-    const injFill = w.u32(p.injFill, Cu);
-    const sinkPtr = w.u32(p.sinkPtr, Cu);
-    for (let c = 0; c < Cu; c++) {
-      const s = streams.words[c];
-      if (!window) w.u32(sp, s.length).set(s);
-      injPtr[c] = sp;
-      injLen[c] = s.length;
-      injFill[c] = window ? 0 : s.length;
-      sp += 4 * (window || s.length);
-      sinkPtr[c] = kp;
-      if (this.isGrad) kp += 4 * streams.nnz[c];
-    }
-    this.refill();
-  }
-
-  /** Windowed streams: each column's ring refilled (stream-window.ts). */
-  private refill(): void {
-    const { p, window } = this;
-    if (window) refillWindows(this.wasm.memory, { injPtr: p.injPtr, injPos: p.injPos, injFill: p.injFill }, this.streams.words, window);
-  }
-
-  /** Per-column tables of the pass: input features (colK), N features (colN), output block starts, outputs. */
-  private columnTables() {
-    const { pass, usedCols: Cu, kStarts, nStarts, shape } = this.mapping;
-    const colK = new Uint32Array(Cu);
-    const colN = new Uint32Array(Cu);
-    for (let c = 0; c < Cu; c++) {
-      const kc = kStarts[c + 1] - kStarts[c];
-      const nc = nStarts[c + 1] - nStarts[c];
-      colK[c] = pass === 'delta' ? nc : kc;
-      colN[c] = pass === 'delta' ? kc : nc;
-    }
-    const colStart = pass === 'forward' ? nStarts : kStarts;
-    const nseq = pass === 'forward' ? shape.N : shape.K;
-    return { colK, colN, colStart, nseq };
-  }
-
-  /** Copies each column's feature rows of the inputs (whole batch: the column's cores side by side). */
-  private writeInputs(inputs: PassInputs, colK: Uint32Array, colN: Uint32Array, progress?: (fraction: number) => void): void {
-    const { usedCols: Cu, kStarts, nStarts, shape, pass } = this.mapping;
-    const B = shape.B;
-    const inStarts = pass === 'delta' ? nStarts : kStarts;
-    for (let c = 0; c < Cu; c++) {
-      if ((c & 15) === 0) progress?.(c / Cu);
-      const base = this.p.data + this.colOff[c];
-      this.writeValues(inputs.a, base, colK[c] * B, inStarts[c] * B);
-      if (this.isGrad) this.writeValues(inputs.b!, base + 4 * colK[c] * B, colN[c] * B, nStarts[c] * B);
-    }
-  }
-
-  /** Values first .. first + n − 1 of `v` at byte `ptr`: seeded ones by the module's SIMD fill (assembly/fabric/seeded.ts). */
-  private writeValues(v: Values, ptr: number, n: number, first: number): void {
-    if (v instanceof Float32Array) valuesInto(v, this.wasm.f32(ptr, n), first);
-    else this.wasm.exports.fabricFillSeeded(ptr, n, v.seed >>> 0, first % 2 ** 32);
   }
 
   /** Runs the mesh until it goes quiet; throws if it stops with work left (a deadlock) or runs past maxCycles. */
@@ -289,7 +194,7 @@ export class FabricSim {
       const t0 = performance.now();
       if (this.window) {
         chunk = Math.min(chunk, this.window); // a column takes one word a cycle at most: the refilled ring lasts the chunk
-        this.refill();
+        refill(this.view);
       }
       const status = this.skew ? ex.fabricSkewRun(chunk, this.skew.block, this.skew.tile) : this.runChunk(chunk);
       if (opts.chunkCycles === undefined) chunk = nextChunk(chunk, (performance.now() - t0) / 1000);
@@ -298,7 +203,7 @@ export class FabricSim {
       if (status === 0) break;
       if (now > limit) throw new Error(`fabric: the simulation passed ${limit} cycles without finishing (deadlock or a far too small limit)`);
     }
-    this.checkFinished();
+    checkFinished(this.view);
   }
 
   /** fabricRun(chunk); a trap past a column's window (the promise above broken) named as what it is. */
@@ -325,36 +230,12 @@ export class FabricSim {
       memory: this.wasm.memory, flavor: this.flavor, module: this.module, config: this.p.config, table,
       bands: this.threads, limit, stop: () => this.wasm.exports.fabricStopBands(table), onProgress: opts.onProgress,
       skew: sk ? { parts: this.skewParts, tableBands: this.tableBands, block: sk.block, tile: sk.tile } : undefined,
-      refill: this.window ? () => this.refill() : undefined, refillMs: refillPeriodMs(this.window),
+      refill: this.window ? () => refill(this.view) : undefined, refillMs: refillPeriodMs(this.window),
     });
     if (t.status === 1) throw new Error('fabric: the wasm module rejected the config block');
     if (t.status === 2) throw new Error(`fabric: the simulation passed ${limit} cycles without finishing (deadlock or a far too small limit)`);
-    this.checkFinished();
+    checkFinished(this.view);
     return t.seconds;
-  }
-
-  /** After the mesh went quiet: every stream consumed and every core at the end of its program. */
-  private checkFinished(): void {
-    const { usedRows: Ru, usedCols: Cu } = this.mapping;
-    const w = this.wasm;
-    const injPos = w.u32(this.p.injPos, Cu);
-    for (let c = 0; c < Cu; c++) {
-      if (injPos[c] !== this.streams.words[c].length) throw new Error(`fabric: deadlock: column ${c} consumed ${injPos[c]} of ${this.streams.words[c].length} stream words`);
-    }
-    const nseq = this.columnTables().nseq;
-    const nw = this.node.bytes >>> 2;
-    const core = w.u32(this.p.nodes, Ru * Cu * nw);
-    for (let i = 0; i < Ru * Cu; i++) {
-      const seq = core[i * nw + F.SEQ];
-      const ok = this.isGrad ? seq === nseq && core[i * nw + F.GR_FIFO_COUNT] === 0 : seq === nseq && core[i * nw + F.AX_FREED] === nseq;
-      if (!ok) throw new Error(`fabric: deadlock: core (${i % Ru}, ${Math.floor(i / Ru)}) stopped at row ${seq} of ${nseq}`);
-    }
-    if (this.isGrad) {
-      const sinkPos = w.u32(this.p.sinkPos, Cu);
-      for (let c = 0; c < Cu; c++) {
-        if (sinkPos[c] !== this.streams.nnz[c]) throw new Error(`fabric: column ${c} sent ${sinkPos[c]} of ${this.streams.nnz[c]} gradients out`);
-      }
-    }
   }
 
   counters(): SimCounters {
@@ -388,17 +269,7 @@ export class FabricSim {
 
   /** Per used core (row-major Ru x Cu), 4 u32: streaming, computing, reducing cycles, spare (a copy). */
   coreCycles(): Uint32Array {
-    const { usedRows: Ru, usedCols: Cu } = this.mapping;
-    const nw = this.node.bytes >>> 2;
-    const words = this.wasm.u32(this.p.nodes, Ru * Cu * nw);
-    const out = new Uint32Array(Ru * Cu * 4);
-    for (let r = 0; r < Ru; r++) {
-      for (let c = 0; c < Cu; c++) {
-        const at = (c * Ru + r) * nw + this.node.oCstats / 4;
-        out.set(words.subarray(at, at + 4), (r * Cu + c) * 4);
-      }
-    }
-    return out;
+    return readCoreCycles(this.view);
   }
 
   /** Hands the memory to the next run (spare-memory.ts): call once nothing reads this simulator any more. */
@@ -408,31 +279,7 @@ export class FabricSim {
 
   /** The pass's result: Yt [N, B] (forward), dXt [K, B] (delta), g [nnz] in stream order (gradient). */
   output(): Float32Array {
-    const { usedRows: Ru, usedCols: Cu, bStarts, kStarts, nStarts, shape, pass } = this.mapping;
-    const w = this.wasm;
-    if (this.isGrad) {
-      const total = this.streams.nnz.reduce((s, z) => s + z, 0);
-      const g = new Float32Array(total);
-      const sinkPtr = w.u32(this.p.sinkPtr, Cu);
-      for (let c = 0; c < Cu; c++) {
-        const vals = w.f32(sinkPtr[c], this.streams.nnz[c]);
-        const order = this.streams.order![c];
-        for (let j = 0; j < vals.length; j++) g[order[j]] = vals[j];
-      }
-      return g;
-    }
-    const B = shape.B;
-    const outStarts = pass === 'forward' ? nStarts : kStarts;
-    const outLen = pass === 'forward' ? shape.N : shape.K;
-    const { colK } = this.columnTables();
-    const y = new Float32Array(outLen * B);
-    const A = this.machine.accumulatorBuffers;
-    for (let c = 0; c < Cu; c++) {
-      const own = outStarts[c + 1] - outStarts[c];
-      const at = this.p.data + this.colOff[c] + 4 * (colK[c] + A) * B;
-      y.set(w.f32(at, own * B), outStarts[c] * B);
-    }
-    return y;
+    return readOutput(this.view);
   }
 }
 
