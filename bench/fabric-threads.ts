@@ -8,9 +8,10 @@
 // CPUs can be pinned (bench/cpu-probe.ts, first), it also runs one thread pinned to each CPU (a child process
 // each, fabric-pinned.ts; not interleaved with the rest) and gives the threads' speed-up over the faster and the
 // slower CPU's one thread: an even split runs at the slower one's pace. Last, the balancing on a known asymmetry:
-// the last band emulates a CPU 45 % slower, even split against balanced by time (slowRows).
+// the last band emulates a CPU 45 % slower, even split against balanced by time (slowRows); and what a cycle of the
+// bands costs beyond their share of one thread's against the boundary's height, on five meshes of 1,024 cores (shapeRows).
 // Rows: bench/results/fabric-threads.json (atomically; --quick: fabric-threads-quick.json).
-// Run: npm run build && node dist/bench/fabric-threads.js [--quick] [--threads N] [--wafer]
+// Run: npm run build && node dist/bench/fabric-threads.js [--quick] [--threads N] [--wafer] [--shapes: only shapeRows]
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,8 @@ import { balanceEpoch } from '../src/fabric/bands.js';
 
 const quick = process.argv.includes('--quick');
 const withWafer = process.argv.includes('--wafer');
+/** Only the boundary-height rows (shapeRows), written to fabric-threads-shapes.json. */
+const shapesOnly = process.argv.includes('--shapes');
 const threadsArg = process.argv.indexOf('--threads');
 const threads = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : Math.min(2, availableParallelism());
 const reps = quick ? 3 : 7;
@@ -38,6 +41,13 @@ const ROWS: Array<[string, FabricRunOptions]> = [
   ['250x212 sparse 0.9 (the quick wafer row)', waferLayer(250, 212)],
 ];
 if (withWafer) ROWS.push(['1000x850 sparse 0.9 (the full WSE-2 wafer row)', waferLayer(1000, 850)]);
+
+/**
+ * What a cycle of two bands costs beyond half of one thread's, against the rows at the band boundary: the same layer per
+ * core (Ks = Bs = 16, 128 outputs) on meshes of 1,024 cores from 8 x 128 to 128 x 8, the even split kept (static), so
+ * only the boundary's height changes (shapeRows).
+ */
+const SHAPES: Array<[number, number]> = [[8, 128], [16, 64], [32, 32], [64, 16], [128, 8]];
 
 /** The rows balanced on an emulated slower CPU too (slowRow): those that run as bands a thread (not the skewed order). */
 const SLOW_ROWS = new Set(['32x32 dense balanced (Ks 16, Bs 16)', '64x64 dense balanced (Ks 16, Bs 16)', '64x64 sparse 0.9 compute-bound']);
@@ -81,6 +91,20 @@ async function row(name: string, o: FabricRunOptions) {
   };
 }
 
+/** One SHAPES mesh: µs a cycle on one thread and on the threads (even split), and the threads' µs a cycle beyond 1 / threads of one thread's. */
+async function shapeRow(R: number, C: number) {
+  const o: FabricRunOptions = { rows: R, cols: C, batch: 16 * R, in: 16 * C, out: 128 };
+  const base = { ...o, seed: 1, check: 'off' as const, flavor: 'release' as const };
+  const [ones, fixeds] = await interleave(`${R}x${C}`, reps, [
+    async () => runFabric(base).result,
+    () => runFabricAsync({ ...base, threads, balance: 'static' }).then((r) => r.result),
+  ]);
+  const cycles = ones[0].cycles;
+  const us = (rs: FabricResult[]) => (1e6 * median(secondsOf(rs))) / cycles;
+  const [one, many] = [us(ones), us(fixeds)];
+  return { ...o, cycles, reps, threads, oneThreadUsPerCycle: one, threadsUsPerCycle: many, speedup: one / many, overheadUsPerCycle: many - one / threads };
+}
+
 /** How much slower the emulated CPU is (the asymmetry this VM's probe saw at its worst: docs/fabric.md). */
 const SLOW_PERCENT = 45;
 
@@ -119,7 +143,7 @@ function pinnedOneThread(o: FabricRunOptions, reps: number): number[] {
 async function main() {
   const load0 = loadavg();
   const rows = [];
-  for (const [name, o] of ROWS) {
+  for (const [name, o] of shapesOnly ? [] : ROWS) {
     const r = await row(name, o);
     rows.push(r);
     console.log(`${name}${r.skew ? ' (skewed order)' : ''}: ${r.cycles} cycles, 1 thread ${r.oneThreadSeconds.toFixed(3)} s, ${threads} threads ${r.threadsSeconds.toFixed(3)} s: ${r.speedup.toFixed(2)}x (waits/cycle ${Math.round(r.waitsPerCycleMedian)}; load ${loadavg()[0].toFixed(2)})`);
@@ -130,16 +154,22 @@ async function main() {
     }
   }
   const slowRows = [];
-  for (const [name, o] of ROWS.filter(([n]) => SLOW_ROWS.has(n))) {
+  for (const [name, o] of ROWS.filter(([n]) => !shapesOnly && SLOW_ROWS.has(n))) {
     const r = await slowRow(name, o);
     slowRows.push(r);
     console.log(`${name}, band ${threads - 1} emulating a CPU ${SLOW_PERCENT} % slower: 1 thread ${r.oneThreadSeconds.toFixed(3)} s; even split ${r.staticSeconds.toFixed(3)} s (${r.speedupStatic.toFixed(2)}x), balanced ${r.balancedSeconds.toFixed(3)} s (${r.speedupBalanced.toFixed(2)}x; ideal ${r.idealSpeedup.toFixed(2)}x; ended ${r.balance?.bands.map(([c0, c1]) => `[${c0}, ${c1})`).join(' ')})`);
   }
-  const out = rootPath('bench', 'results', quick ? 'fabric-threads-quick.json' : 'fabric-threads.json');
+  const shapeRows = [];
+  for (const [R, C] of SHAPES) {
+    const r = await shapeRow(R, C);
+    shapeRows.push(r);
+    console.log(`${R}x${C} (1,024 cores, even split): 1 thread ${r.oneThreadUsPerCycle.toFixed(2)} µs a cycle, ${threads} threads ${r.threadsUsPerCycle.toFixed(2)} µs (${r.speedup.toFixed(2)}x): ${r.overheadUsPerCycle.toFixed(2)} µs a cycle beyond 1/${threads} of one thread's`);
+  }
+  const out = rootPath('bench', 'results', shapesOnly ? 'fabric-threads-shapes.json' : quick ? 'fabric-threads-quick.json' : 'fabric-threads.json');
   writeJsonAtomic(out, {
     bench: 'fabric-threads', quick, date: new Date().toISOString(), node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, cpuProbe, loadAverageBefore: load0, loadAverageAfter: loadavg(),
-    goal: { speedupTwoThreads: 1.7 }, rows, slowRows,
+    goal: { speedupTwoThreads: 1.7 }, rows, slowRows, shapeRows,
   });
   console.log(`wrote ${out}`);
   process.exit(0);
