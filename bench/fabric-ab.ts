@@ -15,7 +15,7 @@ import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import * as here from '../src/fabric/run.js';
 import { median } from './median.js';
-import { speedLayers, waferLayer } from './fabric-layers.js';
+import { speedLayers, timedRun, waferLayer } from './fabric-layers.js';
 
 type Fabric = Pick<typeof here, 'runFabricAsync'>;
 const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
@@ -42,7 +42,7 @@ async function row(name: string, o: here.FabricRunOptions, builds: Fabric[]) {
   for (let i = -1; i < reps; i++) {
     for (let j = 0; j < builds.length; j++) {
       const b = (j + Math.max(i, 0)) % builds.length; // the first run of a round alternates
-      const r = (await builds[b].runFabricAsync({ ...o, seed: 1, check: 'off', flavor: 'release' })).result;
+      const r = (await builds[b].runFabricAsync(timedRun(o))).result;
       const c = JSON.stringify(r.counters) + r.cycles;
       if (counters !== null && c !== counters) throw new Error(`${name}: the builds' runs differ: ${c} vs ${counters}`);
       counters = c;

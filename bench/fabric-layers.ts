@@ -2,9 +2,14 @@
 // of compute and reduction, sparse compute-bound), which fabric-ab.ts compares builds on, and the wafer-shaped
 // sparse layer of its wafer row (B = R rows, K = 2 features a column, N = one a column, sparsity 0.9), which
 // bench/fabric-threads.ts, fabric-skew.ts and fabric-ab.ts run at several sizes; and the linears of a GPT block,
-// which fabric-gpt3.ts and fabric-wafer-model.ts run on the full wafer.
+// which fabric-gpt3.ts and fabric-wafer-model.ts run on the full wafer; and the options every timed run shares.
 import type { FabricRunOptions } from '../src/fabric/run.js';
 import { preset } from '../src/perf/models.js';
+
+/** A layer as the benches time it: seed 1, no reference check, the release module (every timed run of a row alike). */
+export function timedRun<T extends FabricRunOptions>(o: T): T & { seed: number; check: 'off'; flavor: 'release' } {
+  return { ...o, seed: 1, check: 'off', flavor: 'release' };
+}
 
 /** The wafer-shaped sparse 0.9 layer on an R x C mesh (Bs = 1: mostly pipeline fill and reduction skew). */
 export function waferLayer(R: number, C: number): FabricRunOptions {

@@ -3,8 +3,9 @@
 // tier), then `reps` times, and prints the simulation seconds as JSON on stdout.
 // Run (by fabric-threads.ts): taskset -c CPU node dist/bench/fabric-pinned.js '<FabricRunOptions JSON>' REPS
 import { runFabric, type FabricRunOptions } from '../src/fabric/run.js';
+import { timedRun } from './fabric-layers.js';
 
-const o = { ...(JSON.parse(process.argv[2]) as FabricRunOptions), seed: 1, check: 'off' as const, flavor: 'release' as const };
+const o = timedRun(JSON.parse(process.argv[2]) as FabricRunOptions);
 const reps = Number(process.argv[3]);
 const seconds: number[] = [];
 for (let i = -1; i < reps; i++) {

@@ -13,7 +13,7 @@ import { rootPath } from '../src/paths.js';
 import { DEFAULT_SKEW, runFabric, runFabricAsync, type FabricRunOptions } from '../src/fabric/run.js';
 import type { SkewPlan } from '../src/fabric/sim.js';
 import { median } from './median.js';
-import { waferLayer } from './fabric-layers.js';
+import { timedRun, waferLayer } from './fabric-layers.js';
 
 const quick = process.argv.includes('--quick');
 const withWafer = process.argv.includes('--wafer');
@@ -28,7 +28,7 @@ if (withWafer) ROWS.push(wafer(1000, 850));
 const SHAPES: Array<false | SkewPlan> = [false, DEFAULT_SKEW, { ...DEFAULT_SKEW, tile: 12 }, { ...DEFAULT_SKEW, tile: 48 }];
 
 function row(name: string, o: FabricRunOptions) {
-  const base = { ...o, seed: 1, check: 'off' as const, flavor: 'release' as const };
+  const base = timedRun(o);
   const n = name.startsWith('1000x850') ? 1 : reps;
   const secs = SHAPES.map(() => [] as number[]);
   const nsPerEvent = SHAPES.map(() => [] as number[]);
@@ -54,7 +54,7 @@ const THREADED: Array<[number, SkewPlan]> = [[1, DEFAULT_SKEW], [2, DEFAULT_SKEW
 const THREADED_ROWS = ROWS.filter(([name]) => !name.startsWith('64x64'));
 
 async function threadedRow(name: string, o: FabricRunOptions) {
-  const base = { ...o, seed: 1, check: 'off' as const, flavor: 'release' as const };
+  const base = timedRun(o);
   const n = name.startsWith('1000x850') ? 1 : quick ? 2 : 5;
   const secs = THREADED.map(() => [] as number[]);
   let counters: string | null = null;

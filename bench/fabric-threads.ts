@@ -20,7 +20,7 @@ import { rootPath } from '../src/paths.js';
 import { runFabric, runFabricAsync, type FabricResult, type FabricRunOptions } from '../src/fabric/run.js';
 import { median } from './median.js';
 import { reportCpus } from './cpu-probe.js';
-import { waferLayer } from './fabric-layers.js';
+import { timedRun, waferLayer } from './fabric-layers.js';
 import { balanceEpoch } from '../src/fabric/bands.js';
 
 const quick = process.argv.includes('--quick');
@@ -70,7 +70,7 @@ async function interleave(name: string, n: number, arms: Array<() => Promise<Fab
 const secondsOf = (rs: FabricResult[]) => rs.map((r) => r.simSeconds);
 
 async function row(name: string, o: FabricRunOptions) {
-  const base = { ...o, seed: 1, check: 'off' as const, flavor: 'release' as const };
+  const base = timedRun(o);
   const n = name.startsWith('1000x850') ? 1 : reps;
   // one thread; the threads balanced (the default); the same threads with the even split kept (--balance static)
   const [ones, manys, fixeds] = await interleave(name, n, [
@@ -94,7 +94,7 @@ async function row(name: string, o: FabricRunOptions) {
 /** One SHAPES mesh: µs a cycle on one thread and on the threads (even split), and the threads' µs a cycle beyond 1 / threads of one thread's. */
 async function shapeRow(R: number, C: number) {
   const o: FabricRunOptions = { rows: R, cols: C, batch: 16 * R, in: 16 * C, out: 128 };
-  const base = { ...o, seed: 1, check: 'off' as const, flavor: 'release' as const };
+  const base = timedRun(o);
   const [ones, fixeds] = await interleave(`${R}x${C}`, reps, [
     async () => runFabric(base).result,
     () => runFabricAsync({ ...base, threads, balance: 'static' }).then((r) => r.result),
@@ -114,7 +114,7 @@ const SLOW_PERCENT = 45;
  * thread (on an unslowed CPU). An even split runs at the slow band's pace; the best split runs at the two CPUs' sum.
  */
 async function slowRow(name: string, o: FabricRunOptions) {
-  const base = { ...o, seed: 1, check: 'off' as const, flavor: 'release' as const };
+  const base = timedRun(o);
   const epoch = balanceEpoch(o.rows! * o.cols!);
   const slowBand = { band: threads - 1, percent: SLOW_PERCENT };
   const [ones, fixeds, timeds] = await interleave(`${name} with a slow band`, reps, [
