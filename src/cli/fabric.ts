@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { UsageError, emit, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 import { createProgress, type Progress } from './progress.js';
 import { isStreamWindow } from '../fabric/stream-window.js';
+import { BALANCE_CHOICES, type BalanceChoice } from '../fabric/bands.js';
 
 interface FabricCliOptions extends CommonOptions {
   rows: number;
@@ -20,7 +21,7 @@ interface FabricCliOptions extends CommonOptions {
   layer?: string;
   threads: number | 'auto';
   skew: 'auto' | 'on' | 'off';
-  balance: 'static' | 'dynamic';
+  balance: BalanceChoice;
   fold: 'auto' | 'on' | 'off';
   streamWindow: number | 'auto';
 }
@@ -81,7 +82,7 @@ export function register(program: Command): void {
     .addOption(option('--check <how>', 'compare with the reference kernels: full (every output), sampled (8 batch columns, or 64 weight rows for the gradient), off, or auto: full up to 2^29 reference multiply-adds (nnz·batch), sampled above', parseChoice('--check', ['auto', 'full', 'sampled', 'off'] as const), 'auto'))
     .addOption(option('--threads <n>', 'threads for the cycles: bands of columns, one thread each, with the cycles and result of one thread; auto = one per core, at most one per 16 used columns (1 under a shared edge cap, and in the skewed order past 48 MiB of node records: see --skew)', parseThreads, 'auto'))
     .addOption(option('--skew <how>', 'run bands of one column a few cycles apart, tile by tile (the same cycles and result, fewer cache misses on a large mesh; on threads, each thread runs parts of them dealt out in turn): on, off, or auto: on past 8 MB of node records (with --threads auto: one thread past 48 MiB, where two did not pay)', parseChoice('--skew', ['auto', 'on', 'off'] as const), 'auto'))
-    .addOption(option('--balance <how>', 'threads, a band of columns each (not the skewed order): dynamic = every few tens of milliseconds of cycles the bands trade columns toward the split where each computes for as long (a band on a slower or busier CPU gets fewer; only where each band has a CPU of its own), static = the even split; the same cycles and result either way', parseChoice('--balance', ['static', 'dynamic'] as const), 'dynamic'))
+    .addOption(option('--balance <how>', 'threads, a band of columns each (not the skewed order): dynamic = every few tens of milliseconds of cycles the bands trade columns toward the split where each computes for as long (a band on a slower or busier CPU gets fewer; only where each band has a CPU of its own), static = the even split; the same cycles and result either way', parseChoice('--balance', BALANCE_CHOICES), 'dynamic'))
     .addOption(option('--fold <how>', 'fold the rows (forward and delta with equal batch slices: each row is the row above one cycle later, so meshes of 2, 3 and 4 rows are simulated, checked to add the same per row, and give every row\'s cycles, counters and heatmap; the result is checked on their outputs): on, off, or auto: on where it applies and the full mesh would take past 1e10 core-cycles by the closed form', parseChoice('--fold', ['auto', 'on', 'off'] as const), 'auto'))
     .addOption(option('--stream-window <words>', 'words of each column\'s weight stream held in the simulator\'s memory at a time (a power of two; the host holds the streams and refills the windows between chunks of cycles, on one thread in loop order): 0 = whole streams, or auto: a window of 16384 where the whole streams would not fit its 4 GiB (a dense GPT-3 MLP layer)', parseWindow, 'auto'))
     .addOption(option('--heatmap <FILE>', 'write per-core busy cycles as JSON {rows, cols, busy, values, ...}'));

@@ -6,7 +6,7 @@
 //
 // Legend: Cu = used columns, N = bands (threads), k = a band; band k = columns [c0, c1).
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { distModule } from '../paths.js';
 import type { FabricBandReply, FabricBandTask } from '../protocol/fabric.js';
 import type { Flavor } from '../wasm/module.js';
@@ -175,6 +175,7 @@ let pool: Piscina<FabricBandTask, FabricBandReply> | undefined;
 const POOL_IDLE_MS = 30_000;
 
 async function bandPool(threads: number): Promise<Piscina<FabricBandTask, FabricBandReply>> {
+  const { Piscina } = await import('piscina'); // loaded where bands run, not by every importer of this file (the CLI's choices)
   if (pool && pool.options.maxThreads >= threads) return pool;
   const old = pool;
   pool = new Piscina<FabricBandTask, FabricBandReply>({
