@@ -21,10 +21,15 @@ export function bandColumns(Cu: number, N: number): Array<[number, number]> {
 
 const LISTS = ['C0', 'C1', 'R0', 'R1'] as const;
 
+/** The u32 index in the band table of band k's word w (BAND.*), as assembly/fabric/band-sync.ts bandRecord lays it out. */
+const bandWord = (k: number, w: number) => BAND_HEAD_WORDS + k * BAND_WORDS + w;
+/** u32 words of the band table's head and N band records (the records' ring follows). */
+const recordsWords = (N: number) => bandWord(N, 0);
+
 /** Adds the band table and each band's own sets, wheel and counters to the simulator's plan (N > 1 only). */
 export function addBandRegions(plan: MemoryPlan, N: number, Cu: number, bitmapBytes: number, wheelSlots: number): MemoryPlan {
   if (N <= 1) return plan;
-  plan.add('bandTable', 4 * (BAND_HEAD_WORDS + N * BAND_WORDS) + 8 * N * (N + 1), 8);
+  plan.add('bandTable', 4 * recordsWords(N) + 8 * N * (N + 1), 8);
   for (let k = 0; k < N; k++) {
     plan.add(`b${k}.wheel`, wheelSlots * 4);
     for (const l of LISTS) plan.add(`b${k}.${l}`, bitmapBytes);
@@ -92,8 +97,8 @@ const BAL_MODES = { static: 0, time: 1, shuffle: 2 } as const;
  * (its parts are never balanced).
  */
 export function writeBandTable(u32: (ptr: number, len: number) => Uint32Array, p: Record<string, number>, N: number, Cu: number, spins = defaultSpins(N), frontWords = 0, balance?: BalancePlan): void {
-  u32(p.bandTable, BAND_HEAD_WORDS + N * BAND_WORDS + 2 * N * (N + 1)).fill(0);
-  const head = u32(p.bandTable, BAND_HEAD_WORDS + N * BAND_WORDS);
+  u32(p.bandTable, recordsWords(N) + 2 * N * (N + 1)).fill(0);
+  const head = u32(p.bandTable, recordsWords(N));
   head[BAND_HEAD.COUNT] = N;
   head[BAND_HEAD.SPINS] = spins;
   if (frontWords > 0) [head[BAND_HEAD.FRONT], head[BAND_HEAD.FRONT_WORDS]] = [p.skFront, frontWords];
@@ -103,7 +108,7 @@ export function writeBandTable(u32: (ptr: number, len: number) => Uint32Array, p
     if (balance.slowBand) [head[BAND_HEAD.SLOW_BAND], head[BAND_HEAD.SLOW_PERCENT]] = [balance.slowBand.band + 1, balance.slowBand.percent];
   }
   bandColumns(Cu, N).forEach(([c0, c1], k) => {
-    const rec = head.subarray(BAND_HEAD_WORDS + k * BAND_WORDS);
+    const rec = head.subarray(bandWord(k, 0));
     rec[BAND.C0] = c0;
     rec[BAND.C1] = c1;
     rec[BAND.WHEEL] = p[`b${k}.wheel`];
@@ -124,8 +129,8 @@ export interface BandSplit {
 
 /** The bands' split as the table holds it now (after a balanced run: where they ended), for the plan `plan`. */
 export function readBandSplit(u32: (ptr: number, len: number) => Uint32Array, table: number, N: number, plan: BalancePlan): BandSplit {
-  const t = u32(table, BAND_HEAD_WORDS + N * BAND_WORDS);
-  const bands = Array.from({ length: N }, (_, k): [number, number] => [t[BAND_HEAD_WORDS + k * BAND_WORDS + BAND.C0], t[BAND_HEAD_WORDS + k * BAND_WORDS + BAND.C1]]);
+  const t = u32(table, recordsWords(N));
+  const bands = Array.from({ length: N }, (_, k): [number, number] => [t[bandWord(k, BAND.C0)], t[bandWord(k, BAND.C1)]]);
   return { mode: plan.mode, epochCycles: plan.epoch, bands, moved: t[BAND_HEAD.BAL_MOVES] };
 }
 
@@ -189,7 +194,7 @@ async function bandPool(threads: number): Promise<Piscina<FabricBandTask, Fabric
 export async function runBands(o: BandRunOptions): Promise<BandRunTiming> {
   const threads = await bandPool(o.bands);
   const sk = o.skew;
-  const head = new Uint32Array(o.memory.buffer, o.table, BAND_HEAD_WORDS + (sk?.tableBands ?? o.bands) * BAND_WORDS);
+  const head = new Uint32Array(o.memory.buffer, o.table, recordsWords(sk?.tableBands ?? o.bands));
   head[BAND_HEAD.LIMIT] = o.limit;
   // the bands whose routers' progress word tells how far the run is: every band, or each part's first band
   const watched = sk ? bandColumns(sk.tableBands, sk.parts).map(([kLo]) => kLo) : Array.from({ length: o.bands }, (_, k) => k);
@@ -229,7 +234,7 @@ function watchdog(head: Uint32Array, watched: number[], stop: () => void): { tim
   let since = performance.now();
   w.timer = setInterval(() => {
     let sum = 0;
-    for (const k of watched) sum += Atomics.load(head, BAND_HEAD_WORDS + k * BAND_WORDS + BAND.P_LAST);
+    for (const k of watched) sum += Atomics.load(head, bandWord(k, BAND.P_LAST));
     if (sum !== last) {
       last = sum;
       since = performance.now();
@@ -245,6 +250,6 @@ function watchdog(head: Uint32Array, watched: number[], stop: () => void): { tim
 /** The cycles the slowest band has finished (its routers' progress word). */
 function slowestBand(head: Uint32Array, watched: number[]): number {
   let min = Infinity;
-  for (const k of watched) min = Math.min(min, Atomics.load(head, BAND_HEAD_WORDS + k * BAND_WORDS + BAND.P_LAST));
+  for (const k of watched) min = Math.min(min, Atomics.load(head, bandWord(k, BAND.P_LAST)));
   return min;
 }
