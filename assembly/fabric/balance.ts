@@ -200,10 +200,18 @@ function smoothPace(k: u32): f64 {
   return pace;
 }
 
-/** A boundary (band k's end) kept where band k and every band after it keep a column at least. */
+/** The least and the most end column of band k starting at `lo`: band k and every band after it keep a column. */
+@inline function minEnd(lo: u32): u32 {
+  return lo + 1;
+}
+@inline function maxEnd(k: u32, N: u32, Cu: u32): u32 {
+  return Cu - (N - 1 - k);
+}
+
+/** A boundary (band k's end) kept between minEnd and maxEnd. */
 @inline function clampBoundary(hi: i64, lo: u32, k: u32, N: u32, Cu: u32): i64 {
-  const min = <i64>lo + 1;
-  const max = <i64>Cu - <i64>(N - 1 - k);
+  const min = <i64>minEnd(lo);
+  const max = <i64>maxEnd(k, N, Cu);
   return hi < min ? min : hi > max ? max : hi;
 }
 
@@ -216,9 +224,8 @@ function shuffle(N: u32): void {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    const min = lo + 1;
-    const max = Cu - (N - 1 - k);
-    const hi = min + x % (max - min + 1);
+    const min = minEnd(lo);
+    const hi = min + x % (maxEnd(k, N, Cu) - min + 1);
     setAfter(k, lo, hi);
     lo = hi;
   }
