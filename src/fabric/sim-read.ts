@@ -4,7 +4,7 @@
 //
 // Legend as sim-write.ts: Ru x Cu = used rows x columns, node id = c·Ru + r, a column's data rows of B floats.
 import { F } from './layout.js';
-import { columnTables, type SimView } from './sim-write.js';
+import type { SimView } from './sim-write.js';
 
 /** After the mesh went quiet: every stream consumed and every core at the end of its program (else a deadlock, named). */
 export function checkFinished(v: SimView): void {
@@ -14,7 +14,7 @@ export function checkFinished(v: SimView): void {
   for (let c = 0; c < Cu; c++) {
     if (injPos[c] !== streams.words[c].length) throw new Error(`fabric: deadlock: column ${c} consumed ${injPos[c]} of ${streams.words[c].length} stream words`);
   }
-  const nseq = columnTables(v.mapping).nseq;
+  const { nseq } = v.tables;
   const nw = v.node.bytes >>> 2;
   const core = w.u32(p.nodes, Ru * Cu * nw);
   for (let i = 0; i < Ru * Cu; i++) {
@@ -63,7 +63,7 @@ export function readOutput(v: SimView): Float32Array {
   const B = shape.B;
   const outStarts = pass === 'forward' ? nStarts : kStarts;
   const outLen = pass === 'forward' ? shape.N : shape.K;
-  const { colK } = columnTables(v.mapping);
+  const { colK } = v.tables;
   const y = new Float32Array(outLen * B);
   const A = v.machine.accumulatorBuffers;
   for (let c = 0; c < Cu; c++) {

@@ -40,7 +40,12 @@ export interface SimView {
   isGrad: boolean;
   /** Words of each column's stream window (0: whole streams). */
   window: number;
+  /** The pass's per-column tables (columnTables), made once. */
+  tables: ColumnTables;
 }
+
+/** Per-column tables of a pass: input features (colK), N features (colN), output block starts (colStart), outputs (nseq). */
+export type ColumnTables = ReturnType<typeof columnTables>;
 
 /** Per-column tables of the pass: input features (colK), N features (colN), output block starts, outputs. */
 export function columnTables(mapping: FabricMapping) {

@@ -130,7 +130,8 @@ export class FabricSim {
     const NC = pc.colors;
     const rq = machine.routerQueueWavelets;
     const cq = machine.coreQueueWavelets;
-    const { colK, colN, colStart, nseq } = columnTables(mapping);
+    const tables = columnTables(mapping);
+    const { colK, colN, colStart, nseq } = tables;
     const rowB = new Uint32Array(Ru);
     for (let r = 0; r < Ru; r++) rowB[r] = mapping.bStarts[r + 1] - mapping.bStarts[r];
     const node = nodeLayout(NC, rq, cq);
@@ -172,7 +173,7 @@ export class FabricSim {
     w.u32(p.colN, Cu).set(colN);
     w.u32(p.colStart, Cu + 1).set(colStart);
     w.u8(p.colorCh, NC).set(pc.channel);
-    this.view = { wasm: w, p, mapping, machine, streams, node, colOff, isGrad, window: this.window };
+    this.view = { wasm: w, p, mapping, machine, streams, node, colOff, isGrad, window: this.window, tables };
     writeNodes(this.view, pc);
     writeInputs(this.view, inputs, colK, colN, progress);
     writeStreams(this.view);
