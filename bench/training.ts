@@ -16,7 +16,6 @@
 // Targets (issue 3): stream x1 ≥ 0.85x reference; stream x2 ≥ 1.6x stream x1 (2 cores).
 // Writes bench/results/training.json (--quick: training-quick.json) atomically. Run: npm run build && node dist/bench/training.js [--quick] [--reps N]
 import { availableParallelism, cpus } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { Bench } from 'tinybench';
 import { createCluster } from '../src/cluster/engine.js';
 import { loadDigits } from '../src/data/index.js';
@@ -33,6 +32,7 @@ import { foreignLoad } from './machine-load.js';
 import { reportCpus } from './cpu-probe.js';
 import { PhaseMeter, type StepPhases } from './step-phases.js';
 import { median } from './median.js';
+import { independentRate } from './independent.js';
 
 const quick = process.argv.includes('--quick');
 const warm = quick ? 2 : 3;
@@ -75,18 +75,6 @@ function steadyRate(stepEnds: number[]): number {
   return ((stepEnds.length - warm) * batch) / ((t1 - t0) / 1000);
 }
 
-/** Steady-state ms per step of one independent reference trainer on its own thread (independent-worker.ts). */
-function independentThread(b: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t = new Worker(new URL('./independent-worker.js', import.meta.url), { workerData: { batch: b, steps, warm } });
-    t.once('message', (ms: number) => {
-      resolve(ms);
-      void t.terminate();
-    });
-    t.once('error', reject);
-  });
-}
-
 interface Config {
   config: string;
   systems: number;
@@ -127,10 +115,7 @@ async function main(): Promise<void> {
     systems: 0,
     prefetch: false,
     updateOn: null,
-    run: async () => {
-      const ms = await Promise.all([0, 1].map(() => independentThread(batch / 2)));
-      return (1000 * batch) / Math.max(...ms);
-    },
+    run: () => independentRate(2, batch / 2, steps, warm),
   });
   // Idle clusters cost nothing (their threads sleep in Atomics.wait), so all are created up front.
   const x2UpdateOn = resolveTrainOptions(opts, plan, data, 2).updateOnSystems ? 'systems' : 'main';
