@@ -13,6 +13,7 @@
 // Rows: bench/results/fabric-threads.json (atomically; --quick: fabric-threads-quick.json).
 // Run: npm run build && node dist/bench/fabric-threads.js [--quick] [--threads N] [--wafer] [--shapes: only shapeRows]
 import { spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic } from '../src/io/atomic.js';
@@ -69,15 +70,51 @@ async function interleave(name: string, n: number, arms: Array<() => Promise<Fab
 
 const secondsOf = (rs: FabricResult[]) => rs.map((r) => r.simSeconds);
 
+/**
+ * The machine's ceiling for a row, in the same rounds: `threads` workers, each running 1 / threads of the layer's
+ * columns (the same work a core, the footprint of a band) on one thread of its own, all at once, against one of
+ * them alone. Two independent threads share nothing but the machine, so threads x alone / together bounds what any
+ * split of the layer can reach in those minutes (the bands' waits and hand-overs come on top). `arm()` runs one
+ * round (alone, then together) and adds that round's ceiling to `ceilings`.
+ */
+async function ceilingArm(o: FabricRunOptions) {
+  const part: FabricRunOptions = { ...o, cols: Math.ceil(o.cols! / threads), in: Math.ceil(o.in! / threads), out: Math.ceil(o.out! / threads) };
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./fabric-ceiling-worker.js', import.meta.url), { workerData: part }));
+  const run = (w: Worker) => new Promise<number>((ok, fail) => {
+    w.once('error', fail);
+    w.once('message', (seconds: number) => {
+      w.off('error', fail);
+      ok(seconds);
+    });
+    w.postMessage({ run: true });
+  });
+  const ceilings: number[] = [];
+  return {
+    ceilings,
+    async arm() {
+      const alone = await run(workers[0]);
+      const together = await Promise.all(workers.map(run));
+      ceilings.push((threads * alone) / median(together));
+    },
+    close: () => Promise.all(workers.map((w) => w.terminate())),
+  };
+}
+
 async function row(name: string, o: FabricRunOptions) {
   const base = timedRun(o);
   const n = name.startsWith('1000x850') ? 1 : reps;
-  // one thread; the threads balanced (the default); the same threads with the even split kept (--balance static)
+  const ceiling = n > 1 ? await ceilingArm(o) : null;
+  // one thread; the threads balanced (the default); the same threads with the even split kept (--balance static);
+  // the machine's ceiling (a round of independent threads: not a fabric run, so it hands the cycles check its round's one thread)
+  let oneOfRound: FabricResult | null = null;
   const [ones, manys, fixeds] = await interleave(name, n, [
-    async () => runFabric(base).result,
+    async () => (oneOfRound = runFabric(base).result),
     () => runFabricAsync({ ...base, threads }).then((r) => r.result),
     () => runFabricAsync({ ...base, threads, balance: 'static' }).then((r) => r.result),
+    ...(ceiling ? [async () => { await ceiling.arm(); return oneOfRound!; }] : []),
   ]);
+  await ceiling?.close();
+  if (ceiling) ceiling.ceilings.shift(); // the untimed round's
   const [one, many, fixed] = [secondsOf(ones), secondsOf(manys), secondsOf(fixeds)];
   const waits = manys.map((r) => r.waitsPerCycle ?? 0);
   const [a, b] = [ones.at(-1)!, manys.at(-1)!];
@@ -87,6 +124,7 @@ async function row(name: string, o: FabricRunOptions) {
   return {
     name, ...o, cycles: a.cycles, reps: n, threads, skew: b.skew, oneThreadSeconds: s1, threadsSeconds: sN, speedup: s1 / sN, oneThread: one, withThreads: many, waitsPerCycleMedian: median(waits),
     balance: b.balance, staticSeconds: median(fixed), speedupStatic: s1 / median(fixed), withThreadsStatic: fixed,
+    ceiling: ceiling && median(ceiling.ceilings), ceilings: ceiling?.ceilings ?? null, ofCeiling: ceiling && s1 / sN / median(ceiling.ceilings),
     oneThreadPinnedSeconds: pinned, speedupOverSlowerCpu: pinned && Math.max(...pinned) / sN, speedupOverFasterCpu: pinned && Math.min(...pinned) / sN,
   };
 }
@@ -147,6 +185,7 @@ async function main() {
     const r = await row(name, o);
     rows.push(r);
     console.log(`${name}${r.skew ? ' (skewed order)' : ''}: ${r.cycles} cycles, 1 thread ${r.oneThreadSeconds.toFixed(3)} s, ${threads} threads ${r.threadsSeconds.toFixed(3)} s: ${r.speedup.toFixed(2)}x (waits/cycle ${Math.round(r.waitsPerCycleMedian)}; load ${loadavg()[0].toFixed(2)})`);
+    if (r.ceiling) console.log(`  the machine's ceiling (${threads} independent threads, 1/${threads} of the columns each, against one alone): ${r.ceiling.toFixed(2)}x; the threads reach ${(100 * r.ofCeiling!).toFixed(0)} % of it`);
     if (r.balance) console.log(`  balanced by time: the last run ended with bands ${r.balance.bands.map(([c0, c1]) => `[${c0}, ${c1})`).join(' ')} (${r.balance.moved} columns moved); the even split kept: ${r.staticSeconds.toFixed(3)} s, ${r.speedupStatic.toFixed(2)}x`);
     if (r.oneThreadPinnedSeconds) {
       const each = r.oneThreadPinnedSeconds.map((t, cpu) => `cpu${cpu} ${t.toFixed(3)} s`).join(', ');
