@@ -4,7 +4,8 @@
 // interleaved run by run in this process so both see the same machine, after one warm-up run of each (the
 // band threads' modules tier up; the pool is kept between runs). Reports the median simulation seconds of
 // each, their ratio (goal on 2 cores: 2 threads >= 1.7x one) and the bands' waiting (looks at a
-// neighbour's progress before it was there, per cycle); checks that every run gave the same cycles. Where the
+// neighbour's progress before it was there, per cycle); checks that every run gave the same cycles. In the same
+// rounds, the machine's ceiling: two independent threads of half the columns each, against one alone. Where the
 // CPUs can be pinned (bench/cpu-probe.ts, first), it also runs one thread pinned to each CPU (a child process
 // each, fabric-pinned.ts; not interleaved with the rest) and gives the threads' speed-up over the faster and the
 // slower CPU's one thread: an even split runs at the slower one's pace. Last, the balancing on a known asymmetry:
@@ -73,8 +74,9 @@ const secondsOf = (rs: FabricResult[]) => rs.map((r) => r.simSeconds);
 /**
  * The machine's ceiling for a row, in the same rounds: `threads` workers, each running 1 / threads of the layer's
  * columns (the same work a core, the footprint of a band) on one thread of its own, all at once, against one of
- * them alone. Two independent threads share nothing but the machine, so threads x alone / together bounds what any
- * split of the layer can reach in those minutes (the bands' waits and hand-overs come on top). `arm()` runs one
+ * them alone. Two independent threads share nothing but the machine, so threads x alone / together is what the
+ * machine gave this work in those minutes, before any band's waits and hand-overs (a sample of the host too, not a
+ * strict bound: docs/fabric.md, *Against the machine's ceiling*). `arm()` runs one
  * round (alone, then together) and adds that round's ceiling to `ceilings`.
  */
 async function ceilingArm(o: FabricRunOptions) {
@@ -86,7 +88,7 @@ async function ceilingArm(o: FabricRunOptions) {
       w.off('error', fail);
       ok(seconds);
     });
-    w.postMessage({ run: true });
+    w.postMessage('run');
   });
   const ceilings: number[] = [];
   return {
