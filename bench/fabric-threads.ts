@@ -5,7 +5,8 @@
 // band threads' modules tier up; the pool is kept between runs). Reports the median simulation seconds of
 // each, their ratio (goal on 2 cores: 2 threads >= 1.7x one) and the bands' waiting (looks at a
 // neighbour's progress before it was there, per cycle); checks that every run gave the same cycles. In the same
-// rounds, the machine's ceiling: two independent threads of half the columns each, against one alone. Where the
+// rounds, the machine's ceiling: two independent threads of half the columns each, against one alone; and for bands,
+// what threads meeting every cycle at a band's grain get (bench/lockstep.ts). Where the
 // CPUs can be pinned (bench/cpu-probe.ts, first), it also runs one thread pinned to each CPU (a child process
 // each, fabric-pinned.ts; not interleaved with the rest) and gives the threads' speed-up over the faster and the
 // slower CPU's one thread: an even split runs at the slower one's pace. Last, the balancing on a known asymmetry:
@@ -24,6 +25,7 @@ import { median } from './median.js';
 import { reportCpus } from './cpu-probe.js';
 import { timedRun, waferLayer } from './fabric-layers.js';
 import { balanceEpoch } from '../src/fabric/bands.js';
+import { lockstepRound } from './lockstep.js';
 
 const quick = process.argv.includes('--quick');
 const withWafer = process.argv.includes('--wafer');
@@ -108,15 +110,25 @@ async function row(name: string, o: FabricRunOptions) {
   const ceiling = n > 1 ? await ceilingArm(o) : null;
   // one thread; the threads balanced (the default); the same threads with the even split kept (--balance static);
   // the machine's ceiling (a round of independent threads: not a fabric run, so it hands the cycles check its round's one thread)
+  // and, for bands (which meet every cycle), threads of the same µs a cycle that meet every cycle (bench/lockstep.ts)
   let oneOfRound: FabricResult | null = null;
+  const lockstep: Array<{ lockstep: number; independent: number }> = [];
+  const lockstepArm = async () => {
+    const r = oneOfRound!;
+    if (r.skew) return r; // skewed parts do not meet every cycle
+    const usPerThreadCycle = (1e6 * r.simSeconds) / r.cycles / threads;
+    lockstep.push(await lockstepRound(usPerThreadCycle, threads, Math.min(r.cycles, 10_000)));
+    return r;
+  };
   const [ones, manys, fixeds] = await interleave(name, n, [
     async () => (oneOfRound = runFabric(base).result),
     () => runFabricAsync({ ...base, threads }).then((r) => r.result),
     () => runFabricAsync({ ...base, threads, balance: 'static' }).then((r) => r.result),
-    ...(ceiling ? [async () => { await ceiling.arm(); return oneOfRound!; }] : []),
+    ...(ceiling ? [async () => { await ceiling.arm(); return oneOfRound!; }, lockstepArm] : []),
   ]);
   await ceiling?.close();
   if (ceiling) ceiling.ceilings.shift(); // the untimed round's
+  lockstep.shift();
   const [one, many, fixed] = [secondsOf(ones), secondsOf(manys), secondsOf(fixeds)];
   const waits = manys.map((r) => r.waitsPerCycle ?? 0);
   const [a, b] = [ones.at(-1)!, manys.at(-1)!];
@@ -127,6 +139,7 @@ async function row(name: string, o: FabricRunOptions) {
     name, ...o, cycles: a.cycles, reps: n, threads, skew: b.skew, oneThreadSeconds: s1, threadsSeconds: sN, speedup: s1 / sN, oneThread: one, withThreads: many, waitsPerCycleMedian: median(waits),
     balance: b.balance, staticSeconds: median(fixed), speedupStatic: s1 / median(fixed), withThreadsStatic: fixed,
     ceiling: ceiling && median(ceiling.ceilings), ceilings: ceiling?.ceilings ?? null, ofCeiling: ceiling && s1 / sN / median(ceiling.ceilings),
+    lockstepCeiling: lockstep.length ? median(lockstep.map((x) => x.lockstep)) : null, lockstepIndependent: lockstep.length ? median(lockstep.map((x) => x.independent)) : null, lockstepRounds: lockstep,
     oneThreadPinnedSeconds: pinned, speedupOverSlowerCpu: pinned && Math.max(...pinned) / sN, speedupOverFasterCpu: pinned && Math.min(...pinned) / sN,
   };
 }
@@ -188,6 +201,7 @@ async function main() {
     rows.push(r);
     console.log(`${name}${r.skew ? ' (skewed order)' : ''}: ${r.cycles} cycles, 1 thread ${r.oneThreadSeconds.toFixed(3)} s, ${threads} threads ${r.threadsSeconds.toFixed(3)} s: ${r.speedup.toFixed(2)}x (waits/cycle ${Math.round(r.waitsPerCycleMedian)}; load ${loadavg()[0].toFixed(2)})`);
     if (r.ceiling) console.log(`  the machine's ceiling (${threads} independent threads, 1/${threads} of the columns each, against one alone): ${r.ceiling.toFixed(2)}x; the threads reach ${(100 * r.ofCeiling!).toFixed(0)} % of it`);
+    if (r.lockstepCeiling) console.log(`  threads meeting every cycle at a band's grain (${threads} x ${((1e6 * r.oneThreadSeconds) / r.cycles / threads).toFixed(1)} µs a cycle of arithmetic, bench/lockstep.ts): ${r.lockstepCeiling.toFixed(2)}x one thread (never meeting: ${r.lockstepIndependent!.toFixed(2)}x); the bands reach ${((100 * r.speedup) / r.lockstepCeiling).toFixed(0)} % of it`);
     if (r.balance) console.log(`  balanced by time: the last run ended with bands ${r.balance.bands.map(([c0, c1]) => `[${c0}, ${c1})`).join(' ')} (${r.balance.moved} columns moved); the even split kept: ${r.staticSeconds.toFixed(3)} s, ${r.speedupStatic.toFixed(2)}x`);
     if (r.oneThreadPinnedSeconds) {
       const each = r.oneThreadPinnedSeconds.map((t, cpu) => `cpu${cpu} ${t.toFixed(3)} s`).join(', ');
