@@ -110,8 +110,9 @@ export function refill(v: SimView): void {
 }
 
 /** Copies each column's feature rows of the inputs (whole batch: the column's cores side by side). */
-export function writeInputs(v: SimView, inputs: PassInputs, colK: Uint32Array, colN: Uint32Array, progress?: (fraction: number) => void): void {
+export function writeInputs(v: SimView, inputs: PassInputs, progress?: (fraction: number) => void): void {
   const { usedCols: Cu, kStarts, nStarts, shape, pass } = v.mapping;
+  const { colK, colN } = v.tables;
   const B = shape.B;
   const inStarts = pass === 'delta' ? nStarts : kStarts;
   for (let c = 0; c < Cu; c++) {

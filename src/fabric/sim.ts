@@ -17,11 +17,12 @@ import { AXPY_COLORS, CFG_SLOTS, FABRIC_ABI_HASH, GRAD_COLORS, STAT, STAT_WORDS,
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
 import { bandColumns, defaultSpins, mergeBandStats, readBandSplit, resolveBalance, runBands, writeBandTable, type BalanceChoice, type BalancePlan, type BandSplit } from './bands.js';
 import { refillPeriodMs } from './stream-window.js';
-import { columnTables, refill, writeInputs, writeNodes, writeStreams, type PassInputs, type SimView } from './sim-write.js';
+import { columnTables, refill, writeInputs, writeNodes, writeStreams, type PassInputs, type SeededFill, type SimView } from './sim-write.js';
 import { checkFinished, readCoreCycles, readOutput } from './sim-read.js';
 export type { PassInputs } from './sim-write.js';
 
-interface FabricExports {
+/** The module's fabric exports (assembly/fabric/index.ts); the seeded fill's is sim-write.ts's. */
+interface FabricExports extends SeededFill {
   fabricInit(p: number): number;
   fabricStopBands(table: number): void;
   fabricRun(maxCycles: number): number;
@@ -30,7 +31,6 @@ interface FabricExports {
   fabricNow(): number;
   fabricConfigSlots(): number;
   fabricAbiHash(): number;
-  fabricFillSeeded(out: number, n: number, seed: number, firstLow: number): void;
 }
 
 export interface SimCounters {
@@ -175,7 +175,7 @@ export class FabricSim {
     w.u8(p.colorCh, NC).set(pc.channel);
     this.view = { wasm: w, p, mapping, machine, streams, node, colOff, isGrad, window: this.window, tables };
     writeNodes(this.view, pc);
-    writeInputs(this.view, inputs, colK, colN, progress);
+    writeInputs(this.view, inputs, progress);
     writeStreams(this.view);
     writeConfigBlock(w.u32(p.config, CFG_SLOTS), {
       mapping, machine, node, regions: p, colors: NC, nseq, wheel, window: this.window, waitForRefill: this.window > 0 && this.threads > 1,
