@@ -56,16 +56,20 @@ const SHAPES: Array<[number, number]> = [[8, 128], [16, 64], [32, 32], [64, 16],
 /** The rows balanced on an emulated slower CPU too (slowRow): those that run as bands a thread (not the skewed order). */
 const SLOW_ROWS = new Set(['32x32 dense balanced (Ks 16, Bs 16)', '64x64 dense balanced (Ks 16, Bs 16)', '64x64 sparse 0.9 compute-bound']);
 
+/** Run after a round's arms with its results and whether it is timed: a measurement that is not a fabric run (the ceilings). */
+type AfterRound = (round: FabricResult[], timed: boolean) => Promise<void>;
+
 /**
  * Runs each arm once per round, interleaved, after one untimed round (unless n is 1); throws where an arm's cycles
- * differ from the first's. Returns each arm's results of the timed rounds.
+ * differ from the first's; then each of `after`. Returns each arm's results of the timed rounds.
  */
-async function interleave(name: string, n: number, arms: Array<() => Promise<FabricResult>>): Promise<FabricResult[][]> {
+async function interleave(name: string, n: number, arms: Array<() => Promise<FabricResult>>, after: AfterRound[] = []): Promise<FabricResult[][]> {
   const out: FabricResult[][] = arms.map(() => []);
   for (let i = n > 1 ? -1 : 0; i < n; i++) {
     const round: FabricResult[] = [];
     for (const arm of arms) round.push(await arm());
     if (round.some((r) => r.cycles !== round[0].cycles)) throw new Error(`${name}: cycles differ between runs (${round.map((r) => r.cycles).join(', ')})`);
+    for (const f of after) await f(round, i >= 0);
     if (i >= 0) round.forEach((r, a) => out[a].push(r));
   }
   return out;
@@ -78,8 +82,8 @@ const secondsOf = (rs: FabricResult[]) => rs.map((r) => r.simSeconds);
  * columns (the same work a core, the footprint of a band) on one thread of its own, all at once, against one of
  * them alone. Two independent threads share nothing but the machine, so threads x alone / together is what the
  * machine gave this work in those minutes, before any band's waits and hand-overs (a sample of the host too, not a
- * strict bound: docs/fabric.md, *Against the machine's ceiling*). `arm()` runs one
- * round (alone, then together) and adds that round's ceiling to `ceilings`.
+ * strict bound: docs/fabric.md, *Against the machine's ceiling*). `round()` runs one round (alone, then together)
+ * and returns its ceiling.
  */
 async function ceilingArm(o: FabricRunOptions) {
   const part: FabricRunOptions = { ...o, cols: Math.ceil(o.cols! / threads), in: Math.ceil(o.in! / threads), out: Math.ceil(o.out! / threads) };
@@ -92,13 +96,11 @@ async function ceilingArm(o: FabricRunOptions) {
     });
     w.postMessage('run');
   });
-  const ceilings: number[] = [];
   return {
-    ceilings,
-    async arm() {
+    async round() {
       const alone = await run(workers[0]);
       const together = await Promise.all(workers.map(run));
-      ceilings.push((threads * alone) / median(together));
+      return (threads * alone) / median(together);
     },
     close: () => Promise.all(workers.map((w) => w.terminate())),
   };
@@ -108,27 +110,28 @@ async function row(name: string, o: FabricRunOptions) {
   const base = timedRun(o);
   const n = name.startsWith('1000x850') ? 1 : reps;
   const ceiling = n > 1 ? await ceilingArm(o) : null;
-  // one thread; the threads balanced (the default); the same threads with the even split kept (--balance static);
-  // the machine's ceiling (a round of independent threads: not a fabric run, so it hands the cycles check its round's one thread)
-  // and, for bands (which meet every cycle), threads of the same µs a cycle that meet every cycle (bench/lockstep.ts)
-  let oneOfRound: FabricResult | null = null;
+  const ceilings: number[] = [];
   const lockstep: Array<{ lockstep: number; independent: number }> = [];
-  const lockstepArm = async () => {
-    const r = oneOfRound!;
-    if (r.skew) return r; // skewed parts do not meet every cycle
-    const usPerThreadCycle = (1e6 * r.simSeconds) / r.cycles / threads;
-    lockstep.push(await lockstepRound(usPerThreadCycle, threads, Math.min(r.cycles, 10_000)));
-    return r;
-  };
+  // after each round, the machine's ceiling (independent threads) and, for bands (they meet every cycle), threads of
+  // the same µs a cycle that meet every cycle (bench/lockstep.ts); skewed parts do not meet every cycle
+  const after: AfterRound[] = !ceiling ? [] : [
+    async (_, timed) => {
+      const c = await ceiling.round();
+      if (timed) ceilings.push(c);
+    },
+    async ([one], timed) => {
+      if (one.skew) return;
+      const l = await lockstepRound((1e6 * one.simSeconds) / one.cycles / threads, threads, Math.min(one.cycles, 10_000));
+      if (timed) lockstep.push(l);
+    },
+  ];
+  // one thread; the threads balanced (the default); the same threads with the even split kept (--balance static)
   const [ones, manys, fixeds] = await interleave(name, n, [
-    async () => (oneOfRound = runFabric(base).result),
+    async () => runFabric(base).result,
     () => runFabricAsync({ ...base, threads }).then((r) => r.result),
     () => runFabricAsync({ ...base, threads, balance: 'static' }).then((r) => r.result),
-    ...(ceiling ? [async () => { await ceiling.arm(); return oneOfRound!; }, lockstepArm] : []),
-  ]);
+  ], after);
   await ceiling?.close();
-  if (ceiling) ceiling.ceilings.shift(); // the untimed round's
-  lockstep.shift();
   const [one, many, fixed] = [secondsOf(ones), secondsOf(manys), secondsOf(fixeds)];
   const waits = manys.map((r) => r.waitsPerCycle ?? 0);
   const [a, b] = [ones.at(-1)!, manys.at(-1)!];
@@ -138,7 +141,7 @@ async function row(name: string, o: FabricRunOptions) {
   return {
     name, ...o, cycles: a.cycles, reps: n, threads, skew: b.skew, oneThreadSeconds: s1, threadsSeconds: sN, speedup: s1 / sN, oneThread: one, withThreads: many, waitsPerCycleMedian: median(waits),
     balance: b.balance, staticSeconds: median(fixed), speedupStatic: s1 / median(fixed), withThreadsStatic: fixed,
-    ceiling: ceiling && median(ceiling.ceilings), ceilings: ceiling?.ceilings ?? null, ofCeiling: ceiling && s1 / sN / median(ceiling.ceilings),
+    ceiling: ceiling && median(ceilings), ceilings: ceiling && ceilings, ofCeiling: ceiling && s1 / sN / median(ceilings),
     lockstepCeiling: lockstep.length ? median(lockstep.map((x) => x.lockstep)) : null, lockstepIndependent: lockstep.length ? median(lockstep.map((x) => x.independent)) : null, lockstepRounds: lockstep,
     oneThreadPinnedSeconds: pinned, speedupOverSlowerCpu: pinned && Math.max(...pinned) / sN, speedupOverFasterCpu: pinned && Math.min(...pinned) / sN,
   };

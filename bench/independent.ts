@@ -2,18 +2,11 @@
 // (independent-worker.ts: its own Wasm instance, no streaming, no reduce, no barrier), all at once. What they
 // reach together over one of them alone bounds what any N-system engine can reach on the machine's cores in
 // the same minutes (bench/training.ts for 2 systems, bench/training-scaling.ts for 1..C).
-import { Worker } from 'node:worker_threads';
+import { workerResult } from './worker-result.js';
 
 /** Steady-state ms per step of one independent reference trainer of `batch` samples on its own thread. */
-export function independentThread(batch: number, steps: number, warm: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t = new Worker(new URL('./independent-worker.js', import.meta.url), { workerData: { batch, steps, warm } });
-    t.once('message', (ms: number) => {
-      resolve(ms);
-      void t.terminate();
-    });
-    t.once('error', reject);
-  });
+function independentThread(batch: number, steps: number, warm: number): Promise<number> {
+  return workerResult(new URL('./independent-worker.js', import.meta.url), { batch, steps, warm });
 }
 
 /** Samples/s of `n` independent trainers of `batch` samples each, at once: n x batch over the slowest thread's step. */

@@ -4,7 +4,7 @@
 // one worker doing N x w µs a cycle alone (`lockstep`), and against the same N workers never meeting
 // (`independent`). Independent threads lose only their own CPU's hiccups; lock-step threads lose every hiccup of
 // any of them, so on a host whose vCPUs stall now and then the first ratio falls far below the second.
-import { Worker } from 'node:worker_threads';
+import { workerResult } from './worker-result.js';
 
 /** k units of the probe's arithmetic on `a` (16,384 ints): a dependent sum over a strided walk. */
 export function work(a: Int32Array, k: number): number {
@@ -26,17 +26,12 @@ function nsPerUnit(): number {
   return ((performance.now() - t0) * 1e6) / (200 * 10_000);
 }
 
-function runWorkers(workers: number, k: number, cycles: number, mode: 'alone' | 'lock' | 'free'): Promise<number> {
+/** The slowest worker's ms: `workers` workers of k units a cycle for `cycles` cycles, all started at once (they wait for each other to be ready). */
+async function runWorkers(workers: number, k: number, cycles: number, mode: 'alone' | 'lock' | 'free'): Promise<number> {
   const sab = new SharedArrayBuffer(4 * (32 * workers + 1));
-  const ws = Array.from({ length: workers }, (_, id) => new Worker(new URL('./lockstep-worker.js', import.meta.url), { workerData: { sab, id, workers, k, cycles, mode } }));
-  const times = ws.map((w) => new Promise<number>((ok, fail) => {
-    w.once('error', fail);
-    w.once('message', ok);
-  }));
-  return Promise.all(times).then(async (ms) => {
-    await Promise.all(ws.map((w) => w.terminate()));
-    return Math.max(...ms);
-  });
+  const url = new URL('./lockstep-worker.js', import.meta.url);
+  const ms = await Promise.all(Array.from({ length: workers }, (_, id) => workerResult<number>(url, { sab, id, workers, k, cycles, mode })));
+  return Math.max(...ms);
 }
 
 /**
