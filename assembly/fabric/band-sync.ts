@@ -50,7 +50,73 @@ export function setDone(why: u32): void {
     const rec = bandRecord(k);
     for (let w: u32 = B_P_CORE; w <= B_P_LAST; w++) atomic.notify(rec + (<usize>w << 2), 0x7fffffff);
     for (let t: u32 = 0; t <= St.bands; t++) atomic.notify(recordSlot(k, t) + 4, 0x7fffffff);
+    atomic.notify(recordSlot(k, 0), 0x7fffffff); // a skewed block's thread waiting on its leader (pipeWait)
   }
+}
+
+/** BH_DONE when a skewed block's thread found the mesh quiet after its block (skew-pipe.ts): every thread stops, none failed. */
+export const QUIET: u32 = 3;
+
+/** Skewed blocks: stops every thread as QUIET, waking the one that may sleep on each thread's progress word (P threads). */
+export function pipeQuiet(P: u32): void {
+  atomic.store<u32>(St.bandTab + (<usize>BH_DONE << 2), QUIET);
+  for (let i: u32 = 0; i < P; i++) atomic.notify(recordSlot(i, 0), 0x7fffffff);
+}
+
+// Skewed blocks on threads (skew-pipe.ts): thread i's progress is the u64 at recordSlot(i, 0) (band i's ring is
+// unused there): (its block's index << 32) | (its frontier + 2^31), the frontier being a key of its block below
+// which every unit is done (PIPE_WHOLE: the whole block). So the word only grows, and every write changes its low half.
+export const PIPE_WHOLE: u32 = 0xffffffff;
+const PIPE_BIAS: u32 = 0x80000000;
+
+/** Publishes this thread's frontier in its block: every unit below relative key `key` is done (whole: the whole block); wakes its follower if it sleeps. */
+export function pipePublish(key: i32, whole: bool = false): void {
+  const p = recordSlot(St.pipeMe, 0);
+  atomic.store<u64>(p, (<u64>St.pipeBlock << 32) | <u64>(whole ? PIPE_WHOLE : <u32>key + PIPE_BIAS));
+  const flag = bandRecord(St.pipeMe) + (<usize>B_SLEEP_REC << 2);
+  if (atomic.load<u32>(flag) != 0) {
+    atomic.store<u32>(flag, 0);
+    atomic.notify(p, 0x7fffffff);
+  }
+}
+
+/**
+ * Waits until the leader (the block before this thread's) has done every unit with a key below `end` (a key of
+ * this thread's block: the leader's keys count from a cycle pipeLen earlier, so 6 pipeLen more). False if the
+ * run stopped meanwhile. Spins St.spins looks, then flags and sleeps on the word's low half.
+ */
+export function pipeWait(end: i32): bool {
+  if (St.pipeBlock == 0) return true;
+  const p = recordSlot(St.pipeLead, 0);
+  const hi = St.pipeBlock - 1;
+  const lo = <u32>(end + <i32>(6 * St.pipeLen)) + PIPE_BIAS;
+  for (let i: u32 = 0; i < St.spins; i++) {
+    if (reached(atomic.load<u64>(p), hi, lo)) {
+      St.waitSpins += i;
+      return true;
+    }
+  }
+  St.waitSpins += St.spins;
+  const flag = bandRecord(St.pipeLead) + (<usize>B_SLEEP_REC << 2);
+  for (;;) {
+    atomic.store<u32>(flag, 1);
+    const v = atomic.load<u64>(p);
+    if (reached(v, hi, lo)) return true;
+    if (runDone() != 0) return false;
+    atomic.wait<i32>(p, <i32><u32>v, SLEEP_NS);
+  }
+  return false; // (not reached)
+}
+
+/**
+ * Whether progress word v is at (hi, lo) or past it. Compared as two u32 halves: written as one u64 compare
+ * (`atomic.load<u64>(p) >= need`), the release build let a follower through while its leader was far behind
+ * (a follower ran units its leader had yet to reach); the debug build did not. Not pinned down between
+ * Binaryen's -O3 and V8; the halves give the same order.
+ */
+@inline function reached(v: u64, hi: u32, lo: u32): bool {
+  const h = <u32>(v >>> 32);
+  return h > hi || (h == hi && <u32>v >= lo);
 }
 
 /** Byte address of band k's end-of-cycle record of cycle t (its ring of N + 1 u64 after the band records). */

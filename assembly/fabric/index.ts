@@ -4,4 +4,5 @@ export { fabricInit, fabricRun, fabricNow, fabricConfigSlots, fabricAbiHash } fr
 export { fabricBandRun, fabricStopBands } from './bands';
 export { fabricSkewSetup, fabricSkewRun } from './skew';
 export { fabricSkewThreadRun } from './skew-threads';
+export { fabricSkewPipeRun } from './skew-pipe';
 export { fabricFillSeeded, fabricSeededRows } from './seeded';

@@ -23,7 +23,7 @@ import {
   ST_CYCLES,
 } from './state';
 import { walkActive, drainWheel, stepInjectors } from './loop';
-import { SLEEP_RING, bandRecord, publish } from './band-sync';
+import { SLEEP_RING, bandRecord, publish, pipePublish, pipeWait } from './band-sync';
 import { NEVER, setLists, nextTaskEnd } from './bands';
 
 @inline export function rec(k: u32, w: u32): usize {
@@ -116,6 +116,23 @@ function routersOf(k: u32, t: u32): void {
   store<u32>(rec(k, B_SK_ISWAP), load<u32>(rec(k, B_SK_ISWAP)) ^ 1);
   leave(k);
   if (k == St.skLo || eastPart(k)) publish(B_P_LAST, t); // (the part's first band: also its progress for the host)
+  if (t + 1 == St.pipeEnd) noteBusy(k, t + 1);
+}
+
+/** Whether band k has work in cycle t, its sets as they stand (its sets, or a wake from a neighbour). */
+@inline function workIn(k: u32, t: u32): bool {
+  enter(k, t);
+  return St.nCurC != 0 || St.nCurR != 0 || St.nCurI != 0 || load<u32>(rec(k, B_XWAKE)) >= t + 1;
+}
+
+/**
+ * Skewed blocks (skew-pipe.ts), after R(k, T - 1), T the next block's first cycle: band k - 1's work in T is
+ * settled now (the east band's routers were its last writer), and so is the last band's own. Sets St.pipeBusy
+ * if either has any, or a task that ends later.
+ */
+function noteBusy(k: u32, T: u32): void {
+  if (k > 0 && (workIn(k - 1, T) || St.wheelCount != 0)) St.pipeBusy = true;
+  if (k + 1 == St.bands && (workIn(k, T) || St.wheelCount != 0)) St.pipeBusy = true;
 }
 
 /**
@@ -125,8 +142,7 @@ function routersOf(k: u32, t: u32): void {
 export function nextWork(t: u32): u32 {
   let next = NEVER;
   for (let k = St.skLo; k < St.skHi; k++) {
-    enter(k, t);
-    if (St.nCurC != 0 || St.nCurR != 0 || St.nCurI != 0 || load<u32>(rec(k, B_XWAKE)) >= t + 1) return t;
+    if (workIn(k, t)) return t;
     const e = nextTaskEnd(t - 1);
     if (e < next) next = e;
   }
@@ -249,6 +265,10 @@ export function runBlock(block: u32, tile: u32, burst: u32): u32 {
     const dt1 = tileEndCycle(key0, tile, block);
     if (dt1 - dt0 > St.skFrontWords) unreachable(); // the host sizes FRONT_WORDS for the widest part's tiles
     const end = key0 + <i32>tile;
+    if (St.pipeEnd != 0 && !pipeWait(end)) { // skewed blocks: the block before must be done below the tile's end
+      St.skKey0 = key0;
+      return ran;
+    }
     let lim = end;
     for (let dt = dt0; dt < dt1; dt++) {
       const fp = front + (<usize>(dt - dt0) << 2);
@@ -273,6 +293,7 @@ export function runBlock(block: u32, tile: u32, burst: u32): u32 {
       return ran;
     }
     key0 = end;
+    if (St.pipeEnd != 0) pipePublish(key0);
     St.skDt = tileFirstCycle(key0, n);
     const next1 = tileEndCycle(key0, tile, block);
     if (next1 > St.skDt) resetFront(key0, next1 - St.skDt); // the next tile's cycles (none past the block's end)

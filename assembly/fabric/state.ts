@@ -161,6 +161,17 @@ export class St {
   static skFrontWords: u32 = 0;
   /** Skewed parts on threads: the thread is about to sleep, so a part that cannot go on flags the word it waits on. */
   static skFlag: bool = false;
+  /**
+   * Skewed blocks on threads (skew-pipe.ts): pipeEnd is 0 off, else the first cycle past the current block, whose
+   * last cycle's routers set pipeBusy when a band has work after it; the block's index and cycles; this thread
+   * and the one running the block before (its leader).
+   */
+  static pipeEnd: u32 = 0;
+  static pipeBusy: bool = false;
+  static pipeBlock: u32 = 0;
+  static pipeLen: u32 = 0;
+  static pipeMe: u32 = 0;
+  static pipeLead: u32 = 0;
 }
 
 @inline export function cfg(p: usize, slot: u32): u32 {

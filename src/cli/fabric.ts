@@ -20,7 +20,7 @@ interface FabricCliOptions extends CommonOptions {
   model?: string;
   layer?: string;
   threads: number | 'auto';
-  skew: 'auto' | 'on' | 'off';
+  skew: 'auto' | 'on' | 'off' | 'parts' | 'blocks';
   balance: BalanceChoice;
   fold: 'auto' | 'on' | 'off';
   streamWindow: number | 'auto';
@@ -80,8 +80,8 @@ export function register(program: Command): void {
     .addOption(option('--pass <pass>', 'forward (Y = X W), delta (dX = dY Wᵀ) or gradient (dW = Xᵀ dY at non-zeros)', parseChoice('--pass', ['forward', 'delta', 'gradient'] as const), 'forward'))
     .addOption(option('--seed <K>', 'seed of the weights, mask and activations', parseInteger('--seed', 0, 2 ** 32 - 1), 1))
     .addOption(option('--check <how>', 'compare with the reference kernels: full (every output), sampled (8 batch columns, or 64 weight rows for the gradient), off, or auto: full up to 2^29 reference multiply-adds (nnz·batch), sampled above', parseChoice('--check', ['auto', 'full', 'sampled', 'off'] as const), 'auto'))
-    .addOption(option('--threads <n>', 'threads for the cycles: bands of columns, one thread each, with the cycles and result of one thread; auto = one per core, at most one per 16 used columns (1 under a shared edge cap, and in the skewed order past 48 MiB of node records: see --skew)', parseThreads, 'auto'))
-    .addOption(option('--skew <how>', 'run bands of one column a few cycles apart, tile by tile (the same cycles and result, fewer cache misses on a large mesh; on threads, each thread runs parts of them dealt out in turn): on, off, or auto: on past 8 MB of node records (with --threads auto: one thread past 48 MiB, where two did not pay)', parseChoice('--skew', ['auto', 'on', 'off'] as const), 'auto'))
+    .addOption(option('--threads <n>', 'threads for the cycles: bands of columns, one thread each, with the cycles and result of one thread; auto = one per core, at most one per 16 used columns (1 under a shared edge cap)', parseThreads, 'auto'))
+    .addOption(option('--skew <how>', 'run bands of one column a few cycles apart, tile by tile (the same cycles and result, fewer cache misses on a large mesh): on, off, or auto: on past 8 MB of node records. On threads, parts = each thread runs parts of the bands dealt out in turn, blocks = each thread a block of 8 cycles of the whole mesh in turn; on and auto take blocks past 48 MiB of node records, parts below', parseChoice('--skew', ['auto', 'on', 'off', 'parts', 'blocks'] as const), 'auto'))
     .addOption(option('--balance <how>', 'threads, a band of columns each (not the skewed order): dynamic = every few tens of milliseconds of cycles the bands trade columns toward the split where each computes for as long (a band on a slower or busier CPU gets fewer; only where each band has a CPU of its own), static = the even split; the same cycles and result either way', parseChoice('--balance', BALANCE_CHOICES), 'dynamic'))
     .addOption(option('--fold <how>', 'fold the rows (forward and delta with equal batch slices: each row is the row above one cycle later, so meshes of 2, 3 and 4 rows are simulated, checked to add the same per row, and give every row\'s cycles, counters and heatmap; the result is checked on their outputs): on, off, or auto: on where it applies and the full mesh would take past 1e10 core-cycles by the closed form', parseChoice('--fold', ['auto', 'on', 'off'] as const), 'auto'))
     .addOption(option('--stream-window <words>', 'words of each column\'s weight stream held in the simulator\'s memory at a time (a power of two; the host holds the streams and refills the windows between chunks of cycles, on one thread in loop order): 0 = whole streams, or auto: a window of 16384 where the whole streams would not fit its 4 GiB (a dense GPT-3 MLP layer)', parseWindow, 'auto'))
@@ -100,7 +100,7 @@ export function register(program: Command): void {
   ]);
   cmd.action(async (opts: FabricCliOptions) => {
     if (opts.heatmap) (await import('../io/files.js')).checkOutputs({ inputs: [], outputs: [{ label: '--heatmap', path: opts.heatmap }] });
-    const { runFabricAsync, writeHeatmap, modelCycles, fabricMachine } = await import('../fabric/index.js');
+    const { runFabricAsync, writeHeatmap, modelCycles, fabricMachine, DEFAULT_SKEW, DEFAULT_SKEW_BLOCKS } = await import('../fabric/index.js');
     const layer = await modelLayerOf(cmd, opts);
     if (layer) Object.assign(opts, layer.run);
     const shape = { B: opts.batch, K: opts.in, N: opts.out };
@@ -111,7 +111,7 @@ export function register(program: Command): void {
     const run = await runFabricAsync({
       rows: opts.rows, cols: opts.cols, batch: opts.batch, in: opts.in, out: opts.out,
       sparsity: opts.sparsity, pass: opts.pass, seed: opts.seed, check: opts.check, threads: opts.threads,
-      skew: opts.skew === 'auto' ? 'auto' : opts.skew === 'on',
+      skew: opts.skew === 'auto' ? 'auto' : opts.skew === 'parts' ? DEFAULT_SKEW : opts.skew === 'blocks' ? DEFAULT_SKEW_BLOCKS : opts.skew === 'on',
       balance: opts.balance,
       fold: opts.fold === 'auto' ? 'auto' : opts.fold === 'on',
       streamWindow: opts.streamWindow,
@@ -143,7 +143,7 @@ export function register(program: Command): void {
         `  link utilization  ${pct(r.linkUtilization)}`,
         r.fold ? `  folded rows       simulated meshes of ${r.fold.rows.join(', ')} rows (${r.fold.cyclesPerRow} cycle a row; every counter checked to grow alike), ${(r.fold.simulatedCoreCycles / 1e9).toFixed(2)} G of the ${(r.rows * r.cols * r.cycles / 1e9).toFixed(2)} G core-cycles` : '',
         r.streamWindow ? `  streams           held by the host, ${r.streamWindow} words a column at a time in the simulator (refilled as the columns take them)` : '',
-        `  simulated         ${(r.simCoreCyclesPerSecond / 1e6).toFixed(1)} M core-cycles/s on ${r.threads} thread${r.threads > 1 ? 's' : ''}${r.skew ? ` (skewed order: bands of ${r.skew.bandCols} column${r.skew.bandCols > 1 ? 's' : ''})` : ''}; wall ${r.wallSeconds.toFixed(2)} s (set-up ${r.setupSeconds.toFixed(2)} s, simulation ${r.simSeconds.toFixed(2)} s, check ${r.checkSeconds.toFixed(2)} s)`,
+        `  simulated         ${(r.simCoreCyclesPerSecond / 1e6).toFixed(1)} M core-cycles/s on ${r.threads} thread${r.threads > 1 ? 's' : ''}${r.skew ? ` (skewed order: bands of ${r.skew.bandCols} column${r.skew.bandCols > 1 ? 's' : ''}${r.threads > 1 && r.skew.split === 'blocks' ? `, a block of ${r.skew.block} cycles a thread in turn` : ''})` : ''}; wall ${r.wallSeconds.toFixed(2)} s (set-up ${r.setupSeconds.toFixed(2)} s, simulation ${r.simSeconds.toFixed(2)} s, check ${r.checkSeconds.toFixed(2)} s)`,
         r.balance ? `  bands             ${r.balance.bands.map(([c0, c1]) => `[${c0}, ${c1})`).join(' ')} at the end; ${r.balance.moved} column${r.balance.moved === 1 ? '' : 's'} moved (${r.balance.mode === 'static' ? 'static' : `balanced by time every ${r.balance.epochCycles} cycles`})` : '',
         `  memory            ${(r.memoryBytes / 1e6).toFixed(1)} MB simulator (${Math.round(r.memoryEstimate.stateBytesPerCore)} bytes of state per core), about ${(r.memoryEstimate.hostBytes / 1e6).toFixed(1)} MB host`,
         opts.heatmap ? `  heatmap           ${opts.heatmap}` : '',

@@ -8,6 +8,7 @@ import { BAND_HEAD, BAND_HEAD_WORDS } from './abi.js';
 interface BandExports {
   fabricBandRun(config: number, table: number, band: number): number;
   fabricSkewThreadRun(config: number, table: number, parts: number, threads: number, thread: number, block: number, tile: number): number;
+  fabricSkewPipeRun(config: number, table: number, threads: number, thread: number, block: number, tile: number): number;
 }
 
 /** The wall clock, comparable across threads (ms). */
@@ -24,6 +25,8 @@ export default function runBand(t: FabricBandTask): FabricBandReply {
   }
   const startMs = clock();
   const sk = t.skew;
-  const status = sk ? w.exports.fabricSkewThreadRun(t.config, t.table, sk.parts, sk.threads, t.band, sk.block, sk.tile) : w.exports.fabricBandRun(t.config, t.table, t.band);
+  const status = !sk ? w.exports.fabricBandRun(t.config, t.table, t.band)
+    : sk.split === 'blocks' ? w.exports.fabricSkewPipeRun(t.config, t.table, sk.threads, t.band, sk.block, sk.tile)
+      : w.exports.fabricSkewThreadRun(t.config, t.table, sk.parts, sk.threads, t.band, sk.block, sk.tile);
   return { status, startMs, endMs: clock() };
 }

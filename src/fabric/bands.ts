@@ -11,6 +11,7 @@ import { distModule } from '../paths.js';
 import type { FabricBandReply, FabricBandTask } from '../protocol/fabric.js';
 import type { Flavor } from '../wasm/module.js';
 import { BAND, BAND_HEAD, BAND_HEAD_WORDS, BAND_WORDS, STAT, STAT_WORDS, type MemoryPlan } from './layout.js';
+import type { SkewSplit } from './skew-plan.js';
 
 /** Band k's columns: an even split of Cu columns into N bands (the first Cu mod N bands one wider). */
 export function bandColumns(Cu: number, N: number): Array<[number, number]> {
@@ -158,8 +159,8 @@ export interface BandRunOptions {
   stop: () => void;
   /** Called about every 250 ms with the cycles the slowest band has done. */
   onProgress?: (cycle: number) => void;
-  /** The skewed order on threads: `bands` threads, the `tableBands` bands cut into `parts` parts dealt out in turn (assembly/fabric/skew.ts). */
-  skew?: { parts: number; tableBands: number; block: number; tile: number };
+  /** The skewed order on threads: `bands` threads, the `tableBands` bands cut into `parts` parts dealt out in turn, or blocks of cycles a thread (skew-plan.ts's split). */
+  skew?: { parts: number; tableBands: number; block: number; tile: number; split: SkewSplit };
   /** Windowed streams (stream-window.ts): tops up every column's window; called every `refillMs` while the bands run. */
   refill?: () => void;
   refillMs?: number;
@@ -196,8 +197,8 @@ export async function runBands(o: BandRunOptions): Promise<BandRunTiming> {
   const sk = o.skew;
   const head = new Uint32Array(o.memory.buffer, o.table, recordsWords(sk?.tableBands ?? o.bands));
   head[BAND_HEAD.LIMIT] = o.limit;
-  // the bands whose routers' progress word tells how far the run is: every band, or each part's first band
-  const watched = sk ? bandColumns(sk.tableBands, sk.parts).map(([kLo]) => kLo) : Array.from({ length: o.bands }, (_, k) => k);
+  // the bands whose routers' progress word tells how far the run is: every band, each part's first band, or (blocks: every thread runs it) band 0
+  const watched = sk ? (sk.split === 'blocks' ? [0] : bandColumns(sk.tableBands, sk.parts).map(([kLo]) => kLo)) : Array.from({ length: o.bands }, (_, k) => k);
   const timer = o.onProgress && setInterval(() => o.onProgress!(slowestBand(head, watched)), 250);
   const refills = o.refill && setInterval(o.refill, o.refillMs ?? 1);
   const stop = o.stop;
@@ -205,7 +206,7 @@ export async function runBands(o: BandRunOptions): Promise<BandRunTiming> {
   try {
     const tasks = Array.from({ length: o.bands }, (_, band) => threads.run({
       memory: o.memory, flavor: o.flavor, module: o.module, config: o.config, table: o.table, band,
-      skew: sk && { parts: sk.parts, threads: o.bands, block: sk.block, tile: sk.tile },
+      skew: sk && { parts: sk.parts, threads: o.bands, block: sk.block, tile: sk.tile, split: sk.split },
     }));
     // a band that throws stops the others (they would wait on it for ever)
     tasks.forEach((t) => t.catch(stop));

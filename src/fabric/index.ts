@@ -1,6 +1,6 @@
 // The wafer at cycle level: map one layer's pass onto a mesh of cores, run it cycle by cycle in
 // WebAssembly with real numbers, and read where the cycles went. See docs/fabric.md.
-export { runFabric, runFabricAsync, DEFAULT_SKEW } from './run.js';
+export { runFabric, runFabricAsync, DEFAULT_SKEW, DEFAULT_SKEW_BLOCKS } from './run.js';
 export type { FabricRunOptions, FabricResult, FabricRun, CycleBreakdown } from './run.js';
 export { FOLD_ROWS, FOLD_AUTO_CORE_CYCLES } from './fold.js';
 export type { FoldInfo } from './fold.js';
@@ -15,6 +15,6 @@ export type { CycleModel } from './model.js';
 export { heatmapOf, writeHeatmap } from './heatmap.js';
 export type { FabricHeatmap } from './heatmap.js';
 export { FabricSim } from './sim.js';
-export type { SkewPlan } from './sim.js';
+export type { SkewPlan, SkewSplit } from './sim.js';
 export type { BalanceChoice, BalancePlan, BandSplit } from './bands.js';
 export { columnStreams } from './streams.js';

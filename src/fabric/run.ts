@@ -11,9 +11,9 @@ import { fabricMachine, type FabricMachine } from './defaults.js';
 import { mapLayer, type FabricMapping, type FabricPass } from './mapping.js';
 import { modelCycles } from './model.js';
 import { FabricSim, type SimCounters } from './sim.js';
-import { resolveSkew, skewOneThread, tableBands, type SkewPlan } from './skew-plan.js';
+import { resolveSkew, tableBands, type SkewPlan } from './skew-plan.js';
 import { BALANCE_CHOICES, type BalanceChoice, type BalancePlan, type BandSplit } from './bands.js';
-export { DEFAULT_SKEW, SKEW_AUTO_NODE_BYTES, SKEW_THREADS_MAX_NODE_BYTES } from './skew-plan.js';
+export { DEFAULT_SKEW, DEFAULT_SKEW_BLOCKS, SKEW_AUTO_NODE_BYTES, SKEW_BLOCKS_NODE_BYTES } from './skew-plan.js';
 import { columnStreams, type ColumnStreams } from './streams.js';
 import { checkOutput, requireCheckable, resolveCheck, type FabricCheck } from './check.js';
 import { checkFabricMemory, fabricMemory, resolveStreamWindow, type FabricMemory } from './memory.js';
@@ -61,9 +61,10 @@ export interface FabricRunOptions {
   threads?: number | 'auto';
   /**
    * Run bands of columns in a time-skewed order (assembly/fabric/skew.ts; with threads, each thread a part of
-   * the bands): the same cycles, counters and output, with fewer cache misses on a mesh whose node records
-   * outgrow the caches. true, false, your own SkewPlan, or 'auto' (default): on past SKEW_AUTO_NODE_BYTES of
-   * node records with two bands a thread at least, off under a shared edge cap.
+   * the bands, or past SKEW_BLOCKS_NODE_BYTES of node records each a block of cycles: SkewPlan's split): the
+   * same cycles, counters and output, with fewer cache misses on a mesh whose node records outgrow the caches.
+   * true, false, your own SkewPlan, or 'auto' (default): on past SKEW_AUTO_NODE_BYTES of node records with two
+   * bands a thread at least, off under a shared edge cap.
    */
   skew?: boolean | 'auto' | SkewPlan;
   /**
@@ -238,8 +239,6 @@ export const AUTO_COLUMNS_PER_THREAD = 16;
 function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: FabricMachine, async: boolean): number {
   if (o.threads === 'auto') {
     if (!async || machine.edgeWaveletsPerCycle !== 0) return 1;
-    // past SKEW_THREADS_MAX_NODE_BYTES of node records (the skewed order runs there unless turned off), one thread is as fast as two
-    if (o.skew !== false && skewOneThread(mapping, machine)) return 1;
     return Math.max(1, Math.min(availableParallelism(), Math.floor(mapping.usedCols / AUTO_COLUMNS_PER_THREAD)));
   }
   const threads = requireInt('threads', o.threads ?? 1, 1);

@@ -7,7 +7,7 @@
 // feature-major: Xt [K, B], Yt [N, B], dYt [N, B], dXt [K, B]; g [nnz] is in the weight stream's order.
 import { giveBackMemory, takeMemory } from './spare-memory.js';
 import { skewBands, skewFrontWords, skewParts, tableBands, type SkewPlan } from './skew-plan.js';
-export type { SkewPlan } from './skew-plan.js';
+export type { SkewPlan, SkewSplit } from './skew-plan.js';
 import { CapacityError } from '../errors.js';
 import { WASM_PAGE_BYTES, Wasm, type Flavor } from '../wasm/module.js';
 import type { FabricMachine } from './defaults.js';
@@ -147,7 +147,7 @@ export class FabricSim {
     this.tableBands = bands;
     this.skewParts = this.skew ? skewParts(bands, this.threads, this.skew) : 1;
     const plan = simPlan(mapping, machine, streamWords, sinkWords, wheel, colOff[Cu], bands);
-    const frontWords = this.skew ? skewFrontWords(bands, this.skewParts, this.skew.tile) : 0;
+    const frontWords = this.skew ? skewFrontWords(bands, this.skewParts, this.skew) : 0;
     if (this.skew) plan.add('skFront', 4 * this.skewParts * frontWords);
     const initial = plan.totalBytes + (1 << 20);
     if (initial > WASM_LIMIT_BYTES) {
@@ -230,7 +230,7 @@ export class FabricSim {
     const t = await runBands({
       memory: this.wasm.memory, flavor: this.flavor, module: this.module, config: this.p.config, table,
       bands: this.threads, limit, stop: () => this.wasm.exports.fabricStopBands(table), onProgress: opts.onProgress,
-      skew: sk ? { parts: this.skewParts, tableBands: this.tableBands, block: sk.block, tile: sk.tile } : undefined,
+      skew: sk ? { parts: this.skewParts, tableBands: this.tableBands, block: sk.block, tile: sk.tile, split: sk.split ?? 'parts' } : undefined,
       refill: this.window ? () => refill(this.view) : undefined, refillMs: refillPeriodMs(this.window),
     });
     if (t.status === 1) throw new Error('fabric: the wasm module rejected the config block');

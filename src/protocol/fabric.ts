@@ -23,9 +23,11 @@ export interface FabricBandTask {
    * The skewed order on threads: the table's bands are cut into `parts` parts, and this thread (`band` is its
    * index) runs parts band, band + threads, ... in blocks of `block` cycles and tiles of `tile` keys
    * (`fabricSkewThreadRun`, assembly/fabric/skew.ts) instead of band `band` alone; `threads` threads start
-   * together (the table's count is of bands).
+   * together (the table's count is of bands). With `split` 'blocks', this thread runs blocks band, band + threads,
+   * ... of `block` cycles of the whole mesh instead, each once the block before is far enough (`fabricSkewPipeRun`,
+   * assembly/fabric/skew-pipe.ts; `parts` is then the threads).
    */
-  skew?: { parts: number; threads: number; block: number; tile: number };
+  skew?: { parts: number; threads: number; block: number; tile: number; split: 'parts' | 'blocks' };
 }
 
 /** A band's answer. */

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { bitsOf, caseRun, type Case } from './case.js';
 import type { FabricPass } from '../../src/fabric/mapping.js';
 import { FabricSim, type SkewPlan } from '../../src/fabric/sim.js';
-import { PARTS_PER_THREAD, PART_MIN_BANDS, SKEW_THREADS_MAX_NODE_BYTES, skewOneThread, skewParts } from '../../src/fabric/skew-plan.js';
+import { DEFAULT_SKEW_BLOCKS, PARTS_PER_THREAD, PART_MIN_BANDS, SKEW_BLOCKS_NODE_BYTES, resolveSkew, skewByBlocks, skewFrontWords, skewParts } from '../../src/fabric/skew-plan.js';
 import { fabricMachine } from '../../src/fabric/defaults.js';
 import { mapLayer } from '../../src/fabric/mapping.js';
 import { runReference } from '../../src/fabric/reference/mesh.js';
@@ -101,7 +101,7 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
     expect(on.skew).toEqual(DEFAULT_SKEW);
     expect(plan.skew).toEqual({ bandCols: 3, block: 5, tile: 7 });
     for (const r of [on, plan]) expect([r.cycles, r.counters, r.errorBoundRatio <= 1]).toEqual([off.cycles, off.counters, true]);
-    // 160 x 140 nodes of 384 bytes = 8.6 MB: auto takes it, and threads 'auto' one a core (under SKEW_THREADS_MAX_NODE_BYTES)
+    // 160 x 140 nodes of 384 bytes = 8.6 MB: auto takes it, and threads 'auto' one a core, in parts (under SKEW_BLOCKS_NODE_BYTES)
     const large = { rows: 160, cols: 140, batch: 160, in: 280, out: 140, sparsity: 0.99, check: 'off' as const, flavor: 'release' as const };
     const auto = (await runFabricAsync({ ...large, threads: 'auto' })).result;
     expect([auto.skew, auto.threads]).toEqual([DEFAULT_SKEW, Math.min(availableParallelism(), Math.floor(140 / 16))]);
@@ -117,13 +117,26 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
     expect(() => runFabric({ ...small, skew: { bandCols: 0, block: 1, tile: 1 } })).toThrow(/skew\.bandCols/);
   });
 
-  it('threads auto takes one thread in the skewed order past SKEW_THREADS_MAX_NODE_BYTES of node records only', () => {
+  it('threads split the skewed order by blocks of cycles past SKEW_BLOCKS_NODE_BYTES of node records only (auto and on); one thread keeps its shape; a bad split is refused', () => {
     const machine = fabricMachine();
     const mesh = (R: number, C: number) => mapLayer({ B: R, K: 2 * C, N: C }, { rows: R, cols: C }, 'forward', machine);
-    expect(SKEW_THREADS_MAX_NODE_BYTES).toBe(48 << 20);
-    expect(skewOneThread(mesh(250, 212), machine)).toBe(false); // 20 MB: 2 threads 1.75-1.88x
-    expect(skewOneThread(mesh(370, 370), machine)).toBe(true); // 52.6 MB (48 MiB = 50.3 MB)
-    expect(skewOneThread(mesh(350, 350), machine)).toBe(false); // 47.0 MB
+    expect(SKEW_BLOCKS_NODE_BYTES).toBe(48 << 20);
+    expect(skewByBlocks(mesh(250, 212), machine)).toBe(false); // 20 MB: parts 1.75-1.88x
+    expect(skewByBlocks(mesh(370, 370), machine)).toBe(true); // 52.6 MB (48 MiB = 50.3 MB)
+    expect(skewByBlocks(mesh(350, 350), machine)).toBe(false); // 47.0 MB
+    const [big, mid] = [mesh(370, 370), mesh(250, 212)];
+    expect(DEFAULT_SKEW_BLOCKS).toEqual({ bandCols: 1, block: 8, tile: 24, split: 'blocks' });
+    for (const want of ['auto', true] as const) {
+      expect(resolveSkew(want, big, machine, 2)).toEqual(DEFAULT_SKEW_BLOCKS);
+      expect(resolveSkew(want, big, machine, 1)).toEqual(DEFAULT_SKEW);
+      expect(resolveSkew(want, mid, machine, 2)).toEqual(DEFAULT_SKEW);
+    }
+    expect(resolveSkew({ ...DEFAULT_SKEW, split: 'blocks' }, mid, machine, 2)).toEqual({ ...DEFAULT_SKEW, split: 'blocks' });
+    expect(() => resolveSkew({ ...DEFAULT_SKEW, split: 'rows' as 'parts' }, mid, machine, 2)).toThrow(/skew\.split: expected 'parts' or 'blocks', got "rows"/);
+    // a split by blocks keeps one part a thread (its counters' band) and one tile's frontiers over every band a thread
+    expect(skewParts(850, 2, DEFAULT_SKEW_BLOCKS)).toBe(2);
+    expect(skewFrontWords(850, 2, DEFAULT_SKEW_BLOCKS)).toBe(Math.floor((24 + 2 * 850) / 6) + 3);
+    expect(skewFrontWords(850, 16, DEFAULT_SKEW)).toBe(Math.floor((24 + 2 * 54) / 6) + 3);
   });
 
   it('parts on threads: eight a thread of four bands at least by default, one a thread at least; a plan\'s partsPerThread down to parts of one band', () => {
@@ -137,7 +150,7 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
     expect(() => runFabric({ rows: 4, cols: 4, batch: 16, in: 32, out: 16, skew: { ...DEFAULT_SKEW, partsPerThread: 0 } })).toThrow(/skew\.partsPerThread/);
   });
 
-  it.runIf(built)('the CLI: --skew on gives the cycles of --skew off and says so; a bad value is refused', () => {
+  it.runIf(builtThreads)('the CLI: --skew on (and blocks, on 2 threads) gives the cycles of --skew off and says so; a bad value is refused', () => {
     const cli = (...args: string[]) => spawnSync(process.execPath, [rootPath('bin', 'weightstream.js'), 'fabric', '--rows', '6', '--cols', '6', '--batch', '36', '--in', '72', '--out', '36', '--sparsity', '0.9', ...args], { encoding: 'utf8' });
     const [on, off] = [cli('--skew', 'on', '--json', '--quiet'), cli('--skew', 'off', '--json', '--quiet')];
     expect([on.status, off.status], on.stderr + off.stderr).toEqual([0, 0]);
@@ -147,7 +160,11 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
     expect(cli('--skew', 'on', '--quiet').stdout).toMatch(/on 1 thread \(skewed order: bands of 1 column\)/);
     const bad = cli('--skew', 'sideways');
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/--skew: expected one of auto, on, off, got "sideways"/);
+    expect(bad.stderr).toMatch(/--skew: expected one of auto, on, off, parts, blocks, got "sideways"/);
+    const blocks = cli('--skew', 'blocks', '--threads', '2', '--json', '--quiet');
+    expect(blocks.status, blocks.stderr).toBe(0);
+    expect([JSON.parse(blocks.stdout).skew, JSON.parse(blocks.stdout).counters]).toEqual([DEFAULT_SKEW_BLOCKS, b.counters]);
+    expect(cli('--skew', 'blocks', '--threads', '2', '--quiet').stdout).toMatch(/on 2 threads \(skewed order: bands of 1 column, a block of 8 cycles a thread in turn\)/);
   });
 
   it.runIf(builtThreads)('on threads, each a part of the bands: every pass, 2 and 3 threads, parts of one band, bands that sleep at nearly every wait, random cases', async () => {
@@ -181,6 +198,38 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
         },
       ),
       { numRuns: 25, seed: 61 },
+    );
+  }, 120_000);
+
+  it.runIf(builtThreads)('on threads, each a block of cycles over the whole mesh (split blocks): every pass, 2 to 4 threads, blocks and tiles down to one, sleeps at nearly every wait, random cases', async () => {
+    const blocks = (block: number, tile: number): SkewPlan => ({ bandCols: 1, block, tile, split: 'blocks' });
+    for (const pass of PASSES) {
+      for (const c of [
+        { rows: 8, cols: 8, B: 64, K: 256, N: 128, sparsity: 0 },
+        { rows: 33, cols: 17, B: 33, K: 34, N: 17, sparsity: 0.5 },
+      ]) {
+        await expectSameOnThreads(c, pass, 7, blocks(8, 6), 2);
+        await expectSameOnThreads(c, pass, 7, { ...blocks(5, 9), bandCols: 2 }, 3, 10);
+      }
+    }
+    // blocks of one cycle (every tile waits on the leader), tiles of one key, more threads than blocks in flight
+    await expectSameOnThreads({ rows: 5, cols: 4, B: 20, K: 40, N: 30, sparsity: 0.9 }, 'forward', 3, blocks(1, 1), 2, 10);
+    await expectSameOnThreads({ rows: 9, cols: 13, B: 27, K: 39, N: 26, sparsity: 0.5 }, 'delta', 5, blocks(3, 4), 4, 10);
+    await expectSameOnThreads({ rows: 4, cols: 11, B: 12, K: 44, N: 22, sparsity: 0 }, 'gradient', 9, blocks(128, 24), 2);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 10 }), cols: fc.integer({ min: 4, max: 12 }), B: fc.integer({ min: 1, max: 30 }),
+          K: fc.integer({ min: 4, max: 30 }), N: fc.integer({ min: 4, max: 30 }), sparsity: fc.constantFrom(0, 0.5, 0.9),
+          pass: fc.constantFrom(...PASSES), seed: fc.integer({ min: 1, max: 1000 }), threads: fc.integer({ min: 2, max: 4 }),
+          block: fc.integer({ min: 1, max: 20 }), tile: fc.integer({ min: 1, max: 20 }), spins: fc.constantFrom(10, 2000),
+        }),
+        async (r) => {
+          const c: Case = { rows: r.rows, cols: r.cols, B: Math.max(r.B, r.rows), K: Math.max(r.K, r.cols), N: Math.max(r.N, r.cols), sparsity: r.sparsity };
+          await expectSameOnThreads(c, r.pass, r.seed, blocks(r.block, r.tile), r.threads, r.spins);
+        },
+      ),
+      { numRuns: 25, seed: 67 },
     );
   }, 120_000);
 });

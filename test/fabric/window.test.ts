@@ -109,12 +109,13 @@ describe('fabric: windowed column streams', () => {
     expect(runFabric({ ...o, streamWindow: 32, skew: 'auto' }).result.skew).toBeNull();
   });
 
-  it.skipIf(!builtThreads)('on band threads the host refills while they run: the bits of one thread with whole streams (loop order, skewed parts, columns moving between bands)', async () => {
+  it.skipIf(!builtThreads)('on band threads the host refills while they run: the bits of one thread with whole streams (loop order, skewed parts and blocks, columns moving between bands)', async () => {
     const cases: Array<[FabricRunOptions, number]> = [
       [{ rows: 5, cols: 6, batch: 10, in: 48, out: 36, sparsity: 0, threads: 2 }, 16],
       [{ rows: 4, cols: 7, batch: 8, in: 70, out: 40, sparsity: 0.9, threads: 3, pass: 'delta' }, 64],
       [{ rows: 3, cols: 6, batch: 6, in: 30, out: 24, sparsity: 0.5, threads: 2, pass: 'gradient' }, 32],
       [{ rows: 4, cols: 8, batch: 8, in: 64, out: 48, sparsity: 0, threads: 2, skew: { bandCols: 1, block: 5, tile: 7 } }, 16],
+      [{ rows: 4, cols: 8, batch: 8, in: 64, out: 48, sparsity: 0.5, threads: 3, skew: { bandCols: 1, block: 3, tile: 7, split: 'blocks' } }, 16],
       // columns moved between the bands every 3 cycles while the host refills their windows
       [{ rows: 4, cols: 8, batch: 8, in: 64, out: 48, sparsity: 0.5, threads: 3, balance: { mode: 'shuffle', epoch: 3, seed: 5 } }, 16],
     ];
