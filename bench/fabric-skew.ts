@@ -5,18 +5,22 @@
 // (PARTS_PER_THREAD a thread, dealt out in turn), and 2 threads of one part each (each a half of the mesh),
 // interleaved likewise. Reports the median simulation seconds, CPU ns per event (router and core steps) and
 // the ratio to the row's first column; checks that every run gave the same cycles and counters.
-// Rows: bench/results/fabric-skew.json (atomically; --quick: fabric-skew-quick.json).
-// Run: npm run build && node dist/bench/fabric-skew.js [--quick] [--wafer]
+// Then the same threads split by blocks of cycles (each thread a block of the whole mesh in turn: skew-pipe.ts),
+// with the default block and a longer one. --threaded runs only the threaded rows.
+// Rows: bench/results/fabric-skew.json (atomically; --quick: fabric-skew-quick.json; --threaded: fabric-skew-threads.json).
+// Run: npm run build && node dist/bench/fabric-skew.js [--quick] [--wafer] [--threaded]
 import { cpus, loadavg } from 'node:os';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
-import { DEFAULT_SKEW, runFabric, runFabricAsync, type FabricRunOptions } from '../src/fabric/run.js';
+import { DEFAULT_SKEW, DEFAULT_SKEW_BLOCKS, runFabric, runFabricAsync, type FabricRunOptions } from '../src/fabric/run.js';
 import type { SkewPlan } from '../src/fabric/sim.js';
+import { reportCpus } from './cpu-probe.js';
 import { median } from './median.js';
 import { timedRun, waferLayer } from './fabric-layers.js';
 
 const quick = process.argv.includes('--quick');
 const withWafer = process.argv.includes('--wafer');
+const threadedOnly = process.argv.includes('--threaded');
 const reps = quick ? 1 : 3;
 
 /** The wafer-shaped layers of bench/fabric.ts (B = rows, K = 2 columns, N = columns, sparsity 0.9), from cache-sized to the full WSE-2. */
@@ -50,7 +54,15 @@ function row(name: string, o: FabricRunOptions) {
 }
 
 /** The skewed order on threads: [threads, plan] per column, the first the baseline. */
-const THREADED: Array<[number, SkewPlan]> = [[1, DEFAULT_SKEW], [2, DEFAULT_SKEW], [2, { ...DEFAULT_SKEW, partsPerThread: 1 }]];
+const THREADED: Array<[number, SkewPlan]> = [
+  [1, DEFAULT_SKEW], [2, DEFAULT_SKEW], [2, { ...DEFAULT_SKEW, partsPerThread: 1 }], [2, DEFAULT_SKEW_BLOCKS], [2, { ...DEFAULT_SKEW_BLOCKS, block: 16 }],
+];
+
+/** A threaded arm in words. */
+function armName(threads: number, skew: SkewPlan): string {
+  const how = skew.split === 'blocks' ? `, blocks of ${skew.block} cycles` : skew.partsPerThread ? `, ${skew.partsPerThread} part a thread` : '';
+  return `${threads} thread${threads > 1 ? 's' : ''}${threads > 1 ? how : ''}`;
+}
 const THREADED_ROWS = ROWS.filter(([name]) => !name.startsWith('64x64'));
 
 async function threadedRow(name: string, o: FabricRunOptions) {
@@ -73,9 +85,10 @@ async function threadedRow(name: string, o: FabricRunOptions) {
 }
 
 async function main() {
+  const cpuProbe = reportCpus(); // whether the two CPUs ran alike (an even split runs at the slower one's pace)
   const load0 = loadavg();
   const rows = [];
-  for (const [name, o] of ROWS) {
+  for (const [name, o] of threadedOnly ? [] : ROWS) {
     const r = row(name, o);
     rows.push(r);
     const cells = r.shapes.map((s) => `${s.skew ? `band ${s.skew.bandCols} block ${s.skew.block} tile ${s.skew.tile}` : 'loop order'} ${s.simSecondsMedian.toFixed(2)} s ${s.cpuNsPerEventMedian.toFixed(1)} ns/event ${s.speedup.toFixed(2)}x`);
@@ -85,13 +98,13 @@ async function main() {
   for (const [name, o] of THREADED_ROWS) {
     const r = await threadedRow(name, o);
     threaded.push(r);
-    const cells = r.runs.map((x) => `${x.threads} thread${x.threads > 1 ? 's' : ''}${x.skew.partsPerThread ? `, ${x.skew.partsPerThread} part a thread` : ''} ${x.simSecondsMedian.toFixed(2)} s ${x.speedup.toFixed(2)}x`);
+    const cells = r.runs.map((x) => `${armName(x.threads, x.skew)} ${x.simSecondsMedian.toFixed(2)} s ${x.speedup.toFixed(2)}x`);
     console.log(`${name}, skewed on threads: ${cells.join('; ')} (load ${loadavg()[0].toFixed(2)})`);
   }
-  const out = rootPath('bench', 'results', quick ? 'fabric-skew-quick.json' : 'fabric-skew.json');
+  const out = rootPath('bench', 'results', threadedOnly ? 'fabric-skew-threads.json' : quick ? 'fabric-skew-quick.json' : 'fabric-skew.json');
   writeJsonAtomic(out, {
-    bench: 'fabric-skew', quick, date: new Date().toISOString(), node: process.version,
-    cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, loadAverageBefore: load0, loadAverageAfter: loadavg(), rows, threaded,
+    bench: 'fabric-skew', quick, threadedOnly, date: new Date().toISOString(), node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, cpuProbe, loadAverageBefore: load0, loadAverageAfter: loadavg(), rows, threaded,
   });
   console.log(`wrote ${out}`);
   process.exit(0); // (the band threads' pool would keep the process for its idle timeout)
