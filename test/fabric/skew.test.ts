@@ -42,7 +42,21 @@ function expectSame(c: Case, pass: FabricPass, seed: number, plan: SkewPlan): nu
   return b.counters.cycles;
 }
 
-/** The skewed order on `threads` threads (each a part of the bands), against loop.ts's order on one. */
+/** A random small layer for the skewed order on 2 to maxThreads threads (fast-check record fields): mesh, layer, pass, seed, blocks, tiles, spins. */
+function threadedCase(maxThreads: number) {
+  return {
+    rows: fc.integer({ min: 1, max: 10 }), cols: fc.integer({ min: 4, max: 12 }), B: fc.integer({ min: 1, max: 30 }),
+    K: fc.integer({ min: 4, max: 30 }), N: fc.integer({ min: 4, max: 30 }), sparsity: fc.constantFrom(0, 0.5, 0.9),
+    pass: fc.constantFrom(...PASSES), seed: fc.integer({ min: 1, max: 1000 }), threads: fc.integer({ min: 2, max: maxThreads }),
+    block: fc.integer({ min: 1, max: 20 }), tile: fc.integer({ min: 1, max: 20 }), spins: fc.constantFrom(10, 2000),
+  };
+}
+
+/** threadedCase's layer, at least one row of B, one column of K and N a core. */
+const caseOf = (r: { rows: number; cols: number; B: number; K: number; N: number; sparsity: number }): Case =>
+  ({ rows: r.rows, cols: r.cols, B: Math.max(r.B, r.rows), K: Math.max(r.K, r.cols), N: Math.max(r.N, r.cols), sparsity: r.sparsity });
+
+/** The skewed order on `threads` threads (parts of the bands or blocks of cycles), against loop.ts's order on one. */
 async function expectSameOnThreads(c: Case, pass: FabricPass, seed: number, plan: SkewPlan, threads: number, spins = 2000): Promise<void> {
   const { machine, mapping, streams, inputs } = caseRun(c, pass, seed);
   const view = (s: FabricSim) => ({ counters: s.counters(), coreCycles: Array.from(s.coreCycles()), output: bitsOf(s.output()) });
@@ -185,16 +199,9 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
     }
     await fc.assert(
       fc.asyncProperty(
-        fc.record({
-          rows: fc.integer({ min: 1, max: 10 }), cols: fc.integer({ min: 4, max: 12 }), B: fc.integer({ min: 1, max: 30 }),
-          K: fc.integer({ min: 4, max: 30 }), N: fc.integer({ min: 4, max: 30 }), sparsity: fc.constantFrom(0, 0.5, 0.9),
-          pass: fc.constantFrom(...PASSES), seed: fc.integer({ min: 1, max: 1000 }), threads: fc.integer({ min: 2, max: 3 }),
-          block: fc.integer({ min: 1, max: 20 }), tile: fc.integer({ min: 1, max: 20 }), spins: fc.constantFrom(10, 2000),
-          partsPerThread: fc.constantFrom(undefined, 1, 2, 4),
-        }),
+        fc.record({ ...threadedCase(3), partsPerThread: fc.constantFrom(undefined, 1, 2, 4) }),
         async (r) => {
-          const c: Case = { rows: r.rows, cols: r.cols, B: Math.max(r.B, r.rows), K: Math.max(r.K, r.cols), N: Math.max(r.N, r.cols), sparsity: r.sparsity };
-          await expectSameOnThreads(c, r.pass, r.seed, { bandCols: 1, block: r.block, tile: r.tile, partsPerThread: r.partsPerThread }, r.threads, r.spins);
+          await expectSameOnThreads(caseOf(r), r.pass, r.seed, { bandCols: 1, block: r.block, tile: r.tile, partsPerThread: r.partsPerThread }, r.threads, r.spins);
         },
       ),
       { numRuns: 25, seed: 61 },
@@ -218,15 +225,9 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
     await expectSameOnThreads({ rows: 4, cols: 11, B: 12, K: 44, N: 22, sparsity: 0 }, 'gradient', 9, blocks(128, 24), 2);
     await fc.assert(
       fc.asyncProperty(
-        fc.record({
-          rows: fc.integer({ min: 1, max: 10 }), cols: fc.integer({ min: 4, max: 12 }), B: fc.integer({ min: 1, max: 30 }),
-          K: fc.integer({ min: 4, max: 30 }), N: fc.integer({ min: 4, max: 30 }), sparsity: fc.constantFrom(0, 0.5, 0.9),
-          pass: fc.constantFrom(...PASSES), seed: fc.integer({ min: 1, max: 1000 }), threads: fc.integer({ min: 2, max: 4 }),
-          block: fc.integer({ min: 1, max: 20 }), tile: fc.integer({ min: 1, max: 20 }), spins: fc.constantFrom(10, 2000),
-        }),
+        fc.record(threadedCase(4)),
         async (r) => {
-          const c: Case = { rows: r.rows, cols: r.cols, B: Math.max(r.B, r.rows), K: Math.max(r.K, r.cols), N: Math.max(r.N, r.cols), sparsity: r.sparsity };
-          await expectSameOnThreads(c, r.pass, r.seed, blocks(r.block, r.tile), r.threads, r.spins);
+          await expectSameOnThreads(caseOf(r), r.pass, r.seed, blocks(r.block, r.tile), r.threads, r.spins);
         },
       ),
       { numRuns: 25, seed: 67 },
