@@ -69,6 +69,8 @@ function leave(k: u32): void {
 // Threads (skew-threads.ts): the bands are cut into parts, and each unit of a part's boundary band first
 // checks the neighbour part's boundary bands' progress words (band-sync.ts): P_CORE (C done through t) of the
 // east part's first band, P_LAST (R done through t) of both. One thread: one part, the whole mesh, no checks.
+// Threads by blocks of cycles (skew-pipe.ts) are one part each too: runBlock waits on the leader's frontier
+// before each tile and publishes its own after it (St.pipeEnd != 0), and routersOf notes work after the block.
 @inline function eastPart(k: u32): bool {
   return k + 1 == St.skHi && St.skHi < St.bands;
 }
