@@ -66,7 +66,7 @@ export function pipeQuiet(P: u32): void {
 // Skewed blocks on threads (skew-pipe.ts): thread i's progress is the u64 at recordSlot(i, 0) (band i's ring is
 // unused there): (its block's index << 32) | (its frontier + 2^31), the frontier being a key of its block below
 // which every unit is done (PIPE_WHOLE: the whole block). So the word only grows, and every write changes its low half.
-export const PIPE_WHOLE: u32 = 0xffffffff;
+const PIPE_WHOLE: u32 = 0xffffffff;
 const PIPE_BIAS: u32 = 0x80000000;
 
 /** Publishes this thread's frontier in its block: every unit below relative key `key` is done (whole: the whole block); wakes its follower if it sleeps. */
@@ -82,14 +82,14 @@ export function pipePublish(key: i32, whole: bool = false): void {
 
 /**
  * Waits until the leader (the block before this thread's) has done every unit with a key below `end` (a key of
- * this thread's block: the leader's keys count from a cycle pipeLen earlier, so 6 pipeLen more). False if the
+ * this thread's block: the leader's keys count from a block's cycles earlier, 6 a cycle more). False if the
  * run stopped meanwhile. Spins St.spins looks, then flags and sleeps on the word's low half.
  */
 export function pipeWait(end: i32): bool {
   if (St.pipeBlock == 0) return true;
   const p = recordSlot(St.pipeLead, 0);
   const hi = St.pipeBlock - 1;
-  const lo = <u32>(end + <i32>(6 * St.pipeLen)) + PIPE_BIAS;
+  const lo = <u32>(end + <i32>(6 * (St.pipeEnd - St.skT0))) + PIPE_BIAS; // the block's cycles: its end less its first
   for (let i: u32 = 0; i < St.spins; i++) {
     if (reached(atomic.load<u64>(p), hi, lo)) {
       St.waitSpins += i;

@@ -20,30 +20,25 @@
 import { St, flushStats, BH_LIMIT, B_STATS, ST_CYCLES } from './state';
 import { QUIET, pipePublish, pipeQuiet, runDone, setDone } from './band-sync';
 import { fabricSetup } from './loop';
-import { PH_START, partSetup, rec, runBlock, startBlock, tableSetup } from './skew';
+import { PH_START, partLists, partLo, rec, runBlock, setPart, startBlock, tableSetup } from './skew';
 
 /**
  * Runs thread `me`'s blocks (of `block` cycles, tiles of `tile` keys) of P threads over the mesh whose config block
  * is at `p` and the band table at `tab`, until the mesh is quiet. Returns 0 when quiet, 1 on a wrong config block,
  * 2 past the table's cycle limit or when another thread failed. The thread's counters go to the stats block of
- * band floor(me · bands / P) (the first band of part me of P: the host sums them, the cycle count the largest).
+ * the first band of part me of P (partLo: the host sums them, the cycle count the largest).
  */
 export function fabricSkewPipeRun(p: usize, tab: usize, P: u32, me: u32, block: u32, tile: u32): u32 {
   if (fabricSetup(p) != 0) return 1;
   tableSetup(tab);
   St.skFlag = false;
   // thread 0 builds every band's cycle-0 lists before its first tile's progress; the others read them after
-  if (me == 0) partSetup(0, St.bands, 0);
-  else {
-    St.skLo = 0;
-    St.skHi = St.bands;
-    St.skShift = 0;
-  }
+  if (me == 0) partLists(0, St.bands);
+  setPart(0, St.bands, 0);
   St.skFront = St.skFront0 + ((<usize>me * <usize>St.skFrontWords) << 2);
-  St.stats = load<u32>(rec(<u32>((<u64>me * <u64>St.bands) / <u64>P), B_STATS));
+  St.stats = load<u32>(rec(partLo(me, P), B_STATS));
   St.pipeMe = me;
   St.pipeLead = (me + P - 1) % P;
-  St.pipeLen = block;
   const limit = load<u32>(tab + (<usize>BH_LIMIT << 2));
   for (let b = me; ; b += P) {
     const T0 = b * block;

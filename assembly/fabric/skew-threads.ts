@@ -19,15 +19,10 @@ import {
 import { SLEEP_RING, bandRecord, publish, publishRecord, recordSlot, runDone, setDone } from './band-sync';
 import { NEVER } from './bands';
 import { fabricSetup } from './loop';
-import { PH_AGREE, PH_DONE, PH_RUN, PH_START, nextWork, partSetup, ready, rec, runBlock, startBlock, tableSetup } from './skew';
+import { PH_AGREE, PH_DONE, PH_RUN, PH_START, nextWork, partLo, partSetup, ready, rec, runBlock, startBlock, tableSetup } from './skew';
 
 /** Units a part runs before its thread turns to its next part (about a tile's worth on a part of tens of bands). */
 const BURST: u32 = 256;
-
-/** Part v's first band of V parts over the table's bands (bands.ts's bandColumns on bands: the same split). */
-@inline function partLo(v: u32, V: u32): u32 {
-  return <u32>((<u64>v * <u64>St.bands) / <u64>V);
-}
 
 /** Part v's tiles' key shift: 2(n - 1) keys for each part of n bands before it, mod the tile (its boundary tiles meet the west part's). */
 @inline function partShift(v: u32, V: u32, tile: u32): u32 {

@@ -30,6 +30,11 @@ import { NEVER, setLists, nextTaskEnd } from './bands';
   return bandRecord(k) + (<usize>w << 2);
 }
 
+/** Part v's first band of V parts over the table's bands (bands.ts's bandColumns on bands: the same split; skew-threads.ts, skew-pipe.ts). */
+@inline export function partLo(v: u32, V: u32): u32 {
+  return <u32>((<u64>v * <u64>St.bands) / <u64>V);
+}
+
 /** Points the globals at band k for cycle t (its region, wheel, sets by parity, set sizes). */
 function enter(k: u32, t: u32): void {
   St.band = k;
@@ -133,8 +138,12 @@ function routersOf(k: u32, t: u32): void {
  * if either has any, or a task that ends later.
  */
 function noteBusy(k: u32, T: u32): void {
-  if (k > 0 && (workIn(k - 1, T) || St.wheelCount != 0)) St.pipeBusy = true;
-  if (k + 1 == St.bands && (workIn(k, T) || St.wheelCount != 0)) St.pipeBusy = true;
+  if ((k > 0 && workFrom(k - 1, T)) || (k + 1 == St.bands && workFrom(k, T))) St.pipeBusy = true;
+}
+
+/** Whether band k has work in cycle t or a task that ends later (its wheel). */
+@inline function workFrom(k: u32, t: u32): bool {
+  return workIn(k, t) || St.wheelCount != 0;
 }
 
 /**
@@ -172,6 +181,12 @@ export function tableSetup(tab: usize): void {
 
 /** Part [kLo, kHi) of the table: its bands' cycle-0 injector lists and set sizes; it starts its first block. */
 export function partSetup(kLo: u32, kHi: u32, shift: u32): void {
+  partLists(kLo, kHi);
+  setPart(kLo, kHi, shift);
+}
+
+/** Bands [kLo, kHi)' cycle-0 injector lists (every column of the band) and their sizes. */
+export function partLists(kLo: u32, kHi: u32): void {
   for (let k = kLo; k < kHi; k++) {
     const c0 = load<u32>(rec(k, B_C0));
     const c1 = load<u32>(rec(k, B_C1));
@@ -179,6 +194,10 @@ export function partSetup(kLo: u32, kHi: u32, shift: u32): void {
     for (let c = c0; c < c1; c++) store<u32>(<usize>list + (<usize>(c - c0) << 2), c);
     store<u32>(rec(k, B_SK_NCUR_I), c1 - c0);
   }
+}
+
+/** Makes [kLo, kHi) the current part, its tiles' key shift `shift`, at the start of its first block. */
+export function setPart(kLo: u32, kHi: u32, shift: u32): void {
   St.skLo = kLo;
   St.skHi = kHi;
   St.skShift = shift;

@@ -163,13 +163,12 @@ export class St {
   static skFlag: bool = false;
   /**
    * Skewed blocks on threads (skew-pipe.ts): pipeEnd is 0 off, else the first cycle past the current block, whose
-   * last cycle's routers set pipeBusy when a band has work after it; the block's index and cycles; this thread
-   * and the one running the block before (its leader).
+   * last cycle's routers set pipeBusy when a band has work after it; the block's index; this thread and the one
+   * running the block before (its leader).
    */
   static pipeEnd: u32 = 0;
   static pipeBusy: bool = false;
   static pipeBlock: u32 = 0;
-  static pipeLen: u32 = 0;
   static pipeMe: u32 = 0;
   static pipeLead: u32 = 0;
 }
