@@ -6,7 +6,6 @@
 // across a boundary, quiet, done) is in the band table (layout BAND_HEAD / BAND in src/fabric/abi.ts),
 // never in messages.
 import type { Flavor } from '../wasm/module.js';
-import type { SkewSplit } from '../fabric/skew-plan.js';
 
 /** One band's task: the whole run of one thread. */
 export interface FabricBandTask {
@@ -28,7 +27,7 @@ export interface FabricBandTask {
    * ... of `block` cycles of the whole mesh instead, each once the block before is far enough (`fabricSkewPipeRun`,
    * assembly/fabric/skew-pipe.ts; `parts` is then the threads).
    */
-  skew?: { parts: number; threads: number; block: number; tile: number; split: SkewSplit };
+  skew?: { parts: number; threads: number; block: number; tile: number; split: 'parts' | 'blocks' };
 }
 
 /** A band's answer. */
