@@ -23,9 +23,12 @@ export const ABI = {
   /** Core input channels (queues) per core. */
   channels: 3,
   /** Byte offsets inside a node record (after the 14 core fields at 0). A core step reads line 0 (fields, queue
-   *  heads), a router step line 1 (queue heads and counts, OUTS) and its queue's entry; the stream's color 0 has its
-   *  entries on line 1 too (RQ), so a stream wavelet's hop, delivery and AXPY touch lines 0 and 1 and the core
-   *  queues' line (nodeLayout): three lines a node, where a mesh larger than the caches pays for each. */
+   *  heads), a router step line 1 (queue heads and counts, OUTS, what arrived this cycle) and its queue's entry; the
+   *  stream's color 0 has its entries on line 1 too (RQ), so a stream wavelet's hop, delivery and AXPY touch lines 0
+   *  and 1 and the core queues' line (nodeLayout): three lines a node, where a mesh larger than the caches pays for
+   *  each. A queue entry is its u32 wavelet only: which entries arrived this cycle is one stamp and a count a color
+   *  (FRESHAT, FRESHN), the input direction is kept only where a color has routes from several (nodeLayout's dirs),
+   *  and the routes are a shared table of route classes (RCLASS): 256 bytes a node at the default depths. */
   header: [
     ['CQHEAD', 56, 'u8[3]: core queue heads per channel'],
     ['CQCOUNT', 59, 'u8[3]: core queue counts per channel'],
@@ -33,9 +36,17 @@ export const ABI = {
     ['RQHEAD', 65, 'u8[8]: router queue heads per color'],
     ['RQCOUNT', 73, 'u8[8]: router queue counts per color'],
     // read with the queue heads, not after the head's input direction: a router step's longest load chain is one shorter
-    ['OUTS', 81, 'u8[8]: out-mask per color where its route has one input direction (any head takes it), else 0 (the route table by the head\'s input)'],
-    ['WNEXT', 92, 'u32: next core on the same timing-wheel slot (+1; 0 ends)'],
-    ['RQ', 96, 'router queues (data u32, meta u32)[colors][Q]: color 0 (the stream) on line 1 with its heads at the default Q = 4'],
+    ['OUTS', 81, 'u8[8]: out-mask per color where its route has one input direction (any head takes it), else 0 (the route class\'s table by the head\'s input)'],
+    ['FRESHN', 89, 'u8[8]: wavelets pushed per color in the cycle FRESHAT was stamped (a head is this cycle\'s arrival when its queue holds no older one)'],
+    ['RCLASS', 97, 'u8: this router\'s route class (the ROUTES table\'s row)'],
+    ['FRESHAT', 100, 'u32: the stamp (cycle + 1) of the last push into any of this router\'s queues'],
+    ['WNEXT', 104, 'u32: next core on the same timing-wheel slot (+1; 0 ends)'],
+    ['RQ', 108, 'router queues u32[colors][Q]: color 0 (the stream) on line 1 with its heads at the default Q = 4'],
+  ],
+  /** Route classes: every router's routes are one row of a shared table (the routes of a mesh take a few dozen). */
+  routeClasses: [
+    ['CLASSES', 256, 'rows of the route table (RCLASS is a u8)'],
+    ['CLASS_BYTES', 48, 'bytes a row: out-mask u8[8 colors][5 input directions], then padding (a color\'s 5 bytes are read as one u64)'],
   ],
   /** Core fields (u32 index in a node record), one name per meaning; each program uses its own. */
   coreFields: {
@@ -73,7 +84,7 @@ export const ABI = {
     ['WHEEL_LOG', 'log2 timing wheel slots'], ['EDGE_CAP', 'edge wavelets per cycle (0 = no cap)'],
     ['NODES', 'pointer: node records'], ['NODE_BYTES', 'bytes per node record'], ['O_CQ', 'offset of core queues in a record'],
     ['O_RQ', 'offset of router queues in a record'], ['O_CSTATS', 'offset of the core cycle counters in a record'],
-    ['O_ROUTE', 'offset of the route table u8[colors][5] in a record (out-mask per color and input direction)'], ['WHEEL', 'pointer: timing wheel'],
+    ['O_DIR', 'offset of the queue entries\' input directions u8[colors][Q] in a record (0: no color has routes from several inputs)'], ['ROUTES', 'pointer: the route table, ROUTE_CLASSES rows of ROUTE_CLASS_BYTES (out-mask per color and input direction)'], ['WHEEL', 'pointer: timing wheel'],
     ['LIST_C0', 'pointer: core set 0'], ['LIST_C1', 'pointer: core set 1'], ['LIST_R0', 'pointer: router set 0'],
     ['LIST_R1', 'pointer: router set 1'], ['LIST_I0', 'pointer: injector list 0'], ['LIST_I1', 'pointer: injector list 1'],
     ['IMARK', 'pointer: injector marks'], ['COLOR_CH', 'pointer: channel of each color (u8)'], ['ROW_B', 'pointer: batch slice per row'],
@@ -179,6 +190,7 @@ export function renderAssembly(abi = ABI) {
   for (const [n, v, m] of abi.dir) L.push(`export const DIR_${n}: u32 = ${v}; // ${m}`);
   L.push(`export const NCH: u32 = ${abi.channels}; // core input channels`, '');
   for (const [n, v, m] of abi.header) L.push(`export const H_${n}: usize = ${v}; // ${m}`);
+  for (const [n, v, m] of abi.routeClasses) L.push(`export const ROUTE_${n}: u32 = ${v}; // ${m}`);
   L.push('');
   for (const group of ['common', 'axpy', 'grad']) {
     L.push(`// core fields: ${group}`);
@@ -208,6 +220,7 @@ export function renderTs(abi = ABI) {
   L.push(`/** Router directions. */\nexport const DIR = ${obj(abi.dir)};\n`);
   L.push(`/** Core input channels per core. */\nexport const NCH = ${abi.channels};\n`);
   L.push(`/** Byte offsets inside a node record. */\nexport const H = ${obj(abi.header)};\n`);
+  L.push(`/** The shared route table's shape. */\nexport const ROUTE = ${obj(abi.routeClasses)};\n`);
   const fields = [...abi.coreFields.common, ...abi.coreFields.axpy, ...abi.coreFields.grad];
   L.push(`/** Core fields: u32 index within a node record (common, then the axpy and the grad program's own). */\nexport const F = ${obj(fields)};\n`);
   L.push(`/** Per-core cycle counters: u32 index from a node record's oCstats (nodeLayout) (also a task's kind). */\nexport const CSTAT = ${obj(abi.cstat)};\n`);

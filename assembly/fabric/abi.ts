@@ -2,7 +2,7 @@
 // The fabric ABI, WASM side: directions, node record offsets, core fields, config slots, counters.
 
 export const FABRIC_MAGIC: u32 = 0x46414233;
-export const FABRIC_ABI_HASH: u32 = 0xe7ac76e5;
+export const FABRIC_ABI_HASH: u32 = 0x366367e8;
 
 export const DIR_N: u32 = 0; // north link
 export const DIR_E: u32 = 1; // east link
@@ -17,9 +17,14 @@ export const H_CQCOUNT: usize = 59; // u8[3]: core queue counts per channel
 export const H_RMASK: usize = 64; // u8: colors with a non-empty router queue
 export const H_RQHEAD: usize = 65; // u8[8]: router queue heads per color
 export const H_RQCOUNT: usize = 73; // u8[8]: router queue counts per color
-export const H_OUTS: usize = 81; // u8[8]: out-mask per color where its route has one input direction (any head takes it), else 0 (the route table by the head's input)
-export const H_WNEXT: usize = 92; // u32: next core on the same timing-wheel slot (+1; 0 ends)
-export const H_RQ: usize = 96; // router queues (data u32, meta u32)[colors][Q]: color 0 (the stream) on line 1 with its heads at the default Q = 4
+export const H_OUTS: usize = 81; // u8[8]: out-mask per color where its route has one input direction (any head takes it), else 0 (the route class's table by the head's input)
+export const H_FRESHN: usize = 89; // u8[8]: wavelets pushed per color in the cycle FRESHAT was stamped (a head is this cycle's arrival when its queue holds no older one)
+export const H_RCLASS: usize = 97; // u8: this router's route class (the ROUTES table's row)
+export const H_FRESHAT: usize = 100; // u32: the stamp (cycle + 1) of the last push into any of this router's queues
+export const H_WNEXT: usize = 104; // u32: next core on the same timing-wheel slot (+1; 0 ends)
+export const H_RQ: usize = 108; // router queues u32[colors][Q]: color 0 (the stream) on line 1 with its heads at the default Q = 4
+export const ROUTE_CLASSES: u32 = 256; // rows of the route table (RCLASS is a u8)
+export const ROUTE_CLASS_BYTES: u32 = 48; // bytes a row: out-mask u8[8 colors][5 input directions], then padding (a color's 5 bytes are read as one u64)
 
 // core fields: common
 export const F_BUSY: u32 = 0; // busy until this cycle (exclusive)
@@ -64,31 +69,32 @@ export const CFG_NODE_BYTES: u32 = 13; // bytes per node record
 export const CFG_O_CQ: u32 = 14; // offset of core queues in a record
 export const CFG_O_RQ: u32 = 15; // offset of router queues in a record
 export const CFG_O_CSTATS: u32 = 16; // offset of the core cycle counters in a record
-export const CFG_O_ROUTE: u32 = 17; // offset of the route table u8[colors][5] in a record (out-mask per color and input direction)
-export const CFG_WHEEL: u32 = 18; // pointer: timing wheel
-export const CFG_LIST_C0: u32 = 19; // pointer: core set 0
-export const CFG_LIST_C1: u32 = 20; // pointer: core set 1
-export const CFG_LIST_R0: u32 = 21; // pointer: router set 0
-export const CFG_LIST_R1: u32 = 22; // pointer: router set 1
-export const CFG_LIST_I0: u32 = 23; // pointer: injector list 0
-export const CFG_LIST_I1: u32 = 24; // pointer: injector list 1
-export const CFG_IMARK: u32 = 25; // pointer: injector marks
-export const CFG_COLOR_CH: u32 = 26; // pointer: channel of each color (u8)
-export const CFG_ROW_B: u32 = 27; // pointer: batch slice per row
-export const CFG_COL_K: u32 = 28; // pointer: input features per column
-export const CFG_COL_N: u32 = 29; // pointer: N features per column
-export const CFG_COL_START: u32 = 30; // pointer: output (axpy) or K (grad) block starts, Cu + 1
-export const CFG_INJ_PTR: u32 = 31; // pointer: stream pointer per column
-export const CFG_INJ_LEN: u32 = 32; // pointer: stream words per column
-export const CFG_INJ_POS: u32 = 33; // pointer: words injected per column
-export const CFG_SINK_PTR: u32 = 34; // pointer: sink pointer per column
-export const CFG_SINK_POS: u32 = 35; // pointer: words sunk per column
-export const CFG_STATS: u32 = 36; // pointer: u64 counters (see stat)
-export const CFG_STRIDE: u32 = 37; // floats between feature rows of a column (= B)
-export const CFG_INJ_MASK: u32 = 38; // stream word index mask: 0xffffffff (whole streams) or window words - 1 (each column's words in a ring the host refills)
-export const CFG_INJ_FILL: u32 = 39; // pointer: words of each column's stream in its window so far (the injector reads below it)
-export const CFG_INJ_WAIT: u32 = 40; // 1: a host thread refills the windows while band threads run, so an injector at its fill waits for it (the simulated cycle does not move); 0: it traps
-export const CFG_SLOTS: u32 = 41;
+export const CFG_O_DIR: u32 = 17; // offset of the queue entries' input directions u8[colors][Q] in a record (0: no color has routes from several inputs)
+export const CFG_ROUTES: u32 = 18; // pointer: the route table, ROUTE_CLASSES rows of ROUTE_CLASS_BYTES (out-mask per color and input direction)
+export const CFG_WHEEL: u32 = 19; // pointer: timing wheel
+export const CFG_LIST_C0: u32 = 20; // pointer: core set 0
+export const CFG_LIST_C1: u32 = 21; // pointer: core set 1
+export const CFG_LIST_R0: u32 = 22; // pointer: router set 0
+export const CFG_LIST_R1: u32 = 23; // pointer: router set 1
+export const CFG_LIST_I0: u32 = 24; // pointer: injector list 0
+export const CFG_LIST_I1: u32 = 25; // pointer: injector list 1
+export const CFG_IMARK: u32 = 26; // pointer: injector marks
+export const CFG_COLOR_CH: u32 = 27; // pointer: channel of each color (u8)
+export const CFG_ROW_B: u32 = 28; // pointer: batch slice per row
+export const CFG_COL_K: u32 = 29; // pointer: input features per column
+export const CFG_COL_N: u32 = 30; // pointer: N features per column
+export const CFG_COL_START: u32 = 31; // pointer: output (axpy) or K (grad) block starts, Cu + 1
+export const CFG_INJ_PTR: u32 = 32; // pointer: stream pointer per column
+export const CFG_INJ_LEN: u32 = 33; // pointer: stream words per column
+export const CFG_INJ_POS: u32 = 34; // pointer: words injected per column
+export const CFG_SINK_PTR: u32 = 35; // pointer: sink pointer per column
+export const CFG_SINK_POS: u32 = 36; // pointer: words sunk per column
+export const CFG_STATS: u32 = 37; // pointer: u64 counters (see stat)
+export const CFG_STRIDE: u32 = 38; // floats between feature rows of a column (= B)
+export const CFG_INJ_MASK: u32 = 39; // stream word index mask: 0xffffffff (whole streams) or window words - 1 (each column's words in a ring the host refills)
+export const CFG_INJ_FILL: u32 = 40; // pointer: words of each column's stream in its window so far (the injector reads below it)
+export const CFG_INJ_WAIT: u32 = 41; // 1: a host thread refills the windows while band threads run, so an injector at its fill waits for it (the simulated cycle does not move); 0: it traps
+export const CFG_SLOTS: u32 = 42;
 
 export const ST_HOPS: u32 = 0; // router -> neighbour router wavelets
 export const ST_RAMP_IN: u32 = 1; // router -> core

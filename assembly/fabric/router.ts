@@ -8,7 +8,7 @@
 // Q = router queue depth.
 import {
   St, DIR_N, DIR_E, DIR_S, DIR_RAMP, DIR_EDGE, H_RMASK, H_RQHEAD, H_RQCOUNT, H_CQCOUNT, H_OUTS,
-  F_ROW, F_COL, node, coreField, schedRouter, schedCore, schedInjector, rqCountAt, rqPushAt, cqPushAt,
+  F_ROW, F_COL, H_RCLASS, ROUTE_CLASS_BYTES, node, coreField, headFresh, schedRouter, schedCore, schedInjector, rqCountAt, rqPushAt, cqPushAt,
 } from './state';
 import { wakeOtherBand, runDone } from './band-sync';
 
@@ -28,6 +28,11 @@ import { wakeOtherBand, runDone } from './band-sync';
   return nd - St.colBytes;
 }
 
+/** The route table's row of the router at nd (its route class): out-masks u8[color][input direction]. */
+@inline function routeRow(nd: usize): usize {
+  return St.routes + <usize>(<u32>load<u8>(nd + H_RCLASS) * ROUTE_CLASS_BYTES);
+}
+
 /**
  * Wakes whoever feeds router r's queue of `color` (it was full, so a feeder may be blocked on it). Cores
  * and injectors act before routers, so they see the room next cycle; a feeding router not yet visited in
@@ -35,7 +40,7 @@ import { wakeOtherBand, runDone } from './band-sync';
  */
 function wakeFeeders(r: u32, nd: usize, color: u32): void {
   // bit 8·d set when input d has a route: the color's 5 route bytes in one load, each folded to its low bit
-  let x = load<u64>(nd + St.oRoute + <usize>(color * 5)) & 0xffffffffff;
+  let x = load<u64>(routeRow(nd) + <usize>(color * 5)) & 0xffffffffff;
   x |= x >>> 4;
   x |= x >>> 2;
   x |= x >>> 1;
@@ -89,7 +94,6 @@ function sink(r: u32, data: u32): void {
   if (m == 0) return;
   St.routerSteps++;
   const stamp = St.now + 1;
-  const stamp29 = stamp & 0x1fffffff;
   let used: u32 = 0; // output links used this cycle (a router is stepped at most once per cycle)
   let keep = false;
   while (m != 0) {
@@ -97,14 +101,13 @@ function sink(r: u32, data: u32): void {
     m &= m - 1;
     const head = <u32>load<u8>(nd + H_RQHEAD + <usize>color);
     const cnt = <u32>load<u8>(nd + H_RQCOUNT + <usize>color);
-    const ent = nd + St.oRq + ((<usize>((color << St.rqLog) + head)) << 3);
+    const slot = <usize>((color << St.rqLog) + head);
     let outs = <u32>load<u8>(nd + H_OUTS + <usize>color);
-    const meta = load<u32>(ent, 4);
-    if ((meta >>> 3) == stamp29) {
+    if (headFresh(nd, color, cnt, stamp)) {
       keep = true; // arrived this cycle: moves next cycle
       continue;
     }
-    if (outs == 0) outs = <u32>load<u8>(nd + St.oRoute + <usize>(color * 5 + (meta & 7))); // routes from more than one input
+    if (outs == 0) outs = <u32>load<u8>(routeRow(nd) + <usize>(color * 5) + <usize>load<u8>(nd + St.oDir + slot)); // routes from more than one input
     // Every destination must have room and a free link this cycle (multicast moves all copies at once).
     let ok = true;
     let o = outs;
@@ -124,7 +127,7 @@ function sink(r: u32, data: u32): void {
       }
     }
     if (!ok) continue; // blocked for room: the full queue's pop wakes us
-    const data = load<u32>(ent);
+    const data = load<u32>(nd + St.oRq + (slot << 2));
     used |= outs;
     o = outs;
     while (o != 0) {

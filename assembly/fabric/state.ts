@@ -14,16 +14,16 @@
 // Node record (bytes; offsets in abi.ts and, past H_RQ, in the config block: src/fabric/layout.ts nodeLayout):
 //   0   core fields, 14 u32 (F_*: common, then each program's own names) | 56 cq head u8[3] | 59 cq count u8[3]
 //   64  rmask u8 (colors with a non-empty router queue) | 65 rq head u8[8] | 73 rq count u8[8] | 81 outs u8[8]
-//   92  wheel next u32
-//   96  O_RQ router queues (data u32, meta u32)[NC][Q], meta = stamp << 3 | in dir (color 0's on line 1 at Q = 4)
+//   89  fresh n u8[8] | 97 route class u8 | 100 fresh at u32 (this cycle's arrivals: rqPushAt) | 104 wheel next u32
+//   108 O_RQ router queues u32[NC][Q] (color 0's on line 1 at Q = 4) | O_DIR input directions u8[NC][Q] (0: none kept)
 //   O_CSTATS per-core cycle counters u32[4] (streaming, computing, reducing, spare) | O_CQ core queues u32[3][QC]
-//   O_ROUTE routes u8[NC][5] (out-mask per color and input direction)
+// Routes: a shared table (CFG_ROUTES) of ROUTE_CLASSES rows, out-masks u8[NC][5] by color and input direction.
 
 // Every shared constant (directions, node record offsets H_*, core fields F_*, per-core counters CSTAT_*,
 // config slots CFG_*, global counters ST_*) is generated from the one ABI table in scripts/fabric-abi.mjs.
 export * from './abi';
 import {
-  DIR_RAMP, H_RMASK, H_RQHEAD, H_RQCOUNT, H_CQHEAD, H_CQCOUNT, H_WNEXT,
+  DIR_RAMP, H_RMASK, H_RQHEAD, H_RQCOUNT, H_FRESHN, H_FRESHAT, H_CQHEAD, H_CQCOUNT, H_WNEXT,
   ST_HOPS, ST_RAMP_IN, ST_RAMP_OUT, ST_INJECTED, ST_SUNK, ST_FMACS, ST_TASKS, ST_ROUTER_STEPS, ST_CORE_STEPS, ST_LAST, ST_WAIT_SPINS,
 } from './abi';
 
@@ -56,7 +56,9 @@ export class St {
   static oCq: usize = 0;
   static oRq: usize = 0;
   static oCstats: usize = 0;
-  static oRoute: usize = 0;
+  static oDir: usize = 0;
+  /** The route table: ROUTE_CLASSES rows of ROUTE_CLASS_BYTES. */
+  static routes: usize = 0;
   static wheel: usize = 0;
   static colorCh: usize = 0;
   static rowB: usize = 0;
@@ -263,15 +265,30 @@ export class St {
   return rqCountAt(node(r), color);
 }
 
-/** Pushes a wavelet into the router queue of `color` of the node at `nd` (caller checked space). */
+/**
+ * Pushes a wavelet into the router queue of `color` of the node at `nd` (caller checked space). Every push of
+ * cycle t carries the stamp t + 1; FRESHAT/FRESHN count this cycle's pushes a color, so the router tells a head
+ * that arrived this cycle (it must wait a cycle) from an older one (headFresh) without a stamp an entry. The input
+ * direction is kept only where a color has routes from several inputs (O_DIR).
+ */
 @inline export function rqPushAt(nd: usize, color: u32, data: u32, inDir: u32, stamp: u32): void {
   const cnt = <u32>load<u8>(nd + H_RQCOUNT + <usize>color);
   const head = <u32>load<u8>(nd + H_RQHEAD + <usize>color);
-  const e = nd + St.oRq + ((<usize>((color << St.rqLog) + ((head + cnt) & St.rqMask))) << 3);
-  store<u32>(e, data);
-  store<u32>(e, (stamp << 3) | inDir, 4);
+  const slot = <usize>((color << St.rqLog) + ((head + cnt) & St.rqMask));
+  store<u32>(nd + St.oRq + (slot << 2), data);
+  if (St.oDir != 0) store<u8>(nd + St.oDir + slot, <u8>inDir);
+  if (load<u32>(nd + H_FRESHAT) != stamp) {
+    store<u32>(nd + H_FRESHAT, stamp);
+    store<u64>(nd + H_FRESHN, 0);
+  }
+  store<u8>(nd + H_FRESHN + <usize>color, load<u8>(nd + H_FRESHN + <usize>color) + 1);
   store<u8>(nd + H_RQCOUNT + <usize>color, <u8>(cnt + 1));
   store<u8>(nd + H_RMASK, load<u8>(nd + H_RMASK) | <u8>(<u32>1 << color));
+}
+
+/** Whether the head of `color`'s queue (cnt > 0 wavelets) arrived in this cycle (stamp = now + 1): the queue holds only this cycle's pushes. */
+@inline export function headFresh(nd: usize, color: u32, cnt: u32, stamp: u32): bool {
+  return load<u32>(nd + H_FRESHAT) == stamp && <u32>load<u8>(nd + H_FRESHN + <usize>color) >= cnt;
 }
 
 // ---- core input queues: u32 data only (cores run before routers in a cycle, so a wavelet delivered in

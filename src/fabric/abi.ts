@@ -2,7 +2,7 @@
 // The fabric ABI, host side (the same table as assembly/fabric/abi.ts).
 
 export const FABRIC_MAGIC = 0x46414233;
-export const FABRIC_ABI_HASH = 0xe7ac76e5;
+export const FABRIC_ABI_HASH = 0x366367e8;
 
 /** Router directions. */
 export const DIR = {
@@ -35,12 +35,26 @@ export const H = {
   RQHEAD: 65,
   /** u8[8]: router queue counts per color */
   RQCOUNT: 73,
-  /** u8[8]: out-mask per color where its route has one input direction (any head takes it), else 0 (the route table by the head's input) */
+  /** u8[8]: out-mask per color where its route has one input direction (any head takes it), else 0 (the route class's table by the head's input) */
   OUTS: 81,
+  /** u8[8]: wavelets pushed per color in the cycle FRESHAT was stamped (a head is this cycle's arrival when its queue holds no older one) */
+  FRESHN: 89,
+  /** u8: this router's route class (the ROUTES table's row) */
+  RCLASS: 97,
+  /** u32: the stamp (cycle + 1) of the last push into any of this router's queues */
+  FRESHAT: 100,
   /** u32: next core on the same timing-wheel slot (+1; 0 ends) */
-  WNEXT: 92,
-  /** router queues (data u32, meta u32)[colors][Q]: color 0 (the stream) on line 1 with its heads at the default Q = 4 */
-  RQ: 96,
+  WNEXT: 104,
+  /** router queues u32[colors][Q]: color 0 (the stream) on line 1 with its heads at the default Q = 4 */
+  RQ: 108,
+} as const;
+
+/** The shared route table's shape. */
+export const ROUTE = {
+  /** rows of the route table (RCLASS is a u8) */
+  CLASSES: 256,
+  /** bytes a row: out-mask u8[8 colors][5 input directions], then padding (a color's 5 bytes are read as one u64) */
+  CLASS_BYTES: 48,
 } as const;
 
 /** Core fields: u32 index within a node record (common, then the axpy and the grad program's own). */
@@ -129,56 +143,58 @@ export const CFG = {
   O_RQ: 15,
   /** offset of the core cycle counters in a record */
   O_CSTATS: 16,
-  /** offset of the route table u8[colors][5] in a record (out-mask per color and input direction) */
-  O_ROUTE: 17,
+  /** offset of the queue entries' input directions u8[colors][Q] in a record (0: no color has routes from several inputs) */
+  O_DIR: 17,
+  /** pointer: the route table, ROUTE_CLASSES rows of ROUTE_CLASS_BYTES (out-mask per color and input direction) */
+  ROUTES: 18,
   /** pointer: timing wheel */
-  WHEEL: 18,
+  WHEEL: 19,
   /** pointer: core set 0 */
-  LIST_C0: 19,
+  LIST_C0: 20,
   /** pointer: core set 1 */
-  LIST_C1: 20,
+  LIST_C1: 21,
   /** pointer: router set 0 */
-  LIST_R0: 21,
+  LIST_R0: 22,
   /** pointer: router set 1 */
-  LIST_R1: 22,
+  LIST_R1: 23,
   /** pointer: injector list 0 */
-  LIST_I0: 23,
+  LIST_I0: 24,
   /** pointer: injector list 1 */
-  LIST_I1: 24,
+  LIST_I1: 25,
   /** pointer: injector marks */
-  IMARK: 25,
+  IMARK: 26,
   /** pointer: channel of each color (u8) */
-  COLOR_CH: 26,
+  COLOR_CH: 27,
   /** pointer: batch slice per row */
-  ROW_B: 27,
+  ROW_B: 28,
   /** pointer: input features per column */
-  COL_K: 28,
+  COL_K: 29,
   /** pointer: N features per column */
-  COL_N: 29,
+  COL_N: 30,
   /** pointer: output (axpy) or K (grad) block starts, Cu + 1 */
-  COL_START: 30,
+  COL_START: 31,
   /** pointer: stream pointer per column */
-  INJ_PTR: 31,
+  INJ_PTR: 32,
   /** pointer: stream words per column */
-  INJ_LEN: 32,
+  INJ_LEN: 33,
   /** pointer: words injected per column */
-  INJ_POS: 33,
+  INJ_POS: 34,
   /** pointer: sink pointer per column */
-  SINK_PTR: 34,
+  SINK_PTR: 35,
   /** pointer: words sunk per column */
-  SINK_POS: 35,
+  SINK_POS: 36,
   /** pointer: u64 counters (see stat) */
-  STATS: 36,
+  STATS: 37,
   /** floats between feature rows of a column (= B) */
-  STRIDE: 37,
+  STRIDE: 38,
   /** stream word index mask: 0xffffffff (whole streams) or window words - 1 (each column's words in a ring the host refills) */
-  INJ_MASK: 38,
+  INJ_MASK: 39,
   /** pointer: words of each column's stream in its window so far (the injector reads below it) */
-  INJ_FILL: 39,
+  INJ_FILL: 40,
   /** 1: a host thread refills the windows while band threads run, so an injector at its fill waits for it (the simulated cycle does not move); 0: it traps */
-  INJ_WAIT: 40,
+  INJ_WAIT: 41,
 } as const;
-export const CFG_SLOTS = 41;
+export const CFG_SLOTS = 42;
 
 /** Global counters (u64 index at the stats pointer). */
 export const STAT = {

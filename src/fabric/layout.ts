@@ -7,58 +7,95 @@
 
 // The shared tables (config slots, counters, core fields, node record offsets) are generated from the one
 // ABI table in scripts/fabric-abi.mjs into abi.ts (this side) and assembly/fabric/abi.ts (the WASM side).
-import { CFG, DIR, FABRIC_MAGIC, H, NCH } from './abi.js';
+import { CFG, DIR, FABRIC_MAGIC, H, NCH, ROUTE } from './abi.js';
 import type { FabricMachine } from './defaults.js';
 import type { FabricMapping } from './mapping.js';
-export { BAND, BAND_HEAD, BAND_HEAD_WORDS, BAND_WORDS, CFG, CFG_SLOTS, CSTAT, DIR, F, FABRIC_ABI_HASH, FABRIC_MAGIC, H, NCH, STAT, STAT_WORDS } from './abi.js';
+export { BAND, BAND_HEAD, BAND_HEAD_WORDS, BAND_WORDS, CFG, CFG_SLOTS, CSTAT, DIR, F, FABRIC_ABI_HASH, FABRIC_MAGIC, H, NCH, ROUTE, STAT, STAT_WORDS } from './abi.js';
 
 export interface NodeLayout {
   /** Bytes per node (a multiple of 64). */
   bytes: number;
   /** Offset of the core input queues u32[3][QC]. */
   oCq: number;
-  /** Offset of the router queues (u32, u32)[NC][Q] (H.RQ: color 0's on line 1). */
+  /** Offset of the router queues u32[NC][Q] (H.RQ: color 0's on line 1). */
   oRq: number;
   /** Offset of the core's cycle counters u32[4]. */
   oCstats: number;
-  /** Offset of the route table u8[NC][5] (read as 8 bytes from a color's first: 3 bytes of padding). */
-  oRoute: number;
+  /** Offset of the queue entries' input directions u8[NC][Q], or 0 where no color has routes from several inputs. */
+  oDir: number;
 }
 
-/** Colors a node record can hold (its queue heads, counts and OUTS are u8[8]; RMASK a u8). */
+/** Colors a node record can hold (its queue heads, counts, OUTS and FRESHN are u8[8]; RMASK a u8). */
 export const MAX_COLORS = 8;
 
 /**
  * The node record for NC colors, router queue depth Q and core queue depth QC: core fields and core queue
- * heads (line 0), router queue heads, counts, OUTS and, from H.RQ, the router queues (color 0's on line 1 at
- * Q = 4), then on a line of their own the core's counters and input queues; the route table where it fits
- * (read only for colors with several inputs and when a full queue wakes its feeders). The stream's hop,
- * delivery and AXPY touch three lines of a node: 0, 1 and the core queues'.
+ * heads (line 0); router queue heads, counts, OUTS, this cycle's arrivals and, from H.RQ, the router queues
+ * (color 0's on line 1 at Q = 4); the entries' input directions where `dirs` (a color of the pass has routes
+ * from several inputs); then on a line of their own the core's counters and input queues. The routes are not
+ * in the record: RCLASS names a row of the shared route table (routeClasses). The stream's hop, delivery and
+ * AXPY touch three lines of a node: 0, 1 and the core queues'. 256 bytes at the default Q = QC = 4.
  */
-export function nodeLayout(colors: number, q: number, qc: number): NodeLayout {
+export function nodeLayout(colors: number, q: number, qc: number, dirs: boolean): NodeLayout {
   if (colors > MAX_COLORS) throw new Error(`nodeLayout: ${colors} colors do not fit a node record (at most ${MAX_COLORS})`);
   const line = (b: number) => Math.ceil(b / 64) * 64;
   const oRq = H.RQ;
-  const rqEnd = oRq + colors * q * 8;
-  const routeBytes = colors * 5 + 3;
-  const oCstats = line(rqEnd);
+  const rqEnd = oRq + colors * q * 4;
+  const oDir = dirs ? rqEnd : 0;
+  const oCstats = line(rqEnd + (dirs ? colors * q : 0));
   const oCq = oCstats + 16;
-  const cqEnd = oCq + NCH * qc * 4;
-  const oRoute = oCstats - rqEnd >= routeBytes ? rqEnd : cqEnd;
-  return { bytes: line(Math.max(cqEnd, oRoute + routeBytes)), oCq, oRq, oCstats, oRoute };
+  return { bytes: line(oCq + NCH * qc * 4), oCq, oRq, oCstats, oDir };
 }
 
-/** A node record's OUTS bytes (at rec) from its route table (at rec + oRoute): a color's route where it has one input direction, else 0. */
-export function writeOuts(bytes: Uint8Array, rec: number, oRoute: number, colors: number): void {
+/** The node record of a pass's colors at the machine's queue depths. */
+export function passNodeLayout(pc: PassColors, machine: FabricMachine): NodeLayout {
+  return nodeLayout(pc.colors, machine.routerQueueWavelets, machine.coreQueueWavelets, pc.inputDirs);
+}
+
+/** A route class's OUTS bytes: a color's out-mask where its route has one input direction, else 0 (u8[colors]). */
+export function outsOf(routes: Uint8Array, colors: number): Uint8Array {
+  const outs = new Uint8Array(colors);
   for (let color = 0; color < colors; color++) {
     let ins = 0;
     let out = 0;
     for (let d = 0; d < 5; d++) {
-      const o = bytes[rec + oRoute + color * 5 + d];
+      const o = routes[color * 5 + d];
       if (o !== 0) { ins++; out = o; }
     }
-    bytes[rec + H.OUTS + color] = ins === 1 ? out : 0;
+    outs[color] = ins === 1 ? out : 0;
   }
+  return outs;
+}
+
+/**
+ * The routes of a Ru x Cu mesh as a table of distinct rows (ROUTE.CLASS_BYTES each: u8[color][input direction]
+ * out-masks) and each router's row (node id order). Throws past ROUTE.CLASSES rows, or where a color has routes
+ * from several inputs in a pass that keeps no input directions.
+ */
+export function routeClasses(pc: PassColors, Ru: number, Cu: number): { table: Uint8Array; classOf: Uint8Array } {
+  const rows = new Map<string, number>();
+  const table = new Uint8Array(ROUTE.CLASSES * ROUTE.CLASS_BYTES);
+  const classOf = new Uint8Array(Ru * Cu);
+  const row = new Uint8Array(ROUTE.CLASS_BYTES);
+  for (let c = 0; c < Cu; c++) {
+    for (let r = 0; r < Ru; r++) {
+      row.fill(0);
+      pc.routes(r, c, Ru, Cu, (color, inDir, out) => { row[color * 5 + inDir] = out; });
+      const key = String.fromCharCode(...row.subarray(0, pc.colors * 5));
+      let k = rows.get(key);
+      if (k === undefined) {
+        k = rows.size;
+        if (k >= ROUTE.CLASSES) throw new Error(`routeClasses: the mesh's routes need more than ${ROUTE.CLASSES} route classes`);
+        if (!pc.inputDirs && outsOf(row, pc.colors).some((o, color) => o === 0 && row.subarray(color * 5, color * 5 + 5).some((b) => b !== 0))) {
+          throw new Error('routeClasses: a color has routes from several inputs, but the pass keeps no input directions (PassColors.inputDirs)');
+        }
+        rows.set(key, k);
+        table.set(row, k * ROUTE.CLASS_BYTES);
+      }
+      classOf[c * Ru + r] = k;
+    }
+  }
+  return { table, classOf };
 }
 
 const { N: DIR_N, E: DIR_E, S: DIR_S, W: DIR_W, RAMP: DIR_RAMP, EDGE: DIR_EDGE } = DIR;
@@ -70,6 +107,8 @@ export interface PassColors {
   colors: number;
   /** Core input channel of each color (0 stream, 1, 2 the other flows). */
   channel: number[];
+  /** Whether a color has routes from several input directions (its queue entries then keep theirs: nodeLayout). */
+  inputDirs: boolean;
   /** Writes router (r, c)'s routes: set(color, inDir, outMask). */
   routes(r: number, c: number, Ru: number, Cu: number, set: (color: number, inDir: number, out: number) => void): void;
 }
@@ -82,6 +121,7 @@ export interface PassColors {
 export const AXPY_COLORS: PassColors = {
   colors: 5,
   channel: [0, 1, 1, 2, 2],
+  inputDirs: false,
   routes(r, c, Ru, Cu, set) {
     set(0, DIR_N, RAMP | (r < Ru - 1 ? S : 0));
     if (c < Cu - 1) set(1 + (c & 1), DIR_RAMP, E);
@@ -99,6 +139,7 @@ export const AXPY_COLORS: PassColors = {
 export const GRAD_COLORS: PassColors = {
   colors: 4,
   channel: [0, 1, 2, 2],
+  inputDirs: true, // the row broadcast (color 1) arrives from the ramp, W or E
   routes(r, c, Ru, Cu, set) {
     set(0, DIR_N, RAMP | (r < Ru - 1 ? S : 0));
     const e = c < Cu - 1 ? E : 0;
@@ -162,9 +203,9 @@ export function writeConfigBlock(cfg: Uint32Array, b: ConfigBlock): void {
   set(CFG.INJ_MASK, b.window ? b.window - 1 : 0xffffffff);
   set(CFG.INJ_WAIT, b.waitForRefill ? 1 : 0);
   set(CFG.NODES, p.nodes); set(CFG.NODE_BYTES, node.bytes); set(CFG.O_CQ, node.oCq); set(CFG.O_RQ, node.oRq);
-  set(CFG.O_CSTATS, node.oCstats); set(CFG.O_ROUTE, node.oRoute);
+  set(CFG.O_CSTATS, node.oCstats); set(CFG.O_DIR, node.oDir);
   const names: Array<[number, string]> = [
-    [CFG.WHEEL, 'wheel'], [CFG.LIST_C0, 'listC0'], [CFG.LIST_C1, 'listC1'],
+    [CFG.ROUTES, 'routes'], [CFG.WHEEL, 'wheel'], [CFG.LIST_C0, 'listC0'], [CFG.LIST_C1, 'listC1'],
     [CFG.LIST_R0, 'listR0'], [CFG.LIST_R1, 'listR1'], [CFG.LIST_I0, 'listI0'], [CFG.LIST_I1, 'listI1'],
     [CFG.IMARK, 'imark'], [CFG.COLOR_CH, 'colorCh'], [CFG.ROW_B, 'rowB'], [CFG.COL_K, 'colK'],
     [CFG.COL_N, 'colN'], [CFG.COL_START, 'colStart'], [CFG.INJ_PTR, 'injPtr'], [CFG.INJ_LEN, 'injLen'],

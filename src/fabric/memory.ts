@@ -10,7 +10,7 @@ import { freemem, totalmem } from 'node:os';
 import { CapacityError, ValidationError, requireInt } from '../errors.js';
 import type { FabricCheck } from './check.js';
 import type { FabricMachine } from './defaults.js';
-import { AXPY_COLORS, CFG_SLOTS, GRAD_COLORS, MemoryPlan, STAT_WORDS, nodeLayout } from './layout.js';
+import { AXPY_COLORS, CFG_SLOTS, GRAD_COLORS, MemoryPlan, ROUTE, STAT_WORDS, passNodeLayout } from './layout.js';
 import type { FabricMapping } from './mapping.js';
 import { addBandRegions } from './bands.js';
 import { ROW_CHUNK_WORDS } from './layer-weights.js';
@@ -52,15 +52,17 @@ export function columnRows(m: FabricMapping, machine: FabricMachine, c: number):
 /** The simulator's byte plan (regions in order) for a mapping, its stream sizes and its timing wheel. */
 export function simPlan(m: FabricMapping, machine: FabricMachine, streamWords: number, sinkWords: number, wheel: number, dataBytes: number, threads = 1): MemoryPlan {
   const { usedRows: Ru, usedCols: Cu } = m;
-  const NC = (m.pass === 'gradient' ? GRAD_COLORS : AXPY_COLORS).colors;
+  const pc = m.pass === 'gradient' ? GRAD_COLORS : AXPY_COLORS;
+  const NC = pc.colors;
   const cores = Ru * Cu;
-  const node = nodeLayout(NC, machine.routerQueueWavelets, machine.coreQueueWavelets);
+  const node = passNodeLayout(pc, machine);
   const l1Words = Math.ceil(cores / 32);
   const bitmapBytes = 4 * (l1Words + Math.ceil(l1Words / 32)) + 64;
   const plan = new MemoryPlan()
     .add('config', 4 * CFG_SLOTS)
     .add('stats', 8 * STAT_WORDS)
     .add('nodes', cores * node.bytes, 64)
+    .add('routes', ROUTE.CLASSES * ROUTE.CLASS_BYTES, 64)
     .add('wheel', wheel * 4)
     // active sets of cores and routers: two-level bitmaps (a bit per node, a bit per 32-node word)
     .add('listC0', bitmapBytes).add('listC1', bitmapBytes)

@@ -11,7 +11,7 @@ import type { Wasm } from '../wasm/module.js';
 import type { FabricMachine } from './defaults.js';
 import type { FabricMapping } from './mapping.js';
 import type { ColumnStreams } from './streams.js';
-import { F, writeOuts, type NodeLayout, type PassColors } from './layout.js';
+import { F, H, ROUTE, outsOf, routeClasses, type NodeLayout, type PassColors } from './layout.js';
 import { valuesInto, type Values } from './weights.js';
 import { refillWindows } from './stream-window.js';
 
@@ -63,20 +63,22 @@ export function columnTables(mapping: FabricMapping) {
   return { colK, colN, colStart, nseq };
 }
 
-/** Each node record's routes and its core's data pointer. */
+/** The route table, each node record's route class and OUTS, and its core's data pointer. */
 export function writeNodes(v: SimView, pc: PassColors): void {
   const { usedRows: Ru, usedCols: Cu, bStarts } = v.mapping;
   const { wasm: w, p, node } = v;
   const bytes = w.u8(p.nodes, Ru * Cu * node.bytes);
   const words = w.u32(p.nodes, (Ru * Cu * node.bytes) >>> 2);
-  for (let r = 0; r < Ru; r++) {
-    for (let c = 0; c < Cu; c++) {
-      const i = c * Ru + r;
-      const base = i * node.bytes + node.oRoute;
-      pc.routes(r, c, Ru, Cu, (color, inDir, out) => { bytes[base + color * 5 + inDir] = out; });
-      writeOuts(bytes, i * node.bytes, node.oRoute, pc.colors);
-      words[((i * node.bytes) >>> 2) + F.DATA] = p.data + v.colOff[c] + 4 * bStarts[r];
-    }
+  const { table, classOf } = routeClasses(pc, Ru, Cu);
+  w.u8(p.routes, table.length).set(table);
+  const outs = Array.from({ length: ROUTE.CLASSES }, (_, k) => outsOf(table.subarray(k * ROUTE.CLASS_BYTES), pc.colors));
+  for (let i = 0; i < Ru * Cu; i++) {
+    const rec = i * node.bytes;
+    bytes[rec + H.RCLASS] = classOf[i];
+    bytes.set(outs[classOf[i]], rec + H.OUTS);
+  }
+  for (let c = 0; c < Cu; c++) {
+    for (let r = 0; r < Ru; r++) words[(((c * Ru + r) * node.bytes) >>> 2) + F.DATA] = p.data + v.colOff[c] + 4 * bStarts[r];
   }
 }
 

@@ -13,7 +13,7 @@ import { WASM_PAGE_BYTES, Wasm, type Flavor } from '../wasm/module.js';
 import type { FabricMachine } from './defaults.js';
 import type { FabricMapping } from './mapping.js';
 import type { ColumnStreams } from './streams.js';
-import { AXPY_COLORS, CFG_SLOTS, FABRIC_ABI_HASH, GRAD_COLORS, STAT, STAT_WORDS, nodeLayout, writeConfigBlock } from './layout.js';
+import { AXPY_COLORS, CFG_SLOTS, FABRIC_ABI_HASH, GRAD_COLORS, STAT, STAT_WORDS, passNodeLayout, writeConfigBlock } from './layout.js';
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
 import { bandColumns, defaultSpins, mergeBandStats, readBandSplit, resolveBalance, runBands, writeBandTable, type BalanceChoice, type BalancePlan, type BandSplit } from './bands.js';
 import { refillPeriodMs } from './stream-window.js';
@@ -128,13 +128,11 @@ export class FabricSim {
     const isGrad = pass === 'gradient';
     const pc = isGrad ? GRAD_COLORS : AXPY_COLORS;
     const NC = pc.colors;
-    const rq = machine.routerQueueWavelets;
-    const cq = machine.coreQueueWavelets;
     const tables = columnTables(mapping);
     const { colK, colN, colStart, nseq } = tables;
     const rowB = new Uint32Array(Ru);
     for (let r = 0; r < Ru; r++) rowB[r] = mapping.bStarts[r + 1] - mapping.bStarts[r];
-    const node = nodeLayout(NC, rq, cq);
+    const node = passNodeLayout(pc, machine);
     const wheel = wheelSlots(mapping, machine);
     // per-column data (rows of B floats), 16-byte aligned
     const B = mapping.shape.B;

@@ -115,14 +115,15 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
     expect(on.skew).toEqual(DEFAULT_SKEW);
     expect(plan.skew).toEqual({ bandCols: 3, block: 5, tile: 7 });
     for (const r of [on, plan]) expect([r.cycles, r.counters, r.errorBoundRatio <= 1]).toEqual([off.cycles, off.counters, true]);
-    // 160 x 140 nodes of 384 bytes = 8.6 MB: auto takes it, and threads 'auto' one a core, in parts (under SKEW_BLOCKS_NODE_BYTES)
-    const large = { rows: 160, cols: 140, batch: 160, in: 280, out: 140, sparsity: 0.99, check: 'off' as const, flavor: 'release' as const };
+    // 200 x 170 nodes of 256 bytes = 8.7 MB: auto takes it, and threads 'auto' one a core, in parts (under SKEW_BLOCKS_NODE_BYTES)
+    const large = { rows: 200, cols: 170, batch: 200, in: 340, out: 170, sparsity: 0.99, check: 'off' as const, flavor: 'release' as const };
+    expect(runFabric({ ...large, rows: 190, batch: 190, skew: 'auto', check: 'off' }).result.skew).toBeNull(); // 190 x 170: 8.3 MB, under 8 MiB
     const auto = (await runFabricAsync({ ...large, threads: 'auto' })).result;
-    expect([auto.skew, auto.threads]).toEqual([DEFAULT_SKEW, Math.min(availableParallelism(), Math.floor(140 / 16))]);
+    expect([auto.skew, auto.threads]).toEqual([DEFAULT_SKEW, Math.min(availableParallelism(), Math.floor(170 / 16))]);
     expect(runFabric({ ...large, skew: false }).result.counters).toEqual(auto.counters);
     const parts = (await runFabricAsync({ ...large, threads: 2 })).result;
     expect([parts.skew, parts.threads, parts.counters]).toEqual([DEFAULT_SKEW, 2, auto.counters]);
-    expect((await runFabricAsync({ ...large, threads: 'auto', skew: false })).result.threads).toBe(Math.min(availableParallelism(), Math.floor(140 / 16)));
+    expect((await runFabricAsync({ ...large, threads: 'auto', skew: false })).result.threads).toBe(Math.min(availableParallelism(), Math.floor(170 / 16)));
     const two = (await runFabricAsync({ ...small, threads: 2, skew: true })).result;
     expect([two.skew, two.threads, two.counters]).toEqual([DEFAULT_SKEW, 2, off.counters]);
     await expect(runFabricAsync({ ...small, threads: 3, skew: { bandCols: 4, block: 8, tile: 8 } })).rejects.toThrow(/skew: expected narrower bands: 8 used columns in bands of 4 make 2, fewer than 3 \(two at least, and one a thread\)/);
@@ -135,10 +136,10 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
     const machine = fabricMachine();
     const mesh = (R: number, C: number) => mapLayer({ B: R, K: 2 * C, N: C }, { rows: R, cols: C }, 'forward', machine);
     expect(SKEW_BLOCKS_NODE_BYTES).toBe(48 << 20);
-    expect(skewByBlocks(mesh(250, 212), machine)).toBe(false); // 20 MB: parts 1.75-1.88x
-    expect(skewByBlocks(mesh(370, 370), machine)).toBe(true); // 52.6 MB (48 MiB = 50.3 MB)
-    expect(skewByBlocks(mesh(350, 350), machine)).toBe(false); // 47.0 MB
-    const [big, mid] = [mesh(370, 370), mesh(250, 212)];
+    expect(skewByBlocks(mesh(250, 212), machine)).toBe(false); // 13.6 MB of 256-byte records: parts 1.75-1.88x
+    expect(skewByBlocks(mesh(450, 450), machine)).toBe(true); // 51.8 MB (48 MiB = 50.3 MB)
+    expect(skewByBlocks(mesh(430, 430), machine)).toBe(false); // 47.3 MB
+    const [big, mid] = [mesh(450, 450), mesh(250, 212)];
     expect(DEFAULT_SKEW_BLOCKS).toEqual({ bandCols: 1, block: 8, tile: 24, split: 'blocks' });
     for (const want of ['auto', true] as const) {
       expect(resolveSkew(want, big, machine, 2)).toEqual(DEFAULT_SKEW_BLOCKS);
