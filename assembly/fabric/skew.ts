@@ -1,5 +1,5 @@
 // One thread, many bands, in a time-skewed order: the cycles and results of loop.ts exactly, with the
-// temporal locality that a mesh larger than the caches lacks (the full wafer's node records are 327 MB;
+// temporal locality that a mesh larger than the caches lacks (the full wafer's node records are 218 MB;
 // loop.ts walks all of them every cycle, so nearly every step is a miss to memory).
 //
 // The mesh is cut into bands of columns as for threads (bands.ts explains the order that one thread's

@@ -77,11 +77,20 @@ export function routeClasses(pc: PassColors, Ru: number, Cu: number): { table: U
   const table = new Uint8Array(ROUTE.CLASSES * ROUTE.CLASS_BYTES);
   const classOf = new Uint8Array(Ru * Cu);
   const row = new Uint8Array(ROUTE.CLASS_BYTES);
+  const set = (color: number, inDir: number, out: number) => { row[color * 5 + inDir] = out; };
+  const n = pc.colors * 5;
+  const recent = [-1, -1]; // the two rows above's classes: most routers have the routes of the router one or two rows north
   for (let c = 0; c < Cu; c++) {
     for (let r = 0; r < Ru; r++) {
       row.fill(0);
-      pc.routes(r, c, Ru, Cu, (color, inDir, out) => { row[color * 5 + inDir] = out; });
-      const key = String.fromCharCode(...row.subarray(0, pc.colors * 5));
+      pc.routes(r, c, Ru, Cu, set);
+      const hit = recent.find((k) => k >= 0 && sameRow(table, k * ROUTE.CLASS_BYTES, row, n));
+      if (hit !== undefined) {
+        classOf[c * Ru + r] = hit;
+        if (hit !== recent[0]) [recent[0], recent[1]] = [hit, recent[0]];
+        continue;
+      }
+      const key = String.fromCharCode.apply(null, Array.from(row.subarray(0, n)));
       let k = rows.get(key);
       if (k === undefined) {
         k = rows.size;
@@ -93,9 +102,16 @@ export function routeClasses(pc: PassColors, Ru: number, Cu: number): { table: U
         table.set(row, k * ROUTE.CLASS_BYTES);
       }
       classOf[c * Ru + r] = k;
+      [recent[0], recent[1]] = [k, recent[0]];
     }
   }
   return { table, classOf };
+}
+
+/** Whether the route table's row at byte `at` starts with row's first n bytes. */
+function sameRow(table: Uint8Array, at: number, row: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (table[at + i] !== row[i]) return false;
+  return true;
 }
 
 const { N: DIR_N, E: DIR_E, S: DIR_S, W: DIR_W, RAMP: DIR_RAMP, EDGE: DIR_EDGE } = DIR;
