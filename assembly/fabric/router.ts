@@ -8,7 +8,7 @@
 // Q = router queue depth.
 import {
   St, DIR_N, DIR_E, DIR_S, DIR_RAMP, DIR_EDGE, H_RMASK, H_RQHEAD, H_RQCOUNT, H_CQCOUNT, H_OUTS,
-  F_ROW, F_COL, H_RCLASS, ROUTE_CLASS_BYTES, node, coreField, headFresh, schedRouter, schedCore, schedInjector, rqCountAt, rqPushAt, cqPushAt,
+  F_ROW, F_COL, H_RCLASS, ROUTE_CLASS_BYTES, node, coreField, pushedNow, headFresh, schedRouter, schedCore, schedInjector, rqCountAt, rqPushAt, cqPushAt,
 } from './state';
 import { wakeOtherBand, runDone } from './band-sync';
 
@@ -94,6 +94,7 @@ function sink(r: u32, data: u32): void {
   if (m == 0) return;
   St.routerSteps++;
   const stamp = St.now + 1;
+  const fresh = pushedNow(nd, stamp); // nothing pushes into this router's queues while it steps
   let used: u32 = 0; // output links used this cycle (a router is stepped at most once per cycle)
   let keep = false;
   while (m != 0) {
@@ -103,7 +104,7 @@ function sink(r: u32, data: u32): void {
     const cnt = <u32>load<u8>(nd + H_RQCOUNT + <usize>color);
     const slot = <usize>((color << St.rqLog) + head);
     let outs = <u32>load<u8>(nd + H_OUTS + <usize>color);
-    if (headFresh(nd, color, cnt, stamp)) {
+    if (fresh && headFresh(nd, color, cnt)) {
       keep = true; // arrived this cycle: moves next cycle
       continue;
     }

@@ -268,7 +268,7 @@ export class St {
 /**
  * Pushes a wavelet into the router queue of `color` of the node at `nd` (caller checked space). Every push of
  * cycle t carries the stamp t + 1; FRESHAT/FRESHN count this cycle's pushes a color, so the router tells a head
- * that arrived this cycle (it must wait a cycle) from an older one (headFresh) without a stamp an entry. The input
+ * that arrived this cycle (it must wait a cycle) from an older one (pushedNow, headFresh) without a stamp an entry. The input
  * direction is kept only where a color has routes from several inputs (O_DIR).
  */
 @inline export function rqPushAt(nd: usize, color: u32, data: u32, inDir: u32, stamp: u32): void {
@@ -286,9 +286,14 @@ export class St {
   store<u8>(nd + H_RMASK, load<u8>(nd + H_RMASK) | <u8>(<u32>1 << color));
 }
 
-/** Whether the head of `color`'s queue (cnt > 0 wavelets) arrived in this cycle (stamp = now + 1): the queue holds only this cycle's pushes. */
-@inline export function headFresh(nd: usize, color: u32, cnt: u32, stamp: u32): bool {
-  return load<u32>(nd + H_FRESHAT) == stamp && <u32>load<u8>(nd + H_FRESHN + <usize>color) >= cnt;
+/** Whether anything was pushed into the router at nd's queues in this cycle (stamp = now + 1). */
+@inline export function pushedNow(nd: usize, stamp: u32): bool {
+  return load<u32>(nd + H_FRESHAT) == stamp;
+}
+
+/** With pushedNow: whether the head of `color`'s queue (cnt > 0 wavelets) arrived in this cycle (the queue holds only this cycle's pushes). */
+@inline export function headFresh(nd: usize, color: u32, cnt: u32): bool {
+  return <u32>load<u8>(nd + H_FRESHN + <usize>color) >= cnt;
 }
 
 // ---- core input queues: u32 data only (cores run before routers in a cycle, so a wavelet delivered in

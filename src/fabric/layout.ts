@@ -73,39 +73,48 @@ export function outsOf(routes: Uint8Array, colors: number): Uint8Array {
  * from several inputs in a pass that keeps no input directions.
  */
 export function routeClasses(pc: PassColors, Ru: number, Cu: number): { table: Uint8Array; classOf: Uint8Array } {
-  const rows = new Map<string, number>();
   const table = new Uint8Array(ROUTE.CLASSES * ROUTE.CLASS_BYTES);
   const classOf = new Uint8Array(Ru * Cu);
-  const row = new Uint8Array(ROUTE.CLASS_BYTES);
+  const row = new Uint8Array(ROUTE.CLASS_BYTES); // the router's routes, u8[color][input direction]
   const set = (color: number, inDir: number, out: number) => { row[color * 5 + inDir] = out; };
   const n = pc.colors * 5;
-  const recent = [-1, -1]; // the two rows above's classes: most routers have the routes of the router one or two rows north
+  const byBytes = new Map<string, number>();
+  const added = (key: string): number => {
+    const k = byBytes.size;
+    if (k >= ROUTE.CLASSES) throw new Error(`routeClasses: the mesh's routes need more than ${ROUTE.CLASSES} route classes`);
+    if (!pc.inputDirs && routedFromSeveral(row, pc.colors)) {
+      throw new Error('routeClasses: a color has routes from several inputs, but the pass keeps no input directions (PassColors.inputDirs)');
+    }
+    byBytes.set(key, k);
+    table.set(row, k * ROUTE.CLASS_BYTES);
+    return k;
+  };
+  // most routers have the routes of the router one or two rows north (the gradient alternates by row parity)
+  const recent = [-1, -1];
   for (let c = 0; c < Cu; c++) {
     for (let r = 0; r < Ru; r++) {
       row.fill(0);
       pc.routes(r, c, Ru, Cu, set);
-      const hit = recent.find((k) => k >= 0 && sameRow(table, k * ROUTE.CLASS_BYTES, row, n));
-      if (hit !== undefined) {
-        classOf[c * Ru + r] = hit;
-        if (hit !== recent[0]) [recent[0], recent[1]] = [hit, recent[0]];
-        continue;
-      }
-      const key = String.fromCharCode.apply(null, Array.from(row.subarray(0, n)));
-      let k = rows.get(key);
+      let k = recent.find((j) => j >= 0 && sameRow(table, j * ROUTE.CLASS_BYTES, row, n));
       if (k === undefined) {
-        k = rows.size;
-        if (k >= ROUTE.CLASSES) throw new Error(`routeClasses: the mesh's routes need more than ${ROUTE.CLASSES} route classes`);
-        if (!pc.inputDirs && outsOf(row, pc.colors).some((o, color) => o === 0 && row.subarray(color * 5, color * 5 + 5).some((b) => b !== 0))) {
-          throw new Error('routeClasses: a color has routes from several inputs, but the pass keeps no input directions (PassColors.inputDirs)');
-        }
-        rows.set(key, k);
-        table.set(row, k * ROUTE.CLASS_BYTES);
+        const key = String.fromCharCode.apply(null, Array.from(row.subarray(0, n)));
+        k = byBytes.get(key) ?? added(key);
       }
       classOf[c * Ru + r] = k;
-      [recent[0], recent[1]] = [k, recent[0]];
+      if (k !== recent[0]) [recent[0], recent[1]] = [k, recent[0]];
     }
   }
   return { table, classOf };
+}
+
+/** Whether a color of `routes` (u8[color][input direction]) has routes from more than one input direction. */
+function routedFromSeveral(routes: Uint8Array, colors: number): boolean {
+  for (let color = 0; color < colors; color++) {
+    let ins = 0;
+    for (let d = 0; d < 5; d++) if (routes[color * 5 + d] !== 0) ins++;
+    if (ins > 1) return true;
+  }
+  return false;
 }
 
 /** Whether the route table's row at byte `at` starts with row's first n bytes. */
