@@ -182,13 +182,15 @@ describe('fabric threads: the cycles and bits of one thread', () => {
     }
   });
 
-  // The direction of the balancing, not only its correctness: a band on an emulated CPU four times slower (slowBand: it
-  // spins three times the time it computed) must give columns to the other. Needs a CPU a band (else both bands share one
-  // and their times say little); the ideal split is 4 : 1, so only a gross error keeps band 1 at its even half or more.
-  it.runIf(built && availableParallelism() >= 2)('balanced by time, one band on an emulated CPU 4x slower: the bits of one thread, and that band ends narrower', async () => {
+  // The direction of the balancing, not only its correctness: a band on an emulated CPU eight times slower (slowBand: it
+  // spins seven times the time it computed) must give columns to the other. Needs a CPU a band (else both bands share one
+  // and their times say little); the ideal split is 8 : 1, so only a gross error keeps band 1 at its even half or more.
+  // At four times slower it failed once in a full `npm test` (2026-12-07: the split back at 8 of 16 columns after moves),
+  // where other test files' threads share the two CPUs: a band descheduled for an epoch looks as slow as the slow one.
+  it.runIf(built && availableParallelism() >= 2)('balanced by time, one band on an emulated CPU 8x slower: the bits of one thread, and that band ends narrower', async () => {
     const c = { rows: 8, cols: 16, B: 64, K: 256, N: 48, sparsity: 0 };
     const used = usedColsOf(c, 'forward');
-    const { split } = await expectSameSplit(c, 'forward', 3, 2, 2000, { mode: 'time', epoch: 64, slowBand: { band: 1, percent: 300 } });
+    const { split } = await expectSameSplit(c, 'forward', 3, 2, 2000, { mode: 'time', epoch: 64, slowBand: { band: 1, percent: 700 } });
     expectBandsCover(split, c, 'forward');
     expect(split!.moved, 'columns moved').toBeGreaterThan(0);
     const [, [s0, s1]] = split!.bands;
