@@ -105,7 +105,7 @@ export function pipeWait(end: i32): bool {
     if (runDone() != 0) return false;
     atomic.wait<i32>(p, <i32><u32>v, SLEEP_NS);
   }
-  return false; // (not reached)
+  return false; // never reached: AssemblyScript's flow check wants a return after the endless loop (TS2355)
 }
 
 /**

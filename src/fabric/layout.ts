@@ -52,16 +52,22 @@ export function passNodeLayout(pc: PassColors, machine: FabricMachine): NodeLayo
   return nodeLayout(pc.colors, machine.routerQueueWavelets, machine.coreQueueWavelets, pc.inputDirs);
 }
 
+/** A color's routes in `routes` (u8[color][input direction]): the input directions that have one, and the last one's out-mask. */
+function colorInputs(routes: Uint8Array, color: number): { ins: number; out: number } {
+  let ins = 0;
+  let out = 0;
+  for (let d = 0; d < 5; d++) {
+    const o = routes[color * 5 + d];
+    if (o !== 0) { ins++; out = o; }
+  }
+  return { ins, out };
+}
+
 /** A route class's OUTS bytes: a color's out-mask where its route has one input direction, else 0 (u8[colors]). */
 export function outsOf(routes: Uint8Array, colors: number): Uint8Array {
   const outs = new Uint8Array(colors);
   for (let color = 0; color < colors; color++) {
-    let ins = 0;
-    let out = 0;
-    for (let d = 0; d < 5; d++) {
-      const o = routes[color * 5 + d];
-      if (o !== 0) { ins++; out = o; }
-    }
+    const { ins, out } = colorInputs(routes, color);
     outs[color] = ins === 1 ? out : 0;
   }
   return outs;
@@ -69,10 +75,10 @@ export function outsOf(routes: Uint8Array, colors: number): Uint8Array {
 
 /**
  * The routes of a Ru x Cu mesh as a table of distinct rows (ROUTE.CLASS_BYTES each: u8[color][input direction]
- * out-masks) and each router's row (node id order). Throws past ROUTE.CLASSES rows, or where a color has routes
+ * out-masks; `rows` of them used) and each router's row (node id order). Throws past ROUTE.CLASSES rows, or where a color has routes
  * from several inputs in a pass that keeps no input directions.
  */
-export function routeClasses(pc: PassColors, Ru: number, Cu: number): { table: Uint8Array; classOf: Uint8Array } {
+export function routeClasses(pc: PassColors, Ru: number, Cu: number): { table: Uint8Array; rows: number; classOf: Uint8Array } {
   const table = new Uint8Array(ROUTE.CLASSES * ROUTE.CLASS_BYTES);
   const classOf = new Uint8Array(Ru * Cu);
   const row = new Uint8Array(ROUTE.CLASS_BYTES); // the router's routes, u8[color][input direction]
@@ -104,16 +110,12 @@ export function routeClasses(pc: PassColors, Ru: number, Cu: number): { table: U
       if (k !== recent[0]) [recent[0], recent[1]] = [k, recent[0]];
     }
   }
-  return { table, classOf };
+  return { table, rows: byBytes.size, classOf };
 }
 
 /** Whether a color of `routes` (u8[color][input direction]) has routes from more than one input direction. */
 function routedFromSeveral(routes: Uint8Array, colors: number): boolean {
-  for (let color = 0; color < colors; color++) {
-    let ins = 0;
-    for (let d = 0; d < 5; d++) if (routes[color * 5 + d] !== 0) ins++;
-    if (ins > 1) return true;
-  }
+  for (let color = 0; color < colors; color++) if (colorInputs(routes, color).ins > 1) return true;
   return false;
 }
 

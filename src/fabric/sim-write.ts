@@ -69,16 +69,17 @@ export function writeNodes(v: SimView, pc: PassColors): void {
   const { wasm: w, p, node } = v;
   const bytes = w.u8(p.nodes, Ru * Cu * node.bytes);
   const words = w.u32(p.nodes, (Ru * Cu * node.bytes) >>> 2);
-  const { table, classOf } = routeClasses(pc, Ru, Cu);
+  const { table, rows, classOf } = routeClasses(pc, Ru, Cu);
   w.u8(p.routes, table.length).set(table);
-  const outs = Array.from({ length: ROUTE.CLASSES }, (_, k) => outsOf(table.subarray(k * ROUTE.CLASS_BYTES), pc.colors));
-  for (let i = 0; i < Ru * Cu; i++) {
-    const rec = i * node.bytes;
-    bytes[rec + H.RCLASS] = classOf[i];
-    bytes.set(outs[classOf[i]], rec + H.OUTS);
-  }
+  const outs = Array.from({ length: rows }, (_, k) => outsOf(table.subarray(k * ROUTE.CLASS_BYTES), pc.colors));
   for (let c = 0; c < Cu; c++) {
-    for (let r = 0; r < Ru; r++) words[(((c * Ru + r) * node.bytes) >>> 2) + F.DATA] = p.data + v.colOff[c] + 4 * bStarts[r];
+    for (let r = 0; r < Ru; r++) {
+      const i = c * Ru + r;
+      const rec = i * node.bytes;
+      bytes[rec + H.RCLASS] = classOf[i];
+      bytes.set(outs[classOf[i]], rec + H.OUTS);
+      words[(rec >>> 2) + F.DATA] = p.data + v.colOff[c] + 4 * bStarts[r];
+    }
   }
 }
 

@@ -117,7 +117,8 @@ describe('fabric skewed order: the cycles and bits of loop.ts', () => {
     for (const r of [on, plan]) expect([r.cycles, r.counters, r.errorBoundRatio <= 1]).toEqual([off.cycles, off.counters, true]);
     // 200 x 170 nodes of 256 bytes = 8.7 MB: auto takes it, and threads 'auto' one a core, in parts (under SKEW_BLOCKS_NODE_BYTES)
     const large = { rows: 200, cols: 170, batch: 200, in: 340, out: 170, sparsity: 0.99, check: 'off' as const, flavor: 'release' as const };
-    expect(runFabric({ ...large, rows: 190, batch: 190, skew: 'auto', check: 'off' }).result.skew).toBeNull(); // 190 x 170: 8.3 MB, under 8 MiB
+    const machine = fabricMachine();
+    expect(resolveSkew('auto', mapLayer({ B: 190, K: 340, N: 170 }, { rows: 190, cols: 170 }, 'forward', machine), machine, 1)).toBeNull(); // 190 x 170: 8.3 MB, under 8 MiB
     const auto = (await runFabricAsync({ ...large, threads: 'auto' })).result;
     expect([auto.skew, auto.threads]).toEqual([DEFAULT_SKEW, Math.min(availableParallelism(), Math.floor(170 / 16))]);
     expect(runFabric({ ...large, skew: false }).result.counters).toEqual(auto.counters);
