@@ -1,6 +1,6 @@
 // How fast is the at-scale estimate? (1) the median of one GPT-3 175B estimate (tinybench), goal < 5 ms;
 // (2) a sweep of >= 10,000 estimates over systems x sparsity x model on one thread, goal < 10 s.
-// Prints a table and writes bench/results/estimate.json (atomically).
+// Prints a table and writes bench/results/estimate.json (atomically; --quick: estimate-quick.json).
 // Run: npm run build:ts && node dist/bench/estimate.js [--quick]
 import { cpus } from 'node:os';
 import { Bench } from 'tinybench';
@@ -10,8 +10,13 @@ import { claims } from '../src/perf/claims.js';
 import { estimate } from '../src/perf/estimate.js';
 import { preset, presetNames } from '../src/perf/models.js';
 import { defaultSpecs } from '../src/perf/specs.js';
+import { benchArgs } from './args.js';
 
-const quick = process.argv.includes('--quick');
+const ARGS = benchArgs('estimate', 'How fast the at-scale estimate runs: one GPT-3 175B estimate, then a sweep of >= 10,000; writes bench/results/estimate.json.', {
+  'quick': { type: 'boolean', help: 'timings of 200 ms, not 1 s, and one repetition; writes estimate-quick.json' },
+});
+
+const { quick } = ARGS;
 const timeMs = quick ? 200 : 1000;
 
 async function median(name: string, fn: () => void): Promise<{ name: string; medianMs: number; samples: number }> {
@@ -67,7 +72,7 @@ async function main() {
   console.log(`sweep: ${configs} estimates (${models.length} models x ${sparsities.length} sparsities x 192 system counts), one thread:`);
   console.log(`  median of ${reps}: ${sweepMedian.toFixed(2)} s = ${per10k.toFixed(2)} s per 10,000 (${result.sweep.usPerEstimate.toFixed(1)} us each)`);
   console.log(`targets: one GPT-3 175B estimate < 5 ms: ${result.pass.single ? 'met' : 'MISSED'}; 10,000 estimates < 10 s: ${result.pass.sweep ? 'met' : 'MISSED'}`);
-  const out = rootPath('bench', 'results', 'estimate.json');
+  const out = rootPath('bench', 'results', quick ? 'estimate-quick.json' : 'estimate.json');
   writeJsonAtomic(out, result);
   console.log(`wrote ${out}`);
 }

@@ -8,6 +8,7 @@
 // Run: git worktree add ../base <commit> && (cd ../base && npm install && npm run build)
 //      npm run build && node dist/bench/fabric-ab.js --base ../base [--quick] [--threads]
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadavg } from 'node:os';
@@ -16,11 +17,15 @@ import { rootPath } from '../src/paths.js';
 import * as here from '../src/fabric/run.js';
 import { median } from './median.js';
 import { speedLayers, timedRun, waferLayer } from './fabric-layers.js';
+import { BenchArgsError, benchArgs, exitBadArgs } from './args.js';
 
 type Fabric = Pick<typeof here, 'runFabricAsync'>;
-const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
-const quick = process.argv.includes('--quick');
-const withThreads = process.argv.includes('--threads');
+const ARGS = benchArgs('fabric-ab', 'This build\'s fabric against a base build\'s, interleaved in one process; writes bench/results/fabric-ab.json (--quick: fabric-ab-quick.json).', {
+  base: { type: 'string', help: '<dir> a checkout of the commit to compare with, built (npm run build); required' },
+  quick: { type: 'boolean', help: '3 runs a row, not 5; writes fabric-ab-quick.json' },
+  threads: { type: 'boolean', help: 'add two wafer-shaped rows on 2 threads' },
+});
+const { quick, threads: withThreads } = ARGS;
 const reps = quick ? 3 : 5;
 const skew = { bandCols: 1, block: 128, tile: 24 };
 
@@ -55,9 +60,11 @@ async function row(name: string, o: here.FabricRunOptions, builds: Fabric[]) {
 }
 
 async function main() {
-  const baseDir = arg('--base');
-  if (!baseDir) throw new Error('fabric-ab: --base DIR (a built checkout of the commit to compare with) is required');
-  const base: Fabric = await import(pathToFileURL(resolve(baseDir, 'dist/src/fabric/run.js')).href);
+  const baseDir = ARGS.base;
+  if (!baseDir) exitBadArgs('fabric-ab', new BenchArgsError('--base <dir> (a built checkout of the commit to compare with) is required'));
+  const baseRun = resolve(baseDir, 'dist/src/fabric/run.js');
+  if (!existsSync(baseRun)) exitBadArgs('fabric-ab', new BenchArgsError(`--base: no build in ${JSON.stringify(baseDir)} (${baseRun} is missing: run npm install && npm run build there)`));
+  const base: Fabric = await import(pathToFileURL(baseRun).href);
   const commit = (dir: string) => execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   const load0 = loadavg();
   const rows = [];

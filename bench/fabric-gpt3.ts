@@ -15,6 +15,11 @@ import { runFabricAsync, type FabricResult, type FabricRunOptions } from '../src
 import { WSE2_MESH } from '../src/fabric/defaults.js';
 import { median } from './median.js';
 import { gpt3Widths } from './fabric-layers.js';
+import { benchArgs } from './args.js';
+
+const ARGS = benchArgs('fabric-gpt3', 'A GPT-3-175B MLP layer on the full WSE-2 mesh, sparse and dense; writes bench/results/fabric-gpt3.json.', {
+  'no-dense': { type: 'boolean', help: 'skip the dense layer (about ten minutes here)' },
+});
 
 const { C, F } = gpt3Widths();
 const LAYER: FabricRunOptions = { rows: WSE2_MESH.rows, cols: WSE2_MESH.cols, batch: 4000, in: C, out: F, sparsity: 0.9, seed: 1, flavor: 'release' };
@@ -51,7 +56,7 @@ async function main() {
   const sparse = { ...summary(r), rssGrowthBytes: process.memoryUsage().rss - rss0 };
   console.log(`GPT-3 c_fc 12288 -> 49152, sparsity 0.9, B 4000 on 1000x850: ${r.cycles} cycles (closed form ${r.modelCycles}), core utilisation ${(100 * r.coreUtilization).toFixed(1)} %, wall ${r.wallSeconds.toFixed(0)} s (set-up ${r.setupSeconds.toFixed(0)}, simulation ${r.simSeconds.toFixed(0)}, check ${r.checkSeconds.toFixed(0)}), folded ${JSON.stringify(r.fold)}`);
   let dense: { refused: string } | { skipped: string } | ReturnType<typeof summary>;
-  if (process.argv.includes('--no-dense')) dense = { skipped: '--no-dense' };
+  if (ARGS['no-dense']) dense = { skipped: '--no-dense' };
   else {
     try {
       dense = summary((await runFabricAsync({ ...LAYER, sparsity: 0, fold: 'auto', threads: 'auto' })).result);

@@ -17,10 +17,17 @@ import type { SkewPlan } from '../src/fabric/sim.js';
 import { reportCpus } from './cpu-probe.js';
 import { median } from './median.js';
 import { timedRun, waferLayer } from './fabric-layers.js';
+import { benchArgs } from './args.js';
 
-const quick = process.argv.includes('--quick');
-const withWafer = process.argv.includes('--wafer');
-const threadedOnly = process.argv.includes('--threaded');
+const ARGS = benchArgs('fabric-skew', 'The skewed order against loop order, on one thread or several; writes bench/results/fabric-skew.json (--quick: fabric-skew-quick.json; --threaded: fabric-skew-threads.json).', {
+  'quick': { type: 'boolean', help: 'smaller meshes, one run each' },
+  'wafer': { type: 'boolean', help: 'add the full 1000x850 wafer' },
+  'threaded': { type: 'boolean', help: 'only the rows on threads' },
+});
+
+const { quick } = ARGS;
+const withWafer = ARGS.wafer;
+const threadedOnly = ARGS.threaded;
 const reps = quick ? 1 : 3;
 
 /** The wafer-shaped layers of bench/fabric.ts (B = rows, K = 2 columns, N = columns, sparsity 0.9), from cache-sized to the full WSE-2. */

@@ -26,13 +26,18 @@ import { reportCpus } from './cpu-probe.js';
 import { timedRun, waferLayer } from './fabric-layers.js';
 import { balanceEpoch } from '../src/fabric/bands.js';
 import { lockstepRound } from './lockstep.js';
+import { benchArgs, benchInt } from './args.js';
 
-const quick = process.argv.includes('--quick');
-const withWafer = process.argv.includes('--wafer');
+const ARGS = benchArgs('fabric-threads', 'What threads buy the cycle-level fabric, against the machine\'s ceiling measured in the same rounds; writes bench/results/fabric-threads.json (--quick: fabric-threads-quick.json).', {
+  quick: { type: 'boolean', help: '3 rounds, not 7; writes fabric-threads-quick.json' },
+  threads: { type: 'string', help: '<n> threads against one (default: 2, or 1 on one core)' },
+  wafer: { type: 'boolean', help: 'add the wafer-shaped rows' },
+  shapes: { type: 'boolean', help: 'only the boundary-height rows; writes fabric-threads-shapes.json' },
+});
+const { quick, wafer: withWafer } = ARGS;
 /** Only the boundary-height rows (shapeRows), written to fabric-threads-shapes.json. */
-const shapesOnly = process.argv.includes('--shapes');
-const threadsArg = process.argv.indexOf('--threads');
-const threads = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : Math.min(2, availableParallelism());
+const shapesOnly = ARGS.shapes;
+const threads = benchInt('fabric-threads', 'threads', ARGS.threads, Math.min(2, availableParallelism()), 2);
 const reps = quick ? 3 : 7;
 const cpuProbe = reportCpus();
 

@@ -13,8 +13,13 @@ import { rootPath } from '../src/paths.js';
 import { runFabricAsync } from '../src/fabric/run.js';
 import { WSE2_MESH } from '../src/fabric/defaults.js';
 import { blockLinears, gpt3Widths } from './fabric-layers.js';
+import { benchArgs } from './args.js';
 
-const quick = process.argv.includes('--quick');
+const ARGS = benchArgs('fabric-wafer-model', 'The closed-form cycle model against the simulator on the full WSE-2 mesh (GPT layers); writes bench/results/fabric-wafer-model.json.', {
+  'quick': { type: 'boolean', help: "GPT-2 XL's layers only; writes fabric-wafer-model-quick.json" },
+});
+
+const { quick } = ARGS;
 const MESH = { rows: WSE2_MESH.rows, cols: WSE2_MESH.cols };
 const B = 4000;
 

@@ -21,9 +21,15 @@ import { runFabric, type FabricResult, type FabricRunOptions } from '../src/fabr
 import { median } from './median.js';
 import { reportCpus } from './cpu-probe.js';
 import { speedLayers, waferLayer } from './fabric-layers.js';
+import { benchArgs } from './args.js';
 
-const quick = process.argv.includes('--quick');
-const wafer = !process.argv.includes('--no-wafer');
+const ARGS = benchArgs('fabric', 'How fast the cycle-level fabric runs, and what sparsity buys on it; writes bench/results/fabric.json (--quick or --no-wafer: fabric-quick.json).', {
+  'quick': { type: 'boolean', help: 'smaller layers, one run each; writes fabric-quick.json' },
+  'no-wafer': { type: 'boolean', help: 'skip the full-wafer rows; writes fabric-quick.json' },
+});
+
+const { quick } = ARGS;
+const wafer = !ARGS['no-wafer'];
 const reps = quick ? 1 : 3;
 
 interface SpeedRow {

@@ -30,8 +30,13 @@ import type { ModelSpec } from '../src/model/types.js';
 import type { OptimizerConfig } from '../src/memoryx/optimizer.js';
 import { measureMemory, type MemoryReport } from './gpt-memory.js';
 import { median } from './median.js';
+import { benchArgs } from './args.js';
 
-const quick = process.argv.includes('--quick');
+const ARGS = benchArgs('gpt', 'GPT training throughput by weight streaming against the reference trainer and PyTorch, then memory; writes bench/results/gpt.json.', {
+  'quick': { type: 'boolean', help: '2 rounds, not 9; writes gpt-quick.json' },
+});
+
+const { quick } = ARGS;
 const warm = 3; // bench/python/timing.py warms up 3 calls
 const timed = 5;
 const rounds = quick ? 2 : 9;

@@ -19,18 +19,21 @@ import { compareArrays } from '../src/kernels/compare.js';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import { interleavedMedians, lastMinMs, medianMs, naiveJsGemm, python, tfjsMatMul, type NumpyResult, type ScipyResult } from './kernels-baselines.js';
+import { BenchArgsError, benchArgs, exitBadArgs } from './args.js';
 
-const quick = process.argv.includes('--quick');
-const usePython = !process.argv.includes('--no-python');
-const useTfjs = !process.argv.includes('--no-tfjs');
+const ARGS = benchArgs('kernels', 'The WASM kernels against baselines measured in the same run (NumPy, SciPy, TF.js, plain JS); writes bench/results/kernels.json.', {
+  quick: { type: 'boolean', help: 'shorter timings, fewer sizes; writes kernels.quick.json' },
+  'no-python': { type: 'boolean', help: 'skip the NumPy and SciPy baselines' },
+  'no-tfjs': { type: 'boolean', help: 'skip the TF.js baseline' },
+  only: { type: 'string', help: '<list> comma list of sections: dense, sparse, other; writes kernels.<list>.json' },
+});
+const { quick } = ARGS;
+const usePython = !ARGS['no-python'];
+const useTfjs = !ARGS['no-tfjs'];
 const SECTIONS = ['dense', 'sparse', 'other'] as const;
-const onlyArg = process.argv.find((a) => a.startsWith('--only='));
-const only = new Set(onlyArg ? onlyArg.slice('--only='.length).split(',') : SECTIONS);
+const only = new Set(ARGS.only !== undefined ? ARGS.only.split(',') : SECTIONS);
 for (const x of only) {
-  if (!(SECTIONS as readonly string[]).includes(x)) {
-    console.error(`--only: expected a comma list of ${SECTIONS.join(', ')}, got ${JSON.stringify(x)}`);
-    process.exit(2);
-  }
+  if (!(SECTIONS as readonly string[]).includes(x)) exitBadArgs('kernels', new BenchArgsError(`--only: expected a comma list of ${SECTIONS.join(', ')}, got ${JSON.stringify(x)}`));
 }
 const TIME_MS = quick ? 150 : 600;
 const DENSE_N = quick ? [256, 512] : [256, 512, 1024];
@@ -341,7 +344,7 @@ async function main(): Promise<void> {
     checks,
   };
   // A full run writes kernels.json; a quick or partial one writes beside it, so it never clobbers the full table.
-  const tag = [quick ? 'quick' : '', onlyArg ? [...only].join('-') : ''].filter(Boolean).join('.');
+  const tag = [quick ? 'quick' : '', ARGS.only !== undefined ? [...only].join('-') : ''].filter(Boolean).join('.');
   const base = tag ? `kernels.${tag}` : 'kernels';
   const out = rootPath('bench', 'results', `${base}.json`);
   writeJsonAtomic(out, rows);

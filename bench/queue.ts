@@ -3,7 +3,7 @@
 // and 2 `weightstream worker` processes (one thread each), against the local pool with 1 and 2 threads
 // in the same run. Per-job overhead = (queued wall - local wall) x lanes / runs: the extra time each job
 // costs one lane. Below it: the run length from which the queue's overhead is under 10 %.
-// Prints a table and writes bench/results/queue.json (atomically).
+// Prints a table and writes bench/results/queue.json (atomically; --quick: queue-quick.json).
 // Run: npm run build && node dist/bench/queue.js [--quick]   (needs Debian's redis-server)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,8 +16,13 @@ import { rootPath } from '../src/paths.js';
 import { runSweep, validateSweep, expandSweep } from '../src/sweep/index.js';
 import { runQueuedSweep } from '../src/sweep/queue/coordinator.js';
 import type { SweepSpec } from '../src/sweep/types.js';
+import { benchArgs } from './args.js';
 
-const quick = process.argv.includes('--quick');
+const ARGS = benchArgs('queue', 'What the Redis queue costs: sweeps through BullMQ on a private redis-server against the local pool; writes bench/results/queue.json.', {
+  'quick': { type: 'boolean', help: 'fewer sparsities and seeds, one repetition; writes queue-quick.json' },
+});
+
+const { quick } = ARGS;
 const reps = quick ? 1 : 3;
 const dir = mkdtempSync(join(tmpdir(), 'ws-bench-queue-'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -136,8 +141,9 @@ async function main() {
       rows, breakEven,
       notes: 'wall = whole sweep as a user waits for it (local: validation, pool start, runs, lines; queued: validation, enqueue, runs on already started worker processes, collection, lines, queue cleared); lanes = local threads or worker processes (1 thread each); overhead ms/job = (queued wall - local wall) x lanes / runs; the coordinator runs in this process, on the same cores as the workers; variants in turns, medians',
     };
-    writeJsonAtomic(rootPath('bench', 'results', 'queue.json'), result);
-    console.log(`wrote ${rootPath('bench', 'results', 'queue.json')}`);
+    const out = rootPath('bench', 'results', quick ? 'queue-quick.json' : 'queue.json');
+    writeJsonAtomic(out, result);
+    console.log(`wrote ${out}`);
   } finally {
     for (const w of workers) w.kill('SIGTERM');
     await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode !== null ? r(null) : w.once('exit', r)))));

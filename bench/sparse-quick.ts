@@ -12,9 +12,15 @@ import { randomF32 } from '../src/ref/rng.js';
 import { putColumnStream, putStream, spmmDelta, spmmForward, spmmForwardColumns, spmmGrad } from '../src/kernels/sparse.js';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
+import { benchArgs } from './args.js';
 
-const quick = process.argv.includes('--quick');
-const python = !process.argv.includes('--no-python');
+const ARGS = benchArgs('sparse-quick', 'The sparse kernels against the dense GEMM and SciPy CSR on B = 256, K = N = 1024; writes bench/results/sparse-quick.json.', {
+  'quick': { type: 'boolean', help: 'sparsities 0.9 and 0.99 only, shorter timings' },
+  'no-python': { type: 'boolean', help: 'skip the SciPy baseline' },
+});
+
+const { quick } = ARGS;
+const python = !ARGS['no-python'];
 const B = 256;
 const K = 1024;
 const N = 1024;

@@ -2,7 +2,7 @@
 // `fabric` sweep, each on the pool with 1 and with 2 workers, against the same configurations run in a
 // plain loop on this thread (the baseline: no pool, no result lines). Wall time covers everything a
 // user waits for: checking the file's configurations, starting the pool, running, writing the lines.
-// Prints a table and writes bench/results/sweep.json (atomically).
+// Prints a table and writes bench/results/sweep.json (atomically; --quick: sweep-quick.json).
 // Run: npm run build && node dist/bench/sweep.js [--quick]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -14,8 +14,13 @@ import { estimate } from '../src/perf/estimate.js';
 import { preset } from '../src/perf/models.js';
 import { expandSweep, runSweep, validateSweep } from '../src/sweep/index.js';
 import type { Config } from '../src/sweep/types.js';
+import { benchArgs } from './args.js';
 
-const quick = process.argv.includes('--quick');
+const ARGS = benchArgs('sweep', 'How fast sweeps run: the pool with 1 and 2 workers against a plain loop; writes bench/results/sweep.json.', {
+  'quick': { type: 'boolean', help: 'fewer points, one repetition; writes sweep-quick.json' },
+});
+
+const { quick } = ARGS;
 const reps = quick ? 1 : 3;
 const dir = mkdtempSync(join(tmpdir(), 'ws-bench-sweep-'));
 
@@ -109,8 +114,9 @@ async function main() {
     rows,
     notes: 'wall = whole sweep (validation, pool start, runs, one JSON line per run, fsync); runs/s = runs / wall; x loop = ratio to the same configurations called in a loop on one thread; run phase = pool start to last line written; variants measured in turns, medians',
   };
-  writeJsonAtomic(rootPath('bench', 'results', 'sweep.json'), result);
-  console.log(`\nwrote ${rootPath('bench', 'results', 'sweep.json')}`);
+  const out = rootPath('bench', 'results', quick ? 'sweep-quick.json' : 'sweep.json');
+  writeJsonAtomic(out, result);
+  console.log(`\nwrote ${out}`);
   rmSync(dir, { recursive: true, force: true });
 }
 

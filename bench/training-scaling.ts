@@ -16,8 +16,13 @@ import { validateModel } from '../src/model/validate.js';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import { independentRate } from './independent.js';
+import { benchArgs } from './args.js';
 
-const quick = process.argv.includes('--quick');
+const ARGS = benchArgs('training-scaling', 'Weak and strong scaling of the functional engine over 1, 2, 4, ... systems up to the cores; writes bench/results/training-scaling-<C>core.json.', {
+  'quick': { type: 'boolean', help: '6 steps, one round; writes training-scaling-<C>core.quick.json' },
+});
+
+const { quick } = ARGS;
 const warm = 2;
 const steps = quick ? 6 : 14;
 const rounds = quick ? 1 : 3;

@@ -33,13 +33,16 @@ import { reportCpus } from './cpu-probe.js';
 import { PhaseMeter, type StepPhases } from './step-phases.js';
 import { median } from './median.js';
 import { independentRate } from './independent.js';
+import { benchArgs, benchInt } from './args.js';
 
-const quick = process.argv.includes('--quick');
+const ARGS = benchArgs('training', 'Training throughput of the functional engine on 1 and 2 systems against the reference trainer and PyTorch; writes bench/results/training.json (--quick: training-quick.json).', {
+  quick: { type: 'boolean', help: 'fewer steps and rounds; writes training-quick.json' },
+  reps: { type: 'string', help: '<n> rounds (default 5, 2 with --quick)' },
+});
+const { quick } = ARGS;
 const warm = quick ? 2 : 3;
 const steps = quick ? 8 : 24;
-const repsArg = process.argv.indexOf('--reps');
-const reps = repsArg > 0 ? Number(process.argv[repsArg + 1]) : quick ? 2 : 5;
-if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps: expected an integer >= 1, got ${process.argv[repsArg + 1]}`);
+const reps = benchInt('training', 'reps', ARGS.reps, quick ? 2 : 5);
 /** A run is quiet when the other processes used fewer cores than this on average meanwhile. */
 const QUIET_CORES = 0.15;
 const batch = 256;
