@@ -238,6 +238,11 @@ export const OUTPUTS = [
 ];
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const extra = process.argv.slice(2).filter((a) => a !== '--check');
+  if (extra.length) {
+    console.error(`fabric-abi: unknown argument ${JSON.stringify(extra[0])} (usage: node scripts/fabric-abi.mjs [--check])`);
+    process.exit(2);
+  }
   const checkOnly = process.argv.includes('--check');
   let stale = 0;
   for (const [path, render] of OUTPUTS) {

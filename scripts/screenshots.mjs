@@ -7,20 +7,30 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const outDir = resolve(arg('--out') ?? join(root, 'docs', 'img'));
+const USAGE = 'usage: node scripts/screenshots.mjs [--out DIR] [--demo DIR]   (writes docs/img/demo-<chart>.png unless --out)';
+// strict: a typo must not run the demo and replace the committed images
+let flags;
+try {
+  flags = parseArgs({ options: { out: { type: 'string' }, demo: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+} catch (e) {
+  console.error(`screenshots: ${e.message.split('\n')[0]} (${USAGE})`);
+  process.exit(2);
+}
+if (flags.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const outDir = resolve(flags.out ?? join(root, 'docs', 'img'));
 const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
 if (!existsSync(chromium)) {
   console.error(`screenshots: ${chromium} does not exist (apt-get install chromium, or set CHROMIUM)`);
   process.exit(1);
 }
 
-let demo = arg('--demo');
+let demo = flags.demo;
 if (!demo) {
   demo = mkdtempSync(join(tmpdir(), 'ws-demo-'));
   console.log(`screenshots: running the demo (--quick) into ${demo}`);

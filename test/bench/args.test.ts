@@ -93,3 +93,18 @@ describe('every bench that writes results', () => {
     expect(fingerprint()).toEqual(before);
   });
 });
+
+describe('scripts that write committed files', () => {
+  it('refuse a flag they do not know, before writing anything', () => {
+    const img = rootPath('docs', 'img');
+    const before = readdirSync(img).map((f) => `${f} ${statSync(`${img}/${f}`).mtimeMs}`);
+    const shots = spawnSync(process.execPath, [rootPath('scripts', 'screenshots.mjs'), '--helpx'], { encoding: 'utf8', timeout: 30_000 });
+    expect(shots.status, shots.stderr).toBe(2);
+    expect(shots.stderr.trim()).toMatch(/^screenshots: Unknown option '--helpx' \(usage: /);
+    expect(shots.stdout).not.toContain('running the demo');
+    expect(readdirSync(img).map((f) => `${f} ${statSync(`${img}/${f}`).mtimeMs}`)).toEqual(before);
+    const abi = spawnSync(process.execPath, [rootPath('scripts', 'fabric-abi.mjs'), '--chek'], { encoding: 'utf8', timeout: 30_000 });
+    expect(abi.status, abi.stderr).toBe(2);
+    expect(abi.stderr.trim()).toBe('fabric-abi: unknown argument "--chek" (usage: node scripts/fabric-abi.mjs [--check])');
+  });
+});
