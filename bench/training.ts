@@ -35,7 +35,7 @@ import { median } from './median.js';
 import { independentRate } from './independent.js';
 import { benchArgs, benchInt } from './args.js';
 
-const ARGS = benchArgs('training', 'Training throughput of the functional engine on 1 and 2 systems against the reference trainer and PyTorch; writes bench/results/training.json (--quick: training-quick.json).', {
+const ARGS = benchArgs('training', 'Training throughput of weight streaming on 1 and 2 systems (more where there are cores) against the in-memory reference trainer; writes bench/results/training.json (--quick: training-quick.json).', {
   quick: { type: 'boolean', help: 'fewer steps and rounds; writes training-quick.json' },
   reps: { type: 'string', help: '<n> rounds (default 5, 2 with --quick)' },
 });
