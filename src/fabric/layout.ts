@@ -9,7 +9,7 @@
 // ABI table in scripts/fabric-abi.mjs into abi.ts (this side) and assembly/fabric/abi.ts (the WASM side).
 import { CFG, DIR, FABRIC_MAGIC, H, NCH, ROUTE } from './abi.js';
 import type { FabricMachine } from './defaults.js';
-import type { FabricMapping } from './mapping.js';
+import type { FabricMapping, FabricPass } from './mapping.js';
 export { BAND, BAND_HEAD, BAND_HEAD_WORDS, BAND_WORDS, CFG, CFG_SLOTS, CSTAT, DIR, F, FABRIC_ABI_HASH, FABRIC_MAGIC, H, NCH, ROUTE, STAT, STAT_WORDS } from './abi.js';
 
 export interface NodeLayout {
@@ -178,6 +178,11 @@ export const GRAD_COLORS: PassColors = {
     if (r > 0) set(2 + ((r + 1) & 1), DIR_N, RAMP);
   },
 };
+
+/** The colors and routes of a pass: the gradient's, or the forward and delta passes' (they share them). */
+export function passColors(pass: FabricPass): PassColors {
+  return pass === 'gradient' ? GRAD_COLORS : AXPY_COLORS;
+}
 
 /** A plan of named regions in the simulator's memory (bytes, alignment), laid out in order. */
 export class MemoryPlan {

@@ -10,7 +10,7 @@ import { freemem, totalmem } from 'node:os';
 import { CapacityError, ValidationError, requireInt } from '../errors.js';
 import type { FabricCheck } from './check.js';
 import type { FabricMachine } from './defaults.js';
-import { AXPY_COLORS, CFG_SLOTS, GRAD_COLORS, MemoryPlan, ROUTE, STAT_WORDS, passNodeLayout } from './layout.js';
+import { CFG_SLOTS, MemoryPlan, ROUTE, STAT_WORDS, passColors, passNodeLayout } from './layout.js';
 import type { FabricMapping } from './mapping.js';
 import { addBandRegions } from './bands.js';
 import { ROW_CHUNK_WORDS } from './layer-weights.js';
@@ -52,7 +52,7 @@ export function columnRows(m: FabricMapping, machine: FabricMachine, c: number):
 /** The simulator's byte plan (regions in order) for a mapping, its stream sizes and its timing wheel. */
 export function simPlan(m: FabricMapping, machine: FabricMachine, streamWords: number, sinkWords: number, wheel: number, dataBytes: number, threads = 1): MemoryPlan {
   const { usedRows: Ru, usedCols: Cu } = m;
-  const pc = m.pass === 'gradient' ? GRAD_COLORS : AXPY_COLORS;
+  const pc = passColors(m.pass);
   const NC = pc.colors;
   const cores = Ru * Cu;
   const node = passNodeLayout(pc, machine);

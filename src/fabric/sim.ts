@@ -13,7 +13,7 @@ import { WASM_PAGE_BYTES, Wasm, type Flavor } from '../wasm/module.js';
 import type { FabricMachine } from './defaults.js';
 import type { FabricMapping } from './mapping.js';
 import type { ColumnStreams } from './streams.js';
-import { AXPY_COLORS, CFG_SLOTS, FABRIC_ABI_HASH, GRAD_COLORS, STAT, STAT_WORDS, passNodeLayout, writeConfigBlock } from './layout.js';
+import { CFG_SLOTS, FABRIC_ABI_HASH, STAT, STAT_WORDS, passColors, passNodeLayout, writeConfigBlock } from './layout.js';
 import { WASM_LIMIT_BYTES, columnRows, simPlan, wheelSlots } from './memory.js';
 import { bandColumns, defaultSpins, mergeBandStats, readBandSplit, resolveBalance, runBands, writeBandTable, type BalanceChoice, type BalancePlan, type BandSplit } from './bands.js';
 import { refillPeriodMs } from './stream-window.js';
@@ -126,7 +126,7 @@ export class FabricSim {
     if (this.window && this.threads === 1 && this.skew) throw new Error('fabric: windowed streams on one thread run in loop order (the host refills them between chunks of its cycles)');
     const { usedRows: Ru, usedCols: Cu, pass } = mapping;
     const isGrad = pass === 'gradient';
-    const pc = isGrad ? GRAD_COLORS : AXPY_COLORS;
+    const pc = passColors(pass);
     const NC = pc.colors;
     const tables = columnTables(mapping);
     const { colK, colN, colStart, nseq } = tables;

@@ -3,7 +3,7 @@
 // node records; refused under a shared edge cap and with fewer bands than threads.
 import { ValidationError, requireInt, requireObject } from '../errors.js';
 import type { FabricMachine } from './defaults.js';
-import { AXPY_COLORS, GRAD_COLORS, passNodeLayout } from './layout.js';
+import { passColors, passNodeLayout } from './layout.js';
 import type { FabricMapping } from './mapping.js';
 
 /**
@@ -91,7 +91,7 @@ export const SKEW_BLOCKS_NODE_BYTES = 48 << 20;
 
 /** The bytes of the mesh's node records (used rows x used columns). */
 function nodeRecordBytes(mapping: FabricMapping, machine: FabricMachine): number {
-  return mapping.usedRows * mapping.usedCols * passNodeLayout(mapping.pass === 'gradient' ? GRAD_COLORS : AXPY_COLORS, machine).bytes;
+  return mapping.usedRows * mapping.usedCols * passNodeLayout(passColors(mapping.pass), machine).bytes;
 }
 
 /** Whether 'auto' takes the skewed order: node records past SKEW_AUTO_NODE_BYTES, two columns or more, no shared edge cap. */

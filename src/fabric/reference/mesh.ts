@@ -22,7 +22,7 @@ import type { FabricMapping } from '../mapping.js';
 import type { ColumnStreams } from '../streams.js';
 import type { PassInputs, SimCounters } from '../sim.js';
 import { materialize } from '../weights.js';
-import { AXPY_COLORS, CSTAT, GRAD_COLORS } from '../layout.js';
+import { CSTAT, passColors } from '../layout.js';
 import { axpyStep } from './core_axpy.js';
 import { gradStep } from './core_grad.js';
 import { injectorsStep, rejoinInjectors, routersStep } from './router.js';
@@ -165,7 +165,7 @@ function cycle(m: RefMesh): boolean {
 function buildMesh(mapping: FabricMapping, machine: FabricMachine, streams: ColumnStreams, inputs: PassInputs): RefMesh {
   const { usedRows: Ru, usedCols: Cu, pass, kStarts, nStarts, bStarts, shape } = mapping;
   const grad = pass === 'gradient';
-  const colors = grad ? GRAD_COLORS : AXPY_COLORS;
+  const colors = passColors(pass);
   const B = shape.B;
   const colK: number[] = [];
   const colN: number[] = [];
