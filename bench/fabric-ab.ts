@@ -17,7 +17,7 @@ import { rootPath } from '../src/paths.js';
 import * as here from '../src/fabric/run.js';
 import { median } from './median.js';
 import { speedLayers, timedRun, waferLayer } from './fabric-layers.js';
-import { BenchArgsError, benchArgs, exitBadArgs } from './args.js';
+import { benchArgs, refuseArgs } from './args.js';
 
 type Fabric = Pick<typeof here, 'runFabricAsync'>;
 const ARGS = benchArgs('fabric-ab', 'This build\'s fabric against a base build\'s, interleaved in one process; writes bench/results/fabric-ab.json (--quick: fabric-ab-quick.json).', {
@@ -61,9 +61,9 @@ async function row(name: string, o: here.FabricRunOptions, builds: Fabric[]) {
 
 async function main() {
   const baseDir = ARGS.base;
-  if (!baseDir) exitBadArgs('fabric-ab', new BenchArgsError('--base <dir> (a built checkout of the commit to compare with) is required'));
+  if (!baseDir) refuseArgs('fabric-ab', '--base <dir> (a built checkout of the commit to compare with) is required');
   const baseRun = resolve(baseDir, 'dist/src/fabric/run.js');
-  if (!existsSync(baseRun)) exitBadArgs('fabric-ab', new BenchArgsError(`--base: no build in ${JSON.stringify(baseDir)} (${baseRun} is missing: run npm install && npm run build there)`));
+  if (!existsSync(baseRun)) refuseArgs('fabric-ab', `--base: no build in ${JSON.stringify(baseDir)} (${baseRun} is missing: run npm install && npm run build there)`);
   const base: Fabric = await import(pathToFileURL(baseRun).href);
   const commit = (dir: string) => execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   const load0 = loadavg();

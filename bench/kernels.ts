@@ -19,7 +19,7 @@ import { compareArrays } from '../src/kernels/compare.js';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { rootPath } from '../src/paths.js';
 import { interleavedMedians, lastMinMs, medianMs, naiveJsGemm, python, tfjsMatMul, type NumpyResult, type ScipyResult } from './kernels-baselines.js';
-import { BenchArgsError, benchArgs, exitBadArgs } from './args.js';
+import { benchArgs, refuseArgs } from './args.js';
 
 const ARGS = benchArgs('kernels', 'The WASM kernels against baselines measured in the same run (NumPy, SciPy, TF.js, plain JS); writes bench/results/kernels.json.', {
   quick: { type: 'boolean', help: 'shorter timings, fewer sizes; writes kernels.quick.json' },
@@ -33,7 +33,7 @@ const useTfjs = !ARGS['no-tfjs'];
 const SECTIONS = ['dense', 'sparse', 'other'] as const;
 const only = new Set(ARGS.only !== undefined ? ARGS.only.split(',') : SECTIONS);
 for (const x of only) {
-  if (!(SECTIONS as readonly string[]).includes(x)) exitBadArgs('kernels', new BenchArgsError(`--only: expected a comma list of ${SECTIONS.join(', ')}, got ${JSON.stringify(x)}`));
+  if (!(SECTIONS as readonly string[]).includes(x)) refuseArgs('kernels', `--only: expected a comma list of ${SECTIONS.join(', ')}, got ${JSON.stringify(x)}`);
 }
 const TIME_MS = quick ? 150 : 600;
 const DENSE_N = quick ? [256, 512] : [256, 512, 1024];
