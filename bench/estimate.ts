@@ -5,12 +5,12 @@
 import { cpus } from 'node:os';
 import { Bench } from 'tinybench';
 import { writeJsonAtomic } from '../src/io/atomic.js';
-import { rootPath } from '../src/paths.js';
 import { claims } from '../src/perf/claims.js';
 import { estimate } from '../src/perf/estimate.js';
 import { preset, presetNames } from '../src/perf/models.js';
 import { defaultSpecs } from '../src/perf/specs.js';
 import { benchArgs } from './args.js';
+import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('estimate', 'How fast the at-scale estimate runs: one GPT-3 175B estimate, then a sweep of >= 10,000; writes bench/results/estimate.json.', {
   'quick': { type: 'boolean', help: 'timings of 200 ms, not 1 s, and one repetition; writes estimate-quick.json' },
@@ -72,7 +72,7 @@ async function main() {
   console.log(`sweep: ${configs} estimates (${models.length} models x ${sparsities.length} sparsities x 192 system counts), one thread:`);
   console.log(`  median of ${reps}: ${sweepMedian.toFixed(2)} s = ${per10k.toFixed(2)} s per 10,000 (${result.sweep.usPerEstimate.toFixed(1)} us each)`);
   console.log(`targets: one GPT-3 175B estimate < 5 ms: ${result.pass.single ? 'met' : 'MISSED'}; 10,000 estimates < 10 s: ${result.pass.sweep ? 'met' : 'MISSED'}`);
-  const out = rootPath('bench', 'results', quick ? 'estimate-quick.json' : 'estimate.json');
+  const out = resultsFile('estimate', quick && 'quick');
   writeJsonAtomic(out, result);
   console.log(`wrote ${out}`);
 }

@@ -18,6 +18,7 @@ import * as here from '../src/fabric/run.js';
 import { median } from './median.js';
 import { speedLayers, timedRun, waferLayer } from './fabric-layers.js';
 import { benchArgs, refuseArgs } from './args.js';
+import { resultsFile } from './results-file.js';
 
 type Fabric = Pick<typeof here, 'runFabricAsync'>;
 const ARGS = benchArgs('fabric-ab', 'This build\'s fabric against a base build\'s, interleaved in one process; writes bench/results/fabric-ab.json (--quick: fabric-ab-quick.json).', {
@@ -73,7 +74,7 @@ async function main() {
     rows.push(r);
     console.log(`${name}: this ${r.thisSeconds.toFixed(3)} s (${r.thisNsPerEvent.toFixed(1)} ns/event), base ${r.baseSeconds.toFixed(3)} s (${r.baseNsPerEvent.toFixed(1)}): ${r.speedup.toFixed(3)}x`);
   }
-  const out = rootPath('bench', 'results', quick ? 'fabric-ab-quick.json' : 'fabric-ab.json');
+  const out = resultsFile('fabric-ab', quick && 'quick');
   writeJsonAtomic(out, {
     bench: 'fabric-ab', when: new Date().toISOString(), this: commit(rootPath()), base: commit(resolve(baseDir)), reps,
     loadBefore: load0, loadAfter: loadavg(), rows,

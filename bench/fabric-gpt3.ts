@@ -10,12 +10,12 @@
 // Run: npm run build && node dist/bench/fabric-gpt3.js [--no-dense]
 import { cpus, loadavg, totalmem } from 'node:os';
 import { writeJsonAtomic } from '../src/io/atomic.js';
-import { rootPath } from '../src/paths.js';
 import { runFabricAsync, type FabricResult, type FabricRunOptions } from '../src/fabric/run.js';
 import { WSE2_MESH } from '../src/fabric/defaults.js';
 import { median } from './median.js';
 import { gpt3Widths } from './fabric-layers.js';
 import { benchArgs } from './args.js';
+import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('fabric-gpt3', 'A GPT-3-175B MLP layer on the full WSE-2 mesh, sparse and dense; writes bench/results/fabric-gpt3.json.', {
   'no-dense': { type: 'boolean', help: 'skip the dense layer (about ten minutes here)' },
@@ -66,7 +66,7 @@ async function main() {
   }
   const d = dense;
   console.log(`dense: ${'refused' in d ? `refused: ${d.refused}` : 'skipped' in d ? 'skipped' : `${d.cycles} cycles (closed form ${d.modelCycles}), core utilisation ${(100 * d.coreUtilization).toFixed(1)} %, wall ${d.wallSeconds.toFixed(0)} s (set-up ${d.setupSeconds.toFixed(0)}, simulation ${d.simSeconds.toFixed(0)}, check ${d.checkSeconds.toFixed(0)}), window ${d.streamWindow} words`}`);
-  const out = rootPath('bench', 'results', 'fabric-gpt3.json');
+  const out = resultsFile('fabric-gpt3');
   writeJsonAtomic(out, {
     bench: 'fabric-gpt3', date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length,
     memoryBytes: totalmem(), loadAverage: loadavg(), goal: { wallSeconds: 600 }, layer: LAYER, sparse, dense, small,

@@ -11,13 +11,13 @@
 // Run: npm run build && node dist/bench/fabric-skew.js [--quick] [--wafer] [--threaded]
 import { cpus, loadavg } from 'node:os';
 import { writeJsonAtomic } from '../src/io/atomic.js';
-import { rootPath } from '../src/paths.js';
 import { DEFAULT_SKEW, DEFAULT_SKEW_BLOCKS, runFabric, runFabricAsync, type FabricRunOptions } from '../src/fabric/run.js';
 import type { SkewPlan } from '../src/fabric/sim.js';
 import { reportCpus } from './cpu-probe.js';
 import { median } from './median.js';
 import { timedRun, waferLayer } from './fabric-layers.js';
 import { benchArgs } from './args.js';
+import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('fabric-skew', 'The skewed order against loop order, on one thread or several; writes bench/results/fabric-skew.json (--quick: fabric-skew-quick.json; --threaded: fabric-skew-threads.json).', {
   'quick': { type: 'boolean', help: 'smaller meshes, one run each' },
@@ -108,7 +108,7 @@ async function main() {
     const cells = r.runs.map((x) => `${armName(x.threads, x.skew)} ${x.simSecondsMedian.toFixed(2)} s ${x.speedup.toFixed(2)}x`);
     console.log(`${name}, skewed on threads: ${cells.join('; ')} (load ${loadavg()[0].toFixed(2)})`);
   }
-  const out = rootPath('bench', 'results', threadedOnly ? 'fabric-skew-threads.json' : quick ? 'fabric-skew-quick.json' : 'fabric-skew.json');
+  const out = resultsFile('fabric-skew', threadedOnly ? 'threads' : quick && 'quick');
   writeJsonAtomic(out, {
     bench: 'fabric-skew', quick, threadedOnly, date: new Date().toISOString(), node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, cpuProbe, loadAverageBefore: load0, loadAverageAfter: loadavg(), rows, threaded,

@@ -19,7 +19,6 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic } from '../src/io/atomic.js';
-import { rootPath } from '../src/paths.js';
 import { runFabric, runFabricAsync, type FabricResult, type FabricRunOptions } from '../src/fabric/run.js';
 import { median } from './median.js';
 import { reportCpus } from './cpu-probe.js';
@@ -27,6 +26,7 @@ import { timedRun, waferLayer } from './fabric-layers.js';
 import { balanceEpoch } from '../src/fabric/bands.js';
 import { lockstepRound } from './lockstep.js';
 import { benchArgs, benchInt } from './args.js';
+import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('fabric-threads', 'What threads buy the cycle-level fabric, against the machine\'s ceiling measured in the same rounds; writes bench/results/fabric-threads.json (--quick: fabric-threads-quick.json).', {
   quick: { type: 'boolean', help: '3 rounds, not 7; writes fabric-threads-quick.json' },
@@ -228,7 +228,7 @@ async function main() {
     shapeRows.push(r);
     console.log(`${R}x${C} (1,024 cores, even split): 1 thread ${r.oneThreadUsPerCycle.toFixed(2)} µs a cycle, ${threads} threads ${r.threadsUsPerCycle.toFixed(2)} µs (${r.speedup.toFixed(2)}x): ${r.overheadUsPerCycle.toFixed(2)} µs a cycle beyond 1/${threads} of one thread's`);
   }
-  const out = rootPath('bench', 'results', shapesOnly ? 'fabric-threads-shapes.json' : quick ? 'fabric-threads-quick.json' : 'fabric-threads.json');
+  const out = resultsFile('fabric-threads', shapesOnly ? 'shapes' : quick && 'quick');
   writeJsonAtomic(out, {
     bench: 'fabric-threads', quick, date: new Date().toISOString(), node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, cpuProbe, loadAverageBefore: load0, loadAverageAfter: loadavg(),

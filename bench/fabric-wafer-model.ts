@@ -9,11 +9,11 @@
 // Run: npm run build && node dist/bench/fabric-wafer-model.js [--quick: GPT-2 XL only]
 import { cpus, loadavg } from 'node:os';
 import { writeJsonAtomic } from '../src/io/atomic.js';
-import { rootPath } from '../src/paths.js';
 import { runFabricAsync } from '../src/fabric/run.js';
 import { WSE2_MESH } from '../src/fabric/defaults.js';
 import { blockLinears, gpt3Widths } from './fabric-layers.js';
 import { benchArgs } from './args.js';
+import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('fabric-wafer-model', 'The closed-form cycle model against the simulator on the full WSE-2 mesh (GPT layers); writes bench/results/fabric-wafer-model.json.', {
   'quick': { type: 'boolean', help: "GPT-2 XL's layers only; writes fabric-wafer-model-quick.json" },
@@ -41,7 +41,7 @@ async function main() {
     rows.push(row);
     console.log(`${model} ${layer} ${K}->${N} s=${sparsity}: ${r.cycles} cycles, model ${r.modelCycles} (${row.modelOverSim.toFixed(3)}x), utilisation ${(100 * r.coreUtilization).toFixed(1)} %, ${r.wallSeconds.toFixed(1)} s`);
   }
-  const out = rootPath('bench', 'results', quick ? 'fabric-wafer-model-quick.json' : 'fabric-wafer-model.json');
+  const out = resultsFile('fabric-wafer-model', quick && 'quick');
   writeJsonAtomic(out, { bench: 'fabric-wafer-model', quick, date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, loadAverage: loadavg(), mesh: MESH, batch: B, rows });
   console.log(`wrote ${out}`);
 }

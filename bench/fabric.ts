@@ -13,7 +13,6 @@
 // Run: npm run build && npm run bench:fabric [-- --quick] [-- --no-wafer]
 import { cpus, loadavg } from 'node:os';
 import { writeJsonAtomic } from '../src/io/atomic.js';
-import { rootPath } from '../src/paths.js';
 import { spmmForwardRef } from '../src/ref/sparse.js';
 import { randomStream, randomValues, rowCounts } from '../src/sparse/stream.js';
 import { blockStarts } from '../src/fabric/mapping.js';
@@ -22,6 +21,7 @@ import { median } from './median.js';
 import { reportCpus } from './cpu-probe.js';
 import { speedLayers, waferLayer } from './fabric-layers.js';
 import { benchArgs } from './args.js';
+import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('fabric', 'How fast the cycle-level fabric runs, and what sparsity buys on it; writes bench/results/fabric.json (--quick or --no-wafer: fabric-quick.json).', {
   'quick': { type: 'boolean', help: 'smaller layers, one run each; writes fabric-quick.json' },
@@ -197,7 +197,7 @@ async function main() {
   }
 
   // a quick or partial run writes beside the full table, never over it
-  const out = rootPath('bench', 'results', quick || !wafer ? 'fabric-quick.json' : 'fabric.json');
+  const out = resultsFile('fabric', (quick || !wafer) && 'quick');
   writeJsonAtomic(out, {
     bench: 'fabric', quick, date: new Date().toISOString(), node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, cpuProbe, reps, loadAverage: loadavg(),

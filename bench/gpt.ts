@@ -31,6 +31,7 @@ import type { OptimizerConfig } from '../src/memoryx/optimizer.js';
 import { measureMemory, type MemoryReport } from './gpt-memory.js';
 import { median } from './median.js';
 import { benchArgs } from './args.js';
+import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('gpt', 'GPT training throughput by weight streaming against the reference trainer and PyTorch, then memory; writes bench/results/gpt.json.', {
   'quick': { type: 'boolean', help: '2 rounds, not 9; writes gpt-quick.json' },
@@ -220,7 +221,7 @@ async function main(): Promise<void> {
   const x2 = mem.find((m) => m.mode === 'systems:2')!;
   const perAddedSystemMiB = (x2.maxRssKiB - x1.maxRssKiB) / 1024;
   console.log(`  one more system adds ${f(perAddedSystemMiB, 1)} MiB (x2 - x1)`);
-  writeJsonAtomic(rootPath('bench', 'results', quick ? 'gpt-quick.json' : 'gpt.json'), {
+  writeJsonAtomic(resultsFile('gpt', quick && 'quick'), {
     bench: 'gpt',
     date: new Date().toISOString(),
     machine,

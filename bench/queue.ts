@@ -17,6 +17,7 @@ import { runSweep, validateSweep, expandSweep } from '../src/sweep/index.js';
 import { runQueuedSweep } from '../src/sweep/queue/coordinator.js';
 import type { SweepSpec } from '../src/sweep/types.js';
 import { benchArgs } from './args.js';
+import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('queue', 'What the Redis queue costs: sweeps through BullMQ on a private redis-server against the local pool; writes bench/results/queue.json.', {
   'quick': { type: 'boolean', help: 'fewer sparsities and seeds, one repetition; writes queue-quick.json' },
@@ -141,7 +142,7 @@ async function main() {
       rows, breakEven,
       notes: 'wall = whole sweep as a user waits for it (local: validation, pool start, runs, lines; queued: validation, enqueue, runs on already started worker processes, collection, lines, queue cleared); lanes = local threads or worker processes (1 thread each); overhead ms/job = (queued wall - local wall) x lanes / runs; the coordinator runs in this process, on the same cores as the workers; variants in turns, medians',
     };
-    const out = rootPath('bench', 'results', quick ? 'queue-quick.json' : 'queue.json');
+    const out = resultsFile('queue', quick && 'quick');
     writeJsonAtomic(out, result);
     console.log(`wrote ${out}`);
   } finally {

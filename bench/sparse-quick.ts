@@ -11,8 +11,8 @@ import { randomStream } from '../src/sparse/stream.js';
 import { randomF32 } from '../src/ref/rng.js';
 import { putColumnStream, putStream, spmmDelta, spmmForward, spmmForwardColumns, spmmGrad } from '../src/kernels/sparse.js';
 import { writeJsonAtomic } from '../src/io/atomic.js';
-import { rootPath } from '../src/paths.js';
 import { benchArgs } from './args.js';
+import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('sparse-quick', 'The sparse kernels against the dense GEMM and SciPy CSR on B = 256, K = N = 1024; writes bench/results/sparse-quick.json.', {
   'quick': { type: 'boolean', help: 'sparsities 0.9 and 0.99 only, shorter timings' },
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     );
   }
   for (const [s, ms] of Object.entries(scipy)) console.log(`scipy csr (Wᵀ as CSR) @ Xt   sparsity ${s}: ${ms.toFixed(3)} ms`);
-  const out = rootPath('bench', 'results', 'sparse-quick.json');
+  const out = resultsFile('sparse-quick');
   writeJsonAtomic(out, {
     machine: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, node ${process.version}`,
     date: new Date().toISOString(),

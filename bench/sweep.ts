@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../src/io/atomic.js';
-import { rootPath } from '../src/paths.js';
 import { runFabric } from '../src/fabric/run.js';
 import { estimate } from '../src/perf/estimate.js';
 import { preset } from '../src/perf/models.js';
 import { expandSweep, runSweep, validateSweep } from '../src/sweep/index.js';
 import type { Config } from '../src/sweep/types.js';
 import { benchArgs } from './args.js';
+import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('sweep', 'How fast sweeps run: the pool with 1 and 2 workers against a plain loop; writes bench/results/sweep.json.', {
   'quick': { type: 'boolean', help: 'fewer points, one repetition; writes sweep-quick.json' },
@@ -114,7 +114,7 @@ async function main() {
     rows,
     notes: 'wall = whole sweep (validation, pool start, runs, one JSON line per run, fsync); runs/s = runs / wall; x loop = ratio to the same configurations called in a loop on one thread; run phase = pool start to last line written; variants measured in turns, medians',
   };
-  const out = rootPath('bench', 'results', quick ? 'sweep-quick.json' : 'sweep.json');
+  const out = resultsFile('sweep', quick && 'quick');
   writeJsonAtomic(out, result);
   console.log(`\nwrote ${out}`);
   rmSync(dir, { recursive: true, force: true });

@@ -26,7 +26,6 @@ import { trainReference } from '../src/train/reference.js';
 import { resolveTrainOptions } from '../src/cluster/options.js';
 import { Wasm } from '../src/wasm/module.js';
 import { writeJsonAtomic } from '../src/io/atomic.js';
-import { rootPath } from '../src/paths.js';
 import type { OptimizerConfig } from '../src/memoryx/optimizer.js';
 import { foreignLoad } from './machine-load.js';
 import { reportCpus } from './cpu-probe.js';
@@ -34,6 +33,7 @@ import { PhaseMeter, type StepPhases } from './step-phases.js';
 import { median } from './median.js';
 import { independentRate } from './independent.js';
 import { benchArgs, benchInt } from './args.js';
+import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('training', 'Training throughput of weight streaming on 1 and 2 systems (more where there are cores) against the in-memory reference trainer; writes bench/results/training.json (--quick: training-quick.json).', {
   quick: { type: 'boolean', help: 'fewer steps and rounds; writes training-quick.json' },
@@ -248,7 +248,7 @@ async function main(): Promise<void> {
     console.log(`wall time per step, x${p.systems}: ${p.wallMsPerStepWithPrefetch.toFixed(1)} ms with prefetch, ${p.wallMsPerStepWithoutPrefetch.toFixed(1)} ms without (prefetch ${p.speedup.toFixed(2)}x)`);
   }
   if (simulatedStepSeconds !== null) console.log(`simulated step on the spec'd hardware (pipeline full): ${(simulatedStepSeconds * 1e6).toFixed(1)} µs (the same steps the simulator took the wall time above for)`);
-  writeJsonAtomic(rootPath('bench', 'results', quick ? 'training-quick.json' : 'training.json'), {
+  writeJsonAtomic(resultsFile('training', quick && 'quick'), {
     bench: 'training',
     date: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores, node: process.version, cpuProbe },

@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs, parseIntFlag, usageText, type FlagSpec } from '../../bench/args.js';
+import { resultsFile } from '../../bench/results-file.js';
 import { UsageError } from '../../src/cli/common.js';
 import { rootPath } from '../../src/paths.js';
 
@@ -73,6 +74,20 @@ describe('every bench that writes results', () => {
       expect(src, f).toContain("from './args.js'");
       expect(src, f).toMatch(/benchArgs\('[a-z0-9-]+'/);
       expect(src.replace(/sys\.argv/g, ''), f).not.toContain('process.argv');
+      // and names its file through resultsFile, but for two whose names came first (committed: kernels.<sections>.json, training-scaling-<C>core.quick.json)
+      if (!['kernels.ts', 'training-scaling.ts'].includes(f)) expect(src, f).toMatch(/resultsFile\('[a-z0-9-]+'/);
+    }
+  });
+
+  it('a full run writes <name>.json, a partial run a git-ignored file beside it', () => {
+    expect(resultsFile('fabric')).toBe(rootPath('bench', 'results', 'fabric.json'));
+    expect(resultsFile('fabric', false)).toBe(rootPath('bench', 'results', 'fabric.json'));
+    expect(resultsFile('fabric', 'quick')).toBe(rootPath('bench', 'results', 'fabric-quick.json'));
+    expect(resultsFile('fabric-skew', 'threads')).toBe(rootPath('bench', 'results', 'fabric-skew-threads.json'));
+    const ignored = (path: string) => spawnSync('git', ['-C', rootPath(), 'check-ignore', '-q', path]).status;
+    if (ignored(rootPath('package.json')) === 1) { // a git checkout (0 ignored, 1 not ignored, 128 no repository)
+      for (const name of ['fabric', 'estimate', 'sweep', 'queue', 'training']) expect(ignored(resultsFile(name, 'quick')), name).toBe(0);
+      expect(ignored(resultsFile('fabric'))).toBe(1);
     }
   });
 
