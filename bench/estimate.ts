@@ -13,7 +13,7 @@ import { benchArgs } from './args.js';
 import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('estimate', 'How fast the at-scale estimate runs: one GPT-3 175B estimate, then a sweep of >= 10,000; writes bench/results/estimate.json.', {
-  'quick': { type: 'boolean', help: 'timings of 200 ms, not 1 s, and one repetition; writes estimate-quick.json' },
+  quick: { type: 'boolean', help: 'timings of 200 ms, not 1 s, and one repetition; writes estimate-quick.json' },
 });
 
 const { quick } = ARGS;

@@ -20,9 +20,9 @@ import { benchArgs } from './args.js';
 import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('fabric-skew', 'The skewed order against loop order, on one thread or several; writes bench/results/fabric-skew.json (--quick: fabric-skew-quick.json; --threaded: fabric-skew-threads.json).', {
-  'quick': { type: 'boolean', help: 'smaller meshes, one run each' },
-  'wafer': { type: 'boolean', help: 'add the full 1000x850 wafer' },
-  'threaded': { type: 'boolean', help: 'only the rows on threads' },
+  quick: { type: 'boolean', help: 'smaller meshes, one run each' },
+  wafer: { type: 'boolean', help: 'add the full 1000x850 wafer' },
+  threaded: { type: 'boolean', help: 'only the rows on threads' },
 });
 
 const { quick } = ARGS;

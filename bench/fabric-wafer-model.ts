@@ -16,7 +16,7 @@ import { benchArgs } from './args.js';
 import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('fabric-wafer-model', 'The closed-form cycle model against the simulator on the full WSE-2 mesh (GPT layers); writes bench/results/fabric-wafer-model.json.', {
-  'quick': { type: 'boolean', help: "GPT-2 XL's layers only; writes fabric-wafer-model-quick.json" },
+  quick: { type: 'boolean', help: "GPT-2 XL's layers only; writes fabric-wafer-model-quick.json" },
 });
 
 const { quick } = ARGS;

@@ -24,7 +24,7 @@ import { benchArgs } from './args.js';
 import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('fabric', 'How fast the cycle-level fabric runs, and what sparsity buys on it; writes bench/results/fabric.json (--quick or --no-wafer: fabric-quick.json).', {
-  'quick': { type: 'boolean', help: 'smaller layers, one run each; writes fabric-quick.json' },
+  quick: { type: 'boolean', help: 'smaller layers, one run each; writes fabric-quick.json' },
   'no-wafer': { type: 'boolean', help: 'skip the full-wafer rows; writes fabric-quick.json' },
 });
 

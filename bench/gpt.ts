@@ -34,7 +34,7 @@ import { benchArgs } from './args.js';
 import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('gpt', 'GPT training throughput by weight streaming against the reference trainer and PyTorch, then memory; writes bench/results/gpt.json.', {
-  'quick': { type: 'boolean', help: '2 rounds, not 9; writes gpt-quick.json' },
+  quick: { type: 'boolean', help: '2 rounds, not 9; writes gpt-quick.json' },
 });
 
 const { quick } = ARGS;

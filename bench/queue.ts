@@ -20,7 +20,7 @@ import { benchArgs } from './args.js';
 import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('queue', 'What the Redis queue costs: sweeps through BullMQ on a private redis-server against the local pool; writes bench/results/queue.json.', {
-  'quick': { type: 'boolean', help: 'fewer sparsities and seeds, one repetition; writes queue-quick.json' },
+  quick: { type: 'boolean', help: 'fewer sparsities and seeds, one repetition; writes queue-quick.json' },
 });
 
 const { quick } = ARGS;

@@ -15,7 +15,7 @@ import { benchArgs } from './args.js';
 import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('sparse-quick', 'The sparse kernels against the dense GEMM and SciPy CSR on B = 256, K = N = 1024; writes bench/results/sparse-quick.json.', {
-  'quick': { type: 'boolean', help: 'sparsities 0.9 and 0.99 only, shorter timings' },
+  quick: { type: 'boolean', help: 'sparsities 0.9 and 0.99 only, shorter timings' },
   'no-python': { type: 'boolean', help: 'skip the SciPy baseline' },
 });
 

@@ -17,7 +17,7 @@ import { benchArgs } from './args.js';
 import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('sweep', 'How fast sweeps run: the pool with 1 and 2 workers against a plain loop; writes bench/results/sweep.json.', {
-  'quick': { type: 'boolean', help: 'fewer points, one repetition; writes sweep-quick.json' },
+  quick: { type: 'boolean', help: 'fewer points, one repetition; writes sweep-quick.json' },
 });
 
 const { quick } = ARGS;

@@ -19,7 +19,7 @@ import { independentRate } from './independent.js';
 import { benchArgs } from './args.js';
 
 const ARGS = benchArgs('training-scaling', 'Weak and strong scaling of the functional engine over 1, 2, 4, ... systems up to the cores; writes bench/results/training-scaling-<C>core.json.', {
-  'quick': { type: 'boolean', help: '6 steps, one round; writes training-scaling-<C>core.quick.json' },
+  quick: { type: 'boolean', help: '6 steps, one round; writes training-scaling-<C>core.quick.json' },
 });
 
 const { quick } = ARGS;
