@@ -14,6 +14,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function register(program: Command): void {
   const cmd = program
     .command('claims')
+    .summary("the article's claims checked line by line")
     .description("the article's claims checked line by line: Lambda's 355 GPU-years and $4.6 M, GPT-3 in a day on 192 CS-2, a 1 T model in a long weekend, 120 T parameters in MemoryX, near-linear scaling, ~10x from sparsity")
     .addOption(option('--spec <file>', 'a hardware spec JSON replacing (or with "base", amending) a built-in one; repeatable', collect))
     .addOption(option('--systems <n>', 'systems of "the largest cluster" (default: SwarmX maxSystems, 192)', parseInteger('--systems', 1)))

@@ -28,7 +28,8 @@ interface Step {
 export function register(program: Command): void {
   const cmd = program
     .command('demo')
-    .description('the guided tour (npm start): training on 4 simulated CS-2 dense and sparse, the fabric at\nseveral sparsities, GPT-3 on 1..192 CS-2, the claims table, and an HTML report')
+    .summary('the guided tour (npm start), about 40 s')
+    .description('the guided tour (npm start): training on 4 simulated CS-2 dense and sparse, the fabric at several sparsities, GPT-3 on 1..192 CS-2, the claims table, and an HTML report')
     .addOption(option('--out <dir>', 'where the results and the report go', undefined, 'out/demo'))
     .option('--quick', 'fewer training steps and a smaller sweep (about a third of the time)');
   withCommonOptions(cmd);

@@ -69,6 +69,7 @@ function parseSparsity(value: string): number {
 export function register(program: Command): void {
   const cmd = program
     .command('estimate')
+    .summary('time and capacity of training on N CS-2 or GPUs')
     .description('time, bounds and capacity of training a model on N CS-2 with MemoryX and SwarmX (dense or sparse), or on GPUs with --gpu; every assumption is printed with the result')
     .addOption(option('--model <name|file>', 'a preset (gpt3-small .. gpt3-175b, gpt-1t, gpt-120t; or a shipped Hugging Face config: llama-2-7b, gpt-j-6b, ... in specs/hf), a preset-format JSON, a Hugging Face config.json (GPT-2, GPT-J, GPT-NeoX, Llama, Mistral, Mixtral), or a training-engine model description'))
     .addOption(option('--systems <n>', 'CS-2 systems (data parallel)', parseInteger('--systems', 1)))

@@ -68,6 +68,7 @@ class Phases {
 export function register(program: Command): void {
   const cmd = program
     .command('fabric')
+    .summary("one layer on the wafer's cores at cycle level")
     .description('run one layer (Y = X W, X [batch, in], W [in, out]) on a mesh of wafer cores at cycle level: batch over rows, features over columns, non-zero weights streamed in at the edge, one AXPY per non-zero weight, partial sums reduced along rows; checks the result against the reference kernels')
     .addOption(option('--rows <R>', 'mesh rows', parseInteger('--rows', 1, 4096), 8))
     .addOption(option('--cols <C>', 'mesh columns', parseInteger('--cols', 1, 4096), 8))

@@ -12,7 +12,7 @@ export function version(): string {
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command('weightstream')
-    .description('Simulate wafer-scale weight-streaming training (Cerebras CS-2 + MemoryX + SwarmX):\nfunctional training on simulated systems, the wafer at cycle level, and time/capacity at scale.')
+    .description('Simulate wafer-scale weight-streaming training (Cerebras CS-2 + MemoryX + SwarmX): functional training on simulated systems, the wafer at cycle level, and time/capacity at scale.')
     .version(version(), '-V, --version', 'print the version')
     .exitOverride();
   program.configureOutput({

@@ -11,7 +11,8 @@ interface ReportCliOptions extends CommonOptions {
 export function register(program: Command): void {
   const cmd = program
     .command('report')
-    .description('write an HTML report with charts (self-contained: inline SVG, viewable offline) from sweep results (.jsonl),\ntraining summaries (train --json), traces (Chrome Trace Event JSON), fabric heatmaps and sensitivities\n(estimate --sensitivity --json: a tornado chart)')
+    .summary('an HTML report with charts from results')
+    .description('write an HTML report with charts (self-contained: inline SVG, viewable offline) from sweep results (.jsonl), training summaries (train --json), traces (Chrome Trace Event JSON), fabric heatmaps and sensitivities (estimate --sensitivity --json: a tornado chart)')
     .argument('<inputs...>', 'input files: sweep results, training summaries, traces, fabric heatmaps, sensitivities')
     .addOption(option('--out <dir>', 'directory to write report.html and one .svg per chart into', undefined, 'report'))
     .addOption(option('--title <text>', 'page title'));

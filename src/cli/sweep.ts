@@ -27,7 +27,8 @@ function defaultOut(file: string): string {
 export function register(program: Command): void {
   const cmd = program
     .command('sweep')
-    .description('run a sweep file (JSON or YAML: a base configuration, the run kind and axes to vary) in parallel;\nresults are appended as JSON lines, and a rerun skips what is already done')
+    .summary('run a sweep file in parallel (JSON lines)')
+    .description('run a sweep file (JSON or YAML: a base configuration, the run kind and axes to vary) in parallel; results are appended as JSON lines, and a rerun skips what is already done')
     .argument('<file>', 'sweep file (.yaml, .yml or .json)')
     .addOption(option('--workers <n>', 'worker threads (default: one per core)', parseInteger('--workers', 1, 1024)))
     .addOption(option('--out <results.jsonl>', 'results file, appended to (default: <file name>.results.jsonl)'))

@@ -18,6 +18,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function register(program: Command): void {
   const cmd = program
     .command('train')
+    .summary('train by weight streaming on N simulated CS-2')
     .description("train a network by weight streaming on N simulated CS-2 (worker threads): MemoryX streams each layer's weights, SwarmX broadcasts them and tree-reduces the gradients, MemoryX updates each layer at once")
     .addOption(option('--model <file|name>', 'model JSON file, Hugging Face GPT-2 config.json, or preset (mlp, mlp2, resmlp, wide; GPTs: gpt-nano, gpt-micro, gpt-mini)', undefined, D.model))
     .addOption(option('--data <file|name>', `features: a safetensors file with x (F32 [N, D]) and y (I32/I64 [N]), a CSV file (.csv/.tsv: numeric features, the label column named label/y/class/target or last; the last 20 % of rows for testing), the shipped digits, or a seeded teacher; a GPT: the shipped text ${D.textData} (its default), a .txt file (bytes, windows of T+1 at stride T, last 10 % for testing), or a safetensors file with tokens (I32/I64 [N, T+1])`, undefined))

@@ -14,6 +14,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function register(program: Command): void {
   const cmd = program
     .command('validate')
+    .summary('the at-scale model against measured runs')
     .description('the at-scale model against published Cerebras training measurements: the compute efficiency calibrated on one named run (its software release), every other run held out, with the error and the binding resource')
     .addOption(option('--measurements <file>', 'a measurements JSON (default: specs/validation/measurements.json)'))
     .addOption(option('--spec <file>', 'a hardware spec JSON replacing (or with "base", amending) a built-in one; repeatable', collect));

@@ -18,7 +18,8 @@ interface WorkerCliOptions extends CommonOptions {
 export function register(program: Command): void {
   const cmd = program
     .command('worker')
-    .description('take the runs of queued sweeps (weightstream sweep FILE --queue URL) from Redis and run them on this host;\nstart one per host, any number of hosts')
+    .summary('run queued sweeps from Redis on this host')
+    .description('take the runs of queued sweeps (weightstream sweep FILE --queue URL) from Redis and run them on this host; start one per host, any number of hosts')
     .addOption(option('--queue <url>', 'redis://[user:pass@]host:port[/db], rediss://... (TLS), or env:NAME (the URL read from environment\nvariable NAME, so no password shows in ps) (default: env:WEIGHTSTREAM_QUEUE)'))
     .addOption(option('--queue-name <name>', 'the sweep\'s --queue-name (default: sweep)'))
     .addOption(option('--concurrency <n>', 'worker threads and runs at once (default: one per core)', parseInteger('--concurrency', 1, 1024)))

@@ -54,6 +54,19 @@ describe('CLI conventions, for every command', () => {
     expect(commands.length).toBeGreaterThan(0);
   });
 
+  it('`weightstream --help` lists each command on one line of at most 80 columns (a short summary)', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    const listing = r.stdout.slice(r.stdout.indexOf('\nCommands:\n') + 11).trimEnd().split('\n');
+    expect(listing.length).toBe(commands.length + 1); // and help
+    for (const c of commands) {
+      expect(c.summary(), c.name()).toMatch(/^[^\n]{10,}$/);
+      expect(c.description(), c.name()).not.toContain('\n'); // commander wraps it to the terminal
+      expect(listing.some((l) => l.startsWith(`  ${c.name()} `) && l.endsWith(c.summary()))).toBe(true);
+    }
+    for (const l of r.stdout.split('\n')) expect(l.length, l).toBeLessThanOrEqual(80);
+  });
+
   it.concurrent.each(commands.map((c) => [c.name(), c] as const))('%s: --help exits 0 with examples; --quiet, --debug, --json exist', async (name, cmd) => {
     const r = await cli([name, '--help']);
     expect(r.code).toBe(0);
