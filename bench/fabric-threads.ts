@@ -87,7 +87,7 @@ const secondsOf = (rs: FabricResult[]) => rs.map((r) => r.simSeconds);
  * columns (the same work a core, the footprint of a band) on one thread of its own, all at once, against one of
  * them alone. Two independent threads share nothing but the machine, so threads x alone / together is what the
  * machine gave this work in those minutes, before any band's waits and hand-overs (a sample of the host too, not a
- * strict bound: docs/fabric.md, *Against the machine's ceiling*). `round()` runs one round (alone, then together)
+ * strict bound: docs/fabric-speed.md, *Against the machine's ceiling*). `round()` runs one round (alone, then together)
  * and returns its ceiling.
  */
 async function ceilingArm(o: FabricRunOptions) {
@@ -166,7 +166,7 @@ async function shapeRow(R: number, C: number) {
   return { ...o, cycles, reps, threads, oneThreadUsPerCycle: one, threadsUsPerCycle: many, speedup: one / many, overheadUsPerCycle: many - one / threads };
 }
 
-/** How much slower the emulated CPU is (the asymmetry this VM's probe saw at its worst: docs/fabric.md). */
+/** How much slower the emulated CPU is (the asymmetry this VM's probe saw at its worst: docs/fabric-speed.md). */
 const SLOW_PERCENT = 45;
 
 /**

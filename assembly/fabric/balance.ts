@@ -1,5 +1,5 @@
 // Threads: moving columns between bands while they run, so that a band on a slower or busier CPU gets fewer
-// columns (on the 2-vCPU VM of docs/fabric.md one CPU ran memory-bound code up to 1.45x slower than the other,
+// columns (on the 2-vCPU VM of docs/fabric-speed.md one CPU ran memory-bound code up to 1.45x slower than the other,
 // and even bands run at the slower one's pace). Every BAL_EPOCH cycles all bands meet at a barrier after the
 // same cycle t (they agree on the next cycle, bands.ts, so they all stop at the same one). There the mesh is
 // quiet between two cycles: this cycle's sets are empty (the walks cleared them), the next cycle's sets, the
