@@ -28,16 +28,30 @@ function isResultLine(v: unknown): v is ResultLine {
   return typeof o.hash === 'string' && typeof o.kind === 'string' && typeof o.config === 'object' && ('result' in o || 'error' in o);
 }
 
+/** How every results line starts (resultLineText writes the hash first). */
+const LINE_START = Buffer.from('{"hash":"', 'utf8');
+
+/** Whether the bytes from `start` to the end of `buf` can be the start of a results line cut short. */
+function tornLine(buf: Buffer, start: number): boolean {
+  const n = Math.min(buf.length - start, LINE_START.length);
+  return buf.compare(LINE_START, 0, n, start, start + n) === 0;
+}
+
 /**
  * Parses a results file's bytes (or text). A last line without its '\n' is torn (the newline is written in the
- * same call as the line, so a complete line always has one): it is reported, not parsed. A bad line
- * anywhere else means the file is not ours, and is an error naming the line.
+ * same call as the line, so a complete line always has one): it is reported, not parsed, when it starts as
+ * every results line does; anything else there (a file of one line with no newline: a note, a minified
+ * JSON file) means the file is not ours. A bad line anywhere else is an error naming the line.
  */
 export function parseResults(data: string | Buffer, file = 'results'): { lines: ResultLine[]; tornBytes: number } {
   // Work in bytes: a torn line may end inside a multi-byte character, which decoding would alter.
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const end = buf.lastIndexOf(0x0a) + 1;
   const tornBytes = buf.length - end;
+  if (tornBytes > 0 && !tornLine(buf, end)) {
+    const lineNo = end === 0 ? 1 : buf.subarray(0, end).reduce((k, b) => k + (b === 0x0a ? 1 : 0), 1);
+    throw new ResultsFileError(`${file}:${lineNo}: not a sweep results line, and no newline ends it (is this a sweep results file?)`);
+  }
   const lines: ResultLine[] = [];
   // Line by line over the bytes (a big file never becomes one giant string).
   let lineNo = 0;

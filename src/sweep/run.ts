@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { distModule } from '../paths.js';
 import { resultsToCsv } from './csv.js';
 import { adapterFor } from './kinds/index.js';
-import { ResultsAppender, readResults, readResultsForResume } from './results.js';
+import { ResultsAppender, readResults, readResultsForResume, resultLineText } from './results.js';
 import { acquireLock, type HeldLock } from '../io/lock.js';
 import { expandSweepAsync, locateField, runCount, validateSweep } from './spec.js';
 import type { ResultLine, Run, SweepSpec, WorkerReply, WorkerTask } from './types.js';
@@ -158,12 +158,9 @@ async function runLocked(spec: SweepSpec, runs: Run[], o: SweepOptions, workers:
   };
 
   const appender = new ResultsAppender(o.out, o.fsyncSeconds ?? 1);
-  const kindJson = JSON.stringify(spec.kind);
   const write = (run: Run, out: WorkerReply[number]) => {
-    // The line {hash, kind, config, result | error, timings}, with the result's JSON text spliced in as the worker wrote it.
     lock.assertHeld(); // never append once another process has taken the file over
-    const outcome = out.error ? `"error":${JSON.stringify(out.error)}` : `"result":${out.resultJson ?? 'null'}`;
-    appender.appendText(`{"hash":${JSON.stringify(run.hash)},"kind":${kindJson},"config":${JSON.stringify(run.config)},${outcome},"timings":${JSON.stringify(out.timings)}}`);
+    appender.appendText(resultLineText(run.hash, spec.kind, run.config, out));
     summary.ran++;
     if (out.error) summary.failed++;
   };
@@ -198,6 +195,12 @@ function schedule(
   const retry: Run[] = []; // runs of a batch whose worker died: rerun one by one
   let fatal: unknown;
   const perWorker = o.timeoutSeconds ? 1 : 2;
+  // Tasks queued in the pool behind the running ones would still run after a stop: the stop word tells
+  // every task's worker to start no further run (src/sweep/types.ts, WorkerTask.stop).
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const onStop = () => Atomics.store(stop, 0, 1);
+  if (o.signal?.aborted) onStop();
+  else o.signal?.addEventListener('abort', onStop, { once: true });
 
   const batchSize = () => {
     if (!Number.isFinite(secondsPerRun)) return 1;
@@ -207,7 +210,10 @@ function schedule(
   };
 
   return new Promise<void>((resolve, reject) => {
-    const finish = () => (fatal ? reject(fatal) : resolve());
+    const finish = () => {
+      o.signal?.removeEventListener('abort', onStop);
+      return fatal ? reject(fatal) : resolve();
+    };
     const pump = () => {
       while (!fatal && !o.signal?.aborted && inFlight < workers * perWorker && (retry.length > 0 || next < todo.length)) {
         const batch = retry.length > 0 ? [retry.shift()!] : todo.slice(next, (next += batchSize()));
@@ -216,10 +222,11 @@ function schedule(
         const started = new Date().toISOString();
         const signal = o.timeoutSeconds ? AbortSignal.timeout(o.timeoutSeconds * 1000 * batch.length) : undefined;
         pool
-          .run({ kind: spec.kind, module: spec.module, runs: batch.map((r) => ({ hash: r.hash, config: r.config })) }, { signal })
+          .run({ kind: spec.kind, module: spec.module, runs: batch.map((r) => ({ hash: r.hash, config: r.config })), stop }, { signal })
           .then(
             (reply) => {
               reply.forEach((out, i) => write(batch[i], out));
+              if (reply.length === 0) return; // stopped before its first run
               const secs = reply.reduce((s, x) => s + x.timings.wallSeconds, 0) / Math.max(reply.length, 1);
               secondsPerRun = Number.isFinite(secondsPerRun) ? 0.7 * secondsPerRun + 0.3 * secs : secs;
             },

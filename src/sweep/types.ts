@@ -68,10 +68,17 @@ export interface WorkerTask {
   /** For kind `module`: absolute path of the user's module. */
   module?: string;
   runs: Array<{ hash: string; config: Config }>;
+  /**
+   * The sweep's stop word (an Int32Array[1] over a SharedArrayBuffer, shared by every task of the sweep):
+   * non-zero once the sweep is stopped (^C). The worker starts no run after it is set, so a task still
+   * queued in the pool when the sweep stops runs nothing, and the reply holds the runs that did run (a
+   * prefix of `runs`).
+   */
+  stop?: Int32Array;
 }
 
 /**
- * Worker → main thread: one outcome per run of the task, in the task's order. A result travels as its
+ * Worker → main thread: one outcome per run of the task, in the task's order (fewer once `stop` is set). A result travels as its
  * JSON text (the worker serialises it once; the main thread splices it into the line as is).
  */
 export type WorkerReply = Array<{ hash: string; resultJson?: string; error?: RunError; timings: Timings }>;

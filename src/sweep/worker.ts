@@ -1,6 +1,7 @@
 // The sweep pool's worker (a Piscina worker thread, loaded from dist/ via distModule('sweep/worker')):
 // runs a batch of configurations of one kind one after the other and returns one outcome per run.
-// A run that throws becomes an outcome with its error; the rest of the batch goes on.
+// A run that throws becomes an outcome with its error; the rest of the batch goes on. Once the sweep's
+// stop word is set, no further run of the batch starts.
 import { adapterFor } from './kinds/index.js';
 import type { RunError, WorkerReply, WorkerTask } from './types.js';
 
@@ -27,6 +28,7 @@ export default async function runBatch(task: WorkerTask): Promise<WorkerReply> {
   }
   const seconds = (t0: number) => Math.round((performance.now() - t0) * 1000) / 1e6; // to the microsecond
   for (const r of task.runs) {
+    if (task.stop && Atomics.load(task.stop, 0) !== 0) break; // the sweep stopped: the rest runs on resume
     const startedAt = new Date().toISOString();
     const t0 = performance.now();
     try {

@@ -60,6 +60,26 @@ describe('results file', () => {
     expect(() => parseResults('{"a":1}\n', 'y.jsonl')).toThrow('y.jsonl:1: not a sweep result');
   });
 
+  it('refuses, and leaves as it was, a file whose last line has no newline and is not the start of a results line', () => {
+    const cases = [
+      ['notes.txt', 'important data without newline'],
+      ['model.json', '{"kind":"mlp","layers":[{"in":64,"out":10}]}'],
+      ['after-results.jsonl', JSON.stringify(line('h1')) + '\n' + 'a note added by hand'],
+    ];
+    for (const [name, text] of cases) {
+      const f = join(dir, name);
+      writeFileSync(f, text);
+      expect(() => readResultsForResume(f), name).toThrow(ResultsFileError);
+      expect(() => readResultsForResume(f), name).toThrow(/not a sweep results line, and no newline ends it/);
+      expect(readFileSync(f, 'utf8'), name).toBe(text);
+    }
+    expect(() => parseResults(cases[2][1], 'r.jsonl')).toThrow('r.jsonl:2: ');
+    // a line cut inside its first bytes is still torn: our lines all start '{"hash":"'
+    for (const torn of ['{', '{"ha', '{"hash":"', '{"hash":"abc']) {
+      expect(parseResults(JSON.stringify(line('h1')) + '\n' + torn).tornBytes, torn).toBe(torn.length);
+    }
+  });
+
   it('a missing file is an empty one', () => {
     expect(readResultsForResume(join(dir, 'none.jsonl'))).toEqual({ lines: [], truncatedBytes: 0 });
   });

@@ -94,6 +94,19 @@ describe('runSweep', () => {
     expect(new Set(readResults(out).map((l) => l.hash)).size).toBe(40);
   });
 
+  it('after a stop, runs no task that was still queued in the pool (only the runs in flight finish)', async () => {
+    const out = join(dir, 'e2.jsonl');
+    // 2 workers keep 4 tasks of one run in flight: 2 running, 2 queued behind them. Stop when the first ends.
+    const s = spec({ sleepMs: 400 }, 4);
+    const ac = new AbortController();
+    const r = await runSweep(s, { out, workers: 2, signal: ac.signal, onProgress: (d) => d >= 1 && ac.abort() });
+    // the first, the other one running, and at most one that its worker took up before the word was set
+    expect(r.ran).toBeGreaterThanOrEqual(2);
+    expect(r.ran).toBeLessThanOrEqual(3);
+    expect(r.notRun).toBe(8 - r.ran);
+    expect(readResults(out).length).toBe(r.ran);
+  });
+
   it('stops a run that outlives --timeout, records a TimeoutError, and goes on', async () => {
     const out = join(dir, 'g.jsonl');
     // each x once quick (5 ms) and once hanging (30 s)
