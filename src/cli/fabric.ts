@@ -1,5 +1,6 @@
 // `weightstream fabric`: one layer's pass on a simulated mesh of wafer cores, cycle by cycle, with
 // real numbers checked against the reference kernels, and where the cycles went.
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError, emit, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 import { createProgress, type Progress } from './progress.js';
@@ -100,7 +101,11 @@ export function register(program: Command): void {
     'weightstream fabric --rows 1000 --cols 850 --batch 4000 --in 12288 --out 49152   # the same layer dense: streams windowed, 5 GB of host memory, ~10 min',
   ]);
   cmd.action(async (opts: FabricCliOptions) => {
-    if (opts.heatmap) (await import('../io/files.js')).checkOutputs({ inputs: [], outputs: [{ label: '--heatmap', path: opts.heatmap }] });
+    if (opts.heatmap) {
+      // a model given as a file is an input: never the heatmap (a preset name is not a file)
+      const model = opts.model !== undefined && statSync(opts.model, { throwIfNoEntry: false })?.isFile() ? [{ label: '--model', path: opts.model }] : [];
+      (await import('../io/files.js')).checkOutputs({ inputs: model, outputs: [{ label: '--heatmap', path: opts.heatmap }] });
+    }
     const { runFabricAsync, writeHeatmap, modelCycles, fabricMachine, DEFAULT_SKEW, DEFAULT_SKEW_BLOCKS } = await import('../fabric/index.js');
     const layer = await modelLayerOf(cmd, opts);
     if (layer) Object.assign(opts, layer.run);

@@ -47,11 +47,12 @@ export function register(program: Command): void {
     'weightstream sweep big.yaml --out big.jsonl --queue env:WEIGHTSTREAM_QUEUE   # WEIGHTSTREAM_QUEUE=redis://:PASS@host:6379; then weightstream worker on each host',
   ]);
   cmd.action(async (file: string, opts: SweepCliOptions) => {
-    const { expandSweep, loadSweepFile, pendingRuns, readResults, runSweep, validateRuns } = await import('../sweep/index.js');
+    const { expandSweep, filesNamedIn, loadSweepFile, pendingRuns, readResults, runSweep, validateRuns } = await import('../sweep/index.js');
     const spec = loadSweepFile(file);
     const out = opts.out ?? defaultOut(file);
     const { checkOutputs } = await import('../io/files.js');
-    const inputs = [{ label: 'sweep file', path: file }, ...(spec.module ? [{ label: 'module', path: spec.module }] : [])];
+    const named = filesNamedIn(spec, file).map((f) => ({ label: `the file of ${f.field}:`, path: f.path }));
+    const inputs = [{ label: 'sweep file', path: file }, ...(spec.module ? [{ label: 'module', path: spec.module }] : []), ...named];
     checkOutputs({ inputs, outputs: [{ label: '--out', path: out }, ...(opts.csv ? [{ label: '--csv', path: opts.csv }] : [])] });
     if (opts.queue !== undefined) return queued(spec, file, out, opts);
     if (opts.queueName !== undefined) throw new UsageError('--queue-name: applies only with --queue');

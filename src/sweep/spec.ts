@@ -11,9 +11,9 @@
 //     merge:                  # special: each value is a mapping of fields set together (e.g. CS-2 vs GPU)
 //       - {systems: 16}
 //       - {gpu: a100, devices: 1024}
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { checkInputFile, parseJsonText } from '../io/files.js';
-import { dirname, extname, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { MAX_DATA_DEPTH, ValidationError, describe, ownEntry, requireSafeKey, requireSafeTree, shapeError, requireObject, requireArray } from '../errors.js';
 import { runHash } from './hash.js';
@@ -195,6 +195,33 @@ function checkCommonFields(obj: Record<string, unknown>, path: string): void {
     const bad = ownEntry(COMMON_FIELDS, k)?.(v);
     if (bad) throw new ValidationError(`${path}.${k}`, v, bad);
   }
+}
+
+/**
+ * The files a sweep's runs may read: every string of its base and axes (at any depth) that names an existing
+ * regular file, relative to the working directory (as the runs resolve it) or to the sweep file's directory.
+ * A model, spec or data file of a run must never be a sweep's output (`--out`, `--csv`). Gives each one's
+ * absolute path and the field that names it.
+ */
+export function filesNamedIn(spec: SweepSpec, sweepFile?: string): Array<{ field: string; path: string }> {
+  const dirs = [process.cwd(), ...(sweepFile ? [dirname(resolve(sweepFile))] : [])];
+  const found = new Map<string, { field: string; path: string }>();
+  const visit = (v: unknown, field: string): void => {
+    if (typeof v === 'string') {
+      if (v === '' || v.length > 4096 || found.has(v)) return;
+      for (const p of isAbsolute(v) ? [v] : dirs.map((d) => resolve(d, v))) {
+        try {
+          if (statSync(p).isFile()) return void found.set(v, { field, path: p });
+        } catch {
+          // not a file: a preset name or any other string
+        }
+      }
+    } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, `${field}[${i}]`));
+    else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) visit(x, `${field}.${k}`);
+  };
+  visit(spec.base, 'base');
+  for (const a of spec.axes) visit(a.values, `axes.${a.field}`);
+  return [...found.values()];
 }
 
 /** Sets a dotted path in a configuration, creating intermediate mappings. */

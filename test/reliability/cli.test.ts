@@ -33,6 +33,37 @@ describe('outputs never eat inputs (item 1)', () => {
     expect(readFileSync(join(d, 's.yaml'), 'utf8')).toBe(SWEEP);
   });
 
+  it('sweep --out or --csv onto a file its runs read (a model named in base or in an axis) is refused; the file unchanged', () => {
+    const d = dir();
+    const model = '{"kind":"mlp","layers":[{"in":64,"out":10}]}';
+    writeFileSync(join(d, 'm.json'), model);
+    writeFileSync(join(d, 'n.json'), model);
+    mkdirSync(join(d, 'sub'));
+    writeFileSync(join(d, 'sub', 's.yaml'), 'kind: train\nbase: {model: m.json, data: digits, steps: 2}\naxes:\n  seed: [1, 2]\n');
+    writeFileSync(join(d, 'sub', 't.yaml'), 'kind: train\nbase: {data: digits, steps: 2}\naxes:\n  model: [gpt-nano, n.json]\n');
+    const a = cli(['sweep', 'sub/s.yaml', '--out', 'r.jsonl', '--csv', 'm.json', '--quiet'], d);
+    expect(a.code).toBe(1);
+    expect(a.stderr).toMatch(/^weightstream: error: --csv: expected a path that is not an input of this run \(it is the file of base\.model: .*m\.json\), got "m\.json"\n$/);
+    const b = cli(['sweep', 'sub/t.yaml', '--out', 'n.json', '--quiet'], d);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toMatch(/--out: expected a path that is not an input of this run \(it is the file of axes\.model\[1\]: .*n\.json\)/);
+    expect(readFileSync(join(d, 'm.json'), 'utf8')).toBe(model);
+    expect(readFileSync(join(d, 'n.json'), 'utf8')).toBe(model);
+  });
+
+  it('fabric --heatmap onto its --model file is refused before the run; a preset name is no file', () => {
+    const d = dir();
+    const config = '{"model_type":"gpt2","n_embd":64,"n_layer":1,"n_head":2,"vocab_size":100,"n_positions":32}';
+    writeFileSync(join(d, 'config.json'), config);
+    const r = cli(['fabric', '--model', 'config.json', '--layer', 'lm_head', '--rows', '4', '--cols', '4', '--heatmap', 'config.json', '--quiet'], d);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('weightstream: error: --heatmap: expected a path that is not an input of this run (it is --model config.json), got "config.json"\n');
+    expect(readFileSync(join(d, 'config.json'), 'utf8')).toBe(config);
+    const ok = cli(['fabric', '--model', 'gpt-nano', '--layer', 'lm_head', '--rows', '4', '--cols', '4', '--heatmap', 'gpt-nano', '--quiet'], d);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(d, 'gpt-nano'), 'utf8')).rows).toBe(4);
+  });
+
   it('train --save onto --data is refused before training; the dataset is unchanged', () => {
     const d = dir();
     const x = new Float32Array(8 * 4).map((_, i) => (i % 7) / 7);
