@@ -114,6 +114,8 @@ export function register(program: Command): void {
     const bars = new Phases(createProgress({ label: 'fabric set-up', total: 100, quiet: opts.quiet, unit: '%', intervalSeconds: 1 }));
     const cycles = () => createProgress({ label: 'fabric', total: Math.max(1, Math.round(estimate)), quiet: opts.quiet, unit: 'cycles (estimated total)', intervalSeconds: 1, rate: true });
     const check = () => createProgress({ label: 'fabric check', total: 100, quiet: opts.quiet, unit: '% of the weights read', intervalSeconds: 1 });
+    // ^C, a kill or a closed terminal: one line and exit 1, the heatmap's temporary removed (as train does)
+    const uninstallCleanup = (await import('../io/cleanup.js')).installCleanup();
     const run = await runFabricAsync({
       rows: opts.rows, cols: opts.cols, batch: opts.batch, in: opts.in, out: opts.out,
       sparsity: opts.sparsity, pass: opts.pass, seed: opts.seed, check: opts.check, threads: opts.threads,
@@ -131,6 +133,7 @@ export function register(program: Command): void {
     });
     bars.current.stop();
     if (opts.heatmap) writeHeatmap(opts.heatmap, run);
+    uninstallCleanup();
     const r = run.result;
     const { counters: _c, machine: _m, ...rest } = r;
     const json = { ...rest, layer: layer?.info ?? null, heatmap: opts.heatmap ?? null, counters: r.counters, machine: r.machine };

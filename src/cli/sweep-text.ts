@@ -2,7 +2,9 @@
 // first signal stops taking new work and lets what is in flight finish, a second one exits at once) and
 // the closing summary's text.
 
-/** Aborts `signal` on the first SIGINT/SIGTERM (printing `message`), exits 1 on the second; dispose() uninstalls. */
+import { STOP_SIGNALS } from '../io/cleanup.js';
+
+/** Aborts `signal` on the first SIGINT/SIGTERM/SIGHUP (printing `message`), exits 1 on the second; dispose() uninstalls. */
 export function stopOnSignals(message: string): { signal: AbortSignal; dispose(): void } {
   const ac = new AbortController();
   const onSignal = () => {
@@ -10,13 +12,11 @@ export function stopOnSignals(message: string): { signal: AbortSignal; dispose()
     process.stderr.write(`\nweightstream: ${message}\n`);
     ac.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   return {
     signal: ac.signal,
     dispose() {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     },
   };
 }

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { queueUrl } from './sweep-queue.js';
 import { UsageError, emit, option, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { STOP_SIGNALS } from '../io/cleanup.js';
 
 interface WorkerCliOptions extends CommonOptions {
   queue?: string;
@@ -52,8 +53,7 @@ export function register(program: Command): void {
         say(`stopping: finishing the runs in flight (${worker.done} done so far; signal again to leave them to other workers)`);
         worker.close().then(resolve, resolve);
       };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     });
     const summary = { queue: redactUrl(url), queueName: name ?? 'sweep', kinds, concurrency, runs: worker.done };
     emit(opts, summary, () => `weightstream worker: stopped after ${worker.done} run${worker.done === 1 ? '' : 's'}`);

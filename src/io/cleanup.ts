@@ -1,5 +1,5 @@
 // Temporary files of our own making and their removal: every temp file we create is tracked until it is
-// renamed or removed; SIGINT/SIGTERM (installCleanup) and process exit remove the tracked ones, and the
+// renamed or removed; SIGINT/SIGTERM/SIGHUP (installCleanup) and process exit remove the tracked ones, and the
 // next run removes stale ones of our naming whose process is gone (a SIGKILL leaves them behind).
 //
 // Our names: `.<target>.<pid>.<ms>.tmp` beside an atomic write's target (src/io/atomic.ts), and
@@ -7,6 +7,9 @@
 import { readdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** The signals that stop a long command: ^C, a kill, and the terminal closing (SIGHUP). */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 const tracked = new Set<string>();
 let exitHook = false;
@@ -78,7 +81,7 @@ export function removeStaleTemps(dir: string, target?: string): string[] {
 }
 
 /**
- * For a long command: SIGINT/SIGTERM remove the tracked temporaries, print one line and exit 1; stale
+ * For a long command: SIGINT/SIGTERM/SIGHUP remove the tracked temporaries, print one line and exit 1; stale
  * flash files of dead runs are removed from the temp directory now. Returns the uninstall function.
  */
 export function installCleanup(what = 'weightstream'): () => void {
@@ -88,10 +91,8 @@ export function installCleanup(what = 'weightstream'): () => void {
     process.stderr.write(`\n${what}: interrupted (${sig}); temporary files removed\n`);
     process.exit(1);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   };
 }

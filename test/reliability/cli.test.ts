@@ -138,7 +138,7 @@ describe('fabric --sparsity 1 (item 13)', () => {
 });
 
 describe('signals (item 10)', () => {
-  it('SIGINT during training with a flash tier removes the flash file and exits 1', async () => {
+  it.each(['SIGINT', 'SIGHUP'] as const)('%s during training with a flash tier removes the flash file and exits 1', async (sig) => {
     const tmp = dir();
     const child = spawn(process.execPath, [rootPath('bin', 'weightstream.js'), 'train', '--model', 'wide', '--dram-bytes', '9e6', '--steps', '100000', '--quiet'], { env: { ...process.env, TMPDIR: tmp } });
     let stderr = '';
@@ -148,12 +148,25 @@ describe('signals (item 10)', () => {
     while (flash().length === 0 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 100));
     expect(flash().length).toBe(1);
     await new Promise((r) => setTimeout(r, 300));
-    child.kill('SIGINT');
+    child.kill(sig);
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     expect(code).toBe(1);
-    expect(stderr).toMatch(/interrupted \(SIGINT\); temporary files removed/);
+    expect(stderr).toContain(`interrupted (${sig}); temporary files removed`);
     expect(flash()).toEqual([]);
     expect(existsSync(tmp)).toBe(true);
+  }, 60_000);
+
+  it('SIGTERM during a fabric run: one line, exit 1, no heatmap and no temporary left', async () => {
+    const d = dir();
+    const child = spawn(process.execPath, [rootPath('bin', 'weightstream.js'), 'fabric', '--rows', '200', '--cols', '200', '--batch', '800', '--in', '2000', '--out', '2000', '--heatmap', 'h.json', '--quiet'], { cwd: d });
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    await new Promise((r) => setTimeout(r, 3000));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(1);
+    expect(stderr).toBe('\nweightstream: interrupted (SIGTERM); temporary files removed\n');
+    expect(readdirSync(d)).toEqual([]);
   }, 60_000);
 });
 
