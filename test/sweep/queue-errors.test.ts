@@ -70,6 +70,19 @@ describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang'
     }
   }, 150_000);
 
+  // (the worker used to retry until killed, and the sweep to fill database 0 and wait: this test's timeout catches both)
+  it('a database the server does not have (/99 of 16): exit 1, one line, from the sweep and the worker alike', async () => {
+    const url = `redis://127.0.0.1:${redis.port}/99`;
+    const [s, w] = await Promise.all([
+      run(['sweep', small(), '--out', 'db99.jsonl', '--queue', url]),
+      run(['worker', '--queue', url, '--concurrency', '1']),
+    ]);
+    for (const r of [s, w]) {
+      expect(r.code).toBe(1);
+      oneLine(r.stderr, new RegExp(`^weightstream: error: QueueError: Redis at redis://127\\.0\\.0\\.1:${redis.port}/99 has no database 99 `));
+    }
+  }, 60_000);
+
   it('no password, a wrong one (from env:NAME): exit 1, one line that does not print the password; a bad URL: exit 2', async () => {
     const url = `redis://127.0.0.1:${locked.port}`;
     const mod = sweepFile('mod.yaml', `kind: module\nmodule: ${join(__dirname, 'fixtures', 'runner.mjs')}\naxes:\n  x: [1, 2]\n`);

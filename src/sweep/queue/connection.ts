@@ -90,6 +90,15 @@ export async function checkRedis(url: string): Promise<{ version: string }> {
   });
   try {
     await Promise.race([client.connect().then(() => client.ping()), deadline]);
+    // ioredis selects the URL's database while connecting, and a server without it only logs the refusal
+    // (the client then works in database 0): select it again here, where a refusal is an answer.
+    const db = Number(new URL(url).pathname.slice(1) || 0);
+    if (db > 0) {
+      await Promise.race([client.select(db), deadline]).catch((e: Error) => {
+        if (/DB index is out of range/i.test(e.message)) throw new QueueError(`Redis at ${where} has no database ${db} (its "databases" setting is lower; by default it has 16: /0 .. /15)`);
+        throw e;
+      });
+    }
     // An ACL user may be refused INFO (@dangerous): then the version is not checked here.
     const info = await Promise.race([client.info('server').catch((e: Error) => (/^NOPERM/.test(e.message) ? 'redis_version:99' : Promise.reject(e))), deadline]);
     const version = /redis_version:([\d.]+)/.exec(info)?.[1] ?? '0';
