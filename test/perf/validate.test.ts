@@ -1,13 +1,14 @@
 // `weightstream validate` (issue 15): the efficiency calibrated on ONE named measurement (GPT-J 6B on
 // 2 CS-2, release 2.0.3), stored in the spec with its source, and every other published measurement's
 // held-out error pinned: a model change that worsens one by more than the margin fails here.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { defaultSpecs } from '../../src/perf/specs.js';
 import { formatValidation, loadMeasurements, validate } from '../../src/perf/validate/index.js';
+import { rootPath } from '../../src/paths.js';
 
 /** Held-out errors as measured when committed ((predicted - measured) / measured); see docs/validation.md. */
 const PINNED: Record<string, number> = {
@@ -71,5 +72,32 @@ describe('weightstream validate', () => {
     data.calibration.case = 'nope';
     writeFileSync(f, JSON.stringify(data));
     expect(() => validate(f)).toThrow(/calibration\.case: expected the id of a throughput case/);
+  });
+
+  it('refuses two cases with one id (the held-out row would be labelled the calibration)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ws-validate-'));
+    const f = join(dir, 'm.json');
+    const data = JSON.parse(readFileSync(rootPath('specs', 'validation', 'measurements.json'), 'utf8'));
+    data.cases[1].id = data.cases[0].id;
+    writeFileSync(f, JSON.stringify(data));
+    expect(() => validate(f)).toThrow(`${f}: cases[1].id: expected an id of its own (cases[0] has it), got ${JSON.stringify(data.cases[0].id)}`);
+  });
+
+  it("a user's file names its models beside it, absolutely, or as the shipped file does; a missing one names the case", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ws-validate-'));
+    const f = join(dir, 'm.json');
+    const shipped = JSON.parse(readFileSync(rootPath('specs', 'validation', 'measurements.json'), 'utf8'));
+    const base = validate().rows;
+    const gptj = shipped.cases.findIndex((c: { model: string }) => c.model === 'specs/hf/gpt-j-6b.json');
+    copyFileSync(rootPath('specs', 'hf', 'gpt-j-6b.json'), join(dir, 'mine.json'));
+    for (const model of ['mine.json', join(dir, 'mine.json'), 'specs/hf/gpt-j-6b.json']) {
+      const data = JSON.parse(JSON.stringify(shipped));
+      data.cases[gptj].model = model;
+      writeFileSync(f, JSON.stringify(data));
+      expect(validate(f).rows.map((r) => r.predicted), model).toEqual(base.map((r) => r.predicted));
+    }
+    shipped.cases[gptj].model = 'nowhere.json';
+    writeFileSync(f, JSON.stringify(shipped));
+    expect(() => validate(f)).toThrow(new RegExp(`^${shipped.cases[gptj].id}: model: `));
   });
 });

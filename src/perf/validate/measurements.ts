@@ -5,6 +5,8 @@
 import { ValidationError, requireInt, requireNumber, requireOneOf } from '../../errors.js';
 import { parseJsonText, readInputText } from '../../io/files.js';
 import { rootPath } from '../../paths.js';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 
 export type CaseKind = 'throughput' | 'speedup';
 export type SourceKind = 'log' | 'paper' | 'press';
@@ -17,7 +19,7 @@ export interface Measurement {
   system: string;
   systems: number;
   baseSystems?: number;
-  /** A model file (specs/models or specs/hf), relative to the repository root. */
+  /** A model file (specs/models or specs/hf): as read, relative to the measurements file or the repository root; once loaded, the path to read. */
   model: string;
   /** Global batch in sequences, and tokens per sequence. */
   batchSeqs: number;
@@ -71,11 +73,27 @@ function checkCase(raw: unknown, at: string): Measurement {
   };
 }
 
+/**
+ * A case's model file as a path to read: an absolute path as it is; a relative one from the measurements
+ * file's directory when a file is there, else from the repository root (the shipped file's paths, such as
+ * specs/hf/..., work from a file anywhere).
+ */
+function modelPath(model: string, file: string): string {
+  if (isAbsolute(model)) return model;
+  const beside = resolve(dirname(file), model);
+  return existsSync(beside) ? beside : rootPath(model);
+}
+
 /** Reads and checks a measurements file (default: the shipped one). */
 export function loadMeasurements(file = MEASUREMENTS_FILE()): MeasurementFile {
   const raw = parseJsonText(readInputText(file, 'spec', '--measurements'), file, '(file)') as Record<string, unknown>;
   if (raw === null || typeof raw !== 'object' || !Array.isArray(raw.cases)) throw new ValidationError(`${file}: cases`, raw?.cases, 'expected a list of cases');
   const cases = raw.cases.map((c, i) => checkCase(c, `${file}: cases[${i}]`));
+  cases.forEach((c, i) => {
+    const j = cases.findIndex((d) => d.id === c.id);
+    if (j < i) throw new ValidationError(`${file}: cases[${i}].id`, c.id, `expected an id of its own (cases[${j}] has it)`);
+    c.model = modelPath(c.model, file);
+  });
   const cal = (raw.calibration ?? {}) as Record<string, unknown>;
   const id = str(`${file}: calibration.case`, cal.case);
   const named = cases.find((c) => c.id === id);

@@ -1,7 +1,6 @@
 // The at-scale model's prediction for one measurement: samples/s of its run (or the speed-up of N
 // systems over the base count), with the binding resource, at a given compute efficiency.
-import { ValidationError } from '../../errors.js';
-import { rootPath } from '../../paths.js';
+import { ValidationError, renamePath } from '../../errors.js';
 import { estimate } from '../estimate.js';
 import { resolveModel } from '../models.js';
 import type { Specs } from '../specs.js';
@@ -19,7 +18,12 @@ export interface Prediction {
 
 /** samples/s of `m`'s run on `systems` systems at efficiency `eff`. */
 function samplesPerSecond(m: Measurement, systems: number, eff: number, specs: Specs) {
-  const model = resolveModel(rootPath(m.model), 'causal', m.seqLen);
+  let model;
+  try {
+    model = resolveModel(m.model, 'causal', m.seqLen);
+  } catch (e) {
+    throw e instanceof ValidationError ? renamePath(e, `${m.id}: model`) : e;
+  }
   if (model.contextTokens !== m.seqLen) throw new ValidationError(`${m.id}: seqLen`, m.seqLen, `expected the context of ${m.model} (${model.contextTokens})`);
   const e = estimate(model, { systems, batchTokens: m.batchSeqs * m.seqLen, trainTokens: m.batchSeqs * m.seqLen, efficiency: eff }, withSystem(specs, m.system));
   return { sps: m.batchSeqs / e.stepSeconds, e };
