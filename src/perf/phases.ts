@@ -4,7 +4,7 @@
 //   { "model": NAME|FILE|object (optional: --model), "source": "...", "phases": [
 //       { "name"?, "tokens", "systems"?, "seqLen"?, "batchSeqs"? | "batchTokens"?, "passes"? | "microBatchSeqs"? }, ... ] }
 // Fields a phase leaves out come from the command line (--systems, --seq-len, ...).
-import { ValidationError, requireInt, requireNumber } from '../errors.js';
+import { ValidationError, requireInt, requireNumber, shapeError } from '../errors.js';
 import { estimate, type Estimate } from './estimate.js';
 import { systemInputs, type EstimateConfig } from './run.js';
 import { fmt } from './units.js';
@@ -35,6 +35,9 @@ export interface PhasedEstimate {
   total: { trainTokens: number; steps: number; trainSeconds: number; trainDays: number; tokensPerSecond: number; energyKWh: number; costUSD: number | null };
 }
 
+/** A run has a few phases (warm-up, sequence-length stages); a file of 100,000 took 82 s and 2.2 GB to estimate. */
+export const MAX_PHASES = 1000;
+
 const PHASE_FIELDS = ['name', 'tokens', 'systems', 'seqLen', 'batchSeqs', 'batchTokens', 'passes', 'microBatchSeqs'];
 
 /** Checks a parsed run file; errors name the file and the field (phases[1].seqLen). */
@@ -46,6 +49,7 @@ export function parseRunFile(raw: unknown, file: string): RunFile {
   if (o.model !== undefined && typeof o.model !== 'string' && (typeof o.model !== 'object' || o.model === null || Array.isArray(o.model))) throw new ValidationError(at('model'), o.model, 'expected a preset name, a file or a model object');
   if (o.source !== undefined && typeof o.source !== 'string') throw new ValidationError(at('source'), o.source, 'expected a string');
   if (!Array.isArray(o.phases) || o.phases.length === 0) throw new ValidationError(at('phases'), o.phases, 'expected a non-empty list of phases');
+  if (o.phases.length > MAX_PHASES) throw shapeError(at('phases'), o.phases, `expected at most ${MAX_PHASES} phases`);
   const phases = o.phases.map((p: unknown, i: number) => {
     const f = (k: string) => at(`phases[${i}].${k}`);
     if (p === null || typeof p !== 'object' || Array.isArray(p)) throw new ValidationError(at(`phases[${i}]`), p, 'expected an object');

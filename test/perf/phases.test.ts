@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Estimate } from '../../src/perf/estimate.js';
-import { estimatePhases, parseRunFile } from '../../src/perf/phases.js';
+import { MAX_PHASES, estimatePhases, parseRunFile } from '../../src/perf/phases.js';
 import { runEstimate } from '../../src/perf/run.js';
 import { rootPath } from '../../src/paths.js';
 
@@ -39,6 +39,9 @@ describe('multi-phase runs', () => {
     expect(() => parseRunFile({ phases: [{ tokens: 0 }] }, 'r.json')).toThrow(/phases\[0\]\.tokens/);
     expect(() => parseRunFile({ phases: [{ tokens: 1, batchSeqs: 2, batchTokens: 4096 }] }, 'r.json')).toThrow(/phases\[0\]\.batchSeqs: expected either batchSeqs or batchTokens/);
     expect(() => parseRunFile({ phases: [{ tokens: 1 }], steps: 3 }, 'r.json')).toThrow(/r\.json: steps: unknown field/);
+    const many = Array.from({ length: MAX_PHASES + 1 }, () => ({ tokens: 1e9 }));
+    expect(() => parseRunFile({ phases: many }, 'r.json')).toThrow(`r.json: phases: expected at most ${MAX_PHASES} phases, got a list of ${MAX_PHASES + 1} items`);
+    expect(parseRunFile({ phases: many.slice(1) }, 'r.json').phases).toHaveLength(MAX_PHASES);
   });
 
   it('CLI: the Cerebras-GPT-13B example prints both phases and the total; --json has phases and total', () => {
