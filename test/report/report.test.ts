@@ -57,6 +57,17 @@ describe('report page', () => {
     writeFileSync(g, 'hello');
     expect(() => readInput(g)).toThrow(/text\.json: not JSON/);
     expect(() => readInput(join(dir, 'missing.json'))).toThrow(/missing\.json: cannot read \(ENOENT\)/);
+    const z = join(dir, 'zeros.jsonl');
+    writeFileSync(z, Buffer.alloc(4096));
+    expect(() => readInput(z)).toThrow(/zeros\.jsonl:1: not a sweep results line, and no newline ends it/);
+  });
+
+  it('says why a results file with no complete line gave no chart', async () => {
+    const f = join(dir, 'torn.jsonl');
+    writeFileSync(f, '{"hash":"x"');
+    const r = await buildReport([readInput(f)]);
+    expect(r.charts).toEqual([]);
+    expect(r.skipped).toEqual([`${f} (no complete result line: an empty results file, or one whose only line was cut short)`]);
   });
 });
 
