@@ -114,7 +114,8 @@ export function register(program: Command): void {
     if (opts.gpu === undefined && opts.devices !== undefined) throw new UsageError('--devices: only with --gpu');
     if (opts.batchSeqs !== undefined && opts.batchTokens !== undefined) throw new UsageError('--batch-seqs: not with --batch-tokens (give the batch one way)');
     if (opts.passes !== undefined && opts.microBatchSeqs !== undefined) throw new UsageError('--passes: not with --micro-batch-seqs (set the passes one way)');
-    if (opts.gpu !== undefined && (opts.passes !== undefined || opts.microBatchSeqs !== undefined)) throw new UsageError(`${opts.passes !== undefined ? '--passes' : '--micro-batch-seqs'}: not with --gpu (a CS-2 setting)`);
+    if (opts.gpu !== undefined) refuseCs2Only(opts);
+    if (opts.sensitivity && (opts.detail || opts.run)) throw new UsageError(`--sensitivity: not with ${opts.detail ? '--detail' : '--run'} (it prints the step time's swings, not the estimate's layers or phases)`);
     const { runEstimate, formatEstimate, formatGpuEstimate } = await import('../perf/index.js');
     let efficiency: number | ((shape: { kind: string; in: number; out: number; tokens: number }, s: number) => number) | undefined;
     if (typeof opts.efficiency === 'object') {
@@ -133,6 +134,7 @@ export function register(program: Command): void {
       const { parseJsonText, readInputText } = await import('../io/files.js');
       const run = parseRunFile(parseJsonText(readInputText(opts.run, 'sweep', '--run'), '--run', opts.run), opts.run);
       if (!opts.model && run.model === undefined) throw new UsageError('--model: required (the run file names no model)');
+      if (opts.model && run.model !== undefined) throw new UsageError(`--model: not with a run file that names its model (${opts.run} does)`);
       const p = estimatePhases(config, run);
       emit(opts, p, () => formatPhases(p));
       return;
@@ -152,6 +154,17 @@ export function register(program: Command): void {
     }
     emit(opts, r, () => (r.kind === 'gpu' ? formatGpuEstimate(r) : formatEstimate(r)));
   });
+}
+
+/** The options a GPU estimate (6·P·D FLOP at the spec's efficiency on N devices) has no use for: refused, not ignored. */
+function refuseCs2Only(opts: EstimateCliOptions): void {
+  const given: Array<[string, unknown]> = [
+    ['--system', opts.system], ['--pipeline', opts.pipeline], ['--recompute', opts.recompute], ['--precision', opts.precision],
+    ['--optimizer', opts.optimizer], ['--attention', opts.attention], ['--seq-len', opts.seqLen], ['--batch-seqs', opts.batchSeqs],
+    ['--passes', opts.passes], ['--micro-batch-seqs', opts.microBatchSeqs], ['--detail', opts.detail],
+  ];
+  const flag = given.find(([, v]) => v !== undefined && v !== false)?.[0];
+  if (flag) throw new UsageError(`${flag}: not with --gpu (a CS-2 setting; the GPU estimate is 6·P·D FLOP at the spec's efficiency${flag === '--batch-seqs' ? ': give the batch as --batch-tokens' : ''})`);
 }
 
 /** A library error on a field the user gave as an option, renamed to that option (--gpu, --tokens, --batch-tokens). */

@@ -116,6 +116,8 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
     if (c.sparsity !== undefined) spec = withSparsity(spec, c.sparsity);
     if (c.sample !== undefined) integer('sample', c.sample, 0, 1e6);
     if (c.sample && !tokens) throw new ValidationError('sample', c.sample, 'expected a language model (a GPT preset or config.json) to sample from');
+    if (seqLen !== undefined && !tokens) throw new ValidationError('seqLen', seqLen, 'expected a language model (a GPT preset or config.json): only its sequences have a length');
+    if (c.prompt !== undefined && !c.sample) throw new ValidationError('prompt', c.prompt, 'expected it only with sample (--sample N): the text a language model continues');
     const plan = compileModel(spec);
     const systems = integer('systems', c.systems ?? D.systems, 1, 64);
     const steps = integer('steps', c.steps ?? D.steps, 0);

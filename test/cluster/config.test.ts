@@ -40,6 +40,10 @@ describe('runTrain', () => {
     expect(() => prepareTrain({ lr: -1 })).toThrow(/^lr: expected a finite number >= 0/);
     expect(() => prepareTrain({ data: 'nope' })).toThrow(/^data: expected digits, teacher or a safetensors file/);
     expect(() => prepareTrain({ systems: 0 })).toThrow('systems: expected an integer in [1, 64], got 0');
+    // what only a language model uses is refused for the others, not ignored
+    expect(() => prepareTrain({ seqLen: 5 })).toThrow('seqLen: expected a language model (a GPT preset or config.json): only its sequences have a length, got 5');
+    expect(() => prepareTrain({ sample: 5 })).toThrow(/^sample: expected a language model/);
+    expect(() => prepareTrain({ model: 'gpt-nano', data: 'austen', prompt: 'hi' })).toThrow('prompt: expected it only with sample (--sample N): the text a language model continues, got "hi"');
   });
 });
 

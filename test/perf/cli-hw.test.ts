@@ -46,4 +46,24 @@ describe('issue 15 CLI', () => {
     expect(text.stdout).toMatch(/^baseline step .* s, bound: /);
     expect(cli('estimate', '--model', 'gpt3-175b', '--gpu', 'h100', '--sensitivity').stderr).toMatch(/--sensitivity: not with --gpu/);
   });
+
+  it('refuses options the estimate would ignore, one line and exit 2 each', () => {
+    const refused: Array<[string[], string]> = [
+      ...[['--system', 'cs3'], ['--pipeline', 'none'], ['--recompute', 'full'], ['--precision', 'fp32'], ['--optimizer', 'sgd'], ['--attention', 'full'],
+        ['--seq-len', '1024'], ['--batch-seqs', '8'], ['--passes', '2'], ['--micro-batch-seqs', '2'], ['--detail']]
+        .map(([flag, ...v]): [string[], string] => [['--gpu', 'h100', flag, ...v], `${flag}: not with --gpu (a CS-2 setting`]),
+      [['--systems', '2', '--sensitivity', '--detail'], '--sensitivity: not with --detail'],
+      [['--run', rootPath('examples', 'runs', 'cerebras-gpt-13b.json')], '--model: not with a run file that names its model'],
+    ];
+    for (const [args, message] of refused) {
+      const r = cli('estimate', '--model', 'gpt3-xl', ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.startsWith(`weightstream: error: ${message}`), r.stderr).toBe(true);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+    // what a GPU estimate does use still goes through; sparsity is an assumption it prints (no speed-up)
+    const ok = cli('estimate', '--model', 'gpt3-xl', '--gpu', 'h100', '--devices', '8', '--sparsity', '0.9', '--tokens', '1B', '--batch-tokens', '1M');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/sparsity 0\.9 gives no speed-up here/);
+  });
 });
