@@ -95,7 +95,7 @@ export function requireNumber(path: string, v: unknown, min = -Infinity, max = I
   const bad = typeof v !== 'number' || !Number.isFinite(v) || v < min || (maxExclusive ? v >= max : v > max);
   if (bad) {
     const hi = max === Infinity ? '' : maxExclusive ? `, < ${max}` : `, <= ${max}`;
-    const lo = min === -Infinity ? '' : `>= ${min}`;
+    const lo = min === -Infinity ? '' : min === Number.MIN_VALUE ? '> 0' : `>= ${min}`;
     throw new ValidationError(path, v, `expected a finite number${lo || hi ? ' ' : ''}${lo}${hi}`);
   }
   return v as number;

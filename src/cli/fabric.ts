@@ -1,6 +1,7 @@
 // `weightstream fabric`: one layer's pass on a simulated mesh of wafer cores, cycle by cycle, with
 // real numbers checked against the reference kernels, and where the cycles went.
 import { statSync } from 'node:fs';
+import { ValidationError, renamePath } from '../errors.js';
 import type { Command } from 'commander';
 import { UsageError, emit, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 import { createProgress, type Progress } from './progress.js';
@@ -130,6 +131,8 @@ export function register(program: Command): void {
         else if (bars.name === 'setup') bars.current.update(Math.floor(100 * SETUP_SHARE[stage][0] + 100 * SETUP_SHARE[stage][1] * fraction), stage);
       },
       onProgress: (cycle) => bars.to('cycles', cycles).update(Math.min(cycle, Math.round(estimate))),
+    }).catch((e: unknown) => {
+      throw optionError(e);
     });
     bars.current.stop();
     if (opts.heatmap) writeHeatmap(opts.heatmap, run);
@@ -181,4 +184,10 @@ async function modelLayerOf(cmd: Command, opts: FabricCliOptions) {
   const run = { in: s.K, out: s.N, batch: given('batch') ? opts.batch : model.batch, sparsity: given('sparsity') ? opts.sparsity : s.sparsity };
   const columns = model.tokens ? 'tokens' : 'samples';
   return { run, info: { model: opts.model, name: s.name, kind: s.kind, K: s.K, N: s.N, modelSparsity: s.sparsity, columns } };
+}
+
+/** A library error on a field the CLI sets from an option (threads, streamWindow), renamed to that option. */
+function optionError(e: unknown): unknown {
+  const option: Record<string, string> = { threads: '--threads', streamWindow: '--stream-window' };
+  return e instanceof ValidationError && Object.hasOwn(option, e.path) ? renamePath(e, option[e.path]) : e;
 }

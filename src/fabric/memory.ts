@@ -25,6 +25,8 @@ export interface FabricMemory {
   wasmBytes: number;
   /** Bytes of the host's arrays (weights, column streams, inputs, output, the check). */
   hostBytes: number;
+  /** Of the host's bytes, those the reference check needs (0 with the check off). */
+  checkBytes: number;
   totalBytes: number;
   /** Bytes of simulator state per used core (its node record and its bits in four active sets). */
   stateBytesPerCore: number;
@@ -134,7 +136,7 @@ export function fabricMemory(m: FabricMapping, machine: FabricMachine, nnz: numb
   const checkBytes = check === 'off' ? 0 : (held ? 0 : reader) + (check === 'full' ? 2 * 4 * outLen + 2 * actBytes : 1 << 20);
   const hostBytes = weights + acts + 4 * words.stream + order + 4 * outLen + checkBytes + 4 * mesh.rows * mesh.cols + 16 * cores;
   return {
-    wasmBytes, hostBytes, totalBytes: wasmBytes + hostBytes,
+    wasmBytes, hostBytes, checkBytes, totalBytes: wasmBytes + hostBytes,
     stateBytesPerCore: nodes / cores + 4 * 4 / 32,
     wasmBytesPerCore: wasmBytes / cores,
   };
@@ -154,7 +156,7 @@ export function checkFabricMemory(m: FabricMapping, mem: FabricMemory, available
   if (mem.totalBytes > available) {
     throw new CapacityError(
       `fabric: ${what} needs about ${mem.totalBytes} bytes (${gb(mem.totalBytes)}: ${gb(mem.wasmBytes)} simulator, ${gb(mem.hostBytes)} host), ` +
-      `over the ${available} bytes (${gb(available)}) of memory available on this machine: use a smaller layer or mesh, or --check off`,
+      `over the ${available} bytes (${gb(available)}) of memory available on this machine: use a smaller layer or mesh${mem.checkBytes > 0 ? `, or --check off (${gb(mem.checkBytes)} of it)` : ''}`,
     );
   }
 }

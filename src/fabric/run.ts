@@ -244,7 +244,7 @@ function resolveThreads(o: FabricRunOptions, mapping: FabricMapping, machine: Fa
   const threads = requireInt('threads', o.threads ?? 1, 1);
   if (threads === 1) return 1;
   if (!async) throw new ValidationError('threads', threads, 'expected 1 (runFabric runs on this thread; runFabricAsync runs bands on threads)');
-  if (threads > mapping.usedCols) throw new ValidationError('threads', threads, `expected at most one a used column (${mapping.usedCols} on this mapping)`);
+  if (threads > mapping.usedCols) throw new ValidationError('threads', threads, `expected at most one thread per used column (${mapping.usedCols} used columns on this mapping)`);
   if (machine.edgeWaveletsPerCycle !== 0) {
     throw new ValidationError('threads', threads, `expected 1 under a shared edge cap (machine.edgeWaveletsPerCycle ${machine.edgeWaveletsPerCycle} serves every column's injector in one order)`);
   }

@@ -206,7 +206,7 @@ export function parseJsonText(text: string, label: string, path: string): unknow
   }
 }
 
-/** Where JSON.parse failed, as ` at line L, column C` (or ` (it ends early)`), never the text around it. */
+/** Where JSON.parse failed, as ` at line L, column C` (or `: it ends early`), never the text around it. */
 export function jsonErrorWhere(text: string, e: unknown): string {
   const m = /position (\d+)/.exec((e as Error).message);
   if (m) {
@@ -214,5 +214,5 @@ export function jsonErrorWhere(text: string, e: unknown): string {
     const before = text.slice(0, pos);
     return ` at line ${before.split('\n').length}, column ${pos - before.lastIndexOf('\n')}`;
   }
-  return /end of JSON input/.test((e as Error).message) ? ' (it ends early)' : '';
+  return /end of JSON input/.test((e as Error).message) ? ': it ends early' : '';
 }

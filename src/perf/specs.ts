@@ -192,7 +192,7 @@ function checkFigure(path: string, f: unknown, field: Field): Figure {
 }
 
 function readJson(file: string): unknown {
-  return parseJsonText(readInputText(file, 'spec', '--spec'), file, '(file)');
+  return parseJsonText(readInputText(file, 'spec', '--spec'), '--spec', file);
 }
 
 let builtIn: Specs | undefined;

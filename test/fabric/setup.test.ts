@@ -145,6 +145,11 @@ describe('fabric set-up', () => {
     expect(m.stateBytesPerCore).toBeLessThan(1024);
     expect(() => runFabric({ ...o, memoryLimitBytes: m.totalBytes - 1 })).toThrow(CapacityError);
     expect(() => runFabric({ ...o, memoryLimitBytes: m.totalBytes - 1 })).toThrow(/32x32 mesh.*needs about \d+ bytes.*over the \d+ bytes/);
+    // it advises --check off only where the check takes memory (and says how much)
+    expect(() => runFabric({ ...o, memoryLimitBytes: m.totalBytes - 1 })).toThrow(new RegExp(`, or --check off \\(${(m.checkBytes / 1e9).toFixed(2)} GB of it\\)$`));
+    const off = fabricMemory(mapLayer({ B: 64, K: 256, N: 256 }, { rows: 32, cols: 32 }, 'forward', fabricMachine()), fabricMachine(), 256 * 256, 'off');
+    expect(off.checkBytes).toBe(0);
+    expect(() => runFabric({ ...o, check: 'off', memoryLimitBytes: off.totalBytes - 1 })).toThrow(/use a smaller layer or mesh$/);
     const r = runFabric({ ...o, memoryLimitBytes: m.totalBytes }).result;
     // the estimate of the simulator's memory is what it allocated (within the 64 KiB page rounding)
     expect(Math.abs(r.memoryBytes - r.memoryEstimate.wasmBytes)).toBeLessThan(65536);

@@ -137,6 +137,23 @@ describe('fabric --sparsity 1 (item 13)', () => {
   });
 });
 
+describe('errors name the option or field and say it plainly', () => {
+  it('fabric --threads past the used columns, claims --spec of an empty file, a measured figure of 0', () => {
+    const d = dir();
+    const t = cli(['fabric', '--rows', '4', '--cols', '4', '--threads', '10'], d);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toBe('weightstream: error: --threads: expected at most one thread per used column (4 used columns on this mapping), got 10\n');
+    writeFileSync(join(d, 'empty.json'), '');
+    const c = cli(['claims', '--spec', 'empty.json'], d);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toBe('weightstream: error: --spec: expected valid JSON (a syntax error: it ends early), got "empty.json"\n');
+    writeFileSync(join(d, 'm.json'), JSON.stringify({ cases: [{ id: 'a', kind: 'throughput', measured: { samplesPerSecond: 0 } }] }));
+    const v = cli(['validate', '--measurements', 'm.json'], d);
+    expect(v.code).toBe(1);
+    expect(v.stderr).toBe('weightstream: error: m.json: cases[0].measured.samplesPerSecond: expected a finite number > 0, got 0\n');
+  });
+});
+
 describe('signals (item 10)', () => {
   it.each(['SIGINT', 'SIGHUP'] as const)('%s during training with a flash tier removes the flash file and exits 1', async (sig) => {
     const tmp = dir();

@@ -86,7 +86,7 @@ function modelPath(model: string, file: string): string {
 
 /** Reads and checks a measurements file (default: the shipped one). */
 export function loadMeasurements(file = MEASUREMENTS_FILE()): MeasurementFile {
-  const raw = parseJsonText(readInputText(file, 'spec', '--measurements'), file, '(file)') as Record<string, unknown>;
+  const raw = parseJsonText(readInputText(file, 'spec', '--measurements'), '--measurements', file) as Record<string, unknown>;
   if (raw === null || typeof raw !== 'object' || !Array.isArray(raw.cases)) throw new ValidationError(`${file}: cases`, raw?.cases, 'expected a list of cases');
   const cases = raw.cases.map((c, i) => checkCase(c, `${file}: cases[${i}]`));
   cases.forEach((c, i) => {
