@@ -150,7 +150,12 @@ export async function acquireLock(file: string, o: LockOptions = {}): Promise<He
       held.set(target, state);
       return handle(target, file, lockDir, ownerFile, release, state);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ELOCKED') {
+        // the lock cannot be made where the file is (a read-only or special file system): one line naming the file
+        if (typeof code === 'string' && !(e instanceof LockError)) throw new LockError(`${file}: cannot make its lock ${lockDir} (${code})`);
+        throw e;
+      }
       if (Date.now() - t0 > staleMs + 1000) throw new LockError(refusal);
       const upTo = holder === 'dead' ? DEAD_HOLDER_STALE_MS : staleMs;
       if (!waited) o.onWait?.(`${file}: held by ${describeHolder(owner, what).replace(/^another /, 'a ')}: waiting up to ${upTo / 1000} s for it to go stale`);

@@ -146,6 +146,12 @@ describe('the lock', () => {
     parent.kill('SIGKILL');
   });
 
+  it.skipIf(!existsSync('/proc/self'))('that cannot be made (/proc takes no directory) is one line naming the file', async () => {
+    const err = await acquireLock('/proc/x.jsonl').then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(LockError);
+    expect((err as Error).message).toBe('/proc/x.jsonl: cannot make its lock /proc/x.jsonl.lock (ENOENT)');
+  });
+
   it('reports itself lost (assertHeld throws) once another process removed it', async () => {
     const file = join(dir, 'lost.jsonl');
     const lock = await acquireLock(file, { what: 'sweep' });
