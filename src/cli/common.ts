@@ -36,12 +36,16 @@ export function withExamples(cmd: Command, examples: string[]): Command {
   return cmd;
 }
 
+/** A decimal number as typed: sign, digits with an optional fraction, an optional exponent (1e3, 2.5E-4, .5). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /** Parses an option as a number; a bad value is a UsageError naming the option and value. */
 export function parseNumber(name: string, min = -Infinity, max = Infinity, integer = false) {
   return (value: string): number => {
     const n = Number(value);
-    // an integer past 2^53 is not one any more (1e30 + 1 === 1e30): refused, not silently used
-    const ok = value.trim() !== '' && Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isSafeInteger(n));
+    // decimal only: Number() also reads '0x10' as 16, '0b11' as 3 and ignores spaces around the digits.
+    // An integer past 2^53 is not one any more (1e30 + 1 === 1e30): refused, not silently used.
+    const ok = DECIMAL.test(value) && Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isSafeInteger(n));
     if (!ok) {
       const kind = integer ? 'an integer' : 'a number';
       const below = integer && Number.isInteger(n) && !Number.isSafeInteger(n) ? ' below 2^53' : ''; // said only when that was the fault

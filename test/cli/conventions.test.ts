@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import type { Command, Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
-import { UsageError } from '../../src/cli/common.js';
+import { UsageError, parseInteger, parseNumber } from '../../src/cli/common.js';
 import { rootPath } from '../../src/paths.js';
 
 /** Commands that produce no results object and so need no --json (say why beside each). */
@@ -48,6 +48,19 @@ function parsedOptions(cmd: Command): Array<{ option: Option; numeric: boolean }
 function placeholders(cmd: Command): string[] {
   return cmd.registeredArguments.filter((a) => a.required).map((a) => `placeholder-${a.name()}`);
 }
+
+describe('number options', () => {
+  it('read decimal numbers as typed, and nothing that Number() would also take', () => {
+    const int = parseInteger('--systems', 1);
+    const num = parseNumber('--lr', 0);
+    for (const [text, n] of [['16', 16], ['+16', 16], ['1e3', 1000], ['1E3', 1000]] as const) expect(int(text), text).toBe(n);
+    for (const [text, n] of [['0.5', 0.5], ['.5', 0.5], ['5.', 5], ['2.5e-4', 2.5e-4]] as const) expect(num(text), text).toBe(n);
+    for (const bad of ['0x10', '0b11', '0o7', ' 5', '5 ', '', ' ', '1_000', 'Infinity', 'NaN', '1e', '--5', '5e3.2']) {
+      expect(() => int(bad), bad).toThrow(`--systems: expected an integer >= 1, got ${JSON.stringify(bad)}`);
+      expect(() => num(bad), bad).toThrow(UsageError);
+    }
+  });
+});
 
 describe('CLI conventions, for every command', () => {
   it('has commands registered', () => {
