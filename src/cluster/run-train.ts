@@ -9,6 +9,7 @@ import { resolveTokenData, decodeBytes, encodeBytes } from '../data/text.js';
 import { checkTokens, type TokenDataset } from '../data/tokens.js';
 import { fitTokenModel, loadTokenModel, readsTokens, resolveModel, withSparsity } from '../model/load.js';
 import { gpt2ConfigOf } from '../model/hf.js';
+import { readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic.js';
 import { generate } from '../train/generate.js';
 import { dirname, join, resolve } from 'node:path';
@@ -127,6 +128,7 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
     for (const k of ['shuffle', 'evaluate'] as const) if (c[k] !== undefined && typeof c[k] !== 'boolean') throw new ValidationError(k, c[k], 'expected true or false');
     if (c.checkpointEvery !== undefined && !c.checkpoint) throw new ValidationError('checkpointEvery', c.checkpointEvery, 'expected a checkpoint file to write to');
     if (c.spec !== undefined && (!Array.isArray(c.spec) || c.spec.some((f) => typeof f !== 'string'))) throw new ValidationError('spec', c.spec, 'expected a list of spec file paths');
+    if (c.save && gpt2ConfigOf(spec)) configBeside(c.save, c.model);
     return { config: c, data, spec, plan, optimizer, systems, steps, batch, seed };
   } catch (e) {
     throw asField(e);
@@ -257,13 +259,38 @@ function summarize(p: PreparedTrain, r: TrainResult): TrainRun {
 }
 
 /**
+ * Where a GPT's config.json goes beside `save`, refused before training when a file there is not a GPT-2
+ * config (someone's other file: it would be replaced); a GPT-2 config there (an earlier save's, an HF
+ * model's) is replaced, as Hugging Face's save_pretrained does, and the --model file itself is kept.
+ */
+function configBeside(save: string, model: unknown): string {
+  const path = join(dirname(save), 'config.json');
+  if (typeof model === 'string' && resolve(model) === resolve(path)) return path;
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) return path; // none there
+  let v: unknown = null;
+  // a config.json is a few hundred bytes: anything else there (a FIFO, a large file) is not one, and is not read
+  if (st.isFile() && st.size <= 1 << 20) {
+    try {
+      v = JSON.parse(readFileSync(path, 'utf8'));
+    } catch {
+      v = null;
+    }
+  }
+  if (typeof v !== 'object' || v === null || (v as { model_type?: unknown }).model_type !== 'gpt2') {
+    throw new ValidationError('save', save, `expected a place whose config.json may be replaced by the GPT's (${path} is there and is not a GPT-2 config.json): save into another directory`);
+  }
+  return path;
+}
+
+/**
  * A GPT-2's config.json beside its saved weights, so `GPT2LMHeadModel.from_pretrained(dir)` loads them
  * (name the weights model.safetensors). Never over the --model file itself.
  */
 function saveHfConfig(p: PreparedTrain, save: string): string | null {
   const config = gpt2ConfigOf(p.spec);
   if (!config) return null;
-  const path = join(dirname(save), 'config.json');
+  const path = configBeside(save, p.config.model);
   if (typeof p.config.model === 'string' && resolve(p.config.model) === resolve(path)) return null; // it is already there: the input
   writeFileAtomic(path, JSON.stringify(config, null, 2) + '\n');
   return path;

@@ -64,6 +64,20 @@ describe('outputs never eat inputs (item 1)', () => {
     expect(JSON.parse(readFileSync(join(d, 'gpt-nano'), 'utf8')).rows).toBe(4);
   });
 
+  it("train --save of a GPT beside someone's config.json is refused before training; a GPT-2 config there is replaced", () => {
+    const d = dir();
+    writeFileSync(join(d, 'config.json'), '{"mine": 1}\n');
+    const args = ['train', '--model', 'gpt-nano', '--data', 'austen', '--steps', '1', '--batch', '2', '--save', 'model.safetensors', '--quiet'];
+    const r = cli(args, d);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('weightstream: error: --save: expected a place whose config.json may be replaced by the GPT\'s (config.json is there and is not a GPT-2 config.json): save into another directory, got "model.safetensors"\n');
+    expect(readFileSync(join(d, 'config.json'), 'utf8')).toBe('{"mine": 1}\n');
+    expect(readdirSync(d)).toEqual(['config.json']);
+    writeFileSync(join(d, 'config.json'), '{"model_type": "gpt2", "n_layer": 1}\n');
+    expect(cli(args, d).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(d, 'config.json'), 'utf8')).n_layer).toBe(2); // gpt-nano's
+  });
+
   it('train --save onto --data is refused before training; the dataset is unchanged', () => {
     const d = dir();
     const x = new Float32Array(8 * 4).map((_, i) => (i % 7) / 7);
