@@ -214,7 +214,7 @@ describe('fabric threads: the cycles and bits of one thread', () => {
     expect(b.result.errorBoundRatio).toBeLessThanOrEqual(1);
     expect(bitsOf(b.output)).toEqual(bitsOf(a.output));
     expect((await runFabricAsync({ ...o, threads: 'auto' })).result.threads).toBe(1); // 8 columns: under 16 a thread
-    await expect(runFabricAsync({ ...o, threads: 9 })).rejects.toThrow(/^threads: expected at most one a used column \(8 on this mapping\), got 9$/);
+    await expect(runFabricAsync({ ...o, threads: 9 })).rejects.toThrow(/^threads: expected at most one thread per used column \(8 used columns on this mapping\), got 9$/);
     await expect(runFabricAsync({ ...o, threads: 0 })).rejects.toThrow(/^threads: /);
     await expect(runFabricAsync({ ...o, threads: 2, machine: { edgeWaveletsPerCycle: 2 } })).rejects.toThrow(/^threads: expected 1 under a shared edge cap/);
     expect(() => runFabric({ ...o, threads: 2 })).toThrow(/^threads: expected 1 \(runFabric runs on this thread/);
@@ -234,6 +234,6 @@ describe('fabric threads: the cycles and bits of one thread', () => {
     expect(b.maxAbsError).toBe(a.maxAbsError);
     const bad = cli('--threads', '7');
     expect(bad.status).toBe(1);
-    expect(bad.stderr.trim()).toBe('weightstream: error: threads: expected at most one a used column (6 on this mapping), got 7');
+    expect(bad.stderr.trim()).toBe('weightstream: error: --threads: expected at most one thread per used column (6 used columns on this mapping), got 7');
   });
 });
