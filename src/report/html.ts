@@ -37,6 +37,15 @@ td:first-child, th:first-child { text-align: left; }
 nav ul { columns: 2; font-size: .9rem; }
 `;
 
+/** The meta tag that lists a page's charts (each also written as DIR/<id>.svg): a later report into the same directory removes those it does not write again. */
+export const CHARTS_META = 'weightstream-charts';
+
+/** The chart ids a page written by renderPage lists in its head (none for another page). */
+export function chartsOfPage(head: string): string[] {
+  const m = new RegExp(`<meta name="${CHARTS_META}" content="([a-z0-9 -]*)">`).exec(head);
+  return m ? m[1].split(' ').filter(Boolean) : [];
+}
+
 export function renderPage(p: PageParts): string {
   const e = escapeHtml;
   const toc = [...p.charts.map((c) => [c.id, c.title]), ...p.tables.map((t) => [t.id, t.title])];
@@ -46,6 +55,7 @@ export function renderPage(p: PageParts): string {
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="${CHARTS_META}" content="${e(p.charts.map((c) => c.id).join(' '))}">
 <title>${e(p.title)}</title>
 <style>${CSS}</style>
 </head>

@@ -2,6 +2,7 @@
 // fabric heatmaps and sensitivities (estimate --sensitivity) into one self-contained HTML page of SVG
 // charts (vega-lite rendered in Node), plus each chart as its own .svg. Charts appear only for what the inputs hold.
 import { requireArray, requireObject } from '../errors.js';
+import { closeSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { latestByHash } from '../sweep/csv.js';
@@ -10,7 +11,7 @@ import { sensitivityChart } from './charts/sensitivity.js';
 import { sweepCharts } from './charts/sweeps.js';
 import { timelineChart } from './charts/timeline.js';
 import { trainingCharts, type TrainingInput } from './charts/training.js';
-import { renderPage, type ReportTable } from './html.js';
+import { chartsOfPage, renderPage, type ReportTable } from './html.js';
 import { readInput } from './inputs.js';
 import { prefixSvgIds, renderSvg } from './render.js';
 import type { Chart, RenderedChart, ReportInput } from './types.js';
@@ -119,16 +120,31 @@ export interface WrittenReport {
   skipped: string[];
 }
 
+/** The first 16 KB of an existing page (its head), or '' where there is none or it is not a regular file. */
+function pageHead(path: string): string {
+  if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return '';
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(16384);
+    return buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads the input files, builds the report and writes DIR/report.html and DIR/<chart>.svg (atomically). */
 export async function writeReport(files: string[], outDir: string, o: ReportOptions = {}): Promise<WrittenReport> {
   const inputs = files.map(readInput);
   const r = await buildReport(inputs, o);
+  const html = join(outDir, 'report.html');
+  const before = chartsOfPage(pageHead(html)); // an earlier report's charts in this directory
   const charts = r.charts.map((c) => {
     const svg = join(outDir, `${c.id}.svg`);
     writeFileAtomic(svg, c.svg);
     return { id: c.id, title: c.title, svg };
   });
-  const html = join(outDir, 'report.html');
   writeFileAtomic(html, r.html);
+  // its charts that this report has not written again would sit beside it as if they were this report's
+  for (const id of before) if (!r.charts.some((c) => c.id === id)) rmSync(join(outDir, `${id}.svg`), { force: true });
   return { out: outDir, html, charts, tables: r.tables.map((t) => t.title), skipped: r.skipped };
 }

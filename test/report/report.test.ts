@@ -62,6 +62,21 @@ describe('report page', () => {
     expect(() => readInput(z)).toThrow(/zeros\.jsonl:1: not a sweep results line, and no newline ends it/);
   });
 
+  it("a report written again into its directory removes the charts it no longer has, and nothing else", async () => {
+    const out = join(dir, 'again');
+    const first = await writeReport([traceFile(dir), traceFile(dir, 1), heatmapFile(dir)], out);
+    expect(first.charts.map((c) => c.id)).toEqual(['timeline', 'timeline-2', 'heatmap']);
+    writeFileSync(join(out, 'notes.svg'), '<svg/>'); // the user's own
+    const second = await writeReport([heatmapFile(dir)], out);
+    expect(second.charts.map((c) => c.id)).toEqual(['heatmap']);
+    expect(readdirSync(out).sort()).toEqual(['heatmap.svg', 'notes.svg', 'report.html']);
+    // a page that is not one of ours lists nothing: nothing is removed
+    writeFileSync(join(out, 'report.html'), '<html><head><title>mine</title></head></html>');
+    writeFileSync(join(out, 'timeline.svg'), '<svg/>');
+    await writeReport([heatmapFile(dir)], out);
+    expect(readdirSync(out).sort()).toEqual(['heatmap.svg', 'notes.svg', 'report.html', 'timeline.svg']);
+  });
+
   it('says why a results file with no complete line gave no chart', async () => {
     const f = join(dir, 'torn.jsonl');
     writeFileSync(f, '{"hash":"x"');
