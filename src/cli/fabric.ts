@@ -102,11 +102,7 @@ export function register(program: Command): void {
     'weightstream fabric --rows 1000 --cols 850 --batch 4000 --in 12288 --out 49152   # the same layer dense: streams windowed, 5 GB of host memory, ~10 min',
   ]);
   cmd.action(async (opts: FabricCliOptions) => {
-    if (opts.heatmap) {
-      // a model given as a file is an input: never the heatmap (a preset name is not a file)
-      const model = opts.model !== undefined && statSync(opts.model, { throwIfNoEntry: false })?.isFile() ? [{ label: '--model', path: opts.model }] : [];
-      (await import('../io/files.js')).checkOutputs({ inputs: model, outputs: [{ label: '--heatmap', path: opts.heatmap }] });
-    }
+    if (opts.heatmap) await checkHeatmapPath(opts.heatmap, opts.model);
     const { runFabricAsync, writeHeatmap, modelCycles, fabricMachine, DEFAULT_SKEW, DEFAULT_SKEW_BLOCKS } = await import('../fabric/index.js');
     const layer = await modelLayerOf(cmd, opts);
     if (layer) Object.assign(opts, layer.run);
@@ -190,4 +186,10 @@ async function modelLayerOf(cmd: Command, opts: FabricCliOptions) {
 function optionError(e: unknown): unknown {
   const option: Record<string, string> = { threads: '--threads', streamWindow: '--stream-window' };
   return e instanceof ValidationError && Object.hasOwn(option, e.path) ? renamePath(e, option[e.path]) : e;
+}
+
+/** Refuses a --heatmap that cannot be written or is the --model file (a preset name is no file). */
+async function checkHeatmapPath(heatmap: string, model: string | undefined): Promise<void> {
+  const inputs = model !== undefined && statSync(model, { throwIfNoEntry: false })?.isFile() ? [{ label: '--model', path: model }] : [];
+  (await import('../io/files.js')).checkOutputs({ inputs, outputs: [{ label: '--heatmap', path: heatmap }] });
 }
