@@ -3,12 +3,14 @@
 // CS-2 (dense and 90 % sparse), a small GPT on the shipped text (loss, a sample, one traced step at a
 // realistic batch), one layer on the cycle-level fabric at several sparsities, the at-scale estimate swept
 // over 1..192 systems, the article's claims table, and an HTML report of all of it.
-import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { checkOutputs, makeDirs } from '../io/files.js';
+import { STOP_SIGNALS } from '../io/cleanup.js';
+import { ValidationError } from '../errors.js';
 import { rootPath } from '../paths.js';
 import { emit, option, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 
@@ -38,7 +40,9 @@ export function register(program: Command): void {
     // the tour writes into --out: check it before the first step (not a file, a writable place), then make it
     checkOutputs({ inputs: [], outputs: [{ label: '--out', path: opts.out, dir: true }] });
     const out = resolve(opts.out);
+    checkDemoDir(out, opts.out);
     makeDirs(out, '--out', opts.out);
+    writeFileAtomic(join(out, DEMO_MARK), 'written by weightstream demo: a later demo may replace what is here\n');
     const say = (s: string) => {
       if (!opts.quiet && !opts.json) process.stdout.write(s + '\n');
     };
@@ -48,7 +52,7 @@ export function register(program: Command): void {
     const captured: Record<string, unknown> = {};
     for (const [i, s] of steps.entries()) {
       say(`\n[${i + 1}/${steps.length}] ${s.title}\n  $ weightstream ${s.args.map(shellQuote).join(' ')}`);
-      const value = runStep(s, opts);
+      const value = await runStep(s, opts);
       if (s.json) {
         captured[s.json] = value;
         writeJsonAtomic(f(s.json), value);
@@ -131,13 +135,54 @@ function scalingSweep() {
 }
 
 /** Runs one step as a child process of this CLI; returns its parsed --json output when captured. */
-function runStep(s: Step, opts: DemoOptions): unknown {
+/** The file that marks a directory as a demo's own: a later demo replaces what is there, and nothing else. */
+const DEMO_MARK = '.weightstream-demo';
+
+/** Refuses an --out that holds files of someone else's (not empty, and neither marked nor a finished demo's). */
+function checkDemoDir(out: string, given: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(out);
+  } catch {
+    return; // not there yet (checkOutputs refused a file)
+  }
+  if (names.length === 0 || names.includes(DEMO_MARK) || names.includes('demo-summary.json')) return;
+  throw new ValidationError('--out', given, `expected an empty directory or an earlier demo's (it holds ${names.length} other file${names.length === 1 ? '' : 's'}, e.g. ${names.slice(0, 3).join(', ')}, which the demo would replace or remove)`);
+}
+
+/**
+ * Runs one step as a child process; a signal to the demo (^C, a kill, the terminal closing) goes on to the
+ * step, so no step outlives the demo or writes into --out after it has gone.
+ */
+function runStep(s: Step, opts: DemoOptions): Promise<unknown> {
   const bin = rootPath('bin', 'weightstream.js');
   const args = [bin, ...s.args, ...(opts.quiet || opts.json ? ['--quiet'] : [])].filter((a, i, all) => a !== '--quiet' || all.indexOf(a) === i);
-  const r = spawnSync(process.execPath, args, { stdio: ['ignore', s.json ? 'pipe' : opts.quiet || opts.json ? 'ignore' : 'inherit', 'inherit'], encoding: 'utf8', maxBuffer: 256 << 20 });
-  if (r.status !== 0) throw new Error(`demo: \`weightstream ${s.args.join(' ')}\` failed with exit code ${r.status}`);
-  if (!s.json) return undefined;
-  return JSON.parse(r.stdout) as unknown;
+  const child = spawn(process.execPath, args, { stdio: ['ignore', s.json ? 'pipe' : opts.quiet || opts.json ? 'ignore' : 'inherit', 'inherit'] });
+  const chunks: Buffer[] = [];
+  child.stdout?.on('data', (b: Buffer) => chunks.push(b));
+  let stoppedBy: NodeJS.Signals | undefined;
+  const forward = (sig: NodeJS.Signals) => {
+    stoppedBy = sig;
+    child.kill(sig);
+  };
+  for (const sig of STOP_SIGNALS) process.on(sig, forward);
+  return new Promise((resolveStep, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      for (const sig of STOP_SIGNALS) process.off(sig, forward);
+      if (stoppedBy) return void reject(new DemoStopped(`demo: stopped (${stoppedBy}) during \`weightstream ${s.args[0]}\`, which was stopped too; run the demo again to start over`));
+      if (code !== 0) return void reject(new Error(`demo: \`weightstream ${s.args.join(' ')}\` failed with exit code ${code}`));
+      resolveStep(s.json ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown) : undefined);
+    });
+  });
+}
+
+/** The demo was stopped by a signal while a step ran (the step was stopped with it). */
+class DemoStopped extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DemoStopped';
+  }
 }
 
 interface TrainSummary {

@@ -168,6 +168,35 @@ describe('errors name the option or field and say it plainly', () => {
   });
 });
 
+describe('demo --out', () => {
+  it("refuses a directory of someone else's files, before any step; an empty or an earlier demo's is taken", () => {
+    const d = dir();
+    writeFileSync(join(d, 'scaling.jsonl'), '{"my": "data"}\n');
+    const r = cli(['demo', '--quick', '--out', d, '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`weightstream: error: --out: expected an empty directory or an earlier demo's (it holds 1 other file, e.g. scaling.jsonl, which the demo would replace or remove), got ${JSON.stringify(d)}\n`);
+    expect(readdirSync(d)).toEqual(['scaling.jsonl']);
+    expect(readFileSync(join(d, 'scaling.jsonl'), 'utf8')).toBe('{"my": "data"}\n');
+  });
+
+  it('a signal to the demo stops the step it runs too: exit 1, one line of its own, no step left running', async () => {
+    const d = join(dir(), 'out');
+    const child = spawn(process.execPath, [rootPath('bin', 'weightstream.js'), 'demo', '--quick', '--out', d, '--quiet']);
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    const t0 = Date.now();
+    while (!existsSync(join(d, '.weightstream-demo')) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1500)); // the first step (train) is running
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^weightstream: error: DemoStopped: demo: stopped \(SIGTERM\) during `weightstream train`, which was stopped too; run the demo again to start over$/m);
+    await new Promise((r) => setTimeout(r, 500));
+    const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout;
+    expect(ps.split('\n').filter((l) => l.includes(d))).toEqual([]);
+  }, 60_000);
+});
+
 describe('signals (item 10)', () => {
   it.each(['SIGINT', 'SIGHUP'] as const)('%s during training with a flash tier removes the flash file and exits 1', async (sig) => {
     const tmp = dir();
