@@ -15,5 +15,15 @@ for (const stream of [process.stdout, process.stderr]) {
     throw err;
   });
 }
+// The event loop going empty before the command ends means it waits on something that can never come
+// (a promise that never settles, e.g. in a sweep module's validate): that is a failure, not success.
+let finished = false;
+process.on('beforeExit', () => {
+  if (finished) return;
+  finished = true;
+  process.stderr.write('weightstream: error: the command stopped before it finished: it was waiting on something that can never happen (a promise that never settles?)\n');
+  process.exitCode = 1;
+});
 const { run } = await import(main);
 process.exitCode = await run(process.argv.slice(2));
+finished = true;

@@ -168,6 +168,18 @@ describe('errors name the option or field and say it plainly', () => {
   });
 });
 
+describe('a command that waits on what never comes', () => {
+  it("fails (exit 1, one line) when a sweep module's validate never settles; it exited 0 with nothing run", () => {
+    const d = dir();
+    writeFileSync(join(d, 'v.mjs'), "export function validate(c) { if (c.mode === 'hang') return new Promise(() => {}); }\nexport function run() { return { ok: 1 }; }\n");
+    writeFileSync(join(d, 's.json'), JSON.stringify({ kind: 'module', module: 'v.mjs', axes: { mode: ['hang', 'x'] } }));
+    const r = cli(['sweep', 's.json', '--out', 'r.jsonl', '--json'], d);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('weightstream: error: the command stopped before it finished: it was waiting on something that can never happen (a promise that never settles?)\n');
+  });
+});
+
 describe('demo --out', () => {
   it("refuses a directory of someone else's files, before any step; an empty or an earlier demo's is taken", () => {
     const d = dir();
