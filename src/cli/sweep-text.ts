@@ -2,13 +2,16 @@
 // first signal stops taking new work and lets what is in flight finish, a second one exits at once) and
 // the closing summary's text.
 
-import { STOP_SIGNALS } from '../io/cleanup.js';
+import { STOP_SIGNALS, removeOrphanFlash } from '../io/cleanup.js';
 
 /** Aborts `signal` on the first SIGINT/SIGTERM/SIGHUP (printing `message`), exits 1 on the second; dispose() uninstalls. */
 export function stopOnSignals(message: string): { signal: AbortSignal; dispose(): void } {
   const ac = new AbortController();
   const onSignal = () => {
-    if (ac.signal.aborted) process.exit(1); // second ^C: stop now (every written line is whole)
+    if (ac.signal.aborted) {
+      removeOrphanFlash(); // the runs' threads die with the process: their MemoryX flash files go with them
+      process.exit(1); // second ^C: stop now (every written line is whole)
+    }
     process.stderr.write(`\nweightstream: ${message}\n`);
     ac.abort();
   };

@@ -58,6 +58,30 @@ const atomicTemp = (target: string) => new RegExp(`^\\.${target.replace(/[.*+?^$
 const FLASH = /^weightstream-memoryx-(\d+)-\d+-\d+\.flash$/;
 
 /**
+ * Removes this process's flash-tier files in `dir` that this thread does not track: those of worker threads
+ * that were stopped (a terminated thread runs no exit hook). Call from the main thread once no worker of
+ * the process uses one (its pool is destroyed, or the process is about to exit). Returns what it removed.
+ */
+export function removeOrphanFlash(dir = tmpdir()): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const n of names) {
+    const m = FLASH.exec(n);
+    const p = join(dir, n);
+    if (m && Number(m[1]) === process.pid && !tracked.has(p)) {
+      removeQuietly(p);
+      removed.push(p);
+    }
+  }
+  return removed;
+}
+
+/**
  * Removes stale temporaries of our naming in `dir` whose process is gone: atomic-write temps of
  * `target` (a base name), or every flash-tier file when `target` is omitted. Returns what it removed.
  */

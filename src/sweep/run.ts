@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { distModule } from '../paths.js';
 import { resultsToCsv } from './csv.js';
 import { adapterFor } from './kinds/index.js';
+import { removeOrphanFlash } from '../io/cleanup.js';
 import { ResultsAppender, readResults, readResultsForResume, resultLineText } from './results.js';
 import { acquireLock, type HeldLock } from '../io/lock.js';
 import { expandSweepAsync, locateField, runCount, validateSweep } from './spec.js';
@@ -176,6 +177,7 @@ async function runLocked(spec: SweepSpec, runs: Run[], o: SweepOptions, workers:
   } finally {
     appender.close();
     await pool?.destroy();
+    removeOrphanFlash(); // a run stopped by --timeout (its thread terminated) leaves its MemoryX flash file
   }
   summary.notRun = todo.length - summary.ran;
   summary.wallSeconds = (performance.now() - t0) / 1000;

@@ -228,6 +228,16 @@ describe('signals (item 10)', () => {
     expect(existsSync(tmp)).toBe(true);
   }, 60_000);
 
+  it('a sweep whose train run outlives --timeout leaves no MemoryX flash file behind (its thread was terminated)', () => {
+    const d = dir();
+    const tmp = dir();
+    writeFileSync(join(d, 'tr.json'), JSON.stringify({ kind: 'train', base: { model: 'wide', data: 'digits', dramBytes: 9e6, steps: 100000, systems: 2 }, axes: { seed: [1] } }));
+    const r = cli(['sweep', 'tr.json', '--out', 'tr.jsonl', '--timeout', '2', '--workers', '1', '--quiet'], d, { TMPDIR: tmp });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(d, 'tr.jsonl'), 'utf8')).error.name).toBe('TimeoutError');
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
   it('SIGTERM during a fabric run: one line, exit 1, no heatmap and no temporary left', async () => {
     const d = dir();
     const child = spawn(process.execPath, [rootPath('bin', 'weightstream.js'), 'fabric', '--rows', '200', '--cols', '200', '--batch', '800', '--in', '2000', '--out', '2000', '--heatmap', 'h.json', '--quiet'], { cwd: d });

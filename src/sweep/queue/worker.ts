@@ -13,6 +13,7 @@ import { Worker as BullWorker, UnrecoverableError, type Job } from 'bullmq';
 import { distModule } from '../../paths.js';
 import type { WorkerReply, WorkerTask } from '../types.js';
 import { bullConnection, checkRedis, redactUrl } from './connection.js';
+import { removeOrphanFlash } from '../../io/cleanup.js';
 import { QUEUE_DEFAULTS, QUEUE_KINDS, queueName, validateJob, type JobReply, type QueueKind } from './protocol.js';
 
 export interface QueueWorkerOptions {
@@ -84,6 +85,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     async close(force = false) {
       await Promise.all(workers.map((w) => w.close(force)));
       await pool.destroy();
+      removeOrphanFlash(); // a run stopped by its timeout (its thread terminated) leaves its MemoryX flash file
       connection.disconnect();
     },
   };
