@@ -180,6 +180,18 @@ describe('a command that waits on what never comes', () => {
   });
 });
 
+describe('sweep --json stays JSON', () => {
+  it("a module's prints (at import, in validate and in run) go to stderr, not into the JSON on stdout", () => {
+    const d = dir();
+    writeFileSync(join(d, 'pm.mjs'), "console.log('AT IMPORT');\nexport function validate() { console.log('IN VALIDATE'); }\nexport function run(c) { console.log('IN RUN'); process.stdout.write('{\"x\":'); return { ok: c.x }; }\n");
+    writeFileSync(join(d, 's.json'), JSON.stringify({ kind: 'module', module: 'pm.mjs', axes: { x: [1, 2] } }));
+    const r = cli(['sweep', 's.json', '--out', 'r.jsonl', '--json'], d);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ runs: 2, ran: 2, failed: 0 });
+    for (const said of ['AT IMPORT', 'IN VALIDATE', 'IN RUN']) expect(r.stderr).toContain(said);
+  });
+});
+
 describe('demo --out', () => {
   it("refuses a directory of someone else's files, before any step; an empty or an earlier demo's is taken", () => {
     const d = dir();

@@ -12,16 +12,33 @@ interface UserModule {
 
 const userModules = new Map<string, Promise<KindAdapter>>();
 
+/**
+ * Calls a user module's code with this thread's stdout sent to stderr: what it prints (console.log) must
+ * not mix into the sweep's own output (`--json` on stdout). Our own code prints nothing while it runs.
+ */
+async function printsToStderr<T>(fn: () => T | Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof write;
+  try {
+    return await fn();
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
 /** The adapter of a user module (loaded once per thread). */
 export function moduleAdapter(file: string): Promise<KindAdapter> {
   let p = userModules.get(file);
   if (!p) {
-    p = import(pathToFileURL(file).href).then((m: UserModule) => {
+    p = printsToStderr(() => import(pathToFileURL(file).href) as Promise<UserModule>).then((m) => {
       const def = m.default;
       const run = m.run ?? (typeof def === 'function' ? def : def?.run);
       const validate = m.validate ?? (typeof def === 'object' ? def?.validate : undefined);
       if (typeof run !== 'function') throw new TypeError(`${file}: expected the module to export a function run(config)`);
-      return { run, validate: validate ?? (() => {}) };
+      return {
+        run: (c: Config) => printsToStderr(() => run(c)),
+        validate: validate ? (c: Config) => printsToStderr(() => validate(c)) : () => {},
+      };
     });
     userModules.set(file, p);
   }
