@@ -64,7 +64,7 @@ export function register(program: Command): void {
       emit(opts, result, () => `sweep ${spec.name ?? file} (${spec.kind}): ${runs.length} runs, ${pending} to run, ${runs.length - pending} already in ${out}`);
       return;
     }
-    const stop = stopOnSignals('stopping after the runs in flight (^C again to stop now); rerun to resume');
+    const stop = stopOnSignals('stopping after the runs in flight (a second ^C or signal stops now); rerun to resume');
     let progress: ReturnType<typeof createProgress> | undefined;
     try {
       const summary = await runSweep(spec, {

@@ -1,15 +1,28 @@
 // Checkpoints of a training run: resume (MemoryX restored from a checkpoint written for the same model and
 // the same data order; the steps before it keep their losses) and the writer of checkpoints during a run.
-// A checkpoint carries the model's fingerprint (engine.ts planFingerprint) and the data order (seed,
-// shuffle, batch): a resumed run is bit-identical to an uninterrupted one.
+// A checkpoint carries the model's fingerprint (engine.ts planFingerprint), the data order (seed,
+// shuffle, batch) and the training data's fingerprint: a resumed run is bit-identical to an uninterrupted one.
 import { loadCheckpoint, saveCheckpoint, CheckpointError, checkResume } from '../memoryx/checkpoint.js';
+import { createHash } from 'node:crypto';
+import type { TrainData } from '../data/fill.js';
 import type { MemoryX } from '../memoryx/store.js';
 
-/** The data order a run draws its batches in (BatchOrder's inputs). */
+/** The data order a run draws its batches in (BatchOrder's inputs), and what it draws them from. */
 export interface DataOrder {
   seed: number;
   shuffle: boolean;
   batch: number;
+  /** A fingerprint of the training split (dataFingerprint); checkpoints written before it have none. */
+  data?: string;
+}
+
+/** A fingerprint of a run's training split (its samples and labels, or its token rows), for checkpoints. */
+export function dataFingerprint(data: TrainData): string {
+  const h = createHash('sha256');
+  const t = data.train;
+  const arrays = 'tokens' in t ? [t.tokens] : [t.x, t.y];
+  for (const a of arrays) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  return h.digest('hex').slice(0, 32);
 }
 
 /** Restores MemoryX from the checkpoint at `path`; returns the step to continue at and the losses before it. */
@@ -22,6 +35,10 @@ export function resume(mx: MemoryX, path: string, fingerprint: string, order: Da
     throw new CheckpointError(
       `checkpoint ${path}: its data order (seed ${r.seed}, shuffle ${r.shuffle}, batch ${r.batch}) differs from this run's (seed ${order.seed}, shuffle ${order.shuffle}, batch ${order.batch})`,
     );
+  }
+  const data = (c.rng as { data?: string }).data;
+  if (data !== undefined && order.data !== undefined && data !== order.data) {
+    throw new CheckpointError(`checkpoint ${path}: written for other training data (fingerprint ${data}, this run's ${order.data}): resume on the data it was written with`);
   }
   mx.restore(c.memoryx);
   return { startStep: c.step, loss: [...((c.extra?.loss as number[] | undefined) ?? [])] };

@@ -80,6 +80,9 @@ describe('checkpoints', () => {
     const other = { ...model, layers: [{ type: 'linear', out: 32 }, { type: 'relu' }, { type: 'linear', out: 10 }] };
     await expect(c2.train(other, data, { ...base, resume: ck })).rejects.toThrow(/written for a different model/);
     await expect(c2.train(model, data, { ...base, batch: 20, resume: ck })).rejects.toThrow(/data order .* differs/);
+    // the same shapes and order, other samples: the loss history would join two datasets
+    const otherData = { ...data, train: { ...data.train, x: data.train.x.map((v) => v + 1) } };
+    await expect(c2.train(model, otherData, { ...base, resume: ck })).rejects.toThrow(/bad\.ckpt: written for other training data \(fingerprint [0-9a-f]{32}, this run's [0-9a-f]{32}\)/);
   });
 });
 
