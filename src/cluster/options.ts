@@ -87,9 +87,9 @@ export interface TrainResult {
   systems: number;
   steps: number;
   batch: number;
-  /** Weight bytes MemoryX streamed during training (each layer twice a step, once for all systems). */
+  /** Weight bytes MemoryX streamed during this run (each layer twice a step, once for all systems; a resumed run: its steps since the resume, as wallSeconds). */
   bytesStreamed: number;
-  /** Reduced gradient bytes delivered to MemoryX during training. */
+  /** Reduced gradient bytes delivered to MemoryX during this run (a resumed run: since the resume). */
   bytesReduced: number;
   /** Gradient bytes the systems sent into SwarmX (N × bytesReduced). */
   bytesGradientsSent: number;

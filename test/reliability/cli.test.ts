@@ -180,6 +180,23 @@ describe('a command that waits on what never comes', () => {
   });
 });
 
+describe('train --resume', () => {
+  it('says the bytes it streamed are those since the resume, and refuses other data', () => {
+    const d = dir();
+    const csv = (shift: number) => ['f1,f2,label', ...Array.from({ length: 64 }, (_, i) => `${(i % 7) / 7 + shift},${(i % 5) / 5},${i % 2}`)].join('\n') + '\n';
+    writeFileSync(join(d, 'a.csv'), csv(0));
+    writeFileSync(join(d, 'b.csv'), csv(1));
+    expect(cli(['train', '--data', 'a.csv', '--steps', '4', '--batch', '16', '--checkpoint', 'c.ckpt', '--quiet'], d).code).toBe(0);
+    const r = cli(['train', '--data', 'a.csv', '--steps', '10', '--batch', '16', '--resume', 'c.ckpt', '--quiet'], d);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^trained mlp on a\.csv: 10 steps of 16 samples on 1 CS-2 system \(resumed at step 4\)$/m);
+    expect(r.stdout).toMatch(/^ {2}streamed [\d.]+ MB of weights, reduced [\d.]+ MB of gradients \([\d.]+ MB sent by the systems\) in the 6 steps since the resume, SwarmX fan-in \d+$/m);
+    const other = cli(['train', '--data', 'b.csv', '--steps', '10', '--batch', '16', '--resume', 'c.ckpt', '--quiet'], d);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/^weightstream: error: CheckpointError: checkpoint c\.ckpt: written for other training data/);
+  });
+});
+
 describe('sweep --json stays JSON', () => {
   it("a module's prints (at import, in validate and in run) go to stderr, not into the JSON on stdout", () => {
     const d = dir();
