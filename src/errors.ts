@@ -21,6 +21,16 @@ export class CapacityError extends Error {
   }
 }
 
+/**
+ * Refuses a field `known` does not list: a misspelt option (`stpes`, `sparsty`) would otherwise be
+ * silently ignored and the run done with its default. `what` names the object: `a train run`.
+ */
+export function refuseUnknownFields(obj: object, known: readonly string[], what: string): void {
+  for (const [k, v] of Object.entries(obj)) {
+    if (!known.includes(k)) throw new ValidationError(k, v, `unknown field for ${what} (expected one of ${known.join(', ')})`);
+  }
+}
+
 /** Short, printable rendering of a value for error messages. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

@@ -64,6 +64,9 @@ export const TRAIN_CONFIG_FIELDS = [
   'fanIn', 'dramBytes', 'waferSramBytes', 'init', 'save', 'checkpoint', 'checkpointEvery', 'resume', 'pipeline', 'trace', 'spec',
   'seqLen', 'sample', 'prompt',
 ] as const satisfies ReadonlyArray<keyof TrainConfig>;
+// and every field of it (a field added to TrainConfig and not here fails to compile)
+const _everyTrainField: Exclude<keyof TrainConfig, (typeof TRAIN_CONFIG_FIELDS)[number]> extends never ? true : never = true;
+void _everyTrainField;
 
 /**
  * The defaults of a TrainConfig. SGD's momentum is 0.9 here (a trainer's usual choice); the lower-level

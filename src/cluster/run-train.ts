@@ -2,7 +2,7 @@
 // theirs — the data and the model resolved, every field checked (a ValidationError names the config field),
 // TRAIN_DEFAULTS filled in, the cluster created, trained and closed, and the ONE summary built that the CLI
 // prints (--json) and the sweep kind writes.
-import { ValidationError, renamePath } from '../errors.js';
+import { ValidationError, refuseUnknownFields, renamePath } from '../errors.js';
 import { resolveData } from '../data/index.js';
 import type { TrainData } from '../data/fill.js';
 import { resolveTokenData, decodeBytes, encodeBytes } from '../data/text.js';
@@ -89,6 +89,7 @@ function integer(field: string, v: unknown, min: number, max = Infinity): number
 /** Checks a TrainConfig and resolves its data and model (the cheap part of a run: no cluster yet). */
 export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
   if (c === null || typeof c !== 'object') throw new ValidationError('config', c, 'expected an object');
+  refuseUnknownFields(c, TRAIN_CONFIG_FIELDS, 'a training configuration');
   const D = TRAIN_DEFAULTS;
   const seed = integer('seed', c.seed ?? D.seed, 0, 0xffffffff);
   const model = c.model ?? D.model;

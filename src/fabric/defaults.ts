@@ -1,7 +1,7 @@
 // The fabric machine's parameters as data: every figure with its unit in the key name and its source.
 // Hardware figures come from ../shared/docs/FACTS.md (the same values as specs/hardware/cs2.json, which a
 // test keeps in step); the rest are modelling choices of this simulator, marked "assumed".
-import { ValidationError, requireInt } from '../errors.js';
+import { ValidationError, requireInt, requireObject } from '../errors.js';
 
 export interface FabricMachine {
   /** FMAC per core per cycle (F): an AXPY over Bs samples takes max(1, ceil(Bs / F)) cycles. */
@@ -61,6 +61,10 @@ function pow2(path: string, v: number, max: number): number {
 
 /** The defaults overridden by `over`, validated (each bad field named with its value). */
 export function fabricMachine(over: Partial<FabricMachine> = {}): FabricMachine {
+  requireObject('machine', over);
+  for (const [k, v] of Object.entries(over)) {
+    if (!Object.hasOwn(FABRIC_DEFAULTS, k)) throw new ValidationError(`machine.${k}`, v, `unknown field for the fabric's machine (expected one of ${Object.keys(FABRIC_DEFAULTS).join(', ')})`);
+  }
   const m = { ...FABRIC_DEFAULTS, ...over };
   requireInt('machine.fmacsPerCycle', m.fmacsPerCycle, 1, 1 << 16);
   requireInt('machine.coreSramBytes', m.coreSramBytes, 1);

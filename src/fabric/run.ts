@@ -4,7 +4,7 @@
 //
 // Legend: B, K, N = batch, input and output features; R x C = the mesh; Xt [K, B], dYt [N, B] feature-major.
 import { availableParallelism } from 'node:os';
-import { ValidationError, requireNumber, requireInt, requireObject } from '../errors.js';
+import { ValidationError, refuseUnknownFields, requireNumber, requireInt, requireObject } from '../errors.js';
 import { maskZeros, type WeightStream } from '../sparse/stream.js';
 import type { Flavor } from '../wasm/module.js';
 import { fabricMachine, type FabricMachine } from './defaults.js';
@@ -178,8 +178,23 @@ export interface FabricRun {
   mapping: FabricMapping;
 }
 
+/** Every field of FabricRunOptions: any other is refused (a misspelt one would be ignored). */
+export const FABRIC_RUN_FIELDS = [
+  'rows', 'cols', 'batch', 'in', 'out', 'sparsity', 'pass', 'seed', 'machine', 'weights', 'xt', 'dyt', 'check', 'flavor', 'onProgress',
+  'onSetup', 'memoryLimitBytes', 'threads', 'skew', 'balance', 'fold', 'streamWindow',
+] as const satisfies ReadonlyArray<keyof FabricRunOptions>;
+// and every field of it (a field added to FabricRunOptions and not here fails to compile)
+const _everyFabricField: Exclude<keyof FabricRunOptions, (typeof FABRIC_RUN_FIELDS)[number]> extends never ? true : never = true;
+void _everyFabricField;
+
+function checkOptions(o: FabricRunOptions): void {
+  requireObject('options', o);
+  refuseUnknownFields(o, FABRIC_RUN_FIELDS, 'a fabric run');
+}
+
 /** Runs one pass of one layer on the mesh and checks it (on this thread: `threads` 1). */
 export function runFabric(o: FabricRunOptions): FabricRun {
+  checkOptions(o);
   const fold = foldPlan(o);
   if (!fold) return runHere(prepareRun(o, false));
   const shared: Shared = { weights: fold.weights };
@@ -195,6 +210,7 @@ export function runFabric(o: FabricRunOptions): FabricRun {
 
 /** runFabric on `threads` threads (bands of columns): the same cycles, counters and output. */
 export async function runFabricAsync(o: FabricRunOptions): Promise<FabricRun> {
+  checkOptions(o);
   const fold = foldPlan(o);
   if (!fold) return runOnThreads(prepareRun(o, true));
   const shared: Shared = { weights: fold.weights };

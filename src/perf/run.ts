@@ -1,7 +1,7 @@
 // One entry for "estimate this configuration" as plain data — what the CLI and the sweep runner pass:
 // { model: NAME|FILE|object, systems, sparsity?, tokens?, batchTokens?, spec?: FILE[], gpu?, devices?, ... }.
 // Specs load once per distinct --spec list; the estimate itself is a pure function.
-import { ValidationError, requireInt, requireOneOf } from '../errors.js';
+import { ValidationError, refuseUnknownFields, requireInt, requireOneOf } from '../errors.js';
 import type { Optimizer, Precision } from './capacity.js';
 import type { EfficiencyFn } from './efficiency.js';
 import { estimate, RECOMPUTE, type Estimate, type Recompute } from './estimate.js';
@@ -44,6 +44,15 @@ export interface EstimateConfig {
   microBatchSeqs?: number;
 }
 
+/** Every field of an EstimateConfig: any other is refused (a misspelt one would be ignored). */
+export const ESTIMATE_CONFIG_FIELDS = [
+  'model', 'systems', 'sparsity', 'tokens', 'batchTokens', 'spec', 'system', 'gpu', 'devices', 'efficiency', 'recompute', 'pipeline',
+  'precision', 'optimizer', 'attention', 'detail', 'seqLen', 'batchSeqs', 'passes', 'microBatchSeqs',
+] as const satisfies ReadonlyArray<keyof EstimateConfig>;
+// and every field of it (a field added to EstimateConfig and not here fails to compile)
+const _everyEstimateField: Exclude<keyof EstimateConfig, (typeof ESTIMATE_CONFIG_FIELDS)[number]> extends never ? true : never = true;
+void _everyEstimateField;
+
 const specCache = new Map<string, Specs>();
 
 /** Specs for a list of files (applied after the system is chosen: `--system`), loaded once per distinct list. */
@@ -66,6 +75,7 @@ export function modelFor(model: EstimateConfig['model'], attention: 'causal' | '
 /** A configuration's specs, model and tokens per step, every field it shares with both paths checked. */
 function resolved(c: EstimateConfig): { specs: Specs; model: PerfModel; batchTokens: number | undefined } {
   if (c === null || typeof c !== 'object') throw new ValidationError('config', c, 'expected an object');
+  refuseUnknownFields(c, ESTIMATE_CONFIG_FIELDS, 'an estimate');
   if (c.spec !== undefined && (!Array.isArray(c.spec) || c.spec.some((f) => typeof f !== 'string'))) throw new ValidationError('spec', c.spec, 'expected a list of spec file paths');
   const attention = c.attention === undefined ? 'causal' : requireOneOf('attention', c.attention, ['causal', 'full'] as const);
   if (c.system !== undefined && typeof c.system !== 'string') throw new ValidationError('system', c.system, 'expected a system id such as "cs2" or "cs3"');

@@ -40,6 +40,8 @@ describe('runTrain', () => {
     expect(() => prepareTrain({ lr: -1 })).toThrow(/^lr: expected a finite number >= 0/);
     expect(() => prepareTrain({ data: 'nope' })).toThrow(/^data: expected digits, teacher or a safetensors file/);
     expect(() => prepareTrain({ systems: 0 })).toThrow('systems: expected an integer in [1, 64], got 0');
+    // a misspelt field is refused, not ignored (the run would take its default)
+    expect(() => prepareTrain({ stpes: 2 } as never)).toThrow(/^stpes: unknown field for a training configuration \(expected one of model, data, systems, steps, /);
     // what only a language model uses is refused for the others, not ignored
     expect(() => prepareTrain({ seqLen: 5 })).toThrow('seqLen: expected a language model (a GPT preset or config.json): only its sequences have a length, got 5');
     expect(() => prepareTrain({ sample: 5 })).toThrow(/^sample: expected a language model/);

@@ -7,7 +7,7 @@ import { checkOutput, resolveCheck, FULL_CHECK_FMACS } from '../../src/fabric/ch
 import { fabricMachine } from '../../src/fabric/defaults.js';
 import { mapLayer, blockStarts } from '../../src/fabric/mapping.js';
 import { fabricMemory } from '../../src/fabric/memory.js';
-import { runFabric } from '../../src/fabric/run.js';
+import { runFabric, runFabricAsync } from '../../src/fabric/run.js';
 import { columnStreams } from '../../src/fabric/streams.js';
 import { fillSeededValues, seededLayerStream, seededValues } from '../../src/fabric/weights.js';
 import { seededLayerStreamFast } from '../../src/fabric/seeded-weights.js';
@@ -15,6 +15,16 @@ import { heldWeights } from '../../src/fabric/layer-weights.js';
 import { CapacityError } from '../../src/errors.js';
 import { Wasm } from '../../src/wasm/module.js';
 import { decodeStream, encodeStream, randomStream, randomValues } from '../../src/sparse/stream.js';
+
+describe('fabric options', () => {
+  it('refuse a misspelt field, of the run or of its machine, on this thread or on threads', async () => {
+    const o = { rows: 4, cols: 4, batch: 8, in: 16, out: 16 };
+    expect(() => runFabric({ ...o, sparsty: 0.5 } as never)).toThrow(/^sparsty: unknown field for a fabric run \(expected one of rows, cols, /);
+    await expect(runFabricAsync({ ...o, threds: 2 } as never)).rejects.toThrow(/^threds: unknown field for a fabric run/);
+    expect(() => runFabric({ ...o, machine: 'x' } as never)).toThrow(/^machine: expected an object, got a string/);
+    expect(() => runFabric({ ...o, machine: { fmacPerCycle: 8 } } as never)).toThrow(/^machine\.fmacPerCycle: unknown field for the fabric's machine \(expected one of /);
+  });
+});
 
 describe('fabric set-up', () => {
   it('seededLayerStream equals randomStream (words and values, bit for bit)', () => {

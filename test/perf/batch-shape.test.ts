@@ -21,6 +21,14 @@ function cli(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+describe('an estimate configuration', () => {
+  it('refuses a misspelt field (the dense result came back for sparsty: 0.9); pipeline is a field of its own', () => {
+    expect(() => runEstimate({ model: 'gpt3-175b', systems: 16, sparsty: 0.9 } as never)).toThrow(/^sparsty: unknown field for an estimate \(expected one of model, systems, sparsity, /);
+    expect(() => runEstimate({ model: 'gpt3-175b', gpu: 'h100', devices: 8, sparsty: 0.9 } as never)).toThrow(/^sparsty: unknown field/);
+    expect(cs2({ model: 'gpt3-xl', systems: 2, pipeline: 'none' }).stepSeconds).toBeGreaterThan(cs2({ model: 'gpt3-xl', systems: 2 }).stepSeconds);
+  });
+});
+
 describe('batch shape', () => {
   it('--batch-seqs N is N sequences of the run\'s seqLen; sequences/s = tokens/s / seqLen', () => {
     const a = cs2({ ...llama, batchSeqs: 99 });

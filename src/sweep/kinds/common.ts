@@ -1,5 +1,5 @@
 // What every run kind provides (a validator and a runner) and the checks they share.
-import { ValidationError, renamePath } from '../../errors.js';
+import { ValidationError, refuseUnknownFields, renamePath } from '../../errors.js';
 import type { Config } from '../types.js';
 
 export interface KindAdapter {
@@ -17,9 +17,7 @@ export interface KindAdapter {
 
 /** Refuses fields the kind does not know (a typo would otherwise be silently ignored). */
 export function onlyKnown(config: Config, known: readonly string[], kind: string): void {
-  for (const k of Object.keys(config)) {
-    if (!known.includes(k)) throw new ValidationError(k, config[k], `unknown field for ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} run (expected one of ${known.join(', ')})`);
-  }
+  refuseUnknownFields(config, known, `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} run`);
 }
 
 /** Only the bad-input errors of a check count at validation; a capacity limit, say, is the run's result. */

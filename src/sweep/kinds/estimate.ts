@@ -2,13 +2,11 @@
 // entry the estimate CLI uses too): CS-2, or the GPU comparison when `gpu` is set.
 import { ValidationError } from '../../errors.js';
 import type { Config } from '../types.js';
+import { ESTIMATE_CONFIG_FIELDS } from '../../perf/run.js';
 import { asField, onlyKnown, validationOnly, type KindAdapter } from './common.js';
 
 /** The fields of perf's EstimateConfig, plus `assumptions` (keep the assumptions list in the line). */
-export const ESTIMATE_FIELDS = [
-  'model', 'systems', 'sparsity', 'tokens', 'batchTokens', 'spec', 'system', 'gpu', 'devices', 'efficiency', 'recompute', 'precision',
-  'optimizer', 'attention', 'detail', 'assumptions', 'seqLen', 'batchSeqs', 'passes', 'microBatchSeqs',
-] as const;
+export const ESTIMATE_FIELDS = [...ESTIMATE_CONFIG_FIELDS, 'assumptions'] as const;
 
 export async function estimateAdapter(): Promise<KindAdapter> {
   const { runEstimate } = await import('../../perf/run.js');
