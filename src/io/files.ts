@@ -16,7 +16,7 @@ export const INPUT_LIMITS: Record<InputKind, number> = {
   spec: 16 << 20, // a hardware spec (JSON)
   'hf-config': 16 << 20, // a Hugging Face config.json
   results: 2 ** 31 - 1, // a sweep's results (JSON Lines): one Buffer, Node's limit for one read
-  'report-input': 1 << 30, // a training summary, trace, heatmap or results file for `report`
+  'report-input': 256 << 20, // a training summary, trace, heatmap or results file for `report`: parsed whole, ~7x its size in memory (an 87 MB trace took 640 MB)
   safetensors: 2 ** 31 - 1, // weights or a dataset
   checkpoint: 2 ** 31 - 1, // MemoryX state
   csv: 256 << 20, // a dataset as CSV text: parsed into strings first, so a tenth of what tensors may be

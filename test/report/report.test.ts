@@ -1,7 +1,8 @@
 // The report page: charts only for the inputs given, each with axis titles that carry units and a
 // caption; the page is self-contained (no scripts, no external URLs); inputs are recognised by content
 // and a file of another kind is refused naming it.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { INPUT_LIMITS } from '../../src/io/files.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +58,12 @@ describe('report page', () => {
     writeFileSync(g, 'hello');
     expect(() => readInput(g)).toThrow(/text\.json: not JSON/);
     expect(() => readInput(join(dir, 'missing.json'))).toThrow(/missing\.json: cannot read \(ENOENT\)/);
+    // an input past the limit is refused before it is read (parsed whole, it could exhaust V8's heap)
+    const huge = join(dir, 'huge.trace.json');
+    const fd = openSync(huge, 'w');
+    ftruncateSync(fd, INPUT_LIMITS['report-input'] + 1); // sparse: no disk used
+    closeSync(fd);
+    expect(() => readInput(huge)).toThrow(`report input: expected a report input file of at most 256 MiB, this one has 256 MiB, got ${JSON.stringify(huge)}`);
     const z = join(dir, 'zeros.jsonl');
     writeFileSync(z, Buffer.alloc(4096));
     expect(() => readInput(z)).toThrow(/zeros\.jsonl:1: not a sweep results line, and no newline ends it/);
