@@ -110,9 +110,7 @@ export function resolveStreamWindow(want: number | 'auto' | undefined, m: Fabric
   }
   const w = requireInt('streamWindow', want, 0);
   if (!isStreamWindow(w)) throw new ValidationError('streamWindow', w, "expected 'auto', 0 (whole streams) or a power of two of 16 words or more");
-  // a window needs no more words than the streams have (all columns together): a larger one would only take memory
-  const all = Math.max(16, 2 ** Math.ceil(Math.log2(Math.max(1, streamWordCount(m, nnz).stream))));
-  return w === 0 ? 0 : Math.min(w, all);
+  return w;
 }
 
 /** The whole run's memory; `generated` = the weights and activations are made here (not the caller's); `window` = words of a column's stream window (0: whole streams). */
