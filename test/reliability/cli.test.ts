@@ -209,6 +209,30 @@ describe('sweep --json stays JSON', () => {
   });
 });
 
+describe("a sweep module's failures name the module", () => {
+  it('a validate that throws a string, a module that throws at import, one that does not parse: one line each, exit 1', () => {
+    const d = dir();
+    const mods: Record<string, string> = {
+      'vt.mjs': "export function validate(c) { if (c.x === 2) throw 'bad thing'; }\nexport function run() { return {}; }\n",
+      'vi.mjs': "throw new Error('boom at import');\nexport function run() {}\n",
+      'vs.mjs': 'export function run( {\n',
+    };
+    const want: Record<string, string> = {
+      'vt.mjs': 'validate(config) threw "bad thing"',
+      'vi.mjs': 'the module could not be loaded (Error: boom at import)',
+      'vs.mjs': 'the module could not be loaded (SyntaxError: ',
+    };
+    for (const [name, text] of Object.entries(mods)) {
+      writeFileSync(join(d, name), text);
+      writeFileSync(join(d, 's.json'), JSON.stringify({ kind: 'module', module: name, axes: { x: [1, 2] } }));
+      const r = cli(['sweep', 's.json', '--out', 'r.jsonl'], d);
+      expect(r.code, name).toBe(1);
+      expect(r.stderr.startsWith(`weightstream: error: ${join(d, name)}: ${want[name]}`), r.stderr).toBe(true);
+      expect(r.stderr.trimEnd().split('\n'), name).toHaveLength(1);
+    }
+  });
+});
+
 describe('demo --out', () => {
   it("refuses a directory of someone else's files, before any step; an empty or an earlier demo's is taken", () => {
     const d = dir();

@@ -30,14 +30,25 @@ async function printsToStderr<T>(fn: () => T | Promise<T>): Promise<T> {
 export function moduleAdapter(file: string): Promise<KindAdapter> {
   let p = userModules.get(file);
   if (!p) {
-    p = printsToStderr(() => import(pathToFileURL(file).href) as Promise<UserModule>).then((m) => {
+    const loaded = printsToStderr(() => import(pathToFileURL(file).href) as Promise<UserModule>).catch((e: unknown) => {
+      throw new Error(`${file}: the module could not be loaded (${thrown(e)})`);
+    });
+    p = loaded.then((m) => {
       const def = m.default;
       const run = m.run ?? (typeof def === 'function' ? def : def?.run);
       const validate = m.validate ?? (typeof def === 'object' ? def?.validate : undefined);
       if (typeof run !== 'function') throw new TypeError(`${file}: expected the module to export a function run(config)`);
       return {
         run: (c: Config) => printsToStderr(() => run(c)),
-        validate: validate ? (c: Config) => printsToStderr(() => validate(c)) : () => {},
+        validate: validate
+          ? (c: Config) =>
+              printsToStderr(() => validate(c)).catch((e: unknown) => {
+                // a bad field (a ValidationError, or one named so with a path) is the sweep's to place; anything else names the module
+                const v = e as { name?: unknown; path?: unknown };
+                if (e instanceof Error && v.name === 'ValidationError' && typeof v.path === 'string') throw e;
+                throw new Error(`${file}: validate(config) threw ${thrown(e)}`);
+              })
+          : () => {},
       };
     });
     userModules.set(file, p);
@@ -45,3 +56,8 @@ export function moduleAdapter(file: string): Promise<KindAdapter> {
   return p;
 }
 
+/** What a module threw, in a few words: an Error's name and message, or the value (a string, a number). */
+function thrown(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message.split('\n')[0]}`;
+  return typeof e === 'string' ? JSON.stringify(e) : String(e);
+}
