@@ -72,6 +72,22 @@ function heatmapProblem(v: unknown): string | undefined {
   return bad >= 0 ? `values[${bad}]: expected a number, got ${shapeOf(h.values[bad])}` : undefined;
 }
 
+/** The ranges of a training summary's figures that the report shows: a value outside one is not a run's. */
+const SUMMARY_RANGES: Record<string, [number, number]> = {
+  testAccuracy: [0, 1], wallSeconds: [0, Infinity], bytesStreamed: [0, Infinity], bytesReduced: [0, Infinity],
+  bytesGradientsSent: [0, Infinity], systems: [1, Infinity], steps: [0, Infinity], sparsity: [0, 1],
+};
+
+/** Why a training summary's shown figures cannot be a run's (a string, NaN, a negative time, an accuracy of 7.5), or undefined. */
+function summaryProblem(v: Record<string, unknown>): string | undefined {
+  for (const [k, [lo, hi]] of Object.entries(SUMMARY_RANGES)) {
+    const x = v[k];
+    if (x === undefined || x === null) continue;
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < lo || x > hi) return `${k}: expected a number ${hi === Infinity ? `>= ${lo}` : `in [${lo}, ${hi}]`}, got ${shapeOf(x)}`;
+  }
+  return undefined;
+}
+
 /** A training summary (`weightstream train --json`): per-step losses and the bytes streamed. */
 function isTraining(v: unknown): v is Record<string, unknown> {
   return isObj(v) && (v.kind === 'train' || (Array.isArray(v.loss) && typeof v.bytesStreamed === 'number'));
@@ -108,6 +124,8 @@ export function readInput(file: string): ReportInput {
     const loss: unknown[] = Array.isArray(v.loss) ? v.loss : [];
     const bad = loss.findIndex((x) => typeof x !== 'number');
     if (bad >= 0) throw new ReportInputError(`${file}: loss[${bad}]: expected a number, got ${shapeOf(loss[bad])}`);
+    const wrong = summaryProblem(v);
+    if (wrong) throw new ReportInputError(`${file}: ${wrong}`);
     return { type: 'training', file, summary: v };
   }
   const s = asSensitivity(v);

@@ -84,6 +84,25 @@ describe('report page', () => {
     expect(readdirSync(out).sort()).toEqual(['heatmap.svg', 'notes.svg', 'report.html', 'timeline.svg']);
   });
 
+  it('refuses a training summary whose shown figures cannot be a run\'s, and leaves impossible results off a log axis', async () => {
+    const summary = { kind: 'train', loss: [1, 0.5], bytesStreamed: 1, testAccuracy: 0.5, wallSeconds: 2 };
+    const f = join(dir, 'odd-summary.json');
+    for (const [k, v, want] of [['testAccuracy', 7.5, 'in [0, 1]'], ['wallSeconds', -3, '>= 0'], ['bytesStreamed', 'NaN', '>= 0']] as const) {
+      writeFileSync(f, JSON.stringify({ ...summary, [k]: v }));
+      expect(() => readInput(f), k).toThrow(`${f}: ${k}: expected a number ${want}, got ${typeof v === 'string' ? 'a string of 3 characters' : v}`);
+    }
+    writeFileSync(f, JSON.stringify(summary));
+    expect(readInput(f).type).toBe('training');
+    // sweep lines with a negative or non-numeric time: the scaling chart is drawn from the others only
+    const line = (systems: number, trainDays: unknown) => JSON.stringify({ hash: `h${systems}`, kind: 'estimate', config: { model: 'gpt3-xl', systems }, result: { kind: 'cs2', model: 'gpt3-xl', systems, trainDays, trainSeconds: 1 }, timings: {} });
+    const r = join(dir, 'odd.jsonl');
+    writeFileSync(r, [line(1, 8), line(2, 4), line(4, -5), line(8, 'NaN')].join('\n') + '\n');
+    const rep = await buildReport([readInput(r)]);
+    const scaling = rep.charts.find((c) => c.id === 'scaling');
+    expect(scaling).toBeDefined();
+    expect(rep.html).not.toMatch(/NaN/);
+  });
+
   it('says why a results file with no complete line gave no chart', async () => {
     const f = join(dir, 'torn.jsonl');
     writeFileSync(f, '{"hash":"x"');

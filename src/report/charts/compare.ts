@@ -8,7 +8,7 @@ import { canonicalJson } from '../../sweep/hash.js';
 import type { Chart } from '../types.js';
 import { legendTitle, seriesLabels } from './labels.js';
 import { SCHEMA } from './series.js';
-import { compareValues, num, sourcesOf, varying, type Point } from './points.js';
+import { compareValues, num, pos, sourcesOf, varying, type Point } from './points.js';
 
 export const MAX_VARIANTS = 40;
 /** A numeric field with more values than this is a sweep axis, not a set of variants. */
@@ -42,7 +42,7 @@ function pickVariants(points: Point[]): { runs: Point[]; held: string[] } {
 }
 
 export function comparisonChart(points: Point[]): Chart | undefined {
-  const usable = points.filter((p) => num(p.result.trainDays));
+  const usable = points.filter((p) => pos(p.result.trainDays));
   const { runs, held } = pickVariants(usable);
   const keys = varying(runs, '');
   if (runs.length < 2 || keys.length === 0) return undefined;

@@ -18,6 +18,9 @@ export function varying(points: Point[], exclude: string): string[] {
 
 export const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
+/** A positive finite number (a time, a count, a size: what a log axis can place), else undefined. */
+export const pos = (v: unknown): number | undefined => ((num(v) ?? 0) > 0 ? (v as number) : undefined);
+
 export function collect(inputs: Array<{ file: string; lines: ResultLine[] }>, kind: string): Point[] {
   return inputs.flatMap((i) =>
     latestByHash(i.lines)

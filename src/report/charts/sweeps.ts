@@ -10,7 +10,7 @@ import type { ResultLine } from '../../sweep/types.js';
 import type { Chart } from '../types.js';
 import { comparisonChart } from './compare.js';
 import { legendTitle, seriesLabels } from './labels.js';
-import { collect, num, sortGroups, sourcesOf, varying, type Point } from './points.js';
+import { collect, pos, sortGroups, sourcesOf, varying, type Point } from './points.js';
 import { seriesChart, type Series } from './series.js';
 
 /** Groups points by their configuration without `field`. */
@@ -40,7 +40,7 @@ function systemOf(points: Point[]): string {
 
 /** Time to train vs number of systems, with the ideal T(N0)·N0/N of each series drawn densely. */
 function scalingChart(points: Point[]): Chart | undefined {
-  const cs2 = points.filter((p) => p.result.kind === 'cs2' && num(p.config.systems) && num(p.result.trainDays));
+  const cs2 = points.filter((p) => p.result.kind === 'cs2' && pos(p.config.systems) && pos(p.result.trainDays));
   const groups = seriesBy(cs2, 'systems').filter((g) => new Set(g.map((p) => p.config.systems)).size >= 2);
   if (groups.length === 0) return undefined;
   const all = labelled(groups, 'systems', (p) => String(p.result.model ?? 'model'));
@@ -72,8 +72,8 @@ function sparsityChart(estimates: Point[], fabric: Point[]): Chart | undefined {
     const groups = seriesBy(pts, 'sparsity').filter((g) => g.some((p) => (p.config.sparsity ?? 0) === 0) && new Set(g.map((p) => p.config.sparsity ?? 0)).size >= 2);
     return labelled(groups, 'sparsity', fallback).map((s) => ({ ...s, label: `${prefix}: ${s.label}`, metric }));
   };
-  const est = build(estimates.filter((p) => p.result.kind === 'cs2' && num(p.result.trainSeconds)), 'trainSeconds', 'at scale', (p) => `${p.result.model}, ${p.result.systems} ${systemOf([p])}`);
-  const fab = build(fabric.filter((p) => num(p.result.cycles)), 'cycles', 'fabric', (p) => `${p.result.in}×${p.result.out} ${p.result.pass} on ${p.result.rows}×${p.result.cols} cores`);
+  const est = build(estimates.filter((p) => p.result.kind === 'cs2' && pos(p.result.trainSeconds)), 'trainSeconds', 'at scale', (p) => `${p.result.model}, ${p.result.systems} ${systemOf([p])}`);
+  const fab = build(fabric.filter((p) => pos(p.result.cycles)), 'cycles', 'fabric', (p) => `${p.result.in}×${p.result.out} ${p.result.pass} on ${p.result.rows}×${p.result.cols} cores`);
   const all = [...est, ...fab];
   if (all.length === 0) return undefined;
   const sp = (p: Point) => (p.config.sparsity as number | undefined) ?? 0;
@@ -99,7 +99,7 @@ function sparsityChart(estimates: Point[], fabric: Point[]): Chart | undefined {
 
 /** Time to train vs model size (parameters), one series per machine (CS-2 cluster or GPU cluster). */
 function modelSizeChart(points: Point[]): Chart | undefined {
-  const usable = points.filter((p) => num(p.result.params) && num(p.result.trainDays) && p.config.model !== undefined);
+  const usable = points.filter((p) => pos(p.result.params) && pos(p.result.trainDays) && p.config.model !== undefined);
   const groups = seriesBy(usable, 'model').filter((g) => new Set(g.map((p) => p.result.params)).size >= 2);
   if (groups.length === 0) return undefined;
   const keys = varying(groups.flat(), 'model');
