@@ -110,6 +110,10 @@ export function resolveStreamWindow(want: number | 'auto' | undefined, m: Fabric
   }
   const w = requireInt('streamWindow', want, 0);
   if (!isStreamWindow(w)) throw new ValidationError('streamWindow', w, "expected 'auto', 0 (whole streams) or a power of two of 16 words or more");
+  const rings = 4 * m.usedCols * w; // a window's ring a used column, in the simulator's memory
+  if (rings > WASM_LIMIT_BYTES) {
+    throw new ValidationError('streamWindow', w, `expected a window whose rings fit the 4 GiB WebAssembly memory (${m.usedCols} columns x ${w} words x 4 bytes = ${(rings / 1e9).toFixed(2)} GB; the streams have ${streamWordCount(m, nnz).stream} words in all)`);
+  }
   return w;
 }
 

@@ -104,6 +104,8 @@ describe('fabric: windowed column streams', () => {
   it('refuses a bad window, and the skewed order with a window on one thread, naming the field', () => {
     const o: FabricRunOptions = { rows: 4, cols: 4, batch: 8, in: 32, out: 32 };
     for (const bad of [8, 100, -16, 1.5]) expect(() => runFabric({ ...o, streamWindow: bad })).toThrow(/^streamWindow: /);
+    // a window whose rings cannot fit the memory says so by name (it was a capacity error: 'use a smaller layer or mesh')
+    expect(() => runFabric({ ...o, streamWindow: 2 ** 30 })).toThrow(/^streamWindow: expected a window whose rings fit the 4 GiB WebAssembly memory \(4 columns x 1073741824 words x 4 bytes = 17\.18 GB; the streams have \d+ words in all\), got 1073741824$/);
     expect(() => runFabric({ ...o, streamWindow: 32, skew: true })).toThrow(ValidationError);
     expect(() => runFabric({ ...o, streamWindow: 32, skew: true })).toThrow(/^skew: .*windowed column streams on one thread/);
     expect(runFabric({ ...o, streamWindow: 32, skew: 'auto' }).result.skew).toBeNull();
