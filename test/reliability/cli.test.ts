@@ -210,17 +210,19 @@ describe('sweep --json stays JSON', () => {
 });
 
 describe("a sweep module's failures name the module", () => {
-  it('a validate that throws a string, a module that throws at import, one that does not parse: one line each, exit 1', () => {
+  it('a validate that throws a string or calls process.exit, a module that throws at import, one that does not parse: one line each, exit 1', () => {
     const d = dir();
     const mods: Record<string, string> = {
       'vt.mjs': "export function validate(c) { if (c.x === 2) throw 'bad thing'; }\nexport function run() { return {}; }\n",
       'vi.mjs': "throw new Error('boom at import');\nexport function run() {}\n",
       'vs.mjs': 'export function run( {\n',
+      've.mjs': 'export function validate(c) { if (c.x === 2) process.exit(0); }\nexport function run() { return {}; }\n',
     };
     const want: Record<string, string> = {
       'vt.mjs': 'validate(config) threw "bad thing"',
       'vi.mjs': 'the module could not be loaded (Error: boom at import)',
       'vs.mjs': 'the module could not be loaded (SyntaxError: ',
+      've.mjs': 'validate(config) threw Error: the module called process.exit(0)', // it ended the sweep with exit 0, nothing said
     };
     for (const [name, text] of Object.entries(mods)) {
       writeFileSync(join(d, name), text);

@@ -18,11 +18,17 @@ const userModules = new Map<string, Promise<KindAdapter>>();
  */
 async function printsToStderr<T>(fn: () => T | Promise<T>): Promise<T> {
   const write = process.stdout.write;
+  const exit = process.exit;
   process.stdout.write = process.stderr.write.bind(process.stderr) as typeof write;
+  // nor end the sweep: a module's process.exit() in the main thread would stop it with nothing said
+  process.exit = ((code?: number) => {
+    throw new Error(`the module called process.exit(${code ?? ''})`);
+  }) as typeof process.exit;
   try {
     return await fn();
   } finally {
     process.stdout.write = write;
+    process.exit = exit;
   }
 }
 
