@@ -20,15 +20,24 @@ async function printsToStderr<T>(fn: () => T | Promise<T>): Promise<T> {
   const write = process.stdout.write;
   const exit = process.exit;
   process.stdout.write = process.stderr.write.bind(process.stderr) as typeof write;
-  // nor end the sweep: a module's process.exit() in the main thread would stop it with nothing said
-  process.exit = ((code?: number) => {
-    throw new Error(`the module called process.exit(${code ?? ''})`);
-  }) as typeof process.exit;
+  let result: T | Promise<T>;
   try {
-    return await fn();
+    // nor end the sweep: a module's process.exit() would stop it with nothing said. Only while its code runs
+    // synchronously: once it awaits, our own handlers (a second ^C) must be able to exit.
+    process.exit = ((code?: number) => {
+      throw new Error(`the module called process.exit(${code ?? ''})`);
+    }) as typeof process.exit;
+    result = fn();
+  } catch (e) {
+    process.stdout.write = write;
+    throw e;
+  } finally {
+    process.exit = exit;
+  }
+  try {
+    return await result;
   } finally {
     process.stdout.write = write;
-    process.exit = exit;
   }
 }
 
