@@ -134,7 +134,6 @@ function scalingSweep() {
   return { name: 'demo-gpt3-175b-scaling', kind: 'estimate', base: { model: 'gpt3-175b' }, axes: { systems, sparsity: [0, 0.5, 0.75, 0.9] } };
 }
 
-/** Runs one step as a child process of this CLI; returns its parsed --json output when captured. */
 /** The file that marks a directory as a demo's own: a later demo replaces what is there, and nothing else. */
 const DEMO_MARK = '.weightstream-demo';
 
@@ -151,8 +150,9 @@ function checkDemoDir(out: string, given: string): void {
 }
 
 /**
- * Runs one step as a child process; a signal to the demo (^C, a kill, the terminal closing) goes on to the
- * step, so no step outlives the demo or writes into --out after it has gone.
+ * Runs one step as a child process of this CLI and gives its parsed --json output when captured. A signal to
+ * the demo (^C, a kill, the terminal closing) goes on to the step, so no step outlives the demo or writes into
+ * --out after it has gone.
  */
 function runStep(s: Step, opts: DemoOptions): Promise<unknown> {
   const bin = rootPath('bin', 'weightstream.js');
