@@ -22,6 +22,12 @@ export class CapacityError extends Error {
 }
 
 /**
+ * `true` when the list `L` names every field of `T`, else `never`: `const _all: EveryField<T, typeof LIST> = true`
+ * beside a field list makes a field added to T and not to the list fail to compile.
+ */
+export type EveryField<T, L extends readonly unknown[]> = Exclude<keyof T, L[number]> extends never ? true : never;
+
+/**
  * Refuses a field `known` does not list: a misspelt option (`stpes`, `sparsty`) would otherwise be
  * silently ignored and the run done with its default. `what` names the object: `a train run`.
  */

@@ -3,6 +3,7 @@
 // prints them from here). No heavy imports: the CLI reads this file at start-up; run-train.ts runs it.
 import type { ModelSpec } from '../model/types.js';
 import type { PipelineMode } from '../timeline/schedule.js';
+import type { EveryField } from '../errors.js';
 
 export interface TrainConfig {
   /** A preset (mlp, mlp2, resmlp, wide), a model JSON file, or a model description object. */
@@ -65,7 +66,7 @@ export const TRAIN_CONFIG_FIELDS = [
   'seqLen', 'sample', 'prompt',
 ] as const satisfies ReadonlyArray<keyof TrainConfig>;
 // and every field of it (a field added to TrainConfig and not here fails to compile)
-const _everyTrainField: Exclude<keyof TrainConfig, (typeof TRAIN_CONFIG_FIELDS)[number]> extends never ? true : never = true;
+const _everyTrainField: EveryField<TrainConfig, typeof TRAIN_CONFIG_FIELDS> = true;
 void _everyTrainField;
 
 /**

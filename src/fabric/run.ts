@@ -4,7 +4,7 @@
 //
 // Legend: B, K, N = batch, input and output features; R x C = the mesh; Xt [K, B], dYt [N, B] feature-major.
 import { availableParallelism } from 'node:os';
-import { ValidationError, refuseUnknownFields, requireNumber, requireInt, requireObject } from '../errors.js';
+import { ValidationError, refuseUnknownFields, requireNumber, requireInt, requireObject, type EveryField } from '../errors.js';
 import { maskZeros, type WeightStream } from '../sparse/stream.js';
 import type { Flavor } from '../wasm/module.js';
 import { fabricMachine, type FabricMachine } from './defaults.js';
@@ -184,7 +184,7 @@ export const FABRIC_RUN_FIELDS = [
   'onSetup', 'memoryLimitBytes', 'threads', 'skew', 'balance', 'fold', 'streamWindow',
 ] as const satisfies ReadonlyArray<keyof FabricRunOptions>;
 // and every field of it (a field added to FabricRunOptions and not here fails to compile)
-const _everyFabricField: Exclude<keyof FabricRunOptions, (typeof FABRIC_RUN_FIELDS)[number]> extends never ? true : never = true;
+const _everyFabricField: EveryField<FabricRunOptions, typeof FABRIC_RUN_FIELDS> = true;
 void _everyFabricField;
 
 function checkOptions(o: FabricRunOptions): void {

@@ -1,7 +1,7 @@
 // One entry for "estimate this configuration" as plain data — what the CLI and the sweep runner pass:
 // { model: NAME|FILE|object, systems, sparsity?, tokens?, batchTokens?, spec?: FILE[], gpu?, devices?, ... }.
 // Specs load once per distinct --spec list; the estimate itself is a pure function.
-import { ValidationError, refuseUnknownFields, requireInt, requireOneOf } from '../errors.js';
+import { ValidationError, refuseUnknownFields, requireInt, requireOneOf, type EveryField } from '../errors.js';
 import type { Optimizer, Precision } from './capacity.js';
 import type { EfficiencyFn } from './efficiency.js';
 import { estimate, RECOMPUTE, type Estimate, type Recompute } from './estimate.js';
@@ -50,7 +50,7 @@ export const ESTIMATE_CONFIG_FIELDS = [
   'precision', 'optimizer', 'attention', 'detail', 'seqLen', 'batchSeqs', 'passes', 'microBatchSeqs',
 ] as const satisfies ReadonlyArray<keyof EstimateConfig>;
 // and every field of it (a field added to EstimateConfig and not here fails to compile)
-const _everyEstimateField: Exclude<keyof EstimateConfig, (typeof ESTIMATE_CONFIG_FIELDS)[number]> extends never ? true : never = true;
+const _everyEstimateField: EveryField<EstimateConfig, typeof ESTIMATE_CONFIG_FIELDS> = true;
 void _everyEstimateField;
 
 const specCache = new Map<string, Specs>();
