@@ -200,7 +200,7 @@ export function checkOutputs(o: { inputs: NamedPath[]; outputs: NamedPath[]; wri
  */
 export function parseJsonText(text: string, label: string, path: string): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text); // a byte-order mark some editors write
   } catch (e) {
     throw new ValidationError(label, path, `expected valid JSON (a syntax error${jsonErrorWhere(text, e)})`);
   }

@@ -73,7 +73,21 @@ export function parseSafetensors(buf: Uint8Array, file = 'safetensors'): { tenso
     tensors.set(name, { dtype: e.dtype, shape: shape as number[], data });
   }
   checkNoOverlap(spans, file);
+  checkCovered(spans, dataLen, file);
   return { tensors, metadata };
+}
+
+/**
+ * Refuses data bytes that belong to no tensor, between tensors or after the last (as Hugging Face's
+ * safetensors does: its writer packs the tensors one after another from the start of the data).
+ */
+function checkCovered(spans: Array<{ begin: number; end: number }>, dataLen: number, file: string): void {
+  let at = 0;
+  for (const s of spans.filter((x) => x.end > x.begin).sort((a, b) => a.begin - b.begin)) {
+    if (s.begin !== at) throw new ValidationError(`${file}: data`, `bytes [${at}, ${s.begin})`, 'expected every data byte to belong to a tensor (these belong to none)');
+    at = s.end;
+  }
+  if (at !== dataLen) throw new ValidationError(`${file}: data`, `bytes [${at}, ${dataLen})`, 'expected every data byte to belong to a tensor (these, after the last tensor, belong to none)');
 }
 
 /** Refuses tensors whose byte ranges overlap (two names reading the same bytes). */

@@ -66,6 +66,20 @@ describe('format', () => {
     expect(() => parseSafetensors(badJson, 'f')).toThrow(/f: header: expected JSON/);
     expect(() => readSafetensors(join(dir, 'missing.safetensors'))).toThrow(/file: expected a readable safetensors file \(ENOENT\)/);
   });
+
+  test('data bytes that belong to no tensor are refused, trailing or between tensors (as Hugging Face\'s reader does)', () => {
+    const one = serializeSafetensors({ x: { dtype: 'F32', shape: [2], data: new Float32Array([1, 2]) } });
+    const trailing = new Uint8Array(one.length + 100);
+    trailing.set(one);
+    expect(() => parseSafetensors(trailing, 'f')).toThrow('f: data: expected every data byte to belong to a tensor (these, after the last tensor, belong to none), got "bytes [8, 108)"');
+    // two tensors with 8 bytes between them: the header says so and the file is as long as it claims
+    const h = JSON.stringify({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [12, 16] } }).padEnd(88, ' ');
+    const gap = new Uint8Array(8 + h.length + 16);
+    new DataView(gap.buffer).setBigUint64(0, BigInt(h.length), true);
+    gap.set(new TextEncoder().encode(h), 8);
+    expect(() => parseSafetensors(gap, 'f')).toThrow('f: data: expected every data byte to belong to a tensor (these belong to none), got "bytes [4, 12)"');
+    expect(parseSafetensors(one, 'f').tensors.get('x')!.data).toEqual(new Float32Array([1, 2]));
+  });
 });
 
 describe('exchange with Python (numpy reader/writer of scripts/safetensors_min.py)', () => {

@@ -104,6 +104,11 @@ describe('no file contents in errors (item 12)', () => {
     expect(m).not.toMatch(/root:x/);
     expect(err(() => parseJsonText('{"a": 1,\n  "b": secret}', 'f', 'x.json')).message).not.toMatch(/secret/);
   });
+
+  it('reads JSON that starts with a byte-order mark (some editors write one); a mark anywhere else is an error', () => {
+    expect(parseJsonText('\ufeff{"a": 1}', 'f', 'x.json')).toEqual({ a: 1 });
+    expect(() => parseJsonText('{"a": \ufeff1}', 'f', 'x.json')).toThrow(/^f: expected valid JSON \(a syntax error/);
+  });
 });
 
 describe('stale temporaries (item 10)', () => {
