@@ -57,12 +57,8 @@ function alive(pid: number): boolean {
 const atomicTemp = (target: string) => new RegExp(`^\\.${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.\\d+\\.tmp$`);
 const FLASH = /^weightstream-memoryx-(\d+)-\d+-\d+\.flash$/;
 
-/**
- * Removes this process's flash-tier files in `dir` that this thread does not track: those of worker threads
- * that were stopped (a terminated thread runs no exit hook). Call from the main thread once no worker of
- * the process uses one (its pool is destroyed, or the process is about to exit). Returns what it removed.
- */
-export function removeOrphanFlash(dir = tmpdir()): string[] {
+/** Removes the files of `dir` whose name matches `re` (its group 1 a pid) and that `drop(pid, path)` picks. */
+function removeMatching(dir: string, re: RegExp, drop: (pid: number, path: string) => boolean): string[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -71,9 +67,9 @@ export function removeOrphanFlash(dir = tmpdir()): string[] {
   }
   const removed: string[] = [];
   for (const n of names) {
-    const m = FLASH.exec(n);
+    const m = re.exec(n);
     const p = join(dir, n);
-    if (m && Number(m[1]) === process.pid && !tracked.has(p)) {
+    if (m && drop(Number(m[1]), p)) {
       removeQuietly(p);
       removed.push(p);
     }
@@ -82,26 +78,20 @@ export function removeOrphanFlash(dir = tmpdir()): string[] {
 }
 
 /**
+ * Removes this process's flash-tier files in `dir` that this thread does not track: those of worker threads
+ * that were stopped (a terminated thread runs no exit hook). Call from the main thread once no worker of
+ * the process uses one (its pool is destroyed, or the process is about to exit). Returns what it removed.
+ */
+export function removeOrphanFlash(dir = tmpdir()): string[] {
+  return removeMatching(dir, FLASH, (pid, p) => pid === process.pid && !tracked.has(p));
+}
+
+/**
  * Removes stale temporaries of our naming in `dir` whose process is gone: atomic-write temps of
  * `target` (a base name), or every flash-tier file when `target` is omitted. Returns what it removed.
  */
 export function removeStaleTemps(dir: string, target?: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const re = target === undefined ? FLASH : atomicTemp(target);
-  const removed: string[] = [];
-  for (const n of names) {
-    const m = re.exec(n);
-    if (m && !alive(Number(m[1]))) {
-      removeQuietly(join(dir, n));
-      removed.push(join(dir, n));
-    }
-  }
-  return removed;
+  return removeMatching(dir, target === undefined ? FLASH : atomicTemp(target), (pid) => !alive(pid));
 }
 
 /**
