@@ -3,10 +3,9 @@
 // Classes: metadata "classes" if given, else max(y) + 1 over both splits. A .csv/.tsv file goes to
 // csv.ts; any other file that does not start like safetensors is refused, naming the accepted formats.
 import { MAX_WIDTH } from '../model/validate.js';
-import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ValidationError } from '../errors.js';
-import { checkInputFile } from '../io/files.js';
+import { checkInputFile, readHead } from '../io/files.js';
 import { readSafetensors, tensorToNumbers, type Tensor } from '../io/safetensors.js';
 import { loadCsvFile } from './csv.js';
 import { checkSplit, splitLast, type Dataset, type Split } from './dataset.js';
@@ -17,13 +16,8 @@ export const DATA_FORMATS = 'a safetensors file with x (F32 [N, D]) and y (I32/I
 /** Whether a file starts like safetensors: an 8-byte little-endian header length that fits the file, then '{'. */
 export function looksLikeSafetensors(path: string): boolean {
   const size = checkInputFile(path, 'safetensors', '--data').size;
-  const head = Buffer.alloc(9);
-  const fd = openSync(path, 'r');
-  try {
-    if (readSync(fd, head, 0, 9, 0) < 9) return false;
-  } finally {
-    closeSync(fd);
-  }
+  const head = readHead(path, 9);
+  if (head.length < 9) return false;
   const n = head.readBigUInt64LE(0);
   return n >= 2n && n <= BigInt(size - 8) && head[8] === 0x7b;
 }

@@ -2,7 +2,7 @@
 // of it is read (a FIFO, /dev/zero or a directory is refused, never read), and every output is checked
 // before the work starts: not one of the run's inputs nor another output (through symlinks too), not a
 // directory, not a device, in a directory we can write. See docs/reliability.md.
-import { accessSync, constants, mkdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
 
@@ -191,6 +191,17 @@ export function checkOutputs(o: { inputs: NamedPath[]; outputs: NamedPath[]; wri
     if (other) throw new ValidationError(out.label, out.path, `expected a path distinct from ${other.label} ${other.path}`);
     checkOneOutput(out, real);
     seen.push({ ...out, real });
+  }
+}
+
+/** The first `bytes` bytes of a file (fewer when it is shorter): a format's magic, a page's head. */
+export function readHead(path: string, bytes: number): Buffer {
+  const buf = Buffer.alloc(bytes);
+  const fd = openSync(path, 'r');
+  try {
+    return buf.subarray(0, readSync(fd, buf, 0, bytes, 0));
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -2,9 +2,10 @@
 // fabric heatmaps and sensitivities (estimate --sensitivity) into one self-contained HTML page of SVG
 // charts (vega-lite rendered in Node), plus each chart as its own .svg. Charts appear only for what the inputs hold.
 import { requireArray, requireObject } from '../errors.js';
-import { closeSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
+import { readHead } from '../io/files.js';
 import { latestByHash } from '../sweep/csv.js';
 import { heatmapChart } from './charts/heatmap.js';
 import { sensitivityChart } from './charts/sensitivity.js';
@@ -122,14 +123,7 @@ export interface WrittenReport {
 
 /** The first 16 KB of an existing page (its head), or '' where there is none or it is not a regular file. */
 function pageHead(path: string): string {
-  if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return '';
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(16384);
-    return buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0));
-  } finally {
-    closeSync(fd);
-  }
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ? readHead(path, 16384).toString('utf8') : '';
 }
 
 /** Reads the input files, builds the report and writes DIR/report.html and DIR/<chart>.svg (atomically). */
