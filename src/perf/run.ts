@@ -1,7 +1,8 @@
 // One entry for "estimate this configuration" as plain data — what the CLI and the sweep runner pass:
 // { model: NAME|FILE|object, systems, sparsity?, tokens?, batchTokens?, spec?: FILE[], gpu?, devices?, ... }.
 // Specs load once per distinct --spec list; the estimate itself is a pure function.
-import { ValidationError, refuseUnknownFields, requireInt, requireOneOf, type EveryField } from '../errors.js';
+import { ValidationError, refuseUnknownFields, requireInt, requireOneOf } from '../errors.js';
+import { ESTIMATE_CONFIG_FIELDS } from './estimate-fields.js';
 import type { Optimizer, Precision } from './capacity.js';
 import type { EfficiencyFn } from './efficiency.js';
 import { estimate, RECOMPUTE, type Estimate, type Recompute } from './estimate.js';
@@ -43,15 +44,6 @@ export interface EstimateConfig {
   passes?: number;
   microBatchSeqs?: number;
 }
-
-/** Every field of an EstimateConfig: any other is refused (a misspelt one would be ignored). */
-export const ESTIMATE_CONFIG_FIELDS = [
-  'model', 'systems', 'sparsity', 'tokens', 'batchTokens', 'spec', 'system', 'gpu', 'devices', 'efficiency', 'recompute', 'pipeline',
-  'precision', 'optimizer', 'attention', 'detail', 'seqLen', 'batchSeqs', 'passes', 'microBatchSeqs',
-] as const satisfies ReadonlyArray<keyof EstimateConfig>;
-// and every field of it (a field added to EstimateConfig and not here fails to compile)
-const _everyEstimateField: EveryField<EstimateConfig, typeof ESTIMATE_CONFIG_FIELDS> = true;
-void _everyEstimateField;
 
 const specCache = new Map<string, Specs>();
 

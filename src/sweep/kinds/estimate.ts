@@ -2,7 +2,7 @@
 // entry the estimate CLI uses too): CS-2, or the GPU comparison when `gpu` is set.
 import { ValidationError } from '../../errors.js';
 import type { Config } from '../types.js';
-import { ESTIMATE_CONFIG_FIELDS } from '../../perf/run.js';
+import { ESTIMATE_CONFIG_FIELDS } from '../../perf/estimate-fields.js';
 import { asField, onlyKnown, validationOnly, type KindAdapter } from './common.js';
 
 /** The fields of perf's EstimateConfig, plus `assumptions` (keep the assumptions list in the line). */
