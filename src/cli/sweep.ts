@@ -77,7 +77,7 @@ export function register(program: Command): void {
       });
       progress?.stop();
       emit(opts, summary, () => {
-        const rate = summary.ran ? ` in ${summary.wallSeconds.toFixed(1)} s (${summary.runsPerSecond.toFixed(summary.runsPerSecond < 10 ? 2 : 0)} runs/s, ${summary.workers} workers)` : '';
+        const rate = summary.ran ? ` in ${summary.wallSeconds.toFixed(1)} s (${summary.runsPerSecond.toFixed(summary.runsPerSecond < 10 ? 2 : 0)} runs/s, ${summary.workers} worker${summary.workers === 1 ? '' : 's'})` : '';
         return sweepSummaryText(`${spec.name ?? file} (${spec.kind})`, summary, out, rate);
       });
       if (summary.notRun > 0) {

@@ -217,12 +217,14 @@ describe("a sweep module's failures name the module", () => {
       'vi.mjs': "throw new Error('boom at import');\nexport function run() {}\n",
       'vs.mjs': 'export function run( {\n',
       've.mjs': 'export function validate(c) { if (c.x === 2) process.exit(0); }\nexport function run() { return {}; }\n',
+      'vf.mjs': 'export function validate(c) { return c.x !== 2; }\nexport function run() { return {}; }\n',
     };
     const want: Record<string, string> = {
       'vt.mjs': 'validate(config) threw "bad thing"',
       'vi.mjs': 'the module could not be loaded (Error: boom at import)',
       'vs.mjs': 'the module could not be loaded (SyntaxError: ',
       've.mjs': 'validate(config) threw Error: the module called process.exit(0)', // it ended the sweep with exit 0, nothing said
+      'vf.mjs': 'validate(config) returned false (it refuses this configuration)', // it ran both configurations
     };
     for (const [name, text] of Object.entries(mods)) {
       writeFileSync(join(d, name), text);
@@ -232,6 +234,26 @@ describe("a sweep module's failures name the module", () => {
       expect(r.stderr.startsWith(`weightstream: error: ${join(d, name)}: ${want[name]}`), r.stderr).toBe(true);
       expect(r.stderr.trimEnd().split('\n'), name).toHaveLength(1);
     }
+  });
+});
+
+describe("a sweep module's result that JSON cannot hold", () => {
+  it('is a failed run naming the value (NaN, Infinity, a function), not a result with null in its place', () => {
+    const d = dir();
+    const mod = 'export function run(c) { return [{ ok: 1 }, { loss: NaN }, { v: new Float64Array([1, -Infinity]) }, { f() {} }, { kept: [1, null], gone: undefined }][c.x]; }\n';
+    writeFileSync(join(d, 'm.mjs'), mod);
+    writeFileSync(join(d, 's.json'), JSON.stringify({ kind: 'module', module: 'm.mjs', axes: { x: [0, 1, 2, 3, 4] } }));
+    const r = cli(['sweep', 's.json', '--out', 'r.jsonl', '--workers', '1', '--quiet'], d);
+    expect(r.code, r.stderr).toBe(0); // a failed run is a results line; the sweep goes on
+    expect(r.stdout).toContain('5 ran (3 failed: see their error in the results)');
+    const lines = readFileSync(join(d, 'r.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { config: { x: number }; result?: unknown; error?: { message: string } });
+    const by = new Map(lines.map((l) => [l.config.x, l]));
+    expect(by.get(0)?.result).toEqual({ ok: 1 });
+    expect(by.get(4)?.result).toEqual({ kept: [1, null] });
+    const said = (x: number) => by.get(x)?.error?.message;
+    expect(said(1)).toBe(`${join(d, 'm.mjs')}: run(config) returned what a results line cannot hold: result.loss is NaN`);
+    expect(said(2)).toBe(`${join(d, 'm.mjs')}: run(config) returned what a results line cannot hold: result.v[1] is -Infinity`);
+    expect(said(3)).toBe(`${join(d, 'm.mjs')}: run(config) returned what a results line cannot hold: result.f is a function`);
   });
 });
 
