@@ -32,6 +32,12 @@ export interface LockOptions {
   staleSeconds?: number;
   /** Called once when the lock is found held and this call starts waiting for it to go stale (a line of text naming the holder). */
   onWait?: (message: string) => void;
+  /**
+   * Refuse a file that has other names (hard links). The lock is keyed on one name, so a writer that appends
+   * in place (a sweep's results) through another name would not see it. Writers that replace the file by a
+   * rename (checkpoints) leave the other names on the old bytes and need not refuse.
+   */
+  oneName?: boolean;
 }
 
 export interface HeldLock {
@@ -122,6 +128,8 @@ export async function acquireLock(file: string, o: LockOptions = {}): Promise<He
   const staleMs = requireNumber('staleSeconds', o.staleSeconds ?? 10, 2, 3600) * 1000;
   makeDirs(dirname(resolve(file)), file); // as the atomic writer does for the file itself (Node's recursive mkdir can loop)
   const target = canonical(file);
+  const links = o.oneName ? readOr(() => fs.statSync(target).nlink, 1) : 1;
+  if (links > 1) throw new LockError(`${file}: the file has ${links} names (hard links), and its lock covers one: another ${what} could append through another name; give a file of its own`);
   const lockDir = `${target}.lock`;
   const ownerFile = `${lockDir}.owner`;
   const state: { lost?: Error } = {};

@@ -142,7 +142,7 @@ export async function runSweep(input: SweepSpec | Record<string, unknown>, o: Sw
   await validateRuns(spec, runs, o.signal);
   makeDirs(dirname(resolve(o.out)), '--out', o.out);
   // One sweep at a time per results file; a killed sweep's lock is taken over (src/io/lock.ts).
-  const lock = await acquireLock(o.out, { what: 'sweep', onWait: o.onLockWait });
+  const lock = await acquireLock(o.out, { what: 'sweep', onWait: o.onLockWait, oneName: true });
   try {
     return await runLocked(spec, runs, o, workers, target, maxBatch, t0, lock);
   } finally {

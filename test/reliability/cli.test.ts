@@ -3,7 +3,7 @@
 // training; --resume with nothing left to run, NaN initial weights and fabric --sparsity 1 are refused;
 // ^C during training leaves no flash-tier file behind.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -345,6 +345,20 @@ describe('^C on a large sweep is prompt (item 11)', () => {
     expect(stderr).toMatch(/stopping after the runs in flight/);
     expect(readdirSync(d).filter((n) => n.endsWith('.lock'))).toEqual([]);
   }, 60_000);
+});
+
+describe('a sweep results file with two names (hard links)', () => {
+  it('is refused before any run, unchanged: the lock is taken by name and would not cover the other', () => {
+    const d = dir();
+    writeFileSync(join(d, 's.yaml'), SWEEP);
+    writeFileSync(join(d, 'a.jsonl'), '');
+    linkSync(join(d, 'a.jsonl'), join(d, 'b.jsonl'));
+    const r = cli(['sweep', 's.yaml', '--out', 'b.jsonl', '--quiet'], d);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('weightstream: error: LockError: b.jsonl: the file has 2 names (hard links), and its lock covers one: another sweep could append through another name; give a file of its own\n');
+    expect(readFileSync(join(d, 'a.jsonl'), 'utf8')).toBe('');
+    expect(readdirSync(d).sort()).toEqual(['a.jsonl', 'b.jsonl', 's.yaml']);
+  });
 });
 
 describe('non-regular files are refused, not read (item 3)', () => {

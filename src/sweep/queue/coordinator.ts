@@ -63,7 +63,7 @@ export async function runQueuedSweep(spec: SweepSpec, o: QueuedSweepOptions): Pr
   await validateQueuedRuns(spec, runs);
   await checkRedis(o.url);
   makeDirs(dirname(resolve(o.out)), '--out', o.out);
-  const lock = await acquireLock(o.out, { what: 'sweep' }); // the project's one lock (src/io/lock.ts)
+  const lock = await acquireLock(o.out, { what: 'sweep', oneName: true }); // the project's one lock (src/io/lock.ts)
   const connection = bullConnection(o.url);
   connection.on('error', () => {}); // reconnects; a lasting failure shows as a progress bar that stops
   const name = o.name ?? QUEUE_DEFAULTS.name;
