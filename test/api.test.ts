@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Extractor, ExtractorConfig, type ExtractorMessage } from '@microsoft/api-extractor';
 import { describe, expect, it } from 'vitest';
 import { rootPath } from '../src/paths.js';
+import * as api from '../src/index.js';
 
 describe('the public API report', () => {
   it('api/weightstream.api.md matches the built package (npm run api regenerates it)', () => {
@@ -32,5 +33,25 @@ describe('the public API report', () => {
     for (const name of ['createCluster', 'trainReference', 'runEstimate', 'estimate', 'preset', 'claims', 'runFabric', 'runSweep', 'writeReport', 'loadDigits', 'readSafetensors', 'ValidationError', 'schedule', 'summarize', 'toTrace', 'writeTrace']) {
       expect(report, name).toMatch(new RegExp(`^export (declare )?(function|class|const) ${name}\\b`, 'm'));
     }
+  });
+});
+
+describe('every exported function called with no argument', () => {
+  // A JavaScript caller (no types) gets a line naming the argument, as for a bad value, not the runtime's
+  // "Cannot read properties of undefined" from somewhere inside.
+  const raw = /Cannot read prop|Cannot destructure|is not a function|is not iterable|argument must be of type/;
+  const functions = Object.entries(api).filter(([name, f]) => typeof f === 'function' && !/^[A-Z]/.test(name));
+  it('refuses with a message naming it, or runs on its defaults', async () => {
+    expect(functions.length).toBeGreaterThan(100);
+    const rawErrors: string[] = [];
+    for (const [name, f] of functions) {
+      try {
+        await (f as () => unknown)();
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        if (raw.test(message)) rawErrors.push(`${name}: ${message}`);
+      }
+    }
+    expect(rawErrors).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 // restricted to the top-k logits. The model sees at most the last contextLength tokens (n_positions).
 //
 // Legend: V = vocabulary; a context is [c] token ids with 1 <= c <= contextLength; logits [V].
-import { ValidationError, requireInt, requireNumber } from '../errors.js';
+import { ValidationError, requireInt, requireNumber, requireObject } from '../errors.js';
 import { Rng } from '../ref/rng.js';
 
 export interface SampleOptions {
@@ -21,6 +21,7 @@ export interface SampleOptions {
 
 /** Generates maxNewTokens tokens after `prompt`; returns prompt followed by them. Same seed, same tokens. */
 export function sampleTokens(logitsOf: (context: Int32Array) => Float32Array, prompt: Int32Array, opts: SampleOptions): Int32Array {
+  requireObject('options', opts);
   const n = requireInt('maxNewTokens', opts.maxNewTokens, 0);
   const temperature = requireNumber('temperature', opts.temperature ?? 1, 0);
   const ctxLen = requireInt('contextLength', opts.contextLength, 1);

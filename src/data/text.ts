@@ -9,7 +9,7 @@
 // contiguous stretches of the text (with stride T they share the one byte at the seam, as an input).
 import { readFileSync, existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { ValidationError, requireInt, requireNumber } from '../errors.js';
+import { ValidationError, requireInt, requireNumber, requireObject } from '../errors.js';
 import { rootPath } from '../paths.js';
 import { loadTokenFile, splitLastRows, type TokenDataset } from './tokens.js';
 
@@ -23,6 +23,7 @@ export function encodeBytes(text: string): Int32Array {
 
 /** Text of byte token ids (UTF-8; invalid sequences become U+FFFD). Ids outside [0, 256) are an error. */
 export function decodeBytes(ids: ArrayLike<number>): string {
+  if (typeof (ids as ArrayLike<number> | undefined)?.length !== 'number') throw new ValidationError('decodeBytes.ids', ids, 'expected a list of byte token ids');
   const b = new Uint8Array(ids.length);
   for (let i = 0; i < ids.length; i++) {
     const v = ids[i];
@@ -89,6 +90,7 @@ export function shippedTextPath(name = 'austen'): string {
 
 /** A shipped text as a token dataset (default 'austen'). */
 export function loadShippedText(opts: TextOptions & { text?: string }): TokenDataset {
+  requireObject('options', opts);
   const name = opts.text ?? 'austen';
   const ds = loadTextFile(shippedTextPath(name), { ...opts, name });
   return { ...ds, source: `${SHIPPED_TEXTS[name].source}; ${ds.source}` };

@@ -6,7 +6,7 @@
 // one batch (one system's share). Batch order is data/batches.ts's BatchOrder over the N rows: without
 // shuffling, step s takes rows [s·B, (s+1)·B) modulo N, in file order (docs/data-tokens.md).
 import { basename } from 'node:path';
-import { ValidationError, requireInt, requireNumber } from '../errors.js';
+import { ValidationError, requireInt, requireNumber, requireObject } from '../errors.js';
 import { readSafetensors, tensorToNumbers, type Tensor } from '../io/safetensors.js';
 
 /** N sequences of W = T + 1 tokens. */
@@ -145,6 +145,7 @@ export function entropyOfCounts(counts: ArrayLike<number>): { bits: number; nats
  * loader's default stride every byte of the training text after the first is a target exactly once.
  */
 export function unigramEntropy(ds: TokenDataset): { bits: number; nats: number; tokens: number } {
+  requireObject('dataset', ds);
   const W = ds.seqLen + 1;
   const counts = new Float64Array(ds.vocab);
   const tok = ds.train.tokens;

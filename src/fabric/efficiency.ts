@@ -6,7 +6,7 @@
 // efficiency = FMACs done / (F · R · C · cycles) (useful work, non-zeros only);
 // denseEquivalentEfficiency = B·K·N / (F · R · C · cycles) (what a dense layer would have needed:
 // above the efficiency by 1/density, and above 1 when sparsity wins more than the machine loses).
-import { requireNumber } from '../errors.js';
+import { requireNumber, requireObject } from '../errors.js';
 import type { Flavor } from '../wasm/module.js';
 import { fabricMachine, type FabricMachine } from './defaults.js';
 import type { FabricPass, LayerShape, MeshShape } from './mapping.js';
@@ -95,6 +95,7 @@ export interface FabricEfficiencyFnOptions extends FabricEfficiencyOptions {
  * is the fraction of peak reached on the non-zero work (clamped to (0, 1]). Results are cached per shape.
  */
 export function fabricEfficiencyFn(o: FabricEfficiencyFnOptions): ((shape: PerfLayerShape, sparsity: number) => number) & { description: string } {
+  requireObject('options', o);
   const cache = new Map<string, number>();
   const measure = o.mode === 'simulate' ? fabricEfficiency : fabricModelEfficiency;
   const fn = (shape: PerfLayerShape, sparsity: number): number => {

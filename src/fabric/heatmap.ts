@@ -4,6 +4,7 @@
 import { writeFileAtomic } from '../io/atomic.js';
 import type { FabricRun } from './run.js';
 
+import { requireObject, requireString } from '../errors.js';
 export interface FabricHeatmap {
   rows: number;
   cols: number;
@@ -30,5 +31,7 @@ export function heatmapOf(run: FabricRun): FabricHeatmap {
 
 /** Writes the heatmap JSON to `file` atomically. */
 export function writeHeatmap(file: string, run: FabricRun): void {
+  requireString('file', file);
+  requireObject('run', run);
   writeFileAtomic(file, JSON.stringify(heatmapOf(run)) + '\n');
 }

@@ -6,7 +6,7 @@
 // hyper-parameters and pointer ranges (naming the argument), then calls WASM. PyTorch semantics: see
 // src/ref/optim.ts.
 // Legend: n = weights; p, g, buf, m, v [n] f32; mask [n] u8 (0 = no mask). Byte pointers.
-import { ValidationError, requireInt } from '../errors.js';
+import { ValidationError, requireInt, requireObject } from '../errors.js';
 import type { Wasm } from '../wasm/module.js';
 import type { AdamWHyper, SgdHyper } from '../ref/optim.js';
 import { checkBytes, checkDisjoint, checkPtr, finite, size, type Range } from './check.js';
@@ -43,6 +43,7 @@ function checkAll(w: Wasm, f: string, n: number, states: Range[], g: number, mas
 
 /** SGD with momentum on p and buf (read `from` bytes away; 0 = in place): d = g + wd·p; buf = μ·buf + d; p -= lr·buf. */
 export function sgdMomentum(w: Wasm, p: number, g: number, buf: number, mask: number, n: number, h: SgdHyper, from = 0): void {
+  requireObject('sgdMomentum.h', h);
   const f = 'sgdMomentum';
   finite(`${f}.lr`, h.lr, 0);
   finite(`${f}.momentum`, h.momentum, 0, 1);
@@ -53,6 +54,7 @@ export function sgdMomentum(w: Wasm, p: number, g: number, buf: number, mask: nu
 
 /** AdamW on p, m and v (read `from` bytes away; 0 = in place; PyTorch semantics, bias-corrected with the 1-based h.step). */
 export function adamw(w: Wasm, p: number, g: number, m: number, v: number, mask: number, n: number, h: AdamWHyper, from = 0): void {
+  requireObject('adamw.h', h);
   const f = 'adamw';
   finite(`${f}.lr`, h.lr, 0);
   for (const k of ['beta1', 'beta2'] as const) {

@@ -6,7 +6,7 @@
 // Legend: K = input features, N = output features, B = batch, nnz = non-zeros of W [K, N].
 // Feature-major activations: Xt [K, B], Yt [N, B], dXt [K, B], dYt [N, B]; g [nnz] is stream-aligned.
 // Pointers are byte offsets into the Wasm instance's memory (see src/wasm/module.ts).
-import { ValidationError, requireInt } from '../errors.js';
+import { ValidationError, requireInt, requireObject } from '../errors.js';
 import type { Wasm } from '../wasm/module.js';
 import { checkDisjoint, checkPtr } from './check.js';
 import { columnStreamWords, streamWords, transposeStream, validateStream, type WeightStream } from '../sparse/stream.js';
@@ -45,6 +45,7 @@ function exportsOf(w: Wasm): SparseExports {
 
 /** Copies a stream into the Wasm arena (16-byte aligned) and returns where it lies. */
 export function putStream(w: Wasm, s: WeightStream): StreamRef {
+  requireObject('stream', s);
   const ptr = w.arena.alloc(s.words.byteLength, 16);
   w.u32(ptr, s.words.length).set(s.words);
   return { ptr, K: s.K, N: s.N, nnz: s.nnz };
@@ -55,6 +56,7 @@ export function putStream(w: Wasm, s: WeightStream): StreamRef {
  * lie in memory, and (when `indices`) the words themselves: counts that add up to nnz, columns inside [0, N).
  */
 export function checkStream(w: Wasm, s: StreamRef, what = 'stream', indices = true): void {
+  requireObject(what, s);
   requireInt(`${what}.K`, s.K, 1);
   requireInt(`${what}.N`, s.N, 1);
   requireInt(`${what}.nnz`, s.nnz, 0, s.K * s.N);
@@ -84,6 +86,7 @@ export function spmmForward(
  * checkStream, reading the words as the row layout of Wᵀ [N, K].
  */
 export function checkColumnStream(w: Wasm, s: StreamRef, what = 'stream', indices = true): void {
+  requireObject(what, s);
   requireInt(`${what}.K`, s.K, 1);
   requireInt(`${what}.N`, s.N, 1);
   requireInt(`${what}.nnz`, s.nnz, 0, s.K * s.N);
@@ -93,6 +96,7 @@ export function checkColumnStream(w: Wasm, s: StreamRef, what = 'stream', indice
 
 /** Copies the column layout of a stream into the Wasm arena (16-byte aligned): a StreamRef of W's shape [K, N]. */
 export function putColumnStream(w: Wasm, s: WeightStream): StreamRef {
+  requireObject('stream', s);
   const t = transposeStream(s);
   const ptr = w.arena.alloc(t.words.byteLength, 16);
   w.u32(ptr, t.words.length).set(t.words);

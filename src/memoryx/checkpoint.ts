@@ -15,7 +15,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { Packr } from 'msgpackr';
 import { writeFileAtomic } from '../io/atomic.js';
 import { acquireLock, assertNotLost, type HeldLock } from '../io/lock.js';
-import { ValidationError, describe, requireString } from '../errors.js';
+import { ValidationError, describe, requireString, requireObject } from '../errors.js';
 import type { MemoryXSnapshot } from './store.js';
 
 const MAGIC = 'WSCKPT01';
@@ -59,6 +59,8 @@ export function encodeCheckpoint(c: Omit<Checkpoint, 'format' | 'version'>): Uin
 
 /** Writes a checkpoint atomically: a reader or a crash sees the old file or the new one, never a mix. */
 export function saveCheckpoint(path: string, c: Omit<Checkpoint, 'format' | 'version'>): number {
+  requireString('path', path);
+  requireObject('checkpoint', c);
   assertNotLost(path); // a run that locked this path and lost the lock does not overwrite the new holder's file
   const bytes = encodeCheckpoint(c);
   writeFileAtomic(path, bytes);

@@ -10,7 +10,7 @@
 // layer 0 = [linear0, relu, res_begin], layer 1 = [linear1, relu], layer 2 = [linear2, res_end]:
 // each op with weights starts a layer and takes the param-free ops after it; param-free ops before the
 // first op with weights join layer 0.
-import { ValidationError } from '../errors.js';
+import { ValidationError, requireObject } from '../errors.js';
 import { columnSkeleton, columnStreamWords, encodeSkeleton, randomMask, streamPositions, streamWords } from '../sparse/stream.js';
 import type { LayerSpec, ModelSpec } from './types.js';
 import { validateModel } from './validate.js';
@@ -227,6 +227,7 @@ export function hashSeed(seed: number, name: string): number {
  * ("residual(layernorm, linear 8->32, gelu, linear 32->8)"), counts exact with thousands separators.
  */
 export function describePlan(plan: Plan): string {
+  requireObject('plan', plan);
   let text = '';
   let open = true; // at the start, or just after "residual(": no separator before the next part
   for (const o of plan.ops) {

@@ -61,6 +61,7 @@ export function syncTied(plan: Plan, params: Params): void {
 
 /** The parameter `p` of a master block as a tensor in its file layout (dense; zeros at masked positions). */
 export function toTorch(p: PlanParam, block: Float32Array): Float32Array {
+  requireObject('param', p);
   const t = new Float32Array(p.torchSize);
   if (p.layout === 'vector' || p.layout === 'table' || (p.layout === 'conv1d' && !p.sparse)) {
     t.set(block.subarray(p.offset, p.offset + p.size));
@@ -85,6 +86,7 @@ export function toTorch(p: PlanParam, block: Float32Array): Float32Array {
  * positions are read: the mask decides, values at masked positions are ignored (they stay exactly 0).
  */
 export function setFromTorch(p: PlanParam, block: Float32Array, t: ArrayLike<number>): void {
+  requireObject('param', p);
   if (t.length !== p.torchSize) throw new ValidationError(`${p.name}.length`, t.length, `expected ${p.torchSize} (shape [${p.torchShape}])`);
   if (p.layout === 'vector' || p.layout === 'table' || (p.layout === 'conv1d' && !p.sparse)) {
     for (let i = 0; i < p.size; i++) block[p.offset + i] = t[i];
@@ -115,6 +117,7 @@ function fileIndex(p: PlanParam, K: number, N: number): (k: number, n: number) =
 
 /** The state dict of master blocks: name -> { shape, data } in PyTorch layout. */
 export function stateDict(plan: Plan, params: Params): Map<string, { shape: number[]; data: Float32Array }> {
+  requireObject('plan', plan);
   const m = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const p of plan.params) if (p.tiedTo < 0) m.set(p.name, { shape: p.torchShape.slice(), data: toTorch(p, params[p.layer]) });
   return m;

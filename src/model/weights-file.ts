@@ -1,13 +1,14 @@
 // A plan's weights as safetensors files: the state dict named and laid out as PyTorch's (nn.Sequential
 // names, or Hugging Face GPT-2's for a GPT; a tied parameter is left out, as GPT-2's files leave out
 // lm_head.weight) in both directions, over the format reader and writer of src/io/safetensors.ts.
-import { ValidationError } from '../errors.js';
+import { ValidationError, requireObject, requireString } from '../errors.js';
 import { readSafetensors, writeSafetensors, type Tensor } from '../io/safetensors.js';
 import type { Plan } from './plan.js';
 import { setFromTorch, syncTied, toTorch, zeroParams, type Params } from './params.js';
 
 /** A plan's weights as state-dict tensors (F32, PyTorch layout: linear weight [out, in]). */
 export function weightsToTensors(plan: Plan, params: Params): Map<string, Tensor> {
+  requireObject('plan', plan);
   const m = new Map<string, Tensor>();
   // a tied parameter (the tied LM head) is not in the state dict: it is its source's tensor (GPT-2's files omit lm_head.weight)
   for (const p of plan.params) if (p.tiedTo < 0) m.set(p.name, { dtype: 'F32', shape: p.torchShape.slice(), data: toTorch(p, params[p.layer]) });
@@ -16,6 +17,8 @@ export function weightsToTensors(plan: Plan, params: Params): Map<string, Tensor
 
 /** Saves a plan's weights to a safetensors file, named and laid out as PyTorch's state dict. */
 export function saveWeights(path: string, plan: Plan, params: Params, metadata?: Record<string, string>): void {
+  requireString('path', path);
+  requireObject('plan', plan);
   writeSafetensors(path, weightsToTensors(plan, params), { format: 'pt', producer: 'weightstream', ...metadata });
 }
 
@@ -25,6 +28,7 @@ export function saveWeights(path: string, plan: Plan, params: Params, metadata?:
  * are not read (the model's mask decides). `file` names the source in errors.
  */
 export function weightsFromTensors(plan: Plan, tensors: Map<string, Tensor>, file = 'weights'): Params {
+  requireObject('plan', plan);
   const out = zeroParams(plan);
   const expected = new Set(plan.params.filter((p) => p.tiedTo < 0).map((p) => p.name));
   for (const name of tensors.keys()) {

@@ -8,6 +8,7 @@
 import type { DecoderArch } from '../model/hf.js';
 import { ACT_BYTES, layer, linear, norm, type PerfLayer } from './layers.js';
 
+import { requireObject } from '../errors.js';
 /**
  * Attention score FLOP per token and layer, forward (backward: twice): 4·(h·a) per key attended (QKᵀ and
  * A·V, 2 FLOP per multiply-add). Causal: T/2 keys on average (Kaplan et al. 2020's 2·T·d); with a sliding
@@ -59,6 +60,7 @@ function mlp(a: DecoderArch, p: string, b: number): PerfLayer[] {
  * attention its q, k, v; each block's input is its recompute checkpoint.
  */
 export function decoderLayers(a: DecoderArch, T: number, attention: 'causal' | 'full' = 'causal'): PerfLayer[] {
+  requireObject('arch', a);
   const { nLayer: L, dModel: d, vocab: V } = a;
   const e = ACT_BYTES;
   const dq = a.nHead * a.headDim;

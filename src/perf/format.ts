@@ -5,6 +5,7 @@ import { fmt } from './units.js';
 import type { GpuEstimate } from './gpu.js';
 import { exactCount, formatLayerTable } from './format-layers.js';
 
+import { requireObject } from '../errors.js';
 const pct = (x: number) => `${fmt(100 * x)} %`;
 const bytes = (b: number) => (b >= 1e15 ? `${fmt(b / 1e15)} PB` : b >= 1e12 ? `${fmt(b / 1e12)} TB` : b >= 1e9 ? `${fmt(b / 1e9)} GB` : `${fmt(b / 1e6)} MB`);
 const count = (n: number) => (n >= 1e12 ? `${fmt(n / 1e12)} T` : n >= 1e9 ? `${fmt(n / 1e9)} B` : n >= 1e6 ? `${fmt(n / 1e6)} M` : fmt(n));
@@ -22,6 +23,7 @@ function assumptionsText(a: string[]): string {
 }
 
 export function formatEstimate(e: Estimate): string {
+  requireObject('estimate', e);
   const shares = (Object.entries(e.boundShares) as Array<[string, number]>).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${pct(v)}`).join(', ');
   const lb = e.layerBounds;
   const head = `${e.title} on ${e.systems} ${e.system} (${e.sparsity > 0 ? `${pct(e.sparsity)} sparse` : 'dense'})`;
@@ -63,6 +65,7 @@ function modelFlopText(e: Estimate): string {
 }
 
 export function formatGpuEstimate(e: GpuEstimate): string {
+  requireObject('estimate', e);
   const rows: Array<[string, string]> = [
     ['parameters', params(e.params)],
     ['train FLOP', `${fmt(e.trainFlop)} (6·P·D); counted ${fmt(e.countedFlop)} (${e.flopConvention})`],
@@ -77,6 +80,7 @@ export function formatGpuEstimate(e: GpuEstimate): string {
 }
 
 export function formatClaims(c: Claims): string {
+  requireObject('claims', c);
   const out: string[] = ['The article\'s claims, checked by the at-scale model', ''];
   for (const r of c.rows) {
     out.push(`[${r.id}] ${r.claim}`);

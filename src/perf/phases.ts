@@ -4,7 +4,7 @@
 //   { "model": NAME|FILE|object (optional: --model), "source": "...", "phases": [
 //       { "name"?, "tokens", "systems"?, "seqLen"?, "batchSeqs"? | "batchTokens"?, "passes"? | "microBatchSeqs"? }, ... ] }
 // Fields a phase leaves out come from the command line (--systems, --seq-len, ...).
-import { ValidationError, requireInt, requireNumber, shapeError } from '../errors.js';
+import { ValidationError, requireInt, requireNumber, shapeError, requireObject } from '../errors.js';
 import { estimate, type Estimate } from './estimate.js';
 import { systemInputs, type EstimateConfig } from './run.js';
 import { fmt } from './units.js';
@@ -69,6 +69,7 @@ export function parseRunFile(raw: unknown, file: string): RunFile {
 
 /** Each phase estimated with the base configuration amended by the phase's fields, and the run's totals. */
 export function estimatePhases(base: EstimateConfig, run: RunFile): PhasedEstimate {
+  requireObject('base', base);
   if (base.gpu !== undefined) throw new ValidationError('run', 'gpu', 'expected a CS-2 estimate (phases are not modelled on GPUs)');
   const phases = run.phases.map((p, i) => {
     const batch = p.batchSeqs !== undefined ? { batchSeqs: p.batchSeqs, batchTokens: undefined } : p.batchTokens !== undefined ? { batchTokens: p.batchTokens, batchSeqs: undefined } : {};
@@ -95,6 +96,7 @@ export function estimatePhases(base: EstimateConfig, run: RunFile): PhasedEstima
 
 /** The phases as a table and the run's total. */
 export function formatPhases(r: PhasedEstimate): string {
+  requireObject('estimate', r);
   const head = ['phase', 'tokens', 'systems', 'seq len', 'batch seqs', 'passes', 'step s', 'days', 'tokens/s', 'bound'];
   const rows = r.phases.map(({ name, estimate: e }) => [name, fmt(e.trainTokens), String(e.systems), String(e.seqLen), fmt(e.batchSeqs), `${e.microBatches} (${e.passesSource === 'set' ? 'set' : 'model'})`, fmt(e.stepSeconds), fmt(e.trainDays), fmt(e.tokensPerSecond), e.boundResource]);
   const t = r.total;

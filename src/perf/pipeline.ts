@@ -5,7 +5,7 @@
 // test/cluster/pipeline-crosscheck.test.ts; estimate() gives the same step: test/timeline/unified.test.ts.
 // No micro-batching and no recomputation here (the engine does neither): one pass of B/N tokens per system.
 // Legend: N = systems, B = tokens (samples) per step over all systems, t = B/N per system, s = sparsity.
-import { ValidationError, requireInt, requireNumber, requireOneOf } from '../errors.js';
+import { ValidationError, requireInt, requireNumber, requireOneOf, requireObject } from '../errors.js';
 import type { LayerCost, PipelineMode } from '../timeline/schedule.js';
 import { PIPELINE_MODES } from '../timeline/schedule.js';
 import { summarize, type TimelineSummary } from '../timeline/summary.js';
@@ -41,6 +41,7 @@ export interface PipelineEstimate extends TimelineSummary {
 
 /** Per-unit bytes and FLOP (per system) and their seconds, from the model's analytic counts. */
 export function pipelineLayerCosts(model: PerfModel, o: PipelineEstimateOptions, specs: Specs = defaultSpecs()): LayerCost[] {
+  requireObject('options', o);
   const N = requireInt('systems', o.systems, 1);
   const B = requireNumber('batchTokens', o.batchTokens, 1);
   const S = o.sparsity === undefined ? 0 : requireNumber('sparsity', o.sparsity, 0, 1, true);
@@ -58,6 +59,7 @@ export function pipelineLayerCosts(model: PerfModel, o: PipelineEstimateOptions,
 
 /** The at-scale model's step in a pipeline mode: seconds per step, exposed latency, utilisation. */
 export function pipelineEstimate(model: PerfModel, o: PipelineEstimateOptions, specs: Specs = defaultSpecs()): PipelineEstimate {
+  requireObject('options', o);
   const mode = requireOneOf('pipeline', o.pipeline, PIPELINE_MODES);
   const steps = requireInt('steps', o.steps ?? 3, 1);
   const layers = pipelineLayerCosts(model, o, specs);

@@ -14,6 +14,7 @@ import type { EventKind } from '../timeline/schedule.js';
 import type { Specs } from './specs.js';
 import { swarmxTree } from './swarmx.js';
 
+import { requireObject } from '../errors.js';
 /** The rates of one configuration (N systems): what the durations divide by. */
 export interface Rates {
   /** Weight-stream link, MemoryX → SwarmX → one CS-2 (GB/s): min of CS-2 I/O, MemoryX stream, SwarmX lanes. */
@@ -38,6 +39,7 @@ export interface Rates {
 
 /** Rates of N CS-2 with MemoryX and SwarmX from the spec files. */
 export function hardwareRates(specs: Specs, systems: number): Rates {
+  requireObject('specs', specs);
   const { cs2, memoryx, swarmx } = specs;
   const lanesDerived = swarmx.v.portsPerSystem === null;
   const lanes = swarmx.v.portsPerSystem ?? derivedLanes(cs2.v.ioGBps, swarmx.v.portGbps);

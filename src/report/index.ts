@@ -128,6 +128,7 @@ function pageHead(path: string): string {
 
 /** Reads the input files, builds the report and writes DIR/report.html and DIR/<chart>.svg (atomically). */
 export async function writeReport(files: string[], outDir: string, o: ReportOptions = {}): Promise<WrittenReport> {
+  requireArray('files', files);
   const inputs = files.map(readInput);
   const r = await buildReport(inputs, o);
   const html = join(outDir, 'report.html');

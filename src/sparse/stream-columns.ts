@@ -6,6 +6,7 @@
 // Legend: K = input features (rows of W), N = output features (columns of W), nnz = non-zero weights.
 import { checkShape, f32View, forEachEntry, type WeightStream } from './stream.js';
 
+import { requireObject } from '../errors.js';
 /** Words of a column-layout stream of a matrix with N columns holding `nnz` non-zeros. */
 export function columnStreamWords(N: number, nnz: number): number {
   return N + 2 * nnz;
@@ -54,6 +55,7 @@ export function columnSkeleton(words: Uint32Array, K: number, N: number): Column
 
 /** The column layout of a stream, as the row-layout stream of Wᵀ [N, K] (a WeightStream of shape N x K). */
 export function transposeStream(s: WeightStream): WeightStream {
+  requireObject('stream', s);
   const col = columnSkeleton(s.words, s.K, s.N);
   const vals = f32View(col.words);
   forEachEntry(s.words, s.K, (_k, _n, at, i) => {

@@ -238,6 +238,7 @@ export function fillStream(skeleton: Uint32Array, values: ArrayLike<number>, off
 
 /** The values of the non-zeros in stream order (nnz floats): the layout of a sparse layer's gradient. */
 export function streamValues(s: WeightStream): Float32Array {
+  requireObject('stream', s);
   const out = new Float32Array(s.nnz);
   const v = s.values;
   forEachEntry(s.words, s.K, (_k, _n, at, i) => {
@@ -248,6 +249,7 @@ export function streamValues(s: WeightStream): Float32Array {
 
 /** Writes `values` (nnz floats, stream order) into the stream's value words in place (e.g. after an optimizer step). */
 export function setValues(s: WeightStream, values: ArrayLike<number>): void {
+  requireObject('stream', s);
   if (values.length !== s.nnz) throw new ValidationError('setValues.values.length', values.length, `expected nnz = ${s.nnz}`);
   const out = s.values;
   forEachEntry(s.words, s.K, (_k, _n, at, i) => {
@@ -257,6 +259,7 @@ export function setValues(s: WeightStream, values: ArrayLike<number>): void {
 
 /** A copy of the stream with its values replaced by `values` (nnz floats, stream order), e.g. after an update. */
 export function withValues(s: WeightStream, values: ArrayLike<number>): WeightStream {
+  requireObject('stream', s);
   if (values.length !== s.nnz) throw new ValidationError('withValues.values.length', values.length, `expected nnz = ${s.nnz}`);
   const words = s.words.slice();
   const t: WeightStream = { K: s.K, N: s.N, nnz: s.nnz, words, values: f32View(words) };
@@ -269,6 +272,7 @@ export function withValues(s: WeightStream, values: ArrayLike<number>): WeightSt
 
 /** Calls f(k, n, value, i) for the i-th non-zero (k, n) in stream order. */
 export function forEachNonZero(s: WeightStream, f: (k: number, n: number, value: number, i: number) => void): void {
+  requireObject('stream', s);
   const v = s.values;
   forEachEntry(s.words, s.K, (k, n, at, i) => f(k, n, v[at], i));
 }
@@ -285,6 +289,7 @@ export function decodeStream(s: WeightStream): Float32Array {
 
 /** The 0/1 mask [K, N] of the positions a stream holds. */
 export function streamMask(s: WeightStream): Uint8Array {
+  requireObject('stream', s);
   const m = new Uint8Array(s.K * s.N);
   forEachEntry(s.words, s.K, (k, n) => {
     m[k * s.N + n] = 1;
@@ -294,6 +299,7 @@ export function streamMask(s: WeightStream): Uint8Array {
 
 /** Rows and columns of the non-zeros in stream order (nnz each). */
 export function streamPositions(s: WeightStream): { rows: Uint32Array; cols: Uint32Array } {
+  requireObject('stream', s);
   const rows = new Uint32Array(s.nnz);
   const cols = new Uint32Array(s.nnz);
   forEachEntry(s.words, s.K, (k, n, _at, i) => {
@@ -305,6 +311,7 @@ export function streamPositions(s: WeightStream): { rows: Uint32Array; cols: Uin
 
 /** Non-zeros per row, c_k for k = 0 .. K-1. */
 export function rowCounts(s: WeightStream): Uint32Array {
+  requireObject('stream', s);
   const c = new Uint32Array(s.K);
   forEachRow(s.words, s.K, (k, count) => {
     c[k] = count;
@@ -314,6 +321,7 @@ export function rowCounts(s: WeightStream): Uint32Array {
 
 /** Word offset of each row's count, plus the total length at index K (K + 1 entries). Host-side only. */
 export function rowOffsets(s: WeightStream): Uint32Array {
+  requireObject('stream', s);
   const off = new Uint32Array(s.K + 1);
   off[s.K] = forEachRow(s.words, s.K, (k, _c, at) => {
     off[k] = at;
@@ -327,6 +335,7 @@ export function rowOffsets(s: WeightStream): Uint32Array {
  * `off` = rowOffsets(s), for a caller that takes many ranges of one stream (computed here otherwise).
  */
 export function rowRange(s: WeightStream, k0: number, k1: number, off: Uint32Array = rowOffsets(s)): WeightStream {
+  requireObject('stream', s);
   requireInt('rowRange.k0', k0, 0, s.K - 1);
   requireInt('rowRange.k1', k1, k0 + 1, s.K);
   const words = s.words.subarray(off[k0], off[k1]);

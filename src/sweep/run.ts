@@ -12,7 +12,7 @@ import { makeDirs } from '../io/files.js';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Piscina } from 'piscina';
-import { ValidationError } from '../errors.js';
+import { ValidationError, requireObject } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { distModule } from '../paths.js';
 import { resultsToCsv } from './csv.js';
@@ -129,9 +129,10 @@ export function pendingRuns(runs: Run[], existing: ResultLine[], retryFailed = f
 }
 
 export async function runSweep(input: SweepSpec | Record<string, unknown>, o: SweepOptions): Promise<SweepSummary> {
+  requireObject('options', o);
   const t0 = performance.now();
   // A sweep as written in a file (axes as a mapping) is validated here; a validated one is used as is.
-  const spec = Array.isArray((input as SweepSpec).axes) ? (input as SweepSpec) : validateSweep(input);
+  const spec = Array.isArray((input as SweepSpec | undefined)?.axes) ? (input as SweepSpec) : validateSweep(input);
   const workers = o.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1) throw new ValidationError('workers', workers, 'expected a positive integer');
   if (o.timeoutSeconds !== undefined && !(o.timeoutSeconds > 0 && Number.isFinite(o.timeoutSeconds))) throw new ValidationError('timeoutSeconds', o.timeoutSeconds, 'expected a number of seconds > 0');

@@ -15,7 +15,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { checkInputFile, parseJsonText } from '../io/files.js';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { MAX_DATA_DEPTH, ValidationError, describe, ownEntry, requireSafeKey, requireSafeTree, shapeError, requireObject, requireArray } from '../errors.js';
+import { MAX_DATA_DEPTH, ValidationError, describe, ownEntry, requireSafeKey, requireSafeTree, shapeError, requireObject, requireArray, requireString } from '../errors.js';
 import { runHash } from './hash.js';
 import { RUN_KINDS, type Axis, type Config, type Run, type RunKind, type SweepSpec } from './types.js';
 
@@ -51,6 +51,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** Reads and parses a sweep file (.json as JSON, anything else as YAML), then validates it. */
 export function loadSweepFile(file: string): SweepSpec {
+  requireString('file', file);
   let text: string;
   try {
     if (existsSync(file)) checkInputFile(file, 'sweep', 'sweep file'); // a FIFO or /dev/zero is refused unread

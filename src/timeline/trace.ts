@@ -1,7 +1,7 @@
 // The Chrome Trace Event format (which Perfetto and chrome://tracing open) for a schedule: one process
 // per component (MemoryX, SwarmX, each CS-2), 'X' complete events in microseconds of simulated time,
 // named by layer and pass, with bytes and FLOP as arguments.
-import { requireArray, requireObject } from '../errors.js';
+import { requireArray, requireObject, requireString } from '../errors.js';
 import type { EventKind, LayerCost, Schedule } from './schedule.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
@@ -79,6 +79,8 @@ export function traceJson(trace: Trace): string {
 
 /** Writes a trace file atomically; returns its size in bytes. */
 export function writeTrace(path: string, trace: Trace): number {
+  requireString('path', path);
+  requireObject('trace', trace);
   const text = traceJson(trace);
   writeFileAtomic(path, text);
   return Buffer.byteLength(text, 'utf8');

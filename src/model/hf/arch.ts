@@ -5,7 +5,7 @@
 // Legend: L = layers, d = hidden width, h = query heads, g = key/value heads (grouped-query attention;
 // g = h is multi-head), a = head width (d/h unless the config says), f = MLP inner width, V = vocabulary,
 // P = positions of a learned position table (0 with rotary), E = experts (1 = dense), k = experts per token.
-import { ValidationError } from '../../errors.js';
+import { ValidationError, requireObject } from '../../errors.js';
 
 export type DecoderFamily = 'gpt2' | 'gptj' | 'gpt_neox' | 'llama' | 'mistral' | 'mixtral';
 export const DECODER_FAMILIES: readonly DecoderFamily[] = ['gpt2', 'gptj', 'gpt_neox', 'llama', 'mistral', 'mixtral'];
@@ -56,6 +56,7 @@ export interface DecoderArch {
  * total = embed + L·(attention + mlp + norms) + final norm + head.
  */
 export function decoderParamCount(a: DecoderArch): number {
+  requireObject('arch', a);
   const { dModel: d, nHead: h, nKvHead: g, headDim: hd, dFF: f, vocab: V, experts: E } = a;
   const normP = a.norm === 'layernorm' ? 2 * d : d;
   const attn = d * h * hd + 2 * d * g * hd + h * hd * d + (a.qkvBias ? (h + 2 * g) * hd : 0) + (a.outBias ? d : 0);
