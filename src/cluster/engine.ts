@@ -108,7 +108,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: TrainData
   // the data's fingerprint costs a pass over it (~0.5 s a GB): only where a checkpoint is read or written
   const dataOrder = { seed: s.seed, shuffle: s.shuffle, batch: B, ...(t.resume || t.checkpoint ? { data: dataFingerprint(data) } : {}) };
   const fingerprint = planFingerprint(plan);
-  const run = new Run(pool, o, plan, s, t.init ?? initParams(plan, s.seed), t.onEvent);
+  const run = new Run(pool, o, plan, s, () => t.init ?? initParams(plan, s.seed), t.onEvent);
   try {
     const { startStep, loss } = t.resume ? resume(run.mx, t.resume, fingerprint, dataOrder, s.steps) : { startStep: 0, loss: [] as number[] };
     const counters0 = run.counters();

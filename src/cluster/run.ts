@@ -74,7 +74,8 @@ export class Run {
     readonly cluster: RunCluster,
     readonly plan: Plan,
     readonly s: Settings,
-    init: Params,
+    /** The initial weights, made once the memory's layout is known to fit (a model too large is refused before). */
+    init: () => Params,
     private readonly onEvent?: (e: StepEvent) => void,
   ) {
     const N = (this.N = cluster.systems);
@@ -96,7 +97,7 @@ export class Run {
     this.slotReaders = new Array(this.layout.broadcast.slots).fill(0);
     this.memory = createMemory(this.layout.totalBytes, this.layout.totalBytes);
     const mxWasm = new Wasm({ memory: this.memory, flavor: cluster.flavor, arenaStart: this.layout.memoryx.start, arenaEnd: this.layout.memoryx.end, scratchBytes: 0 });
-    this.mx = new MemoryX(mxWasm, memoryxLayers(plan), init, createUpdater(mxWasm), { optimizer: s.optimizer, dramBytes: cluster.dramBytes, flashPath: cluster.flashPath });
+    this.mx = new MemoryX(mxWasm, memoryxLayers(plan), init(), createUpdater(mxWasm), { optimizer: s.optimizer, dramBytes: cluster.dramBytes, flashPath: cluster.flashPath });
     this.swarm = new SwarmX(mxWasm, this.layout, cluster.fanIn);
     const control = new SharedArrayBuffer(controlLayout(N).bytes);
     this.sys = new Systems(pool, this.workerInits(control), control);

@@ -347,6 +347,22 @@ describe('^C on a large sweep is prompt (item 11)', () => {
   }, 60_000);
 });
 
+describe('a model too large for the memory', () => {
+  it('is refused before its weights are made: one line, and the process never grows to their size', () => {
+    // a CSV label of 1,000,000 asks for a 1,000,001-way output layer: 9 GB of shared memory, refused. The weights
+    // (2 GB of host memory) used to be made first; the resident peak is read in the process as it exits.
+    const d = dir();
+    const rows = Array.from({ length: 32 }, (_, i) => `${i / 32},${(i * 7) % 5},${i === 3 ? 1_000_000 : i % 2}`);
+    writeFileSync(join(d, 'big.csv'), ['a,b,label', ...rows].join('\n') + '\n');
+    writeFileSync(join(d, 'rss.cjs'), "process.on('exit', () => process.stderr.write('maxrss ' + process.resourceUsage().maxRSS + '\\n'));\n");
+    const r = cli(['train', '--data', 'big.csv', '--steps', '2', '--quiet'], d, { NODE_OPTIONS: `--require ${join(d, 'rss.cjs')}` });
+    expect(r.code).toBe(1);
+    const [line, rss] = r.stderr.trimEnd().split('\n');
+    expect(line).toMatch(/^weightstream: error: CapacityError: the cluster's shared memory would need \d+ bytes .*more than the 4294967296 bytes one WebAssembly memory can hold/);
+    expect(Number(rss.replace('maxrss ', '')) / 1024).toBeLessThan(400); // MB: before, 2,000
+  });
+});
+
 describe('a sweep results file with two names (hard links)', () => {
   it('is refused before any run, unchanged: the lock is taken by name and would not cover the other', () => {
     const d = dir();
