@@ -7,7 +7,8 @@
 // consecutive windows share one byte, so every byte after the first is a target exactly once.
 // Test split: the LAST round(K·testFraction) of the K windows (default 0.1), so train and test are two
 // contiguous stretches of the text (with stride T they share the one byte at the seam, as an input).
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readInputFile } from '../io/files.js';
 import { basename } from 'node:path';
 import { ValidationError, requireInt, requireNumber, requireObject } from '../errors.js';
 import { rootPath } from '../paths.js';
@@ -64,12 +65,7 @@ export function textDataset(bytes: Int32Array, opts: TextOptions, name: string, 
 
 /** `--data FILE.txt`: the file's bytes as a token dataset (see the window rule at the top). */
 export function loadTextFile(path: string, opts: TextOptions): TokenDataset {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (e) {
-    throw new ValidationError('--data', path, `expected a readable text file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const buf = readInputFile(path, 'text', '--data'); // a FIFO or /dev/zero is refused unread
   return textDataset(Int32Array.from(buf), opts, opts.name ?? basename(path), path);
 }
 

@@ -10,7 +10,8 @@
 // Legend: K = in features (rows of W), N = out features (columns of W), B = columns of X (tokens for a
 // GPT: one sequence of T tokens is T columns). The tied LM head logits [V, n] = wte [V, C] · x [C, n] is
 // the fabric's Y = X W with K = C, N = V.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readInputText } from '../io/files.js';
 import { ValidationError } from '../errors.js';
 import { compileModel } from '../model/compile.js';
 import { hfFamily, importGpt2Config, isHfConfig } from '../model/hf.js';
@@ -138,9 +139,10 @@ export function loadFabricModel(model: string, field = '--model', atScale?: AtSc
   const shape = atScale?.preset(model);
   if (shape) return atScaleGpt(shape);
   if (!existsSync(model)) throw new ValidationError(field, model, `expected a GPT preset (${[...GPT_PRESETS, ...(atScale?.names() ?? [])].join(', ')}) or a config.json / model JSON file`);
+  const text = readInputText(model, 'model', field); // a FIFO or /dev/zero is refused unread
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(model, 'utf8'));
+    raw = JSON.parse(text);
   } catch {
     raw = undefined; // loadModelFile names the file and the reason
   }

@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
 
 /** What an input file is; each kind has its own size limit (bytes). */
-export type InputKind = 'sweep' | 'model' | 'spec' | 'hf-config' | 'results' | 'report-input' | 'safetensors' | 'checkpoint' | 'csv';
+export type InputKind = 'sweep' | 'model' | 'spec' | 'hf-config' | 'results' | 'report-input' | 'safetensors' | 'checkpoint' | 'csv' | 'text';
 
 /** Largest file of each kind we read (bytes). Text configurations are small; tensors and results are not. */
 export const INPUT_LIMITS: Record<InputKind, number> = {
@@ -20,11 +20,12 @@ export const INPUT_LIMITS: Record<InputKind, number> = {
   safetensors: 2 ** 31 - 1, // weights or a dataset
   checkpoint: 2 ** 31 - 1, // MemoryX state
   csv: 256 << 20, // a dataset as CSV text: parsed into strings first, so a tenth of what tensors may be
+  text: 128 << 20, // a text corpus for a language model: 4 bytes a token id, then its windows (x (T+1)/stride): 1 GB at the limit
 };
 
 /** How an error names a file of each kind (`expected a readable JSON file`). */
 const NOUN: Record<InputKind, string> = {
-  sweep: 'sweep', model: 'JSON', spec: 'JSON', 'hf-config': 'JSON', results: 'results', 'report-input': 'report input', safetensors: 'safetensors', checkpoint: 'checkpoint', csv: 'CSV',
+  sweep: 'sweep', model: 'JSON', spec: 'JSON', 'hf-config': 'JSON', results: 'results', 'report-input': 'report input', safetensors: 'safetensors', checkpoint: 'checkpoint', csv: 'CSV', text: 'text',
 };
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(b < 2 ** 20 ? 2 : 0)} MiB`;

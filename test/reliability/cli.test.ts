@@ -391,6 +391,22 @@ describe('non-regular files are refused, not read (item 3)', () => {
       expect(performance.now() - t0).toBeLessThan(20_000);
     }
   });
+  it("a GPT's --data text and fabric's --model file: a FIFO or /dev/zero is refused unread, not read without end", () => {
+    const d = dir();
+    spawnSync('mkfifo', [join(d, 'f.txt')]);
+    symlinkSync('/dev/zero', join(d, 'z.txt'));
+    symlinkSync('/dev/zero', join(d, 'z.json'));
+    for (const data of ['f.txt', 'z.txt']) {
+      const r = cli(['train', '--model', 'gpt-nano', '--data', data, '--steps', '1', '--quiet'], d);
+      expect(r.code, data).toBe(2); // train's --data and --model problems are usage errors
+      expect(r.stderr).toBe(`weightstream: error: --data: expected a regular file (not a FIFO, device or socket), got ${JSON.stringify(data)}\n`);
+    }
+    for (const model of ['f.txt', 'z.json']) {
+      const r = cli(['fabric', '--model', model, '--layer', 'lm_head', '--rows', '2', '--cols', '2'], d);
+      expect(r.code, model).toBe(1);
+      expect(r.stderr).toBe(`weightstream: error: --model: expected a regular file (not a FIFO, device or socket), got ${JSON.stringify(model)}\n`);
+    }
+  });
   it('train --init /dev/zero fails at once naming the file', () => {
     const r = cli(['train', '--init', '/dev/zero', '--steps', '1', '--quiet']);
     expect(r.code).toBe(1);
