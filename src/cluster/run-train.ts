@@ -106,6 +106,10 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
       data = under('data', () => (lm ? tokenData(lm, dataName, seqLen) : resolveData(dataName, { seed })));
       cache?.set(key, data);
     }
+    // a tokens file's rows fix T; a text is cut at seqLen
+    if (seqLen !== undefined && 'kind' in data && data.seqLen !== seqLen) {
+      throw new ValidationError('seqLen', seqLen, `expected ${data.seqLen} or none with a tokens file (its rows hold ${data.seqLen + 1} tokens)`);
+    }
     let spec: ModelSpec;
     if ('kind' in data) {
       const d = data;
@@ -137,8 +141,9 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
 }
 
 /**
- * Token data for a language model: the shipped text, a .txt file or a tokens safetensors file, cut into
- * sequences of the model's n_positions tokens unless seqLen says fewer.
+ * Token data for a language model: the shipped text or a .txt file, cut into sequences of the model's
+ * n_positions tokens unless seqLen says fewer, its last tenth held out; or a tokens safetensors file as it
+ * is (every row trains unless it has tokens_test: docs/data-tokens.md).
  */
 function tokenData(model: ModelSpec, dataName: string, seqLen?: number): TokenDataset {
   const T = seqLen ?? (model.layers[0] as { positions: number }).positions;

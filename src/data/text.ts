@@ -94,12 +94,14 @@ export function loadShippedText(opts: TextOptions & { text?: string }): TokenDat
 
 /**
  * `--data` for a language model: a shipped text name ('austen'), a .txt file (bytes tokenizer, windows of
- * seqLen + 1) or a safetensors file with `tokens` (its own T; seqLen is not used for it).
+ * seqLen + 1, the last testFraction of them held out) or a safetensors file with `tokens` as it is: its own
+ * T, and its `tokens_test` rows, if any, as the test split (seqLen and testFraction are for texts; call
+ * loadTokenFile to hold out a tokens file's last rows).
  */
 export function resolveTokenData(nameOrFile: string, opts: TextOptions): TokenDataset {
   if (nameOrFile in SHIPPED_TEXTS) return loadShippedText({ ...opts, text: nameOrFile });
   if (existsSync(nameOrFile)) {
-    if (nameOrFile.endsWith('.safetensors')) return loadTokenFile(nameOrFile, { testFraction: opts.testFraction, name: opts.name });
+    if (nameOrFile.endsWith('.safetensors')) return loadTokenFile(nameOrFile, { name: opts.name });
     return loadTextFile(nameOrFile, opts);
   }
   throw new ValidationError('--data', nameOrFile, `expected ${Object.keys(SHIPPED_TEXTS).join(', ')}, a .txt file or a safetensors file with tokens (I32/I64 [N, T+1])`);
