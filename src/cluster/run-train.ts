@@ -5,7 +5,7 @@
 import { ValidationError, refuseUnknownFields, renamePath } from '../errors.js';
 import { resolveData } from '../data/index.js';
 import type { TrainData } from '../data/fill.js';
-import { resolveTokenData, decodeBytes, encodeBytes } from '../data/text.js';
+import { resolveTokenData, decodeBytes, encodeBytes, BYTE_VOCAB } from '../data/text.js';
 import { checkTokens, type TokenDataset } from '../data/tokens.js';
 import { fitTokenModel, loadTokenModel, readsTokens, resolveModel, withSparsity } from '../model/load.js';
 import { gpt2ConfigOf } from '../model/hf.js';
@@ -125,6 +125,7 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
     if (seqLen !== undefined && !tokens) throw new ValidationError('seqLen', seqLen, 'expected a language model (a GPT preset or config.json): only its sequences have a length');
     if (c.prompt !== undefined && !c.sample) throw new ValidationError('prompt', c.prompt, 'expected it only with sample (--sample N): the text a language model continues');
     const plan = compileModel(spec);
+    if (c.sample) checkSample(plan, c.sample, c.prompt);
     const systems = integer('systems', c.systems ?? D.systems, 1, 64);
     const steps = integer('steps', c.steps ?? D.steps, 0);
     const batch = c.batch ?? D.batch;
@@ -300,6 +301,20 @@ function saveHfConfig(p: PreparedTrain, save: string): string | null {
   if (typeof p.config.model === 'string' && resolve(p.config.model) === resolve(path)) return null; // it is already there: the input
   writeFileAtomic(path, JSON.stringify(config, null, 2) + '\n');
   return path;
+}
+
+/**
+ * Refuses, before training, a sample that could only fail after it: samples are printed as bytes, so the
+ * model's vocabulary must be bytes (at most 256 ids), and a prompt must have a byte and only bytes below it.
+ */
+function checkSample(plan: Plan, sample: number, prompt?: string): void {
+  const V = plan.classes;
+  if (V > BYTE_VOCAB) throw new ValidationError('sample', sample, `expected a model whose tokens are bytes (vocab_size <= ${BYTE_VOCAB}) to print its sample; this one has ${V}`);
+  if (prompt === undefined) return;
+  const ids = encodeBytes(prompt);
+  if (ids.length === 0) throw new ValidationError('prompt', prompt, 'expected at least one character to continue');
+  const i = ids.findIndex((b) => b >= V);
+  if (i >= 0) throw new ValidationError('prompt', prompt, `expected bytes below the model's vocab_size ${V}: byte ${i} is ${ids[i]}`);
 }
 
 /** `sample` tokens generated from the trained weights after a prompt (bytes tokenizer). */

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeSafetensors } from '../../src/io/safetensors.js';
 import { describe, expect, it } from 'vitest';
 import { rootPath } from '../../src/paths.js';
 import { serializeSafetensors } from '../../src/io/safetensors.js';
@@ -345,6 +346,26 @@ describe('^C on a large sweep is prompt (item 11)', () => {
     expect(stderr).toMatch(/stopping after the runs in flight/);
     expect(readdirSync(d).filter((n) => n.endsWith('.lock'))).toEqual([]);
   }, 60_000);
+});
+
+describe('train --sample and --prompt', () => {
+  it('a sample that could not be printed, or a prompt the model cannot read, is refused before training: one line, exit 2', () => {
+    const d = dir();
+    writeFileSync(join(d, 'c1000.json'), JSON.stringify({ model_type: 'gpt2', vocab_size: 1000, n_positions: 16, n_embd: 16, n_layer: 1, n_head: 2 }));
+    writeFileSync(join(d, 'c100.json'), JSON.stringify({ model_type: 'gpt2', vocab_size: 100, n_positions: 16, n_embd: 16, n_layer: 1, n_head: 2 }));
+    const rows = 4;
+    writeSafetensors(join(d, 't.safetensors'), { tokens: { dtype: 'I32', shape: [rows, 17], data: new Int32Array(rows * 17).map((_, i) => i % 90) } });
+    const cases: Array<[string[], string]> = [
+      [['--model', 'gpt-nano', '--data', 'austen', '--sample', '5', '--prompt', ''], '--prompt: expected at least one character to continue, got ""'],
+      [['--model', 'c100.json', '--data', 't.safetensors', '--sample', '5', '--prompt', 'zz'], "--prompt: expected bytes below the model's vocab_size 100: byte 0 is 122, got \"zz\""],
+      [['--model', 'c1000.json', '--data', 't.safetensors', '--sample', '5'], '--sample: expected a model whose tokens are bytes (vocab_size <= 256) to print its sample; this one has 1000, got 5'],
+    ];
+    for (const [args, said] of cases) {
+      const r = cli(['train', ...args, '--steps', '20', '--batch', '4'], d); // not --quiet: a step's progress line would show it trained
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toBe(`weightstream: error: ${said}\n`);
+    }
+  });
 });
 
 describe('a model too large for the memory', () => {
