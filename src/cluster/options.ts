@@ -1,7 +1,7 @@
 // What cluster.train() takes and gives back: the public TrainOptions and TrainResult, and the options
 // checked and resolved once (Settings) for the run, the step, the evaluation and the timeline to read.
 // Test-only switches are not here: they live in one internal object (hooks.ts).
-import { ValidationError, requireInt, requireNumber, requireOneOf } from '../errors.js';
+import { ValidationError, refuseUnknownFields, requireInt, requireNumber, requireObject, requireOneOf, type EveryField } from '../errors.js';
 import { availableParallelism } from 'node:os';
 import type { Params } from '../model/params.js';
 import type { Plan } from '../model/plan.js';
@@ -145,7 +145,16 @@ export interface Settings {
 }
 
 /** Checks the options (a ValidationError names the field) and fills in the defaults; N = systems. */
+/** Every field of TrainOptions: any other is refused (a misspelt `stpes` would train the default). */
+const TRAIN_OPTION_FIELDS = [
+  'steps', 'batch', 'optimizer', 'seed', 'shuffle', 'init', 'checkpoint', 'checkpointEvery', 'resume', 'evaluate', 'onStep', 'onEvent',
+  'prefetch', 'pipeline', 'specs', 'efficiency', 'trace', 'traceMaxSteps', 'reduceOn', 'updateOn',
+] as const satisfies ReadonlyArray<keyof TrainOptions>;
+const _everyOption: EveryField<TrainOptions, typeof TRAIN_OPTION_FIELDS> = true;
+void _everyOption;
+
 export function resolveTrainOptions(t: TrainOptions, plan: Plan, data: TrainData, N: number): Settings {
+  refuseUnknownFields(requireObject('options', t), TRAIN_OPTION_FIELDS, 'a training run'); // the test hooks' key is a symbol
   const steps = requireInt('steps', t.steps, 0);
   const batch = requireInt('batch', t.batch, N);
   const optimizer = resolveOptimizer(t.optimizer);

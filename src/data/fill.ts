@@ -9,7 +9,7 @@
 import { ValidationError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import { fillBatch } from './batches.js';
-import type { Dataset, Split } from './dataset.js';
+import { checkSplit, type Dataset, type Split } from './dataset.js';
 import { fillTokenBatch, type TokenDataset, type TokenSplit } from './tokens.js';
 
 /** Training data of either kind. */
@@ -31,6 +31,9 @@ export function checkDataForPlan(plan: Plan, data: TrainData): void {
   if (plan.inputKind === 'tokens') throw new ValidationError('--data', data.name, 'expected token sequences (tokens [N, T+1]) for a model that starts with an embedding');
   if (plan.input !== data.features) throw new ValidationError('data.features', data.features, `expected the model's input width ${plan.input}`);
   if (plan.classes !== data.classes) throw new ValidationError('data.classes', data.classes, `expected the model's ${plan.classes} output classes`);
+  // a Dataset made in code (not read from a file, whose reader checked it): its sizes, features and labels, before any step
+  checkSplit(data.train, data.features, data.classes, 'data.train');
+  if (data.test) checkSplit(data.test, data.features, data.classes, 'data.test');
 }
 
 /** Copies samples `rows` of a split into an executor's input and labels at byte offsets of `buffer`. */

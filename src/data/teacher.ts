@@ -2,7 +2,7 @@
 // (D -> H, tanh, H -> C, weights N(0, 1/fan_in), no biases), y = argmax of its logits. tanh keeps the
 // hidden features centred, so the classes come out roughly balanced (a ReLU teacher gives one class
 // most of the samples). The same seed gives the same data on every machine.
-import { requireInt, requireNumber, requireObject } from '../errors.js';
+import { refuseUnknownFields, requireInt, requireNumber, requireObject } from '../errors.js';
 import { Rng } from '../ref/rng.js';
 import { splitLast, type Dataset } from './dataset.js';
 
@@ -23,7 +23,7 @@ export interface TeacherOptions {
 
 /** Generates a teacher–student dataset. */
 export function teacherData(opts: TeacherOptions = {}): Dataset {
-  requireObject('options', opts);
+  refuseUnknownFields(requireObject('options', opts), ['samples', 'features', 'classes', 'hidden', 'seed', 'testFraction'], 'teacher data');
   const n = requireInt('teacher.samples', opts.samples ?? 4096, 2);
   const D = requireInt('teacher.features', opts.features ?? 32, 1);
   const C = requireInt('teacher.classes', opts.classes ?? 10, 2);

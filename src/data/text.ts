@@ -19,6 +19,7 @@ export const BYTE_VOCAB = 256;
 
 /** UTF-8 bytes of `text` as token ids in [0, 256). */
 export function encodeBytes(text: string): Int32Array {
+  if (typeof text !== 'string') throw new ValidationError('text', text, 'expected a string');
   return Int32Array.from(new TextEncoder().encode(text));
 }
 

@@ -6,10 +6,10 @@
 // efficiency = FMACs done / (F · R · C · cycles) (useful work, non-zeros only);
 // denseEquivalentEfficiency = B·K·N / (F · R · C · cycles) (what a dense layer would have needed:
 // above the efficiency by 1/density, and above 1 when sparsity wins more than the machine loses).
-import { requireNumber, requireObject } from '../errors.js';
+import { requireInt, requireNumber, requireObject, requireOneOf } from '../errors.js';
 import type { Flavor } from '../wasm/module.js';
 import { fabricMachine, type FabricMachine } from './defaults.js';
-import type { FabricPass, LayerShape, MeshShape } from './mapping.js';
+import { FABRIC_PASSES, type FabricPass, type LayerShape, type MeshShape } from './mapping.js';
 import { modelCycles } from './model.js';
 import { runFabric } from './run.js';
 
@@ -60,6 +60,11 @@ export function fabricEfficiency(shape: LayerShape, sparsity: number, o: FabricE
  */
 export function fabricModelEfficiency(shape: LayerShape, sparsity: number, o: FabricEfficiencyOptions): FabricEfficiency {
   requireNumber('sparsity', sparsity, 0, 1);
+  // the closed form takes a mean batch (the at-scale model's tokens per system need not be whole); the mesh is whole
+  for (const k of ['B', 'K', 'N'] as const) requireNumber(`shape.${k}`, requireObject('shape', shape)[k], 1);
+  requireInt('rows', requireObject('options', o).rows, 1);
+  requireInt('cols', o.cols, 1);
+  if (o.pass !== undefined) requireOneOf('pass', o.pass, FABRIC_PASSES);
   const m = fabricMachine(o.machine);
   const density = 1 - sparsity;
   const model = modelCycles(shape, o, o.pass ?? 'forward', m, density);

@@ -6,7 +6,7 @@
 // Legend: B = batch, K = input features, N = output features; R x C = the mesh, Ru x Cu = the part the
 // mapping uses (Ru = min(R, B), Cu = min(C, max(K, N))); Bs = a row's batch slice; Kc, Nc = a column's
 // K and N feature slices. Block i of n items over p parts is [floor(i·n/p), floor((i+1)·n/p)).
-import { CapacityError, requireInt, requireOneOf } from '../errors.js';
+import { CapacityError, requireInt, requireObject, requireOneOf } from '../errors.js';
 import type { FabricMachine } from './defaults.js';
 
 export type FabricPass = 'forward' | 'delta' | 'gradient';
@@ -65,10 +65,10 @@ export function coreElements(pass: FabricPass, bs: number, kc: number, nc: numbe
 
 /** Maps a pass of a layer onto a mesh; throws CapacityError when a core's data exceed its SRAM. */
 export function mapLayer(shape: LayerShape, mesh: MeshShape, pass: FabricPass, m: FabricMachine): FabricMapping {
-  requireInt('batch', shape.B, 1);
+  requireInt('batch', requireObject('shape', shape).B, 1);
   requireInt('in', shape.K, 1);
   requireInt('out', shape.N, 1);
-  requireInt('rows', mesh.rows, 1);
+  requireInt('rows', requireObject('mesh', mesh).rows, 1);
   requireInt('cols', mesh.cols, 1);
   requireOneOf('pass', pass, FABRIC_PASSES);
   const usedRows = Math.min(mesh.rows, shape.B);

@@ -57,7 +57,7 @@ export function resolveOptimizer(c: OptimizerConfig, path = 'optimizer'): Resolv
     lr,
     beta1: requireNumber(`${path}.beta1`, a.beta1 ?? 0.9, 0, 1, true),
     beta2: requireNumber(`${path}.beta2`, a.beta2 ?? 0.999, 0, 1, true),
-    eps: requireNumber(`${path}.eps`, a.eps ?? 1e-8, 0),
+    eps: requireNumber(`${path}.eps`, a.eps ?? 1e-8, Number.MIN_VALUE), // the kernel divides by sqrt(v) + eps
     weightDecay: requireNumber(`${path}.weightDecay`, a.weightDecay ?? 0.01, 0),
   };
 }

@@ -1,7 +1,7 @@
 // The article's claims (mission M4, M6, M7, M11) checked with the at-scale model: one row per claim with
 // what the article says, what the model says, the assumptions behind it, and a verdict — holds /
 // holds only if … / does not hold. Every number comes from estimate()/estimateGpu() on the presets.
-import { requireObject } from '../errors.js';
+import { refuseUnknownFields, requireInt, requireNumber, requireObject } from '../errors.js';
 import { bytesPerParam } from './capacity.js';
 import { estimate, fmt, waferFitOf, type Estimate, type EstimateOptions } from './estimate.js';
 import { estimateGpu } from './gpu.js';
@@ -233,8 +233,9 @@ function sparsityRow(specs: Specs, N: number): ClaimRow {
 export function claims(specs: Specs = defaultSpecs(), o: ClaimsOptions = {}): Claims {
   for (const k of ['cs2', 'memoryx', 'swarmx', 'gpus'] as const) requireObject(`specs.${k}`, requireObject('specs', specs)[k]); // Specs from loadSpecs
   requireObject('options', o);
-  const N = o.systems ?? specs.swarmx.v.maxSystems;
-  const weekend = o.longWeekendDays ?? 3;
+  refuseUnknownFields(o, ['systems', 'longWeekendDays'], 'claims options');
+  const N = requireInt('systems', o.systems ?? specs.swarmx.v.maxSystems, 1);
+  const weekend = requireNumber('longWeekendDays', o.longWeekendDays ?? 3, 0.01, 1000); // as the CLI's --long-weekend-days
   const gpt3 = timeClaim('M6-gpt3-one-day', `GPT-3 (175 B) trains in one day on the largest cluster (${N} CS-2)`, preset('gpt3-175b'), N, 1, specs);
   const t1 = timeClaim('M6-1t-long-weekend', `A 1 T-parameter model trains in "a long weekend" (${weekend} days) on ${N} CS-2`, preset('gpt-1t'), N, weekend, specs);
   const scaling = scalingRow(specs, N);

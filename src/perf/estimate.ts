@@ -4,7 +4,7 @@
 //
 // Legend: N = systems, B = tokens per step (all systems), b = B / N tokens per system, m = micro-batches
 // per step, t = b / m tokens per pass, s = weight sparsity, P = parameters, D = training tokens.
-import { CapacityError, ValidationError, requireInt, requireNumber, requireOneOf } from '../errors.js';
+import { CapacityError, ValidationError, refuseUnknownFields, requireInt, requireNumber, requireOneOf, type EveryField } from '../errors.js';
 import { bytesPerParam, waferFit, OPTIMIZERS, PRECISIONS, type BytesPerParam, type Optimizer, type Precision, type WaferFit } from './capacity.js';
 import { constantEfficiency, type EfficiencyFn, type LayerShape } from './efficiency.js';
 import type { PerfModel } from './models.js';
@@ -44,8 +44,17 @@ interface Ctx {
 }
 
 /** Checks the options; errors name the option. */
+/** Every field of EstimateOptions: any other is refused (a misspelt `tokens` for trainTokens would be ignored). */
+const ESTIMATE_OPTION_FIELDS = [
+  'systems', 'sparsity', 'trainTokens', 'batchTokens', 'efficiency', 'recompute', 'precision', 'optimizer', 'weightBytes', 'gradBytes',
+  'sparseIndexBytes', 'pipeline', 'detail', 'passes', 'microBatchSeqs',
+] as const satisfies ReadonlyArray<keyof EstimateOptions>;
+const _everyOption: EveryField<EstimateOptions, typeof ESTIMATE_OPTION_FIELDS> = true;
+void _everyOption;
+
 function check(o: EstimateOptions) {
   if (o === null || typeof o !== 'object') throw new ValidationError('options', o, 'expected an object');
+  refuseUnknownFields(o, ESTIMATE_OPTION_FIELDS, 'an estimate');
   requireInt('systems', o.systems, 1);
   if (o.sparsity !== undefined) requireNumber('sparsity', o.sparsity, 0, 1, true);
   if (o.trainTokens !== undefined) requireNumber('trainTokens', o.trainTokens, 1, MAX_TOKENS);

@@ -14,7 +14,7 @@ import type { EventKind } from '../timeline/schedule.js';
 import type { Specs } from './specs.js';
 import { swarmxTree } from './swarmx.js';
 
-import { requireObject } from '../errors.js';
+import { ValidationError, requireInt, requireObject } from '../errors.js';
 /** The rates of one configuration (N systems): what the durations divide by. */
 export interface Rates {
   /** Weight-stream link, MemoryX → SwarmX → one CS-2 (GB/s): min of CS-2 I/O, MemoryX stream, SwarmX lanes. */
@@ -40,6 +40,7 @@ export interface Rates {
 /** Rates of N CS-2 with MemoryX and SwarmX from the spec files. */
 export function hardwareRates(specs: Specs, systems: number): Rates {
   requireObject('specs', specs);
+  requireInt('systems', systems, 1);
   const { cs2, memoryx, swarmx } = specs;
   const lanesDerived = swarmx.v.portsPerSystem === null;
   const lanes = swarmx.v.portsPerSystem ?? derivedLanes(cs2.v.ioGBps, swarmx.v.portGbps);
@@ -79,6 +80,9 @@ export type RateEventKind = EventKind;
  * sends gradients: bytes > 0).
  */
 export function eventSeconds(r: Rates, kind: EventKind, bytes: number, flop: number, efficiency: number): number {
+  if (!(bytes >= 0 && bytes < Infinity)) throw new ValidationError('bytes', bytes, 'expected a finite number >= 0');
+  if (!(flop >= 0 && flop < Infinity)) throw new ValidationError('flop', flop, 'expected a finite number >= 0');
+  if (!(efficiency > 0 && efficiency <= 1)) throw new ValidationError('efficiency', efficiency, 'expected a number in (0, 1]');
   switch (kind) {
     case 'streamFwd':
     case 'streamBwd':
@@ -93,5 +97,7 @@ export function eventSeconds(r: Rates, kind: EventKind, bytes: number, flop: num
       return bytes > 0 ? r.reduceLatencySeconds : 0;
     case 'update':
       return updateSeconds(r, bytes);
+    default:
+      throw new ValidationError('kind', kind, `expected one of streamFwd, streamBwd, forward, delta, gradient, gradOut, reduce, update`);
   }
 }

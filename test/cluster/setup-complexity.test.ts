@@ -48,7 +48,7 @@ async function setupReads(L: number): Promise<number> {
   // the coordinator (src/cluster/engine.ts train() up to the first step; the pool is never asked to run a task here)
   const s = resolveTrainOptions({ steps: 0, batch: 8, optimizer: { kind: 'adamw', lr: 1e-3 } }, plan, data, 2);
   planFingerprint(plan);
-  const run = new Run({} as Piscina, { systems: 2, fanIn: 2, waferSramBytes: 40e9, flavor: 'release' }, plan, s, initParams(plan, 0));
+  const run = new Run({} as Piscina, { systems: 2, fanIn: 2, waferSramBytes: 40e9, flavor: 'release' }, plan, s, () => initParams(plan, 0));
   await run.close();
   // one system's own set-up (src/cs2/worker.ts): its plan and executor
   createExecutor(new Wasm({ flavor: 'release' }), plan, 4);

@@ -5,7 +5,7 @@
 // Legend: L = layers, d = hidden width, h = query heads, g = key/value heads (grouped-query attention;
 // g = h is multi-head), a = head width (d/h unless the config says), f = MLP inner width, V = vocabulary,
 // P = positions of a learned position table (0 with rotary), E = experts (1 = dense), k = experts per token.
-import { ValidationError, requireObject } from '../../errors.js';
+import { ValidationError, requireInt, requireObject } from '../../errors.js';
 
 export type DecoderFamily = 'gpt2' | 'gptj' | 'gpt_neox' | 'llama' | 'mistral' | 'mixtral';
 export const DECODER_FAMILIES: readonly DecoderFamily[] = ['gpt2', 'gptj', 'gpt_neox', 'llama', 'mistral', 'mixtral'];
@@ -57,6 +57,9 @@ export interface DecoderArch {
  */
 export function decoderParamCount(a: DecoderArch): number {
   requireObject('arch', a);
+  for (const k of ['nLayer', 'dModel', 'nHead', 'nKvHead', 'headDim', 'dFF', 'vocab', 'experts'] as const) requireInt(`arch.${k}`, a[k], 1);
+  requireInt('arch.learnedPositions', a.learnedPositions, 0);
+  requireInt('arch.normsPerBlock', a.normsPerBlock, 1, 2);
   const { dModel: d, nHead: h, nKvHead: g, headDim: hd, dFF: f, vocab: V, experts: E } = a;
   const normP = a.norm === 'layernorm' ? 2 * d : d;
   const attn = d * h * hd + 2 * d * g * hd + h * hd * d + (a.qkvBias ? (h + 2 * g) * hd : 0) + (a.outBias ? d : 0);

@@ -52,6 +52,8 @@ export function isHfConfig(raw: unknown): raw is Record<string, unknown> {
 
 /** Parameters of a GPT-2 in closed form: wte + wpe + L·(2 LN + attention + MLP) + ln_f (+ lm_head when untied). */
 export function gpt2ParamCount(L: number, C: number, I: number, P: number, V: number, tied: boolean): number {
+  Object.entries({ n_layer: L, n_embd: C, n_inner: I, n_positions: P, vocab_size: V }).forEach(([k, v]) => requireInt(k, v, 1));
+  if (typeof tied !== 'boolean') throw new ValidationError('tie_word_embeddings', tied, 'expected true or false');
   const block = 2 * 2 * C + (C * 3 * C + 3 * C) + (C * C + C) + (C * I + I) + (I * C + C);
   return V * C + P * C + L * block + 2 * C + (tied ? 0 : V * C);
 }

@@ -1,0 +1,89 @@
+// The library refuses what the CLI refuses, by name, before any work (found by an adversarial pass over
+// the Node API, 2026-12-07): values that used to come back as nonsense (negative counts, NaN, Infinity) or
+// fail late inside a worker, and option fields that were silently ignored.
+import { describe, expect, it } from 'vitest';
+import { createCluster } from '../../src/cluster/engine.js';
+import { encodeBytes } from '../../src/data/text.js';
+import { teacherData } from '../../src/data/teacher.js';
+import { fabricModelEfficiency } from '../../src/fabric/efficiency.js';
+import { decoderParamCount } from '../../src/model/hf/arch.js';
+import { gpt2ParamCount } from '../../src/model/hf/gpt2.js';
+import { claims } from '../../src/perf/claims.js';
+import { estimate } from '../../src/perf/estimate.js';
+import { preset } from '../../src/perf/models.js';
+import { eventSeconds, hardwareRates } from '../../src/perf/rates.js';
+import { defaultSpecs } from '../../src/perf/specs.js';
+
+const said = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return 'accepted';
+};
+
+describe('at scale', () => {
+  it('claims: a long weekend and a cluster size the CLI would refuse, and unknown options', () => {
+    expect(said(() => claims(defaultSpecs(), { longWeekendDays: 0 }))).toBe('longWeekendDays: expected a finite number >= 0.01, <= 1000, got 0');
+    expect(said(() => claims(defaultSpecs(), { longWeekendDays: NaN }))).toMatch(/^longWeekendDays: expected a finite number/);
+    expect(said(() => claims(defaultSpecs(), { systems: 0 }))).toBe('systems: expected an integer >= 1, got 0');
+    expect(said(() => claims(defaultSpecs(), { weekend: 3 } as never))).toMatch(/^weekend: unknown field for claims options/);
+  });
+
+  it('estimate: a misspelt option is refused, not ignored (tokens is trainTokens here)', () => {
+    expect(said(() => estimate(preset('gpt3-xl'), { systems: 1, tokens: 1e9 } as never))).toMatch(/^tokens: unknown field for an estimate \(expected one of systems, sparsity, trainTokens,/);
+  });
+
+  it('hardware rates and event times: systems, bytes, flop, efficiency and kind', () => {
+    const specs = defaultSpecs();
+    for (const n of [0, -1, NaN, 1.5]) expect(said(() => hardwareRates(specs, n))).toMatch(/^systems: expected an integer >= 1/);
+    const r = hardwareRates(specs, 1);
+    expect(said(() => eventSeconds(r, 'streamFwd', -100, 0, 0.3))).toBe('bytes: expected a finite number >= 0, got -100');
+    expect(said(() => eventSeconds(r, 'forward', 0, 1e9, 0))).toBe('efficiency: expected a number in (0, 1], got 0');
+    expect(said(() => eventSeconds(r, 'bogus' as never, 1, 1, 0.5))).toMatch(/^kind: expected one of streamFwd/);
+    expect(eventSeconds(r, 'forward', 0, 1e9, 0.5)).toBeGreaterThan(0);
+  });
+
+  it('parameter counts: no negative or NaN count from a bad shape', () => {
+    expect(said(() => gpt2ParamCount(-12, 768, 3072, 1024, 50257, true))).toBe('n_layer: expected an integer >= 1, got -12');
+    expect(said(() => gpt2ParamCount(12, 768, 3072, 1024, 50257, 'yes' as never))).toBe('tie_word_embeddings: expected true or false, got "yes"');
+    expect(gpt2ParamCount(12, 768, 3072, 1024, 50257, true)).toBe(124_439_808); // GPT-2 small
+    expect(said(() => decoderParamCount({} as never))).toBe('arch.nLayer: expected an integer >= 1, got undefined');
+  });
+});
+
+describe('the fabric closed form', () => {
+  it('refuses a mesh of no whole positive size and a non-positive batch, as the simulator does', () => {
+    const shape = { B: 64, K: 64, N: 64 };
+    expect(said(() => fabricModelEfficiency(shape, 0.5, { rows: -4, cols: 4 }))).toBe('rows: expected an integer >= 1, got -4');
+    expect(said(() => fabricModelEfficiency(shape, 0.5, { rows: 2.5, cols: 4 }))).toBe('rows: expected an integer >= 1, got 2.5');
+    expect(said(() => fabricModelEfficiency({ ...shape, B: 0 }, 0.5, { rows: 4, cols: 4 }))).toBe('shape.B: expected a finite number >= 1, got 0');
+    // a mean batch (tokens per system of the at-scale model) need not be whole
+    expect(fabricModelEfficiency({ ...shape, B: 20833.5 }, 0, { rows: 4, cols: 4 }).efficiency).toBeGreaterThan(0);
+  });
+});
+
+describe('data and training', () => {
+  it('teacher data and encodeBytes refuse what they would misread', () => {
+    expect(said(() => teacherData({ input: 8 } as never))).toMatch(/^input: unknown field for teacher data/);
+    expect(said(() => encodeBytes(42 as never))).toBe('text: expected a string, got 42');
+  });
+
+  it("cluster.train: a label past the classes, AdamW's eps 0 and an unknown option are refused before the first step", async () => {
+    const cluster = await createCluster({ systems: 1 });
+    try {
+      const model = { input: 4, layers: [{ type: 'linear' as const, out: 3 }] };
+      const split = (y: number[]) => ({ x: new Float32Array(4 * y.length), y: Int32Array.from(y), n: y.length });
+      const data = (y: number[]) => ({ name: 'code', features: 4, classes: 3, train: split(y), test: null, source: 'made in the test' });
+      const sgd = { kind: 'sgd' as const, lr: 0.1 };
+      await expect(cluster.train(model, data([0, 1, 7, 2]), { steps: 2, batch: 4, optimizer: sgd })).rejects.toThrow('data.train.y[2]: expected a class in [0, 3), got 7');
+      await expect(cluster.train(model, data([0, 1, 2, 2]), { steps: 2, batch: 4, optimizer: { kind: 'adamw', lr: 0.1, eps: 0 } })).rejects.toThrow('optimizer.eps: expected a finite number > 0, got 0');
+      await expect(cluster.train(model, data([0, 1, 2, 2]), { steps: 2, batch: 4, optimizer: sgd, stesp: 4 } as never)).rejects.toThrow(/^stesp: unknown field for a training run/);
+      const ok = await cluster.train(model, data([0, 1, 2, 2]), { steps: 2, batch: 4, optimizer: sgd });
+      expect(ok.loss).toHaveLength(2);
+    } finally {
+      await cluster.close();
+    }
+  }, 60_000);
+});
