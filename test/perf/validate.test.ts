@@ -101,3 +101,15 @@ describe('weightstream validate', () => {
     expect(() => validate(f)).toThrow(new RegExp(`^${shipped.cases[gptj].id}: model: `));
   });
 });
+
+describe('a calibration measurement no efficiency reproduces', () => {
+  it('is refused naming the case, not clamped to 100 % or 0.01 % of peak and labelled fitted', () => {
+    const data = loadMeasurements();
+    const withCal = (samplesPerSecond: number) => ({
+      ...data,
+      cases: data.cases.map((c) => (c.id === data.calibration.case ? { ...c, measured: { ...c.measured, samplesPerSecond } } : c)),
+    });
+    expect(() => validate(withCal(1e9))).toThrow(/^gptj-6b-2xcs2-r2\.0\.3: measured\.samplesPerSecond: expected at most [\d.]+ samples\/s, the model's prediction at 100 % of peak/);
+    expect(() => validate(withCal(1e-9))).toThrow(/^gptj-6b-2xcs2-r2\.0\.3: measured\.samplesPerSecond: expected at least [\d.e+-]+ samples\/s, the model's prediction at 0\.01 % of peak/);
+  });
+});

@@ -3,6 +3,7 @@
 // efficiency, so a bisection on (0, 1] finds it; every other case is then held out.
 import type { Specs } from '../specs.js';
 import type { Measurement } from './measurements.js';
+import { ValidationError } from '../../errors.js';
 import { predict } from './predict.js';
 
 export interface Calibration {
@@ -18,7 +19,11 @@ export function calibrate(m: Measurement, specs: Specs): Calibration {
   if (m.kind !== 'throughput' || target === undefined) throw new Error(`weightstream: calibration case ${m.id} must be a throughput case`);
   let lo = 1e-4;
   let hi = 1;
-  if (predict(m, hi, specs).value < target) return { case: m.id, release: m.release, system: m.system, efficiency: 1 };
+  // a measurement no efficiency in [lo, 1] reproduces is refused: clamped, it would be labelled "fitted"
+  const atPeak = predict(m, hi, specs).value;
+  if (atPeak < target) throw new ValidationError(`${m.id}: measured.samplesPerSecond`, target, `expected at most ${atPeak.toPrecision(4)} samples/s, the model's prediction at 100 % of peak (no efficiency reproduces more: check the measurement and the hardware spec)`);
+  const atFloor = predict(m, lo, specs).value;
+  if (atFloor > target) throw new ValidationError(`${m.id}: measured.samplesPerSecond`, target, `expected at least ${atFloor.toPrecision(4)} samples/s, the model's prediction at ${lo * 100} % of peak (no efficiency reproduces less)`);
   for (let i = 0; i < 60 && (hi - lo) / hi > 1e-7; i++) {
     const mid = (lo + hi) / 2;
     if (predict(m, mid, specs).value < target) lo = mid;
