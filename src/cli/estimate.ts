@@ -79,7 +79,7 @@ export function register(program: Command): void {
     .addOption(option('--spec <file>', 'a hardware spec JSON replacing (or with "base", amending) a built-in one; repeatable', collect))
     .addOption(option('--system <id>', 'the system modelled: cs2 (default) or cs3 (specs/hardware/cs3.json, with its MemoryX), or a system id from --spec'))
     .addOption(option('--gpu <id>', 'estimate on GPUs instead: v100, a100, h100, h200 (or an id from --spec)'))
-    .addOption(option('--devices <n>', 'GPUs, with --gpu', parseInteger('--devices', 1)))
+    .addOption(option('--devices <n>', 'GPUs, with --gpu (default 1)', parseInteger('--devices', 1)))
     .addOption(option('--efficiency <e>', 'compute efficiency in (0, 1] (CS-2 default: the spec\'s, peak; GPU default: the spec\'s), or "fabric[:RxC]": per layer from the fabric simulator\'s closed-form model on an R x C mesh (default 922x922, a WSE-2\'s cores)', parseEfficiency))
     .addOption(option('--pipeline <mode>', 'the step\'s pipeline (the training engine\'s modes): none (serial), coarse (stream one layer ahead, updates after the backward), full (coarse + each layer updated once reduced; default)', parseChoice('--pipeline', ['none', 'coarse', 'full'] as const)))
     .addOption(option('--recompute <mode>', 'activation recomputation: auto (none or full, the faster that fits), none, full, cached (full, keeping a block\'s weights on the wafer: a what-if)', parseChoice('--recompute', ['auto', 'none', 'full', 'cached'] as const)))
@@ -168,9 +168,9 @@ function refuseCs2Only(opts: EstimateCliOptions): void {
 }
 
 /** A library error on a field the user gave as an option, renamed to that option (--gpu, --tokens, --batch-tokens). */
-function optionError(e: unknown, opts: { gpu?: string; tokens?: number; batchTokens?: number }): unknown {
+function optionError(e: unknown, opts: { gpu?: string; tokens?: number; batchTokens?: number; seqLen?: number }): unknown {
   if (!(e instanceof ValidationError)) return e;
-  const given: Record<string, [string, unknown]> = { gpu: ['--gpu', opts.gpu], trainTokens: ['--tokens', opts.tokens], batchTokens: ['--batch-tokens', opts.batchTokens] };
+  const given: Record<string, [string, unknown]> = { gpu: ['--gpu', opts.gpu], trainTokens: ['--tokens', opts.tokens], batchTokens: ['--batch-tokens', opts.batchTokens], seqLen: ['--seq-len', opts.seqLen] };
   const hit = Object.hasOwn(given, e.path) ? given[e.path] : undefined;
   return hit && hit[1] !== undefined ? renamePath(e, hit[0]) : e;
 }

@@ -184,8 +184,12 @@ async function modelLayerOf(cmd: Command, opts: FabricCliOptions) {
 
 /** A library error on a field the CLI sets from an option (threads, streamWindow), renamed to that option. */
 function optionError(e: unknown): unknown {
-  const option: Record<string, string> = { threads: '--threads', streamWindow: '--stream-window' };
-  return e instanceof ValidationError && Object.hasOwn(option, e.path) ? renamePath(e, option[e.path]) : e;
+  const option: Record<string, string> = { threads: '--threads', streamWindow: '--stream-window', fold: '--fold' };
+  if (!(e instanceof ValidationError) || !Object.hasOwn(option, e.path)) return e;
+  const err = renamePath(e, option[e.path]);
+  // the library's true and false are the CLI's on and off
+  if (e.path === 'fold') err.message = err.message.replace('expected false or auto', 'expected off or auto').replace(/, got true$/, ', got "on"');
+  return err;
 }
 
 /** Refuses a --heatmap that cannot be written or is the --model file (a preset name is no file). */

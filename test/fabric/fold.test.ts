@@ -156,7 +156,7 @@ describe('fabric: folded rows', () => {
     expect(j.cycles - 4096).toBe(off.cycles - 64); // a row adds one cycle: 4096 rows folded against 64 rows all simulated
     const grad = cli('fabric', '--rows', '8', '--cols', '4', '--batch', '16', '--in', '10', '--out', '10', '--pass', 'gradient', '--fold', 'on');
     expect(grad.code).toBe(1);
-    expect(grad.stderr.trim()).toBe('weightstream: error: fold: expected false or auto here: the gradient pass reduces down the columns, so its rows are not copies of one another, got true');
+    expect(grad.stderr.trim()).toBe('weightstream: error: --fold: expected off or auto here: the gradient pass reduces down the columns, so its rows are not copies of one another, got "on"');
     expect(cli('fabric', '--fold', 'rows').stderr).toMatch(/--fold: expected one of auto, on, off, got "rows"/);
   });
 });
