@@ -113,6 +113,9 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
     let spec: ModelSpec;
     if ('kind' in data) {
       const d = data;
+      // a token past the model's vocabulary is the data's, named by tensor, row and position (not "--model: data.vocab")
+      const emb = lm!.layers[0];
+      if (emb.type === 'embedding' && d.vocab > emb.vocab) under('data', () => checkTokens(d, emb.vocab, d.seqLen));
       spec = under('model', () => fitTokenModel(lm!, d.vocab, d.seqLen, typeof model === 'string' ? model : 'model'));
       under('data', () => checkTokens(d, (spec.layers[0] as { vocab: number }).vocab, (spec.layers[0] as { positions: number }).positions));
     } else {

@@ -34,4 +34,10 @@ describe('a tokens file as --data', () => {
     const own = await runTrain({ model: 'gpt-nano', data: file, steps: 1, batch: 4, seqLen: 16 });
     expect(own.summary.loss).toHaveLength(1);
   }, 60_000);
+
+  it('a token past the model\'s vocabulary is named by tensor, row and position, as the data\'s', async () => {
+    const file = join(dir, 'past.safetensors');
+    writeSafetensors(file, { tokens: { dtype: 'I32', shape: [4, 17], data: new Int32Array(4 * 17).map((_, i) => (i === 20 ? 1001 : i % 50)) } });
+    await expect(runTrain({ model: 'gpt-nano', data: file, steps: 1, batch: 4 })).rejects.toThrow('data: past.safetensors: tokens[1, 3]: expected a token id in [0, 256) (vocab_size), got 1001');
+  });
 });
