@@ -132,7 +132,7 @@ export function register(program: Command): void {
     if (opts.run) {
       const { estimatePhases, formatPhases, parseRunFile } = await import('../perf/phases.js');
       const { parseJsonText, readInputText } = await import('../io/files.js');
-      const run = parseRunFile(parseJsonText(readInputText(opts.run, 'sweep', '--run'), '--run', opts.run), opts.run);
+      const run = parseRunFile(parseJsonText(readInputText(opts.run, 'spec', '--run'), '--run', opts.run), opts.run);
       if (!opts.model && run.model === undefined) throw new UsageError('--model: required (the run file names no model)');
       if (opts.model && run.model !== undefined) throw new UsageError(`--model: not with a run file that names its model (${opts.run} does)`);
       const p = estimatePhases(config, run);

@@ -288,7 +288,9 @@ export function modelFromObject(raw: unknown, origin = 'object', attention: 'cau
 /** --model NAME|FILE: a preset name (specs/models, or a shipped Hugging Face config in specs/hf), or a JSON file in any format. */
 export function resolveModel(nameOrFile: string, attention: 'causal' | 'full' = 'causal', seqLen?: number): PerfModel {
   requireString('--model', nameOrFile);
-  if (!nameOrFile.endsWith('.json') && !nameOrFile.includes('/')) {
+  const shipped = presetNames().includes(nameOrFile) || hfConfigPath(nameOrFile) !== null;
+  // a bare name is a shipped model, or else a file of that name (a directory or FIFO is refused as a file)
+  if (!nameOrFile.endsWith('.json') && !nameOrFile.includes('/') && (shipped || !existsSync(nameOrFile))) {
     const hf = presetNames().includes(nameOrFile) ? null : hfConfigPath(nameOrFile);
     if (!hf) return preset(nameOrFile, attention, seqLen);
     const m = modelFromObject(parseJsonText(readInputText(hf, 'model', '--model'), '--model', hf), join('specs', 'hf', `${nameOrFile}.json`), attention, seqLen);

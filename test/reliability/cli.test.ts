@@ -428,6 +428,15 @@ describe('non-regular files are refused, not read (item 3)', () => {
       expect(r.stderr).toBe(`weightstream: error: --model: expected a regular file (not a FIFO, device or socket), got ${JSON.stringify(model)}\n`);
     }
   });
+  it("estimate --model names a directory or FIFO given by a bare name as such (it said \"expected a preset\"); --run is a JSON file", () => {
+    const d = dir();
+    mkdirSync(join(d, 'dd'));
+    spawnSync('mkfifo', [join(d, 'ff')]);
+    expect(cli(['estimate', '--model', 'dd', '--systems', '1'], d).stderr).toBe('weightstream: error: --model: expected a file, not a directory, got "dd"\n');
+    expect(cli(['estimate', '--model', 'ff', '--systems', '1'], d).stderr).toBe('weightstream: error: --model: expected a regular file (not a FIFO, device or socket), got "ff"\n');
+    expect(cli(['estimate', '--run', 'nowhere.json'], d).stderr).toBe('weightstream: error: --run: expected a readable JSON file (ENOENT), got "nowhere.json"\n');
+    expect(cli(['estimate', '--model', 'gpt3-xl', '--systems', '1', '--json'], d).code).toBe(0); // a shipped name still wins
+  });
   it('train --init /dev/zero fails at once naming the file', () => {
     const r = cli(['train', '--init', '/dev/zero', '--steps', '1', '--quiet']);
     expect(r.code).toBe(1);
