@@ -139,7 +139,7 @@ describe('weightstream estimate: batch shape, --detail text, JSON fields (built 
     }
     const long = cli('estimate', '--model', 'gpt-j-6b', '--systems', '1', '--tokens', '1B', '--batch-seqs', '8', '--seq-len', '4096');
     expect(long.code).toBe(1);
-    expect(long.stderr).toMatch(/seqLen: expected an integer in \[1, 2048\]/);
+    expect(long.stderr).toMatch(/--seq-len: expected an integer in \[1, 2048\]/);
   });
 
   it('"with attention" only where there is attention: an MLP says why its per-layer count is below 6·P·D', () => {

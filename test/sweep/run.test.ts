@@ -96,8 +96,10 @@ describe('runSweep', () => {
 
   it('after a stop, runs no task that was still queued in the pool (only the runs in flight finish)', async () => {
     const out = join(dir, 'e2.jsonl');
-    // 2 workers keep 4 tasks of one run in flight: 2 running, 2 queued behind them. Stop when the first ends.
-    const s = spec({ sleepMs: 400 }, 4);
+    // 2 workers keep 4 tasks of one run in flight: 2 running, 2 queued behind them. Stop when the first ends:
+    // it is quick, the others sleep 1.5 s, so the stop word is set long before the other running one ends
+    // (two runs ending together could each take up a queued task before the main thread sets it)
+    const s = spec({ sleepMs: 1500, fastAt: 1 }, 4);
     const ac = new AbortController();
     const r = await runSweep(s, { out, workers: 2, signal: ac.signal, onProgress: (d) => d >= 1 && ac.abort() });
     // the first, the other one running, and at most one that its worker took up before the word was set
