@@ -19,102 +19,9 @@ import type { PlanOp, PlanParam, Plan, SparseStructure, StreamedLayer } from './
 /** Validates and compiles a model description (a parsed JSON object or a ModelSpec). */
 export function compileModel(raw: unknown): Plan {
   const spec = validateModel(raw);
-  const ops: PlanOp[] = [];
-  const params: PlanParam[] = [];
-  const modelSeed = spec.maskSeed ?? 0;
-
-  const addParam = (p: Omit<PlanParam, 'offset' | 'wireOffset' | 'fwdWireOffset' | 'fwdWireWords' | 'layer' | 'tiedTo'> & { tiedTo?: number; fwdWireWords?: number }): number => {
-    params.push({ tiedTo: -1, fwdWireWords: p.wireWords, ...p, offset: 0, wireOffset: 0, fwdWireOffset: 0, layer: -1 });
-    return params.length - 1;
-  };
-  let wteParam = -1;
-
-  const walk = (layers: LayerSpec[], path: string, prefix: string, width: number): number => {
-    layers.forEach((l, i) => {
-      const p = `${path}[${i}]`;
-      const module = ('name' in l && l.name) || `${prefix}${i}`;
-      const base = { index: ops.length, path: p, module, inWidth: width, layer: -1 };
-      switch (l.type) {
-        case 'linear': {
-          const K = width;
-          const N = l.out;
-          const sparse = sparseStructure(l, K, N, modelSeed, module, p);
-          const bound = 1 / Math.sqrt(K);
-          const weight = addParam({
-            name: `${module}.weight`,
-            role: 'weight',
-            torchShape: l.conv1d ? [K, N] : [N, K],
-            torchSize: N * K,
-            layout: l.conv1d ? 'conv1d' : 'linear',
-            op: ops.length,
-            size: sparse ? sparse.nnz : K * N,
-            wireWords: sparse ? streamWords(K, sparse.nnz) : K * N,
-            fwdWireWords: sparse ? columnStreamWords(N, sparse.nnz) : K * N,
-            sparse,
-            init: l.initStd !== undefined ? { kind: 'normal', std: l.initStd } : { kind: 'uniform', bound },
-          });
-          const biasInit: PlanParam['init'] = l.initStd !== undefined ? { kind: 'constant', value: 0 } : { kind: 'uniform', bound };
-          const bias = l.bias === false ? -1 : addParam(vectorParam(`${module}.bias`, N, ops.length, biasInit));
-          ops.push({ ...base, kind: 'linear', outWidth: N, weight, bias, sparse });
-          width = N;
-          break;
-        }
-        case 'relu':
-        case 'gelu':
-          ops.push({ ...base, kind: l.type, outWidth: width });
-          break;
-        case 'layernorm': {
-          const gamma = addParam(vectorParam(`${module}.weight`, width, ops.length, { kind: 'constant', value: 1 }));
-          const beta = addParam(vectorParam(`${module}.bias`, width, ops.length, { kind: 'constant', value: 0 }));
-          ops.push({ ...base, kind: 'layernorm', outWidth: width, eps: l.eps ?? 1e-5, gamma, beta });
-          break;
-        }
-        case 'residual': {
-          const begin = ops.length;
-          ops.push({ ...base, kind: 'residual_begin', outWidth: width, end: -1 });
-          walk(l.layers, `${p}.layers`, `${module}.inner.`, width);
-          const end = ops.length;
-          ops.push({ index: end, path: p, module, inWidth: width, outWidth: width, layer: -1, kind: 'residual_end', begin });
-          (ops[begin] as { end: number }).end = end;
-          break;
-        }
-        case 'embedding': {
-          const init: PlanParam['init'] = { kind: 'normal', std: l.initStd ?? 1 };
-          const C = l.out;
-          wteParam = addParam(tableParam(`${module}.wte.weight`, l.vocab, C, ops.length, init));
-          const wpe = addParam(tableParam(`${module}.wpe.weight`, l.positions, C, ops.length, init));
-          ops.push({ ...base, kind: 'embedding', outWidth: C, wte: wteParam, wpe, vocab: l.vocab, positions: l.positions });
-          width = C;
-          break;
-        }
-        case 'attention':
-          ops.push({ ...base, kind: 'attention', outWidth: width / 3, heads: l.heads });
-          width /= 3;
-          break;
-        case 'lm_head': {
-          const V = params[wteParam].torchShape[0];
-          if (l.tied !== false) {
-            const weight = addParam({ ...tableParam('lm_head.weight', V, width, ops.length, { kind: 'tied' }), tiedTo: wteParam });
-            ops.push({ ...base, module: 'lm_head', kind: 'lm_head', outWidth: V, weight });
-          } else {
-            // untied: a bias-free nn.Linear(C, V) named lm_head (GPT2LMHeadModel's)
-            const name = l.name ?? 'lm_head';
-            const weight = addParam({
-              name: `${name}.weight`, role: 'weight', torchShape: [V, width], torchSize: V * width, layout: 'linear', op: ops.length,
-              size: V * width, wireWords: V * width, sparse: null,
-              init: l.initStd !== undefined ? { kind: 'normal', std: l.initStd } : { kind: 'uniform', bound: 1 / Math.sqrt(width) },
-            });
-            ops.push({ ...base, module: name, kind: 'linear', outWidth: V, weight, bias: -1, sparse: null });
-          }
-          width = V;
-          break;
-        }
-      }
-    });
-    return width;
-  };
-  const classes = walk(spec.layers, 'layers', '', spec.input);
-
+  const b = new PlanBuilder(spec.maskSeed ?? 0);
+  const classes = b.walk(spec.layers, 'layers', '', spec.input);
+  const { ops, params } = b;
   const layers = groupLayers(ops, params);
   let maxWidth = spec.input;
   for (const op of ops) maxWidth = Math.max(maxWidth, op.outWidth);
@@ -135,6 +42,121 @@ export function compileModel(raw: unknown): Plan {
     seqLen: tokens ? spec.seqLen! : 1,
     inputKind: tokens ? 'tokens' : 'features',
   };
+}
+
+/** The fields of an op every kind has: its index, where it is in the description, its module name. */
+type OpBase = Pick<PlanOp, 'index' | 'path' | 'module' | 'inWidth' | 'layer'>;
+
+/** Flattens a layer list into ops and parameters, in order; each layer type's method returns the width after it. */
+class PlanBuilder {
+  readonly ops: PlanOp[] = [];
+  readonly params: PlanParam[] = [];
+  private wte = -1;
+
+  constructor(private readonly modelSeed: number) {}
+
+  walk(layers: LayerSpec[], path: string, prefix: string, width: number): number {
+    layers.forEach((l, i) => {
+      const p = `${path}[${i}]`;
+      const module = ('name' in l && l.name) || `${prefix}${i}`;
+      width = this.layer(l, { index: this.ops.length, path: p, module, inWidth: width, layer: -1 }, width);
+    });
+    return width;
+  }
+
+  private layer(l: LayerSpec, base: OpBase, width: number): number {
+    switch (l.type) {
+      case 'linear':
+        return this.linear(l, base, width);
+      case 'relu':
+      case 'gelu':
+        this.ops.push({ ...base, kind: l.type, outWidth: width });
+        return width;
+      case 'layernorm': {
+        const gamma = this.addParam(vectorParam(`${base.module}.weight`, width, this.ops.length, { kind: 'constant', value: 1 }));
+        const beta = this.addParam(vectorParam(`${base.module}.bias`, width, this.ops.length, { kind: 'constant', value: 0 }));
+        this.ops.push({ ...base, kind: 'layernorm', outWidth: width, eps: l.eps ?? 1e-5, gamma, beta });
+        return width;
+      }
+      case 'residual':
+        return this.residual(l, base, width);
+      case 'embedding':
+        return this.embedding(l, base);
+      case 'attention':
+        this.ops.push({ ...base, kind: 'attention', outWidth: width / 3, heads: l.heads });
+        return width / 3;
+      case 'lm_head':
+        return this.lmHead(l, base, width);
+    }
+  }
+
+  /** weight [N, K] (or a sparse stream of its non-zeros), bias [N] unless bias: false. */
+  private linear(l: Extract<LayerSpec, { type: 'linear' }>, base: OpBase, K: number): number {
+    const N = l.out;
+    const sparse = sparseStructure(l, K, N, this.modelSeed, base.module, base.path);
+    const bound = 1 / Math.sqrt(K);
+    const weight = this.addParam({
+      name: `${base.module}.weight`,
+      role: 'weight',
+      torchShape: l.conv1d ? [K, N] : [N, K],
+      torchSize: N * K,
+      layout: l.conv1d ? 'conv1d' : 'linear',
+      op: this.ops.length,
+      size: sparse ? sparse.nnz : K * N,
+      wireWords: sparse ? streamWords(K, sparse.nnz) : K * N,
+      fwdWireWords: sparse ? columnStreamWords(N, sparse.nnz) : K * N,
+      sparse,
+      init: l.initStd !== undefined ? { kind: 'normal', std: l.initStd } : { kind: 'uniform', bound },
+    });
+    const biasInit: PlanParam['init'] = l.initStd !== undefined ? { kind: 'constant', value: 0 } : { kind: 'uniform', bound };
+    const bias = l.bias === false ? -1 : this.addParam(vectorParam(`${base.module}.bias`, N, this.ops.length, biasInit));
+    this.ops.push({ ...base, kind: 'linear', outWidth: N, weight, bias, sparse });
+    return N;
+  }
+
+  /** residual_begin, the inner layers (named `<module>.inner.<j>`), residual_end pointing at each other. */
+  private residual(l: Extract<LayerSpec, { type: 'residual' }>, base: OpBase, width: number): number {
+    const begin = this.ops.length;
+    this.ops.push({ ...base, kind: 'residual_begin', outWidth: width, end: -1 });
+    this.walk(l.layers, `${base.path}.layers`, `${base.module}.inner.`, width);
+    const end = this.ops.length;
+    this.ops.push({ index: end, path: base.path, module: base.module, inWidth: width, outWidth: width, layer: -1, kind: 'residual_end', begin });
+    (this.ops[begin] as { end: number }).end = end;
+    return width;
+  }
+
+  /** wte [V, C] and wpe [P, C] tables; the tied head reads wte. */
+  private embedding(l: Extract<LayerSpec, { type: 'embedding' }>, base: OpBase): number {
+    const init: PlanParam['init'] = { kind: 'normal', std: l.initStd ?? 1 };
+    const C = l.out;
+    this.wte = this.addParam(tableParam(`${base.module}.wte.weight`, l.vocab, C, this.ops.length, init));
+    const wpe = this.addParam(tableParam(`${base.module}.wpe.weight`, l.positions, C, this.ops.length, init));
+    this.ops.push({ ...base, kind: 'embedding', outWidth: C, wte: this.wte, wpe, vocab: l.vocab, positions: l.positions });
+    return C;
+  }
+
+  /** Tied: lm_head.weight is wte. Untied: a bias-free nn.Linear(C, V) named lm_head (GPT2LMHeadModel's). */
+  private lmHead(l: Extract<LayerSpec, { type: 'lm_head' }>, base: OpBase, width: number): number {
+    const V = this.params[this.wte].torchShape[0];
+    if (l.tied !== false) {
+      const weight = this.addParam({ ...tableParam('lm_head.weight', V, width, this.ops.length, { kind: 'tied' }), tiedTo: this.wte });
+      this.ops.push({ ...base, module: 'lm_head', kind: 'lm_head', outWidth: V, weight });
+      return V;
+    }
+    const name = l.name ?? 'lm_head';
+    const weight = this.addParam({
+      name: `${name}.weight`, role: 'weight', torchShape: [V, width], torchSize: V * width, layout: 'linear', op: this.ops.length,
+      size: V * width, wireWords: V * width, sparse: null,
+      init: l.initStd !== undefined ? { kind: 'normal', std: l.initStd } : { kind: 'uniform', bound: 1 / Math.sqrt(width) },
+    });
+    this.ops.push({ ...base, module: name, kind: 'linear', outWidth: V, weight, bias: -1, sparse: null });
+    return V;
+  }
+
+  private addParam(p: NewParam & { tiedTo?: number; fwdWireWords?: number }): number {
+    this.params.push({ tiedTo: -1, fwdWireWords: p.wireWords, ...p, offset: 0, wireOffset: 0, fwdWireOffset: 0, layer: -1 });
+    return this.params.length - 1;
+  }
 }
 
 type NewParam = Omit<PlanParam, 'offset' | 'wireOffset' | 'fwdWireOffset' | 'fwdWireWords' | 'layer' | 'tiedTo'>;
