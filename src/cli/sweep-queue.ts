@@ -45,6 +45,7 @@ export async function queued(spec: SweepSpec, file: string, out: string, opts: Q
   try {
     const summary = await runQueuedSweep(spec, {
       out, url, name, csv: opts.csv, retryFailed: opts.retryFailed, signal: stop.signal,
+      onLog: (line) => opts.quiet || process.stderr.write(`\nweightstream sweep: ${line}\n`), // past the progress line
       onProgress: (done, total, failed, workers) => {
         progress ??= createProgress({ label: 'sweep', total, quiet: opts.quiet, unit: 'runs' });
         const who = workers < 0 ? [] : [`${workers} worker${workers === 1 ? '' : 's'}`];

@@ -2,7 +2,7 @@
 // password missing or wrong, a bad --queue, a queue serving another sweep file: one line each, exit 1
 // or 2, within the connect timeout, no stack trace. And: enqueueing twice creates nothing new, and a
 // hostile job planted in the queue is refused by the worker and recorded as that run's error line.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,4 +157,25 @@ describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang'
     w.proc.kill('SIGTERM');
     expect((await w.exited).code).toBe(0);
   }, 150_000);
+
+  it('Redis going away mid-sweep: the coordinator and a worker say so once, and one signal stops each within seconds', async () => {
+    const gone = await startRedis();
+    const c = cli(['sweep', small(), '--out', 'gone.jsonl', '--queue', gone.url], {}, dir);
+    const w = cli(['worker', '--queue', gone.url, '--concurrency', '1', '--kinds', 'fabric'], {}, dir); // takes none of the estimate runs
+    await until(() => /taking fabric runs/.test(w.stderr()) && /sweep: 0\/6 runs/.test(c.stderr()), 20_000, 'the sweep and the worker to start');
+    await gone.stop();
+    await until(() => /lost the connection to Redis/.test(c.stderr()) && /lost the connection to Redis/.test(w.stderr()), 10_000, 'both to say the connection is lost');
+    await new Promise((r) => setTimeout(r, 3000)); // an outage of some seconds: each retry used to print a line, three queues a worker
+    const t0 = Date.now();
+    c.proc.kill('SIGTERM');
+    w.proc.kill('SIGTERM');
+    const [cx, wx] = await Promise.all([c.exited, w.exited]);
+    expect((Date.now() - t0) / 1000).toBeLessThan(10); // each waited for Redis to come back, holding its lock
+    expect(cx.code).toBe(1);
+    expect(c.stderr()).toMatch(/stopped with 6 results not collected/);
+    expect(wx.code).toBe(0);
+    for (const err of [c.stderr(), w.stderr()]) expect(err.match(/lost the connection to Redis/g)).toHaveLength(1);
+    expect(w.stderr()).not.toMatch(/ECONNREFUSED[\s\S]*ECONNREFUSED/); // the one line names it once
+    expect(existsSync(join(dir, 'gone.jsonl.lock'))).toBe(false);
+  }, 60_000);
 });

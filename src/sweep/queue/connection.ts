@@ -125,3 +125,48 @@ export function connectFailure(where: string, e: Error & { code?: string }): str
   if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `cannot reach Redis at ${where}: unknown host`;
   return `cannot reach Redis at ${where}: ${e.code ? e.code + ' ' : ''}${msg.split('\n')[0]}`;
 }
+
+/** What untilStopped resolves with when the signal came first. */
+export const STOPPED: unique symbol = Symbol('stopped');
+
+/**
+ * The promise's value, or STOPPED as soon as `signal` aborts. A long-lived connection queues its commands
+ * while Redis is away (BullMQ needs maxRetriesPerRequest null), so a call can wait for the whole outage: a
+ * stop must not wait with it. The abandoned call's later outcome is ignored.
+ */
+export function untilStopped<T>(p: Promise<T>, signal?: AbortSignal): Promise<T | typeof STOPPED> {
+  if (!signal) return p;
+  if (signal.aborted) return (p.catch(() => {}), Promise.resolve(STOPPED));
+  return new Promise((resolve, reject) => {
+    const stop = () => resolve(STOPPED);
+    signal.addEventListener('abort', stop, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener('abort', stop), resolve(v)),
+      (e: unknown) => (signal.removeEventListener('abort', stop), reject(e)),
+    );
+  });
+}
+
+/** Waits for `p` at most `ms` (a close that needs an unreachable Redis); its outcome after that is ignored. */
+export async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => {}), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
+/**
+ * Says once when a long-lived connection drops (it reconnects on its own) and once when it is back, so an
+ * outage is two lines however long it lasts. Returns whether the connection is down now.
+ */
+export function reportOutages(connection: Redis, url: string, say?: (line: string) => void, advice = ''): () => boolean {
+  let down = false;
+  connection.on('error', (e: Error) => {
+    if (!down) say?.(`lost the connection to Redis at ${redactUrl(url)} (${e.message.split('\n')[0]}): retrying${advice}`);
+    down = true;
+  });
+  connection.on('ready', () => {
+    if (down) say?.(`the connection to Redis at ${redactUrl(url)} is back`);
+    down = false;
+  });
+  return () => down || connection.status !== 'ready';
+}

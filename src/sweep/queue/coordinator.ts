@@ -16,9 +16,12 @@ import { acquireLock } from '../../io/lock.js';
 import { pendingRuns, validateRuns, type SweepSummary } from '../run.js';
 import { expandSweep, locateField } from '../spec.js';
 import type { Run, SweepSpec } from '../types.js';
-import { bullConnection, checkRedis } from './connection.js';
+import { STOPPED, atMost, bullConnection, checkRedis, reportOutages, untilStopped } from './connection.js';
 import { claimQueue, jobsLeft, releaseQueue } from './owner.js';
 import { QUEUE_DEFAULTS, checkQueueable, queueName, sweepId, type JobPayload, type JobReply, type OwnerRecord } from './protocol.js';
+
+/** How long the end of a sweep waits for the queue to close while Redis is away. */
+const CLOSE_WAIT_MS = 3000;
 
 export interface QueuedSweepOptions {
   out: string;
@@ -30,8 +33,10 @@ export interface QueuedSweepOptions {
   csv?: string;
   /** Lines written this invocation, of `total`, failed among them, worker processes connected (-1: not known). */
   onProgress?: (done: number, total: number, failed: number, workers: number) => void;
-  /** Stops collecting: jobs stay queued (workers go on), a rerun collects them. */
+  /** Stops collecting: jobs stay queued (workers go on), a rerun collects them. It does not wait for Redis. */
   signal?: AbortSignal;
+  /** Called with one line when the connection to Redis drops and when it is back. */
+  onLog?: (line: string) => void;
   fsyncSeconds?: number;
   pollMs?: number;
 }
@@ -65,7 +70,7 @@ export async function runQueuedSweep(spec: SweepSpec, o: QueuedSweepOptions): Pr
   makeDirs(dirname(resolve(o.out)), '--out', o.out);
   const lock = await acquireLock(o.out, { what: 'sweep', oneName: true }); // the project's one lock (src/io/lock.ts)
   const connection = bullConnection(o.url);
-  connection.on('error', () => {}); // reconnects; a lasting failure shows as a progress bar that stops
+  const unreachable = reportOutages(connection, o.url, o.onLog, ' (a stop does not wait for it; the lines written are kept)');
   const name = o.name ?? QUEUE_DEFAULTS.name;
   const queue = new Queue<JobPayload, JobReply>(queueName(name, spec.kind), { connection, prefix: QUEUE_DEFAULTS.prefix });
   queue.on('error', () => {});
@@ -77,7 +82,9 @@ export async function runQueuedSweep(spec: SweepSpec, o: QueuedSweepOptions): Pr
     if (o.csv) writeFileAtomic(o.csv, resultsToCsv(readResults(o.out)));
     return summary;
   } finally {
-    await queue.close().catch(() => {});
+    const closing = queue.close();
+    if (unreachable()) await atMost(closing, CLOSE_WAIT_MS); // it would wait for Redis
+    else await closing.catch(() => {});
     connection.disconnect();
     await lock.release();
   }
@@ -93,15 +100,18 @@ async function collectAll(spec: SweepSpec, runs: Run[], queue: Queue<JobPayload,
     truncatedBytes, workers: 0, tasks: 0, wallSeconds: 0, runsPerSecond: 0, queue: queue.name, enqueued: 0,
   };
   const t1 = performance.now();
-  summary.enqueued = await enqueue(queue, spec, todo);
+  const enqueued = await untilStopped(enqueue(queue, spec, todo), o.signal);
+  summary.enqueued = enqueued === STOPPED ? 0 : enqueued;
   summary.tasks = todo.length;
   const appender = new ResultsAppender(o.out, o.fsyncSeconds ?? 1);
   const poll = o.pollMs ?? QUEUE_DEFAULTS.pollMs;
   let lastLook = 0;
   try {
-    o.onProgress?.(0, todo.length, 0, (summary.workers = await workersCount(queue)));
-    while (pending.size > 0 && !o.signal?.aborted) {
-      const n = (await collect(queue, 'completed', pending, spec.kind, appender, summary)) + (await collect(queue, 'failed', pending, spec.kind, appender, summary));
+    const workers0 = enqueued === STOPPED ? STOPPED : await untilStopped(workersCount(queue), o.signal);
+    if (workers0 !== STOPPED) o.onProgress?.(0, todo.length, 0, (summary.workers = workers0));
+    // each look at Redis may wait out an outage: a stop ends the loop without it
+    const look = async (): Promise<boolean> => {
+      const n = (await collect(queue, 'completed', pending, spec.kind, appender, summary, o.signal)) + (await collect(queue, 'failed', pending, spec.kind, appender, summary, o.signal));
       let changed = n > 0;
       if (Date.now() - lastLook > 2000) {
         lastLook = Date.now();
@@ -112,7 +122,12 @@ async function collectAll(spec: SweepSpec, runs: Run[], queue: Queue<JobPayload,
         if ((await jobsLeft(queue)) < pending.size) summary.enqueued += await enqueue(queue, spec, [...pending.values()]);
       }
       if (changed) o.onProgress?.(summary.ran, todo.length, summary.failed, summary.workers);
-      if (n === 0) await sleep(poll, o.signal);
+      return n > 0;
+    };
+    while (pending.size > 0 && !o.signal?.aborted) {
+      const got = await untilStopped(look(), o.signal);
+      if (got === STOPPED) break;
+      if (!got) await sleep(poll, o.signal);
     }
   } finally {
     appender.close();
@@ -136,9 +151,10 @@ async function enqueue(queue: Queue<JobPayload, JobReply>, spec: SweepSpec, runs
 /** Writes the lines of up to 1000 finished jobs in one state, fsyncs, then removes the jobs. Returns how many. */
 async function collect(
   queue: Queue<JobPayload, JobReply>, state: 'completed' | 'failed', pending: Map<string, Run>, kind: string, appender: ResultsAppender, summary: SweepSummary,
+  signal?: AbortSignal,
 ): Promise<number> {
   const jobs = (await queue.getJobs([state], 0, 999, true)) as Job<JobPayload, JobReply>[];
-  if (jobs.length === 0) return 0;
+  if (jobs.length === 0 || signal?.aborted) return 0; // stopped while Redis answered: the file is closed (its jobs stay for a rerun)
   for (const job of jobs) {
     const run = job.id === undefined ? undefined : pending.get(job.id);
     if (!run) continue; // already in the file (a coordinator died before removing it), or not this sweep's

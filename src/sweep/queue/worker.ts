@@ -12,9 +12,12 @@ import { Piscina } from 'piscina';
 import { Worker as BullWorker, UnrecoverableError, type Job } from 'bullmq';
 import { distModule } from '../../paths.js';
 import type { WorkerReply, WorkerTask } from '../types.js';
-import { bullConnection, checkRedis, redactUrl } from './connection.js';
+import { atMost, bullConnection, checkRedis, reportOutages } from './connection.js';
 import { removeOrphanFlash } from '../../io/cleanup.js';
 import { QUEUE_DEFAULTS, QUEUE_KINDS, queueName, validateJob, type JobReply, type QueueKind } from './protocol.js';
+
+/** How long a stop waits for the queues to close while Redis is away. */
+const CLOSE_WAIT_MS = 3000;
 
 export interface QueueWorkerOptions {
   /** Redis URL (already resolved from env:NAME). */
@@ -46,12 +49,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   const stalledMs = (o.stalledIntervalSeconds ?? Math.min(QUEUE_DEFAULTS.stalledIntervalSeconds, o.lockSeconds ? o.lockSeconds / 2 : Infinity)) * 1000;
   const pool = new Piscina<WorkerTask, WorkerReply>({ filename: distModule('sweep/worker'), minThreads: o.concurrency, maxThreads: o.concurrency, idleTimeout: 60_000 });
   const connection = bullConnection(o.url);
-  let lostSaid = false;
-  connection.on('error', (e: Error) => {
-    if (!lostSaid) o.onLog?.(`lost the connection to Redis at ${redactUrl(o.url)} (${e.message.split('\n')[0]}): retrying`);
-    lostSaid = true;
-  });
-  connection.on('ready', () => (lostSaid = false));
+  const unreachable = reportOutages(connection, o.url, o.onLog);
   let done = 0;
 
   const processor = async (job: Job): Promise<JobReply> => {
@@ -73,7 +71,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     });
     w.on('completed', () => (done++, o.onJob?.(kind, true)));
     w.on('failed', () => o.onJob?.(kind, false));
-    w.on('error', (e) => o.onLog?.(`queue ${queueName(name, kind)}: ${e.message.split('\n')[0]}`));
+    // while Redis is away every queue's connection fails on each retry: the outage is said once, above
+    w.on('error', (e) => unreachable() || o.onLog?.(`queue ${queueName(name, kind)}: ${e.message.split('\n')[0]}`));
     return w;
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));
@@ -83,7 +82,12 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       return done;
     },
     async close(force = false) {
-      await Promise.all(workers.map((w) => w.close(force)));
+      // With Redis away, a run in flight cannot hand its result back: leave at once (its job runs again
+      // elsewhere once its lock expires), and give closing the queues a few seconds at most.
+      const away = unreachable();
+      const closing = Promise.all(workers.map((w) => w.close(force || away)));
+      if (away) await atMost(closing, CLOSE_WAIT_MS);
+      else await closing;
       await pool.destroy();
       removeOrphanFlash(); // a run stopped by its timeout (its thread terminated) leaves its MemoryX flash file
       connection.disconnect();
