@@ -110,7 +110,7 @@ function tour(f: (name: string) => string, quick: boolean): Step[] {
     { title: "The article's claims, checked line by line", args: ['claims'] },
     {
       title: 'An HTML report of all of the above (self-contained, charts as SVG)',
-      // The timeline is the GPT step's (the wafer computes about half of it, overlapped with the stream);
+      // The timeline is the GPT step's (the wafer computes for most of it, overlapped with the stream);
       // the MLP's trace (trace-dense.json, for Perfetto) would show an idle wafer: its compute is ~0 % of a step.
       args: ['report', f('train-dense.json'), f('train-sparse.json'), f('train-gpt.json'), f('fabric.jsonl'), f('scaling.jsonl'), f('model-size.jsonl'), f('trace-gpt.json'), f('heatmap.json'), f('sensitivity.json'), '--out', f('report'), '--json'],
       json: 'report-summary.json',
