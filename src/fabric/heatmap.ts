@@ -1,6 +1,8 @@
 // Per-core busy cycles of a run as data a chart can show: {rows, cols, busy: [rows·cols], ...},
-// row-major (busy[r·cols + c]), plus `values` = busy / cycles (utilisation, the form `weightstream report`
-// charts), written atomically (temp file + rename).
+// row-major (busy[r·cols + c]), plus `values` = busy / cycles (each core's busy share of the run's cycles:
+// streaming, computing and reducing, not only the FMAC work `fabric` reports as its utilization; the form
+// `weightstream report` charts), written atomically (temp file + rename). Files written before 2026-12-07
+// name the same values `utilisation`.
 import { writeFileAtomic } from '../io/atomic.js';
 import type { FabricRun } from './run.js';
 
@@ -12,7 +14,7 @@ export interface FabricHeatmap {
   busy: number[];
   /** busy / cycles per core (0 for cores the mapping does not use). */
   values: number[];
-  metric: 'utilisation';
+  metric: 'busy share';
   /** The run's cycle count. */
   cycles: number;
   pass: string;
@@ -24,7 +26,7 @@ export function heatmapOf(run: FabricRun): FabricHeatmap {
   const r = run.result;
   return {
     rows: r.rows, cols: r.cols, busy: Array.from(run.busy),
-    values: Array.from(run.busy, (b) => (r.cycles > 0 ? b / r.cycles : 0)), metric: 'utilisation', cycles: r.cycles, pass: r.pass,
+    values: Array.from(run.busy, (b) => (r.cycles > 0 ? b / r.cycles : 0)), metric: 'busy share', cycles: r.cycles, pass: r.pass,
     layer: { B: r.batch, K: r.in, N: r.out, sparsity: r.sparsity }, units: 'cycles',
   };
 }

@@ -43,7 +43,7 @@ export function asHeatmap(v: unknown): Heatmap | undefined {
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || (rows as number) < 1 || (cols as number) < 1 || !Array.isArray(values)) return undefined;
   if (values.length !== (rows as number) * (cols as number) || !values.every((x) => typeof x === 'number')) return undefined;
   const about = nested ? facts(v as Record<string, unknown>, ['heatmap']) : facts(h, ['rows', 'cols', 'values', 'busy', 'metric', 'units']);
-  return { rows: rows as number, cols: cols as number, values: values as number[], metric: typeof h.metric === 'string' ? h.metric : 'utilisation', about };
+  return { rows: rows as number, cols: cols as number, values: values as number[], metric: typeof h.metric === 'string' ? h.metric : 'busy share', about };
 }
 
 /** A trace's events, checked where the charts read them: an object with ph, finite ts/dur, string name (else the event's index). */

@@ -36,7 +36,7 @@ export interface SensitivityInput {
   rows: Array<{ figure: string; spec: string; low: SensitivityInputPoint; high: SensitivityInputPoint }>;
 }
 
-/** A wafer utilisation grid: rows × cols values in [0, 1], row-major, plus what it measured. */
+/** A wafer grid (a core's busy share of the cycles): rows × cols values in [0, 1], row-major, plus what it measured. */
 export interface Heatmap {
   rows: number;
   cols: number;

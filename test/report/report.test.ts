@@ -41,9 +41,9 @@ describe('report page', () => {
   it('makes only the charts its inputs allow', async () => {
     const r = await buildReport([readInput(heatmapFile(dir))]);
     expect(r.charts.map((c) => c.id)).toEqual(['heatmap']);
-    expect(r.charts[0].title).toMatch(/^Wafer utilisation heatmap \(6×8 cores: cycles \d+; pass forward; layer B=12 K=32 N=24 sparsity=0.6003\)$/); // 461 of 768 weights zero
+    expect(r.charts[0].title).toMatch(/^Wafer busy-cycle heatmap \(6×8 cores: cycles \d+; pass forward; layer B=12 K=32 N=24 sparsity=0.6003\)$/); // 461 of 768 weights zero
     const two = await buildReport([readInput(traceFile(dir)), readInput(traceFile(dir, 1)), readInput(heatmapFile(dir)), readInput(nestedHeatmapFile(dir))]);
-    expect(two.charts[3].title).toMatch(/^Wafer utilisation heatmap \(12×16 cores: layer 48x32; sparsity 0.5; cycles \d+\)$/);
+    expect(two.charts[3].title).toMatch(/^Wafer busy-cycle heatmap \(12×16 cores: layer 48x32; sparsity 0.5; cycles \d+\)$/);
     expect(two.charts.map((c) => c.id)).toEqual(['timeline', 'timeline-2', 'heatmap', 'heatmap-2']);
     const ids = [...two.html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);

@@ -1,4 +1,4 @@
-// The wafer utilisation heatmap of a fabric run: one cell per core of the simulated mesh (row, column
+// The wafer busy-cycle heatmap of a fabric run: one cell per core of the simulated mesh (row, column
 // as on the wafer), coloured by the fraction of cycles it was busy. Meshes larger than MAX_SIDE on a
 // side are averaged into blocks so the page stays light (the caption says so).
 import type { Chart, Heatmap } from '../types.js';
@@ -42,9 +42,9 @@ export function heatmapChart(h: Heatmap, file: string, id = 'heatmap'): Chart {
   const height = Math.round((side * d.rows) / Math.max(d.rows, d.cols));
   return {
     id,
-    title: `Wafer utilisation heatmap (${h.rows}×${h.cols} cores${about ? ': ' + about : ''})`,
+    title: `Wafer busy-cycle heatmap (${h.rows}×${h.cols} cores${about ? ': ' + about : ''})`,
     caption: `Dark cells are cores that sat idle (waiting for data or with no work); bright cells were busy. Mean ${(100 * mean).toFixed(1)} %.`,
-    notes: `Cell value: ${h.metric}.${blockNote}`,
+    notes: `Cell value: ${h.metric === 'utilisation' ? 'busy share' : h.metric} (a core's streaming, computing and reducing cycles over the run's cycles; the FMAC utilization fabric prints counts computing only).${blockNote}`,
     sources: [file],
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -55,7 +55,7 @@ export function heatmapChart(h: Heatmap, file: string, id = 'heatmap'): Chart {
       encoding: {
         x: { field: 'col', type: 'ordinal', title: 'x (core column)', axis: { values: ticks(d.cols, d.block[1]), labelAngle: 0 } },
         y: { field: 'row', type: 'ordinal', title: 'y (core row)', axis: { values: ticks(d.rows, d.block[0]) } },
-        color: { field: 'value', type: 'quantitative', title: 'utilisation (0-1)', scale: { domain: [0, 1], scheme: 'viridis' }, legend: { gradientLength: Math.max(60, height - 20) } },
+        color: { field: 'value', type: 'quantitative', title: 'busy share (0-1)', scale: { domain: [0, 1], scheme: 'viridis' }, legend: { gradientLength: Math.max(60, height - 20) } },
       },
     },
   };
