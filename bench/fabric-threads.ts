@@ -30,7 +30,7 @@ import { resultsFile } from './results-file.js';
 
 const ARGS = benchArgs('fabric-threads', 'What threads buy the cycle-level fabric, against the machine\'s ceiling measured in the same rounds; writes bench/results/fabric-threads.json (--quick: fabric-threads-quick.json).', {
   quick: { type: 'boolean', help: '3 rounds, not 7; writes fabric-threads-quick.json' },
-  threads: { type: 'string', help: '<n> threads against one (default: 2, or 1 on one core)' },
+  threads: { type: 'string', help: '<n> threads against one (default: 2, or 1 on one core); another count writes fabric-threads-<n>threads.json' },
   wafer: { type: 'boolean', help: 'add the wafer-shaped rows' },
   shapes: { type: 'boolean', help: 'only the boundary-height rows; writes fabric-threads-shapes.json' },
 });
@@ -228,7 +228,9 @@ async function main() {
     shapeRows.push(r);
     console.log(`${R}x${C} (1,024 cores, even split): 1 thread ${r.oneThreadUsPerCycle.toFixed(2)} µs a cycle, ${threads} threads ${r.threadsUsPerCycle.toFixed(2)} µs (${r.speedup.toFixed(2)}x): ${r.overheadUsPerCycle.toFixed(2)} µs a cycle beyond 1/${threads} of one thread's`);
   }
-  const out = resultsFile('fabric-threads', shapesOnly ? 'shapes' : quick && 'quick');
+  // the committed record is the default 2 threads' full run; another thread count or --quick writes beside it
+  const variant = [shapesOnly ? 'shapes' : '', quick ? 'quick' : '', ARGS.threads !== undefined && threads !== 2 ? `${threads}threads` : ''].filter(Boolean).join('-');
+  const out = resultsFile('fabric-threads', variant || false);
   writeJsonAtomic(out, {
     bench: 'fabric-threads', quick, date: new Date().toISOString(), node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, cpuProbe, loadAverageBefore: load0, loadAverageAfter: loadavg(),

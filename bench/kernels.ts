@@ -23,8 +23,8 @@ import { benchArgs, refuseArgs } from './args.js';
 
 const ARGS = benchArgs('kernels', 'The WASM kernels against baselines measured in the same run (NumPy, SciPy, TF.js, plain JS); writes bench/results/kernels.json.', {
   quick: { type: 'boolean', help: 'shorter timings, fewer sizes; writes kernels.quick.json' },
-  'no-python': { type: 'boolean', help: 'skip the NumPy and SciPy baselines' },
-  'no-tfjs': { type: 'boolean', help: 'skip the TF.js baseline' },
+  'no-python': { type: 'boolean', help: 'skip the NumPy and SciPy baselines; writes kernels.no-python.json' },
+  'no-tfjs': { type: 'boolean', help: 'skip the TF.js baseline; writes kernels.no-tfjs.json' },
   only: { type: 'string', help: '<list> comma list of sections: dense, sparse, other; writes kernels.<list>.json' },
 });
 const { quick } = ARGS;
@@ -343,8 +343,9 @@ async function main(): Promise<void> {
     pairedTargets: paired,
     checks,
   };
-  // A full run writes kernels.json; a quick or partial one writes beside it, so it never clobbers the full table.
-  const tag = [quick ? 'quick' : '', ARGS.only !== undefined ? [...only].join('-') : ''].filter(Boolean).join('.');
+  // A full run writes kernels.json; a quick or partial one (some sections, or without a baseline's columns)
+  // writes beside it, so it never clobbers the full table.
+  const tag = [quick ? 'quick' : '', ARGS.only !== undefined ? [...only].join('-') : '', usePython ? '' : 'no-python', useTfjs ? '' : 'no-tfjs'].filter(Boolean).join('.');
   const base = tag ? `kernels.${tag}` : 'kernels';
   const out = rootPath('bench', 'results', `${base}.json`);
   writeJsonAtomic(out, rows);

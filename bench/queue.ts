@@ -6,9 +6,9 @@
 // Prints a table and writes bench/results/queue.json (atomically; --quick: queue-quick.json).
 // Run: npm run build && node dist/bench/queue.js [--quick]   (needs Debian's redis-server)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { writeJsonAtomic } from '../src/io/atomic.js';
@@ -18,6 +18,7 @@ import { runQueuedSweep } from '../src/sweep/queue/coordinator.js';
 import type { SweepSpec } from '../src/sweep/types.js';
 import { benchArgs } from './args.js';
 import { resultsFile } from './results-file.js';
+import { scratchDir, stopWithBench } from './scratch.js';
 
 const ARGS = benchArgs('queue', 'What the Redis queue costs: sweeps through BullMQ on a private redis-server against the local pool; writes bench/results/queue.json.', {
   quick: { type: 'boolean', help: 'fewer sparsities and seeds, one repetition; writes queue-quick.json' },
@@ -25,7 +26,7 @@ const ARGS = benchArgs('queue', 'What the Redis queue costs: sweeps through Bull
 
 const { quick } = ARGS;
 const reps = quick ? 1 : 3;
-const dir = mkdtempSync(join(tmpdir(), 'ws-bench-queue-'));
+const dir = scratchDir('ws-bench-queue-');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const sweeps: Record<string, SweepSpec> = {
@@ -60,7 +61,7 @@ async function freePort(): Promise<number> {
 /** A private redis-server (no persistence) and a client that answers once it is up. */
 async function startRedis(): Promise<{ url: string; proc: ChildProcess }> {
   const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const proc = stopWithBench(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' }));
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     const c = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
@@ -76,7 +77,7 @@ async function startRedis(): Promise<{ url: string; proc: ChildProcess }> {
 /** `lanes` worker processes of one thread each on queue `name`; resolves once each says it is taking jobs. */
 async function startWorkers(url: string, name: string, lanes: number): Promise<ChildProcess[]> {
   return Promise.all(Array.from({ length: lanes }, () => new Promise<ChildProcess>((resolve, reject) => {
-    const p = spawn(process.execPath, [rootPath('bin', 'weightstream.js'), 'worker', '--queue', url, '--queue-name', name, '--concurrency', '1', '--kinds', 'estimate,fabric'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = stopWithBench(spawn(process.execPath, [rootPath('bin', 'weightstream.js'), 'worker', '--queue', url, '--queue-name', name, '--concurrency', '1', '--kinds', 'estimate,fabric'], { stdio: ['ignore', 'ignore', 'pipe'] }));
     let err = '';
     p.stderr!.on('data', (d) => {
       err += d;

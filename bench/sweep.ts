@@ -4,8 +4,8 @@
 // user waits for: checking the file's configurations, starting the pool, running, writing the lines.
 // Prints a table and writes bench/results/sweep.json (atomically; --quick: sweep-quick.json).
 // Run: npm run build && node dist/bench/sweep.js [--quick]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../src/io/atomic.js';
 import { runFabric } from '../src/fabric/run.js';
@@ -15,6 +15,7 @@ import { expandSweep, runSweep, validateSweep } from '../src/sweep/index.js';
 import type { Config } from '../src/sweep/types.js';
 import { benchArgs } from './args.js';
 import { resultsFile } from './results-file.js';
+import { scratchDir } from './scratch.js';
 
 const ARGS = benchArgs('sweep', 'How fast sweeps run: the pool with 1 and 2 workers against a plain loop; writes bench/results/sweep.json.', {
   quick: { type: 'boolean', help: 'fewer points, one repetition; writes sweep-quick.json' },
@@ -22,7 +23,7 @@ const ARGS = benchArgs('sweep', 'How fast sweeps run: the pool with 1 and 2 work
 
 const { quick } = ARGS;
 const reps = quick ? 1 : 3;
-const dir = mkdtempSync(join(tmpdir(), 'ws-bench-sweep-'));
+const dir = scratchDir('ws-bench-sweep-');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
