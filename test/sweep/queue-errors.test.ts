@@ -151,7 +151,7 @@ describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang'
     const lines = readFileSync(join(dir, 'hostile.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { hash: string; error?: { name: string; message: string } });
     const bad = lines.find((l) => l.hash === runs[0].hash)!;
     expect(bad.error?.name).toBe('JobFailed');
-    expect(bad.error?.message).toMatch(/^refused by the worker on .*: model: expected a preset name or an inline model on a queue .* \(after 1 attempt\)$/);
+    expect(bad.error?.message).toMatch(/^refused by the worker on .*: model: expected a preset name or an inline model on a queue .* \(after 1 attempt\)$/); // planted with one attempt (a sweep's jobs have 3: a refusal is one of them)
     expect(lines.filter((l) => l.error)).toHaveLength(1);
     await until(() => /refused job evil: job: expected exactly the fields kind and config/.test(w.stderr()), 10_000, 'the worker to refuse job evil');
     w.proc.kill('SIGTERM');

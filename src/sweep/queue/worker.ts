@@ -9,7 +9,7 @@
 // A job fails (and is retried, up to `attempts`) only when its worker thread dies or its payload is bad.
 import { hostname } from 'node:os';
 import { Piscina } from 'piscina';
-import { Worker as BullWorker, UnrecoverableError, type Job } from 'bullmq';
+import { Worker as BullWorker, type Job } from 'bullmq';
 import { distModule } from '../../paths.js';
 import type { WorkerReply, WorkerTask } from '../types.js';
 import { atMost, bullConnection, checkRedis, reportOutages } from './connection.js';
@@ -58,7 +58,9 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       payload = await validateJob(job.data, job.id, o.kinds);
     } catch (e) {
       o.onLog?.(`refused job ${job.id}: ${(e as Error).message}`);
-      throw new UnrecoverableError(`refused by the worker on ${hostname()}: ${(e as Error).message}`);
+      // a failed attempt, not a final failure: a worker of another build may refuse what the others run, so the
+      // job goes back for its other attempts (any worker may take them); one every worker refuses fails after them
+      throw new Error(`refused by the worker on ${hostname()}: ${(e as Error).message}`);
     }
     const [out] = await pool.run({ kind: payload.kind, runs: [{ hash: job.id!, config: payload.config }] });
     return { resultJson: out.resultJson, error: out.error, timings: out.timings };
