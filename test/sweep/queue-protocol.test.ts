@@ -70,6 +70,9 @@ describe('--queue URL', () => {
     expect(() => resolveQueueUrl('http://h:1')).toThrow(/^--queue: expected a redis:\/\/ or rediss:\/\/ URL, got "http:\/\/h:1"$/);
     expect(() => resolveQueueUrl('sweep.yaml')).toThrow(/^--queue: expected redis:\/\/\[user:pass@\]host:port\[\/db\], rediss:\/\/\.\.\. or env:NAME/);
     expect(() => resolveQueueUrl('redis://h:1/x')).toThrow(/^--queue: expected a database number/);
+    // ?db=99 reached the client but not the database check (which reads the path): the sweep ran in database 0
+    expect(() => resolveQueueUrl('redis://h:1?db=99')).toThrow('--queue: expected no ?query or #fragment (a database goes after the port: redis://host:port/N), got "redis://h:1?db=99"');
+    expect(() => resolveQueueUrl('redis://:pw@h:1/2?password=x')).toThrow(/^(?!.*pw@).*no \?query/);
   });
 
   it('never prints the password', () => {

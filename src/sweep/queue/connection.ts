@@ -48,6 +48,10 @@ export function resolveQueueUrl(value: string, env: NodeJS.ProcessEnv = process.
   if (parsed.pathname && parsed.pathname !== '/' && !/^\/\d{1,2}$/.test(parsed.pathname)) {
     throw new QueueUrlError(`--queue: expected a database number after the port (/0 .. /15), got ${JSON.stringify(parsed.pathname)}`);
   }
+  // the database's one place is the path: a query (?db=99) would reach the client but not the database check
+  if (parsed.search || parsed.hash) {
+    throw new QueueUrlError(`--queue: expected no ?query or #fragment (a database goes after the port: redis://host:port/N), got ${JSON.stringify(redactUrl(url))}`);
+  }
   return url;
 }
 
