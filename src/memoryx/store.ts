@@ -314,7 +314,12 @@ export class MemoryX {
   restore(s: MemoryXSnapshot): void {
     if (this.inStep) throw new Error('MemoryX.restore: a step is open');
     if (JSON.stringify(s.optimizer) !== JSON.stringify(this.optimizer)) {
-      throw new ValidationError('checkpoint.optimizer', s.optimizer, `expected the run's optimizer ${JSON.stringify(this.optimizer)}`);
+      // only the fields that differ, so the line shows them (a whole optimizer was cut before the one that differs)
+      const there = s.optimizer as unknown as Record<string, unknown>;
+      const here = this.optimizer as unknown as Record<string, unknown>;
+      const keys = [...new Set([...Object.keys(there), ...Object.keys(here)])].filter((k) => JSON.stringify(there[k]) !== JSON.stringify(here[k]));
+      const pick = (o: Record<string, unknown>) => keys.map((k) => `${k} ${JSON.stringify(o[k])}`).join(', ');
+      throw new ValidationError('checkpoint.optimizer', pick(there), `expected this run's optimizer (${pick(here)}): resume with the checkpoint's optimizer settings (--optimizer, --lr, --momentum, --weight-decay)`);
     }
     if (s.layers.length !== this.layers.length) throw new ValidationError('checkpoint.layers.length', s.layers.length, `expected ${this.layers.length} layers`);
     s.layers.forEach((sl, l) => {

@@ -36,7 +36,7 @@ export function planTiers(recordBytes: number[], dramBytes: number, names: strin
     const l = recordBytes.indexOf(largest);
     throw new CapacityError(
       `MemoryX DRAM budget of ${dramBytes} bytes is smaller than one layer's state: layer ${l} (${names[l]}) needs ${largest} bytes ` +
-        `(fp32 weights + optimizer state) to be staged for its update; raise dramBytes to at least ${largest}`,
+        `(fp32 weights + optimizer state) to be staged for its update; raise dramBytes (train --dram-bytes) to at least ${largest}`,
     );
   }
   const tier: Array<'dram' | 'flash'> = [];

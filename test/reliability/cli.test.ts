@@ -348,6 +348,16 @@ describe('^C on a large sweep is prompt (item 11)', () => {
   }, 60_000);
 });
 
+describe('train --resume with other optimizer settings', () => {
+  it('names the settings that differ, with their values here and in the checkpoint', () => {
+    const d = dir();
+    expect(cli(['train', '--steps', '2', '--checkpoint', 'a.ckpt', '--quiet'], d).code).toBe(0);
+    const r = cli(['train', '--steps', '4', '--resume', 'a.ckpt', '--weight-decay', '0.1', '--lr', '0.2', '--quiet'], d);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('weightstream: error: checkpoint.optimizer: expected this run\'s optimizer (lr 0.2, weightDecay 0.1): resume with the checkpoint\'s optimizer settings (--optimizer, --lr, --momentum, --weight-decay), got "lr 0.1, weightDecay 0"\n');
+  });
+});
+
 describe('train --sample and --prompt', () => {
   it('a sample that could not be printed, or a prompt the model cannot read, is refused before training: one line, exit 2', () => {
     const d = dir();
