@@ -58,7 +58,7 @@ export function register(program: Command): void {
         writeJsonAtomic(f(s.json), value);
       }
     }
-    const summary = summarize(captured, f, steps);
+    const summary = summarize(captured, f);
     say('\n' + summary.text);
     writeJsonAtomic(f('demo-summary.json'), summary.json);
     const result = { ...summary.json, outDir: out, wallSeconds: (performance.now() - t0) / 1000 };
@@ -207,7 +207,7 @@ interface FabricLine {
 }
 
 /** The closing summary: the numbers a newcomer should take away, as text and as JSON. */
-function summarize(captured: Record<string, unknown>, f: (name: string) => string, steps: Step[]) {
+function summarize(captured: Record<string, unknown>, f: (name: string) => string) {
   const dense = captured['train-dense.json'] as TrainSummary;
   const sparse = captured['train-sparse.json'] as TrainSummary;
   const gpt = captured['train-gpt.json'] as GptSummary;
@@ -227,7 +227,8 @@ function summarize(captured: Record<string, unknown>, f: (name: string) => strin
     `    one step of 65k tokens on one CS-2, simulated: ${(1e6 * (step.simulatedStepSeconds ?? NaN)).toFixed(1)} µs, wafer busy ${(100 * (step.utilization?.compute ?? 0)).toFixed(0)} %, weight stream busy ${(100 * (step.utilization?.stream ?? 0)).toFixed(0)} %`,
     '  fabric, one 1024 -> 64 layer, batch 256, on 16 x 16 cores (forward pass):',
     ...curve.map((c) => `    sparsity ${c.sparsity.toFixed(2)}: ${c.cycles} cycles, speed-up ${c.speedup.toFixed(2)}x (ideal ${c.ideal.toFixed(1)}x), max |error| ${c.maxAbsError.toExponential(1)}`),
-    `  files in ${f('')}: ${steps.filter((s) => s.json).map((s) => s.json).join(', ')}, fabric.jsonl, scaling.jsonl, model-size.jsonl`,
+    // what is there (the steps' JSON, their traces, heatmap, sweep files and results, the report), and this summary
+    `  files in ${f('')}: ${[...readdirSync(f('')).filter((n) => n !== DEMO_MARK), 'demo-summary.json'].sort().join(', ')}`,
   ].join('\n');
   return {
     text,
