@@ -60,7 +60,7 @@ export async function buildReport(inputs: ReportInput[], o: ReportOptions = {}):
   const trainings: TrainingInput[] = [];
   for (const i of inputs) {
     if (i.type === 'training') trainings.push({ file: i.file, summary: i.summary });
-    if (i.type === 'sweep') for (const l of latestByHash(i.lines)) if (l.kind === 'train' && l.result) trainings.push({ file: i.file, summary: l.result as Record<string, unknown> });
+    if (i.type === 'sweep') for (const l of latestByHash(i.lines)) if (l.kind === 'train' && l.result) trainings.push({ file: i.file, summary: l.result as Record<string, unknown>, config: l.config as Record<string, unknown> });
   }
   if (trainings.length) {
     const t = trainingCharts(trainings);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { downsample, MAX_SIDE } from '../../src/report/charts/heatmap.js';
 import { timelineChart, traceBars } from '../../src/report/charts/timeline.js';
+import { trainingCharts } from '../../src/report/charts/training.js';
 import { buildReport, readInput, ReportInputError, writeReport } from '../../src/report/index.js';
 import { checkChartConventions } from './conventions.js';
 import { heatmapFile, makeInputs, nestedHeatmapFile, traceFile } from './inputs.js';
@@ -188,3 +189,17 @@ describe('heatmap chart', () => {
   });
 });
 
+
+describe('training runs in a report', () => {
+  const summary = (over: Record<string, unknown>) => ({ model: 'mlp', data: 'digits', systems: 1, sparsity: 0, steps: 40, batch: 64, optimizer: { kind: 'sgd', lr: 0.1 }, loss: [2, 1], finalLoss: 1, resumedFrom: null, ...over });
+  it('the legend says what varies between runs of one sweep (its axes), not a completion-order number', () => {
+    const inputs = [3, 1, 2].map((seed) => ({ file: 'd/train.jsonl', summary: summary({ finalLoss: seed }), config: { model: 'mlp', seed } }));
+    const { tables } = trainingCharts(inputs);
+    expect(tables[0].rows.map((r) => r[0])).toEqual(['mlp on digits, 1 CS-2, sparsity 0, seed 3', 'mlp on digits, 1 CS-2, sparsity 0, seed 1', 'mlp on digits, 1 CS-2, sparsity 0, seed 2']);
+  });
+  it('a resumed run says so, and runs that differ only by file are named by it', () => {
+    const { tables } = trainingCharts([{ file: 'a/full.json', summary: summary({}) }, { file: 'a/r1.json', summary: summary({ resumedFrom: 20 }) }]);
+    expect(tables[0].rows.map((r) => r[0])).toEqual(['mlp on digits, 1 CS-2, sparsity 0, (full.json)', 'mlp on digits, 1 CS-2, sparsity 0, (r1.json) (resumed at step 20)']);
+    expect(tables[0].caption).toMatch(/A resumed run's bytes and wall time are those of the steps since its resume/);
+  });
+});

@@ -9,16 +9,38 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 export interface TrainingInput {
   file: string;
   summary: Record<string, unknown>;
+  /** A train sweep line's configuration (what its axes set), when the summary comes from one. */
+  config?: Record<string, unknown>;
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-/** "mlp on digits, 4 CS-2, sparsity 0.9" (plus the file when two runs would read the same). */
+/**
+ * "mlp on digits, 4 CS-2, sparsity 0.9"; runs that would read the same add what differs between them (a sweep's
+ * axes such as `seed 3`, steps, batch, the optimizer, then the file), and a resumed run says so.
+ */
 function labels(inputs: TrainingInput[]): string[] {
   const base = inputs.map(({ summary: s }) => `${s.model ?? 'model'}${s.data ? ` on ${s.data}` : ''}, ${s.systems ?? '?'} CS-2, sparsity ${s.sparsity ?? 0}`);
-  const named = base.map((l, i) => (base.indexOf(l) !== base.lastIndexOf(l) ? `${l} (${inputs[i].file.split('/').pop()})` : l));
-  // Two runs of one file (a train sweep's lines) can still read the same: number them.
-  return named.map((l, i) => (named.indexOf(l) !== named.lastIndexOf(l) ? `${l} #${named.slice(0, i + 1).filter((m) => m === l).length}` : l));
+  const facts = inputs.map(runFacts);
+  const named = base.map((l, i) => {
+    const group = base.flatMap((m, j) => (m === l ? [j] : []));
+    const differs = group.length > 1 ? Object.keys(facts[i]).filter((k) => group.some((j) => facts[j][k] !== facts[i][k])) : [];
+    // the file only when nothing else tells the runs apart
+    const shown = differs.some((k) => k !== 'file') ? differs.filter((k) => k !== 'file') : differs;
+    return shown.length ? `${l}, ${shown.map((k) => (k === 'file' ? `(${facts[i][k]})` : `${k} ${facts[i][k]}`)).join(', ')}` : l;
+  });
+  // Runs that still read the same (the same configuration twice): number them.
+  const numbered = named.map((l, i) => (named.indexOf(l) !== named.lastIndexOf(l) ? `${l} #${named.slice(0, i + 1).filter((m) => m === l).length}` : l));
+  return numbered.map((l, i) => (num(inputs[i].summary.resumedFrom) !== undefined ? `${l} (resumed at step ${inputs[i].summary.resumedFrom})` : l));
+}
+
+/** What may tell two runs apart, as text: a sweep line's configuration fields, then the summary's own. */
+function runFacts({ file, summary: s, config }: TrainingInput): Record<string, string> {
+  const o = (s.optimizer ?? {}) as Record<string, unknown>;
+  const facts: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config ?? {})) if (v !== null && typeof v !== 'object') facts[k] = String(v);
+  Object.assign(facts, { steps: String(s.steps ?? ''), batch: String(s.batch ?? ''), optimizer: String(o.kind ?? ''), lr: String(o.lr ?? ''), file: file.split('/').pop() ?? file });
+  return facts;
 }
 
 /** Most points drawn per run's loss curve: a longer run is drawn as means of equal bins (memory stays bounded). */
@@ -121,7 +143,7 @@ export function trainingCharts(inputs: TrainingInput[]): { charts: Chart[]; tabl
   const tables: ReportTable[] = [{
     id: 'training',
     title: 'Training runs',
-    caption: 'Test accuracy on the held-out split; bytes are what MemoryX streamed out and received back (simulated traffic); wall time is this machine\'s.',
+    caption: 'Test accuracy on the held-out split; bytes are what MemoryX streamed out and received back (simulated traffic); wall time is this machine\'s. A resumed run\'s bytes and wall time are those of the steps since its resume.',
     header: ['run', 'steps', 'batch', 'final loss', 'test accuracy', 'weights streamed (MB)', 'gradients reduced (MB)', 'wall time (s)'],
     rows,
   }];
