@@ -97,6 +97,7 @@ export async function buildReport(inputs: ReportInput[], o: ReportOptions = {}):
     if (i.type === 'trace') skipped.push(`${i.file} (a trace with no complete events)`);
     else if (i.type === 'sensitivity') skipped.push(`${i.file} (a sensitivity with no rows)`);
     else if (i.type === 'sweep' && i.lines.length === 0) skipped.push(`${i.file} (no complete result line: an empty results file, or one whose only line was cut short)`);
+    else if (i.type === 'sweep' && latestByHash(i.lines).every((l) => l.error)) skipped.push(`${i.file} (every one of its ${latestByHash(i.lines).length} runs failed: their errors are in the file)`);
     else if (i.type === 'sweep') skipped.push(`${i.file} (its runs vary nothing the charts plot: systems, sparsity or model for estimate runs, sparsity for fabric runs)`);
   }
   const ided = uniqueIds(charts);

@@ -203,3 +203,19 @@ describe('training runs in a report', () => {
     expect(tables[0].caption).toMatch(/A resumed run's bytes and wall time are those of the steps since its resume/);
   });
 });
+
+describe('failed sweep runs in a report', () => {
+  const line = (config: Record<string, unknown>, outcome: Record<string, unknown>) => ({ hash: JSON.stringify(config), kind: 'estimate', config, ...outcome, timings: { startedAt: '2026-12-07T00:00:00Z', wallSeconds: 0 } });
+  const ok = (systems: number, sparsity: number) => line({ model: 'gpt-1t', systems, sparsity }, { result: { kind: 'cs2', systems, sparsity, trainDays: 100 / systems / (1 + sparsity), params: 1e12 } });
+  const bad = (systems: number, sparsity: number) => line({ model: 'gpt-1t', systems, sparsity }, { error: { name: 'CapacityError', message: 'no' } });
+  it('a chart drawn from a sweep with failed runs says how many it does not draw', async () => {
+    const lines = [ok(1, 0), ok(1, 0.5), ok(2, 0), ok(2, 0.5), ok(4, 0.5), bad(4, 0)] as never[];
+    const r = await buildReport([{ type: 'sweep', file: 'd/s.jsonl', lines }]);
+    expect(r.charts.length).toBeGreaterThan(0);
+    for (const c of r.charts) expect(c.notes).toMatch(/Not drawn: 1 failed run of s\.jsonl \(their errors are in the results file\)/);
+  });
+  it('a sweep whose every run failed is skipped as such, not as one that varies nothing', async () => {
+    const r = await buildReport([{ type: 'sweep', file: 'd/f.jsonl', lines: [bad(1, 0), bad(2, 0.5)] as never[] }]);
+    expect(r.skipped).toEqual(['d/f.jsonl (every one of its 2 runs failed: their errors are in the file)']);
+  });
+});

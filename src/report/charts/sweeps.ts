@@ -11,6 +11,7 @@ import type { Chart } from '../types.js';
 import { comparisonChart } from './compare.js';
 import { legendTitle, seriesLabels } from './labels.js';
 import { collect, pos, sortGroups, sourcesOf, varying, type Point } from './points.js';
+import { latestByHash } from '../../sweep/csv.js';
 import { seriesChart, type Series } from './series.js';
 
 /** Groups points by their configuration without `field`. */
@@ -123,5 +124,16 @@ export function sweepCharts(inputs: Array<{ file: string; lines: ResultLine[] }>
   // Variants are compared within each sweep (one question per file): a chart per file that has them.
   const compared = inputs.map((i) => comparisonChart(estimates.filter((p) => p.file === i.file)));
   const charts = [scalingChart(estimates), sparsityChart(estimates, fabric), modelSizeChart(estimates), ...compared].filter((c): c is Chart => c !== undefined);
-  return { charts };
+  return { charts: charts.map((c) => withFailedNote(c, inputs)) };
+}
+
+/** A chart drawn from sweeps with failed runs says how many are not drawn (a series may be missing for them). */
+function withFailedNote(c: Chart, inputs: Array<{ file: string; lines: ResultLine[] }>): Chart {
+  const failed = inputs
+    .filter((i) => c.sources.includes(i.file))
+    .map((i) => [i.file, latestByHash(i.lines).filter((l) => l.error && (l.kind === 'estimate' || l.kind === 'fabric')).length] as const)
+    .filter(([, n]) => n > 0);
+  if (failed.length === 0) return c;
+  const said = failed.map(([f, n]) => `${n} failed run${n === 1 ? '' : 's'} of ${f.split('/').pop()}`).join(', ');
+  return { ...c, notes: `${c.notes ? c.notes + ' ' : ''}Not drawn: ${said} (their errors are in the results file); a series or point may be missing for them.` };
 }
