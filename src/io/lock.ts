@@ -86,7 +86,12 @@ const bootId = () => readOr(() => fs.readFileSync('/proc/sys/kernel/random/boot_
 const pidNs = () => readOr(() => fs.readlinkSync('/proc/self/ns/pid'), null);
 
 function me(what: string): Owner {
-  return { pid: process.pid, start: procStat(process.pid)?.start ?? null, bootId: bootId(), pidNs: pidNs(), host: hostname(), what, since: new Date().toISOString() };
+  return { ...processIdentity(), host: hostname(), what, since: new Date().toISOString() };
+}
+
+/** This process as holderState tells it apart from others (a reused pid, another kernel or pid namespace). */
+export function processIdentity(): Pick<Owner, 'pid' | 'start' | 'bootId' | 'pidNs'> {
+  return { pid: process.pid, start: procStat(process.pid)?.start ?? null, bootId: bootId(), pidNs: pidNs() };
 }
 
 /** 'alive' or 'dead' when /proc of this kernel and pid namespace can tell; 'unknown' otherwise (another host, no /proc). */

@@ -178,4 +178,22 @@ describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang'
     expect(w.stderr()).not.toMatch(/ECONNREFUSED[\s\S]*ECONNREFUSED/); // the one line names it once
     expect(existsSync(join(dir, 'gone.jsonl.lock'))).toBe(false);
   }, 60_000);
+
+  it('one coordinator collects a queue: a second of the same sweep (another --out) is refused naming the first; after a SIGKILL its rerun takes over at once', async () => {
+    const f = small();
+    const first = cli(['sweep', f, '--out', 'c1.jsonl', '--queue', redis.url, '--queue-name', 'collect'], {}, dir); // no worker: it waits
+    await until(() => /sweep: 0\/6 runs/.test(first.stderr()), 20_000, 'the first coordinator to wait for results');
+    const second = await run(['sweep', f, '--out', 'c2.jsonl', '--queue', redis.url, '--queue-name', 'collect']);
+    expect(second.seconds).toBeLessThan(8); // its holder is alive on this machine: refused at once, not after the lease
+    expect(second.code).toBe(1);
+    oneLine(second.stderr, /^weightstream: error: QueueError: queue "collect" is being collected by another coordinator \(pid \d+ on .*, writing .*c1\.jsonl, since .*\): wait for it to end, or give this sweep its own --queue-name\n$/);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    const t0 = Date.now();
+    const again = cli(['sweep', f, '--out', 'c1.jsonl', '--queue', redis.url, '--queue-name', 'collect'], {}, dir);
+    await until(() => /sweep: 0\/6 runs/.test(again.stderr()), 20_000, 'the rerun to take over');
+    expect(Date.now() - t0).toBeLessThan(8000); // not the lease's 10 s: its holder is provably gone
+    again.proc.kill('SIGTERM');
+    expect((await again.exited).code).toBe(1);
+  }, 90_000);
 });

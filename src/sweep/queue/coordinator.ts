@@ -17,6 +17,7 @@ import { pendingRuns, validateRuns, type SweepSummary } from '../run.js';
 import { expandSweep, locateField } from '../spec.js';
 import type { Run, SweepSpec } from '../types.js';
 import { STOPPED, atMost, bullConnection, checkRedis, reportOutages, untilStopped } from './connection.js';
+import { takeCollectorLease } from './lease.js';
 import { claimQueue, jobsLeft, releaseQueue } from './owner.js';
 import { QUEUE_DEFAULTS, checkQueueable, queueName, sweepId, type JobPayload, type JobReply, type OwnerRecord } from './protocol.js';
 
@@ -77,10 +78,15 @@ export async function runQueuedSweep(spec: SweepSpec, o: QueuedSweepOptions): Pr
   try {
     const me: OwnerRecord = { sweep: sweepId(spec), name: spec.name, source: spec.source, kind: spec.kind, createdAt: new Date().toISOString() };
     await claimQueue(connection, name, me);
-    const summary = await collectAll(spec, runs, queue, o, t0);
-    if (summary.notRun === 0) await releaseQueue(connection, queue, name, me);
-    if (o.csv) writeFileAtomic(o.csv, resultsToCsv(readResults(o.out)));
-    return summary;
+    const lease = await takeCollectorLease(connection, name, o.out, o.signal);
+    try {
+      const summary = await collectAll(spec, runs, queue, o, t0);
+      if (summary.notRun === 0) await releaseQueue(connection, queue, name, me);
+      if (o.csv) writeFileAtomic(o.csv, resultsToCsv(readResults(o.out)));
+      return summary;
+    } finally {
+      await (unreachable() ? atMost(lease.release(), CLOSE_WAIT_MS) : lease.release());
+    }
   } finally {
     const closing = queue.close();
     if (unreachable()) await atMost(closing, CLOSE_WAIT_MS); // it would wait for Redis

@@ -4,6 +4,7 @@
 //
 //   queue  <prefix>:<name>.<kind>   one BullMQ queue per run kind (a worker's --kinds picks queues)
 //   owner  <prefix>:<name>:owner    which sweep the queue serves now (JSON: OwnerRecord)
+//   lease  <prefix>:<name>:collector  the one coordinator collecting its results now (text; expires unless renewed: lease.ts)
 //   job    id = the run's hash (src/sweep/hash.ts), data = JobPayload, return value = JobReply
 import { ValidationError } from '../../errors.js';
 import { runHash } from '../hash.js';
@@ -62,6 +63,7 @@ export interface OwnerRecord {
 
 export const queueName = (name: string, kind: string) => `${name}.${kind}`;
 export const ownerKey = (prefix: string, name: string) => `${prefix}:${name}:owner`;
+export const collectorKey = (prefix: string, name: string) => `${prefix}:${name}:collector`;
 
 /** The identity of a sweep's content (not of its file name): two files with the same runs are one sweep. */
 export function sweepId(spec: SweepSpec): string {
