@@ -83,5 +83,9 @@ describe('--queue URL', () => {
     expect(connectFailure('redis://:***@h:1', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe(
       'cannot reach Redis at redis://:***@h:1: connection refused (is redis-server running on that port?)',
     );
+    // an HTTP server on the port: ioredis's own words were "Protocol error, got "H" as reply type byte. Please report this."
+    expect(connectFailure('redis://h:1', new Error('Protocol error, got "H" as reply type byte. Please report this.'))).toBe(
+      "cannot reach Redis at redis://h:1: the server there does not speak Redis's protocol (another service on that port, or one that expects TLS: rediss://?)",
+    );
   });
 });

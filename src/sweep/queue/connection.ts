@@ -125,6 +125,7 @@ export function connectFailure(where: string, e: Error & { code?: string }): str
   if (/^NOAUTH/.test(msg)) return `Redis at ${where} requires a password: put it in the URL (redis://:PASSWORD@host:port), best through --queue env:NAME`;
   if (/^WRONGPASS|invalid password|invalid username-password/i.test(msg)) return `Redis at ${where} refused the user name or password (WRONGPASS)`;
   if (e.code === 'ETIMEDOUT' || /ETIMEDOUT|timed? ?out|Command timed out/i.test(msg)) return `cannot reach Redis at ${where}: no answer within ${CONNECT_TIMEOUT_SECONDS} s (is the host right, is a firewall in the way, does it speak TLS: rediss://?)`;
+  if (/^Protocol error/.test(msg)) return `cannot reach Redis at ${where}: the server there does not speak Redis's protocol (another service on that port, or one that expects TLS: rediss://?)`;
   if (e.code === 'ECONNREFUSED') return `cannot reach Redis at ${where}: connection refused (is redis-server running on that port?)`;
   if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `cannot reach Redis at ${where}: unknown host`;
   return `cannot reach Redis at ${where}: ${e.code ? e.code + ' ' : ''}${msg.split('\n')[0]}`;
