@@ -110,6 +110,9 @@ export function register(program: Command): void {
     if (!opts.model && !opts.run) throw new UsageError('--model: required (a preset name or a JSON file)');
     if (opts.gpu === undefined && opts.systems === undefined && !opts.run) throw new UsageError('--systems: required (or --gpu ID with --devices N)');
     if (opts.run && opts.gpu !== undefined) throw new UsageError('--run: not with --gpu (phases are estimated on CS-2)');
+    // each phase states its tokens, and a run's output is its phases: these would be ignored
+    if (opts.run && opts.tokens !== undefined) throw new UsageError('--tokens: not with --run (each phase states its own tokens)');
+    if (opts.run && opts.detail) throw new UsageError('--detail: not with --run (a run prints its phases, not their layers)');
     if (opts.gpu !== undefined && opts.systems !== undefined) throw new UsageError('--systems: not with --gpu (use --devices)');
     if (opts.gpu === undefined && opts.devices !== undefined) throw new UsageError('--devices: only with --gpu');
     if (opts.batchSeqs !== undefined && opts.batchTokens !== undefined) throw new UsageError('--batch-seqs: not with --batch-tokens (give the batch one way)');

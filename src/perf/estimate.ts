@@ -323,6 +323,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     memoryxCapacityBytes,
     memoryxFits: memoryxBytes <= memoryxCapacityBytes,
     memoryxFitsSmallest: memoryxBytes <= memoryx.v.minCapacityTB * 1e12,
+    memoryxSmallestCapacityBytes: memoryx.v.minCapacityTB * 1e12,
     waferBytesPerSystem: (b / m) * (rec ? fit.bytesPerTokenRecompute : fit.bytesPerTokenNoRecompute) + cacheBytes,
     waferCapacityBytes: capacity,
     waferTokensFit: { noRecompute: fit.tokensNoRecompute, recompute: fit.tokensRecompute, recomputeCached: mode === 'cached' ? tokensCached : Math.max(0, Math.floor((capacity - largestGroupWeightBytes(ctx)) / fit.bytesPerTokenRecompute)) },

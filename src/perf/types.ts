@@ -138,8 +138,10 @@ export interface Estimate {
   memoryxBytesPerParam: number;
   memoryxCapacityBytes: number;
   memoryxFits: boolean;
-  /** Fits the smallest MemoryX configuration (minCapacityTB, 4 TB); larger ones add flash capacity. */
+  /** Fits the smallest MemoryX configuration (minCapacityTB: 4 TB for the CS-2's, 1.5 TB for the CS-3's); larger ones add flash capacity. */
   memoryxFitsSmallest: boolean;
+  /** The smallest MemoryX configuration's capacity (the spec's minCapacityTB). */
+  memoryxSmallestCapacityBytes: number;
   waferBytesPerSystem: number;
   waferCapacityBytes: number;
   waferTokensFit: { noRecompute: number; recompute: number; recomputeCached: number };

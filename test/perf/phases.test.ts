@@ -62,5 +62,9 @@ describe('multi-phase runs', () => {
     const bad = cli('estimate', '--run', join(dir, 'r.json'), '--systems', '1');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--model: required \(the run file names no model\)/);
+    // flags a run would ignore (it printed the same output with them)
+    const run = rootPath('examples', 'runs', 'cerebras-gpt-13b.json');
+    expect(cli('estimate', '--run', run, '--tokens', '5B').stderr).toBe('weightstream: error: --tokens: not with --run (each phase states its own tokens)\n');
+    expect(cli('estimate', '--run', run, '--detail').stderr).toBe('weightstream: error: --detail: not with --run (a run prints its phases, not their layers)\n');
   });
 });
