@@ -242,7 +242,9 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   }
   const { chosen, setM, via, tokensFitOf, fit, capacity, cacheBytes, tokensCached, pipeline } = choosePlan(ctx, options, b, T);
   const { mode, rec, m, bpp, units, tail } = chosen;
-  const so = scaleOut(specs, N, tree);
+  // the step waits for the slowest of the systems that work: with fewer sequences than systems, the idle ones wait for nothing
+  const busySystems = Math.min(N, Math.ceil(B / T - 1e-9));
+  const so = scaleOut(specs, busySystems, tree);
   const step = scaledStep(chosen.step, so);
   ctx.updateBpp = bpp.total;
   const mb = busyPerPass(units, mode === 'cached');
@@ -272,7 +274,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     }),
   );
 
-  A(`scale-out: ${N} systems wait each step for the slowest (jitter ${swarmx.v.stepJitterFraction} of a step x sqrt(2 ln N) = x${fmt(so.jitterFactor)}: ${cite(swarmx, 'stepJitterFraction')}) and ${fmt(so.barrierSeconds * 1e3)} ms of host barriers (${swarmx.v.hostStepOverheadMs} ms x depth ${tree.depth}: ${cite(swarmx, 'hostStepOverheadMs')})`);
+  A(`scale-out: ${busySystems} ${busySystems < N ? `busy systems (of ${N})` : 'systems'} wait each step for the slowest (jitter ${swarmx.v.stepJitterFraction} of a step x sqrt(2 ln N) = x${fmt(so.jitterFactor)}: ${cite(swarmx, 'stepJitterFraction')}) and ${fmt(so.barrierSeconds * 1e3)} ms of host barriers (${swarmx.v.hostStepOverheadMs} ms x depth ${tree.depth}: ${cite(swarmx, 'hostStepOverheadMs')})`);
   const system = systemLabel(cs2);
   const result: Estimate = {
     kind: 'cs2',
