@@ -167,7 +167,7 @@ function refuseCs2Only(opts: EstimateCliOptions): void {
     ['--passes', opts.passes], ['--micro-batch-seqs', opts.microBatchSeqs], ['--detail', opts.detail],
   ];
   const flag = given.find(([, v]) => v !== undefined && v !== false)?.[0];
-  if (flag) throw new UsageError(`${flag}: not with --gpu (a CS-2 setting; the GPU estimate is 6·P·D FLOP at the spec's efficiency${flag === '--batch-seqs' ? ': give the batch as --batch-tokens' : ''})`);
+  if (flag) throw new UsageError(`${flag}: not with --gpu (a CS-2 setting; the GPU estimate counts its spec's FLOP convention, 6·P·D or (6·P + 12·L·d·T)·D at the model's own context T, at the spec's efficiency${flag === '--batch-seqs' ? ': give the batch as --batch-tokens' : ''})`);
 }
 
 /** A library error on a field the user gave as an option, renamed to that option (--gpu, --tokens, --batch-tokens). */

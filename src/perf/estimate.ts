@@ -7,7 +7,7 @@
 import { CapacityError, ValidationError, refuseUnknownFields, requireInt, requireNumber, requireOneOf, type EveryField } from '../errors.js';
 import { bytesPerParam, waferFit, OPTIMIZERS, PRECISIONS, type BytesPerParam, type Optimizer, type Precision, type WaferFit } from './capacity.js';
 import { constantEfficiency, type EfficiencyFn, type LayerShape } from './efficiency.js';
-import type { PerfModel } from './models.js';
+import { activeParams, type PerfModel } from './models.js';
 import type { PerfLayer } from './layers.js';
 import { stepTimeOfTable, type PipelineMode } from '../timeline/schedule.js';
 import { layerStreamBytes, nonzeroParams, sparsityOf, unitCosts, ROW_HEADER_BYTES, type UnitCosts } from './layer-costs.js';
@@ -296,7 +296,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
     balanceTokensPerPass: mb.compute > 0 ? mb.stream / (mb.compute / (b / m)) : Infinity,
     recompute: rec,
     recomputeMode: mode,
-    trainFlop: 6 * P * D,
+    trainFlop: 6 * activeParams(model) * D, // a mixture of experts: the parameters a token computes with
     modelFlop: dense * D,
     executedFlop: (useful + recomputeFlop) * D,
     steps,

@@ -31,7 +31,7 @@ export function formatEstimate(e: Estimate): string {
     ['parameters', `${params(e.params)}${e.sparsity > 0 ? `; ${params(Math.round(e.paramsNonzero))} non-zero` : ''}`],
     ['training', `${count(e.trainTokens)} tokens = ${fmt(e.steps)} steps of ${count(e.batchTokens)} tokens`],
     ['batch', `${Number.isInteger(e.batchSeqs) ? exactCount(e.batchSeqs) : e.batchSeqs.toFixed(2)} sequences of ${exactCount(e.seqLen)} tokens per step`],
-    ['train FLOP', `${fmt(e.trainFlop)} (6·P·D); ${modelFlopText(e)}; executed ${fmt(e.executedFlop)}`],
+    ['train FLOP', `${fmt(e.trainFlop)} (${sixPD(e)}); ${modelFlopText(e)}; executed ${fmt(e.executedFlop)}`],
     [`per ${e.system} per step`, `${fmt(e.tokensPerSystem)} tokens in ${e.microBatches} pass${e.microBatches > 1 ? 'es' : ''} of ${fmt(e.microBatchTokens)} (${e.recomputeMode === 'none' ? 'no recomputation' : e.recomputeMode === 'full' ? 'full recomputation' : 'recomputation, block weights cached on the wafer'})`],
     ['passes per step', `${e.microBatches} (${e.passesReason})`],
     ['balance', `compute = weight streaming at ${fmt(e.balanceTokensPerPass)} tokens per pass (${e.microBatchTokens < e.balanceTokensPerPass ? 'below it: stream-bound' : 'at or above it: compute can hide the stream'})`],
@@ -53,6 +53,12 @@ export function formatEstimate(e: Estimate): string {
   return `${head}\n${table(rows)}${layers}\n${assumptionsText(e.assumptions)}\n`;
 }
 
+/** "6·P·D", naming P when it is not every parameter (a mixture of experts: those a token computes with). */
+function sixPD(e: { trainFlop: number; params: number; trainTokens: number }): string {
+  const active = e.trainFlop / (6 * e.trainTokens);
+  return active < e.params * (1 - 1e-9) ? `6·P·D, P = the ${params(active)} parameters a token computes with` : '6·P·D';
+}
+
 /**
  * The dense model FLOP beside 6·P·D: "with attention" only for a model that has attention; a model without
  * it says why its per-layer count differs from 6·P·D (the first layer computes no input gradient; biases,
@@ -68,7 +74,7 @@ export function formatGpuEstimate(e: GpuEstimate): string {
   requireObject('estimate', e);
   const rows: Array<[string, string]> = [
     ['parameters', params(e.params)],
-    ['train FLOP', `${fmt(e.trainFlop)} (6·P·D); counted ${fmt(e.countedFlop)} (${e.flopConvention})`],
+    ['train FLOP', `${fmt(e.trainFlop)} (${sixPD(e)}); counted ${fmt(e.countedFlop)} (${e.flopConvention})`],
     ['time to train', `${fmt(e.trainDays)} days (${fmt(e.trainSeconds)} s) = ${fmt(e.deviceYears)} GPU-years`],
     ['throughput', `${fmt(e.tokensPerSecond)} tokens/s${e.stepSeconds !== null ? `, ${fmt(e.stepSeconds)} s per step` : ''}`],
     ['utilization', pct(e.utilization)],

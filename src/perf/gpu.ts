@@ -6,7 +6,7 @@
 import { ValidationError, ownEntry, requireInt, requireNumber, requireObject } from '../errors.js';
 import { fmt } from './units.js';
 import { MAX_TOKENS } from './types.js';
-import type { PerfModel } from './models.js';
+import { activeParams, type PerfModel } from './models.js';
 import { cite, defaultSpecs, type Specs } from './specs.js';
 
 export interface GpuEstimateOptions {
@@ -71,9 +71,13 @@ export function estimateGpu(model: PerfModel, o: GpuEstimateOptions, specs: Spec
   const B = o.batchTokens ?? model.batchTokens ?? null;
   if (B !== null) requireNumber('batchTokens', B, 1, D);
   const P = model.params;
+  const Pa = activeParams(model); // a mixture of experts computes with its routed experts only
   const conv = g.v.efficiencyFlopConvention;
-  const attnPerToken = conv === '6ND+12LdT' && model.gpt ? 12 * model.gpt.nLayer * model.gpt.dModel * model.gpt.contextTokens : 0;
-  const perToken = 6 * P + attnPerToken;
+  // attention reads at most the sliding window (Mistral: 4,096 of 32,768 positions), as the CS-2 side counts it
+  const window = model.arch?.slidingWindow ?? Infinity;
+  const attnContext = model.gpt ? Math.min(model.gpt.contextTokens, window) : 0;
+  const attnPerToken = conv === '6ND+12LdT' && model.gpt ? 12 * model.gpt.nLayer * model.gpt.dModel * attnContext : 0;
+  const perToken = 6 * Pa + attnPerToken;
   const rate = devices * g.v.peakTFLOPs * 1e12 * eff;
   const trainSeconds = (perToken * D) / rate;
   const price = g.v.pricePerDeviceHourUSD;
@@ -81,7 +85,8 @@ export function estimateGpu(model: PerfModel, o: GpuEstimateOptions, specs: Spec
   const assumptions = [
     `${g.name}: peak ${g.v.peakTFLOPs} TFLOP/s (${cite(g, 'peakTFLOPs')})`,
     `efficiency ${fmt(eff)} of peak = ${fmt(g.v.peakTFLOPs * eff)} TFLOP/s per device (${o.efficiency === undefined ? cite(g, 'efficiency') : 'given'})`,
-    `FLOP counted as ${conv === '6ND' ? '6 · P · D (GPT-3 Table D.1: attention ignored)' : '(6 · P + 12 · L · d · T) · D (attention included, as the efficiency was measured)'}`,
+    `FLOP counted as ${conv === '6ND' ? '6 · P · D (GPT-3 Table D.1: attention ignored)' : `(6 · P + 12 · L · d · T) · D (attention included, as the efficiency was measured${attnContext < (model.gpt?.contextTokens ?? 0) ? `; T = the ${attnContext}-token sliding window` : ''})`}`,
+    ...(Pa < P ? [`a mixture of experts: P = the ${fmt(Pa / 1e9)} B parameters a token computes with (${model.arch!.expertsPerToken} of ${model.arch!.experts} experts), of ${fmt(P / 1e9)} B stored`] : []),
     `perfect scaling over ${devices} devices (no communication cost: favours the GPUs)`,
     `model state ${STATE_BYTES_PER_PARAM} B/param (mixed-precision Adam, ZeRO) sharded over all devices: ${fmt(state / 1e9)} GB per device of ${g.v.memoryGB} GB${state > g.v.memoryGB * 1e9 ? ' — does not fit: needs more devices or offload (ZeRO-Infinity streams from host memory at about 55 GB/s per H200, FACTS.md)' : ''}`,
     `energy: ${g.v.powerKW} kW per device (${cite(g, 'powerKW')}), hosts and network not included`,
@@ -91,7 +96,7 @@ export function estimateGpu(model: PerfModel, o: GpuEstimateOptions, specs: Spec
   const steps = B === null ? null : D / B;
   return {
     kind: 'gpu', gpu: g.id, gpuName: g.name, model: model.name, title: model.title, devices, sparsity: S, params: P, trainTokens: D,
-    batchTokens: B, trainFlop: 6 * P * D, countedFlop: perToken * D, flopConvention: conv, steps,
+    batchTokens: B, trainFlop: 6 * Pa * D, countedFlop: perToken * D, flopConvention: conv, steps,
     stepSeconds: B === null ? null : (perToken * B) / rate, trainSeconds, trainDays: trainSeconds / 86400,
     deviceYears: (devices * trainSeconds) / (365 * 86400), tokensPerSecond: rate / perToken, utilization: eff, bound: 'compute',
     stateBytesPerDevice: state, stateFits: state <= g.v.memoryGB * 1e9, memoryxBytes: null, waferBytesPerSystem: null,

@@ -8,6 +8,7 @@ import { ValidationError, requireInt, requireNumber, shapeError, requireString }
 import type { LayerSpec, ModelSpec } from '../model/types.js';
 import { validateModel } from '../model/validate.js';
 import { importGpt2Config, type DecoderArch } from '../model/hf.js';
+import { decoderActiveParamCount } from '../model/hf/arch.js';
 import { contextOf, decoderModelFromHfConfig, hfConfigNames, hfConfigPath, isDecoderConfig } from './hf-models.js';
 
 /** Largest parameter count the at-scale model takes from a config: GPT_LIMITS.params (below), the presets' bound. */
@@ -301,4 +302,9 @@ export function resolveModel(nameOrFile: string, attention: 'causal' | 'full' = 
   const text = readInputText(nameOrFile, 'model', '--model');
   const raw = parseJsonText(text, '--model', nameOrFile);
   return modelFromObject(raw, nameOrFile, attention, seqLen);
+}
+
+/** Parameters a token computes with: all of them, but for a mixture of experts only its routed experts' (6·P·D takes these). */
+export function activeParams(model: PerfModel): number {
+  return model.arch && model.arch.experts > 1 ? decoderActiveParamCount(model.arch) : model.params;
 }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { attentionFlop } from '../../src/perf/decoder-layers.js';
 import { estimate } from '../../src/perf/estimate.js';
+import { estimateGpu } from '../../src/perf/gpu.js';
 import { hfConfigNames } from '../../src/perf/hf-models.js';
 import { resolveModel } from '../../src/perf/models.js';
 
@@ -78,5 +79,24 @@ describe('decoder layers', () => {
     expect(() => resolveModel('gpt3-xl', 'causal', 4096)).toThrow(/seqLen: expected an integer in \[1, 2048\]/);
     // a shorter context keeps the learned position table (parameters) and shrinks the attention
     expect(resolveModel('gpt3-xl', 'causal', 1024).params).toBe(resolveModel('gpt3-xl').params);
+  });
+});
+
+describe('training FLOP of a mixture of experts and of a sliding window', () => {
+  it("Mixtral: 6·P·D takes the parameters a token computes with (2 of 8 experts), on the CS-2 and the GPU side alike", () => {
+    const m = resolveModel('mixtral-8x7b-v0.1');
+    const L = 32, f = 14336, E = 8, k = 2;
+    const active = m.params - L * (E - k) * 3 * d * f; // each expert a gated MLP: gate, up, down d·f each
+    expect(active).toBe(12_879_925_248); // Mixtral's published ~12.9 B active parameters
+    const D = 1e11;
+    expect(estimate(m, { systems: 128, batchTokens: 4194304, trainTokens: D }).trainFlop).toBe(6 * active * D);
+    const g = estimateGpu(m, { gpu: 'h100', devices: 64, batchTokens: 4194304, trainTokens: D });
+    expect(g.trainFlop).toBe(6 * active * D); // it counted all 46.7 B: 3.2x the work a token does
+    expect(g.countedFlop).toBe((6 * active + 12 * L * d * 32768) * D);
+  });
+  it('Mistral: the GPU attention term reads the 4,096-token window, not the 32,768 positions', () => {
+    const m = resolveModel('mistral-7b-v0.1');
+    const g = estimateGpu(m, { gpu: 'h100', devices: 64, batchTokens: 4194304, trainTokens: 1e10 });
+    expect(g.countedFlop).toBe((6 * m.params + 12 * 32 * d * 4096) * 1e10);
   });
 });

@@ -63,7 +63,7 @@ export function decoderParamCount(a: DecoderArch): number {
   const { dModel: d, nHead: h, nKvHead: g, headDim: hd, dFF: f, vocab: V, experts: E } = a;
   const normP = a.norm === 'layernorm' ? 2 * d : d;
   const attn = d * h * hd + 2 * d * g * hd + h * hd * d + (a.qkvBias ? (h + 2 * g) * hd : 0) + (a.outBias ? d : 0);
-  const expert = (a.gatedMlp ? 3 * d * f : 2 * d * f) + (a.mlpBias ? (a.gatedMlp ? 2 * f : f) + d : 0);
+  const expert = expertParams(a);
   const mlp = E * expert + (E > 1 ? d * E : 0);
   const block = attn + mlp + a.normsPerBlock * normP;
   const head = (a.tied ? 0 : V * d) + (a.headBias ? V : 0);
@@ -107,4 +107,19 @@ export function requireActivation(path: string, v: unknown, dflt: string): strin
   const act = v ?? dflt;
   if (typeof act !== 'string' || !ACTIVATIONS.includes(act)) throw new ValidationError(path, act, `expected an elementwise activation (${ACTIVATIONS.join(', ')})`);
   return act;
+}
+
+/** One expert's MLP parameters (gated: gate, up and down, 3·d·f; else 2·d·f), with its biases. */
+function expertParams(a: DecoderArch): number {
+  const { dModel: d, dFF: f } = a;
+  return (a.gatedMlp ? 3 * d * f : 2 * d * f) + (a.mlpBias ? (a.gatedMlp ? 2 * f : f) + d : 0);
+}
+
+/**
+ * Parameters a token computes with: a mixture of experts routes each token to expertsPerToken of its experts,
+ * so the others' weights (stored and streamed) do no work for it (Mixtral 8x7B: 12.9 B of 46.7 B). The
+ * training FLOP convention 6·P·D takes this P for such a model. Equal to decoderParamCount without experts.
+ */
+export function decoderActiveParamCount(a: DecoderArch): number {
+  return decoderParamCount(a) - a.nLayer * (a.experts - Math.min(a.expertsPerToken, a.experts)) * expertParams(a);
 }
