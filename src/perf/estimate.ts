@@ -134,7 +134,7 @@ function totals(ctx: Ctx, rec: boolean, cached: boolean, bpp: number) {
   let bytesPerPass = 0;
   let gradBytes = 0;
   let nzParams = 0;
-  let sparseIndex = 0;
+  let stored = 0;
   let updateSecondsTotal = 0;
   const recomputeGroups = rec ? new Set<number>() : undefined;
   if (recomputeGroups) for (const l of L) if (l.checkpointBytes > 0) recomputeGroups.add(l.block);
@@ -153,10 +153,14 @@ function totals(ctx: Ctx, rec: boolean, cached: boolean, bpp: number) {
     if (l.gradOut) gradBytes += (l.matWeights * (1 - s) + l.vecWeights) * ctx.gb;
     const nz = nonzeroParams(l, s);
     nzParams += nz;
-    if (s > 0 && l.params >= l.matWeights) sparseIndex += l.matWeights * (1 - s) * ctx.ib;
+    const index = s > 0 && l.params >= l.matWeights ? l.matWeights * (1 - s) * ctx.ib : 0;
+    // MemoryX keeps a layer sparse (its non-zeros' state and their index) only where that is smaller than
+    // dense: at 1 % sparsity the index (2 B a non-zero) costs more than the zeros' state saves, as the stream's
+    // layout choice (streamBytes) weighs it
+    stored += Math.min(nz * bpp + index, l.params * bpp);
     updateSecondsTotal += updateSeconds(ctx.rates, nz * bpp);
   }
-  return { useful, dense, recomputeFlop, bytesPass, bytesPerPass, gradBytes, nzParams, sparseIndex, updateSecondsTotal };
+  return { useful, dense, recomputeFlop, bytesPass, bytesPerPass, gradBytes, nzParams, stored, updateSecondsTotal };
 }
 
 type Mode = 'none' | 'full' | 'cached';
@@ -249,7 +253,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   ctx.updateBpp = bpp.total;
   const mb = busyPerPass(units, mode === 'cached');
 
-  const { useful, dense, recomputeFlop, bytesPass, bytesPerPass, gradBytes, nzParams, sparseIndex, updateSecondsTotal } = totals(ctx, rec, mode === 'cached', bpp.total);
+  const { useful, dense, recomputeFlop, bytesPass, bytesPerPass, gradBytes, nzParams, stored, updateSecondsTotal } = totals(ctx, rec, mode === 'cached', bpp.total);
   const bytesStep = bytesPerPass * m;
   const P = model.params;
   const steps = D / B;
@@ -263,7 +267,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   };
   let bound: Bound = 'compute';
   for (const k of ['stream', 'reduce', 'update'] as const) if (busy[k] > busy[bound]) bound = k;
-  const memoryxBytes = nzParams * bpp.total + sparseIndex;
+  const memoryxBytes = stored;
   const memoryxCapacityBytes = memoryx.v.maxCapacityTB * 1e12;
   const price = cs2.v.pricePerSystemHourUSD;
 

@@ -43,7 +43,7 @@ export function formatEstimate(e: Estimate): string {
     ['weights in', `${fmt(e.stream.GBps)} GB/s; ${bytes(e.stream.bytesPerPass)} per pass, ${bytes(e.stream.bytesPerStep)} per step per ${e.system}`],
     ['SwarmX', `depth ${e.swarmx.depth}, ${e.swarmx.nodesPerLane} nodes per lane, ${bytes(e.swarmx.reduceBytesPerStep)} of gradients reduced per step, ${fmt(e.swarmx.latencySeconds * 1e6)} us per traversal`],
     ['MemoryX update', `${bytes(e.update.bytesPerStep)} touched per step, ${fmt(e.update.seconds)} s (exposed ${fmt(e.update.exposedSeconds)} s)`],
-    ['MemoryX', `${bytes(e.memoryxBytes)} (${e.memoryxBytesPerParam} B/param) of ${bytes(e.memoryxCapacityBytes)}: ${e.memoryxFits ? (e.memoryxFitsSmallest ? `fits (even the smallest, ${bytes(e.memoryxSmallestCapacityBytes)})` : `fits (needs more than the smallest ${bytes(e.memoryxSmallestCapacityBytes)} configuration)`) : 'DOES NOT FIT'}`],
+    ['MemoryX', `${bytes(e.memoryxBytes)} (${e.memoryxBytesPerParam} B of state a stored weight${e.sparsity > 0 ? '; a sparse layer stores its non-zeros with their index where that is smaller than dense' : ''}) of ${bytes(e.memoryxCapacityBytes)}: ${e.memoryxFits ? (e.memoryxFitsSmallest ? `fits (even the smallest, ${bytes(e.memoryxSmallestCapacityBytes)})` : `fits (needs more than the smallest ${bytes(e.memoryxSmallestCapacityBytes)} configuration)`) : 'DOES NOT FIT'}`],
     ['wafer SRAM', `${bytes(e.waferBytesPerSystem)} of ${bytes(e.waferCapacityBytes)} per ${e.system} (holds ${fmt(e.waferTokensFit.recompute)} tokens with recomputation, ${fmt(e.waferTokensFit.noRecompute)} without)`],
     ['energy', `${fmt(e.energyKWh / 1000)} MWh`],
     ['cost', e.costUSD === null ? 'n/a (no price)' : `$${fmt(e.costUSD)}`],

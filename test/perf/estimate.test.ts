@@ -273,3 +273,14 @@ describe('bad input names the field', () => {
     expect(estimate(m, { systems: 2 })).toEqual(estimate(m, { systems: 2 }, defaultSpecs()));
   });
 });
+
+describe('MemoryX storage and sparsity', () => {
+  it('never grows with sparsity: a layer is kept sparse only where its index costs less than the zeros it drops', () => {
+    const m = preset('gpt3-175b');
+    const at = (sparsity: number) => estimate(m, { systems: 192, sparsity }).memoryxBytes;
+    const curve = [0, 0.01, 0.05, 0.1, 0.5, 0.9].map(at);
+    for (let i = 1; i < curve.length; i++) expect(curve[i]).toBeLessThanOrEqual(curve[i - 1]); // 1 % cost 11 % more (3.110 against 2.794 TB)
+    expect(curve[1]).toBe(curve[0]);
+    expect(curve[5]).toBeLessThan(0.12 * curve[0]);
+  });
+});
