@@ -53,6 +53,7 @@ export function estimateAssumptions(x: AssumptionInputs): string[] {
   if (S > 0) A(`a sparse layer streams ${wb} B value + ${ib} B delta-coded column index per non-zero + ${rowHeaderBytes} B count per input row (or dense, whichever is smaller); gradients only at non-zeros, in stream order (no index)`);
   A(`weights stream at ${fmt(linkGBps)} GB/s per ${sys} = min(${sys} I/O ${cs2.v.ioGBps} GB/s [${cite(cs2, 'ioGBps')}], MemoryX ${memoryx.v.streamGBps} GB/s [${cite(memoryx, 'streamGBps')}], SwarmX ${lanes.count} x ${swarmx.v.portGbps} Gb/s lanes [${cite(swarmx, 'portsPerSystem')}]); SwarmX broadcasts, so MemoryX sends each weight once whatever N`);
   A(`streamed weights ${wb} B and gradients ${gb} B per value (${precision === 'fp32' ? 'FP32 training' : 'mixed precision: FP16'}), activations 2 B per value`);
+  if (precision === 'fp32') A('FP32 changes the bytes streamed, reduced and kept in MemoryX only: the wafer still computes at its FP16 peak and keeps 2 B activations (no FP32 rate of the WSE is published), so the step\'s compute is optimistic for FP32 training');
   A(cs2.v.ioFullDuplex ? `gradients leave on the output side of the same links while weights arrive (full duplex: ${cite(cs2, 'ioFullDuplex')})` : 'gradients share the input link with the weights (half duplex)');
   A(`SwarmX: fan-in ${swarmx.v.fanIn}, depth ${tree.depth} for ${N} systems, reduce at line rate, ${swarmx.v.hopLatencyUs} us per hop (${cite(swarmx, 'hopLatencyUs')})`);
   A(

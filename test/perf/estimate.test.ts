@@ -284,3 +284,11 @@ describe('MemoryX storage and sparsity', () => {
     expect(curve[5]).toBeLessThan(0.12 * curve[0]);
   });
 });
+
+describe('FP32 training', () => {
+  it('says the wafer still computes at its FP16 peak (only bytes change)', () => {
+    const e = estimate(preset('gpt3-xl'), { systems: 16, precision: 'fp32' });
+    expect(e.assumptions.some((a) => a.startsWith('FP32 changes the bytes streamed, reduced and kept in MemoryX only'))).toBe(true);
+    expect(estimate(preset('gpt3-xl'), { systems: 16 }).assumptions.some((a) => a.startsWith('FP32 changes'))).toBe(false);
+  });
+});
