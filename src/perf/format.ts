@@ -1,7 +1,7 @@
 // Human-readable text for estimates and the claims table (the CLI prints these without --json).
 import type { Claims } from './claims.js';
 import type { Estimate } from './estimate.js';
-import { fmt } from './units.js';
+import { fmt, stepCount } from './units.js';
 import type { GpuEstimate } from './gpu.js';
 import { exactCount, formatLayerTable } from './format-layers.js';
 
@@ -29,7 +29,7 @@ export function formatEstimate(e: Estimate): string {
   const head = `${e.title} on ${e.systems} ${e.system} (${e.sparsity > 0 ? `${pct(e.sparsity)} sparse` : 'dense'})`;
   const rows: Array<[string, string]> = [
     ['parameters', `${params(e.params)}${e.sparsity > 0 ? `; ${params(Math.round(e.paramsNonzero))} non-zero` : ''}`],
-    ['training', `${count(e.trainTokens)} tokens = ${fmt(e.steps)} steps of ${count(e.batchTokens)} tokens`],
+    ['training', `${count(e.trainTokens)} tokens = ${stepCount(e.steps)} steps of ${count(e.batchTokens)} tokens`],
     ['batch', `${Number.isInteger(e.batchSeqs) ? exactCount(e.batchSeqs) : e.batchSeqs.toFixed(2)} sequences of ${exactCount(e.seqLen)} tokens per step`],
     ['train FLOP', `${fmt(e.trainFlop)} (${sixPD(e)}); ${modelFlopText(e)}; executed ${fmt(e.executedFlop)}`],
     [`per ${e.system} per step`, `${fmt(e.tokensPerSystem)} tokens in ${e.microBatches} pass${e.microBatches > 1 ? 'es' : ''} of ${fmt(e.microBatchTokens)} (${e.recomputeMode === 'none' ? 'no recomputation' : e.recomputeMode === 'full' ? 'full recomputation' : 'recomputation, block weights cached on the wafer'})`],

@@ -7,7 +7,7 @@
 import { ValidationError, requireInt, requireNumber, shapeError, requireObject } from '../errors.js';
 import { estimate, type Estimate } from './estimate.js';
 import { systemInputs, type EstimateConfig } from './run.js';
-import { fmt } from './units.js';
+import { fmt, stepCount } from './units.js';
 
 export interface RunPhase {
   name?: string;
@@ -105,6 +105,6 @@ export function formatPhases(r: PhasedEstimate): string {
   const w = head.map((_, i) => Math.max(...all.map((x) => x[i].length)));
   const line = (x: string[]) => ('  ' + x.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ')).trimEnd();
   const out = [`${r.title}: ${r.phases.length} phases`, ...(r.source ? [`  source: ${r.source}`] : []), line(head), ...rows.map(line)];
-  out.push(`  total: ${fmt(t.trainDays)} days, ${fmt(t.steps)} steps, ${fmt(t.energyKWh / 1000)} MWh${t.costUSD === null ? '' : `, $${fmt(t.costUSD)}`}; each phase's assumptions: --json`);
+  out.push(`  total: ${fmt(t.trainDays)} days, ${stepCount(t.steps)} steps, ${fmt(t.energyKWh / 1000)} MWh${t.costUSD === null ? '' : `, $${fmt(t.costUSD)}`}; each phase's assumptions: --json`);
   return out.join('\n') + '\n';
 }

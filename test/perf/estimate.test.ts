@@ -292,3 +292,11 @@ describe('FP32 training', () => {
     expect(estimate(preset('gpt3-xl'), { systems: 16 }).assumptions.some((a) => a.startsWith('FP32 changes'))).toBe(false);
   });
 });
+
+describe('step counts in text', () => {
+  it('are exact: 1 B tokens of 64,000 a step are 15,625 steps (4 significant digits printed 15630)', async () => {
+    const { formatEstimate } = await import('../../src/perf/format.js');
+    const e = estimate(preset('gpt3-xl'), { systems: 4, trainTokens: 1e9, batchTokens: 64000 });
+    expect(formatEstimate(e)).toMatch(/training {11}1 B tokens = 15,625 steps of 64000 tokens/);
+  });
+});
