@@ -171,9 +171,11 @@ function refuseCs2Only(opts: EstimateCliOptions): void {
 }
 
 /** A library error on a field the user gave as an option, renamed to that option (--gpu, --tokens, --batch-tokens). */
-function optionError(e: unknown, opts: { gpu?: string; tokens?: number; batchTokens?: number; seqLen?: number }): unknown {
+function optionError(e: unknown, opts: { gpu?: string; tokens?: number; batchTokens?: number; seqLen?: number; passes?: number; microBatchSeqs?: number; batchSeqs?: number }): unknown {
   if (!(e instanceof ValidationError)) return e;
-  const given: Record<string, [string, unknown]> = { gpu: ['--gpu', opts.gpu], trainTokens: ['--tokens', opts.tokens], batchTokens: ['--batch-tokens', opts.batchTokens], seqLen: ['--seq-len', opts.seqLen] };
+  const given: Record<string, [string, unknown]> = { gpu: ['--gpu', opts.gpu], trainTokens: ['--tokens', opts.tokens], batchTokens: ['--batch-tokens', opts.batchTokens], seqLen: ['--seq-len', opts.seqLen],
+    passes: ['--passes', opts.passes], microBatchSeqs: ['--micro-batch-seqs', opts.microBatchSeqs], batchSeqs: ['--batch-seqs', opts.batchSeqs],
+  };
   const hit = Object.hasOwn(given, e.path) ? given[e.path] : undefined;
   return hit && hit[1] !== undefined ? renamePath(e, hit[0]) : e;
 }
