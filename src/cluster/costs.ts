@@ -17,7 +17,7 @@
 //              for fp32: 4 + 4 + 4·S, src/perf/capacity.ts)
 // Only committed steps count (a retried step's failed attempt is dropped); the costs are the mean per step.
 import type { LayerCost } from '../timeline/schedule.js';
-import { eventSeconds, type Rates, type RateEventKind } from '../perf/rates.js';
+import { eventSecondsOf, type Rates, type RateEventKind } from '../perf/rates.js';
 import type { StepEvent } from './events.js';
 
 const KINDS: RateEventKind[] = ['streamFwd', 'forward', 'streamBwd', 'delta', 'gradient', 'gradOut', 'reduce', 'update'];
@@ -97,7 +97,7 @@ export class CostRecorder {
         flop[k] = this.flop[l][k] / n;
       }
       const seconds = zero();
-      for (const k of KINDS) seconds[k] = eventSeconds(rates, k, bytes[k], flop[k], efficiency);
+      for (const k of KINDS) seconds[k] = eventSecondsOf(rates, k, bytes[k], flop[k], efficiency);
       return {
         name,
         seconds,

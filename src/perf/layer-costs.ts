@@ -14,7 +14,7 @@ import { EVENT_KINDS, type EventKind, type LayerCost } from '../timeline/schedul
 import type { EfficiencyFn } from './efficiency.js';
 import type { PerfLayer } from './layers.js';
 import type { PerfModel } from './models.js';
-import { computeSeconds, eventSeconds, type Rates } from './rates.js';
+import { computeSeconds, eventSecondsOf, type Rates } from './rates.js';
 
 const ROW_HEADER_BYTES = 4; // a u32 count of non-zeros per row of the layout: per output column forward, per input row backward (the weight-stream format)
 export { ROW_HEADER_BYTES };
@@ -151,7 +151,7 @@ export function unitCosts(x: CostInputs): UnitCosts {
     const o = 8 * u;
     for (let j = 0; j < BYTE_KINDS.length; j++) {
       const k = BYTE_KINDS[j];
-      sec[o + k] = eventSeconds(x.rates, EVENT_KINDS[k], bytes[o + k], 0, 1);
+      sec[o + k] = eventSecondsOf(x.rates, EVENT_KINDS[k], bytes[o + k], 0, 1);
     }
   }
   const recomputeGroups = x.recompute ? Int32Array.from(blockOf.slice(0, units), (b) => (checkpointed.has(b) ? b : -1)) : undefined;
@@ -175,15 +175,15 @@ export function toLayerCosts(u: UnitCosts): LayerCost[] {
 
 /** A layer's bound in the forward (stream or compute) and backward (reduce, stream or compute) pass. */
 function countBounds(b: LayerBounds, l: PerfLayer, x: CostInputs, bytesF: number, bytes: number, gradBytes: number, fwd: number, bwd: number, recomputed: boolean): void {
-  const S = l.streamFwd ? eventSeconds(x.rates, 'streamFwd', bytesF, 0, 1) : 0;
+  const S = l.streamFwd ? eventSecondsOf(x.rates, 'streamFwd', bytesF, 0, 1) : 0;
   const times = recomputed ? 2 : 1;
   if (fwd > 0 || l.matWeights > 0) {
     if (S > fwd) b.forward.stream += times;
     else b.forward.compute += times;
   }
   if (!(bwd > 0 || l.matWeights > 0)) return;
-  const Sb = l.streamBwd && !(recomputed && x.cached) ? eventSeconds(x.rates, 'streamBwd', bytes, 0, 1) : 0;
-  const G = l.gradOut ? eventSeconds(x.rates, 'gradOut', gradBytes, 0, 1) : 0;
+  const Sb = l.streamBwd && !(recomputed && x.cached) ? eventSecondsOf(x.rates, 'streamBwd', bytes, 0, 1) : 0;
+  const G = l.gradOut ? eventSecondsOf(x.rates, 'gradOut', gradBytes, 0, 1) : 0;
   if (G > Sb && G > bwd) b.backward.reduce++;
   else if (Sb > bwd) b.backward.stream++;
   else b.backward.compute++;

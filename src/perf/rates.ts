@@ -83,6 +83,11 @@ export function eventSeconds(r: Rates, kind: EventKind, bytes: number, flop: num
   if (!(bytes >= 0 && bytes < Infinity)) throw new ValidationError('bytes', bytes, 'expected a finite number >= 0');
   if (!(flop >= 0 && flop < Infinity)) throw new ValidationError('flop', flop, 'expected a finite number >= 0');
   if (!(efficiency > 0 && efficiency <= 1)) throw new ValidationError('efficiency', efficiency, 'expected a number in (0, 1]');
+  return eventSecondsOf(r, kind, bytes, flop, efficiency);
+}
+
+/** eventSeconds for values the caller has checked (the estimate's and the engine's per-layer loops). */
+export function eventSecondsOf(r: Rates, kind: EventKind, bytes: number, flop: number, efficiency: number): number {
   switch (kind) {
     case 'streamFwd':
     case 'streamBwd':

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readHead } from '../io/files.js';
 import { latestByHash } from '../sweep/csv.js';
+import type { ResultLine } from '../sweep/types.js';
 import { heatmapChart } from './charts/heatmap.js';
 import { sensitivityChart } from './charts/sensitivity.js';
 import { sweepCharts } from './charts/sweeps.js';
@@ -97,8 +98,7 @@ export async function buildReport(inputs: ReportInput[], o: ReportOptions = {}):
     if (i.type === 'trace') skipped.push(`${i.file} (a trace with no complete events)`);
     else if (i.type === 'sensitivity') skipped.push(`${i.file} (a sensitivity with no rows)`);
     else if (i.type === 'sweep' && i.lines.length === 0) skipped.push(`${i.file} (no complete result line: an empty results file, or one whose only line was cut short)`);
-    else if (i.type === 'sweep' && latestByHash(i.lines).every((l) => l.error)) skipped.push(`${i.file} (every one of its ${latestByHash(i.lines).length} runs failed: their errors are in the file)`);
-    else if (i.type === 'sweep') skipped.push(`${i.file} (its runs vary nothing the charts plot: systems, sparsity or model for estimate runs, sparsity for fabric runs)`);
+    else if (i.type === 'sweep') skipped.push(sweepSkipped(i.file, latestByHash(i.lines)));
   }
   const ided = uniqueIds(charts);
   const rendered: RenderedChart[] = [];
@@ -143,4 +143,10 @@ export async function writeReport(files: string[], outDir: string, o: ReportOpti
   // its charts that this report has not written again would sit beside it as if they were this report's
   for (const id of before) if (!r.charts.some((c) => c.id === id)) rmSync(join(outDir, `${id}.svg`), { force: true });
   return { out: outDir, html, charts, tables: r.tables.map((t) => t.title), skipped: r.skipped };
+}
+
+/** Why a sweep's results drew no chart: every run failed, or its runs vary nothing the charts plot. */
+function sweepSkipped(file: string, latest: ResultLine[]): string {
+  if (latest.every((l) => l.error)) return `${file} (every one of its ${latest.length} runs failed: their errors are in the file)`;
+  return `${file} (its runs vary nothing the charts plot: systems, sparsity or model for estimate runs, sparsity for fabric runs)`;
 }
