@@ -2,13 +2,16 @@
 // S: ceil(sequences per system / S)) or chosen by the model as the fewest whose activations fit the wafer.
 //
 // Legend: b = tokens per system per step, T = tokens per sequence, m = passes, t = b / m tokens per pass.
+// A batch that does not split evenly gives some systems one sequence more: b / T is their mean, and the passes
+// count the busiest system's whole sequences, ceil(b / T), which set the step (the time model keeps the mean
+// tokens b / m per pass: docs/at-scale.md).
 import { CapacityError, ValidationError, requireInt } from '../errors.js';
 import { fmt } from './units.js';
 
 /** The passes the options set (undefined: the model chooses). Refuses both ways at once, and more passes than sequences. */
 export function passesSet(o: { passes?: number; microBatchSeqs?: number }, b: number, T: number, system = 'CS-2'): number | undefined {
   if (o.passes !== undefined && o.microBatchSeqs !== undefined) throw new ValidationError('passes', o.passes, 'expected either passes or microBatchSeqs, not both (--passes sets the passes, --micro-batch-seqs derives them)');
-  const seqs = Math.max(1, Math.round(b / T));
+  const seqs = Math.max(1, Math.ceil(b / T - 1e-9)); // the busiest system's sequences
   if (o.passes !== undefined) {
     requireInt('passes', o.passes, 1);
     if (o.passes > seqs) throw new ValidationError('passes', o.passes, `expected at most the ${seqs} sequences each ${system} takes per step (a pass holds whole sequences)`);

@@ -68,6 +68,15 @@ describe('batch shape', () => {
     expect(() => cs2({ ...llama, batchSeqs: 99, passes: 2, microBatchSeqs: 3 })).toThrow(/passes: expected either passes or microBatchSeqs, not both/);
   });
 
+  it('a batch that does not split evenly: the passes count the busiest system\'s whole sequences (ceil, as the docs say)', () => {
+    // 3661 sequences on 3 systems: 1221, 1220 and 1220; --micro-batch-seqs 5 is ceil(1221 / 5) = 245 passes (it was 244, rounding 1220.33)
+    const uneven = { ...llama, systems: 3, batchSeqs: 3661 };
+    expect(cs2({ ...uneven, microBatchSeqs: 5 }).microBatches).toBe(245);
+    // the busiest system can take a pass per sequence; one more is refused naming its 1221
+    expect(cs2({ ...uneven, passes: 1221 }).microBatches).toBe(1221);
+    expect(() => cs2({ ...uneven, passes: 1222 })).toThrow(/passes: expected at most the 1221 sequences each CS-2 takes per step/);
+  });
+
   it('the binding resource by name: the narrowest part of the weight-stream link, the wafer, or the update', () => {
     const specs = defaultSpecs();
     const r = hardwareRates(specs, 1);
