@@ -2,8 +2,9 @@
 // the step time moves, largest swing first, with the binding resource of each case ("what if MemoryX
 // were 2x faster?" in one command). The JSON shape is what the report's tornado chart reads:
 //   { baseline: { stepSeconds, bound }, rows: [ { figure, spec, low: { factor: 0.5, stepSeconds, bound },
-//     high: { factor: 2, stepSeconds, bound } } ] }   (bound: the binding resource by name; a case the
-//   hardware cannot run gives stepSeconds null and bound "does not fit: ...").
+//     high: { factor: 2, stepSeconds, bound } } ], notVaried: [ { figure, spec, why } ] }   (bound: the binding
+//   resource by name; a case the hardware cannot run gives stepSeconds null and bound "does not fit: ...";
+//   notVaried: the figures these specs leave out of the table, such as a 0 that x0.5 and x2 leave 0).
 import { CapacityError, ValidationError } from '../errors.js';
 import { estimate } from './estimate.js';
 import { systemInputs, type EstimateConfig } from './run.js';
@@ -32,6 +33,8 @@ export interface SensitivityRow {
 export interface Sensitivity {
   baseline: { stepSeconds: number; bound: string };
   rows: SensitivityRow[];
+  /** Figures left out of the rows for these specs, and why. */
+  notVaried: { figure: string; spec: string; why: string }[];
 }
 
 export const FACTORS = [0.5, 2] as const;
@@ -66,7 +69,8 @@ export function sensitivity(model: PerfModel, o: EstimateOptions, specs: Specs):
     figure: f.key, spec: f.spec, low: run(model, o, scaled(specs, f, FACTORS[0]), FACTORS[0]), high: run(model, o, scaled(specs, f, FACTORS[1]), FACTORS[1]),
   }));
   rows.sort((a, b) => swing(b, base.stepSeconds) - swing(a, base.stepSeconds));
-  return { baseline: { stepSeconds: base.stepSeconds, bound: base.binding }, rows };
+  const notVaried = SENSITIVITY_FIGURES.filter((f) => !f.applies(specs)).map((f) => ({ figure: f.key, spec: f.spec, why: f.why }));
+  return { baseline: { stepSeconds: base.stepSeconds, bound: base.binding }, rows, notVaried };
 }
 
 /** sensitivity() for a configuration as the CLI and sweeps give it (CS-2/CS-3 only). */
@@ -82,5 +86,6 @@ export function formatSensitivity(s: Sensitivity): string {
   const cell = (c: SensitivityCase) => (c.stepSeconds === null ? c.bound : `${fmt(c.stepSeconds)} s (${c.stepSeconds >= b ? '+' : ''}${((100 * (c.stepSeconds - b)) / b).toFixed(1)} %), ${c.bound}`);
   const lines = [`baseline step ${fmt(b)} s, bound: ${s.baseline.bound}`, '', 'figure (spec)                   x0.5 -> step, bound  |  x2 -> step, bound'];
   for (const r of s.rows) lines.push(`${`${r.figure} (${r.spec})`.padEnd(30)}  ${cell(r.low)}  |  ${cell(r.high)}`);
+  if (s.notVaried.length > 0) lines.push('', 'not varied:', ...s.notVaried.map((f) => `  ${f.figure} (${f.spec}): ${f.why}`));
   return lines.join('\n') + '\n';
 }

@@ -1,12 +1,16 @@
 // `estimate --sensitivity` (issue 15): each hardware figure x0.5 and x2, the step's move, largest swing
 // first, the binding resource named in each case; the JSON shape the tornado chart reads.
 import { describe, expect, it } from 'vitest';
-import { runSensitivity } from '../../src/perf/sensitivity.js';
+import { formatSensitivity, runSensitivity } from '../../src/perf/sensitivity.js';
 
 describe('sensitivity', () => {
   it('GPT-3 175B on 192 CS-2 at peak (stream-bound): the links swing it, compute efficiency does not lead', () => {
     const s = runSensitivity({ model: 'gpt3-175b', systems: 192, efficiency: 1 });
-    expect(Object.keys(s)).toEqual(['baseline', 'rows']);
+    expect(Object.keys(s)).toEqual(['baseline', 'rows', 'notVaried']);
+    // a figure whose spec value is 0 is named under the table with why, not dropped without a word
+    expect(s.rows.map((r) => r.figure)).not.toContain('hostStepOverheadMs');
+    expect(s.notVaried).toEqual([{ figure: 'hostStepOverheadMs', spec: 'swarmx', why: expect.stringMatching(/^its value is 0 in the spec/) }]);
+    expect(formatSensitivity(s)).toMatch(/\nnot varied:\n  hostStepOverheadMs \(swarmx\): its value is 0 in the spec, and x0\.5 and x2 leave it 0/);
     expect(s.baseline.bound).toMatch(/^weight stream: /);
     for (const r of s.rows) {
       expect(Object.keys(r)).toEqual(['figure', 'spec', 'low', 'high']);
