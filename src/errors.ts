@@ -80,6 +80,16 @@ export function renamePath(e: ValidationError, path: string): ValidationError {
   return err;
 }
 
+/**
+ * The same refusal said from where it arose (`run.json: phases[1]`, then the message): a ValidationError keeps its
+ * value and gets the prefix on its path, a CapacityError on its message; any other error is returned as it is.
+ */
+export function within(where: string, e: unknown): unknown {
+  if (e instanceof ValidationError) return renamePath(e, `${where}: ${e.path}`);
+  if (e instanceof CapacityError) return new CapacityError(`${where}: ${e.message}`);
+  return e;
+}
+
 /** An argument that must be an object (options, a plan, a spec): refused by name, never a TypeError deep inside. */
 export function requireObject(path: string, v: unknown): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw shapeError(path, v, 'expected an object');

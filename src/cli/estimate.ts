@@ -138,7 +138,7 @@ export function register(program: Command): void {
       const run = parseRunFile(parseJsonText(readInputText(opts.run, 'spec', '--run'), '--run', opts.run), opts.run);
       if (!opts.model && run.model === undefined) throw new UsageError('--model: required (the run file names no model)');
       if (opts.model && run.model !== undefined) throw new UsageError(`--model: not with a run file that names its model (${opts.run} does)`);
-      const p = estimatePhases(config, run);
+      const p = estimatePhases(config, run, opts.run);
       emit(opts, p, () => formatPhases(p));
       return;
     }

@@ -4,7 +4,7 @@
 //   { "model": NAME|FILE|object (optional: --model), "source": "...", "phases": [
 //       { "name"?, "tokens", "systems"?, "seqLen"?, "batchSeqs"? | "batchTokens"?, "passes"? | "microBatchSeqs"? }, ... ] }
 // Fields a phase leaves out come from the command line (--systems, --seq-len, ...).
-import { ValidationError, requireInt, requireNumber, shapeError, requireObject } from '../errors.js';
+import { ValidationError, requireInt, requireNumber, shapeError, requireObject, within } from '../errors.js';
 import { estimate, type Estimate } from './estimate.js';
 import { systemInputs, type EstimateConfig } from './run.js';
 import { fmt, stepCount } from './units.js';
@@ -67,16 +67,21 @@ export function parseRunFile(raw: unknown, file: string): RunFile {
   return { ...(o.model !== undefined ? { model: o.model as RunFile['model'] } : {}), ...(o.source !== undefined ? { source: o.source as string } : {}), phases };
 }
 
-/** Each phase estimated with the base configuration amended by the phase's fields, and the run's totals. */
-export function estimatePhases(base: EstimateConfig, run: RunFile): PhasedEstimate {
+/** Each phase estimated with the base configuration amended by the phase's fields, and the run's totals. A phase's
+ *  refusal names the phase, after `file` (the run file's name, for the message) where given. */
+export function estimatePhases(base: EstimateConfig, run: RunFile, file?: string): PhasedEstimate {
   requireObject('base', base);
   if (base.gpu !== undefined) throw new ValidationError('run', 'gpu', 'expected a CS-2 estimate (phases are not modelled on GPUs)');
   const phases = run.phases.map((p, i) => {
     const batch = p.batchSeqs !== undefined ? { batchSeqs: p.batchSeqs, batchTokens: undefined } : p.batchTokens !== undefined ? { batchTokens: p.batchTokens, batchSeqs: undefined } : {};
     const passes = p.passes !== undefined ? { passes: p.passes, microBatchSeqs: undefined } : p.microBatchSeqs !== undefined ? { microBatchSeqs: p.microBatchSeqs, passes: undefined } : {};
     const c: EstimateConfig = { ...base, model: run.model ?? base.model, tokens: p.tokens, ...(p.systems !== undefined ? { systems: p.systems } : {}), ...(p.seqLen !== undefined ? { seqLen: p.seqLen } : {}), ...batch, ...passes };
-    const { model, options, specs } = systemInputs(c);
-    return { name: p.name ?? `phase ${i + 1}`, estimate: estimate(model, options, specs) };
+    try {
+      const { model, options, specs } = systemInputs(c);
+      return { name: p.name ?? `phase ${i + 1}`, estimate: estimate(model, options, specs) };
+    } catch (e) {
+      throw within(`${file !== undefined ? `${file}: ` : ''}phases[${i}]${p.name !== undefined ? ` (${p.name})` : ''}`, e); // which phase the refusal is of
+    }
   });
   let tokens = 0, steps = 0, seconds = 0, energy = 0;
   let cost: number | null = 0;

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CapacityError, ValidationError } from '../../src/errors.js';
 import type { Estimate } from '../../src/perf/estimate.js';
 import { MAX_PHASES, estimatePhases, parseRunFile } from '../../src/perf/phases.js';
 import { runEstimate } from '../../src/perf/run.js';
@@ -42,6 +43,22 @@ describe('multi-phase runs', () => {
     const many = Array.from({ length: MAX_PHASES + 1 }, () => ({ tokens: 1e9 }));
     expect(() => parseRunFile({ phases: many }, 'r.json')).toThrow(`r.json: phases: expected at most ${MAX_PHASES} phases, got a list of ${MAX_PHASES + 1} items`);
     expect(parseRunFile({ phases: many.slice(1) }, 'r.json').phases).toHaveLength(MAX_PHASES);
+  });
+
+  it('a phase the estimate refuses is named, after the file (it said only "passes: ..." or "wafer SRAM: ...")', () => {
+    const phases = parseRunFile({ phases: [{ tokens: 1e9, systems: 2 }, { name: 'main', tokens: 1e9, systems: 1, passes: 1 }] }, 'r.json');
+    expect(() => estimatePhases({ model: 'gpt3-175b' }, phases, 'r.json')).toThrow(CapacityError);
+    expect(() => estimatePhases({ model: 'gpt3-175b' }, phases, 'r.json')).toThrow(/^r\.json: phases\[1\] \(main\): wafer SRAM: --passes 1 puts /);
+    const tooMany = parseRunFile({ phases: [{ tokens: 1e9, passes: 100000 }] }, 'r.json');
+    expect(() => estimatePhases({ model: 'gpt3-xl', systems: 1 }, tooMany)).toThrow(/^phases\[0\]: passes: expected at most the \d+ sequences/);
+    let err: unknown;
+    try {
+      estimatePhases({ model: 'gpt3-xl', systems: 1 }, tooMany, 'r.json');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ValidationError);
+    expect([(err as ValidationError).path, (err as ValidationError).value]).toEqual(['r.json: phases[0]: passes', 100000]);
   });
 
   it('CLI: the Cerebras-GPT-13B example prints both phases and the total; --json has phases and total', () => {
