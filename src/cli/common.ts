@@ -1,7 +1,6 @@
 // Conventions every weightstream command follows: --json / --quiet / --debug, exit codes
 // 0 (done), 1 (failed), 2 (usage), and errors as one line naming the option or field and the value.
 import { Command, CommanderError, Option } from 'commander';
-import { ValidationError } from '../errors.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -91,6 +90,8 @@ export function emit(opts: CommonOptions, result: unknown, human: () => string):
   }
 }
 
+const BUILTIN_ERRORS = new Set(['TypeError', 'RangeError', 'ReferenceError', 'SyntaxError', 'EvalError', 'URIError', 'AggregateError']);
+
 /** Maps an error to its exit code and prints it as one line (a stack only with --debug). */
 export function reportError(err: unknown, debug: boolean): number {
   if (err instanceof CommanderError) {
@@ -99,7 +100,9 @@ export function reportError(err: unknown, debug: boolean): number {
   }
   const e = err instanceof Error ? err : new Error(String(err));
   const usage = e instanceof UsageError;
-  const line = e instanceof ValidationError || usage ? e.message : `${e.name === 'Error' ? '' : e.name + ': '}${e.message}`;
+  // our refusals' messages say what and where (`wafer SRAM: …`, `b.jsonl: …`): no class name before them; a
+  // built-in error's name stays (a TypeError is a defect, and says so)
+  const line = BUILTIN_ERRORS.has(e.name) ? `${e.name}: ${e.message}` : e.message;
   process.stderr.write(`weightstream: error: ${line.split('\n')[0]}\n`);
   if (debug && e.stack) process.stderr.write(e.stack + '\n');
   return usage ? EXIT_USAGE : EXIT_FAILED;

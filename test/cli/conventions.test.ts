@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import type { Command, Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
-import { UsageError, parseInteger, parseNumber } from '../../src/cli/common.js';
+import { UsageError, parseInteger, parseNumber, reportError } from '../../src/cli/common.js';
+import { CapacityError, ValidationError } from '../../src/errors.js';
 import { rootPath } from '../../src/paths.js';
 
 /** Commands that produce no results object and so need no --json (say why beside each). */
@@ -119,5 +120,28 @@ describe('CLI conventions, for every command', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toMatch(/unknown option '--no-such-option'/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('an error line', () => {
+  /** The line reportError writes for `e`, and its exit code. */
+  function line(e: unknown): { text: string; code: number } {
+    const write = process.stderr.write;
+    let text = '';
+    process.stderr.write = ((s: string) => ((text += s), true)) as typeof process.stderr.write;
+    try {
+      return { code: reportError(e, false), text };
+    } finally {
+      process.stderr.write = write;
+    }
+  }
+
+  it('a refusal of ours is its message, no class name (it read "CapacityError: wafer SRAM: …"); a built-in error keeps its name', () => {
+    expect(line(new CapacityError('wafer SRAM: too big'))).toEqual({ text: 'weightstream: error: wafer SRAM: too big\n', code: 1 });
+    expect(line(new ValidationError('--systems', -1, 'expected an integer >= 1'))).toEqual({ text: 'weightstream: error: --systems: expected an integer >= 1, got -1\n', code: 1 });
+    expect(line(new UsageError('--fold: expected off or auto'))).toEqual({ text: 'weightstream: error: --fold: expected off or auto\n', code: 2 });
+    // a TypeError is a defect of ours: its name says so
+    expect(line(new TypeError("Cannot read properties of undefined (reading 'x')")).text).toBe("weightstream: error: TypeError: Cannot read properties of undefined (reading 'x')\n");
+    expect(line('a thrown string').text).toBe('weightstream: error: a thrown string\n');
   });
 });

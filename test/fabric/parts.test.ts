@@ -100,7 +100,7 @@ describe('weightstream fabric (CLI)', () => {
     expect(bad.stderr).toMatch(/--pass: expected one of forward, delta, gradient, got "sideways"/);
     const big = cli('fabric', '--rows', '1', '--cols', '1', '--batch', '512', '--in', '512', '--out', '8', '--quiet');
     expect(big.code).toBe(1);
-    expect(big.stderr).toMatch(/CapacityError: .*over by \d+ bytes/);
+    expect(big.stderr).toMatch(/^weightstream: error: .*over by \d+ bytes/);
   });
   it.runIf(built)('--check sampled and the memory fields in --json; a mesh past 4 GiB is refused in a line before allocating', () => {
     const r = cli('fabric', '--rows', '4', '--cols', '4', '--batch', '64', '--in', '64', '--out', '32', '--check', 'sampled', '--json', '--quiet');
@@ -116,7 +116,7 @@ describe('weightstream fabric (CLI)', () => {
     const huge = cli('fabric', '--rows', '4096', '--cols', '4096', '--batch', '4096', '--in', '4096', '--out', '4096', '--fold', 'off', '--quiet');
     expect(huge.code).toBe(1);
     expect(huge.stderr.trim().split('\n')).toHaveLength(1);
-    expect(huge.stderr).toMatch(/CapacityError: .*4096x4096 mesh.*needs \d+ bytes .* over its 4 GiB limit/);
+    expect(huge.stderr).toMatch(/^weightstream: error: .*4096x4096 mesh.*needs \d+ bytes .* over its 4 GiB limit/);
     expect(Date.now() - t0).toBeLessThan(20_000);
     const off = cli('fabric', '--rows', '4', '--cols', '4', '--batch', '64', '--in', '64', '--out', '32', '--check', 'off', '--json', '--quiet');
     expect(off.code, off.stderr).toBe(0); // not checked is not a failed check

@@ -108,7 +108,7 @@ describe('weightstream estimate', () => {
     [['--systems', '4'], 2, /--model: required/],
     [['--model', 'gpt3-175b'], 2, /--systems: required/],
     [['--model', 'gpt3-175b', '--systems', '4', '--spec', '/nonexistent.json'], 1, /--spec: expected a readable JSON file \(ENOENT\), got "\/nonexistent.json"/],
-    [['--model', 'gpt-120t', '--systems', '1', '--spec', 'test/fixtures/specs/checkpoints-on-wafer.json'], 1, /CapacityError: wafer SRAM: one sequence of 2048 tokens/],
+    [['--model', 'gpt-120t', '--systems', '1', '--spec', 'test/fixtures/specs/checkpoints-on-wafer.json'], 1, /wafer SRAM: one sequence of 2048 tokens/],
   ])('bad input %j: exit %i, one line naming it', (args, code, re) => {
     const r = cli('estimate', ...(args as string[]));
     expect(r.code).toBe(code);

@@ -59,7 +59,7 @@ describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang'
         run(['worker', '--queue', `redis://127.0.0.1:${sport}`, '--concurrency', '1']),
       ]);
       expect(r.code).toBe(1);
-      oneLine(r.stderr, new RegExp(`^weightstream: error: QueueError: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}: connection refused`));
+      oneLine(r.stderr, new RegExp(`^weightstream: error: cannot reach Redis at redis://127\\.0\\.0\\.1:${port}: connection refused`));
       expect(w.code).toBe(1);
       oneLine(w.stderr, /cannot reach Redis at .*: no answer within 5 s/);
       // Bounded: no longer than an instant failure (same start-up cost, side by side) plus the 5 s timeout and a margin.
@@ -79,7 +79,7 @@ describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang'
     ]);
     for (const r of [s, w]) {
       expect(r.code).toBe(1);
-      oneLine(r.stderr, new RegExp(`^weightstream: error: QueueError: Redis at redis://127\\.0\\.0\\.1:${redis.port}/99 has no database 99 `));
+      oneLine(r.stderr, new RegExp(`^weightstream: error: Redis at redis://127\\.0\\.0\\.1:${redis.port}/99 has no database 99 `));
     }
   }, 60_000);
 
@@ -186,7 +186,7 @@ describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang'
     const second = await run(['sweep', f, '--out', 'c2.jsonl', '--queue', redis.url, '--queue-name', 'collect']);
     expect(second.seconds).toBeLessThan(8); // its holder is alive on this machine: refused at once, not after the lease
     expect(second.code).toBe(1);
-    oneLine(second.stderr, /^weightstream: error: QueueError: queue "collect" is being collected by another coordinator \(pid \d+ on .*, writing .*c1\.jsonl, since .*\): wait for it to end, or give this sweep its own --queue-name\n$/);
+    oneLine(second.stderr, /^weightstream: error: queue "collect" is being collected by another coordinator \(pid \d+ on .*, writing .*c1\.jsonl, since .*\): wait for it to end, or give this sweep its own --queue-name\n$/);
     first.proc.kill('SIGKILL');
     await first.exited;
     const t0 = Date.now();
