@@ -73,5 +73,6 @@ export { pipelineEstimate, pipelineLayerCosts, type PipelineEstimate, type Pipel
 
 // Sweeps and reports
 export { loadSweepFile, validateSweep, expandSweep, runSweep, readResults, resultsToCsv, type SweepSpec, type SweepOptions, type SweepSummary, type ResultLine, type Run, type RunKind, type RunError, type Timings, type Config, type Axis, RUN_KINDS } from './sweep/index.js';
+export { buildId, type RanOn } from './build.js';
 export { writeReport, buildReport, type Report, type ReportOptions, type WrittenReport, type Chart, type ReportInput, type RenderedChart, type Heatmap, type TraceEventLike, type SensitivityInput, type SensitivityInputPoint } from './report/index.js';
 export type { ReportTable } from './report/html.js';

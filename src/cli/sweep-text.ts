@@ -31,6 +31,8 @@ interface SummaryLike {
   skipped: number;
   truncatedBytes: number;
   csv?: string | null;
+  build?: string;
+  otherBuilds?: { lines: number; builds: string[] };
 }
 
 /** The summary lines of a sweep: runs, what ran and failed, what was already done (`rate` follows), the files. */
@@ -38,6 +40,7 @@ export function sweepSummaryText(title: string, s: SummaryLike, out: string, rat
   return [
     `sweep ${title}: ${s.runs} runs: ${s.ran} ran${s.failed ? ` (${s.failed} failed: see their error in the results)` : ''}, ${s.skipped} already done${rate}`,
     s.truncatedBytes ? `  cut a torn last line (${s.truncatedBytes} bytes) from ${out} before appending` : '',
+    s.otherBuilds?.lines ? `  ${s.otherBuilds.lines} of its results ${s.otherBuilds.lines === 1 ? 'was' : 'were'} computed by another build (${s.otherBuilds.builds.join(', ')}; this is ${s.build}): their lines say so (ranOn); a fresh --out reruns them all` : '',
     `  results: ${out}${s.csv ? `\n  CSV: ${s.csv}` : ''}`,
   ].filter(Boolean).join('\n');
 }

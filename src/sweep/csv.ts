@@ -1,5 +1,6 @@
 // Sweep results as CSV: one row per run (the latest line of each hash), columns hash, kind, the
-// configuration's and the result's fields flattened to dotted names, error, timings. Lists of numbers
+// configuration's and the result's fields flattened to dotted names, error, timings, where it ran (ranOn.host,
+// ranOn.build: where the lines record it). Lists of numbers
 // up to a few entries become one column each (`result.layers.0`); longer lists and anything else that
 // is not a scalar become one JSON-encoded cell. RFC 4180 quoting.
 import { requireArray, requireObject } from '../errors.js';
@@ -50,10 +51,11 @@ export function resultsToCsv(lines: ResultLine[]): string {
     m.set('error', l.error ? `${l.error.name}: ${l.error.message}` : '');
     m.set('timings.startedAt', l.timings?.startedAt);
     m.set('timings.wallSeconds', l.timings?.wallSeconds);
+    if (l.ranOn) (m.set('ranOn.host', l.ranOn.host), m.set('ranOn.build', l.ranOn.build));
     return m;
   });
-  // Columns in first-seen order, but error and timings last.
-  const tail = ['error', 'timings.startedAt', 'timings.wallSeconds'];
+  // Columns in first-seen order, but error, timings and where it ran last.
+  const tail = ['error', 'timings.startedAt', 'timings.wallSeconds', ...(rows.some((r) => r.get('ranOn.build') !== undefined) ? ['ranOn.host', 'ranOn.build'] : [])];
   const cols: string[] = [];
   const seen = new Set<string>(tail);
   for (const r of rows) for (const k of r.keys()) if (!seen.has(k)) (seen.add(k), cols.push(k));

@@ -5,6 +5,7 @@
 // a partial write and the next), reading the file for a resume finds it and truncates it away.
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { readInputFile } from '../io/files.js';
+import type { RanOn } from '../build.js';
 import type { ResultLine } from './types.js';
 
 /** What an existing results file holds. */
@@ -145,7 +146,10 @@ export class ResultsAppender {
  * result's JSON text spliced in as the worker wrote it. A queued sweep writes its lines with this, so
  * they are the same bytes a local sweep writes for the same outcome.
  */
-export function resultLineText(hash: string, kind: string, config: unknown, out: { resultJson?: string; error?: { name: string; message: string }; timings: unknown }): string {
+export function resultLineText(
+  hash: string, kind: string, config: unknown, out: { resultJson?: string; error?: { name: string; message: string }; timings: unknown }, ranOn?: RanOn,
+): string {
   const outcome = out.error ? `"error":${JSON.stringify(out.error)}` : `"result":${out.resultJson ?? 'null'}`;
-  return `{"hash":${JSON.stringify(hash)},"kind":${JSON.stringify(kind)},"config":${JSON.stringify(config)},${outcome},"timings":${JSON.stringify(out.timings)}}`;
+  const where = ranOn ? `,"ranOn":${JSON.stringify({ host: ranOn.host, build: ranOn.build })}` : '';
+  return `{"hash":${JSON.stringify(hash)},"kind":${JSON.stringify(kind)},"config":${JSON.stringify(config)},${outcome},"timings":${JSON.stringify(out.timings)}${where}}`;
 }

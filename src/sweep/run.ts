@@ -14,6 +14,7 @@ import { dirname, resolve } from 'node:path';
 import { Piscina } from 'piscina';
 import { ValidationError, requireObject } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { ranOn } from '../build.js';
 import { distModule } from '../paths.js';
 import { resultsToCsv } from './csv.js';
 import { adapterFor } from './kinds/index.js';
@@ -74,6 +75,25 @@ export interface SweepSummary {
   tasks: number;
   wallSeconds: number;
   runsPerSecond: number;
+  /** This process's build (src/build.ts), and the results the file keeps for this sweep that another build computed (their lines record it). */
+  build: string;
+  otherBuilds: { lines: number; builds: string[] };
+}
+
+/** The lines already in the file (latest per hash) for runs not run again (`todo` lacks them) that another build than `build` computed. */
+export function otherBuildLines(runs: Run[], existing: ResultLine[], todo: Run[], build: string): { lines: number; builds: string[] } {
+  const latest = new Map<string, ResultLine>();
+  for (const l of existing) latest.set(l.hash, l);
+  const again = new Set(todo.map((r) => r.hash));
+  const builds = new Set<string>();
+  let lines = 0;
+  for (const hash of new Set(runs.map((r) => r.hash))) {
+    const other = latest.get(hash)?.ranOn?.build;
+    if (again.has(hash) || other === undefined || other === build) continue;
+    lines++;
+    builds.add(other);
+  }
+  return { lines, builds: [...builds].sort() };
 }
 
 /**
@@ -156,13 +176,16 @@ async function runLocked(spec: SweepSpec, runs: Run[], o: SweepOptions, workers:
   const todo = pendingRuns(runs, lines, o.retryFailed);
   const summary: SweepSummary = {
     name: spec.name, kind: spec.kind, out: o.out, csv: o.csv, runs: runs.length, skipped: runs.length - todo.length,
-    ran: 0, failed: 0, notRun: 0, truncatedBytes, workers, tasks: 0, wallSeconds: 0, runsPerSecond: 0,
+    ran: 0, failed: 0, notRun: 0, truncatedBytes, workers, tasks: 0, wallSeconds: 0, runsPerSecond: 0, build: '', otherBuilds: { lines: 0, builds: [] },
   };
+  const here = ranOn(); // this host and build: the pool's threads run this process's code
+  summary.build = here.build;
+  summary.otherBuilds = otherBuildLines(runs, lines, todo, here.build);
 
   const appender = new ResultsAppender(o.out, o.fsyncSeconds ?? 1);
   const write = (run: Run, out: WorkerReply[number]) => {
     lock.assertHeld(); // never append once another process has taken the file over
-    appender.appendText(resultLineText(run.hash, spec.kind, run.config, out));
+    appender.appendText(resultLineText(run.hash, spec.kind, run.config, out, here));
     summary.ran++;
     if (out.error) summary.failed++;
   };

@@ -1,6 +1,7 @@
 // The shapes of a sweep: the sweep file as parsed, one run configuration, the messages between the
 // main thread and the pool's workers, and one line of the results file. The cross-thread protocol
 // lives here and nowhere else.
+import type { RanOn } from '../build.js';
 
 /** What a run simulates: the at-scale estimate, the cycle-level fabric, functional training, or a user module. */
 export const RUN_KINDS = ['estimate', 'fabric', 'train', 'module'] as const;
@@ -58,6 +59,8 @@ export interface ResultLine {
   result?: unknown;
   error?: RunError;
   timings: Timings;
+  /** Where it ran: the host and the build (src/build.ts); absent in lines written before it was recorded. */
+  ranOn?: RanOn;
 }
 
 // ---- worker protocol: one Piscina task = a batch of runs of one kind --------------------------------

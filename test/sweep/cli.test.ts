@@ -32,7 +32,7 @@ describe('weightstream sweep', () => {
     expect(readFileSync(join(dir, 'small.results.jsonl'), 'utf8').trim().split('\n').length).toBe(6);
     const csv = readFileSync(join(dir, 'small.csv'), 'utf8').trim().split('\r\n');
     expect(csv.length).toBe(7);
-    expect(csv[0]).toMatch(/^hash,kind,config\.x,config\.y,result\.product,result\.threadId,error,timings\.startedAt,timings\.wallSeconds$/);
+    expect(csv[0]).toMatch(/^hash,kind,config\.x,config\.y,result\.product,result\.threadId,error,timings\.startedAt,timings\.wallSeconds,ranOn\.host,ranOn\.build$/);
     const again = cli('sweep', f, '--dry-run');
     expect(again.stdout).toMatch(/6 runs, 0 to run, 6 already in small\.results\.jsonl/);
   });

@@ -4,10 +4,11 @@
 // hostile job planted in the queue is refused by the worker and recorded as that run's error line.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildId } from '../../src/build.js';
 import { expandSweep, loadSweepFile } from '../../src/sweep/spec.js';
 import { cli, freePort, haveRedisServer, startRedis, until, type RedisServer } from './fixtures/redis.js';
 
@@ -141,19 +142,25 @@ describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang'
     const f = small();
     const runs = expandSweep(loadSweepFile(f));
     const q = new Queue('hostile.estimate', { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'weightstream' });
-    await q.add('estimate', { kind: 'estimate', config: { model: '/etc/passwd', systems: 1 } }, { jobId: runs[0].hash });
+    await q.add('estimate', { kind: 'estimate', config: { model: '/etc/passwd', systems: 1 }, build: buildId() }, { jobId: runs[0].hash });
     await q.add('estimate', { kind: 'module', config: {}, module: '/tmp/evil.mjs' }, { jobId: 'evil' });
+    // a good configuration that another build enqueued: not run here (one sweep's lines come from one build)
+    await q.add('estimate', { kind: 'estimate', config: runs[1].config, build: '0.0.1+000000000000' }, { jobId: runs[1].hash });
     await q.close();
     const w = cli(['worker', '--queue', redis.url, '--queue-name', 'hostile', '--concurrency', '1']);
     const r = await run(['sweep', f, '--out', 'hostile.jsonl', '--queue', redis.url, '--queue-name', 'hostile', '--json', '--quiet']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ runs: 6, ran: 6, failed: 1 });
-    const lines = readFileSync(join(dir, 'hostile.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { hash: string; error?: { name: string; message: string } });
+    expect(JSON.parse(r.stdout)).toMatchObject({ runs: 6, ran: 6, failed: 2, build: buildId() });
+    const lines = readFileSync(join(dir, 'hostile.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { hash: string; error?: { name: string; message: string }; ranOn?: unknown });
     const bad = lines.find((l) => l.hash === runs[0].hash)!;
     expect(bad.error?.name).toBe('JobFailed');
     expect(bad.error?.message).toMatch(/^refused by the worker on .*: model: expected a preset name or an inline model on a queue .* \(after 1 attempt\)$/); // planted with one attempt (a sweep's jobs have 3: a refusal is one of them)
-    expect(lines.filter((l) => l.error)).toHaveLength(1);
-    await until(() => /refused job evil: job: expected exactly the fields kind and config/.test(w.stderr()), 10_000, 'the worker to refuse job evil');
+    const foreign = lines.find((l) => l.hash === runs[1].hash)!;
+    expect(foreign.error?.message).toMatch(/^refused by the worker on .*: job\.build: expected this worker's build \S+: the sweep was enqueued by another build, .*got "0\.0\.1\+000000000000" \(after 1 attempt\)$/);
+    expect(lines.filter((l) => l.error)).toHaveLength(2);
+    // every line that ran says where and with what
+    for (const l of lines.filter((x) => !x.error)) expect(l.ranOn).toEqual({ host: hostname(), build: buildId() });
+    await until(() => /refused job evil: job: expected exactly the fields kind, config and build/.test(w.stderr()), 10_000, 'the worker to refuse job evil');
     w.proc.kill('SIGTERM');
     expect((await w.exited).code).toBe(0);
   }, 150_000);

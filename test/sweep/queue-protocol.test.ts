@@ -7,9 +7,10 @@ import { runHash } from '../../src/sweep/hash.js';
 import { redactUrl, resolveQueueUrl, connectFailure } from '../../src/sweep/queue/connection.js';
 import { QUEUE_KINDS, validateJob } from '../../src/sweep/queue/protocol.js';
 
-const job = (kind: string, config: Record<string, unknown>) => ({ data: { kind, config }, id: runHash(kind, config) });
+const BUILD = '0.1.0+0123456789ab';
+const job = (kind: string, config: Record<string, unknown>, build = BUILD) => ({ data: { kind, config, build }, id: runHash(kind, config) });
 const refused = async (data: unknown, id: string | undefined, re: RegExp, kinds: readonly string[] = QUEUE_KINDS) => {
-  const e = await validateJob(data, id, kinds).then(() => undefined, (x: unknown) => x);
+  const e = await validateJob(data, id, kinds, BUILD).then(() => undefined, (x: unknown) => x);
   expect(e, `refused: ${JSON.stringify(data)}`).toBeInstanceOf(ValidationError);
   expect((e as Error).message).toMatch(re);
 };
@@ -17,9 +18,9 @@ const refused = async (data: unknown, id: string | undefined, re: RegExp, kinds:
 describe('validateJob: the worker-side check of every job payload', () => {
   it('accepts what a sweep file can describe, with its hash as id', async () => {
     const ok = job('estimate', { model: 'gpt3-xl', systems: 4 });
-    await expect(validateJob(ok.data, ok.id, QUEUE_KINDS)).resolves.toEqual(ok.data);
+    await expect(validateJob(ok.data, ok.id, QUEUE_KINDS, BUILD)).resolves.toEqual(ok.data);
     const f = job('fabric', { rows: 4, cols: 4, batch: 4, in: 16, out: 16 });
-    await expect(validateJob(f.data, f.id, QUEUE_KINDS)).resolves.toEqual(f.data);
+    await expect(validateJob(f.data, f.id, QUEUE_KINDS, BUILD)).resolves.toEqual(f.data);
   });
 
   it('refuses kind module (a worker never imports a file a job names) and kinds outside --kinds', async () => {
@@ -45,15 +46,19 @@ describe('validateJob: the worker-side check of every job payload', () => {
   it('refuses bad shapes, unknown fields, a job id that is not the hash, and oversized payloads', async () => {
     const ok = job('estimate', { model: 'gpt3-xl', systems: 4 });
     await refused(ok.data, 'not-the-hash', /^job id: expected the hash of the job's configuration/);
-    await refused({ ...ok.data, run: 'rm -rf /' }, ok.id, /^job: expected exactly the fields kind and config/);
+    await refused({ ...ok.data, run: 'rm -rf /' }, ok.id, /^job: expected exactly the fields kind, config and build/);
     await refused([ok.data], ok.id, /^job: expected \{kind, config\}/);
     await refused(null, ok.id, /^job: expected \{kind, config\}/);
+    // a job of the build before (no build field) and one another build enqueued: refused, naming both builds
+    await refused({ kind: 'estimate', config: ok.data.config }, ok.id, /^job: expected exactly the fields kind, config and build/);
+    const other = job('estimate', { model: 'gpt3-xl', systems: 4 }, '0.1.0+ffffffffffff');
+    await refused(other.data, other.id, /^job\.build: expected this worker's build 0\.1\.0\+0123456789ab: the sweep was enqueued by another build, .*got "0\.1\.0\+ffffffffffff"$/);
     const typo = job('estimate', { model: 'gpt3-xl', systemz: 4 });
     await refused(typo.data, typo.id, /systemz: unknown field for an estimate run/);
     const bad = job('estimate', { model: 'gpt3-xl', systems: -1 });
     await refused(bad.data, bad.id, /^base\.systems: expected a positive integer, got -1/);
     // A payload as it arrives from Redis (JSON.parse): a __proto__ key is refused and pollutes nothing.
-    const polluted = JSON.parse('{"kind": "estimate", "config": {"__proto__": {"polluted": 1}, "model": "gpt3-xl", "systems": 1}}') as { kind: string; config: Record<string, unknown> };
+    const polluted = JSON.parse(`{"kind": "estimate", "config": {"__proto__": {"polluted": 1}, "model": "gpt3-xl", "systems": 1}, "build": "${BUILD}"}`) as { kind: string; config: Record<string, unknown> };
     await refused(polluted, runHash('estimate', polluted.config), /^job\.config\.__proto__: expected no such key/);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     const big = job('estimate', { model: 'gpt3-xl', systems: 1, detail: 'x'.repeat(1 << 20) });

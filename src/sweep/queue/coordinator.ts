@@ -8,12 +8,13 @@
 import { makeDirs } from '../../io/files.js';
 import { dirname, resolve } from 'node:path';
 import { Queue, type Job } from 'bullmq';
+import { buildId } from '../../build.js';
 import { ValidationError, renamePath } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { resultsToCsv } from '../csv.js';
 import { ResultsAppender, readResults, readResultsForResume, resultLineText } from '../results.js';
 import { acquireLock } from '../../io/lock.js';
-import { pendingRuns, validateRuns, type SweepSummary } from '../run.js';
+import { otherBuildLines, pendingRuns, validateRuns, type SweepSummary } from '../run.js';
 import { expandSweep, locateField } from '../spec.js';
 import type { Run, SweepSpec } from '../types.js';
 import { STOPPED, atMost, bullConnection, checkRedis, reportOutages, untilStopped } from './connection.js';
@@ -104,6 +105,7 @@ async function collectAll(spec: SweepSpec, runs: Run[], queue: Queue<JobPayload,
   const summary: QueuedSweepSummary = {
     name: spec.name, kind: spec.kind, out: o.out, csv: o.csv, runs: runs.length, skipped: runs.length - todo.length, ran: 0, failed: 0, notRun: 0,
     truncatedBytes, workers: 0, tasks: 0, wallSeconds: 0, runsPerSecond: 0, queue: queue.name, enqueued: 0,
+    build: buildId(), otherBuilds: otherBuildLines(runs, lines, todo, buildId()),
   };
   const t1 = performance.now();
   const enqueued = await untilStopped(enqueue(queue, spec, todo), o.signal);
@@ -146,10 +148,11 @@ async function collectAll(spec: SweepSpec, runs: Run[], queue: Queue<JobPayload,
 
 /** Adds one job per run (id = hash); a job whose id exists is left as it is (BullMQ). Returns how many were submitted. */
 async function enqueue(queue: Queue<JobPayload, JobReply>, spec: SweepSpec, runs: Run[]): Promise<number> {
+  const build = buildId(); // only workers of this build run the jobs (protocol.ts)
   const opts = { attempts: QUEUE_DEFAULTS.attempts, backoff: { type: 'exponential', delay: QUEUE_DEFAULTS.backoffMs }, removeOnComplete: false, removeOnFail: false };
   for (let i = 0; i < runs.length; i += 1000) {
     const chunk = runs.slice(i, i + 1000);
-    await queue.addBulk(chunk.map((r) => ({ name: spec.kind, data: { kind: spec.kind as JobPayload['kind'], config: r.config }, opts: { ...opts, jobId: r.hash } })));
+    await queue.addBulk(chunk.map((r) => ({ name: spec.kind, data: { kind: spec.kind as JobPayload['kind'], config: r.config, build }, opts: { ...opts, jobId: r.hash } })));
   }
   return runs.length;
 }
@@ -165,10 +168,15 @@ async function collect(
     const run = job.id === undefined ? undefined : pending.get(job.id);
     if (!run) continue; // already in the file (a coordinator died before removing it), or not this sweep's
     const reply = state === 'completed' ? job.returnvalue : failedReply(job);
-    appender.appendText(resultLineText(run.hash, kind, run.config, reply));
+    appender.appendText(resultLineText(run.hash, kind, run.config, reply, reply.ranOn));
     pending.delete(run.hash);
     summary.ran++;
     if (reply.error) summary.failed++;
+    const other = reply.ranOn?.build;
+    if (other !== undefined && other !== summary.build) {
+      summary.otherBuilds.lines++; // a job another build's coordinator enqueued, done before this one came
+      if (!summary.otherBuilds.builds.includes(other)) summary.otherBuilds.builds.push(other);
+    }
   }
   appender.sync(); // the lines are on disk before their jobs leave Redis
   await Promise.all(jobs.map((j) => j.remove().catch(() => {})));

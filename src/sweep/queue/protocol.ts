@@ -6,6 +6,10 @@
 //   owner  <prefix>:<name>:owner    which sweep the queue serves now (JSON: OwnerRecord)
 //   lease  <prefix>:<name>:collector  the one coordinator collecting its results now (text; expires unless renewed: lease.ts)
 //   job    id = the run's hash (src/sweep/hash.ts), data = JobPayload, return value = JobReply
+//
+// A job names the build that enqueued it (src/build.ts) and a worker runs only its own build's jobs: one sweep's
+// lines all come from one build. A reply names the host and build that ran it, and its line records them.
+import type { RanOn } from '../../build.js';
 import { ValidationError } from '../../errors.js';
 import { runHash } from '../hash.js';
 import { validateRuns } from '../run.js';
@@ -38,10 +42,12 @@ export const QUEUE_DEFAULTS = {
   maxPayloadBytes: 1 << 20,
 } as const;
 
-/** What a job carries: one configuration of a sweep, the same {kind, config} its hash covers. */
+/** What a job carries: one configuration of a sweep, the same {kind, config} its hash covers, and the build that enqueued it. */
 export interface JobPayload {
   kind: QueueKind;
   config: Config;
+  /** The coordinator's buildId(): only a worker of this build runs the job. */
+  build: string;
 }
 
 /** What a worker hands back (the job's return value): the result as JSON text, or the run's error. */
@@ -49,6 +55,8 @@ export interface JobReply {
   resultJson?: string;
   error?: RunError;
   timings: Timings;
+  /** The worker's host and build. */
+  ranOn?: RanOn;
 }
 
 /** Which sweep a queue serves: a second sweep file on the same queue name is refused while jobs remain. */
@@ -100,26 +108,27 @@ export async function checkQueueable(kind: string, config: Config): Promise<void
 }
 
 /**
- * A worker's check of a job before anything runs: size, shape, a kind this worker takes, the sweep
- * file's validator (the same as a local sweep), the queue's rule, the kind's own validator, and the
+ * A worker's check of a job before anything runs: size, shape, a kind this worker takes, the worker's own build,
+ * the sweep file's validator (the same as a local sweep), the queue's rule, the kind's own validator, and the
  * job id equal to the configuration's hash. Returns the payload typed; throws a ValidationError.
  */
-export async function validateJob(data: unknown, jobId: string | undefined, kinds: readonly string[]): Promise<JobPayload> {
+export async function validateJob(data: unknown, jobId: string | undefined, kinds: readonly string[], build: string): Promise<JobPayload> {
   const bytes = Buffer.byteLength(JSON.stringify(data) ?? '');
   if (bytes > QUEUE_DEFAULTS.maxPayloadBytes) throw new ValidationError('job', `${bytes} bytes`, `expected at most ${QUEUE_DEFAULTS.maxPayloadBytes} bytes`);
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ValidationError('job', data, 'expected {kind, config}');
   const keys = Object.keys(data);
-  if (keys.length !== 2 || !keys.includes('kind') || !keys.includes('config')) throw new ValidationError('job', keys, 'expected exactly the fields kind and config');
+  if (keys.length !== 3 || !['kind', 'config', 'build'].every((k) => keys.includes(k))) throw new ValidationError('job', keys, 'expected exactly the fields kind, config and build');
   noPrototypeKeys(data, 'job');
-  const { kind, config } = data as { kind: unknown; config: unknown };
+  const { kind, config, build: theirs } = data as { kind: unknown; config: unknown; build: unknown };
   if (typeof kind !== 'string' || !kinds.includes(kind)) throw new ValidationError('job.kind', kind, `expected one of ${kinds.join(', ')} (this worker's --kinds)`);
+  if (theirs !== build) throw new ValidationError('job.build', theirs, `expected this worker's build ${build}: the sweep was enqueued by another build, and one sweep's results come from one build (build both from the same commit)`);
   // The sweep file's own validator, on a one-run sweep whose base is the configuration.
   const spec = validateSweep({ kind, base: config });
   await checkQueueable(kind, spec.base);
   await validateRuns(spec, expandSweep(spec));
   const hash = runHash(kind, spec.base);
   if (jobId !== hash) throw new ValidationError('job id', jobId, `expected the hash of the job's configuration (${hash})`);
-  return { kind: kind as QueueKind, config: spec.base };
+  return { kind: kind as QueueKind, config: spec.base, build };
 }
 
 /** Refuses __proto__, constructor and prototype as keys anywhere in a payload (it came over the network). */

@@ -10,6 +10,7 @@
 import { hostname } from 'node:os';
 import { Piscina } from 'piscina';
 import { Worker as BullWorker, type Job } from 'bullmq';
+import { ranOn } from '../../build.js';
 import { distModule } from '../../paths.js';
 import type { WorkerReply, WorkerTask } from '../types.js';
 import { atMost, bullConnection, checkRedis, reportOutages } from './connection.js';
@@ -51,11 +52,12 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   const connection = bullConnection(o.url);
   const unreachable = reportOutages(connection, o.url, o.onLog);
   let done = 0;
+  const here = ranOn();
 
   const processor = async (job: Job): Promise<JobReply> => {
     let payload;
     try {
-      payload = await validateJob(job.data, job.id, o.kinds);
+      payload = await validateJob(job.data, job.id, o.kinds, here.build);
     } catch (e) {
       o.onLog?.(`refused job ${job.id}: ${(e as Error).message}`);
       // a failed attempt, not a final failure: a worker of another build may refuse what the others run, so the
@@ -63,7 +65,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       throw new Error(`refused by the worker on ${hostname()}: ${(e as Error).message}`);
     }
     const [out] = await pool.run({ kind: payload.kind, runs: [{ hash: job.id!, config: payload.config }] });
-    return { resultJson: out.resultJson, error: out.error, timings: out.timings };
+    return { resultJson: out.resultJson, error: out.error, timings: out.timings, ranOn: here };
   };
 
   const workers = o.kinds.map((kind) => {
