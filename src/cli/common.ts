@@ -24,7 +24,7 @@ export class UsageError extends Error {
 /** Adds --json, --quiet and --debug to a command. */
 export function withCommonOptions(cmd: Command, opts: { json?: boolean } = { json: true }): Command {
   if (opts.json !== false) cmd.option('--json', 'print one JSON object with the results on stdout');
-  cmd.option('--quiet', 'no progress output');
+  cmd.option('--quiet', 'no progress output on stderr (the result still prints: it is the output)');
   cmd.option('--debug', 'print stack traces on errors');
   return cmd;
 }
