@@ -11,6 +11,7 @@ interface QueuedCliOptions extends CommonOptions {
   queueName?: string;
   workers?: number;
   timeout?: number;
+  stopGrace?: number;
   csv?: string;
   retryFailed?: boolean;
   dryRun?: boolean;
@@ -29,6 +30,7 @@ export async function queueUrl(value: string): Promise<string> {
 export async function queued(spec: SweepSpec, file: string, out: string, opts: QueuedCliOptions): Promise<void> {
   if (opts.workers !== undefined) throw new UsageError('--workers: applies to local sweeps; with --queue each worker sets its own (weightstream worker --concurrency N)');
   if (opts.timeout !== undefined) throw new UsageError('--timeout: applies to local sweeps only (not yet with --queue)');
+  if (opts.stopGrace !== undefined) throw new UsageError('--stop-grace: applies to local sweeps only (a queued sweep\'s stop leaves its runs to the workers)');
   const url = await queueUrl(opts.queue!);
   const { runQueuedSweep, validateQueuedRuns } = await import('../sweep/queue/coordinator.js');
   const { checkQueueName } = await import('../sweep/queue/protocol.js');

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { createProgress } from './progress.js';
 import { UsageError, emit, option, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { DEFAULT_STOP_GRACE_SECONDS } from '../sweep/types.js';
 import { queued } from './sweep-queue.js';
 import { stopOnSignals, sweepSummaryText } from './sweep-text.js';
 
@@ -15,6 +16,7 @@ export interface SweepCliOptions extends CommonOptions {
   retryFailed?: boolean;
   dryRun?: boolean;
   timeout?: number;
+  stopGrace?: number;
   queue?: string;
   queueName?: string;
 }
@@ -34,6 +36,7 @@ export function register(program: Command): void {
     .addOption(option('--out <results.jsonl>', 'results file, appended to (default: <file name>.results.jsonl)'))
     .addOption(option('--csv <file>', 'also write all results flattened to CSV'))
     .addOption(option('--timeout <seconds>', 'stop a run that takes longer and record a TimeoutError', parseNumber('--timeout', 0.001, 1e7)))
+    .addOption(option('--stop-grace <seconds>', `after ^C or a signal, how long the runs in flight have to finish (default ${DEFAULT_STOP_GRACE_SECONDS}); those still going are then stopped, unwritten (a rerun runs them)`, parseNumber('--stop-grace', 0, 1e7)))
     .addOption(option('--queue <url>', 'run through a Redis queue instead: redis://[user:pass@]host:port[/db], rediss://... (TLS), or env:NAME\n(the URL read from environment variable NAME, so no password shows in ps); start workers with `weightstream worker`'))
     .addOption(option('--queue-name <name>', 'name of the queue in Redis, when several sweeps share one server (default: sweep)'))
     .option('--retry-failed', 'also rerun configurations whose recorded result is an error')
@@ -64,11 +67,12 @@ export function register(program: Command): void {
       emit(opts, result, () => `sweep ${spec.name ?? file} (${spec.kind}): ${runs.length} runs, ${pending} to run, ${runs.length - pending} already in ${out}`);
       return;
     }
-    const stop = stopOnSignals('stopping after the runs in flight (a second ^C or signal stops now); rerun to resume');
+    const grace = opts.stopGrace ?? DEFAULT_STOP_GRACE_SECONDS;
+    const stop = stopOnSignals(`stopping after the runs in flight, or in ${grace} s those still going (a second ^C or signal stops now); rerun to resume`);
     let progress: ReturnType<typeof createProgress> | undefined;
     try {
       const summary = await runSweep(spec, {
-        out, workers: opts.workers, csv: opts.csv, retryFailed: opts.retryFailed, signal: stop.signal, timeoutSeconds: opts.timeout,
+        out, workers: opts.workers, csv: opts.csv, retryFailed: opts.retryFailed, signal: stop.signal, timeoutSeconds: opts.timeout, stopGraceSeconds: grace,
         onLockWait: opts.quiet ? undefined : (m) => process.stderr.write(`weightstream: ${m}\n`),
         onProgress: (done, total, failed) => {
           progress ??= createProgress({ label: 'sweep', total, quiet: opts.quiet, unit: 'runs' });

@@ -22,7 +22,7 @@ import { removeOrphanFlash } from '../io/cleanup.js';
 import { ResultsAppender, readResults, readResultsForResume, resultLineText } from './results.js';
 import { acquireLock, type HeldLock } from '../io/lock.js';
 import { expandSweepAsync, locateField, runCount, validateSweep } from './spec.js';
-import type { ResultLine, Run, SweepSpec, WorkerReply, WorkerTask } from './types.js';
+import { DEFAULT_STOP_GRACE_SECONDS, type ResultLine, type Run, type SweepSpec, type WorkerReply, type WorkerTask } from './types.js';
 import { toRunError } from './worker.js';
 
 export interface SweepOptions {
@@ -36,8 +36,13 @@ export interface SweepOptions {
   csv?: string;
   /** Called after each batch of lines is written: runs done so far (this invocation), of `total`, failed among them. */
   onProgress?: (done: number, total: number, failed: number) => void;
-  /** Stops scheduling new runs; the runs in flight finish and are written. */
+  /** Stops scheduling new runs; the runs in flight finish and are written, within stopGraceSeconds. */
   signal?: AbortSignal;
+  /**
+   * After the signal, how long the runs in flight have to finish (default 30 s): those still going then are stopped
+   * (their worker threads ended) and written nowhere, so a rerun runs them. A stop never waits on a hung run.
+   */
+  stopGraceSeconds?: number;
   /**
    * Longest a run may take, in seconds: a run still going is stopped (its worker thread is ended) and
    * recorded as a TimeoutError. With a timeout, one task per worker is in flight (so a task's clock
@@ -156,6 +161,7 @@ export async function runSweep(input: SweepSpec | Record<string, unknown>, o: Sw
   const workers = o.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1) throw new ValidationError('workers', workers, 'expected a positive integer');
   if (o.timeoutSeconds !== undefined && !(o.timeoutSeconds > 0 && Number.isFinite(o.timeoutSeconds))) throw new ValidationError('timeoutSeconds', o.timeoutSeconds, 'expected a number of seconds > 0');
+  if (o.stopGraceSeconds !== undefined && !(o.stopGraceSeconds >= 0 && Number.isFinite(o.stopGraceSeconds))) throw new ValidationError('stopGraceSeconds', o.stopGraceSeconds, 'expected a number of seconds >= 0');
   const target = o.targetBatchSeconds ?? 0.05;
   const maxBatch = o.maxBatch ?? 1024;
 
@@ -224,7 +230,13 @@ function schedule(
   // Tasks queued in the pool behind the running ones would still run after a stop: the stop word tells
   // every task's worker to start no further run (src/sweep/types.ts, WorkerTask.stop).
   const stop = new Int32Array(new SharedArrayBuffer(4));
-  const onStop = () => Atomics.store(stop, 0, 1);
+  // the runs in flight at a stop have stopGraceSeconds to end; then `ended` stops them (not written: a rerun runs them)
+  const ended = new AbortController();
+  let grace: NodeJS.Timeout | undefined;
+  const onStop = () => {
+    Atomics.store(stop, 0, 1);
+    grace = setTimeout(() => ended.abort(), (o.stopGraceSeconds ?? DEFAULT_STOP_GRACE_SECONDS) * 1000);
+  };
   if (o.signal?.aborted) onStop();
   else o.signal?.addEventListener('abort', onStop, { once: true });
 
@@ -238,6 +250,7 @@ function schedule(
   return new Promise<void>((resolve, reject) => {
     const finish = () => {
       o.signal?.removeEventListener('abort', onStop);
+      clearTimeout(grace);
       return fatal ? reject(fatal) : resolve();
     };
     const pump = () => {
@@ -248,7 +261,7 @@ function schedule(
         const started = new Date().toISOString();
         const signal = o.timeoutSeconds ? AbortSignal.timeout(o.timeoutSeconds * 1000 * batch.length) : undefined;
         pool
-          .run({ kind: spec.kind, module: spec.module, runs: batch.map((r) => ({ hash: r.hash, config: r.config })), stop }, { signal })
+          .run({ kind: spec.kind, module: spec.module, runs: batch.map((r) => ({ hash: r.hash, config: r.config })), stop }, { signal: signal ? AbortSignal.any([signal, ended.signal]) : ended.signal })
           .then(
             (reply) => {
               reply.forEach((out, i) => write(batch[i], out));
@@ -257,6 +270,7 @@ function schedule(
               secondsPerRun = Number.isFinite(secondsPerRun) ? 0.7 * secondsPerRun + 0.3 * secs : secs;
             },
             (err) => {
+              if (ended.signal.aborted && signal?.aborted !== true) return; // stopped after the grace: a rerun runs it
               // The task itself failed (its worker thread died, or it ran out of time): isolate the culprit by
               // rerunning the batch one run per task.
               if (batch.length > 1) return void retry.push(...batch);

@@ -3,6 +3,9 @@
 // lives here and nowhere else.
 import type { RanOn } from '../build.js';
 
+/** After a stop, how long a local sweep's runs in flight have to finish by default (SweepOptions.stopGraceSeconds). */
+export const DEFAULT_STOP_GRACE_SECONDS = 30;
+
 /** What a run simulates: the at-scale estimate, the cycle-level fabric, functional training, or a user module. */
 export const RUN_KINDS = ['estimate', 'fabric', 'train', 'module'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];

@@ -74,4 +74,24 @@ describe('weightstream sweep', () => {
     const rest = cli('sweep', f, '--out', out, '--json', '--quiet');
     expect(JSON.parse(rest.stdout)).toMatchObject({ ran: 60 - done, skipped: done });
   });
+
+  it('one SIGTERM with runs that hang: stopped after --stop-grace, exit 1, no line for them (it waited for ever)', async () => {
+    const f = file('hang.yaml', `kind: module\nmodule: ${runner}\nbase: {sleepMs: 600000}\naxes:\n  x: [1, 2]\n`);
+    const out = join(dir, 'hang.jsonl');
+    const child = spawn(process.execPath, [bin, 'sweep', f, '--out', out, '--workers', '2', '--stop-grace', '1', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    await new Promise((r) => setTimeout(r, 3000)); // both runs started
+    const t0 = Date.now();
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect((Date.now() - t0) / 1000).toBeLessThan(15);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/stopping after the runs in flight, or in 1 s those still going \(a second \^C or signal stops now\); rerun to resume/);
+    expect(stderr).toMatch(/interrupted with 2 runs not run: run the same command again to resume/);
+    expect(existsSync(out) ? readFileSync(out, 'utf8') : '').toBe('');
+    // a queued sweep's stop leaves its runs to the workers: the option is refused there
+    const q = cli('sweep', f, '--out', join(dir, 'q.jsonl'), '--queue', 'redis://127.0.0.1:1', '--stop-grace', '3');
+    expect([q.status, q.stderr]).toEqual([2, "weightstream: error: --stop-grace: applies to local sweeps only (a queued sweep's stop leaves its runs to the workers)\n"]);
+  }, 60_000);
 });

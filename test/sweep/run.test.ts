@@ -110,6 +110,24 @@ describe('runSweep', () => {
     expect(readResults(out).length).toBe(r.ran);
   });
 
+  it('a stop waits for the runs in flight at most stopGraceSeconds: then it stops them, writes no line for them, and a rerun finds them still to run', async () => {
+    const out = join(dir, 'grace.jsonl');
+    // x = 1 is quick; the others sleep 30 s (a run that would hang a stop). Stop when the quick one is written.
+    const s = spec({ sleepMs: 30_000, fastAt: 1 }, 4);
+    const ac = new AbortController();
+    const t0 = performance.now();
+    const r = await runSweep(s, { out, workers: 2, signal: ac.signal, stopGraceSeconds: 1, onProgress: (d) => d >= 1 && ac.abort() });
+    expect((performance.now() - t0) / 1000).toBeLessThan(15); // not the 30 s of the runs in flight
+    expect(r.ran).toBe(1);
+    expect(r.notRun).toBe(7);
+    const lines = readResults(out);
+    expect(lines.map((l) => [l.config.x, l.config.y, l.error])).toEqual([[1, 2, undefined]]); // no line for the stopped runs
+    // a rerun (stopped at once here) finds the 7 still to run, the quick one done
+    const again = await runSweep(spec({ sleepMs: 30_000, fastAt: 1 }, 4), { out, workers: 2, signal: AbortSignal.abort(), stopGraceSeconds: 0 });
+    expect(again).toMatchObject({ ran: 0, skipped: 1, notRun: 7 });
+    await expect(runSweep(s, { out, workers: 1, stopGraceSeconds: -1 })).rejects.toThrow('stopGraceSeconds: expected a number of seconds >= 0, got -1');
+  });
+
   it('stops a run that outlives --timeout, records a TimeoutError, and goes on', async () => {
     const out = join(dir, 'g.jsonl');
     // each x once quick (5 ms) and once hanging (30 s)
