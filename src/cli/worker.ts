@@ -1,12 +1,14 @@
 // `weightstream worker --queue URL`: takes the jobs of queued sweeps (`weightstream sweep FILE --queue URL`)
 // and runs them on this host's pool of worker threads; run one per host. SIGINT/SIGTERM: stop taking
-// jobs, finish the running ones, exit 0 (a second signal exits at once: its jobs run again elsewhere
-// once their lock expires). With --json, it prints what it did as one JSON object when it stops.
+// jobs, finish the running ones within --stop-grace seconds, exit 0 (past the grace, or at a second signal, it
+// exits at once: its jobs run again elsewhere once their lock expires). With --json, it prints what it did as one
+// JSON object when it stops.
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { queueUrl } from './sweep-queue.js';
 import { UsageError, emit, option, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
-import { STOP_SIGNALS } from '../io/cleanup.js';
+import { STOP_SIGNALS, removeOrphanFlash } from '../io/cleanup.js';
+import { DEFAULT_STOP_GRACE_SECONDS } from '../sweep/types.js';
 
 interface WorkerCliOptions extends CommonOptions {
   queue?: string;
@@ -14,6 +16,7 @@ interface WorkerCliOptions extends CommonOptions {
   concurrency?: number;
   kinds?: string;
   lockSeconds?: number;
+  stopGrace?: number;
 }
 
 export function register(program: Command): void {
@@ -25,7 +28,8 @@ export function register(program: Command): void {
     .addOption(option('--queue-name <name>', 'the sweep\'s --queue-name (default: sweep)'))
     .addOption(option('--concurrency <n>', 'worker threads and runs at once (default: one per core)', parseInteger('--concurrency', 1, 1024)))
     .addOption(option('--kinds <list>', 'run kinds to take, comma-separated (default: estimate,fabric,train)'))
-    .addOption(option('--lock-seconds <s>', 'how long a job stays locked without news from its worker before it runs elsewhere (default 30)', parseNumber('--lock-seconds', 1, 3600)));
+    .addOption(option('--lock-seconds <s>', 'how long a job stays locked without news from its worker before it runs elsewhere (default 30)', parseNumber('--lock-seconds', 1, 3600)))
+    .addOption(option('--stop-grace <seconds>', `after ^C or a signal, how long the runs in flight have to finish (default ${DEFAULT_STOP_GRACE_SECONDS}); then the worker leaves them to other workers`, parseNumber('--stop-grace', 0, 1e7)));
   withCommonOptions(cmd);
   withExamples(cmd, [
     'weightstream worker --queue env:WEIGHTSTREAM_QUEUE   # on every host, with WEIGHTSTREAM_QUEUE=redis://:PASS@redis-host:6379',
@@ -45,17 +49,24 @@ export function register(program: Command): void {
       url, name, concurrency, kinds: kinds as typeof QUEUE_KINDS[number][], lockSeconds: opts.lockSeconds, onLog: say,
     });
     say(`taking ${kinds.join(', ')} runs from ${redactUrl(url)} (queue ${name ?? 'sweep'}), ${concurrency} at once; ^C stops after the runs in flight`);
-    await new Promise<void>((resolve) => {
+    const grace = opts.stopGrace ?? DEFAULT_STOP_GRACE_SECONDS;
+    const left = await new Promise<boolean>((resolve) => {
       let stopping = false;
       const onSignal = () => {
         if (stopping) process.exit(0); // second signal: leave now; the jobs' locks expire and they run elsewhere
         stopping = true;
-        say(`stopping: finishing the runs in flight (${worker.done} done so far; signal again to leave them to other workers)`);
-        worker.close().then(resolve, resolve);
+        say(`stopping: finishing the runs in flight within ${grace} s (${worker.done} done so far; signal again to leave them to other workers)`);
+        const timer = setTimeout(() => resolve(true), grace * 1000);
+        worker.close().finally(() => (clearTimeout(timer), resolve(false)));
       };
       for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     });
     const summary = { queue: redactUrl(url), queueName: name ?? 'sweep', kinds, concurrency, runs: worker.done };
+    if (left) say(`the runs in flight did not end within ${grace} s: left to other workers (their jobs run again once their lock expires)`);
     emit(opts, summary, () => `weightstream worker: stopped after ${worker.done} run${worker.done === 1 ? '' : 's'}`);
+    if (left) {
+      removeOrphanFlash(); // the runs' threads end with the process: their MemoryX flash files go with them
+      process.exit(0);
+    }
   });
 }

@@ -186,6 +186,24 @@ describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang'
     expect(existsSync(join(dir, 'gone.jsonl.lock'))).toBe(false);
   }, 60_000);
 
+  it('a worker stopped with a run that outlasts --stop-grace leaves it to other workers and exits 0 (one SIGTERM waited for the run)', async () => {
+    const f = sweepFile('long.yaml', 'kind: train\nname: long\nbase: {model: mlp, data: digits, steps: 1000000}\naxes:\n  seed: [1]\n');
+    const c = cli(['sweep', f, '--out', 'long.jsonl', '--queue', redis.url, '--queue-name', 'long'], {}, dir);
+    const w = cli(['worker', '--queue', redis.url, '--queue-name', 'long', '--concurrency', '1', '--stop-grace', '1'], {}, dir);
+    await until(() => /taking estimate, fabric, train runs/.test(w.stderr()) && /sweep: 0\/1 runs/.test(c.stderr()), 20_000, 'the sweep and the worker to start');
+    await new Promise((r) => setTimeout(r, 3000)); // the worker has taken the job and trains
+    const t0 = Date.now();
+    w.proc.kill('SIGTERM');
+    const wx = await w.exited;
+    expect((Date.now() - t0) / 1000).toBeLessThan(10);
+    expect(wx.code).toBe(0);
+    expect(w.stderr()).toMatch(/stopping: finishing the runs in flight within 1 s/);
+    expect(w.stderr()).toMatch(/the runs in flight did not end within 1 s: left to other workers/);
+    expect(w.stdout()).toMatch(/stopped after 0 runs/);
+    c.proc.kill('SIGTERM');
+    expect((await c.exited).code).toBe(1); // its run not collected: a rerun (and a worker) finishes it
+  }, 90_000);
+
   it('one coordinator collects a queue: a second of the same sweep (another --out) is refused naming the first; after a SIGKILL its rerun takes over at once', async () => {
     const f = small();
     const first = cli(['sweep', f, '--out', 'c1.jsonl', '--queue', redis.url, '--queue-name', 'collect'], {}, dir); // no worker: it waits
