@@ -9,8 +9,8 @@ import type { Params } from '../model/params.js';
 import type { Plan } from '../model/plan.js';
 import { systemShare } from '../data/batches.js';
 import { createMemory, Wasm, type Flavor } from '../wasm/module.js';
-import { MemoryX, dramTierBytes } from '../memoryx/store.js';
-import { memoryxLayers } from '../memoryx/layers.js';
+import { MemoryX, memoryxAllocations, recordBytesOf } from '../memoryx/store.js';
+import { memoryxLayers, type MxLayer } from '../memoryx/layers.js';
 import { createUpdater } from '../memoryx/update.js';
 import { stateArrays } from '../memoryx/optimizer.js';
 import { planTiers, type TierPlan } from '../memoryx/tiers.js';
@@ -39,11 +39,12 @@ const WORKER_SCRATCH_BYTES = 2 << 20;
 const ALIGN_PAD = 64;
 
 /**
- * Bytes of MemoryX's arena: its DRAM tier (store.ts dramTierBytes) plus one alignment pad per allocation: the L
- * records, the staging slot and the arena's own start (L + 2 pads).
+ * Bytes of MemoryX's arena: what it allocates (store.ts memoryxAllocations: the DRAM tier's records and staging slot,
+ * the tied layers' gradient buffers) plus one alignment pad per allocation and one for the arena's own start.
  */
-export function memoryxArenaBytes(tiers: TierPlan, L: number): number {
-  return dramTierBytes(tiers) + ALIGN_PAD * (L + 2);
+export function memoryxArenaBytes(layers: MxLayer[], tiers: TierPlan): number {
+  const a = memoryxAllocations(layers, tiers);
+  return a.bytes + ALIGN_PAD * (a.count + 1);
 }
 
 /**
@@ -83,21 +84,22 @@ export class Run {
     checkActivationBudget(plan, this.cap, cluster.waferSramBytes, `CS-2 wafer SRAM (${N} systems, batch ${s.batch})`);
     const act = activationLayout(plan, this.cap);
     const S = stateArrays(s.optimizer);
-    const recordBytes = plan.layers.map((l) => 4 * l.paramFloats * (1 + S));
-    const tiers = planTiers(recordBytes, cluster.dramBytes ?? Infinity, plan.layers.map((l) => l.module));
+    const mxLayers = memoryxLayers(plan);
+    // the tiers MemoryX will plan (store.ts owns the record sizes: a tied layer keeps no record of its own)
+    const tiers = planTiers(recordBytesOf(mxLayers, S), cluster.dramBytes ?? Infinity, mxLayers.map((L) => L.name));
     const probe = new Wasm({ flavor: cluster.flavor, initialBytes: 1 << 16, scratchBytes: 0 });
     this.layout = pipelineLayout({
       base: probe.arena.start,
       systems: N,
       maxLayerFloats: Math.max(...plan.layers.map((l) => l.paramFloats)),
       maxWireWords: Math.max(...plan.layers.map((l) => Math.max(l.wireWords, l.fwdWireWords))),
-      memoryxBytes: memoryxArenaBytes(tiers, plan.layers.length),
+      memoryxBytes: memoryxArenaBytes(mxLayers, tiers),
       workerArenaBytes: workerArenaBytes(act),
     });
     this.slotReaders = new Array(this.layout.broadcast.slots).fill(0);
     this.memory = createMemory(this.layout.totalBytes, this.layout.totalBytes);
     const mxWasm = new Wasm({ memory: this.memory, flavor: cluster.flavor, arenaStart: this.layout.memoryx.start, arenaEnd: this.layout.memoryx.end, scratchBytes: 0 });
-    this.mx = new MemoryX(mxWasm, memoryxLayers(plan), init(), createUpdater(mxWasm), { optimizer: s.optimizer, dramBytes: cluster.dramBytes, flashPath: cluster.flashPath });
+    this.mx = new MemoryX(mxWasm, mxLayers, init(), createUpdater(mxWasm), { optimizer: s.optimizer, dramBytes: cluster.dramBytes, flashPath: cluster.flashPath });
     this.swarm = new SwarmX(mxWasm, this.layout, cluster.fanIn);
     const control = new SharedArrayBuffer(controlLayout(N).bytes);
     this.sys = new Systems(pool, this.workerInits(control), control);

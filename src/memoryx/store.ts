@@ -119,7 +119,7 @@ export class MemoryX {
     layers.forEach((L, l) => {
       if (init[l].length !== L.floats) throw new ValidationError(`init[${l}].length`, init[l].length, `expected ${L.floats} floats of layer ${L.name}`);
     });
-    const recordBytes = layers.map((L) => 4 * recordFloats(L) * (1 + this.S));
+    const recordBytes = recordBytesOf(layers, this.S);
     this.tiers = planTiers(recordBytes, opts.dramBytes ?? Infinity, layers.map((L) => L.name));
     this.recPtr = layers.map((_, l) => (this.tiers.tier[l] === 'dram' ? wasm.arena.alloc(2 * recordBytes[l], 64) : -1));
     this.stagingPtr = this.tiers.stagingBytes > 0 ? wasm.arena.alloc(this.tiers.stagingBytes, 64) : 0;
@@ -395,9 +395,25 @@ export class MemoryX {
   }
 }
 
+/** Bytes of each layer's record: fp32 weights and S optimizer state arrays (a tied layer keeps none: its source's). What the tiers are planned on. */
+export function recordBytesOf(layers: MxLayer[], S: number): number[] {
+  return layers.map((L) => 4 * recordFloats(L) * (1 + S));
+}
+
 /** Bytes MemoryX allocates for its DRAM tier: two slots of each resident record (an update writes the other) and the flash staging slot. */
 export function dramTierBytes(tiers: TierPlan): number {
   return 2 * (tiers.dramBytesUsed - tiers.stagingBytes) + tiers.stagingBytes;
+}
+
+/**
+ * Bytes MemoryX allocates in its arena, and how many allocations (each may waste an alignment pad): its DRAM tier
+ * (dramTierBytes: a record each resident layer, the staging slot) and, for each tied layer, the buffer its gradient
+ * waits in for its source's (outside the --dram-bytes budget, which holds the records).
+ */
+export function memoryxAllocations(layers: MxLayer[], tiers: TierPlan): { bytes: number; count: number } {
+  const tied = layers.filter((L) => L.tiedTo);
+  const resident = tiers.tier.filter((t) => t === 'dram').length;
+  return { bytes: dramTierBytes(tiers) + tied.reduce((a, L) => a + 4 * L.floats, 0), count: resident + (tiers.stagingBytes > 0 ? 1 : 0) + tied.length };
 }
 
 /** Floats of a layer's own record (a tied layer keeps none). */
