@@ -9,7 +9,7 @@
 // Legend: N = systems, L = streamed layers, B = global batch.
 import { Piscina } from 'piscina';
 import { createHash } from 'node:crypto';
-import { ValidationError, requireInt, requireNumber } from '../errors.js';
+import { ValidationError, refuseUnknownFields, requireInt, requireNumber, type EveryField } from '../errors.js';
 import { compileModel } from '../model/compile.js';
 import { initParams } from '../model/params.js';
 import type { Plan } from '../model/plan.js';
@@ -75,8 +75,13 @@ export async function createCluster(opts: ClusterOptions): Promise<Cluster> {
 
 type Resolved = Required<Omit<ClusterOptions, 'flashPath' | 'dramBytes'>> & { flashPath?: string; dramBytes?: number };
 
+/** ClusterOptions' fields: any other is refused (`dramBytez` was accepted and the run was all in DRAM). */
+const CLUSTER_FIELDS = ['systems', 'fanIn', 'waferSramBytes', 'dramBytes', 'flashPath', 'retries', 'flavor'] as const;
+const _everyClusterField: EveryField<ClusterOptions, typeof CLUSTER_FIELDS> = true;
+
 function resolveCluster(c: ClusterOptions): Resolved {
   if (c === null || typeof c !== 'object') throw new ValidationError('cluster', c, 'expected an object with systems');
+  refuseUnknownFields(c, CLUSTER_FIELDS, 'a cluster');
   return {
     systems: requireInt('systems', c.systems, 1, 64),
     fanIn: requireInt('fanIn', c.fanIn ?? 4, 2, 64),

@@ -1,7 +1,7 @@
 // MemoryX's optimizer configuration as data (SGD with momentum, AdamW), its validation, and how much
 // state each keeps per parameter. The update itself runs on the optimizer kernels (src/kernels) through
 // an `Updater` (see memoryx/update.ts), so MemoryX and the in-memory reference trainer share the numbers.
-import { ValidationError, requireNumber, requireOneOf } from '../errors.js';
+import { ValidationError, requireNumber, requireOneOf, type EveryField } from '../errors.js';
 
 export type OptimizerKind = 'sgd' | 'adamw';
 export const OPTIMIZER_KINDS: readonly OptimizerKind[] = ['sgd', 'adamw'];
@@ -37,10 +37,25 @@ export type ResolvedOptimizer =
   | { kind: 'sgd'; lr: number; momentum: number; weightDecay: number }
   | { kind: 'adamw'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number };
 
+/** The fields of each kind: any other is refused (torch.optim's spelling, `weight_decay` or `betas`, was ignored). */
+const SGD_FIELDS = ['kind', 'lr', 'momentum', 'weightDecay'] as const;
+const ADAMW_FIELDS = ['kind', 'lr', 'beta1', 'beta2', 'eps', 'weightDecay'] as const;
+const _everySgdField: EveryField<SgdConfig, typeof SGD_FIELDS> = true;
+const _everyAdamWField: EveryField<AdamWConfig, typeof ADAMW_FIELDS> = true;
+/** What a field named as torch.optim names it is here, or that it is not modelled. */
+const TORCH_NAMES: Record<string, string> = {
+  weight_decay: 'weightDecay is its name here', betas: 'beta1 and beta2 are its names here', nesterov: 'Nesterov momentum is not modelled',
+  dampening: 'dampening is not modelled', amsgrad: 'AMSGrad is not modelled', maximize: 'maximize is not modelled', foreach: 'not an option here', fused: 'not an option here',
+};
+
 /** Validates an optimizer config (path names the option, e.g. 'optimizer') and fills in the defaults. */
 export function resolveOptimizer(c: OptimizerConfig, path = 'optimizer'): ResolvedOptimizer {
   if (c === null || typeof c !== 'object') throw new ValidationError(path, c, 'expected an object with kind and lr');
   const kind = requireOneOf(`${path}.kind`, c.kind, OPTIMIZER_KINDS);
+  const fields: readonly string[] = kind === 'sgd' ? SGD_FIELDS : ADAMW_FIELDS;
+  for (const [k, v] of Object.entries(c)) {
+    if (!fields.includes(k)) throw new ValidationError(`${path}.${k}`, v, `unknown field for ${kind} (${Object.hasOwn(TORCH_NAMES, k) ? `${TORCH_NAMES[k]}; ` : ''}expected one of ${fields.join(', ')})`);
+  }
   const lr = requireNumber(`${path}.lr`, c.lr, 0);
   if (kind === 'sgd') {
     const s = c as SgdConfig;

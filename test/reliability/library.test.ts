@@ -80,10 +80,20 @@ describe('data and training', () => {
       await expect(cluster.train(model, data([0, 1, 7, 2]), { steps: 2, batch: 4, optimizer: sgd })).rejects.toThrow('data.train.y[2]: expected a class in [0, 3), got 7');
       await expect(cluster.train(model, data([0, 1, 2, 2]), { steps: 2, batch: 4, optimizer: { kind: 'adamw', lr: 0.1, eps: 0 } })).rejects.toThrow('optimizer.eps: expected a finite number > 0, got 0');
       await expect(cluster.train(model, data([0, 1, 2, 2]), { steps: 2, batch: 4, optimizer: sgd, stesp: 4 } as never)).rejects.toThrow(/^stesp: unknown field for a training run/);
+      // an optimizer field we do not know was ignored: torch.optim's spellings trained with the defaults
+      const opt = (o: object) => cluster.train(model, data([0, 1, 2, 2]), { steps: 2, batch: 4, optimizer: o as never });
+      await expect(opt({ kind: 'adamw', lr: 0.1, weight_decay: 0.9 })).rejects.toThrow('optimizer.weight_decay: unknown field for adamw (weightDecay is its name here; expected one of kind, lr, beta1, beta2, eps, weightDecay), got 0.9');
+      await expect(opt({ kind: 'adamw', lr: 0.1, betas: [0.1, 0.2] })).rejects.toThrow(/^optimizer\.betas: unknown field for adamw \(beta1 and beta2 are its names here;/);
+      await expect(opt({ kind: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true })).rejects.toThrow(/^optimizer\.nesterov: unknown field for sgd \(Nesterov momentum is not modelled; expected one of kind, lr, momentum, weightDecay\)/);
+      await expect(opt({ kind: 'sgd', lr: 0.1, beta1: 0.9 })).rejects.toThrow(/^optimizer\.beta1: unknown field for sgd \(expected one of/);
       const ok = await cluster.train(model, data([0, 1, 2, 2]), { steps: 2, batch: 4, optimizer: sgd });
       expect(ok.loss).toHaveLength(2);
     } finally {
       await cluster.close();
     }
   }, 60_000);
+
+  it('createCluster refuses a field it does not know (dramBytez ran all in DRAM)', async () => {
+    await expect(createCluster({ systems: 1, dramBytez: 1e5 } as never)).rejects.toThrow('dramBytez: unknown field for a cluster (expected one of systems, fanIn, waferSramBytes, dramBytes, flashPath, retries, flavor), got 100000');
+  });
 });
