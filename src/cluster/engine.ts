@@ -49,7 +49,9 @@ export interface ClusterOptions {
 
 export interface Cluster {
   readonly systems: number;
+  /** One training run; refused once close() was called. */
   train(model: unknown, data: TrainData, opts: TrainOptions): Promise<TrainResult>;
+  /** Stops the runs in progress at their next step (each rejects, saying so; MemoryX's state is whole) and waits for them, then ends the worker threads. */
   close(): Promise<void>;
 }
 
@@ -64,10 +66,23 @@ export async function createCluster(opts: ClusterOptions): Promise<Cluster> {
     concurrentTasksPerWorker: 1,
     maxQueue: 'auto',
   });
+  // close() stops the runs in progress at a step's end and waits for them: ending the threads under a run made
+  // it retry the step on new ones, and it trained on after close() had returned
+  let closing = false;
+  const active = new Set<Promise<unknown>>();
   return {
     systems: o.systems,
-    train: (model, data, t) => train(pool, o, model, data, t),
+    train: (model, data, t) => {
+      if (closing) return Promise.reject(new Error('cluster: closed (close() was called): create another to train'));
+      const run = train(pool, o, model, data, t, () => closing);
+      const settled = run.then(() => {}, () => {});
+      active.add(settled);
+      void settled.then(() => active.delete(settled));
+      return run;
+    },
     close: async () => {
+      closing = true;
+      await Promise.all(active);
       await pool.destroy();
     },
   };
@@ -104,7 +119,7 @@ export function planFingerprint(plan: Plan): string {
 }
 
 /** One training run on the cluster's N systems (cluster.train). */
-async function train(pool: Piscina, o: Resolved, model: unknown, data: TrainData, t: TrainOptions): Promise<TrainResult> {
+async function train(pool: Piscina, o: Resolved, model: unknown, data: TrainData, t: TrainOptions, closed: () => boolean): Promise<TrainResult> {
   const wall0 = performance.now();
   const plan = compileModel(model);
   const s = resolveTrainOptions(t, plan, data, o.systems);
@@ -122,6 +137,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: TrainData
     let retries = 0;
     const idx = new Int32Array(B);
     for (let step = startStep; step < s.steps; step++) {
+      if (closed()) throw new Error(`cluster: closed during training: stopped before step ${step} of ${s.steps}; MemoryX held the state after step ${step - 1}${checkpoints.describe()}`);
       order.indices(step, idx);
       const r = await transaction(run, data.train, step, idx, o.retries, (e) =>
         new Error(`training stopped at step ${step}: ${e.message}; gave up after ${o.retries} retries; MemoryX holds the state after step ${step - 1} (no half-applied update)${checkpoints.describe()}`),

@@ -93,6 +93,20 @@ describe('data and training', () => {
     }
   }, 60_000);
 
+  it('close() during a run stops it at a step\'s end and waits for it (it resolved at once, and the run went on on new threads); train() after it is refused', async () => {
+    const cluster = await createCluster({ systems: 2 });
+    const model = { input: 4, layers: [{ type: 'linear' as const, out: 3 }] };
+    const split = { x: new Float32Array(4 * 8), y: Int32Array.from([0, 1, 2, 0, 1, 2, 0, 1]), n: 8 };
+    const data = { name: 'code', features: 4, classes: 3, train: split, test: null, source: 'made in the test' };
+    let steps = 0;
+    let closed: Promise<void> | undefined;
+    const run = cluster.train(model, data, { steps: 1_000_000, batch: 8, optimizer: { kind: 'sgd', lr: 0.1 }, onStep: (k) => ((steps = k + 1), k === 20 && (closed = cluster.close())) });
+    await expect(run).rejects.toThrow(/^cluster: closed during training: stopped before step 21 of 1000000; MemoryX held the state after step 20$/);
+    await closed;
+    expect(steps).toBe(21);
+    await expect(cluster.train(model, data, { steps: 2, batch: 8, optimizer: { kind: 'sgd', lr: 0.1 } })).rejects.toThrow('cluster: closed (close() was called): create another to train');
+  }, 60_000);
+
   it('createCluster refuses a field it does not know (dramBytez ran all in DRAM)', async () => {
     await expect(createCluster({ systems: 1, dramBytez: 1e5 } as never)).rejects.toThrow('dramBytez: unknown field for a cluster (expected one of systems, fanIn, waferSramBytes, dramBytes, flashPath, retries, flavor), got 100000');
   });
