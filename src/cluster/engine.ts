@@ -9,7 +9,7 @@
 // Legend: N = systems, L = streamed layers, B = global batch.
 import { Piscina } from 'piscina';
 import { createHash } from 'node:crypto';
-import { ValidationError, refuseUnknownFields, requireInt, requireNumber, type EveryField } from '../errors.js';
+import { ValidationError, refuseUnknownFields, requireInt, requireNumber, requireString, type EveryField } from '../errors.js';
 import { compileModel } from '../model/compile.js';
 import { initParams } from '../model/params.js';
 import type { Plan } from '../model/plan.js';
@@ -39,7 +39,7 @@ export interface ClusterOptions {
   waferSramBytes?: number;
   /** MemoryX DRAM tier budget for weights + optimizer state, bytes (default: unlimited, all in DRAM). */
   dramBytes?: number;
-  /** MemoryX flash tier file (default: a temp file). */
+  /** Where MemoryX creates its flash tier file (default: a temp file); an existing file is refused, and the file is removed when a run ends. */
   flashPath?: string;
   /** Times a failed step is retried from MemoryX state before the run stops (default 2). */
   retries?: number;
@@ -102,7 +102,7 @@ function resolveCluster(c: ClusterOptions): Resolved {
     fanIn: requireInt('fanIn', c.fanIn ?? 4, 2, 64),
     waferSramBytes: requireNumber('waferSramBytes', c.waferSramBytes ?? WSE2_SRAM_BYTES, 1),
     dramBytes: c.dramBytes === undefined ? undefined : requireNumber('dramBytes', c.dramBytes, 0),
-    flashPath: c.flashPath,
+    flashPath: c.flashPath === undefined ? undefined : requireString('flashPath', c.flashPath),
     retries: requireInt('retries', c.retries ?? 2, 0, 100),
     flavor: c.flavor ?? defaultFlavor(),
   };

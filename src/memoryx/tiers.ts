@@ -6,7 +6,7 @@ import { closeSync, fsyncSync, openSync, readSync, unlinkSync, writeSync } from 
 import { tmpdir } from 'node:os';
 import { trackTemp } from '../io/cleanup.js';
 import { join } from 'node:path';
-import { CapacityError, requireNumber } from '../errors.js';
+import { CapacityError, ValidationError, requireNumber } from '../errors.js';
 
 export interface TierPlan {
   /** Per layer: 'dram' or 'flash'. */
@@ -58,7 +58,6 @@ export function planTiers(recordBytes: number[], dramBytes: number, names: strin
 export class FlashFile {
   readonly path: string;
   private fd: number;
-  private readonly owned: boolean;
   private untrack = () => {};
   /** Byte offset of slot 0 of each layer (slot 1 follows it); -1 for DRAM layers. */
   readonly offsets: number[];
@@ -66,11 +65,16 @@ export class FlashFile {
   bytesRead = 0;
   bytesWritten = 0;
 
+  /** `path`: where to create it (default a temp file); an existing file is refused, never overwritten. Removed at close. */
   constructor(plan: TierPlan, path?: string) {
-    this.owned = path === undefined;
     this.path = path ?? join(tmpdir(), `weightstream-memoryx-${process.pid}-${Date.now()}-${Math.floor(Math.random() * 1e9)}.flash`);
-    this.fd = openSync(this.path, 'w+');
-    if (this.owned) this.untrack = trackTemp(this.path); // removed on SIGINT/SIGTERM and at exit too
+    try {
+      this.fd = openSync(this.path, 'wx+'); // created here: a file of the user's is never truncated
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new ValidationError('flashPath', this.path, code === 'EEXIST' ? 'expected a file that does not exist yet (MemoryX creates its flash tier and removes it at the end; it would overwrite this one)' : `expected a file MemoryX can create (${code ?? (e as Error).message})`);
+    }
+    this.untrack = trackTemp(this.path); // removed on SIGINT/SIGTERM and at exit too
     this.recordBytes = plan.recordBytes;
     let off = 0;
     this.offsets = plan.tier.map((t, l) => {
@@ -110,13 +114,11 @@ export class FlashFile {
     if (this.fd < 0) return;
     closeSync(this.fd);
     this.fd = -1;
-    if (this.owned) {
-      try {
-        unlinkSync(this.path);
-      } catch {
-        /* already gone */
-      }
-      this.untrack();
+    try {
+      unlinkSync(this.path);
+    } catch {
+      /* already gone */
     }
+    this.untrack();
   }
 }

@@ -1,7 +1,11 @@
 // The library refuses what the CLI refuses, by name, before any work (found by an adversarial pass over
 // the Node API, 2026-12-07): values that used to come back as nonsense (negative counts, NaN, Infinity) or
 // fail late inside a worker, and option fields that were silently ignored.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadDigits } from '../../src/data/index.js';
 import { createCluster } from '../../src/cluster/engine.js';
 import { encodeBytes } from '../../src/data/text.js';
 import { teacherData } from '../../src/data/teacher.js';
@@ -105,6 +109,33 @@ describe('data and training', () => {
     await closed;
     expect(steps).toBe(21);
     await expect(cluster.train(model, data, { steps: 2, batch: 8, optimizer: { kind: 'sgd', lr: 0.1 } })).rejects.toThrow('cluster: closed (close() was called): create another to train');
+  }, 60_000);
+
+  it('flashPath: an existing file is refused, never overwritten (it was truncated to the weights); a new one is made for each run and removed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ws-flash-'));
+    const precious = join(dir, 'precious.txt');
+    writeFileSync(precious, 'my precious data\n');
+    const model = { input: 64, layers: [{ type: 'linear' as const, out: 48 }, { type: 'relu' as const }, { type: 'linear' as const, out: 10 }] };
+    const opts = { steps: 2, batch: 16, optimizer: { kind: 'sgd' as const, lr: 0.1 } };
+    const mine = await createCluster({ systems: 1, dramBytes: 2.8e4, flashPath: precious });
+    try {
+      await expect(mine.train(model, loadDigits(), opts)).rejects.toThrow(`flashPath: expected a file that does not exist yet (MemoryX creates its flash tier and removes it at the end; it would overwrite this one), got ${JSON.stringify(precious)}`);
+    } finally {
+      await mine.close();
+    }
+    expect(readFileSync(precious, 'utf8')).toBe('my precious data\n');
+    const fresh = join(dir, 'tier.flash');
+    const c = await createCluster({ systems: 1, dramBytes: 2.8e4, flashPath: fresh });
+    try {
+      for (let k = 0; k < 2; k++) {
+        const r = await c.train(model, loadDigits(), opts);
+        expect(r.memoryx.tiers).toContain('flash');
+        expect(existsSync(fresh)).toBe(false);
+      }
+    } finally {
+      await c.close();
+    }
+    await expect(createCluster({ systems: 1, flashPath: 42 } as never)).rejects.toThrow('flashPath: expected a string, got 42');
   }, 60_000);
 
   it('createCluster refuses a field it does not know (dramBytez ran all in DRAM)', async () => {
