@@ -20,7 +20,7 @@ import { recordBytesOf } from '../../src/memoryx/store.js';
 
 const digits = loadDigits();
 const text = loadShippedText({ seqLen: 8, testFraction: 0.1 });
-const gpt = importGpt2Config({ model_type: 'gpt2', n_layer: 2, n_embd: 16, n_head: 2, n_positions: 8, vocab_size: 256 }).spec;
+const gpt = importGpt2Config({ model_type: 'gpt2', attn_pdrop: 0, resid_pdrop: 0, embd_pdrop: 0, n_layer: 2, n_embd: 16, n_head: 2, n_positions: 8, vocab_size: 256 }).spec;
 const clusters = new Map<number, Cluster>();
 
 beforeAll(async () => {

@@ -115,7 +115,7 @@ describe('linearShapeOf: the linears of a model by name', () => {
 describe('at-scale GPT presets (specs/models): the linears from the shape alone', () => {
   /** The linears of the GPT-2 plan the engine compiles for a GPT shape (small enough to compile). */
   const compiledLinears = (g: GptShape) => linearLayersOf(compileModel(importGpt2Config({
-    model_type: 'gpt2', n_layer: g.nLayer, n_embd: g.dModel, n_head: g.nHead, n_inner: g.dFF, n_positions: g.contextTokens, vocab_size: g.vocab, tie_word_embeddings: g.tiedEmbedding,
+    model_type: 'gpt2', attn_pdrop: 0, resid_pdrop: 0, embd_pdrop: 0, n_layer: g.nLayer, n_embd: g.dModel, n_head: g.nHead, n_inner: g.dFF, n_positions: g.contextTokens, vocab_size: g.vocab, tie_word_embeddings: g.tiedEmbedding,
   }, { purpose: 'estimate', maxParams: Infinity }).spec));
 
   it("are the compiled GPT-2 plan's linears, names and shapes, on gpt3-small and on small shapes tied and untied", () => {

@@ -23,7 +23,7 @@ const STEPS = 30;
 
 const T = 16;
 const data = loadShippedText({ seqLen: T, testFraction: 0.1 });
-const config = { model_type: 'gpt2', n_layer: 2, n_embd: 32, n_head: 4, n_positions: 16, vocab_size: 256 };
+const config = { model_type: 'gpt2', attn_pdrop: 0, resid_pdrop: 0, embd_pdrop: 0, n_layer: 2, n_embd: 32, n_head: 4, n_positions: 16, vocab_size: 256 };
 const tied = importGpt2Config(config).spec;
 const untied = importGpt2Config({ ...config, tie_word_embeddings: false }).spec;
 const cases: Array<{ name: string; spec: ModelSpec; optimizer: OptimizerConfig }> = [

@@ -14,7 +14,7 @@ import { withSparsity } from '../../src/model/load.js';
 import { estimate } from '../../src/perf/estimate.js';
 import { gptModelFromHfConfig } from '../../src/perf/models.js';
 
-const config = { model_type: 'gpt2', n_layer: 2, n_embd: 64, n_head: 4, n_positions: 32, vocab_size: 256 };
+const config = { model_type: 'gpt2', attn_pdrop: 0, resid_pdrop: 0, embd_pdrop: 0, n_layer: 2, n_embd: 64, n_head: 4, n_positions: 32, vocab_size: 256 };
 const T = 32;
 const B = 8; // sequences per step
 const data = loadShippedText({ seqLen: T, testFraction: 0 });

@@ -45,6 +45,10 @@ describe('Hugging Face GPT-2 config importer', () => {
 
   it('refuses what it cannot model, by name', () => {
     expect(() => importGpt2Config({ ...GPT2_SMALL, attn_pdrop: 0.1 })).toThrow(/attn_pdrop: expected 0: dropout.*got 0.1/);
+    // omitted is 0.1 to Hugging Face (GPT2Config's default): it trained here without dropout, without a word
+    const { resid_pdrop: _, ...noResid } = GPT2_SMALL;
+    expect(() => importGpt2Config(noResid)).toThrow(/^config\.json: resid_pdrop: expected 0, stated: an omitted resid_pdrop is 0\.1 to Hugging Face \(GPT2Config's default\).*\(add "resid_pdrop": 0\)/);
+    expect(importGpt2Config(noResid, { purpose: 'estimate' }).params).toBe(importGpt2Config(GPT2_SMALL).params);
     expect(() => importGpt2Config({ ...GPT2_SMALL, rotary_dim: 64 })).toThrow(/rotary_dim.*unknown field/);
     expect(() => importGpt2Config({ ...GPT2_SMALL, tie_word_embeddings: 'no' })).toThrow(/tie_word_embeddings: expected true or false, got "no"/);
     expect(() => importGpt2Config({ ...GPT2_SMALL, activation_function: 'relu' })).toThrow(/activation_function/);

@@ -212,7 +212,7 @@ describe('MemoryX', () => {
       if (t === 'flash') expect(() => f.mx.handOff(l)).toThrow(/is not a DRAM record of an untied layer/);
     });
     f.mx.rollbackStep();
-    const gpt = compileModel(importGpt2Config({ model_type: 'gpt2', n_layer: 1, n_embd: 16, n_head: 2, n_positions: 8, vocab_size: 32 }).spec);
+    const gpt = compileModel(importGpt2Config({ model_type: 'gpt2', attn_pdrop: 0, resid_pdrop: 0, embd_pdrop: 0, n_layer: 1, n_embd: 16, n_head: 2, n_positions: 8, vocab_size: 32 }).spec);
     const w = new Wasm({ initialBytes: 8 << 20 });
     const mx = new MemoryX(w, memoryxLayers(gpt), initParams(gpt, 1), createUpdater(w), { optimizer: { kind: 'sgd', lr: 0.1 } });
     const head = gpt.layers.findIndex((L) => L.tiedTo);

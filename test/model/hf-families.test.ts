@@ -55,7 +55,7 @@ describe('Hugging Face families: parameter counts', () => {
   });
 
   it('GPT-2 through the dispatcher: the same count as its own importer (tied and untied)', () => {
-    const gpt2 = { model_type: 'gpt2', n_layer: 12, n_embd: 768, n_head: 12, n_positions: 1024, vocab_size: 50257 };
+    const gpt2 = { model_type: 'gpt2', attn_pdrop: 0, resid_pdrop: 0, embd_pdrop: 0, n_layer: 12, n_embd: 768, n_head: 12, n_positions: 1024, vocab_size: 50257 };
     expect(importHfConfig(gpt2).params).toBe(124_439_808);
     expect(importHfConfig({ ...gpt2, tie_word_embeddings: false }).params).toBe(gpt2ParamCount(12, 768, 3072, 1024, 50257, false));
     expect(importHfConfig(gpt2).params).toBe(importGpt2Config(gpt2).params);

@@ -92,7 +92,10 @@ export function importGpt2Config(raw: unknown, opts: { seqLen?: number; path?: s
   const std = requireNumber(f('initializer_range'), c.initializer_range ?? 0.02, Number.MIN_VALUE, 1e3);
   for (const k of DROPOUT) {
     if (!train && c[k] !== undefined) ignored.push(k);
-    else if (c[k] !== undefined && c[k] !== 0) {
+    else if (train && c[k] === undefined) {
+      // Hugging Face's GPT2Config reads an omitted one as 0.1: a GPT2LMHeadModel of this file trains with dropout
+      throw new ValidationError(f(k), c[k], `expected 0, stated: an omitted ${k} is 0.1 to Hugging Face (GPT2Config's default), and dropout cannot match an ordinary trainer bit for bit (add "${k}": 0)`);
+    } else if (train && c[k] !== 0) {
       throw new ValidationError(f(k), c[k], 'expected 0: dropout cannot match an ordinary trainer bit for bit, so it is refused rather than applied or ignored (set it to 0)');
     }
   }
