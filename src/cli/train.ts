@@ -93,7 +93,7 @@ export function register(program: Command): void {
           : '',
         r.timeline?.trace ? `  trace ${r.timeline.trace.file} (${r.timeline.trace.steps} steps, ${r.timeline.trace.events} events, ${(r.timeline.trace.bytes / 1e6).toFixed(2)} MB)` : '',
         r.saved ? `  weights saved to ${r.saved}${r.savedConfig ? ` (and ${r.savedConfig})` : ''}` : '',
-        r.sample ? `  sample (temperature 0.8, top-k 40) after ${JSON.stringify(r.sample.prompt)}:\n${r.sample.text}` : '',
+        r.sample ? `  sample (temperature 0.8, top-k 40) after ${JSON.stringify(r.sample.prompt)}${r.sample.promptBytesDropped ? ` (the prompt's first ${r.sample.promptBytesDropped} bytes dropped: the model reads the last --seq-len, the context it trained at)` : ''}:\n${r.sample.text}` : '',
         r.checkpoint ? `  checkpoint ${r.checkpoint}` : '',
       ].filter(Boolean).join('\n');
     });

@@ -52,7 +52,8 @@ export type TrainSummary = Omit<TrainResult, 'params'> & {
   tokensPerSecond: number;
   /** A language model: the config.json written beside --save, and the text sampled after training. */
   savedConfig: string | null;
-  sample: { prompt: string; text: string } | null;
+  /** prompt: what the model read (the given prompt's last seqLen bytes), promptBytesDropped: the bytes before them it did not. */
+  sample: { prompt: string; text: string; promptBytesDropped: number } | null;
 };
 
 /** Datasets by (name, seed), for callers that prepare many configurations (a sweep). */
@@ -127,6 +128,8 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
     if (c.sample && !tokens) throw new ValidationError('sample', c.sample, 'expected a language model (a GPT preset or config.json) to sample from');
     if (seqLen !== undefined && !tokens) throw new ValidationError('seqLen', seqLen, 'expected a language model (a GPT preset or config.json): only its sequences have a length');
     if (c.prompt !== undefined && !c.sample) throw new ValidationError('prompt', c.prompt, 'expected it only with sample (--sample N): the text a language model continues');
+    // a resumed run's weights are the checkpoint's: an --init file would be read and then ignored
+    if (c.init !== undefined && c.resume !== undefined) throw new ValidationError('init', c.init, 'expected no init with resume (the checkpoint holds the weights to go on from)');
     const plan = compileModel(spec);
     if (c.sample) checkSample(plan, c.sample, c.prompt);
     const systems = integer('systems', c.systems ?? D.systems, 1, 64);
@@ -321,7 +324,7 @@ function checkSample(plan: Plan, sample: number, prompt?: string): void {
 }
 
 /** `sample` tokens generated from the trained weights after a prompt (bytes tokenizer). */
-function sampleAfter(p: PreparedTrain, params: Params, n: number, prompt?: string): { prompt: string; text: string } {
+function sampleAfter(p: PreparedTrain, params: Params, n: number, prompt?: string): { prompt: string; text: string; promptBytesDropped: number } {
   const data = p.data as TokenDataset;
   const T = p.plan.seqLen;
   let ids: Int32Array;
@@ -330,7 +333,9 @@ function sampleAfter(p: PreparedTrain, params: Params, n: number, prompt?: strin
     const from = data.test ?? data.train;
     ids = from.tokens.slice(0, Math.max(1, Math.floor(T / 2)));
   }
-  if (ids.length > T) ids = ids.slice(ids.length - T);
+  // the model reads the last T tokens, the context it trained at (positions past it were never trained)
+  const dropped = Math.max(0, ids.length - T);
+  if (dropped > 0) ids = ids.slice(dropped);
   const out = generate(p.plan, params, ids, { maxNewTokens: n, temperature: 0.8, topK: 40, seed: p.seed });
-  return { prompt: decodeBytes(ids), text: decodeBytes(out.subarray(ids.length)) };
+  return { prompt: decodeBytes(ids), text: decodeBytes(out.subarray(ids.length)), promptBytesDropped: dropped };
 }

@@ -1,6 +1,7 @@
 // Autoregressive sampling from a language model given as a function from a context to the logits of the
 // next token: greedy (temperature 0) or seeded sampling from softmax(logits / temperature), optionally
-// restricted to the top-k logits. The model sees at most the last contextLength tokens (n_positions).
+// restricted to the top-k logits. The model sees at most the last contextLength tokens (the context it was
+// trained at: the engine's sequence length, at most n_positions).
 //
 // Legend: V = vocabulary; a context is [c] token ids with 1 <= c <= contextLength; logits [V].
 import { ValidationError, requireInt, requireNumber, requireObject } from '../errors.js';
@@ -15,7 +16,7 @@ export interface SampleOptions {
   topK?: number;
   /** Seed of the generator (src/ref/rng.ts). Default 0. */
   seed?: number;
-  /** The model's n_positions: the context is cropped to its last contextLength tokens. */
+  /** The longest context the model reads (the sequence length it trained at: later positions were never trained, and at most n_positions): the context is cropped to its last contextLength tokens. */
   contextLength: number;
 }
 

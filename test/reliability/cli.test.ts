@@ -54,7 +54,7 @@ describe('outputs never eat inputs (item 1)', () => {
 
   it('fabric --heatmap onto its --model file is refused before the run; a preset name is no file', () => {
     const d = dir();
-    const config = '{"model_type":"gpt2","n_embd":64,"n_layer":1,"n_head":2,"vocab_size":100,"n_positions":32}';
+    const config = '{"model_type":"gpt2","attn_pdrop":0,"resid_pdrop":0,"embd_pdrop":0,"n_embd":64,"n_layer":1,"n_head":2,"vocab_size":100,"n_positions":32}';
     writeFileSync(join(d, 'config.json'), config);
     const r = cli(['fabric', '--model', 'config.json', '--layer', 'lm_head', '--rows', '4', '--cols', '4', '--heatmap', 'config.json', '--quiet'], d);
     expect(r.code).toBe(1);
@@ -358,11 +358,18 @@ describe('train --resume with other optimizer settings', () => {
   });
 });
 
+describe('train --init with --resume', () => {
+  it('is refused before anything is read: the checkpoint holds the weights, and the --init file was read and ignored', () => {
+    const r = cli(['train', '--init', 'w.safetensors', '--resume', 'a.ckpt', '--steps', '3'], dir());
+    expect([r.code, r.stderr]).toEqual([2, 'weightstream: error: --init: expected no init with resume (the checkpoint holds the weights to go on from), got "w.safetensors"\n']);
+  });
+});
+
 describe('train --sample and --prompt', () => {
   it('a sample that could not be printed, or a prompt the model cannot read, is refused before training: one line, exit 2', () => {
     const d = dir();
-    writeFileSync(join(d, 'c1000.json'), JSON.stringify({ model_type: 'gpt2', vocab_size: 1000, n_positions: 16, n_embd: 16, n_layer: 1, n_head: 2 }));
-    writeFileSync(join(d, 'c100.json'), JSON.stringify({ model_type: 'gpt2', vocab_size: 100, n_positions: 16, n_embd: 16, n_layer: 1, n_head: 2 }));
+    writeFileSync(join(d, 'c1000.json'), JSON.stringify({ model_type: 'gpt2', attn_pdrop: 0, resid_pdrop: 0, embd_pdrop: 0, vocab_size: 1000, n_positions: 16, n_embd: 16, n_layer: 1, n_head: 2 }));
+    writeFileSync(join(d, 'c100.json'), JSON.stringify({ model_type: 'gpt2', attn_pdrop: 0, resid_pdrop: 0, embd_pdrop: 0, vocab_size: 100, n_positions: 16, n_embd: 16, n_layer: 1, n_head: 2 }));
     const rows = 4;
     writeSafetensors(join(d, 't.safetensors'), { tokens: { dtype: 'I32', shape: [rows, 17], data: new Int32Array(rows * 17).map((_, i) => i % 90) } });
     const cases: Array<[string[], string]> = [
@@ -375,6 +382,16 @@ describe('train --sample and --prompt', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toBe(`weightstream: error: ${said}\n`);
     }
+  });
+
+  it('a prompt longer than --seq-len is cropped to its last --seq-len bytes, the context it trained at, and the output says how many it dropped', () => {
+    const r = cli(['train', '--model', 'gpt-nano', '--seq-len', '8', '--batch', '4', '--steps', '2', '--sample', '5', '--prompt', 'It is a truth universally acknowledged', '--json', '--quiet'], dir());
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).sample).toMatchObject({ prompt: 'owledged', promptBytesDropped: 30 });
+    const t = cli(['train', '--model', 'gpt-nano', '--seq-len', '8', '--batch', '4', '--steps', '2', '--sample', '5', '--prompt', 'It is a truth universally acknowledged', '--quiet'], dir());
+    expect(t.stdout).toContain(`sample (temperature 0.8, top-k 40) after "owledged" (the prompt's first 30 bytes dropped: the model reads the last --seq-len, the context it trained at):`);
+    const short = cli(['train', '--model', 'gpt-nano', '--seq-len', '8', '--batch', '4', '--steps', '2', '--sample', '5', '--prompt', 'It was', '--json', '--quiet'], dir());
+    expect(JSON.parse(short.stdout).sample).toMatchObject({ prompt: 'It was', promptBytesDropped: 0 });
   });
 });
 
