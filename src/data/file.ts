@@ -6,7 +6,7 @@ import { MAX_WIDTH } from '../model/validate.js';
 import { basename } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { checkInputFile, readHead } from '../io/files.js';
-import { readSafetensors, tensorToNumbers, type Tensor } from '../io/safetensors.js';
+import { onlyTensors, readSafetensors, tensorToNumbers, type Tensor } from '../io/safetensors.js';
 import { loadCsvFile } from './csv.js';
 import { checkSplit, splitLast, type Dataset, type Split } from './dataset.js';
 
@@ -35,6 +35,7 @@ export function loadDataFile(path: string, opts: DataFileOptions = {}): Dataset 
   if (!looksLikeSafetensors(path)) throw new ValidationError('--data', path, `expected ${DATA_FORMATS}`);
   const { tensors, metadata } = readSafetensors(path, '--data');
   const train = readSplit(tensors, 'x', 'y', path);
+  onlyTensors(tensors, ['x', 'y', 'x_test', 'y_test'], path, 'a dataset');
   const test = tensors.has('x_test') ? readSplit(tensors, 'x_test', 'y_test', path) : null;
   const D = train.features;
   if (test && test.features !== D) throw new ValidationError(`${path}: x_test.shape`, [test.split.n, test.features], `expected [N, ${D}] like x`);

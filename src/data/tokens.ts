@@ -7,7 +7,7 @@
 // shuffling, step s takes rows [s·B, (s+1)·B) modulo N, in file order (docs/data-tokens.md).
 import { basename } from 'node:path';
 import { ValidationError, requireInt, requireNumber, requireObject } from '../errors.js';
-import { readSafetensors, tensorToNumbers, type Tensor } from '../io/safetensors.js';
+import { onlyTensors, readSafetensors, tensorToNumbers, type Tensor } from '../io/safetensors.js';
 
 /** N sequences of W = T + 1 tokens. */
 export interface TokenSplit {
@@ -46,6 +46,7 @@ export interface TokenFileOptions {
 export function loadTokenFile(path: string, opts: TokenFileOptions = {}): TokenDataset {
   const { tensors, metadata } = readSafetensors(path, '--data');
   const all = readTokens(tensors, 'tokens', path, null);
+  onlyTensors(tensors, ['tokens', 'tokens_test'], path, 'a tokens file');
   const W = all.width;
   const explicit = tensors.has('tokens_test') ? readTokens(tensors, 'tokens_test', path, W).split : null;
   const vocab = tokenVocab(opts.vocab, metadata.vocab, explicit ? [all.split, explicit] : [all.split], path);

@@ -99,6 +99,13 @@ function checkNoOverlap(spans: Array<{ name: string; begin: number; end: number 
   }
 }
 
+/** Refuses a tensor `allowed` does not name (a misspelt `x_tst` or `tokens_val` was ignored, and the run had no test split). */
+export function onlyTensors(tensors: Map<string, Tensor>, allowed: readonly string[], file: string, what: string): void {
+  for (const name of tensors.keys()) {
+    if (!allowed.includes(name)) throw new ValidationError(`${file}: ${name}`, '(present)', `expected only the tensors of ${what} (${allowed.join(', ')})`);
+  }
+}
+
 /** Reads a safetensors file. */
 export function readSafetensors(path: string, label = 'file'): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
   let buf: Buffer;

@@ -30,6 +30,11 @@ describe('datasets', () => {
   };
   const x = (n: number, D: number) => ({ dtype: 'F32' as const, shape: [n, D], data: new Float32Array(n * D).map((_, i) => i / 10) });
 
+  test('a tensor a dataset does not hold is refused (x_tst was ignored, and the split taken from the training rows)', () => {
+    const y = { dtype: 'I32' as const, shape: [4], data: new Int32Array([0, 1, 0, 1]) };
+    expect(() => loadDataFile(file('tst.safetensors', { x: x(4, 3), y, x_tst: x(2, 3), y_tst: { ...y, shape: [2], data: new Int32Array([0, 1]) } }))).toThrow(/tst\.safetensors: x_tst: expected only the tensors of a dataset \(x, y, x_test, y_test\), got "\(present\)"$/);
+  });
+
   test('a data file with I32 labels and no test tensors: the last testFraction rows are the test split', () => {
     const f = file('i32.safetensors', { x: x(10, 3), y: { dtype: 'I32', shape: [10], data: new Int32Array([0, 1, 2, 0, 1, 2, 0, 1, 2, 0]) } });
     const d = loadDataFile(f, { testFraction: 0.3 });

@@ -36,6 +36,8 @@ describe('token files', () => {
 
   test('bad token files are refused by tensor, index and value', () => {
     expect(() => loadTokenFile(file('none.safetensors', { x: i32([2, 3], () => 0) }))).toThrow(/: tokens: expected an I32 or I64 tensor \[N, T\+1\] of token ids, got "\(missing\)"/);
+    // a misspelt test split was ignored: every row trained and there was no test loss
+    expect(() => loadTokenFile(file('val.safetensors', { tokens: i32([2, 3], () => 0), tokens_val: i32([1, 3], () => 0) }))).toThrow(/val\.safetensors: tokens_val: expected only the tensors of a tokens file \(tokens, tokens_test\), got "\(present\)"$/);
     expect(() => loadTokenFile(file('f32.safetensors', { tokens: { dtype: 'F32', shape: [2, 3], data: new Float32Array(6) } }))).toThrow(/tokens.dtype: expected I32 or I64 token ids, got "F32"/);
     expect(() => loadTokenFile(file('w1.safetensors', { tokens: i32([2, 1], () => 0) }))).toThrow(/tokens.shape: expected \[N, T\+1\] with N >= 1, T >= 1, got \[2,1\]/);
     expect(() => loadTokenFile(file('neg.safetensors', { tokens: i32([2, 3], (i) => (i === 4 ? -2 : 1)) }))).toThrow(/tokens\[1, 1\]: expected a non-negative token id, got -2/);
