@@ -233,7 +233,7 @@ interface Shared {
 /** A prepared run on its threads (or on this one), then its result. */
 async function runOnThreads(run: PreparedRun): Promise<FabricRun> {
   const { sim, c0, o } = run;
-  if (sim.threads <= 1) return runHere(run);
+  if (sim.threads <= 1) return runHereYielding(run);
   const s0 = performance.now();
   const simSeconds = await sim.runThreads({ onProgress: o.onProgress });
   // the threads' start-up (a pool, the module compiled and instantiated per thread) counts as set-up
@@ -245,6 +245,13 @@ async function runOnThreads(run: PreparedRun): Promise<FabricRun> {
 function runHere(run: PreparedRun): FabricRun {
   const s0 = performance.now();
   run.sim.run({ onProgress: run.o.onProgress });
+  return finishRun(run, (performance.now() - s0) / 1000, process.cpuUsage(run.c0));
+}
+
+/** runHere for runFabricAsync: the event loop has a turn between chunks (signals, timers). */
+async function runHereYielding(run: PreparedRun): Promise<FabricRun> {
+  const s0 = performance.now();
+  await run.sim.runYielding({ onProgress: run.o.onProgress });
   return finishRun(run, (performance.now() - s0) / 1000, process.cpuUsage(run.c0));
 }
 

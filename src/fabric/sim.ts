@@ -186,6 +186,19 @@ export class FabricSim {
 
   /** Runs the mesh until it goes quiet; throws if it stops with work left (a deadlock) or runs past maxCycles. */
   run(opts: RunProgress = {}): void {
+    for (const _ of this.chunks(opts));
+  }
+
+  /**
+   * run(), giving the event loop a turn after each chunk (about PROGRESS_SECONDS of work): a signal's handler runs
+   * there, so ^C stops a one-thread run of the CLI at once (it ran to the end and exited 0).
+   */
+  async runYielding(opts: RunProgress = {}): Promise<void> {
+    for (const _ of this.chunks(opts)) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** The cycle loop of run(), a chunk per step of the iteration. */
+  private *chunks(opts: RunProgress): Generator<void> {
     let chunk = opts.chunkCycles ?? 1000;
     const limit = opts.maxCycles ?? Infinity;
     const ex = this.wasm.exports;
@@ -201,6 +214,7 @@ export class FabricSim {
       opts.onProgress?.(now);
       if (status === 0) break;
       if (now > limit) throw new Error(`fabric: the simulation passed ${limit} cycles without finishing (deadlock or a far too small limit)`);
+      yield;
     }
     checkFinished(this.view);
   }

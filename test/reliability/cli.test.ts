@@ -288,6 +288,22 @@ describe('demo --out', () => {
 });
 
 describe('signals (item 10)', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s during a one-thread fabric run stops it at once: exit 1, one line (it ran to the end and exited 0)', async (sig) => {
+    const child = spawn(process.execPath, [rootPath('bin', 'weightstream.js'), 'fabric', '--rows', '64', '--cols', '16', '--batch', '2048', '--in', '1024', '--out', '1024', '--threads', '1', '--quiet']);
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    child.stdout.on('data', (b) => (stdout += b));
+    await new Promise((r) => setTimeout(r, 3000)); // set-up done, the cycle loop running (a 10 s run here)
+    const t0 = Date.now();
+    child.kill(sig);
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`interrupted (${sig}); temporary files removed`);
+    expect(stdout).toBe('');
+  }, 60_000);
+
   it.each(['SIGINT', 'SIGHUP'] as const)('%s during training with a flash tier removes the flash file and exits 1', async (sig) => {
     const tmp = dir();
     const child = spawn(process.execPath, [rootPath('bin', 'weightstream.js'), 'train', '--model', 'wide', '--dram-bytes', '9e6', '--steps', '100000', '--quiet'], { env: { ...process.env, TMPDIR: tmp } });
