@@ -86,11 +86,12 @@ class ErrorFold {
   errorBoundRatio = 0;
   checked = 0;
   constructor(private readonly terms: number) {}
+  /** Folds one output's error in; a NaN (a NaN output, or a NaN reference) stays the maximum once seen: a later finite error replaced it. */
   add(mesh: number, ref: number, absRef: number): void {
     const e = Math.abs(mesh - ref);
-    if (!(e <= this.maxAbsError)) this.maxAbsError = e;
+    if (e > this.maxAbsError || (Number.isNaN(e) && !Number.isNaN(this.maxAbsError))) this.maxAbsError = e;
     const r = e / (2 * (this.terms + 2) * U * absRef + 1e-30);
-    if (!(r <= this.errorBoundRatio)) this.errorBoundRatio = r;
+    if (r > this.errorBoundRatio || (Number.isNaN(r) && !Number.isNaN(this.errorBoundRatio))) this.errorBoundRatio = r;
     this.checked++;
   }
   outcome(check: FabricCheck): CheckOutcome {

@@ -145,6 +145,14 @@ describe('fabric set-up', () => {
         const r = checkOutput(mode, { pass, weights: heldWeights(ws), B: o.batch, xt, dyt, splitTerms: 5 }, bad);
         expect(r.errorBoundRatio, mode).toBeGreaterThan(1);
       }
+      // a NaN in a covered output other than the last fails too (a later finite error replaced it as the maximum)
+      const nan = full.output.slice();
+      nan[0] = NaN;
+      for (const mode of ['full', 'sampled'] as const) {
+        const r = checkOutput(mode, { pass, weights: heldWeights(ws), B: o.batch, xt, dyt, splitTerms: 5 }, nan);
+        expect([r.maxAbsError, r.errorBoundRatio], mode).toEqual([NaN, NaN]);
+        expect(r.errorBoundRatio <= 1, mode).toBe(false); // what run.ts and the CLI test
+      }
     });
   }
 
