@@ -3,7 +3,7 @@
 // before the work starts: not one of the run's inputs nor another output (through symlinks too), not a
 // directory, not a device, in a directory we can write. See docs/reliability.md.
 import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ValidationError } from '../errors.js';
 
 /** What an input file is; each kind has its own size limit (bytes). */
@@ -147,6 +147,8 @@ function existingAncestor(abs: string): string {
 
 function checkOneOutput(o: NamedPath, real: string): void {
   if (o.path === '') throw new ValidationError(o.label, o.path, o.dir ? 'expected a directory path' : 'expected a file path');
+  // a file's path ending in a separator names a directory: it passed here when none existed, and the write failed after the run
+  if (!o.dir && (o.path.endsWith('/') || o.path.endsWith(sep))) throw new ValidationError(o.label, o.path, 'expected a file path (this one ends in "/", as a directory\'s does)');
   let st: Stats | undefined;
   try {
     st = statSync(real);

@@ -52,6 +52,12 @@ describe('output locations before work (item 5)', () => {
     execFileSync('mkfifo', [join(d, 'fifo')]);
     expect(err(() => checkOutputs({ inputs: [], outputs: [{ label: '--trace', path: join(d, 'fifo') }] })).message).toMatch(/^--trace: expected a regular file to write/);
     expect(() => checkOutputs({ inputs: [], outputs: [{ label: '--save', path: join(d, 'new', 'deeper', 'w.safetensors') }] })).not.toThrow();
+    // a file path ending in "/" that names nothing yet passed, and the write failed after the whole run (ENOTDIR);
+    // one that names an existing file ("f/") was written to f
+    for (const p of [join(d, 'nosuchdir') + '/', join(d, 'f') + '/']) {
+      expect(err(() => checkOutputs({ inputs: [], outputs: [{ label: '--heatmap', path: p }] })).message).toBe(`--heatmap: expected a file path (this one ends in "/", as a directory's does), got ${JSON.stringify(p)}`);
+    }
+    expect(() => checkOutputs({ inputs: [], outputs: [{ label: '--out', path: join(d, 'reports') + '/', dir: true }] })).not.toThrow(); // a directory output may
     if (process.getuid?.() !== 0) {
       const ro = join(d, 'ro');
       mkdirSync(ro);
