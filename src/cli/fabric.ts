@@ -1,7 +1,7 @@
 // `weightstream fabric`: one layer's pass on a simulated mesh of wafer cores, cycle by cycle, with
 // real numbers checked against the reference kernels, and where the cycles went.
 import { statSync } from 'node:fs';
-import { ValidationError, renamePath } from '../errors.js';
+import { ValidationError, describe } from '../errors.js';
 import type { Command } from 'commander';
 import { UsageError, emit, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 import { createProgress, type Progress } from './progress.js';
@@ -128,7 +128,7 @@ export function register(program: Command): void {
       },
       onProgress: (cycle) => bars.to('cycles', cycles).update(Math.min(cycle, Math.round(estimate))),
     }).catch((e: unknown) => {
-      throw optionError(e);
+      throw optionError(e, opts);
     });
     bars.current.stop();
     if (opts.heatmap) writeHeatmap(opts.heatmap, run);
@@ -182,14 +182,23 @@ async function modelLayerOf(cmd: Command, opts: FabricCliOptions) {
   return { run, info: { model: opts.model, name: s.name, kind: s.kind, K: s.K, N: s.N, modelSparsity: s.sparsity, columns } };
 }
 
-/** A library error on a field the CLI sets from an option (threads, streamWindow), renamed to that option. */
-function optionError(e: unknown): unknown {
-  const option: Record<string, string> = { threads: '--threads', streamWindow: '--stream-window', fold: '--fold' };
-  if (!(e instanceof ValidationError) || !Object.hasOwn(option, e.path)) return e;
-  const err = renamePath(e, option[e.path]);
-  // the library's true and false are the CLI's on and off
-  if (e.path === 'fold') err.message = err.message.replace('expected false or auto', 'expected off or auto').replace(/, got true$/, ', got "on"');
-  return err;
+/** The options whose values the library checks against the mapping, by the library's field name. */
+const OPTION_OF: Record<string, keyof FabricCliOptions> = { threads: 'threads', streamWindow: 'streamWindow', fold: 'fold', skew: 'skew' };
+
+/**
+ * A library refusal of a field the CLI sets from an option (--threads, --stream-window, --fold, --skew), said as a bad
+ * flag: exit 2, the option's name and the value as typed (the library's true and false are the CLI's on and off).
+ */
+function optionError(e: unknown, opts: FabricCliOptions): unknown {
+  if (!(e instanceof ValidationError) || !Object.hasOwn(OPTION_OF, e.path)) return e;
+  const key = OPTION_OF[e.path];
+  const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+  const tail = `, got ${describe(e.value)}`;
+  let expected = e.message.slice(e.path.length + 2);
+  if (expected.endsWith(tail)) expected = expected.slice(0, -tail.length);
+  expected = expected.replace(/expected false or '?auto'?/, 'expected off or auto');
+  const v = opts[key];
+  return new UsageError(`${flag}: ${expected}, got ${typeof v === 'number' ? String(v) : JSON.stringify(String(v))}`);
 }
 
 /** Refuses a --heatmap that cannot be written or is the --model file (a preset name is no file). */

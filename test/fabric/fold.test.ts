@@ -155,8 +155,11 @@ describe('fabric: folded rows', () => {
     expect([on.cycles, on.counters]).toEqual([off.cycles, off.counters]);
     expect(j.cycles - 4096).toBe(off.cycles - 64); // a row adds one cycle: 4096 rows folded against 64 rows all simulated
     const grad = cli('fabric', '--rows', '8', '--cols', '4', '--batch', '16', '--in', '10', '--out', '10', '--pass', 'gradient', '--fold', 'on');
-    expect(grad.code).toBe(1);
+    expect(grad.code).toBe(2);
     expect(grad.stderr.trim()).toBe('weightstream: error: --fold: expected off or auto here: the gradient pass reduces down the columns, so its rows are not copies of one another, got "on"');
+    // --skew's refusals by the library read as --fold's: the option, off or auto, and the value as typed (it said skew: … 'auto', got "true", exit 1)
+    const skew = cli('fabric', '--rows', '8', '--cols', '8', '--batch', '64', '--in', '64', '--out', '64', '--stream-window', '16', '--skew', 'on', '--threads', '1');
+    expect([skew.code, skew.stderr.trim()]).toEqual([2, 'weightstream: error: --skew: expected off or auto with windowed column streams on one thread (a window of 16 words a column, refilled between chunks of cycles in loop order), got "on"']);
     expect(cli('fabric', '--fold', 'rows').stderr).toMatch(/--fold: expected one of auto, on, off, got "rows"/);
   });
 });

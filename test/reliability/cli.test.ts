@@ -156,7 +156,7 @@ describe('errors name the option or field and say it plainly', () => {
   it('fabric --threads past the used columns, claims --spec of an empty file, a measured figure of 0', () => {
     const d = dir();
     const t = cli(['fabric', '--rows', '4', '--cols', '4', '--threads', '10'], d);
-    expect(t.code).toBe(1);
+    expect(t.code).toBe(2);
     expect(t.stderr).toBe('weightstream: error: --threads: expected at most one thread per used column (4 used columns on this mapping), got 10\n');
     writeFileSync(join(d, 'empty.json'), '');
     const c = cli(['claims', '--spec', 'empty.json'], d);
