@@ -7,7 +7,7 @@
 // Legend: B, K, N = batch, input and output features; Ru x Cu = used rows x columns; nnz = non-zero
 // weights; NC = colors of the pass; a node = one core and its router.
 import { freemem, totalmem } from 'node:os';
-import { CapacityError, ValidationError, requireInt } from '../errors.js';
+import { CapacityError, ValidationError, requireInt, requireNumber } from '../errors.js';
 import type { FabricCheck } from './check.js';
 import type { FabricMachine } from './defaults.js';
 import { CFG_SLOTS, MemoryPlan, ROUTE, STAT_WORDS, passColors, passNodeLayout } from './layout.js';
@@ -152,7 +152,10 @@ const gb = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
  * Refuses a run past the WebAssembly limit or the machine's available memory (the smaller of free
  * memory and a cgroup limit), before anything is allocated.
  */
-export function checkFabricMemory(m: FabricMapping, mem: FabricMemory, available = availableMemory()): void {
+export function checkFabricMemory(m: FabricMapping, mem: FabricMemory, limit?: number): void {
+  // the caller's memoryLimitBytes, else what this machine has free (NaN or a string was taken as no limit)
+  const given = limit !== undefined;
+  const available = given ? requireNumber('memoryLimitBytes', limit, 0) : availableMemory();
   const what = `the ${m.pass} pass of B=${m.shape.B} K=${m.shape.K} N=${m.shape.N} on a ${m.mesh.rows}x${m.mesh.cols} mesh (${m.usedRows}x${m.usedCols} used)`;
   if (mem.wasmBytes > WASM_LIMIT_BYTES) {
     throw new CapacityError(`fabric: ${what} needs ${mem.wasmBytes} bytes (${gb(mem.wasmBytes)}) of WebAssembly memory, over its 4 GiB limit: use a smaller layer or mesh`);
@@ -160,7 +163,7 @@ export function checkFabricMemory(m: FabricMapping, mem: FabricMemory, available
   if (mem.totalBytes > available) {
     throw new CapacityError(
       `fabric: ${what} needs about ${mem.totalBytes} bytes (${gb(mem.totalBytes)}: ${gb(mem.wasmBytes)} simulator, ${gb(mem.hostBytes)} host), ` +
-      `over the ${available} bytes (${gb(available)}) of memory available on this machine: use a smaller layer or mesh${mem.checkBytes > 0 ? `, or --check off (${gb(mem.checkBytes)} of it)` : ''}`,
+      `over the ${available} bytes (${gb(available)}) ${given ? 'of memoryLimitBytes' : 'of memory available on this machine'}: use a smaller layer or mesh${mem.checkBytes > 0 ? `, or --check off (${gb(mem.checkBytes)} of it)` : ''}`,
     );
   }
 }
