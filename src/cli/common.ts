@@ -1,6 +1,8 @@
 // Conventions every weightstream command follows: --json / --quiet / --debug, exit codes
 // 0 (done), 1 (failed), 2 (usage), and errors as one line naming the option or field and the value.
+import { statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { renamePath, type ValidationError } from '../errors.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -91,6 +93,17 @@ export function emit(opts: CommonOptions, result: unknown, human: () => string):
 }
 
 const BUILTIN_ERRORS = new Set(['TypeError', 'RangeError', 'ReferenceError', 'SyntaxError', 'EvalError', 'URIError', 'AggregateError']);
+
+/**
+ * The library's refusal of an option's value, as the command line says it: `e` renamed to `flag` and a usage error
+ * (exit 2), unless `value` names a file that exists, whose contents the refusal is about: then a failed run (exit 1).
+ * README: 1 failed (a bad file among them), 2 usage (a bad flag).
+ */
+export function flagError(e: ValidationError, flag: string, value: unknown): Error {
+  const renamed = renamePath(e, flag);
+  if (typeof value === 'string' && statSync(value, { throwIfNoEntry: false })?.isFile()) return renamed;
+  return new UsageError(renamed.message);
+}
 
 /** Maps an error to its exit code and prints it as one line (a stack only with --debug). */
 export function reportError(err: unknown, debug: boolean): number {

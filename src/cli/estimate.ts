@@ -1,8 +1,8 @@
 // `weightstream estimate`: how long a model trains on N CS-2 (with MemoryX and SwarmX), dense or sparse,
 // what bounds it and what it needs — or, with --gpu, the same model on GPUs. See docs/at-scale.md.
 import type { Command } from 'commander';
-import { UsageError, emit, option, parseChoice, parseInteger, withCommonOptions, withExamples, type CommonOptions } from './common.js';
-import { ValidationError, renamePath } from '../errors.js';
+import { UsageError, emit, flagError, option, parseChoice, parseInteger, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { ValidationError } from '../errors.js';
 
 interface EstimateCliOptions extends CommonOptions {
   model?: string;
@@ -135,7 +135,13 @@ export function register(program: Command): void {
     if (opts.run) {
       const { estimatePhases, formatPhases, parseRunFile } = await import('../perf/phases.js');
       const { parseJsonText, readInputText } = await import('../io/files.js');
-      const run = parseRunFile(parseJsonText(readInputText(opts.run, 'spec', '--run'), '--run', opts.run), opts.run);
+      let text;
+      try {
+        text = readInputText(opts.run, 'spec', '--run');
+      } catch (e) {
+        throw e instanceof ValidationError ? flagError(e, '--run', opts.run) : e; // no readable file: a bad flag
+      }
+      const run = parseRunFile(parseJsonText(text, '--run', opts.run), opts.run);
       if (!opts.model && run.model === undefined) throw new UsageError('--model: required (the run file names no model)');
       if (opts.model && run.model !== undefined) throw new UsageError(`--model: not with a run file that names its model (${opts.run} does)`);
       const p = estimatePhases(config, run, opts.run);
@@ -145,7 +151,12 @@ export function register(program: Command): void {
     if (opts.sensitivity) {
       if (opts.gpu !== undefined) throw new UsageError('--sensitivity: not with --gpu (it varies the CS-2/CS-3 hardware)');
       const { runSensitivity, formatSensitivity } = await import('../perf/sensitivity.js');
-      const s = runSensitivity(config);
+      let s;
+      try {
+        s = runSensitivity(config);
+      } catch (e) {
+        throw optionError(e, opts);
+      }
       emit(opts, s, () => formatSensitivity(s));
       return;
     }
@@ -171,11 +182,12 @@ function refuseCs2Only(opts: EstimateCliOptions): void {
 }
 
 /** A library error on a field the user gave as an option, renamed to that option (--gpu, --tokens, --batch-tokens). */
-function optionError(e: unknown, opts: { gpu?: string; tokens?: number; batchTokens?: number; seqLen?: number; passes?: number; microBatchSeqs?: number; batchSeqs?: number }): unknown {
+function optionError(e: unknown, opts: { model?: string; gpu?: string; tokens?: number; batchTokens?: number; seqLen?: number; passes?: number; microBatchSeqs?: number; batchSeqs?: number }): unknown {
   if (!(e instanceof ValidationError)) return e;
-  const given: Record<string, [string, unknown]> = { gpu: ['--gpu', opts.gpu], trainTokens: ['--tokens', opts.tokens], batchTokens: ['--batch-tokens', opts.batchTokens], seqLen: ['--seq-len', opts.seqLen],
+  const given: Record<string, [string, unknown]> = { '--model': ['--model', opts.model], '--spec': ['--spec', e.value], gpu: ['--gpu', opts.gpu], trainTokens: ['--tokens', opts.tokens], batchTokens: ['--batch-tokens', opts.batchTokens], seqLen: ['--seq-len', opts.seqLen],
     passes: ['--passes', opts.passes], microBatchSeqs: ['--micro-batch-seqs', opts.microBatchSeqs], batchSeqs: ['--batch-seqs', opts.batchSeqs],
   };
   const hit = Object.hasOwn(given, e.path) ? given[e.path] : undefined;
-  return hit && hit[1] !== undefined ? renamePath(e, hit[0]) : e;
+  // a bad flag (exit 2); a --model file's contents are a failed run (exit 1)
+  return hit && hit[1] !== undefined ? flagError(e, hit[0], hit[1]) : e;
 }

@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { ValidationError, describe } from '../errors.js';
 import type { Command } from 'commander';
-import { UsageError, emit, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { UsageError, emit, flagError, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 import { createProgress, type Progress } from './progress.js';
 import { isStreamWindow } from '../fabric/stream-window.js';
 import { BALANCE_CHOICES, type BalanceChoice } from '../fabric/bands.js';
@@ -175,7 +175,13 @@ async function modelLayerOf(cmd: Command, opts: FabricCliOptions) {
   const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
   for (const o of ['in', 'out']) if (given(o)) throw new UsageError(`--${o}: not with --model (the layer gives K and N)`);
   const { loadFabricModel, linearShapeOf } = await import('../fabric/model-layer.js');
-  const model = loadFabricModel(opts.model, '--model', (await import('../perf/models.js')).atScaleReader);
+  const reader = (await import('../perf/models.js')).atScaleReader;
+  let model;
+  try {
+    model = loadFabricModel(opts.model, '--model', reader);
+  } catch (e) {
+    throw e instanceof ValidationError && e.path === '--model' ? flagError(e, '--model', opts.model) : e; // an unknown preset is a bad flag; a file's contents a failed run
+  }
   const s = linearShapeOf(model, opts.layer);
   const run = { in: s.K, out: s.N, batch: given('batch') ? opts.batch : model.batch, sparsity: given('sparsity') ? opts.sparsity : s.sparsity };
   const columns = model.tokens ? 'tokens' : 'samples';

@@ -3,10 +3,10 @@
 // main thread. Prints a progress bar and a summary, or one JSON object with --json. The flags are a
 // TrainConfig (src/cluster/config.ts) with its defaults (TRAIN_DEFAULTS, shown in --help); runTrain runs it.
 import type { Command } from 'commander';
-import { ValidationError, renamePath } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import { TRAIN_CONFIG_FIELDS, TRAIN_DEFAULTS as D, type TrainConfig } from '../cluster/config.js';
 import { createProgress } from './progress.js';
-import { UsageError, emit, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { UsageError, emit, flagError, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 
 /** An exact count with thousands separators (317,982). */
 const exact = (n: number) => n.toLocaleString('en-US');
@@ -66,7 +66,7 @@ export function register(program: Command): void {
     try {
       prepared = prepareTrain(config);
     } catch (e) {
-      throw asUsage(e);
+      throw asUsage(e, config);
     }
     const progress = createProgress({ label: 'train', total: opts.steps ?? D.steps, quiet: opts.quiet || opts.json, unit: 'steps' });
     const uninstallCleanup = (await import('../io/cleanup.js')).installCleanup(); // ^C removes temp files (flash tier, checkpoint temps)
@@ -100,9 +100,12 @@ export function register(program: Command): void {
   });
 }
 
-/** A config field's error from prepareTrain as a usage error naming the flag (batch → --batch, fanIn → --fan-in). */
-function asUsage(e: unknown): unknown {
+/**
+ * A config field's error from prepareTrain, named by its flag (batch → --batch, fanIn → --fan-in): a usage error
+ * (exit 2), unless the flag names a file that exists, whose contents it is about: that is a failed run (exit 1), as
+ * estimate's and sweep's bad files are (README: 1 failed, 2 usage).
+ */
+function asUsage(e: unknown, config: Record<string, unknown>): unknown {
   if (!(e instanceof ValidationError) || !(TRAIN_CONFIG_FIELDS as readonly string[]).includes(e.path)) return e;
-  const flag = '--' + e.path.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-  return new UsageError(renamePath(e, flag).message);
+  return flagError(e, '--' + e.path.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()), config[e.path]);
 }

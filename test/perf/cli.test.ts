@@ -104,10 +104,10 @@ describe('weightstream estimate', () => {
   it.each([
     [['--model', 'gpt3-175b', '--systems', '-1'], 2, /--systems: expected an integer >= 1, got "-1"/],
     [['--model', 'gpt3-175b', '--systems', '4', '--sparsity', '1'], 2, /--sparsity: expected a number in \[0, 1\), got "1"/],
-    [['--model', 'gpt9', '--systems', '4'], 1, /--model: expected a preset .* got "gpt9"/],
+    [['--model', 'gpt9', '--systems', '4'], 2, /--model: expected a preset .* got "gpt9"/],
     [['--systems', '4'], 2, /--model: required/],
     [['--model', 'gpt3-175b'], 2, /--systems: required/],
-    [['--model', 'gpt3-175b', '--systems', '4', '--spec', '/nonexistent.json'], 1, /--spec: expected a readable JSON file \(ENOENT\), got "\/nonexistent.json"/],
+    [['--model', 'gpt3-175b', '--systems', '4', '--spec', '/nonexistent.json'], 2, /--spec: expected a readable JSON file \(ENOENT\), got "\/nonexistent.json"/],
     [['--model', 'gpt-120t', '--systems', '1', '--spec', 'test/fixtures/specs/checkpoints-on-wafer.json'], 1, /wafer SRAM: one sequence of 2048 tokens/],
   ])('bad input %j: exit %i, one line naming it', (args, code, re) => {
     const r = cli('estimate', ...(args as string[]));
