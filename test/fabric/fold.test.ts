@@ -161,5 +161,5 @@ describe('fabric: folded rows', () => {
     const skew = cli('fabric', '--rows', '8', '--cols', '8', '--batch', '64', '--in', '64', '--out', '64', '--stream-window', '16', '--skew', 'on', '--threads', '1');
     expect([skew.code, skew.stderr.trim()]).toEqual([2, 'weightstream: error: --skew: expected off or auto with windowed column streams on one thread (a window of 16 words a column, refilled between chunks of cycles in loop order), got "on"']);
     expect(cli('fabric', '--fold', 'rows').stderr).toMatch(/--fold: expected one of auto, on, off, got "rows"/);
-  });
+  }, 180_000); // six CLI runs, 10-12 s on a quiet 2-core machine; 102 s in a CI run beside other jobs
 });
