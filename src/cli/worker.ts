@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { queueUrl } from './sweep-queue.js';
 import { UsageError, emit, option, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 import { STOP_SIGNALS, removeOrphanFlash } from '../io/cleanup.js';
-import { DEFAULT_STOP_GRACE_SECONDS } from '../sweep/types.js';
+import { DEFAULT_STOP_GRACE_SECONDS, MAX_TIMER_MS } from '../sweep/types.js';
 
 interface WorkerCliOptions extends CommonOptions {
   queue?: string;
@@ -48,7 +48,8 @@ export function register(program: Command): void {
     const worker = await startQueueWorker({
       url, name, concurrency, kinds: kinds as typeof QUEUE_KINDS[number][], lockSeconds: opts.lockSeconds, onLog: say,
     });
-    say(`taking ${kinds.join(', ')} runs from ${redactUrl(url)} (queue ${name ?? 'sweep'}), ${concurrency} at once; ^C stops after the runs in flight`);
+    const { buildId } = await import('../build.js');
+    say(`taking ${kinds.join(', ')} runs from ${redactUrl(url)} (queue ${name ?? 'sweep'}, build ${buildId()}: sweeps of this build only), ${concurrency} at once; ^C stops after the runs in flight`);
     const grace = opts.stopGrace ?? DEFAULT_STOP_GRACE_SECONDS;
     const left = await new Promise<boolean>((resolve) => {
       let stopping = false;
@@ -56,7 +57,8 @@ export function register(program: Command): void {
         if (stopping) process.exit(0); // second signal: leave now; the jobs' locks expire and they run elsewhere
         stopping = true;
         say(`stopping: finishing the runs in flight within ${grace} s (${worker.done} done so far; signal again to leave them to other workers)`);
-        const timer = setTimeout(() => resolve(true), grace * 1000);
+        // past the grace, leave the runs still going; none going: closing ends at once, and says nothing of them
+        const timer = setTimeout(() => worker.active > 0 && resolve(true), Math.min(grace * 1000, MAX_TIMER_MS));
         worker.close().finally(() => (clearTimeout(timer), resolve(false)));
       };
       for (const sig of STOP_SIGNALS) process.on(sig, onSignal);

@@ -22,7 +22,7 @@ import { removeOrphanFlash } from '../io/cleanup.js';
 import { ResultsAppender, readResults, readResultsForResume, resultLineText } from './results.js';
 import { acquireLock, type HeldLock } from '../io/lock.js';
 import { expandSweepAsync, locateField, runCount, validateSweep } from './spec.js';
-import { DEFAULT_STOP_GRACE_SECONDS, type ResultLine, type Run, type SweepSpec, type WorkerReply, type WorkerTask } from './types.js';
+import { DEFAULT_STOP_GRACE_SECONDS, MAX_TIMER_MS, type ResultLine, type Run, type SweepSpec, type WorkerReply, type WorkerTask } from './types.js';
 import { toRunError } from './worker.js';
 
 export interface SweepOptions {
@@ -161,7 +161,7 @@ export async function runSweep(input: SweepSpec | Record<string, unknown>, o: Sw
   const workers = o.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1) throw new ValidationError('workers', workers, 'expected a positive integer');
   if (o.timeoutSeconds !== undefined && !(o.timeoutSeconds > 0 && Number.isFinite(o.timeoutSeconds))) throw new ValidationError('timeoutSeconds', o.timeoutSeconds, 'expected a number of seconds > 0');
-  if (o.stopGraceSeconds !== undefined && !(o.stopGraceSeconds >= 0 && Number.isFinite(o.stopGraceSeconds))) throw new ValidationError('stopGraceSeconds', o.stopGraceSeconds, 'expected a number of seconds >= 0');
+  if (o.stopGraceSeconds !== undefined && !(o.stopGraceSeconds >= 0)) throw new ValidationError('stopGraceSeconds', o.stopGraceSeconds, 'expected a number of seconds >= 0');
   const target = o.targetBatchSeconds ?? 0.05;
   const maxBatch = o.maxBatch ?? 1024;
 
@@ -235,7 +235,7 @@ function schedule(
   let grace: NodeJS.Timeout | undefined;
   const onStop = () => {
     Atomics.store(stop, 0, 1);
-    grace = setTimeout(() => ended.abort(), (o.stopGraceSeconds ?? DEFAULT_STOP_GRACE_SECONDS) * 1000);
+    grace = setTimeout(() => ended.abort(), Math.min((o.stopGraceSeconds ?? DEFAULT_STOP_GRACE_SECONDS) * 1000, MAX_TIMER_MS));
   };
   if (o.signal?.aborted) onStop();
   else o.signal?.addEventListener('abort', onStop, { once: true });

@@ -5,6 +5,8 @@ import type { RanOn } from '../build.js';
 
 /** After a stop, how long a local sweep's runs in flight have to finish by default (SweepOptions.stopGraceSeconds). */
 export const DEFAULT_STOP_GRACE_SECONDS = 30;
+/** The longest a Node timer waits (2^31 - 1 ms, 24.8 days): a longer delay fires at once (TimeoutOverflowWarning); a longer grace waits this long. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What a run simulates: the at-scale estimate, the cycle-level fabric, functional training, or a user module. */
 export const RUN_KINDS = ['estimate', 'fabric', 'train', 'module'] as const;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildId } from '../../src/build.js';
+import { queueName } from '../../src/sweep/queue/protocol.js';
 import { expandSweep, loadSweepFile } from '../../src/sweep/spec.js';
 import { cli, freePort, haveRedisServer, startRedis, until, type RedisServer } from './fixtures/redis.js';
 
@@ -115,7 +116,7 @@ describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang'
   it('enqueueing twice creates nothing new; a second sweep file on the same queue is refused while the first has jobs', async () => {
     const f = small();
     const args = ['sweep', f, '--out', 'twice.jsonl', '--queue', redis.url, '--queue-name', 'twice'];
-    const count = () => redis.client.llen('weightstream:twice.estimate:wait');
+    const count = () => redis.client.llen(`weightstream:${queueName('twice', 'estimate', buildId())}:wait`);
     for (let i = 0; i < 2; i++) {
       const c = cli(args, {}, dir);
       // The progress line appears once every job is queued and the coordinator waits for results.
@@ -141,10 +142,11 @@ describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang'
   it('a hostile job planted under a run\'s hash is refused by the worker and recorded as that run\'s error; the others run', async () => {
     const f = small();
     const runs = expandSweep(loadSweepFile(f));
-    const q = new Queue('hostile.estimate', { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'weightstream' });
+    const q = new Queue(queueName('hostile', 'estimate', buildId()), { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'weightstream' });
     await q.add('estimate', { kind: 'estimate', config: { model: '/etc/passwd', systems: 1 }, build: buildId() }, { jobId: runs[0].hash });
     await q.add('estimate', { kind: 'module', config: {}, module: '/tmp/evil.mjs' }, { jobId: 'evil' });
-    // a good configuration that another build enqueued: not run here (one sweep's lines come from one build)
+    // a good configuration of another build planted in this build's queue (workers of another build never see this
+    // queue: each build has its own): the job's own build is checked too, and it is not run here
     await q.add('estimate', { kind: 'estimate', config: runs[1].config, build: '0.0.1+000000000000' }, { jobId: runs[1].hash });
     await q.close();
     const w = cli(['worker', '--queue', redis.url, '--queue-name', 'hostile', '--concurrency', '1']);
@@ -208,6 +210,18 @@ describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang'
     const f = small();
     const first = cli(['sweep', f, '--out', 'c1.jsonl', '--queue', redis.url, '--queue-name', 'collect'], {}, dir); // no worker: it waits
     await until(() => /sweep: 0\/6 runs/.test(first.stderr()), 20_000, 'the first coordinator to wait for results');
+    // its jobs wait in this build's queue: a worker of another build listens on its own and never takes them
+    const counts = async (q: string) => {
+      const queue = new Queue(q, { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'weightstream' });
+      try {
+        return (await queue.getJobCounts('waiting')).waiting;
+      } finally {
+        await queue.close();
+      }
+    };
+    expect(await counts(queueName('collect', 'estimate', buildId()))).toBe(6);
+    expect(await counts('collect.estimate')).toBe(0);
+    expect(queueName('collect', 'estimate', buildId())).toBe(`collect.estimate.${buildId()}`);
     const second = await run(['sweep', f, '--out', 'c2.jsonl', '--queue', redis.url, '--queue-name', 'collect']);
     expect(second.seconds).toBeLessThan(8); // its holder is alive on this machine: refused at once, not after the lease
     expect(second.code).toBe(1);

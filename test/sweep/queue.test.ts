@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rootPath } from '../../src/paths.js';
 import { expandSweep, loadSweepFile } from '../../src/sweep/spec.js';
 import { cli, haveRedisServer, lineCount, startRedis, until, type RedisServer } from './fixtures/redis.js';
+import { buildId } from '../../src/build.js';
+import { queueName } from '../../src/sweep/queue/protocol.js';
 
 // Needs a real redis-server: the project's one rule for outside tools (test/helpers/outside.ts).
 const haveRedis = haveRedisServer('queued sweeps vs a real redis-server');
@@ -42,8 +44,8 @@ function localSweep(file: string): Map<string, Line> {
   return new Map(readLines(out).map((l) => [l.hash, l]));
 }
 
-const active = (kind: string, name: string) => redis.client.lrange(`weightstream:${name}.${kind}:active`, 0, -1);
-const waiting = (kind: string, name: string) => redis.client.llen(`weightstream:${name}.${kind}:wait`);
+const active = (kind: string, name: string) => redis.client.lrange(`weightstream:${queueName(name, kind, buildId())}:active`, 0, -1);
+const waiting = (kind: string, name: string) => redis.client.llen(`weightstream:${queueName(name, kind, buildId())}:wait`);
 
 /**
  * The scenario: the coordinator enqueues everything; worker A starts and is SIGKILLed while it holds
@@ -70,7 +72,7 @@ async function killScenario(file: string, kind: string, name: string, o: { worke
   c1.proc.kill('SIGKILL');
   expect((await c1.exited).signal).toBe('SIGKILL');
   // Results finish while no coordinator runs: they wait in Redis.
-  await until(async () => (await redis.client.zcard(`weightstream:${name}.${kind}:completed`)) > 0, 60_000, 'a result to wait in Redis');
+  await until(async () => (await redis.client.zcard(`weightstream:${queueName(name, kind, buildId())}:completed`)) > 0, 60_000, 'a result to wait in Redis');
   const c2 = cli(coordArgs, env);
   const end = await c2.exited;
   expect(end.code, c2.stderr()).toBe(0);
@@ -99,7 +101,7 @@ function expectSameAsLocal(out: string, local: Map<string, Line>, heldByA: strin
 
 async function expectQueueCleared(kind: string, name: string) {
   expect(await redis.client.exists(`weightstream:${name}:owner`)).toBe(0);
-  const left = await redis.client.keys(`weightstream:${name}.${kind}:*`);
+  const left = await redis.client.keys(`weightstream:${queueName(name, kind, buildId())}:*`);
   expect(left.filter((k) => /:[0-9a-f]{64}$/.test(k))).toEqual([]);
 }
 

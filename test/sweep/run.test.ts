@@ -128,6 +128,14 @@ describe('runSweep', () => {
     await expect(runSweep(s, { out, workers: 1, stopGraceSeconds: -1 })).rejects.toThrow('stopGraceSeconds: expected a number of seconds >= 0, got -1');
   });
 
+  it('a grace past a timer\'s 24.8 days waits (it overflowed the timer, which fired at once and stopped the runs)', async () => {
+    const out = join(dir, 'grace-long.jsonl');
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 300); // both runs (1.5 s each) in flight
+    const r = await runSweep(spec({ sleepMs: 1500 }, 1), { out, workers: 2, signal: ac.signal, stopGraceSeconds: 1e7 });
+    expect([r.ran, r.notRun]).toEqual([2, 0]);
+  });
+
   it('stops a run that outlives --timeout, records a TimeoutError, and goes on', async () => {
     const out = join(dir, 'g.jsonl');
     // each x once quick (5 ms) and once hanging (30 s)

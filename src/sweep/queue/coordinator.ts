@@ -74,10 +74,10 @@ export async function runQueuedSweep(spec: SweepSpec, o: QueuedSweepOptions): Pr
   const connection = bullConnection(o.url);
   const unreachable = reportOutages(connection, o.url, o.onLog, ' (a stop does not wait for it; the lines written are kept)');
   const name = o.name ?? QUEUE_DEFAULTS.name;
-  const queue = new Queue<JobPayload, JobReply>(queueName(name, spec.kind), { connection, prefix: QUEUE_DEFAULTS.prefix });
+  const queue = new Queue<JobPayload, JobReply>(queueName(name, spec.kind, buildId()), { connection, prefix: QUEUE_DEFAULTS.prefix });
   queue.on('error', () => {});
   try {
-    const me: OwnerRecord = { sweep: sweepId(spec), name: spec.name, source: spec.source, kind: spec.kind, createdAt: new Date().toISOString() };
+    const me: OwnerRecord = { sweep: sweepId(spec), name: spec.name, source: spec.source, kind: spec.kind, createdAt: new Date().toISOString(), build: buildId() };
     await claimQueue(connection, name, me);
     const lease = await takeCollectorLease(connection, name, o.out, o.signal);
     try {

@@ -25,15 +25,16 @@ export async function claimQueue(redis: Redis, name: string, me: OwnerRecord): P
     } catch {
       other = { sweep: '?', kind: 'estimate', createdAt: '?' };
     }
-    if (other.sweep === me.sweep) return; // the same sweep, restarted
-    const q = new Queue(queueName(name, other.kind), { connection: redis, prefix: QUEUE_DEFAULTS.prefix });
+    if (other.sweep === me.sweep && other.build === me.build) return; // the same sweep, restarted
+    const q = new Queue(queueName(name, other.kind, other.build), { connection: redis, prefix: QUEUE_DEFAULTS.prefix });
     const left = await jobsLeft(q);
     await q.close();
     if (left > 0) {
       const what = other.name ?? other.source ?? other.sweep.slice(0, 12);
-      throw new QueueError(
-        `queue "${name}" is serving another sweep (${what}, started ${other.createdAt}, ${left} jobs left): finish that one, or run this one with its own --queue-name`,
-      );
+      // one build per sweep: the same sweep's jobs of another build stay in that build's queue
+      throw new QueueError(other.sweep === me.sweep
+        ? `queue "${name}" holds ${left} jobs of this sweep enqueued by another build (${other.build ?? 'an older version'}; this is ${me.build}): collect them with that build, or run this one with its own --queue-name`
+        : `queue "${name}" is serving another sweep (${what}, started ${other.createdAt}, ${left} jobs left): finish that one, or run this one with its own --queue-name`);
     }
     // The other sweep left nothing behind (it was abandoned after its jobs were cleared): take the name over.
     await redis.watch(key);

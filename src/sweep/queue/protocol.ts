@@ -2,13 +2,15 @@
 // lock duration, stall interval), the job payload a coordinator enqueues and a worker accepts, and the
 // reply a worker hands back. Every payload is checked here before a worker runs anything.
 //
-//   queue  <prefix>:<name>.<kind>   one BullMQ queue per run kind (a worker's --kinds picks queues)
+//   queue  <prefix>:<name>.<kind>.<build>   one BullMQ queue per run kind and build (a worker's --kinds picks queues; it
+//          sees only its own build's, so a host of another build never takes, nor burns the attempts of, a job)
 //   owner  <prefix>:<name>:owner    which sweep the queue serves now (JSON: OwnerRecord)
 //   lease  <prefix>:<name>:collector  the one coordinator collecting its results now (text; expires unless renewed: lease.ts)
 //   job    id = the run's hash (src/sweep/hash.ts), data = JobPayload, return value = JobReply
 //
-// A job names the build that enqueued it (src/build.ts) and a worker runs only its own build's jobs: one sweep's
-// lines all come from one build. A reply names the host and build that ran it, and its line records them.
+// A job names the build that enqueued it (src/build.ts) and a worker runs only its own build's jobs (it listens on
+// its build's queues and checks each job): one sweep's lines all come from one build. A reply names the host and
+// build that ran it, and its line records them.
 import type { RanOn } from '../../build.js';
 import { ValidationError } from '../../errors.js';
 import { runHash } from '../hash.js';
@@ -67,9 +69,12 @@ export interface OwnerRecord {
   source?: string;
   kind: RunKind;
   createdAt: string;
+  /** The coordinator's build: its jobs are in that build's queues (absent in records of older versions). */
+  build?: string;
 }
 
-export const queueName = (name: string, kind: string) => `${name}.${kind}`;
+/** The BullMQ queue of a sweep's kind and build (a record of an older version names no build: its queue had none). */
+export const queueName = (name: string, kind: string, build: string | undefined) => (build ? `${name}.${kind}.${build}` : `${name}.${kind}`);
 export const ownerKey = (prefix: string, name: string) => `${prefix}:${name}:owner`;
 export const collectorKey = (prefix: string, name: string) => `${prefix}:${name}:collector`;
 

@@ -38,6 +38,8 @@ export interface QueueWorkerOptions {
 export interface QueueWorker {
   /** Jobs finished so far. */
   readonly done: number;
+  /** Jobs running now. */
+  readonly active: number;
   /** Stop taking jobs; resolve when the running ones are finished and handed back. force: release them now (they run again elsewhere). */
   close(force?: boolean): Promise<void>;
 }
@@ -52,6 +54,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   const connection = bullConnection(o.url);
   const unreachable = reportOutages(connection, o.url, o.onLog);
   let done = 0;
+  let active = 0;
   const here = ranOn();
 
   const processor = async (job: Job): Promise<JobReply> => {
@@ -64,19 +67,24 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       // job goes back for its other attempts (any worker may take them); one every worker refuses fails after them
       throw new Error(`refused by the worker on ${hostname()}: ${(e as Error).message}`);
     }
-    const [out] = await pool.run({ kind: payload.kind, runs: [{ hash: job.id!, config: payload.config }] });
-    return { resultJson: out.resultJson, error: out.error, timings: out.timings, ranOn: here };
+    active++;
+    try {
+      const [out] = await pool.run({ kind: payload.kind, runs: [{ hash: job.id!, config: payload.config }] });
+      return { resultJson: out.resultJson, error: out.error, timings: out.timings, ranOn: here };
+    } finally {
+      active--;
+    }
   };
 
   const workers = o.kinds.map((kind) => {
-    const w = new BullWorker(queueName(name, kind), processor, {
+    const w = new BullWorker(queueName(name, kind, here.build), processor, { // its build's queue: another build's jobs never reach it
       connection, prefix: QUEUE_DEFAULTS.prefix, concurrency: o.concurrency, lockDuration: lockMs, stalledInterval: stalledMs,
       maxStalledCount: QUEUE_DEFAULTS.maxStalledCount, name: `weightstream-worker@${hostname()}:${process.pid}`,
     });
     w.on('completed', () => (done++, o.onJob?.(kind, true)));
     w.on('failed', () => o.onJob?.(kind, false));
     // while Redis is away every queue's connection fails on each retry: the outage is said once, above
-    w.on('error', (e) => unreachable() || o.onLog?.(`queue ${queueName(name, kind)}: ${e.message.split('\n')[0]}`));
+    w.on('error', (e) => unreachable() || o.onLog?.(`queue ${queueName(name, kind, here.build)}: ${e.message.split('\n')[0]}`));
     return w;
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));
@@ -84,6 +92,9 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   return {
     get done() {
       return done;
+    },
+    get active() {
+      return active;
     },
     async close(force = false) {
       // With Redis away, a run in flight cannot hand its result back: leave at once (its job runs again
