@@ -137,7 +137,7 @@ async function train(pool: Piscina, o: Resolved, model: unknown, data: TrainData
     let retries = 0;
     const idx = new Int32Array(B);
     for (let step = startStep; step < s.steps; step++) {
-      if (closed()) throw new Error(`cluster: closed during training: stopped before step ${step} of ${s.steps}; MemoryX held the state after step ${step - 1}${checkpoints.describe()}`);
+      if (closed()) throw new Error(`cluster: closed during training: stopped before step ${step} of ${s.steps}; MemoryX held ${step === 0 ? 'the initial weights' : `the state after step ${step - 1}`}${checkpoints.describe()}`);
       order.indices(step, idx);
       const r = await transaction(run, data.train, step, idx, o.retries, (e) =>
         new Error(`training stopped at step ${step}: ${e.message}; gave up after ${o.retries} retries; MemoryX holds the state after step ${step - 1} (no half-applied update)${checkpoints.describe()}`),

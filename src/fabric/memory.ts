@@ -7,7 +7,7 @@
 // Legend: B, K, N = batch, input and output features; Ru x Cu = used rows x columns; nnz = non-zero
 // weights; NC = colors of the pass; a node = one core and its router.
 import { freemem, totalmem } from 'node:os';
-import { CapacityError, ValidationError, requireInt, requireNumber } from '../errors.js';
+import { CapacityError, ValidationError, requireInt } from '../errors.js';
 import type { FabricCheck } from './check.js';
 import type { FabricMachine } from './defaults.js';
 import { CFG_SLOTS, MemoryPlan, ROUTE, STAT_WORDS, passColors, passNodeLayout } from './layout.js';
@@ -155,7 +155,8 @@ const gb = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
 export function checkFabricMemory(m: FabricMapping, mem: FabricMemory, limit?: number): void {
   // the caller's memoryLimitBytes, else what this machine has free (NaN or a string was taken as no limit)
   const given = limit !== undefined;
-  const available = given ? requireNumber('memoryLimitBytes', limit, 0) : availableMemory();
+  if (given && !(typeof limit === 'number' && limit >= 0)) throw new ValidationError('memoryLimitBytes', limit, 'expected a number of bytes >= 0 (Infinity: no limit)');
+  const available = given ? limit : availableMemory();
   const what = `the ${m.pass} pass of B=${m.shape.B} K=${m.shape.K} N=${m.shape.N} on a ${m.mesh.rows}x${m.mesh.cols} mesh (${m.usedRows}x${m.usedCols} used)`;
   if (mem.wasmBytes > WASM_LIMIT_BYTES) {
     throw new CapacityError(`fabric: ${what} needs ${mem.wasmBytes} bytes (${gb(mem.wasmBytes)}) of WebAssembly memory, over its 4 GiB limit: use a smaller layer or mesh`);

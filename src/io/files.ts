@@ -149,6 +149,7 @@ function checkOneOutput(o: NamedPath, real: string): void {
   if (o.path === '') throw new ValidationError(o.label, o.path, o.dir ? 'expected a directory path' : 'expected a file path');
   // a file's path ending in a separator names a directory: it passed here when none existed, and the write failed after the run
   if (!o.dir && (o.path.endsWith('/') || o.path.endsWith(sep))) throw new ValidationError(o.label, o.path, 'expected a file path (this one ends in "/", as a directory\'s does)');
+  if (!o.dir && ['.', '..'].includes(basename(o.path))) throw new ValidationError(o.label, o.path, `expected a file path (this one ends in "${basename(o.path)}", a directory)`);
   let st: Stats | undefined;
   try {
     st = statSync(real);

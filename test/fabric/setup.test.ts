@@ -170,8 +170,9 @@ describe('fabric set-up', () => {
     expect(() => runFabric({ ...o, check: 'off', memoryLimitBytes: off.totalBytes - 1 })).toThrow(/use a smaller layer or mesh$/);
     // the caller's limit is named as such, and a limit that is no number is refused (NaN and 'abc' were no limit)
     expect(() => runFabric({ ...o, memoryLimitBytes: m.totalBytes - 1 })).toThrow(/over the \d+ bytes \([\d.]+ GB\) of memoryLimitBytes: /);
-    for (const bad of [NaN, -1, 'abc']) expect(() => runFabric({ ...o, memoryLimitBytes: bad as number })).toThrow(/^memoryLimitBytes: expected a (finite )?number/);
+    for (const bad of [NaN, -1, 'abc']) expect(() => runFabric({ ...o, memoryLimitBytes: bad as number })).toThrow(/^memoryLimitBytes: expected a number of bytes >= 0 \(Infinity: no limit\), got /);
     const r = runFabric({ ...o, memoryLimitBytes: m.totalBytes }).result;
+    expect(runFabric({ ...o, memoryLimitBytes: Infinity }).result.cycles).toBe(r.cycles); // no limit
     // the estimate of the simulator's memory is what it allocated (within the 64 KiB page rounding)
     expect(Math.abs(r.memoryBytes - r.memoryEstimate.wasmBytes)).toBeLessThan(65536);
   });

@@ -57,6 +57,10 @@ describe('output locations before work (item 5)', () => {
     for (const p of [join(d, 'nosuchdir') + '/', join(d, 'f') + '/']) {
       expect(err(() => checkOutputs({ inputs: [], outputs: [{ label: '--heatmap', path: p }] })).message).toBe(`--heatmap: expected a file path (this one ends in "/", as a directory's does), got ${JSON.stringify(p)}`);
     }
+    // nor "." or "..": the run went on and the write failed with EBUSY, a directory made
+    for (const p of [join(d, 'hm2') + '/.', join(d, 'o3', 'sub') + '/..']) {
+      expect(err(() => checkOutputs({ inputs: [], outputs: [{ label: '--csv', path: p }] })).message).toMatch(/^--csv: expected a file path \(this one ends in "\.\.?", a directory\), got /);
+    }
     expect(() => checkOutputs({ inputs: [], outputs: [{ label: '--out', path: join(d, 'reports') + '/', dir: true }] })).not.toThrow(); // a directory output may
     if (process.getuid?.() !== 0) {
       const ro = join(d, 'ro');
