@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { UsageError, emit, flagError, option, parseChoice, parseInteger, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 import { ValidationError } from '../errors.js';
+import type { EstimateConfig } from '../perf/run.js';
 
 interface EstimateCliOptions extends CommonOptions {
   model?: string;
@@ -132,34 +133,8 @@ export function register(program: Command): void {
       precision: opts.precision, optimizer: opts.optimizer, attention: opts.attention, detail: opts.detail,
       seqLen: opts.seqLen, batchSeqs: opts.batchSeqs, passes: opts.passes, microBatchSeqs: opts.microBatchSeqs,
     };
-    if (opts.run) {
-      const { estimatePhases, formatPhases, parseRunFile } = await import('../perf/phases.js');
-      const { parseJsonText, readInputText } = await import('../io/files.js');
-      let text;
-      try {
-        text = readInputText(opts.run, 'spec', '--run');
-      } catch (e) {
-        throw e instanceof ValidationError ? flagError(e, '--run', opts.run) : e; // no readable file: a bad flag
-      }
-      const run = parseRunFile(parseJsonText(text, '--run', opts.run), opts.run);
-      if (!opts.model && run.model === undefined) throw new UsageError('--model: required (the run file names no model)');
-      if (opts.model && run.model !== undefined) throw new UsageError(`--model: not with a run file that names its model (${opts.run} does)`);
-      const p = estimatePhases(config, run, opts.run);
-      emit(opts, p, () => formatPhases(p));
-      return;
-    }
-    if (opts.sensitivity) {
-      if (opts.gpu !== undefined) throw new UsageError('--sensitivity: not with --gpu (it varies the CS-2/CS-3 hardware)');
-      const { runSensitivity, formatSensitivity } = await import('../perf/sensitivity.js');
-      let s;
-      try {
-        s = runSensitivity(config);
-      } catch (e) {
-        throw optionError(e, opts);
-      }
-      emit(opts, s, () => formatSensitivity(s));
-      return;
-    }
+    if (opts.run) return runPhases(opts, opts.run, config);
+    if (opts.sensitivity) return sensitivityTable(opts, config);
     let r;
     try {
       r = runEstimate(config);
@@ -168,6 +143,36 @@ export function register(program: Command): void {
     }
     emit(opts, r, () => (r.kind === 'gpu' ? formatGpuEstimate(r) : formatEstimate(r)));
   });
+}
+
+/** `--run FILE`: each phase estimated and the run totalled. */
+async function runPhases(opts: EstimateCliOptions, file: string, config: EstimateConfig): Promise<void> {
+  const { estimatePhases, formatPhases, parseRunFile } = await import('../perf/phases.js');
+  const { parseJsonText, readInputText } = await import('../io/files.js');
+  let text;
+  try {
+    text = readInputText(file, 'spec', '--run');
+  } catch (e) {
+    throw e instanceof ValidationError ? flagError(e, '--run', file) : e; // no readable file: a bad flag
+  }
+  const run = parseRunFile(parseJsonText(text, '--run', file), file);
+  if (!opts.model && run.model === undefined) throw new UsageError('--model: required (the run file names no model)');
+  if (opts.model && run.model !== undefined) throw new UsageError(`--model: not with a run file that names its model (${file} does)`);
+  const p = estimatePhases(config, run, file);
+  emit(opts, p, () => formatPhases(p));
+}
+
+/** `--sensitivity`: each hardware figure x0.5 and x2. */
+async function sensitivityTable(opts: EstimateCliOptions, config: EstimateConfig): Promise<void> {
+  if (opts.gpu !== undefined) throw new UsageError('--sensitivity: not with --gpu (it varies the CS-2/CS-3 hardware)');
+  const { runSensitivity, formatSensitivity } = await import('../perf/sensitivity.js');
+  let s;
+  try {
+    s = runSensitivity(config);
+  } catch (e) {
+    throw optionError(e, opts);
+  }
+  emit(opts, s, () => formatSensitivity(s));
 }
 
 /** The options a GPU estimate (6·P·D FLOP at the spec's efficiency on N devices) has no use for: refused, not ignored. */

@@ -215,6 +215,30 @@ function runTokens(model: PerfModel, options: EstimateOptions): { B: number; D: 
   return { B, D, T };
 }
 
+/** The estimate's context: the efficiency hook, the hardware's rates, the SwarmX tree, the bytes a weight, gradient and index take. */
+function estimateContext(model: PerfModel, options: EstimateOptions, specs: Specs): Ctx {
+  const { cs2, swarmx } = specs;
+  const N = options.systems;
+  const effOpt = options.efficiency;
+  const eff: EfficiencyFn =
+    typeof effOpt === 'function' ? effOpt : constantEfficiency(effOpt ?? cs2.v.computeEfficiency, effOpt === undefined ? `constant ${cs2.v.computeEfficiency} of peak on the non-zero work (${systemLabel(cs2)} spec computeEfficiency: ${cite(cs2, 'computeEfficiency')})` : undefined);
+  const rates = hardwareRates(specs, N);
+  const fp32 = (options.precision ?? 'mixed') === 'fp32';
+  return {
+    model, specs, sparsity: options.sparsity ?? 0, eff, rates, peak: rates.peakFlopPerSecond, bwOut: rates.gradBytesPerSecond,
+    wb: options.weightBytes ?? (fp32 ? 4 : 2), gb: options.gradBytes ?? (fp32 ? 4 : 2), ib: options.sparseIndexBytes ?? 2, updateBpp: 0,
+    tree: swarmxTree(N, swarmx.v.fanIn, swarmx.v.hopLatencyUs),
+  };
+}
+
+/** Each resource's busy share of the step (m passes of per-pass busy times mb), and the one that binds (the largest). */
+function busyShares(m: number, mb: { compute: number; stream: number; grad: number; update: number }, step: number): { busy: Record<Bound, number>; bound: Bound } {
+  const busy: Record<Bound, number> = { compute: (m * mb.compute) / step, stream: (m * mb.stream) / step, reduce: (m * mb.grad) / step, update: mb.update / step };
+  let bound: Bound = 'compute';
+  for (const k of ['stream', 'reduce', 'update'] as const) if (busy[k] > busy[bound]) bound = k;
+  return { busy, bound };
+}
+
 /** Estimate for a model on N CS-2 (+ MemoryX + SwarmX). */
 export function estimate(model: PerfModel, options: EstimateOptions, specs: Specs = defaultSpecs()): Estimate {
   check(options);
@@ -224,19 +248,10 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   const { B, D, T } = runTokens(model, options);
   const assumptions: string[] = [];
   const A = (s: string) => assumptions.push(s);
-
-  const effOpt = options.efficiency;
-  const eff: EfficiencyFn =
-    typeof effOpt === 'function' ? effOpt : constantEfficiency(effOpt ?? cs2.v.computeEfficiency, effOpt === undefined ? `constant ${cs2.v.computeEfficiency} of peak on the non-zero work (${systemLabel(cs2)} spec computeEfficiency: ${cite(cs2, 'computeEfficiency')})` : undefined);
-  const rates = hardwareRates(specs, N);
+  const ctx = estimateContext(model, options, specs);
+  const { eff, rates, tree } = ctx;
   const linkGBps = rates.linkGBps;
-  const tree = swarmxTree(N, swarmx.v.fanIn, swarmx.v.hopLatencyUs);
   const precision = options.precision ?? 'mixed';
-  const optimizer = options.optimizer ?? 'adam';
-  const ctx: Ctx = {
-    model, specs, sparsity: S, eff, rates, peak: rates.peakFlopPerSecond, bwOut: rates.gradBytesPerSecond,
-    wb: options.weightBytes ?? (precision === 'fp32' ? 4 : 2), gb: options.gradBytes ?? (precision === 'fp32' ? 4 : 2), ib: options.sparseIndexBytes ?? 2, updateBpp: 0, tree,
-  };
 
   // Tokens per system; with fewer sequences than systems the extra systems idle.
   let b = B / N;
@@ -259,14 +274,7 @@ export function estimate(model: PerfModel, options: EstimateOptions, specs: Spec
   const steps = D / B;
   const trainSeconds = steps * step;
   const peakAll = N * ctx.peak;
-  const busy: Record<Bound, number> = {
-    compute: (m * mb.compute) / step,
-    stream: (m * mb.stream) / step,
-    reduce: (m * mb.grad) / step,
-    update: mb.update / step,
-  };
-  let bound: Bound = 'compute';
-  for (const k of ['stream', 'reduce', 'update'] as const) if (busy[k] > busy[bound]) bound = k;
+  const { busy, bound } = busyShares(m, mb, step);
   const memoryxBytes = stored;
   const memoryxCapacityBytes = memoryx.v.maxCapacityTB * 1e12;
   const price = cs2.v.pricePerSystemHourUSD;
