@@ -17,11 +17,31 @@ interface QueuedCliOptions extends CommonOptions {
   dryRun?: boolean;
 }
 
+let passwordWarning = false;
+
+/**
+ * ioredis warns on each connection (a queue opens several) when a password goes to a Redis that asks for none: this
+ * process says it once, in its own words. Other warnings pass through.
+ */
+function onePasswordWarning(where: string): void {
+  if (passwordWarning) return;
+  passwordWarning = true;
+  let said = false;
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!/does not require a password, but a password was supplied/.test(String(args[0]))) return warn(...args);
+    if (!said) process.stderr.write(`weightstream: Redis at ${where} asks for no password: the one given is not used (and anyone who reaches the server can use the queue: docs/distributed.md)\n`);
+    said = true;
+  };
+}
+
 /** Resolves --queue (a URL or env:NAME); a bad one is a usage error (exit 2). */
 export async function queueUrl(value: string): Promise<string> {
-  const { resolveQueueUrl, QueueUrlError } = await import('../sweep/queue/connection.js');
+  const { resolveQueueUrl, QueueUrlError, redactUrl } = await import('../sweep/queue/connection.js');
   try {
-    return resolveQueueUrl(value);
+    const url = resolveQueueUrl(value);
+    onePasswordWarning(redactUrl(url));
+    return url;
   } catch (e) {
     throw e instanceof QueueUrlError ? new UsageError(e.message) : e;
   }

@@ -85,6 +85,17 @@ describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang'
     }
   }, 60_000);
 
+  it('a password given to a Redis that asks for none: said once, in one line (ioredis warned once a connection, twice or more)', async () => {
+    const w = cli(['worker', '--queue', `redis://:pw@127.0.0.1:${redis.port}`, '--queue-name', 'pw', '--concurrency', '1'], {}, dir);
+    await until(() => /taking estimate, fabric, train runs/.test(w.stderr()), 20_000, 'the worker to start');
+    await new Promise((r) => setTimeout(r, 500)); // its queues' connections are up
+    w.proc.kill('SIGTERM');
+    expect((await w.exited).code).toBe(0);
+    expect(w.stderr()).not.toContain('[WARN]');
+    expect(w.stderr().match(/asks for no password/g)).toEqual(['asks for no password']);
+    expect(w.stderr()).toContain(`weightstream: Redis at redis://:***@127.0.0.1:${redis.port} asks for no password: the one given is not used`);
+  }, 60_000);
+
   it('no password, a wrong one (from env:NAME): exit 1, one line that does not print the password; a bad URL: exit 2', async () => {
     const url = `redis://127.0.0.1:${locked.port}`;
     const mod = sweepFile('mod.yaml', `kind: module\nmodule: ${join(__dirname, 'fixtures', 'runner.mjs')}\naxes:\n  x: [1, 2]\n`);
