@@ -124,15 +124,14 @@ export function sweepCharts(inputs: Array<{ file: string; lines: ResultLine[] }>
   // Variants are compared within each sweep (one question per file): a chart per file that has them.
   const compared = inputs.map((i) => comparisonChart(estimates.filter((p) => p.file === i.file)));
   const charts = [scalingChart(estimates), sparsityChart(estimates, fabric), modelSizeChart(estimates), ...compared].filter((c): c is Chart => c !== undefined);
-  return { charts: charts.map((c) => withFailedNote(c, inputs)) };
+  // each file's failed runs, counted once (latestByHash reads every line) for every chart drawn from it
+  const failedIn = new Map(inputs.map((i) => [i.file, latestByHash(i.lines).filter((l) => l.error && (l.kind === 'estimate' || l.kind === 'fabric')).length]));
+  return { charts: charts.map((c) => withFailedNote(c, failedIn)) };
 }
 
-/** A chart drawn from sweeps with failed runs says how many are not drawn (a series may be missing for them). */
-function withFailedNote(c: Chart, inputs: Array<{ file: string; lines: ResultLine[] }>): Chart {
-  const failed = inputs
-    .filter((i) => c.sources.includes(i.file))
-    .map((i) => [i.file, latestByHash(i.lines).filter((l) => l.error && (l.kind === 'estimate' || l.kind === 'fabric')).length] as const)
-    .filter(([, n]) => n > 0);
+/** A chart drawn from sweeps with failed runs (`failedIn`: a file's count) says how many are not drawn (a series may be missing for them). */
+function withFailedNote(c: Chart, failedIn: Map<string, number>): Chart {
+  const failed = c.sources.map((f) => [f, failedIn.get(f) ?? 0] as const).filter(([, n]) => n > 0);
   if (failed.length === 0) return c;
   const said = failed.map(([f, n]) => `${n} failed run${n === 1 ? '' : 's'} of ${f.split('/').pop()}`).join(', ');
   return { ...c, notes: `${c.notes ? c.notes + ' ' : ''}Not drawn: ${said} (their errors are in the results file); a series or point may be missing for them.` };
