@@ -5,11 +5,14 @@
 export class ValidationError extends Error {
   readonly path: string;
   readonly value: unknown;
+  /** What the field takes (the message's middle): for a caller that says the refusal in its own terms. */
+  readonly expected: string;
   constructor(path: string, value: unknown, expected: string) {
     super(`${path}: ${expected}, got ${describe(value)}`);
     this.name = 'ValidationError';
     this.path = path;
     this.value = value;
+    this.expected = expected;
   }
 }
 

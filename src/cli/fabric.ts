@@ -1,7 +1,7 @@
 // `weightstream fabric`: one layer's pass on a simulated mesh of wafer cores, cycle by cycle, with
 // real numbers checked against the reference kernels, and where the cycles went.
 import { statSync } from 'node:fs';
-import { ValidationError, describe } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import type { Command } from 'commander';
 import { UsageError, emit, flagError, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 import { createProgress, type Progress } from './progress.js';
@@ -199,10 +199,7 @@ function optionError(e: unknown, opts: FabricCliOptions): unknown {
   if (!(e instanceof ValidationError) || !Object.hasOwn(OPTION_OF, e.path)) return e;
   const key = OPTION_OF[e.path];
   const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-  const tail = `, got ${describe(e.value)}`;
-  let expected = e.message.slice(e.path.length + 2);
-  if (expected.endsWith(tail)) expected = expected.slice(0, -tail.length);
-  expected = expected.replace(/expected false or '?auto'?/, 'expected off or auto');
+  const expected = e.expected.replace(/expected false or '?auto'?/, 'expected off or auto');
   const v = opts[key];
   return new UsageError(`${flag}: ${expected}, got ${typeof v === 'number' ? String(v) : JSON.stringify(String(v))}`);
 }
