@@ -180,13 +180,11 @@ export async function runSweep(input: SweepSpec | Record<string, unknown>, o: Sw
 async function runLocked(spec: SweepSpec, runs: Run[], o: SweepOptions, workers: number, target: number, maxBatch: number, t0: number, lock: HeldLock): Promise<SweepSummary> {
   const { lines, truncatedBytes } = readResultsForResume(o.out);
   const todo = pendingRuns(runs, lines, o.retryFailed);
+  const here = ranOn(); // this host and build: the pool's threads run this process's code
   const summary: SweepSummary = {
     name: spec.name, kind: spec.kind, out: o.out, csv: o.csv, runs: runs.length, skipped: runs.length - todo.length,
-    ran: 0, failed: 0, notRun: 0, truncatedBytes, workers, tasks: 0, wallSeconds: 0, runsPerSecond: 0, build: '', otherBuilds: { lines: 0, builds: [] },
+    ran: 0, failed: 0, notRun: 0, truncatedBytes, workers, tasks: 0, wallSeconds: 0, runsPerSecond: 0, build: here.build, otherBuilds: otherBuildLines(runs, lines, todo, here.build),
   };
-  const here = ranOn(); // this host and build: the pool's threads run this process's code
-  summary.build = here.build;
-  summary.otherBuilds = otherBuildLines(runs, lines, todo, here.build);
 
   const appender = new ResultsAppender(o.out, o.fsyncSeconds ?? 1);
   const write = (run: Run, out: WorkerReply[number]) => {

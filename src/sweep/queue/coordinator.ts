@@ -172,11 +172,6 @@ async function collect(
     pending.delete(run.hash);
     summary.ran++;
     if (reply.error) summary.failed++;
-    const other = reply.ranOn?.build;
-    if (other !== undefined && other !== summary.build) {
-      summary.otherBuilds.lines++; // a job another build's coordinator enqueued, done before this one came
-      if (!summary.otherBuilds.builds.includes(other)) summary.otherBuilds.builds.push(other);
-    }
   }
   appender.sync(); // the lines are on disk before their jobs leave Redis
   await Promise.all(jobs.map((j) => j.remove().catch(() => {})));
