@@ -69,7 +69,7 @@ export function sensitivity(model: PerfModel, o: EstimateOptions, specs: Specs):
     figure: f.key, spec: f.spec, low: run(model, o, scaled(specs, f, FACTORS[0]), FACTORS[0]), high: run(model, o, scaled(specs, f, FACTORS[1]), FACTORS[1]),
   }));
   rows.sort((a, b) => swing(b, base.stepSeconds) - swing(a, base.stepSeconds));
-  const notVaried = SENSITIVITY_FIGURES.filter((f) => !f.applies(specs)).map((f) => ({ figure: f.key, spec: f.spec, why: f.why }));
+  const notVaried = SENSITIVITY_FIGURES.filter((f) => !f.applies(specs)).map((f) => ({ figure: f.key, spec: f.spec, why: f.why ?? '' }));
   return { baseline: { stepSeconds: base.stepSeconds, bound: base.binding }, rows, notVaried };
 }
 
