@@ -1,6 +1,8 @@
 // `--data FILE.csv` (or .tsv): a dataset as text, one sample per row: numeric feature columns and an
 // integer class label in the column named label, y, class or target (case-insensitive), else the last.
-// A first row with any non-number is the header. Parsed by csv-parse (RFC 4180 quoting, a BOM and CRLF
+// A first row with any non-number is the header, and so is a first row of exactly 0, 1, …, cols - 1: the
+// column names pandas writes for a bare array (`pd.DataFrame(a).to_csv(f, index=False)`); the source line
+// says when that rule took a row. Parsed by csv-parse (RFC 4180 quoting, a BOM and CRLF
 // line ends accepted); the file is size-checked before it is read (src/io/files.ts, kind 'csv').
 // Features become F32 exactly as a safetensors file of the same numbers would hold them; the last
 // testFraction of the rows is the test split; classes = max(label) + 1 (at least 2).
@@ -22,6 +24,9 @@ export interface CsvOptions {
 
 const isNumber = (s: string) => s.trim() !== '' && Number.isFinite(Number(s));
 
+/** Whether a row is the column names pandas gives a bare array: "0", "1", …, in order. */
+const isPandasIndexHeader = (row: string[]) => row.length >= 2 && row.every((c, j) => c === String(j));
+
 function parseRows(path: string, text: string): string[][] {
   try {
     return parse(text, { delimiter: /\.tsv$/i.test(path) ? '\t' : ',', bom: true, trim: true, skip_empty_lines: true }) as string[][];
@@ -33,7 +38,8 @@ function parseRows(path: string, text: string): string[][] {
 /** Loads a CSV dataset. */
 export function loadCsvFile(path: string, opts: CsvOptions = {}): Dataset {
   const rows = parseRows(path, readInputText(path, 'csv', '--data'));
-  const header = rows.length > 0 && rows[0].some((c) => !isNumber(c)) ? rows[0] : null;
+  const pandasHeader = rows.length > 0 && isPandasIndexHeader(rows[0]);
+  const header = rows.length > 0 && (pandasHeader || rows[0].some((c) => !isNumber(c))) ? rows[0] : null;
   const body = header ? rows.slice(1) : rows;
   const cols = (header ?? body[0] ?? []).length;
   if (body.length === 0) throw new ValidationError(`${path}: rows`, 0, 'expected at least one sample row');
@@ -68,6 +74,7 @@ export function loadCsvFile(path: string, opts: CsvOptions = {}): Dataset {
   const { train, test } = splitLast({ x, y, n }, D, fraction);
   checkSplit(train, D, classes, `${path}: train`);
   if (test) checkSplit(test, D, classes, `${path}: test`);
-  const how = `CSV, label column ${colName(label)}; last ${test ? test.n : 0} of ${n} rows held out (testFraction ${fraction})`;
+  const named0 = pandasHeader ? `first row 0..${cols - 1} read as pandas' column names, ` : '';
+  const how = `CSV, ${named0}label column ${colName(label)}; last ${test ? test.n : 0} of ${n} rows held out (testFraction ${fraction})`;
   return { name: opts.name ?? basename(path), features: D, classes, train, test, source: `${path}; ${how}` };
 }

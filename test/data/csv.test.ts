@@ -68,6 +68,16 @@ describe('CSV datasets', () => {
     expect([...t.train.x, ...t.train.y]).toEqual([1, 2, 3, 4, 1, 0]);
   });
 
+  test("pandas' names for a bare array (0, 1, …, cols - 1) are a header, and the source says so; any other numeric first row is a sample", () => {
+    // what `pd.DataFrame([[0.5, 1, 2], [-1, 2.25, 0]]).to_csv(f, index=False)` writes
+    const d = loadDataFile(put('pandas.csv', '0,1,2\n0.5,1.0,2\n-1.0,2.25,0\n'), { testFraction: 0 });
+    expect([d.features, d.train.n, [...d.train.x], [...d.train.y]]).toEqual([2, 2, [0.5, 1, -1, 2.25], [2, 0]]);
+    expect(d.source).toMatch(/first row 0\.\.2 read as pandas' column names, label column "2"/);
+    const s = loadDataFile(put('sample0.csv', '0,1,1\n0.5,1.0,2\n'), { testFraction: 0 });
+    expect([s.train.n, [...s.train.y]]).toEqual([2, [1, 2]]);
+    expect(s.source).not.toMatch(/pandas/);
+  });
+
   test('bad cells, ragged rows and no rows are refused naming the row and column', () => {
     expect(() => loadDataFile(put('word.csv', 'a,b,label\n1,2,0\n1,x,1\n'))).toThrow(/word\.csv: row 3, column "b": expected a number, got "x"/);
     expect(() => loadDataFile(put('neg.csv', 'a,label\n1,0\n2,-1\n'))).toThrow(/row 3, label column "label": expected a non-negative integer class, got "-1"/);
