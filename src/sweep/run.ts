@@ -85,10 +85,16 @@ export interface SweepSummary {
   otherBuilds: { lines: number; builds: string[] };
 }
 
-/** The lines already in the file (latest per hash) for runs not run again (`todo` lacks them) that another build than `build` computed. */
-export function otherBuildLines(runs: Run[], existing: ResultLine[], todo: Run[], build: string): { lines: number; builds: string[] } {
+/** The latest line of each run hash in a results file's lines (a later line, e.g. a retried run's, wins). */
+function latestByHash(existing: ResultLine[]): Map<string, ResultLine> {
   const latest = new Map<string, ResultLine>();
   for (const l of existing) latest.set(l.hash, l);
+  return latest;
+}
+
+/** The lines already in the file (latest per hash) for runs not run again (`todo` lacks them) that another build than `build` computed. */
+export function otherBuildLines(runs: Run[], existing: ResultLine[], todo: Run[], build: string): { lines: number; builds: string[] } {
+  const latest = latestByHash(existing);
   const again = new Set(todo.map((r) => r.hash));
   const builds = new Set<string>();
   let lines = 0;
@@ -142,8 +148,7 @@ export class SweepInterrupted extends Error {
 
 /** Which of the runs still have to run, given the lines already in the results file. */
 export function pendingRuns(runs: Run[], existing: ResultLine[], retryFailed = false): Run[] {
-  const latest = new Map<string, ResultLine>();
-  for (const l of existing) latest.set(l.hash, l);
+  const latest = latestByHash(existing);
   const seen = new Set<string>();
   return runs.filter((r) => {
     if (seen.has(r.hash)) return false;
