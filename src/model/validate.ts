@@ -72,7 +72,6 @@ export function validateModel(raw: unknown, path = 'model'): ModelSpec {
 
 /** Validates a list of layers fed `width` features; returns them normalised, the output width and the count of layers with weights. */
 function validateLayers(list: unknown[], path: string, width: number, ctx: Ctx, depth: number): { layers: LayerSpec[]; width: number; weighted: number } {
-  const top = depth === 0;
   const layers: LayerSpec[] = [];
   let weighted = 0;
   if (depth > MAX_NESTING) throw new ValidationError(path, `${depth} levels`, `expected residual blocks nested at most ${MAX_NESTING} deep`);
@@ -82,100 +81,125 @@ function validateLayers(list: unknown[], path: string, width: number, ctx: Ctx, 
     const l = requireObject(p, list[i]);
     const type = requireOneOf(join(p, 'type'), l.type, LAYER_TYPES);
     rejectUnknownKeys(p, l, LAYER_KEYS[type]);
-    switch (type) {
-      case 'linear': {
-        const out = requireInt(join(p, 'out'), l.out, 1, MAX_WIDTH);
-        if (width * out > MAX_LINEAR_ELEMENTS) {
-          throw new ValidationError(join(p, 'out'), out, `expected in·out <= ${MAX_LINEAR_ELEMENTS} (in = ${width})`);
-        }
-        const bias = l.bias === undefined ? true : requireBool(join(p, 'bias'), l.bias);
-        addParams(ctx, width * out + (bias ? out : 0), join(p, 'out'), out);
-        const spec: LayerSpec = { type: 'linear', out, bias };
-        if (l.conv1d !== undefined && requireBool(join(p, 'conv1d'), l.conv1d)) spec.conv1d = true;
-        if (l.initStd !== undefined) spec.initStd = requireNumber(join(p, 'initStd'), l.initStd, Number.MIN_VALUE, 1e6);
-        if (l.name !== undefined) spec.name = requireModuleName(join(p, 'name'), l.name);
-        if (l.sparsity !== undefined && l.mask !== undefined) {
-          throw new ValidationError(join(p, 'mask'), '[...]', 'expected either sparsity or mask, not both');
-        }
-        if (l.sparsity !== undefined) {
-          const s = requireNumber(join(p, 'sparsity'), l.sparsity, 0, 1, true);
-          if (s > 0) spec.sparsity = s;
-        }
-        if (l.maskSeed !== undefined) spec.maskSeed = requireInt(join(p, 'maskSeed'), l.maskSeed, 0, 0xffffffff);
-        if (l.mask !== undefined) spec.mask = validateMask(join(p, 'mask'), l.mask, out, width);
-        layers.push(spec);
-        width = out;
-        weighted++;
-        break;
-      }
-      case 'relu':
-      case 'gelu':
-        layers.push({ type });
-        break;
-      case 'layernorm': {
-        const eps = l.eps === undefined ? 1e-5 : requireNumber(join(p, 'eps'), l.eps, 0);
-        if (eps <= 0) throw new ValidationError(join(p, 'eps'), eps, 'expected a positive number');
-        layers.push(l.name === undefined ? { type: 'layernorm', eps } : { type: 'layernorm', eps, name: requireModuleName(join(p, 'name'), l.name) });
-        addParams(ctx, 2 * width, p, 'layernorm');
-        weighted++; // layernorm has weights (gamma, beta): it is a streamed layer too
-        break;
-      }
-      case 'residual': {
-        const lp = join(p, 'layers');
-        if (!Array.isArray(l.layers)) throw new ValidationError(lp, l.layers, 'expected an array of layers');
-        if (l.layers.length === 0) throw new ValidationError(lp, l.layers, 'expected at least one layer');
-        const inner = validateLayers(l.layers, lp, width, ctx, depth + 1);
-        if (inner.width !== width) {
-          throw new ValidationError(lp, inner.width, `expected the inner layers to output the block's input width ${width} (x + f(x)); their output width`);
-        }
-        layers.push({ type: 'residual', layers: inner.layers });
-        weighted += inner.weighted;
-        break;
-      }
-      case 'embedding': {
-        if (!top || i !== 0) throw new ValidationError(join(p, 'type'), type, 'expected an embedding only as the first layer of the model');
-        const vocab = requireInt(join(p, 'vocab'), l.vocab, 2, MAX_VOCAB);
-        const positions = requireInt(join(p, 'positions'), l.positions, 1, MAX_POSITIONS);
-        const out = requireInt(join(p, 'out'), l.out, 1, MAX_WIDTH);
-        if (vocab * out > MAX_LINEAR_ELEMENTS) throw new ValidationError(join(p, 'vocab'), vocab, `expected vocab·out <= ${MAX_LINEAR_ELEMENTS} (out = ${out})`);
-        addParams(ctx, (vocab + positions) * out, join(p, 'vocab'), vocab);
-        const spec: LayerSpec = { type: 'embedding', vocab, positions, out };
-        if (l.initStd !== undefined) spec.initStd = requireNumber(join(p, 'initStd'), l.initStd, Number.MIN_VALUE, 1e6);
-        if (l.name !== undefined) spec.name = requireModuleName(join(p, 'name'), l.name);
-        layers.push(spec);
-        ctx.embedding = { vocab, out };
-        width = out;
-        weighted++;
-        break;
-      }
-      case 'attention': {
-        const heads = requireInt(join(p, 'heads'), l.heads, 1, MAX_WIDTH);
-        if (ctx.embedding === null) throw new ValidationError(join(p, 'type'), type, 'expected attention only in a model that starts with an embedding (it attends over the tokens of a sequence)');
-        if (width % 3 !== 0) throw new ValidationError(join(p, 'type'), type, `expected an input width divisible by 3 (fused q | k | v), got ${width}`);
-        if ((width / 3) % heads !== 0) throw new ValidationError(join(p, 'heads'), heads, `expected a divisor of the width ${width / 3} (C = 3C/3 split into heads)`);
-        layers.push({ type: 'attention', heads });
-        width /= 3;
-        break;
-      }
-      case 'lm_head': {
-        if (!top || i !== list.length - 1) throw new ValidationError(join(p, 'type'), type, 'expected lm_head only as the last layer of the model');
-        const emb = ctx.embedding;
-        if (emb === null) throw new ValidationError(join(p, 'type'), type, 'expected an embedding as the first layer (the head predicts its vocabulary)');
-        const tied = l.tied === undefined ? true : requireBool(join(p, 'tied'), l.tied);
-        if (width !== emb.out) throw new ValidationError(join(p, 'type'), type, `expected an input width equal to the embedding width ${emb.out}, got ${width}`);
-        if (!tied) addParams(ctx, emb.vocab * width, join(p, 'tied'), tied);
-        const spec: LayerSpec = { type: 'lm_head', tied };
-        if (!tied && l.initStd !== undefined) spec.initStd = requireNumber(join(p, 'initStd'), l.initStd, Number.MIN_VALUE, 1e6);
-        if (!tied && l.name !== undefined) spec.name = requireModuleName(join(p, 'name'), l.name);
-        if (tied && (l.initStd !== undefined || l.name !== undefined)) throw new ValidationError(join(p, l.name !== undefined ? 'name' : 'initStd'), l.name ?? l.initStd, 'expected no own name or init for a tied head (it uses the embedding\'s wte)');
-        layers.push(spec);
-        width = emb.vocab;
-        weighted++;
-        break;
-      }
-    }
+    const at: Place = { p, width, ctx, depth, first: depth === 0 && i === 0, last: depth === 0 && i === list.length - 1 };
+    const v = LAYER_VALIDATORS[type](l, at);
+    layers.push(v.spec);
+    width = v.width;
+    weighted += v.weighted;
   }
   return { layers, width, weighted };
+}
+
+/** Where a layer sits: its path, the width it is fed, the context so far, and whether it is the model's first or last layer. */
+interface Place {
+  p: string;
+  width: number;
+  ctx: Ctx;
+  depth: number;
+  first: boolean;
+  last: boolean;
+}
+
+/** One layer validated: its normalised spec, its output width and its layers with weights (a block's inner ones). */
+interface Validated {
+  spec: LayerSpec;
+  width: number;
+  weighted: number;
+}
+
+/** The validator of each layer type (its fields were checked against LAYER_KEYS before). */
+const LAYER_VALIDATORS: Record<(typeof LAYER_TYPES)[number], (l: Record<string, unknown>, at: Place) => Validated> = {
+  linear: validateLinear,
+  relu: (_l, { width }) => ({ spec: { type: 'relu' }, width, weighted: 0 }),
+  gelu: (_l, { width }) => ({ spec: { type: 'gelu' }, width, weighted: 0 }),
+  layernorm: validateLayernorm,
+  residual: validateResidual,
+  embedding: validateEmbedding,
+  attention: validateAttention,
+  lm_head: validateLmHead,
+};
+
+function validateLinear(l: Record<string, unknown>, { p, width, ctx }: Place): Validated {
+  const out = requireInt(join(p, 'out'), l.out, 1, MAX_WIDTH);
+  if (width * out > MAX_LINEAR_ELEMENTS) {
+    throw new ValidationError(join(p, 'out'), out, `expected in·out <= ${MAX_LINEAR_ELEMENTS} (in = ${width})`);
+  }
+  const bias = l.bias === undefined ? true : requireBool(join(p, 'bias'), l.bias);
+  addParams(ctx, width * out + (bias ? out : 0), join(p, 'out'), out);
+  const spec: LayerSpec = { type: 'linear', out, bias };
+  if (l.conv1d !== undefined && requireBool(join(p, 'conv1d'), l.conv1d)) spec.conv1d = true;
+  if (l.initStd !== undefined) spec.initStd = requireInitStd(join(p, 'initStd'), l.initStd);
+  if (l.name !== undefined) spec.name = requireModuleName(join(p, 'name'), l.name);
+  if (l.sparsity !== undefined && l.mask !== undefined) {
+    throw new ValidationError(join(p, 'mask'), '[...]', 'expected either sparsity or mask, not both');
+  }
+  if (l.sparsity !== undefined) {
+    const s = requireNumber(join(p, 'sparsity'), l.sparsity, 0, 1, true);
+    if (s > 0) spec.sparsity = s;
+  }
+  if (l.maskSeed !== undefined) spec.maskSeed = requireInt(join(p, 'maskSeed'), l.maskSeed, 0, 0xffffffff);
+  if (l.mask !== undefined) spec.mask = validateMask(join(p, 'mask'), l.mask, out, width);
+  return { spec, width: out, weighted: 1 };
+}
+
+function validateLayernorm(l: Record<string, unknown>, { p, width, ctx }: Place): Validated {
+  const eps = l.eps === undefined ? 1e-5 : requireNumber(join(p, 'eps'), l.eps, 0);
+  if (eps <= 0) throw new ValidationError(join(p, 'eps'), eps, 'expected a positive number');
+  const spec: LayerSpec = l.name === undefined ? { type: 'layernorm', eps } : { type: 'layernorm', eps, name: requireModuleName(join(p, 'name'), l.name) };
+  addParams(ctx, 2 * width, p, 'layernorm');
+  return { spec, width, weighted: 1 }; // layernorm has weights (gamma, beta): it is a streamed layer too
+}
+
+function validateResidual(l: Record<string, unknown>, { p, width, ctx, depth }: Place): Validated {
+  const lp = join(p, 'layers');
+  if (!Array.isArray(l.layers)) throw new ValidationError(lp, l.layers, 'expected an array of layers');
+  if (l.layers.length === 0) throw new ValidationError(lp, l.layers, 'expected at least one layer');
+  const inner = validateLayers(l.layers, lp, width, ctx, depth + 1);
+  if (inner.width !== width) {
+    throw new ValidationError(lp, inner.width, `expected the inner layers to output the block's input width ${width} (x + f(x)); their output width`);
+  }
+  return { spec: { type: 'residual', layers: inner.layers }, width, weighted: inner.weighted };
+}
+
+function validateEmbedding(l: Record<string, unknown>, { p, ctx, first }: Place): Validated {
+  if (!first) throw new ValidationError(join(p, 'type'), l.type, 'expected an embedding only as the first layer of the model');
+  const vocab = requireInt(join(p, 'vocab'), l.vocab, 2, MAX_VOCAB);
+  const positions = requireInt(join(p, 'positions'), l.positions, 1, MAX_POSITIONS);
+  const out = requireInt(join(p, 'out'), l.out, 1, MAX_WIDTH);
+  if (vocab * out > MAX_LINEAR_ELEMENTS) throw new ValidationError(join(p, 'vocab'), vocab, `expected vocab·out <= ${MAX_LINEAR_ELEMENTS} (out = ${out})`);
+  addParams(ctx, (vocab + positions) * out, join(p, 'vocab'), vocab);
+  const spec: LayerSpec = { type: 'embedding', vocab, positions, out };
+  if (l.initStd !== undefined) spec.initStd = requireInitStd(join(p, 'initStd'), l.initStd);
+  if (l.name !== undefined) spec.name = requireModuleName(join(p, 'name'), l.name);
+  ctx.embedding = { vocab, out };
+  return { spec, width: out, weighted: 1 };
+}
+
+function validateAttention(l: Record<string, unknown>, { p, width, ctx }: Place): Validated {
+  const heads = requireInt(join(p, 'heads'), l.heads, 1, MAX_WIDTH);
+  if (ctx.embedding === null) throw new ValidationError(join(p, 'type'), l.type, 'expected attention only in a model that starts with an embedding (it attends over the tokens of a sequence)');
+  if (width % 3 !== 0) throw new ValidationError(join(p, 'type'), l.type, `expected an input width divisible by 3 (fused q | k | v), got ${width}`);
+  if ((width / 3) % heads !== 0) throw new ValidationError(join(p, 'heads'), heads, `expected a divisor of the width ${width / 3} (C = 3C/3 split into heads)`);
+  return { spec: { type: 'attention', heads }, width: width / 3, weighted: 0 };
+}
+
+function validateLmHead(l: Record<string, unknown>, { p, width, ctx, last }: Place): Validated {
+  if (!last) throw new ValidationError(join(p, 'type'), l.type, 'expected lm_head only as the last layer of the model');
+  const emb = ctx.embedding;
+  if (emb === null) throw new ValidationError(join(p, 'type'), l.type, 'expected an embedding as the first layer (the head predicts its vocabulary)');
+  const tied = l.tied === undefined ? true : requireBool(join(p, 'tied'), l.tied);
+  if (width !== emb.out) throw new ValidationError(join(p, 'type'), l.type, `expected an input width equal to the embedding width ${emb.out}, got ${width}`);
+  if (!tied) addParams(ctx, emb.vocab * width, join(p, 'tied'), tied);
+  const spec: LayerSpec = { type: 'lm_head', tied };
+  if (!tied && l.initStd !== undefined) spec.initStd = requireInitStd(join(p, 'initStd'), l.initStd);
+  if (!tied && l.name !== undefined) spec.name = requireModuleName(join(p, 'name'), l.name);
+  if (tied && (l.initStd !== undefined || l.name !== undefined)) throw new ValidationError(join(p, l.name !== undefined ? 'name' : 'initStd'), l.name ?? l.initStd, 'expected no own name or init for a tied head (it uses the embedding\'s wte)');
+  return { spec, width: emb.vocab, weighted: 1 };
+}
+
+/** An initial weight standard deviation: a positive finite number. */
+function requireInitStd(path: string, v: unknown): number {
+  return requireNumber(path, v, Number.MIN_VALUE, 1e6);
 }
 
 /** Adds a layer's parameters to the running total (closed form, before anything is allocated). */
