@@ -66,70 +66,78 @@ export function trainingCharts(inputs: TrainingInput[]): { charts: Chart[]; tabl
   if (inputs.length === 0) return { charts: [], tables: [] };
   const names = labels(inputs);
   const sources = [...new Set(inputs.map((i) => i.file))];
-  const charts: Chart[] = [];
+  const charts = [lossChart(inputs, names, sources), bytesChart(inputs, names, sources)].filter((c): c is Chart => c !== null);
+  return { charts, tables: [trainingTable(inputs, names)] };
+}
 
+/** Each run's loss per step (binned past MAX_LOSS_POINTS steps), or null when no run recorded one. */
+function lossChart(inputs: TrainingInput[], names: string[], sources: string[]): Chart | null {
   let binned = 0;
   const loss = inputs.flatMap((i, k) => {
     const pts = lossPoints(Array.isArray(i.summary.loss) ? (i.summary.loss as unknown[]) : [], names[k]);
     binned = Math.max(binned, pts.bin);
     return pts.points;
   });
-  if (loss.length > 0) {
-    charts.push({
-      id: 'training-loss',
-      title: 'Training loss per step',
-      series: [...new Set(loss.map((p) => p.run))],
-      ...(binned > 1 ? { notes: `Runs longer than ${MAX_LOSS_POINTS} steps are drawn as the mean of every ${binned} steps.` } : {}),
-      caption: 'Each run should fall from about ln(classes) towards zero; a sparse run that tracks the dense one learned as well with fewer weights.',
-      sources,
-      spec: {
-        $schema: SCHEMA,
-        width: 560,
-        height: 300,
-        data: { values: loss },
-        layer: [
-          {
-            name: 'series_lines',
-            mark: { type: 'line', strokeWidth: 1.5 },
-            encoding: {
-              x: { field: 'step', type: 'quantitative', title: 'training step (count)' },
-              y: { field: 'loss', type: 'quantitative', title: 'mean loss (cross-entropy, nats)' },
-              color: { field: 'run', type: 'nominal', title: 'run', legend: { labelLimit: 1000, orient: 'bottom', columns: 1 } },
-              strokeDash: { field: 'run', type: 'nominal', title: 'run', legend: { labelLimit: 1000, orient: 'bottom', columns: 1 } },
-              description: { field: 'run', type: 'nominal' },
-            },
+  if (loss.length === 0) return null;
+  return {
+    id: 'training-loss',
+    title: 'Training loss per step',
+    series: [...new Set(loss.map((p) => p.run))],
+    ...(binned > 1 ? { notes: `Runs longer than ${MAX_LOSS_POINTS} steps are drawn as the mean of every ${binned} steps.` } : {}),
+    caption: 'Each run should fall from about ln(classes) towards zero; a sparse run that tracks the dense one learned as well with fewer weights.',
+    sources,
+    spec: {
+      $schema: SCHEMA,
+      width: 560,
+      height: 300,
+      data: { values: loss },
+      layer: [
+        {
+          name: 'series_lines',
+          mark: { type: 'line', strokeWidth: 1.5 },
+          encoding: {
+            x: { field: 'step', type: 'quantitative', title: 'training step (count)' },
+            y: { field: 'loss', type: 'quantitative', title: 'mean loss (cross-entropy, nats)' },
+            color: { field: 'run', type: 'nominal', title: 'run', legend: { labelLimit: 1000, orient: 'bottom', columns: 1 } },
+            strokeDash: { field: 'run', type: 'nominal', title: 'run', legend: { labelLimit: 1000, orient: 'bottom', columns: 1 } },
+            description: { field: 'run', type: 'nominal' },
           },
-        ],
-      } as unknown as Chart['spec'],
-    });
-  }
+        },
+      ],
+    } as unknown as Chart['spec'],
+  };
+}
 
+/** The bytes each run streamed and reduced, or null when no run recorded them. */
+function bytesChart(inputs: TrainingInput[], names: string[], sources: string[]): Chart | null {
   const bytes = inputs.flatMap((i, k) => [
     { run: names[k], what: 'weights streamed (MemoryX → CS-2)', MB: (num(i.summary.bytesStreamed) ?? NaN) / 1e6 },
     { run: names[k], what: 'gradients reduced (SwarmX → MemoryX)', MB: (num(i.summary.bytesReduced) ?? NaN) / 1e6 },
   ]).filter((b) => Number.isFinite(b.MB));
-  if (bytes.length > 0) {
-    charts.push({
-      id: 'training-bytes',
-      title: 'Bytes moved by each training run',
-      caption: 'Only non-zero weights travel: a run at sparsity s should stream and reduce about (1 - s) of the dense run\'s bytes (plus the indices).',
-      sources,
-      spec: {
-        $schema: SCHEMA,
-        width: 560,
-        height: { step: 18 },
-        data: { values: bytes },
-        mark: { type: 'bar' },
-        encoding: {
-          y: { field: 'run', type: 'nominal', title: 'run (model, systems, sparsity)', axis: { labelLimit: 320 } },
-          yOffset: { field: 'what', type: 'nominal' },
-          x: { field: 'MB', type: 'quantitative', title: 'bytes moved during training (MB)' },
-          color: { field: 'what', type: 'nominal', title: 'traffic', legend: { orient: 'bottom', labelLimit: 320 } },
-        },
-      } as unknown as Chart['spec'],
-    });
-  }
+  if (bytes.length === 0) return null;
+  return {
+    id: 'training-bytes',
+    title: 'Bytes moved by each training run',
+    caption: 'Only non-zero weights travel: a run at sparsity s should stream and reduce about (1 - s) of the dense run\'s bytes (plus the indices).',
+    sources,
+    spec: {
+      $schema: SCHEMA,
+      width: 560,
+      height: { step: 18 },
+      data: { values: bytes },
+      mark: { type: 'bar' },
+      encoding: {
+        y: { field: 'run', type: 'nominal', title: 'run (model, systems, sparsity)', axis: { labelLimit: 320 } },
+        yOffset: { field: 'what', type: 'nominal' },
+        x: { field: 'MB', type: 'quantitative', title: 'bytes moved during training (MB)' },
+        color: { field: 'what', type: 'nominal', title: 'traffic', legend: { orient: 'bottom', labelLimit: 320 } },
+      },
+    } as unknown as Chart['spec'],
+  };
+}
 
+/** A row a run: steps, batch, final loss, test accuracy, bytes and wall time. */
+function trainingTable(inputs: TrainingInput[], names: string[]): ReportTable {
   const mb = (v: unknown) => (num(v) === undefined ? '' : ((v as number) / 1e6).toFixed(2));
   const rows = inputs.map((i, k) => {
     const s = i.summary;
@@ -140,12 +148,11 @@ export function trainingCharts(inputs: TrainingInput[]): { charts: Chart[]; tabl
       mb(s.bytesStreamed), mb(s.bytesReduced), num(s.wallSeconds) === undefined ? '' : (s.wallSeconds as number).toFixed(2),
     ];
   });
-  const tables: ReportTable[] = [{
+  return {
     id: 'training',
     title: 'Training runs',
     caption: 'Test accuracy on the held-out split; bytes are what MemoryX streamed out and received back (simulated traffic); wall time is this machine\'s. A resumed run\'s bytes and wall time are those of the steps since its resume.',
     header: ['run', 'steps', 'batch', 'final loss', 'test accuracy', 'weights streamed (MB)', 'gradients reduced (MB)', 'wall time (s)'],
     rows,
-  }];
-  return { charts, tables };
+  };
 }
