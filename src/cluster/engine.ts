@@ -9,14 +9,14 @@
 // Legend: N = systems, L = streamed layers, B = global batch.
 import { Piscina } from 'piscina';
 import { createHash } from 'node:crypto';
-import { ValidationError, refuseUnknownFields, requireInt, requireNumber, requireString, type EveryField } from '../errors.js';
+import { ValidationError, refuseUnknownFields, requireInt, requireNumber, requireOneOf, requireString, type EveryField } from '../errors.js';
 import { compileModel } from '../model/compile.js';
 import { initParams } from '../model/params.js';
 import type { Plan } from '../model/plan.js';
 import { BatchOrder } from '../data/batches.js';
 import type { TrainData } from '../data/fill.js';
 import { distModule } from '../paths.js';
-import { defaultFlavor, type Flavor } from '../wasm/module.js';
+import { defaultFlavor, FLAVORS, type Flavor } from '../wasm/module.js';
 import { resolveTrainOptions, type TrainOptions, type TrainResult } from './options.js';
 import { Run } from './run.js';
 import { resume, Checkpointer, dataFingerprint } from './resume.js';
@@ -49,7 +49,10 @@ export interface ClusterOptions {
 
 export interface Cluster {
   readonly systems: number;
-  /** One training run; refused once close() was called. */
+  /**
+   * One training run; refused once close() was called. The cluster's systems train one run at a time: a run
+   * called while another is in progress starts when the runs called before it have ended (in call order).
+   */
   train(model: unknown, data: TrainData, opts: TrainOptions): Promise<TrainResult>;
   /** Stops the runs in progress at their next step (each rejects, saying so; MemoryX's state is whole) and waits for them, then ends the worker threads. */
   close(): Promise<void>;
@@ -66,23 +69,24 @@ export async function createCluster(opts: ClusterOptions): Promise<Cluster> {
     concurrentTasksPerWorker: 1,
     maxQueue: 'auto',
   });
-  // close() stops the runs in progress at a step's end and waits for them: ending the threads under a run made
-  // it retry the step on new ones, and it trained on after close() had returned
+  // close() stops the run in progress at a step's end and waits for it: ending the threads under a run made
+  // it retry the step on new ones, and it trained on after close() had returned. Runs go one at a time: two at
+  // once shared the N threads, and a system restarted by one run's retry could wait behind the other's tasks,
+  // which waited for all N systems: both hung, and close() with them.
   let closing = false;
-  const active = new Set<Promise<unknown>>();
+  let last: Promise<unknown> = Promise.resolve();
+  const closed = new Error('cluster: closed (close() was called): create another to train');
   return {
     systems: o.systems,
     train: (model, data, t) => {
-      if (closing) return Promise.reject(new Error('cluster: closed (close() was called): create another to train'));
-      const run = train(pool, o, model, data, t, () => closing);
-      const settled = run.then(() => {}, () => {});
-      active.add(settled);
-      void settled.then(() => active.delete(settled));
+      if (closing) return Promise.reject(closed);
+      const run = last.then(() => (closing ? Promise.reject(closed) : train(pool, o, model, data, t, () => closing)));
+      last = run.then(() => {}, () => {});
       return run;
     },
     close: async () => {
       closing = true;
-      await Promise.all(active);
+      await last;
       await pool.destroy();
     },
   };
@@ -104,7 +108,7 @@ function resolveCluster(c: ClusterOptions): Resolved {
     dramBytes: c.dramBytes === undefined ? undefined : requireNumber('dramBytes', c.dramBytes, 0),
     flashPath: c.flashPath === undefined ? undefined : requireString('flashPath', c.flashPath),
     retries: requireInt('retries', c.retries ?? 2, 0, 100),
-    flavor: c.flavor ?? defaultFlavor(),
+    flavor: c.flavor === undefined ? defaultFlavor() : requireOneOf('flavor', c.flavor, FLAVORS),
   };
 }
 
