@@ -111,6 +111,17 @@ export function requireString(path: string, v: unknown): string {
   return v;
 }
 
+/** An argument that must be true or false (a string "false" is not). */
+export function requireBool(path: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new ValidationError(path, v, 'expected true or false');
+  return v;
+}
+
+/** An argument that must be a function (a callback). */
+export function requireFunction(path: string, v: unknown): void {
+  if (typeof v !== 'function') throw new ValidationError(path, v, 'expected a function');
+}
+
 /** Checks helpers that throw ValidationError; each returns the value typed when it passes. */
 export function requireInt(path: string, v: unknown, min = -Infinity, max = Infinity): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {

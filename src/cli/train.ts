@@ -59,7 +59,7 @@ export function register(program: Command): void {
     'weightstream train --model config.json --data tokens.safetensors --sparsity 0.9 --save out/model.safetensors   # a Hugging Face GPT-2 config',
   ]);
   cmd.action(async (opts: TrainCliOptions) => {
-    (await import('./outputs.js')).checkTrainPaths(opts); // outputs never eat inputs; checked before any work
+    (await import('../cluster/paths.js')).checkTrainPaths(opts, (f) => `--${f}`); // outputs never eat inputs; checked before any work
     const { prepareTrain, runPrepared } = await import('../cluster/run-train.js');
     const { json: _j, quiet: _q, debug: _d, ...config } = opts;
     let prepared;

@@ -1,7 +1,7 @@
 // What cluster.train() takes and gives back: the public TrainOptions and TrainResult, and the options
 // checked and resolved once (Settings) for the run, the step, the evaluation and the timeline to read.
 // Test-only switches are not here: they live in one internal object (hooks.ts).
-import { ValidationError, refuseUnknownFields, requireInt, requireNumber, requireObject, requireOneOf, type EveryField } from '../errors.js';
+import { ValidationError, refuseUnknownFields, requireBool, requireFunction, requireInt, requireNumber, requireObject, requireOneOf, shapeError, type EveryField } from '../errors.js';
 import { availableParallelism } from 'node:os';
 import type { Params } from '../model/params.js';
 import type { Plan } from '../model/plan.js';
@@ -12,6 +12,7 @@ import type { TimelineSummary } from '../timeline/summary.js';
 import { defaultSpecs, type Specs } from '../perf/specs.js';
 import type { StepEvent } from './events.js';
 import { testHooks, type TestHooks } from './hooks.js';
+import { checkTrainPaths } from './paths.js';
 
 export interface TrainOptions {
   steps: number;
@@ -160,10 +161,14 @@ export function resolveTrainOptions(t: TrainOptions, plan: Plan, data: TrainData
   const optimizer = resolveOptimizer(t.optimizer);
   const seed = requireInt('seed', t.seed ?? 0, 0, 0xffffffff);
   const pipeline = t.pipeline === undefined ? 'full' : requireOneOf('pipeline', t.pipeline, PIPELINE_MODES);
-  const specs = t.specs ?? defaultSpecs();
+  const specs = t.specs === undefined ? defaultSpecs() : requireSpecs(t.specs);
   const efficiency = requireNumber('efficiency', t.efficiency ?? specs.cs2.v.computeEfficiency, Number.MIN_VALUE, 1);
   const traceMaxSteps = requireInt('traceMaxSteps', t.traceMaxSteps ?? 100, 1);
+  checkFiles(t);
+  for (const k of ['onStep', 'onEvent'] as const) if (t[k] !== undefined) requireFunction(k, t[k]);
   checkDataForPlan(plan, data);
+  const evaluate = optionalBool(t, 'evaluate');
+  if (evaluate && data.test === null) throw new ValidationError('evaluate', evaluate, 'expected data with a test split to evaluate on (this data has none)');
   const reduceOn = t.reduceOn === undefined ? (N >= 4 ? 'systems' : 'main') : requireOneOf('reduceOn', t.reduceOn, ['systems', 'main'] as const);
   const updateOn = t.updateOn === undefined ? (N >= 4 || N + 1 > availableParallelism() ? 'systems' : 'main') : requireOneOf('updateOn', t.updateOn, ['systems', 'main'] as const);
   return {
@@ -171,15 +176,46 @@ export function resolveTrainOptions(t: TrainOptions, plan: Plan, data: TrainData
     batch,
     optimizer,
     seed,
-    shuffle: t.shuffle ?? false,
-    prefetch: t.prefetch ?? pipeline !== 'none',
+    shuffle: optionalBool(t, 'shuffle') ?? false,
+    prefetch: optionalBool(t, 'prefetch') ?? pipeline !== 'none',
     reduceOnSystems: reduceOn === 'systems' && N > 1,
     updateOnSystems: updateOn === 'systems',
-    evaluate: (t.evaluate ?? data.test !== null) && data.test !== null,
+    evaluate: evaluate ?? data.test !== null,
     pipeline,
     specs,
     efficiency,
     traceMaxSteps,
     hooks: testHooks(t),
   };
+}
+
+/** A boolean option as given (a string "false" is refused, not taken as true), or undefined. */
+function optionalBool(t: TrainOptions, k: 'shuffle' | 'prefetch' | 'evaluate'): boolean | undefined {
+  return t[k] === undefined ? undefined : requireBool(k, t[k]);
+}
+
+/**
+ * The files: checkpoint and trace are written after the last step, so a bad one is refused before the first
+ * (it was refused after the whole run); checkpointEvery needs a checkpoint; a resumed run takes its weights from
+ * the checkpoint, so init is refused beside it (it was ignored).
+ */
+function checkFiles(t: TrainOptions): void {
+  checkTrainPaths({ resume: t.resume, checkpoint: t.checkpoint, trace: t.trace });
+  if (t.checkpointEvery !== undefined) {
+    requireInt('checkpointEvery', t.checkpointEvery, 1);
+    if (t.checkpoint === undefined) throw new ValidationError('checkpointEvery', t.checkpointEvery, 'expected a checkpoint file to write to');
+  }
+  if (t.init !== undefined && t.resume !== undefined) throw shapeError('init', t.init, 'expected no init with resume (the checkpoint holds the weights to go on from)');
+}
+
+/** Specs as loadSpecs() gives them: the system, MemoryX and SwarmX specs with their values. */
+function requireSpecs(v: unknown): Specs {
+  const o = requireObject('specs', v);
+  for (const k of ['cs2', 'memoryx', 'swarmx'] as const) {
+    const spec = o[k];
+    if (typeof spec !== 'object' || spec === null || typeof (spec as { v?: unknown }).v !== 'object' || (spec as { v?: unknown }).v === null) {
+      throw shapeError(`specs.${k}`, spec, 'expected a spec as loadSpecs() gives it (with its values in v)');
+    }
+  }
+  return v as Specs;
 }

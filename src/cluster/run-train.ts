@@ -22,6 +22,7 @@ import { resolveOptimizer, type OptimizerConfig } from '../memoryx/optimizer.js'
 import { loadSpecs, type Specs } from '../perf/specs.js';
 import { lockCheckpoint } from '../memoryx/checkpoint.js';
 import { createCluster } from './engine.js';
+import { checkTrainPaths } from './paths.js';
 import { TRAIN_CONFIG_FIELDS, TRAIN_DEFAULTS, type TrainConfig } from './config.js';
 import type { TrainResult } from './options.js';
 
@@ -91,6 +92,9 @@ function integer(field: string, v: unknown, min: number, max = Infinity): number
 export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
   if (c === null || typeof c !== 'object') throw new ValidationError('config', c, 'expected an object');
   refuseUnknownFields(c, TRAIN_CONFIG_FIELDS, 'a training configuration');
+  if (c.spec !== undefined && (!Array.isArray(c.spec) || c.spec.some((f) => typeof f !== 'string'))) throw new ValidationError('spec', c.spec, 'expected a list of spec file paths');
+  // save, checkpoint and trace are written after the last step: a bad one is refused now, not after the training
+  checkTrainPaths(c);
   const D = TRAIN_DEFAULTS;
   const seed = integer('seed', c.seed ?? D.seed, 0, 0xffffffff);
   const model = c.model ?? D.model;
@@ -139,7 +143,6 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
     const optimizer = optimizerOf(c);
     for (const k of ['shuffle', 'evaluate'] as const) if (c[k] !== undefined && typeof c[k] !== 'boolean') throw new ValidationError(k, c[k], 'expected true or false');
     if (c.checkpointEvery !== undefined && !c.checkpoint) throw new ValidationError('checkpointEvery', c.checkpointEvery, 'expected a checkpoint file to write to');
-    if (c.spec !== undefined && (!Array.isArray(c.spec) || c.spec.some((f) => typeof f !== 'string'))) throw new ValidationError('spec', c.spec, 'expected a list of spec file paths');
     if (c.save && gpt2ConfigOf(spec)) configBeside(c.save, c.model);
     return { config: c, data, spec, plan, optimizer, systems, steps, batch, seed };
   } catch (e) {

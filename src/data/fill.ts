@@ -10,7 +10,7 @@ import { ValidationError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import { fillBatch } from './batches.js';
 import { checkSplit, type Dataset, type Split } from './dataset.js';
-import { fillTokenBatch, type TokenDataset, type TokenSplit } from './tokens.js';
+import { checkTokens, fillTokenBatch, type TokenDataset, type TokenSplit } from './tokens.js';
 
 /** Training data of either kind. */
 export type TrainData = Dataset | TokenDataset;
@@ -24,8 +24,14 @@ export function isTokenData(d: TrainData): d is TokenDataset {
 export function checkDataForPlan(plan: Plan, data: TrainData): void {
   if (isTokenData(data)) {
     if (plan.inputKind !== 'tokens') throw new ValidationError('--data', data.name, `expected features (${plan.input} per sample) for this model, got token sequences`);
-    if (data.seqLen !== plan.seqLen) throw new ValidationError('data.seqLen', data.seqLen, `expected the model's sequence length ${plan.seqLen}`);
+    if (data.seqLen !== plan.seqLen) {
+      const shorter = data.seqLen < plan.seqLen ? ` (a model trains on shorter sequences with its seqLen set to theirs: { ...model, seqLen: ${data.seqLen} })` : '';
+      throw new ValidationError('data.seqLen', data.seqLen, `expected the model's sequence length ${plan.seqLen}${shorter}`);
+    }
     if (data.vocab > plan.classes) throw new ValidationError('data.vocab', data.vocab, `expected at most the model's vocabulary ${plan.classes}`);
+    // a TokenDataset made in code (a file's reader checked its own): every row whole, every id in the vocabulary, before any step
+    // (an id past it read a row outside the embedding table and failed in the backward, or not at all)
+    checkTokens(data, plan.classes, plan.seqLen);
     return;
   }
   if (plan.inputKind === 'tokens') throw new ValidationError('--data', data.name, 'expected token sequences (tokens [N, T+1]) for a model that starts with an embedding');

@@ -119,7 +119,7 @@ export function checkTokens(ds: TokenDataset, vocab: number, nPositions: number)
     const tok = s.tokens;
     for (let i = 0; i < tok.length; i++) {
       const v = tok[i];
-      if (v < 0 || v >= vocab) {
+      if (!(v >= 0 && v < vocab && Number.isInteger(v))) { // NaN and 1.5 too, where the tokens are a plain array
         throw new ValidationError(`${ds.name}: ${name}[${Math.floor(i / W)}, ${i % W}]`, v, `expected a token id in [0, ${vocab}) (vocab_size)`);
       }
     }

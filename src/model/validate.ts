@@ -1,7 +1,7 @@
 // Full validation of a model description before anything runs: every field is checked and the first fault
 // is a ValidationError naming its path (`layers[3].out`, `layers[2].layers[0].sparsity`) and its value.
 // Returns a normalised copy with every default filled in (bias true, eps 1e-5, loss, maskSeed).
-import { ValidationError, requireInt, requireNumber, requireOneOf, shapeError } from '../errors.js';
+import { ValidationError, requireBool, requireInt, requireNumber, requireOneOf, shapeError } from '../errors.js';
 import { LAYER_TYPES, LOSS_TYPES, type LayerSpec, type ModelSpec } from './types.js';
 
 /** Largest width we accept for one layer (features); keeps K·N and masks within typed-array limits. */
@@ -238,11 +238,6 @@ function requireModuleName(path: string, v: unknown): string {
   if (typeof v !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/.test(v) || v.split('.').some((s) => s === '__proto__' || s === 'constructor' || s === 'prototype')) {
     throw new ValidationError(path, v, 'expected a module name like transformer.h.0.attn.c_attn');
   }
-  return v;
-}
-
-function requireBool(path: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') throw new ValidationError(path, v, 'expected true or false');
   return v;
 }
 

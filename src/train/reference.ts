@@ -13,7 +13,7 @@
 // master block as their wire block: same layout) and 0-2 optimizer state blocks; plus the activations.
 import { BatchOrder } from '../data/batches.js';
 import { checkDataForPlan, fillSamples, isTokenData, type TrainData } from '../data/fill.js';
-import { ValidationError, requireInt, requireObject } from '../errors.js';
+import { ValidationError, refuseUnknownFields, requireBool, requireFunction, requireInt, requireObject, type EveryField } from '../errors.js';
 import { compileModel } from '../model/compile.js';
 import type { Plan, StreamedLayer } from '../model/plan.js';
 import { initParams, packWire, type Params } from '../model/params.js';
@@ -57,11 +57,18 @@ export interface ReferenceResult {
   wallSeconds: number;
 }
 
+/** Every field of ReferenceOptions: any other is refused. */
+const REFERENCE_OPTION_FIELDS = ['steps', 'batch', 'optimizer', 'seed', 'shuffle', 'init', 'evaluate', 'onStep', 'wasm'] as const satisfies ReadonlyArray<keyof ReferenceOptions>;
+const _everyOption: EveryField<ReferenceOptions, typeof REFERENCE_OPTION_FIELDS> = true;
+void _everyOption;
+
 /** Trains `model` (a description or a compiled plan) on `data` in memory; see the file comment. */
 export function trainReference(model: ModelSpec | Plan, data: TrainData, opts: ReferenceOptions): ReferenceResult {
   requireObject('model', model);
   requireObject('data', data);
-  requireObject('options', opts);
+  refuseUnknownFields(requireObject('options', opts), REFERENCE_OPTION_FIELDS, 'a reference run'); // a misspelt `stpes` trained the default
+  for (const k of ['shuffle', 'evaluate'] as const) if (opts[k] !== undefined) requireBool(k, opts[k]);
+  if (opts.onStep !== undefined) requireFunction('onStep', opts.onStep);
   const plan = 'ops' in model ? model : compileModel(model);
   const steps = requireInt('steps', opts.steps, 0);
   const B = requireInt('batch', opts.batch, 1);
@@ -71,7 +78,7 @@ export function trainReference(model: ModelSpec | Plan, data: TrainData, opts: R
   }
   checkDataForPlan(plan, data);
   const opt = resolveOptimizer(opts.optimizer);
-  const seed = opts.seed ?? 0;
+  const seed = requireInt('seed', opts.seed ?? 0, 0, 0xffffffff);
   const w = opts.wasm ?? new Wasm();
   const start = performance.now();
 

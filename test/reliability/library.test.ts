@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDigits } from '../../src/data/index.js';
 import { createCluster } from '../../src/cluster/engine.js';
+import { withTestHooks } from '../../src/cluster/hooks.js';
+import { runTrain } from '../../src/cluster/run-train.js';
+import { gptPreset } from '../../src/model/load.js';
+import { trainReference } from '../../src/train/reference.js';
 import { encodeBytes } from '../../src/data/text.js';
 import { teacherData } from '../../src/data/teacher.js';
 import { fabricModelEfficiency } from '../../src/fabric/efficiency.js';
@@ -136,6 +140,92 @@ describe('data and training', () => {
       await c.close();
     }
     await expect(createCluster({ systems: 1, flashPath: 42 } as never)).rejects.toThrow('flashPath: expected a string, got 42');
+  }, 60_000);
+
+  it('cluster.train refuses, before the first step, options of the wrong type, paths it cannot write, and combinations it would ignore (some were refused after the last step, some taken the wrong way)', async () => {
+    const cluster = await createCluster({ systems: 1 });
+    const dir = mkdtempSync(join(tmpdir(), 'ws-opts-'));
+    let stepped = 0;
+    const o = (x: object) => ({ steps: 3, batch: 8, optimizer: { kind: 'sgd' as const, lr: 0.1 }, onStep: () => stepped++, ...x }) as never;
+    const data = teacherData({ samples: 64, features: 8, classes: 4, seed: 1 });
+    const model = { input: 8, layers: [{ type: 'linear' as const, out: 4 }] };
+    try {
+      const refused = async (x: object) => cluster.train(model, data, o(x)).then(() => 'accepted', (e: Error) => e.message);
+      expect(await refused({ shuffle: 'false' })).toBe('shuffle: expected true or false, got "false"'); // it shuffled
+      expect(await refused({ evaluate: 'no' })).toBe('evaluate: expected true or false, got "no"');
+      expect(await refused({ prefetch: 0 })).toBe('prefetch: expected true or false, got 0');
+      expect(await refused({ checkpoint: 123 })).toBe('checkpoint: expected a string, got 123'); // after 3 of 3 steps, as "path"
+      expect(await refused({ checkpoint: dir })).toBe(`checkpoint: expected a file to write, not a directory, got ${JSON.stringify(dir)}`);
+      expect(await refused({ trace: dir })).toBe(`trace: expected a file to write, not a directory, got ${JSON.stringify(dir)}`);
+      expect(await refused({ checkpointEvery: 2 })).toBe('checkpointEvery: expected a checkpoint file to write to, got 2'); // it wrote nothing
+      expect(await refused({ checkpoint: join(dir, 'c.ckpt'), checkpointEvery: -1 })).toMatch(/^checkpointEvery: expected an integer >= 1, got -1/);
+      expect(await refused({ resume: join(dir, 'c.ckpt'), init: [] })).toMatch(/^init: expected no init with resume/); // init was ignored
+      expect(await refused({ onEvent: 'x' })).toBe('onEvent: expected a function, got "x"');
+      expect(await refused({ specs: {} })).toMatch(/^specs\.cs2: expected a spec as loadSpecs\(\) gives it/);
+      const noTest = teacherData({ samples: 64, features: 8, classes: 4, seed: 1, testFraction: 0 });
+      expect(await cluster.train(model, noTest, o({ evaluate: true })).then(() => 'accepted', (e: Error) => e.message)).toBe('evaluate: expected data with a test split to evaluate on (this data has none), got true'); // testAccuracy null, without a word
+      expect(stepped).toBe(0);
+      expect((await cluster.train(model, data, o({ checkpoint: join(dir, 'c.ckpt'), checkpointEvery: 2 }))).loss).toHaveLength(3);
+    } finally {
+      await cluster.close();
+    }
+    await expect(createCluster({ systems: 1, flavor: 'relase' } as never)).rejects.toThrow('flavor: expected one of release, debug, got "relase"');
+  }, 60_000);
+
+  it('runTrain refuses a save, checkpoint or trace it cannot write before training (the trained weights were lost at the end)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ws-save-'));
+    const base = { model: 'mlp', data: 'teacher', steps: 2, batch: 8 };
+    await expect(runTrain({ ...base, save: dir })).rejects.toThrow(`save: expected a file to write, not a directory, got ${JSON.stringify(dir)}`);
+    await expect(runTrain({ ...base, save: 5 } as never)).rejects.toThrow('save: expected a string, got 5');
+    await expect(runTrain({ ...base, trace: join(dir, 'a'), checkpoint: join(dir, 'a') })).rejects.toThrow(/^checkpoint: expected a path distinct from trace /);
+  });
+
+  it('a TokenDataset made in code: an id past the vocabulary, a non-integer id and rows short of n are refused by place before the first step', async () => {
+    const T = 64;
+    const W = T + 1;
+    const ds = (tokens: Int32Array | number[], n: number) => ({ kind: 'tokens' as const, name: 'handmade', source: 'code', seqLen: T, vocab: 256, train: { tokens: tokens as Int32Array, n }, test: null });
+    const good = new Int32Array(8 * W).map((_, i) => i % 256);
+    const bad = good.slice();
+    bad[W + 3] = 300; // row 1, position 3: an input only, never a label (it read a row past the embedding table)
+    const opts = { steps: 1, batch: 4, optimizer: { kind: 'sgd' as const, lr: 0.1 } };
+    const c = await createCluster({ systems: 1 });
+    try {
+      await expect(c.train(gptPreset('gpt-nano')!, ds(bad, 8), opts)).rejects.toThrow('handmade: tokens[1, 3]: expected a token id in [0, 256) (vocab_size), got 300');
+      const frac = [...good] as number[];
+      frac[5] = 1.5;
+      await expect(c.train(gptPreset('gpt-nano')!, ds(frac, 8), opts)).rejects.toThrow('handmade: tokens[0, 5]: expected a token id in [0, 256) (vocab_size), got 1.5');
+      await expect(c.train(gptPreset('gpt-nano')!, ds(good.subarray(0, 2 * W), 8), opts)).rejects.toThrow(`handmade: tokens.length: expected N·(T+1) = 8·${W}, got ${2 * W}`); // it blamed T
+      // shorter sequences than n_positions: the model's seqLen says so (the refusal tells how)
+      const short = { ...ds(new Int32Array(8 * 33), 8), seqLen: 32 };
+      await expect(c.train(gptPreset('gpt-nano')!, short, opts)).rejects.toThrow(/^data\.seqLen: expected the model's sequence length 64 \(a model trains on shorter sequences with its seqLen set to theirs: \{ \.\.\.model, seqLen: 32 \}\), got 32$/);
+      expect((await c.train({ ...gptPreset('gpt-nano')!, seqLen: 32 }, short, opts)).loss).toHaveLength(1);
+    } finally {
+      await c.close();
+    }
+    expect(() => trainReference(gptPreset('gpt-nano')!, ds(bad, 8), opts)).toThrow('handmade: tokens[1, 3]: expected a token id in [0, 256) (vocab_size), got 300');
+  }, 60_000);
+
+  it('trainReference refuses an unknown option and a boolean given as a string (a misspelt stpes trained 3 steps; "false" shuffled)', () => {
+    const data = teacherData({ samples: 64, features: 8, classes: 4, seed: 1 });
+    const model = { input: 8, layers: [{ type: 'linear' as const, out: 4 }] };
+    const opts = { steps: 2, batch: 8, optimizer: { kind: 'sgd' as const, lr: 0.1 } };
+    expect(said(() => trainReference(model, data, { ...opts, stpes: 100 } as never))).toMatch(/^stpes: unknown field for a reference run/);
+    expect(said(() => trainReference(model, data, { ...opts, shuffle: 'false' } as never))).toBe('shuffle: expected true or false, got "false"');
+  });
+
+  it('runs on one cluster go one at a time: a system that dies in the first while a second waits no longer hangs both, nor close()', async () => {
+    const c = await createCluster({ systems: 2 });
+    const data = teacherData({ samples: 256, features: 8, classes: 4, hidden: 8, seed: 1 });
+    const model = { input: 8, layers: [{ type: 'linear' as const, out: 16 }, { type: 'relu' as const }, { type: 'linear' as const, out: 4 }] };
+    const opts = { steps: 5, batch: 8, optimizer: { kind: 'sgd' as const, lr: 0.1 } };
+    const order: string[] = [];
+    const p1 = c.train(model, data, withTestHooks({ ...opts, onStep: () => order.push('a') }, { faultInjection: { system: 1, step: 2, layer: 0, kind: 'exit' } }));
+    const p2 = c.train(model, data, { ...opts, onStep: () => order.push('b') });
+    const [r1, r2] = await Promise.all([p1, p2]);
+    expect([r1.retries, r2.retries]).toEqual([1, 0]);
+    expect(r2.loss).toEqual(r1.loss); // the retried step gave the same numbers
+    expect(order.join('')).toBe('aaaaabbbbb');
+    await c.close();
   }, 60_000);
 
   it('createCluster refuses a field it does not know (dramBytez ran all in DRAM)', async () => {
