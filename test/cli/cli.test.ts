@@ -19,6 +19,14 @@ describe('weightstream CLI', () => {
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
+  it('demo --help says what --quick changes: the training steps, not the sweeps', () => {
+    const h = cli('demo', '--help');
+    expect(h.code).toBe(0);
+    const text = h.stdout.replace(/\s+/g, ' ');
+    expect(text).toMatch(/--quick shorter training \(digits 200 steps instead of 600, gpt-nano 150 instead of 400\), the same sweeps/);
+    expect(text).not.toMatch(/smaller sweep|a third of the time/);
+  });
+
   it('an unknown option is a usage error: exit 2, one line naming it', () => {
     const r = cli('--bogus');
     expect(r.code).toBe(2);
