@@ -1,10 +1,11 @@
 // The model description: validation names the path and the value; compilation gives PyTorch state-dict
 // names, streamed layers, masks and master/wire layouts; init follows PyTorch's defaults.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
+import { rootPath } from '../../src/paths.js';
 import { compileModel, initParams, loadModelFile, packWire, PRESETS, resolveModel, setFromTorch, toTorch, validateModel, withSparsity, zeroParams } from '../../src/model/index.js';
 import { encodeStream, maskZeros, transposeStream } from '../../src/sparse/stream.js';
 
@@ -47,6 +48,28 @@ describe('validation: every fault names its path and value', () => {
       expect((err as Error).message).toContain(msg);
     });
   }
+
+  test("docs/model.md quotes the validator's messages as it gives them", () => {
+    const specs = [
+      mlp([{ type: 'linear', out: 2 }, { type: 'conv' }]),
+      mlp([{ type: 'linear', out: 8 }, { type: 'relu' }, { type: 'linear', out: -1 }]),
+      mlp([{ type: 'linear', out: 2, sparsity: 1 }]),
+      mlp([{ type: 'linear', out: 2, mask: [1, 0, 1] }]),
+      mlp([{ type: 'residual', layers: [{ type: 'linear', out: 3 }] }, { type: 'linear', out: 2 }]),
+      mlp([{ type: 'linear', outs: 2 }]),
+    ];
+    const messages = specs.map((spec) => {
+      try {
+        validateModel(spec);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    });
+    const doc = readFileSync(rootPath('docs', 'model.md'), 'utf8');
+    const block = /naming its path and value, e\.g\.\n\n```\n([\s\S]*?)```/.exec(doc);
+    expect(block?.[1].trim().split('\n')).toEqual(messages);
+  });
 
   test('defaults are filled in', () => {
     const m = validateModel(mlp([{ type: 'linear', out: 3 }, { type: 'layernorm' }]));
