@@ -7,7 +7,7 @@
 // independent reference trainers, one a thread, each with a system's share of the batch (independent.ts), against
 // one of them alone; each row gives its efficiency as a share of that ceiling's (target, issue 16: weak scaling at
 // 16 systems >= 90 % of it; FACTS.md: independent threads reached 77-83 % at 16 on the 16-core Xeon).
-// Writes bench/results/training-scaling-<C>core.json. Run: npm run build && node dist/bench/training-scaling.js [--quick]
+// Writes bench/results/training-scaling-<C>core.json. Run: npm run build && npm run bench:training-scaling [-- --quick]
 import { availableParallelism, cpus } from 'node:os';
 import { createCluster } from '../src/cluster/engine.js';
 import { loadDigits } from '../src/data/index.js';

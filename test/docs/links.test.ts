@@ -65,3 +65,20 @@ describe('links in the README and docs', () => {
     expect(brokenLinks(file)).toEqual([]);
   });
 });
+
+describe('npm scripts named in the README and docs', () => {
+  const scripts = (JSON.parse(readFileSync(rootPath('package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+
+  it.each(files)('%s: every bench:NAME is a script of package.json', (file) => {
+    const named = [...readFileSync(rootPath(file), 'utf8').matchAll(/\bbench:([a-z0-9-]+)/g)].map((m) => `bench:${m[1]}`);
+    expect(named.filter((n) => !(n in scripts))).toEqual([]);
+  });
+
+  it('every bench:NAME script runs the compiled bench/NAME.ts', () => {
+    for (const [name, command] of Object.entries(scripts).filter(([n]) => n.startsWith('bench:'))) {
+      const bench = name.slice('bench:'.length);
+      expect(command, name).toBe(`node dist/bench/${bench}.js`);
+      expect(existsSync(rootPath('bench', `${bench}.ts`)), name).toBe(true);
+    }
+  });
+});
