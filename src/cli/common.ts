@@ -2,7 +2,7 @@
 // 0 (done), 1 (failed), 2 (usage), and errors as one line naming the option or field and the value.
 import { statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { renamePath, type ValidationError } from '../errors.js';
+import { renamePath, ValidationError } from '../errors.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -103,6 +103,15 @@ export function flagError(e: ValidationError, flag: string, value: unknown): Err
   const renamed = renamePath(e, flag);
   if (typeof value === 'string' && statSync(value, { throwIfNoEntry: false })?.isFile()) return renamed;
   return new UsageError(renamed.message);
+}
+
+/**
+ * An output option's refusal before any work (checkOutputs: a directory where a file goes, one path for two
+ * outputs or for an output and an input, a place that cannot be written): a value its option refuses, so a
+ * usage error (exit 2). README: 2 usage (a bad flag).
+ */
+export function outputError(e: unknown): unknown {
+  return e instanceof ValidationError ? new UsageError(e.message) : e;
 }
 
 /** Maps an error to its exit code and prints it as one line (a stack only with --debug). */

@@ -12,7 +12,7 @@ import { checkOutputs, makeDirs } from '../io/files.js';
 import { STOP_SIGNALS } from '../io/cleanup.js';
 import { ValidationError } from '../errors.js';
 import { rootPath } from '../paths.js';
-import { emit, option, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { emit, option, outputError, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 
 interface DemoOptions extends CommonOptions {
   out: string;
@@ -38,7 +38,11 @@ export function register(program: Command): void {
   withExamples(cmd, ['weightstream demo', 'weightstream demo --quick --out /tmp/ws-demo', 'npm start']);
   cmd.action(async (opts: DemoOptions) => {
     // the tour writes into --out: check it before the first step (not a file, a writable place), then make it
-    checkOutputs({ inputs: [], outputs: [{ label: '--out', path: opts.out, dir: true }] });
+    try {
+      checkOutputs({ inputs: [], outputs: [{ label: '--out', path: opts.out, dir: true }] });
+    } catch (e) {
+      throw outputError(e); // a bad flag
+    }
     const out = resolve(opts.out);
     checkDemoDir(out, opts.out);
     makeDirs(out, '--out', opts.out);

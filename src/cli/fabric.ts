@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { ValidationError } from '../errors.js';
 import type { Command } from 'commander';
-import { UsageError, emit, flagError, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { UsageError, emit, flagError, option, outputError, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 import { createProgress, type Progress } from './progress.js';
 import { isStreamWindow } from '../fabric/stream-window.js';
 import { BALANCE_CHOICES, type BalanceChoice } from '../fabric/bands.js';
@@ -207,5 +207,10 @@ function optionError(e: unknown, opts: FabricCliOptions): unknown {
 /** Refuses a --heatmap that cannot be written or is the --model file (a preset name is no file). */
 async function checkHeatmapPath(heatmap: string, model: string | undefined): Promise<void> {
   const inputs = model !== undefined && statSync(model, { throwIfNoEntry: false })?.isFile() ? [{ label: '--model', path: model }] : [];
-  (await import('../io/files.js')).checkOutputs({ inputs, outputs: [{ label: '--heatmap', path: heatmap }] });
+  const { checkOutputs } = await import('../io/files.js');
+  try {
+    checkOutputs({ inputs, outputs: [{ label: '--heatmap', path: heatmap }] });
+  } catch (e) {
+    throw outputError(e); // a bad flag
+  }
 }

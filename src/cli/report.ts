@@ -1,7 +1,7 @@
 // `weightstream report INPUT... --out DIR`: one self-contained HTML page of charts (SVG, no network)
 // from sweep results, training summaries, traces, fabric heatmaps and sensitivities (estimate --sensitivity --json).
 import type { Command } from 'commander';
-import { emit, option, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { emit, option, outputError, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 
 interface ReportCliOptions extends CommonOptions {
   out: string;
@@ -26,7 +26,11 @@ export function register(program: Command): void {
   cmd.action(async (inputs: string[], opts: ReportCliOptions) => {
     const { checkOutputs } = await import('../io/files.js');
     // The report writes DIR/report.html and DIR/<chart>.svg: none of them may be an input.
-    checkOutputs({ inputs: inputs.map((f) => ({ label: 'input', path: f })), outputs: [{ label: '--out', path: opts.out, dir: true }], writes: (n) => n === 'report.html' || n.endsWith('.svg') });
+    try {
+      checkOutputs({ inputs: inputs.map((f) => ({ label: 'input', path: f })), outputs: [{ label: '--out', path: opts.out, dir: true }], writes: (n) => n === 'report.html' || n.endsWith('.svg') });
+    } catch (e) {
+      throw outputError(e); // a bad flag
+    }
     const { writeReport } = await import('../report/index.js'); // vega loads only when a report is made
     const r = await writeReport(inputs, opts.out, { title: opts.title });
     emit(opts, r, () =>

@@ -4,7 +4,7 @@ import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { createProgress } from './progress.js';
-import { UsageError, emit, option, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { UsageError, emit, option, outputError, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 import { DEFAULT_STOP_GRACE_SECONDS } from '../sweep/types.js';
 import { queued } from './sweep-queue.js';
 import { stopOnSignals, sweepSummaryText } from './sweep-text.js';
@@ -56,7 +56,11 @@ export function register(program: Command): void {
     const { checkOutputs } = await import('../io/files.js');
     const named = filesNamedIn(spec, file).map((f) => ({ label: `the file of ${f.field}:`, path: f.path }));
     const inputs = [{ label: 'sweep file', path: file }, ...(spec.module ? [{ label: 'module', path: spec.module }] : []), ...named];
-    checkOutputs({ inputs, outputs: [{ label: '--out', path: out }, ...(opts.csv ? [{ label: '--csv', path: opts.csv }] : [])] });
+    try {
+      checkOutputs({ inputs, outputs: [{ label: '--out', path: out }, ...(opts.csv ? [{ label: '--csv', path: opts.csv }] : [])] });
+    } catch (e) {
+      throw outputError(e); // --out or --csv refused: a bad flag
+    }
     if (opts.queue !== undefined) return queued(spec, file, out, opts);
     if (opts.queueName !== undefined) throw new UsageError('--queue-name: applies only with --queue');
     if (opts.dryRun) {

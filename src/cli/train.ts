@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { ValidationError } from '../errors.js';
 import { TRAIN_CONFIG_FIELDS, TRAIN_DEFAULTS as D, type TrainConfig } from '../cluster/config.js';
 import { createProgress } from './progress.js';
-import { UsageError, emit, flagError, option, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { UsageError, emit, flagError, option, outputError, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 
 /** An exact count with thousands separators (317,982). */
 const exact = (n: number) => n.toLocaleString('en-US');
@@ -59,7 +59,12 @@ export function register(program: Command): void {
     'weightstream train --model config.json --data tokens.safetensors --sparsity 0.9 --save out/model.safetensors   # a Hugging Face GPT-2 config',
   ]);
   cmd.action(async (opts: TrainCliOptions) => {
-    (await import('../cluster/paths.js')).checkTrainPaths(opts, (f) => `--${f}`); // outputs never eat inputs; checked before any work
+    // outputs never eat inputs; checked before any work; a refusal is of an output option's value: a usage error (exit 2)
+    try {
+      (await import('../cluster/paths.js')).checkTrainPaths(opts, (f) => `--${f}`);
+    } catch (e) {
+      throw outputError(e);
+    }
     const { prepareTrain, runPrepared } = await import('../cluster/run-train.js');
     const { json: _j, quiet: _q, debug: _d, ...config } = opts;
     let prepared;

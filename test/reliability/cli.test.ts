@@ -18,6 +18,8 @@ function cli(args: string[], cwd?: string, env?: NodeJS.ProcessEnv) {
 const dir = () => mkdtempSync(join(tmpdir(), 'ws-relcli-'));
 const SWEEP = 'kind: estimate\nbase: {model: gpt3-small}\naxes:\n  systems: [1, 2]\n';
 
+// An output option refused before any work (an input, another output, a directory, no writable place) is a
+// bad flag: exit 2, as the README's rule says (it was 1 until 2026-12-08).
 describe('outputs never eat inputs (item 1)', () => {
   it('sweep --csv onto its --out or its sweep file is refused before any run; both files unchanged', () => {
     const d = dir();
@@ -25,10 +27,10 @@ describe('outputs never eat inputs (item 1)', () => {
     expect(cli(['sweep', 's.yaml', '--out', 'r.jsonl', '--quiet', '--workers', '1'], d).code).toBe(0);
     const results = readFileSync(join(d, 'r.jsonl'), 'utf8');
     const a = cli(['sweep', 's.yaml', '--out', 'r.jsonl', '--csv', 'r.jsonl', '--quiet'], d);
-    expect(a.code).toBe(1);
+    expect(a.code).toBe(2);
     expect(a.stderr).toMatch(/^weightstream: error: --csv: expected a path distinct from --out r\.jsonl/);
     const b = cli(['sweep', 's.yaml', '--out', 'r.jsonl', '--csv', 's.yaml', '--quiet'], d);
-    expect(b.code).toBe(1);
+    expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/--csv: expected a path that is not an input of this run \(it is sweep file s\.yaml\)/);
     expect(readFileSync(join(d, 'r.jsonl'), 'utf8')).toBe(results);
     expect(readFileSync(join(d, 's.yaml'), 'utf8')).toBe(SWEEP);
@@ -43,10 +45,10 @@ describe('outputs never eat inputs (item 1)', () => {
     writeFileSync(join(d, 'sub', 's.yaml'), 'kind: train\nbase: {model: m.json, data: digits, steps: 2}\naxes:\n  seed: [1, 2]\n');
     writeFileSync(join(d, 'sub', 't.yaml'), 'kind: train\nbase: {data: digits, steps: 2}\naxes:\n  model: [gpt-nano, n.json]\n');
     const a = cli(['sweep', 'sub/s.yaml', '--out', 'r.jsonl', '--csv', 'm.json', '--quiet'], d);
-    expect(a.code).toBe(1);
+    expect(a.code).toBe(2);
     expect(a.stderr).toMatch(/^weightstream: error: --csv: expected a path that is not an input of this run \(it is the file of base\.model: .*m\.json\), got "m\.json"\n$/);
     const b = cli(['sweep', 'sub/t.yaml', '--out', 'n.json', '--quiet'], d);
-    expect(b.code).toBe(1);
+    expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/--out: expected a path that is not an input of this run \(it is the file of axes\.model\[1\]: .*n\.json\)/);
     expect(readFileSync(join(d, 'm.json'), 'utf8')).toBe(model);
     expect(readFileSync(join(d, 'n.json'), 'utf8')).toBe(model);
@@ -57,7 +59,7 @@ describe('outputs never eat inputs (item 1)', () => {
     const config = '{"model_type":"gpt2","attn_pdrop":0,"resid_pdrop":0,"embd_pdrop":0,"n_embd":64,"n_layer":1,"n_head":2,"vocab_size":100,"n_positions":32}';
     writeFileSync(join(d, 'config.json'), config);
     const r = cli(['fabric', '--model', 'config.json', '--layer', 'lm_head', '--rows', '4', '--cols', '4', '--heatmap', 'config.json', '--quiet'], d);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toBe('weightstream: error: --heatmap: expected a path that is not an input of this run (it is --model config.json), got "config.json"\n');
     expect(readFileSync(join(d, 'config.json'), 'utf8')).toBe(config);
     const ok = cli(['fabric', '--model', 'gpt-nano', '--layer', 'lm_head', '--rows', '4', '--cols', '4', '--heatmap', 'gpt-nano', '--quiet'], d);
@@ -85,7 +87,7 @@ describe('outputs never eat inputs (item 1)', () => {
     const bytes = serializeSafetensors({ x: { dtype: 'F32', shape: [8, 4], data: x }, y: { dtype: 'I32', shape: [8], data: new Int32Array([0, 1, 0, 1, 0, 1, 0, 1]) } });
     writeFileSync(join(d, 'd.safetensors'), bytes);
     const r = cli(['train', '--data', 'd.safetensors', '--save', 'd.safetensors', '--steps', '2', '--batch', '4', '--quiet'], d);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--save: expected a path that is not an input of this run \(it is --data d\.safetensors\)/);
     expect(Buffer.compare(readFileSync(join(d, 'd.safetensors')), Buffer.from(bytes))).toBe(0);
   });
@@ -94,7 +96,7 @@ describe('outputs never eat inputs (item 1)', () => {
     const d = dir();
     writeFileSync(join(d, 'report.html'), JSON.stringify({ loss: [1, 0.5], bytesStreamed: 1 }));
     const r = cli(['report', join(d, 'report.html'), '--out', d], d);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--out: expected a path that is not an input/);
   });
 });
@@ -110,11 +112,20 @@ describe('bad output locations before work (item 5)', () => {
     ] as const) {
       const t0 = performance.now();
       const r = cli(['train', '--steps', '100000', flag, path, '--quiet'], d);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(2);
       expect(r.stderr).toMatch(re);
       expect(performance.now() - t0).toBeLessThan(20_000); // 100k steps would take minutes
     }
     expect(readdirSync(d).sort()).toEqual(['file', 'w.safetensors']);
+  });
+
+  it('fabric --heatmap a directory is a bad flag (exit 2), refused before the run', () => {
+    const d = dir();
+    mkdirSync(join(d, 'heat'));
+    const r = cli(['fabric', '--rows', '4', '--cols', '4', '--batch', '4', '--in', '8', '--out', '4', '--heatmap', 'heat', '--quiet'], d);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('weightstream: error: --heatmap: expected a file to write, not a directory, got "heat"\n');
+    expect(readdirSync(join(d, 'heat'))).toEqual([]);
   });
 });
 
@@ -450,7 +461,7 @@ describe('non-regular files are refused, not read (item 3)', () => {
     for (const out of ['full.jsonl', 'fifo.jsonl']) {
       const t0 = performance.now();
       const r = cli(['sweep', 's.yaml', '--out', out, '--quiet'], d);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(2); // an output option refused before any run: a bad flag
       expect(r.stderr).toMatch(/--out: expected a regular file to write \(not a FIFO, device or socket\)/);
       expect(performance.now() - t0).toBeLessThan(20_000);
     }
