@@ -186,9 +186,17 @@ function refuseCs2Only(opts: EstimateCliOptions): void {
   if (flag) throw new UsageError(`${flag}: not with --gpu (a CS-2 setting; the GPU estimate counts its spec's FLOP convention, 6·P·D or (6·P + 12·L·d·T)·D at the model's own context T, at the spec's efficiency${flag === '--batch-seqs' ? ': give the batch as --batch-tokens' : ''})`);
 }
 
+/** What the model may give and the command line must give where it does not: the option and what it is. */
+const NEEDED: Record<string, [string, string]> = {
+  batchTokens: ['--batch-tokens', 'batch size in tokens (or give --batch-seqs)'],
+  trainTokens: ['--tokens', 'training token count'],
+};
+
 /** A library error on a field the user gave as an option, renamed to that option (--gpu, --tokens, --batch-tokens). */
 function optionError(e: unknown, opts: { model?: string; gpu?: string; tokens?: number; batchTokens?: number; seqLen?: number; passes?: number; microBatchSeqs?: number; batchSeqs?: number }): unknown {
   if (!(e instanceof ValidationError)) return e;
+  // no value: the model gives none and no option did: a missing option (exit 2), not the model file's fault
+  if (e.value === undefined && Object.hasOwn(NEEDED, e.path)) return new UsageError(`${NEEDED[e.path][0]}: required: --model ${opts.model} gives no ${NEEDED[e.path][1]}`);
   const given: Record<string, [string, unknown]> = { '--model': ['--model', opts.model], '--spec': ['--spec', e.value], gpu: ['--gpu', opts.gpu], trainTokens: ['--tokens', opts.tokens], batchTokens: ['--batch-tokens', opts.batchTokens], seqLen: ['--seq-len', opts.seqLen],
     passes: ['--passes', opts.passes], microBatchSeqs: ['--micro-batch-seqs', opts.microBatchSeqs], batchSeqs: ['--batch-seqs', opts.batchSeqs],
   };

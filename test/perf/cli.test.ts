@@ -73,9 +73,13 @@ describe('weightstream estimate', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ws-cli-'));
     const f = join(dir, 'mlp.json');
     writeFileSync(f, JSON.stringify({ input: 64, layers: [{ type: 'linear', out: 256 }, { type: 'relu' }, { type: 'linear', out: 10 }] }));
+    // a model that gives no batch or token count is no fault of its file: the options are missing (exit 2)
     const miss = cli('estimate', '--model', f, '--systems', '1');
-    expect(miss.code).toBe(1);
-    expect(miss.stderr).toMatch(/batchTokens: expected a batch size in tokens.*--batch-tokens/);
+    expect(miss.code).toBe(2);
+    expect(miss.stderr).toBe(`weightstream: error: --batch-tokens: required: --model ${f} gives no batch size in tokens (or give --batch-seqs)\n`);
+    const noTokens = cli('estimate', '--model', f, '--systems', '1', '--batch-tokens', '64');
+    expect(noTokens.code).toBe(2);
+    expect(noTokens.stderr).toBe(`weightstream: error: --tokens: required: --model ${f} gives no training token count\n`);
     const r = cli('estimate', '--model', f, '--systems', '1', '--batch-tokens', '64', '--tokens', '1M', '--json');
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).params).toBe(64 * 256 + 256 + 256 * 10 + 10);
