@@ -101,8 +101,21 @@ const BUILTIN_ERRORS = new Set(['TypeError', 'RangeError', 'ReferenceError', 'Sy
  */
 export function flagError(e: ValidationError, flag: string, value: unknown): Error {
   const renamed = renamePath(e, flag);
-  if (typeof value === 'string' && statSync(value, { throwIfNoEntry: false })?.isFile()) return renamed;
+  if (typeof value === 'string' && isFile(value)) return renamed;
   return new UsageError(renamed.message);
+}
+
+/** Whether a path names a regular file (symlinks followed). */
+export function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+/**
+ * The refusal of a file named by a positional argument (`sweep FILE`, `report INPUT...`): a usage error (exit 2)
+ * when the path names no regular file (missing, a directory, a FIFO), else the file's contents refused (exit 1).
+ */
+export function inputPathError(e: unknown, path: string): unknown {
+  return e instanceof Error && !(e instanceof UsageError) && !isFile(path) ? new UsageError(e.message) : e;
 }
 
 /**

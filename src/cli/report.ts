@@ -1,7 +1,7 @@
 // `weightstream report INPUT... --out DIR`: one self-contained HTML page of charts (SVG, no network)
 // from sweep results, training summaries, traces, fabric heatmaps and sensitivities (estimate --sensitivity --json).
 import type { Command } from 'commander';
-import { emit, option, outputError, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { emit, inputPathError, isFile, option, outputError, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 
 interface ReportCliOptions extends CommonOptions {
   out: string;
@@ -24,6 +24,7 @@ export function register(program: Command): void {
     'weightstream estimate --model gpt3-175b --systems 16 --sensitivity --json > sens.json && weightstream report sens.json --out /tmp/r',
   ]);
   cmd.action(async (inputs: string[], opts: ReportCliOptions) => {
+    await checkInputPaths(inputs);
     const { checkOutputs } = await import('../io/files.js');
     // The report writes DIR/report.html and DIR/<chart>.svg: none of them may be an input.
     try {
@@ -41,4 +42,16 @@ export function register(program: Command): void {
       ].join('\n'),
     );
   });
+}
+
+/** Refuses, before anything is read, an input that names no regular file (a bad argument): the reader's own words. */
+async function checkInputPaths(inputs: string[]): Promise<void> {
+  const { readInput } = await import('../report/inputs.js');
+  for (const f of inputs.filter((p) => !isFile(p))) {
+    try {
+      readInput(f); // refuses it: missing, a directory, a FIFO
+    } catch (e) {
+      throw inputPathError(e, f);
+    }
+  }
 }

@@ -4,7 +4,7 @@ import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { createProgress } from './progress.js';
-import { UsageError, emit, option, outputError, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
+import { UsageError, emit, inputPathError, option, outputError, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
 import { DEFAULT_STOP_GRACE_SECONDS } from '../sweep/types.js';
 import { queued } from './sweep-queue.js';
 import { stopOnSignals, sweepSummaryText } from './sweep-text.js';
@@ -51,7 +51,12 @@ export function register(program: Command): void {
   ]);
   cmd.action(async (file: string, opts: SweepCliOptions) => {
     const { expandSweep, filesNamedIn, loadSweepFile, pendingRuns, readResults, runSweep, validateRuns } = await import('../sweep/index.js');
-    const spec = loadSweepFile(file);
+    let spec;
+    try {
+      spec = loadSweepFile(file);
+    } catch (e) {
+      throw inputPathError(e, file); // no such file: a bad argument
+    }
     const out = opts.out ?? defaultOut(file);
     const { checkOutputs } = await import('../io/files.js');
     const named = filesNamedIn(spec, file).map((f) => ({ label: `the file of ${f.field}:`, path: f.path }));

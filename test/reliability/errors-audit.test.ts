@@ -171,6 +171,9 @@ const CLI: Array<[string, () => string[], number, RegExp]> = [
   ['fabric --heatmap "" (was silently no heatmap)', () => ['fabric', '--rows', '2', '--cols', '2', '--in', '4', '--out', '4', '--heatmap', '', '--quiet'], 2, /^weightstream: error: --heatmap: expected a path, got ""$/],
   ['report --out "" (was a report in the current directory)', () => ['report', f('loss.json'), '--out', ''], 2, /^weightstream: error: --out: expected a path, got ""$/],
   ['demo --out a file (was "EEXIST: file already exists, mkdir ...")', () => ['demo', '--quick', '--out', f('a-file'), '--quiet'], 2, /^weightstream: error: --out: expected a directory to write into \(this is a file\)/],
+  ['sweep FILE that names no file (was exit 1: a bad argument, not a bad file)', () => ['sweep', f('no-such.yaml'), '--dry-run', '--quiet'], 2, /^weightstream: error: .*no-such\.yaml: cannot read the sweep file \(ENOENT\)$/],
+  ['sweep FILE a directory (was exit 1)', () => ['sweep', d, '--dry-run', '--quiet'], 2, /^weightstream: error: sweep file: expected a file, not a directory, got ".*"$/],
+  ['report INPUT that names no file, after a good one (was exit 1)', () => ['report', f('loss.json'), f('no-such.json'), '--out', f('r-missing')], 2, /^weightstream: error: .*no-such\.json: cannot read \(ENOENT\)$/],
   ['fabric --heatmap under /proc (hung forever in Node\'s recursive mkdir)', () => ['fabric', '--rows', '2', '--cols', '2', '--in', '4', '--out', '4', '--heatmap', '/proc/ws-no-such/h.json', '--quiet'], 1, /^weightstream: error: cannot write \/proc\/ws-no-such\/h\.json \(mkdir \/proc\/ws-no-such: ENOENT\)$/],
   ['report --out under /proc (hung)', () => ['report', f('heat.json'), '--out', '/proc/ws-no-such'], 1, /^weightstream: error: (--out: expected a directory we can create \(mkdir \/proc\/ws-no-such: ENOENT\)|.*heat\.json: not a sweep result file.*as a heatmap, rows)/],
 ];
