@@ -200,12 +200,12 @@ function optionalBool(t: TrainOptions, k: 'shuffle' | 'prefetch' | 'evaluate'): 
  * the checkpoint, so init is refused beside it (it was ignored).
  */
 function checkFiles(t: TrainOptions): void {
+  if (t.init !== undefined && t.resume !== undefined) throw shapeError('init', t.init, 'expected no init with resume (the checkpoint holds the weights to go on from)');
   checkTrainPaths({ resume: t.resume, checkpoint: t.checkpoint, trace: t.trace });
   if (t.checkpointEvery !== undefined) {
     requireInt('checkpointEvery', t.checkpointEvery, 1);
     if (t.checkpoint === undefined) throw new ValidationError('checkpointEvery', t.checkpointEvery, 'expected a checkpoint file to write to');
   }
-  if (t.init !== undefined && t.resume !== undefined) throw shapeError('init', t.init, 'expected no init with resume (the checkpoint holds the weights to go on from)');
 }
 
 /** Specs as loadSpecs() gives them: the system, MemoryX and SwarmX specs with their values. */

@@ -1,9 +1,9 @@
 // The files one training run reads and writes, checked before any work (src/io/files.ts does the
 // checking): an output never lands on an input nor on another output, and its location is writable.
 // The CLI names them as options (`--save`), runTrain and cluster.train as fields (`save`).
-import { existsSync } from 'node:fs';
-import { requireString } from '../errors.js';
-import { checkOutputs, type NamedPath } from '../io/files.js';
+import { existsSync, statSync } from 'node:fs';
+import { ValidationError, requireString } from '../errors.js';
+import { checkOutputs, errnoText, type NamedPath } from '../io/files.js';
 
 /** The paths of a training run that name files (`train`'s options, runTrain's config fields, cluster.train's options). */
 export interface TrainPaths {
@@ -28,6 +28,7 @@ const PATH_FIELDS = ['init', 'resume', 'save', 'checkpoint', 'trace'] as const;
  */
 export function checkTrainPaths(o: TrainPaths, label: (field: string) => string = (f) => f): void {
   for (const k of PATH_FIELDS) if (o[k] !== undefined) requireString(label(k), o[k]);
+  for (const k of ['init', 'resume'] as const) if (o[k] !== undefined) requireReadable(label(k), o[k]);
   const isFile = (p: unknown): p is string => typeof p === 'string' && p !== 'digits' && p !== 'teacher' && existsSync(p);
   const inputs: NamedPath[] = [];
   if (isFile(o.model)) inputs.push({ label: label('model'), path: o.model });
@@ -43,4 +44,15 @@ export function checkTrainPaths(o: TrainPaths, label: (field: string) => string 
     checkOutputs({ inputs: [...inputs, { label: label('resume'), path: o.resume }], outputs: outputs.filter((x) => x.label !== label('checkpoint')) });
   }
   checkOutputs({ inputs, outputs });
+}
+
+/** An input that must be a regular file: a missing one (or a directory) is refused with the others, before any work. */
+function requireReadable(label: string, path: string): void {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw new ValidationError(label, path, `expected a file to read (${errnoText(e)})`);
+  }
+  if (!st.isFile()) throw new ValidationError(label, path, `expected a file to read (this is ${st.isDirectory() ? 'a directory' : 'not a regular file'})`);
 }

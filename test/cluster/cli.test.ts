@@ -62,8 +62,10 @@ describe('weightstream train', () => {
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/--optimizer: expected one of sgd, adamw, got "lamb"/);
     const c = cli('train', '--resume', join(dir, 'nope.ckpt'), '--steps', '1');
-    expect(c.code).toBe(1);
+    expect(c.code).toBe(2); // README: a path that names no readable file is a usage error
     expect(c.stderr.trim().split('\n')).toHaveLength(1);
-    expect(c.stderr).toMatch(/nope\.ckpt: cannot be read \(ENOENT\)/);
+    expect(c.stderr).toMatch(/--resume: expected a file to read \(ENOENT\), got ".*nope\.ckpt"/);
+    const i = cli('train', '--init', dir, '--steps', '1');
+    expect([i.code, i.stderr.trim()]).toEqual([2, `weightstream: error: --init: expected a file to read (this is a directory), got ${JSON.stringify(dir)}`]);
   });
 });
