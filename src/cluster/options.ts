@@ -81,6 +81,7 @@ export interface TrainOptions {
 export interface TrainResult {
   /** Mean loss of each step run (resumed runs: the steps before the checkpoint come from it). */
   loss: number[];
+  /** The last step's loss (the checkpoint's last, for a resumed run with no step left); NaN when no step ran. */
   finalLoss: number;
   testAccuracy: number | null;
   /** Mean loss on the test split (a language model: per token, in nats), null when not evaluated. */
