@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { rootPath } from '../paths.js';
 import { Arena } from './arena.js';
 
+export type Flavor = 'release' | 'debug';
 /** The module's builds (asconfig.json targets). */
-export const FLAVORS = ['release', 'debug'] as const;
-export type Flavor = (typeof FLAVORS)[number];
+export const FLAVORS: readonly Flavor[] = ['release', 'debug'];
 
 /** Page size of WebAssembly memory in bytes. */
 export const WASM_PAGE_BYTES = 65536;
