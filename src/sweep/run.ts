@@ -34,7 +34,11 @@ export interface SweepOptions {
   retryFailed?: boolean;
   /** Write the whole results file flattened to this CSV when done (atomic). */
   csv?: string;
-  /** Called after each batch of lines is written: runs done so far (this invocation), of `total`, failed among them. */
+  /**
+   * Called after each batch of lines is written: runs done so far (this invocation), of `total`, failed among them.
+   * If it throws, the sweep stops as on `signal` (no new run starts; the runs in flight finish and are written, within
+   * stopGraceSeconds), it is not called again, and runSweep rejects with its error once the lock is released.
+   */
   onProgress?: (done: number, total: number, failed: number) => void;
   /** Stops scheduling new runs; the runs in flight finish and are written, within stopGraceSeconds. */
   signal?: AbortSignal;
@@ -158,6 +162,11 @@ export function pendingRuns(runs: Run[], existing: ResultLine[], retryFailed = f
   });
 }
 
+/** An optional callback option: undefined or a function. */
+export function requireCallback(path: string, f: unknown): void {
+  if (f !== undefined && typeof f !== 'function') throw new ValidationError(path, f, 'expected a function');
+}
+
 export async function runSweep(input: SweepSpec | Record<string, unknown>, o: SweepOptions): Promise<SweepSummary> {
   requireObject('options', o);
   const t0 = performance.now();
@@ -167,6 +176,9 @@ export async function runSweep(input: SweepSpec | Record<string, unknown>, o: Sw
   if (!Number.isInteger(workers) || workers < 1) throw new ValidationError('workers', workers, 'expected a positive integer');
   if (o.timeoutSeconds !== undefined && !(o.timeoutSeconds > 0 && Number.isFinite(o.timeoutSeconds))) throw new ValidationError('timeoutSeconds', o.timeoutSeconds, 'expected a number of seconds > 0');
   if (o.stopGraceSeconds !== undefined && !(o.stopGraceSeconds >= 0)) throw new ValidationError('stopGraceSeconds', o.stopGraceSeconds, 'expected a number of seconds >= 0');
+  // refused here, not as a TypeError thrown inside the pool's callbacks (it escaped the returned promise)
+  requireCallback('onProgress', o.onProgress);
+  requireCallback('onLockWait', o.onLockWait);
   const target = o.targetBatchSeconds ?? 0.05;
   const maxBatch = o.maxBatch ?? 1024;
 
@@ -236,12 +248,30 @@ function schedule(
   // the runs in flight at a stop have stopGraceSeconds to end; then `ended` stops them (not written: a rerun runs them)
   const ended = new AbortController();
   let grace: NodeJS.Timeout | undefined;
+  let stopped = false;
   const onStop = () => {
+    if (stopped) return;
+    stopped = true;
     Atomics.store(stop, 0, 1);
     grace = setTimeout(() => ended.abort(), Math.min((o.stopGraceSeconds ?? DEFAULT_STOP_GRACE_SECONDS) * 1000, MAX_TIMER_MS));
   };
   if (o.signal?.aborted) onStop();
   else o.signal?.addEventListener('abort', onStop, { once: true });
+  // A write that failed (disk full ...) or an onProgress that threw: stop as a signal would, then reject with it.
+  const fail = (e: unknown) => {
+    fatal ??= e;
+    onStop();
+  };
+  let progressThrew = false;
+  const progress = () => {
+    if (progressThrew || !o.onProgress) return;
+    try {
+      o.onProgress(summary.ran, todo.length, summary.failed);
+    } catch (e) {
+      progressThrew = true; // the caller's callback is broken: never call it again
+      fail(e);
+    }
+  };
 
   const batchSize = () => {
     if (!Number.isFinite(secondsPerRun)) return 1;
@@ -283,10 +313,10 @@ function schedule(
               write(batch[0], { hash: batch[0].hash, error, timings: { startedAt: started, wallSeconds } });
             },
           )
-          .catch((e) => (fatal ??= e)) // a write failed (disk full ...): stop
+          .catch(fail) // a write failed (disk full ...): stop
           .finally(() => {
             inFlight--;
-            o.onProgress?.(summary.ran, todo.length, summary.failed);
+            progress();
             pump();
           });
       }

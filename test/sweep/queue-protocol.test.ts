@@ -1,11 +1,16 @@
 // What a worker accepts from the queue (no Redis needed): only a {kind, config} that a sweep file could
 // describe, of a kind it takes, naming no file, under the size limit, whose job id is its hash. And the
 // --queue URL: redis://, rediss://, env:NAME; the password never printed.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { runHash } from '../../src/sweep/hash.js';
 import { redactUrl, resolveQueueUrl, connectFailure } from '../../src/sweep/queue/connection.js';
 import { QUEUE_KINDS, validateJob } from '../../src/sweep/queue/protocol.js';
+import { runQueuedSweep } from '../../src/sweep/queue/coordinator.js';
+import { validateSweep } from '../../src/sweep/spec.js';
 
 const BUILD = '0.1.0+0123456789ab';
 const job = (kind: string, config: Record<string, unknown>, build = BUILD) => ({ data: { kind, config, build }, id: runHash(kind, config) });
@@ -92,5 +97,17 @@ describe('--queue URL', () => {
     expect(connectFailure('redis://h:1', new Error('Protocol error, got "H" as reply type byte. Please report this.'))).toBe(
       "cannot reach Redis at redis://h:1: the server there does not speak Redis's protocol (another service on that port, or one that expects TLS: rediss://?)",
     );
+  });
+});
+
+describe('runQueuedSweep: its options refused before Redis is asked', () => {
+  const spec = validateSweep({ kind: 'estimate', base: { model: 'gpt3-xl' }, axes: { systems: [1, 2] } });
+  const out = join(mkdtempSync(join(tmpdir(), 'ws-qopts-')), 'runs.jsonl');
+  const url = 'redis://127.0.0.1:1'; // never reached: the refusal comes first
+
+  it('refuses an onProgress or onLog that is not a function', async () => {
+    await expect(runQueuedSweep(spec, { out, url, onProgress: 5 as never })).rejects.toThrow(/^onProgress: expected a function, got 5$/);
+    await expect(runQueuedSweep(spec, { out, url, onLog: 'x' as never })).rejects.toThrow(/^onLog: expected a function, got "x"$/);
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -153,6 +153,34 @@ describe('runSweep', () => {
     await expect(runSweep(hang, { out, workers: 1, timeoutSeconds: 0 })).rejects.toThrow('timeoutSeconds: expected a number of seconds > 0, got 0');
   });
 
+  it('an onProgress that throws stops the sweep as a signal would and rejects with its error: the lock released, whole lines only, a rerun runs the rest', async () => {
+    const out = join(dir, 'progress-throws.jsonl');
+    // 2 workers keep 4 tasks in flight (2 queued behind the running 2): the first line written calls onProgress, which throws
+    const s = spec({ sleepMs: 300, fastAt: 1 }, 4);
+    let calls = 0;
+    const bug = new Error('bug in my progress bar');
+    const err = await runSweep(s, { out, workers: 2, onProgress: () => { calls++; throw bug; } }).catch((e: unknown) => e);
+    expect(err).toBe(bug);
+    expect(calls).toBe(1); // never called again once it threw
+    expect(existsSync(`${out}.lock`)).toBe(false);
+    expect(existsSync(`${out}.lock.owner`)).toBe(false);
+    const text = readFileSync(out, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const written = readResults(out).length; // every line parses: no half line
+    expect(written).toBeGreaterThanOrEqual(1);
+    expect(written).toBeLessThan(8); // the queued tasks ran nothing after the stop
+    expect(await runSweep(s, { out, workers: 2 })).toMatchObject({ ran: 8 - written, skipped: written });
+  });
+
+  it('refuses an onProgress or onLockWait that is not a function before anything runs', async () => {
+    const out = join(dir, 'progress-bad.jsonl');
+    const bad = { onProgress: 5 } as unknown as { onProgress: () => void };
+    await expect(runSweep(spec({}, 1), { out, workers: 1, ...bad })).rejects.toThrow(/^onProgress: expected a function, got 5$/);
+    const wait = { onLockWait: 'x' } as unknown as { onLockWait: () => void };
+    await expect(runSweep(spec({}, 1), { out, workers: 1, ...wait })).rejects.toThrow(/^onLockWait: expected a function, got "x"$/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('one sweep at a time per results file: a live lock refuses, a stale one (its process gone) is taken over', async () => {
     const out = join(dir, 'h.jsonl');
     const s = spec({}, 2);

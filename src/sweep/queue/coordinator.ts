@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { resultsToCsv } from '../csv.js';
 import { ResultsAppender, readResults, readResultsForResume, resultLineText } from '../results.js';
 import { acquireLock } from '../../io/lock.js';
-import { otherBuildLines, pendingRuns, validateRuns, type SweepSummary } from '../run.js';
+import { otherBuildLines, pendingRuns, requireCallback, validateRuns, type SweepSummary } from '../run.js';
 import { expandSweep, locateField } from '../spec.js';
 import type { Run, SweepSpec } from '../types.js';
 import { STOPPED, atMost, bullConnection, checkRedis, reportOutages, untilStopped } from './connection.js';
@@ -33,7 +33,11 @@ export interface QueuedSweepOptions {
   name?: string;
   retryFailed?: boolean;
   csv?: string;
-  /** Lines written this invocation, of `total`, failed among them, worker processes connected (-1: not known). */
+  /**
+   * Lines written this invocation, of `total`, failed among them, worker processes connected (-1: not known). If it
+   * throws, collecting stops (the lines written are kept, the jobs not collected stay queued) and runQueuedSweep
+   * rejects with its error once the lock is released.
+   */
   onProgress?: (done: number, total: number, failed: number, workers: number) => void;
   /** Stops collecting: jobs stay queued (workers go on), a rerun collects them. It does not wait for Redis. */
   signal?: AbortSignal;
@@ -66,6 +70,8 @@ export async function validateQueuedRuns(spec: SweepSpec, runs: Run[]): Promise<
 
 export async function runQueuedSweep(spec: SweepSpec, o: QueuedSweepOptions): Promise<QueuedSweepSummary> {
   const t0 = performance.now();
+  requireCallback('onProgress', o.onProgress); // not a TypeError once the jobs are queued
+  requireCallback('onLog', o.onLog);
   const runs = expandSweep(spec);
   await validateQueuedRuns(spec, runs);
   await checkRedis(o.url);
