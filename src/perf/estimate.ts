@@ -4,7 +4,7 @@
 //
 // Legend: N = systems, B = tokens per step (all systems), b = B / N tokens per system, m = micro-batches
 // per step, t = b / m tokens per pass, s = weight sparsity, P = parameters, D = training tokens.
-import { CapacityError, ValidationError, refuseUnknownFields, requireInt, requireNumber, requireOneOf, type EveryField } from '../errors.js';
+import { CapacityError, ValidationError, refuseUnknownFields, requireInt, requireNumber, requireObject, requireOneOf, type EveryField } from '../errors.js';
 import { bytesPerParam, waferFit, OPTIMIZERS, PRECISIONS, type BytesPerParam, type Optimizer, type Precision, type WaferFit } from './capacity.js';
 import { constantEfficiency, type EfficiencyFn, type LayerShape } from './efficiency.js';
 import { activeParams, type PerfModel } from './models.js';
@@ -60,8 +60,8 @@ function check(o: EstimateOptions) {
   if (o.trainTokens !== undefined) requireNumber('trainTokens', o.trainTokens, 1, MAX_TOKENS);
   if (o.batchTokens !== undefined) requireNumber('batchTokens', o.batchTokens, 1, MAX_TOKENS);
   if (typeof o.efficiency === 'number') {
-    requireNumber('efficiency', o.efficiency, 0, 1);
-    if (o.efficiency <= 0) throw new ValidationError('efficiency', o.efficiency, 'expected a number in (0, 1]');
+    // one message for the one range taken: 0 is refused too (it said ">= 0, <= 1" for 2 and "(0, 1]" for 0)
+    if (!(o.efficiency > 0 && o.efficiency <= 1)) throw new ValidationError('efficiency', o.efficiency, 'expected a number in (0, 1]');
   } else if (o.efficiency !== undefined && typeof o.efficiency !== 'function') throw new ValidationError('efficiency', o.efficiency, 'expected a number in (0, 1] or a function (shape, sparsity) => efficiency');
   if (o.recompute !== undefined) requireOneOf('recompute', o.recompute, RECOMPUTE);
   if (o.precision !== undefined) requireOneOf('precision', o.precision, PRECISIONS);
@@ -241,6 +241,7 @@ function busyShares(m: number, mb: { compute: number; stream: number; grad: numb
 
 /** Estimate for a model on N CS-2 (+ MemoryX + SwarmX). */
 export function estimate(model: PerfModel, options: EstimateOptions, specs: Specs = defaultSpecs()): Estimate {
+  requireObject('model', model); // not a TypeError reading its batchTokens
   check(options);
   const { cs2, memoryx, swarmx } = specs;
   const N = options.systems;

@@ -256,11 +256,19 @@ describe('bad input names the field', () => {
     [{ systems: 4, sparsity: -0.1 }, /^sparsity:/],
     [{ systems: 4, sparsity: Number.NaN }, /^sparsity:/],
     [{ systems: 4, batchTokens: 0 }, /^batchTokens:/],
-    [{ systems: 4, efficiency: 0 }, /^efficiency:/],
+    [{ systems: 4, efficiency: 0 }, /^efficiency: expected a number in \(0, 1\], got 0$/],
+    [{ systems: 4, efficiency: 2 }, /^efficiency: expected a number in \(0, 1\], got 2$/],
+    [{ systems: 4, efficiency: Number.NaN }, /^efficiency: expected a number in \(0, 1\], got NaN$/],
     [{ systems: 4, recompute: 'sometimes' }, /^recompute: expected one of auto, none, full/],
   ])('%o', (opts, re) => {
     expect(() => estimate(m, opts as never)).toThrow(ValidationError);
     expect(() => estimate(m, opts as never)).toThrow(re);
+  });
+
+  it('a model that is not an object is refused by name, not a TypeError from inside', () => {
+    expect(() => estimate(null as never, { systems: 1 })).toThrow(ValidationError);
+    expect(() => estimate(null as never, { systems: 1 })).toThrow(/^model: expected an object, got null$/);
+    expect(() => estimate('gpt3-xl' as never, { systems: 1 })).toThrow(/^model: expected an object, got a string of 7 characters$/);
   });
 
   it('a model without batch or token counts asks for them', () => {
