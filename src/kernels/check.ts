@@ -1,7 +1,7 @@
 // Argument checks shared by the kernel facades (dense, nn, optim): sizes are positive integers,
 // pointers are 4-byte aligned byte offsets whose whole range lies inside the Wasm memory, and outputs
 // do not overlap inputs. Each check throws an error that names the argument (e.g. `gemm.M`, `gemm.c`).
-import { requireInt, requireNumber } from '../errors.js';
+import { ValidationError, requireInt, requireNumber } from '../errors.js';
 import { checkRange } from '../wasm/arena.js';
 import type { Wasm } from '../wasm/module.js';
 
@@ -17,12 +17,15 @@ export function finite(name: string, v: unknown, min = -Infinity, max = Infinity
 
 /** Throws a RangeError naming the argument unless `ptr` is 4-byte aligned and [ptr, ptr + bytes) lies in memory. */
 export function checkPtr(w: Wasm, name: string, ptr: number, bytes: number): void {
+  // a string of an aligned offset ("2108624") was refused as misaligned: say it is not a number
+  if (typeof ptr !== 'number') throw new ValidationError(name, ptr, 'expected a pointer (an integer byte offset)');
   if (!Number.isInteger(ptr) || ptr % 4 !== 0) throw new RangeError(`${name}: pointer ${ptr} is not a 4-byte aligned byte offset`);
   checkRange(w.memory, name, ptr, bytes);
 }
 
 /** Same as checkPtr, for a byte array (u8 mask): any alignment. */
 export function checkBytes(w: Wasm, name: string, ptr: number, bytes: number): void {
+  if (typeof ptr !== 'number') throw new ValidationError(name, ptr, 'expected a pointer (an integer byte offset)');
   checkRange(w.memory, name, ptr, bytes);
 }
 

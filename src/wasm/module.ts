@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { rootPath } from '../paths.js';
 import { Arena } from './arena.js';
+import { ValidationError, requireInt, shapeOf } from '../errors.js';
 
 export type Flavor = 'release' | 'debug';
 /** The module's builds (asconfig.json targets). */
@@ -119,16 +120,33 @@ export class Wasm<E = Record<string, unknown>> {
   u8(ptr: number, len: number): Uint8Array {
     return new Uint8Array(this.memory.buffer, ptr, len);
   }
-  /** Allocates `len` floats (16-byte aligned by default) and optionally copies `init` into them. */
+  /**
+   * Allocates `len` floats (16-byte aligned by default) and optionally copies `init` (at most `len` values) into them.
+   * `len` must be an integer >= 0: a string such as "4" is refused, not multiplied into a size.
+   */
   allocF32(len: number, init?: ArrayLike<number>): number {
+    checkAlloc('allocF32', len, init);
     const p = this.arena.alloc(len * 4, 16);
     if (init) this.f32(p, len).set(init);
     return p;
   }
+  /** As allocF32, for int32 values. */
   allocI32(len: number, init?: ArrayLike<number>): number {
+    checkAlloc('allocI32', len, init);
     const p = this.arena.alloc(len * 4, 16);
     if (init) this.i32(p, len).set(init);
     return p;
+  }
+}
+
+/** An allocation's count (an integer >= 0) and its initial values (no more than the count), named by the call. */
+function checkAlloc(what: string, len: unknown, init: ArrayLike<number> | undefined): void {
+  requireInt(`${what}.len`, len, 0);
+  const n = init?.length;
+  if (init !== undefined && init !== null && !(typeof n === 'number' && n <= (len as number))) {
+    const e = new ValidationError(`${what}.init`, init, `expected at most len (${len}) values`);
+    e.message = `${what}.init: expected at most len (${len}) values, got ${typeof n === 'number' ? n : shapeOf(init)}`;
+    throw e;
   }
 }
 

@@ -170,6 +170,9 @@ describe('dense facade: bad input names the argument', () => {
     expect(() => gemm(w, 'nn', c, -4, b, 4, 4, 4)).toThrow(/^gemm\.a:/);
     expect(() => gemm(w, 'nn', c, a, end, 4, 4, 4)).toThrow(/^gemm\.b:/);
     expect(() => gemm(w, 'nn', c + 2, a, b, 4, 4, 4)).toThrow(/^gemm\.c: pointer \d+ is not a 4-byte aligned/);
+    // a pointer that is not a number is refused as such, not as misaligned (a string of an aligned offset passed %)
+    expect(() => gemm(w, 'nn', String(c) as never, a, b, 4, 4, 4)).toThrow(new RegExp(`^gemm\\.c: expected a pointer \\(an integer byte offset\\), got "${c}"$`));
+    expect(() => gemm(w, 'nn', c, undefined as never, b, 4, 4, 4)).toThrow(/^gemm\.a: expected a pointer \(an integer byte offset\), got undefined$/);
     expect(() => gemv(w, 't', c, a, end - 4, 4, 4)).toThrow(/^gemv\.x:/);
     expect(() => axpy(w, end - 8, a, 1, 4)).toThrow(/^axpy\.y:/);
   });

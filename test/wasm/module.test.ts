@@ -32,6 +32,16 @@ describe('wasm module', () => {
     expect(() => w.exports.setScratch(3, 16)).toThrow(/scratch must be 64-byte aligned/);
   });
 
+  it('allocF32 and allocI32 take an integer count, and init no longer than it', () => {
+    const w = new Wasm({ scratchBytes: 0 });
+    expect(() => w.allocF32('4' as never)).toThrow(/^allocF32\.len: expected an integer >= 0, got "4"$/);
+    expect(() => w.allocF32(-1)).toThrow(/^allocF32\.len: expected an integer >= 0, got -1$/);
+    expect(() => w.allocI32(1.5)).toThrow(/^allocI32\.len: expected an integer >= 0, got 1\.5$/);
+    expect(() => w.allocF32(2, [1, 2, 3])).toThrow(/^allocF32\.init: expected at most len \(2\) values, got 3$/);
+    const p = w.allocF32(3, [1, 2]);
+    expect(Array.from(w.f32(p, 3))).toEqual([1, 2, 0]);
+  });
+
   it('range checks name the argument', () => {
     const m = createMemory(1 << 16);
     expect(() => checkRange(m, 'x', 65530, 16)).toThrow(/^x: range \[65530, 65546\) lies outside/);
