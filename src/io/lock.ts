@@ -133,6 +133,8 @@ export async function acquireLock(file: string, o: LockOptions = {}): Promise<He
   const staleMs = requireNumber('staleSeconds', o.staleSeconds ?? 10, 2, 3600) * 1000;
   makeDirs(dirname(resolve(file)), file); // as the atomic writer does for the file itself (Node's recursive mkdir can loop)
   const target = canonical(file);
+  // a directory's subdirectories are names of it too (their ..): refused as what it is, not as a file of n names
+  if (readOr(() => fs.statSync(target).isDirectory(), false)) throw new LockError(`${file}: is a directory: a ${what} writes (and locks) a file`);
   const links = o.oneName ? readOr(() => fs.statSync(target).nlink, 1) : 1;
   if (links > 1) throw new LockError(`${file}: the file has ${links} names (hard links), and its lock covers one: another ${what} could append through another name; give a file of its own`);
   const lockDir = `${target}.lock`;

@@ -8,11 +8,11 @@
 // about `targetBatchSeconds` of work (from the measured seconds per run), never more than a fair share
 // of what is left. A slow kind (fabric, train) runs one configuration per task, so a kill loses at most
 // the runs in flight; a fast kind loses at most ~targetBatchSeconds of work per worker.
-import { makeDirs } from '../io/files.js';
+import { checkOutputs, makeDirs } from '../io/files.js';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Piscina } from 'piscina';
-import { ValidationError, requireObject } from '../errors.js';
+import { ValidationError, requireObject, requireString } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { ranOn } from '../build.js';
 import { distModule } from '../paths.js';
@@ -26,7 +26,7 @@ import { DEFAULT_STOP_GRACE_SECONDS, MAX_TIMER_MS, type ResultLine, type Run, ty
 import { toRunError } from './worker.js';
 
 export interface SweepOptions {
-  /** The results file (JSON Lines), appended to; created if missing. */
+  /** The results file (JSON Lines), appended to; created if missing. Required: a file's path (a directory is refused). */
   out: string;
   /** Worker threads (default: one per core). */
   workers?: number;
@@ -162,6 +162,18 @@ export function pendingRuns(runs: Run[], existing: ResultLine[], retryFailed = f
   });
 }
 
+/**
+ * The results file (and CSV) options, checked as the CLI checks --out and --csv (src/io/files.ts checkOutputs): a
+ * path to a file that can be written, not a directory, not the module, the two distinct. Refused in one line naming
+ * the option (missing, `out` was Node's 'The "paths[0]" argument must be of type string'; a directory, a lock error
+ * about its hard links).
+ */
+export function checkSweepOutputs(o: { out?: unknown; csv?: unknown }, module?: string): void {
+  const out = requireString('out', o.out);
+  const csv = o.csv === undefined ? undefined : requireString('csv', o.csv);
+  checkOutputs({ inputs: module ? [{ label: 'module', path: module }] : [], outputs: [{ label: 'out', path: out }, ...(csv === undefined ? [] : [{ label: 'csv', path: csv }])] });
+}
+
 /** An optional callback option: undefined or a function. */
 export function requireCallback(path: string, f: unknown): void {
   if (f !== undefined && typeof f !== 'function') throw new ValidationError(path, f, 'expected a function');
@@ -172,6 +184,7 @@ export async function runSweep(input: SweepSpec | Record<string, unknown>, o: Sw
   const t0 = performance.now();
   // A sweep as written in a file (axes as a mapping) is validated here; a validated one is used as is.
   const spec = Array.isArray((input as SweepSpec | undefined)?.axes) ? (input as SweepSpec) : validateSweep(input);
+  checkSweepOutputs(o, spec.module);
   const workers = o.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1) throw new ValidationError('workers', workers, 'expected a positive integer');
   if (o.timeoutSeconds !== undefined && !(o.timeoutSeconds > 0 && Number.isFinite(o.timeoutSeconds))) throw new ValidationError('timeoutSeconds', o.timeoutSeconds, 'expected a number of seconds > 0');

@@ -152,6 +152,18 @@ describe('the lock', () => {
     expect((err as Error).message).toBe('/proc/x.jsonl: cannot make its lock /proc/x.jsonl.lock (ENOENT)');
   });
 
+  it('refuses a directory as a directory, leaving no lock beside it (it said the directory had n names)', async () => {
+    const sub = join(dir, 'a-dir');
+    mkdirSync(sub);
+    mkdirSync(join(sub, 'child')); // a directory's subdirectories are more names (..) of it: the old refusal counted them
+    for (const oneName of [true, false]) {
+      const err = await acquireLock(sub, { what: 'sweep', oneName }).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(LockError);
+      expect((err as Error).message).toBe(`${sub}: is a directory: a sweep writes (and locks) a file`);
+    }
+    expect(existsSync(`${sub}.lock`)).toBe(false);
+  });
+
   it('reports itself lost (assertHeld throws) once another process removed it', async () => {
     const file = join(dir, 'lost.jsonl');
     const lock = await acquireLock(file, { what: 'sweep' });

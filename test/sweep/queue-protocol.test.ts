@@ -110,4 +110,9 @@ describe('runQueuedSweep: its options refused before Redis is asked', () => {
     await expect(runQueuedSweep(spec, { out, url, onLog: 'x' as never })).rejects.toThrow(/^onLog: expected a function, got "x"$/);
     expect(existsSync(out)).toBe(false);
   });
+
+  it('refuses an out that is missing or a directory, naming out', async () => {
+    await expect(runQueuedSweep(spec, { url } as never)).rejects.toThrow(/^out: expected a string, got undefined$/);
+    await expect(runQueuedSweep(spec, { out: tmpdir(), url })).rejects.toThrow(/^out: expected a file to write, not a directory, got "/);
+  });
 });

@@ -181,6 +181,19 @@ describe('runSweep', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('refuses an out that is missing, not a string, empty or a directory (and a csv that is out), in one line naming it, before anything runs', async () => {
+    const s = spec({}, 1);
+    await expect(runSweep(s, {} as never)).rejects.toThrow(/^out: expected a string, got undefined$/);
+    await expect(runSweep(s, { out: 5 } as never)).rejects.toThrow(/^out: expected a string, got 5$/);
+    await expect(runSweep(s, { out: '' })).rejects.toThrow(/^out: expected a file path, got ""$/);
+    const err = await runSweep(s, { out: dir, workers: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toBe(`out: expected a file to write, not a directory, got ${JSON.stringify(dir)}`);
+    expect(existsSync(`${dir}.lock`)).toBe(false);
+    const out = join(dir, 'same.jsonl');
+    await expect(runSweep(s, { out, csv: out, workers: 1 })).rejects.toThrow(`csv: expected a path distinct from out ${out}, got ${JSON.stringify(out)}`);
+  });
+
   it('one sweep at a time per results file: a live lock refuses, a stale one (its process gone) is taken over', async () => {
     const out = join(dir, 'h.jsonl');
     const s = spec({}, 2);

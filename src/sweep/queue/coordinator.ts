@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { resultsToCsv } from '../csv.js';
 import { ResultsAppender, readResults, readResultsForResume, resultLineText } from '../results.js';
 import { acquireLock } from '../../io/lock.js';
-import { otherBuildLines, pendingRuns, requireCallback, validateRuns, type SweepSummary } from '../run.js';
+import { otherBuildLines, checkSweepOutputs, pendingRuns, requireCallback, validateRuns, type SweepSummary } from '../run.js';
 import { expandSweep, locateField } from '../spec.js';
 import type { Run, SweepSpec } from '../types.js';
 import { STOPPED, atMost, bullConnection, checkRedis, reportOutages, untilStopped } from './connection.js';
@@ -70,6 +70,7 @@ export async function validateQueuedRuns(spec: SweepSpec, runs: Run[]): Promise<
 
 export async function runQueuedSweep(spec: SweepSpec, o: QueuedSweepOptions): Promise<QueuedSweepSummary> {
   const t0 = performance.now();
+  checkSweepOutputs(o, spec.module);
   requireCallback('onProgress', o.onProgress); // not a TypeError once the jobs are queued
   requireCallback('onLog', o.onLog);
   const runs = expandSweep(spec);
