@@ -12,7 +12,7 @@ import { checkOutputs, makeDirs } from '../io/files.js';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Piscina } from 'piscina';
-import { ValidationError, requireObject, requireString } from '../errors.js';
+import { ValidationError, requireInt, requireObject, requireString } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { ranOn } from '../build.js';
 import { distModule } from '../paths.js';
@@ -28,7 +28,11 @@ import { toRunError } from './worker.js';
 export interface SweepOptions {
   /** The results file (JSON Lines), appended to; created if missing. Required: a file's path (a directory is refused). */
   out: string;
-  /** Worker threads (default: one per core). */
+  /**
+   * Worker threads, at most: an integer in [1, MAX_SWEEP_WORKERS] (1024, as the CLI's --workers; more is refused, each
+   * thread being a Wasm instance with its own memory). Default: one per core. The pool starts no more threads than
+   * there are runs to run; the summary's `workers` says how many it started.
+   */
   workers?: number;
   /** Also rerun configurations whose latest line is an error (default: every hash present is skipped). */
   retryFailed?: boolean;
@@ -79,6 +83,7 @@ export interface SweepSummary {
   notRun: number;
   /** Bytes of a torn last line cut from the results file before appending (0 normally). */
   truncatedBytes: number;
+  /** Worker threads started: `workers`, or the runs to run if fewer (0 when every run was already in the file). */
   workers: number;
   /** Piscina tasks sent (each a batch of runs). */
   tasks: number;
@@ -175,6 +180,9 @@ export function checkSweepOutputs(o: { out?: unknown; csv?: unknown }, module?: 
 }
 
 /** An optional callback option: undefined or a function. */
+/** Most worker threads a sweep takes (the CLI's --workers bound too). */
+export const MAX_SWEEP_WORKERS = 1024;
+
 export function requireCallback(path: string, f: unknown): void {
   if (f !== undefined && typeof f !== 'function') throw new ValidationError(path, f, 'expected a function');
 }
@@ -185,8 +193,7 @@ export async function runSweep(input: SweepSpec | Record<string, unknown>, o: Sw
   // A sweep as written in a file (axes as a mapping) is validated here; a validated one is used as is.
   const spec = Array.isArray((input as SweepSpec | undefined)?.axes) ? (input as SweepSpec) : validateSweep(input);
   checkSweepOutputs(o, spec.module);
-  const workers = o.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 1) throw new ValidationError('workers', workers, 'expected a positive integer');
+  const workers = o.workers === undefined ? Math.min(availableParallelism(), MAX_SWEEP_WORKERS) : requireInt('workers', o.workers, 1, MAX_SWEEP_WORKERS);
   if (o.timeoutSeconds !== undefined && !(o.timeoutSeconds > 0 && Number.isFinite(o.timeoutSeconds))) throw new ValidationError('timeoutSeconds', o.timeoutSeconds, 'expected a number of seconds > 0');
   if (o.stopGraceSeconds !== undefined && !(o.stopGraceSeconds >= 0)) throw new ValidationError('stopGraceSeconds', o.stopGraceSeconds, 'expected a number of seconds >= 0');
   // refused here, not as a TypeError thrown inside the pool's callbacks (it escaped the returned promise)
@@ -213,7 +220,7 @@ async function runLocked(spec: SweepSpec, runs: Run[], o: SweepOptions, workers:
   const here = ranOn(); // this host and build: the pool's threads run this process's code
   const summary: SweepSummary = {
     name: spec.name, kind: spec.kind, out: o.out, csv: o.csv, runs: runs.length, skipped: runs.length - todo.length,
-    ran: 0, failed: 0, notRun: 0, truncatedBytes, workers, tasks: 0, wallSeconds: 0, runsPerSecond: 0, build: here.build, otherBuilds: otherBuildLines(runs, lines, todo, here.build),
+    ran: 0, failed: 0, notRun: 0, truncatedBytes, workers: 0, tasks: 0, wallSeconds: 0, runsPerSecond: 0, build: here.build, otherBuilds: otherBuildLines(runs, lines, todo, here.build),
   };
 
   const appender = new ResultsAppender(o.out, o.fsyncSeconds ?? 1);
@@ -229,6 +236,7 @@ async function runLocked(spec: SweepSpec, runs: Run[], o: SweepOptions, workers:
   try {
     if (todo.length > 0) {
       const threads = Math.min(workers, todo.length); // no idle threads for a handful of runs
+      summary.workers = threads; // what runs, not what was asked (workers: 8 for 2 runs started 2)
       pool = new Piscina<WorkerTask, WorkerReply>({ filename: distModule('sweep/worker'), minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
       await schedule(pool, spec, todo, threads, target, maxBatch, write, summary, o);
     }

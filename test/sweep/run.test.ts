@@ -51,6 +51,14 @@ describe('runSweep', () => {
     expect(readResults(out).length).toBe(32);
   });
 
+  it('reports the worker threads it started (no more than the runs to run), and refuses more than 1024 as --workers does', async () => {
+    const out = join(dir, 'workers.jsonl');
+    expect(await runSweep(spec({}, 1), { out, workers: 8 })).toMatchObject({ ran: 2, workers: 2 }); // 2 runs: 2 threads, not 8
+    expect(await runSweep(spec({}, 1), { out, workers: 8 })).toMatchObject({ ran: 0, workers: 0 }); // nothing to run: no pool
+    await expect(runSweep(spec({}, 1), { out, workers: 1e6 })).rejects.toThrow(/^workers: expected an integer in \[1, 1024\], got 1000000$/);
+    await expect(runSweep(spec({}, 1), { out, workers: 0 })).rejects.toThrow(/^workers: expected an integer in \[1, 1024\], got 0$/);
+  });
+
   it('batches fast runs into few tasks and still writes every run', async () => {
     const out = join(dir, 'b.jsonl');
     const s = validateSweep({ kind: 'module', module: 'fixtures/runner.mjs', axes: { x: { from: 1, to: 2000 } } }, { baseDir: __dirname });
