@@ -12,6 +12,7 @@ export { ReportInputError } from './report/inputs.js';
 
 // Functional level: train on N simulated CS-2 (and the in-memory reference trainer it must equal)
 export { createCluster, type Cluster, type ClusterOptions, type TrainOptions, type TrainResult } from './cluster/engine.js';
+export type { TraceInfo } from './cluster/options.js';
 export { runTrain, TRAIN_DEFAULTS, type TrainConfig, type TrainSummary, type TrainRun } from './cluster/index.js';
 export type { StepEvent, EventKind as StepEventKind } from './cluster/events.js';
 export type { MemoryXSnapshot } from './memoryx/store.js';
@@ -35,6 +36,7 @@ export { initParams, stateDict, toTorch, setFromTorch, type Params } from './mod
 // Data loaders and safetensors IO
 export { loadDigits, loadDataFile, teacherData, resolveData, type Dataset, type Split, type DataFileOptions, type TeacherOptions } from './data/index.js';
 export { loadTokenFile, checkTokens, unigramEntropy, sampleTokens, type TokenDataset, type TokenSplit, type TokenFileOptions, type SampleOptions } from './data/index.js';
+export type { AnySplit } from './data/fill.js';
 export { loadTextFile, loadShippedText, resolveTokenData, encodeBytes, decodeBytes, SHIPPED_TEXTS, type TextOptions } from './data/text.js';
 export type { TrainData } from './data/fill.js';
 export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, tensorToNumbers, type Dtype, type Tensor } from './io/safetensors.js';
@@ -43,6 +45,7 @@ export { weightsToTensors, weightsFromTensors, saveWeights, loadWeights } from '
 // The weight-stream format and the kernels (docs/sparse.md, docs/kernels.md)
 export { encodeStream, decodeStream, validateStream, wrapStream, randomMask, randomStream, rowCounts, rowOffsets, rowRange, forEachNonZero, streamPositions, streamValues, withValues, setValues, streamMask, streamWords, streamBytes, transposeStream, columnStreamWords, type WeightStream } from './sparse/stream.js';
 export { Wasm, type Flavor, type WasmOptions } from './wasm/module.js';
+export type { WasmArena } from './wasm/arena.js';
 export { Kernels } from './kernels/kernels.js';
 export { putStream, checkStream, spmmForward, spmmDelta, spmmGrad, sparseForward, sparseDelta, sparseGrad, putColumnStream, checkColumnStream, spmmForwardColumns, sparseForwardColumns, SPMM_REL_TOL, type StreamRef, type SparseCallOptions, type SpmmForwardVariant } from './kernels/sparse.js';
 export { gemm, gemv, axpy, gemmArrays, GEMM_REL_TOL, type GemmForm, type GemmOptions, type GemmVariant } from './kernels/dense.js';

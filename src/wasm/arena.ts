@@ -4,7 +4,30 @@ import { CapacityError } from '../errors.js';
 
 const PAGE = 65536;
 
-export class Arena {
+/**
+ * The host-side allocator a Wasm instance carves buffers from (`Wasm.arena`): the public face of the Arena class,
+ * which stays internal. Allocate, take a mark, release everything allocated after it.
+ */
+export interface WasmArena {
+  readonly memory: WebAssembly.Memory;
+  /** First byte it hands out. */
+  readonly start: number;
+  /** Last byte (exclusive) it may hand out; undefined: it grows the memory up to its maximum. */
+  readonly end: number | undefined;
+  /** Bytes handed out so far. */
+  readonly used: number;
+  /** Allocates `bytes` at the given alignment (default 16), growing the memory if needed. Returns the pointer. */
+  alloc(bytes: number, alignment?: number): number;
+  /** Current top, to release everything allocated after it with `release`. */
+  mark(): number;
+  release(mark: number): void;
+  /** Grows the memory so that bytes [0, end) exist. */
+  ensure(end: number): void;
+  /** Throws a RangeError unless [ptr, ptr + bytes) lies inside the memory. `what` names the argument. */
+  check(what: string, ptr: number, bytes: number): void;
+}
+
+export class Arena implements WasmArena {
   readonly memory: WebAssembly.Memory;
   readonly start: number;
   readonly end: number | undefined;

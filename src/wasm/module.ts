@@ -3,7 +3,7 @@
 // is allocated here on the host side (see arena.ts): kernels never allocate.
 import { readFileSync } from 'node:fs';
 import { rootPath } from '../paths.js';
-import { Arena } from './arena.js';
+import { Arena, type WasmArena } from './arena.js';
 import { ValidationError, requireInt, shapeOf } from '../errors.js';
 
 export type Flavor = 'release' | 'debug';
@@ -80,7 +80,8 @@ export class Wasm<E = Record<string, unknown>> {
   readonly instance: WebAssembly.Instance;
   /** Raw exports; areas cast them to their own typed interface (e.g. DenseExports). */
   readonly exports: E;
-  readonly arena: Arena;
+  /** Where the host allocates the kernels' buffers (allocF32 and allocI32 take from it too). */
+  readonly arena: WasmArena;
   /** This instance's scratch region (pointer, bytes). */
   readonly scratchPtr: number;
   readonly scratchBytes: number;
