@@ -3,7 +3,7 @@
 // out in ONE write(2) of the complete line plus '\n' on a file opened with O_APPEND, and the file is
 // fsync'ed periodically and at the end. If a torn last line ever exists anyway (a power cut between
 // a partial write and the next), reading the file for a resume finds it and truncates it away.
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { readInputFile } from '../io/files.js';
 import type { RanOn } from '../build.js';
 import type { ResultLine } from './types.js';
@@ -101,11 +101,16 @@ export class ResultsAppender {
   private fd: number;
   private lastSync = Date.now();
   private dirty = false;
+  /** Bytes of whole lines in the file: a failed append is cut back to it. */
+  private whole: number;
+  /** The error of a failed append: every later append throws it (a line after a torn one fused with it). */
+  private failed: ResultsFileError | null = null;
   constructor(
     readonly file: string,
     private readonly fsyncSeconds = 1,
   ) {
     this.fd = openSync(file, 'a');
+    this.whole = fstatSync(this.fd).size;
   }
 
   append(line: ResultLine): void {
@@ -114,18 +119,34 @@ export class ResultsAppender {
 
   /** Appends one line given as JSON text (no newline inside: JSON.stringify output never has one). */
   appendText(json: string): void {
+    if (this.failed) throw this.failed;
     const buf = Buffer.from(json + '\n', 'utf8');
     // One call for the whole line. A short write to a regular file happens on a full disk, or when the
     // process is killed while the kernel copies a line that crosses a page boundary (Linux stops between
     // pages on a fatal signal): the loop finishes the line if we live, and a resume cuts a torn last line.
+    // A write that fails leaves part of a line: it is cut off here, and no line is appended after it (the
+    // next one fused with the torn part in the middle of the file, and no resume could read the file).
     try {
       let off = writeSync(this.fd, buf, 0, buf.length);
       while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
     } catch (e) {
-      throw new ResultsFileError(`${this.file}: cannot append a result (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the lines before it are whole: free space and rerun to resume`);
+      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      this.failed = new ResultsFileError(`${this.file}: cannot append a result (${why}); ${this.cutTorn()}: free space and rerun to resume`);
+      throw this.failed;
     }
+    this.whole += buf.length;
     this.dirty = true;
     if (Date.now() - this.lastSync >= this.fsyncSeconds * 1000) this.sync();
+  }
+
+  /** Cuts a failed append's part line; says what the file holds then. */
+  private cutTorn(): string {
+    try {
+      ftruncateSync(this.fd, this.whole);
+      return 'the lines before it are whole';
+    } catch (e) {
+      return `its part line could not be cut (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); a resume cuts it`;
+    }
   }
 
   sync(): void {
