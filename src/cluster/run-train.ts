@@ -11,8 +11,9 @@ import { fitTokenModel, loadTokenModel, readsTokens, resolveModel, withSparsity 
 import { gpt2ConfigOf } from '../model/hf.js';
 import { readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic.js';
+import { landingPath } from '../io/files.js';
 import { generate } from '../train/generate.js';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { compileModel } from '../model/compile.js';
 import type { Params } from '../model/params.js';
 import type { Plan } from '../model/plan.js';
@@ -143,7 +144,7 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
     const optimizer = optimizerOf(c);
     for (const k of ['shuffle', 'evaluate'] as const) if (c[k] !== undefined && typeof c[k] !== 'boolean') throw new ValidationError(k, c[k], 'expected true or false');
     if (c.checkpointEvery !== undefined && !c.checkpoint) throw new ValidationError('checkpointEvery', c.checkpointEvery, 'expected a checkpoint file to write to');
-    if (c.save && gpt2ConfigOf(spec)) configBeside(c.save, c.model);
+    if (c.save && gpt2ConfigOf(spec)) configBeside(c.save, c);
     return { config: c, data, spec, plan, optimizer, systems, steps, batch, seed };
   } catch (e) {
     throw asField(e);
@@ -279,9 +280,14 @@ function summarize(p: PreparedTrain, r: TrainResult): TrainRun {
  * config (someone's other file: it would be replaced); a GPT-2 config there (an earlier save's, an HF
  * model's) is replaced, as Hugging Face's save_pretrained does, and the --model file itself is kept.
  */
-function configBeside(save: string, model: unknown): string {
+function configBeside(save: string, c: TrainConfig): string {
   const path = join(dirname(save), 'config.json');
-  if (typeof model === 'string' && resolve(model) === resolve(path)) return path;
+  const real = landingPath(path); // symlinks followed: a linked directory's config.json is the same file
+  if (isModelFile(c, path)) return path;
+  const others: Array<[string, unknown]> = [['data', c.data], ['init', c.init], ['resume', c.resume], ['trace', c.trace], ['checkpoint', c.checkpoint], ...(c.spec ?? []).map((f): [string, unknown] => ['spec', f])];
+  for (const [field, v] of others) {
+    if (typeof v === 'string' && landingPath(v) === real) throw new ValidationError('save', save, `expected a directory whose config.json may be the GPT's (${path} is this run's ${field} file): save into another directory`);
+  }
   const st = statSync(path, { throwIfNoEntry: false });
   if (!st) return path; // none there
   let v: unknown = null;
@@ -299,6 +305,11 @@ function configBeside(save: string, model: unknown): string {
   return path;
 }
 
+/** Whether the run's --model is the file at `path` (symlinks followed: `link/config.json` and `cfg/config.json` are one file). */
+function isModelFile(c: TrainConfig, path: string): boolean {
+  return typeof c.model === 'string' && landingPath(c.model) === landingPath(path);
+}
+
 /**
  * A GPT-2's config.json beside its saved weights, so `GPT2LMHeadModel.from_pretrained(dir)` loads them
  * (name the weights model.safetensors). Never over the --model file itself.
@@ -306,8 +317,8 @@ function configBeside(save: string, model: unknown): string {
 function saveHfConfig(p: PreparedTrain, save: string): string | null {
   const config = gpt2ConfigOf(p.spec);
   if (!config) return null;
-  const path = configBeside(save, p.config.model);
-  if (typeof p.config.model === 'string' && resolve(p.config.model) === resolve(path)) return null; // it is already there: the input
+  const path = configBeside(save, p.config);
+  if (isModelFile(p.config, path)) return null; // it is already there: the input
   writeFileAtomic(path, JSON.stringify(config, null, 2) + '\n');
   return path;
 }

@@ -81,6 +81,24 @@ describe('outputs never eat inputs (item 1)', () => {
     expect(JSON.parse(readFileSync(join(d, 'config.json'), 'utf8')).n_layer).toBe(2); // gpt-nano's
   });
 
+  it("train --save of a GPT: the --model config.json reached through a symlink is kept, and a --trace or --checkpoint on the config.json beside is refused before training", () => {
+    const d = dir();
+    mkdirSync(join(d, 'cfg'));
+    symlinkSync('cfg', join(d, 'link'));
+    // the user's own HF config: fields we do not write (it was replaced by ours, losing them)
+    const mine = JSON.stringify({ model_type: 'gpt2', vocab_size: 256, n_positions: 32, n_embd: 32, n_layer: 1, n_head: 2, attn_pdrop: 0, resid_pdrop: 0, embd_pdrop: 0, torch_dtype: 'float32', transformers_version: '4.40.0' }) + '\n';
+    writeFileSync(join(d, 'cfg', 'config.json'), mine);
+    const r = cli(['train', '--model', 'link/config.json', '--data', 'austen', '--steps', '1', '--batch', '2', '--save', 'cfg/model.safetensors', '--quiet'], d);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(readFileSync(join(d, 'cfg', 'config.json'), 'utf8')).toBe(mine);
+    for (const opt of ['--trace', '--checkpoint']) {
+      const o = cli(['train', '--model', 'gpt-nano', '--data', 'austen', '--steps', '1', '--batch', '2', opt, 'o/config.json', '--save', 'o/model.safetensors', '--quiet'], d);
+      expect(o.code).toBe(2);
+      expect(o.stderr).toBe(`weightstream: error: --save: expected a directory whose config.json may be the GPT's (o/config.json is this run's ${opt.slice(2)} file): save into another directory, got "o/model.safetensors"\n`);
+      expect(existsSync(join(d, 'o', 'model.safetensors'))).toBe(false); // refused before training, not after
+    }
+  });
+
   it('train --save onto --data is refused before training; the dataset is unchanged', () => {
     const d = dir();
     const x = new Float32Array(8 * 4).map((_, i) => (i % 7) / 7);
