@@ -2,23 +2,21 @@
 // reader (or a crash) never sees a half-written file. A target that is a symlink is written through: the
 // link's target file is replaced (the link stays). The temp file is removed on any failure and on
 // SIGINT/SIGTERM (src/io/cleanup.ts); stale temps of the same target from dead processes are removed.
-import { closeSync, fsyncSync, openSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { removeStaleTemps, trackTemp } from './cleanup.js';
-import { errnoText, makeDirsWhy } from './files.js';
+import { errnoText, landingPath, makeDirsWhy } from './files.js';
+import { describeHolder, heldByOther } from './lock-holder.js';
 
-/** The file a write to `path` lands in: the symlink's target when `path` is one. */
-function writeTarget(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path; // does not exist yet
-  }
-}
-
-/** Writes `data` to `path` atomically (temp + fsync + rename). Creates the directory if needed. */
+/**
+ * Writes `data` to `path` atomically (temp + fsync + rename). Creates the directory if needed. A file that
+ * another live process holds the lock of (src/io/lock.ts: a sweep appending its results) is refused: the
+ * rename would take it from under that process, whose writes would then go to no file.
+ */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const target = writeTarget(path);
+  const target = landingPath(path); // a symlink's target, even one not there yet (the link stays a link)
+  const holder = heldByOther(target);
+  if (holder) throw new Error(`cannot write ${path}: ${describeHolder(holder, 'process').replace(/^another /, 'a ')} holds its lock and is writing it`);
   const dir = dirname(target);
   const why = makeDirsWhy(dir);
   if (why) throw new Error(`cannot write ${path} (${why})`);

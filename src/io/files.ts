@@ -2,7 +2,7 @@
 // of it is read (a FIFO, /dev/zero or a directory is refused, never read), and every output is checked
 // before the work starts: not one of the run's inputs nor another output (through symlinks too), not a
 // directory, not a device, in a directory we can write. See docs/reliability.md.
-import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, readSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ValidationError } from '../errors.js';
 
@@ -111,15 +111,27 @@ export function makeDirs(dir: string, label: string, given: string = dir): void 
   if (why) throw new ValidationError(label, given, `expected a directory we can create (${why})`);
 }
 
-/** Where a path lands: its real path if it exists (symlinks followed), else its real parent + its name. */
+/**
+ * Where a path lands: its real path if it exists (symlinks followed), else its real parent + its name; a
+ * symlink to a file not there yet lands on that file (a write through it makes the link's target, and the
+ * link stays; it replaced the link, and two writers through the link and the target missed each other).
+ */
 export function landingPath(path: string): string {
-  const abs = resolve(path);
-  try {
-    return realpathSync(abs);
-  } catch {
-    const parent = dirname(abs);
-    return parent === abs ? abs : join(landingPath(parent), basename(abs));
+  let abs = resolve(path);
+  for (let hops = 0; hops < 40; hops++) { // as Linux's MAXSYMLINKS: a loop of links lands where its writes fail (ELOOP)
+    try {
+      return realpathSync(abs);
+    } catch {
+      let link: string | undefined;
+      try { if (lstatSync(abs).isSymbolicLink()) link = readlinkSync(abs); } catch { link = undefined; }
+      if (link === undefined) {
+        const parent = dirname(abs);
+        return parent === abs ? abs : join(landingPath(parent), basename(abs));
+      }
+      abs = resolve(dirname(abs), link); // a dangling link: follow it to the file it names
+    }
   }
+  return abs;
 }
 
 /** A file the run reads, or writes (`dir: true`: a directory the run writes files into). */

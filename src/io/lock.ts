@@ -10,12 +10,15 @@
 // provably live holder is refused at once. Everything else (another host, no /proc) waits for staleness.
 // What this guarantees where: docs/reliability.md, "Locks".
 import * as fs from 'node:fs';
-import { makeDirs } from './files.js';
+import { landingPath, makeDirs } from './files.js';
 import { hostname } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { requireNumber } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { describeHolder, holderState, processIdentity, readOr, readOwner, type Owner } from './lock-holder.js';
+
+export { holderState, processIdentity } from './lock-holder.js';
 
 /** A lock that is held by a live process, or that this process held and lost (another process took it over). */
 export class LockError extends Error {
@@ -49,72 +52,17 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-/** Who holds a lock: written by the holder beside the lock directory. */
-interface Owner {
-  pid: number;
-  /** Process start time in clock ticks since boot (/proc/<pid>/stat field 22); tells a reused pid apart. */
-  start: number | null;
-  bootId: string | null;
-  pidNs: string | null;
-  host: string;
-  what: string;
-  since: string;
-}
-
 const DEAD_HOLDER_STALE_MS = 2000; // proper-lockfile's smallest stale period
 const POLL_MS = 200;
 const held = new Map<string, { lost?: Error }>(); // canonical file -> this process's lock on it
-
-function readOr<T>(f: () => T, fallback: T): T {
-  try {
-    return f();
-  } catch {
-    return fallback;
-  }
-}
-
-/** State letter and start time of a process from /proc (Linux), or null when there is no such process. */
-function procStat(pid: number): { state: string; start: number } | null {
-  const stat = readOr(() => fs.readFileSync(`/proc/${pid}/stat`, 'utf8'), null);
-  if (stat === null) return null;
-  // "pid (comm) S ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0], start: Number(fields[19]) };
-}
-
-const bootId = () => readOr(() => fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), null);
-const pidNs = () => readOr(() => fs.readlinkSync('/proc/self/ns/pid'), null);
 
 function me(what: string): Owner {
   return { ...processIdentity(), host: hostname(), what, since: new Date().toISOString() };
 }
 
-/** This process as holderState tells it apart from others (a reused pid, another kernel or pid namespace). */
-export function processIdentity(): Pick<Owner, 'pid' | 'start' | 'bootId' | 'pidNs'> {
-  return { pid: process.pid, start: procStat(process.pid)?.start ?? null, bootId: bootId(), pidNs: pidNs() };
-}
-
-/** 'alive' or 'dead' when /proc of this kernel and pid namespace can tell; 'unknown' otherwise (another host, no /proc). */
-export function holderState(o: Pick<Owner, 'pid' | 'start' | 'bootId' | 'pidNs'>): 'alive' | 'dead' | 'unknown' {
-  if (o.bootId === null || o.start === null || o.bootId !== bootId() || o.pidNs !== pidNs()) return 'unknown';
-  const p = procStat(o.pid);
-  if (p === null || p.state === 'Z' || p.state === 'X' || p.start !== o.start) return 'dead'; // gone, zombie, or pid reused
-  return 'alive';
-}
-
-function readOwner(path: string): Owner | null {
-  const o = readOr(() => JSON.parse(fs.readFileSync(path, 'utf8')) as Owner, null);
-  return o && Number.isInteger(o.pid) ? o : null;
-}
-
-/** The path a lock is keyed on: the file's real path, or its directory's real path and its name when it does not exist yet. */
+/** The path a lock is keyed on: where the file lands (symlinks followed, a dangling one's target too: src/io/files.ts). */
 function canonical(file: string): string {
-  const abs = resolve(file);
-  return readOr(() => fs.realpathSync(abs), join(readOr(() => fs.realpathSync(dirname(abs)), dirname(abs)), basename(abs)));
-}
-
-function describeHolder(o: Owner | null, what: string): string {
-  return o ? `another ${o.what} (pid ${o.pid} on ${o.host}, since ${o.since})` : `another ${what}`;
+  return landingPath(file);
 }
 
 /** A lock file from weightstream <= 0.1 (a plain file holding a pid, never refreshed): removed once older than the stale period. */

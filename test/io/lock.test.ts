@@ -4,11 +4,12 @@
 // taken over once stale, or refused after the stale period if it keeps its lock fresh. Linux (/proc).
 // Needs `npm run build:ts` (the holder process imports the compiled module).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LockError, acquireLock, withLock } from '../../src/io/lock.js';
+import { writeFileAtomic } from '../../src/io/atomic.js';
 import { lockCheckpoint, saveCheckpoint } from '../../src/memoryx/checkpoint.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ws-lock-'));
@@ -77,6 +78,33 @@ describe('the lock', () => {
     await lock.release();
     expect(existsSync(`${file}.lock`)).toBe(false);
     expect(existsSync(`${file}.lock.owner`)).toBe(false);
+  });
+
+  it("keeps another live process's locked file from an atomic write (a sweep's results were replaced by another command's --csv, and its 60 results went to no file)", async () => {
+    const file = join(dir, 'held-results.jsonl');
+    writeFileSync(file, '{"hash":"a"}\n');
+    const { pid, parent } = await startHolder(file, 'sweep');
+    expect(() => writeFileAtomic(file, 'a,b\n1,2\n')).toThrow(new RegExp(`^cannot write ${file}: a sweep \\(pid ${pid} on .*\\) holds its lock and is writing it$`));
+    expect(readFileSync(file, 'utf8')).toBe('{"hash":"a"}\n');
+    parent.kill('SIGTERM');
+    await untilGone(pid, false);
+    writeFileAtomic(file, 'a,b\n'); // released: written
+    expect(readFileSync(file, 'utf8')).toBe('a,b\n');
+    // this process's own lock does not stop its own writes (a checkpoint it holds)
+    await withLock(file, { what: 'training run' }, async () => writeFileAtomic(file, 'mine\n'));
+    expect(readFileSync(file, 'utf8')).toBe('mine\n');
+  });
+
+  it('through a symlink to a file not there yet: the write makes the target and the link stays; the lock is the same as the target\'s', async () => {
+    const d = mkdtempSync(join(dir, 'dangling-'));
+    symlinkSync('results/heat.json', join(d, 'h.json'));
+    writeFileAtomic(join(d, 'h.json'), '{}\n'); // it replaced the link with a file, and results/ stayed empty
+    expect(lstatSync(join(d, 'h.json')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(d, 'results', 'heat.json'), 'utf8')).toBe('{}\n');
+    symlinkSync('results/r.jsonl', join(d, 'r.jsonl'));
+    const lock = await acquireLock(join(d, 'r.jsonl'), { what: 'sweep' });
+    await expect(acquireLock(join(d, 'results', 'r.jsonl'), { what: 'sweep' })).rejects.toThrow(`another sweep (pid ${process.pid} on `); // both wrote one file
+    await lock.release();
   });
 
   it('is refused to a second taker in the same process', async () => {
