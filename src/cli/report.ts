@@ -33,7 +33,14 @@ export function register(program: Command): void {
       throw outputError(e); // a bad flag
     }
     const { writeReport } = await import('../report/index.js'); // vega loads only when a report is made
-    const r = await writeReport(inputs, opts.out, { title: opts.title });
+    // ^C or SIGTERM while a chart is written: its temporary is removed, one line, exit 1 (it was left, and the exit was the signal's)
+    const uninstallCleanup = (await import('../io/cleanup.js')).installCleanup();
+    let r;
+    try {
+      r = await writeReport(inputs, opts.out, { title: opts.title });
+    } finally {
+      uninstallCleanup();
+    }
     emit(opts, r, () =>
       [
         `report: ${r.html} (${r.charts.length} chart${r.charts.length === 1 ? '' : 's'}${r.tables.length ? `, ${r.tables.length} table${r.tables.length === 1 ? '' : 's'}` : ''})`,

@@ -28,6 +28,8 @@ const PATH_FIELDS = ['init', 'resume', 'save', 'checkpoint', 'trace'] as const;
  */
 export function checkTrainPaths(o: TrainPaths, label: (field: string) => string = (f) => f): void {
   for (const k of PATH_FIELDS) if (o[k] !== undefined) requireString(label(k), o[k]);
+  // a resumed run's weights are the checkpoint's: an init file would be read and then ignored
+  if (o.init !== undefined && o.resume !== undefined) throw new ValidationError(label('init'), o.init, 'expected no init with resume (the checkpoint holds the weights to go on from)');
   for (const k of ['init', 'resume'] as const) if (o[k] !== undefined) requireReadable(label(k), o[k]);
   const isFile = (p: unknown): p is string => typeof p === 'string' && p !== 'digits' && p !== 'teacher' && existsSync(p);
   const inputs: NamedPath[] = [];
@@ -54,5 +56,6 @@ function requireReadable(label: string, path: string): void {
   } catch (e) {
     throw new ValidationError(label, path, `expected a file to read (${errnoText(e)})`);
   }
-  if (!st.isFile()) throw new ValidationError(label, path, `expected a file to read (this is ${st.isDirectory() ? 'a directory' : 'not a regular file'})`);
+  if (st.isDirectory()) throw new ValidationError(label, path, 'expected a file to read (this is a directory)');
+  if (!st.isFile()) throw new ValidationError(label, path, 'expected a regular file (not a FIFO, device or socket)');
 }

@@ -133,8 +133,6 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
     if (c.sample && !tokens) throw new ValidationError('sample', c.sample, 'expected a language model (a GPT preset or config.json) to sample from');
     if (seqLen !== undefined && !tokens) throw new ValidationError('seqLen', seqLen, 'expected a language model (a GPT preset or config.json): only its sequences have a length');
     if (c.prompt !== undefined && !c.sample) throw new ValidationError('prompt', c.prompt, 'expected it only with sample (--sample N): the text a language model continues');
-    // a resumed run's weights are the checkpoint's: an --init file would be read and then ignored
-    if (c.init !== undefined && c.resume !== undefined) throw new ValidationError('init', c.init, 'expected no init with resume (the checkpoint holds the weights to go on from)');
     const plan = compileModel(spec);
     if (c.sample) checkSample(plan, c.sample, c.prompt);
     const systems = integer('systems', c.systems ?? D.systems, 1, 64);

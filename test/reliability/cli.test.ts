@@ -511,7 +511,7 @@ describe('non-regular files are refused, not read (item 3)', () => {
   });
   it('train --init /dev/zero fails at once naming the file', () => {
     const r = cli(['train', '--init', '/dev/zero', '--steps', '1', '--quiet']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // README: a path that names no readable file is a usage error
     expect(r.stderr).toMatch(/--init: expected a regular file \(not a FIFO, device or socket\), got "\/dev\/zero"/);
   });
 });
