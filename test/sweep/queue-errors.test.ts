@@ -25,6 +25,7 @@ function sweepFile(name: string, text: string): string {
   writeFileSync(f, text);
   return f;
 }
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const small = () => sweepFile('small.yaml', 'kind: estimate\nname: small\naxes:\n  model: [gpt3-small, gpt3-xl]\n  systems: [1, 2, 4]\n');
 
 /** Runs the CLI to its end; returns exit code, stderr and seconds taken. */
@@ -246,4 +247,30 @@ describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang'
     again.proc.kill('SIGTERM');
     expect((await again.exited).code).toBe(1);
   }, 90_000);
+  it('a connection whose server stops answering (frozen) is said once, and once when it answers again', async () => {
+    const { bullConnection, reportOutages } = await import('../../src/sweep/queue/connection.js');
+    const frozen = await startRedis();
+    const connection = bullConnection(frozen.url);
+    const lines: string[] = [];
+    const down = reportOutages(connection, frozen.url, (l) => lines.push(l));
+    try {
+      await until(() => connection.status === 'ready', 10_000, 'the connection');
+      process.kill(frozen.pid, 'SIGSTOP');
+      try {
+        await until(() => lines.length === 1, 15_000, 'the silence to be said');
+        expect(lines[0]).toBe(`Redis at ${frozen.url} has not answered for 5 s (the connection is open): waiting for it`);
+        expect(down()).toBe(false); // said, not an outage: a stop still bounds its own waits (above)
+        await sleep(3000);
+        expect(lines).toHaveLength(1);
+      } finally {
+        process.kill(frozen.pid, 'SIGCONT');
+      }
+      await until(() => lines.length === 2, 10_000, 'the answer to be said');
+      expect(lines[1]).toBe(`Redis at ${frozen.url} answers again`);
+    } finally {
+      down.stop();
+      connection.disconnect();
+      await frozen.stop();
+    }
+  }, 60_000);
 });

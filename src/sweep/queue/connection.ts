@@ -7,6 +7,16 @@ import { Redis, type RedisOptions } from 'ioredis';
 /** Seconds a connect may take before the sweep or worker gives up (both ends). */
 export const CONNECT_TIMEOUT_SECONDS = 5;
 
+/**
+ * Seconds a stop waits for Redis (giving the collector lease back, handing finished jobs back, closing the queues)
+ * before it leaves them as they are. A live server answers in milliseconds; one that is frozen or behind a partition
+ * that drops packets reports no error and would be waited for as long as it lasts.
+ */
+export const CLOSE_WAIT_SECONDS = 3;
+
+/** Seconds a PING may go unanswered on an open connection before the server is said not to answer. */
+export const SILENT_SECONDS = CONNECT_TIMEOUT_SECONDS;
+
 /** The oldest Redis BullMQ supports well (streams, LMOVE/BLMOVE). */
 const MIN_REDIS = [6, 2];
 
@@ -152,19 +162,69 @@ export function untilStopped<T>(p: Promise<T>, signal?: AbortSignal): Promise<T 
   });
 }
 
-/** Waits for `p` at most `ms` (a close that needs an unreachable Redis); its outcome after that is ignored. */
-export async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
+/** Waits for `p` at most `ms` (a close that needs an unreachable Redis); its outcome after that is ignored. Resolves whether it settled in time. */
+export async function atMost(p: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p.catch(() => {}), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  const settled = await Promise.race([p.then(() => true, () => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)))]);
   clearTimeout(timer);
+  return settled;
+}
+
+/** What StopBound.wait rejects with once the stop has waited its time for Redis. */
+export class NoAnswerError extends Error {
+  constructor(ms: number) {
+    super(`Redis did not answer within ${ms / 1000} s of the stop`);
+    this.name = 'NoAnswerError';
+  }
+}
+
+export interface StopBound {
+  /**
+   * `p`'s outcome; but once the signal has aborted, all the waits together get at most the bound's time, after which
+   * this (and every later wait, at once) rejects with a NoAnswerError. Before the signal it waits as `p` does.
+   */
+  wait<T>(p: Promise<T>): Promise<T>;
+  /** Whether a wait gave up on Redis. */
+  readonly expired: boolean;
+}
+
+/** Bounds the waits on Redis of whatever a stop (`signal`) still does: `ms` from the signal, for all of them together. */
+export function boundAfterStop(signal: AbortSignal | undefined, ms = CLOSE_WAIT_SECONDS * 1000): StopBound {
+  let deadline = signal?.aborted ? Date.now() + ms : Infinity;
+  signal?.addEventListener('abort', () => (deadline = Date.now() + ms), { once: true }); // before any wait's listener
+  let expired = false;
+  return {
+    get expired() {
+      return expired;
+    },
+    wait<T>(p: Promise<T>): Promise<T> {
+      if (!signal) return p;
+      if (expired) return (p.catch(() => {}), Promise.reject(new NoAnswerError(ms)));
+      return new Promise<T>((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        const arm = () => {
+          timer = setTimeout(() => ((expired = true), reject(new NoAnswerError(ms))), Math.max(0, deadline - Date.now()));
+        };
+        const done = () => (clearTimeout(timer), signal.removeEventListener('abort', arm));
+        if (signal.aborted) arm();
+        else signal.addEventListener('abort', arm, { once: true });
+        p.then((v) => (done(), resolve(v)), (e: unknown) => (done(), reject(e)));
+      });
+    },
+  };
 }
 
 /**
  * Says once when a long-lived connection drops (it reconnects on its own) and once when it is back, so an
- * outage is two lines however long it lasts. Returns whether the connection is down now.
+ * outage is two lines however long it lasts. The same for a server that stops answering on an open connection
+ * (frozen, or a partition that drops packets: no error comes): a PING each second, unanswered for SILENT_SECONDS,
+ * is said once, and its answer once. Returns whether the connection is down now (an error, not a silence: a
+ * stop bounds its own waits, boundAfterStop); stop() ends the PINGs.
  */
-export function reportOutages(connection: Redis, url: string, say?: (line: string) => void, advice = ''): () => boolean {
+export function reportOutages(connection: Redis, url: string, say?: (line: string) => void, advice = ''): (() => boolean) & { stop(): void } {
   let down = false;
+  let sent = 0; // when the PING in flight went out (0: none)
+  let silent = false;
   connection.on('error', (e: Error) => {
     if (!down) say?.(`lost the connection to Redis at ${redactUrl(url)} (${e.message.split('\n')[0]}): retrying${advice}`);
     down = true;
@@ -172,6 +232,25 @@ export function reportOutages(connection: Redis, url: string, say?: (line: strin
   connection.on('ready', () => {
     if (down) say?.(`the connection to Redis at ${redactUrl(url)} is back`);
     down = false;
+    silent = false; // the line above says it
   });
-  return () => down || connection.status !== 'ready';
+  let stopped = false;
+  const answered = () => {
+    sent = 0;
+    if (silent && !stopped) say?.(`Redis at ${redactUrl(url)} answers again`);
+    silent = false;
+  };
+  const probe = setInterval(() => {
+    if (down || connection.status !== 'ready') return;
+    if (sent === 0) {
+      sent = Date.now();
+      connection.ping().then(answered, (e: Error) => (e.name === 'ReplyError' ? answered() : (sent = 0))); // an error reply is an answer; a closed connection is not
+    } else if (!silent && Date.now() - sent >= SILENT_SECONDS * 1000) {
+      silent = true;
+      say?.(`Redis at ${redactUrl(url)} has not answered for ${SILENT_SECONDS} s (the connection is open): waiting for it${advice}`);
+    }
+  }, 1000);
+  probe.unref();
+  connection.once('end', () => clearInterval(probe));
+  return Object.assign(() => down || connection.status !== 'ready', { stop: () => ((stopped = true), clearInterval(probe)) });
 }
