@@ -17,13 +17,13 @@ import { acquireLock } from '../../io/lock.js';
 import { otherBuildLines, checkSweepOutputs, pendingRuns, requireCallback, validateRuns, type SweepSummary } from '../run.js';
 import { expandSweep, locateField } from '../spec.js';
 import type { Run, SweepSpec } from '../types.js';
-import { STOPPED, atMost, bullConnection, checkRedis, reportOutages, untilStopped } from './connection.js';
-import { takeCollectorLease } from './lease.js';
+import { CLOSE_WAIT_SECONDS, QueueError, STOPPED, atMost, boundAfterStop, bullConnection, checkRedis, redactUrl, reportOutages, untilStopped } from './connection.js';
+import { LEASE_MS, takeCollectorLease } from './lease.js';
 import { claimQueue, jobsLeft, releaseQueue } from './owner.js';
 import { QUEUE_DEFAULTS, checkQueueable, queueName, sweepId, type JobPayload, type JobReply, type OwnerRecord } from './protocol.js';
 
 /** How long the end of a sweep waits for the queue to close while Redis is away. */
-const CLOSE_WAIT_MS = 3000;
+const CLOSE_WAIT_MS = CLOSE_WAIT_SECONDS * 1000;
 
 export interface QueuedSweepOptions {
   out: string;
@@ -39,7 +39,11 @@ export interface QueuedSweepOptions {
    * rejects with its error once the lock is released.
    */
   onProgress?: (done: number, total: number, failed: number, workers: number) => void;
-  /** Stops collecting: jobs stay queued (workers go on), a rerun collects them. It does not wait for Redis. */
+  /**
+   * Stops collecting: jobs stay queued (workers go on), a rerun collects them. It does not wait for Redis: what is left
+   * to do there (give the collector lease back, close the queue) gets CLOSE_WAIT_SECONDS, then runQueuedSweep rejects
+   * with a QueueError saying what it left as it is.
+   */
   signal?: AbortSignal;
   /** Called with one line when the connection to Redis drops and when it is back. */
   onLog?: (line: string) => void;
@@ -80,27 +84,38 @@ export async function runQueuedSweep(spec: SweepSpec, o: QueuedSweepOptions): Pr
   const lock = await acquireLock(o.out, { what: 'sweep', oneName: true }); // the project's one lock (src/io/lock.ts)
   const connection = bullConnection(o.url);
   const unreachable = reportOutages(connection, o.url, o.onLog, ' (a stop does not wait for it; the lines written are kept)');
+  // after a stop, each wait on Redis below ends within CLOSE_WAIT_SECONDS in all: a server that does not answer
+  // (frozen, packets dropped) reports no error, and was waited for as long as it lasted
+  const stop = boundAfterStop(o.signal, CLOSE_WAIT_MS);
   const name = o.name ?? QUEUE_DEFAULTS.name;
   const queue = new Queue<JobPayload, JobReply>(queueName(name, spec.kind, buildId()), { connection, prefix: QUEUE_DEFAULTS.prefix });
   queue.on('error', () => {});
   try {
     const me: OwnerRecord = { sweep: sweepId(spec), name: spec.name, source: spec.source, kind: spec.kind, createdAt: new Date().toISOString(), build: buildId() };
-    await claimQueue(connection, name, me);
-    const lease = await takeCollectorLease(connection, name, o.out, o.signal);
+    await stop.wait(claimQueue(connection, name, me));
+    const lease = await stop.wait(takeCollectorLease(connection, name, o.out, o.signal));
     try {
       const summary = await collectAll(spec, runs, queue, o, t0);
-      if (summary.notRun === 0) await releaseQueue(connection, queue, name, me);
+      if (summary.notRun === 0) await stop.wait(releaseQueue(connection, queue, name, me));
       if (o.csv) writeFileAtomic(o.csv, resultsToCsv(readResults(o.out)));
       return summary;
     } finally {
-      await (unreachable() ? atMost(lease.release(), CLOSE_WAIT_MS) : lease.release());
+      unreachable.stop(); // the stop's own line says it, when Redis does not answer it
+      const releasing = lease.release();
+      await (unreachable() ? atMost(releasing, CLOSE_WAIT_MS) : stop.wait(releasing).catch(() => {}));
     }
   } finally {
+    unreachable.stop();
     const closing = queue.close();
-    if (unreachable()) await atMost(closing, CLOSE_WAIT_MS); // it would wait for Redis
-    else await closing.catch(() => {});
+    if (stop.expired) void closing.catch(() => {}); // Redis has had its time
+    else if (unreachable()) await atMost(closing, CLOSE_WAIT_MS); // it would wait for Redis
+    else await stop.wait(closing).catch(() => {});
     connection.disconnect();
     await lock.release();
+    if (stop.expired) {
+      throw new QueueError(`Redis at ${redactUrl(o.url)} did not answer within ${CLOSE_WAIT_SECONDS} s of the stop: the collector lease and the queued jobs are left as they are `
+        + `(the lease expires within ${LEASE_MS / 1000} s; the workers go on); the lines written to ${o.out} are kept: run the same command again to collect the rest`);
+    }
   }
 }
 
