@@ -1,8 +1,9 @@
 // `weightstream worker --queue URL`: takes the jobs of queued sweeps (`weightstream sweep FILE --queue URL`)
 // and runs them on this host's pool of worker threads; run one per host. SIGINT/SIGTERM: stop taking
 // jobs, finish the running ones within --stop-grace seconds, exit 0 (past the grace, or at a second signal, it
-// exits at once: its jobs run again elsewhere once their lock expires). With --json, it prints what it did as one
-// JSON object when it stops.
+// exits at once: its jobs run again elsewhere once their lock expires). Once no run is in flight, a Redis that does not
+// answer gets CLOSE_WAIT_SECONDS (3 s) to take what is left; then one line says what was left, and exit 1. With --json,
+// it prints what it did as one JSON object when it stops.
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { queueUrl } from './sweep-queue.js';
@@ -51,18 +52,26 @@ export function register(program: Command): void {
     const { buildId } = await import('../build.js');
     say(`taking ${kinds.join(', ')} runs from ${redactUrl(url)} (queue ${name ?? 'sweep'}, build ${buildId()}: sweeps of this build only), ${concurrency} at once; ^C stops after the runs in flight`);
     const grace = opts.stopGrace ?? DEFAULT_STOP_GRACE_SECONDS;
-    const left = await new Promise<boolean>((resolve) => {
+    const ended = await new Promise<'closed' | 'left' | Error>((resolve) => {
       let stopping = false;
       const onSignal = () => {
         if (stopping) process.exit(0); // second signal: leave now; the jobs' locks expire and they run elsewhere
         stopping = true;
         say(`stopping: finishing the runs in flight within ${grace} s (${worker.done} done so far; signal again to leave them to other workers)`);
-        // past the grace, leave the runs still going; none going: closing ends at once, and says nothing of them
-        const timer = setTimeout(() => worker.active > 0 && resolve(true), Math.min(grace * 1000, MAX_TIMER_MS));
-        worker.close().finally(() => (clearTimeout(timer), resolve(false)));
+        // past the grace, leave the runs still going; none going: closing ends at once, or within a few seconds when
+        // Redis does not answer (worker.close bounds that wait itself, and rejects saying what it left)
+        const timer = setTimeout(() => worker.active > 0 && resolve('left'), Math.min(grace * 1000, MAX_TIMER_MS));
+        worker.close().then(() => resolve('closed'), (e: Error) => resolve(e)).finally(() => clearTimeout(timer));
       };
       for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     });
+    if (ended instanceof Error) {
+      // one line, as for any error (also with --quiet); the process leaves now: a connection to a server that does not
+      // answer stays open (half-closed), and with it the event loop
+      process.stderr.write(`weightstream: error: ${ended.message.split('\n')[0]}\n`);
+      process.exit(1);
+    }
+    const left = ended === 'left';
     const summary = { queue: redactUrl(url), queueName: name ?? 'sweep', kinds, concurrency, runs: worker.done };
     if (left) say(`the runs in flight did not end within ${grace} s: left to other workers (their jobs run again once their lock expires)`);
     emit(opts, summary, () => `weightstream worker: stopped after ${worker.done} run${worker.done === 1 ? '' : 's'}`);

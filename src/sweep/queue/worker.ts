@@ -13,12 +13,12 @@ import { Worker as BullWorker, type Job } from 'bullmq';
 import { ranOn } from '../../build.js';
 import { distModule } from '../../paths.js';
 import type { WorkerReply, WorkerTask } from '../types.js';
-import { atMost, bullConnection, checkRedis, reportOutages } from './connection.js';
+import { CLOSE_WAIT_SECONDS, QueueError, atMost, bullConnection, checkRedis, redactUrl, reportOutages } from './connection.js';
 import { removeOrphanFlash } from '../../io/cleanup.js';
 import { QUEUE_DEFAULTS, QUEUE_KINDS, queueName, validateJob, type JobReply, type QueueKind } from './protocol.js';
 
-/** How long a stop waits for the queues to close while Redis is away. */
-const CLOSE_WAIT_MS = 3000;
+/** How long a stop waits for the queues to close while Redis is away, or (the runs in flight ended) for Redis to take their results. */
+const CLOSE_WAIT_MS = CLOSE_WAIT_SECONDS * 1000;
 
 export interface QueueWorkerOptions {
   /** Redis URL (already resolved from env:NAME). */
@@ -40,7 +40,11 @@ export interface QueueWorker {
   readonly done: number;
   /** Jobs running now. */
   readonly active: number;
-  /** Stop taking jobs; resolve when the running ones are finished and handed back. force: release them now (they run again elsewhere). */
+  /**
+   * Stop taking jobs; resolve when the running ones are finished and handed back. force: release them now (they run again elsewhere).
+   * Once no run is in flight, Redis gets CLOSE_WAIT_SECONDS to take what is left; then close rejects with a QueueError saying what
+   * it left as it is (a server that does not answer reports no error: it was waited for as long as it lasted).
+   */
   close(force?: boolean): Promise<void>;
 }
 
@@ -55,6 +59,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   const unreachable = reportOutages(connection, o.url, o.onLog);
   let done = 0;
   let active = 0;
+  const onIdle: (() => void)[] = []; // close() waiting for the runs in flight to end
+  const idle = () => (active === 0 ? Promise.resolve() : new Promise<void>((r) => onIdle.push(r)));
   const here = ranOn();
 
   const processor = async (job: Job): Promise<JobReply> => {
@@ -72,7 +78,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       const [out] = await pool.run({ kind: payload.kind, runs: [{ hash: job.id!, config: payload.config }] });
       return { resultJson: out.resultJson, error: out.error, timings: out.timings, ranOn: here };
     } finally {
-      active--;
+      if (--active === 0) for (const r of onIdle.splice(0)) r();
     }
   };
 
@@ -100,12 +106,24 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       // With Redis away, a run in flight cannot hand its result back: leave at once (its job runs again
       // elsewhere once its lock expires), and give closing the queues a few seconds at most.
       const away = unreachable();
+      unreachable.stop();
       const closing = Promise.all(workers.map((w) => w.close(force || away)));
+      let answered = true;
       if (away) await atMost(closing, CLOSE_WAIT_MS);
-      else await closing;
+      else {
+        // the runs in flight end on this host's pool (the CLI bounds them with --stop-grace); what is left then waits on
+        // Redis only, and a Redis that does not answer (frozen, packets dropped) reports no error: a few seconds at most
+        if (!force) await Promise.race([closing.catch(() => {}), idle()]);
+        answered = await atMost(closing, CLOSE_WAIT_MS);
+        if (answered) await closing;
+      }
       await pool.destroy();
       removeOrphanFlash(); // a run stopped by its timeout (its thread terminated) leaves its MemoryX flash file
       connection.disconnect();
+      if (!answered) {
+        throw new QueueError(`Redis at ${redactUrl(o.url)} did not answer within ${CLOSE_WAIT_SECONDS} s of the stop: the jobs this worker held are left as they are `
+          + `(their locks expire within ${lockMs / 1000} s, then other workers run them again)`);
+      }
     },
   };
 }
