@@ -249,52 +249,59 @@ describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang'
   }, 90_000);
   it('Redis frozen (SIGSTOP: the connection stays open, nothing answers): each says so once; one signal stops the coordinator and two workers within seconds, one line each, exit 1; a rerun loses and doubles nothing', async () => {
     const frozen = await startRedis();
-    const f = sweepFile('frozen.yaml', 'kind: fabric\nname: frozen\nbase: {rows: 16, cols: 16, batch: 64, in: 256, out: 256, pass: forward}\naxes: {sparsity: [0, 0.5, 0.9], seed: {from: 1, to: 40}}\n');
-    const out = join(dir, 'frozen.jsonl');
-    // --lock-seconds 4: the jobs the frozen workers held are free again soon after Redis answers (the rerun below)
-    const worker = () => cli(['worker', '--queue', frozen.url, '--concurrency', '1', '--stop-grace', '3', '--lock-seconds', '4'], {}, dir);
-    const workers = [worker(), worker()];
-    const c = cli(['sweep', f, '--out', 'frozen.jsonl', '--queue', frozen.url], {}, dir);
-    const all = [c, ...workers];
-    const stderrs = () => all.map((p, i) => `--- ${i ? `worker ${i}` : 'coordinator'}:\n${p.stderr()}`).join('\n');
-    let paused = false;
     try {
-      await until(() => lineCount(out) >= 5, 60_000, 'the first results');
-      process.kill(frozen.pid, 'SIGSTOP');
-      paused = true;
-      // no signal yet: nothing reports an error on a frozen server's open connection; each notices it does not answer
-      await until(() => all.every((p) => /Redis at redis:\/\/127\.0\.0\.1:\d+ has not answered for 5 s/.test(p.stderr())), 20_000, 'each to say Redis does not answer');
-      const t0 = Date.now();
-      c.proc.kill('SIGINT');
-      for (const w of workers) w.proc.kill('SIGTERM');
-      const exits = await Promise.race([Promise.all(all.map((p) => p.exited)), sleep(30_000).then(() => null)]);
-      const seconds = (Date.now() - t0) / 1000;
-      expect(exits, `still running ${seconds} s after one signal each (they waited for Redis):\n${stderrs()}`).not.toBeNull();
-      expect(seconds, stderrs()).toBeLessThan(15); // 3 s grace, then 3 s for Redis at most (each waited as long as the freeze)
-      expect(exits!.map((x) => x.code), stderrs()).toEqual([1, 1, 1]);
-      for (const p of all) {
-        expect(p.stderr().match(/has not answered/g), stderrs()).toHaveLength(1);
-        expect(p.stderr().match(/did not answer within 3 s of the stop/g), stderrs()).toHaveLength(1);
-        expect(p.stderr()).not.toMatch(/\n\s+at /);
+      const f = sweepFile('frozen.yaml', 'kind: fabric\nname: frozen\nbase: {rows: 16, cols: 16, batch: 64, in: 256, out: 256, pass: forward}\naxes: {sparsity: [0, 0.5, 0.9], seed: {from: 1, to: 40}}\n');
+      const out = join(dir, 'frozen.jsonl');
+      // --lock-seconds 4: the jobs the frozen workers held are free again soon after Redis answers (the rerun below)
+      const worker = () => cli(['worker', '--queue', frozen.url, '--concurrency', '1', '--stop-grace', '3', '--lock-seconds', '4'], {}, dir);
+      const workers = [worker(), worker()];
+      const c = cli(['sweep', f, '--out', 'frozen.jsonl', '--queue', frozen.url], {}, dir);
+      const all = [c, ...workers];
+      const stderrs = () => all.map((p, i) => `--- ${i ? `worker ${i}` : 'coordinator'}:\n${p.stderr()}`).join('\n');
+      let paused = false;
+      try {
+        await until(() => lineCount(out) >= 5, 60_000, 'the first results');
+        process.kill(frozen.pid, 'SIGSTOP');
+        paused = true;
+        // no signal yet: nothing reports an error on a frozen server's open connection; each notices it does not answer
+        await until(() => all.every((p) => /Redis at redis:\/\/127\.0\.0\.1:\d+ has not answered for 5 s/.test(p.stderr())), 20_000, 'each to say Redis does not answer');
+        const t0 = Date.now();
+        c.proc.kill('SIGINT');
+        for (const w of workers) w.proc.kill('SIGTERM');
+        const exits = await Promise.race([Promise.all(all.map((p) => p.exited)), sleep(30_000).then(() => null)]);
+        const seconds = (Date.now() - t0) / 1000;
+        expect(exits, `still running ${seconds} s after one signal each (they waited for Redis):\n${stderrs()}`).not.toBeNull();
+        expect(seconds, stderrs()).toBeLessThan(15); // 3 s grace, then 3 s for Redis at most (each waited as long as the freeze)
+        expect(exits!.map((x) => x.code), stderrs()).toEqual([1, 1, 1]);
+        for (const p of all) {
+          expect(p.stderr().match(/has not answered/g), stderrs()).toHaveLength(1);
+          expect(p.stderr().match(/did not answer within 3 s of the stop/g), stderrs()).toHaveLength(1);
+          expect(p.stderr()).not.toMatch(/\n\s+at /);
+        }
+        expect(c.stderr()).toMatch(/\nweightstream: error: Redis at redis:\/\/127\.0\.0\.1:\d+ did not answer within 3 s of the stop: the collector lease and the queued jobs are left as they are \(the lease expires within 10 s; the workers go on\); the lines written to frozen\.jsonl are kept: run the same command again to collect the rest\n$/);
+        for (const w of workers) expect(w.stderr()).toMatch(/\nweightstream: error: Redis at redis:\/\/127\.0\.0\.1:\d+ did not answer within 3 s of the stop: the jobs this worker held are left as they are \(their locks expire within 4 s, then other workers run them again\)\n$/);
+        expect(existsSync(`${out}.lock`)).toBe(false);
+      } finally {
+        if (paused) process.kill(frozen.pid, 'SIGCONT');
+        for (const p of all) if (p.proc.exitCode === null && p.proc.signalCode === null) p.proc.kill('SIGKILL');
       }
-      expect(c.stderr()).toMatch(/\nweightstream: error: Redis at redis:\/\/127\.0\.0\.1:\d+ did not answer within 3 s of the stop: the collector lease and the queued jobs are left as they are \(the lease expires within 10 s; the workers go on\); the lines written to frozen\.jsonl are kept: run the same command again to collect the rest\n$/);
-      for (const w of workers) expect(w.stderr()).toMatch(/\nweightstream: error: Redis at redis:\/\/127\.0\.0\.1:\d+ did not answer within 3 s of the stop: the jobs this worker held are left as they are \(their locks expire within 4 s, then other workers run them again\)\n$/);
-      expect(existsSync(`${out}.lock`)).toBe(false);
+      // Redis answers again: a rerun with a worker collects the rest, each run's line once
+      const w = worker();
+      try {
+        const again = await run(['sweep', f, '--out', 'frozen.jsonl', '--queue', frozen.url, '--quiet']);
+        expect(again.code, again.stderr).toBe(0);
+        const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { hash: string; error?: unknown });
+        expect(lines.filter((l) => l.error)).toEqual([]);
+        expect(new Set(lines.map((l) => l.hash)).size).toBe(120);
+        expect(lines).toHaveLength(120);
+        w.proc.kill('SIGTERM');
+        expect((await w.exited).code).toBe(0);
+      } finally {
+        if (w.proc.exitCode === null && w.proc.signalCode === null) w.proc.kill('SIGKILL');
+      }
     } finally {
-      if (paused) process.kill(frozen.pid, 'SIGCONT');
-      for (const p of all) if (p.proc.exitCode === null && p.proc.signalCode === null) p.proc.kill('SIGKILL');
+      await frozen.stop(); // SIGCONTed above
     }
-    // Redis answers again: a rerun with a worker collects the rest, each run's line once
-    const w = worker();
-    const again = await run(['sweep', f, '--out', 'frozen.jsonl', '--queue', frozen.url, '--quiet']);
-    expect(again.code, again.stderr).toBe(0);
-    const hashes = readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { hash: string; error?: unknown }));
-    expect(hashes.filter((l) => l.error)).toEqual([]);
-    expect(new Set(hashes.map((l) => l.hash)).size).toBe(120);
-    expect(hashes).toHaveLength(120);
-    w.proc.kill('SIGTERM');
-    expect((await w.exited).code).toBe(0);
-    await frozen.stop();
   }, 180_000);
 
   it('a connection whose server stops answering (frozen) is said once, and once when it answers again', async () => {
