@@ -30,7 +30,7 @@ interface Step {
 export function register(program: Command): void {
   const cmd = program
     .command('demo')
-    .summary('the guided tour (npm start), about 40 s')
+    .summary('the guided tour (npm start), about 35 s')
     .description('the guided tour (npm start): training on 4 simulated CS-2 dense and sparse, the fabric at several sparsities, GPT-3 on 1..192 CS-2, the claims table, and an HTML report')
     .addOption(option('--out <dir>', 'where the results and the report go', undefined, 'out/demo'))
     .option('--quick', 'shorter training (digits 200 steps instead of 600, gpt-nano 150 instead of 400), the same sweeps: about 0.7x the time (22-27 s against 33-35 s)');
@@ -44,8 +44,12 @@ export function register(program: Command): void {
       throw outputError(e); // a bad flag
     }
     const out = resolve(opts.out);
-    checkDemoDir(out, opts.out);
-    makeDirs(out, '--out', opts.out);
+    try {
+      checkDemoDir(out, opts.out); // a directory of other files: a value --out refuses (exit 2), as a file there is
+      makeDirs(out, '--out', opts.out);
+    } catch (e) {
+      throw outputError(e);
+    }
     writeFileAtomic(join(out, DEMO_MARK), 'written by weightstream demo: a later demo may replace what is here\n');
     const say = (s: string) => {
       if (!opts.quiet && !opts.json) process.stdout.write(s + '\n');

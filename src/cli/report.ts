@@ -25,10 +25,11 @@ export function register(program: Command): void {
   ]);
   cmd.action(async (inputs: string[], opts: ReportCliOptions) => {
     await checkInputPaths(inputs);
-    const { checkOutputs } = await import('../io/files.js');
+    const { checkOutputs, makeDirs } = await import('../io/files.js');
     // The report writes DIR/report.html and DIR/<chart>.svg: none of them may be an input.
     try {
       checkOutputs({ inputs: inputs.map((f) => ({ label: 'input', path: f })), outputs: [{ label: '--out', path: opts.out, dir: true }], writes: (n) => n === 'report.html' || n.endsWith('.svg') });
+      makeDirs(opts.out, '--out'); // a directory that cannot be made is refused here, not at the first chart's write
     } catch (e) {
       throw outputError(e); // a bad flag
     }

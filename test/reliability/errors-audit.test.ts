@@ -57,6 +57,8 @@ beforeAll(() => {
   writeFileSync(f('sweep-data.yaml'), `kind: train\nbase: {model: mlp, steps: 1, data: ${f('passwd')}}\naxes: {seed: [1]}\n`);
   writeFileSync(f('sweep-model.yaml'), `kind: train\nbase: {model: ${f('str.json')}, steps: 1}\naxes: {seed: [1]}\n`);
   writeFileSync(f('a-file'), 'x');
+  mkdirSync(f('others'));
+  writeFileSync(join(f('others'), 'mine.txt'), 'not the demo\'s\n');
 });
 
 /** The error `fn` throws (sync or async); fails the test when it throws none. */
@@ -175,7 +177,8 @@ const CLI: Array<[string, () => string[], number, RegExp]> = [
   ['sweep FILE a directory (was exit 1)', () => ['sweep', d, '--dry-run', '--quiet'], 2, /^weightstream: error: sweep file: expected a file, not a directory, got ".*"$/],
   ['report INPUT that names no file, after a good one (was exit 1)', () => ['report', f('loss.json'), f('no-such.json'), '--out', f('r-missing')], 2, /^weightstream: error: .*no-such\.json: cannot read \(ENOENT\)$/],
   ['fabric --heatmap under /proc (hung forever in Node\'s recursive mkdir)', () => ['fabric', '--rows', '2', '--cols', '2', '--in', '4', '--out', '4', '--heatmap', '/proc/ws-no-such/h.json', '--quiet'], 1, /^weightstream: error: cannot write \/proc\/ws-no-such\/h\.json \(mkdir \/proc\/ws-no-such: ENOENT\)$/],
-  ['report --out under /proc (hung)', () => ['report', f('heat.json'), '--out', '/proc/ws-no-such'], 1, /^weightstream: error: (--out: expected a directory we can create \(mkdir \/proc\/ws-no-such: ENOENT\)|.*heat\.json: not a sweep result file.*as a heatmap, rows)/],
+  ['report --out under /proc (hung; then exit 1 at the first chart)', () => ['report', f('heat.json'), '--out', '/proc/ws-no-such'], 2, /^weightstream: error: --out: expected a directory we can create \(mkdir \/proc\/ws-no-such: ENOENT\)/],
+  ['demo --out a directory of other files (exit 1, as a refused file)', () => ['demo', '--quick', '--out', f('others'), '--quiet'], 2, /^weightstream: error: --out: expected an empty directory or an earlier demo's \(it holds 1 other file/],
 ];
 
 describe('error messages audit: CLI rows (the compiled CLI)', () => {
