@@ -1,12 +1,12 @@
 // One entry for "estimate this configuration" as plain data — what the CLI and the sweep runner pass:
 // { model: NAME|FILE|object, systems, sparsity?, tokens?, batchTokens?, spec?: FILE[], gpu?, devices?, ... }.
 // Specs load once per distinct --spec list; the estimate itself is a pure function.
-import { ValidationError, refuseUnknownFields, requireInt, requireOneOf } from '../errors.js';
+import { ValidationError, refuseUnknownFields, requireInt, requireNumber, requireOneOf } from '../errors.js';
 import { ESTIMATE_CONFIG_FIELDS } from './estimate-fields.js';
 import type { Optimizer, Precision } from './capacity.js';
 import type { EfficiencyFn } from './efficiency.js';
 import { estimate, RECOMPUTE, type Estimate, type Recompute } from './estimate.js';
-import type { EstimateOptions } from './types.js';
+import { MAX_TOKENS, type EstimateOptions } from './types.js';
 import { estimateGpu, type GpuEstimate } from './gpu.js';
 import { modelFromObject, resolveModel, type PerfModel } from './models.js';
 import { defaultSpecs, loadSpecs, type Specs } from './specs.js';
@@ -73,6 +73,8 @@ function resolved(c: EstimateConfig): { specs: Specs; model: PerfModel; batchTok
   if (c.system !== undefined && typeof c.system !== 'string') throw new ValidationError('system', c.system, 'expected a system id such as "cs2" or "cs3"');
   const specs = specsFor(c.spec, c.system);
   if (c.seqLen !== undefined) requireInt('seqLen', c.seqLen, 1);
+  // checked under the configuration's own name (the estimates' is trainTokens: a sweep named base.trainTokens for axes.tokens[1])
+  if (c.tokens !== undefined) requireNumber('tokens', c.tokens, 1, MAX_TOKENS);
   const model = modelFor(c.model, attention, c.seqLen);
   return { specs, model, batchTokens: batchTokensOf(c, model) };
 }

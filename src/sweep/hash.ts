@@ -2,6 +2,7 @@
 // hashed with SHA-256. Two runs with the same kind and the same configuration, however their keys were
 // ordered in the sweep file, have the same hash; that is what resuming a sweep relies on.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 /**
  * JSON with every object's keys in sorted order and no whitespace. Arrays keep their order.
@@ -27,7 +28,16 @@ export function canonicalJson(value: unknown): string {
   }
 }
 
-/** SHA-256 (hex) of the canonical JSON of {kind, config}: the run's identity in a results file. */
-export function runHash(kind: string, config: unknown): string {
-  return createHash('sha256').update(canonicalJson({ kind, config })).digest('hex');
+/**
+ * SHA-256 (hex) of the canonical JSON of {kind, config}: the run's identity in a results file. A user module's
+ * runs (kind module) add `module`, the digest of the module's file (moduleDigest): two modules, or one edited,
+ * are other runs (their results were taken for each other's on resume).
+ */
+export function runHash(kind: string, config: unknown, module?: string): string {
+  return createHash('sha256').update(canonicalJson(module === undefined ? { kind, config } : { kind, config, module })).digest('hex');
+}
+
+/** SHA-256 (hex) of a file's bytes: a user module's part of its runs' identity (runHash). */
+export function moduleDigest(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }

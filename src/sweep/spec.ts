@@ -16,7 +16,7 @@ import { checkInputFile, parseJsonText } from '../io/files.js';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { MAX_DATA_DEPTH, ValidationError, describe, ownEntry, requireSafeKey, requireSafeTree, shapeError, requireObject, requireArray, requireString } from '../errors.js';
-import { runHash } from './hash.js';
+import { moduleDigest, runHash } from './hash.js';
 import { RUN_KINDS, type Axis, type Config, type Run, type RunKind, type SweepSpec } from './types.js';
 
 /** The axis whose values are mappings merged into the configuration (several fields varied together). */
@@ -168,8 +168,10 @@ function axisValues(path: string, raw: unknown): unknown[] {
     if (typeof step !== 'number' || !Number.isFinite(step) || step <= 0) throw new ValidationError(`${path}.step`, step, 'expected a number > 0');
     const n = Math.floor((to - from) / step + 1e-9) + 1;
     if (n > MAX_RUNS) throw new ValidationError(path, raw, `expected at most ${MAX_RUNS} values`);
-    // toPrecision(12) keeps 0.1 steps from turning into 0.30000000000000004 (and so into a different hash).
-    values = Array.from({ length: n }, (_, i) => Number((from + i * step).toPrecision(12)));
+    // Each value keeps the decimals of from and step: 0.1 steps do not turn into 0.30000000000000004 (and so into a
+    // different hash), and large integers stay exact (toPrecision(12) made 1234567890123 + 1000 into 1234567891120).
+    const d = Math.min(100, Math.max(decimals(from), decimals(step)));
+    values = Array.from({ length: n }, (_, i) => Number((from + i * step).toFixed(d)));
   } else {
     throw new ValidationError(path, raw, 'expected a non-empty list of values or a range {from, to, step}');
   }
@@ -189,6 +191,13 @@ function axisValues(path: string, raw: unknown): unknown[] {
     seen.set(key, i);
   });
   return values;
+}
+
+/** Digits after the point of a number as written (0.25 → 2, 1e-7 → 7, 1200 → 0). */
+function decimals(x: number): number {
+  const [mantissa, exp] = String(x).split('e');
+  const frac = mantissa.split('.')[1]?.length ?? 0;
+  return Math.max(0, frac - Number(exp ?? 0));
 }
 
 function checkCommonFields(obj: Record<string, unknown>, path: string): void {
@@ -268,6 +277,8 @@ export async function expandSweepAsync(spec: SweepSpec, signal: AbortSignal | un
 /** The runs of a spec, one by one, in expandSweep's order. */
 function* expandRuns(spec: SweepSpec): Generator<Run> {
   const total = runCount(spec);
+  const module = spec.kind === 'module' && spec.module ? moduleDigest(spec.module) : undefined;
+  const first = new Map<string, number>(); // run hash -> the first run that has it
   const idx = new Array<number>(spec.axes.length).fill(0);
   for (let r = 0; r < total; r++) {
     const config = structuredClone(spec.base);
@@ -276,12 +287,28 @@ function* expandRuns(spec: SweepSpec): Generator<Run> {
       if (a.field === MERGE_AXIS) for (const [k, x] of Object.entries(v as Config)) setPath(config, k, x, `axes.${MERGE_AXIS}[${idx[i]}].${k}`);
       else setPath(config, a.field, v, `axes.${a.field}`);
     });
-    yield { index: r, hash: runHash(spec.kind, config), config, axisIndex: idx.slice() };
+    const hash = runHash(spec.kind, config, module);
+    const twin = first.get(hash);
+    if (twin !== undefined) throw sameRun(spec, twin, idx);
+    first.set(hash, r);
+    yield { index: r, hash, config, axisIndex: idx.slice() };
     for (let i = spec.axes.length - 1; i >= 0; i--) {
       if (++idx[i] < spec.axes[i].values.length) break;
       idx[i] = 0;
     }
   }
+}
+
+/** Two runs of one configuration (an axis a merge case sets again; one mapping written in two key orders): refused, naming both. */
+function sameRun(spec: SweepSpec, earlier: number, idx: number[]): ValidationError {
+  const at = (k: number[]) => spec.axes.map((a, i) => `${a.field}[${k[i]}]`).join(', ');
+  const before: number[] = [];
+  let rest = earlier;
+  for (let i = spec.axes.length - 1; i >= 0; i--) {
+    before[i] = rest % spec.axes[i].values.length;
+    rest = Math.floor(rest / spec.axes[i].values.length);
+  }
+  return new ValidationError('axes', `${at(before)} and ${at(idx)}`, 'expected runs of distinct configurations (these two give the same one: an axis that base or a merge case sets again?)');
 }
 
 /**

@@ -42,6 +42,11 @@ describe('kind estimate', () => {
     await expect(runSweep(typo, { out, workers: 1 })).rejects.toThrow(/^base\.sytems: unknown field for an estimate run \(expected one of model, /);
     const model = validateSweep({ kind: 'estimate', base: { systems: 2 }, axes: { model: ['gpt3-xl', 'gpt-4'] } });
     await expect(runSweep(model, { out, workers: 1 })).rejects.toThrow(/^axes\.model\[1\]: expected a preset \(/);
+    // tokens is named as written (it was base.trainTokens, the estimate's own name); YAML's `detail: no` is a string (it turned the detail on)
+    const tokens = validateSweep({ kind: 'estimate', base: { model: 'gpt3-xl' }, axes: { tokens: [1e11, -5] } });
+    await expect(runSweep(tokens, { out, workers: 1 })).rejects.toThrow(/^axes\.tokens\[1\]: expected a finite number >= 1, <= 10000000000000000, got -5$/);
+    const detail = validateSweep({ kind: 'estimate', base: { model: 'gpt3-xl', detail: 'no' } });
+    await expect(runSweep(detail, { out, workers: 1 })).rejects.toThrow('base.detail: expected true or false, got "no"');
   });
 
   it('records a run-time failure (a model too big for the wafer) in its line and goes on', async () => {

@@ -113,6 +113,36 @@ describe('expansion', () => {
     expect(runs.map((r) => r.config.sparsity)).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
   });
 
+  it('ranges keep the decimals of from and step: large integers stay exact (they were rounded to 12 digits)', () => {
+    const runs = expandSweep(validateSweep({ kind: 'estimate', axes: { tokens: { from: 1234567890123, to: 1234567893123, step: 1000 } } }));
+    expect(runs.map((r) => r.config.tokens)).toEqual([1234567890123, 1234567891123, 1234567892123, 1234567893123]);
+    const close = expandSweep(validateSweep({ kind: 'estimate', axes: { tokens: { from: 1e12, to: 1e12 + 2 } } })); // was refused: "same as axes.tokens[0]"
+    expect(close.map((r) => r.config.tokens)).toEqual([1e12, 1e12 + 1, 1e12 + 2]);
+    const small = expandSweep(validateSweep({ kind: 'estimate', axes: { efficiency: { from: 1e-7, to: 3e-7, step: 1e-7 } } }));
+    expect(small.map((r) => r.config.efficiency)).toEqual([1e-7, 2e-7, 3e-7]);
+  });
+
+  it('refuses two runs of one configuration, naming both (an axis a merge case sets again counted as "already done")', () => {
+    const s = validateSweep({ kind: 'estimate', axes: { systems: [1, 2], merge: [{ systems: 4 }] } });
+    expect(errorOf(() => expandSweep(s)).message).toBe('axes: expected runs of distinct configurations (these two give the same one: an axis that base or a merge case sets again?), got "systems[0], merge[0] and systems[1], merge[0]"');
+    const order = validateSweep({ kind: 'estimate', axes: { merge: [{ gpu: 'a100', devices: 8 }, { devices: 8, gpu: 'a100' }] } });
+    expect(errorOf(() => expandSweep(order)).message).toMatch(/got "merge\[0\] and merge\[1\]"$/);
+  });
+
+  it("a user module's runs are told apart by the module's bytes: another module, or the same one edited, is other runs", () => {
+    const a = join(dir, 'a.mjs');
+    const b = join(dir, 'b.mjs');
+    writeFileSync(a, 'export const run = () => ({ who: "A" });\n');
+    writeFileSync(b, 'export const run = () => ({ who: "B" });\n');
+    const hashes = (m: string) => expandSweep(validateSweep({ kind: 'module', module: m, axes: { x: [1, 2] } })).map((r) => r.hash);
+    const ha = hashes(a);
+    expect(hashes(b)).not.toEqual(ha);
+    expect(hashes(b).some((h) => ha.includes(h))).toBe(false);
+    writeFileSync(a, 'export const run = () => ({ who: "A2" });\n');
+    expect(hashes(a).some((h) => ha.includes(h))).toBe(false);
+    expect(expandSweep(validateSweep({ kind: 'estimate', axes: { systems: [1] } }))[0].hash).toBe(runHash('estimate', { systems: 1 })); // the other kinds' hashes are as before
+  });
+
   it('refuses an axis inside a base field that is not a mapping', () => {
     const s = validateSweep({ kind: 'estimate', base: { model: 'gpt3' }, axes: { 'model.layers': [1] } });
     expect(errorOf(() => expandSweep(s)).message).toBe('axes.model.layers: cannot set a field inside base.model (it is "gpt3", not a mapping), got "model.layers"');
