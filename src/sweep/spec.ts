@@ -60,8 +60,23 @@ export function loadSweepFile(file: string): SweepSpec {
     if (e instanceof ValidationError) throw e;
     throw new SweepFileError(`${file}: cannot read the sweep file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const data = extname(file).toLowerCase() === '.json' ? parseJsonText(text, 'sweep file', file) : parseSweepYaml(text, file);
+  const data = extname(file).toLowerCase() === '.json' ? parseSweepJson(text, file) : parseSweepYaml(text, file);
   return validateSweep(data, { baseDir: dirname(resolve(file)), source: file });
+}
+
+/** A .json sweep file; a key given twice in one object is refused, as YAML refuses it (JSON.parse kept the last: an axis was lost). */
+function parseSweepJson(text: string, file: string): unknown {
+  const data = parseJsonText(text, 'sweep file', file);
+  if (yamlNesting(text) > MAX_YAML_NESTING) return data; // too deep for the YAML parser; the validator refuses its depth
+  try {
+    parseYaml(text, { logLevel: 'error', uniqueKeys: true }); // JSON is YAML: its parser finds the duplicate and where
+  } catch (e) {
+    if (e instanceof YAMLParseError && e.code === 'DUPLICATE_KEY') {
+      const where = e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : '';
+      throw new SweepFileError(`${file}${where}: a key given twice in one object (JSON would keep the last value and drop the first)`);
+    }
+  }
+  return data;
 }
 
 /** Nesting we let the YAML parser see (a sweep needs MAX_DATA_DEPTH; the parser is safe far past this). */

@@ -113,6 +113,15 @@ describe('expansion', () => {
     expect(runs.map((r) => r.config.sparsity)).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
   });
 
+  it('refuses a key given twice in a .json sweep file, naming where (the first value was dropped)', () => {
+    const f = join(dir, 'dup.json');
+    writeFileSync(f, '{"kind": "estimate", "base": {"model": "gpt3-xl"},\n "axes": {"systems": [1, 2],\n  "systems": [3]}}\n');
+    expect(errorOf(() => loadSweepFile(f)).message).toBe(`${f}:3:3: a key given twice in one object (JSON would keep the last value and drop the first)`);
+    const ok = join(dir, 'ok.json');
+    writeFileSync(ok, '{"kind": "estimate", "axes": {"systems": [1, 2]}}');
+    expect(expandSweep(loadSweepFile(ok))).toHaveLength(2);
+  });
+
   it('ranges keep the decimals of from and step: large integers stay exact (they were rounded to 12 digits)', () => {
     const runs = expandSweep(validateSweep({ kind: 'estimate', axes: { tokens: { from: 1234567890123, to: 1234567893123, step: 1000 } } }));
     expect(runs.map((r) => r.config.tokens)).toEqual([1234567890123, 1234567891123, 1234567892123, 1234567893123]);
