@@ -1,8 +1,8 @@
 // Sweep results as CSV: one row per run (the latest line of each hash), columns hash, kind, the
 // configuration's and the result's fields flattened to dotted names, error, timings, where it ran (ranOn.host,
 // ranOn.build: where the lines record it). Lists of numbers
-// up to a few entries become one column each (`result.layers.0`); longer lists and anything else that
-// is not a scalar become one JSON-encoded cell. RFC 4180 quoting.
+// up to a few entries become one column each (`result.layers.0`); longer lists, empty ones, objects with a
+// dotted key and anything else that is not a scalar become one JSON-encoded cell. RFC 4180 quoting.
 import { requireArray, requireObject } from '../errors.js';
 import type { ResultLine } from './types.js';
 
@@ -13,11 +13,13 @@ function flatten(prefix: string, v: unknown, out: Map<string, unknown>): void {
   if (v === null || v === undefined || typeof v !== 'object') {
     out.set(prefix, v);
   } else if (Array.isArray(v)) {
-    if (v.length <= MAX_SPREAD && v.every((x) => x === null || typeof x !== 'object')) v.forEach((x, i) => out.set(`${prefix}.${i}`, x));
-    else out.set(prefix, JSON.stringify(v));
+    if (v.length > 0 && v.length <= MAX_SPREAD && v.every((x) => x === null || typeof x !== 'object')) v.forEach((x, i) => out.set(`${prefix}.${i}`, x));
+    else out.set(prefix, JSON.stringify(v)); // [] too: a cell, as {} has (it had none, as if the field were missing)
   } else {
     const entries = Object.entries(v as Record<string, unknown>);
     if (entries.length === 0) out.set(prefix, '{}');
+    // a key with a dot would share a column with a nested field ({"a.b": 1} and {a: {b: 2}}: one was lost): one JSON cell
+    if (entries.some(([k]) => k.includes('.'))) return void out.set(prefix, JSON.stringify(v));
     for (const [k, x] of entries) flatten(prefix ? `${prefix}.${k}` : k, x, out);
   }
 }

@@ -95,7 +95,7 @@ export interface SweepSummary {
 }
 
 /** The latest line of each run hash in a results file's lines (a later line, e.g. a retried run's, wins). */
-function latestByHash(existing: ResultLine[]): Map<string, ResultLine> {
+function latestLines(existing: ResultLine[]): Map<string, ResultLine> {
   const latest = new Map<string, ResultLine>();
   for (const l of existing) latest.set(l.hash, l);
   return latest;
@@ -103,7 +103,7 @@ function latestByHash(existing: ResultLine[]): Map<string, ResultLine> {
 
 /** The lines already in the file (latest per hash) for runs not run again (`todo` lacks them) that another build than `build` computed. */
 export function otherBuildLines(runs: Run[], existing: ResultLine[], todo: Run[], build: string): { lines: number; builds: string[] } {
-  const latest = latestByHash(existing);
+  const latest = latestLines(existing);
   const again = new Set(todo.map((r) => r.hash));
   const builds = new Set<string>();
   let lines = 0;
@@ -157,7 +157,7 @@ export class SweepInterrupted extends Error {
 
 /** Which of the runs still have to run, given the lines already in the results file. */
 export function pendingRuns(runs: Run[], existing: ResultLine[], retryFailed = false): Run[] {
-  const latest = latestByHash(existing);
+  const latest = latestLines(existing);
   const seen = new Set<string>();
   return runs.filter((r) => {
     if (seen.has(r.hash)) return false;

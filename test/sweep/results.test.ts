@@ -109,4 +109,10 @@ describe('CSV', () => {
     const withError = resultsToCsv([lines[0]]).split('\r\n');
     expect(withError[1]).toBe('h1,estimate,1,"RangeError: bad, ""very""",2026-01-01T00:00:00.000Z,0.5');
   });
+
+  it('an empty list is a cell (it had none, like a missing field), and an object with a dotted key one JSON cell (its column was shared with a nested field)', () => {
+    const csv = resultsToCsv([{ hash: 'h', kind: 'module', config: { x: 1 }, result: { empty: [], dotted: { 'a.b': 1 }, dot: { a: { b: 2 } } }, timings }]).split('\r\n');
+    expect(csv[0]).toBe('hash,kind,config.x,result.empty,result.dotted,result.dot.a.b,error,timings.startedAt,timings.wallSeconds');
+    expect(csv[1]).toBe('h,module,1,[],"{""a.b"":1}",2,,2026-01-01T00:00:00.000Z,0.5');
+  });
 });
