@@ -3,7 +3,7 @@
 // ones, identical series told apart and named; the comparison bars name the bound; the tornado chart
 // reads `estimate --sensitivity --json`; the timeline's overlap row is exactly where stream and wafer
 // are both busy. Sweeps run through the real pool (needs `npm run build`).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +45,25 @@ describe('sweep charts', () => {
     expect(seriesOf(sparsity)).toEqual(sparsity.series);
     for (const n of [2, 64]) expect(layer(sparsity, 'series_points').find((v) => v.series === `at scale: ${n} CS-2` && v.x === 0.75)!.y).toBeCloseTo(res(n, 0).trainSeconds / res(n, 0.75).trainSeconds, 12);
     for (const v of layer(sparsity, 'reference')) expect(v.y).toBeCloseTo(1 / (1 - v.x), 12);
+  });
+
+  it('a run in two inputs is drawn once, from the last, and the notes say so; a run with no time to train is said, not dropped without a word', async () => {
+    const f = await sweepFile(dir, 'twice', { kind: 'estimate', base: { model: 'gpt3-xl' }, axes: { systems: [1, 2, 4] } });
+    const copy = join(dir, 'twice-copy.jsonl');
+    // the copy's run at 2 systems from "another build": its time 1.5x
+    const lines = readFileSync(f, 'utf8').trim().split('\n').map((t) => JSON.parse(t));
+    for (const l of lines) if (l.config.systems === 2) l.result.trainDays *= 1.5;
+    writeFileSync(copy, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const r = await buildReport([readInput(f), readInput(copy)]);
+    const scaling = r.charts.find((c) => c.id === 'scaling')!;
+    const pts = layer(scaling, 'series_points');
+    expect(pts.map((v) => v.x).sort((a, b) => a - b)).toEqual([1, 2, 4]); // it drew two points at each, joined by a line
+    expect(pts.find((v) => v.x === 2)!.y).toBe(lines.find((l) => l.config.systems === 2)!.result.trainDays);
+    expect(scaling.notes).toContain('3 runs are in more than one input: each is drawn once, from the last input given that has it.');
+    const nul = join(dir, 'null-days.jsonl');
+    writeFileSync(nul, lines.map((l) => JSON.stringify(l.config.systems === 4 ? { ...l, result: { ...l.result, trainDays: null } } : l)).join('\n') + '\n');
+    const one = (await buildReport([readInput(nul)])).charts.find((c) => c.id === 'scaling')!;
+    expect(one.notes).toContain('Not drawn: 1 run without a positive time to train or system count');
   });
 
   it('never draws a line through values it did not compute: sparsity 0 and 0.9 only are two markers, no line', async () => {

@@ -21,12 +21,22 @@ export const num = (v: unknown): number | undefined => (typeof v === 'number' &&
 /** A positive finite number (a time, a count, a size: what a log axis can place), else undefined. */
 export const pos = (v: unknown): number | undefined => ((num(v) ?? 0) > 0 ? (v as number) : undefined);
 
-export function collect(inputs: Array<{ file: string; lines: ResultLine[] }>, kind: string): Point[] {
-  return inputs.flatMap((i) =>
-    latestByHash(i.lines)
-      .filter((l) => l.kind === kind && l.result && typeof l.result === 'object')
-      .map((l) => ({ config: l.config, result: l.result as Record<string, unknown>, file: i.file })),
-  );
+/**
+ * The successful runs of a kind in the inputs, a point each. A run in several inputs (one sweep's file and its
+ * copy, or a rerun by another build) is drawn once, from the last input that has it (two points of one run,
+ * joined by a line, were drawn); `repeated` counts the runs so dropped, for the charts' notes.
+ */
+export function collect(inputs: Array<{ file: string; lines: ResultLine[] }>, kind: string): Point[] & { repeated: number } {
+  const byHash = new Map<string, Point>();
+  let repeated = 0;
+  for (const i of inputs) {
+    for (const l of latestByHash(i.lines)) {
+      if (l.kind !== kind || !l.result || typeof l.result !== 'object') continue;
+      if (byHash.delete(l.hash)) repeated++;
+      byHash.set(l.hash, { config: l.config, result: l.result as Record<string, unknown>, file: i.file });
+    }
+  }
+  return Object.assign([...byHash.values()], { repeated });
 }
 
 export const sourcesOf = (pts: Point[]) => [...new Set(pts.map((p) => p.file))];

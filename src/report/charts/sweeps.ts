@@ -42,6 +42,8 @@ function systemOf(points: Point[]): string {
 /** Time to train vs number of systems, with the ideal T(N0)·N0/N of each series drawn densely. */
 function scalingChart(points: Point[]): Chart | undefined {
   const cs2 = points.filter((p) => p.result.kind === 'cs2' && pos(p.config.systems) && pos(p.result.trainDays));
+  // a run whose time or system count a log axis cannot place (null, 0) is said, not dropped without a word
+  const unplaced = points.filter((p) => p.result.kind === 'cs2' && !(pos(p.config.systems) && pos(p.result.trainDays))).length;
   const groups = seriesBy(cs2, 'systems').filter((g) => new Set(g.map((p) => p.config.systems)).size >= 2);
   if (groups.length === 0) return undefined;
   const all = labelled(groups, 'systems', (p) => String(p.result.model ?? 'model'));
@@ -60,7 +62,7 @@ function scalingChart(points: Point[]): Chart | undefined {
     id: 'scaling',
     title: `Time to train vs number of ${sys} systems`,
     caption: 'Markers are the model at each computed cluster size, dotted curves ideal linear scaling (1/N from the smallest cluster): where the markers leave their dotted curve, more systems stop paying off.',
-    notes: c.notes,
+    notes: [c.notes, unplaced > 0 ? `Not drawn: ${unplaced} run${unplaced === 1 ? '' : 's'} without a positive time to train or system count (a log axis cannot place them).` : ''].filter(Boolean).join(' ') || undefined,
     sources: sourcesOf(groups.flat()),
     series: series.map((s) => s.label),
     spec: c.spec,
@@ -126,7 +128,14 @@ export function sweepCharts(inputs: Array<{ file: string; lines: ResultLine[] }>
   const charts = [scalingChart(estimates), sparsityChart(estimates, fabric), modelSizeChart(estimates), ...compared].filter((c): c is Chart => c !== undefined);
   // each file's failed runs, counted once (latestByHash reads every line) for every chart drawn from it
   const failedIn = new Map(inputs.map((i) => [i.file, latestByHash(i.lines).filter((l) => l.error && (l.kind === 'estimate' || l.kind === 'fabric')).length]));
-  return { charts: charts.map((c) => withFailedNote(c, failedIn)) };
+  const repeated = estimates.repeated + fabric.repeated;
+  return { charts: charts.map((c) => withRepeatedNote(withFailedNote(c, failedIn), repeated)) };
+}
+
+/** Charts drawn from inputs that share runs say that each such run is drawn once, from the last input that has it. */
+function withRepeatedNote(c: Chart, repeated: number): Chart {
+  if (repeated === 0) return c;
+  return { ...c, notes: `${c.notes ? c.notes + ' ' : ''}${repeated} run${repeated === 1 ? ' is' : 's are'} in more than one input: each is drawn once, from the last input given that has it.` };
 }
 
 /** A chart drawn from sweeps with failed runs (`failedIn`: a file's count) says how many are not drawn (a series may be missing for them). */
