@@ -197,7 +197,7 @@ function optionError(e: unknown, opts: { model?: string; gpu?: string; tokens?: 
   if (!(e instanceof ValidationError)) return e;
   // no value: the model gives none and no option did: a missing option (exit 2), not the model file's fault
   if (e.value === undefined && Object.hasOwn(NEEDED, e.path)) return new UsageError(`${NEEDED[e.path][0]}: required: --model ${opts.model} gives no ${NEEDED[e.path][1]}`);
-  const given: Record<string, [string, unknown]> = { '--model': ['--model', opts.model], '--spec': ['--spec', e.value], gpu: ['--gpu', opts.gpu], trainTokens: ['--tokens', opts.tokens], batchTokens: ['--batch-tokens', opts.batchTokens], seqLen: ['--seq-len', opts.seqLen],
+  const given: Record<string, [string, unknown]> = { '--model': ['--model', opts.model], '--spec': ['--spec', e.value], gpu: ['--gpu', opts.gpu], trainTokens: ['--tokens', opts.tokens], tokens: ['--tokens', opts.tokens], batchTokens: ['--batch-tokens', opts.batchTokens], seqLen: ['--seq-len', opts.seqLen],
     passes: ['--passes', opts.passes], microBatchSeqs: ['--micro-batch-seqs', opts.microBatchSeqs], batchSeqs: ['--batch-seqs', opts.batchSeqs],
   };
   const hit = Object.hasOwn(given, e.path) ? given[e.path] : undefined;

@@ -292,7 +292,7 @@ describe('demo --out', () => {
     const d = dir();
     writeFileSync(join(d, 'scaling.jsonl'), '{"my": "data"}\n');
     const r = cli(['demo', '--quick', '--out', d, '--quiet']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // a value --out refuses (README: usage)
     expect(r.stderr).toBe(`weightstream: error: --out: expected an empty directory or an earlier demo's (it holds 1 other file, e.g. scaling.jsonl, which the demo would replace or remove), got ${JSON.stringify(d)}\n`);
     expect(readdirSync(d)).toEqual(['scaling.jsonl']);
     expect(readFileSync(join(d, 'scaling.jsonl'), 'utf8')).toBe('{"my": "data"}\n');
