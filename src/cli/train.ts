@@ -3,7 +3,7 @@
 // main thread. Prints a progress bar and a summary, or one JSON object with --json. The flags are a
 // TrainConfig (src/cluster/config.ts) with its defaults (TRAIN_DEFAULTS, shown in --help); runTrain runs it.
 import type { Command } from 'commander';
-import { ValidationError } from '../errors.js';
+import { ValidationError, renamePath } from '../errors.js';
 import { TRAIN_CONFIG_FIELDS, TRAIN_DEFAULTS as D, type TrainConfig } from '../cluster/config.js';
 import { createProgress } from './progress.js';
 import { UsageError, emit, flagError, option, outputError, parseChoice, parseInteger, parseNumber, withCommonOptions, withExamples, type CommonOptions } from './common.js';
@@ -78,6 +78,8 @@ export function register(program: Command): void {
     let run;
     try {
       run = await runPrepared(prepared, { onStep: (step, loss) => progress.update(step + 1, `loss ${loss.toFixed(4)}`) });
+    } catch (e) {
+      throw asFlag(e); // the library names config fields (steps); the command line, its flags (--steps)
     } finally {
       progress.stop();
       uninstallCleanup();
@@ -112,5 +114,16 @@ export function register(program: Command): void {
  */
 function asUsage(e: unknown, config: Record<string, unknown>): unknown {
   if (!(e instanceof ValidationError) || !(TRAIN_CONFIG_FIELDS as readonly string[]).includes(e.path)) return e;
-  return flagError(e, '--' + e.path.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()), config[e.path]);
+  return flagError(e, flagOf(e.path), config[e.path]);
+}
+
+/** A config field's error from the run itself (a resume past its steps, data the model cannot read), named by its flag; still a failed run (exit 1). */
+function asFlag(e: unknown): unknown {
+  if (!(e instanceof ValidationError) || !(TRAIN_CONFIG_FIELDS as readonly string[]).includes(e.path)) return e;
+  return renamePath(e, flagOf(e.path));
+}
+
+/** The flag of a config field: batch → --batch, fanIn → --fan-in. */
+function flagOf(field: string): string {
+  return '--' + field.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 }

@@ -23,7 +23,7 @@ export function isTokenData(d: TrainData): d is TokenDataset {
 /** Throws a one-line ValidationError when the data does not fit the plan (widths, classes, vocabulary, sequence length). */
 export function checkDataForPlan(plan: Plan, data: TrainData): void {
   if (isTokenData(data)) {
-    if (plan.inputKind !== 'tokens') throw new ValidationError('--data', data.name, `expected features (${plan.input} per sample) for this model, got token sequences`);
+    if (plan.inputKind !== 'tokens') throw new ValidationError('data', data.name, `expected features (${plan.input} per sample) for this model, not token sequences`);
     if (data.seqLen !== plan.seqLen) {
       const shorter = data.seqLen < plan.seqLen ? ` (a model trains on shorter sequences with its seqLen set to theirs: { ...model, seqLen: ${data.seqLen} })` : '';
       throw new ValidationError('data.seqLen', data.seqLen, `expected the model's sequence length ${plan.seqLen}${shorter}`);
@@ -34,7 +34,7 @@ export function checkDataForPlan(plan: Plan, data: TrainData): void {
     checkTokens(data, plan.classes, plan.seqLen);
     return;
   }
-  if (plan.inputKind === 'tokens') throw new ValidationError('--data', data.name, 'expected token sequences (tokens [N, T+1]) for a model that starts with an embedding');
+  if (plan.inputKind === 'tokens') throw new ValidationError('data', data.name, 'expected token sequences (tokens [N, T+1]) for a model that starts with an embedding');
   if (plan.input !== data.features) throw new ValidationError('data.features', data.features, `expected the model's input width ${plan.input}`);
   if (plan.classes !== data.classes) throw new ValidationError('data.classes', data.classes, `expected the model's ${plan.classes} output classes`);
   // a Dataset made in code (not read from a file, whose reader checked it): its sizes, features and labels, before any step

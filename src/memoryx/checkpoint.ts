@@ -146,7 +146,7 @@ export function firstNonFinite(a: ArrayLike<number>): number {
  */
 export function checkResume(c: Pick<Checkpoint, 'step' | 'memoryx'>, steps: number, file: string): void {
   if (!(steps > c.step)) {
-    throw new ValidationError('--steps', steps, `expected more than the checkpoint's step ${c.step} (with --resume, --steps is the total; ${file} has done ${c.step})`);
+    throw new ValidationError('steps', steps, `expected more than the checkpoint's step ${c.step} (with resume, steps is the total; ${file} has done ${c.step})`);
   }
   c.memoryx.layers.forEach((L, l) => {
     const i = firstNonFinite(L.record);

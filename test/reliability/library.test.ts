@@ -205,6 +205,22 @@ describe('data and training', () => {
     expect(() => trainReference(gptPreset('gpt-nano')!, ds(bad, 8), opts)).toThrow('handmade: tokens[1, 3]: expected a token id in [0, 256) (vocab_size), got 300');
   }, 60_000);
 
+  it('cluster.train names its own fields, not the CLI flags (it said --data and --steps)', async () => {
+    const c = await createCluster({ systems: 1 });
+    const dir = mkdtempSync(join(tmpdir(), 'ws-names-'));
+    const model = { input: 8, layers: [{ type: 'linear' as const, out: 4 }] };
+    const data = teacherData({ samples: 64, features: 8, classes: 4, seed: 1 });
+    const opts = { steps: 2, batch: 8, optimizer: { kind: 'sgd' as const, lr: 0.1 } };
+    try {
+      const tokens = { kind: 'tokens' as const, name: 'handmade', source: 'code', seqLen: 4, vocab: 8, train: { tokens: new Int32Array(5 * 8), n: 8 }, test: null };
+      await expect(c.train(model, tokens, opts)).rejects.toThrow(/^data: expected features \(8 per sample\) for this model, not token sequences, got "handmade"$/);
+      await c.train(model, data, { ...opts, checkpoint: join(dir, 'a.ckpt') });
+      await expect(c.train(model, data, { ...opts, resume: join(dir, 'a.ckpt') })).rejects.toThrow(/^steps: expected more than the checkpoint's step 2 \(with resume, steps is the total;/);
+    } finally {
+      await c.close();
+    }
+  }, 60_000);
+
   it('trainReference refuses an unknown option and a boolean given as a string (a misspelt stpes trained 3 steps; "false" shuffled)', () => {
     const data = teacherData({ samples: 64, features: 8, classes: 4, seed: 1 });
     const model = { input: 8, layers: [{ type: 'linear' as const, out: 4 }] };
