@@ -13,11 +13,11 @@ export { ReportInputError } from './report/inputs.js';
 // Functional level: train on N simulated CS-2 (and the in-memory reference trainer it must equal)
 export { createCluster, type Cluster, type ClusterOptions, type TrainOptions, type TrainResult } from './cluster/engine.js';
 export type { TraceInfo } from './cluster/options.js';
-export { runTrain, TRAIN_DEFAULTS, type TrainConfig, type TrainSummary, type TrainRun } from './cluster/index.js';
+export { runTrain, TRAIN_DEFAULTS, type TrainConfig, type TrainSummary, type TrainRun, type RunTrainOptions } from './cluster/index.js';
 export type { StepEvent, EventKind as StepEventKind } from './cluster/events.js';
 export type { MemoryXSnapshot } from './memoryx/store.js';
 export { trainReference, evaluate, type ReferenceOptions, type ReferenceResult, type Evaluation } from './train/index.js';
-export type { OptimizerConfig, SgdConfig, AdamWConfig } from './memoryx/optimizer.js';
+export type { OptimizerConfig, SgdConfig, AdamWConfig, ResolvedOptimizer } from './memoryx/optimizer.js';
 export { saveCheckpoint, loadCheckpoint, type Checkpoint } from './memoryx/checkpoint.js';
 
 // Models and their parameters
@@ -30,7 +30,7 @@ export { LAYER_TYPES, LOSS_TYPES } from './model/types.js';
 export { validateModel } from './model/validate.js';
 export { loadModelFile, resolveModel as resolveModelSpec, withSparsity, PRESETS } from './model/load.js';
 export { compileModel, describePlan } from './model/compile.js';
-export type { Plan, PlanOp, PlanParam, StreamedLayer, SparseStructure, LinearOp, LayerNormOp, ActivationOp, ResidualBeginOp, ResidualEndOp, EmbeddingOp, AttentionOp, LmHeadOp, OpKind } from './model/plan.js';
+export type { Plan, PlanOp, PlanParam, StreamedLayer, SparseStructure, LinearOp, LayerNormOp, ActivationOp, ResidualBeginOp, ResidualEndOp, EmbeddingOp, AttentionOp, LmHeadOp, OpKind, OpBase } from './model/plan.js';
 export { initParams, stateDict, toTorch, setFromTorch, type Params } from './model/params.js';
 
 // Data loaders and safetensors IO
@@ -43,7 +43,7 @@ export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetenso
 export { weightsToTensors, weightsFromTensors, saveWeights, loadWeights } from './model/weights-file.js';
 
 // The weight-stream format and the kernels (docs/sparse.md, docs/kernels.md)
-export { encodeStream, decodeStream, validateStream, wrapStream, randomMask, randomStream, rowCounts, rowOffsets, rowRange, forEachNonZero, streamPositions, streamValues, withValues, setValues, streamMask, streamWords, streamBytes, transposeStream, columnStreamWords, type WeightStream } from './sparse/stream.js';
+export { encodeStream, decodeStream, validateStream, wrapStream, randomMask, randomStream, rowCounts, rowOffsets, rowRange, forEachNonZero, streamPositions, streamValues, withValues, setValues, streamMask, streamWords, streamBytes, transposeStream, columnStreamWords, type WeightStream, type ColumnSkeleton } from './sparse/stream.js';
 export { Wasm, type Flavor, type WasmOptions } from './wasm/module.js';
 export type { WasmArena } from './wasm/arena.js';
 export { Kernels } from './kernels/kernels.js';
@@ -63,7 +63,7 @@ export type { FabricMemory } from './fabric/memory.js';
 
 // At scale: the estimate, the GPU comparison, the claims
 export { estimate, estimateGpu, claims, runEstimate, loadSpec, loadSpecs, defaultSpecs, preset, presets, presetNames, resolveModel, modelFromObject, perfModelFromEngine, gptModelFromHfConfig, constantEfficiency, formatEstimate, formatGpuEstimate, formatClaims, type Estimate, type EstimateOptions, type GpuEstimate, type GpuEstimateOptions, type Claims, type ClaimRow, type PerfModel, type Specs, type EfficiencyFn, type LayerShape, type EstimateConfig, type Bound, type LayerRow, type Recompute, type Optimizer, type Precision, type Verdict, type ScalingPoint, type ClaimsOptions, type SwarmxTree, type Spec, type Figure, type Cs2Spec, type GpuSpec, type MemoryxSpec, type SwarmxSpec, type PerfLayer, type PerfLayerKind, type GptShape } from './perf/index.js';
-export type { SpecKind, FlopConvention } from './perf/specs.js';
+export { SCHEMAS as SPEC_SCHEMAS, FLOP_CONVENTIONS, type SpecKind, type FlopConvention, type SpecValues, type SpecField, type SpecFieldType, type SpecFieldValue } from './perf/specs.js';
 export { decoderLayers } from './perf/decoder-layers.js';
 export { estimatePhases, parseRunFile, formatPhases, type PhasedEstimate, type RunFile, type RunPhase } from './perf/phases.js';
 

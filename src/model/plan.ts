@@ -36,7 +36,7 @@ export interface SparseStructure {
   columns: ColumnSkeleton;
 }
 
-interface OpBase {
+export interface OpBase {
   /** Position in plan.ops. */
   index: number;
   /** Where the op comes from in the description, e.g. 'layers[2].layers[0]'. */

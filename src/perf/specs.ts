@@ -17,16 +17,18 @@ export interface Figure {
   uncertain?: boolean;
 }
 
-type FieldType = 'number' | 'number?' | 'boolean' | 'string';
-interface Field {
-  type: FieldType;
+/** A spec field's JSON type ('number?': a number or null). */
+export type SpecFieldType = 'number' | 'number?' | 'boolean' | 'string';
+/** A spec field's schema: its type and range. */
+export interface SpecField {
+  type: SpecFieldType;
   min?: number;
   max?: number;
   /** The bound is exclusive (min) — e.g. bandwidths must be > 0. */
   positive?: boolean;
 }
 
-const pos = (max = Infinity): Field => ({ type: 'number', min: 0, max, positive: true });
+const pos = (max = Infinity): SpecField => ({ type: 'number', min: 0, max, positive: true });
 
 /** The fields each kind must have, with their types and ranges (units are in the names). */
 export const SCHEMAS = {
@@ -79,15 +81,17 @@ export const SCHEMAS = {
     efficiencyFlopConvention: { type: 'string' },
     pricePerDeviceHourUSD: { type: 'number?', min: 0 },
   },
-} satisfies Record<string, Record<string, Field>>;
+} satisfies Record<string, Record<string, SpecField>>;
 
 export type SpecKind = keyof typeof SCHEMAS;
 export const SPEC_KINDS = Object.keys(SCHEMAS) as SpecKind[];
 export const FLOP_CONVENTIONS = ['6ND', '6ND+12LdT'] as const;
 export type FlopConvention = (typeof FLOP_CONVENTIONS)[number];
 
-type ValueOf<F extends Field> = F['type'] extends 'boolean' ? boolean : F['type'] extends 'string' ? string : F['type'] extends 'number?' ? number | null : number;
-type Values<K extends SpecKind> = { -readonly [P in keyof (typeof SCHEMAS)[K]]: ValueOf<(typeof SCHEMAS)[K][P] & Field> };
+/** The value a field of this schema holds. */
+export type SpecFieldValue<F extends SpecField> = F['type'] extends 'boolean' ? boolean : F['type'] extends 'string' ? string : F['type'] extends 'number?' ? number | null : number;
+/** A spec kind's values, as its schema types them. */
+export type SpecValues<K extends SpecKind> = { -readonly [P in keyof (typeof SCHEMAS)[K]]: SpecFieldValue<(typeof SCHEMAS)[K][P] & SpecField> };
 
 /** A loaded spec: plain values for the arithmetic, the figures (with sources) for reports. */
 export interface Spec<K extends SpecKind = SpecKind> {
@@ -97,14 +101,14 @@ export interface Spec<K extends SpecKind = SpecKind> {
   name: string;
   /** Where it came from (a path, or 'built-in'). */
   file: string;
-  v: Values<K>;
+  v: SpecValues<K>;
   figures: Record<string, Figure>;
 }
 
 export type Cs2Spec = Spec<'cs2'>;
 export type MemoryxSpec = Spec<'memoryx'>;
 export type SwarmxSpec = Spec<'swarmx'>;
-export type GpuSpec = Spec<'gpu'> & { v: Values<'gpu'> & { efficiencyFlopConvention: FlopConvention } };
+export type GpuSpec = Spec<'gpu'> & { v: SpecValues<'gpu'> & { efficiencyFlopConvention: FlopConvention } };
 
 /** Every spec the estimate needs. */
 export interface Specs {
@@ -137,7 +141,7 @@ export function validateSpec(raw: unknown, file: string, base?: Spec): Spec {
   if (base && o.kind !== undefined && o.kind !== base.kind) throw new ValidationError(at('kind'), o.kind, `expected "${base.kind}" (the kind of base "${base.id}") or no kind`);
   const figs = o.figures;
   if (figs === null || typeof figs !== 'object' || Array.isArray(figs)) throw new ValidationError(at('figures'), figs, 'expected an object of {value, source} figures');
-  const schema = SCHEMAS[kind] as Record<string, Field>;
+  const schema = SCHEMAS[kind] as Record<string, SpecField>;
   const figures: Record<string, Figure> = { ...(base?.figures ?? {}) };
   for (const [key, f] of Object.entries(figs as Record<string, unknown>)) {
     if (!Object.hasOwn(schema, key)) throw new ValidationError(at(`figures.${key}`), f, `unknown figure for kind "${kind}" (known: ${Object.keys(schema).join(', ')})`);
@@ -157,10 +161,10 @@ export function validateSpec(raw: unknown, file: string, base?: Spec): Spec {
   }
   const name = typeof o.name === 'string' && o.name ? o.name : base?.name;
   if (!name) throw new ValidationError(at('name'), o.name, 'expected a non-empty string');
-  return { kind, id: base && o.id === undefined ? base.id : idFor(kind, file, o), name, file, v: v as Values<typeof kind>, figures } as Spec;
+  return { kind, id: base && o.id === undefined ? base.id : idFor(kind, file, o), name, file, v: v as SpecValues<typeof kind>, figures } as Spec;
 }
 
-function checkFigure(path: string, f: unknown, field: Field): Figure {
+function checkFigure(path: string, f: unknown, field: SpecField): Figure {
   if (f === null || typeof f !== 'object' || Array.isArray(f)) throw new ValidationError(path, f, 'expected {"value": ..., "source": "..."}');
   const o = f as Record<string, unknown>;
   if (typeof o.source !== 'string' || o.source.trim() === '') throw new ValidationError(`${path}.source`, o.source, 'expected a non-empty string saying where the figure comes from');
