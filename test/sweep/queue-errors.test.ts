@@ -324,6 +324,24 @@ describe.skipIf(!haveRedis)('queued sweeps: failures are one line, never a hang'
       }
       await until(() => lines.length === 2, 10_000, 'the answer to be said');
       expect(lines[1]).toBe(`Redis at ${frozen.url} answers again`);
+      // this process stalls 6 s (long synchronous work) right after a PING went out, Redis answering meanwhile: no
+      // silence is said (the timers ran before the answer was read: it was said, then the answer)
+      const ping = connection.ping.bind(connection);
+      let stalled = false;
+      connection.ping = ((...a: unknown[]) => {
+        const p = (ping as (...x: unknown[]) => Promise<string>)(...a);
+        if (!stalled) {
+          stalled = true;
+          setImmediate(() => {
+            const t0 = Date.now();
+            while (Date.now() - t0 < 6000) { /* a stall of the event loop */ }
+          });
+        }
+        return p;
+      }) as typeof connection.ping;
+      await until(() => stalled, 5000, 'a PING');
+      await sleep(8500);
+      expect(lines).toHaveLength(2);
     } finally {
       down.stop();
       connection.disconnect();

@@ -240,9 +240,15 @@ export function reportOutages(connection: Redis, url: string, say?: (line: strin
     if (silent && !stopped) say?.(`Redis at ${redactUrl(url)} answers again`);
     silent = false;
   };
+  let lastTick = Date.now();
   const probe = setInterval(() => {
+    const now = Date.now();
+    const blocked = now - lastTick > 2000; // this process did not run its timers (long synchronous work): the answer may be unread
+    lastTick = now;
     if (down || connection.status !== 'ready') return;
-    if (sent === 0) {
+    if (blocked && sent !== 0) {
+      sent = now; // wait again from here, rather than blame Redis for our own stall
+    } else if (sent === 0) {
       sent = Date.now();
       connection.ping().then(answered, (e: Error) => (e.name === 'ReplyError' ? answered() : (sent = 0))); // an error reply is an answer; a closed connection is not
     } else if (!silent && Date.now() - sent >= SILENT_SECONDS * 1000) {
