@@ -117,9 +117,9 @@ export function requireBool(path: string, v: unknown): boolean {
   return v;
 }
 
-/** An argument that must be a function (a callback). */
-export function requireFunction(path: string, v: unknown): void {
-  if (typeof v !== 'function') throw new ValidationError(path, v, 'expected a function');
+/** An optional callback: undefined or a function (anything else is refused here, not as a TypeError where it is called). */
+export function requireCallback(path: string, v: unknown): void {
+  if (v !== undefined && typeof v !== 'function') throw new ValidationError(path, v, 'expected a function');
 }
 
 /** Checks helpers that throw ValidationError; each returns the value typed when it passes. */

@@ -1,7 +1,7 @@
 // What cluster.train() takes and gives back: the public TrainOptions and TrainResult, and the options
 // checked and resolved once (Settings) for the run, the step, the evaluation and the timeline to read.
 // Test-only switches are not here: they live in one internal object (hooks.ts).
-import { ValidationError, refuseUnknownFields, requireBool, requireFunction, requireInt, requireNumber, requireObject, requireOneOf, shapeError, type EveryField } from '../errors.js';
+import { ValidationError, refuseUnknownFields, requireBool, requireCallback, requireInt, requireNumber, requireObject, requireOneOf, shapeError, type EveryField } from '../errors.js';
 import { availableParallelism } from 'node:os';
 import type { Params } from '../model/params.js';
 import type { Plan } from '../model/plan.js';
@@ -166,7 +166,7 @@ export function resolveTrainOptions(t: TrainOptions, plan: Plan, data: TrainData
   const efficiency = requireNumber('efficiency', t.efficiency ?? specs.cs2.v.computeEfficiency, Number.MIN_VALUE, 1);
   const traceMaxSteps = requireInt('traceMaxSteps', t.traceMaxSteps ?? 100, 1);
   checkFiles(t);
-  for (const k of ['onStep', 'onEvent'] as const) if (t[k] !== undefined) requireFunction(k, t[k]);
+  for (const k of ['onStep', 'onEvent'] as const) requireCallback(k, t[k]);
   checkDataForPlan(plan, data);
   const evaluate = optionalBool(t, 'evaluate');
   if (evaluate && data.test === null) throw new ValidationError('evaluate', evaluate, 'expected data with a test split to evaluate on (this data has none)');

@@ -2,7 +2,7 @@
 // theirs — the data and the model resolved, every field checked (a ValidationError names the config field),
 // TRAIN_DEFAULTS filled in, the cluster created, trained and closed, and the ONE summary built that the CLI
 // prints (--json) and the sweep kind writes.
-import { ValidationError, refuseUnknownFields, renamePath } from '../errors.js';
+import { ValidationError, refuseUnknownFields, renamePath, requireBool } from '../errors.js';
 import { resolveData } from '../data/index.js';
 import type { TrainData } from '../data/fill.js';
 import { resolveTokenData, decodeBytes, encodeBytes, BYTE_VOCAB } from '../data/text.js';
@@ -140,7 +140,7 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
     const batch = c.batch ?? D.batch;
     if (!Number.isInteger(batch) || batch < systems) throw new ValidationError('batch', batch, `expected an integer >= systems (${systems})`);
     const optimizer = optimizerOf(c);
-    for (const k of ['shuffle', 'evaluate'] as const) if (c[k] !== undefined && typeof c[k] !== 'boolean') throw new ValidationError(k, c[k], 'expected true or false');
+    for (const k of ['shuffle', 'evaluate'] as const) if (c[k] !== undefined) requireBool(k, c[k]);
     if (c.checkpointEvery !== undefined && !c.checkpoint) throw new ValidationError('checkpointEvery', c.checkpointEvery, 'expected a checkpoint file to write to');
     if (c.save && gpt2ConfigOf(spec)) configBeside(c.save, c);
     return { config: c, data, spec, plan, optimizer, systems, steps, batch, seed };

@@ -4,7 +4,7 @@
 //
 // Legend: N = systems, B = tokens per step (all systems), b = B / N tokens per system, m = micro-batches
 // per step, t = b / m tokens per pass, s = weight sparsity, P = parameters, D = training tokens.
-import { CapacityError, ValidationError, refuseUnknownFields, requireInt, requireNumber, requireObject, requireOneOf, type EveryField } from '../errors.js';
+import { CapacityError, ValidationError, refuseUnknownFields, requireBool, requireInt, requireNumber, requireObject, requireOneOf, type EveryField } from '../errors.js';
 import { bytesPerParam, waferFit, OPTIMIZERS, PRECISIONS, type BytesPerParam, type Optimizer, type Precision, type WaferFit } from './capacity.js';
 import { constantEfficiency, type EfficiencyFn, type LayerShape } from './efficiency.js';
 import { activeParams, type PerfModel } from './models.js';
@@ -59,7 +59,7 @@ function check(o: EstimateOptions) {
   if (o.sparsity !== undefined) requireNumber('sparsity', o.sparsity, 0, 1, true);
   if (o.trainTokens !== undefined) requireNumber('trainTokens', o.trainTokens, 1, MAX_TOKENS);
   if (o.batchTokens !== undefined) requireNumber('batchTokens', o.batchTokens, 1, MAX_TOKENS);
-  if (o.detail !== undefined && typeof o.detail !== 'boolean') throw new ValidationError('detail', o.detail, 'expected true or false'); // YAML's "no" is a string: it turned the detail on
+  if (o.detail !== undefined) requireBool('detail', o.detail); // YAML's "no" is a string: it turned the detail on
   if (typeof o.efficiency === 'number') {
     // one message for the one range taken: 0 is refused too (it said ">= 0, <= 1" for 2 and "(0, 1]" for 0)
     if (!(o.efficiency > 0 && o.efficiency <= 1)) throw new ValidationError('efficiency', o.efficiency, 'expected a number in (0, 1]');

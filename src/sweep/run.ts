@@ -12,7 +12,7 @@ import { checkOutputs, makeDirs } from '../io/files.js';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Piscina } from 'piscina';
-import { ValidationError, requireInt, requireObject, requireString } from '../errors.js';
+import { ValidationError, requireCallback, requireInt, requireObject, requireString } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { ranOn } from '../build.js';
 import { distModule } from '../paths.js';
@@ -179,13 +179,8 @@ export function checkSweepOutputs(o: { out?: unknown; csv?: unknown }, module?: 
   checkOutputs({ inputs: module ? [{ label: 'module', path: module }] : [], outputs: [{ label: 'out', path: out }, ...(csv === undefined ? [] : [{ label: 'csv', path: csv }])] });
 }
 
-/** An optional callback option: undefined or a function. */
 /** Most worker threads a sweep takes (the CLI's --workers bound too). */
 export const MAX_SWEEP_WORKERS = 1024;
-
-export function requireCallback(path: string, f: unknown): void {
-  if (f !== undefined && typeof f !== 'function') throw new ValidationError(path, f, 'expected a function');
-}
 
 export async function runSweep(input: SweepSpec | Record<string, unknown>, o: SweepOptions): Promise<SweepSummary> {
   requireObject('options', o);

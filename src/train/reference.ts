@@ -13,7 +13,7 @@
 // master block as their wire block: same layout) and 0-2 optimizer state blocks; plus the activations.
 import { BatchOrder } from '../data/batches.js';
 import { checkDataForPlan, fillSamples, isTokenData, type TrainData } from '../data/fill.js';
-import { ValidationError, refuseUnknownFields, requireBool, requireFunction, requireInt, requireObject, type EveryField } from '../errors.js';
+import { ValidationError, refuseUnknownFields, requireBool, requireCallback, requireInt, requireObject, type EveryField } from '../errors.js';
 import { compileModel } from '../model/compile.js';
 import type { Plan, StreamedLayer } from '../model/plan.js';
 import { initParams, packWire, type Params } from '../model/params.js';
@@ -68,7 +68,7 @@ export function trainReference(model: ModelSpec | Plan, data: TrainData, opts: R
   requireObject('data', data);
   refuseUnknownFields(requireObject('options', opts), REFERENCE_OPTION_FIELDS, 'a reference run'); // a misspelt `stpes` trained the default
   for (const k of ['shuffle', 'evaluate'] as const) if (opts[k] !== undefined) requireBool(k, opts[k]);
-  if (opts.onStep !== undefined) requireFunction('onStep', opts.onStep);
+  requireCallback('onStep', opts.onStep);
   const plan = 'ops' in model ? model : compileModel(model);
   const steps = requireInt('steps', opts.steps, 0);
   const B = requireInt('batch', opts.batch, 1);

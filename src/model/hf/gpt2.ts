@@ -7,7 +7,7 @@
 // GPT-2 (pre-LayerNorm): x = wte[ids] + wpe[pos]; per block i: x += c_proj(attn(c_attn(ln_1(x)))),
 // x += mlp.c_proj(gelu(mlp.c_fc(ln_2(x)))); logits = ln_f(x) · wteᵀ (tied) or lm_head(ln_f(x)).
 // Legend: L = n_layer, C = n_embd, H = n_head, I = n_inner (default 4C), P = n_positions, V = vocab_size.
-import { ValidationError, requireInt, requireNumber, requireObject, requireArray } from '../../errors.js';
+import { ValidationError, requireBool, requireInt, requireNumber, requireObject, requireArray } from '../../errors.js';
 import type { LayerSpec, ModelSpec } from '../types.js';
 import { MAX_POSITIONS, MAX_VOCAB, MAX_WIDTH } from '../validate.js';
 
@@ -88,7 +88,7 @@ export function importGpt2Config(raw: unknown, opts: { seqLen?: number; path?: s
   const eps = requireNumber(f('layer_norm_epsilon'), c.layer_norm_epsilon ?? 1e-5, Number.MIN_VALUE, 1);
   const act = c.activation_function ?? 'gelu_new';
   if (typeof act !== 'string' || !TANH_GELU.includes(act)) throw new ValidationError(f('activation_function'), act, `expected ${TANH_GELU.join(' or ')} (GPT-2's tanh GELU)`);
-  const tied = c.tie_word_embeddings === undefined ? true : requireBoolean(f('tie_word_embeddings'), c.tie_word_embeddings);
+  const tied = c.tie_word_embeddings === undefined ? true : requireBool(f('tie_word_embeddings'), c.tie_word_embeddings);
   const std = requireNumber(f('initializer_range'), c.initializer_range ?? 0.02, Number.MIN_VALUE, 1e3);
   for (const k of DROPOUT) {
     if (!train && c[k] !== undefined) ignored.push(k);
@@ -181,13 +181,8 @@ export function gpt2ConfigOf(spec: ModelSpec): Record<string, unknown> | null {
   };
 }
 
-function requireBoolean(path: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') throw new ValidationError(path, v, 'expected true or false');
-  return v;
-}
-
 /** A boolean field that must keep GPT-2's standard value (anything else changes the network and is not modelled). */
 function requireFlag(f: (k: string) => string, c: Record<string, unknown>, k: string, want: boolean): void {
   if (c[k] === undefined) return;
-  if (requireBoolean(f(k), c[k]) !== want) throw new ValidationError(f(k), c[k], `expected ${want} (the other setting is not modelled)`);
+  if (requireBool(f(k), c[k]) !== want) throw new ValidationError(f(k), c[k], `expected ${want} (the other setting is not modelled)`);
 }

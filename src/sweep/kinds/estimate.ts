@@ -1,6 +1,6 @@
 // Run kind `estimate`: the at-scale model of src/perf, through runEstimate (the configuration-as-data
 // entry the estimate CLI uses too): CS-2, or the GPU comparison when `gpu` is set.
-import { ValidationError } from '../../errors.js';
+import { requireBool } from '../../errors.js';
 import type { Config } from '../types.js';
 import { ESTIMATE_CONFIG_FIELDS } from '../../perf/estimate-fields.js';
 import { asField, onlyKnown, validationOnly, type KindAdapter } from './common.js';
@@ -13,7 +13,7 @@ export async function estimateAdapter(): Promise<KindAdapter> {
   const run = (c: Config) => {
     onlyKnown(c, ESTIMATE_FIELDS, 'estimate');
     const { assumptions: keep, ...config } = c;
-    if (keep !== undefined && typeof keep !== 'boolean') throw new ValidationError('assumptions', keep, 'expected true or false');
+    if (keep !== undefined) requireBool('assumptions', keep);
     let out: { assumptions?: string[] };
     try {
       out = runEstimate(config as unknown as Parameters<typeof runEstimate>[0]);
