@@ -61,7 +61,7 @@ export function register(program: Command): void {
   cmd.action(async (opts: TrainCliOptions) => {
     // outputs never eat inputs; checked before any work; a refusal is of an output option's value: a usage error (exit 2)
     try {
-      (await import('../cluster/paths.js')).checkTrainPaths(opts, (f) => `--${f}`);
+      (await import('../cluster/paths.js')).checkTrainPaths(opts, flagOf);
     } catch (e) {
       throw outputError(e);
     }

@@ -12,7 +12,7 @@ import type { TimelineSummary } from '../timeline/summary.js';
 import { defaultSpecs, type Specs } from '../perf/specs.js';
 import type { StepEvent } from './events.js';
 import { testHooks, type TestHooks } from './hooks.js';
-import { checkTrainPaths } from './paths.js';
+import { checkTrainPaths, refuseInitWithResume } from './paths.js';
 
 export interface TrainOptions {
   steps: number;
@@ -201,12 +201,8 @@ function optionalBool(t: TrainOptions, k: 'shuffle' | 'prefetch' | 'evaluate'): 
  * the checkpoint, so init is refused beside it (it was ignored).
  */
 function checkFiles(t: TrainOptions): void {
-  if (t.init !== undefined && t.resume !== undefined) throw shapeError('init', t.init, 'expected no init with resume (the checkpoint holds the weights to go on from)');
-  checkTrainPaths({ resume: t.resume, checkpoint: t.checkpoint, trace: t.trace });
-  if (t.checkpointEvery !== undefined) {
-    requireInt('checkpointEvery', t.checkpointEvery, 1);
-    if (t.checkpoint === undefined) throw new ValidationError('checkpointEvery', t.checkpointEvery, 'expected a checkpoint file to write to');
-  }
+  refuseInitWithResume(t.init, t.resume); // init here is weights, not a path: checked apart from the files
+  checkTrainPaths({ resume: t.resume, checkpoint: t.checkpoint, checkpointEvery: t.checkpointEvery, trace: t.trace });
 }
 
 /** Specs as loadSpecs() gives them: the system, MemoryX and SwarmX specs with their values. */

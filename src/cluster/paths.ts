@@ -1,9 +1,9 @@
 // The files one training run reads and writes, checked before any work (src/io/files.ts does the
 // checking): an output never lands on an input nor on another output, and its location is writable.
 // The CLI names them as options (`--save`), runTrain and cluster.train as fields (`save`).
-import { existsSync, statSync } from 'node:fs';
-import { ValidationError, requireString } from '../errors.js';
-import { checkOutputs, errnoText, type NamedPath } from '../io/files.js';
+import { existsSync } from 'node:fs';
+import { ValidationError, requireInt, requireString, shapeError } from '../errors.js';
+import { checkInputFile, checkOutputs, type NamedPath } from '../io/files.js';
 
 /** The paths of a training run that name files (`train`'s options, runTrain's config fields, cluster.train's options). */
 export interface TrainPaths {
@@ -13,6 +13,7 @@ export interface TrainPaths {
   resume?: string;
   spec?: string[];
   save?: string;
+  checkpointEvery?: number;
   checkpoint?: string;
   trace?: string;
 }
@@ -28,9 +29,11 @@ const PATH_FIELDS = ['init', 'resume', 'save', 'checkpoint', 'trace'] as const;
  */
 export function checkTrainPaths(o: TrainPaths, label: (field: string) => string = (f) => f): void {
   for (const k of PATH_FIELDS) if (o[k] !== undefined) requireString(label(k), o[k]);
-  // a resumed run's weights are the checkpoint's: an init file would be read and then ignored
-  if (o.init !== undefined && o.resume !== undefined) throw new ValidationError(label('init'), o.init, 'expected no init with resume (the checkpoint holds the weights to go on from)');
-  for (const k of ['init', 'resume'] as const) if (o[k] !== undefined) requireReadable(label(k), o[k]);
+  refuseInitWithResume(o.init, o.resume, label('init'));
+  checkCheckpointEvery(o.checkpointEvery, o.checkpoint, label('checkpointEvery'));
+  // the inputs are regular files (missing, a directory or a FIFO is refused with the rest, before any work)
+  if (o.init !== undefined) checkInputFile(o.init, 'safetensors', label('init'));
+  if (o.resume !== undefined) checkInputFile(o.resume, 'checkpoint', label('resume'));
   const isFile = (p: unknown): p is string => typeof p === 'string' && p !== 'digits' && p !== 'teacher' && existsSync(p);
   const inputs: NamedPath[] = [];
   if (isFile(o.model)) inputs.push({ label: label('model'), path: o.model });
@@ -48,14 +51,16 @@ export function checkTrainPaths(o: TrainPaths, label: (field: string) => string 
   checkOutputs({ inputs, outputs });
 }
 
-/** An input that must be a regular file: a missing one (or a directory) is refused with the others, before any work. */
-function requireReadable(label: string, path: string): void {
-  let st;
-  try {
-    st = statSync(path);
-  } catch (e) {
-    throw new ValidationError(label, path, `expected a file to read (${errnoText(e)})`);
-  }
-  if (st.isDirectory()) throw new ValidationError(label, path, 'expected a file to read (this is a directory)');
-  if (!st.isFile()) throw new ValidationError(label, path, 'expected a regular file (not a FIFO, device or socket)');
+/** A resumed run's weights are the checkpoint's: an init (a file, or weights given in code) would be read and then ignored. */
+export function refuseInitWithResume(init: unknown, resume: unknown, label = 'init'): void {
+  if (init === undefined || resume === undefined) return;
+  const why = 'expected no init with resume (the checkpoint holds the weights to go on from)';
+  throw typeof init === 'string' ? new ValidationError(label, init, why) : shapeError(label, init, why); // weights: their shape, not their numbers
+}
+
+/** Checkpoints every N steps need a checkpoint file, and N an integer >= 1. */
+export function checkCheckpointEvery(every: unknown, checkpoint: unknown, label = 'checkpointEvery'): void {
+  if (every === undefined) return;
+  requireInt(label, every, 1);
+  if (checkpoint === undefined || checkpoint === '') throw new ValidationError(label, every, 'expected a checkpoint file to write to');
 }

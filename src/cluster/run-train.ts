@@ -141,7 +141,6 @@ export function prepareTrain(c: TrainConfig, cache?: DataCache): PreparedTrain {
     if (!Number.isInteger(batch) || batch < systems) throw new ValidationError('batch', batch, `expected an integer >= systems (${systems})`);
     const optimizer = optimizerOf(c);
     for (const k of ['shuffle', 'evaluate'] as const) if (c[k] !== undefined) requireBool(k, c[k]);
-    if (c.checkpointEvery !== undefined && !c.checkpoint) throw new ValidationError('checkpointEvery', c.checkpointEvery, 'expected a checkpoint file to write to');
     if (c.save && gpt2ConfigOf(spec)) configBeside(c.save, c);
     return { config: c, data, spec, plan, optimizer, systems, steps, batch, seed };
   } catch (e) {

@@ -64,8 +64,8 @@ describe('weightstream train', () => {
     const c = cli('train', '--resume', join(dir, 'nope.ckpt'), '--steps', '1');
     expect(c.code).toBe(2); // README: a path that names no readable file is a usage error
     expect(c.stderr.trim().split('\n')).toHaveLength(1);
-    expect(c.stderr).toMatch(/--resume: expected a file to read \(ENOENT\), got ".*nope\.ckpt"/);
+    expect(c.stderr).toMatch(/--resume: expected a readable checkpoint file \(ENOENT\), got ".*nope\.ckpt"/); // the input files' own check (src/io/files.ts)
     const i = cli('train', '--init', dir, '--steps', '1');
-    expect([i.code, i.stderr.trim()]).toEqual([2, `weightstream: error: --init: expected a file to read (this is a directory), got ${JSON.stringify(dir)}`]);
+    expect([i.code, i.stderr.trim()]).toEqual([2, `weightstream: error: --init: expected a file, not a directory, got ${JSON.stringify(dir)}`]);
   });
 });
