@@ -17,16 +17,20 @@ export function finite(name: string, v: unknown, min = -Infinity, max = Infinity
 
 /** Throws a RangeError naming the argument unless `ptr` is 4-byte aligned and [ptr, ptr + bytes) lies in memory. */
 export function checkPtr(w: Wasm, name: string, ptr: number, bytes: number): void {
-  // a string of an aligned offset ("2108624") was refused as misaligned: say it is not a number
-  if (typeof ptr !== 'number') throw new ValidationError(name, ptr, 'expected a pointer (an integer byte offset)');
+  requirePointer(name, ptr);
   if (!Number.isInteger(ptr) || ptr % 4 !== 0) throw new RangeError(`${name}: pointer ${ptr} is not a 4-byte aligned byte offset`);
   checkRange(w.memory, name, ptr, bytes);
 }
 
 /** Same as checkPtr, for a byte array (u8 mask): any alignment. */
 export function checkBytes(w: Wasm, name: string, ptr: number, bytes: number): void {
-  if (typeof ptr !== 'number') throw new ValidationError(name, ptr, 'expected a pointer (an integer byte offset)');
+  requirePointer(name, ptr);
   checkRange(w.memory, name, ptr, bytes);
+}
+
+/** A pointer given as anything but a number (a string of an aligned offset, "2108624", was called misaligned). */
+function requirePointer(name: string, ptr: unknown): void {
+  if (typeof ptr !== 'number') throw new ValidationError(name, ptr, 'expected a pointer (an integer byte offset)');
 }
 
 /** A buffer: name, pointer, bytes. */

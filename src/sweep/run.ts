@@ -107,7 +107,7 @@ export function otherBuildLines(runs: Run[], existing: ResultLine[], todo: Run[]
   const again = new Set(todo.map((r) => r.hash));
   const builds = new Set<string>();
   let lines = 0;
-  for (const hash of new Set(runs.map((r) => r.hash))) {
+  for (const { hash } of runs) { // distinct: expandSweep refuses two runs of one configuration
     const other = latest.get(hash)?.ranOn?.build;
     if (again.has(hash) || other === undefined || other === build) continue;
     lines++;
@@ -155,13 +155,10 @@ export class SweepInterrupted extends Error {
   }
 }
 
-/** Which of the runs still have to run, given the lines already in the results file. */
+/** Which of the runs (distinct: expandSweep refuses two of one configuration) still have to run, given the lines already in the results file. */
 export function pendingRuns(runs: Run[], existing: ResultLine[], retryFailed = false): Run[] {
   const latest = latestLines(existing);
-  const seen = new Set<string>();
   return runs.filter((r) => {
-    if (seen.has(r.hash)) return false;
-    seen.add(r.hash);
     const l = latest.get(r.hash);
     return !l || (retryFailed && l.error !== undefined);
   });

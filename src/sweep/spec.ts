@@ -293,7 +293,7 @@ export async function expandSweepAsync(spec: SweepSpec, signal: AbortSignal | un
 function* expandRuns(spec: SweepSpec): Generator<Run> {
   const total = runCount(spec);
   const module = spec.kind === 'module' && spec.module ? moduleDigest(spec.module) : undefined;
-  const first = new Map<string, number>(); // run hash -> the first run that has it
+  const first = new Map<string, number[]>(); // run hash -> the axis indices of the first run that has it
   const idx = new Array<number>(spec.axes.length).fill(0);
   for (let r = 0; r < total; r++) {
     const config = structuredClone(spec.base);
@@ -305,8 +305,9 @@ function* expandRuns(spec: SweepSpec): Generator<Run> {
     const hash = runHash(spec.kind, config, module);
     const twin = first.get(hash);
     if (twin !== undefined) throw sameRun(spec, twin, idx);
-    first.set(hash, r);
-    yield { index: r, hash, config, axisIndex: idx.slice() };
+    const axisIndex = idx.slice();
+    first.set(hash, axisIndex);
+    yield { index: r, hash, config, axisIndex };
     for (let i = spec.axes.length - 1; i >= 0; i--) {
       if (++idx[i] < spec.axes[i].values.length) break;
       idx[i] = 0;
@@ -315,15 +316,9 @@ function* expandRuns(spec: SweepSpec): Generator<Run> {
 }
 
 /** Two runs of one configuration (an axis a merge case sets again; one mapping written in two key orders): refused, naming both. */
-function sameRun(spec: SweepSpec, earlier: number, idx: number[]): ValidationError {
+function sameRun(spec: SweepSpec, earlier: number[], idx: number[]): ValidationError {
   const at = (k: number[]) => spec.axes.map((a, i) => `${a.field}[${k[i]}]`).join(', ');
-  const before: number[] = [];
-  let rest = earlier;
-  for (let i = spec.axes.length - 1; i >= 0; i--) {
-    before[i] = rest % spec.axes[i].values.length;
-    rest = Math.floor(rest / spec.axes[i].values.length);
-  }
-  return new ValidationError('axes', `${at(before)} and ${at(idx)}`, 'expected runs of distinct configurations (these two give the same one: an axis that base or a merge case sets again?)');
+  return new ValidationError('axes', `${at(earlier)} and ${at(idx)}`, 'expected runs of distinct configurations (these two give the same one: an axis that base or a merge case sets again?)');
 }
 
 /**

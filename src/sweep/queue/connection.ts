@@ -249,9 +249,9 @@ export function reportOutages(connection: Redis, url: string, say?: (line: strin
     if (blocked && sent !== 0) {
       sent = now; // wait again from here, rather than blame Redis for our own stall
     } else if (sent === 0) {
-      sent = Date.now();
+      sent = now;
       connection.ping().then(answered, (e: Error) => (e.name === 'ReplyError' ? answered() : (sent = 0))); // an error reply is an answer; a closed connection is not
-    } else if (!silent && Date.now() - sent >= SILENT_SECONDS * 1000) {
+    } else if (!silent && now - sent >= SILENT_SECONDS * 1000) {
       silent = true;
       say?.(`Redis at ${redactUrl(url)} has not answered for ${SILENT_SECONDS} s (the connection is open): waiting for it${advice}`);
     }
